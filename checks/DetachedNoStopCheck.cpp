@@ -1,0 +1,160 @@
+//===--- DetachedNoStopCheck.cpp - threadleak-detached-no-stop ------------===//
+
+#include "DetachedNoStopCheck.h"
+#include "engine/BodyResolver.h"
+#include "engine/PathNotes.h"
+#include "engine/SpawnSites.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
+                                         ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context) {
+  Model.ThreadTypes =
+      NameList::parse(Options.get("ThreadTypes", defaults::ThreadTypes));
+  Model.DetachedSpawnFunctions = NameList::parse(Options.get(
+      "DetachedSpawnFunctions", defaults::DetachedSpawnFunctions));
+  Model.StopSignalFunctions = NameList::parse(
+      Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
+  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+}
+
+void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  auto Join = [](const NameList &L) {
+    std::string S;
+    for (const std::string &N : L.names())
+      S += (S.empty() ? "" : ";") + N;
+    return S;
+  };
+  Options.store(Opts, "ThreadTypes", Join(Model.ThreadTypes));
+  Options.store(Opts, "DetachedSpawnFunctions",
+                Join(Model.DetachedSpawnFunctions));
+  Options.store(Opts, "StopSignalFunctions", Join(Model.StopSignalFunctions));
+  Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
+}
+
+void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
+  std::vector<llvm::StringRef> ThreadTypes(Model.ThreadTypes.names().begin(),
+                                           Model.ThreadTypes.names().end());
+  auto InUserCode =
+      allOf(unless(isInTemplateInstantiation()),
+            unless(isExpansionInSystemHeader()),
+            forCallable(functionDecl().bind("owner")));
+
+  // t.detach() / std::thread(f).detach() / boost::thread::detach()
+  if (!ThreadTypes.empty())
+    Finder->addMatcher(
+        cxxMemberCallExpr(
+            callee(cxxMethodDecl(hasName("detach"),
+                                 ofClass(cxxRecordDecl(hasAnyName(ThreadTypes))))),
+            InUserCode)
+            .bind("detach"),
+        this);
+
+  // pthread_detach(tid) and pthread_detach(pthread_self())
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasName("::pthread_detach"))),
+               argumentCountIs(1), InUserCode)
+          .bind("pthread_detach"),
+      this);
+
+  // pthread_create(&tid, &attr, fn, arg) with a detached attr
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasName("::pthread_create"))),
+               argumentCountIs(4),
+               hasArgument(1, ignoringParenImpCasts(
+                                  unaryOperator(hasOperatorName("&")))),
+               InUserCode)
+          .bind("pthread_create"),
+      this);
+
+  // User-declared functions that run their callable detached.
+  if (!Model.DetachedSpawnFunctions.empty()) {
+    std::vector<llvm::StringRef> Spawns(
+        Model.DetachedSpawnFunctions.names().begin(),
+        Model.DetachedSpawnFunctions.names().end());
+    Finder->addMatcher(
+        callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
+            .bind("spawn"),
+        this);
+  }
+}
+
+ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx) {
+  if (!Analysis)
+    Analysis = std::make_unique<ForeverAnalysis>(Ctx, Model);
+  return *Analysis;
+}
+
+void DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
+                                 const FunctionDecl *Body, ASTContext &Ctx) {
+  std::optional<EndlessLoop> Loop = analysis(Ctx).findEndlessLoop(Body);
+  if (!Loop)
+    return;
+  diag(DetachLoc, "detached thread can never stop: its body loops forever "
+                  "and observes no stop signal");
+  const SourceManager &SM = Ctx.getSourceManager();
+  if (Start && SM.getFileID(SM.getExpansionLoc(Start->getBeginLoc())) ==
+                   SM.getFileID(SM.getExpansionLoc(DetachLoc)) &&
+      SM.getExpansionLineNumber(Start->getBeginLoc()) !=
+          SM.getExpansionLineNumber(DetachLoc))
+    diag(Start->getBeginLoc(), "thread started here", DiagnosticIDs::Note);
+  emitEndlessLoopNotes(*this, *Loop, Ctx);
+}
+
+void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+  const auto *Owner = Result.Nodes.getNodeAs<FunctionDecl>("owner");
+
+  if (const auto *Detach =
+          Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
+    for (const SpawnSite &Site :
+         findThreadStarts(Detach->getImplicitObjectArgument(), Owner,
+                          Detach->getBeginLoc(), Model.ThreadTypes, Ctx)) {
+      ResolvedBody Body = resolveCallable(Site.Callable);
+      if (Body) {
+        report(Detach->getExprLoc(), Site.Start, Body.Function, Ctx);
+        return;
+      }
+    }
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("pthread_detach")) {
+    const Expr *Id = Call->getArg(0);
+    if (isPthreadSelf(Id)) {
+      // The running thread detaches itself: its body is the caller.
+      if (Owner)
+        report(Call->getBeginLoc(), nullptr, Owner, Ctx);
+      return;
+    }
+    for (const SpawnSite &Site :
+         findPthreadCreates(Id, Owner, Call->getBeginLoc(), Ctx))
+      if (ResolvedBody Body = resolveCallable(Site.Callable)) {
+        report(Call->getBeginLoc(), Site.Start, Body.Function, Ctx);
+        return;
+      }
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("pthread_create")) {
+    if (isDetachedAttr(Call->getArg(1), Owner, Ctx))
+      if (ResolvedBody Body = resolveCallable(Call->getArg(2)))
+        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn")) {
+    for (const Expr *Arg : Call->arguments())
+      if (ResolvedBody Body = resolveCallable(Arg)) {
+        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
+        return;
+      }
+  }
+}
+
+} // namespace clang::tidy::threadleak

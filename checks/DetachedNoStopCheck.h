@@ -1,0 +1,43 @@
+//===--- DetachedNoStopCheck.h - threadleak-detached-no-stop ---*- C++ -*-===//
+
+#ifndef THREADLEAK_DETACHEDNOSTOPCHECK_H
+#define THREADLEAK_DETACHEDNOSTOPCHECK_H
+
+#include "engine/ForeverAnalysis.h"
+#include "model/ConcurrencyModel.h"
+#include "clang-tidy/ClangTidyCheck.h"
+#include <memory>
+
+namespace clang::tidy::threadleak {
+
+/// Finds detached threads whose body can run forever with no stop signal.
+///
+/// A detached thread cannot be joined; if its body loops with no way out it
+/// lives until the process dies, holding everything it references, and
+/// nothing can shut it down cleanly.
+///
+/// For the user-facing documentation see
+/// docs/checks/threadleak-detached-no-stop.md
+class DetachedNoStopCheck : public ClangTidyCheck {
+public:
+  DetachedNoStopCheck(StringRef Name, ClangTidyContext *Context);
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override { Analysis.reset(); }
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus;
+  }
+
+private:
+  void report(SourceLocation DetachLoc, const Expr *Start,
+              const FunctionDecl *Body, ASTContext &Ctx);
+  ForeverAnalysis &analysis(ASTContext &Ctx);
+
+  ConcurrencyModel Model;
+  std::unique_ptr<ForeverAnalysis> Analysis;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

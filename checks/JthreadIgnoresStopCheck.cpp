@@ -1,0 +1,121 @@
+//===--- JthreadIgnoresStopCheck.cpp - threadleak-jthread-ignores-stop ----===//
+
+#include "JthreadIgnoresStopCheck.h"
+#include "engine/BodyResolver.h"
+#include "engine/PathNotes.h"
+#include "engine/SpawnSites.h"
+#include "engine/StopTokenUse.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+JthreadIgnoresStopCheck::JthreadIgnoresStopCheck(StringRef Name,
+                                                 ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context) {
+  Model.JThreadTypes =
+      NameList::parse(Options.get("JThreadTypes", defaults::JThreadTypes));
+  Model.StopSignalFunctions = NameList::parse(
+      Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
+  Model.BlockingFunctions = NameList::parse(
+      Options.get("BlockingFunctions", defaults::BlockingFunctions));
+  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+}
+
+void JthreadIgnoresStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  auto Join = [](const NameList &L) {
+    std::string S;
+    for (const std::string &N : L.names())
+      S += (S.empty() ? "" : ";") + N;
+    return S;
+  };
+  Options.store(Opts, "JThreadTypes", Join(Model.JThreadTypes));
+  Options.store(Opts, "StopSignalFunctions", Join(Model.StopSignalFunctions));
+  Options.store(Opts, "BlockingFunctions", Join(Model.BlockingFunctions));
+  Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
+}
+
+void JthreadIgnoresStopCheck::registerMatchers(MatchFinder *Finder) {
+  if (Model.JThreadTypes.empty())
+    return;
+  std::vector<llvm::StringRef> Types(Model.JThreadTypes.names().begin(),
+                                     Model.JThreadTypes.names().end());
+  Finder->addMatcher(
+      cxxConstructExpr(
+          hasType(cxxRecordDecl(hasAnyName(Types))),
+          argumentCountAtLeast(1),
+          unless(hasDeclaration(cxxConstructorDecl(isCopyConstructor()))),
+          unless(hasDeclaration(cxxConstructorDecl(isMoveConstructor()))),
+          unless(isInTemplateInstantiation()),
+          unless(isExpansionInSystemHeader()),
+          optionally(hasParent(varDecl().bind("var"))),
+          optionally(forCallable(functionDecl().bind("owner"))))
+          .bind("jthread"),
+      this);
+}
+
+void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+  const auto *Construct = Result.Nodes.getNodeAs<CXXConstructExpr>("jthread");
+  const auto *Var = Result.Nodes.getNodeAs<VarDecl>("var");
+  const auto *Owner = Result.Nodes.getNodeAs<FunctionDecl>("owner");
+
+  // A detached jthread is never joined; threadleak-detached-no-stop covers it.
+  if (Var && isDetachedVariable(Var, Owner))
+    return;
+
+  ResolvedBody Body = resolveCallable(Construct->getArg(0));
+  if (!Body)
+    return;
+  // jthread passes its token only to a callable invocable with it first;
+  // through a member pointer or std::bind the token never reaches the body.
+  StopTokenInfo Token;
+  if (!Body.ThroughBind && !Body.ThroughMemberPointer)
+    Token = analyzeStopToken(Body.Function, Ctx, Model.MaxCallDepth);
+
+  if (!Analysis)
+    Analysis = std::make_unique<ForeverAnalysis>(Ctx, Model);
+  SourceLocation Loc = Construct->getBeginLoc();
+
+  if (std::optional<EndlessLoop> Loop = Analysis->findEndlessLoop(Body.Function)) {
+    switch (Token.Use) {
+    case TokenUse::NoToken:
+      diag(Loc, "std::jthread's callable never observes its stop token; "
+                "~jthread() will request stop and then wait forever in join()");
+      break;
+    case TokenUse::Ignored:
+      diag(Loc, "std::jthread's callable takes a std::stop_token but never "
+                "checks it; ~jthread() will request stop and then wait "
+                "forever in join()");
+      diag(Token.Token->getLocation(), "stop token %0 is never used",
+           DiagnosticIDs::Note)
+          << Token.Token;
+      break;
+    case TokenUse::Consulted:
+      diag(Loc, "std::jthread's callable runs a loop that a stop request "
+                "cannot end; ~jthread() will wait forever in join()");
+      break;
+    }
+    emitEndlessLoopNotes(*this, *Loop, Ctx);
+    return;
+  }
+
+  // Takes a token, ignores it, and blocks where a stop request cannot reach.
+  if (Token.Use != TokenUse::Ignored)
+    return;
+  const CallExpr *Wait = Analysis->findUntimedBlockingCall(Body.Function);
+  if (!Wait)
+    return;
+  diag(Loc, "std::jthread's callable takes a std::stop_token but never "
+            "checks it; a stop request cannot interrupt its blocking wait and "
+            "~jthread() may wait forever in join()");
+  diag(Token.Token->getLocation(), "stop token %0 is never used",
+       DiagnosticIDs::Note)
+      << Token.Token;
+  diag(Wait->getBeginLoc(), "blocks here with no timeout and no stop token",
+       DiagnosticIDs::Note);
+}
+
+} // namespace clang::tidy::threadleak

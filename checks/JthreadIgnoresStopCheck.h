@@ -1,0 +1,40 @@
+//===--- JthreadIgnoresStopCheck.h - threadleak-jthread-ignores-stop -*- C++ -*-===//
+
+#ifndef THREADLEAK_JTHREADIGNORESSTOPCHECK_H
+#define THREADLEAK_JTHREADIGNORESSTOPCHECK_H
+
+#include "engine/ForeverAnalysis.h"
+#include "model/ConcurrencyModel.h"
+#include "clang-tidy/ClangTidyCheck.h"
+#include <memory>
+
+namespace clang::tidy::threadleak {
+
+/// Finds std::jthreads whose callable never observes its std::stop_token
+/// while it loops forever or blocks.
+///
+/// ~jthread() calls request_stop() and then join(): a callable that ignores
+/// the stop request never returns, so the destructor, and whoever owns the
+/// jthread, hangs.
+///
+/// For the user-facing documentation see
+/// docs/checks/threadleak-jthread-ignores-stop.md
+class JthreadIgnoresStopCheck : public ClangTidyCheck {
+public:
+  JthreadIgnoresStopCheck(StringRef Name, ClangTidyContext *Context);
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override { Analysis.reset(); }
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus;
+  }
+
+private:
+  ConcurrencyModel Model;
+  std::unique_ptr<ForeverAnalysis> Analysis;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,32 @@
+//===--- ThreadLeakModule.cpp - the threadleak clang-tidy module ----------===//
+//
+// Registers every threadleak check. Linked into both front-ends: the
+// threadleak CLI and the clang-tidy plugin.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DetachedNoStopCheck.h"
+#include "JthreadIgnoresStopCheck.h"
+#include "clang-tidy/ClangTidyModule.h"
+
+namespace clang::tidy::threadleak {
+
+class ThreadLeakModule : public ClangTidyModule {
+public:
+  void addCheckFactories(ClangTidyCheckFactories &Factories) override {
+    Factories.registerCheck<DetachedNoStopCheck>(
+        "threadleak-detached-no-stop");
+    Factories.registerCheck<JthreadIgnoresStopCheck>(
+        "threadleak-jthread-ignores-stop");
+  }
+};
+
+// Registration happens when this object file is loaded: at plugin load time
+// for clang-tidy --load, at startup for the CLI.
+static ClangTidyModuleRegistry::Add<ThreadLeakModule>
+    X("threadleak-module", "Finds leak-prone threads and coroutines.");
+
+} // namespace clang::tidy::threadleak
+
+// Referenced by the CLI so the linker keeps this object.
+volatile int ThreadLeakModuleAnchorSource = 0;

@@ -1,0 +1,503 @@
+//===--- ForeverAnalysis.cpp ----------------------------------------------===//
+
+#include "engine/ForeverAnalysis.h"
+#include "engine/BodyResolver.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Analysis/Analyses/ExprMutationAnalyzer.h"
+#include "clang/Basic/SourceManager.h"
+#include <functional>
+
+namespace clang::tidy::threadleak {
+
+struct ForeverAnalysis::FunctionInfo {
+  std::unique_ptr<CFG> Graph;
+  bool GraphBuilt = false;
+  std::unique_ptr<ExprMutationAnalyzer> Mutations;
+  /// Try blocks of the function, for "an exception is the intended exit".
+  llvm::SmallVector<SourceRange, 2> TryBlocks;
+  bool TryBlocksCollected = false;
+  /// Locals captured by reference by a lambda inside the function.
+  llvm::DenseSet<const VarDecl *> CapturedByRef;
+  bool CapturesCollected = false;
+};
+
+namespace {
+
+/// Pre-order walk of a statement that skips the bodies of lambdas (they are
+/// separate functions, run when and where the closure is called).
+template <typename Fn> void walk(const Stmt *S, Fn &&Visit) {
+  if (!S)
+    return;
+  Visit(S);
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+    // Visit the capture initialisers, not the body.
+    for (const Expr *Init : LE->capture_inits())
+      walk(Init, Visit);
+    return;
+  }
+  for (const Stmt *Child : S->children())
+    walk(Child, Visit);
+}
+
+/// Strongly connected components of the reachable part of a CFG (Tarjan,
+/// iterative so that huge functions cannot overflow the stack).
+class SCCFinder {
+public:
+  explicit SCCFinder(const CFG &G) : G(G) {
+    unsigned N = G.getNumBlockIDs();
+    Index.assign(N, -1);
+    Low.assign(N, 0);
+    OnStack.assign(N, false);
+    Component.assign(N, -1);
+  }
+
+  void run() {
+    const CFGBlock &Entry = G.getEntry();
+    strongConnect(&Entry);
+  }
+
+  /// Component id per block id (-1: unreachable).
+  std::vector<int> Component;
+  /// Blocks of each component that is a real cycle.
+  std::vector<llvm::SmallVector<const CFGBlock *, 8>> Cycles;
+
+private:
+  struct Frame {
+    const CFGBlock *B;
+    CFGBlock::const_succ_iterator It;
+  };
+
+  void strongConnect(const CFGBlock *Root) {
+    llvm::SmallVector<Frame, 32> Work;
+    visit(Root);
+    Work.push_back({Root, Root->succ_begin()});
+    while (!Work.empty()) {
+      Frame &F = Work.back();
+      if (F.It != F.B->succ_end()) {
+        const CFGBlock *S = F.It->getReachableBlock();
+        ++F.It;
+        if (!S)
+          continue;
+        unsigned SId = S->getBlockID();
+        if (Index[SId] < 0) {
+          visit(S);
+          Work.push_back({S, S->succ_begin()});
+        } else if (OnStack[SId]) {
+          Low[F.B->getBlockID()] =
+              std::min(Low[F.B->getBlockID()], Index[SId]);
+        }
+        continue;
+      }
+      const CFGBlock *B = F.B;
+      Work.pop_back();
+      if (!Work.empty()) {
+        unsigned P = Work.back().B->getBlockID();
+        Low[P] = std::min(Low[P], Low[B->getBlockID()]);
+      }
+      if (Low[B->getBlockID()] == Index[B->getBlockID()])
+        popComponent(B);
+    }
+  }
+
+  void visit(const CFGBlock *B) {
+    unsigned Id = B->getBlockID();
+    Index[Id] = Low[Id] = Counter++;
+    Stack.push_back(B);
+    OnStack[Id] = true;
+  }
+
+  void popComponent(const CFGBlock *Root) {
+    llvm::SmallVector<const CFGBlock *, 8> Members;
+    const CFGBlock *B;
+    do {
+      B = Stack.pop_back_val();
+      OnStack[B->getBlockID()] = false;
+      Component[B->getBlockID()] = NextComponent;
+      Members.push_back(B);
+    } while (B != Root);
+    bool IsCycle = Members.size() > 1;
+    if (!IsCycle)
+      for (const CFGBlock::AdjacentBlock &S : Root->succs())
+        if (S.getReachableBlock() == Root)
+          IsCycle = true;
+    if (IsCycle) {
+      Cycles.push_back(std::move(Members));
+    }
+    ++NextComponent;
+  }
+
+  const CFG &G;
+  std::vector<int> Index, Low;
+  std::vector<bool> OnStack;
+  llvm::SmallVector<const CFGBlock *, 32> Stack;
+  int Counter = 0;
+  int NextComponent = 0;
+};
+
+const Expr *loopCondition(const Stmt *Loop) {
+  if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
+    return W->getCond();
+  if (const auto *F = llvm::dyn_cast<ForStmt>(Loop))
+    return F->getCond();
+  return nullptr;
+}
+
+bool isLoopStmt(const Stmt *S) {
+  return llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(S);
+}
+
+} // namespace
+
+void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out) {
+  walk(S, [&](const Stmt *Node) {
+    if (const auto *CE = llvm::dyn_cast<CallExpr>(Node))
+      Out.push_back(CE);
+  });
+}
+
+const FunctionDecl *analysableDefinition(const FunctionDecl *FD,
+                                         const ASTContext &Ctx) {
+  const FunctionDecl *Def = definitionWithBody(FD);
+  if (!Def)
+    return nullptr;
+  if (Ctx.getSourceManager().isInSystemHeader(Def->getLocation()))
+    return nullptr;
+  return Def;
+}
+
+ForeverAnalysis::ForeverAnalysis(ASTContext &Ctx, const ConcurrencyModel &Model)
+    : Ctx(Ctx), Model(Model) {}
+
+ForeverAnalysis::~ForeverAnalysis() = default;
+
+ForeverAnalysis::FunctionInfo &ForeverAnalysis::info(const FunctionDecl *Fn) {
+  std::unique_ptr<FunctionInfo> &Slot = Infos[Fn];
+  if (!Slot)
+    Slot = std::make_unique<FunctionInfo>();
+  return *Slot;
+}
+
+bool ForeverAnalysis::insideTryBlock(const Stmt *S, const FunctionDecl *Fn) {
+  FunctionInfo &FI = info(Fn);
+  if (!FI.TryBlocksCollected) {
+    FI.TryBlocksCollected = true;
+    walk(Fn->getBody(), [&](const Stmt *Node) {
+      if (const auto *Try = llvm::dyn_cast<CXXTryStmt>(Node))
+        FI.TryBlocks.push_back(Try->getTryBlock()->getSourceRange());
+    });
+  }
+  const SourceManager &SM = Ctx.getSourceManager();
+  SourceLocation Loc = SM.getExpansionLoc(S->getBeginLoc());
+  for (SourceRange R : FI.TryBlocks)
+    if (SM.isPointWithin(Loc, SM.getExpansionLoc(R.getBegin()),
+                         SM.getExpansionLoc(R.getEnd())))
+      return true;
+  return false;
+}
+
+bool ForeverAnalysis::isVarUnchanging(const VarDecl *VD, const DeclRefExpr *Ref,
+                                      const FunctionDecl *Fn) {
+  QualType T = VD->getType();
+  if (T->isReferenceType() || T.isVolatileQualified())
+    return false;
+  if (VD->isConstexpr() || (T.isConstQualified() && !T->isRecordType()))
+    return VD->hasLocalStorage() || VD->isStaticLocal() ||
+           VD->hasGlobalStorage();
+  if (!VD->hasLocalStorage())
+    return false; // Globals and statics: anyone may write them.
+  if (!T->isScalarType())
+    return false; // Objects may change through their members.
+
+  if (Ref->refersToEnclosingVariableOrCapture()) {
+    // Inside a lambda: by-copy captures belong to the closure; by-reference
+    // captures alias the owner's variable, which the owner may change.
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Fn);
+    if (!MD || !MD->getParent()->isLambda())
+      return false;
+    bool ByCopy = false;
+    for (const LambdaCapture &C : MD->getParent()->captures())
+      if (C.capturesVariable() && C.getCapturedVar() == VD)
+        ByCopy = C.getCaptureKind() == LCK_ByCopy;
+    if (!ByCopy)
+      return false;
+  } else {
+    FunctionInfo &FI = info(Fn);
+    if (!FI.CapturesCollected) {
+      FI.CapturesCollected = true;
+      // Every lambda in the function, including nested ones.
+      std::function<void(const Stmt *)> Scan = [&](const Stmt *S) {
+        if (!S)
+          return;
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+          for (const LambdaCapture &C : LE->captures())
+            if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
+              if (const auto *CV = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
+                FI.CapturedByRef.insert(CV);
+        for (const Stmt *Child : S->children())
+          Scan(Child);
+      };
+      Scan(Fn->getBody());
+    }
+    if (FI.CapturedByRef.contains(VD))
+      return false;
+  }
+  FunctionInfo &FI = info(Fn);
+  if (!FI.Mutations)
+    FI.Mutations = std::make_unique<ExprMutationAnalyzer>(*Fn->getBody(), Ctx);
+  return !FI.Mutations->isMutated(VD);
+}
+
+bool ForeverAnalysis::isUnchanging(const Expr *E, const FunctionDecl *Fn) {
+  if (!E)
+    return false;
+  E = E->IgnoreParenImpCasts();
+  if (E->isValueDependent() || E->isTypeDependent())
+    return false;
+  if (llvm::isa<IntegerLiteral, CXXBoolLiteralExpr, CharacterLiteral,
+                FloatingLiteral, CXXNullPtrLiteralExpr, StringLiteral,
+                UnaryExprOrTypeTraitExpr>(E))
+    return true;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    if (llvm::isa<EnumConstantDecl>(DRE->getDecl()))
+      return true;
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+      return isVarUnchanging(VD, DRE, Fn);
+    return false;
+  }
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+    switch (UO->getOpcode()) {
+    case UO_LNot:
+    case UO_Not:
+    case UO_Minus:
+    case UO_Plus:
+      return isUnchanging(UO->getSubExpr(), Fn);
+    default:
+      return false;
+    }
+  }
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    if (BO->isAssignmentOp() || BO->isCompoundAssignmentOp() ||
+        BO->getOpcode() == BO_Comma)
+      return false;
+    return isUnchanging(BO->getLHS(), Fn) && isUnchanging(BO->getRHS(), Fn);
+  }
+  if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(E))
+    return isUnchanging(CO->getCond(), Fn) &&
+           isUnchanging(CO->getTrueExpr(), Fn) &&
+           isUnchanging(CO->getFalseExpr(), Fn);
+  if (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(E))
+    return isUnchanging(Cast->getSubExpr(), Fn);
+  if (const auto *FE = llvm::dyn_cast<FullExpr>(E))
+    return isUnchanging(FE->getSubExpr(), Fn);
+  // Calls, member accesses, dereferences: state someone else may change.
+  return false;
+}
+
+bool ForeverAnalysis::isExitCall(const CallExpr *Call, unsigned Depth) {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (!Callee)
+    return false;
+  if (Callee->isNoReturn())
+    return true;
+  if (Model.StopSignalFunctions.contains(Callee))
+    return true;
+  const FunctionDecl *Def = analysableDefinition(Callee, Ctx);
+  if (!Def) {
+    // A stop token handed to code we cannot read may well end the loop
+    // (for example by throwing when a stop is requested).
+    for (const Expr *Arg : Call->arguments())
+      if (isStopTokenType(Arg->getType()))
+        return true;
+    return false;
+  }
+  if (Depth >= Model.MaxCallDepth)
+    return false;
+  return mayLeaveAbnormally(Def, Depth + 1);
+}
+
+bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn,
+                                         unsigned Depth) {
+  auto Key = std::make_pair(Fn, Depth);
+  auto It = LeaveCache.find(Key);
+  if (It != LeaveCache.end())
+    return It->second;
+  LeaveCache[Key] = false; // Recursion: assume no until proven otherwise.
+  bool Leaves = false;
+  walk(Fn->getBody(), [&](const Stmt *S) {
+    if (Leaves)
+      return;
+    if (llvm::isa<CXXThrowExpr>(S))
+      Leaves = true;
+    else if (const auto *CE = llvm::dyn_cast<CallExpr>(S))
+      Leaves = isExitCall(CE, Depth);
+  });
+  LeaveCache[Key] = Leaves;
+  return Leaves;
+}
+
+std::optional<EndlessLoop>
+ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn, unsigned Depth) {
+  FunctionInfo &FI = info(Fn);
+  if (!FI.GraphBuilt) {
+    FI.GraphBuilt = true;
+    CFG::BuildOptions Opts;
+    Opts.PruneTriviallyFalseEdges = true;
+    FI.Graph = CFG::buildCFG(Fn, Fn->getBody(), &Ctx, Opts);
+  }
+  const CFG *G = FI.Graph.get();
+  if (!G || G->getNumBlockIDs() > MaxCFGBlocks)
+    return std::nullopt;
+
+  SCCFinder Finder(*G);
+  Finder.run();
+  const SourceManager &SM = Ctx.getSourceManager();
+
+  std::optional<EndlessLoop> Best;
+  for (const auto &Cycle : Finder.Cycles) {
+    int Comp = Finder.Component[Cycle.front()->getBlockID()];
+    bool HasExit = false;
+    const Stmt *Loop = nullptr;
+    const Expr *UnchangingCond = nullptr;
+    auto ConsiderLoop = [&](const Stmt *S) {
+      if (!S || !isLoopStmt(S))
+        return;
+      if (!Loop || SM.isBeforeInTranslationUnit(S->getBeginLoc(),
+                                                Loop->getBeginLoc()))
+        Loop = S;
+    };
+    for (const CFGBlock *B : Cycle) {
+      ConsiderLoop(B->getLoopTarget());
+      ConsiderLoop(B->getTerminatorStmt());
+    }
+    // The unchanging conditions of the loops in this cycle; their exit edges
+    // do not count.
+    llvm::DenseSet<const Stmt *> UnchangingParts;
+    for (const CFGBlock *B : Cycle) {
+      const Stmt *T = B->getTerminatorStmt();
+      if (!T || !isLoopStmt(T))
+        continue;
+      const Expr *Cond = loopCondition(T);
+      if (!Cond || !isUnchanging(Cond, Fn))
+        continue;
+      UnchangingParts.insert(T);
+      walk(Cond, [&](const Stmt *S) { UnchangingParts.insert(S); });
+      if (!UnchangingCond)
+        UnchangingCond = Cond;
+    }
+    bool UsedUnchanging = false;
+    for (const CFGBlock *B : Cycle) {
+      if (B->hasNoReturnElement()) {
+        HasExit = true;
+        break;
+      }
+      for (const CFGBlock::AdjacentBlock &S : B->succs()) {
+        const CFGBlock *Succ = S.getReachableBlock();
+        if (!Succ || Finder.Component[Succ->getBlockID()] == Comp)
+          continue;
+        const Stmt *T = B->getTerminatorStmt();
+        if (T && UnchangingParts.contains(T)) {
+          UsedUnchanging = true;
+          continue;
+        }
+        HasExit = true;
+        break;
+      }
+      if (HasExit)
+        break;
+      for (const CFGElement &E : *B) {
+        std::optional<CFGStmt> CS = E.getAs<CFGStmt>();
+        if (!CS)
+          continue;
+        const Stmt *St = CS->getStmt();
+        if (llvm::isa<CXXThrowExpr>(St) ||
+            (llvm::isa<CallExpr>(St) &&
+             isExitCall(llvm::cast<CallExpr>(St), Depth))) {
+          HasExit = true;
+          break;
+        }
+      }
+      if (HasExit)
+        break;
+    }
+    if (HasExit)
+      continue;
+    if (!Loop) {
+      // A cycle built with goto: point at its earliest statement.
+      for (const CFGBlock *B : Cycle)
+        if (const Stmt *L = B->getLabel())
+          if (!Loop || SM.isBeforeInTranslationUnit(L->getBeginLoc(),
+                                                    Loop->getBeginLoc()))
+            Loop = L;
+    }
+    if (!Loop || insideTryBlock(Loop, Fn))
+      continue; // An enclosing try: exceptions are the intended way out.
+    if (Best && !SM.isBeforeInTranslationUnit(Loop->getBeginLoc(),
+                                              Best->Loop->getBeginLoc()))
+      continue;
+    EndlessLoop R;
+    R.Kind = UsedUnchanging ? EndlessLoop::UnchangingCondition
+                            : EndlessLoop::NoExit;
+    R.Condition = UsedUnchanging ? UnchangingCond : nullptr;
+    R.Loop = Loop;
+    R.Function = Fn;
+    Best = R;
+  }
+  return Best;
+}
+
+std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
+                                                    unsigned Depth) {
+  auto Key = std::make_pair(Fn, Depth);
+  auto Cached = Results.find(Key);
+  if (Cached != Results.end())
+    return Cached->second;
+  if (!InProgress.insert(Fn).second)
+    return std::nullopt; // Recursion.
+
+  std::optional<EndlessLoop> R = findLocalEndlessLoop(Fn, Depth);
+  if (!R && Depth < Model.MaxCallDepth) {
+    llvm::SmallVector<const CallExpr *, 16> Calls;
+    collectCalls(Fn->getBody(), Calls);
+    for (const CallExpr *Call : Calls) {
+      const FunctionDecl *Callee =
+          analysableDefinition(Call->getDirectCallee(), Ctx);
+      if (!Callee || Callee == Fn || insideTryBlock(Call, Fn))
+        continue;
+      if (std::optional<EndlessLoop> Inner = analyze(Callee, Depth + 1)) {
+        Inner->CallChain.insert(Inner->CallChain.begin(), Call);
+        R = std::move(Inner);
+        break;
+      }
+    }
+  }
+  InProgress.erase(Fn);
+  Results[Key] = R;
+  return R;
+}
+
+std::optional<EndlessLoop>
+ForeverAnalysis::findEndlessLoop(const FunctionDecl *Body) {
+  const FunctionDecl *Def = analysableDefinition(Body, Ctx);
+  if (!Def)
+    return std::nullopt;
+  return analyze(Def, 0);
+}
+
+const CallExpr *ForeverAnalysis::findUntimedBlockingCall(const FunctionDecl *Fn) {
+  llvm::SmallVector<const CallExpr *, 16> Calls;
+  collectCalls(Fn->getBody(), Calls);
+  for (const CallExpr *Call : Calls) {
+    if (!Model.BlockingFunctions.contains(Call->getDirectCallee()))
+      continue;
+    bool StopAware = false;
+    for (const Expr *Arg : Call->arguments())
+      StopAware |= isStopTokenType(Arg->getType());
+    if (!StopAware)
+      return Call;
+  }
+  return nullptr;
+}
+
+} // namespace clang::tidy::threadleak

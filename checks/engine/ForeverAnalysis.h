@@ -1,0 +1,112 @@
+//===--- ForeverAnalysis.h - can a context run forever? -------------------===//
+//
+// Decides, on clang's CFG, whether a function run as a thread body contains a
+// loop that nothing can end: a cycle of the CFG with no edge out of it, once
+// the exit edge of a `while`/`for` whose condition reads only state that
+// nothing can change is discounted. Exits are `break`, `return`, `goto` out,
+// `throw`, calls that do not return (pthread_exit, std::exit), calls that
+// observe a stop request by unwinding (boost interruption points, the
+// StopSignalFunctions option) and calls into functions of the translation
+// unit that may throw or end the thread. Calls from the body into functions
+// defined in the translation unit are followed, to a bounded depth, so
+// `std::thread([this] { run(); })` is analysed through `run()`.
+//
+// Results and CFGs are cached per function, so each function of a
+// translation unit is analysed at most once per depth, and only functions
+// reachable from a matched spawn site are ever looked at.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_FOREVERANALYSIS_H
+#define THREADLEAK_ENGINE_FOREVERANALYSIS_H
+
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Stmt.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include <memory>
+#include <optional>
+
+namespace clang::tidy::threadleak {
+
+/// A loop that can run forever, and how the body reaches it.
+struct EndlessLoop {
+  enum KindTy {
+    /// No edge leads out of the loop.
+    NoExit,
+    /// The only way out is a `while`/`for` condition that reads nothing the
+    /// program can change once the loop runs.
+    UnchangingCondition,
+  };
+  KindTy Kind = NoExit;
+  /// The loop statement (while/for/do/range-for), or the first statement of
+  /// a goto-built cycle.
+  const Stmt *Loop = nullptr;
+  /// The condition that never changes (UnchangingCondition only).
+  const Expr *Condition = nullptr;
+  /// The function that contains the loop.
+  const FunctionDecl *Function = nullptr;
+  /// Calls from the analysed body down to Function, outermost first.
+  llvm::SmallVector<const CallExpr *, 4> CallChain;
+};
+
+class ForeverAnalysis {
+public:
+  ForeverAnalysis(ASTContext &Ctx, const ConcurrencyModel &Model);
+  ~ForeverAnalysis();
+
+  /// Finds a loop that a context running \p Body can never leave, in the
+  /// body or in a function it calls (first in source order).
+  std::optional<EndlessLoop> findEndlessLoop(const FunctionDecl *Body);
+
+  /// The first call in \p Fn (source order) to a wait that blocks with no
+  /// timeout and no stop token (the BlockingFunctions option).
+  const CallExpr *findUntimedBlockingCall(const FunctionDecl *Fn);
+
+  /// True if \p E can never change while a loop runs in \p Fn: literals,
+  /// constants, and locals, parameters or by-copy captures that nothing
+  /// writes, takes the address of, or captures by reference.
+  bool isUnchanging(const Expr *E, const FunctionDecl *Fn);
+
+  /// Functions whose CFG is larger than this are not analysed (silence is
+  /// the answer to what we cannot afford to look at).
+  static constexpr unsigned MaxCFGBlocks = 4096;
+
+private:
+  struct FunctionInfo;
+  FunctionInfo &info(const FunctionDecl *Fn);
+
+  std::optional<EndlessLoop> analyze(const FunctionDecl *Fn, unsigned Depth);
+  std::optional<EndlessLoop> findLocalEndlessLoop(const FunctionDecl *Fn,
+                                                  unsigned Depth);
+  bool isExitCall(const CallExpr *Call, unsigned Depth);
+  bool mayLeaveAbnormally(const FunctionDecl *Fn, unsigned Depth);
+  bool isVarUnchanging(const VarDecl *VD, const DeclRefExpr *Ref,
+                       const FunctionDecl *Fn);
+  bool insideTryBlock(const Stmt *S, const FunctionDecl *Fn);
+
+  ASTContext &Ctx;
+  const ConcurrencyModel &Model;
+  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<FunctionInfo>> Infos;
+  llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>,
+                 std::optional<EndlessLoop>>
+      Results;
+  llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> LeaveCache;
+  llvm::DenseSet<const FunctionDecl *> InProgress;
+};
+
+/// Calls in \p S in source order, not descending into lambda bodies (they
+/// run elsewhere).
+void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out);
+
+/// A function whose body the analysis may look into: it has a body in this
+/// translation unit outside system headers.
+const FunctionDecl *analysableDefinition(const FunctionDecl *FD,
+                                         const ASTContext &Ctx);
+
+} // namespace clang::tidy::threadleak
+
+#endif

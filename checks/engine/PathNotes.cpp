@@ -1,0 +1,52 @@
+//===--- PathNotes.cpp ----------------------------------------------------===//
+
+#include "engine/PathNotes.h"
+#include "clang/Lex/Lexer.h"
+
+namespace clang::tidy::threadleak {
+
+std::string shortSourceText(const Expr *E, const ASTContext &Ctx) {
+  llvm::StringRef Text = Lexer::getSourceText(
+      CharSourceRange::getTokenRange(E->getSourceRange()),
+      Ctx.getSourceManager(), Ctx.getLangOpts());
+  std::string Flat;
+  for (char C : Text) {
+    if (C == '\n' || C == '\t' || C == '\r')
+      C = ' ';
+    if (C == ' ' && !Flat.empty() && Flat.back() == ' ')
+      continue;
+    Flat += C;
+  }
+  if (Flat.size() > 40)
+    Flat = Flat.substr(0, 37) + "...";
+  return Flat;
+}
+
+void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
+                          const ASTContext &Ctx) {
+  bool First = true;
+  for (const CallExpr *Call : Loop.CallChain) {
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    Check.diag(Call->getBeginLoc(),
+               First ? "the thread's body calls %0 here"
+                     : "which calls %0 here",
+               DiagnosticIDs::Note)
+        << Callee;
+    First = false;
+  }
+  if (Loop.Kind == EndlessLoop::UnchangingCondition) {
+    Check.diag(Loop.Loop->getBeginLoc(),
+               "this loop never exits: its condition '%0' cannot change "
+               "while the loop runs",
+               DiagnosticIDs::Note)
+        << shortSourceText(Loop.Condition, Ctx)
+        << Loop.Condition->getSourceRange();
+    return;
+  }
+  Check.diag(Loop.Loop->getBeginLoc(),
+             "this loop never exits: nothing in it breaks, returns, throws "
+             "or observes a stop request",
+             DiagnosticIDs::Note);
+}
+
+} // namespace clang::tidy::threadleak

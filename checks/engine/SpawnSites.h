@@ -1,0 +1,58 @@
+//===--- SpawnSites.h - where was this thread started? --------------------===//
+//
+// A detach names a thread handle; the analysis needs the callable the thread
+// was started with. These helpers find, in the function that detaches (and,
+// for a member handle, in the members of its class), the construction or
+// pthread_create that produced the handle.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_SPAWNSITES_H
+#define THREADLEAK_ENGINE_SPAWNSITES_H
+
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace clang::tidy::threadleak {
+
+/// A thread start: the expression that started it and its callable.
+struct SpawnSite {
+  const Expr *Start = nullptr;    ///< Construction or pthread_create call.
+  const Expr *Callable = nullptr; ///< The callable / start routine.
+};
+
+/// The constructions of a thread-type object from a callable that \p Handle
+/// (the object a detach() is called on) may hold, made in \p Owner before
+/// \p Before, or for a data member, anywhere in the members of its class.
+/// Empty when the handle comes from somewhere we cannot see.
+llvm::SmallVector<SpawnSite, 2>
+findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
+                 SourceLocation Before, const NameList &ThreadTypes,
+                 ASTContext &Ctx);
+
+/// A construction of a thread type from a callable (not a copy or move).
+bool isThreadStart(const CXXConstructExpr *CCE, const NameList &ThreadTypes);
+
+/// The pthread_create calls in \p Owner (before \p Before) that store their
+/// thread id in \p Id.
+llvm::SmallVector<SpawnSite, 2> findPthreadCreates(const Expr *Id,
+                                                   const FunctionDecl *Owner,
+                                                   SourceLocation Before,
+                                                   ASTContext &Ctx);
+
+/// True if \p Attr (pthread_create's attribute argument) was set to
+/// PTHREAD_CREATE_DETACHED in \p Owner.
+bool isDetachedAttr(const Expr *Attr, const FunctionDecl *Owner,
+                    ASTContext &Ctx);
+
+/// True if \p E is a call to pthread_self().
+bool isPthreadSelf(const Expr *E);
+
+/// True if \p Owner calls detach() on the variable \p VD.
+bool isDetachedVariable(const VarDecl *VD, const FunctionDecl *Owner);
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,107 @@
+//===--- ConcurrencyModel.cpp ---------------------------------------------===//
+
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/DeclCXX.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+const char ThreadTypes[] = "::std::thread;::std::jthread;::boost::thread";
+const char JThreadTypes[] = "::std::jthread";
+const char DetachedSpawnFunctions[] = "";
+const char StopSignalFunctions[] =
+    "::boost::this_thread::interruption_point;"
+    "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;"
+    "::boost::this_thread::sleep;::pthread_testcancel;::pthread_exit";
+const char BlockingFunctions[] =
+    "::std::condition_variable::wait;::std::condition_variable_any::wait;"
+    "::std::future::get;::std::future::wait;"
+    "::std::shared_future::get;::std::shared_future::wait;"
+    "::std::counting_semaphore::acquire;::std::latch::wait;"
+    "::std::barrier::arrive_and_wait;::std::thread::join;"
+    "::boost::condition_variable::wait;::boost::condition_variable_any::wait;"
+    "::pthread_cond_wait;::pthread_join;::sem_wait";
+} // namespace defaults
+
+std::string plainQualifiedName(const NamedDecl *D) {
+  llvm::SmallVector<llvm::StringRef, 8> Parts;
+  std::string Own = D->getDeclName().getAsString();
+  for (const DeclContext *Ctx = D->getDeclContext(); Ctx;
+       Ctx = Ctx->getParent()) {
+    if (const auto *NS = llvm::dyn_cast<NamespaceDecl>(Ctx)) {
+      if (NS->isInlineNamespace() || NS->isAnonymousNamespace())
+        continue;
+      Parts.push_back(NS->getName());
+    } else if (const auto *RD = llvm::dyn_cast<RecordDecl>(Ctx)) {
+      if (!RD->getIdentifier())
+        continue;
+      Parts.push_back(RD->getName());
+    } else if (llvm::isa<FunctionDecl>(Ctx)) {
+      // Local declarations are not nameable from a configuration list.
+      Parts.push_back("(local)");
+    }
+  }
+  std::string Result;
+  for (auto It = Parts.rbegin(); It != Parts.rend(); ++It) {
+    Result += *It;
+    Result += "::";
+  }
+  Result += Own;
+  return Result;
+}
+
+NameList NameList::parse(llvm::StringRef List) {
+  NameList Result;
+  llvm::StringRef Rest = List;
+  while (!Rest.empty()) {
+    size_t Cut = Rest.find_first_of(";,");
+    llvm::StringRef Item = Rest.substr(0, Cut).trim();
+    Rest = Cut == llvm::StringRef::npos ? llvm::StringRef() : Rest.substr(Cut + 1);
+    Item.consume_front("::");
+    if (Item.empty() || !Result.Names.insert(Item).second)
+      continue;
+    Result.Ordered.push_back(("::" + Item).str());
+  }
+  return Result;
+}
+
+bool NameList::containsName(llvm::StringRef QualifiedName) const {
+  QualifiedName.consume_front("::");
+  return Names.contains(QualifiedName);
+}
+
+bool NameList::contains(const NamedDecl *D) const {
+  if (!D || Names.empty())
+    return false;
+  // Cheap pre-filter: the unqualified name must end one of the entries.
+  if (const IdentifierInfo *II = D->getIdentifier()) {
+    llvm::StringRef Short = II->getName();
+    bool Any = false;
+    for (const std::string &N : Ordered)
+      if (llvm::StringRef(N).ends_with(Short)) {
+        Any = true;
+        break;
+      }
+    if (!Any)
+      return false;
+  }
+  return Names.contains(plainQualifiedName(D));
+}
+
+const CXXRecordDecl *recordOf(QualType T) {
+  if (T.isNull())
+    return nullptr;
+  T = T.getNonReferenceType();
+  if (const auto *PT = T->getAs<PointerType>())
+    T = PT->getPointeeType();
+  return T->getAsCXXRecordDecl();
+}
+
+bool isStopTokenType(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "stop_token" &&
+         plainQualifiedName(RD) == "std::stop_token";
+}
+
+} // namespace clang::tidy::threadleak

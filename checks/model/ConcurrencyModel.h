@@ -1,0 +1,88 @@
+//===--- ConcurrencyModel.h - threadleak's model of concurrency APIs ------===//
+//
+// What spawns a concurrent context, what blocks it, and what lets it stop.
+// Every list is a check option, so users extend the model without
+// recompiling; the defaults describe the standard library, POSIX threads and
+// Boost.Thread.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_CONCURRENCYMODEL_H
+#define THREADLEAK_MODEL_CONCURRENCYMODEL_H
+
+#include "clang/AST/Decl.h"
+#include "clang/AST/Type.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
+#include <string>
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+/// The qualified name of \p D as users write it: inline namespaces
+/// (std::__cxx11, std::__1) and template arguments are left out, so
+/// "std::counting_semaphore::acquire" names every specialization's method.
+std::string plainQualifiedName(const NamedDecl *D);
+
+/// A set of qualified names read from a check option ("::std::thread;
+/// boost::thread"), matched against declarations by plainQualifiedName.
+class NameList {
+public:
+  NameList() = default;
+  /// Parses a ';'- or ','-separated list; blanks and a leading "::" are
+  /// ignored.
+  static NameList parse(llvm::StringRef List);
+
+  bool contains(const NamedDecl *D) const;
+  bool containsName(llvm::StringRef QualifiedName) const;
+  bool empty() const { return Names.empty(); }
+  /// The names in the order they were given, with a leading "::", for
+  /// matchers (hasAnyName) and for writing the option back.
+  const std::vector<std::string> &names() const { return Ordered; }
+
+private:
+  llvm::StringSet<> Names;
+  std::vector<std::string> Ordered;
+};
+
+/// The default value of each list option; docs/configuration.md documents
+/// them.
+namespace defaults {
+extern const char ThreadTypes[];
+extern const char JThreadTypes[];
+extern const char DetachedSpawnFunctions[];
+extern const char StopSignalFunctions[];
+extern const char BlockingFunctions[];
+} // namespace defaults
+
+/// The model one check instance works with, built from its options.
+struct ConcurrencyModel {
+  /// Thread handle types whose construction from a callable starts a thread
+  /// and which can be detached (std::thread, std::jthread, boost::thread).
+  NameList ThreadTypes;
+  /// Thread types that pass a std::stop_token to their callable and whose
+  /// destructor requests stop and joins.
+  NameList JThreadTypes;
+  /// Functions that run their callable argument on a context nobody joins.
+  NameList DetachedSpawnFunctions;
+  /// Calls that end a loop when a stop is requested, by throwing or
+  /// unwinding (boost::this_thread::interruption_point, pthread_testcancel).
+  NameList StopSignalFunctions;
+  /// Waits that block with no timeout until another context releases them.
+  NameList BlockingFunctions;
+
+  /// How deep to follow calls from a thread body into functions defined in
+  /// the translation unit.
+  unsigned MaxCallDepth = 4;
+};
+
+/// std::stop_token, by value or reference.
+bool isStopTokenType(QualType T);
+
+/// The record behind \p T (through references, pointers and typedefs).
+const CXXRecordDecl *recordOf(QualType T);
+
+} // namespace clang::tidy::threadleak
+
+#endif

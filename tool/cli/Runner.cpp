@@ -1,0 +1,201 @@
+//===--- Runner.cpp - analyse one translation unit ------------------------===//
+
+#include "Runner.h"
+#include "clang-tidy/ClangTidy.h"
+#include "clang-tidy/ClangTidyModule.h"
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Basic/Version.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendActions.h"
+#include "clang/Lex/PreprocessorOptions.h"
+#include "clang/Tooling/ArgumentsAdjusters.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include <chrono>
+
+using namespace clang;
+using namespace clang::tidy;
+
+namespace threadleak {
+
+namespace {
+
+/// Options for one file, in clang-tidy's order of precedence: threadleak's
+/// defaults, then the configuration (the --config-file, or the .clang-tidy
+/// files found walking up from the file), then the command line.
+///
+/// A .clang-tidy file's `Checks:` line is written for clang-tidy's own checks
+/// and is ignored here; its CheckOptions for threadleak-* checks apply. An
+/// explicit --config-file is threadleak's own and fully honoured.
+class RunOptionsProvider : public ClangTidyOptionsProvider {
+public:
+  explicit RunOptionsProvider(const RunConfig &Config) : Config(Config) {
+    ClangTidyGlobalOptions Global;
+    if (Config.ConfigOptions)
+      Inner = std::make_unique<ConfigOptionsProvider>(
+          Global, Config.Defaults, *Config.ConfigOptions, ClangTidyOptions());
+    else
+      Inner = std::make_unique<FileOptionsProvider>(Global, Config.Defaults,
+                                                    ClangTidyOptions());
+  }
+
+  const ClangTidyGlobalOptions &getGlobalOptions() override {
+    return Inner->getGlobalOptions();
+  }
+
+  std::vector<OptionsSource> getRawOptions(llvm::StringRef File) override {
+    std::vector<OptionsSource> Sources = Inner->getRawOptions(File);
+    if (!Config.ConfigOptions)
+      for (OptionsSource &S : Sources)
+        if (S.second != OptionsSourceTypeDefaultBinary)
+          S.first.Checks.reset();
+    Sources.emplace_back(Config.Overrides, "threadleak command line");
+    return Sources;
+  }
+
+private:
+  const RunConfig &Config;
+  std::unique_ptr<ClangTidyOptionsProvider> Inner;
+};
+
+class TidyActionFactory : public tooling::FrontendActionFactory {
+public:
+  explicit TidyActionFactory(ClangTidyContext &Context)
+      : ConsumerFactory(Context) {}
+
+  std::unique_ptr<FrontendAction> create() override {
+    return std::make_unique<Action>(&ConsumerFactory);
+  }
+
+  bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation,
+                     FileManager *Files,
+                     std::shared_ptr<PCHContainerOperations> PCHContainerOps,
+                     DiagnosticConsumer *DiagConsumer) override {
+    // Same as clang-tidy: code may test __clang_analyzer__.
+    Invocation->getPreprocessorOpts().SetUpStaticAnalyzer = true;
+    // No "N warnings generated." on stderr: the CLI prints its own summary.
+    Invocation->getDiagnosticOpts().ShowCarets = false;
+    return FrontendActionFactory::runInvocation(Invocation, Files,
+                                                PCHContainerOps, DiagConsumer);
+  }
+
+private:
+  class Action : public ASTFrontendAction {
+  public:
+    explicit Action(ClangTidyASTConsumerFactory *Factory) : Factory(Factory) {}
+    std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &Compiler,
+                                                   llvm::StringRef File) override {
+      return Factory->createASTConsumer(Compiler, File);
+    }
+
+  private:
+    ClangTidyASTConsumerFactory *Factory;
+  };
+
+  ClangTidyASTConsumerFactory ConsumerFactory;
+};
+
+bool hasResourceDirArg(const tooling::CommandLineArguments &Args) {
+  for (const std::string &A : Args)
+    if (llvm::StringRef(A).starts_with("-resource-dir"))
+      return true;
+  return false;
+}
+
+} // namespace
+
+std::vector<std::string> enabledChecks(const RunConfig &Config,
+                                       llvm::StringRef File) {
+  ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
+  Context.setCurrentFile(File);
+  ClangTidyASTConsumerFactory Factory(Context);
+  return Factory.getCheckNames();
+}
+
+TUResult analyzeTranslationUnit(const std::string &File,
+                                const tooling::CompilationDatabase &DB,
+                                const RunConfig &Config) {
+  auto Start = std::chrono::steady_clock::now();
+  TUResult Result;
+  Result.File = File;
+
+  ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
+  tooling::ClangTool Tool(DB, {File});
+  Tool.setPrintErrorMessage(false);
+
+  // Extra arguments from the configuration, as clang-tidy adds them.
+  Tool.appendArgumentsAdjuster(
+      [&Context](const tooling::CommandLineArguments &Args,
+                 llvm::StringRef Filename) {
+        ClangTidyOptions Opts = Context.getOptionsForFile(Filename);
+        tooling::CommandLineArguments Adjusted = Args;
+        if (Opts.ExtraArgsBefore) {
+          auto I = Adjusted.begin();
+          if (I != Adjusted.end() && !llvm::StringRef(*I).starts_with("-"))
+            ++I;
+          Adjusted.insert(I, Opts.ExtraArgsBefore->begin(),
+                          Opts.ExtraArgsBefore->end());
+        }
+        if (Opts.ExtraArgs)
+          Adjusted.insert(Adjusted.end(), Opts.ExtraArgs->begin(),
+                          Opts.ExtraArgs->end());
+        return Adjusted;
+      });
+  Tool.appendArgumentsAdjuster(tooling::getStripPluginsAdjuster());
+  if (!Config.ResourceDir.empty()) {
+    std::string ResourceArg = "-resource-dir=" + Config.ResourceDir;
+    Tool.appendArgumentsAdjuster(
+        [ResourceArg](const tooling::CommandLineArguments &Args,
+                      llvm::StringRef) {
+          if (hasResourceDirArg(Args))
+            return Args;
+          tooling::CommandLineArguments Adjusted = Args;
+          Adjusted.insert(Adjusted.begin() + (Adjusted.empty() ? 0 : 1),
+                          ResourceArg);
+          return Adjusted;
+        });
+  }
+
+  ClangTidyDiagnosticConsumer DiagConsumer(Context);
+  auto DiagOpts = std::make_unique<DiagnosticOptions>();
+  DiagnosticsEngine DE(llvm::makeIntrusiveRefCnt<DiagnosticIDs>(), *DiagOpts,
+                       &DiagConsumer, /*ShouldOwnClient=*/false);
+  Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
+  Tool.setDiagnosticConsumer(&DiagConsumer);
+
+  TidyActionFactory Factory(Context);
+  int Status = Tool.run(&Factory);
+  Result.Diagnostics = DiagConsumer.take();
+  for (const ClangTidyError &E : Result.Diagnostics)
+    if (E.DiagLevel == tooling::Diagnostic::Error)
+      Result.CompileFailed = true;
+  if (Status != 0 && !Result.CompileFailed)
+    Result.ToolError = "could not be analysed (the compiler could not run)";
+  Result.Seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - Start)
+                       .count();
+  return Result;
+}
+
+std::string findResourceDir(const char *Argv0) {
+  auto IsDir = [](const std::string &P) {
+    return !P.empty() && llvm::sys::fs::is_directory(P + "/include");
+  };
+  if (const char *Env = std::getenv("THREADLEAK_RESOURCE_DIR"))
+    if (IsDir(Env))
+      return Env;
+  if (IsDir(THREADLEAK_RESOURCE_DIR))
+    return THREADLEAK_RESOURCE_DIR;
+  std::string Exe = llvm::sys::fs::getMainExecutable(
+      Argv0, reinterpret_cast<void *>(&findResourceDir));
+  llvm::SmallString<256> Dir(llvm::sys::path::parent_path(Exe));
+  llvm::sys::path::append(Dir, "..", "lib", "clang",
+                          llvm::StringRef(CLANG_VERSION_MAJOR_STRING));
+  if (IsDir(std::string(Dir)))
+    return std::string(Dir);
+  return {};
+}
+
+} // namespace threadleak

@@ -1,0 +1,54 @@
+//===--- Runner.h - analyse one translation unit --------------------------===//
+
+#ifndef THREADLEAK_CLI_RUNNER_H
+#define THREADLEAK_CLI_RUNNER_H
+
+#include "clang-tidy/ClangTidyDiagnosticConsumer.h"
+#include "clang-tidy/ClangTidyOptions.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace threadleak {
+
+/// Everything a run needs to configure each translation unit the same way.
+struct RunConfig {
+  /// Defaults for every file: threadleak's checks, header filter.
+  clang::tidy::ClangTidyOptions Defaults;
+  /// From --config-file / --config, replacing the .clang-tidy search.
+  std::optional<clang::tidy::ClangTidyOptions> ConfigOptions;
+  /// From the command line; applied last.
+  clang::tidy::ClangTidyOptions Overrides;
+  /// Passed as -resource-dir unless the compile command has one.
+  std::string ResourceDir;
+};
+
+struct TUResult {
+  std::string File;
+  std::vector<clang::tidy::ClangTidyError> Diagnostics;
+  /// The compiler reported errors: the AST may be incomplete.
+  bool CompileFailed = false;
+  /// The file could not be processed at all (no command, I/O error).
+  std::string ToolError;
+  double Seconds = 0;
+};
+
+/// Runs the enabled checks on \p File. Thread-safe: each call builds its own
+/// options provider, context and compiler instance.
+TUResult analyzeTranslationUnit(const std::string &File,
+                                const clang::tooling::CompilationDatabase &DB,
+                                const RunConfig &Config);
+
+/// The checks enabled by \p Config for \p File, sorted.
+std::vector<std::string> enabledChecks(const RunConfig &Config,
+                                       llvm::StringRef File);
+
+/// Where clang's builtin headers are: $THREADLEAK_RESOURCE_DIR, the directory
+/// the CLI was configured with, or next to the executable. Empty if none
+/// exists.
+std::string findResourceDir(const char *Argv0);
+
+} // namespace threadleak
+
+#endif
