@@ -50,10 +50,23 @@ void JthreadIgnoresStopCheck::registerMatchers(MatchFinder *Finder) {
           unless(hasDeclaration(cxxConstructorDecl(isMoveConstructor()))),
           unless(isInTemplateInstantiation()),
           unless(isExpansionInSystemHeader()),
-          optionally(hasParent(varDecl().bind("var"))),
+          // std::jthread t(f): the variable, through ExprWithCleanups.
+          optionally(anyOf(
+              hasParent(varDecl().bind("var")),
+              hasParent(exprWithCleanups(hasParent(varDecl().bind("var")))))),
           optionally(forCallable(functionDecl().bind("owner"))))
           .bind("jthread"),
       this);
+}
+
+void JthreadIgnoresStopCheck::noteUnusedToken(const ParmVarDecl *Token) {
+  if (Token->getIdentifier())
+    diag(Token->getLocation(), "stop token %0 is never used",
+         DiagnosticIDs::Note)
+        << Token;
+  else
+    diag(Token->getBeginLoc(), "the std::stop_token parameter is never used",
+         DiagnosticIDs::Note);
 }
 
 void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
@@ -89,9 +102,7 @@ void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
       diag(Loc, "std::jthread's callable takes a std::stop_token but never "
                 "checks it; ~jthread() will request stop and then wait "
                 "forever in join()");
-      diag(Token.Token->getLocation(), "stop token %0 is never used",
-           DiagnosticIDs::Note)
-          << Token.Token;
+      noteUnusedToken(Token.Token);
       break;
     case TokenUse::Consulted:
       diag(Loc, "std::jthread's callable runs a loop that a stop request "
@@ -111,9 +122,7 @@ void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
   diag(Loc, "std::jthread's callable takes a std::stop_token but never "
             "checks it; a stop request cannot interrupt its blocking wait and "
             "~jthread() may wait forever in join()");
-  diag(Token.Token->getLocation(), "stop token %0 is never used",
-       DiagnosticIDs::Note)
-      << Token.Token;
+  noteUnusedToken(Token.Token);
   diag(Wait->getBeginLoc(), "blocks here with no timeout and no stop token",
        DiagnosticIDs::Note);
 }

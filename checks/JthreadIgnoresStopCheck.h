@@ -31,6 +31,8 @@ public:
   }
 
 private:
+  void noteUnusedToken(const ParmVarDecl *Token);
+
   ConcurrencyModel Model;
   std::unique_ptr<ForeverAnalysis> Analysis;
 };

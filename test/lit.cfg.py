@@ -1,0 +1,43 @@
+# lit configuration for threadleak's tests.
+#
+#   checkers/      one file per check: positive and negative cases, every
+#                  diagnostic matched, each run through BOTH front-ends
+#   cli/           the threadleak command line: databases, exit codes, errors
+#   plugin/        the clang-tidy plugin as a plugin (loading, version guard)
+#   parity/        the CLI and the plugin agree on the whole corpus
+#   real-headers/  the matchers on real libstdc++ / glibc / Boost headers
+import os
+import shutil
+import lit.formats
+
+config.name = "threadleak"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".cpp", ".test"]
+config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.threadleak_obj_root, "test")
+
+# FileCheck, not, count and split-file from llvm-<major>-tools.
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Diagnostics must not depend on the user's terminal or locale.
+config.environment["LC_ALL"] = "C"
+config.environment.pop("THREADLEAK_RESOURCE_DIR", None)
+
+inputs = os.path.join(config.test_source_root, "Inputs")
+stub_flags = "-std=c++20 -nostdinc++ -nostdlibinc -isystem " + os.path.join(inputs, "Headers")
+
+config.substitutions.append(("%threadleak", config.threadleak_bin + " --quiet"))
+config.substitutions.append(("%tidy", "%s --load=%s --quiet" % (config.clang_tidy, config.threadleak_plugin)))
+config.substitutions.append(("%clang_tidy", config.clang_tidy))
+config.substitutions.append(("%plugin", config.threadleak_plugin))
+config.substitutions.append(("%stubflags", stub_flags))
+config.substitutions.append(("%inputs", inputs))
+config.substitutions.append(("%python", shutil.which("python3") or "python3"))
+# Every warning, note and error the tool prints must be matched by a CHECK.
+config.substitutions.append(("%check-all", "FileCheck --implicit-check-not=\"{{warning|note|error}}:\""))
+
+if os.path.exists("/usr/include/boost/thread.hpp"):
+    config.available_features.add("boost")
+if os.path.exists("/usr/include/c++"):
+    config.available_features.add("libstdcxx")

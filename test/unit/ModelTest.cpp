@@ -1,0 +1,80 @@
+//===--- ModelTest.cpp - the concurrency model's name lists ---------------===//
+
+#include "VersionCheck.h"
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Tooling/Tooling.h"
+#include "gtest/gtest.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+using namespace clang::tidy::threadleak;
+
+namespace {
+
+const NamedDecl *findNamed(ASTContext &Ctx, llvm::StringRef Name) {
+  auto Matches = match(namedDecl(hasName(Name)).bind("d"), Ctx);
+  return Matches.empty() ? nullptr : Matches.front().getNodeAs<NamedDecl>("d");
+}
+
+TEST(NameListTest, ParsesSeparatorsBlanksAndLeadingColons) {
+  NameList L = NameList::parse(" ::std::thread; boost::thread ,, ::std::thread;");
+  ASSERT_EQ(L.names().size(), 2u);
+  EXPECT_EQ(L.names()[0], "::std::thread");
+  EXPECT_EQ(L.names()[1], "::boost::thread");
+  EXPECT_TRUE(L.containsName("std::thread"));
+  EXPECT_TRUE(L.containsName("::boost::thread"));
+  EXPECT_FALSE(L.containsName("thread"));
+  EXPECT_TRUE(NameList::parse("").empty());
+  EXPECT_TRUE(NameList::parse(" ; ,").empty());
+}
+
+TEST(NameListTest, IgnoresInlineNamespacesAndTemplateArguments) {
+  auto AST = tooling::buildASTFromCodeWithArgs(R"cc(
+    namespace std { inline namespace __1 {
+      template <long N> struct counting_semaphore { void acquire(); };
+      struct thread { void detach(); };
+    } }
+    void use() { std::counting_semaphore<1> s; s.acquire(); }
+  )cc", {"-std=c++20"});
+  ASSERT_TRUE(AST);
+  ASTContext &Ctx = AST->getASTContext();
+  auto Calls = match(cxxMemberCallExpr().bind("c"), Ctx);
+  ASSERT_EQ(Calls.size(), 1u);
+  const auto *Call = Calls[0].getNodeAs<CXXMemberCallExpr>("c");
+  EXPECT_EQ(plainQualifiedName(Call->getMethodDecl()),
+            "std::counting_semaphore::acquire");
+  NameList L = NameList::parse("::std::counting_semaphore::acquire;::std::thread");
+  EXPECT_TRUE(L.contains(Call->getMethodDecl()));
+  EXPECT_TRUE(L.contains(findNamed(Ctx, "::std::thread")));
+  EXPECT_FALSE(L.contains(findNamed(Ctx, "::std::thread::detach")));
+}
+
+TEST(NameListTest, StopTokenTypeThroughReferences) {
+  auto AST = tooling::buildASTFromCodeWithArgs(R"cc(
+    namespace std { class stop_token {}; }
+    namespace app { class stop_token {}; }
+    void a(std::stop_token);
+    void b(const std::stop_token &);
+    void c(app::stop_token);
+  )cc", {"-std=c++20"});
+  ASSERT_TRUE(AST);
+  ASTContext &Ctx = AST->getASTContext();
+  auto Param = [&](llvm::StringRef Fn) {
+    return llvm::cast<FunctionDecl>(findNamed(Ctx, Fn))->getParamDecl(0)->getType();
+  };
+  EXPECT_TRUE(isStopTokenType(Param("a")));
+  EXPECT_TRUE(isStopTokenType(Param("b")));
+  EXPECT_FALSE(isStopTokenType(Param("c")));
+}
+
+TEST(VersionCheckTest, ParsesMajorVersion) {
+  EXPECT_EQ(threadleak::parseClangMajor("Debian clang version 22.1.8 (++2025)"), 22u);
+  EXPECT_EQ(threadleak::parseClangMajor("clang version 21.0.0git"), 21u);
+  EXPECT_EQ(threadleak::parseClangMajor("LLVM (http://llvm.org/)"), 0u);
+  EXPECT_EQ(threadleak::parseClangMajor("clang version x"), 0u);
+}
+
+} // namespace
