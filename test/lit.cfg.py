@@ -33,6 +33,7 @@ config.substitutions.append(("%clang_tidy", config.clang_tidy))
 config.substitutions.append(("%plugin", config.threadleak_plugin))
 config.substitutions.append(("%stubflags", stub_flags))
 config.substitutions.append(("%inputs", inputs))
+config.substitutions.append(("%expect-exit", "%s %s" % (shutil.which("python3") or "python3", os.path.join(inputs, "expect-exit.py"))))
 config.substitutions.append(("%python", shutil.which("python3") or "python3"))
 # Every warning, note and error the tool prints must be matched by a CHECK.
 config.substitutions.append(("%check-all", "FileCheck --implicit-check-not=\"{{warning|note|error}}:\""))

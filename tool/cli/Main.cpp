@@ -327,7 +327,7 @@ int main(int argc, const char **argv) {
       if (!Printed.insert(Key).second)
         continue;
       Printer.print(E);
-      if (E.DiagLevel != tooling::Diagnostic::Error)
+      if (!llvm::StringRef(E.DiagnosticName).starts_with("clang-diagnostic-"))
         ++Findings;
     }
     llvm::outs().flush();

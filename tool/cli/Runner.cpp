@@ -168,8 +168,11 @@ TUResult analyzeTranslationUnit(const std::string &File,
   TidyActionFactory Factory(Context);
   int Status = Tool.run(&Factory);
   Result.Diagnostics = DiagConsumer.take();
+  // Compiler errors mean an incomplete AST; other errors (a malformed NOLINT
+  // block, say) are findings like any warning.
   for (const ClangTidyError &E : Result.Diagnostics)
-    if (E.DiagLevel == tooling::Diagnostic::Error)
+    if (E.DiagLevel == tooling::Diagnostic::Error &&
+        llvm::StringRef(E.DiagnosticName).starts_with("clang-diagnostic-"))
       Result.CompileFailed = true;
   if (Status != 0 && !Result.CompileFailed)
     Result.ToolError = "could not be analysed (the compiler could not run)";
