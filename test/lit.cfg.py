@@ -27,6 +27,8 @@ config.environment.pop("THREADLEAK_RESOURCE_DIR", None)
 inputs = os.path.join(config.test_source_root, "Inputs")
 stub_flags = "-std=c++20 -nostdinc++ -nostdlibinc -isystem " + os.path.join(inputs, "Headers")
 
+# Without --quiet: the summary line and error messages on stderr.
+config.substitutions.append(("%{threadleak-loud}", config.threadleak_bin))
 config.substitutions.append(("%threadleak", config.threadleak_bin + " --quiet"))
 config.substitutions.append(("%tidy", "%s --load=%s --quiet" % (config.clang_tidy, config.threadleak_plugin)))
 config.substitutions.append(("%clang_tidy", config.clang_tidy))

@@ -21,6 +21,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -34,6 +35,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <thread>
 
 using namespace clang;
@@ -69,8 +71,8 @@ cl::opt<std::string> HeaderFilter(
     cl::desc("Regex of header paths whose findings are shown (default: all\n"
              "non-system headers)"),
     cl::init(".*"), cl::cat(Category));
-cl::opt<unsigned> Jobs("j", cl::desc("Translation units analysed in parallel (default: cores)"),
-                       cl::init(0), cl::cat(Category));
+cl::opt<std::string> Jobs("j", cl::desc("Translation units analysed in parallel (default: cores)"),
+                          cl::value_desc("N"), cl::init(""), cl::cat(Category));
 cl::list<std::string> ExtraArgs("extra-arg",
                                 cl::desc("Append an argument to each compile command"),
                                 cl::cat(Category));
@@ -105,6 +107,25 @@ std::unique_ptr<tooling::CompilationDatabase> loadDatabase(llvm::StringRef Dir) 
   if (!llvm::sys::fs::exists(JsonPath))
     fail("no compile_commands.json in '" + Dir +
          "' (configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)");
+  // Validate first: LLVM's loader reports syntax errors on stderr itself, over
+  // several lines, without saying which entry is wrong.
+  auto Text = llvm::MemoryBuffer::getFile(JsonPath);
+  if (!Text)
+    fail("cannot read '" + JsonPath + "': " + Text.getError().message());
+  llvm::Expected<llvm::json::Value> Json = llvm::json::parse((*Text)->getBuffer());
+  if (!Json)
+    fail("malformed compilation database '" + JsonPath +
+         "': " + llvm::toString(Json.takeError()));
+  const llvm::json::Array *Entries = Json->getAsArray();
+  if (!Entries)
+    fail("malformed compilation database '" + JsonPath + "': expected an array of entries");
+  for (size_t I = 0; I < Entries->size(); ++I) {
+    const llvm::json::Object *E = (*Entries)[I].getAsObject();
+    if (!E || !E->getString("directory") || !E->getString("file") ||
+        (!E->getString("command") && !E->getArray("arguments")))
+      fail("malformed compilation database '" + JsonPath + "': entry " + llvm::Twine(I) +
+           " needs \"directory\", \"file\" and \"command\" or \"arguments\"");
+  }
   std::string Error;
   auto DB = tooling::JSONCompilationDatabase::loadFromFile(
       JsonPath, Error, tooling::JSONCommandLineSyntax::AutoDetect);
@@ -286,7 +307,9 @@ int main(int argc, const char **argv) {
     }
   }
 
-  unsigned NumJobs = Jobs ? unsigned(Jobs) : std::max(1u, std::thread::hardware_concurrency());
+  unsigned NumJobs = std::max(1u, std::thread::hardware_concurrency());
+  if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
+    fail("-j expects a positive number of jobs, not '" + Jobs + "'");
   NumJobs = std::min<unsigned>(NumJobs, Inputs.size());
   bool Progress = !Quiet && llvm::sys::Process::StandardErrIsDisplayed();
 
@@ -300,10 +323,17 @@ int main(int argc, const char **argv) {
         Results.put(I, threadleak::analyzeTranslationUnit(Inputs[I], *DB, Run));
     });
 
-  threadleak::TextPrinter Printer(llvm::outs());
-  std::set<std::string> Printed; // Findings in headers shared by several TUs.
+  // Findings are collected, de-duplicated (a header's finding is seen by every
+  // TU that includes it) and printed sorted by location, so the output is a
+  // function of the findings alone, whatever -j and the database's order.
+  struct Finding {
+    std::string Path;
+    unsigned Offset;
+    ClangTidyError Error;
+  };
+  std::vector<Finding> All;
+  std::set<std::string> Seen;
   unsigned Findings = 0, Failed = 0;
-  std::string FirstFailure;
   for (size_t I = 0; I < Inputs.size(); ++I) {
     if (Progress)
       llvm::errs() << "\r\033[K[" << (I + 1) << "/" << Inputs.size() << "] " << Inputs[I];
@@ -320,18 +350,25 @@ int main(int argc, const char **argv) {
       llvm::errs() << "threadleak: error: " << R.File
                    << ": failed to compile; its findings may be incomplete\n";
     }
-    for (const ClangTidyError &E : R.Diagnostics) {
-      std::string Key = threadleak::diagnosticPath(E.Message.FilePath, E.BuildDirectory) + ":" +
-                        std::to_string(E.Message.FileOffset) + ":" + E.DiagnosticName + ":" +
-                        E.Message.Message;
-      if (!Printed.insert(Key).second)
+    for (ClangTidyError &E : R.Diagnostics) {
+      std::string Path = threadleak::diagnosticPath(E.Message.FilePath, E.BuildDirectory);
+      std::string Key = Path + ":" + std::to_string(E.Message.FileOffset) + ":" +
+                        E.DiagnosticName + ":" + E.Message.Message;
+      if (!Seen.insert(Key).second)
         continue;
-      Printer.print(E);
       if (!llvm::StringRef(E.DiagnosticName).starts_with("clang-diagnostic-"))
         ++Findings;
+      All.push_back({std::move(Path), E.Message.FileOffset, std::move(E)});
     }
-    llvm::outs().flush();
   }
+  std::stable_sort(All.begin(), All.end(), [](const Finding &A, const Finding &B) {
+    return std::tie(A.Path, A.Offset, A.Error.DiagnosticName, A.Error.Message.Message) <
+           std::tie(B.Path, B.Offset, B.Error.DiagnosticName, B.Error.Message.Message);
+  });
+  threadleak::TextPrinter Printer(llvm::outs());
+  for (const Finding &F : All)
+    Printer.print(F.Error);
+  llvm::outs().flush();
   for (std::thread &T : Workers)
     T.join();
 

@@ -13,6 +13,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include <chrono>
 
 using namespace clang;
@@ -122,7 +123,12 @@ TUResult analyzeTranslationUnit(const std::string &File,
   Result.File = File;
 
   ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
-  tooling::ClangTool Tool(DB, {File});
+  // A private physical file system: ClangTool changes the working directory
+  // to the command's, and on the shared real file system that is the
+  // process's cwd, which parallel TUs would race on.
+  tooling::ClangTool Tool(DB, {File},
+                          std::make_shared<PCHContainerOperations>(),
+                          llvm::vfs::createPhysicalFileSystem());
   Tool.setPrintErrorMessage(false);
 
   // Extra arguments from the configuration, as clang-tidy adds them.
