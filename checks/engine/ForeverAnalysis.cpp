@@ -301,7 +301,7 @@ bool ForeverAnalysis::isExitCall(const CallExpr *Call, unsigned Depth) {
     return false;
   if (Callee->isNoReturn())
     return true;
-  if (Model.StopSignalFunctions.contains(Callee))
+  if (Model.StopSignalFunctions.containsCallee(Call))
     return true;
   const FunctionDecl *Def = analysableDefinition(Callee, Ctx);
   if (!Def) {
@@ -489,7 +489,7 @@ const CallExpr *ForeverAnalysis::findUntimedBlockingCall(const FunctionDecl *Fn)
   llvm::SmallVector<const CallExpr *, 16> Calls;
   collectCalls(Fn->getBody(), Calls);
   for (const CallExpr *Call : Calls) {
-    if (!Model.BlockingFunctions.contains(Call->getDirectCallee()))
+    if (!Model.BlockingFunctions.containsCallee(Call))
       continue;
     bool StopAware = false;
     for (const Expr *Arg : Call->arguments())

@@ -2,6 +2,7 @@
 
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace clang::tidy::threadleak {
@@ -10,10 +11,22 @@ namespace defaults {
 const char ThreadTypes[] = "::std::thread;::std::jthread;::boost::thread";
 const char JThreadTypes[] = "::std::jthread";
 const char DetachedSpawnFunctions[] = "";
+// Boost.Thread's interruption points: boost::thread::interrupt() makes them
+// throw boost::thread_interrupted, which ends the loop.
 const char StopSignalFunctions[] =
     "::boost::this_thread::interruption_point;"
     "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;"
-    "::boost::this_thread::sleep;::pthread_testcancel;::pthread_exit";
+    "::boost::this_thread::sleep;"
+    "::boost::condition_variable::wait;::boost::condition_variable::wait_for;"
+    "::boost::condition_variable::wait_until;"
+    "::boost::condition_variable::timed_wait;"
+    "::boost::condition_variable_any::wait;"
+    "::boost::condition_variable_any::wait_for;"
+    "::boost::condition_variable_any::wait_until;"
+    "::boost::condition_variable_any::timed_wait;"
+    "::boost::thread::join;::boost::thread::timed_join;"
+    "::boost::thread::try_join_for;::boost::thread::try_join_until;"
+    "::pthread_testcancel;::pthread_exit";
 const char BlockingFunctions[] =
     "::std::condition_variable::wait;::std::condition_variable_any::wait;"
     "::std::future::get;::std::future::wait;"
@@ -87,6 +100,26 @@ bool NameList::contains(const NamedDecl *D) const {
       return false;
   }
   return Names.contains(plainQualifiedName(D));
+}
+
+bool NameList::containsCallee(const CallExpr *Call) const {
+  const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+  if (!Callee || Names.empty())
+    return false;
+  if (contains(Callee))
+    return true;
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC || !Callee->getIdentifier())
+    return false;
+  // The object as written, before the implicit derived-to-base conversion.
+  const Expr *ObjectExpr = MC->getImplicitObjectArgument();
+  const CXXRecordDecl *Object =
+      ObjectExpr ? recordOf(ObjectExpr->IgnoreParenImpCasts()->getType())
+                 : nullptr;
+  if (!Object || Object == llvm::cast<CXXMethodDecl>(Callee)->getParent())
+    return false;
+  return Names.contains(plainQualifiedName(Object) + "::" +
+                        Callee->getName().str());
 }
 
 const CXXRecordDecl *recordOf(QualType T) {

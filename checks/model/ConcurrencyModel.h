@@ -11,6 +11,7 @@
 #define THREADLEAK_MODEL_CONCURRENCYMODEL_H
 
 #include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -35,6 +36,11 @@ public:
   static NameList parse(llvm::StringRef List);
 
   bool contains(const NamedDecl *D) const;
+  /// True if \p Call calls a listed function. A method matches through the
+  /// class that declares it and through the class of the object it is
+  /// called on, so "std::future::wait" finds libstdc++'s inherited
+  /// std::__basic_future::wait.
+  bool containsCallee(const CallExpr *Call) const;
   bool containsName(llvm::StringRef QualifiedName) const;
   bool empty() const { return Names.empty(); }
   /// The names in the order they were given, with a leading "::", for

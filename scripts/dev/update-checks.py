@@ -22,7 +22,7 @@ for line in sys.stdin:
     m = re.match(r"(.*?):(\d+):(\d+): (warning|note): (.*?)( \[[\w-]+\])?$", line.rstrip("\n"))
     if not m or not m.group(1).endswith(test.split("/")[-1]):
         continue
-    item = (int(m.group(2)), int(m.group(3)), m.group(4), m.group(5))
+    item = (int(m.group(2)), int(m.group(3)), m.group(4), m.group(5) + (m.group(6) or ""))
     if item[2] == "warning":
         groups.append([item])
     elif groups:

@@ -27,7 +27,7 @@ struct Flusher {
   void start() {
     // The SPEC's example: a temporary thread, detached.
     std::thread([this] { for (;;) { flush(); std::this_thread::sleep_for(1s); } }).detach();
-    // CHECK: :[[@LINE-1]]:84: warning: detached thread can never stop: its body loops forever and observes no stop signal
+    // CHECK: :[[@LINE-1]]:84: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-2]]:26: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
 };
@@ -41,7 +41,7 @@ void spin_forever() {
 void named_thread_free_function() {
   std::thread t(spin_forever);
   t.detach();
-  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-3]]:15: note: thread started here
   // CHECK: :[[@LINE-10]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -54,19 +54,19 @@ struct Worker {
   void start_member_pointer() {
     std::thread t(&Worker::run, this);
     t.detach();
-    // CHECK: :[[@LINE-1]]:7: warning: detached thread can never stop: its body loops forever and observes no stop signal
+    // CHECK: :[[@LINE-1]]:7: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-3]]:17: note: thread started here
     // CHECK: :[[@LINE-8]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
   void start_bind() {
     std::thread(std::bind(&Worker::run, this)).detach();
-    // CHECK: :[[@LINE-1]]:48: warning: detached thread can never stop: its body loops forever and observes no stop signal
+    // CHECK: :[[@LINE-1]]:48: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-13]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
   void start_through_call() {
     // The body is analysed through the calls it makes.
     std::thread([this] { run(); }).detach();
-    // CHECK: :[[@LINE-1]]:36: warning: detached thread can never stop: its body loops forever and observes no stop signal
+    // CHECK: :[[@LINE-1]]:36: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-2]]:26: note: the thread's body calls 'run' here
     // CHECK: :[[@LINE-20]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
@@ -75,7 +75,7 @@ struct Worker {
   void start_member_handle() {
     member_ = std::thread([] { for (;;) work(); });
     member_.detach();
-    // CHECK: :[[@LINE-1]]:13: warning: detached thread can never stop: its body loops forever and observes no stop signal
+    // CHECK: :[[@LINE-1]]:13: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-3]]:15: note: thread started here
     // CHECK: :[[@LINE-4]]:32: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
@@ -91,14 +91,14 @@ struct Pump {
 
 void function_object() {
   std::thread(Pump{}).detach();
-  // CHECK: :[[@LINE-1]]:23: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:23: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-9]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
 void function_pointer() {
   void (*fp)() = &spin_forever;
   std::thread(fp).detach();
-  // CHECK: :[[@LINE-1]]:19: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:19: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-66]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
@@ -108,7 +108,7 @@ void unchanging_local_condition() {
     while (running)
       work();
   }).detach();
-  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-6]]:3: note: thread started here
   // CHECK: :[[@LINE-5]]:5: note: this loop never exits: its condition 'running' cannot change while the loop runs
 }
@@ -117,7 +117,7 @@ void unchanging_captured_copy(bool enabled) {
   // A by-copy capture is the thread's own: nobody else can clear it.
   std::thread t([enabled] { while (enabled) work(); });
   t.detach();
-  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-3]]:15: note: thread started here
   // CHECK: :[[@LINE-4]]:29: note: this loop never exits: its condition 'enabled' cannot change while the loop runs
 }
@@ -126,7 +126,7 @@ void moved_handle() {
   std::thread t([] { for (;;) work(); });
   std::thread u = std::move(t);
   u.detach();
-  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-4]]:15: note: thread started here
   // CHECK: :[[@LINE-5]]:22: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -142,7 +142,7 @@ void nested_loops_inner_break() {
       work();
     }
   }).detach();
-  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-10]]:3: note: thread started here
   // CHECK: :[[@LINE-10]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -156,7 +156,7 @@ void swallowed_exceptions() {
       }
     }
   }).detach();
-  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-9]]:3: note: thread started here
   // CHECK: :[[@LINE-9]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -167,7 +167,7 @@ void goto_loop() {
     work();
     goto again;
   }).detach();
-  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:6: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-6]]:3: note: thread started here
   // CHECK: :[[@LINE-6]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -180,7 +180,7 @@ void *pthread_body(void *) {
 
 void *self_detaching(void *) {
   pthread_detach(pthread_self());
-  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE+1]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   for (;;)
     work();
@@ -190,7 +190,7 @@ void pthread_create_then_detach() {
   pthread_t tid;
   pthread_create(&tid, nullptr, pthread_body, nullptr);
   pthread_detach(tid);
-  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-3]]:3: note: thread started here
   // CHECK: :[[@LINE-19]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -201,14 +201,14 @@ void pthread_detached_attribute() {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t tid;
   pthread_create(&tid, &attr, pthread_body, nullptr);
-  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:3: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-29]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
 void boost_thread() {
   boost::thread t([] { for (;;) work(); });
   t.detach();
-  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-3]]:17: note: thread started here
   // CHECK: :[[@LINE-4]]:24: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -217,7 +217,7 @@ void detached_jthread() {
   // A detached jthread is never joined: its stop token is moot.
   std::jthread j([] { for (;;) work(); });
   j.detach();
-  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-3]]:16: note: thread started here
   // CHECK: :[[@LINE-4]]:23: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -229,7 +229,7 @@ void param_never_changes(int n) {
 
 void by_value_argument() {
   std::thread(param_never_changes, 5).detach();
-  // CHECK: :[[@LINE-1]]:39: warning: detached thread can never stop: its body loops forever and observes no stop signal
+  // CHECK: :[[@LINE-1]]:39: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-7]]:3: note: this loop never exits: its condition 'n > 0' cannot change while the loop runs
 }
 

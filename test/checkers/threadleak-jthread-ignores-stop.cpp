@@ -22,13 +22,13 @@ void process(std::stop_token);
 void spec_example() {
   // The SPEC's example: no token, loops forever; ~jthread() hangs in join().
   std::jthread poller([&] { while (true) { poll_once(); } });
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:29: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
 void token_unnamed_and_unused() {
   std::jthread t([](std::stop_token) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:21: note: the std::stop_token parameter is never used
   // CHECK: :[[@LINE+1]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
     for (;;)
@@ -38,7 +38,7 @@ void token_unnamed_and_unused() {
 
 void token_named_and_unused() {
   std::jthread t([](std::stop_token st) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:37: note: stop token 'st' is never used
   // CHECK: :[[@LINE+1]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
     while (true)
@@ -50,7 +50,7 @@ void ignores(std::stop_token) {}
 
 void token_passed_to_helper_that_ignores_it() {
   std::jthread t([](std::stop_token st) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:37: note: stop token 'st' is never used
   // CHECK: :[[@LINE+2]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
     ignores(st);
@@ -62,7 +62,7 @@ void token_passed_to_helper_that_ignores_it() {
 void token_consulted_but_loop_never_exits() {
   // The callback fires on stop, but nothing leaves the loop.
   std::jthread t([](std::stop_token st) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable runs a loop that a stop request cannot end; ~jthread() will wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable runs a loop that a stop request cannot end; ~jthread() will wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE+2]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
     std::stop_callback cb(st, [] { work(); });
     for (;;)
@@ -77,7 +77,7 @@ void free_function_body(std::stop_token st) {
 
 void free_function() {
   std::jthread t(free_function_body);
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-8]]:41: note: stop token 'st' is never used
   // CHECK: :[[@LINE-8]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
@@ -89,19 +89,19 @@ struct Ticker {
   }
   void start_through_call() {
     std::jthread t([this] { run(); });
-    // CHECK: :[[@LINE-1]]:18: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join()
+    // CHECK: :[[@LINE-1]]:18: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
     // CHECK: :[[@LINE-2]]:29: note: the thread's body calls 'run' here
     // CHECK: :[[@LINE-7]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   }
   // A member jthread: destroyed (and joined) with the Ticker.
   std::jthread worker_{[this] { for (;;) work(); }};
-  // CHECK: :[[@LINE-1]]:23: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:23: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:33: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 };
 
 void unchanging_condition() {
   std::jthread t([](std::stop_token st) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:37: note: stop token 'st' is never used
   // CHECK: :[[@LINE+2]]:5: note: this loop never exits: its condition 'go' cannot change while the loop runs
     bool go = true;
@@ -113,7 +113,7 @@ void unchanging_condition() {
 void blocks_without_token(std::future<int> &f) {
   // Takes a token, never checks it, and blocks where a stop cannot reach.
   std::jthread t([&f](std::stop_token st) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:39: note: stop token 'st' is never used
   // CHECK: :[[@LINE+1]]:13: note: blocks here with no timeout and no stop token
     int v = f.get();
@@ -121,9 +121,17 @@ void blocks_without_token(std::future<int> &f) {
   });
 }
 
+void blocks_on_inherited_wait(std::shared_future<int> f) {
+  // shared_future::wait() is declared in a base class, as in libstdc++.
+  std::jthread t([f](std::stop_token st) { f.wait(); });
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE-2]]:38: note: stop token 'st' is never used
+  // CHECK: :[[@LINE-3]]:44: note: blocks here with no timeout and no stop token
+}
+
 void blocks_on_condition_variable(std::mutex &m, std::condition_variable &cv, bool &ready) {
   std::jthread t([&](std::stop_token) {
-  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join()
+  // CHECK: :[[@LINE-1]]:16: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join() [threadleak-jthread-ignores-stop]
   // CHECK: :[[@LINE-2]]:22: note: the std::stop_token parameter is never used
   // CHECK: :[[@LINE+2]]:5: note: blocks here with no timeout and no stop token
     std::unique_lock<std::mutex> lk(m);
