@@ -54,6 +54,10 @@ void JthreadIgnoresStopCheck::registerMatchers(MatchFinder *Finder) {
           optionally(anyOf(
               hasParent(varDecl().bind("var")),
               hasParent(exprWithCleanups(hasParent(varDecl().bind("var")))))),
+          // A member's default initialiser: `std::jthread worker_{f};`.
+          optionally(anyOf(
+              hasParent(fieldDecl().bind("field")),
+              hasParent(exprWithCleanups(hasParent(fieldDecl().bind("field")))))),
           optionally(forCallable(functionDecl().bind("owner"))))
           .bind("jthread"),
       this);
@@ -77,6 +81,11 @@ void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
 
   // A detached jthread is never joined; threadleak-detached-no-stop covers it.
   if (Var && isDetachedVariable(Var, Owner))
+    return;
+  const auto *Field = Result.Nodes.getNodeAs<FieldDecl>("field");
+  if (!Field)
+    Field = assignedField(Construct, Owner); // member_ = ..., or : member_(f)
+  if (Field && isDetachedField(Field))
     return;
 
   ResolvedBody Body = resolveCallable(Construct->getArg(0));

@@ -295,12 +295,12 @@ bool ForeverAnalysis::isUnchanging(const Expr *E, const FunctionDecl *Fn) {
   return false;
 }
 
-bool ForeverAnalysis::isExitCall(const CallExpr *Call, unsigned Depth) {
+bool ForeverAnalysis::isExitCall(const CallExpr *Call) {
   const FunctionDecl *Callee = Call->getDirectCallee();
   if (!Callee)
     return false;
-  if (Callee->isNoReturn())
-    return true;
+  // Deliberate exits (pthread_exit, exit) are listed; other noreturn calls
+  // (abort, assert failures) crash, which is no way to stop a thread.
   if (Model.StopSignalFunctions.containsCallee(Call))
     return true;
   const FunctionDecl *Def = analysableDefinition(Callee, Ctx);
@@ -312,18 +312,32 @@ bool ForeverAnalysis::isExitCall(const CallExpr *Call, unsigned Depth) {
         return true;
     return false;
   }
-  if (Depth >= Model.MaxCallDepth)
-    return false;
-  return mayLeaveAbnormally(Def, Depth + 1);
+  // Not bounded by MaxCallDepth: a throw deep below the loop is a way out
+  // whatever depth the loop search uses, and the summary is computed once
+  // per function.
+  return mayLeaveAbnormally(Def);
 }
 
-bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn,
-                                         unsigned Depth) {
-  auto Key = std::make_pair(Fn, Depth);
-  auto It = LeaveCache.find(Key);
+bool ForeverAnalysis::endsInCrash(const CFGBlock *B) {
+  if (!B->hasNoReturnElement())
+    return false;
+  // The noreturn call ends the block.
+  for (auto It = B->rbegin(); It != B->rend(); ++It) {
+    std::optional<CFGStmt> CS = It->getAs<CFGStmt>();
+    if (!CS)
+      continue;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(CS->getStmt()))
+      return !isExitCall(Call);
+    break;
+  }
+  return true; // A noreturn destructor or builtin: not a deliberate exit.
+}
+
+bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn) {
+  auto It = LeaveCache.find(Fn);
   if (It != LeaveCache.end())
     return It->second;
-  LeaveCache[Key] = false; // Recursion: assume no until proven otherwise.
+  LeaveCache[Fn] = false; // Recursion: assume no until proven otherwise.
   bool Leaves = false;
   walk(Fn->getBody(), [&](const Stmt *S) {
     if (Leaves)
@@ -331,14 +345,14 @@ bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn,
     if (llvm::isa<CXXThrowExpr>(S))
       Leaves = true;
     else if (const auto *CE = llvm::dyn_cast<CallExpr>(S))
-      Leaves = isExitCall(CE, Depth);
+      Leaves = isExitCall(CE);
   });
-  LeaveCache[Key] = Leaves;
+  LeaveCache[Fn] = Leaves;
   return Leaves;
 }
 
 std::optional<EndlessLoop>
-ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn, unsigned Depth) {
+ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn) {
   FunctionInfo &FI = info(Fn);
   if (!FI.GraphBuilt) {
     FI.GraphBuilt = true;
@@ -388,10 +402,6 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn, unsigned Depth) {
     }
     bool UsedUnchanging = false;
     for (const CFGBlock *B : Cycle) {
-      if (B->hasNoReturnElement()) {
-        HasExit = true;
-        break;
-      }
       for (const CFGBlock::AdjacentBlock &S : B->succs()) {
         const CFGBlock *Succ = S.getReachableBlock();
         if (!Succ || Finder.Component[Succ->getBlockID()] == Comp)
@@ -401,22 +411,25 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn, unsigned Depth) {
           UsedUnchanging = true;
           continue;
         }
+        // An edge into a crash (assert failure, abort()) is no way out.
+        if (endsInCrash(Succ))
+          continue;
         HasExit = true;
         break;
       }
       if (HasExit)
         break;
+      // Calls that end the thread, or may unwind out of the loop. (A throw
+      // statement is an edge of the CFG, to its handler or the exit.)
       for (const CFGElement &E : *B) {
         std::optional<CFGStmt> CS = E.getAs<CFGStmt>();
         if (!CS)
           continue;
-        const Stmt *St = CS->getStmt();
-        if (llvm::isa<CXXThrowExpr>(St) ||
-            (llvm::isa<CallExpr>(St) &&
-             isExitCall(llvm::cast<CallExpr>(St), Depth))) {
-          HasExit = true;
-          break;
-        }
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(CS->getStmt()))
+          if (isExitCall(Call)) {
+            HasExit = true;
+            break;
+          }
       }
       if (HasExit)
         break;
@@ -447,6 +460,20 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn, unsigned Depth) {
   return Best;
 }
 
+bool mayDispatchElsewhere(const CallExpr *Call) {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD || !MD->isVirtual())
+    return false;
+  if (MD->hasAttr<FinalAttr>() || MD->getParent()->hasAttr<FinalAttr>())
+    return false;
+  // obj.Base::f() names its target.
+  if (const auto *ME =
+          llvm::dyn_cast<MemberExpr>(MC->getCallee()->IgnoreParenImpCasts()))
+    return !ME->hasQualifier();
+  return true;
+}
+
 std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
                                                     unsigned Depth) {
   auto Key = std::make_pair(Fn, Depth);
@@ -456,14 +483,15 @@ std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
   if (!InProgress.insert(Fn).second)
     return std::nullopt; // Recursion.
 
-  std::optional<EndlessLoop> R = findLocalEndlessLoop(Fn, Depth);
+  std::optional<EndlessLoop> R = findLocalEndlessLoop(Fn);
   if (!R && Depth < Model.MaxCallDepth) {
     llvm::SmallVector<const CallExpr *, 16> Calls;
     collectCalls(Fn->getBody(), Calls);
     for (const CallExpr *Call : Calls) {
       const FunctionDecl *Callee =
           analysableDefinition(Call->getDirectCallee(), Ctx);
-      if (!Callee || Callee == Fn || insideTryBlock(Call, Fn))
+      if (!Callee || Callee == Fn || insideTryBlock(Call, Fn) ||
+          mayDispatchElsewhere(Call))
         continue;
       if (std::optional<EndlessLoop> Inner = analyze(Callee, Depth + 1)) {
         Inner->CallChain.insert(Inner->CallChain.begin(), Call);

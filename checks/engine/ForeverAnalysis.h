@@ -4,10 +4,11 @@
 // loop that nothing can end: a cycle of the CFG with no edge out of it, once
 // the exit edge of a `while`/`for` whose condition reads only state that
 // nothing can change is discounted. Exits are `break`, `return`, `goto` out,
-// `throw`, calls that do not return (pthread_exit, std::exit), calls that
-// observe a stop request by unwinding (boost interruption points, the
-// StopSignalFunctions option) and calls into functions of the translation
-// unit that may throw or end the thread. Calls from the body into functions
+// `throw`, calls that end the thread or process on purpose (pthread_exit,
+// exit), calls that observe a stop request by unwinding (Boost interruption
+// points), all from the StopSignalFunctions option, and calls into functions
+// of the translation unit that may throw or end the thread. An edge into a
+// crash (an assert failure, abort(), any other noreturn call) is no exit. Calls from the body into functions
 // defined in the translation unit are followed, to a bounded depth, so
 // `std::thread([this] { run(); })` is analysed through `run()`.
 //
@@ -80,10 +81,11 @@ private:
   FunctionInfo &info(const FunctionDecl *Fn);
 
   std::optional<EndlessLoop> analyze(const FunctionDecl *Fn, unsigned Depth);
-  std::optional<EndlessLoop> findLocalEndlessLoop(const FunctionDecl *Fn,
-                                                  unsigned Depth);
-  bool isExitCall(const CallExpr *Call, unsigned Depth);
-  bool mayLeaveAbnormally(const FunctionDecl *Fn, unsigned Depth);
+  std::optional<EndlessLoop> findLocalEndlessLoop(const FunctionDecl *Fn);
+  bool isExitCall(const CallExpr *Call);
+  /// \p B ends in a noreturn call that is not a deliberate exit.
+  bool endsInCrash(const CFGBlock *B);
+  bool mayLeaveAbnormally(const FunctionDecl *Fn);
   bool isVarUnchanging(const VarDecl *VD, const DeclRefExpr *Ref,
                        const FunctionDecl *Fn);
   bool insideTryBlock(const Stmt *S, const FunctionDecl *Fn);
@@ -94,13 +96,17 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>,
                  std::optional<EndlessLoop>>
       Results;
-  llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> LeaveCache;
+  llvm::DenseMap<const FunctionDecl *, bool> LeaveCache;
   llvm::DenseSet<const FunctionDecl *> InProgress;
 };
 
 /// Calls in \p S in source order, not descending into lambda bodies (they
 /// run elsewhere).
 void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out);
+
+/// A virtual call that may run an override instead of the definition we
+/// see: not followed when looking for loops.
+bool mayDispatchElsewhere(const CallExpr *Call);
 
 /// A function whose body the analysis may look into: it has a body in this
 /// translation unit outside system headers.

@@ -7,6 +7,7 @@
 #include "clang/AST/StmtVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
+#include <functional>
 
 namespace clang::tidy::threadleak {
 
@@ -225,17 +226,58 @@ bool isPthreadSelf(const Expr *E) {
   return FD && FD->getIdentifier() && FD->getName() == "pthread_self";
 }
 
-bool isDetachedVariable(const VarDecl *VD, const FunctionDecl *Owner) {
-  if (!Owner || !Owner->getBody())
+/// True if \p Body calls detach() on the handle \p D.
+static bool detaches(const Stmt *Body, const ValueDecl *D) {
+  if (!Body)
     return false;
   llvm::SmallVector<const CallExpr *, 16> Calls;
-  collectCalls(Owner->getBody(), Calls);
+  collectCalls(Body, Calls);
   for (const CallExpr *Call : Calls)
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
       if (const CXXMethodDecl *M = MC->getMethodDecl())
         if (M->getIdentifier() && M->getName() == "detach" &&
-            handleDecl(MC->getImplicitObjectArgument()) == VD)
+            handleDecl(MC->getImplicitObjectArgument()) == D)
           return true;
+  return false;
+}
+
+bool isDetachedVariable(const VarDecl *VD, const FunctionDecl *Owner) {
+  return Owner && detaches(Owner->getBody(), VD);
+}
+
+const FieldDecl *assignedField(const Expr *Start, const FunctionDecl *Owner) {
+  if (!Owner || !Owner->getBody())
+    return nullptr;
+  if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Owner))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->getMember() && Init->getInit() &&
+          strip(Init->getInit()) == strip(Start))
+        return Init->getMember();
+  const FieldDecl *Found = nullptr;
+  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
+    if (!S || Found)
+      return;
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2 &&
+          strip(Op->getArg(1)) == strip(Start))
+        if (const auto *FD =
+                llvm::dyn_cast_or_null<FieldDecl>(handleDecl(Op->getArg(0))))
+          Found = FD;
+    for (const Stmt *Child : S->children())
+      Visit(Child);
+  };
+  Visit(Owner->getBody());
+  return Found;
+}
+
+bool isDetachedField(const FieldDecl *FD) {
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+  if (!RD)
+    return false;
+  for (const CXXMethodDecl *M : RD->methods())
+    if (const FunctionDecl *Def = definitionWithBody(M))
+      if (detaches(Def->getBody(), FD))
+        return true;
   return false;
 }
 

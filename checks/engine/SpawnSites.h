@@ -53,6 +53,14 @@ bool isPthreadSelf(const Expr *E);
 /// True if \p Owner calls detach() on the variable \p VD.
 bool isDetachedVariable(const VarDecl *VD, const FunctionDecl *Owner);
 
+/// The data member that \p Start (a thread construction) initialises in
+/// \p Owner (`member_ = std::jthread(...)`, or a constructor's
+/// `: member_(...)`), if any.
+const FieldDecl *assignedField(const Expr *Start, const FunctionDecl *Owner);
+
+/// True if a member function of \p FD's class calls detach() on it.
+bool isDetachedField(const FieldDecl *FD);
+
 } // namespace clang::tidy::threadleak
 
 #endif

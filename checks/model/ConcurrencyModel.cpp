@@ -26,7 +26,11 @@ const char StopSignalFunctions[] =
     "::boost::condition_variable_any::timed_wait;"
     "::boost::thread::join;::boost::thread::timed_join;"
     "::boost::thread::try_join_for;::boost::thread::try_join_until;"
-    "::pthread_testcancel;::pthread_exit";
+    "::pthread_testcancel;"
+    // Deliberate ends of the thread or process. Other noreturn calls (abort,
+    // assert failures, std::terminate) are crashes, not stop signals.
+    "::pthread_exit;::exit;::_exit;::_Exit;::quick_exit;"
+    "::std::exit;::std::_Exit;::std::quick_exit";
 const char BlockingFunctions[] =
     "::std::condition_variable::wait;::std::condition_variable_any::wait;"
     "::std::future::get;::std::future::wait;"

@@ -187,3 +187,38 @@ TEST_F(EngineTest, ResolvesCallables) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(EngineTest, CrashesAreNoWayOut) {
+  // assert() and abort() end the process, they do not stop a thread.
+  EXPECT_TRUE(loopIn(
+      "[[noreturn]] void __assert_fail(const char *);"
+      "void body() { for (;;) { if (!external_flag()) __assert_fail(\"x\"); work(); } }"));
+  EXPECT_TRUE(loopIn(
+      "namespace std { [[noreturn]] void abort(); }"
+      "void body() { for (;;) { if (external_flag()) std::abort(); work(); } }"));
+  // A throw caught inside the loop does not leave it.
+  EXPECT_TRUE(loopIn(
+      "void body() { for (;;) { try { if (external_flag()) throw 1; } catch (...) {} } }"));
+  // exit() is a deliberate end.
+  EXPECT_FALSE(loopIn(
+      "void body() { for (;;) { if (external_flag()) std::exit(0); work(); } }"));
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(EngineTest, ExitSummariesIgnoreTheLoopSearchDepth) {
+  // The loop search depth limits where loops are looked for, not how deep a
+  // throw may sit below the loop: MaxCallDepth 0 must not report this.
+  build("void c() { if (external_flag()) throw 1; }"
+        "void b() { c(); } void a() { b(); }"
+        "void body() { for (;;) { a(); work(); } }");
+  Model.MaxCallDepth = 0;
+  Analysis = std::make_unique<ForeverAnalysis>(AST->getASTContext(), Model);
+  EXPECT_FALSE(Analysis->findEndlessLoop(fn("body")));
+}
+
+} // namespace

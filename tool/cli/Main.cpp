@@ -72,7 +72,7 @@ cl::opt<std::string> HeaderFilter(
              "non-system headers)"),
     cl::init(".*"), cl::cat(Category));
 cl::opt<std::string> Jobs("j", cl::desc("Translation units analysed in parallel (default: cores)"),
-                          cl::value_desc("N"), cl::init(""), cl::cat(Category));
+                          cl::value_desc("N"), cl::init(""), cl::Prefix, cl::cat(Category));
 cl::list<std::string> ExtraArgs("extra-arg",
                                 cl::desc("Append an argument to each compile command"),
                                 cl::cat(Category));
@@ -201,9 +201,10 @@ int main(int argc, const char **argv) {
           "3 a translation unit failed to compile.\n",
           &ParseErrorStream)) {
     ParseErrorStream.flush();
+    // llvm::cl prefixes its messages with the program name; we add our own.
     llvm::StringRef First = llvm::StringRef(ParseErrors).split('\n').first;
-    First.consume_front(argv[0]);
-    First.consume_front(": ");
+    if (!First.consume_front(std::string(argv[0]) + ": "))
+      First.consume_front(llvm::sys::path::filename(argv[0]).str() + ": ");
     fail(First.empty() ? llvm::StringRef("bad command line") : First);
   }
 
@@ -333,6 +334,7 @@ int main(int argc, const char **argv) {
   };
   std::vector<Finding> All;
   std::set<std::string> Seen;
+  std::set<std::string> ConfigErrors;
   unsigned Findings = 0, Failed = 0;
   for (size_t I = 0; I < Inputs.size(); ++I) {
     if (Progress)
@@ -351,6 +353,12 @@ int main(int argc, const char **argv) {
                    << ": failed to compile; its findings may be incomplete\n";
     }
     for (ClangTidyError &E : R.Diagnostics) {
+      // A bad option value: the run cannot be trusted. Reported once, at the
+      // end, as an error.
+      if (E.DiagnosticName == "clang-tidy-config") {
+        ConfigErrors.insert(E.Message.Message);
+        continue;
+      }
       std::string Path = threadleak::diagnosticPath(E.Message.FilePath, E.BuildDirectory);
       std::string Key = Path + ":" + std::to_string(E.Message.FileOffset) + ":" +
                         E.DiagnosticName + ":" + E.Message.Message;
@@ -382,6 +390,10 @@ int main(int argc, const char **argv) {
       llvm::errs() << " (" << Failed << " failed to compile)";
     llvm::errs() << " in " << llvm::format("%.2f", Seconds) << "s\n";
   }
+  for (const std::string &Message : ConfigErrors)
+    llvm::errs() << "threadleak: error: " << Message << "\n";
+  if (!ConfigErrors.empty())
+    return ExitError;
   if (Failed)
     return ExitTUFailed;
   return Findings ? ExitFindings : ExitClean;

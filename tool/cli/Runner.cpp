@@ -180,7 +180,9 @@ TUResult analyzeTranslationUnit(const std::string &File,
     if (E.DiagLevel == tooling::Diagnostic::Error &&
         llvm::StringRef(E.DiagnosticName).starts_with("clang-diagnostic-"))
       Result.CompileFailed = true;
-  if (Status != 0 && !Result.CompileFailed)
+  // A non-zero status with diagnostics is an error diagnostic (a malformed
+  // NOLINT block, say): report them. Without any, the compiler never ran.
+  if (Status != 0 && !Result.CompileFailed && Result.Diagnostics.empty())
     Result.ToolError = "could not be analysed (the compiler could not run)";
   Result.Seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - Start)
