@@ -40,10 +40,10 @@ void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
   std::vector<llvm::StringRef> ThreadTypes(Model.ThreadTypes.names().begin(),
                                            Model.ThreadTypes.names().end());
-  auto InUserCode =
-      allOf(unless(isInTemplateInstantiation()),
-            unless(isExpansionInSystemHeader()),
-            forCallable(functionDecl().bind("owner")));
+  // Top-down matchers only: no hasParent/forCallable/hasAncestor, whose
+  // parent map costs a whole extra traversal of the AST. The function that
+  // owns a handle is found from the handle's declaration instead.
+  auto InUserCode = unless(isExpansionInSystemHeader());
 
   // t.detach() / std::thread(f).detach() / boost::thread::detach()
   if (!ThreadTypes.empty())
@@ -108,12 +108,12 @@ void DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
 
 void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
-  const auto *Owner = Result.Nodes.getNodeAs<FunctionDecl>("owner");
 
   if (const auto *Detach =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
+    const Expr *Handle = Detach->getImplicitObjectArgument();
     for (const SpawnSite &Site :
-         findThreadStarts(Detach->getImplicitObjectArgument(), Owner,
+         findThreadStarts(Handle, handleOwner(Handle),
                           Detach->getBeginLoc(), Model.ThreadTypes, Ctx)) {
       ResolvedBody Body = resolveCallable(Site.Callable);
       if (Body) {
@@ -128,12 +128,12 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     const Expr *Id = Call->getArg(0);
     if (isPthreadSelf(Id)) {
       // The running thread detaches itself: its body is the caller.
-      if (Owner)
-        report(Call->getBeginLoc(), nullptr, Owner, Ctx);
+      if (const FunctionDecl *Self = enclosingFunction(Call, Ctx))
+        report(Call->getBeginLoc(), nullptr, Self, Ctx);
       return;
     }
     for (const SpawnSite &Site :
-         findPthreadCreates(Id, Owner, Call->getBeginLoc(), Ctx))
+         findPthreadCreates(Id, handleOwner(Id), Call->getBeginLoc(), Ctx))
       if (ResolvedBody Body = resolveCallable(Site.Callable)) {
         report(Call->getBeginLoc(), Site.Start, Body.Function, Ctx);
         return;
@@ -142,7 +142,7 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   }
 
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("pthread_create")) {
-    if (isDetachedAttr(Call->getArg(1), Owner, Ctx))
+    if (isDetachedAttr(Call->getArg(1), handleOwner(Call->getArg(1)), Ctx))
       if (ResolvedBody Body = resolveCallable(Call->getArg(2)))
         report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
     return;

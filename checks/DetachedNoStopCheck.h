@@ -28,6 +28,12 @@ public:
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// Match what is written: template instantiations and implicit code are
+  /// not traversed (cheaper than filtering them with isInTemplateInstantiation,
+  /// whose hasAncestor builds the AST's whole parent map).
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_IgnoreUnlessSpelledInSource;
+  }
 
 private:
   void report(SourceLocation DetachLoc, const Expr *Start,

@@ -42,24 +42,31 @@ void JthreadIgnoresStopCheck::registerMatchers(MatchFinder *Finder) {
     return;
   std::vector<llvm::StringRef> Types(Model.JThreadTypes.names().begin(),
                                      Model.JThreadTypes.names().end());
+  auto Start = cxxConstructExpr(
+                   hasType(cxxRecordDecl(hasAnyName(Types))),
+                   argumentCountAtLeast(1),
+                   unless(hasDeclaration(cxxConstructorDecl(isCopyConstructor()))),
+                   unless(hasDeclaration(cxxConstructorDecl(isMoveConstructor()))),
+                   unless(isExpansionInSystemHeader()))
+                   .bind("jthread");
+  // `T(f)` is a functional cast around the construction.
+  auto Started = ignoringImplicit(
+      anyOf(Start, cxxFunctionalCastExpr(hasSourceExpression(ignoringImplicit(Start)))));
+
+  // Every construction; then, top-down (no parent map), what holds it: a
+  // variable, a member's default initialiser, a constructor's initialiser,
+  // an assignment to a member.
+  Finder->addMatcher(Start, this);
+  Finder->addMatcher(varDecl(hasInitializer(Started)).bind("var"), this);
+  Finder->addMatcher(fieldDecl(hasInClassInitializer(Started)).bind("field"), this);
   Finder->addMatcher(
-      cxxConstructExpr(
-          hasType(cxxRecordDecl(hasAnyName(Types))),
-          argumentCountAtLeast(1),
-          unless(hasDeclaration(cxxConstructorDecl(isCopyConstructor()))),
-          unless(hasDeclaration(cxxConstructorDecl(isMoveConstructor()))),
-          unless(isInTemplateInstantiation()),
-          unless(isExpansionInSystemHeader()),
-          // std::jthread t(f): the variable, through ExprWithCleanups.
-          optionally(anyOf(
-              hasParent(varDecl().bind("var")),
-              hasParent(exprWithCleanups(hasParent(varDecl().bind("var")))))),
-          // A member's default initialiser: `std::jthread worker_{f};`.
-          optionally(anyOf(
-              hasParent(fieldDecl().bind("field")),
-              hasParent(exprWithCleanups(hasParent(fieldDecl().bind("field")))))),
-          optionally(forCallable(functionDecl().bind("owner"))))
-          .bind("jthread"),
+      cxxConstructorDecl(forEachConstructorInitializer(cxxCtorInitializer(
+          forField(fieldDecl().bind("field")), withInitializer(Started)))),
+      this);
+  Finder->addMatcher(
+      cxxOperatorCallExpr(hasOverloadedOperatorName("="),
+                          hasArgument(0, memberExpr(member(fieldDecl().bind("field")))),
+                          hasArgument(1, Started)),
       this);
 }
 
@@ -74,18 +81,31 @@ void JthreadIgnoresStopCheck::noteUnusedToken(const ParmVarDecl *Token) {
 }
 
 void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
-  ASTContext &Ctx = *Result.Context;
+  Ctx = Result.Context;
   const auto *Construct = Result.Nodes.getNodeAs<CXXConstructExpr>("jthread");
-  const auto *Var = Result.Nodes.getNodeAs<VarDecl>("var");
-  const auto *Owner = Result.Nodes.getNodeAs<FunctionDecl>("owner");
+  Candidate &C = Candidates[Construct];
+  if (const auto *Var = Result.Nodes.getNodeAs<VarDecl>("var"))
+    C.Var = Var;
+  if (const auto *Field = Result.Nodes.getNodeAs<FieldDecl>("field"))
+    C.Field = Field;
+}
 
+void JthreadIgnoresStopCheck::onEndOfTranslationUnit() {
+  for (const auto &[Construct, C] : Candidates)
+    analyze(Construct, C);
+  Candidates.clear();
+  Analysis.reset();
+  Ctx = nullptr;
+}
+
+void JthreadIgnoresStopCheck::analyze(const CXXConstructExpr *Construct,
+                                      const Candidate &C) {
   // A detached jthread is never joined; threadleak-detached-no-stop covers it.
-  if (Var && isDetachedVariable(Var, Owner))
+  if (C.Var &&
+      isDetachedVariable(C.Var, llvm::dyn_cast_or_null<FunctionDecl>(
+                                    C.Var->getParentFunctionOrMethod())))
     return;
-  const auto *Field = Result.Nodes.getNodeAs<FieldDecl>("field");
-  if (!Field)
-    Field = assignedField(Construct, Owner); // member_ = ..., or : member_(f)
-  if (Field && isDetachedField(Field))
+  if (C.Field && isDetachedField(C.Field))
     return;
 
   ResolvedBody Body = resolveCallable(Construct->getArg(0));
@@ -95,10 +115,10 @@ void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
   // through a member pointer or std::bind the token never reaches the body.
   StopTokenInfo Token;
   if (!Body.ThroughBind && !Body.ThroughMemberPointer)
-    Token = analyzeStopToken(Body.Function, Ctx, Model.MaxCallDepth);
+    Token = analyzeStopToken(Body.Function, *Ctx, Model.MaxCallDepth);
 
   if (!Analysis)
-    Analysis = std::make_unique<ForeverAnalysis>(Ctx, Model);
+    Analysis = std::make_unique<ForeverAnalysis>(*Ctx, Model);
   SourceLocation Loc = Construct->getBeginLoc();
 
   if (std::optional<EndlessLoop> Loop = Analysis->findEndlessLoop(Body.Function)) {
@@ -118,7 +138,7 @@ void JthreadIgnoresStopCheck::check(const MatchFinder::MatchResult &Result) {
                 "cannot end; ~jthread() will wait forever in join()");
       break;
     }
-    emitEndlessLoopNotes(*this, *Loop, Ctx);
+    emitEndlessLoopNotes(*this, *Loop, *Ctx);
     return;
   }
 

@@ -6,6 +6,7 @@
 #include "engine/ForeverAnalysis.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/MapVector.h"
 #include <memory>
 
 namespace clang::tidy::threadleak {
@@ -25,16 +26,31 @@ public:
   void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
   void registerMatchers(ast_matchers::MatchFinder *Finder) override;
   void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
-  void onEndOfTranslationUnit() override { Analysis.reset(); }
+  void onEndOfTranslationUnit() override;
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// Match what is written: template instantiations and implicit code are
+  /// not traversed (cheaper than filtering them with isInTemplateInstantiation,
+  /// whose hasAncestor builds the AST's whole parent map).
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_IgnoreUnlessSpelledInSource;
+  }
 
 private:
+  /// A jthread construction and what holds it, gathered from several
+  /// matchers (the variable, the member) before it is analysed.
+  struct Candidate {
+    const VarDecl *Var = nullptr;
+    const FieldDecl *Field = nullptr;
+  };
+  void analyze(const CXXConstructExpr *Construct, const Candidate &C);
   void noteUnusedToken(const ParmVarDecl *Token);
 
   ConcurrencyModel Model;
   std::unique_ptr<ForeverAnalysis> Analysis;
+  ASTContext *Ctx = nullptr;
+  llvm::MapVector<const CXXConstructExpr *, Candidate> Candidates;
 };
 
 } // namespace clang::tidy::threadleak

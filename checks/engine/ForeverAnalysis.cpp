@@ -5,7 +5,6 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/StmtCXX.h"
-#include "clang/Analysis/Analyses/ExprMutationAnalyzer.h"
 #include "clang/Basic/SourceManager.h"
 #include <functional>
 
@@ -14,13 +13,12 @@ namespace clang::tidy::threadleak {
 struct ForeverAnalysis::FunctionInfo {
   std::unique_ptr<CFG> Graph;
   bool GraphBuilt = false;
-  std::unique_ptr<ExprMutationAnalyzer> Mutations;
   /// Try blocks of the function, for "an exception is the intended exit".
   llvm::SmallVector<SourceRange, 2> TryBlocks;
   bool TryBlocksCollected = false;
-  /// Locals captured by reference by a lambda inside the function.
-  llvm::DenseSet<const VarDecl *> CapturedByRef;
-  bool CapturesCollected = false;
+  /// Variables the function (or a lambda in it) may change.
+  llvm::DenseSet<const VarDecl *> Written;
+  bool WrittenCollected = false;
 };
 
 namespace {
@@ -222,31 +220,40 @@ bool ForeverAnalysis::isVarUnchanging(const VarDecl *VD, const DeclRefExpr *Ref,
         ByCopy = C.getCaptureKind() == LCK_ByCopy;
     if (!ByCopy)
       return false;
-  } else {
-    FunctionInfo &FI = info(Fn);
-    if (!FI.CapturesCollected) {
-      FI.CapturesCollected = true;
-      // Every lambda in the function, including nested ones.
-      std::function<void(const Stmt *)> Scan = [&](const Stmt *S) {
-        if (!S)
-          return;
-        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
-          for (const LambdaCapture &C : LE->captures())
-            if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
-              if (const auto *CV = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
-                FI.CapturedByRef.insert(CV);
-        for (const Stmt *Child : S->children())
-          Scan(Child);
-      };
-      Scan(Fn->getBody());
-    }
-    if (FI.CapturedByRef.contains(VD))
-      return false;
   }
+  return !writtenLocals(Fn).contains(VD);
+}
+
+const llvm::DenseSet<const VarDecl *> &
+ForeverAnalysis::writtenLocals(const FunctionDecl *Fn) {
   FunctionInfo &FI = info(Fn);
-  if (!FI.Mutations)
-    FI.Mutations = std::make_unique<ExprMutationAnalyzer>(*Fn->getBody(), Ctx);
-  return !FI.Mutations->isMutated(VD);
+  if (FI.WrittenCollected)
+    return FI.Written;
+  FI.WrittenCollected = true;
+  // One walk of the body, nested lambdas included. A scalar local is only
+  // read where it sits directly under an lvalue-to-rvalue conversion; any
+  // other use (assigned, incremented, its address taken, bound to a
+  // reference, captured by reference) may change it.
+  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
+    if (!S)
+      return;
+    if (const auto *ICE = llvm::dyn_cast<ImplicitCastExpr>(S))
+      if (ICE->getCastKind() == CK_LValueToRValue &&
+          llvm::isa<DeclRefExpr>(ICE->getSubExpr()->IgnoreParens()))
+        return; // A read.
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        FI.Written.insert(VD);
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      for (const LambdaCapture &C : LE->captures())
+        if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
+          if (const auto *CV = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
+            FI.Written.insert(CV);
+    for (const Stmt *Child : S->children())
+      Visit(Child);
+  };
+  Visit(Fn->getBody());
+  return FI.Written;
 }
 
 bool ForeverAnalysis::isUnchanging(const Expr *E, const FunctionDecl *Fn) {

@@ -89,6 +89,8 @@ private:
   bool isVarUnchanging(const VarDecl *VD, const DeclRefExpr *Ref,
                        const FunctionDecl *Fn);
   bool insideTryBlock(const Stmt *S, const FunctionDecl *Fn);
+  /// Variables \p Fn may change: not used only as values.
+  const llvm::DenseSet<const VarDecl *> &writtenLocals(const FunctionDecl *Fn);
 
   ASTContext &Ctx;
   const ConcurrencyModel &Model;

@@ -4,6 +4,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
@@ -218,6 +219,30 @@ bool isDetachedAttr(const Expr *Attr, const FunctionDecl *Owner,
       return true;
   }
   return false;
+}
+
+const FunctionDecl *handleOwner(const Expr *Handle) {
+  const Expr *E = stripMove(Handle);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_AddrOf)
+      E = stripMove(UO->getSubExpr());
+  const auto *VD = llvm::dyn_cast_or_null<VarDecl>(handleDecl(E));
+  if (!VD || !VD->hasLocalStorage())
+    return nullptr;
+  return llvm::dyn_cast_or_null<FunctionDecl>(VD->getParentFunctionOrMethod());
+}
+
+const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
+  DynTypedNodeList Parents = Ctx.getParents(*S);
+  while (!Parents.empty()) {
+    const DynTypedNode &P = Parents[0];
+    if (const auto *FD = P.get<FunctionDecl>())
+      return FD;
+    if (const auto *LE = P.get<LambdaExpr>())
+      return LE->getCallOperator();
+    Parents = Ctx.getParents(P);
+  }
+  return nullptr;
 }
 
 bool isPthreadSelf(const Expr *E) {

@@ -47,6 +47,16 @@ llvm::SmallVector<SpawnSite, 2> findPthreadCreates(const Expr *Id,
 bool isDetachedAttr(const Expr *Attr, const FunctionDecl *Owner,
                     ASTContext &Ctx);
 
+/// The function that declares the local variable \p Handle names (a thread
+/// object, a pthread_t, a pthread_attr_t), looking through `&` and
+/// std::move; null for temporaries, members and globals. This is where the
+/// handle's story is told, found without a parent map.
+const FunctionDecl *handleOwner(const Expr *Handle);
+
+/// The innermost function or lambda containing \p S. Builds the AST's
+/// parent map on first use: only for the rare cases that need it.
+const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx);
+
 /// True if \p E is a call to pthread_self().
 bool isPthreadSelf(const Expr *E);
 
