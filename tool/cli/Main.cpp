@@ -194,7 +194,7 @@ int main(int argc, const char **argv) {
   llvm::raw_string_ostream ParseErrorStream(ParseErrors);
   if (!cl::ParseCommandLineOptions(
           argc, argv,
-          "threadleak: finds threads and coroutines that can never finish.\n\n"
+          "threadleak: finds threads that can never finish.\n\n"
           "  threadleak -p <build-dir> [options] [files...]\n"
           "  threadleak [options] <files...> -- <compiler flags>\n\n"
           "Exit status: 0 no findings, 1 findings, 2 tool or input error,\n"
