@@ -2,6 +2,7 @@
 
 #include "engine/BodyResolver.h"
 #include "model/ConcurrencyModel.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
@@ -82,9 +83,14 @@ static ResolvedBody resolve(const Expr *E, unsigned Depth) {
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
     if (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref) {
       R = resolve(UO->getSubExpr(), Depth + 1);
-      if (R && llvm::isa<CXXMethodDecl>(R.Function) &&
-          !llvm::cast<CXXMethodDecl>(R.Function)->isStatic())
-        R.ThroughMemberPointer = true;
+      if (const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(R.Function))
+        if (!MD->isStatic()) {
+          R.ThroughMemberPointer = true;
+          // &Base::run on an object may run an override: unknown body.
+          if (MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+              !MD->getParent()->hasAttr<FinalAttr>())
+            R.Function = nullptr;
+        }
       return R;
     }
     return R;

@@ -251,18 +251,19 @@ bool isPthreadSelf(const Expr *E) {
   return FD && FD->getIdentifier() && FD->getName() == "pthread_self";
 }
 
-/// True if \p Body calls detach() on the handle \p D.
+/// True if \p Body calls detach() on the handle \p D, lambdas in it
+/// included (`post([this] { t_.detach(); })` detaches too).
 static bool detaches(const Stmt *Body, const ValueDecl *D) {
   if (!Body)
     return false;
-  llvm::SmallVector<const CallExpr *, 16> Calls;
-  collectCalls(Body, Calls);
-  for (const CallExpr *Call : Calls)
-    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (M->getIdentifier() && M->getName() == "detach" &&
-            handleDecl(MC->getImplicitObjectArgument()) == D)
-          return true;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Body))
+    if (const CXXMethodDecl *M = MC->getMethodDecl())
+      if (M->getIdentifier() && M->getName() == "detach" &&
+          handleDecl(MC->getImplicitObjectArgument()) == D)
+        return true;
+  for (const Stmt *Child : Body->children())
+    if (detaches(Child, D))
+      return true;
   return false;
 }
 

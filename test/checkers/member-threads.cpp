@@ -34,6 +34,16 @@ struct ConstructorInitialised {
   // CHECK: :[[@LINE-4]]:38: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 };
 
+struct DetachedInALambda {
+  std::jthread t_;
+  void start() { t_ = std::jthread([] { for (;;) work(); }); }
+  template <class F> void post(F f) { f(); }
+  void stop() { post([this] { t_.detach(); }); }
+  // CHECK: :[[@LINE-1]]:34: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
+  // CHECK: :[[@LINE-4]]:23: note: thread started here
+  // CHECK: :[[@LINE-5]]:41: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+};
+
 struct Joined {
   // Not detached anywhere: ~Joined() joins, forever.
   std::jthread t_;
@@ -53,13 +63,15 @@ struct FinalTask final : Task {
 };
 
 void spawn_tasks(Task &t, FinalTask &f) {
+  // Through a pointer to a virtual member: an override may run.
+  std::thread(&Task::run, &t).detach();
   std::thread([&t] { t.run(); }).detach();
   std::thread([&t] { t.Task::run(); }).detach();
   // CHECK: :[[@LINE-1]]:40: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-2]]:22: note: the thread's body calls 'run' here
-  // CHECK: :[[@LINE-12]]:24: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+  // CHECK: :[[@LINE-14]]:24: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
   std::thread([&f] { f.run(); }).detach();
   // CHECK: :[[@LINE-1]]:34: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
   // CHECK: :[[@LINE-2]]:22: note: the thread's body calls 'run' here
-  // CHECK: :[[@LINE-12]]:25: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+  // CHECK: :[[@LINE-14]]:25: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
