@@ -24,16 +24,10 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
 }
 
 void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  auto Join = [](const NameList &L) {
-    std::string S;
-    for (const std::string &N : L.names())
-      S += (S.empty() ? "" : ";") + N;
-    return S;
-  };
-  Options.store(Opts, "ThreadTypes", Join(Model.ThreadTypes));
+  Options.store(Opts, "ThreadTypes", Model.ThreadTypes.str());
   Options.store(Opts, "DetachedSpawnFunctions",
-                Join(Model.DetachedSpawnFunctions));
-  Options.store(Opts, "StopSignalFunctions", Join(Model.StopSignalFunctions));
+                Model.DetachedSpawnFunctions.str());
+  Options.store(Opts, "StopSignalFunctions", Model.StopSignalFunctions.str());
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 

@@ -25,15 +25,9 @@ JthreadIgnoresStopCheck::JthreadIgnoresStopCheck(StringRef Name,
 }
 
 void JthreadIgnoresStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  auto Join = [](const NameList &L) {
-    std::string S;
-    for (const std::string &N : L.names())
-      S += (S.empty() ? "" : ";") + N;
-    return S;
-  };
-  Options.store(Opts, "JThreadTypes", Join(Model.JThreadTypes));
-  Options.store(Opts, "StopSignalFunctions", Join(Model.StopSignalFunctions));
-  Options.store(Opts, "BlockingFunctions", Join(Model.BlockingFunctions));
+  Options.store(Opts, "JThreadTypes", Model.JThreadTypes.str());
+  Options.store(Opts, "StopSignalFunctions", Model.StopSignalFunctions.str());
+  Options.store(Opts, "BlockingFunctions", Model.BlockingFunctions.str());
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 

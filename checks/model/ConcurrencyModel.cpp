@@ -83,6 +83,13 @@ NameList NameList::parse(llvm::StringRef List) {
   return Result;
 }
 
+std::string NameList::str() const {
+  std::string S;
+  for (const std::string &N : Ordered)
+    S += (S.empty() ? "" : ";") + N;
+  return S;
+}
+
 bool NameList::containsName(llvm::StringRef QualifiedName) const {
   QualifiedName.consume_front("::");
   return Names.contains(QualifiedName);

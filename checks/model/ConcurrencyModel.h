@@ -46,6 +46,8 @@ public:
   /// The names in the order they were given, with a leading "::", for
   /// matchers (hasAnyName) and for writing the option back.
   const std::vector<std::string> &names() const { return Ordered; }
+  /// The list as an option value: "::a;::b".
+  std::string str() const;
 
 private:
   llvm::StringSet<> Names;
