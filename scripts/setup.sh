@@ -9,6 +9,8 @@ PACKAGES=(
   llvm-22-dev libclang-22-dev clang-22 clang-tidy-22 clang-tools-22 llvm-22-tools
   # Unit tests, and real headers for the real-header test suite.
   libgtest-dev libboost-thread1.81-dev
+  # SARIF output is validated against the schema.
+  python3-jsonschema
 )
 
 missing=()

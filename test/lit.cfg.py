@@ -35,11 +35,18 @@ config.substitutions.append(("%clang_tidy", config.clang_tidy))
 config.substitutions.append(("%plugin", config.threadleak_plugin))
 config.substitutions.append(("%stubflags", stub_flags))
 config.substitutions.append(("%inputs", inputs))
-config.substitutions.append(("%expect-exit", "%s %s" % (shutil.which("python3") or "python3", os.path.join(inputs, "expect-exit.py"))))
-config.substitutions.append(("%python", shutil.which("python3") or "python3"))
+# Debian's python3 (with python3-jsonschema) rather than whatever is first
+# on PATH.
+python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else (shutil.which("python3") or "python3")
+config.substitutions.append(("%expect-exit", "%s %s" % (python, os.path.join(inputs, "expect-exit.py"))))
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%sarif-validate", "%s %s %s" % (python, os.path.join(inputs, "sarif", "validate.py"), os.path.join(inputs, "sarif", "sarif-schema-2.1.0.json"))))
 # Every warning, note and error the tool prints must be matched by a CHECK.
 config.substitutions.append(("%check-all", "FileCheck --implicit-check-not=\"{{warning|note|error}}:\""))
 
+import subprocess
+if subprocess.run([python, "-c", "import jsonschema"], stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("jsonschema")
 if os.path.exists("/usr/include/boost/thread.hpp"):
     config.available_features.add("boost")
 if os.path.exists("/usr/include/c++"):

@@ -1,6 +1,8 @@
 //===--- ModelTest.cpp - the concurrency model's name lists ---------------===//
 
+#include "CheckRegistry.h"
 #include "VersionCheck.h"
+#include "clang-tidy/ClangTidyModule.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -75,6 +77,24 @@ TEST(VersionCheckTest, ParsesMajorVersion) {
   EXPECT_EQ(threadleak::parseClangMajor("clang version 21.0.0git"), 21u);
   EXPECT_EQ(threadleak::parseClangMajor("LLVM (http://llvm.org/)"), 0u);
   EXPECT_EQ(threadleak::parseClangMajor("clang version x"), 0u);
+}
+
+TEST(CheckRegistryTest, DescribesExactlyTheRegisteredChecks) {
+  clang::tidy::ClangTidyCheckFactories Factories;
+  for (const auto &Module : clang::tidy::ClangTidyModuleRegistry::entries())
+    if (Module.getName() == "threadleak-module")
+      Module.instantiate()->addCheckFactories(Factories);
+  std::vector<std::string> Registered, Described;
+  for (const auto &F : Factories)
+    Registered.push_back(F.getKey().str());
+  for (const CheckInfo &C : allChecks()) {
+    Described.push_back(C.Name.str());
+    EXPECT_FALSE(C.Summary.empty());
+    EXPECT_FALSE(C.Description.empty());
+  }
+  std::sort(Registered.begin(), Registered.end());
+  std::sort(Described.begin(), Described.end());
+  EXPECT_EQ(Registered, Described);
 }
 
 } // namespace

@@ -2,27 +2,33 @@
 //
 //   threadleak -p <build-dir> [options] [files...]
 //   threadleak [options] <files...> -- <compiler flags>
+//   threadleak --merge [options] <report.json...>
 //
-// Runs threadleak's checks over a compilation database, in parallel, and
-// prints clang-style diagnostics in a deterministic order.
+// Runs threadleak's checks over a compilation database, each translation
+// unit in its own worker process, and reports the findings as text, JSON or
+// SARIF, sorted by location, whatever the parallelism.
 //
-// Exit status: 0 no findings, 1 findings, 2 tool or input error, 3 some
-// translation unit failed to compile (findings in the others are reported).
+// Exit status: 0 no findings (after baseline and filters), 1 findings, 2 tool
+// or input error, 3 some translation unit failed (did not compile, crashed,
+// timed out); findings in the others are still reported.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Filters.h"
+#include "Findings.h"
+#include "Reports.h"
 #include "Runner.h"
-#include "TextOutput.h"
+#include "Workers.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/GlobList.h"
+#include "clang/Basic/Version.h"
 #include "clang/Tooling/CompilationDatabase.h"
 #include "clang/Tooling/JSONCompilationDatabase.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
-#include "clang/Basic/Version.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -30,12 +36,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <set>
-#include <tuple>
 #include <thread>
 
 using namespace clang;
@@ -49,6 +51,7 @@ namespace {
 enum ExitCode { ExitClean = 0, ExitFindings = 1, ExitError = 2, ExitTUFailed = 3 };
 
 cl::OptionCategory Category("threadleak options");
+cl::OptionCategory OutputCategory("Output and CI options");
 
 cl::opt<std::string> BuildPath("p", cl::desc("Build directory containing compile_commands.json"),
                                cl::value_desc("build-dir"), cl::cat(Category));
@@ -71,8 +74,16 @@ cl::opt<std::string> HeaderFilter(
     cl::desc("Regex of header paths whose findings are shown (default: all\n"
              "non-system headers)"),
     cl::init(".*"), cl::cat(Category));
+cl::opt<std::string> ExcludeHeaderFilter(
+    "exclude-header-filter",
+    cl::desc("Regex of header paths whose findings are not shown"), cl::init(""),
+    cl::cat(Category));
 cl::opt<std::string> Jobs("j", cl::desc("Translation units analysed in parallel (default: cores)"),
                           cl::value_desc("N"), cl::init(""), cl::Prefix, cl::cat(Category));
+cl::opt<unsigned> TUTimeout("tu-timeout",
+                            cl::desc("Give up on a translation unit after this many seconds\n"
+                                     "(0: never); it is reported as failed"),
+                            cl::value_desc("seconds"), cl::init(0), cl::cat(Category));
 cl::list<std::string> ExtraArgs("extra-arg",
                                 cl::desc("Append an argument to each compile command"),
                                 cl::cat(Category));
@@ -81,7 +92,51 @@ cl::list<std::string> ExtraArgsBefore("extra-arg-before",
                                       cl::cat(Category));
 cl::opt<bool> ListChecks("list-checks", cl::desc("List the enabled checks and exit"),
                          cl::cat(Category));
+cl::opt<bool> DumpConfig("dump-config",
+                         cl::desc("Print the effective configuration (for the first file) and exit"),
+                         cl::cat(Category));
 cl::opt<bool> Quiet("quiet", cl::desc("No progress line and no summary"), cl::cat(Category));
+
+cl::opt<std::string> Format("format", cl::desc("Output format: text (default), json or sarif"),
+                            cl::value_desc("text|json|sarif"), cl::init("text"),
+                            cl::cat(OutputCategory));
+cl::opt<std::string> OutputFile("o",
+                                cl::desc("Write the report to this file (whole or not at all)"),
+                                cl::value_desc("file"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> ProjectRoot(
+    "project-root",
+    cl::desc("Report paths relative to this directory (default: the git top\n"
+             "level above the current directory, else the current directory)"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> AutomationId("sarif-automation-id",
+                                  cl::desc("SARIF automationDetails.id, to upload several runs"),
+                                  cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> BaselineFile("baseline",
+                                  cl::desc("Report only findings that are not in this baseline"),
+                                  cl::value_desc("file"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> WriteBaseline("write-baseline",
+                                   cl::desc("Record the current findings as a baseline"),
+                                   cl::value_desc("file"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> LineFilterText(
+    "line-filter",
+    cl::desc("Report only findings on these lines, in clang-tidy's format:\n"
+             "[{\"name\":\"file.cpp\",\"lines\":[[1,3],[5,7]]},...]"),
+    cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> DiffFile("diff",
+                              cl::desc("Report only findings on lines a unified diff adds or\n"
+                                       "changes ('-' reads it from stdin; git diff -U0)"),
+                              cl::value_desc("file|-"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> FailOn("fail-on",
+                            cl::desc("findings (default): exit 1 on findings, 3 on failed TUs;\n"
+                                     "none: report, exit 0 unless the tool itself fails"),
+                            cl::init("findings"), cl::cat(OutputCategory));
+cl::opt<std::string> Shard("shard",
+                           cl::desc("Analyse only the K-th of N deterministic slices of the files"),
+                           cl::value_desc("K/N"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<bool> Merge("merge",
+                    cl::desc("Merge JSON reports (threadleak --format=json, e.g. from shards)\n"
+                             "named as positional arguments into one report"),
+                    cl::cat(OutputCategory));
 
 [[noreturn]] void fail(const llvm::Twine &Message) {
   llvm::errs() << "threadleak: error: " << Message << "\n";
@@ -134,7 +189,7 @@ std::unique_ptr<tooling::CompilationDatabase> loadDatabase(llvm::StringRef Dir) 
   return DB;
 }
 
-std::optional<ClangTidyOptions> parseConfigText(llvm::StringRef Text, llvm::StringRef Name) {
+ClangTidyOptions parseConfigText(llvm::StringRef Text, llvm::StringRef Name) {
   auto Buffer = llvm::MemoryBuffer::getMemBuffer(Text, Name);
   std::string Problem;
   llvm::ErrorOr<ClangTidyOptions> Parsed = parseConfigurationWithDiags(
@@ -150,28 +205,115 @@ std::optional<ClangTidyOptions> parseConfigText(llvm::StringRef Text, llvm::Stri
   return *Parsed;
 }
 
-/// Streams results in input order as workers finish them.
-class OrderedResults {
-public:
-  explicit OrderedResults(size_t N) : Slots(N) {}
-  void put(size_t I, threadleak::TUResult R) {
-    std::lock_guard<std::mutex> Lock(M);
-    Slots[I] = std::move(R);
-    CV.notify_all();
+/// The git top level above the current directory, else the directory.
+std::string defaultProjectRoot() {
+  llvm::SmallString<256> Dir;
+  llvm::sys::fs::current_path(Dir);
+  for (llvm::StringRef D = Dir; !D.empty(); D = llvm::sys::path::parent_path(D))
+    if (llvm::sys::fs::exists(D + "/.git"))
+      return D.str();
+  return std::string(Dir);
+}
+
+ClangTidyCheckFactories allFactories() {
+  ClangTidyCheckFactories Factories;
+  for (const auto &Module : ClangTidyModuleRegistry::entries())
+    Module.instantiate()->addCheckFactories(Factories);
+  return Factories;
+}
+
+/// Every positive glob of --checks must name some threadleak check.
+void validateChecks(const ClangTidyCheckFactories &Factories) {
+  llvm::StringRef Rest = Checks;
+  while (!Rest.empty()) {
+    auto [Glob, Tail] = Rest.split(',');
+    Rest = Tail;
+    Glob = Glob.trim();
+    if (Glob.empty() || Glob.starts_with("-"))
+      continue;
+    GlobList One(Glob);
+    bool Any = false;
+    for (const auto &F : Factories)
+      Any |= One.contains(F.getKey());
+    if (!Any)
+      fail("unknown check '" + Glob + "' in --checks (see --list-checks)");
   }
-  threadleak::TUResult take(size_t I) {
-    std::unique_lock<std::mutex> Lock(M);
-    CV.wait(Lock, [&] { return Slots[I].has_value(); });
-    threadleak::TUResult R = std::move(*Slots[I]);
-    Slots[I].reset();
-    return R;
+}
+
+struct ShardSpec {
+  unsigned K = 1, N = 1;
+};
+
+ShardSpec parseShard(llvm::StringRef Text) {
+  ShardSpec S;
+  auto [K, N] = Text.split('/');
+  if (K.getAsInteger(10, S.K) || N.getAsInteger(10, S.N) || S.N == 0 || S.K == 0 || S.K > S.N)
+    fail("--shard expects K/N with 1 <= K <= N, not '" + Text + "'");
+  return S;
+}
+
+/// Writes to a temporary file next to the destination and renames it into
+/// place on success, so a crash never leaves half a report.
+///
+/// The constructor only probes that the destination is writable (so a bad
+/// path fails before the analysis); the temporary file is created by os(),
+/// after the workers are done: LLVM registers temporary files for removal on
+/// a fatal signal, and a crashing worker forked after that would remove it.
+class AtomicOutput {
+public:
+  explicit AtomicOutput(llvm::StringRef Path) : Path(Path.str()) {
+    if (this->Path.empty())
+      return;
+    llvm::sys::fs::TempFile Probe = create();
+    llvm::consumeError(Probe.discard());
+  }
+  llvm::raw_ostream &os() {
+    if (Path.empty())
+      return llvm::outs();
+    if (!Temp) {
+      Temp.emplace(create());
+      Stream = std::make_unique<llvm::raw_fd_ostream>(Temp->FD, /*shouldClose=*/false);
+    }
+    return *Stream;
+  }
+  void commit() {
+    if (Path.empty())
+      return;
+    os();
+    Stream->flush();
+    if (Stream->has_error()) {
+      llvm::consumeError(Temp->discard());
+      fail("cannot write '" + Path + "': " + Stream->error().message());
+    }
+    if (llvm::Error E = Temp->keep(Path))
+      fail("cannot write '" + Path + "': " + llvm::toString(std::move(E)));
+  }
+  ~AtomicOutput() {
+    if (Temp && !Temp->TmpName.empty())
+      llvm::consumeError(Temp->discard());
   }
 
 private:
-  std::mutex M;
-  std::condition_variable CV;
-  std::vector<std::optional<threadleak::TUResult>> Slots;
+  llvm::sys::fs::TempFile create() {
+    llvm::SmallString<256> Model(Path);
+    Model += ".tmp-%%%%%%";
+    llvm::Expected<llvm::sys::fs::TempFile> T = llvm::sys::fs::TempFile::create(Model);
+    if (!T)
+      fail("cannot write '" + Path + "': " + llvm::toString(T.takeError()));
+    return std::move(*T);
+  }
+
+  std::string Path;
+  std::optional<llvm::sys::fs::TempFile> Temp;
+  std::unique_ptr<llvm::raw_fd_ostream> Stream;
 };
+
+std::string readAllOrFail(llvm::StringRef Path, llvm::StringRef What) {
+  auto Buf = Path == "-" ? llvm::MemoryBuffer::getSTDIN() : llvm::MemoryBuffer::getFile(Path);
+  if (!Buf)
+    fail("cannot read " + What + " '" + Path + "': " + Buf.getError().message());
+  return (*Buf)->getBuffer().str();
+}
 
 } // namespace
 
@@ -186,7 +328,7 @@ int main(int argc, const char **argv) {
   if (!FixedError.empty())
     fail(FixedError);
 
-  cl::HideUnrelatedOptions(Category);
+  cl::HideUnrelatedOptions({&Category, &OutputCategory});
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
     OS << "threadleak " << THREADLEAK_VERSION << " (clang " << CLANG_VERSION_STRING << ")\n";
   });
@@ -196,9 +338,10 @@ int main(int argc, const char **argv) {
           argc, argv,
           "threadleak: finds threads that can never finish.\n\n"
           "  threadleak -p <build-dir> [options] [files...]\n"
-          "  threadleak [options] <files...> -- <compiler flags>\n\n"
+          "  threadleak [options] <files...> -- <compiler flags>\n"
+          "  threadleak --merge [options] <report.json...>\n\n"
           "Exit status: 0 no findings, 1 findings, 2 tool or input error,\n"
-          "3 a translation unit failed to compile.\n",
+          "3 a translation unit failed (did not compile, crashed, timed out).\n",
           &ParseErrorStream)) {
     ParseErrorStream.flush();
     // llvm::cl prefixes its messages with the program name; we add our own.
@@ -207,6 +350,48 @@ int main(int argc, const char **argv) {
       First.consume_front(llvm::sys::path::filename(argv[0]).str() + ": ");
     fail(First.empty() ? llvm::StringRef("bad command line") : First);
   }
+
+  // Validate the cheap things before any analysis.
+  if (Format != "text" && Format != "json" && Format != "sarif")
+    fail("unknown --format '" + Format + "' (expected text, json or sarif)");
+  if (FailOn != "findings" && FailOn != "none")
+    fail("unknown --fail-on '" + FailOn + "' (expected findings or none)");
+  unsigned NumJobs = std::max(1u, std::thread::hardware_concurrency());
+  if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
+    fail("-j expects a positive number of jobs, not '" + Jobs + "'");
+  ShardSpec ShardSel = Shard.empty() ? ShardSpec() : parseShard(Shard);
+  if (!ConfigFile.empty() && !Config.empty())
+    fail("--config and --config-file are mutually exclusive");
+  if (!LineFilterText.empty() && !DiffFile.empty())
+    fail("--line-filter and --diff are mutually exclusive");
+  std::optional<threadleak::LineFilter> Lines;
+  if (!LineFilterText.empty()) {
+    auto F = threadleak::LineFilter::parseJSON(LineFilterText);
+    if (!F)
+      fail("malformed --line-filter: " + llvm::toString(F.takeError()));
+    Lines = std::move(*F);
+  } else if (!DiffFile.empty()) {
+    auto F = threadleak::LineFilter::parseUnifiedDiff(readAllOrFail(DiffFile, "diff"));
+    if (!F)
+      fail("malformed diff '" + DiffFile + "': " + llvm::toString(F.takeError()));
+    Lines = std::move(*F);
+  }
+  std::optional<threadleak::Baseline> Known;
+  if (!BaselineFile.empty()) {
+    auto B = threadleak::Baseline::read(BaselineFile);
+    if (!B)
+      fail(llvm::toString(B.takeError()));
+    Known = std::move(*B);
+  }
+  threadleak::ReportContext Report;
+  Report.ProjectRoot = ProjectRoot.empty() ? defaultProjectRoot() : absolutePath(ProjectRoot);
+  Report.AutomationId = AutomationId;
+  Report.DocsBaseUrl = THREADLEAK_DOCS_BASE_URL;
+  // Opened now, so an unwritable path fails before the analysis.
+  AtomicOutput Out(OutputFile);
+  std::optional<AtomicOutput> BaselineOut;
+  if (!WriteBaseline.empty())
+    BaselineOut.emplace(WriteBaseline);
 
   threadleak::RunConfig Run;
   Run.Defaults = ClangTidyOptions::getDefaults();
@@ -217,13 +402,13 @@ int main(int argc, const char **argv) {
     Run.Overrides.Checks = Checks;
   if (HeaderFilter.getNumOccurrences())
     Run.Overrides.HeaderFilterRegex = HeaderFilter;
+  if (ExcludeHeaderFilter.getNumOccurrences())
+    Run.Overrides.ExcludeHeaderFilterRegex = ExcludeHeaderFilter;
   if (!ExtraArgs.empty())
     Run.Overrides.ExtraArgs = std::vector<std::string>(ExtraArgs.begin(), ExtraArgs.end());
   if (!ExtraArgsBefore.empty())
     Run.Overrides.ExtraArgsBefore =
         std::vector<std::string>(ExtraArgsBefore.begin(), ExtraArgsBefore.end());
-  if (!ConfigFile.empty() && !Config.empty())
-    fail("--config and --config-file are mutually exclusive");
   if (!ConfigFile.empty()) {
     auto Text = llvm::MemoryBuffer::getFile(ConfigFile);
     if (!Text)
@@ -234,166 +419,196 @@ int main(int argc, const char **argv) {
   }
   Run.ResourceDir = threadleak::findResourceDir(argv[0]);
 
-  // Validate --checks: every positive glob must name a threadleak check.
-  {
-    ClangTidyCheckFactories Factories;
-    for (const auto &Module : ClangTidyModuleRegistry::entries())
-      Module.instantiate()->addCheckFactories(Factories);
+  ClangTidyCheckFactories Factories = allFactories();
+  validateChecks(Factories);
+  if (ListChecks) {
     std::string Effective = "-*,threadleak-*";
     if (Run.ConfigOptions && Run.ConfigOptions->Checks)
       Effective += "," + *Run.ConfigOptions->Checks;
     if (Run.Overrides.Checks)
       Effective += "," + *Run.Overrides.Checks;
-    llvm::StringRef Rest = Checks;
-    while (!Rest.empty()) {
-      auto [Glob, Tail] = Rest.split(',');
-      Rest = Tail;
-      Glob = Glob.trim();
-      if (Glob.empty() || Glob.starts_with("-"))
-        continue;
-      GlobList One(Glob);
-      bool Any = false;
-      for (const auto &F : Factories)
-        Any |= One.contains(F.getKey());
-      if (!Any)
-        fail("unknown check '" + Glob + "' in --checks (see --list-checks)");
-    }
-    if (ListChecks) {
-      GlobList Enabled(Effective);
-      std::vector<std::string> Names;
-      for (const auto &F : Factories)
-        if (Enabled.contains(F.getKey()))
-          Names.push_back(F.getKey().str());
-      std::sort(Names.begin(), Names.end());
-      llvm::outs() << "Enabled checks:\n";
-      for (const std::string &N : Names)
-        llvm::outs() << "    " << N << "\n";
-      return ExitClean;
-    }
+    GlobList Enabled(Effective);
+    std::vector<std::string> Names;
+    for (const auto &F : Factories)
+      if (Enabled.contains(F.getKey()))
+        Names.push_back(F.getKey().str());
+    std::sort(Names.begin(), Names.end());
+    llvm::outs() << "Enabled checks:\n";
+    for (const std::string &N : Names)
+      llvm::outs() << "    " << N << "\n";
+    return ExitClean;
   }
-
-  if (!DB) {
-    if (BuildPath.empty()) {
-      // Like clang-tidy: look for a database above the first file.
-      if (Files.empty())
-        fail("no compilation database: pass -p <build-dir>, or files followed by -- <flags>");
-      std::string Error;
-      DB = tooling::CompilationDatabase::autoDetectFromSource(absolutePath(Files.front()), Error);
-      if (!DB)
-        fail("no compilation database found above '" + Files.front() + "'; pass -p <build-dir>");
-    } else {
-      DB = loadDatabase(BuildPath);
-    }
+  if (DumpConfig) {
+    std::string For = Files.empty() ? absolutePath("dummy.cpp") : absolutePath(Files.front());
+    llvm::outs() << threadleak::dumpConfig(Run, For);
+    return ExitClean;
   }
-
-  // The files to analyse: the named ones, or every file of the database.
-  std::vector<std::string> Inputs;
-  if (Files.empty()) {
-    for (const std::string &F : DB->getAllFiles())
-      Inputs.push_back(absolutePath(F));
-    std::sort(Inputs.begin(), Inputs.end());
-    Inputs.erase(std::unique(Inputs.begin(), Inputs.end()), Inputs.end());
-    if (Inputs.empty())
-      fail("the compilation database has no files");
-  } else {
-    llvm::StringSet<> Seen;
-    for (const std::string &F : Files) {
-      std::string Abs = absolutePath(F);
-      if (!llvm::sys::fs::exists(Abs))
-        fail("no such file: '" + F + "'");
-      if (DB->getCompileCommands(Abs).empty())
-        fail("'" + F + "' is not in the compilation database");
-      if (Seen.insert(Abs).second)
-        Inputs.push_back(Abs);
-    }
-  }
-
-  unsigned NumJobs = std::max(1u, std::thread::hardware_concurrency());
-  if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
-    fail("-j expects a positive number of jobs, not '" + Jobs + "'");
-  NumJobs = std::min<unsigned>(NumJobs, Inputs.size());
-  bool Progress = !Quiet && llvm::sys::Process::StandardErrIsDisplayed();
 
   auto Start = std::chrono::steady_clock::now();
-  OrderedResults Results(Inputs.size());
-  std::atomic<size_t> Next{0};
-  std::vector<std::thread> Workers;
-  for (unsigned W = 0; W < NumJobs; ++W)
-    Workers.emplace_back([&] {
-      for (size_t I = Next++; I < Inputs.size(); I = Next++)
-        Results.put(I, threadleak::analyzeTranslationUnit(Inputs[I], *DB, Run));
-    });
-
-  // Findings are collected, de-duplicated (a header's finding is seen by every
-  // TU that includes it) and printed sorted by location, so the output is a
-  // function of the findings alone, whatever -j and the database's order.
-  struct Finding {
-    std::string Path;
-    unsigned Offset;
-    ClangTidyError Error;
-  };
-  std::vector<Finding> All;
-  std::set<std::string> Seen;
+  std::vector<threadleak::Finding> All;
+  std::vector<std::string> Inputs;
+  unsigned Failed = 0;
   std::set<std::string> ConfigErrors;
-  unsigned Findings = 0, Failed = 0;
-  for (size_t I = 0; I < Inputs.size(); ++I) {
-    if (Progress)
-      llvm::errs() << "\r\033[K[" << (I + 1) << "/" << Inputs.size() << "] " << Inputs[I];
-    threadleak::TUResult R = Results.take(I);
+
+  if (Merge) {
+    // Reports from shards: one report, as if from one run.
+    if (Files.empty())
+      fail("--merge needs the JSON reports to merge");
+    for (const std::string &F : Files) {
+      auto Read = threadleak::readJSONReport(F, Report.ProjectRoot);
+      if (!Read)
+        fail(llvm::toString(Read.takeError()));
+      for (threadleak::Finding &Fd : *Read)
+        All.push_back(std::move(Fd));
+    }
+  } else {
+    if (!DB) {
+      if (BuildPath.empty()) {
+        // Like clang-tidy: look for a database above the first file.
+        if (Files.empty())
+          fail("no compilation database: pass -p <build-dir>, or files followed by -- <flags>");
+        std::string Error;
+        DB = tooling::CompilationDatabase::autoDetectFromSource(absolutePath(Files.front()), Error);
+        if (!DB)
+          fail("no compilation database found above '" + Files.front() + "'; pass -p <build-dir>");
+      } else {
+        DB = loadDatabase(BuildPath);
+      }
+    }
+    // The files to analyse: the named ones, or every file of the database.
+    if (Files.empty()) {
+      for (const std::string &F : DB->getAllFiles())
+        Inputs.push_back(absolutePath(F));
+      std::sort(Inputs.begin(), Inputs.end());
+      Inputs.erase(std::unique(Inputs.begin(), Inputs.end()), Inputs.end());
+      if (Inputs.empty())
+        fail("the compilation database has no files");
+    } else {
+      llvm::StringSet<> Seen;
+      for (const std::string &F : Files) {
+        std::string Abs = absolutePath(F);
+        if (!llvm::sys::fs::exists(Abs))
+          fail("no such file: '" + F + "'");
+        if (DB->getCompileCommands(Abs).empty())
+          fail("'" + F + "' is not in the compilation database");
+        if (Seen.insert(Abs).second)
+          Inputs.push_back(Abs);
+      }
+    }
+    if (ShardSel.N > 1) {
+      // Every K-th file of the sorted list: deterministic, and the shards
+      // together are the whole.
+      std::vector<std::string> Sorted = Inputs, Mine;
+      std::sort(Sorted.begin(), Sorted.end());
+      for (size_t I = 0; I < Sorted.size(); ++I)
+        if (I % ShardSel.N == ShardSel.K - 1)
+          Mine.push_back(Sorted[I]);
+      Inputs = std::move(Mine);
+    }
+
+    bool Progress = !Quiet && llvm::sys::Process::StandardErrIsDisplayed();
+    size_t Done = 0;
+    threadleak::runIsolated(
+        Inputs, std::min<unsigned>(NumJobs, std::max<size_t>(1, Inputs.size())), TUTimeout,
+        // In the worker: analyse, and turn clang-tidy's diagnostics into findings.
+        [&](const std::string &File) {
+          threadleak::TUResult R = threadleak::analyzeTranslationUnit(File, *DB, Run);
+          threadleak::TUOutcome O;
+          O.File = File;
+          O.Seconds = R.Seconds;
+          threadleak::SourceCache Cache;
+          for (const ClangTidyError &E : R.Diagnostics)
+            O.Findings.push_back(threadleak::toFinding(E, Cache));
+          if (!R.ToolError.empty()) {
+            O.Status = threadleak::TUOutcome::NotRun;
+            O.Detail = R.ToolError;
+          } else if (R.CompileFailed) {
+            O.Status = threadleak::TUOutcome::CompileFailed;
+            O.Detail = "failed to compile; its findings may be incomplete";
+          }
+          return O;
+        },
+        // In the parent, as workers finish.
+        [&](size_t, threadleak::TUOutcome O) {
+          ++Done;
+          if (Progress)
+            llvm::errs() << "\r\033[K[" << Done << "/" << Inputs.size() << "] " << O.File;
+          if (O.failed()) {
+            ++Failed;
+            if (Progress)
+              llvm::errs() << "\r\033[K";
+            llvm::errs() << "threadleak: error: " << O.File << ": " << O.Detail << "\n";
+          }
+          for (threadleak::Finding &F : O.Findings) {
+            // A bad option value: the run cannot be trusted.
+            if (F.isConfigurationError())
+              ConfigErrors.insert(F.Message);
+            else
+              All.push_back(std::move(F));
+          }
+          if (O.failed()) {
+            O.Findings.clear();
+            Report.Failures.push_back(std::move(O));
+          }
+        });
     if (Progress)
       llvm::errs() << "\r\033[K";
-    if (!R.ToolError.empty()) {
-      llvm::errs() << "threadleak: error: " << R.File << ": " << R.ToolError << "\n";
-      ++Failed;
-      continue;
-    }
-    if (R.CompileFailed) {
-      ++Failed;
-      llvm::errs() << "threadleak: error: " << R.File
-                   << ": failed to compile; its findings may be incomplete\n";
-    }
-    for (ClangTidyError &E : R.Diagnostics) {
-      // A bad option value: the run cannot be trusted. Reported once, at the
-      // end, as an error.
-      if (E.DiagnosticName == "clang-tidy-config") {
-        ConfigErrors.insert(E.Message.Message);
-        continue;
-      }
-      std::string Path = threadleak::diagnosticPath(E.Message.FilePath, E.BuildDirectory);
-      std::string Key = Path + ":" + std::to_string(E.Message.FileOffset) + ":" +
-                        E.DiagnosticName + ":" + E.Message.Message;
-      if (!Seen.insert(Key).second)
-        continue;
-      if (!llvm::StringRef(E.DiagnosticName).starts_with("clang-diagnostic-"))
-        ++Findings;
-      All.push_back({std::move(Path), E.Message.FileOffset, std::move(E)});
-    }
   }
-  std::stable_sort(All.begin(), All.end(), [](const Finding &A, const Finding &B) {
-    return std::tie(A.Path, A.Offset, A.Error.DiagnosticName, A.Error.Message.Message) <
-           std::tie(B.Path, B.Offset, B.Error.DiagnosticName, B.Error.Message.Message);
-  });
-  threadleak::TextPrinter Printer(llvm::outs());
-  for (const Finding &F : All)
-    Printer.print(F.Error);
+
+  // Sorted, de-duplicated, fingerprinted; then filtered.
+  threadleak::finalizeFindings(All, Report.ProjectRoot);
+  if (Lines)
+    All.erase(std::remove_if(All.begin(), All.end(),
+                             [&](const threadleak::Finding &F) {
+                               return !Lines->passes(F.Loc.Path, F.Loc.Line);
+                             }),
+              All.end());
+  if (BaselineOut) {
+    threadleak::Baseline::write(All, Report.ProjectRoot, BaselineOut->os());
+    BaselineOut->commit();
+  }
+  unsigned Baselined = Known ? Known->subtract(All) : 0;
+  std::sort(Report.Failures.begin(), Report.Failures.end(),
+            [](const threadleak::TUOutcome &A, const threadleak::TUOutcome &B) {
+              return A.File < B.File;
+            });
+
+  unsigned Findings = 0;
+  for (const threadleak::Finding &F : All)
+    Findings += !F.isCompilerDiagnostic();
+  if (Format == "sarif")
+    threadleak::writeSarif(All, Report, Out.os());
+  else if (Format == "json")
+    threadleak::writeJSON(All, Report, Out.os());
+  else {
+    threadleak::SourceCache Cache;
+    for (const threadleak::Finding &F : All)
+      threadleak::printText(F, Cache, Out.os());
+  }
+  Out.commit();
   llvm::outs().flush();
-  for (std::thread &T : Workers)
-    T.join();
 
   double Seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();
   if (!Quiet) {
-    llvm::errs() << "threadleak: " << Findings << (Findings == 1 ? " finding" : " findings")
-                 << " in " << Inputs.size()
-                 << (Inputs.size() == 1 ? " translation unit" : " translation units");
+    llvm::errs() << "threadleak: " << Findings << (Findings == 1 ? " finding" : " findings");
+    if (!Merge)
+      llvm::errs() << " in " << Inputs.size()
+                   << (Inputs.size() == 1 ? " translation unit" : " translation units");
+    else
+      llvm::errs() << " in " << Files.size() << " merged reports";
+    if (Baselined)
+      llvm::errs() << " (" << Baselined << " more in the baseline)";
     if (Failed)
-      llvm::errs() << " (" << Failed << " failed to compile)";
+      llvm::errs() << " (" << Failed << " failed)";
     llvm::errs() << " in " << llvm::format("%.2f", Seconds) << "s\n";
   }
   for (const std::string &Message : ConfigErrors)
     llvm::errs() << "threadleak: error: " << Message << "\n";
   if (!ConfigErrors.empty())
     return ExitError;
+  if (FailOn == "none")
+    return ExitClean;
   if (Failed)
     return ExitTUFailed;
   return Findings ? ExitFindings : ExitClean;

@@ -107,12 +107,20 @@ bool hasResourceDirArg(const tooling::CommandLineArguments &Args) {
 
 } // namespace
 
-std::vector<std::string> enabledChecks(const RunConfig &Config,
-                                       llvm::StringRef File) {
+std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
   ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
+  ClangTidyOptions Options = Context.getOptionsForFile(File);
+  // Every option of the enabled checks, defaults included, as clang-tidy's
+  // --dump-config shows them.
+  ClangTidyOptions WithChecks = Options;
+  WithChecks.CheckOptions.clear();
   Context.setCurrentFile(File);
   ClangTidyASTConsumerFactory Factory(Context);
-  return Factory.getCheckNames();
+  for (const auto &[Key, Value] : Factory.getCheckOptions())
+    WithChecks.CheckOptions[Key] = Value;
+  for (const auto &[Key, Value] : Options.CheckOptions)
+    WithChecks.CheckOptions[Key] = Value;
+  return configurationAsText(WithChecks);
 }
 
 TUResult analyzeTranslationUnit(const std::string &File,
@@ -123,12 +131,11 @@ TUResult analyzeTranslationUnit(const std::string &File,
   Result.File = File;
 
   ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
-  // A private physical file system: ClangTool changes the working directory
-  // to the command's, and on the shared real file system that is the
-  // process's cwd, which parallel TUs would race on.
-  tooling::ClangTool Tool(DB, {File},
-                          std::make_shared<PCHContainerOperations>(),
-                          llvm::vfs::createPhysicalFileSystem());
+  // ClangTool changes the process's working directory to the command's:
+  // safe, as each translation unit has a worker process of its own, and
+  // needed, so that clang-tidy's .clang-tidy lookup resolves relative source
+  // paths against the compile directory.
+  tooling::ClangTool Tool(DB, {File});
   Tool.setPrintErrorMessage(false);
 
   // Extra arguments from the configuration, as clang-tidy adds them.

@@ -34,15 +34,15 @@ struct TUResult {
   double Seconds = 0;
 };
 
-/// Runs the enabled checks on \p File. Thread-safe: each call builds its own
-/// options provider, context and compiler instance.
+/// Runs the enabled checks on \p File. Changes the working directory: run it
+/// in a process of its own (see Workers.h).
 TUResult analyzeTranslationUnit(const std::string &File,
                                 const clang::tooling::CompilationDatabase &DB,
                                 const RunConfig &Config);
 
-/// The checks enabled by \p Config for \p File, sorted.
-std::vector<std::string> enabledChecks(const RunConfig &Config,
-                                       llvm::StringRef File);
+/// The effective configuration for \p File as YAML, every option of the
+/// enabled checks included (--dump-config).
+std::string dumpConfig(const RunConfig &Config, llvm::StringRef File);
 
 /// Where clang's builtin headers are: $THREADLEAK_RESOURCE_DIR, the directory
 /// the CLI was configured with, or next to the executable. Empty if none

@@ -1,0 +1,48 @@
+//===--- CheckRegistry.h - every threadleak check, described once ---------===//
+//
+// The one list of checks: the module registers them from it, the CLI builds
+// SARIF rules from it, and a unit test keeps the two in step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_CHECKREGISTRY_H
+#define THREADLEAK_CHECKREGISTRY_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace clang::tidy::threadleak {
+
+struct CheckInfo {
+  llvm::StringRef Name;
+  /// One sentence: the header's /// comment and the docs page's first line.
+  llvm::StringRef Summary;
+  /// Why it leaks and how to fix it, in a few sentences.
+  llvm::StringRef Description;
+};
+
+inline llvm::ArrayRef<CheckInfo> allChecks() {
+  static const CheckInfo Checks[] = {
+      {"threadleak-detached-no-stop",
+       "Finds detached threads whose body can run forever with no stop "
+       "signal.",
+       "A detached thread cannot be joined. If its body loops with no way "
+       "out, it lives until the process exits, keeps everything it "
+       "references alive, and nothing can shut it down. Give it a stop "
+       "signal (a std::stop_token, an atomic flag written on shutdown, a "
+       "closed channel) or make it a member std::jthread."},
+      {"threadleak-jthread-ignores-stop",
+       "Finds std::jthreads whose callable never observes its "
+       "std::stop_token while it loops forever or blocks.",
+       "~jthread() calls request_stop() and then join(). A callable that "
+       "never looks at its stop token, or waits where a stop request cannot "
+       "reach, never returns, so the destructor and its owner hang. Take a "
+       "std::stop_token, test stop_requested() in the loop, and use "
+       "stop-aware waits (condition_variable_any::wait(lock, token, pred))."},
+  };
+  return Checks;
+}
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,171 @@
+//===--- Filters.cpp ------------------------------------------------------===//
+
+#include "Filters.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace threadleak {
+
+static llvm::Error error(const llvm::Twine &Message) {
+  return llvm::createStringError(std::errc::invalid_argument, "%s",
+                                 Message.str().c_str());
+}
+
+llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
+  if (!V)
+    return error(llvm::toString(V.takeError()));
+  const llvm::json::Array *A = V->getAsArray();
+  if (!A)
+    return error("expected an array of {\"name\": ..., \"lines\": [[first, last], ...]}");
+  LineFilter F;
+  for (const llvm::json::Value &E : *A) {
+    const llvm::json::Object *O = E.getAsObject();
+    auto Name = O ? O->getString("name") : std::nullopt;
+    if (!Name || Name->empty())
+      return error("every entry needs a \"name\"");
+    FileLines FL{Name->str(), {}};
+    if (const llvm::json::Value *Lines = O->get("lines")) {
+      const llvm::json::Array *LA = Lines->getAsArray();
+      if (!LA)
+        return error("\"lines\" of '" + *Name + "' must be an array of [first, last]");
+      for (const llvm::json::Value &R : *LA) {
+        const llvm::json::Array *P = R.getAsArray();
+        std::optional<int64_t> First, Last;
+        if (P && P->size() == 2) {
+          First = (*P)[0].getAsInteger();
+          Last = (*P)[1].getAsInteger();
+        }
+        if (!First || !Last || *First < 1 || *Last < *First)
+          return error("\"lines\" of '" + *Name + "' must be [first, last] pairs with 1 <= first <= last");
+        FL.Ranges.push_back({unsigned(*First), unsigned(*Last)});
+      }
+    }
+    F.Files.push_back(std::move(FL));
+  }
+  return F;
+}
+
+llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
+  LineFilter F;
+  FileLines *Current = nullptr;
+  unsigned LineNo = 0;
+  bool SawFile = false;
+  while (!Text.empty()) {
+    auto [Line, Rest] = Text.split('\n');
+    Text = Rest;
+    ++LineNo;
+    Line = Line.rtrim("\r");
+    if (Line.starts_with("+++ ")) {
+      SawFile = true;
+      llvm::StringRef Name = Line.drop_front(4).split('\t').first.trim();
+      if (Name == "/dev/null") { // A deleted file.
+        Current = nullptr;
+        continue;
+      }
+      if (Name.starts_with("b/") || Name.starts_with("a/"))
+        Name = Name.drop_front(2);
+      F.Files.push_back({Name.str(), {}});
+      Current = &F.Files.back();
+      continue;
+    }
+    if (!Line.starts_with("@@ ") || !Current)
+      continue;
+    // @@ -a[,b] +c[,d] @@
+    size_t Plus = Line.find(" +");
+    if (Plus == llvm::StringRef::npos)
+      return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
+    llvm::StringRef Range = Line.drop_front(Plus + 2).split(' ').first;
+    auto [StartText, CountText] = Range.split(',');
+    unsigned Start = 0, Count = 1;
+    if (StartText.getAsInteger(10, Start) ||
+        (!CountText.empty() && CountText.getAsInteger(10, Count)))
+      return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
+    if (Count > 0)
+      Current->Ranges.push_back({Start, Start + Count - 1});
+  }
+  if (!SawFile)
+    return error("no '+++ <file>' line: not a unified diff");
+  // A file with only deletions passes no line; keep it with an empty range
+  // that matches nothing.
+  for (FileLines &FL : F.Files)
+    if (FL.Ranges.empty())
+      FL.Ranges.push_back({0, 0});
+  return F;
+}
+
+bool LineFilter::passes(llvm::StringRef Path, unsigned Line) const {
+  for (const FileLines &FL : Files) {
+    if (!Path.ends_with(FL.Name))
+      continue;
+    // Whole components only: "a.cpp" must not match "data.cpp".
+    size_t Before = Path.size() - FL.Name.size();
+    if (Before > 0 && Path[Before - 1] != '/')
+      continue;
+    if (FL.Ranges.empty())
+      return true;
+    for (const auto &[First, Last] : FL.Ranges)
+      if (Line >= First && Line <= Last)
+        return true;
+  }
+  return false;
+}
+
+llvm::Expected<Baseline> Baseline::read(llvm::StringRef Path) {
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf)
+    return error("cannot read baseline '" + Path + "': " + Buf.getError().message());
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  if (!V)
+    return error("malformed baseline '" + Path + "': " + llvm::toString(V.takeError()));
+  const llvm::json::Object *O = V->getAsObject();
+  const llvm::json::Array *Findings = O ? O->getArray("findings") : nullptr;
+  if (!O || O->getString("tool") != llvm::StringRef("threadleak") || !Findings)
+    return error("malformed baseline '" + Path + "': not written by threadleak --write-baseline");
+  Baseline B;
+  for (const llvm::json::Value &F : *Findings) {
+    const llvm::json::Object *FO = F.getAsObject();
+    auto FP = FO ? FO->getString("fingerprint") : std::nullopt;
+    if (!FP)
+      return error("malformed baseline '" + Path + "': a finding has no fingerprint");
+    ++B.Counts[FP->str()];
+  }
+  return B;
+}
+
+void Baseline::write(const std::vector<Finding> &Findings,
+                     llvm::StringRef ProjectRoot, llvm::raw_ostream &OS) {
+  llvm::json::Array A;
+  for (const Finding &F : Findings) {
+    if (F.isCompilerDiagnostic())
+      continue;
+    // The fingerprint is what matters; the rest helps a reviewer.
+    A.push_back(llvm::json::Object{{"fingerprint", F.Fingerprint},
+                                   {"check", F.Check},
+                                   {"file", relativeTo(F.Loc.Path, ProjectRoot)},
+                                   {"line", F.Loc.Line},
+                                   {"message", F.Message}});
+  }
+  OS << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                   {"tool", "threadleak"},
+                                   {"version", 1},
+                                   {"findings", std::move(A)}}))
+     << "\n";
+}
+
+unsigned Baseline::subtract(std::vector<Finding> &Findings) const {
+  std::map<std::string, unsigned> Left = Counts;
+  unsigned Removed = 0;
+  Findings.erase(std::remove_if(Findings.begin(), Findings.end(),
+                                [&](const Finding &F) {
+                                  auto It = Left.find(F.Fingerprint);
+                                  if (It == Left.end() || It->second == 0)
+                                    return false;
+                                  --It->second;
+                                  ++Removed;
+                                  return true;
+                                }),
+                 Findings.end());
+  return Removed;
+}
+
+} // namespace threadleak

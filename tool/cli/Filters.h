@@ -1,0 +1,56 @@
+//===--- Filters.h - which findings a run reports -------------------------===//
+//
+// Line filters (clang-tidy's --line-filter JSON, or the added lines of a
+// unified diff) keep findings on changed lines; a baseline drops findings
+// that were already there.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_CLI_FILTERS_H
+#define THREADLEAK_CLI_FILTERS_H
+
+#include "Findings.h"
+#include "llvm/Support/Error.h"
+#include <map>
+
+namespace threadleak {
+
+class LineFilter {
+public:
+  /// clang-tidy's format: [{"name":"file.cpp","lines":[[1,3],[5,7]]}, ...].
+  /// A file without "lines" passes whole; files not named do not pass.
+  static llvm::Expected<LineFilter> parseJSON(llvm::StringRef Text);
+  /// The added or changed lines of a unified diff (`git diff -U0`): "+++"
+  /// names the file (its a/ b/ prefixes dropped), "@@ ... +start,count @@"
+  /// the lines.
+  static llvm::Expected<LineFilter> parseUnifiedDiff(llvm::StringRef Text);
+
+  /// Names match a path's trailing components, as in clang-tidy.
+  bool passes(llvm::StringRef Path, unsigned Line) const;
+  bool empty() const { return Files.empty(); }
+
+private:
+  struct FileLines {
+    std::string Name;
+    std::vector<std::pair<unsigned, unsigned>> Ranges; ///< Empty: all.
+  };
+  std::vector<FileLines> Files;
+};
+
+/// Findings known when the baseline was written, by fingerprint (counted,
+/// so that a second copy of a known finding is new).
+class Baseline {
+public:
+  static llvm::Expected<Baseline> read(llvm::StringRef Path);
+  static void write(const std::vector<Finding> &Findings,
+                    llvm::StringRef ProjectRoot, llvm::raw_ostream &OS);
+  /// Removes the findings the baseline knows; returns how many.
+  unsigned subtract(std::vector<Finding> &Findings) const;
+
+private:
+  std::map<std::string, unsigned> Counts;
+};
+
+} // namespace threadleak
+
+#endif

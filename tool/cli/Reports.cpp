@@ -1,0 +1,205 @@
+//===--- Reports.cpp ------------------------------------------------------===//
+
+#include "Reports.h"
+#include "CheckRegistry.h"
+#include "llvm/Support/Path.h"
+#include <map>
+
+namespace threadleak {
+
+using clang::tidy::threadleak::allChecks;
+
+void writeJSON(const std::vector<Finding> &Findings, const ReportContext &Ctx,
+               llvm::raw_ostream &OS) {
+  llvm::json::Array A;
+  for (const Finding &F : Findings)
+    A.push_back(toJSON(F, Ctx.ProjectRoot));
+  OS << llvm::formatv("{0:2}", llvm::json::Value(std::move(A))) << "\n";
+}
+
+llvm::Expected<std::vector<Finding>> readJSONReport(llvm::StringRef Path,
+                                                    llvm::StringRef Root) {
+  auto Fail = [&](const llvm::Twine &Why) {
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "%s: %s", Path.str().c_str(),
+                                   Why.str().c_str());
+  };
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf)
+    return Fail("cannot read: " + Buf.getError().message());
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  if (!V)
+    return Fail(llvm::toString(V.takeError()));
+  const llvm::json::Array *A = V->getAsArray();
+  if (!A)
+    return Fail("expected a JSON array of findings (threadleak --format=json)");
+  std::vector<Finding> Result;
+  for (size_t I = 0; I < A->size(); ++I) {
+    Finding F;
+    llvm::json::Path::Root R;
+    if (!fromJSON((*A)[I], F, R))
+      return Fail("finding " + llvm::Twine(I) + " is malformed");
+    auto Absolute = [&](std::string &P) {
+      if (!P.empty() && !llvm::sys::path::is_absolute(P) && !Root.empty())
+        P = (Root + "/" + P).str();
+    };
+    Absolute(F.Loc.Path);
+    for (Note &N : F.Notes)
+      Absolute(N.Loc.Path);
+    Result.push_back(std::move(F));
+  }
+  return Result;
+}
+
+namespace {
+
+std::string fileUri(llvm::StringRef AbsolutePath) {
+  std::string U = "file://";
+  for (char C : AbsolutePath) {
+    if (llvm::isAlnum(C) || llvm::StringRef("/-._~").contains(C))
+      U += C;
+    else
+      U += llvm::formatv("%{0:X-2}", (unsigned char)C).str();
+  }
+  return U;
+}
+
+/// A repo-relative URI (percent-encoded) under %SRCROOT%, or an absolute
+/// file URI for files outside the project.
+llvm::json::Object artifactLocation(llvm::StringRef Path,
+                                    llvm::StringRef Root) {
+  std::string Rel = relativeTo(Path, Root);
+  if (Rel == Path.str())
+    return llvm::json::Object{{"uri", fileUri(Path)}};
+  std::string Uri;
+  for (char C : Rel) {
+    if (llvm::isAlnum(C) || llvm::StringRef("/-._~").contains(C))
+      Uri += C;
+    else
+      Uri += llvm::formatv("%{0:X-2}", (unsigned char)C).str();
+  }
+  return llvm::json::Object{{"uri", Uri}, {"uriBaseId", "%SRCROOT%"}};
+}
+
+llvm::json::Object physicalLocation(const SourceLocation &L,
+                                    llvm::StringRef Root) {
+  llvm::json::Object P{{"artifactLocation", artifactLocation(L.Path, Root)}};
+  if (L.Line)
+    P["region"] = llvm::json::Object{{"startLine", L.Line},
+                                     {"startColumn", L.Column}};
+  return P;
+}
+
+} // namespace
+
+void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,
+                llvm::raw_ostream &OS) {
+  // Rules: every threadleak check, then whatever else produced a result.
+  llvm::json::Array Rules;
+  std::map<std::string, unsigned> RuleIndex;
+  for (const auto &C : allChecks()) {
+    RuleIndex[C.Name.str()] = Rules.size();
+    Rules.push_back(llvm::json::Object{
+        {"id", C.Name},
+        {"name", C.Name},
+        {"shortDescription", llvm::json::Object{{"text", C.Summary}}},
+        {"fullDescription", llvm::json::Object{{"text", C.Description}}},
+        {"helpUri", Ctx.DocsBaseUrl + C.Name.str() + ".md"},
+        {"defaultConfiguration", llvm::json::Object{{"level", "warning"}}}});
+  }
+  llvm::json::Array Results;
+  for (const Finding &F : Findings) {
+    if (F.isCompilerDiagnostic())
+      continue; // Reported as tool execution notifications.
+    if (!RuleIndex.count(F.Check)) {
+      RuleIndex[F.Check] = Rules.size();
+      Rules.push_back(llvm::json::Object{
+          {"id", F.Check},
+          {"shortDescription", llvm::json::Object{{"text", F.Check}}}});
+    }
+    llvm::json::Object R{
+        {"ruleId", F.Check},
+        {"ruleIndex", RuleIndex[F.Check]},
+        {"level", F.Level == "error" ? "error" : "warning"},
+        {"message", llvm::json::Object{{"text", F.Message}}},
+        {"locations",
+         llvm::json::Array{llvm::json::Object{
+             {"physicalLocation", physicalLocation(F.Loc, Ctx.ProjectRoot)}}}},
+        {"partialFingerprints",
+         llvm::json::Object{{"threadleakFingerprint/v1", F.Fingerprint}}}};
+    if (!F.Notes.empty()) {
+      llvm::json::Array Related, Flow;
+      unsigned Id = 1;
+      for (const Note &N : F.Notes) {
+        llvm::json::Object Loc{
+            {"id", Id++},
+            {"physicalLocation", physicalLocation(N.Loc, Ctx.ProjectRoot)},
+            {"message", llvm::json::Object{{"text", N.Message}}}};
+        llvm::json::Object FlowLoc = Loc;
+        FlowLoc.erase("id");
+        Related.push_back(std::move(Loc));
+        Flow.push_back(llvm::json::Object{{"location", std::move(FlowLoc)}});
+      }
+      // The path ends where the finding is reported.
+      Flow.push_back(llvm::json::Object{
+          {"location",
+           llvm::json::Object{
+               {"physicalLocation", physicalLocation(F.Loc, Ctx.ProjectRoot)},
+               {"message", llvm::json::Object{{"text", F.Message}}}}}});
+      R["relatedLocations"] = std::move(Related);
+      R["codeFlows"] = llvm::json::Array{llvm::json::Object{
+          {"threadFlows",
+           llvm::json::Array{llvm::json::Object{{"locations", std::move(Flow)}}}}}};
+    }
+    Results.push_back(std::move(R));
+  }
+
+  llvm::json::Array Notifications;
+  for (const TUOutcome &O : Ctx.Failures)
+    Notifications.push_back(llvm::json::Object{
+        {"level", "error"},
+        {"message", llvm::json::Object{{"text", O.Detail}}},
+        {"locations",
+         llvm::json::Array{llvm::json::Object{
+             {"physicalLocation",
+              llvm::json::Object{{"artifactLocation",
+                                  artifactLocation(O.File, Ctx.ProjectRoot)}}}}}}});
+  for (const Finding &F : Findings)
+    if (F.isCompilerDiagnostic() && F.Level == "error")
+      Notifications.push_back(llvm::json::Object{
+          {"level", "error"},
+          {"message", llvm::json::Object{{"text", F.Message}}},
+          {"locations",
+           llvm::json::Array{llvm::json::Object{
+               {"physicalLocation", physicalLocation(F.Loc, Ctx.ProjectRoot)}}}}});
+
+  std::string RootUri = fileUri(Ctx.ProjectRoot);
+  if (!llvm::StringRef(RootUri).ends_with("/"))
+    RootUri += "/";
+  llvm::json::Object Run{
+      {"tool",
+       llvm::json::Object{
+           {"driver",
+            llvm::json::Object{{"name", "threadleak"},
+                               {"version", THREADLEAK_VERSION},
+                               {"semanticVersion", THREADLEAK_VERSION},
+                               {"informationUri", Ctx.DocsBaseUrl},
+                               {"rules", std::move(Rules)}}}}},
+      {"originalUriBaseIds",
+       llvm::json::Object{{"%SRCROOT%", llvm::json::Object{{"uri", RootUri}}}}},
+      {"invocations",
+       llvm::json::Array{llvm::json::Object{
+           {"executionSuccessful", Ctx.Failures.empty()},
+           {"toolExecutionNotifications", std::move(Notifications)}}}},
+      {"columnKind", "utf16CodeUnits"},
+      {"results", std::move(Results)}};
+  if (!Ctx.AutomationId.empty())
+    Run["automationDetails"] = llvm::json::Object{{"id", Ctx.AutomationId}};
+  llvm::json::Object Log{
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs", llvm::json::Array{std::move(Run)}}};
+  OS << llvm::formatv("{0:2}", llvm::json::Value(std::move(Log))) << "\n";
+}
+
+} // namespace threadleak

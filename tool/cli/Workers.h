@@ -1,0 +1,43 @@
+//===--- Workers.h - one isolated process per translation unit ------------===//
+//
+// Each translation unit is analysed in a child forked from the CLI: a crash
+// (in clang or in a check) or a run over --tu-timeout costs that unit only,
+// and the others go on. Children inherit the parsed configuration, so
+// nothing is re-read; they hand their findings back as JSON.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_CLI_WORKERS_H
+#define THREADLEAK_CLI_WORKERS_H
+
+#include "Findings.h"
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace threadleak {
+
+struct TUOutcome {
+  enum StatusTy { Analysed, CompileFailed, Crashed, TimedOut, NotRun };
+  StatusTy Status = Analysed;
+  std::string File;
+  /// Why it failed (a signal, the compiler could not run, ...).
+  std::string Detail;
+  /// Findings, compiler errors included.
+  std::vector<Finding> Findings;
+  double Seconds = 0;
+
+  bool failed() const { return Status != Analysed; }
+};
+
+/// Analyses \p Inputs, at most \p Jobs at a time, each in its own child
+/// process. \p Analyze runs in the child. \p OnDone runs in the parent, in
+/// completion order, with the input's index. \p TimeoutSeconds 0: none.
+void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
+                 unsigned TimeoutSeconds,
+                 const std::function<TUOutcome(const std::string &)> &Analyze,
+                 const std::function<void(size_t, TUOutcome)> &OnDone);
+
+} // namespace threadleak
+
+#endif
