@@ -152,7 +152,7 @@ llvm::json::Value toJSON(const Finding &F, llvm::StringRef Root) {
   O["message"] = F.Message;
   O["notes"] = std::move(Notes);
   O["fingerprint"] = F.Fingerprint;
-  O["lineContent"] = F.LineContent;
+  O["normalizedLine"] = F.LineContent;
   return O;
 }
 
@@ -189,7 +189,7 @@ bool fromJSON(const llvm::json::Value &V, Finding &F, llvm::json::Path P) {
   F.Message = Message->str();
   if (auto FP = O->getString("fingerprint"))
     F.Fingerprint = FP->str();
-  if (auto LC = O->getString("lineContent"))
+  if (auto LC = O->getString("normalizedLine"))
     F.LineContent = LC->str();
   for (const llvm::json::Value &NV : *Notes) {
     const llvm::json::Object *NO = NV.getAsObject();

@@ -458,8 +458,14 @@ int main(int argc, const char **argv) {
       auto Read = threadleak::readJSONReport(F, Report.ProjectRoot);
       if (!Read)
         fail(llvm::toString(Read.takeError()));
-      for (threadleak::Finding &Fd : *Read)
+      for (threadleak::Finding &Fd : Read->Findings)
         All.push_back(std::move(Fd));
+      // A shard's failed units fail the merged run too.
+      for (threadleak::TUOutcome &O : Read->Failures) {
+        llvm::errs() << "threadleak: error: " << O.File << ": " << O.Detail << "\n";
+        ++Failed;
+        Report.Failures.push_back(std::move(O));
+      }
     }
   } else {
     if (!DB) {
@@ -607,7 +613,8 @@ int main(int argc, const char **argv) {
     llvm::errs() << "threadleak: error: " << Message << "\n";
   if (!ConfigErrors.empty())
     return ExitError;
-  if (FailOn == "none")
+  // Recording a baseline succeeds whatever it records.
+  if (FailOn == "none" || !WriteBaseline.empty())
     return ExitClean;
   if (Failed)
     return ExitTUFailed;

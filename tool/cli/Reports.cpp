@@ -14,11 +14,19 @@ void writeJSON(const std::vector<Finding> &Findings, const ReportContext &Ctx,
   llvm::json::Array A;
   for (const Finding &F : Findings)
     A.push_back(toJSON(F, Ctx.ProjectRoot));
+  for (const TUOutcome &O : Ctx.Failures) {
+    Finding F;
+    F.Check = FailureCheck;
+    F.Level = "error";
+    F.Message = O.Detail;
+    F.Loc.Path = O.File;
+    A.push_back(toJSON(F, Ctx.ProjectRoot));
+  }
   OS << llvm::formatv("{0:2}", llvm::json::Value(std::move(A))) << "\n";
 }
 
-llvm::Expected<std::vector<Finding>> readJSONReport(llvm::StringRef Path,
-                                                    llvm::StringRef Root) {
+llvm::Expected<JSONReport> readJSONReport(llvm::StringRef Path,
+                                          llvm::StringRef Root) {
   auto Fail = [&](const llvm::Twine &Why) {
     return llvm::createStringError(std::errc::invalid_argument,
                                    "%s: %s", Path.str().c_str(),
@@ -33,7 +41,7 @@ llvm::Expected<std::vector<Finding>> readJSONReport(llvm::StringRef Path,
   const llvm::json::Array *A = V->getAsArray();
   if (!A)
     return Fail("expected a JSON array of findings (threadleak --format=json)");
-  std::vector<Finding> Result;
+  JSONReport Result;
   for (size_t I = 0; I < A->size(); ++I) {
     Finding F;
     llvm::json::Path::Root R;
@@ -46,7 +54,15 @@ llvm::Expected<std::vector<Finding>> readJSONReport(llvm::StringRef Path,
     Absolute(F.Loc.Path);
     for (Note &N : F.Notes)
       Absolute(N.Loc.Path);
-    Result.push_back(std::move(F));
+    if (F.Check == FailureCheck) {
+      TUOutcome O;
+      O.Status = TUOutcome::NotRun;
+      O.File = F.Loc.Path;
+      O.Detail = F.Message;
+      Result.Failures.push_back(std::move(O));
+      continue;
+    }
+    Result.Findings.push_back(std::move(F));
   }
   return Result;
 }

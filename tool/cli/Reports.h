@@ -20,14 +20,24 @@ struct ReportContext {
 };
 
 /// An array of findings: check, level, file, line, column, message, notes,
-/// fingerprint. Merging shards reads it back.
+/// fingerprint. A translation unit that failed is an entry too, with check
+/// FailureCheck, level "error", its file and why, so that merging shards
+/// keeps the failures.
 void writeJSON(const std::vector<Finding> &Findings, const ReportContext &Ctx,
                llvm::raw_ostream &OS);
 
+/// The check name of a failed translation unit's entry in a JSON report.
+inline constexpr const char FailureCheck[] = "threadleak-failure";
+
+struct JSONReport {
+  std::vector<Finding> Findings;
+  std::vector<TUOutcome> Failures;
+};
+
 /// Reads a report written by writeJSON; paths are made absolute again
 /// against \p Root. Errors name the file.
-llvm::Expected<std::vector<Finding>> readJSONReport(llvm::StringRef Path,
-                                                    llvm::StringRef Root);
+llvm::Expected<JSONReport> readJSONReport(llvm::StringRef Path,
+                                          llvm::StringRef Root);
 
 /// A SARIF 2.1.0 log with one run.
 void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,
