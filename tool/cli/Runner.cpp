@@ -98,6 +98,28 @@ private:
   ClangTidyASTConsumerFactory ConsumerFactory;
 };
 
+/// Databases often list a file once per library it is built into (static
+/// and shared, say): analysing it once is enough, and ClangTool would run
+/// every command.
+class FirstCommandDatabase : public tooling::CompilationDatabase {
+public:
+  explicit FirstCommandDatabase(const tooling::CompilationDatabase &Inner)
+      : Inner(Inner) {}
+  std::vector<tooling::CompileCommand>
+  getCompileCommands(llvm::StringRef File) const override {
+    std::vector<tooling::CompileCommand> All = Inner.getCompileCommands(File);
+    if (All.size() > 1)
+      All.resize(1);
+    return All;
+  }
+  std::vector<std::string> getAllFiles() const override {
+    return Inner.getAllFiles();
+  }
+
+private:
+  const tooling::CompilationDatabase &Inner;
+};
+
 bool hasResourceDirArg(const tooling::CommandLineArguments &Args) {
   for (const std::string &A : Args)
     if (llvm::StringRef(A).starts_with("-resource-dir"))
@@ -135,7 +157,8 @@ TUResult analyzeTranslationUnit(const std::string &File,
   // safe, as each translation unit has a worker process of its own, and
   // needed, so that clang-tidy's .clang-tidy lookup resolves relative source
   // paths against the compile directory.
-  tooling::ClangTool Tool(DB, {File});
+  FirstCommandDatabase OneCommand(DB);
+  tooling::ClangTool Tool(OneCommand, {File});
   Tool.setPrintErrorMessage(false);
 
   // Extra arguments from the configuration, as clang-tidy adds them.
