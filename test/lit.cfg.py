@@ -23,12 +23,17 @@ config.environment["PATH"] = os.pathsep.join(
 # Diagnostics must not depend on the user's terminal or locale.
 config.environment["LC_ALL"] = "C"
 config.environment.pop("THREADLEAK_RESOURCE_DIR", None)
+config.environment.pop("THREADLEAK_CACHE_DIR", None)
+# Tests do not share a findings cache: each analyses afresh unless it opts in
+# with --cache-dir (test/cli/cache.test).
+config.environment["THREADLEAK_NO_CACHE"] = "1"
 
 inputs = os.path.join(config.test_source_root, "Inputs")
 stub_flags = "-std=c++20 -nostdinc++ -nostdlibinc -isystem " + os.path.join(inputs, "Headers")
 
 # Without --quiet: the summary line and error messages on stderr.
 config.substitutions.append(("%{threadleak-loud}", config.threadleak_bin))
+config.substitutions.append(("%{threadleak-bin}", config.threadleak_bin))
 config.substitutions.append(("%threadleak", config.threadleak_bin + " --quiet"))
 config.substitutions.append(("%tidy", "%s --load=%s --quiet" % (config.clang_tidy, config.threadleak_plugin)))
 config.substitutions.append(("%clang_tidy", config.clang_tidy))

@@ -18,6 +18,8 @@ llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
   if (!A)
     return error("expected an array of {\"name\": ..., \"lines\": [[first, last], ...]}");
   LineFilter F;
+  // As in clang-tidy, an empty filter filters nothing.
+  F.FiltersNothing = A->empty();
   for (const llvm::json::Value &E : *A) {
     const llvm::json::Object *O = E.getAsObject();
     auto Name = O ? O->getString("name") : std::nullopt;
@@ -46,6 +48,7 @@ llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
 }
 
 llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
+  llvm::StringRef Whole = Text;
   LineFilter F;
   FileLines *Current = nullptr;
   unsigned LineNo = 0;
@@ -83,7 +86,8 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
     if (Count > 0)
       Current->Ranges.push_back({Start, Start + Count - 1});
   }
-  if (!SawFile)
+  // An empty diff (a change that touches no file) changes no line.
+  if (!SawFile && !Whole.trim().empty())
     return error("no '+++ <file>' line: not a unified diff");
   // A file with only deletions passes no line; keep it with an empty range
   // that matches nothing.
@@ -94,6 +98,8 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
 }
 
 bool LineFilter::passes(llvm::StringRef Path, unsigned Line) const {
+  if (FiltersNothing)
+    return true;
   for (const FileLines &FL : Files) {
     if (!Path.ends_with(FL.Name))
       continue;

@@ -18,11 +18,12 @@ namespace threadleak {
 class LineFilter {
 public:
   /// clang-tidy's format: [{"name":"file.cpp","lines":[[1,3],[5,7]]}, ...].
-  /// A file without "lines" passes whole; files not named do not pass.
+  /// A file without "lines" passes whole; files not named do not pass; an
+  /// empty array filters nothing.
   static llvm::Expected<LineFilter> parseJSON(llvm::StringRef Text);
   /// The added or changed lines of a unified diff (`git diff -U0`): "+++"
   /// names the file (its a/ b/ prefixes dropped), "@@ ... +start,count @@"
-  /// the lines.
+  /// the lines. An empty diff passes no line.
   static llvm::Expected<LineFilter> parseUnifiedDiff(llvm::StringRef Text);
 
   /// Names match a path's trailing components, as in clang-tidy.
@@ -35,6 +36,7 @@ private:
     std::vector<std::pair<unsigned, unsigned>> Ranges; ///< Empty: all.
   };
   std::vector<FileLines> Files;
+  bool FiltersNothing = false;
 };
 
 /// Findings known when the baseline was written, by fingerprint (counted,

@@ -84,9 +84,18 @@ Finding toFinding(const tidy::ClangTidyError &Error, SourceCache &Cache) {
     }
     F.Notes.push_back(std::move(N));
   }
-  for (char C : Cache.lineText(F.Loc.Path, F.Loc.Line))
-    if (!llvm::isSpace(C))
-      F.LineContent += C;
+  auto Normalized = [&](const SourceLocation &L) {
+    std::string Out;
+    for (char C : Cache.lineText(L.Path, L.Line))
+      if (!llvm::isSpace(C))
+        Out += C;
+    return Out;
+  };
+  F.LineContent = Normalized(F.Loc);
+  // The path's lines too (where the thread starts, the loop): two different
+  // threads ending in the same `}).detach();` line are told apart.
+  for (const Note &N : F.Notes)
+    F.PathContent += Normalized(N.Loc) + "\n";
   return F;
 }
 
@@ -120,7 +129,8 @@ void finalizeFindings(std::vector<Finding> &Findings, llvm::StringRef Root) {
   std::map<std::string, unsigned> Seen;
   for (Finding &F : Findings) {
     std::string Content = F.Check + '\0' + relativeTo(F.Loc.Path, Root) +
-                          '\0' + F.Message + '\0' + F.LineContent;
+                          '\0' + F.Message + '\0' + F.LineContent + '\0' +
+                          F.PathContent;
     unsigned Rank = Seen[Content]++;
     llvm::SHA256 Hash;
     Hash.update(Content);
@@ -153,6 +163,7 @@ llvm::json::Value toJSON(const Finding &F, llvm::StringRef Root) {
   O["notes"] = std::move(Notes);
   O["fingerprint"] = F.Fingerprint;
   O["normalizedLine"] = F.LineContent;
+  O["normalizedPath"] = F.PathContent;
   return O;
 }
 
@@ -191,6 +202,8 @@ bool fromJSON(const llvm::json::Value &V, Finding &F, llvm::json::Path P) {
     F.Fingerprint = FP->str();
   if (auto LC = O->getString("normalizedLine"))
     F.LineContent = LC->str();
+  if (auto PC = O->getString("normalizedPath"))
+    F.PathContent = PC->str();
   for (const llvm::json::Value &NV : *Notes) {
     const llvm::json::Object *NO = NV.getAsObject();
     Note N;

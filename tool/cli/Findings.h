@@ -43,6 +43,8 @@ struct Finding {
   /// The finding's source line with all whitespace removed: the content the
   /// fingerprint is computed from.
   std::string LineContent;
+  /// The notes' lines, normalised the same way, one per line.
+  std::string PathContent;
   std::string Fingerprint;
 
   /// A compiler diagnostic, not a finding of a check.
@@ -84,7 +86,8 @@ std::string relativeTo(llvm::StringRef Path, llvm::StringRef Root);
 /// Sorts by location, check and message, drops duplicates (a header's
 /// finding seen from several TUs), and computes fingerprints:
 /// hash(check, path relative to \p Root, message, the line's content without
-/// whitespace, and the index among identical findings in that file).
+/// whitespace, the notes' lines likewise, and the index among identical
+/// findings in that file).
 void finalizeFindings(std::vector<Finding> &Findings, llvm::StringRef Root);
 
 llvm::json::Value toJSON(const Finding &F, llvm::StringRef Root);

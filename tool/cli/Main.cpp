@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Cache.h"
 #include "Filters.h"
 #include "Findings.h"
 #include "Reports.h"
@@ -32,11 +33,13 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -80,10 +83,10 @@ cl::opt<std::string> ExcludeHeaderFilter(
     cl::cat(Category));
 cl::opt<std::string> Jobs("j", cl::desc("Translation units analysed in parallel (default: cores)"),
                           cl::value_desc("N"), cl::init(""), cl::Prefix, cl::cat(Category));
-cl::opt<unsigned> TUTimeout("tu-timeout",
-                            cl::desc("Give up on a translation unit after this many seconds\n"
-                                     "(0: never); it is reported as failed"),
-                            cl::value_desc("seconds"), cl::init(0), cl::cat(Category));
+cl::opt<std::string> TUTimeout("tu-timeout",
+                               cl::desc("Give up on a translation unit after this many seconds\n"
+                                        "(0: never); it is reported as failed"),
+                               cl::value_desc("seconds"), cl::init("0"), cl::cat(Category));
 cl::list<std::string> ExtraArgs("extra-arg",
                                 cl::desc("Append an argument to each compile command"),
                                 cl::cat(Category));
@@ -133,6 +136,16 @@ cl::opt<std::string> FailOn("fail-on",
 cl::opt<std::string> Shard("shard",
                            cl::desc("Analyse only the K-th of N deterministic slices of the files"),
                            cl::value_desc("K/N"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> CacheDir(
+    "cache-dir",
+    cl::desc("Reuse findings of unchanged translation units from this directory\n"
+             "(default: $THREADLEAK_CACHE_DIR, else $XDG_CACHE_HOME/threadleak\n"
+             "or ~/.cache/threadleak)"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(OutputCategory));
+cl::opt<bool> NoCache("no-cache",
+                      cl::desc("Analyse every translation unit, reuse and store nothing\n"
+                               "(also: THREADLEAK_NO_CACHE=1, unless --cache-dir is given)"),
+                      cl::cat(OutputCategory));
 cl::opt<bool> Merge("merge",
                     cl::desc("Merge JSON reports (threadleak --format=json, e.g. from shards)\n"
                              "named as positional arguments into one report"),
@@ -264,6 +277,8 @@ public:
   explicit AtomicOutput(llvm::StringRef Path) : Path(Path.str()) {
     if (this->Path.empty())
       return;
+    if (llvm::sys::fs::is_directory(this->Path))
+      fail("cannot write '" + this->Path + "': it is a directory");
     llvm::sys::fs::TempFile Probe = create();
     llvm::consumeError(Probe.discard());
   }
@@ -360,6 +375,16 @@ int main(int argc, const char **argv) {
   if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
     fail("-j expects a positive number of jobs, not '" + Jobs + "'");
   ShardSpec ShardSel = Shard.empty() ? ShardSpec() : parseShard(Shard);
+  unsigned TimeoutSeconds = 0;
+  if (llvm::StringRef(TUTimeout).getAsInteger(10, TimeoutSeconds))
+    fail("--tu-timeout expects a number of seconds, not '" + TUTimeout + "'");
+  // 13: a bad regex would silently filter everything or nothing.
+  for (const auto &[Flag, Value] : {std::pair<llvm::StringRef, std::string>{"--header-filter", HeaderFilter},
+                                    {"--exclude-header-filter", ExcludeHeaderFilter}}) {
+    std::string Why;
+    if (!Value.empty() && !llvm::Regex(Value).isValid(Why))
+      fail("invalid " + Flag + " '" + Value + "': " + Why);
+  }
   if (!ConfigFile.empty() && !Config.empty())
     fail("--config and --config-file are mutually exclusive");
   if (!LineFilterText.empty() && !DiffFile.empty())
@@ -447,7 +472,7 @@ int main(int argc, const char **argv) {
   auto Start = std::chrono::steady_clock::now();
   std::vector<threadleak::Finding> All;
   std::vector<std::string> Inputs;
-  unsigned Failed = 0;
+  unsigned Failed = 0, FromCacheCount = 0;
   std::set<std::string> ConfigErrors;
 
   if (Merge) {
@@ -512,16 +537,71 @@ int main(int argc, const char **argv) {
       Inputs = std::move(Mine);
     }
 
+    // The findings cache: on unless --no-cache (or THREADLEAK_NO_CACHE=1
+    // without an explicit --cache-dir).
+    std::optional<threadleak::FindingsCache> Cache;
+    const char *NoCacheEnv = std::getenv("THREADLEAK_NO_CACHE");
+    bool CacheOff = NoCache || (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
+                                llvm::StringRef(NoCacheEnv) != "0");
+    std::string Dir = CacheDir.empty() ? threadleak::FindingsCache::defaultDirectory()
+                                       : absolutePath(CacheDir);
+    if (!CacheOff && !Dir.empty())
+      Cache.emplace(Dir, threadleak::FindingsCache::executableIdentity(argv[0]));
+
     bool Progress = !Quiet && llvm::sys::Process::StandardErrIsDisplayed();
     size_t Done = 0;
+    unsigned FromCache = 0;
+    auto Handle = [&](threadleak::TUOutcome O) {
+      ++Done;
+      FromCache += O.FromCache;
+      if (Progress)
+        llvm::errs() << "\r\033[K[" << Done << "/" << Inputs.size() << "] " << O.File;
+      if (O.failed()) {
+        ++Failed;
+        if (Progress)
+          llvm::errs() << "\r\033[K";
+        llvm::errs() << "threadleak: error: " << O.File << ": " << O.Detail << "\n";
+      }
+      for (threadleak::Finding &F : O.Findings) {
+        // A bad option value: the run cannot be trusted.
+        if (F.isConfigurationError())
+          ConfigErrors.insert(F.Message);
+        else
+          All.push_back(std::move(F));
+      }
+      if (O.failed()) {
+        O.Findings.clear();
+        Report.Failures.push_back(std::move(O));
+      }
+    };
+
+    std::vector<std::string> ToAnalyse;
+    std::map<std::string, std::string> Keys;
+    for (const std::string &File : Inputs) {
+      if (Cache) {
+        std::vector<tooling::CompileCommand> Commands = DB->getCompileCommands(File);
+        if (!Commands.empty()) {
+          std::string Key = Cache->key(Commands.front(), threadleak::dumpConfig(Run, File));
+          if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(Key)) {
+            Hit->File = File;
+            Handle(std::move(*Hit));
+            continue;
+          }
+          Keys[File] = Key;
+        }
+      }
+      ToAnalyse.push_back(File);
+    }
+
     threadleak::runIsolated(
-        Inputs, std::min<unsigned>(NumJobs, std::max<size_t>(1, Inputs.size())), TUTimeout,
+        ToAnalyse, std::min<unsigned>(NumJobs, std::max<size_t>(1, ToAnalyse.size())), TimeoutSeconds,
         // In the worker: analyse, and turn clang-tidy's diagnostics into findings.
         [&](const std::string &File) {
           threadleak::TUResult R = threadleak::analyzeTranslationUnit(File, *DB, Run);
           threadleak::TUOutcome O;
           O.File = File;
           O.Seconds = R.Seconds;
+          O.Dependencies = std::move(R.Dependencies);
           threadleak::SourceCache Cache;
           for (const ClangTidyError &E : R.Diagnostics)
             O.Findings.push_back(threadleak::toFinding(E, Cache));
@@ -536,27 +616,11 @@ int main(int argc, const char **argv) {
         },
         // In the parent, as workers finish.
         [&](size_t, threadleak::TUOutcome O) {
-          ++Done;
-          if (Progress)
-            llvm::errs() << "\r\033[K[" << Done << "/" << Inputs.size() << "] " << O.File;
-          if (O.failed()) {
-            ++Failed;
-            if (Progress)
-              llvm::errs() << "\r\033[K";
-            llvm::errs() << "threadleak: error: " << O.File << ": " << O.Detail << "\n";
-          }
-          for (threadleak::Finding &F : O.Findings) {
-            // A bad option value: the run cannot be trusted.
-            if (F.isConfigurationError())
-              ConfigErrors.insert(F.Message);
-            else
-              All.push_back(std::move(F));
-          }
-          if (O.failed()) {
-            O.Findings.clear();
-            Report.Failures.push_back(std::move(O));
-          }
+          if (Cache && Keys.count(O.File))
+            Cache->store(Keys[O.File], O);
+          Handle(std::move(O));
         });
+    FromCacheCount = FromCache;
     if (Progress)
       llvm::errs() << "\r\033[K";
   }
@@ -569,6 +633,13 @@ int main(int argc, const char **argv) {
                                return !Lines->passes(F.Loc.Path, F.Loc.Line);
                              }),
               All.end());
+  // A bad option value: nothing this run produced can be trusted, so no
+  // report and no baseline replace the previous ones.
+  if (!ConfigErrors.empty()) {
+    for (const std::string &Message : ConfigErrors)
+      llvm::errs() << "threadleak: error: " << Message << "\n";
+    return ExitError;
+  }
   if (BaselineOut) {
     threadleak::Baseline::write(All, Report.ProjectRoot, BaselineOut->os());
     BaselineOut->commit();
@@ -602,21 +673,23 @@ int main(int argc, const char **argv) {
       llvm::errs() << " in " << Inputs.size()
                    << (Inputs.size() == 1 ? " translation unit" : " translation units");
     else
-      llvm::errs() << " in " << Files.size() << " merged reports";
+      llvm::errs() << " in " << Files.size()
+                   << (Files.size() == 1 ? " merged report" : " merged reports");
     if (Baselined)
       llvm::errs() << " (" << Baselined << " more in the baseline)";
+    if (FromCacheCount)
+      llvm::errs() << " (" << FromCacheCount << " from the cache)";
     if (Failed)
       llvm::errs() << " (" << Failed << " failed)";
     llvm::errs() << " in " << llvm::format("%.2f", Seconds) << "s\n";
   }
-  for (const std::string &Message : ConfigErrors)
-    llvm::errs() << "threadleak: error: " << Message << "\n";
-  if (!ConfigErrors.empty())
-    return ExitError;
-  // Recording a baseline succeeds whatever it records.
-  if (FailOn == "none" || !WriteBaseline.empty())
+  if (FailOn == "none")
     return ExitClean;
+  // A failed unit leaves the report (and a baseline) incomplete.
   if (Failed)
     return ExitTUFailed;
+  // Recording a baseline succeeds whatever it records.
+  if (!WriteBaseline.empty())
+    return ExitClean;
   return Findings ? ExitFindings : ExitClean;
 }

@@ -97,12 +97,28 @@ llvm::json::Object artifactLocation(llvm::StringRef Path,
   return llvm::json::Object{{"uri", Uri}, {"uriBaseId", "%SRCROOT%"}};
 }
 
+/// Clang's columns count bytes; SARIF's count UTF-16 code units.
+unsigned utf16Column(llvm::StringRef Line, unsigned ByteColumn) {
+  unsigned Units = 0;
+  for (size_t I = 0; I + 1 < ByteColumn && I < Line.size();) {
+    unsigned char C = Line[I];
+    size_t Len = C < 0x80 ? 1 : C >= 0xF0 ? 4 : C >= 0xE0 ? 3 : C >= 0xC0 ? 2 : 1;
+    Units += Len == 4 ? 2 : 1; // Outside the BMP: a surrogate pair.
+    I += Len;
+  }
+  return Units + 1;
+}
+
+SourceCache SarifSources;
+
 llvm::json::Object physicalLocation(const SourceLocation &L,
                                     llvm::StringRef Root) {
   llvm::json::Object P{{"artifactLocation", artifactLocation(L.Path, Root)}};
   if (L.Line)
-    P["region"] = llvm::json::Object{{"startLine", L.Line},
-                                     {"startColumn", L.Column}};
+    P["region"] = llvm::json::Object{
+        {"startLine", L.Line},
+        {"startColumn",
+         utf16Column(SarifSources.lineText(L.Path, L.Line), L.Column)}};
   return P;
 }
 

@@ -7,6 +7,7 @@
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendActions.h"
+#include "clang/Frontend/Utils.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/Tooling.h"
@@ -61,13 +62,19 @@ private:
   std::unique_ptr<ClangTidyOptionsProvider> Inner;
 };
 
+/// Every file the preprocessor enters, system headers included.
+class AllFilesCollector : public DependencyCollector {
+  bool needSystemDependencies() override { return true; }
+};
+
 class TidyActionFactory : public tooling::FrontendActionFactory {
 public:
-  explicit TidyActionFactory(ClangTidyContext &Context)
-      : ConsumerFactory(Context) {}
+  TidyActionFactory(ClangTidyContext &Context,
+                    std::shared_ptr<DependencyCollector> Files)
+      : ConsumerFactory(Context), Files(std::move(Files)) {}
 
   std::unique_ptr<FrontendAction> create() override {
-    return std::make_unique<Action>(&ConsumerFactory);
+    return std::make_unique<Action>(&ConsumerFactory, Files);
   }
 
   bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation,
@@ -85,17 +92,23 @@ public:
 private:
   class Action : public ASTFrontendAction {
   public:
-    explicit Action(ClangTidyASTConsumerFactory *Factory) : Factory(Factory) {}
+    Action(ClangTidyASTConsumerFactory *Factory,
+           std::shared_ptr<DependencyCollector> Files)
+        : Factory(Factory), Files(std::move(Files)) {}
     std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &Compiler,
                                                    llvm::StringRef File) override {
+      // Before the main file is entered: sees every file from the start.
+      Files->attachToPreprocessor(Compiler.getPreprocessor());
       return Factory->createASTConsumer(Compiler, File);
     }
 
   private:
     ClangTidyASTConsumerFactory *Factory;
+    std::shared_ptr<DependencyCollector> Files;
   };
 
   ClangTidyASTConsumerFactory ConsumerFactory;
+  std::shared_ptr<DependencyCollector> Files;
 };
 
 /// Databases often list a file once per library it is built into (static
@@ -201,9 +214,22 @@ TUResult analyzeTranslationUnit(const std::string &File,
   Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
   Tool.setDiagnosticConsumer(&DiagConsumer);
 
-  TidyActionFactory Factory(Context);
+  auto Files = std::make_shared<AllFilesCollector>();
+  TidyActionFactory Factory(Context, Files);
   int Status = Tool.run(&Factory);
   Result.Diagnostics = DiagConsumer.take();
+  // Relative names are relative to the command's directory.
+  std::vector<tooling::CompileCommand> Commands = DB.getCompileCommands(File);
+  std::string Directory = Commands.empty() ? "" : Commands.front().Directory;
+  for (const std::string &F : Files->getDependencies()) {
+    llvm::SmallString<256> Abs(F);
+    if (!llvm::sys::path::is_absolute(Abs) && !Directory.empty()) {
+      Abs = Directory;
+      llvm::sys::path::append(Abs, F);
+    }
+    llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
+    Result.Dependencies.push_back(std::string(Abs));
+  }
   // Compiler errors mean an incomplete AST; other errors (a malformed NOLINT
   // block, say) are findings like any warning.
   for (const ClangTidyError &E : Result.Diagnostics)

@@ -31,6 +31,9 @@ struct TUResult {
   bool CompileFailed = false;
   /// The file could not be processed at all (no command, I/O error).
   std::string ToolError;
+  /// Every file the compiler read, system headers included: what a cached
+  /// result depends on.
+  std::vector<std::string> Dependencies;
   double Seconds = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -17,16 +18,6 @@
 namespace threadleak {
 
 namespace {
-
-llvm::json::Value toJSON(const TUOutcome &O) {
-  llvm::json::Array Findings;
-  for (const Finding &F : O.Findings)
-    Findings.push_back(threadleak::toJSON(F, ""));
-  return llvm::json::Object{{"status", int(O.Status)},
-                            {"detail", O.Detail},
-                            {"seconds", O.Seconds},
-                            {"findings", std::move(Findings)}};
-}
 
 bool readOutcome(llvm::StringRef Path, TUOutcome &O) {
   auto Buf = llvm::MemoryBuffer::getFile(Path);
@@ -37,26 +28,7 @@ bool readOutcome(llvm::StringRef Path, TUOutcome &O) {
     llvm::consumeError(V.takeError());
     return false;
   }
-  const llvm::json::Object *Obj = V->getAsObject();
-  if (!Obj)
-    return false;
-  auto Status = Obj->getInteger("status");
-  auto Detail = Obj->getString("detail");
-  auto Seconds = Obj->getNumber("seconds");
-  const llvm::json::Array *Findings = Obj->getArray("findings");
-  if (!Status || !Detail || !Seconds || !Findings)
-    return false;
-  O.Status = TUOutcome::StatusTy(*Status);
-  O.Detail = Detail->str();
-  O.Seconds = *Seconds;
-  llvm::json::Path::Root Root;
-  for (const llvm::json::Value &FV : *Findings) {
-    Finding F;
-    if (!fromJSON(FV, F, Root))
-      return false;
-    O.Findings.push_back(std::move(F));
-  }
-  return true;
+  return fromJSON(*V, O);
 }
 
 struct Child {
@@ -67,6 +39,50 @@ struct Child {
 };
 
 } // namespace
+
+llvm::json::Value toJSON(const TUOutcome &O) {
+  llvm::json::Array Findings;
+  for (const Finding &F : O.Findings)
+    Findings.push_back(threadleak::toJSON(F, ""));
+  llvm::json::Array Deps;
+  for (const std::string &D : O.Dependencies)
+    Deps.push_back(D);
+  return llvm::json::Object{{"status", int(O.Status)},
+                            {"detail", O.Detail},
+                            {"seconds", O.Seconds},
+                            {"findings", std::move(Findings)},
+                            {"dependencies", std::move(Deps)}};
+}
+
+bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
+  const llvm::json::Object *Obj = V.getAsObject();
+  if (!Obj)
+    return false;
+  auto Status = Obj->getInteger("status");
+  auto Detail = Obj->getString("detail");
+  auto Seconds = Obj->getNumber("seconds");
+  const llvm::json::Array *Findings = Obj->getArray("findings");
+  const llvm::json::Array *Deps = Obj->getArray("dependencies");
+  if (!Status || !Detail || !Seconds || !Findings || !Deps)
+    return false;
+  O.Status = TUOutcome::StatusTy(*Status);
+  O.Detail = Detail->str();
+  O.Seconds = *Seconds;
+  llvm::json::Path::Root Root;
+  for (const llvm::json::Value &FV : *Findings) {
+    Finding F;
+    if (!threadleak::fromJSON(FV, F, Root))
+      return false;
+    O.Findings.push_back(std::move(F));
+  }
+  for (const llvm::json::Value &D : *Deps) {
+    auto S = D.getAsString();
+    if (!S)
+      return false;
+    O.Dependencies.push_back(S->str());
+  }
+  return true;
+}
 
 void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
                  unsigned TimeoutSeconds,
@@ -121,8 +137,13 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
     while (Running.size() < Jobs && Next < Inputs.size()) {
       size_t I = Next++;
       std::string ResultPath = (Dir + "/" + llvm::Twine(I) + ".json").str();
+      pid_t Parent = getpid();
       pid_t Pid = fork();
       if (Pid == 0) {
+        // Die with the parent: a killed run leaves no orphaned workers.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != Parent)
+          _exit(3);
         // Child. Its stderr stays the user's: a crash's stack trace is what
         // a bug report needs.
         TUOutcome O = Analyze(Inputs[I]);
@@ -151,8 +172,12 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
       Finish(Pid, WaitStatus);
       continue;
     }
-    if (Pid < 0 && errno != EINTR)
+    if (Pid < 0 && errno == EINTR)
+      continue; // A signal we survive: keep waiting.
+    if (Pid < 0)
       break; // No children left that we know of.
+    if (!TimeoutSeconds)
+      continue;
     // Polling for timeouts.
     auto Now = std::chrono::steady_clock::now();
     for (auto &[P, C] : Running)

@@ -25,10 +25,18 @@ struct TUOutcome {
   std::string Detail;
   /// Findings, compiler errors included.
   std::vector<Finding> Findings;
+  /// Every file the analysis read (absolute paths).
+  std::vector<std::string> Dependencies;
   double Seconds = 0;
+  /// Taken from the findings cache, not analysed in this run.
+  bool FromCache = false;
 
   bool failed() const { return Status != Analysed; }
 };
+
+/// The outcome as JSON (absolute paths), and back.
+llvm::json::Value toJSON(const TUOutcome &O);
+bool fromJSON(const llvm::json::Value &V, TUOutcome &O);
 
 /// Analyses \p Inputs, at most \p Jobs at a time, each in its own child
 /// process. \p Analyze runs in the child. \p OnDone runs in the parent, in
