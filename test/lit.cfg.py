@@ -5,6 +5,7 @@
 #   cli/           the threadleak command line: databases, exit codes, errors
 #   plugin/        the clang-tidy plugin as a plugin (loading, version guard)
 #   parity/        the CLI and the plugin agree on the whole corpus
+#   scaling/       generated pathological inputs: budgets, never a crash
 #   real-headers/  the matchers on real libstdc++ / glibc / Boost headers
 import os
 import shutil

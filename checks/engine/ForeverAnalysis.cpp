@@ -321,8 +321,15 @@ bool ForeverAnalysis::isExitCall(const CallExpr *Call) {
   }
   // Not bounded by MaxCallDepth: a throw deep below the loop is a way out
   // whatever depth the loop search uses, and the summary is computed once
-  // per function.
-  return mayLeaveAbnormally(Def);
+  // per function. Bounded by MaxSummaryDepth, beyond which the answer is
+  // "it may" (silence), so that a pathological call chain cannot exhaust
+  // the stack.
+  if (SummaryDepth >= MaxSummaryDepth)
+    return true;
+  ++SummaryDepth;
+  bool Leaves = mayLeaveAbnormally(Def);
+  --SummaryDepth;
+  return Leaves;
 }
 
 bool ForeverAnalysis::endsInCrash(const CFGBlock *B) {

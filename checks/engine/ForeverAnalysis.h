@@ -75,6 +75,9 @@ public:
   /// Functions whose CFG is larger than this are not analysed (silence is
   /// the answer to what we cannot afford to look at).
   static constexpr unsigned MaxCFGBlocks = 4096;
+  /// How deep "may this call throw or exit?" follows calls: far deeper than
+  /// real code nests, shallow enough for any stack.
+  static constexpr unsigned MaxSummaryDepth = 256;
 
 private:
   struct FunctionInfo;
@@ -100,6 +103,7 @@ private:
       Results;
   llvm::DenseMap<const FunctionDecl *, bool> LeaveCache;
   llvm::DenseSet<const FunctionDecl *> InProgress;
+  unsigned SummaryDepth = 0;
 };
 
 /// Calls in \p S in source order, not descending into lambda bodies (they
