@@ -80,15 +80,9 @@ case "$upload" in
 esac
 
 # The threadleak executable.
-if [ -n "${THREADLEAK:-}" ]; then
-  bin=$THREADLEAK
-  [ -x "$bin" ] || command -v "$bin" >/dev/null 2>&1 || die "THREADLEAK='$bin' is not an executable"
-elif command -v threadleak >/dev/null 2>&1; then
-  bin=threadleak
-else
-  bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin/threadleak"
-  [ -x "$bin" ] || die "no threadleak executable: set THREADLEAK, put threadleak on PATH, or build this checkout (scripts/build.sh)"
-fi
+# shellcheck source=../find-threadleak.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../find-threadleak.sh"
+find_threadleak
 
 [ -d "$build_dir" ] || die "input 'build-dir': '$build_dir' is not a directory (configure your project with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON first)"
 [ -f "$build_dir/compile_commands.json" ] || die "input 'build-dir': no compile_commands.json in '$build_dir' (configure your project with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)"

@@ -38,15 +38,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -n "${THREADLEAK:-}" ]; then
-  bin=$THREADLEAK
-  [ -x "$bin" ] || command -v "$bin" >/dev/null 2>&1 || die "THREADLEAK='$bin' is not an executable"
-elif command -v threadleak >/dev/null 2>&1; then
-  bin=threadleak
-else
-  bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin/threadleak"
-  [ -x "$bin" ] || die "threadleak is not installed: put it on PATH or set THREADLEAK=/path/to/threadleak"
-fi
+# shellcheck source=../find-threadleak.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../find-threadleak.sh"
+find_threadleak
 
 [ ${#files[@]} -gt 0 ] || exit 0
 

@@ -1,0 +1,14 @@
+# Sourced by the integration scripts: sets $bin to the threadleak executable
+# ($THREADLEAK, else threadleak on PATH, else this checkout's build), or
+# calls die "<why>" (each script defines die).
+find_threadleak() {
+  if [ -n "${THREADLEAK:-}" ]; then
+    bin=$THREADLEAK
+    [ -x "$bin" ] || command -v "$bin" >/dev/null 2>&1 || die "THREADLEAK='$bin' is not an executable"
+  elif command -v threadleak >/dev/null 2>&1; then
+    bin=threadleak
+  else
+    bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin/threadleak"
+    [ -x "$bin" ] || die "no threadleak executable: set THREADLEAK, put threadleak on PATH, or build this checkout (scripts/build.sh)"
+  fi
+}
