@@ -36,7 +36,7 @@ std::string FindingsCache::key(const clang::tooling::CompileCommand &Command,
     S.update(Part);
     S.update(llvm::StringRef("\0", 1));
   };
-  Add("threadleak-cache-v1");
+  Add("threadleak/cache/v1");
   Add(ToolIdentity);
   Add(EffectiveConfig);
   Add(Command.Directory);
