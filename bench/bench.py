@@ -18,6 +18,7 @@ Standard library only. See bench/README.md.
 """
 
 import argparse
+import concurrent.futures
 import datetime
 import glob
 import hashlib
@@ -434,6 +435,63 @@ def anon_pass(tools, configs, dbdir, subset, rounds, k, logf):
     return out
 
 
+def callgrind_ir(cmd, cwd, prefix):
+    """Instructions executed (callgrind's Ir) by the heaviest process of the
+    tree that cmd starts: for clang and clang-tidy the one process; for
+    threadleak -j1 on one TU, its worker, whose count includes everything the
+    parent did before forking it (start-up, reading the database), i.e. the
+    analogue of one compiler process.  Deterministic, unlike times."""
+    for old in glob.glob(prefix + ".*"):
+        os.unlink(old)
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s.%%p" % prefix] + cmd
+    subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   stdin=subprocess.DEVNULL)
+    best = None
+    for f in glob.glob(prefix + ".*"):
+        total = None
+        with open(f, errors="replace") as fh:
+            for line in fh:
+                if line.startswith(("totals:", "summary:")):
+                    total = int(line.split()[1])
+        if total is not None and (best is None or total > best):
+            best = total
+        os.unlink(f)
+    return best
+
+
+def callgrind_pass(tools, configs, dbdir, subset, rounds, k, outdir):
+    """Instruction counts of (a), (b), (d), (e) on k TUs picked at evenly
+    spaced quantiles of the fsyntax-only CPU time of round 1 (k=1: the
+    median TU).  Runs --jobs valgrinds at a time: counts do not depend on
+    the load."""
+    if k <= 0 or not rounds or "a" not in rounds[0] or not shutil.which("valgrind"):
+        return None
+    per_tu = rounds[0]["a"]["per_tu"]
+    order = sorted(range(len(subset)), key=lambda i: per_tu[i][1])
+    picks = sorted({order[min(len(order) - 1, int((j + 0.5) * len(order) / k))]
+                    for j in range(k)})
+    os.makedirs(outdir, exist_ok=True)
+    jobs = []
+    for i in picks:
+        e = subset[i]
+        for cfg in ("a", "b", "d", "e"):
+            if cfg not in configs:
+                continue
+            if cfg == "b":
+                cmd, cwd = threadleak_command(tools, "b", dbdir, [e["file"]], None), dbdir
+            else:
+                cmd, cwd = tu_command(tools, cfg, dbdir, e), e["directory"]
+            jobs.append((i, cfg, cmd, cwd, os.path.join(outdir, "%d-%s" % (i, cfg))))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, tools.jobs)) as ex:
+        counts = list(ex.map(lambda j: callgrind_ir(j[2], j[3], j[4]), jobs))
+    out = dict(files=[subset[i]["file"] for i in picks])
+    for (i, cfg, _, _, _), n in zip(jobs, counts):
+        if n is None:
+            return None
+        out[cfg] = out.get(cfg, 0) + n
+    return out
+
+
 def correctness_pass(tools, dbdir, subset, pdir, cache):
     """Untimed warm-up (fills the page cache for every config alike) that also
     records threadleak's findings and failed TUs on the subset, and fills the
@@ -579,6 +637,14 @@ def project_section(res, jobs):
             continue
         lines.append("| %s | %.3f× | %.3f× | %.3f–%.3f | (info) | |" % (
             label.format(N=jobs), rs["value"], rs["min"], rs["lo"], rs["hi"]))
+    cg = res.get("callgrind")
+    if cg:
+        for label, num, den in (("instructions threadleak -j1 worker / fsyntax-only (callgrind)",
+                                 "b", "a"),
+                                ("instructions plugin / no-checks stand-in (callgrind)", "d", "e")):
+            if cg.get(num) and cg.get(den):
+                lines.append("| %s | %.4f× (%.0f M / %.0f M) | | | (info) | |" % (
+                    label, cg[num] / cg[den], cg[num] / 1e6, cg[den] / 1e6))
     anon = res.get("anon")
     if anon:
         for key, label, num, den in ANON:
@@ -590,6 +656,9 @@ def project_section(res, jobs):
                      "fsyntax-only peak RSS: %s.\n"
                      % (len(anon["files"]), ", ".join("`%s`" % os.path.relpath(f, res["srcdir"])
                                                        for f in anon["files"])))
+    if cg:
+        lines.append("Instruction counts (callgrind) summed over %s.\n" % ", ".join(
+            "`%s`" % os.path.relpath(f, res["srcdir"]) for f in cg["files"]))
     lines.append("")
     return "\n".join(lines)
 
@@ -632,6 +701,21 @@ def summary_section(results, jobs):
                                                      cmp_sym(cmp), limit)
     lines.append(row)
     lines.append("")
+    cg_rows = [(r["name"], r["callgrind"]) for r in results if r.get("callgrind")]
+    if cg_rows:
+        lines.append("Deterministic cross-check, instruction counts (`--callgrind-tus`; no "
+                     "kernel time, no cache or memory stalls):\n")
+        lines.append("| project | TUs | threadleak worker / fsyntax-only | target ≤ 1.05× "
+                     "| plugin / no-checks stand-in | target ≤ 1.03× |")
+        lines.append("| --- | ---: | ---: | --- | ---: | --- |")
+        for name, cg in cg_rows:
+            r1 = cg["b"] / cg["a"] if cg.get("a") and cg.get("b") else None
+            r2 = cg["d"] / cg["e"] if cg.get("d") and cg.get("e") else None
+            lines.append("| %s | %d | %s | %s | %s | %s |" % (
+                name, len(cg["files"]),
+                "%.4f×" % r1 if r1 else "n/a", ("PASS" if r1 <= 1.05 else "FAIL") if r1 else "",
+                "%.4f×" % r2 if r2 else "n/a", ("PASS" if r2 <= 1.03 else "FAIL") if r2 else ""))
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -711,8 +795,10 @@ def write_report(path, meta, results, jobs):
                  % " ".join(meta["argv"]))
     parts.append("| | |\n| --- | --- |")
     for k in ("host", "cpu", "cores", "kernel", "threadleak", "git", "clang", "clang-tidy",
-              "no-checks stand-in", "runs", "jobs", "load average (1 min)", "duration"):
-        parts.append("| %s | %s |" % (k, meta[k]))
+              "no-checks stand-in", "runs", "jobs", "load average (1 min)", "duration",
+              "callgrind"):
+        if k in meta:
+            parts.append("| %s | %s |" % (k, meta[k]))
     parts.append("")
     parts.append(summary_section(results, jobs))
     parts.append("Targets (issue 6): threadleak -j1 ≤ 1.05× fsyntax-only on every project; plugin "
@@ -803,6 +889,10 @@ def main():
     ap.add_argument("--anon-tus", type=int, default=3, metavar="K",
                     help="after the rounds, sample peak anonymous memory on the K TUs with the "
                          "largest fsyntax-only RSS (0: skip; default %(default)s)")
+    ap.add_argument("--callgrind-tus", type=int, default=0, metavar="K",
+                    help="after the rounds, count instructions (valgrind --tool=callgrind, slow: "
+                         "~50x) of a, b, d, e on K TUs per project at evenly spaced quantiles of "
+                         "the fsyntax-only time (0: skip; the default)")
     ap.add_argument("--work", default=os.path.join(BENCH_DIR, "work"))
     ap.add_argument("--out", help="report path (default bench/results/<host>-<date>[-quick].md)")
     ap.add_argument("--no-fetch", action="store_true",
@@ -831,6 +921,26 @@ def main():
         meta, results = data["meta"], data["results"]
         for res in results:
             compute_ratios(res, meta["jobs"])
+        if a.callgrind_tus > 0:
+            # Add instruction counts to an earlier run, over the same TUs.
+            if not shutil.which("valgrind"):
+                die("--callgrind-tus needs valgrind (apt-get install valgrind)")
+            tools = Tools(a, os.path.abspath(a.work))
+            if "sha256 %s" % tools.digests["threadleak"] not in meta["threadleak"]:
+                log("warning: threadleak %s is not the binary the rounds measured (%s)"
+                    % (tools.digests["threadleak"], meta["threadleak"]))
+            for res in results:
+                work = os.path.abspath(a.work)
+                dbdir, raw_n, entries, subset = make_db(
+                    res["name"], work, os.path.join(work, res["name"], "build"), res["stride"])
+                if [e["file"] for e in subset] != res["files"]:
+                    die("the TUs of %s differ from the run's" % res["name"])
+                log("counting instructions with callgrind: %s" % res["name"])
+                res["callgrind"] = callgrind_pass(tools, res["configs"], dbdir, subset,
+                                                  res["rounds"], a.callgrind_tus,
+                                                  os.path.join(work, res["name"], "callgrind"))
+            meta["callgrind"] = "added by `bench/run.sh --from-json ... --callgrind-tus %d`" \
+                % a.callgrind_tus
         out = a.out or os.path.splitext(a.from_json)[0] + ".md"
         write_report(out, meta, results, meta["jobs"])
         log(summary_section(results, meta["jobs"]))
@@ -913,6 +1023,14 @@ def main():
                 res["load"].append(loadavg())
             res["anon"] = anon_pass(tools, configs, dbdir, subset, res["rounds"], a.anon_tus,
                                     logf)
+            if a.callgrind_tus > 0:
+                if not shutil.which("valgrind"):
+                    log("   --callgrind-tus: valgrind is not installed (apt-get install valgrind)")
+                else:
+                    log("   counting instructions with callgrind on %d TU(s)..." % a.callgrind_tus)
+                    res["callgrind"] = callgrind_pass(tools, configs, dbdir, subset, res["rounds"],
+                                                      a.callgrind_tus,
+                                                      os.path.join(pdir, "callgrind"))
         compute_ratios(res, a.jobs)
         results.append(res)
         log(project_section(res, a.jobs))
