@@ -24,6 +24,24 @@ struct CheckInfo {
 
 inline llvm::ArrayRef<CheckInfo> allChecks() {
   static const CheckInfo Checks[] = {
+      {"threadleak-channel-recv-no-close",
+       "Finds threads and coroutines that block receiving from a channel "
+       "that, on some path of their owner, nothing closes or sends to.",
+       "A context blocked in a receive waits until a value arrives or the "
+       "channel is closed. If the function that owns the channel can return, "
+       "throw or drop the channel without closing it, the context waits "
+       "forever and everything it holds leaks. Close the channel on every "
+       "path (a scope guard, a catch (...) { close; throw; }, the owner's "
+       "destructor or stop())."},
+      {"threadleak-channel-send-no-receiver",
+       "Finds sends on unbuffered channels that block forever because the "
+       "receiver can give up first.",
+       "A send on an unbuffered channel waits for a receiver. If the "
+       "receiving side stops waiting on some path (a timeout won the race, "
+       "an early return) and does not close the channel, the sender blocks "
+       "forever: Go's result-after-timeout leak. Give the channel capacity "
+       "1 for a single result, or close or cancel it on the path that gives "
+       "up."},
       {"threadleak-detached-no-stop",
        "Finds detached threads whose body can run forever with no stop "
        "signal.",

@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ChannelRecvNoCloseCheck.h"
+#include "ChannelSendNoReceiverCheck.h"
 #include "DetachedNoStopCheck.h"
 #include "JthreadIgnoresStopCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
@@ -14,6 +16,10 @@ namespace clang::tidy::threadleak {
 class ThreadLeakModule : public ClangTidyModule {
 public:
   void addCheckFactories(ClangTidyCheckFactories &Factories) override {
+    Factories.registerCheck<ChannelRecvNoCloseCheck>(
+        "threadleak-channel-recv-no-close");
+    Factories.registerCheck<ChannelSendNoReceiverCheck>(
+        "threadleak-channel-send-no-receiver");
     Factories.registerCheck<DetachedNoStopCheck>(
         "threadleak-detached-no-stop");
     Factories.registerCheck<JthreadIgnoresStopCheck>(

@@ -90,6 +90,15 @@ std::string NameList::str() const {
   return S;
 }
 
+void NameList::add(const std::vector<std::string> &More) {
+  for (const std::string &M : More) {
+    llvm::StringRef Item = llvm::StringRef(M).trim();
+    Item.consume_front("::");
+    if (!Item.empty() && Names.insert(Item).second)
+      Ordered.push_back(("::" + Item).str());
+  }
+}
+
 bool NameList::containsName(llvm::StringRef QualifiedName) const {
   QualifiedName.consume_front("::");
   return Names.contains(QualifiedName);

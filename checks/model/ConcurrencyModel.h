@@ -48,6 +48,8 @@ public:
   const std::vector<std::string> &names() const { return Ordered; }
   /// The list as an option value: "::a;::b".
   std::string str() const;
+  /// Adds \p More (qualified names, as in a `.threadleak.yaml`).
+  void add(const std::vector<std::string> &More);
 
 private:
   llvm::StringSet<> Names;

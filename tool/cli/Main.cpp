@@ -438,7 +438,17 @@ int main(int argc, const char **argv) {
     auto Text = llvm::MemoryBuffer::getFile(ConfigFile);
     if (!Text)
       fail("cannot read configuration file '" + ConfigFile + "': " + Text.getError().message());
-    Run.ConfigOptions = parseConfigText((*Text)->getBuffer(), ConfigFile);
+    // A .threadleak.yaml: its Model is threadleak's, the rest clang-tidy's.
+    threadleak::ConfigFileParts Parts =
+        threadleak::splitConfigFile((*Text)->getBuffer(), ConfigFile);
+    if (!Parts.ModelError.empty())
+      fail(Parts.ModelError);
+    if (Parts.HasModel)
+      Run.Overrides.CheckOptions[threadleak::modelFileOption()] =
+          ClangTidyOptions::ClangTidyValue(absolutePath(ConfigFile));
+    Run.ConfigOptions = llvm::StringRef(Parts.Tidy).trim().empty()
+                            ? ClangTidyOptions()
+                            : parseConfigText(Parts.Tidy, ConfigFile);
   } else if (!Config.empty()) {
     Run.ConfigOptions = parseConfigText(Config, "--config");
   }

@@ -4,6 +4,7 @@
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang/Basic/DiagnosticOptions.h"
+#include "model/ModelConfig.h"
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendActions.h"
@@ -142,8 +143,32 @@ bool hasResourceDirArg(const tooling::CommandLineArguments &Args) {
 
 } // namespace
 
+ConfigFileParts splitConfigFile(llvm::StringRef Text, llvm::StringRef Name) {
+  ConfigFileParts Parts;
+  clang::tidy::threadleak::SplitConfig Split =
+      clang::tidy::threadleak::splitConfigText(Text);
+  Parts.Tidy = std::move(Split.Tidy);
+  Parts.HasModel = Split.HasModel;
+  if (Split.HasModel)
+    if (auto Model = clang::tidy::threadleak::parseModelConfig(Text, Name);
+        !Model)
+      Parts.ModelError = llvm::toString(Model.takeError());
+  return Parts;
+}
+
+llvm::StringRef modelFileOption() {
+  return clang::tidy::threadleak::ModelFileOption;
+}
+
 std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
   ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
+  // Checks report configuration problems while they are constructed; here
+  // they go nowhere (the analysis reports them).
+  IgnoringDiagConsumer Ignore;
+  auto DiagOpts = std::make_unique<DiagnosticOptions>();
+  DiagnosticsEngine DE(llvm::makeIntrusiveRefCnt<DiagnosticIDs>(), *DiagOpts,
+                       &Ignore, /*ShouldOwnClient=*/false);
+  Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
   ClangTidyOptions Options = Context.getOptionsForFile(File);
   // Every option of the enabled checks, defaults included, as clang-tidy's
   // --dump-config shows them.
@@ -155,7 +180,24 @@ std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
     WithChecks.CheckOptions[Key] = Value;
   for (const auto &[Key, Value] : Options.CheckOptions)
     WithChecks.CheckOptions[Key] = Value;
-  return configurationAsText(WithChecks);
+  std::string Text = configurationAsText(WithChecks);
+  // The concurrency model the checks read from a .threadleak.yaml is part
+  // of the configuration (and of the findings cache's key).
+  std::string ModelFile;
+  auto It = WithChecks.CheckOptions.find(clang::tidy::threadleak::ModelFileOption);
+  if (It != WithChecks.CheckOptions.end())
+    ModelFile = It->second.Value;
+  else
+    ModelFile = clang::tidy::threadleak::findModelConfigFile(File);
+  if (!ModelFile.empty()) {
+    Text += "# threadleak model: " + ModelFile + "\n";
+    if (auto Buffer = llvm::MemoryBuffer::getFile(ModelFile))
+      for (llvm::StringRef Line : llvm::split((*Buffer)->getBuffer(), '\n'))
+        Text += ("#   " + Line + "\n").str();
+    else
+      Text += "#   (unreadable)\n";
+  }
+  return Text;
 }
 
 TUResult analyzeTranslationUnit(const std::string &File,

@@ -45,6 +45,17 @@ TUResult analyzeTranslationUnit(const std::string &File,
 
 /// The effective configuration for \p File as YAML, every option of the
 /// enabled checks included (--dump-config).
+/// A --config-file may hold threadleak's `Model` next to clang-tidy's keys.
+struct ConfigFileParts {
+  std::string Tidy;       ///< clang-tidy's part, other lines blanked
+  bool HasModel = false;  ///< it has a `Model`
+  std::string ModelError; ///< "<file>:<line>:<col>: <message>", or empty
+};
+ConfigFileParts splitConfigFile(llvm::StringRef Text, llvm::StringRef Name);
+
+/// The check option that names the model file (threadleak.ConfigFile).
+llvm::StringRef modelFileOption();
+
 std::string dumpConfig(const RunConfig &Config, llvm::StringRef File);
 
 /// Where clang's builtin headers are: $THREADLEAK_RESOURCE_DIR, the directory

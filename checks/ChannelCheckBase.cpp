@@ -1,0 +1,165 @@
+//===--- ChannelCheckBase.cpp ---------------------------------------------===//
+
+#include "ChannelCheckBase.h"
+#include "model/UserModel.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      ContextTypes(NameList::parse(
+          Options.get("ThreadTypes", defaults::ContextTypes))),
+      SpawnFunctions(NameList::parse(
+          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      ChannelsOption(Options.get("Channels", "").str()),
+      MaxCallDepth(Options.get("MaxCallDepth", 4U)) {
+  ContextTypesOption = ContextTypes.str();
+  SpawnFunctionsOption = SpawnFunctions.str();
+  std::vector<ChannelSpec> User;
+  if (!llvm::StringRef(ChannelsOption).trim().empty()) {
+    auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +
+                                                        ".Channels'");
+    if (Parsed)
+      User = std::move(*Parsed);
+    else
+      configurationDiag("invalid configuration value for %0")
+          << llvm::toString(Parsed.takeError());
+  }
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error)) {
+    User.insert(User.end(), M->Channels.begin(), M->Channels.end());
+    ContextTypes.add(M->ThreadTypes);
+    SpawnFunctions.add(M->SpawnFunctions);
+    SpawnFunctions.add(M->DetachedSpawnFunctions);
+  } else if (!Error.empty()) {
+    configurationDiag("%0") << Error;
+  }
+  Channels = std::make_unique<ChannelModel>(User);
+}
+
+void ChannelCheckBase::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ThreadTypes", ContextTypesOption);
+  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+  Options.store(Opts, "Channels", ChannelsOption);
+  Options.store(Opts, "MaxCallDepth", MaxCallDepth);
+}
+
+void ChannelCheckBase::registerMatchers(MatchFinder *Finder) {
+  auto InUserCode = unless(isExpansionInSystemHeader());
+  std::vector<llvm::StringRef> Types(ContextTypes.names().begin(),
+                                     ContextTypes.names().end());
+  if (!Types.empty())
+    Finder->addMatcher(
+        cxxConstructExpr(hasDeclaration(cxxConstructorDecl(
+                             ofClass(cxxRecordDecl(hasAnyName(Types))))),
+                         unless(argumentCountIs(0)), InUserCode)
+            .bind("spawn"),
+        this);
+  std::vector<llvm::StringRef> Spawns(SpawnFunctions.names().begin(),
+                                      SpawnFunctions.names().end());
+  if (!Spawns.empty())
+    Finder->addMatcher(
+        callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
+            .bind("spawn"),
+        this);
+}
+
+void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
+  const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
+  if (!Start)
+    return;
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Start))
+    if (CE->getConstructor()->isCopyOrMoveConstructor())
+      return;
+  ASTContext &Ctx = *Result.Context;
+  if (!Flow)
+    Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
+  SpawnedContext Spawned = resolveSpawn(Start, *Flow);
+  if (!Spawned)
+    return;
+  llvm::SmallVector<BlockingChannelUse, 4> Uses;
+  Flow->blockingUses(Spawned.Body, Spawned.Bindings, Uses);
+  for (const BlockingChannelUse &U : Uses) {
+    // One finding per operation and channel, however many spawns run it.
+    if (Reported.contains({U.Where, U.Origin.Decl}))
+      continue;
+    analyse(Spawned, U, *Flow, Ctx);
+  }
+}
+
+std::string ChannelCheckBase::describe(const FunctionDecl *Owner) {
+  if (const auto *M = llvm::dyn_cast<CXXMethodDecl>(Owner))
+    if (M->getParent()->isLambda())
+      return "the enclosing lambda";
+  return "'" + Owner->getQualifiedNameAsString() + "'";
+}
+
+SourceLocation ChannelCheckBase::opLoc(const BlockingChannelUse &Use) {
+  if (Use.Op.Call)
+    return Use.Op.Call->getExprLoc();
+  return Use.Where->getBeginLoc();
+}
+
+const FunctionDecl *
+ChannelCheckBase::localOwner(const BlockingChannelUse &Use,
+                             const SpawnedContext &Context) {
+  const VarDecl *V = Use.Origin.var();
+  if (!V || llvm::isa<ParmVarDecl>(V) || !V->hasLocalStorage())
+    return nullptr;
+  const auto *Owner = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
+  if (!Owner || Owner == Context.Body || !Owner->getBody())
+    return nullptr;
+  return Owner;
+}
+
+void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
+                                        const BlockingChannelUse &Use,
+                                        ASTContext &Ctx) {
+  Reported.insert({Use.Where, Use.Origin.Decl});
+  diag(Context.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
+      << Context.Noun;
+  for (const CallExpr *Call : Use.CallChain)
+    if (const FunctionDecl *F = Call->getDirectCallee())
+      diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note) << F;
+  if (const VarDecl *V = Use.Origin.var())
+    diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
+        << V;
+  else if (const FieldDecl *F = Use.Origin.field())
+    diag(F->getLocation(), "channel %0 declared here", DiagnosticIDs::Note)
+        << F;
+}
+
+void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,
+                                    const FunctionDecl *Owner,
+                                    const VarDecl *Channel,
+                                    StringRef Missing) {
+  switch (Path.Kind) {
+  case UnreleasedPath::Return:
+    diag(Path.Loc, "%0 returns here without %1 %2", DiagnosticIDs::Note)
+        << describe(Owner) << Missing << Channel;
+    break;
+  case UnreleasedPath::CoReturn:
+    diag(Path.Loc, "%0 co_returns here without %1 %2", DiagnosticIDs::Note)
+        << describe(Owner) << Missing << Channel;
+    break;
+  case UnreleasedPath::Throw:
+    diag(Path.Loc, "%0 throws here without %1 %2", DiagnosticIDs::Note)
+        << describe(Owner) << Missing << Channel;
+    break;
+  case UnreleasedPath::FallOff:
+    diag(Path.Loc, "%0 ends here without %1 %2", DiagnosticIDs::Note)
+        << describe(Owner) << Missing << Channel;
+    break;
+  case UnreleasedPath::ScopeEnd:
+    diag(Path.Loc, "%0 goes out of scope here without %1 it",
+         DiagnosticIDs::Note)
+        << Channel << Missing;
+    break;
+  }
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,79 @@
+//===--- ChannelCheckBase.h - shared by the two channel checks -*- C++ -*-===//
+//
+// Both channel checks start from the same place: a spawn site whose body is
+// visible, the blocking channel operations the spawned context performs,
+// and the model (built-in channel types, the `Channels` option, the
+// `.threadleak.yaml`). Each check then asks its own question of the owner.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_CHANNELCHECKBASE_H
+#define THREADLEAK_CHANNELCHECKBASE_H
+
+#include "engine/ChannelFlow.h"
+#include "engine/ContextSpawns.h"
+#include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
+#include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/DenseSet.h"
+#include <memory>
+
+namespace clang::tidy::threadleak {
+
+class ChannelCheckBase : public ClangTidyCheck {
+public:
+  ChannelCheckBase(StringRef Name, ClangTidyContext *Context);
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override {
+    Flow.reset();
+    Reported.clear();
+  }
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus;
+  }
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_IgnoreUnlessSpelledInSource;
+  }
+
+protected:
+  /// Called once per blocking operation of a spawned context.
+  virtual void analyse(const SpawnedContext &Context,
+                       const BlockingChannelUse &Use, ChannelFlow &Flow,
+                       ASTContext &Ctx) = 0;
+
+  /// The notes every channel finding starts with: where the context was
+  /// started, the calls that lead to the operation, the channel's creation.
+  void emitContextNotes(const SpawnedContext &Context,
+                        const BlockingChannelUse &Use, ASTContext &Ctx);
+  /// The note at the end of an unreleased path.
+  void emitPathNote(const UnreleasedPath &Path, const FunctionDecl *Owner,
+                    const VarDecl *Channel, StringRef Missing);
+  /// How diagnostics name the owner: "'fetch_all'", "the enclosing lambda".
+  static std::string describe(const FunctionDecl *Owner);
+  /// The location of the blocking operation.
+  static SourceLocation opLoc(const BlockingChannelUse &Use);
+  /// The function that owns a local channel, if the channel is one of its
+  /// locals (not a parameter, not the body's own).
+  static const FunctionDecl *localOwner(const BlockingChannelUse &Use,
+                                        const SpawnedContext &Context);
+
+  const ChannelModel &model() const { return *Channels; }
+
+private:
+  NameList ContextTypes;
+  NameList SpawnFunctions;
+  /// The option values as given (the model file's additions are not
+  /// written back).
+  std::string ContextTypesOption, SpawnFunctionsOption;
+  std::string ChannelsOption;
+  unsigned MaxCallDepth;
+  std::unique_ptr<ChannelModel> Channels;
+  std::unique_ptr<ChannelFlow> Flow;
+  llvm::DenseSet<std::pair<const Stmt *, const Decl *>> Reported;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

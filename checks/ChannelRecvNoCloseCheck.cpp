@@ -1,0 +1,44 @@
+//===--- ChannelRecvNoCloseCheck.cpp --------------------------------------===//
+
+#include "ChannelRecvNoCloseCheck.h"
+
+namespace clang::tidy::threadleak {
+
+void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
+                                      const BlockingChannelUse &Use,
+                                      ChannelFlow &Flow, ASTContext &Ctx) {
+  if (Use.Op.Kind != ChannelOpKind::Receive)
+    return;
+  // A single receive is released by one send; a receive loop only ends
+  // when the channel is closed.
+  ReleaseRules Rules;
+  Rules.Send = !Use.InLoop;
+  llvm::StringRef Missing = Use.InLoop ? "closing" : "closing or sending to";
+
+  if (const FieldDecl *F = Use.Origin.field()) {
+    if (Flow.memberMayBeReleased(F, Rules))
+      return;
+    const auto *RD = llvm::cast<CXXRecordDecl>(F->getParent());
+    diag(opLoc(Use), "%0 may block here forever: no member function of %1 "
+                     "%select{closes|closes or sends to}2 %3")
+        << Context.Noun << RD << (Use.InLoop ? 0 : 1) << F;
+    emitContextNotes(Context, Use, Ctx);
+    return;
+  }
+
+  const FunctionDecl *Owner = localOwner(Use, Context);
+  if (!Owner)
+    return;
+  const VarDecl *V = Use.Origin.var();
+  std::optional<UnreleasedPath> Path =
+      Flow.findUnreleasedPath(Owner, Context.Start, V, Context.Body, Rules);
+  if (!Path)
+    return;
+  diag(opLoc(Use), "%0 may block here forever: %1 is not "
+                   "%select{closed|closed or sent to}2 on every path of %3")
+      << Context.Noun << V << (Use.InLoop ? 0 : 1) << describe(Owner);
+  emitContextNotes(Context, Use, Ctx);
+  emitPathNote(*Path, Owner, V, Missing);
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,26 @@
+//===--- ChannelRecvNoCloseCheck.h - threadleak-channel-recv-no-close -----===//
+
+#ifndef THREADLEAK_CHANNELRECVNOCLOSECHECK_H
+#define THREADLEAK_CHANNELRECVNOCLOSECHECK_H
+
+#include "ChannelCheckBase.h"
+
+namespace clang::tidy::threadleak {
+
+/// Finds threads and coroutines that block receiving from a channel that,
+/// on some path of their owner, nothing closes or sends to.
+///
+/// For the user-facing documentation see
+/// docs/checks/threadleak-channel-recv-no-close.md
+class ChannelRecvNoCloseCheck : public ChannelCheckBase {
+public:
+  using ChannelCheckBase::ChannelCheckBase;
+
+private:
+  void analyse(const SpawnedContext &Context, const BlockingChannelUse &Use,
+               ChannelFlow &Flow, ASTContext &Ctx) override;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,842 @@
+//===--- ChannelFlow.cpp --------------------------------------------------===//
+
+#include "engine/ChannelFlow.h"
+#include "engine/BodyResolver.h"
+#include "engine/ForeverAnalysis.h"
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+namespace clang::tidy::threadleak {
+
+/// Implicit nodes and parentheses around \p E.
+static const Expr *bare(const Expr *E) {
+  while (E) {
+    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
+    if (Next == E)
+      return E;
+    E = Next;
+  }
+  return E;
+}
+
+const Expr *stripChannelExpr(const Expr *E) {
+  while (E) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *M = llvm::dyn_cast<MaterializeTemporaryExpr>(E)) {
+      E = M->getSubExpr();
+    } else if (const auto *B = llvm::dyn_cast<CXXBindTemporaryExpr>(E)) {
+      E = B->getSubExpr();
+    } else if (const auto *C = llvm::dyn_cast<ExplicitCastExpr>(E)) {
+      E = C->getSubExpr();
+    } else if (const auto *U = llvm::dyn_cast<UnaryOperator>(E)) {
+      if (U->getOpcode() != UO_AddrOf && U->getOpcode() != UO_Deref)
+        return E;
+      E = U->getSubExpr();
+    } else if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+      // p->..., *p on a smart pointer.
+      if ((Op->getOperator() != OO_Arrow && Op->getOperator() != OO_Star) ||
+          Op->getNumArgs() != 1)
+        return E;
+      E = Op->getArg(0);
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+      // p.get() on a smart pointer.
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      if (!M || !M->getIdentifier() || M->getName() != "get" ||
+          MC->getNumArgs() != 0)
+        return E;
+      E = MC->getImplicitObjectArgument();
+    } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
+      // A copy of a shared_ptr, or a reference_wrapper.
+      if (CE->getNumArgs() != 1 ||
+          !(CE->getConstructor()->isCopyOrMoveConstructor() ||
+            CE->getConstructor()->isConvertingConstructor(false)))
+        return E;
+      E = CE->getArg(0);
+    } else if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
+      // std::ref, std::cref, std::move, std::forward, std::addressof.
+      const FunctionDecl *F = Call->getDirectCallee();
+      if (!F || !F->getIdentifier() || Call->getNumArgs() != 1 ||
+          !F->isInStdNamespace())
+        return E;
+      llvm::StringRef N = F->getName();
+      if (N != "ref" && N != "cref" && N != "move" && N != "forward" &&
+          N != "addressof")
+        return E;
+      E = Call->getArg(0);
+    } else {
+      return E;
+    }
+  }
+  return E;
+}
+
+ChannelFlow::ChannelFlow(ASTContext &Ctx, const ChannelModel &Model,
+                         unsigned MaxCallDepth)
+    : Ctx(Ctx), Model(Model), MaxCallDepth(MaxCallDepth) {}
+
+ChannelFlow::~ChannelFlow() = default;
+
+ChannelOrigin ChannelFlow::originOf(const Expr *E,
+                                    const ParamBindings &Bindings) const {
+  E = stripChannelExpr(E);
+  if (!E)
+    return {};
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD)
+      return {};
+    if (const auto *P = llvm::dyn_cast<ParmVarDecl>(VD)) {
+      auto It = Bindings.find(P);
+      if (It != Bindings.end())
+        return It->second;
+      return {VD};
+    }
+    // [c = std::ref(ch)] / [p = ptr]: the capture stands for its initializer.
+    if (VD->isInitCapture() && VD->getInit())
+      return originOf(VD->getInit(), Bindings);
+    if (!VD->hasLocalStorage())
+      return {}; // a global: anyone may release it.
+    return {VD};
+  }
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+    const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (FD && llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+      return {FD};
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Context side
+//===----------------------------------------------------------------------===//
+
+struct ChannelFlow::Walker {
+  ChannelFlow &Flow;
+  const ParamBindings &Bindings;
+  llvm::SmallVectorImpl<BlockingChannelUse> &Out;
+  llvm::SmallVector<const CallExpr *, 4> &Chain;
+  llvm::SmallPtrSetImpl<const FunctionDecl *> &Active;
+  unsigned Depth;
+  unsigned Loops = 0;
+  llvm::DenseSet<const Expr *> AwaitedHere = {};
+
+  void record(const ChannelOp &Op, const Stmt *Where) {
+    ChannelOrigin O = Flow.originOf(Op.Channel, Bindings);
+    if (!O)
+      return;
+    BlockingChannelUse U;
+    U.Op = Op;
+    U.Where = Where;
+    U.Origin = O;
+    U.InLoop = Loops > 0;
+    U.CallChain.assign(Chain.begin(), Chain.end());
+    Out.push_back(std::move(U));
+  }
+
+  void visitCall(const CallExpr *Call) {
+    if (ChannelOp Op = Flow.Model.classify(Call)) {
+      if ((Op.Kind == ChannelOpKind::Receive ||
+           Op.Kind == ChannelOpKind::Send) &&
+          (!Op.Asynchronous || AwaitedHere.contains(Call)))
+        record(Op, Call);
+      return;
+    }
+    if (Depth >= Flow.MaxCallDepth || mayDispatchElsewhere(Call))
+      return;
+    const FunctionDecl *Callee =
+        analysableDefinition(Call->getDirectCallee(), Flow.Ctx);
+    if (!Callee || Active.contains(Callee))
+      return;
+    // Member functions are followed on `this` only: their data members
+    // are then the same objects.
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+      const Expr *Obj = MC->getImplicitObjectArgument();
+      if (!Obj || !llvm::isa<CXXThisExpr>(Obj->IgnoreParenImpCasts()))
+        return;
+    } else if (llvm::isa<CXXOperatorCallExpr>(Call) &&
+               llvm::isa<CXXMethodDecl>(Callee)) {
+      return;
+    }
+    ParamBindings Inner;
+    for (unsigned I = 0, N = std::min<unsigned>(Call->getNumArgs(),
+                                                Callee->getNumParams());
+         I < N; ++I)
+      if (ChannelOrigin O = Flow.originOf(Call->getArg(I), Bindings))
+        Inner[Callee->getParamDecl(I)] = O;
+    Chain.push_back(Call);
+    Active.insert(Callee);
+    Walker W{Flow, Inner, Out, Chain, Active, Depth + 1};
+    W.Loops = Loops;
+    W.walk(Callee->getBody());
+    Active.erase(Callee);
+    Chain.pop_back();
+  }
+
+  void walk(const Stmt *S) {
+    if (!S)
+      return;
+    if (llvm::isa<LambdaExpr>(S))
+      return; // runs elsewhere, or later
+    if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S))
+      return walk(CB->getBody());
+    if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
+      if (const Expr *Op = Await->getOperand()) {
+        AwaitedHere.insert(bare(Op));
+        walk(Op);
+      }
+      return;
+    }
+    if (const auto *Ret = llvm::dyn_cast<CoreturnStmt>(S))
+      return walk(Ret->getOperand());
+    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+      walk(For->getRangeInit());
+      ++Loops;
+      if (ChannelOp Op = Flow.Model.rangeReceive(For))
+        record(Op, For);
+      walk(For->getBody());
+      --Loops;
+      return;
+    }
+    bool Loop = llvm::isa<WhileStmt, ForStmt, DoStmt>(S);
+    if (Loop)
+      ++Loops;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      visitCall(Call);
+    for (const Stmt *Child : S->children())
+      walk(Child);
+    if (Loop)
+      --Loops;
+  }
+};
+
+void ChannelFlow::blockingUses(const FunctionDecl *Body,
+                               const ParamBindings &Bindings,
+                               llvm::SmallVectorImpl<BlockingChannelUse> &Out) {
+  if (!Body || !Body->getBody())
+    return;
+  llvm::SmallVector<const CallExpr *, 4> Chain;
+  llvm::SmallPtrSet<const FunctionDecl *, 8> Active;
+  Active.insert(Body);
+  Walker W{*this, Bindings, Out, Chain, Active, 0};
+  W.walk(Body->getBody());
+}
+
+//===----------------------------------------------------------------------===//
+// Owner side
+//===----------------------------------------------------------------------===//
+
+const CFG *ChannelFlow::cfgFor(const FunctionDecl *Fn) {
+  auto [It, New] = CFGs.try_emplace(Fn, nullptr);
+  if (New) {
+    Stmt *Body = Fn->getBody();
+    if (auto *CB = llvm::dyn_cast_or_null<CoroutineBodyStmt>(Body))
+      Body = CB->getBody();
+    if (Body) {
+      CFG::BuildOptions Opts;
+      Opts.AddImplicitDtors = true;
+      Opts.setAllAlwaysAdd();
+      std::unique_ptr<CFG> G = CFG::buildCFG(Fn, Body, &Ctx, Opts);
+      if (G && G->getNumBlockIDs() <= MaxCFGBlocks)
+        It->second = std::move(G);
+    }
+  }
+  return It->second.get();
+}
+
+const llvm::DenseSet<const Expr *> &
+ChannelFlow::awaitedIn(const FunctionDecl *Fn) {
+  auto [It, New] = Awaited.try_emplace(Fn);
+  if (New) {
+    llvm::SmallVector<const Stmt *, 32> Work{Fn->getBody()};
+    while (!Work.empty()) {
+      const Stmt *S = Work.pop_back_val();
+      if (!S || llvm::isa<LambdaExpr>(S))
+        continue;
+      if (const auto *A = llvm::dyn_cast<CoawaitExpr>(S)) {
+        if (A->getOperand())
+          It->second.insert(bare(A->getOperand()));
+        Work.push_back(A->getOperand());
+        continue;
+      }
+      if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
+        Work.push_back(CB->getBody());
+        continue;
+      }
+      for (const Stmt *C : S->children())
+        Work.push_back(C);
+    }
+  }
+  return It->second;
+}
+
+bool ChannelFlow::isCertainReceive(const ChannelOp &Op,
+                                   const FunctionDecl *Fn) {
+  // A timed or non-blocking receive is not in the Receive list at all; an
+  // asynchronous one happens only if it is awaited by itself (not as one
+  // alternative of `a || b`).
+  return !Op.Asynchronous || awaitedIn(Fn).contains(Op.Call);
+}
+
+/// True if \p E reads a type through which the channel cannot be closed:
+/// `const Chan&`.
+static bool isConstChannelRef(QualType ParamType) {
+  if (!ParamType->isReferenceType())
+    return false;
+  QualType Pointee = ParamType->getPointeeType();
+  return Pointee.isConstQualified() && !Pointee->isPointerType() &&
+         !llvm::isa_and_nonnull<ClassTemplateSpecializationDecl>(
+             Pointee->getAsCXXRecordDecl());
+}
+
+bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
+                           const FunctionDecl *Callee, unsigned ParamIndex,
+                           ReleaseRules Rules) {
+  if (originOf(Arg, NoBindings).Decl != V)
+    return false;
+  const FunctionDecl *Def =
+      Callee ? analysableDefinition(Callee, Ctx) : nullptr;
+  if (Callee && ParamIndex < Callee->getNumParams() &&
+      isConstChannelRef(Callee->getParamDecl(ParamIndex)->getType()))
+    return false;
+  if (!Def || ParamIndex >= Def->getNumParams() || Def->isVariadic())
+    return true; // escapes to code we cannot read
+  return paramReleasedOnAllPaths(Def, ParamIndex, Rules);
+}
+
+bool ChannelFlow::mentionsRelease(const Stmt *Body, ChannelOrigin O,
+                                  const ParamBindings &B, ReleaseRules Rules) {
+  // Anywhere in the body: a close (or, by the rules, a send/receive) of the
+  // channel, or the channel handed on. Conservative: any path will do.
+  llvm::SmallVector<const Stmt *, 32> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+      Work.push_back(L->getBody());
+      continue;
+    }
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      if (ChannelOp Op = Model.classify(Call)) {
+        if (originOf(Op.Channel, B) == O &&
+            ((Op.Kind == ChannelOpKind::Close &&
+              !(Rules.Receive && Op.WakesOnlyReceivers)) ||
+             (Op.Kind == ChannelOpKind::Send && Rules.Send) ||
+             (Op.Kind == ChannelOpKind::Receive && Rules.Receive)))
+          return true;
+      } else {
+        for (const Expr *Arg : Call->arguments())
+          if (originOf(Arg, B) == O)
+            return true; // handed on: assume it may be released
+      }
+    }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
+bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
+                           const FunctionDecl *Fn) {
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+    if (ChannelOp Op = Model.classify(Call)) {
+      if (originOf(Op.Channel, NoBindings).Decl != V)
+        return false;
+      switch (Op.Kind) {
+      case ChannelOpKind::Close:
+        // A blocked sender (Rules.Receive: the send check) is not woken by
+        // a close that wakes only receivers.
+        return !(Rules.Receive && Op.WakesOnlyReceivers);
+      case ChannelOpKind::Send:
+        return Rules.Send;
+      case ChannelOpKind::Receive:
+        return Rules.Receive && isCertainReceive(Op, Fn);
+      case ChannelOpKind::None:
+        return false;
+      }
+    }
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    unsigned Offset = 0;
+    if (llvm::isa<CXXOperatorCallExpr>(Call) && Callee &&
+        llvm::isa<CXXMethodDecl>(Callee))
+      Offset = 1; // argument 0 is the object
+    for (unsigned I = Offset; I < Call->getNumArgs(); ++I)
+      if (passesTo(Call->getArg(I), V, Callee, I - Offset, Rules))
+        return true;
+    // A method of the channel's own type that is no operation (size(),
+    // is_open()) releases nothing; a method called on something else with
+    // the channel as object cannot happen.
+    return false;
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+    if (CE->getConstructor()->isCopyOrMoveConstructor())
+      return false; // a copy of a shared_ptr: the channel is still here
+    for (unsigned I = 0; I < CE->getNumArgs(); ++I) {
+      if (originOf(CE->getArg(I), NoBindings).Decl != V)
+        continue;
+      // A thread started with the channel (a producer), a guard object:
+      // released if the callable or the class can release it.
+      const CXXRecordDecl *RD = CE->getConstructor()->getParent();
+      if (ResolvedBody Body = resolveCallable(CE->getArg(0)))
+        if (I > 0) {
+          ParamBindings B;
+          unsigned NP = Body.Function->getNumParams();
+          unsigned NA = CE->getNumArgs() - 1;
+          if (NP >= NA - (I - 1) && NP > 0 && I - 1 < NA) {
+            // Arguments map to the trailing parameters (a jthread may
+            // prepend a stop_token).
+            unsigned P = NP - (NA - (I - 1));
+            if (P < NP)
+              B[Body.Function->getParamDecl(P)] = {V};
+          }
+          if (!B.empty())
+            return mentionsRelease(Body.Function->getBody(), {V}, B, Rules);
+          return true;
+        }
+      if (passesTo(CE->getArg(I), V, CE->getConstructor(), I, Rules))
+        return true;
+      // A visible constructor that keeps the channel: does its class's
+      // destructor close a channel?
+      if (const CXXDestructorDecl *D = RD->getDestructor())
+        if (const FunctionDecl *Def = analysableDefinition(D, Ctx)) {
+          llvm::SmallVector<const Stmt *, 16> Work{Def->getBody()};
+          while (!Work.empty()) {
+            const Stmt *X = Work.pop_back_val();
+            if (!X)
+              continue;
+            if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
+              if (ChannelOp Op = Model.classify(Call))
+                if (Op.Kind == ChannelOpKind::Close)
+                  return true;
+            for (const Stmt *C : X->children())
+              Work.push_back(C);
+          }
+        }
+    }
+    return false;
+  }
+  if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+    for (const LambdaCapture &C : L->captures())
+      if (C.capturesVariable() && C.getCapturedVar() == V)
+        return mentionsRelease(L->getBody(), {V}, NoBindings, Rules);
+    return false;
+  }
+  if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(S))
+    return Ret->getRetValue() && originOf(Ret->getRetValue(), NoBindings).Decl == V;
+  if (const auto *Ret = llvm::dyn_cast<CoreturnStmt>(S))
+    return Ret->getOperand() && originOf(Ret->getOperand(), NoBindings).Decl == V;
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+    return BO->isAssignmentOp() && originOf(BO->getRHS(), NoBindings).Decl == V;
+  if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+    // An alias (`auto &q = jobs;`, `Chan *p = &jobs;`) or a copy of the
+    // shared_ptr: the channel can now be released under another name.
+    for (const Decl *D : DS->decls())
+      if (const auto *Alias = llvm::dyn_cast<VarDecl>(D))
+        if (Alias != V && Alias->getInit() &&
+            originOf(Alias->getInit(), NoBindings).Decl == V)
+          return true;
+    return false;
+  }
+  if (const auto *IL = llvm::dyn_cast<InitListExpr>(S)) {
+    for (const Expr *I : IL->inits())
+      if (originOf(I, NoBindings).Decl == V)
+        return true; // stored in an aggregate
+  }
+  return false;
+}
+
+/// The statement that leaves \p B for the exit block, if it is one.
+static std::optional<UnreleasedPath> exitOf(const CFGBlock &B,
+                                            const FunctionDecl *Fn) {
+  for (auto It = B.rbegin(); It != B.rend(); ++It) {
+    auto S = It->getAs<CFGStmt>();
+    if (!S)
+      continue;
+    const Stmt *St = S->getStmt();
+    if (llvm::isa<ReturnStmt>(St))
+      return UnreleasedPath{UnreleasedPath::Return, St->getBeginLoc()};
+    if (llvm::isa<CoreturnStmt>(St))
+      return UnreleasedPath{UnreleasedPath::CoReturn, St->getBeginLoc()};
+    if (llvm::isa<CXXThrowExpr>(St))
+      return UnreleasedPath{UnreleasedPath::Throw, St->getBeginLoc()};
+  }
+  return std::nullopt;
+}
+
+/// \p B ends in a call that never returns: the process (or thread) ends
+/// there, and nothing is left blocked.
+static bool endsInNoReturn(const CFGBlock &B) {
+  for (auto It = B.rbegin(); It != B.rend(); ++It)
+    if (auto S = It->getAs<CFGStmt>()) {
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(S->getStmt()))
+        if (const FunctionDecl *F = Call->getDirectCallee())
+          return F->isNoReturn();
+      return false;
+    }
+  return false;
+}
+
+std::optional<UnreleasedPath>
+ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
+                                const VarDecl *Channel,
+                                const FunctionDecl *Body, ReleaseRules Rules) {
+  const CFG *G = cfgFor(Owner);
+  if (!G)
+    return std::nullopt;
+  // Find the element that starts the context: the spawn expression itself,
+  // else the innermost element that contains it.
+  const CFGBlock *StartBlock = nullptr;
+  unsigned StartIndex = 0;
+  SourceRange FromRange = From ? From->getSourceRange() : SourceRange();
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const CFGBlock *B : *G) {
+    unsigned I = 0;
+    for (const CFGElement &E : *B) {
+      ++I;
+      auto S = E.getAs<CFGStmt>();
+      if (!S)
+        continue;
+      if (S->getStmt() == From) {
+        StartBlock = B;
+        StartIndex = I;
+        break;
+      }
+    }
+    if (StartBlock)
+      break;
+  }
+  if (!StartBlock && From) {
+    for (const CFGBlock *B : *G) {
+      unsigned I = 0;
+      for (const CFGElement &E : *B) {
+        ++I;
+        auto S = E.getAs<CFGStmt>();
+        if (!S)
+          continue;
+        SourceRange R = S->getStmt()->getSourceRange();
+        if (R.isValid() && FromRange.isValid() &&
+            !SM.isBeforeInTranslationUnit(FromRange.getBegin(), R.getBegin()) &&
+            !SM.isBeforeInTranslationUnit(R.getEnd(), FromRange.getEnd())) {
+          StartBlock = B;
+          StartIndex = I;
+        }
+      }
+      if (StartBlock)
+        break;
+    }
+  }
+  if (!StartBlock)
+    return std::nullopt;
+  if (releasedByAnotherContext(Owner, Channel, Body, Rules))
+    return std::nullopt;
+  return search(Owner, *G, StartBlock, StartIndex, Channel, Rules);
+}
+
+/// What a branch on `r.index()` says about which alternative of a race won:
+/// for each successor of \p B, Won (= K), NotWon (!= K) or nothing.
+namespace {
+enum class Branch { Unknown, Is, IsNot };
+struct IndexTest {
+  const VarDecl *Result = nullptr;
+  uint64_t K = 0;
+  Branch OnTrue = Branch::Unknown;
+};
+} // namespace
+
+static std::optional<IndexTest> indexTest(const CFGBlock &B,
+                                          const ASTContext &Ctx) {
+  const Stmt *Cond = B.getTerminatorCondition();
+  const auto *E = llvm::dyn_cast_or_null<Expr>(Cond);
+  if (!E)
+    return std::nullopt;
+  E = E->IgnoreParenImpCasts();
+  IndexTest T;
+  const Expr *Call = E;
+  T.OnTrue = Branch::IsNot; // `if (r.index())`: != 0
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return std::nullopt;
+    const Expr *L = BO->getLHS()->IgnoreParenImpCasts();
+    const Expr *R = BO->getRHS()->IgnoreParenImpCasts();
+    Expr::EvalResult V;
+    if (R->EvaluateAsInt(V, Ctx))
+      Call = L;
+    else if (L->EvaluateAsInt(V, Ctx))
+      Call = R;
+    else
+      return std::nullopt;
+    T.K = V.Val.getInt().getLimitedValue();
+    T.OnTrue = BO->getOpcode() == BO_EQ ? Branch::Is : Branch::IsNot;
+  }
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC || !MC->getMethodDecl() || !MC->getMethodDecl()->getIdentifier() ||
+      MC->getMethodDecl()->getName() != "index")
+    return std::nullopt;
+  const auto *Ref = llvm::dyn_cast<DeclRefExpr>(
+      MC->getImplicitObjectArgument()->IgnoreParenImpCasts());
+  if (!Ref || !(T.Result = llvm::dyn_cast<VarDecl>(Ref->getDecl())))
+    return std::nullopt;
+  return T;
+}
+
+/// Flattens `a || b || c` (Asio's awaitable operators) into its
+/// alternatives, left to right, as the result variant orders them.
+static void alternatives(const Expr *E,
+                         llvm::SmallVectorImpl<const Expr *> &Out) {
+  E = bare(E);
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+    if (Op->getOperator() == OO_PipePipe && Op->getNumArgs() == 2) {
+      alternatives(Op->getArg(0), Out);
+      alternatives(Op->getArg(1), Out);
+      return;
+    }
+  Out.push_back(E);
+}
+
+const llvm::DenseMap<const CallExpr *, ChannelFlow::RaceInfo> &
+ChannelFlow::racesIn(const FunctionDecl *Fn) {
+  auto [It, New] = Races.try_emplace(Fn);
+  if (!New)
+    return It->second;
+  llvm::SmallVector<const Stmt *, 32> Work{Fn->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S || llvm::isa<LambdaExpr>(S))
+      continue;
+    if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
+      Work.push_back(CB->getBody());
+      continue;
+    }
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *R = llvm::dyn_cast<VarDecl>(D))
+          if (const Expr *Init = R->getInit())
+            if (const auto *A =
+                    llvm::dyn_cast<CoawaitExpr>(bare(Init))) {
+              llvm::SmallVector<const Expr *, 4> Alts;
+              alternatives(A->getOperand(), Alts);
+              if (Alts.size() >= 2)
+                for (unsigned I = 0; I < Alts.size(); ++I)
+                  if (const auto *Call = llvm::dyn_cast<CallExpr>(Alts[I]))
+                    It->second[Call] = {R, I, (unsigned)Alts.size()};
+            }
+    if (const auto *A = llvm::dyn_cast<CoawaitExpr>(S)) {
+      Work.push_back(A->getOperand());
+      continue;
+    }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  return It->second;
+}
+
+std::optional<UnreleasedPath>
+ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
+                    const CFGBlock *StartBlock, unsigned StartIndex,
+                    const VarDecl *Channel, ReleaseRules Rules) {
+  // A receive that is one alternative of a race (`co_await (recv || timer)`)
+  // may not have happened: the path carries it as pending until a branch on
+  // the race's result (`r.index() == 1`) tells which alternative won. A
+  // pending race nobody inspects counts as a receive (silence).
+  struct State {
+    const CFGBlock *Block;
+    unsigned First;
+    const RaceInfo *Race;
+  };
+  static const llvm::DenseMap<const CallExpr *, RaceInfo> NoRaces;
+  const auto &RaceCalls = Rules.Receive ? racesIn(Owner) : NoRaces;
+  llvm::DenseSet<std::pair<const CFGBlock *, const RaceInfo *>> Seen;
+  llvm::SmallVector<State, 32> Work;
+  Work.push_back({StartBlock, StartIndex, nullptr});
+  const CFGBlock &Exit = Graph.getExit();
+  while (!Work.empty()) {
+    State St = Work.pop_back_val();
+    const CFGBlock *B = St.Block;
+    const RaceInfo *Race = St.Race;
+    bool Released = false;
+    std::optional<UnreleasedPath> Ended;
+    unsigned I = 0;
+    for (const CFGElement &E : *B) {
+      if (I++ < St.First)
+        continue;
+      if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
+        if (D->getVarDecl() == Channel) {
+          // The channel dies here, unreleased. Report the return that
+          // ends its scope, if there is one.
+          Ended = exitOf(*B, Owner);
+          if (!Ended) {
+            SourceLocation L = D->getTriggerStmt()->getEndLoc();
+            Ended = UnreleasedPath{UnreleasedPath::ScopeEnd, L};
+          }
+          break;
+        }
+        continue;
+      }
+      auto S = E.getAs<CFGStmt>();
+      if (!S)
+        continue;
+      const Stmt *St2 = S->getStmt();
+      if (!RaceCalls.empty())
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(St2)) {
+          auto R = RaceCalls.find(Call);
+          if (R != RaceCalls.end()) {
+            ChannelOp Op = Model.classify(Call);
+            if (Op.Kind == ChannelOpKind::Receive &&
+                originOf(Op.Channel, NoBindings).Decl == Channel) {
+              Race = &R->second;
+              continue;
+            }
+          }
+        }
+      if (releases(St2, Channel, Rules, Owner)) {
+        Released = true;
+        break;
+      }
+      if (llvm::isa<CoreturnStmt>(St2)) {
+        Ended = UnreleasedPath{UnreleasedPath::CoReturn, St2->getBeginLoc()};
+        break;
+      }
+    }
+    if (Released)
+      continue;
+    if (Ended) {
+      if (Race)
+        continue; // nobody looked which alternative won
+      return Ended;
+    }
+    if (endsInNoReturn(*B))
+      continue;
+    std::optional<IndexTest> Test;
+    if (Race && B->succ_size() == 2)
+      if ((Test = indexTest(*B, Ctx)) && Test->Result != Race->Result)
+        Test.reset();
+    unsigned SuccIndex = 0;
+    for (const CFGBlock *Succ : B->succs()) {
+      bool IsTrue = SuccIndex++ == 0;
+      if (!Succ)
+        continue;
+      const RaceInfo *Next = Race;
+      if (Test) {
+        Branch Br = Test->OnTrue;
+        if (!IsTrue)
+          Br = Br == Branch::Is ? Branch::IsNot : Branch::Is;
+        bool Won;
+        if (Br == Branch::Is)
+          Won = Test->K == Race->Alternative;
+        else if (Test->K == Race->Alternative)
+          Won = false;
+        else if (Race->Count == 2)
+          Won = true;
+        else
+          goto Keep;
+        if (Won)
+          continue; // the receive happened on this branch
+        Next = nullptr;
+      }
+    Keep:
+      if (Succ == &Exit) {
+        if (Next)
+          continue;
+        if (auto P = exitOf(*B, Owner))
+          return P;
+        SourceLocation End = Owner->getBody()->getEndLoc();
+        return UnreleasedPath{UnreleasedPath::FallOff, End};
+      }
+      if (Seen.insert({Succ, Next}).second)
+        Work.push_back({Succ, 0, Next});
+    }
+  }
+  return std::nullopt;
+}
+
+bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
+                                           const VarDecl *V,
+                                           const FunctionDecl *Body,
+                                           ReleaseRules Rules) {
+  // Another lambda of the owner that captures the channel and closes it (a
+  // producer thread started before the consumer, a callback): it runs
+  // concurrently, in an order the owner's CFG does not show.
+  llvm::SmallVector<const Stmt *, 32> Work{Owner->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+      if (L->getCallOperator() != Body)
+        for (const LambdaCapture &C : L->captures())
+          if (C.capturesVariable() && C.getCapturedVar() == V &&
+              mentionsRelease(L->getBody(), {V}, NoBindings, Rules))
+            return true;
+      continue;
+    }
+    if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
+      Work.push_back(CB->getBody());
+      continue;
+    }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
+bool ChannelFlow::paramReleasedOnAllPaths(const FunctionDecl *Fn,
+                                          unsigned Index, ReleaseRules Rules) {
+  unsigned Key = Index * 4 + (Rules.Send ? 1 : 0) + (Rules.Receive ? 2 : 0);
+  auto It = Summaries.find({Fn, Key});
+  if (It != Summaries.end())
+    return It->second;
+  if (InProgress.contains(Fn) || InProgress.size() > 64)
+    return true; // recursion, or too deep: assume it may (silence)
+  InProgress.insert(Fn);
+  const ParmVarDecl *P = Fn->getParamDecl(Index);
+  bool Result;
+  const CFG *G = cfgFor(Fn);
+  if (!G) {
+    Result = true;
+  } else {
+    // From the entry: every path must release the parameter.
+    Result = !search(Fn, *G, &G->getEntry(), 0, P, Rules);
+  }
+  InProgress.erase(Fn);
+  Summaries[{Fn, Key}] = Result;
+  return Result;
+}
+
+bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
+                                      ReleaseRules Rules) {
+  auto [It, New] = MemberCache.try_emplace(Field, true);
+  if (!New)
+    return It->second;
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(Field->getParent());
+  if (!RD || Field->getAccess() == AS_public || RD->hasFriends())
+    return true;
+  bool AllVisible = true, Any = false;
+  for (const Decl *D : RD->decls()) {
+    const auto *M = llvm::dyn_cast<CXXMethodDecl>(D);
+    if (const auto *T = llvm::dyn_cast<FunctionTemplateDecl>(D))
+      M = llvm::dyn_cast<CXXMethodDecl>(T->getTemplatedDecl());
+    if (!M || M->isImplicit() || M->isDeleted() || M->isDefaulted())
+      continue;
+    const FunctionDecl *Def = definitionWithBody(M);
+    if (!Def) {
+      AllVisible = false;
+      break;
+    }
+    if (mentionsRelease(Def->getBody(), {Field}, NoBindings, Rules))
+      Any = true;
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->isWritten() &&
+            mentionsRelease(Init->getInit(), {Field}, NoBindings, Rules))
+          Any = true;
+  }
+  It = MemberCache.find(Field);
+  It->second = !AllVisible || Any;
+  return It->second;
+}
+
+} // namespace clang::tidy::threadleak

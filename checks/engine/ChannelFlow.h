@@ -1,0 +1,175 @@
+//===--- ChannelFlow.h - who blocks on a channel, and who releases it -----===//
+//
+// The dataflow pass behind the channel checks.
+//
+// Context side: the blocking receives and sends a spawned context performs
+// (its body and the functions of the translation unit it calls, to a bounded
+// depth), each with the channel's origin in its owner's terms: a local of
+// the function that spawned the context (captured by reference, by copy of a
+// shared_ptr, or passed as a thread argument), or a data member.
+//
+// Owner side: on the owner's CFG, a path from the spawn to the owner's exit
+// (or to the end of the channel's lifetime) on which nothing releases the
+// channel. A release is a close (any operation of the spec's `Close` list),
+// for a single receive a send, for a single send a receive that is certain
+// to happen (not one alternative of a race), handing the channel to code
+// that releases it on all its paths (a summary per function and parameter,
+// computed once), or to code we cannot see (the channel escapes: silence),
+// a lambda that releases it (a scope guard, a producer thread), a guard
+// object whose destructor closes a channel, and returning the channel.
+// A path into a crash (abort, an assert failure) ends the process and is no
+// leak. A member channel is released if any member function of its class
+// releases it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_CHANNELFLOW_H
+#define THREADLEAK_ENGINE_CHANNELFLOW_H
+
+#include "model/ChannelModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include <memory>
+#include <optional>
+
+namespace clang::tidy::threadleak {
+
+/// Where a channel lives: a variable (local or parameter, the channel
+/// itself or a smart pointer to it) or a data member of the class whose
+/// member function runs.
+struct ChannelOrigin {
+  const ValueDecl *Decl = nullptr;
+
+  const VarDecl *var() const { return llvm::dyn_cast_or_null<VarDecl>(Decl); }
+  const FieldDecl *field() const {
+    return llvm::dyn_cast_or_null<FieldDecl>(Decl);
+  }
+  explicit operator bool() const { return Decl != nullptr; }
+  bool operator==(const ChannelOrigin &O) const { return Decl == O.Decl; }
+};
+
+/// What a function's parameters stand for in the caller's terms.
+using ParamBindings = llvm::DenseMap<const ParmVarDecl *, ChannelOrigin>;
+/// No parameter bound: the owner's own view.
+inline const ParamBindings NoBindings;
+
+/// A receive or send that blocks the context performing it.
+struct BlockingChannelUse {
+  ChannelOp Op;
+  /// The call, or the range-for that receives until the channel is closed.
+  const Stmt *Where = nullptr;
+  ChannelOrigin Origin;
+  /// Inside a loop: repeated, so one matching send or receive is not
+  /// enough to release it.
+  bool InLoop = false;
+  /// Calls from the context's body down to the function performing it.
+  llvm::SmallVector<const CallExpr *, 4> CallChain;
+};
+
+/// What counts as releasing the context blocked on a channel.
+struct ReleaseRules {
+  /// A send releases a single receive.
+  bool Send = false;
+  /// A receive that certainly happens releases a single send.
+  bool Receive = false;
+};
+
+/// A path of the owner on which the channel is never released.
+struct UnreleasedPath {
+  enum KindTy {
+    Return,   ///< a return statement
+    CoReturn, ///< a co_return statement
+    Throw,    ///< a throw the owner does not catch
+    FallOff,  ///< the end of the function's body
+    ScopeEnd, ///< the end of the channel variable's scope
+  };
+  KindTy Kind = FallOff;
+  SourceLocation Loc;
+};
+
+class ChannelFlow {
+public:
+  ChannelFlow(ASTContext &Ctx, const ChannelModel &Model,
+              unsigned MaxCallDepth);
+  ~ChannelFlow();
+
+  /// The channel \p E denotes, seen through `&`, `*`, `->`, `.get()`,
+  /// std::ref/std::move, casts and smart-pointer copies; parameters bound in
+  /// \p Bindings stand for their argument's origin.
+  ChannelOrigin originOf(const Expr *E, const ParamBindings &Bindings) const;
+
+  /// The blocking channel operations of a context running \p Body.
+  void blockingUses(const FunctionDecl *Body, const ParamBindings &Bindings,
+                    llvm::SmallVectorImpl<BlockingChannelUse> &Out);
+
+  /// A path of \p Owner from \p From (the spawn) to its exit, or to the end
+  /// of \p Channel's lifetime, that never releases \p Channel. None when
+  /// every path releases it, or when the analysis cannot tell (silence).
+  /// \p Body is the function the blocked context runs.
+  std::optional<UnreleasedPath> findUnreleasedPath(const FunctionDecl *Owner,
+                                                   const Stmt *From,
+                                                   const VarDecl *Channel,
+                                                   const FunctionDecl *Body,
+                                                   ReleaseRules Rules);
+
+  /// True unless every member function of \p Field's class is visible in
+  /// this translation unit and none of them releases \p Field.
+  bool memberMayBeReleased(const FieldDecl *Field, ReleaseRules Rules);
+
+  /// Functions whose CFG is larger than this are not analysed.
+  static constexpr unsigned MaxCFGBlocks = 4096;
+
+  /// A receive that is one alternative of an awaited race.
+  struct RaceInfo {
+    const VarDecl *Result = nullptr; ///< `r` in `auto r = co_await (a || b)`
+    unsigned Alternative = 0;        ///< its index in r's variant
+    unsigned Count = 0;              ///< how many alternatives
+  };
+
+private:
+  struct Walker;
+  const llvm::DenseMap<const CallExpr *, RaceInfo> &
+  racesIn(const FunctionDecl *Fn);
+  const CFG *cfgFor(const FunctionDecl *Fn);
+  std::optional<UnreleasedPath> search(const FunctionDecl *Owner,
+                                       const CFG &Graph,
+                                       const CFGBlock *StartBlock,
+                                       unsigned StartIndex,
+                                       const VarDecl *Channel,
+                                       ReleaseRules Rules);
+  bool releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
+                const FunctionDecl *Fn);
+  bool passesTo(const Expr *Arg, const VarDecl *V, const FunctionDecl *Callee,
+                unsigned ParamIndex, ReleaseRules Rules);
+  bool mentionsRelease(const Stmt *Body, ChannelOrigin O,
+                       const ParamBindings &B, ReleaseRules Rules);
+  bool releasedByAnotherContext(const FunctionDecl *Owner, const VarDecl *V,
+                                const FunctionDecl *Body, ReleaseRules Rules);
+  bool paramReleasedOnAllPaths(const FunctionDecl *Fn, unsigned Index,
+                               ReleaseRules Rules);
+  const llvm::DenseSet<const Expr *> &awaitedIn(const FunctionDecl *Fn);
+  bool isCertainReceive(const ChannelOp &Op, const FunctionDecl *Fn);
+
+  ASTContext &Ctx;
+  const ChannelModel &Model;
+  unsigned MaxCallDepth;
+  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<CFG>> CFGs;
+  llvm::DenseMap<const FunctionDecl *, llvm::DenseSet<const Expr *>> Awaited;
+  /// (function, parameter, rules) -> releases on all paths.
+  llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
+  llvm::DenseSet<const FunctionDecl *> InProgress;
+  llvm::DenseMap<const FieldDecl *, bool> MemberCache;
+  llvm::DenseMap<const FunctionDecl *,
+                 llvm::DenseMap<const CallExpr *, RaceInfo>>
+      Races;
+};
+
+/// Strips what does not change which object an expression denotes.
+const Expr *stripChannelExpr(const Expr *E);
+
+} // namespace clang::tidy::threadleak
+
+#endif

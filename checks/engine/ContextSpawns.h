@@ -1,0 +1,48 @@
+//===--- ContextSpawns.h - what a spawn runs, and with which arguments ----===//
+//
+// A spawn site (a thread or fiber constructed from a callable, pthread_create,
+// std::async, asio::co_spawn, a user spawn function) starts a context that
+// runs some function of the translation unit. The channel checks need that
+// function and what its parameters stand for in the spawning function:
+// `std::thread(worker, std::ref(jobs))` binds worker's parameter to `jobs`,
+// `co_spawn(ex, consume(ch), detached)` binds consume's.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_CONTEXTSPAWNS_H
+#define THREADLEAK_ENGINE_CONTEXTSPAWNS_H
+
+#include "engine/ChannelFlow.h"
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/Expr.h"
+
+namespace clang::tidy::threadleak {
+
+/// A context started at a spawn site.
+struct SpawnedContext {
+  /// The construction or call that starts the context.
+  const Expr *Start = nullptr;
+  /// The function the context runs.
+  const FunctionDecl *Body = nullptr;
+  /// The body's parameters bound to the spawn's arguments.
+  ParamBindings Bindings;
+  /// "thread", "fiber" or "coroutine", for diagnostics.
+  llvm::StringRef Noun = "thread";
+
+  explicit operator bool() const { return Body != nullptr; }
+};
+
+/// The context \p Start (a thread-type construction, or a call to
+/// pthread_create, std::async, co_spawn or a spawn function) runs, if its
+/// body is visible.
+SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow);
+
+/// Built-in functions that run a callable argument concurrently.
+namespace defaults {
+extern const char SpawnFunctions[];
+extern const char ContextTypes[];
+} // namespace defaults
+
+} // namespace clang::tidy::threadleak
+
+#endif

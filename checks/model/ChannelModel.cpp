@@ -1,0 +1,216 @@
+//===--- ChannelModel.cpp -------------------------------------------------===//
+
+#include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "llvm/Support/ErrorHandling.h"
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+// Asio: async_send is declared in a base class
+// (experimental::detail::channel_send_functions); operations are matched by
+// the class of the object they are called on, so that does not matter.
+// close() completes pending receives with channel_closed but leaves a
+// pending async_send pending (Boost 1.81); cancel() and reset() complete
+// every pending operation.
+// Fiber: pop() returns channel_op_status::closed, value_pop() throws, once
+// the channel is closed; a range-for receives until it is closed.
+// buffered_channel's capacity is its only constructor argument.
+// TBB: pop()/push() block (push only once set_capacity() bounded the queue,
+// unbounded by default); abort() makes every blocked call throw.
+const char BuiltinChannels[] =
+    "["
+    "{Type: 'boost::asio::experimental::basic_channel', "
+    "Receive: [async_receive], Send: [async_send], "
+    "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
+    "CapacityArgument: 1, DefaultCapacity: 0},"
+    "{Type: 'boost::asio::experimental::basic_concurrent_channel', "
+    "Receive: [async_receive], Send: [async_send], "
+    "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
+    "CapacityArgument: 1, DefaultCapacity: 0},"
+    "{Type: 'boost::fibers::buffered_channel', Receive: [pop, value_pop], "
+    "Send: [push], Close: [close], CapacityArgument: 0, RangeReceives: true},"
+    "{Type: 'boost::fibers::unbuffered_channel', Receive: [pop, value_pop], "
+    "Send: [push], Close: [close], Unbuffered: true, RangeReceives: true},"
+    "{Type: 'tbb::detail::d2::concurrent_bounded_queue', Receive: [pop], "
+    "Send: [push, emplace], Close: [abort]}"
+    "]";
+} // namespace defaults
+
+ChannelModel::ChannelModel(const std::vector<ChannelSpec> &User) {
+  auto Builtin = parseChannelSpecs(defaults::BuiltinChannels, "built-in");
+  if (!Builtin)
+    llvm::report_fatal_error(Builtin.takeError());
+  Specs = std::move(*Builtin);
+  Specs.insert(Specs.end(), User.begin(), User.end());
+  // A user spec for a built-in type replaces it.
+  for (size_t I = 0; I < Specs.size(); ++I)
+    ByType[Specs[I].Type] = I;
+  for (const ChannelSpec &S : Specs)
+    for (const auto *L : {&S.Receive, &S.Send, &S.Close})
+      for (const std::string &Op : *L)
+        OpNames.insert(Op);
+}
+
+const ChannelSpec *
+ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
+  if (!RD)
+    return nullptr;
+  RD = RD->getCanonicalDecl();
+  auto [It, New] = RecordCache.try_emplace(RD, nullptr);
+  if (!New)
+    return It->second;
+  const ChannelSpec *Found = nullptr;
+  if (RD->getIdentifier()) {
+    auto S = ByType.find(plainQualifiedName(RD));
+    if (S != ByType.end())
+      Found = &Specs[S->second];
+  }
+  if (!Found && RD->hasDefinition())
+    for (const CXXBaseSpecifier &B : RD->getDefinition()->bases())
+      if ((Found = specForRecord(B.getType()->getAsCXXRecordDecl())))
+        break;
+  RecordCache[RD] = Found;
+  return Found;
+}
+
+/// The pointee of a smart pointer type, or null.
+static QualType smartPointee(const CXXRecordDecl *RD) {
+  const auto *Spec =
+      llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+  if (!Spec || !Spec->getIdentifier())
+    return QualType();
+  llvm::StringRef N = Spec->getName();
+  if (N != "shared_ptr" && N != "unique_ptr")
+    return QualType();
+  std::string Q = plainQualifiedName(Spec);
+  if (Q != "std::shared_ptr" && Q != "std::unique_ptr" &&
+      Q != "boost::shared_ptr")
+    return QualType();
+  const TemplateArgumentList &Args = Spec->getTemplateArgs();
+  if (Args.size() < 1 || Args[0].getKind() != TemplateArgument::Type)
+    return QualType();
+  return Args[0].getAsType();
+}
+
+const ChannelSpec *ChannelModel::specForType(QualType T) const {
+  const CXXRecordDecl *RD = recordOf(T);
+  if (!RD)
+    return nullptr;
+  if (QualType P = smartPointee(RD); !P.isNull())
+    RD = recordOf(P);
+  return specForRecord(RD);
+}
+
+static bool isIn(const std::vector<std::string> &L, llvm::StringRef N) {
+  for (const std::string &S : L)
+    if (S == N)
+      return true;
+  return false;
+}
+
+ChannelOp ChannelModel::classify(const CallExpr *Call) const {
+  ChannelOp Op;
+  const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+  if (!Callee)
+    return Op;
+  std::string Name = Callee->getDeclName().getAsString();
+  if (!OpNames.contains(Name))
+    return Op;
+  const Expr *Object = nullptr;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    Object = MC->getImplicitObjectArgument();
+  else if (llvm::isa<CXXOperatorCallExpr>(Call) &&
+           llvm::isa<CXXMethodDecl>(Callee) && Call->getNumArgs() > 0)
+    Object = Call->getArg(0);
+  // The object as written, before the conversion to the base class that
+  // declares the operation (Asio's channel_send_functions).
+  if (Object)
+    Object = Object->IgnoreParenImpCasts();
+  const ChannelSpec *S = Object ? specForType(Object->getType()) : nullptr;
+  if (!S && !Object) {
+    // A free function or operator: the channel is an argument.
+    for (const Expr *Arg : Call->arguments())
+      if ((S = specForType(Arg->getType()))) {
+        Object = Arg;
+        break;
+      }
+  }
+  if (!S)
+    return Op;
+  if (isIn(S->Receive, Name))
+    Op.Kind = ChannelOpKind::Receive;
+  else if (isIn(S->Send, Name))
+    Op.Kind = ChannelOpKind::Send;
+  else if (isIn(S->Close, Name))
+    Op.Kind = ChannelOpKind::Close;
+  else
+    return Op;
+  Op.Call = Call;
+  Op.Channel = Object;
+  Op.Spec = S;
+  Op.Asynchronous = llvm::StringRef(Name).starts_with("async_");
+  Op.WakesOnlyReceivers =
+      Op.Kind == ChannelOpKind::Close && isIn(S->WakesOnlyReceivers, Name);
+  return Op;
+}
+
+ChannelOp ChannelModel::rangeReceive(const CXXForRangeStmt *For) const {
+  ChannelOp Op;
+  const Expr *Range = For ? For->getRangeInit() : nullptr;
+  if (!Range)
+    return Op;
+  const ChannelSpec *S = specForType(Range->getType());
+  if (!S || !S->RangeReceives)
+    return Op;
+  Op.Kind = ChannelOpKind::Receive;
+  Op.Channel = Range;
+  Op.Spec = S;
+  return Op;
+}
+
+std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
+                                                 const ChannelSpec &S,
+                                                 const ASTContext &Ctx) const {
+  if (S.Unbuffered)
+    return 0;
+  if (!Init)
+    return std::nullopt;
+  Init = Init->IgnoreImplicit();
+  if (const auto *New = llvm::dyn_cast<CXXNewExpr>(Init))
+    Init = New->getConstructExpr();
+  llvm::ArrayRef<const Expr *> Args;
+  if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
+    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
+      return capacityOf(CE->getArg(0), S, Ctx);
+    Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+  } else if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
+    // std::make_shared<Chan>(io, 0) forwards its arguments.
+    const FunctionDecl *F = Call->getDirectCallee();
+    if (!F || !F->getIdentifier() ||
+        !llvm::StringRef(F->getName()).starts_with("make_"))
+      return std::nullopt;
+    Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
+  } else {
+    return std::nullopt;
+  }
+  if (!S.CapacityArgument)
+    return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
+                             : std::nullopt;
+  if (*S.CapacityArgument >= Args.size() ||
+      llvm::isa<CXXDefaultArgExpr>(Args[*S.CapacityArgument]))
+    return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
+                             : std::nullopt;
+  const Expr *Cap = Args[*S.CapacityArgument];
+  if (Cap->isValueDependent() || Cap->isTypeDependent())
+    return std::nullopt;
+  Expr::EvalResult R;
+  if (!Cap->EvaluateAsInt(R, Ctx))
+    return std::nullopt;
+  return R.Val.getInt().getLimitedValue();
+}
+
+} // namespace clang::tidy::threadleak

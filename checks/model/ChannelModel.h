@@ -1,0 +1,84 @@
+//===--- ChannelModel.h - which calls are channel operations --------------===//
+//
+// The channel part of the concurrency model: built-in channel types
+// (Boost.Asio experimental channels, Boost.Fiber channels, TBB's
+// concurrent_bounded_queue) plus the user's (`.threadleak.yaml`, or the
+// `Channels` check option), and the classification of a call as a receive,
+// a send or a close of a channel object.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_CHANNELMODEL_H
+#define THREADLEAK_MODEL_CHANNELMODEL_H
+
+#include "model/ModelConfig.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include <optional>
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+/// The built-in channel types, in the schema of the `Channels` option.
+extern const char BuiltinChannels[];
+} // namespace defaults
+
+enum class ChannelOpKind { None, Receive, Send, Close };
+
+/// A call that operates on a channel.
+struct ChannelOp {
+  ChannelOpKind Kind = ChannelOpKind::None;
+  const CallExpr *Call = nullptr;
+  /// The channel object as written: `jobs`, `result` (a shared_ptr),
+  /// `*p`, `this->q_`.
+  const Expr *Channel = nullptr;
+  const ChannelSpec *Spec = nullptr;
+  /// An `async_*` operation: it blocks its coroutine only when awaited.
+  bool Asynchronous = false;
+  /// A close that wakes receivers only (see ChannelSpec::WakesOnlyReceivers).
+  bool WakesOnlyReceivers = false;
+
+  explicit operator bool() const { return Kind != ChannelOpKind::None; }
+};
+
+class ChannelModel {
+public:
+  /// The built-in channel types plus \p User.
+  explicit ChannelModel(const std::vector<ChannelSpec> &User = {});
+
+  /// The spec of the channel \p T holds, refers or points to, directly or
+  /// through std::shared_ptr / std::unique_ptr / boost::shared_ptr, or
+  /// null. A class derived from a channel type is that channel type.
+  const ChannelSpec *specForType(QualType T) const;
+
+  /// What \p Call does to a channel, if anything.
+  ChannelOp classify(const CallExpr *Call) const;
+
+  /// A range-for over a channel that receives until it is closed.
+  ChannelOp rangeReceive(const CXXForRangeStmt *For) const;
+
+  /// The capacity of a channel created by \p Init (a variable's
+  /// initializer: a construction, std::make_shared/make_unique, new), if
+  /// it is known; 0 for an unbuffered channel.
+  std::optional<uint64_t> capacityOf(const Expr *Init, const ChannelSpec &S,
+                                     const ASTContext &Ctx) const;
+
+  const std::vector<ChannelSpec> &specs() const { return Specs; }
+
+private:
+  const ChannelSpec *specForRecord(const CXXRecordDecl *RD) const;
+
+  std::vector<ChannelSpec> Specs;
+  llvm::StringMap<size_t> ByType;
+  /// Every operation name of every spec: a cheap first filter.
+  llvm::StringSet<> OpNames;
+  mutable llvm::DenseMap<const CXXRecordDecl *, const ChannelSpec *> RecordCache;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

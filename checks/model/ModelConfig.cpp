@@ -1,0 +1,262 @@
+//===--- ModelConfig.cpp --------------------------------------------------===//
+
+#include "model/ModelConfig.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/YAMLParser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+#include <memory>
+
+using namespace clang::tidy::threadleak;
+
+LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(ChannelSpec)
+
+namespace {
+/// The file's top level: only `Model` for now; an unknown key is an error
+/// (a typo must not silently disable a user's model).
+struct ConfigFile {
+  std::optional<ModelConfig> Model;
+};
+} // namespace
+
+namespace llvm::yaml {
+
+template <> struct MappingTraits<ChannelSpec> {
+  static void mapping(IO &IO, ChannelSpec &S) {
+    IO.mapRequired("Type", S.Type);
+    IO.mapOptional("Receive", S.Receive);
+    IO.mapOptional("Send", S.Send);
+    IO.mapOptional("Close", S.Close);
+    IO.mapOptional("WakesOnlyReceivers", S.WakesOnlyReceivers);
+    IO.mapOptional("CapacityArgument", S.CapacityArgument);
+    IO.mapOptional("DefaultCapacity", S.DefaultCapacity);
+    IO.mapOptional("Unbuffered", S.Unbuffered, false);
+    IO.mapOptional("RangeReceives", S.RangeReceives, false);
+  }
+  static std::string validate(IO &, ChannelSpec &S) {
+    llvm::StringRef T = llvm::StringRef(S.Type).trim();
+    T.consume_front("::");
+    if (T.empty())
+      return "a channel's 'Type' must name a class";
+    S.Type = T.str();
+    for (const auto *List :
+         {&S.Receive, &S.Send, &S.Close, &S.WakesOnlyReceivers})
+      for (std::string &Op : *const_cast<std::vector<std::string> *>(List)) {
+        llvm::StringRef O = llvm::StringRef(Op).trim();
+        if (O.empty() || O.contains(':'))
+          return "channel operation '" + Op +
+                 "' must be an unqualified name such as 'pop' or "
+                 "'operator>>'";
+        Op = O.str();
+      }
+    for (const std::string &Op : S.WakesOnlyReceivers)
+      if (!llvm::is_contained(S.Close, Op))
+        return "'" + Op + "' in 'WakesOnlyReceivers' must also be in 'Close'";
+    if (S.Unbuffered && S.CapacityArgument)
+      return "channel '" + S.Type +
+             "' cannot be both 'Unbuffered' and have a 'CapacityArgument'";
+    return "";
+  }
+};
+
+template <> struct MappingTraits<ModelConfig> {
+  static void mapping(IO &IO, ModelConfig &M) {
+    IO.mapOptional("Channels", M.Channels);
+    IO.mapOptional("ThreadTypes", M.ThreadTypes);
+    IO.mapOptional("SpawnFunctions", M.SpawnFunctions);
+    IO.mapOptional("DetachedSpawnFunctions", M.DetachedSpawnFunctions);
+    IO.mapOptional("StopSignalFunctions", M.StopSignalFunctions);
+    IO.mapOptional("BlockingFunctions", M.BlockingFunctions);
+  }
+};
+
+template <> struct MappingTraits<ConfigFile> {
+  static void mapping(IO &IO, ConfigFile &F) {
+    IO.mapOptional("Model", F.Model);
+  }
+};
+
+} // namespace llvm::yaml
+
+namespace clang::tidy::threadleak {
+
+namespace {
+
+/// Runs YAML I/O over \p Text, turning the first diagnostic into
+/// "<Name>:<line>:<col>: <message>".
+template <typename T>
+llvm::Expected<T> parseWith(llvm::StringRef Text, llvm::StringRef Name) {
+  std::string Problem;
+  auto Handler = [](const llvm::SMDiagnostic &D, void *Ctx) {
+    auto &P = *static_cast<std::string *>(Ctx);
+    if (!P.empty() || D.getKind() != llvm::SourceMgr::DK_Error)
+      return;
+    llvm::raw_string_ostream OS(P);
+    OS << ":" << D.getLineNo() << ":" << (D.getColumnNo() + 1) << ": "
+       << D.getMessage();
+  };
+  T Value{};
+  llvm::yaml::Input In(Text, nullptr, Handler, &Problem);
+  // An empty document is an empty model, not an error.
+  if (!Text.trim().empty())
+    In >> Value;
+  if (In.error() || !Problem.empty()) {
+    if (Problem.empty())
+      Problem = ": " + In.error().message();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (Name + Problem).str());
+  }
+  return Value;
+}
+
+} // namespace
+
+SplitConfig splitConfigText(llvm::StringRef Text) {
+  // clang-tidy's configuration keys (ClangTidyOptions.cpp's mapping).
+  static const char *const TidyKeys[] = {
+      "Checks", "WarningsAsErrors", "HeaderFileExtensions",
+      "ImplementationFileExtensions", "HeaderFilterRegex",
+      "ExcludeHeaderFilterRegex", "FormatStyle", "User", "CheckOptions",
+      "ExtraArgs", "ExtraArgsBefore", "RemovedArgs", "InheritParentConfig",
+      "UseColor", "SystemHeaders", "CustomChecks"};
+  SplitConfig Out;
+  Out.Model = Text.str();
+  Out.Tidy = Text.str();
+  llvm::SourceMgr SM;
+  SM.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+  llvm::yaml::Stream S(Text, SM);
+  auto Doc = S.begin();
+  if (Doc == S.end())
+    return Out;
+  auto *Map = llvm::dyn_cast_or_null<llvm::yaml::MappingNode>(Doc->getRoot());
+  if (!Map)
+    return Out;
+  auto Blank = [&](std::string &T, llvm::SMRange R) {
+    size_t B = R.Start.getPointer() - Text.data();
+    size_t E = R.End.getPointer() - Text.data();
+    for (size_t I = B; I < E && I < T.size(); ++I)
+      if (T[I] != '\n')
+        T[I] = ' ';
+  };
+  // Each top-level key owns the text up to the next one (node ranges do
+  // not cover a block mapping's value reliably).
+  struct Entry {
+    std::string Name;
+    const char *Begin;
+  };
+  std::vector<Entry> Entries;
+  for (llvm::yaml::KeyValueNode &KV : *Map) {
+    auto *Key = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(KV.getKey());
+    if (!Key)
+      return Out; // malformed: let the strict parsers say so
+    llvm::SmallString<32> Storage;
+    Entries.push_back(
+        {Key->getValue(Storage).str(), Key->getSourceRange().Start.getPointer()});
+    KV.skip();
+  }
+  for (size_t I = 0; I < Entries.size(); ++I) {
+    const char *End =
+        I + 1 < Entries.size() ? Entries[I + 1].Begin : Text.end();
+    llvm::SMRange R(llvm::SMLoc::getFromPointer(Entries[I].Begin),
+                    llvm::SMLoc::getFromPointer(End));
+    if (Entries[I].Name == "Model")
+      Out.HasModel = true;
+    if (llvm::is_contained(TidyKeys, Entries[I].Name))
+      Blank(Out.Model, R);
+    else
+      Blank(Out.Tidy, R);
+  }
+  if (S.failed())
+    return SplitConfig{Text.str(), Text.str(), Out.HasModel};
+  return Out;
+}
+
+llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef Text,
+                                             llvm::StringRef Name) {
+  // clang-tidy's keys may sit next to the model; they are not ours.
+  std::string Own = splitConfigText(Text).Model;
+  auto File = parseWith<ConfigFile>(Own, Name);
+  if (!File)
+    return File.takeError();
+  return File->Model.value_or(ModelConfig());
+}
+
+llvm::Expected<std::vector<ChannelSpec>>
+parseChannelSpecs(llvm::StringRef Text, llvm::StringRef Name) {
+  return parseWith<std::vector<ChannelSpec>>(Text, Name);
+}
+
+std::string channelSpecsToString(const std::vector<ChannelSpec> &Specs) {
+  if (Specs.empty())
+    return "";
+  std::string Out;
+  llvm::raw_string_ostream OS(Out);
+  auto List = [&](llvm::StringRef Key, const std::vector<std::string> &V) {
+    if (V.empty())
+      return;
+    OS << ", " << Key << ": [";
+    for (size_t I = 0; I < V.size(); ++I)
+      OS << (I ? ", " : "") << "'" << V[I] << "'";
+    OS << "]";
+  };
+  OS << "[";
+  for (size_t I = 0; I < Specs.size(); ++I) {
+    const ChannelSpec &S = Specs[I];
+    OS << (I ? ", " : "") << "{Type: '" << S.Type << "'";
+    List("Receive", S.Receive);
+    List("Send", S.Send);
+    List("Close", S.Close);
+    List("WakesOnlyReceivers", S.WakesOnlyReceivers);
+    if (S.CapacityArgument)
+      OS << ", CapacityArgument: " << *S.CapacityArgument;
+    if (S.DefaultCapacity)
+      OS << ", DefaultCapacity: " << *S.DefaultCapacity;
+    if (S.Unbuffered)
+      OS << ", Unbuffered: true";
+    if (S.RangeReceives)
+      OS << ", RangeReceives: true";
+    OS << "}";
+  }
+  OS << "]";
+  return Out;
+}
+
+std::string findModelConfigFile(llvm::StringRef File) {
+  llvm::SmallString<256> Dir(File);
+  llvm::sys::fs::make_absolute(Dir);
+  llvm::sys::path::remove_dots(Dir, /*remove_dot_dot=*/true);
+  llvm::StringRef D = llvm::sys::path::parent_path(Dir);
+  for (; !D.empty(); D = llvm::sys::path::parent_path(D)) {
+    llvm::SmallString<256> Candidate(D);
+    llvm::sys::path::append(Candidate, ".threadleak.yaml");
+    if (llvm::sys::fs::is_regular_file(Candidate))
+      return std::string(Candidate);
+  }
+  return "";
+}
+
+const LoadedModelConfig &loadModelConfig(llvm::StringRef Path) {
+  // One parse per file per process: every check instance of every TU asks.
+  static llvm::StringMap<std::unique_ptr<LoadedModelConfig>> Cache;
+  auto &Slot = Cache[Path];
+  if (Slot)
+    return *Slot;
+  Slot = std::make_unique<LoadedModelConfig>();
+  auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buffer) {
+    Slot->Error = ("cannot read '" + Path + "': " + Buffer.getError().message()).str();
+    return *Slot;
+  }
+  if (auto Parsed = parseModelConfig((*Buffer)->getBuffer(), Path))
+    Slot->Model = std::move(*Parsed);
+  else
+    Slot->Error = llvm::toString(Parsed.takeError());
+  return *Slot;
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,114 @@
+//===--- ModelConfig.h - the user's part of the concurrency model ---------===//
+//
+// Users extend threadleak's model of concurrency APIs without recompiling:
+// their own channel types, spawn functions and stop signals. They write it
+// once, in a `.threadleak.yaml` found by walking up from each source file
+// (or named with the CLI's --config-file, or the `threadleak.ConfigFile`
+// check option), or per check in the clang-tidy option `Channels`, whose
+// value is the same YAML in flow style. Both are parsed here, with LLVM's
+// YAML I/O; docs/configuration.md documents the schema.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_MODELCONFIG_H
+#define THREADLEAK_MODEL_MODELCONFIG_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+/// One channel type: a class whose objects carry values between contexts,
+/// and what its operations do to a context that uses them.
+struct ChannelSpec {
+  /// Fully qualified class name: "app::Chan" names every app::Chan<T>.
+  std::string Type;
+  /// Operations that block until a value arrives or the channel is closed.
+  /// Member functions by unqualified name ("pop"), or free functions and
+  /// operators whose argument is the channel ("operator>>").
+  std::vector<std::string> Receive;
+  /// Operations that block until a receiver takes the value (unbuffered) or
+  /// there is room (full buffer).
+  std::vector<std::string> Send;
+  /// Operations that wake every blocked receiver and sender for good.
+  std::vector<std::string> Close;
+  /// Operations of the Close list that wake blocked receivers but leave a
+  /// blocked sender waiting (Asio's close(): a pending async_send stays
+  /// pending until cancel() or reset()).
+  std::vector<std::string> WakesOnlyReceivers;
+  /// The constructor argument (0-based) that gives the capacity.
+  std::optional<unsigned> CapacityArgument;
+  /// The capacity when that argument is not written. Absent: unknown
+  /// (or unbounded), so a send is never assumed to block.
+  std::optional<unsigned> DefaultCapacity;
+  /// Every send blocks until a receiver takes it (a rendezvous channel).
+  bool Unbuffered = false;
+  /// A range-for over the channel receives until it is closed.
+  bool RangeReceives = false;
+};
+
+/// The model section of a `.threadleak.yaml`. Every list adds to the
+/// built-in model and to the checks' options.
+struct ModelConfig {
+  std::vector<ChannelSpec> Channels;
+  /// Thread handle types (constructing one from a callable starts a
+  /// context).
+  std::vector<std::string> ThreadTypes;
+  /// Functions that run their callable argument concurrently (thread
+  /// pools, executors).
+  std::vector<std::string> SpawnFunctions;
+  /// Functions that run their callable argument on a context nobody joins.
+  std::vector<std::string> DetachedSpawnFunctions;
+  std::vector<std::string> StopSignalFunctions;
+  std::vector<std::string> BlockingFunctions;
+};
+
+/// A configuration file may hold both threadleak's `Model` and clang-tidy's
+/// keys (`Checks`, `CheckOptions`, ...): the CLI's --config-file takes
+/// either. Splits \p Text into the two, each with the other's lines
+/// blanked, so that line numbers stay true for error messages.
+struct SplitConfig {
+  std::string Model; ///< `Model` and any key that is not clang-tidy's
+  std::string Tidy;  ///< clang-tidy's keys
+  bool HasModel = false;
+};
+SplitConfig splitConfigText(llvm::StringRef Text);
+
+/// Parses a whole `.threadleak.yaml`. Errors are one line:
+/// "<Name>:<line>:<column>: <message>".
+llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef Text,
+                                             llvm::StringRef Name);
+
+/// Parses a flow-style list of channel specs (the `Channels` check option):
+/// "[{Type: app::Chan, Receive: [recv], Close: [close]}]".
+llvm::Expected<std::vector<ChannelSpec>>
+parseChannelSpecs(llvm::StringRef Text, llvm::StringRef Name);
+
+/// Writes \p Specs back as a flow-style list (for --dump-config).
+std::string channelSpecsToString(const std::vector<ChannelSpec> &Specs);
+
+/// The `.threadleak.yaml` nearest to \p File: in its directory or the
+/// closest parent. Empty if there is none.
+std::string findModelConfigFile(llvm::StringRef File);
+
+/// A model file as read: its model, or why it cannot be used.
+struct LoadedModelConfig {
+  ModelConfig Model;
+  /// Empty, or one line: "<path>:<line>:<col>: <message>".
+  std::string Error;
+};
+
+/// Reads and parses \p Path, once per process (the result is cached by
+/// path). An unreadable or malformed file is an error.
+const LoadedModelConfig &loadModelConfig(llvm::StringRef Path);
+
+/// The check option that names the model file explicitly, overriding the
+/// search; the CLI's --config-file sets it.
+inline constexpr llvm::StringLiteral ModelFileOption = "threadleak.ConfigFile";
+
+} // namespace clang::tidy::threadleak
+
+#endif
