@@ -1,0 +1,9 @@
+#pragma once
+// Stub of <boost/asio/system_timer.hpp> for threadleak's lit tests.
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/detail/chrono.hpp>
+namespace boost {
+namespace asio {
+typedef basic_waitable_timer<chrono::system_clock> system_timer;
+} // namespace asio
+} // namespace boost

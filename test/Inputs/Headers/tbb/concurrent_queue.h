@@ -1,0 +1,3 @@
+#pragma once
+// Stub of <tbb/concurrent_queue.h> for threadleak's lit tests.
+#include "../oneapi/tbb/concurrent_queue.h"
