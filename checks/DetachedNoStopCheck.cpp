@@ -4,6 +4,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
+#include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 
@@ -21,13 +22,23 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
   Model.StopSignalFunctions = NameList::parse(
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  // The options as given; the model file's lists add to them.
+  RawOptions = {Model.ThreadTypes.str(), Model.DetachedSpawnFunctions.str(),
+                Model.StopSignalFunctions.str()};
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error)) {
+    Model.ThreadTypes.add(M->ThreadTypes);
+    Model.DetachedSpawnFunctions.add(M->DetachedSpawnFunctions);
+    Model.StopSignalFunctions.add(M->StopSignalFunctions);
+  } else if (!Error.empty()) {
+    configurationDiag("%0") << Error;
+  }
 }
 
 void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", Model.ThreadTypes.str());
-  Options.store(Opts, "DetachedSpawnFunctions",
-                Model.DetachedSpawnFunctions.str());
-  Options.store(Opts, "StopSignalFunctions", Model.StopSignalFunctions.str());
+  Options.store(Opts, "ThreadTypes", RawOptions[0]);
+  Options.store(Opts, "DetachedSpawnFunctions", RawOptions[1]);
+  Options.store(Opts, "StopSignalFunctions", RawOptions[2]);
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 

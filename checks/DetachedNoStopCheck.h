@@ -6,6 +6,7 @@
 #include "engine/ForeverAnalysis.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
+#include <array>
 #include <memory>
 
 namespace clang::tidy::threadleak {
@@ -41,6 +42,7 @@ private:
   ForeverAnalysis &analysis(ASTContext &Ctx);
 
   ConcurrencyModel Model;
+  std::array<std::string, 3> RawOptions;
   std::unique_ptr<ForeverAnalysis> Analysis;
 };
 

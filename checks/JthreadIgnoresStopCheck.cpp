@@ -5,6 +5,7 @@
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
 #include "engine/StopTokenUse.h"
+#include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 
@@ -22,12 +23,21 @@ JthreadIgnoresStopCheck::JthreadIgnoresStopCheck(StringRef Name,
   Model.BlockingFunctions = NameList::parse(
       Options.get("BlockingFunctions", defaults::BlockingFunctions));
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  // The options as given; the model file's lists add to them.
+  RawOptions = {Model.StopSignalFunctions.str(), Model.BlockingFunctions.str()};
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error)) {
+    Model.StopSignalFunctions.add(M->StopSignalFunctions);
+    Model.BlockingFunctions.add(M->BlockingFunctions);
+  } else if (!Error.empty()) {
+    configurationDiag("%0") << Error;
+  }
 }
 
 void JthreadIgnoresStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "JThreadTypes", Model.JThreadTypes.str());
-  Options.store(Opts, "StopSignalFunctions", Model.StopSignalFunctions.str());
-  Options.store(Opts, "BlockingFunctions", Model.BlockingFunctions.str());
+  Options.store(Opts, "StopSignalFunctions", RawOptions[0]);
+  Options.store(Opts, "BlockingFunctions", RawOptions[1]);
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 

@@ -7,6 +7,7 @@
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/MapVector.h"
+#include <array>
 #include <memory>
 
 namespace clang::tidy::threadleak {
@@ -48,6 +49,7 @@ private:
   void noteUnusedToken(const ParmVarDecl *Token);
 
   ConcurrencyModel Model;
+  std::array<std::string, 2> RawOptions;
   std::unique_ptr<ForeverAnalysis> Analysis;
   ASTContext *Ctx = nullptr;
   llvm::MapVector<const CXXConstructExpr *, Candidate> Candidates;
