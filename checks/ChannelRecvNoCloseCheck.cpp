@@ -1,6 +1,7 @@
 //===--- ChannelRecvNoCloseCheck.cpp --------------------------------------===//
 
 #include "ChannelRecvNoCloseCheck.h"
+#include "engine/StopTokenUse.h"
 
 namespace clang::tidy::threadleak {
 
@@ -8,6 +9,11 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
                                       const BlockingChannelUse &Use,
                                       ChannelFlow &Flow, ASTContext &Ctx) {
   if (Use.Op.Kind != ChannelOpKind::Receive)
+    return;
+  // A receiver that consults its std::stop_token is taken to be released by
+  // request_stop() (a jthread's destructor requests stop on every path):
+  // typically a std::stop_callback closes the channel.
+  if (analyzeStopToken(Context.Body, Ctx, 4).Use == TokenUse::Consulted)
     return;
   // A single receive is released by one send; a receive loop only ends
   // when the channel is closed.

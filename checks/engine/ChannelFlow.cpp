@@ -628,6 +628,16 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
       Work.push_back(A->getOperand());
       continue;
     }
+    // make_parallel_group(ch.async_receive(deferred), timer.async_wait(...))
+    // races its operations too; which one completed is in the result's
+    // `order` array, which we do not follow: such a race stays pending, and
+    // a pending race counts as received (silence).
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *F = Call->getDirectCallee())
+        if (F->getIdentifier() && F->getName() == "make_parallel_group")
+          for (const Expr *Arg : Call->arguments())
+            if (const auto *Op = llvm::dyn_cast<CallExpr>(bare(Arg)))
+              It->second[Op] = {nullptr, 0, Call->getNumArgs()};
     for (const Stmt *C : S->children())
       Work.push_back(C);
   }
