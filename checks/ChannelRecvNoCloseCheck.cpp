@@ -15,11 +15,12 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   // typically a std::stop_callback closes the channel.
   if (analyzeStopToken(Context.Body, Ctx, 4).Use == TokenUse::Consulted)
     return;
-  // A single receive is released by one send; a receive loop only ends
-  // when the channel is closed.
+  // A receive loop that only the channel can end needs a close; a single
+  // receive (or one in a counted loop) is released by sends too.
   ReleaseRules Rules;
-  Rules.Send = !Use.InLoop;
-  llvm::StringRef Missing = Use.InLoop ? "closing" : "closing or sending to";
+  Rules.Send = !Use.UntilClosed;
+  llvm::StringRef Missing =
+      Use.UntilClosed ? "closing" : "closing or sending to";
 
   if (const FieldDecl *F = Use.Origin.field()) {
     if (Flow.memberMayBeReleased(F, Rules))
@@ -27,7 +28,7 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
     const auto *RD = llvm::cast<CXXRecordDecl>(F->getParent());
     diag(opLoc(Use), "%0 may block here forever: no member function of %1 "
                      "%select{closes|closes or sends to}2 %3")
-        << Context.Noun << RD << (Use.InLoop ? 0 : 1) << F;
+        << Context.Noun << RD << (Use.UntilClosed ? 0 : 1) << F;
     emitContextNotes(Context, Use, Ctx);
     return;
   }
@@ -36,13 +37,18 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   if (!Owner)
     return;
   const VarDecl *V = Use.Origin.var();
+  // A counted loop (`for (i < n) q.pop(v)`) is matched by sends in a loop of
+  // the owner: any send will do.
+  if (Use.InLoop && !Use.UntilClosed &&
+      Flow.mayReleaseAnywhere(Owner, V, Rules))
+    return;
   std::optional<UnreleasedPath> Path =
       Flow.findUnreleasedPath(Owner, Context.Start, V, Context.Body, Rules);
   if (!Path)
     return;
   diag(opLoc(Use), "%0 may block here forever: %1 is not "
                    "%select{closed|closed or sent to}2 on every path of %3")
-      << Context.Noun << V << (Use.InLoop ? 0 : 1) << describe(Owner);
+      << Context.Noun << V << (Use.UntilClosed ? 0 : 1) << describe(Owner);
   emitContextNotes(Context, Use, Ctx);
   emitPathNote(*Path, Owner, V, Missing);
 }

@@ -122,6 +122,9 @@ struct ChannelFlow::Walker {
   llvm::SmallPtrSetImpl<const FunctionDecl *> &Active;
   unsigned Depth;
   unsigned Loops = 0;
+  /// Enclosing loops that only the channel can end: `for (;;)`,
+  /// `while (true)`, a condition that receives, a range-for over it.
+  unsigned UntilClosedLoops = 0;
   llvm::DenseSet<const Expr *> AwaitedHere = {};
 
   void record(const ChannelOp &Op, const Stmt *Where) {
@@ -133,6 +136,7 @@ struct ChannelFlow::Walker {
     U.Where = Where;
     U.Origin = O;
     U.InLoop = Loops > 0;
+    U.UntilClosed = UntilClosedLoops > 0;
     U.CallChain.assign(Chain.begin(), Chain.end());
     Out.push_back(std::move(U));
   }
@@ -171,6 +175,7 @@ struct ChannelFlow::Walker {
     Active.insert(Callee);
     Walker W{Flow, Inner, Out, Chain, Active, Depth + 1};
     W.Loops = Loops;
+    W.UntilClosedLoops = UntilClosedLoops;
     W.walk(Callee->getBody());
     Active.erase(Callee);
     Chain.pop_back();
@@ -194,22 +199,92 @@ struct ChannelFlow::Walker {
       return walk(Ret->getOperand());
     if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
       walk(For->getRangeInit());
+      ChannelOp Op = Flow.Model.rangeReceive(For);
+      if (Op && hasOwnExit(For))
+        Op.Kind = ChannelOpKind::Receive; // still a receive...
+      bool Until = Op && !hasOwnExit(For); // ...but maybe not until closed
       ++Loops;
-      if (ChannelOp Op = Flow.Model.rangeReceive(For))
+      UntilClosedLoops += Until;
+      if (Op)
         record(Op, For);
       walk(For->getBody());
+      UntilClosedLoops -= Until;
       --Loops;
       return;
     }
     bool Loop = llvm::isa<WhileStmt, ForStmt, DoStmt>(S);
-    if (Loop)
-      ++Loops;
+    bool UntilClosed = Loop && endsOnlyByChannel(S);
+    Loops += Loop;
+    UntilClosedLoops += UntilClosed;
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
       visitCall(Call);
     for (const Stmt *Child : S->children())
       walk(Child);
-    if (Loop)
-      --Loops;
+    Loops -= Loop;
+    UntilClosedLoops -= UntilClosed;
+  }
+
+  /// A break, return, goto or throw in \p Loop's body that leaves it
+  /// (breaks of nested loops and switches, and lambda bodies, do not count).
+  static bool hasOwnExit(const Stmt *Loop) {
+    const Stmt *Body = nullptr;
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
+      Body = W->getBody();
+    else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop))
+      Body = F->getBody();
+    else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop))
+      Body = D->getBody();
+    else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(Loop))
+      Body = R->getBody();
+    llvm::SmallVector<std::pair<const Stmt *, bool>, 16> Work{{Body, true}};
+    while (!Work.empty()) {
+      auto [S, BreakLeaves] = Work.pop_back_val();
+      if (!S || llvm::isa<LambdaExpr>(S))
+        continue;
+      if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, CXXThrowExpr>(S))
+        return true;
+      if (llvm::isa<BreakStmt>(S) && BreakLeaves)
+        return true;
+      bool Inner = llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt,
+                             SwitchStmt>(S);
+      for (const Stmt *C : S->children())
+        Work.push_back({C, BreakLeaves && !Inner});
+    }
+    return false;
+  }
+
+  /// A loop whose condition is absent or always true, or receives: it runs
+  /// until the channel is closed. A counted loop (`for (i < n)`) or one on a
+  /// flag ends by itself once enough values arrived.
+  bool endsOnlyByChannel(const Stmt *Loop) const {
+    const Expr *Cond = nullptr;
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
+      Cond = W->getCond();
+    else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop))
+      Cond = F->getCond();
+    else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop))
+      Cond = D->getCond();
+    // A loop with its own way out (`if (v == kStop) break;`) ends on a
+    // sentinel or a status: a send can end it.
+    if (hasOwnExit(Loop))
+      return false;
+    if (!Cond)
+      return true;
+    bool Value = false;
+    if (!Cond->isValueDependent() &&
+        Cond->EvaluateAsBooleanCondition(Value, Flow.Ctx) && Value)
+      return true;
+    llvm::SmallVector<const Stmt *, 8> Work{Cond};
+    while (!Work.empty()) {
+      const Stmt *X = Work.pop_back_val();
+      if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(X))
+        if (Flow.Model.classify(Call).Kind == ChannelOpKind::Receive)
+          return true;
+      if (X)
+        for (const Stmt *C : X->children())
+          Work.push_back(C);
+    }
+    return false;
   }
 };
 

@@ -65,6 +65,10 @@ struct BlockingChannelUse {
   /// Inside a loop: repeated, so one matching send or receive is not
   /// enough to release it.
   bool InLoop = false;
+  /// Inside a loop that only the channel can end (`for (;;)`, a condition
+  /// that receives, a range-for over the channel): it receives until the
+  /// channel is closed, so sends never release it.
+  bool UntilClosed = false;
   /// Calls from the context's body down to the function performing it.
   llvm::SmallVector<const CallExpr *, 4> CallChain;
 };
@@ -114,6 +118,14 @@ public:
                                                    const VarDecl *Channel,
                                                    const FunctionDecl *Body,
                                                    ReleaseRules Rules);
+
+  /// True if \p Owner closes, sends to or hands on \p Channel anywhere
+  /// (for a counted receive loop, whose number of receives a path-by-path
+  /// search cannot match with sends).
+  bool mayReleaseAnywhere(const FunctionDecl *Owner, const VarDecl *Channel,
+                          ReleaseRules Rules) {
+    return mentionsRelease(Owner->getBody(), {Channel}, NoBindings, Rules);
+  }
 
   /// True unless every member function of \p Field's class is visible in
   /// this translation unit and none of them releases \p Field.
