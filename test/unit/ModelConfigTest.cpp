@@ -1,0 +1,149 @@
+//===--- ModelConfigTest.cpp - the .threadleak.yaml schema -----------------===//
+
+#include "model/ChannelModel.h"
+#include "model/ModelConfig.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Tooling/Tooling.h"
+#include "gtest/gtest.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+using namespace clang::tidy::threadleak;
+
+namespace {
+
+std::string errorOf(llvm::StringRef Text) {
+  auto M = parseModelConfig(Text, "m.yaml");
+  if (M)
+    return "";
+  return llvm::toString(M.takeError());
+}
+
+TEST(ModelConfigTest, ParsesEveryField) {
+  auto M = parseModelConfig(R"(
+Model:
+  Channels:
+    - Type: ::app::Chan
+      Receive: [recv, operator>>]
+      Send: [send]
+      Close: [close, cancel]
+      WakesOnlyReceivers: [close]
+      CapacityArgument: 1
+      DefaultCapacity: 0
+      RangeReceives: true
+    - {Type: app::Rendezvous, Receive: [take], Unbuffered: true}
+  ThreadTypes: [app::Thread]
+  SpawnFunctions: [app::Pool::submit]
+  DetachedSpawnFunctions: [app::fire]
+  StopSignalFunctions: [app::check_cancel]
+  BlockingFunctions: [app::Latch::wait]
+)",
+                            "m.yaml");
+  ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
+  ASSERT_EQ(M->Channels.size(), 2u);
+  const ChannelSpec &C = M->Channels[0];
+  EXPECT_EQ(C.Type, "app::Chan"); // the leading :: is dropped
+  EXPECT_EQ(C.Receive, (std::vector<std::string>{"recv", "operator>>"}));
+  EXPECT_EQ(C.WakesOnlyReceivers, (std::vector<std::string>{"close"}));
+  EXPECT_EQ(C.CapacityArgument, 1u);
+  EXPECT_EQ(C.DefaultCapacity, 0u);
+  EXPECT_TRUE(C.RangeReceives);
+  EXPECT_FALSE(C.Unbuffered);
+  EXPECT_TRUE(M->Channels[1].Unbuffered);
+  EXPECT_EQ(M->SpawnFunctions, (std::vector<std::string>{"app::Pool::submit"}));
+  EXPECT_EQ(M->BlockingFunctions.size(), 1u);
+}
+
+TEST(ModelConfigTest, EmptyFilesAndEmptyModelsAreFine) {
+  EXPECT_EQ(errorOf(""), "");
+  EXPECT_EQ(errorOf("# nothing yet\n"), "");
+  EXPECT_EQ(errorOf("Model: {}\n"), "");
+}
+
+TEST(ModelConfigTest, ErrorsNameFileLineAndColumn) {
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - Type: a::C\n      Recieve: [r]\n"),
+            "m.yaml:4:7: unknown key 'Recieve'");
+  EXPECT_EQ(errorOf("Modle: {}\n"), "m.yaml:1:1: unknown key 'Modle'");
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - Receive: [r]\n"),
+            "m.yaml:3:7: missing required key 'Type'");
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - {Type: a::C, Receive: [x::r]}\n"),
+            "m.yaml:3:8: channel operation 'x::r' must be an unqualified name "
+            "such as 'pop' or 'operator>>'");
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - {Type: a::C, Close: [c], "
+                    "WakesOnlyReceivers: [d]}\n"),
+            "m.yaml:3:8: 'd' in 'WakesOnlyReceivers' must also be in 'Close'");
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - {Type: a::C, CapacityArgument: -1}\n"),
+            "m.yaml:3:38: invalid number");
+  EXPECT_NE(errorOf("Model: [\n"), "");
+}
+
+TEST(ModelConfigTest, ClangTidyKeysMaySitNextToTheModel) {
+  llvm::StringRef Text = "Checks: '-*,threadleak-*'\n"
+                         "Model:\n"
+                         "  SpawnFunctions: [app::go]\n"
+                         "CheckOptions:\n"
+                         "  threadleak-channel-recv-no-close.MaxCallDepth: 2\n";
+  SplitConfig S = splitConfigText(Text);
+  EXPECT_TRUE(S.HasModel);
+  // Each side keeps its lines, the other's are blanked: line numbers hold.
+  EXPECT_EQ(S.Model.size(), Text.size());
+  EXPECT_EQ(S.Tidy.find("Model"), std::string::npos);
+  EXPECT_NE(S.Tidy.find("CheckOptions"), std::string::npos);
+  EXPECT_EQ(S.Model.find("Checks"), std::string::npos);
+  auto M = parseModelConfig(Text, "m.yaml");
+  ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
+  EXPECT_EQ(M->SpawnFunctions, (std::vector<std::string>{"app::go"}));
+  EXPECT_FALSE(splitConfigText("Checks: '*'\n").HasModel);
+}
+
+TEST(ModelConfigTest, ChannelSpecsRoundTrip) {
+  auto Specs = parseChannelSpecs(defaults::BuiltinChannels, "built-in");
+  ASSERT_TRUE(bool(Specs)) << llvm::toString(Specs.takeError());
+  EXPECT_EQ(Specs->size(), 5u);
+  auto Again = parseChannelSpecs(channelSpecsToString(*Specs), "again");
+  ASSERT_TRUE(bool(Again)) << llvm::toString(Again.takeError());
+  EXPECT_EQ(channelSpecsToString(*Again), channelSpecsToString(*Specs));
+}
+
+TEST(ChannelModelTest, ClassifiesOperationsAndCapacities) {
+  auto AST = tooling::buildASTFromCodeWithArgs(R"cc(
+    namespace app {
+    template <class T> struct Base { void send(T); };
+    template <class T> struct Chan : Base<T> {
+      Chan(int cap = 0); bool recv(T &); void close(); int size();
+    };
+    template <class T> Chan<T> &operator>>(Chan<T> &, T &);
+    }
+    void f() {
+      app::Chan<int> a, b(4);
+      int v;
+      a.recv(v); a.send(1); a.close(); a.size(); a >> v;
+    }
+  )cc", {"-std=c++17"});
+  ChannelModel Model({ChannelSpec{"app::Chan", {"recv", "operator>>"}, {"send"},
+                                  {"close"}, {}, 0u, 0u, false, false}});
+  auto Calls = match(functionDecl(hasName("f"), forEachDescendant(callExpr().bind("c"))),
+                     AST->getASTContext());
+  std::vector<ChannelOpKind> Kinds;
+  for (const auto &M : Calls)
+    if (const auto *C = M.getNodeAs<CallExpr>("c"))
+      if (!llvm::isa<CXXConstructExpr>(C))
+        Kinds.push_back(Model.classify(C).Kind);
+  EXPECT_EQ(Kinds, (std::vector<ChannelOpKind>{
+                       ChannelOpKind::Receive, ChannelOpKind::Send,
+                       ChannelOpKind::Close, ChannelOpKind::None,
+                       ChannelOpKind::Receive}));
+  auto Vars = match(varDecl(hasType(recordDecl())).bind("v"), AST->getASTContext());
+  std::vector<std::optional<uint64_t>> Caps;
+  for (const auto &M : Vars) {
+    const auto *V = M.getNodeAs<VarDecl>("v");
+    const ChannelSpec *S = Model.specForType(V->getType());
+    ASSERT_NE(S, nullptr);
+    Caps.push_back(Model.capacityOf(V->getInit(), *S, AST->getASTContext()));
+  }
+  EXPECT_EQ(Caps, (std::vector<std::optional<uint64_t>>{0u, 4u}));
+}
+
+} // namespace
