@@ -15,6 +15,9 @@ void ChannelSendNoReceiverCheck::analyse(const SpawnedContext &Context,
   if (!Owner)
     return;
   const VarDecl *V = Use.Origin.var();
+  // One finding per context and channel: the first send tells the story.
+  if (!ReportedContexts.insert({Context.Start, V}).second)
+    return;
   // Only a channel that is certainly unbuffered blocks the single send.
   std::optional<uint64_t> Capacity =
       model().capacityOf(V->getInit(), *Use.Op.Spec, Ctx);

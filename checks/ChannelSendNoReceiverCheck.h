@@ -17,7 +17,13 @@ class ChannelSendNoReceiverCheck : public ChannelCheckBase {
 public:
   using ChannelCheckBase::ChannelCheckBase;
 
+  void onEndOfTranslationUnit() override {
+    ChannelCheckBase::onEndOfTranslationUnit();
+    ReportedContexts.clear();
+  }
+
 private:
+  llvm::DenseSet<std::pair<const Expr *, const VarDecl *>> ReportedContexts;
   void analyse(const SpawnedContext &Context, const BlockingChannelUse &Use,
                ChannelFlow &Flow, ASTContext &Ctx) override;
 };

@@ -395,12 +395,18 @@ bool ChannelFlow::mentionsRelease(const Stmt *Body, ChannelOrigin O,
       Work.push_back(L->getBody());
       continue;
     }
+    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S))
+      if (ChannelOp Op = Model.rangeReceive(For))
+        if (Rules.Receive && originOf(Op.Channel, B) == O)
+          return true;
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
       if (ChannelOp Op = Model.classify(Call)) {
         if (originOf(Op.Channel, B) == O &&
             ((Op.Kind == ChannelOpKind::Close &&
               !(Rules.Receive && Op.WakesOnlyReceivers)) ||
-             (Op.Kind == ChannelOpKind::Send && Rules.Send) ||
+             ((Op.Kind == ChannelOpKind::Send ||
+               Op.Kind == ChannelOpKind::TrySend) &&
+              Rules.Send) ||
              (Op.Kind == ChannelOpKind::Receive && Rules.Receive)))
           return true;
       } else {
@@ -427,7 +433,10 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
         // a close that wakes only receivers.
         return !(Rules.Receive && Op.WakesOnlyReceivers);
       case ChannelOpKind::Send:
+      case ChannelOpKind::TrySend:
         return Rules.Send;
+      case ChannelOpKind::TryReceive:
+        return false; // it may give up
       case ChannelOpKind::Receive:
         return Rules.Receive && isCertainReceive(Op, Fn);
       case ChannelOpKind::None:
@@ -861,6 +870,30 @@ bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
     if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
       Work.push_back(CB->getBody());
       continue;
+    }
+    // A context started on a function with the channel as an argument
+    // (`fiber f(&producer, std::ref(ch))`) that releases it.
+    llvm::ArrayRef<const Expr *> Args;
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+      Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+    else if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
+    for (unsigned I = 0; I < Args.size(); ++I) {
+      if (llvm::isa<LambdaExpr>(bare(Args[I])))
+        continue; // seen as a lambda
+      ResolvedBody Callee = resolveCallable(Args[I]);
+      if (!Callee || Callee.Function == Body)
+        continue;
+      unsigned NP = Callee.Function->getNumParams();
+      unsigned Rest = Args.size() - I - 1;
+      if (Rest == 0 || Rest > NP)
+        continue;
+      ParamBindings B;
+      for (unsigned J = I + 1; J < Args.size(); ++J)
+        if (originOf(Args[J], NoBindings).Decl == V)
+          B[Callee.Function->getParamDecl(NP - Rest + (J - I - 1))] = {V};
+      if (!B.empty() && mentionsRelease(Callee.Function->getBody(), {V}, B, Rules))
+        return true;
     }
     for (const Stmt *C : S->children())
       Work.push_back(C);

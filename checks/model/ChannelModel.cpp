@@ -24,19 +24,26 @@ namespace defaults {
 const char BuiltinChannels[] =
     "["
     "{Type: 'boost::asio::experimental::basic_channel', "
-    "Receive: [async_receive], Send: [async_send], "
+    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, try_send_n], "
+    "TryReceive: [try_receive], "
     "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
     "CapacityArgument: 1, DefaultCapacity: 0},"
     "{Type: 'boost::asio::experimental::basic_concurrent_channel', "
-    "Receive: [async_receive], Send: [async_send], "
+    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, try_send_n], "
+    "TryReceive: [try_receive], "
     "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
     "CapacityArgument: 1, DefaultCapacity: 0},"
     "{Type: 'boost::fibers::buffered_channel', Receive: [pop, value_pop], "
-    "Send: [push], Close: [close], CapacityArgument: 0, RangeReceives: true},"
+    "Send: [push], TrySend: [try_push, push_wait_for, push_wait_until], "
+    "TryReceive: [try_pop, pop_wait_for, pop_wait_until], "
+    "Close: [close], CapacityArgument: 0, RangeReceives: true},"
     "{Type: 'boost::fibers::unbuffered_channel', Receive: [pop, value_pop], "
-    "Send: [push], Close: [close], Unbuffered: true, RangeReceives: true},"
+    "Send: [push], TrySend: [push_wait_for, push_wait_until], "
+    "TryReceive: [pop_wait_for, pop_wait_until], "
+    "Close: [close], Unbuffered: true, RangeReceives: true},"
     "{Type: 'tbb::detail::d2::concurrent_bounded_queue', Receive: [pop], "
-    "Send: [push, emplace], Close: [abort]}"
+    "Send: [push, emplace], TrySend: [try_push, try_emplace], "
+    "TryReceive: [try_pop], Close: [abort]}"
     "]";
 } // namespace defaults
 
@@ -50,7 +57,8 @@ ChannelModel::ChannelModel(const std::vector<ChannelSpec> &User) {
   for (size_t I = 0; I < Specs.size(); ++I)
     ByType[Specs[I].Type] = I;
   for (const ChannelSpec &S : Specs)
-    for (const auto *L : {&S.Receive, &S.Send, &S.Close})
+    for (const auto *L :
+         {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive, &S.Close})
       for (const std::string &Op : *L)
         OpNames.insert(Op);
 }
@@ -147,6 +155,10 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
     Op.Kind = ChannelOpKind::Send;
   else if (isIn(S->Close, Name))
     Op.Kind = ChannelOpKind::Close;
+  else if (isIn(S->TrySend, Name))
+    Op.Kind = ChannelOpKind::TrySend;
+  else if (isIn(S->TryReceive, Name))
+    Op.Kind = ChannelOpKind::TryReceive;
   else
     return Op;
   Op.Call = Call;

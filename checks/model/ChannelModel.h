@@ -27,7 +27,7 @@ namespace defaults {
 extern const char BuiltinChannels[];
 } // namespace defaults
 
-enum class ChannelOpKind { None, Receive, Send, Close };
+enum class ChannelOpKind { None, Receive, Send, TrySend, TryReceive, Close };
 
 /// A call that operates on a channel.
 struct ChannelOp {

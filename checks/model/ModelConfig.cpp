@@ -31,6 +31,8 @@ template <> struct MappingTraits<ChannelSpec> {
     IO.mapRequired("Type", S.Type);
     IO.mapOptional("Receive", S.Receive);
     IO.mapOptional("Send", S.Send);
+    IO.mapOptional("TrySend", S.TrySend);
+    IO.mapOptional("TryReceive", S.TryReceive);
     IO.mapOptional("Close", S.Close);
     IO.mapOptional("WakesOnlyReceivers", S.WakesOnlyReceivers);
     IO.mapOptional("CapacityArgument", S.CapacityArgument);
@@ -45,7 +47,8 @@ template <> struct MappingTraits<ChannelSpec> {
       return "a channel's 'Type' must name a class";
     S.Type = T.str();
     for (const auto *List :
-         {&S.Receive, &S.Send, &S.Close, &S.WakesOnlyReceivers})
+         {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive, &S.Close,
+          &S.WakesOnlyReceivers})
       for (std::string &Op : *const_cast<std::vector<std::string> *>(List)) {
         llvm::StringRef O = llvm::StringRef(Op).trim();
         if (O.empty() || O.contains(':'))
@@ -210,6 +213,8 @@ std::string channelSpecsToString(const std::vector<ChannelSpec> &Specs) {
     OS << (I ? ", " : "") << "{Type: '" << S.Type << "'";
     List("Receive", S.Receive);
     List("Send", S.Send);
+    List("TrySend", S.TrySend);
+    List("TryReceive", S.TryReceive);
     List("Close", S.Close);
     List("WakesOnlyReceivers", S.WakesOnlyReceivers);
     if (S.CapacityArgument)

@@ -33,6 +33,12 @@ struct ChannelSpec {
   /// Operations that block until a receiver takes the value (unbuffered) or
   /// there is room (full buffer).
   std::vector<std::string> Send;
+  /// Non-blocking or timed sends (try_push, push_wait_for): they never block
+  /// for good, and still hand a value to a receiver that waits.
+  std::vector<std::string> TrySend;
+  /// Non-blocking or timed receives: they never block for good, and may
+  /// give up, so they release no sender.
+  std::vector<std::string> TryReceive;
   /// Operations that wake every blocked receiver and sender for good.
   std::vector<std::string> Close;
   /// Operations of the Close list that wake blocked receivers but leave a

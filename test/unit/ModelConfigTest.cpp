@@ -122,8 +122,14 @@ TEST(ChannelModelTest, ClassifiesOperationsAndCapacities) {
       a.recv(v); a.send(1); a.close(); a.size(); a >> v;
     }
   )cc", {"-std=c++17"});
-  ChannelModel Model({ChannelSpec{"app::Chan", {"recv", "operator>>"}, {"send"},
-                                  {"close"}, {}, 0u, 0u, false, false}});
+  ChannelSpec Spec;
+  Spec.Type = "app::Chan";
+  Spec.Receive = {"recv", "operator>>"};
+  Spec.Send = {"send"};
+  Spec.Close = {"close"};
+  Spec.CapacityArgument = 0;
+  Spec.DefaultCapacity = 0;
+  ChannelModel Model({Spec});
   auto Calls = match(functionDecl(hasName("f"), forEachDescendant(callExpr().bind("c"))),
                      AST->getASTContext());
   std::vector<ChannelOpKind> Kinds;
