@@ -60,6 +60,7 @@ protected:
                                         const SpawnedContext &Context);
 
   const ChannelModel &model() const { return *Channels; }
+  unsigned maxCallDepth() const { return MaxCallDepth; }
 
 private:
   NameList ContextTypes;

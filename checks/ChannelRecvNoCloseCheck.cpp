@@ -13,7 +13,7 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   // A receiver that consults its std::stop_token is taken to be released by
   // request_stop() (a jthread's destructor requests stop on every path):
   // typically a std::stop_callback closes the channel.
-  if (analyzeStopToken(Context.Body, Ctx, 4).Use == TokenUse::Consulted)
+  if (analyzeStopToken(Context.Body, Ctx, maxCallDepth()).Use == TokenUse::Consulted)
     return;
   // A receive loop that only the channel can end needs a close; a single
   // receive (or one in a counted loop) is released by sends too.
@@ -39,7 +39,7 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   const VarDecl *V = Use.Origin.var();
   // A counted loop (`for (i < n) q.pop(v)`) is matched by sends in a loop of
   // the owner: any send will do.
-  if (Use.InLoop && !Use.UntilClosed &&
+  if (Use.Counted && !Use.UntilClosed &&
       Flow.mayReleaseAnywhere(Owner, V, Rules))
     return;
   std::optional<UnreleasedPath> Path =

@@ -98,6 +98,13 @@ ChannelOrigin ChannelFlow::originOf(const Expr *E,
     // [c = std::ref(ch)] / [p = ptr]: the capture stands for its initializer.
     if (VD->isInitCapture() && VD->getInit())
       return originOf(VD->getInit(), Bindings);
+    // `auto *q = static_cast<Chan *>(arg);`, `auto &c = *p;`: an alias
+    // stands for what it was initialised with (when that is a channel we
+    // can name).
+    if ((VD->getType()->isPointerType() || VD->getType()->isReferenceType()) &&
+        VD->getInit() && !VD->getType().isConstQualified())
+      if (ChannelOrigin O = originOf(VD->getInit(), Bindings))
+        return O;
     if (!VD->hasLocalStorage())
       return {}; // a global: anyone may release it.
     return {VD};
@@ -125,6 +132,9 @@ struct ChannelFlow::Walker {
   /// Enclosing loops that only the channel can end: `for (;;)`,
   /// `while (true)`, a condition that receives, a range-for over it.
   unsigned UntilClosedLoops = 0;
+  /// Enclosing counted loops: `for (...; ...; ++i)`, a range-for over a
+  /// container.
+  unsigned CountedLoops = 0;
   llvm::DenseSet<const Expr *> AwaitedHere = {};
 
   void record(const ChannelOp &Op, const Stmt *Where) {
@@ -137,6 +147,7 @@ struct ChannelFlow::Walker {
     U.Origin = O;
     U.InLoop = Loops > 0;
     U.UntilClosed = UntilClosedLoops > 0;
+    U.Counted = CountedLoops > 0;
     U.CallChain.assign(Chain.begin(), Chain.end());
     Out.push_back(std::move(U));
   }
@@ -176,6 +187,7 @@ struct ChannelFlow::Walker {
     Walker W{Flow, Inner, Out, Chain, Active, Depth + 1};
     W.Loops = Loops;
     W.UntilClosedLoops = UntilClosedLoops;
+    W.CountedLoops = CountedLoops;
     W.walk(Callee->getBody());
     Active.erase(Callee);
     Chain.pop_back();
@@ -205,28 +217,35 @@ struct ChannelFlow::Walker {
       bool Until = Op && !hasOwnExit(For); // ...but maybe not until closed
       ++Loops;
       UntilClosedLoops += Until;
+      CountedLoops += !Op;
       if (Op)
         record(Op, For);
       walk(For->getBody());
+      CountedLoops -= !Op;
       UntilClosedLoops -= Until;
       --Loops;
       return;
     }
     bool Loop = llvm::isa<WhileStmt, ForStmt, DoStmt>(S);
     bool UntilClosed = Loop && endsOnlyByChannel(S);
+    bool Counted = false;
+    if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+      Counted = F->getInc() && F->getCond();
     Loops += Loop;
     UntilClosedLoops += UntilClosed;
+    CountedLoops += Counted;
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
       visitCall(Call);
     for (const Stmt *Child : S->children())
       walk(Child);
     Loops -= Loop;
     UntilClosedLoops -= UntilClosed;
+    CountedLoops -= Counted;
   }
 
   /// A break, return, goto or throw in \p Loop's body that leaves it
   /// (breaks of nested loops and switches, and lambda bodies, do not count).
-  static bool hasOwnExit(const Stmt *Loop) {
+  bool hasOwnExit(const Stmt *Loop) const {
     const Stmt *Body = nullptr;
     if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
       Body = W->getBody();
@@ -245,6 +264,13 @@ struct ChannelFlow::Walker {
         return true;
       if (llvm::isa<BreakStmt>(S) && BreakLeaves)
         return true;
+      // `if (ch.pop(v) == closed) break;`: leaving on the channel's own
+      // status is leaving when it is closed, not on a sentinel.
+      if (const auto *If = llvm::dyn_cast<IfStmt>(S))
+        if (receivesIn(If->getCond())) {
+          Work.push_back({If->getElse(), BreakLeaves});
+          continue;
+        }
       bool Inner = llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt,
                              SwitchStmt>(S);
       for (const Stmt *C : S->children())
@@ -274,13 +300,32 @@ struct ChannelFlow::Walker {
     if (!Cond->isValueDependent() &&
         Cond->EvaluateAsBooleanCondition(Value, Flow.Ctx) && Value)
       return true;
-    llvm::SmallVector<const Stmt *, 8> Work{Cond};
+    return receivesIn(Cond);
+  }
+
+  /// An error code or a channel operation status.
+  static bool isStatusType(QualType T) {
+    const NamedDecl *D = T.isNull() ? nullptr : T->getAsTagDecl();
+    if (!D || !D->getIdentifier())
+      return false;
+    llvm::StringRef N = D->getName();
+    return N == "error_code" || N == "channel_op_status";
+  }
+
+  /// \p S contains a receive, or tests an operation's status.
+  bool receivesIn(const Stmt *S) const {
+    llvm::SmallVector<const Stmt *, 8> Work{S};
     while (!Work.empty()) {
       const Stmt *X = Work.pop_back_val();
       if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(X))
         if (Flow.Model.classify(Call).Kind == ChannelOpKind::Receive)
           return true;
-      if (X)
+      // `if (ec) break;` after `auto [ec, v] = co_await
+      // ch.async_receive(as_tuple(use_awaitable))`: an operation's status.
+      if (const auto *Ref = llvm::dyn_cast_or_null<DeclRefExpr>(X))
+        if (isStatusType(Ref->getType()))
+          return true;
+      if (X && !llvm::isa<LambdaExpr>(X))
         for (const Stmt *C : X->children())
           Work.push_back(C);
     }
@@ -395,10 +440,15 @@ bool ChannelFlow::mentionsRelease(const Stmt *Body, ChannelOrigin O,
       Work.push_back(L->getBody());
       continue;
     }
-    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S))
+    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
       if (ChannelOp Op = Model.rangeReceive(For))
         if (Rules.Receive && originOf(Op.Channel, B) == O)
           return true;
+      // Not its implicit begin(ch)/end(ch): they hand the channel nowhere.
+      Work.push_back(For->getRangeInit());
+      Work.push_back(For->getBody());
+      continue;
+    }
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
       if (ChannelOp Op = Model.classify(Call)) {
         if (originOf(Op.Channel, B) == O &&
@@ -421,8 +471,67 @@ bool ChannelFlow::mentionsRelease(const Stmt *Body, ChannelOrigin O,
   return false;
 }
 
+const ChannelFlow::HelperLambdas &
+ChannelFlow::helperLambdasIn(const FunctionDecl *Fn) {
+  auto [It, New] = Helpers.try_emplace(Fn);
+  if (!New)
+    return It->second;
+  // Local variables holding a lambda (`auto finish = [&] { ... };`), and
+  // how often each is named at all and named only to be called.
+  llvm::DenseMap<const VarDecl *, const LambdaExpr *> Candidates;
+  llvm::DenseMap<const VarDecl *, std::pair<unsigned, unsigned>> Uses;
+  llvm::SmallVector<const Stmt *, 32> Work{Fn->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+          if (VD->getInit())
+            if (const auto *L = llvm::dyn_cast<LambdaExpr>(bare(VD->getInit())))
+              Candidates[VD] = L;
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
+        if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bare(Op->getArg(0))))
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl()))
+            ++Uses[VD].second;
+    if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(S))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl()))
+        ++Uses[VD].first;
+    if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
+      Work.push_back(CB->getBody());
+      continue;
+    }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  // Only called, never handed on: a helper that runs where it is called.
+  for (auto [VD, L] : Candidates) {
+    auto U = Uses.lookup(VD);
+    if (U.first == U.second) {
+      It->second.ByVar[VD] = L;
+      It->second.Exprs.insert(L);
+    }
+  }
+  return It->second;
+}
+
 bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
                            const FunctionDecl *Fn) {
+  // `finish()` where `auto finish = [&] { ch.close(); ... };`
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+    if (Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
+      if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bare(Op->getArg(0))))
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl())) {
+          const HelperLambdas &H = helperLambdasIn(Fn);
+          auto It = H.ByVar.find(VD);
+          if (It != H.ByVar.end())
+            for (const LambdaCapture &C : It->second->captures())
+              if (C.capturesVariable() && C.getCapturedVar() == V)
+                return mentionsRelease(It->second->getBody(), {V}, NoBindings,
+                                       Rules);
+        }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
     if (ChannelOp Op = Model.classify(Call)) {
       if (originOf(Op.Channel, NoBindings).Decl != V)
@@ -494,7 +603,8 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
               continue;
             if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
               if (ChannelOp Op = Model.classify(Call))
-                if (Op.Kind == ChannelOpKind::Close)
+                if (Op.Kind == ChannelOpKind::Close &&
+                    !(Rules.Receive && Op.WakesOnlyReceivers))
                   return true;
             for (const Stmt *C : X->children())
               Work.push_back(C);
@@ -504,6 +614,8 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
     return false;
   }
   if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+    if (helperLambdasIn(Fn).Exprs.contains(L))
+      return false; // released where it is called
     for (const LambdaCapture &C : L->captures())
       if (C.capturesVariable() && C.getCapturedVar() == V)
         return mentionsRelease(L->getBody(), {V}, NoBindings, Rules);
@@ -529,6 +641,32 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
     for (const Expr *I : IL->inits())
       if (originOf(I, NoBindings).Decl == V)
         return true; // stored in an aggregate
+  }
+  return false;
+}
+
+bool ChannelFlow::guardReleases(const VarDecl *Guard, const VarDecl *V,
+                                ReleaseRules Rules, const FunctionDecl *Fn) {
+  // A guard whose construction released the channel (a lambda that closes
+  // it, a constructor given the channel whose class's destructor closes
+  // one): its destructor is where that happens.
+  if (!Guard || !Guard->getInit())
+    return false;
+  llvm::SmallVector<const Stmt *, 16> Work{Guard->getInit()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    // The blocked context's own body, started by this object, is no guard.
+    if (const auto *L = llvm::dyn_cast<LambdaExpr>(S))
+      if (L->getCallOperator() == BlockedBody)
+        continue;
+    if (llvm::isa<LambdaExpr, CXXConstructExpr>(S) && releases(S, V, Rules, Fn))
+      return true;
+    if (llvm::isa<LambdaExpr>(S))
+      continue;
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
   }
   return false;
 }
@@ -617,6 +755,7 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
     return std::nullopt;
   if (releasedByAnotherContext(Owner, Channel, Body, Rules))
     return std::nullopt;
+  BlockedBody = Body;
   return search(Owner, *G, StartBlock, StartIndex, Channel, Rules);
 }
 
@@ -665,6 +804,55 @@ static std::optional<IndexTest> indexTest(const CFGBlock &B,
   if (!Ref || !(T.Result = llvm::dyn_cast<VarDecl>(Ref->getDecl())))
     return std::nullopt;
   return T;
+}
+
+/// Whether the true branch of \p B's condition is the one where the timed
+/// receive \p Call received: `if (q.try_pop(v))`, `if (!ch.try_receive(f))`,
+/// `if (ch.pop_wait_for(v, t) == channel_op_status::timeout)`.
+static std::optional<bool> receivedOnTrue(const CFGBlock &B,
+                                          const CallExpr *Call) {
+  const auto *Cond = llvm::dyn_cast_or_null<Expr>(B.getTerminatorCondition());
+  if (!Cond)
+    return std::nullopt;
+  Cond = bare(Cond)->IgnoreParenImpCasts();
+  if (Cond == Call)
+    return true;
+  if (const auto *U = llvm::dyn_cast<UnaryOperator>(Cond))
+    if (U->getOpcode() == UO_LNot &&
+        bare(U->getSubExpr())->IgnoreParenImpCasts() == Call)
+      return false;
+  const Expr *L = nullptr, *R = nullptr;
+  bool Equal = true;
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond)) {
+    if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return std::nullopt;
+    L = BO->getLHS();
+    R = BO->getRHS();
+    Equal = BO->getOpcode() == BO_EQ;
+  } else if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Cond)) {
+    if ((Op->getOperator() != OO_EqualEqual &&
+         Op->getOperator() != OO_ExclaimEqual) ||
+        Op->getNumArgs() != 2)
+      return std::nullopt;
+    L = Op->getArg(0);
+    R = Op->getArg(1);
+    Equal = Op->getOperator() == OO_EqualEqual;
+  } else {
+    return std::nullopt;
+  }
+  L = bare(L)->IgnoreParenImpCasts();
+  R = bare(R)->IgnoreParenImpCasts();
+  if (R == Call)
+    std::swap(L, R);
+  if (L != Call)
+    return std::nullopt;
+  const auto *Ref = llvm::dyn_cast<DeclRefExpr>(R);
+  const auto *Enumerator =
+      Ref ? llvm::dyn_cast<EnumConstantDecl>(Ref->getDecl()) : nullptr;
+  if (!Enumerator || !Enumerator->getIdentifier())
+    return std::nullopt;
+  bool Success = Enumerator->getName() == "success";
+  return Equal == Success;
 }
 
 /// Flattens `a || b || c` (Asio's awaitable operators) into its
@@ -722,6 +910,9 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
           for (const Expr *Arg : Call->arguments())
             if (const auto *Op = llvm::dyn_cast<CallExpr>(bare(Arg)))
               It->second[Op] = {nullptr, 0, Call->getNumArgs()};
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (Model.classify(Call).Kind == ChannelOpKind::TryReceive)
+        It->second[Call] = {nullptr, 0, 0, Call};
     for (const Stmt *C : S->children())
       Work.push_back(C);
   }
@@ -758,6 +949,11 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
       if (I++ < St.First)
         continue;
       if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
+        if (D->getVarDecl() != Channel &&
+            guardReleases(D->getVarDecl(), Channel, Rules, Owner)) {
+          Released = true;
+          break;
+        }
         if (D->getVarDecl() == Channel) {
           // The channel dies here, unreleased. Report the return that
           // ends its scope, if there is one.
@@ -779,7 +975,8 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
           auto R = RaceCalls.find(Call);
           if (R != RaceCalls.end()) {
             ChannelOp Op = Model.classify(Call);
-            if (Op.Kind == ChannelOpKind::Receive &&
+            if ((Op.Kind == ChannelOpKind::Receive ||
+                 Op.Kind == ChannelOpKind::TryReceive) &&
                 originOf(Op.Channel, NoBindings).Decl == Channel) {
               Race = &R->second;
               continue;
@@ -805,15 +1002,24 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
     if (endsInNoReturn(*B))
       continue;
     std::optional<IndexTest> Test;
-    if (Race && B->succ_size() == 2)
-      if ((Test = indexTest(*B, Ctx)) && Test->Result != Race->Result)
+    std::optional<bool> TimedOnTrue;
+    if (Race && B->succ_size() == 2) {
+      if (Race->TimedCall)
+        TimedOnTrue = receivedOnTrue(*B, Race->TimedCall);
+      else if ((Test = indexTest(*B, Ctx)) && Test->Result != Race->Result)
         Test.reset();
+    }
     unsigned SuccIndex = 0;
     for (const CFGBlock *Succ : B->succs()) {
       bool IsTrue = SuccIndex++ == 0;
       if (!Succ)
         continue;
       const RaceInfo *Next = Race;
+      if (TimedOnTrue) {
+        if (IsTrue == *TimedOnTrue)
+          continue; // the timed receive received on this branch
+        Next = nullptr;
+      }
       if (Test) {
         Branch Br = Test->OnTrue;
         if (!IsTrue)
@@ -834,6 +1040,10 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
     Keep:
       if (Succ == &Exit) {
         if (Next)
+          continue;
+        // The exception may match none of the handlers of a try: we assume
+        // the handlers were written for what is thrown.
+        if (llvm::isa_and_nonnull<CXXTryStmt>(B->getTerminatorStmt()))
           continue;
         if (auto P = exitOf(*B, Owner))
           return P;
@@ -860,7 +1070,8 @@ bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
     if (!S)
       continue;
     if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
-      if (L->getCallOperator() != Body)
+      if (L->getCallOperator() != Body &&
+          !helperLambdasIn(Owner).Exprs.contains(L))
         for (const LambdaCapture &C : L->captures())
           if (C.capturesVariable() && C.getCapturedVar() == V &&
               mentionsRelease(L->getBody(), {V}, NoBindings, Rules))

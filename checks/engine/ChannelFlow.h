@@ -69,6 +69,10 @@ struct BlockingChannelUse {
   /// that receives, a range-for over the channel): it receives until the
   /// channel is closed, so sends never release it.
   bool UntilClosed = false;
+  /// Inside a counted loop (`for (i = 0; i < n; ++i)`, a range-for over a
+  /// container): as many receives as the owner's sends, which a path-by-path
+  /// search cannot count.
+  bool Counted = false;
   /// Calls from the context's body down to the function performing it.
   llvm::SmallVector<const CallExpr *, 4> CallChain;
 };
@@ -139,10 +143,21 @@ public:
     const VarDecl *Result = nullptr; ///< `r` in `auto r = co_await (a || b)`
     unsigned Alternative = 0;        ///< its index in r's variant
     unsigned Count = 0;              ///< how many alternatives
+    /// A timed or non-blocking receive (pop_wait_for, try_pop): resolved by
+    /// a branch on its own result (`== channel_op_status::success`).
+    const CallExpr *TimedCall = nullptr;
   };
 
 private:
   struct Walker;
+  /// Lambdas held in a local variable that is only ever called.
+  struct HelperLambdas {
+    llvm::DenseMap<const VarDecl *, const LambdaExpr *> ByVar;
+    llvm::DenseSet<const LambdaExpr *> Exprs;
+  };
+  const HelperLambdas &helperLambdasIn(const FunctionDecl *Fn);
+  bool guardReleases(const VarDecl *Guard, const VarDecl *V,
+                     ReleaseRules Rules, const FunctionDecl *Fn);
   const llvm::DenseMap<const CallExpr *, RaceInfo> &
   racesIn(const FunctionDecl *Fn);
   const CFG *cfgFor(const FunctionDecl *Fn);
@@ -174,6 +189,9 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
   llvm::DenseSet<const FunctionDecl *> InProgress;
   llvm::DenseMap<const FieldDecl *, bool> MemberCache;
+  llvm::DenseMap<const FunctionDecl *, HelperLambdas> Helpers;
+  /// The body of the context whose channel findUnreleasedPath follows.
+  const FunctionDecl *BlockedBody = nullptr;
   llvm::DenseMap<const FunctionDecl *,
                  llvm::DenseMap<const CallExpr *, RaceInfo>>
       Races;

@@ -138,6 +138,12 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
   // declares the operation (Asio's channel_send_functions).
   if (Object)
     Object = Object->IgnoreParenImpCasts();
+  // `result.reset()` on a std::shared_ptr to a channel is the pointer's own
+  // method, not the channel's.
+  if (Object && !Object->getType()->isPointerType())
+    if (const CXXRecordDecl *RD = recordOf(Object->getType()))
+      if (!smartPointee(RD).isNull())
+        return Op;
   const ChannelSpec *S = Object ? specForType(Object->getType()) : nullptr;
   if (!S && !Object) {
     // A free function or operator: the channel is an argument.

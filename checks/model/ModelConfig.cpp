@@ -260,7 +260,7 @@ const LoadedModelConfig &loadModelConfig(llvm::StringRef Path) {
   if (auto Parsed = parseModelConfig((*Buffer)->getBuffer(), Path))
     Slot->Model = std::move(*Parsed);
   else
-    Slot->Error = llvm::toString(Parsed.takeError());
+    Slot->Error = "malformed configuration " + llvm::toString(Parsed.takeError());
   return *Slot;
 }
 

@@ -149,10 +149,13 @@ ConfigFileParts splitConfigFile(llvm::StringRef Text, llvm::StringRef Name) {
       clang::tidy::threadleak::splitConfigText(Text);
   Parts.Tidy = std::move(Split.Tidy);
   Parts.HasModel = Split.HasModel;
-  if (Split.HasModel)
+  // Anything that is not clang-tidy's is threadleak's, and checked: a
+  // misspelled `Modle:` or `Chekcs:` is an error, not silence.
+  if (Split.HasModel || !llvm::StringRef(Split.Model).trim().empty())
     if (auto Model = clang::tidy::threadleak::parseModelConfig(Text, Name);
         !Model)
-      Parts.ModelError = llvm::toString(Model.takeError());
+      Parts.ModelError =
+          "malformed configuration " + llvm::toString(Model.takeError());
   return Parts;
 }
 
