@@ -23,6 +23,20 @@ static const Expr *bare(const Expr *E) {
   return E;
 }
 
+/// Adds to \p Out what `co_await E` certainly awaits: E itself, or every
+/// operand of `a && b` (Asio's awaitable operator waits for both); not the
+/// alternatives of `a || b`, which race.
+static void collectAwaited(const Expr *E, llvm::DenseSet<const Expr *> &Out) {
+  E = bare(E);
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+    if (Op->getOperator() == OO_AmpAmp && Op->getNumArgs() == 2) {
+      collectAwaited(Op->getArg(0), Out);
+      collectAwaited(Op->getArg(1), Out);
+      return;
+    }
+  Out.insert(E);
+}
+
 const Expr *stripChannelExpr(const Expr *E) {
   while (E) {
     E = E->IgnoreParenImpCasts();
@@ -202,7 +216,7 @@ struct ChannelFlow::Walker {
       return walk(CB->getBody());
     if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
       if (const Expr *Op = Await->getOperand()) {
-        AwaitedHere.insert(bare(Op));
+        collectAwaited(Op, AwaitedHere);
         walk(Op);
       }
       return;
@@ -378,7 +392,7 @@ ChannelFlow::awaitedIn(const FunctionDecl *Fn) {
         continue;
       if (const auto *A = llvm::dyn_cast<CoawaitExpr>(S)) {
         if (A->getOperand())
-          It->second.insert(bare(A->getOperand()));
+          collectAwaited(A->getOperand(), It->second);
         Work.push_back(A->getOperand());
         continue;
       }
@@ -407,9 +421,14 @@ static bool isConstChannelRef(QualType ParamType) {
   if (!ParamType->isReferenceType())
     return false;
   QualType Pointee = ParamType->getPointeeType();
-  return Pointee.isConstQualified() && !Pointee->isPointerType() &&
-         !llvm::isa_and_nonnull<ClassTemplateSpecializationDecl>(
-             Pointee->getAsCXXRecordDecl());
+  if (!Pointee.isConstQualified() || Pointee->isPointerType())
+    return false;
+  // A const smart pointer still lets the callee close the channel.
+  const CXXRecordDecl *RD = Pointee->getAsCXXRecordDecl();
+  if (RD && RD->getIdentifier() &&
+      (RD->getName() == "shared_ptr" || RD->getName() == "unique_ptr"))
+    return false;
+  return true;
 }
 
 bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
@@ -553,6 +572,9 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
       }
     }
     const FunctionDecl *Callee = Call->getDirectCallee();
+    // An override we cannot see may release it: the channel escapes.
+    if (mayDispatchElsewhere(Call))
+      Callee = nullptr;
     unsigned Offset = 0;
     if (llvm::isa<CXXOperatorCallExpr>(Call) && Callee &&
         llvm::isa<CXXMethodDecl>(Callee))
@@ -594,22 +616,8 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
         return true;
       // A visible constructor that keeps the channel: does its class's
       // destructor close a channel?
-      if (const CXXDestructorDecl *D = RD->getDestructor())
-        if (const FunctionDecl *Def = analysableDefinition(D, Ctx)) {
-          llvm::SmallVector<const Stmt *, 16> Work{Def->getBody()};
-          while (!Work.empty()) {
-            const Stmt *X = Work.pop_back_val();
-            if (!X)
-              continue;
-            if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
-              if (ChannelOp Op = Model.classify(Call))
-                if (Op.Kind == ChannelOpKind::Close &&
-                    !(Rules.Receive && Op.WakesOnlyReceivers))
-                  return true;
-            for (const Stmt *C : X->children())
-              Work.push_back(C);
-          }
-        }
+      if (destructorCloses(RD, Rules))
+        return true;
     }
     return false;
   }
@@ -645,6 +653,28 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
   return false;
 }
 
+bool ChannelFlow::destructorCloses(const CXXRecordDecl *RD,
+                                   ReleaseRules Rules) {
+  const CXXDestructorDecl *D = RD ? RD->getDestructor() : nullptr;
+  const FunctionDecl *Def = D ? analysableDefinition(D, Ctx) : nullptr;
+  if (!Def)
+    return false;
+  llvm::SmallVector<const Stmt *, 16> Work{Def->getBody()};
+  while (!Work.empty()) {
+    const Stmt *X = Work.pop_back_val();
+    if (!X)
+      continue;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
+      if (ChannelOp Op = Model.classify(Call))
+        if (Op.Kind == ChannelOpKind::Close &&
+            !(Rules.Receive && Op.WakesOnlyReceivers))
+          return true;
+    for (const Stmt *C : X->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
 bool ChannelFlow::guardReleases(const VarDecl *Guard, const VarDecl *V,
                                 ReleaseRules Rules, const FunctionDecl *Fn) {
   // A guard whose construction released the channel (a lambda that closes
@@ -663,6 +693,12 @@ bool ChannelFlow::guardReleases(const VarDecl *Guard, const VarDecl *V,
         continue;
     if (llvm::isa<LambdaExpr, CXXConstructExpr>(S) && releases(S, V, Rules, Fn))
       return true;
+    // An aggregate guard: `Closer g{jobs};`.
+    if (const auto *IL = llvm::dyn_cast<InitListExpr>(S))
+      for (const Expr *Init : IL->inits())
+        if (originOf(Init, NoBindings).Decl == V &&
+            destructorCloses(IL->getType()->getAsCXXRecordDecl(), Rules))
+          return true;
     if (llvm::isa<LambdaExpr>(S))
       continue;
     for (const Stmt *C : S->children())
@@ -770,8 +806,17 @@ struct IndexTest {
 };
 } // namespace
 
+/// An if or ?: decides between its two successors by a truth value (a
+/// switch's two successors are cases, not true and false).
+static bool isTwoWayTest(const CFGBlock &B) {
+  return llvm::isa_and_nonnull<IfStmt, ConditionalOperator,
+                               BinaryConditionalOperator>(B.getTerminatorStmt());
+}
+
 static std::optional<IndexTest> indexTest(const CFGBlock &B,
                                           const ASTContext &Ctx) {
+  if (!isTwoWayTest(B))
+    return std::nullopt;
   const Stmt *Cond = B.getTerminatorCondition();
   const auto *E = llvm::dyn_cast_or_null<Expr>(Cond);
   if (!E)
@@ -811,6 +856,8 @@ static std::optional<IndexTest> indexTest(const CFGBlock &B,
 /// `if (ch.pop_wait_for(v, t) == channel_op_status::timeout)`.
 static std::optional<bool> receivedOnTrue(const CFGBlock &B,
                                           const CallExpr *Call) {
+  if (!isTwoWayTest(B))
+    return std::nullopt;
   const auto *Cond = llvm::dyn_cast_or_null<Expr>(B.getTerminatorCondition());
   if (!Cond)
     return std::nullopt;
@@ -897,6 +944,15 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
                     It->second[Call] = {R, I, (unsigned)Alts.size()};
             }
     if (const auto *A = llvm::dyn_cast<CoawaitExpr>(S)) {
+      // `co_await (a || b);` whose result nobody keeps: a race nobody
+      // inspects (a declared result was registered above).
+      llvm::SmallVector<const Expr *, 4> Alts;
+      if (A->getOperand())
+        alternatives(A->getOperand(), Alts);
+      if (Alts.size() >= 2)
+        for (unsigned I = 0; I < Alts.size(); ++I)
+          if (const auto *Call = llvm::dyn_cast<CallExpr>(Alts[I]))
+            It->second.try_emplace(Call, RaceInfo{nullptr, I, (unsigned)Alts.size()});
       Work.push_back(A->getOperand());
       continue;
     }

@@ -156,6 +156,7 @@ private:
     llvm::DenseSet<const LambdaExpr *> Exprs;
   };
   const HelperLambdas &helperLambdasIn(const FunctionDecl *Fn);
+  bool destructorCloses(const CXXRecordDecl *RD, ReleaseRules Rules);
   bool guardReleases(const VarDecl *Guard, const VarDecl *V,
                      ReleaseRules Rules, const FunctionDecl *Fn);
   const llvm::DenseMap<const CallExpr *, RaceInfo> &

@@ -204,6 +204,12 @@ std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
   if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
     if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
       return capacityOf(CE->getArg(0), S, Ctx);
+    // std::shared_ptr<Chan> p(new Chan(io, 5)): the pointer's argument.
+    if (specForRecord(CE->getConstructor()->getParent()) != &S) {
+      if (CE->getNumArgs() >= 1)
+        return capacityOf(CE->getArg(0), S, Ctx);
+      return std::nullopt;
+    }
     Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
   } else if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
     // std::make_shared<Chan>(io, 0) forwards its arguments.

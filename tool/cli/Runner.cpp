@@ -195,7 +195,8 @@ std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
   if (!ModelFile.empty()) {
     Text += "# threadleak model: " + ModelFile + "\n";
     if (auto Buffer = llvm::MemoryBuffer::getFile(ModelFile))
-      for (llvm::StringRef Line : llvm::split((*Buffer)->getBuffer(), '\n'))
+      for (llvm::StringRef Line :
+           llvm::split((*Buffer)->getBuffer().rtrim("\n"), '\n'))
         Text += ("#   " + Line + "\n").str();
     else
       Text += "#   (unreadable)\n";
