@@ -249,6 +249,14 @@ ForeverAnalysis::writtenLocals(const FunctionDecl *Fn) {
         if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
           if (const auto *CV = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
             FI.Written.insert(CV);
+    // `while (size_t len = read())`: a condition variable is initialised
+    // afresh on every iteration.
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+      if (const VarDecl *CV = W->getConditionVariable())
+        FI.Written.insert(CV);
+    if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+      if (const VarDecl *CV = F->getConditionVariable())
+        FI.Written.insert(CV);
     for (const Stmt *Child : S->children())
       Visit(Child);
   };

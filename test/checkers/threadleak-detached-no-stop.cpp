@@ -5,6 +5,7 @@
 #include <boost/thread.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
@@ -390,3 +391,15 @@ void recursion_a();
 void recursion_b() { recursion_a(); }
 void recursion_a() { recursion_b(); }
 void recursive_body() { std::thread(recursion_a).detach(); }
+
+// A condition variable gets a new value on every iteration (found in i2pd's
+// AddressBook.cpp: `while (size_t len = stream->ReadSome(...))`).
+std::size_t read_some();
+void consume_bytes(std::size_t);
+void read_until_empty() {
+  while (std::size_t len = read_some())
+    consume_bytes(len);
+  for (; std::size_t len = read_some();)
+    consume_bytes(len);
+}
+void start_reader() { std::thread(read_until_empty).detach(); }
