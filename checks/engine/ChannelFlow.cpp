@@ -298,10 +298,16 @@ struct ChannelFlow::Walker {
   /// flag ends by itself once enough values arrived.
   bool endsOnlyByChannel(const Stmt *Loop) const {
     const Expr *Cond = nullptr;
-    if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
+    // `while (auto v = ch.pop())`: the receive is the condition variable's
+    // initializer.
+    const VarDecl *CondVar = nullptr;
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
       Cond = W->getCond();
-    else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop))
+      CondVar = W->getConditionVariable();
+    } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
       Cond = F->getCond();
+      CondVar = F->getConditionVariable();
+    }
     else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop))
       Cond = D->getCond();
     // A loop with its own way out (`if (v == kStop) break;`) ends on a
@@ -314,7 +320,7 @@ struct ChannelFlow::Walker {
     if (!Cond->isValueDependent() &&
         Cond->EvaluateAsBooleanCondition(Value, Flow.Ctx) && Value)
       return true;
-    return receivesIn(Cond);
+    return receivesIn(Cond) || (CondVar && receivesIn(CondVar->getInit()));
   }
 
   /// An error code or a channel operation status.

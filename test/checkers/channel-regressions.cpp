@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 #include <variant>
+#include <vector>
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
@@ -112,3 +113,20 @@ asio::awaitable<void> dropped_race(asio::io_context &io) {
   asio::steady_timer t(io, 1s);
   co_await (ch->async_receive(asio::use_awaitable) || t.async_wait(asio::use_awaitable));
 }
+
+// `while (int v = ch.value_pop())` receives in its condition variable: a
+// loop until closed, which sends do not end (it was judged a flag loop).
+void condition_variable_receive(const std::vector<int> &xs) {
+  Chan jobs{8};
+  std::thread t([&jobs] {
+    while (int v = jobs.value_pop())
+      handle(v);
+  });
+  for (int x : xs)
+    jobs.push(x);
+  t.detach();
+}
+// CHECK: :[[@LINE-7]]:25: warning: thread may block here forever: 'jobs' is not closed on every path of 'condition_variable_receive' [threadleak-channel-recv-no-close]
+// CHECK: :[[@LINE-9]]:15: note: thread started here
+// CHECK: :[[@LINE-11]]:8: note: channel 'jobs' created here
+// CHECK: :[[@LINE-4]]:1: note: 'jobs' goes out of scope here without closing it
