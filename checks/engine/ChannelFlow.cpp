@@ -135,6 +135,17 @@ ChannelOrigin ChannelFlow::originOf(const Expr *E,
 // Context side
 //===----------------------------------------------------------------------===//
 
+void ChannelFlow::bindTrailing(const FunctionDecl *Body,
+                               llvm::ArrayRef<const Expr *> Args,
+                               ParamBindings &Out) const {
+  unsigned NP = Body->getNumParams();
+  if (Args.size() > NP)
+    return;
+  for (unsigned I = 0; I < Args.size(); ++I)
+    if (ChannelOrigin O = originOf(Args[I], NoBindings))
+      Out[Body->getParamDecl(NP - Args.size() + I)] = O;
+}
+
 struct ChannelFlow::Walker {
   ChannelFlow &Flow;
   const ParamBindings &Bindings;
@@ -430,11 +441,7 @@ static bool isConstChannelRef(QualType ParamType) {
   if (!Pointee.isConstQualified() || Pointee->isPointerType())
     return false;
   // A const smart pointer still lets the callee close the channel.
-  const CXXRecordDecl *RD = Pointee->getAsCXXRecordDecl();
-  if (RD && RD->getIdentifier() &&
-      (RD->getName() == "shared_ptr" || RD->getName() == "unique_ptr"))
-    return false;
-  return true;
+  return !isSmartPointer(Pointee->getAsCXXRecordDecl());
 }
 
 bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
@@ -605,18 +612,12 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
       if (ResolvedBody Body = resolveCallable(CE->getArg(0)))
         if (I > 0) {
           ParamBindings B;
-          unsigned NP = Body.Function->getNumParams();
-          unsigned NA = CE->getNumArgs() - 1;
-          if (NP >= NA - (I - 1) && NP > 0 && I - 1 < NA) {
-            // Arguments map to the trailing parameters (a jthread may
-            // prepend a stop_token).
-            unsigned P = NP - (NA - (I - 1));
-            if (P < NP)
-              B[Body.Function->getParamDecl(P)] = {V};
-          }
-          if (!B.empty())
-            return mentionsRelease(Body.Function->getBody(), {V}, B, Rules);
-          return true;
+          bindTrailing(Body.Function,
+                       llvm::ArrayRef(CE->getArgs() + 1, CE->getNumArgs() - 1),
+                       B);
+          if (B.empty())
+            return true; // arguments we cannot match: assume it may
+          return mentionsRelease(Body.Function->getBody(), {V}, B, Rules);
         }
       if (passesTo(CE->getArg(I), V, CE->getConstructor(), I, Rules))
         return true;
@@ -1157,15 +1158,10 @@ bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
       ResolvedBody Callee = resolveCallable(Args[I]);
       if (!Callee || Callee.Function == Body)
         continue;
-      unsigned NP = Callee.Function->getNumParams();
-      unsigned Rest = Args.size() - I - 1;
-      if (Rest == 0 || Rest > NP)
-        continue;
       ParamBindings B;
-      for (unsigned J = I + 1; J < Args.size(); ++J)
-        if (originOf(Args[J], NoBindings).Decl == V)
-          B[Callee.Function->getParamDecl(NP - Rest + (J - I - 1))] = {V};
-      if (!B.empty() && mentionsRelease(Callee.Function->getBody(), {V}, B, Rules))
+      bindTrailing(Callee.Function, Args.drop_front(I + 1), B);
+      if (llvm::any_of(B, [&](const auto &P) { return P.second.Decl == V; }) &&
+          mentionsRelease(Callee.Function->getBody(), {V}, B, Rules))
         return true;
     }
     for (const Stmt *C : S->children())

@@ -109,6 +109,13 @@ public:
   /// \p Bindings stand for their argument's origin.
   ChannelOrigin originOf(const Expr *E, const ParamBindings &Bindings) const;
 
+  /// Binds the trailing parameters of \p Body to the origins of \p Args:
+  /// arguments handed to a context's callable align from the end (a
+  /// jthread prepends a stop_token). Nothing if there are more arguments
+  /// than parameters.
+  void bindTrailing(const FunctionDecl *Body, llvm::ArrayRef<const Expr *> Args,
+                    ParamBindings &Out) const;
+
   /// The blocking channel operations of a context running \p Body.
   void blockingUses(const FunctionDecl *Body, const ParamBindings &Bindings,
                     llvm::SmallVectorImpl<BlockingChannelUse> &Out);

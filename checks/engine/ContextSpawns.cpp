@@ -20,19 +20,6 @@ static bool isCoroutine(const FunctionDecl *FD) {
   return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
 }
 
-/// Binds the trailing parameters of \p Body to \p Args (a jthread prepends
-/// a stop_token, so arguments align from the end).
-static void bindTrailing(const FunctionDecl *Body,
-                         llvm::ArrayRef<const Expr *> Args,
-                         const ChannelFlow &Flow, ParamBindings &Out) {
-  unsigned NP = Body->getNumParams();
-  if (Args.size() > NP)
-    return;
-  for (unsigned I = 0; I < Args.size(); ++I)
-    if (ChannelOrigin O = Flow.originOf(Args[I], NoBindings))
-      Out[Body->getParamDecl(NP - Args.size() + I)] = O;
-}
-
 /// A call to a coroutine of this translation unit (`consume(ch)`, handed to
 /// co_spawn): the coroutine is the body, its arguments bind its parameters.
 static bool resolveCoroutineCall(const Expr *E, const ChannelFlow &Flow,
@@ -76,7 +63,7 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
     if (!B || B.Function->getNumParams() != 1)
       return Ctx;
     Ctx.Body = B.Function;
-    bindTrailing(B.Function, {Args[3]}, Flow, Ctx.Bindings);
+    Flow.bindTrailing(B.Function, {Args[3]}, Ctx.Bindings);
     return Ctx;
   }
   if (Spawner == "boost::fibers::fiber" || Spawner == "boost::fibers::async")
@@ -101,7 +88,7 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
         if (!llvm::isa<CXXDefaultArgExpr>(Args[J]))
           Rest.push_back(Args[J]);
       if (Spawner != "boost::asio::co_spawn")
-        bindTrailing(B.Function, Rest, Flow, Ctx.Bindings);
+        Flow.bindTrailing(B.Function, Rest, Ctx.Bindings);
     }
     if (Spawner == "boost::asio::co_spawn" || isCoroutine(B.Function))
       Ctx.Noun = "coroutine";

@@ -104,6 +104,10 @@ static QualType smartPointee(const CXXRecordDecl *RD) {
   return Args[0].getAsType();
 }
 
+bool isSmartPointer(const CXXRecordDecl *RD) {
+  return !smartPointee(RD).isNull();
+}
+
 const ChannelSpec *ChannelModel::specForType(QualType T) const {
   const CXXRecordDecl *RD = recordOf(T);
   if (!RD)
@@ -141,9 +145,8 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
   // `result.reset()` on a std::shared_ptr to a channel is the pointer's own
   // method, not the channel's.
   if (Object && !Object->getType()->isPointerType())
-    if (const CXXRecordDecl *RD = recordOf(Object->getType()))
-      if (!smartPointee(RD).isNull())
-        return Op;
+    if (isSmartPointer(recordOf(Object->getType())))
+      return Op;
   const ChannelSpec *S = Object ? specForType(Object->getType()) : nullptr;
   if (!S && !Object) {
     // A free function or operator: the channel is an argument.

@@ -27,6 +27,9 @@ namespace defaults {
 extern const char BuiltinChannels[];
 } // namespace defaults
 
+/// std::shared_ptr, std::unique_ptr or boost::shared_ptr (of anything).
+bool isSmartPointer(const CXXRecordDecl *RD);
+
 enum class ChannelOpKind { None, Receive, Send, TrySend, TryReceive, Close };
 
 /// A call that operates on a channel.
