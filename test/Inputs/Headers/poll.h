@@ -1,0 +1,3 @@
+#pragma once
+// Stub of <poll.h> for threadleak's lit tests.
+#include <sys/poll.h>
