@@ -3,7 +3,6 @@
 #include "ChannelCheckBase.h"
 #include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
-#include "clang/AST/DeclTemplate.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 
 using namespace clang::ast_matchers;
@@ -50,59 +49,17 @@ void ChannelCheckBase::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 }
 
 void ChannelCheckBase::registerMatchers(MatchFinder *Finder) {
-  auto InUserCode = unless(isExpansionInSystemHeader());
-  std::vector<llvm::StringRef> Types(ContextTypes.names().begin(),
-                                     ContextTypes.names().end());
-  if (!Types.empty())
-    Finder->addMatcher(
-        cxxConstructExpr(hasDeclaration(cxxConstructorDecl(
-                             ofClass(cxxRecordDecl(hasAnyName(Types))))),
-                         unless(argumentCountIs(0)), InUserCode)
-            .bind("spawn"),
-        this);
-  // workers.emplace_back([&] { ... }): the thread is constructed inside
-  // the container; which containers hold threads is checked in check().
-  if (!Types.empty())
-    Finder->addMatcher(
-        cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
-                              "emplace_back", "emplace", "emplace_front"))),
-                          unless(argumentCountIs(0)), InUserCode)
-            .bind("emplace"),
-        this);
-  std::vector<llvm::StringRef> Spawns(SpawnFunctions.names().begin(),
-                                      SpawnFunctions.names().end());
-  if (!Spawns.empty())
-    Finder->addMatcher(
-        callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
-            .bind("spawn"),
-        this);
+  addSpawnMatchers(Finder, this, ContextTypes, SpawnFunctions);
 }
 
 void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
-  const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
-  if (const auto *Emplace =
-          Result.Nodes.getNodeAs<CXXMemberCallExpr>("emplace")) {
-    const Expr *Obj = Emplace->getImplicitObjectArgument();
-    const auto *Container = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
-        Obj ? recordOf(Obj->getType()) : nullptr);
-    if (!Container || Container->getTemplateArgs().size() < 1 ||
-        Container->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
-      return;
-    const CXXRecordDecl *Element =
-        recordOf(Container->getTemplateArgs()[0].getAsType());
-    if (!Element || !ContextTypes.contains(Element))
-      return;
-    Start = Emplace;
-  }
+  const Expr *Start = matchedSpawn(Result, ContextTypes);
   if (!Start)
     return;
-  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Start))
-    if (CE->getConstructor()->isCopyOrMoveConstructor())
-      return;
   ASTContext &Ctx = *Result.Context;
   if (!Flow)
     Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
-  SpawnedContext Spawned = resolveSpawn(Start, *Flow);
+  SpawnedContext Spawned = resolveSpawn(Start, Flow.get());
   if (!Spawned)
     return;
   llvm::SmallVector<BlockingChannelUse, 4> Uses;

@@ -42,6 +42,17 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "forever: Go's result-after-timeout leak. Give the channel capacity "
        "1 for a single result, or close or cancel it on the path that gives "
        "up."},
+      {"threadleak-cv-wait-no-stop",
+       "Finds workers waiting on a condition variable that nothing on the "
+       "owner's stop path wakes: no shutdown state in the predicate, no "
+       "notify, no stop_token overload.",
+       "A worker blocked in a condition variable wait returns only when "
+       "notified with its predicate true. If the stop path (destructor, "
+       "stop(), shutdown()) changes nothing the predicate reads, or changes "
+       "it without notifying, the worker sleeps forever and the join on "
+       "shutdown hangs. Add a stopping flag to the predicate, set it under "
+       "the lock and notify_all() on the stop path, or wait with "
+       "condition_variable_any::wait(lock, stop_token, pred)."},
       {"threadleak-detached-no-stop",
        "Finds detached threads whose body can run forever with no stop "
        "signal.",
@@ -58,6 +69,15 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "reach, never returns, so the destructor and its owner hang. Take a "
        "std::stop_token, test stop_requested() in the loop, and use "
        "stop-aware waits (condition_variable_any::wait(lock, token, pred))."},
+      {"threadleak-select-loop-no-exit",
+       "Finds endless loops around a multi-way wait in a thread or coroutine "
+       "with no exit case and no stop or cancellation check.",
+       "A select-style loop (co_await (a || b), a parallel group's "
+       "wait_for_one, poll/epoll_wait/select) whose every outcome goes round "
+       "again keeps its thread or coroutine, and everything it references, "
+       "alive for good. Give one alternative a way out (a stop channel that "
+       "breaks, co_return on a closed-channel error), test a stop flag or "
+       "std::stop_token, or observe the coroutine's cancellation state."},
   };
   return Checks;
 }

@@ -2,9 +2,11 @@
 
 #include "DetachedNoStopCheck.h"
 #include "engine/BodyResolver.h"
+#include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
 #include "model/UserModel.h"
+#include "model/WaitModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 
@@ -76,6 +78,14 @@ void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
                InUserCode)
           .bind("pthread_create"),
       this);
+
+  // asio::co_spawn(executor, coroutine, asio::detached): the token is
+  // checked in check().
+  Finder->addMatcher(callExpr(callee(functionDecl(hasAnyName(
+                                  "::boost::asio::co_spawn", "::asio::co_spawn"))),
+                              InUserCode)
+                         .bind("co_spawn"),
+                     this);
 
   // User-declared functions that run their callable detached.
   if (!Model.DetachedSpawnFunctions.empty()) {
@@ -150,6 +160,23 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     if (isDetachedAttr(Call->getArg(1), handleOwner(Call->getArg(1)), Ctx))
       if (ResolvedBody Body = resolveCallable(Call->getArg(2)))
         report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("co_spawn")) {
+    // Detached and with no cancellation slot bound: nobody can cancel it.
+    if (!isDetachedToken(coSpawnToken(Call)))
+      return;
+    SpawnedContext Spawned = resolveSpawn(Call);
+    if (!Spawned)
+      return;
+    std::optional<EndlessLoop> Loop = analysis(Ctx).findEndlessLoop(Spawned.Body);
+    if (!Loop)
+      return;
+    diag(Call->getBeginLoc(),
+         "detached coroutine can never stop: its body loops forever and "
+         "observes no cancellation");
+    emitEndlessLoopNotes(*this, *Loop, Ctx, "coroutine");
     return;
   }
 

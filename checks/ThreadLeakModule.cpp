@@ -7,8 +7,10 @@
 
 #include "ChannelRecvNoCloseCheck.h"
 #include "ChannelSendNoReceiverCheck.h"
+#include "CvWaitNoStopCheck.h"
 #include "DetachedNoStopCheck.h"
 #include "JthreadIgnoresStopCheck.h"
+#include "SelectLoopNoExitCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
 
 namespace clang::tidy::threadleak {
@@ -20,10 +22,13 @@ public:
         "threadleak-channel-recv-no-close");
     Factories.registerCheck<ChannelSendNoReceiverCheck>(
         "threadleak-channel-send-no-receiver");
+    Factories.registerCheck<CvWaitNoStopCheck>("threadleak-cv-wait-no-stop");
     Factories.registerCheck<DetachedNoStopCheck>(
         "threadleak-detached-no-stop");
     Factories.registerCheck<JthreadIgnoresStopCheck>(
         "threadleak-jthread-ignores-stop");
+    Factories.registerCheck<SelectLoopNoExitCheck>(
+        "threadleak-select-loop-no-exit");
   }
 };
 

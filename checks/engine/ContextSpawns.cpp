@@ -4,17 +4,26 @@
 #include "engine/BodyResolver.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+using namespace clang::ast_matchers;
 
 namespace clang::tidy::threadleak {
 
 namespace defaults {
 const char SpawnFunctions[] =
-    "::std::async;::boost::asio::co_spawn;::boost::fibers::async;"
+    "::std::async;::boost::asio::co_spawn;::asio::co_spawn;"
+    "::boost::fibers::async;"
     "::pthread_create";
 const char ContextTypes[] =
     "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 } // namespace defaults
+
+static bool isCoSpawn(llvm::StringRef Spawner) {
+  return Spawner == "boost::asio::co_spawn" || Spawner == "asio::co_spawn";
+}
 
 static bool isCoroutine(const FunctionDecl *FD) {
   return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
@@ -22,7 +31,7 @@ static bool isCoroutine(const FunctionDecl *FD) {
 
 /// A call to a coroutine of this translation unit (`consume(ch)`, handed to
 /// co_spawn): the coroutine is the body, its arguments bind its parameters.
-static bool resolveCoroutineCall(const Expr *E, const ChannelFlow &Flow,
+static bool resolveCoroutineCall(const Expr *E, const ChannelFlow *Flow,
                                  SpawnedContext &Out) {
   const auto *Call = llvm::dyn_cast<CallExpr>(E->IgnoreImplicit());
   if (!Call)
@@ -33,15 +42,15 @@ static bool resolveCoroutineCall(const Expr *E, const ChannelFlow &Flow,
   Out.Body = Def;
   unsigned Offset =
       llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(Def);
-  for (unsigned I = Offset; I < Call->getNumArgs(); ++I)
+  for (unsigned I = Offset; Flow && I < Call->getNumArgs(); ++I)
     if (I - Offset < Def->getNumParams())
-      if (ChannelOrigin O = Flow.originOf(Call->getArg(I), NoBindings))
+      if (ChannelOrigin O = Flow->originOf(Call->getArg(I), NoBindings))
         Out.Bindings[Def->getParamDecl(I - Offset)] = O;
   Out.Noun = "coroutine";
   return true;
 }
 
-SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
+SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
   SpawnedContext Ctx;
   Ctx.Start = Start;
   llvm::SmallVector<const Expr *, 8> Args;
@@ -63,7 +72,8 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
     if (!B || B.Function->getNumParams() != 1)
       return Ctx;
     Ctx.Body = B.Function;
-    Flow.bindTrailing(B.Function, {Args[3]}, Ctx.Bindings);
+    if (Flow)
+      Flow->bindTrailing(B.Function, {Args[3]}, Ctx.Bindings);
     return Ctx;
   }
   if (Spawner == "boost::fibers::fiber" || Spawner == "boost::fibers::async")
@@ -75,9 +85,13 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
     const Expr *A = Args[I];
     if (llvm::isa<CXXDefaultArgExpr>(A))
       break;
-    if (Spawner == "boost::asio::co_spawn" && I > 0 &&
-        resolveCoroutineCall(A, Flow, Ctx))
-      return Ctx;
+    if (isCoSpawn(Spawner)) {
+      // co_spawn(executor, awaitable-or-function, token): only the second.
+      if (I != 1)
+        continue;
+      if (resolveCoroutineCall(A, Flow, Ctx))
+        return Ctx;
+    }
     ResolvedBody B = resolveCallable(A);
     if (!B)
       continue;
@@ -87,14 +101,81 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow) {
       for (unsigned J = I + 1; J < Args.size(); ++J)
         if (!llvm::isa<CXXDefaultArgExpr>(Args[J]))
           Rest.push_back(Args[J]);
-      if (Spawner != "boost::asio::co_spawn")
-        Flow.bindTrailing(B.Function, Rest, Ctx.Bindings);
+      if (Flow && !isCoSpawn(Spawner))
+        Flow->bindTrailing(B.Function, Rest, Ctx.Bindings);
     }
-    if (Spawner == "boost::asio::co_spawn" || isCoroutine(B.Function))
+    if (isCoSpawn(Spawner) || isCoroutine(B.Function))
       Ctx.Noun = "coroutine";
     return Ctx;
   }
   return Ctx;
+}
+
+void addSpawnMatchers(MatchFinder *Finder, MatchFinder::MatchCallback *Callback,
+                      const NameList &ContextTypes,
+                      const NameList &SpawnFunctions) {
+  auto InUserCode = unless(isExpansionInSystemHeader());
+  std::vector<llvm::StringRef> Types(ContextTypes.names().begin(),
+                                     ContextTypes.names().end());
+  if (!Types.empty()) {
+    Finder->addMatcher(
+        cxxConstructExpr(hasDeclaration(cxxConstructorDecl(
+                             ofClass(cxxRecordDecl(hasAnyName(Types))))),
+                         unless(argumentCountIs(0)), InUserCode)
+            .bind("spawn"),
+        Callback);
+    // workers.emplace_back([&] { ... }): the thread is constructed inside
+    // the container; which containers hold threads is checked in
+    // matchedSpawn().
+    Finder->addMatcher(
+        cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
+                              "emplace_back", "emplace", "emplace_front"))),
+                          unless(argumentCountIs(0)), InUserCode)
+            .bind("emplace"),
+        Callback);
+  }
+  std::vector<llvm::StringRef> Spawns(SpawnFunctions.names().begin(),
+                                      SpawnFunctions.names().end());
+  if (!Spawns.empty())
+    Finder->addMatcher(
+        callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
+            .bind("spawn"),
+        Callback);
+}
+
+const Expr *matchedSpawn(const MatchFinder::MatchResult &Result,
+                         const NameList &ContextTypes) {
+  const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
+  if (const auto *Emplace =
+          Result.Nodes.getNodeAs<CXXMemberCallExpr>("emplace")) {
+    const Expr *Obj = Emplace->getImplicitObjectArgument();
+    const auto *Container =
+        llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+            Obj ? recordOf(Obj->getType()) : nullptr);
+    if (!Container || Container->getTemplateArgs().size() < 1 ||
+        Container->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+      return nullptr;
+    const CXXRecordDecl *Element =
+        recordOf(Container->getTemplateArgs()[0].getAsType());
+    if (!Element || !ContextTypes.contains(Element))
+      return nullptr;
+    Start = Emplace;
+  }
+  if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Start))
+    if (CE->getConstructor()->isCopyOrMoveConstructor())
+      return nullptr;
+  return Start;
+}
+
+const Expr *coSpawnToken(const Expr *Start) {
+  const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Start);
+  const FunctionDecl *F = Call ? Call->getDirectCallee() : nullptr;
+  if (!F || !isCoSpawn(plainQualifiedName(F)))
+    return nullptr;
+  // co_spawn(executor, awaitable-or-function, token[, constraint]).
+  if (Call->getNumArgs() < 3 || llvm::isa<CXXDefaultArgExpr>(Call->getArg(2)))
+    return nullptr;
+  return Call->getArg(2);
 }
 
 } // namespace clang::tidy::threadleak

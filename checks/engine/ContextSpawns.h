@@ -15,6 +15,7 @@
 #include "engine/ChannelFlow.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/Expr.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
 
 namespace clang::tidy::threadleak {
 
@@ -34,8 +35,26 @@ struct SpawnedContext {
 
 /// The context \p Start (a thread-type construction, or a call to
 /// pthread_create, std::async, co_spawn or a spawn function) runs, if its
-/// body is visible.
-SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow &Flow);
+/// body is visible. Without \p Flow, parameters are not bound.
+SpawnedContext resolveSpawn(const Expr *Start,
+                            const ChannelFlow *Flow = nullptr);
+
+/// Registers the matchers of spawn sites: constructions of \p ContextTypes
+/// from a callable, `emplace_back` into a container of them, and calls to
+/// \p SpawnFunctions. matchedSpawn() reads the result.
+void addSpawnMatchers(ast_matchers::MatchFinder *Finder,
+                      ast_matchers::MatchFinder::MatchCallback *Callback,
+                      const NameList &ContextTypes,
+                      const NameList &SpawnFunctions);
+
+/// The spawn site a match of addSpawnMatchers() stands for, or null (an
+/// emplace into a container of something else, a copy of a handle).
+const Expr *matchedSpawn(const ast_matchers::MatchFinder::MatchResult &Result,
+                         const NameList &ContextTypes);
+
+/// The completion token of a `co_spawn` call (its last written argument),
+/// or null if \p Start is no co_spawn.
+const Expr *coSpawnToken(const Expr *Start);
 
 /// Built-in functions that run a callable argument concurrently.
 namespace defaults {

@@ -2,10 +2,12 @@
 
 #include "engine/ForeverAnalysis.h"
 #include "engine/BodyResolver.h"
+#include "model/WaitModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/STLExtras.h"
 #include <functional>
 
 namespace clang::tidy::threadleak {
@@ -19,6 +21,12 @@ struct ForeverAnalysis::FunctionInfo {
   /// Variables the function (or a lambda in it) may change.
   llvm::DenseSet<const VarDecl *> Written;
   bool WrittenCollected = false;
+  /// Locals used other than as the object of a member call.
+  llvm::DenseSet<const VarDecl *> Shared;
+  bool SharedCollected = false;
+  /// Loops of the function itself that nothing can end.
+  std::vector<EndlessLoop> Loops;
+  bool LoopsComputed = false;
 };
 
 namespace {
@@ -368,6 +376,8 @@ bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn) {
       Leaves = true;
     else if (const auto *CE = llvm::dyn_cast<CallExpr>(S))
       Leaves = isExitCall(CE);
+    else if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
+      Leaves = awaitMayLeave(Await, Fn);
   });
   LeaveCache[Fn] = Leaves;
   return Leaves;
@@ -375,6 +385,24 @@ bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn) {
 
 std::optional<EndlessLoop>
 ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn) {
+  llvm::ArrayRef<EndlessLoop> Loops = localEndlessLoops(Fn);
+  if (Loops.empty())
+    return std::nullopt;
+  return Loops.front();
+}
+
+llvm::ArrayRef<EndlessLoop>
+ForeverAnalysis::localEndlessLoops(const FunctionDecl *Fn) {
+  FunctionInfo &FI = info(Fn);
+  if (!FI.LoopsComputed) {
+    FI.LoopsComputed = true;
+    computeLocalEndlessLoops(Fn, FI.Loops);
+  }
+  return info(Fn).Loops;
+}
+
+void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
+                                               std::vector<EndlessLoop> &Out) {
   FunctionInfo &FI = info(Fn);
   if (!FI.GraphBuilt) {
     FI.GraphBuilt = true;
@@ -384,13 +412,12 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn) {
   }
   const CFG *G = FI.Graph.get();
   if (!G || G->getNumBlockIDs() > MaxCFGBlocks)
-    return std::nullopt;
+    return;
 
   SCCFinder Finder(*G);
   Finder.run();
   const SourceManager &SM = Ctx.getSourceManager();
 
-  std::optional<EndlessLoop> Best;
   for (const auto &Cycle : Finder.Cycles) {
     int Comp = Finder.Component[Cycle.front()->getBlockID()];
     bool HasExit = false;
@@ -447,7 +474,8 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn) {
         std::optional<CFGStmt> CS = E.getAs<CFGStmt>();
         if (!CS)
           continue;
-        if (const auto *Call = llvm::dyn_cast<CallExpr>(CS->getStmt()))
+        const Stmt *St = CS->getStmt();
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(St))
           if (isExitCall(Call)) {
             HasExit = true;
             break;
@@ -468,19 +496,88 @@ ForeverAnalysis::findLocalEndlessLoop(const FunctionDecl *Fn) {
     }
     if (!Loop || insideTryBlock(Loop, Fn))
       continue; // An enclosing try: exceptions are the intended way out.
-    if (Best && !SM.isBeforeInTranslationUnit(Loop->getBeginLoc(),
-                                              Best->Loop->getBeginLoc()))
-      continue;
+    // A co_await that throws when another context closes or cancels what
+    // it waits on; a co_yield, whose consumer may never resume the
+    // coroutine (it is destroyed suspended, not leaked). The CFG does not
+    // list them as elements of their own: they are found in the loop.
+    if (isLoopStmt(Loop)) {
+      bool Leaves = false;
+      walk(Loop, [&](const Stmt *S) {
+        if (Leaves)
+          return;
+        if (llvm::isa<CoyieldExpr>(S))
+          Leaves = true;
+        else if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
+          Leaves = awaitMayLeave(Await, Fn);
+      });
+      if (Leaves)
+        continue;
+    }
     EndlessLoop R;
     R.Kind = UsedUnchanging ? EndlessLoop::UnchangingCondition
                             : EndlessLoop::NoExit;
     R.Condition = UsedUnchanging ? UnchangingCond : nullptr;
     R.Loop = Loop;
     R.Function = Fn;
-    Best = R;
+    for (const CFGBlock *B : Cycle)
+      for (const CFGElement &E : *B)
+        if (std::optional<CFGStmt> CS = E.getAs<CFGStmt>())
+          R.Statements.push_back(CS->getStmt());
+    Out.push_back(std::move(R));
   }
-  return Best;
+  llvm::stable_sort(Out, [&](const EndlessLoop &A, const EndlessLoop &B) {
+    return SM.isBeforeInTranslationUnit(A.Loop->getBeginLoc(),
+                                        B.Loop->getBeginLoc());
+  });
 }
+
+bool ForeverAnalysis::isPrivateLocal(const ValueDecl *D,
+                                     const FunctionDecl *Fn) {
+  const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+  if (!VD || !VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
+      VD->getType()->isReferenceType() || VD->getType()->isPointerType() ||
+      VD->getDeclContext() != Fn)
+    return false;
+  FunctionInfo &FI = info(Fn);
+  if (!FI.SharedCollected) {
+    FI.SharedCollected = true;
+    // A local is private if every use is `local.member(...)`: the object
+    // of its own member calls. Any other use (an argument, an address, a
+    // reference, a lambda capture) may hand it to someone who cancels it.
+    llvm::DenseSet<const DeclRefExpr *> AsObject;
+    walk(Fn->getBody(), [&](const Stmt *S) {
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+                ME->getBase()->IgnoreParenImpCasts()))
+          if (!ME->isArrow())
+            AsObject.insert(DRE);
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+        if (const auto *V = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+          if (!AsObject.contains(DRE))
+            FI.Shared.insert(V);
+      if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+        for (const LambdaCapture &C : LE->captures())
+          if (C.capturesVariable())
+            if (const auto *CV = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
+              FI.Shared.insert(CV);
+    });
+  }
+  return !FI.Shared.contains(VD);
+}
+
+bool ForeverAnalysis::awaitMayLeave(const CoawaitExpr *Await,
+                                    const FunctionDecl *Fn) {
+  llvm::SmallVector<const ValueDecl *, 4> Objects;
+  if (!awaitThrowsOn(Await->getOperand(), Objects))
+    return false;
+  if (insideTryBlock(Await, Fn))
+    return false; // Caught inside the loop (a try around the loop skips it).
+  for (const ValueDecl *D : Objects)
+    if (!D || !isPrivateLocal(D, Fn))
+      return true;
+  return false;
+}
+
 
 bool mayDispatchElsewhere(const CallExpr *Call) {
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);

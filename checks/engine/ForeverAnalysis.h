@@ -24,6 +24,7 @@
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Stmt.h"
+#include "clang/AST/ExprCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -52,6 +53,9 @@ struct EndlessLoop {
   const FunctionDecl *Function = nullptr;
   /// Calls from the analysed body down to Function, outermost first.
   llvm::SmallVector<const CallExpr *, 4> CallChain;
+  /// The statements of the cycle's CFG blocks (what runs on every turn or
+  /// on some turn of the loop), in CFG order.
+  llvm::SmallVector<const Stmt *, 16> Statements;
 };
 
 class ForeverAnalysis {
@@ -62,6 +66,20 @@ public:
   /// Finds a loop that a context running \p Body can never leave, in the
   /// body or in a function it calls (first in source order).
   std::optional<EndlessLoop> findEndlessLoop(const FunctionDecl *Body);
+
+  /// Every loop of \p Fn itself (calls not followed) that nothing can end,
+  /// in source order of the loops.
+  llvm::ArrayRef<EndlessLoop> localEndlessLoops(const FunctionDecl *Fn);
+
+  /// True if `co_await` \p Await may end the loop around it by throwing:
+  /// it throws when an object others can reach fails (a channel closed, a
+  /// timer or socket cancelled), and no try block inside the loop catches
+  /// it.
+  bool awaitMayLeave(const CoawaitExpr *Await, const FunctionDecl *Fn);
+
+  /// A local of \p Fn that only \p Fn uses, only as the object of its own
+  /// member calls: nobody else can close or cancel it.
+  bool isPrivateLocal(const ValueDecl *D, const FunctionDecl *Fn);
 
   /// The first call in \p Fn (source order) to a wait that blocks with no
   /// timeout and no stop token (the BlockingFunctions option).
@@ -85,6 +103,8 @@ private:
 
   std::optional<EndlessLoop> analyze(const FunctionDecl *Fn, unsigned Depth);
   std::optional<EndlessLoop> findLocalEndlessLoop(const FunctionDecl *Fn);
+  void computeLocalEndlessLoops(const FunctionDecl *Fn,
+                                std::vector<EndlessLoop> &Out);
   bool isExitCall(const CallExpr *Call);
   /// \p B ends in a noreturn call that is not a deliberate exit.
   bool endsInCrash(const CFGBlock *B);

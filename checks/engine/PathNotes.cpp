@@ -23,15 +23,14 @@ std::string shortSourceText(const Expr *E, const ASTContext &Ctx) {
 }
 
 void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
-                          const ASTContext &Ctx) {
+                          const ASTContext &Ctx, llvm::StringRef Noun) {
   bool First = true;
   for (const CallExpr *Call : Loop.CallChain) {
     const FunctionDecl *Callee = Call->getDirectCallee();
     Check.diag(Call->getBeginLoc(),
-               First ? "the thread's body calls %0 here"
-                     : "which calls %0 here",
+               First ? "the %1's body calls %0 here" : "which calls %0 here",
                DiagnosticIDs::Note)
-        << Callee;
+        << Callee << Noun;
     First = false;
   }
   if (Loop.Kind == EndlessLoop::UnchangingCondition) {
@@ -44,8 +43,11 @@ void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
     return;
   }
   Check.diag(Loop.Loop->getBeginLoc(),
-             "this loop never exits: nothing in it breaks, returns, throws "
-             "or observes a stop request",
+             Noun == "coroutine"
+                 ? "this loop never exits: nothing in it breaks, returns, "
+                   "throws or observes cancellation"
+                 : "this loop never exits: nothing in it breaks, returns, "
+                   "throws or observes a stop request",
              DiagnosticIDs::Note);
 }
 

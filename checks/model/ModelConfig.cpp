@@ -75,6 +75,9 @@ template <> struct MappingTraits<ModelConfig> {
     IO.mapOptional("DetachedSpawnFunctions", M.DetachedSpawnFunctions);
     IO.mapOptional("StopSignalFunctions", M.StopSignalFunctions);
     IO.mapOptional("BlockingFunctions", M.BlockingFunctions);
+    IO.mapOptional("SelectFunctions", M.SelectFunctions);
+    IO.mapOptional("ConditionVariableTypes", M.ConditionVariableTypes);
+    IO.mapOptional("StopMethods", M.StopMethods);
   }
 };
 

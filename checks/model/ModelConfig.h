@@ -70,6 +70,15 @@ struct ModelConfig {
   std::vector<std::string> DetachedSpawnFunctions;
   std::vector<std::string> StopSignalFunctions;
   std::vector<std::string> BlockingFunctions;
+  /// Functions that wait for the first of several events (a select over
+  /// descriptors, the project's own event demultiplexer).
+  std::vector<std::string> SelectFunctions;
+  /// Condition variable types (waits with wait/wait_for/wait_until/
+  /// timed_wait, wake-ups with notify_one/notify_all).
+  std::vector<std::string> ConditionVariableTypes;
+  /// Member functions, by unqualified name, that stop their object (the
+  /// stop path the cv-wait check reads, next to the destructor).
+  std::vector<std::string> StopMethods;
 };
 
 /// A configuration file may hold both threadleak's `Model` and clang-tidy's

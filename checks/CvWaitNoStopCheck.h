@@ -1,0 +1,83 @@
+//===--- CvWaitNoStopCheck.h - threadleak-cv-wait-no-stop -------*- C++ -*-===//
+
+#ifndef THREADLEAK_CVWAITNOSTOPCHECK_H
+#define THREADLEAK_CVWAITNOSTOPCHECK_H
+
+#include "engine/ForeverAnalysis.h"
+#include "model/ConcurrencyModel.h"
+#include "model/WaitModel.h"
+#include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include <memory>
+
+namespace clang::tidy::threadleak {
+
+/// Finds workers waiting on a condition variable with no shutdown
+/// condition, no notify on the stop path, and no stop_token overload.
+///
+/// A worker thread waits until its predicate holds. If the owner's stop
+/// path (destructor, stop(), shutdown()) changes nothing the predicate
+/// reads, or changes it without notifying, the worker sleeps forever and
+/// the join in the destructor hangs.
+///
+/// For the user-facing documentation see
+/// docs/checks/threadleak-cv-wait-no-stop.md
+class CvWaitNoStopCheck : public ClangTidyCheck {
+public:
+  CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context);
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override;
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus;
+  }
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_IgnoreUnlessSpelledInSource;
+  }
+
+  /// What a stop path does, through the functions it calls.
+  struct Effects {
+    /// Variables and data members it may change, with where.
+    llvm::DenseMap<const ValueDecl *, const Stmt *> Writes;
+    /// Condition variables it notifies.
+    llvm::DenseSet<const ValueDecl *> Notifies;
+    /// It calls code we cannot read with access to the object (or
+    /// interrupts a Boost thread): assume it wakes the worker.
+    bool Unknown = false;
+  };
+
+private:
+  struct Worker {
+    const Expr *Start;
+    const FunctionDecl *Body;
+    llvm::StringRef Noun;
+  };
+  void findWaits(const Worker &W, const FunctionDecl *Fn, unsigned Depth,
+                 llvm::SmallVectorImpl<const CallExpr *> &Chain,
+                 llvm::DenseSet<const FunctionDecl *> &Seen);
+  void analyse(const Worker &W, const ConditionWait &Wait,
+               const FunctionDecl *Fn,
+               llvm::ArrayRef<const CallExpr *> Chain);
+  void emitWorkerNotes(const Worker &W, llvm::ArrayRef<const CallExpr *> Chain);
+  const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);
+  void collect(const Stmt *S, Effects &E, unsigned Depth,
+               llvm::DenseSet<const FunctionDecl *> &Visited,
+               const FunctionDecl *Skip);
+
+  ConcurrencyModel Model;
+  NameList ContextTypes, SpawnFunctions, CVTypes;
+  std::vector<std::string> StopMethods;
+  std::string ContextTypesOption, SpawnFunctionsOption, CVTypesOption,
+      StopMethodsOption;
+  std::unique_ptr<ConditionVariableModel> CVs;
+  std::unique_ptr<ForeverAnalysis> Analysis;
+  llvm::DenseMap<const FunctionDecl *, Effects> EffectCache;
+  llvm::DenseSet<const Stmt *> Reported;
+  ASTContext *Ctx = nullptr;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

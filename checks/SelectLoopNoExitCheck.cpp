@@ -1,0 +1,340 @@
+//===--- SelectLoopNoExitCheck.cpp - threadleak-select-loop-no-exit -------===//
+//
+// Contexts are the bodies of spawn sites (threads, fibers, std::async,
+// co_spawn, user spawn functions) and every coroutine defined in user code.
+// For each, the loops that nothing can end (ForeverAnalysis: no break,
+// return, co_return, throw or goto out, no condition that can change, no
+// exit call, no co_await that throws when another context closes or
+// cancels what it waits on) are found in the body and in the functions it
+// calls, to MaxCallDepth; a loop is reported if it performs a multi-way
+// wait, itself or in a function it calls. Functions reached only from
+// main() are never a context, so main()'s event loop is not reported.
+//
+// The analysis runs once per translation unit, at its end, so that every
+// co_spawn of a coroutine has been seen: a coroutine its spawner can cancel
+// (a bound cancellation slot, or a parent that awaits it) leaves a loop of
+// throwing co_awaits by cancellation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SelectLoopNoExitCheck.h"
+#include "engine/BodyResolver.h"
+#include "engine/ContextSpawns.h"
+#include "engine/PathNotes.h"
+#include "model/UserModel.h"
+#include "model/WaitModel.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
+                                             ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      ContextTypes(NameList::parse(
+          Options.get("ThreadTypes", defaults::ContextTypes))),
+      SpawnFunctions(NameList::parse(
+          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      SelectFunctions(NameList::parse(
+          Options.get("SelectFunctions", defaults::SelectFunctions))) {
+  Model.StopSignalFunctions = NameList::parse(
+      Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
+  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  ContextTypesOption = ContextTypes.str();
+  SpawnFunctionsOption = SpawnFunctions.str();
+  SelectFunctionsOption = SelectFunctions.str();
+  StopSignalFunctionsOption = Model.StopSignalFunctions.str();
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error)) {
+    ContextTypes.add(M->ThreadTypes);
+    SpawnFunctions.add(M->SpawnFunctions);
+    SpawnFunctions.add(M->DetachedSpawnFunctions);
+    SelectFunctions.add(M->SelectFunctions);
+    Model.StopSignalFunctions.add(M->StopSignalFunctions);
+  } else if (!Error.empty()) {
+    configurationDiag("%0") << Error;
+  }
+}
+
+void SelectLoopNoExitCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ThreadTypes", ContextTypesOption);
+  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+  Options.store(Opts, "SelectFunctions", SelectFunctionsOption);
+  Options.store(Opts, "StopSignalFunctions", StopSignalFunctionsOption);
+  Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
+}
+
+void SelectLoopNoExitCheck::registerMatchers(MatchFinder *Finder) {
+  addSpawnMatchers(Finder, this, ContextTypes, SpawnFunctions);
+  // Every coroutine is a context of its own.
+  Finder->addMatcher(functionDecl(isDefinition(), hasBody(coroutineBodyStmt()),
+                                  unless(isExpansionInSystemHeader()))
+                         .bind("coroutine"),
+                     this);
+}
+
+void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
+  Ctx = Result.Context;
+  if (const auto *Coro = Result.Nodes.getNodeAs<FunctionDecl>("coroutine")) {
+    Context &C = Contexts[Coro];
+    C.Noun = "coroutine";
+    return;
+  }
+  const Expr *Start = matchedSpawn(Result, ContextTypes);
+  if (!Start)
+    return;
+  SpawnedContext Spawned = resolveSpawn(Start);
+  if (!Spawned)
+    return;
+  Context &C = Contexts[Spawned.Body];
+  if (!C.Start) {
+    C.Start = Start;
+    C.Noun = Spawned.Noun;
+  }
+  if (const Expr *Token = coSpawnToken(Start))
+    C.Cancellable |= bindsCancellationSlot(Token) || !isDetachedToken(Token);
+}
+
+static bool isCoroutine(const FunctionDecl *FD) {
+  return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
+}
+
+/// The coroutines of the translation unit that \p Body co_awaits directly
+/// (`co_await child(...)`): they run as part of it, and its cancellation
+/// reaches them.
+static void awaitedCoroutines(const FunctionDecl *Body,
+                              llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
+  llvm::SmallVector<const Stmt *, 32> Work{Body->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S || llvm::isa<LambdaExpr>(S))
+      continue;
+    if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
+      const Expr *Op = Await->getOperand()->IgnoreImplicit()->IgnoreParens();
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(Op->IgnoreImplicit()))
+        if (const FunctionDecl *F = definitionWithBody(Call->getDirectCallee()))
+          if (isCoroutine(F))
+            Out.push_back(F);
+    }
+    for (const Stmt *Child : S->children())
+      Work.push_back(Child);
+  }
+}
+
+void SelectLoopNoExitCheck::onEndOfTranslationUnit() {
+  if (Ctx) {
+    // Cancellation flows from a coroutine to the ones it awaits.
+    llvm::SmallVector<std::pair<const FunctionDecl *, const FunctionDecl *>, 8>
+        Edges;
+    for (const auto &[Body, C] : Contexts) {
+      llvm::SmallVector<const FunctionDecl *, 4> Awaited;
+      if (isCoroutine(Body))
+        awaitedCoroutines(Body, Awaited);
+      for (const FunctionDecl *F : Awaited)
+        if (Contexts.count(F))
+          Edges.push_back({Body, F});
+    }
+    for (bool Changed = true; Changed;) {
+      Changed = false;
+      for (const auto &[From, To] : Edges)
+        if (Contexts[From].Cancellable && !Contexts[To].Cancellable)
+          Changed = Contexts[To].Cancellable = true;
+    }
+    Analysis = std::make_unique<ForeverAnalysis>(*Ctx, Model);
+    for (const auto &[Body, C] : Contexts)
+      analyse(Body, C);
+  }
+  Analysis.reset();
+  Contexts.clear();
+  Reported.clear();
+  Ctx = nullptr;
+}
+
+void SelectLoopNoExitCheck::analyse(const FunctionDecl *Body,
+                                    const Context &C) {
+  const FunctionDecl *Def = analysableDefinition(Body, *Ctx);
+  if (!Def)
+    return;
+  llvm::SmallVector<const CallExpr *, 4> Chain;
+  llvm::DenseSet<const FunctionDecl *> Seen;
+  search(Def, C, 0, Chain, Seen);
+}
+
+void SelectLoopNoExitCheck::search(
+    const FunctionDecl *Fn, const Context &C, unsigned Depth,
+    llvm::SmallVectorImpl<const CallExpr *> &Chain,
+    llvm::DenseSet<const FunctionDecl *> &Seen) {
+  if (!Seen.insert(Fn).second)
+    return;
+  for (const EndlessLoop &Loop : Analysis->localEndlessLoops(Fn)) {
+    if (Reported.contains(Loop.Loop))
+      continue;
+    if (C.Cancellable) {
+      // Cancelling the coroutine makes its pending operation complete with
+      // operation_aborted; an awaited operation that throws then ends the
+      // loop.
+      bool Throws = false;
+      llvm::SmallVector<const Stmt *, 32> Work{Loop.Loop};
+      while (!Work.empty() && !Throws) {
+        const Stmt *S = Work.pop_back_val();
+        if (!S || llvm::isa<LambdaExpr>(S))
+          continue;
+        if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
+          Throws = awaitThrowsWhenCancelled(Await->getOperand());
+        for (const Stmt *Child : S->children())
+          Work.push_back(Child);
+      }
+      if (Throws)
+        continue;
+    }
+    llvm::SmallVector<const CallExpr *, 4> WaitCalls;
+    if (const Expr *Wait = findWait(Loop, WaitCalls))
+      report(Loop, Wait, WaitCalls, Chain, C);
+  }
+  if (Depth >= Model.MaxCallDepth)
+    return;
+  llvm::SmallVector<const CallExpr *, 16> Calls;
+  collectCalls(Fn->getBody(), Calls);
+  for (const CallExpr *Call : Calls) {
+    const FunctionDecl *Callee =
+        analysableDefinition(Call->getDirectCallee(), *Ctx);
+    // A coroutine is a context of its own, analysed as such.
+    if (!Callee || mayDispatchElsewhere(Call) || isCoroutine(Callee))
+      continue;
+    Chain.push_back(Call);
+    search(Callee, C, Depth + 1, Chain, Seen);
+    Chain.pop_back();
+  }
+}
+
+const Expr *
+SelectLoopNoExitCheck::findWait(const EndlessLoop &Loop,
+                                llvm::SmallVectorImpl<const CallExpr *> &Calls) {
+  const SourceManager &SM = Ctx->getSourceManager();
+  const Expr *Best = nullptr;
+  for (const Stmt *S : Loop.Statements) {
+    std::optional<MultiWait> W = asMultiWait(S, SelectFunctions);
+    if (!W)
+      continue;
+    // The outermost `||` of a nested one: it comes first in the source and
+    // contains the others.
+    if (!Best ||
+        SM.isBeforeInTranslationUnit(W->Where->getBeginLoc(),
+                                     Best->getBeginLoc()) ||
+        (W->Where->getBeginLoc() == Best->getBeginLoc() &&
+         SM.isBeforeInTranslationUnit(Best->getEndLoc(),
+                                      W->Where->getEndLoc())))
+      Best = W->Where;
+  }
+  if (Best)
+    return Best;
+  // A wait inside a function the loop calls.
+  for (const Stmt *S : Loop.Statements) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    if (!Call || mayDispatchElsewhere(Call))
+      continue;
+    const FunctionDecl *Callee =
+        analysableDefinition(Call->getDirectCallee(), *Ctx);
+    if (!Callee || Callee == Loop.Function)
+      continue;
+    Calls.push_back(Call);
+    if (const Expr *W = findWaitIn(Callee, 1, Calls))
+      return W;
+    Calls.pop_back();
+  }
+  return nullptr;
+}
+
+const Expr *
+SelectLoopNoExitCheck::findWaitIn(const FunctionDecl *Fn, unsigned Depth,
+                                  llvm::SmallVectorImpl<const CallExpr *> &Calls) {
+  llvm::SmallVector<const CallExpr *, 16> Inner;
+  collectCalls(Fn->getBody(), Inner);
+  for (const CallExpr *Call : Inner)
+    if (asMultiWait(Call, SelectFunctions))
+      return Call;
+  if (Depth >= Model.MaxCallDepth)
+    return nullptr;
+  for (const CallExpr *Call : Inner) {
+    if (mayDispatchElsewhere(Call))
+      continue;
+    const FunctionDecl *Callee =
+        analysableDefinition(Call->getDirectCallee(), *Ctx);
+    if (!Callee || Callee == Fn ||
+        llvm::any_of(Calls, [&](const CallExpr *C) {
+          return C->getDirectCallee() == Callee;
+        }))
+      continue;
+    Calls.push_back(Call);
+    if (const Expr *W = findWaitIn(Callee, Depth + 1, Calls))
+      return W;
+    Calls.pop_back();
+  }
+  return nullptr;
+}
+
+void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
+                                   llvm::ArrayRef<const CallExpr *> WaitCalls,
+                                   llvm::ArrayRef<const CallExpr *> Chain,
+                                   const Context &C) {
+  Reported.insert(Loop.Loop);
+  diag(Loop.Loop->getBeginLoc(),
+       "endless loop around a multi-way wait: no alternative leads out of "
+       "the loop and it observes no stop or cancellation");
+
+  for (const CallExpr *Call : WaitCalls)
+    diag(Call->getBeginLoc(), "the loop calls %0 here", DiagnosticIDs::Note)
+        << Call->getDirectCallee();
+  std::optional<MultiWait> W = asMultiWait(Wait, SelectFunctions);
+  switch (W->Kind) {
+  case MultiWait::AwaitableOr:
+    diag(Wait->getBeginLoc(),
+         "waits here for the first of %0 alternatives; whichever completes, "
+         "the loop goes on",
+         DiagnosticIDs::Note)
+        << W->Alternatives;
+    break;
+  case MultiWait::ParallelGroup:
+    if (W->Alternatives)
+      diag(Wait->getBeginLoc(),
+           "waits here for the first of %0 operations of a parallel group; "
+           "whichever completes, the loop goes on",
+           DiagnosticIDs::Note)
+          << W->Alternatives;
+    else
+      diag(Wait->getBeginLoc(),
+           "waits here for the first operation of a parallel group to "
+           "complete; whichever completes, the loop goes on",
+           DiagnosticIDs::Note);
+    break;
+  case MultiWait::SelectCall:
+    diag(Wait->getBeginLoc(),
+         "waits here in %0; whatever it reports, the loop goes on",
+         DiagnosticIDs::Note)
+        << W->Callee;
+    break;
+  }
+  if (Loop.Kind == EndlessLoop::UnchangingCondition)
+    diag(Loop.Condition->getBeginLoc(),
+         "the loop's condition '%0' cannot change while the loop runs",
+         DiagnosticIDs::Note)
+        << shortSourceText(Loop.Condition, *Ctx)
+        << Loop.Condition->getSourceRange();
+
+  if (C.Start)
+    diag(C.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
+        << C.Noun;
+  bool First = true;
+  for (const CallExpr *Call : Chain) {
+    diag(Call->getBeginLoc(),
+         First ? "the %0's body calls %1 here" : "which calls %1 here",
+         DiagnosticIDs::Note)
+        << C.Noun << Call->getDirectCallee();
+    First = false;
+  }
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,306 @@
+//===--- WaitModel.cpp ----------------------------------------------------===//
+
+#include "model/WaitModel.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+const char SelectFunctions[] =
+    "::poll;::ppoll;::epoll_wait;::epoll_pwait;::epoll_pwait2;::select;"
+    "::pselect";
+const char ConditionVariableTypes[] =
+    "::std::condition_variable;::std::condition_variable_any;"
+    "::boost::condition_variable;::boost::condition_variable_any;"
+    "::boost::fibers::condition_variable;"
+    "::boost::fibers::condition_variable_any";
+const char StopMethods[] =
+    "stop;shutdown;request_stop;close;cancel;terminate;quit;finish;join";
+} // namespace defaults
+
+static const Expr *strip(const Expr *E) {
+  while (E) {
+    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Next))
+      if (CE->getNumArgs() == 1 &&
+          CE->getConstructor()->isCopyOrMoveConstructor())
+        Next = CE->getArg(0);
+    if (Next == E)
+      return E;
+    E = Next;
+  }
+  return E;
+}
+
+/// The name of the namespace \p D is declared in (innermost).
+static llvm::StringRef enclosingNamespace(const Decl *D) {
+  for (const DeclContext *C = D->getDeclContext(); C; C = C->getParent())
+    if (const auto *NS = llvm::dyn_cast<NamespaceDecl>(C))
+      if (!NS->isInlineNamespace())
+        return NS->getName();
+  return "";
+}
+
+/// The operator function of an awaitable operator (`||`, `&&`) of Asio's
+/// awaitable_operators namespace.
+static bool isAwaitableOperator(const Expr *E, OverloadedOperatorKind Op) {
+  const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
+  if (!OC || OC->getOperator() != Op || OC->getNumArgs() != 2)
+    return false;
+  const FunctionDecl *F = OC->getDirectCallee();
+  return F && enclosingNamespace(F) == "awaitable_operators";
+}
+
+static unsigned countOrAlternatives(const Expr *E) {
+  E = strip(E);
+  if (isAwaitableOperator(E, OO_PipePipe)) {
+    const auto *OC = llvm::cast<CXXOperatorCallExpr>(E);
+    return countOrAlternatives(OC->getArg(0)) +
+           countOrAlternatives(OC->getArg(1));
+  }
+  return 1;
+}
+
+static const CXXRecordDecl *recordNamed(QualType T) {
+  return recordOf(T.getNonReferenceType());
+}
+
+static bool recordIs(QualType T, std::initializer_list<llvm::StringRef> Names) {
+  const CXXRecordDecl *RD = recordNamed(T);
+  if (!RD || !RD->getIdentifier())
+    return false;
+  return llvm::is_contained(Names, RD->getName());
+}
+
+std::optional<MultiWait> asMultiWait(const Stmt *S,
+                                     const NameList &SelectFunctions) {
+  const auto *E = llvm::dyn_cast<Expr>(S);
+  if (!E)
+    return std::nullopt;
+  if (isAwaitableOperator(E, OO_PipePipe)) {
+    MultiWait W;
+    W.Kind = MultiWait::AwaitableOr;
+    W.Where = E;
+    W.Alternatives = countOrAlternatives(E);
+    return W;
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    if (MD && MD->getIdentifier() && MD->getName() == "async_wait" &&
+        MC->getNumArgs() >= 1 && MD->getParent()->getIdentifier() &&
+        (MD->getParent()->getName() == "parallel_group" ||
+         MD->getParent()->getName() == "ranged_parallel_group") &&
+        recordIs(MC->getArg(0)->getType(),
+                 {"wait_for_one", "wait_for_one_success",
+                  "wait_for_one_error"})) {
+      MultiWait W;
+      W.Kind = MultiWait::ParallelGroup;
+      W.Where = E;
+      if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(
+              MD->getParent());
+          Spec && MD->getParent()->getName() == "parallel_group") {
+        unsigned N = 0;
+        for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
+          N += A.getKind() == TemplateArgument::Pack ? A.pack_size() : 1;
+        W.Alternatives = N;
+      }
+      return W;
+    }
+  }
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
+    if (llvm::isa<CXXOperatorCallExpr>(Call))
+      return std::nullopt;
+    const FunctionDecl *F = Call->getDirectCallee();
+    // At global scope only C functions: a project's own C++ `poll()` is not
+    // the system call.
+    if (F && !SelectFunctions.empty() && SelectFunctions.containsCallee(Call) &&
+        (!F->getDeclContext()->getRedeclContext()->isTranslationUnit() ||
+         F->isExternC())) {
+      MultiWait W;
+      W.Kind = MultiWait::SelectCall;
+      W.Where = E;
+      W.Callee = Call->getDirectCallee();
+      return W;
+    }
+  }
+  return std::nullopt;
+}
+
+const ValueDecl *namedObject(const Expr *E) {
+  E = strip(E);
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    return llvm::dyn_cast<VarDecl>(DRE->getDecl());
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_Deref)
+      return namedObject(UO->getSubExpr());
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+    if ((OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star) &&
+        OC->getNumArgs() == 1)
+      return namedObject(OC->getArg(0));
+  return nullptr;
+}
+
+/// A completion token that makes `co_await op(token)` throw the operation's
+/// error: use_awaitable, or deferred (an awaitable awaits a deferred
+/// operation the same way).
+static bool isThrowingToken(const Expr *Token) {
+  const CXXRecordDecl *RD = recordNamed(strip(Token)->getType());
+  if (!RD || !RD->getIdentifier())
+    return false;
+  llvm::StringRef NS = enclosingNamespace(RD);
+  return NS == "asio" &&
+         (RD->getName() == "use_awaitable_t" || RD->getName() == "deferred_t");
+}
+
+static const Expr *lastWrittenArg(const CallExpr *Call) {
+  for (unsigned I = Call->getNumArgs(); I > 0; --I)
+    if (!llvm::isa<CXXDefaultArgExpr>(Call->getArg(I - 1)))
+      return Call->getArg(I - 1);
+  return nullptr;
+}
+
+bool awaitThrowsOn(const Expr *E,
+                   llvm::SmallVectorImpl<const ValueDecl *> &Objects) {
+  E = strip(E);
+  if (isAwaitableOperator(E, OO_PipePipe) ||
+      isAwaitableOperator(E, OO_AmpAmp)) {
+    const auto *OC = llvm::cast<CXXOperatorCallExpr>(E);
+    llvm::SmallVector<const ValueDecl *, 4> L, R;
+    bool LT = awaitThrowsOn(OC->getArg(0), L);
+    bool RT = awaitThrowsOn(OC->getArg(1), R);
+    if (OC->getOperator() == OO_AmpAmp) {
+      // Either operand's failure fails the whole.
+      Objects.append(L.begin(), L.end());
+      Objects.append(R.begin(), R.end());
+      return LT || RT;
+    }
+    // `||` completes as soon as one operand succeeds: it throws only when
+    // one failure fails both, that is, on objects both throw on.
+    if (!LT || !RT)
+      return false;
+    bool Any = false;
+    for (const ValueDecl *D : L)
+      if (D && llvm::is_contained(R, D)) {
+        Objects.push_back(D);
+        Any = true;
+      }
+    return Any;
+  }
+  const auto *Call = llvm::dyn_cast<CallExpr>(E);
+  if (!Call)
+    return false;
+  const FunctionDecl *F = Call->getDirectCallee();
+  if (!F || !F->getIdentifier() || !F->getName().starts_with("async_"))
+    return false;
+  const Expr *Token = lastWrittenArg(Call);
+  if (!Token || !isThrowingToken(Token))
+    return false;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    // A parallel group reports its operations' errors as values.
+    if (MD && MD->getParent()->getIdentifier() &&
+        MD->getParent()->getName().ends_with("parallel_group"))
+      return false;
+    Objects.push_back(namedObject(MC->getImplicitObjectArgument()));
+    return true;
+  }
+  // async_read(stream, ...), async_write(stream, ...): the stream.
+  Objects.push_back(Call->getNumArgs() > 1 ? namedObject(Call->getArg(0))
+                                           : nullptr);
+  return true;
+}
+
+bool awaitThrowsWhenCancelled(const Expr *E) {
+  E = strip(E);
+  if (isAwaitableOperator(E, OO_PipePipe) ||
+      isAwaitableOperator(E, OO_AmpAmp)) {
+    const auto *OC = llvm::cast<CXXOperatorCallExpr>(E);
+    bool L = awaitThrowsWhenCancelled(OC->getArg(0));
+    bool R = awaitThrowsWhenCancelled(OC->getArg(1));
+    return OC->getOperator() == OO_AmpAmp ? (L || R) : (L && R);
+  }
+  llvm::SmallVector<const ValueDecl *, 1> Objects;
+  return awaitThrowsOn(E, Objects);
+}
+
+bool isDetachedToken(const Expr *Token) {
+  return Token && recordIs(strip(Token)->getType(), {"detached_t"});
+}
+
+bool bindsCancellationSlot(const Expr *Token) {
+  return Token &&
+         recordIs(strip(Token)->getType(), {"cancellation_slot_binder"});
+}
+
+bool ConditionVariableModel::isConditionVariable(QualType T) const {
+  const CXXRecordDecl *RD = recordNamed(T);
+  return RD && Types.contains(RD);
+}
+
+static bool isCallable(QualType T) {
+  T = T.getNonReferenceType();
+  if (T->isFunctionPointerType() || T->isFunctionType())
+    return true;
+  if (const CXXRecordDecl *RD = T->getAsCXXRecordDecl()) {
+    if (RD->isLambda())
+      return true;
+    if (!RD->hasDefinition())
+      return false;
+    for (const CXXMethodDecl *M : RD->methods())
+      if (M->getOverloadedOperator() == OO_Call)
+        return true;
+  }
+  return false;
+}
+
+std::optional<ConditionWait>
+ConditionVariableModel::asWait(const CallExpr *Call) const {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC)
+    return std::nullopt;
+  const CXXMethodDecl *MD = MC->getMethodDecl();
+  if (!MD || !MD->getIdentifier())
+    return std::nullopt;
+  llvm::StringRef Name = MD->getName();
+  bool Timed = Name == "wait_for" || Name == "wait_until" ||
+               Name == "timed_wait";
+  if (!Timed && Name != "wait")
+    return std::nullopt;
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  if (!Obj || !(Types.contains(MD->getParent()) ||
+                isConditionVariable(Obj->getType())))
+    return std::nullopt;
+  ConditionWait W;
+  W.Call = MC;
+  W.CondVar = namedObject(Obj);
+  W.Timed = Timed;
+  for (unsigned I = 1; I < MC->getNumArgs(); ++I)
+    W.StopAware |= isStopTokenType(MC->getArg(I)->getType());
+  if (MC->getNumArgs() >= 2) {
+    const Expr *Last = MC->getArg(MC->getNumArgs() - 1);
+    if (isCallable(Last->getType()))
+      W.Predicate = Last;
+  }
+  return W;
+}
+
+const ValueDecl *ConditionVariableModel::notified(const CallExpr *Call) const {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC)
+    return nullptr;
+  const CXXMethodDecl *MD = MC->getMethodDecl();
+  if (!MD || !MD->getIdentifier() ||
+      (MD->getName() != "notify_one" && MD->getName() != "notify_all"))
+    return nullptr;
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  if (!Obj || !(Types.contains(MD->getParent()) ||
+                isConditionVariable(Obj->getType())))
+    return nullptr;
+  return namedObject(Obj);
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,117 @@
+//===--- WaitModel.h - multi-way waits, awaited operations, cond. vars ----===//
+//
+// The parts of the model that the select-loop, cv-wait and coroutine
+// analyses share:
+//
+// - multi-way waits: Asio's awaitable operator `||` (nested, flattened),
+//   `make_parallel_group(...).async_wait(wait_for_one...)`, and the
+//   SelectFunctions option (poll, ppoll, epoll_wait, select, ... and the
+//   user's own);
+// - what makes `co_await E` throw: the I/O objects (channels, timers,
+//   sockets) whose failure, closing or cancellation completes E with an
+//   error, when E's completion token throws (use_awaitable, deferred) and
+//   not when it returns the error as a value (as_tuple, redirect_error);
+// - condition variables: which calls wait, with which predicate, whether
+//   they are timed or take a std::stop_token, and which calls notify.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_WAITMODEL_H
+#define THREADLEAK_MODEL_WAITMODEL_H
+
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/SmallVector.h"
+#include <optional>
+#include <string>
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+extern const char SelectFunctions[];
+extern const char ConditionVariableTypes[];
+extern const char StopMethods[];
+} // namespace defaults
+
+/// A wait for the first of several events.
+struct MultiWait {
+  enum KindTy {
+    /// `co_await (a || b || ...)`.
+    AwaitableOr,
+    /// `make_parallel_group(a, b, ...).async_wait(wait_for_one(), ...)`.
+    ParallelGroup,
+    /// poll, epoll_wait, select, or a user-declared select function.
+    SelectCall,
+  };
+  KindTy Kind = SelectCall;
+  /// The `||` expression (outermost), the async_wait call, or the call.
+  const Expr *Where = nullptr;
+  /// Operands of `||` or operations of the group; 0 when not known (a
+  /// ranged group, a select over descriptors).
+  unsigned Alternatives = 0;
+  /// The function called (SelectCall), for diagnostics.
+  const FunctionDecl *Callee = nullptr;
+};
+
+/// \p S as a multi-way wait, if it is one. An operand of an enclosing `||`
+/// is not one by itself (only the outermost `||` is).
+std::optional<MultiWait> asMultiWait(const Stmt *S,
+                                     const NameList &SelectFunctions);
+
+/// The objects whose failure (closed, cancelled, an I/O error) makes
+/// `co_await E` throw. A null entry stands for an object we cannot name
+/// (always one that others may reach). `a || b` throws only if both
+/// operands fail, so it throws on what both throw on; `a && b` throws if
+/// either fails. Returns false if E never throws on any object's failure
+/// (its token returns errors as values, or E is not an asynchronous
+/// operation we know).
+bool awaitThrowsOn(const Expr *E,
+                   llvm::SmallVectorImpl<const ValueDecl *> &Objects);
+
+/// True if `co_await E` throws when the awaiting coroutine is cancelled:
+/// cancellation fails every pending operation, so `a || b` throws if both
+/// operands throw on failure, `a && b` if either does.
+bool awaitThrowsWhenCancelled(const Expr *E);
+
+/// `co_spawn(..., detached)`: the completion token is asio::detached.
+bool isDetachedToken(const Expr *Token);
+/// A completion token with a cancellation slot bound to it
+/// (bind_cancellation_slot), so the spawner can cancel the coroutine.
+bool bindsCancellationSlot(const Expr *Token);
+
+/// A wait on a condition variable.
+struct ConditionWait {
+  const CXXMemberCallExpr *Call = nullptr;
+  /// The condition variable: a data member or a variable.
+  const ValueDecl *CondVar = nullptr;
+  /// The predicate argument, if any.
+  const Expr *Predicate = nullptr;
+  /// wait_for / wait_until / timed_wait.
+  bool Timed = false;
+  /// Takes a std::stop_token (condition_variable_any's stop-aware waits).
+  bool StopAware = false;
+};
+
+class ConditionVariableModel {
+public:
+  explicit ConditionVariableModel(NameList Types) : Types(std::move(Types)) {}
+  /// \p Call as a wait on a condition variable of a listed type.
+  std::optional<ConditionWait> asWait(const CallExpr *Call) const;
+  /// The condition variable \p Call notifies (notify_one, notify_all), or
+  /// null.
+  const ValueDecl *notified(const CallExpr *Call) const;
+  bool isConditionVariable(QualType T) const;
+
+private:
+  NameList Types;
+};
+
+/// The variable or data member an object expression names (through
+/// parentheses, implicit casts, `this->`, `*p`, smart pointers' `->`), or
+/// null.
+const ValueDecl *namedObject(const Expr *E);
+
+} // namespace clang::tidy::threadleak
+
+#endif

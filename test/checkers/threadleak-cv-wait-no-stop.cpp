@@ -1,0 +1,454 @@
+// RUN: not %threadleak --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+
+// threadleak-cv-wait-no-stop: a worker waits on a condition variable, and
+// nothing on its owner's stop path (destructor, stop(), shutdown(), ...)
+// both makes the predicate true and notifies.
+
+#include <atomic>
+#include <boost/thread.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+void run(int);
+void shutdown_impl(void *self);
+
+//===-- Positive: the SPEC's example -----------------------------------------===//
+
+// cv-wait-no-stop: on shutdown nothing makes the predicate true.
+class Pool {
+public:
+  Pool() : thread_([this] { worker(); }) {}
+  ~Pool() {
+    {
+      std::lock_guard lk(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    for (;;) {
+      cv_.wait(lk, [&] { return !queue_.empty(); });   // fix: || stopping_, and notify in stop()
+      // CHECK: :[[@LINE-1]]:11: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+      // CHECK: :[[@LINE-2]]:20: note: the predicate reads 'queue_'
+      // CHECK: :[[@LINE-16]]:3: note: stop path '~Pool' changes none of it
+      // CHECK: :[[@LINE-18]]:12: note: thread started here
+      // CHECK: :[[@LINE-19]]:29: note: the thread's body calls 'worker' here
+      run(pop());
+    }
+  }
+  int pop() {
+    int v = queue_.front();
+    queue_.pop_front();
+    return v;
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+//===-- Positive -------------------------------------------------------------===//
+
+// The stop path sets the flag the loop tests, but never notifies: the
+// worker sleeps on.
+class Drainer {
+public:
+  Drainer() : thread_([this] { drain(); }) {}
+  void stop() {
+    stopping_ = true;
+    thread_.join();
+  }
+
+private:
+  void drain() {
+    std::unique_lock lk(m_);
+    while (!stopping_ && queue_.empty())
+      cv_.wait(lk);
+      // CHECK: :[[@LINE-1]]:11: warning: wait on 'cv_' can block forever: the stop path changes 'stopping_' but never notifies 'cv_' [threadleak-cv-wait-no-stop]
+      // CHECK: :[[@LINE-10]]:5: note: 'stopping_' is changed here
+      // CHECK: :[[@LINE-12]]:8: note: 'stop' calls neither notify_one() nor notify_all() on 'cv_'
+      // CHECK: :[[@LINE-14]]:15: note: thread started here
+      // CHECK: :[[@LINE-15]]:32: note: the thread's body calls 'drain' here
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> queue_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// A timed wait in a loop that never checks anything: it wakes up every
+// 100ms, forever.
+class Flusher {
+public:
+  Flusher() : thread_([this] { loop(); }) {}
+  ~Flusher() { thread_.join(); }
+
+private:
+  void loop() {
+    std::unique_lock lk(m_);
+    for (;;) {
+      cv_.wait_for(lk, std::chrono::milliseconds(100));
+      // CHECK: :[[@LINE-1]]:11: warning: timed wait on 'cv_' in a loop that never checks a stop condition: the thread wakes up but never leaves [threadleak-cv-wait-no-stop]
+      // CHECK: :[[@LINE-3]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+      // CHECK: :[[@LINE-10]]:15: note: thread started here
+      // CHECK: :[[@LINE-11]]:32: note: the thread's body calls 'loop' here
+      run(0);
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::thread thread_;
+};
+
+// A local condition variable whose owner never sets `done`.
+void forgets_done() {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread t([&] {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return done; });
+    // CHECK: :[[@LINE-1]]:8: warning: wait on 'cv' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:17: note: the predicate reads 'done'
+    // CHECK: :[[@LINE-9]]:6: note: 'forgets_done' declares 'cv' and, apart from the thread, changes none of it
+    // CHECK: :[[@LINE-6]]:15: note: thread started here
+  });
+  t.join();
+}
+
+// A queue class whose close() sets the flag without notifying; the worker
+// waits inside pop(), called from the thread body. The predicate is a
+// named lambda.
+class Queue {
+public:
+  int pop() {
+    std::unique_lock lk(m_);
+    auto ready = [this] { return closed_ || !items_.empty(); };
+    cv_.wait(lk, ready);
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: the stop path changes 'closed_' but never notifies 'cv_' [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE+19]]:5: note: 'closed_' is changed here
+    // CHECK: :[[@LINE+16]]:8: note: 'close' calls neither notify_one() nor notify_all() on 'cv_'
+    // CHECK: :[[@LINE+27]]:15: note: thread started here
+    // CHECK: :[[@LINE+27]]:22: note: the thread's body calls 'pop' here
+    if (items_.empty())
+      return -1;
+    int v = items_.front();
+    items_.pop_front();
+    return v;
+  }
+  void push(int v) {
+    {
+      std::lock_guard lk(m_);
+      items_.push_back(v);
+    }
+    cv_.notify_one();
+  }
+  void close() {
+    std::lock_guard lk(m_);
+    closed_ = true;
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> items_;
+  bool closed_ = false;
+};
+void consume(Queue &q) {
+  std::thread t([&q] {
+    for (int v; (v = q.pop()) >= 0;)
+      run(v);
+  });
+  t.detach();
+}
+
+// Boost.Thread: the same mistake.
+class BoostWorker {
+public:
+  BoostWorker() : thread_([this] { work(); }) {}
+  ~BoostWorker() {
+    stopping_ = true;
+    cv_.notify_all();
+    thread_.join();
+  }
+
+private:
+  void work() {
+    boost::unique_lock<boost::mutex> lk(m_);
+    cv_.wait(lk, [this] { return pending_ > 0; });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:18: note: the predicate reads 'pending_'
+    // CHECK: :[[@LINE-12]]:3: note: stop path '~BoostWorker' changes none of it
+    // CHECK: :[[@LINE-14]]:19: note: thread started here
+    // CHECK: :[[@LINE-15]]:36: note: the thread's body calls 'work' here
+    run(pending_);
+  }
+  boost::mutex m_;
+  boost::condition_variable cv_;
+  int pending_ = 0;
+  bool stopping_ = false;
+  boost::thread thread_;
+};
+
+//===-- Negative: the idiomatic fixes ------------------------------------------===//
+
+// The shutdown flag is in the predicate, set under the lock, and notified.
+class FixedPool {
+public:
+  FixedPool() : thread_([this] { worker(); }) {}
+  ~FixedPool() {
+    {
+      std::lock_guard lk(m_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    for (;;) {
+      cv_.wait(lk, [&] { return !queue_.empty() || stopping_; });
+      if (stopping_)
+        return;
+      run(queue_.front());
+      queue_.pop_front();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// stop() sets the flag and a helper notifies.
+class HelperNotify {
+public:
+  HelperNotify() : thread_([this] { worker(); }) {}
+  void shutdown() {
+    stopping_ = true;
+    wake();
+    thread_.join();
+  }
+
+private:
+  void wake() { cv_.notify_all(); }
+  void worker() {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [&] { return stopping_.load(); });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// A poison pill: stop() pushes a sentinel through the normal path, which
+// writes the queue and notifies.
+class PoisonPill {
+public:
+  PoisonPill() : thread_([this] { worker(); }) {}
+  ~PoisonPill() {
+    push(-1);
+    thread_.join();
+  }
+  void push(int v) {
+    {
+      std::lock_guard lk(m_);
+      queue_.push_back(v);
+    }
+    cv_.notify_one();
+  }
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    for (;;) {
+      cv_.wait(lk, [&] { return !queue_.empty(); });
+      int v = queue_.front();
+      queue_.pop_front();
+      if (v < 0)
+        return;
+      run(v);
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> queue_;
+  std::thread thread_;
+};
+
+// The stop_token overload: ~jthread() requests stop, which wakes the wait.
+class StopAware {
+  std::mutex m_;
+  std::condition_variable_any cv_;
+  std::deque<int> queue_;
+  std::jthread thread_{[this](std::stop_token st) {
+    std::unique_lock lk(m_);
+    while (cv_.wait(lk, st, [&] { return !queue_.empty(); })) {
+      run(queue_.front());
+      queue_.pop_front();
+    }
+  }};
+};
+
+// A timed wait in a loop that tests the stop flag.
+class TimedFlusher {
+public:
+  TimedFlusher() : thread_([this] { loop(); }) {}
+  ~TimedFlusher() {
+    stopping_ = true;
+    thread_.join();
+  }
+
+private:
+  void loop() {
+    std::unique_lock lk(m_);
+    while (!stopping_) {
+      cv_.wait_for(lk, std::chrono::milliseconds(100));
+      run(0);
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// Boost: interrupt() ends a wait on a boost::condition_variable.
+class Interrupted {
+public:
+  Interrupted() : thread_([this] { work(); }) {}
+  ~Interrupted() {
+    thread_.interrupt();
+    thread_.join();
+  }
+
+private:
+  void work() {
+    boost::unique_lock<boost::mutex> lk(m_);
+    cv_.wait(lk, [this] { return pending_ > 0; });
+  }
+  boost::mutex m_;
+  boost::condition_variable cv_;
+  int pending_ = 0;
+  boost::thread thread_;
+};
+
+// A local condition variable: the owner sets `done` and notifies.
+void sets_done() {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread t([&] {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return done; });
+  });
+  {
+    std::lock_guard lk(m);
+    done = true;
+  }
+  cv.notify_one();
+  t.join();
+}
+
+// A queue whose close() sets the flag and notifies.
+class ClosingQueue {
+public:
+  int pop() {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [this] { return closed_ || !items_.empty(); });
+    if (items_.empty())
+      return -1;
+    int v = items_.front();
+    items_.pop_front();
+    return v;
+  }
+  void close() {
+    {
+      std::lock_guard lk(m_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> items_;
+  bool closed_ = false;
+};
+void consume_closing(ClosingQueue &q) {
+  std::thread t([&q] {
+    for (int v; (v = q.pop()) >= 0;)
+      run(v);
+  });
+  t.detach();
+}
+
+//===-- Negative: what we cannot judge, and what another check reports ---------===//
+
+// No stop path in sight: nobody here destroys or stops it.
+class NoStopPath {
+public:
+  NoStopPath() : thread_([this] { worker(); }) {}
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [&] { return ready_; });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::thread thread_;
+};
+
+// The stop path hands the object to code we cannot read.
+class Opaque {
+public:
+  Opaque() : thread_([this] { worker(); }) {}
+  ~Opaque() {
+    shutdown_impl(this);
+    thread_.join();
+  }
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [&] { return ready_; });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::thread thread_;
+};
+
+// No predicate and no loop: bugprone-spuriously-wake-up-functions' finding.
+class Spurious {
+public:
+  Spurious() : thread_([this] { worker(); }) {}
+  ~Spurious() { thread_.join(); }
+
+private:
+  void worker() {
+    std::unique_lock lk(m_);
+    cv_.wait(lk);
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::thread thread_;
+};
