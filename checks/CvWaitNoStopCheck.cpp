@@ -144,11 +144,7 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
       CVTypes(NameList::parse(Options.get("ConditionVariableTypes",
                                           defaults::ConditionVariableTypes))) {
   StopMethodsOption = Options.get("StopMethods", defaults::StopMethods).str();
-  llvm::SmallVector<llvm::StringRef, 8> Parts;
-  llvm::StringRef(StopMethodsOption).split(Parts, ';', -1, false);
-  for (llvm::StringRef P : Parts)
-    if (!P.trim().empty())
-      StopMethods.push_back(P.trim().str());
+  addStopMethods(NameList::parse(StopMethodsOption).names());
   Model.StopSignalFunctions = NameList::parse(defaults::StopSignalFunctions);
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
   ContextTypesOption = ContextTypes.str();
@@ -160,13 +156,25 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
     SpawnFunctions.add(M->SpawnFunctions);
     SpawnFunctions.add(M->DetachedSpawnFunctions);
     CVTypes.add(M->ConditionVariableTypes);
-    StopMethods.insert(StopMethods.end(), M->StopMethods.begin(),
-                       M->StopMethods.end());
+    addStopMethods(M->StopMethods);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+}
+
+void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
+  // Names are unqualified ("stop"); a qualified one ("app::Worker::halt")
+  // is taken by its last component, as written lists often are.
+  for (llvm::StringRef N : Names) {
+    N = N.trim();
+    size_t Colons = N.rfind("::");
+    if (Colons != llvm::StringRef::npos)
+      N = N.drop_front(Colons + 2);
+    if (!N.empty() && !llvm::is_contained(StopMethods, N))
+      StopMethods.push_back(N.str());
+  }
 }
 
 void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {

@@ -60,6 +60,7 @@ private:
   void analyse(const Worker &W, const ConditionWait &Wait,
                const FunctionDecl *Fn,
                llvm::ArrayRef<const CallExpr *> Chain);
+  void addStopMethods(const std::vector<std::string> &Names);
   void emitWorkerNotes(const Worker &W, llvm::ArrayRef<const CallExpr *> Chain);
   const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);
   void collect(const Stmt *S, Effects &E, unsigned Depth,

@@ -173,6 +173,12 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     std::optional<EndlessLoop> Loop = analysis(Ctx).findEndlessLoop(Spawned.Body);
     if (!Loop)
       return;
+    // Spawned by main() on the io_context main() runs: the process's
+    // lifetime (a server's listener), not a leak. (The parent map this
+    // needs is built only for a finding.)
+    if (const FunctionDecl *Spawner = enclosingFunction(Call, Ctx))
+      if (Spawner->isMain())
+        return;
     diag(Call->getBeginLoc(),
          "detached coroutine can never stop: its body loops forever and "
          "observes no cancellation");

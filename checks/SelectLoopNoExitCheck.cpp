@@ -21,6 +21,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
+#include "engine/SpawnSites.h"
 #include "model/UserModel.h"
 #include "model/WaitModel.h"
 #include "clang/AST/StmtCXX.h"
@@ -94,6 +95,7 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
     C.Start = Start;
     C.Noun = Spawned.Noun;
   }
+  C.Starts.push_back(Start);
   if (const Expr *Token = coSpawnToken(Start))
     C.Cancellable |= bindsCancellationSlot(Token) || !isDetachedToken(Token);
 }
@@ -175,7 +177,8 @@ void SelectLoopNoExitCheck::search(
     if (C.Cancellable) {
       // Cancelling the coroutine makes its pending operation complete with
       // operation_aborted; an awaited operation that throws then ends the
-      // loop.
+      // loop, and so does the next co_await of an awaitable (Asio's
+      // throw_if_cancelled, on by default).
       bool Throws = false;
       llvm::SmallVector<const Stmt *, 32> Work{Loop.Loop};
       while (!Work.empty() && !Throws) {
@@ -183,7 +186,8 @@ void SelectLoopNoExitCheck::search(
         if (!S || llvm::isa<LambdaExpr>(S))
           continue;
         if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
-          Throws = awaitThrowsWhenCancelled(Await->getOperand());
+          Throws = awaitThrowsWhenCancelled(Await->getOperand()) ||
+                   throwsIfCancelled(Await->getOperand());
         for (const Stmt *Child : S->children())
           Work.push_back(Child);
       }
@@ -191,8 +195,11 @@ void SelectLoopNoExitCheck::search(
         continue;
     }
     llvm::SmallVector<const CallExpr *, 4> WaitCalls;
-    if (const Expr *Wait = findWait(Loop, WaitCalls))
+    if (const Expr *Wait = findWait(Loop, WaitCalls)) {
+      if (onlyFromMain(C))
+        return; // main()'s event loop, one context removed.
       report(Loop, Wait, WaitCalls, Chain, C);
+    }
   }
   if (Depth >= Model.MaxCallDepth)
     return;
@@ -274,6 +281,17 @@ SelectLoopNoExitCheck::findWaitIn(const FunctionDecl *Fn, unsigned Depth,
     Calls.pop_back();
   }
   return nullptr;
+}
+
+bool SelectLoopNoExitCheck::onlyFromMain(const Context &C) {
+  if (C.Starts.empty())
+    return false; // A coroutine nobody here spawns: it is a context.
+  for (const Expr *Start : C.Starts) {
+    const FunctionDecl *Spawner = enclosingFunction(Start, *Ctx);
+    if (!Spawner || !Spawner->isMain())
+      return false;
+  }
+  return true;
 }
 
 void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,

@@ -45,7 +45,11 @@ private:
     /// cancellation slot, or awaited by a parent): an awaited operation
     /// that throws on cancellation is then a way out.
     bool Cancellable = false;
+    /// Every spawn site seen (for "spawned only by main()").
+    llvm::SmallVector<const Expr *, 2> Starts;
   };
+  /// Started only by main(): the process's lifetime.
+  bool onlyFromMain(const Context &C);
   void analyse(const FunctionDecl *Body, const Context &C);
   void search(const FunctionDecl *Fn, const Context &C, unsigned Depth,
               llvm::SmallVectorImpl<const CallExpr *> &Chain,

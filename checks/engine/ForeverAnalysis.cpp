@@ -606,11 +606,24 @@ std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
   if (!R && Depth < Model.MaxCallDepth) {
     llvm::SmallVector<const CallExpr *, 16> Calls;
     collectCalls(Fn->getBody(), Calls);
+    // A call to a coroutine only creates it: it runs here when awaited
+    // (`co_await child()`), elsewhere when handed to co_spawn.
+    llvm::DenseSet<const CallExpr *> Awaited;
+    walk(Fn->getBody(), [&](const Stmt *S) {
+      if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(
+                Await->getOperand()->IgnoreImplicit()->IgnoreParens()
+                    ->IgnoreImplicit()))
+          Awaited.insert(Call);
+    });
     for (const CallExpr *Call : Calls) {
       const FunctionDecl *Callee =
           analysableDefinition(Call->getDirectCallee(), Ctx);
       if (!Callee || Callee == Fn || insideTryBlock(Call, Fn) ||
           mayDispatchElsewhere(Call))
+        continue;
+      if (llvm::isa_and_nonnull<CoroutineBodyStmt>(Callee->getBody()) &&
+          !Awaited.contains(Call))
         continue;
       if (std::optional<EndlessLoop> Inner = analyze(Callee, Depth + 1)) {
         Inner->CallChain.insert(Inner->CallChain.begin(), Call);

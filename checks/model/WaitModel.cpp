@@ -227,6 +227,13 @@ bool awaitThrowsWhenCancelled(const Expr *E) {
   return awaitThrowsOn(E, Objects);
 }
 
+bool throwsIfCancelled(const Expr *E) {
+  const CXXRecordDecl *RD = recordNamed(strip(E)->getType());
+  return RD && RD->getIdentifier() && enclosingNamespace(RD) == "asio" &&
+         (RD->getName() == "awaitable" ||
+          RD->getName() == "deferred_async_operation");
+}
+
 bool isDetachedToken(const Expr *Token) {
   return Token && recordIs(strip(Token)->getType(), {"detached_t"});
 }

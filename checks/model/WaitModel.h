@@ -74,6 +74,12 @@ bool awaitThrowsOn(const Expr *E,
 /// operands throw on failure, `a && b` if either does.
 bool awaitThrowsWhenCancelled(const Expr *E);
 
+/// `co_await E` of an Asio awaitable or deferred operation: with
+/// this_coro::throw_if_cancelled (the default) it throws operation_aborted
+/// once the coroutine is cancelled, whatever E's own token does with
+/// errors.
+bool throwsIfCancelled(const Expr *E);
+
 /// `co_spawn(..., detached)`: the completion token is asio::detached.
 bool isDetachedToken(const Expr *Token);
 /// A completion token with a cancellation slot bound to it

@@ -116,3 +116,28 @@ void start_ok(asio::io_context &io, Chan &ch, Heartbeat &hb,
   // A bound cancellation slot: the spawner can cancel it.
   asio::co_spawn(io, ticker(), asio::bind_cancellation_slot(stop.slot(), asio::detached));
 }
+
+// A detached coroutine that spawns a cancellable one: the child is not part
+// of the parent's body.
+asio::awaitable<void> spawns_child(asio::cancellation_signal &sig) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::co_spawn(ex, ticker(), asio::bind_cancellation_slot(sig.slot(), asio::detached));
+}
+
+// A server's listener, spawned by main() on the io_context main() runs: the
+// process's lifetime.
+asio::awaitable<void> listener() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(1s);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+}
+
+int main() {
+  asio::io_context io;
+  asio::cancellation_signal sig;
+  asio::co_spawn(io, spawns_child(sig), asio::detached);
+  asio::co_spawn(io, listener(), asio::detached);
+  io.run();
+}

@@ -357,6 +357,36 @@ void try_thread(int fd) {
 
 //===-- Negative: not a context -------------------------------------------------===//
 
+// A coroutine and a thread that only main() starts: main()'s io_context and
+// main() itself live as long as the process.
+asio::awaitable<void> main_pump(Chan &data, Chan &control) {
+  for (;;) {
+    auto r = co_await (data.async_receive(asio::use_awaitable) ||
+                       control.async_receive(asio::use_awaitable));
+    handle(static_cast<int>(r.index()));
+  }
+}
+void main_poll(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  for (;;)
+    handle(::poll(&p, 1, -1));
+}
+
+// Cancellable, and errors as values: cancellation still throws at the next
+// co_await (Asio's throw_if_cancelled is on by default).
+asio::awaitable<void> cancelled_tuple(Chan &data, Chan &control) {
+  for (;;) {
+    auto r = co_await (data.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                       control.async_receive(asio::as_tuple(asio::use_awaitable)));
+    handle(static_cast<int>(r.index()));
+  }
+}
+void start_cancelled_tuple(asio::io_context &io, Chan &data, Chan &control,
+                           asio::cancellation_signal &stop) {
+  asio::co_spawn(io, cancelled_tuple(data, control),
+                 asio::bind_cancellation_slot(stop.slot(), asio::detached));
+}
+
 // main()'s event loop is the process's lifetime.
 void serve_forever(int ep) {
   epoll_event events[16];
@@ -369,6 +399,12 @@ void serve_forever(int ep) {
 int main() {
   int ep = epoll_create1(0);
   serve_forever(ep);
+  asio::io_context io;
+  Chan data(io), control(io);
+  asio::co_spawn(io, main_pump(data, control), asio::detached);
+  std::thread t(main_poll, 0);
+  io.run();
+  t.join();
   pollfd p{0, POLLIN, 0};
   for (;;)
     handle(::poll(&p, 1, -1));

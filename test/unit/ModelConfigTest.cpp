@@ -39,6 +39,9 @@ Model:
   DetachedSpawnFunctions: [app::fire]
   StopSignalFunctions: [app::check_cancel]
   BlockingFunctions: [app::Latch::wait]
+  SelectFunctions: [app::Reactor::wait_any]
+  ConditionVariableTypes: [app::Event]
+  StopMethods: [halt, drain]
 )",
                             "m.yaml");
   ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
@@ -54,6 +57,10 @@ Model:
   EXPECT_TRUE(M->Channels[1].Unbuffered);
   EXPECT_EQ(M->SpawnFunctions, (std::vector<std::string>{"app::Pool::submit"}));
   EXPECT_EQ(M->BlockingFunctions.size(), 1u);
+  EXPECT_EQ(M->SelectFunctions,
+            (std::vector<std::string>{"app::Reactor::wait_any"}));
+  EXPECT_EQ(M->ConditionVariableTypes, (std::vector<std::string>{"app::Event"}));
+  EXPECT_EQ(M->StopMethods, (std::vector<std::string>{"halt", "drain"}));
 }
 
 TEST(ModelConfigTest, EmptyFilesAndEmptyModelsAreFine) {
