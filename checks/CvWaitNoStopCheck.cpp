@@ -32,6 +32,7 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include <functional>
 
 using namespace clang::ast_matchers;
@@ -175,6 +176,24 @@ void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
     if (!N.empty() && !llvm::is_contained(StopMethods, N))
       StopMethods.push_back(N.str());
   }
+}
+
+bool CvWaitNoStopCheck::isStopMethodName(llvm::StringRef Name) const {
+  // Case and underscores aside, a name that starts with a stop word:
+  // stop, Stop, StopAndJoin, shutdown_now, CloseAll, join_all.
+  std::string Key;
+  for (char C : Name)
+    if (C != '_')
+      Key += llvm::toLower(C);
+  for (const std::string &M : StopMethods) {
+    std::string Word;
+    for (char C : M)
+      if (C != '_')
+        Word += llvm::toLower(C);
+    if (!Word.empty() && llvm::StringRef(Key).starts_with(Word))
+      return true;
+  }
+  return false;
 }
 
 void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -497,7 +516,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       bool IsStop = llvm::isa<CXXDestructorDecl>(M)
                         ? M->isUserProvided()
                         : M->getIdentifier() &&
-                              llvm::is_contained(StopMethods, M->getName());
+                              isStopMethodName(M->getName());
       if (!IsStop)
         continue;
       if (const FunctionDecl *Def = analysableDefinition(M, *Ctx))

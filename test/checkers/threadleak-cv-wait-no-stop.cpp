@@ -399,6 +399,31 @@ void consume_closing(ClosingQueue &q) {
   t.detach();
 }
 
+// Google style: Shutdown() (any case, any suffix: StopAndJoin, close_all)
+// is a stop method; the destructor only joins.
+class GoogleStyle {
+public:
+  GoogleStyle() : thread_([this] { Run(); }) {}
+  ~GoogleStyle() { thread_.join(); }
+  void ShutdownAndWait() {
+    {
+      std::lock_guard lk(mu_);
+      shutting_down_ = true;
+    }
+    cv_.notify_all();
+  }
+
+private:
+  void Run() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [this] { return shutting_down_; });
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool shutting_down_ = false;
+  std::thread thread_;
+};
+
 //===-- Negative: what we cannot judge, and what another check reports ---------===//
 
 // No stop path in sight: nobody here destroys or stops it.
