@@ -44,15 +44,6 @@ namespace {
 /// calls.
 constexpr unsigned MaxEffectDepth = 4;
 
-const Expr *stripAll(const Expr *E) {
-  while (E) {
-    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
-    if (Next == E)
-      return E;
-    E = Next;
-  }
-  return E;
-}
 
 /// Pre-order walk that enters lambda bodies, except \p Skip's.
 template <typename Fn>
@@ -85,15 +76,15 @@ const CXXRecordDecl *ownerClass(const FunctionDecl *Body) {
 /// The body of a predicate argument: a lambda, or a variable initialised
 /// with one.
 const Stmt *predicateBody(const Expr *Pred) {
-  Pred = stripAll(Pred);
+  Pred = bareExpr(Pred);
   // A copy of a named predicate (the parameter is taken by value).
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Pred))
     if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
-      Pred = stripAll(CE->getArg(0));
+      Pred = bareExpr(CE->getArg(0));
   if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Pred))
     if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
       if (VD->getInit())
-        Pred = stripAll(VD->getInit());
+        Pred = bareExpr(VD->getInit());
   if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Pred))
     return LE->getBody();
   return nullptr;
@@ -263,12 +254,12 @@ void CvWaitNoStopCheck::findWaits(
 /// side of an assignment, the object of a non-const call) names.
 static void addWrite(const Expr *Target, const Stmt *Where,
                      CvWaitNoStopCheck::Effects &E) {
-  Target = stripAll(Target);
+  Target = bareExpr(Target);
   while (Target) {
     if (const auto *ME = llvm::dyn_cast<MemberExpr>(Target)) {
       if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
         E.Writes.try_emplace(FD, Where);
-      Target = stripAll(ME->getBase());
+      Target = bareExpr(ME->getBase());
       continue;
     }
     if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Target)) {
@@ -277,18 +268,18 @@ static void addWrite(const Expr *Target, const Stmt *Where,
       return;
     }
     if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Target)) {
-      Target = stripAll(UO->getSubExpr());
+      Target = bareExpr(UO->getSubExpr());
       continue;
     }
     if (const auto *AS = llvm::dyn_cast<ArraySubscriptExpr>(Target)) {
-      Target = stripAll(AS->getBase());
+      Target = bareExpr(AS->getBase());
       continue;
     }
     if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Target)) {
       if (OC->getNumArgs() >= 1 &&
           (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star ||
            OC->getOperator() == OO_Subscript)) {
-        Target = stripAll(OC->getArg(0));
+        Target = bareExpr(OC->getArg(0));
         continue;
       }
     }
@@ -300,7 +291,7 @@ static void addWrite(const Expr *Target, const Stmt *Where,
 /// pointer into the worker's state: code we cannot read that gets it may
 /// change anything.
 static bool touchesState(const Expr *E) {
-  E = stripAll(E);
+  E = bareExpr(E);
   if (llvm::isa<CXXThisExpr>(E))
     return true;
   if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))

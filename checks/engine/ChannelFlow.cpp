@@ -12,22 +12,12 @@
 
 namespace clang::tidy::threadleak {
 
-/// Implicit nodes and parentheses around \p E.
-static const Expr *bare(const Expr *E) {
-  while (E) {
-    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
-    if (Next == E)
-      return E;
-    E = Next;
-  }
-  return E;
-}
 
 /// Adds to \p Out what `co_await E` certainly awaits: E itself, or every
 /// operand of `a && b` (Asio's awaitable operator waits for both); not the
 /// alternatives of `a || b`, which race.
 static void collectAwaited(const Expr *E, llvm::DenseSet<const Expr *> &Out) {
-  E = bare(E);
+  E = bareExpr(E);
   if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
     if (Op->getOperator() == OO_AmpAmp && Op->getNumArgs() == 2) {
       collectAwaited(Op->getArg(0), Out);
@@ -521,11 +511,11 @@ ChannelFlow::helperLambdasIn(const FunctionDecl *Fn) {
       for (const Decl *D : DS->decls())
         if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
           if (VD->getInit())
-            if (const auto *L = llvm::dyn_cast<LambdaExpr>(bare(VD->getInit())))
+            if (const auto *L = llvm::dyn_cast<LambdaExpr>(bareExpr(VD->getInit())))
               Candidates[VD] = L;
     if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
       if (Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
-        if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bare(Op->getArg(0))))
+        if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0))))
           if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl()))
             ++Uses[VD].second;
     if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(S))
@@ -554,7 +544,7 @@ bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
   // `finish()` where `auto finish = [&] { ch.close(); ... };`
   if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
     if (Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
-      if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bare(Op->getArg(0))))
+      if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0))))
         if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl())) {
           const HelperLambdas &H = helperLambdasIn(Fn);
           auto It = H.ByVar.find(VD);
@@ -868,12 +858,12 @@ static std::optional<bool> receivedOnTrue(const CFGBlock &B,
   const auto *Cond = llvm::dyn_cast_or_null<Expr>(B.getTerminatorCondition());
   if (!Cond)
     return std::nullopt;
-  Cond = bare(Cond)->IgnoreParenImpCasts();
+  Cond = bareExpr(Cond)->IgnoreParenImpCasts();
   if (Cond == Call)
     return true;
   if (const auto *U = llvm::dyn_cast<UnaryOperator>(Cond))
     if (U->getOpcode() == UO_LNot &&
-        bare(U->getSubExpr())->IgnoreParenImpCasts() == Call)
+        bareExpr(U->getSubExpr())->IgnoreParenImpCasts() == Call)
       return false;
   const Expr *L = nullptr, *R = nullptr;
   bool Equal = true;
@@ -894,8 +884,8 @@ static std::optional<bool> receivedOnTrue(const CFGBlock &B,
   } else {
     return std::nullopt;
   }
-  L = bare(L)->IgnoreParenImpCasts();
-  R = bare(R)->IgnoreParenImpCasts();
+  L = bareExpr(L)->IgnoreParenImpCasts();
+  R = bareExpr(R)->IgnoreParenImpCasts();
   if (R == Call)
     std::swap(L, R);
   if (L != Call)
@@ -913,7 +903,7 @@ static std::optional<bool> receivedOnTrue(const CFGBlock &B,
 /// alternatives, left to right, as the result variant orders them.
 static void alternatives(const Expr *E,
                          llvm::SmallVectorImpl<const Expr *> &Out) {
-  E = bare(E);
+  E = bareExpr(E);
   if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
     if (Op->getOperator() == OO_PipePipe && Op->getNumArgs() == 2) {
       alternatives(Op->getArg(0), Out);
@@ -942,7 +932,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
         if (const auto *R = llvm::dyn_cast<VarDecl>(D))
           if (const Expr *Init = R->getInit())
             if (const auto *A =
-                    llvm::dyn_cast<CoawaitExpr>(bare(Init))) {
+                    llvm::dyn_cast<CoawaitExpr>(bareExpr(Init))) {
               llvm::SmallVector<const Expr *, 4> Alts;
               alternatives(A->getOperand(), Alts);
               if (Alts.size() >= 2)
@@ -971,7 +961,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
       if (const FunctionDecl *F = Call->getDirectCallee())
         if (F->getIdentifier() && F->getName() == "make_parallel_group")
           for (const Expr *Arg : Call->arguments())
-            if (const auto *Op = llvm::dyn_cast<CallExpr>(bare(Arg)))
+            if (const auto *Op = llvm::dyn_cast<CallExpr>(bareExpr(Arg)))
               It->second[Op] = {nullptr, 0, Call->getNumArgs()};
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
       if (Model.classify(Call).Kind == ChannelOpKind::TryReceive)
@@ -1153,7 +1143,7 @@ bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
     else if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
       Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
     for (unsigned I = 0; I < Args.size(); ++I) {
-      if (llvm::isa<LambdaExpr>(bare(Args[I])))
+      if (llvm::isa<LambdaExpr>(bareExpr(Args[I])))
         continue; // seen as a lambda
       ResolvedBody Callee = resolveCallable(Args[I]);
       if (!Callee || Callee.Function == Body)

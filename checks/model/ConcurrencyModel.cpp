@@ -157,4 +157,14 @@ bool isStopTokenType(QualType T) {
          plainQualifiedName(RD) == "std::stop_token";
 }
 
+const Expr *bareExpr(const Expr *E) {
+  while (E) {
+    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
+    if (Next == E)
+      return E;
+    E = Next;
+  }
+  return E;
+}
+
 } // namespace clang::tidy::threadleak

@@ -90,6 +90,10 @@ struct ConcurrencyModel {
 /// std::stop_token, by value or reference.
 bool isStopTokenType(QualType T);
 
+/// \p E without the implicit nodes (casts, temporaries, cleanups) and
+/// parentheses around it.
+const Expr *bareExpr(const Expr *E);
+
 /// The record behind \p T (through references, pointers and typedefs).
 const CXXRecordDecl *recordOf(QualType T);
 

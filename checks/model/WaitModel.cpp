@@ -20,9 +20,10 @@ const char StopMethods[] =
     "stop;shutdown;request_stop;close;cancel;terminate;quit;finish;join";
 } // namespace defaults
 
+/// bareExpr(), and through copies and moves.
 static const Expr *strip(const Expr *E) {
   while (E) {
-    const Expr *Next = E->IgnoreImplicit()->IgnoreParens();
+    const Expr *Next = bareExpr(E);
     if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Next))
       if (CE->getNumArgs() == 1 &&
           CE->getConstructor()->isCopyOrMoveConstructor())
