@@ -26,6 +26,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
+#include "engine/StmtWalk.h"
 #include "model/UserModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -44,23 +45,6 @@ namespace {
 /// calls.
 constexpr unsigned MaxEffectDepth = 4;
 
-
-/// Pre-order walk that enters lambda bodies, except \p Skip's.
-template <typename Fn>
-void walkAll(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
-  if (!S)
-    return;
-  Visit(S);
-  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
-    for (const Expr *Init : LE->capture_inits())
-      walkAll(Init, Skip, Visit);
-    if (LE->getCallOperator() != Skip)
-      walkAll(LE->getBody(), Skip, Visit);
-    return;
-  }
-  for (const Stmt *Child : S->children())
-    walkAll(Child, Skip, Visit);
-}
 
 /// The class a worker's code belongs to: the class of a member function,
 /// or of the member function (or member initializer) a lambda is written
@@ -156,6 +140,15 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
 }
 
+/// A name as stop methods are compared: lower case, no underscores.
+static std::string stopKey(llvm::StringRef Name) {
+  std::string Key;
+  for (char C : Name)
+    if (C != '_')
+      Key += llvm::toLower(C);
+  return Key;
+}
+
 void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
   // Names are unqualified ("stop"); a qualified one ("app::Worker::halt")
   // is taken by its last component, as written lists often are.
@@ -164,27 +157,19 @@ void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
     size_t Colons = N.rfind("::");
     if (Colons != llvm::StringRef::npos)
       N = N.drop_front(Colons + 2);
-    if (!N.empty() && !llvm::is_contained(StopMethods, N))
-      StopMethods.push_back(N.str());
+    std::string Key = stopKey(N);
+    if (!Key.empty() && !llvm::is_contained(StopMethods, Key))
+      StopMethods.push_back(std::move(Key));
   }
 }
 
 bool CvWaitNoStopCheck::isStopMethodName(llvm::StringRef Name) const {
-  // Case and underscores aside, a name that starts with a stop word:
-  // stop, Stop, StopAndJoin, shutdown_now, CloseAll, join_all.
-  std::string Key;
-  for (char C : Name)
-    if (C != '_')
-      Key += llvm::toLower(C);
-  for (const std::string &M : StopMethods) {
-    std::string Word;
-    for (char C : M)
-      if (C != '_')
-        Word += llvm::toLower(C);
-    if (!Word.empty() && llvm::StringRef(Key).starts_with(Word))
-      return true;
-  }
-  return false;
+  // A name that starts with a stop word, case and underscores aside: stop,
+  // Stop, StopAndJoin, shutdown_now, CloseAll, join_all.
+  std::string Key = stopKey(Name);
+  return llvm::any_of(StopMethods, [&](const std::string &Word) {
+    return llvm::StringRef(Key).starts_with(Word);
+  });
 }
 
 void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -307,7 +292,7 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
                                 llvm::DenseSet<const FunctionDecl *> &Visited,
                                 const FunctionDecl *Skip) {
   const SourceManager &SM = Ctx->getSourceManager();
-  walkAll(S, Skip, [&](const Stmt *Node) {
+  walkWithLambdas(S, Skip, [&](const Stmt *Node) {
     if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Node)) {
       if (BO->isAssignmentOp())
         addWrite(BO->getLHS(), BO, E);
@@ -387,13 +372,13 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
 const CvWaitNoStopCheck::Effects &
 CvWaitNoStopCheck::effectsOf(const FunctionDecl *Root,
                              const FunctionDecl *Skip) {
-  auto It = EffectCache.find(Root);
+  auto It = EffectCache.find({Root, Skip});
   if (It != EffectCache.end())
     return It->second;
   Effects E;
   llvm::DenseSet<const FunctionDecl *> Visited{Root};
   collect(Root->getBody(), E, 0, Visited, Skip);
-  return EffectCache[Root] = std::move(E);
+  return EffectCache[{Root, Skip}] = std::move(E);
 }
 
 void CvWaitNoStopCheck::emitWorkerNotes(
@@ -451,7 +436,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   llvm::DenseSet<const FunctionDecl *> Visited;
   std::function<void(const Stmt *, unsigned)> Read = [&](const Stmt *S,
                                                          unsigned Depth) {
-    walkAll(S, nullptr, [&](const Stmt *Node) {
+    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
       if (const auto *ME = llvm::dyn_cast<MemberExpr>(Node)) {
         if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl())) {
           if (!llvm::is_contained(Reads, FD))
@@ -489,7 +474,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       Read(FS->getCond(), 0);
     else if (const auto *DS = llvm::dyn_cast<DoStmt>(Loop))
       Read(DS->getCond(), 0);
-    walkAll(Loop, nullptr, [&](const Stmt *Node) {
+    walkWithLambdas(Loop, nullptr, [&](const Stmt *Node) {
       if (const auto *If = llvm::dyn_cast<IfStmt>(Node))
         Read(If->getCond(), 0);
     });

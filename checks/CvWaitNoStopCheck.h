@@ -70,12 +70,16 @@ private:
 
   ConcurrencyModel Model;
   NameList ContextTypes, SpawnFunctions, CVTypes;
+  /// Stop words, lower case without underscores (see isStopMethodName).
   std::vector<std::string> StopMethods;
   std::string ContextTypesOption, SpawnFunctionsOption, CVTypesOption,
       StopMethodsOption;
   std::unique_ptr<ConditionVariableModel> CVs;
   std::unique_ptr<ForeverAnalysis> Analysis;
-  llvm::DenseMap<const FunctionDecl *, Effects> EffectCache;
+  /// Per stop path, and the worker lambda left out of it.
+  llvm::DenseMap<std::pair<const FunctionDecl *, const FunctionDecl *>,
+                 Effects>
+      EffectCache;
   llvm::DenseSet<const Stmt *> Reported;
   ASTContext *Ctx = nullptr;
 };

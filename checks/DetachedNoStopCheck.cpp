@@ -165,7 +165,8 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
 
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("co_spawn")) {
     // Detached and with no cancellation slot bound: nobody can cancel it.
-    if (!isDetachedToken(coSpawnToken(Call)))
+    const Expr *Token = coSpawnToken(Call);
+    if (!Token || spawnerCanCancel(Token))
       return;
     SpawnedContext Spawned = resolveSpawn(Call);
     if (!Spawned)
@@ -176,9 +177,8 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     // Spawned by main() on the io_context main() runs: the process's
     // lifetime (a server's listener), not a leak. (The parent map this
     // needs is built only for a finding.)
-    if (const FunctionDecl *Spawner = enclosingFunction(Call, Ctx))
-      if (Spawner->isMain())
-        return;
+    if (isInMain(Call, Ctx))
+      return;
     diag(Call->getBeginLoc(),
          "detached coroutine can never stop: its body loops forever and "
          "observes no cancellation");

@@ -21,6 +21,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
+#include "engine/StmtWalk.h"
 #include "engine/SpawnSites.h"
 #include "model/UserModel.h"
 #include "model/WaitModel.h"
@@ -97,33 +98,7 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
   }
   C.Starts.push_back(Start);
   if (const Expr *Token = coSpawnToken(Start))
-    C.Cancellable |= bindsCancellationSlot(Token) || !isDetachedToken(Token);
-}
-
-static bool isCoroutine(const FunctionDecl *FD) {
-  return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
-}
-
-/// The coroutines of the translation unit that \p Body co_awaits directly
-/// (`co_await child(...)`): they run as part of it, and its cancellation
-/// reaches them.
-static void awaitedCoroutines(const FunctionDecl *Body,
-                              llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
-  llvm::SmallVector<const Stmt *, 32> Work{Body->getBody()};
-  while (!Work.empty()) {
-    const Stmt *S = Work.pop_back_val();
-    if (!S || llvm::isa<LambdaExpr>(S))
-      continue;
-    if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
-      const Expr *Op = Await->getOperand()->IgnoreImplicit()->IgnoreParens();
-      if (const auto *Call = llvm::dyn_cast<CallExpr>(Op->IgnoreImplicit()))
-        if (const FunctionDecl *F = definitionWithBody(Call->getDirectCallee()))
-          if (isCoroutine(F))
-            Out.push_back(F);
-    }
-    for (const Stmt *Child : S->children())
-      Work.push_back(Child);
-  }
+    C.Cancellable |= spawnerCanCancel(Token);
 }
 
 void SelectLoopNoExitCheck::onEndOfTranslationUnit() {
@@ -132,12 +107,14 @@ void SelectLoopNoExitCheck::onEndOfTranslationUnit() {
     llvm::SmallVector<std::pair<const FunctionDecl *, const FunctionDecl *>, 8>
         Edges;
     for (const auto &[Body, C] : Contexts) {
-      llvm::SmallVector<const FunctionDecl *, 4> Awaited;
-      if (isCoroutine(Body))
-        awaitedCoroutines(Body, Awaited);
-      for (const FunctionDecl *F : Awaited)
-        if (Contexts.count(F))
-          Edges.push_back({Body, F});
+      if (!isCoroutine(Body))
+        continue;
+      llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
+      collectAwaitedCalls(Body->getBody(), Awaited);
+      for (const CallExpr *Call : Awaited)
+        if (const FunctionDecl *F = definitionWithBody(Call->getDirectCallee()))
+          if (Contexts.count(F))
+            Edges.push_back({Body, F});
     }
     for (bool Changed = true; Changed;) {
       Changed = false;
@@ -180,17 +157,10 @@ void SelectLoopNoExitCheck::search(
       // loop, and so does the next co_await of an awaitable (Asio's
       // throw_if_cancelled, on by default).
       bool Throws = false;
-      llvm::SmallVector<const Stmt *, 32> Work{Loop.Loop};
-      while (!Work.empty() && !Throws) {
-        const Stmt *S = Work.pop_back_val();
-        if (!S || llvm::isa<LambdaExpr>(S))
-          continue;
+      walkOwnCode(Loop.Loop, [&](const Stmt *S) {
         if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
-          Throws = awaitThrowsWhenCancelled(Await->getOperand()) ||
-                   throwsIfCancelled(Await->getOperand());
-        for (const Stmt *Child : S->children())
-          Work.push_back(Child);
-      }
+          Throws |= throwsIfCancelled(Await->getOperand());
+      });
       if (Throws)
         continue;
     }
@@ -286,12 +256,9 @@ SelectLoopNoExitCheck::findWaitIn(const FunctionDecl *Fn, unsigned Depth,
 bool SelectLoopNoExitCheck::onlyFromMain(const Context &C) {
   if (C.Starts.empty())
     return false; // A coroutine nobody here spawns: it is a context.
-  for (const Expr *Start : C.Starts) {
-    const FunctionDecl *Spawner = enclosingFunction(Start, *Ctx);
-    if (!Spawner || !Spawner->isMain())
-      return false;
-  }
-  return true;
+  return llvm::all_of(C.Starts, [&](const Expr *Start) {
+    return isInMain(Start, *Ctx);
+  });
 }
 
 void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,

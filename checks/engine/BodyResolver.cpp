@@ -1,6 +1,7 @@
 //===--- BodyResolver.cpp -------------------------------------------------===//
 
 #include "engine/BodyResolver.h"
+#include "clang/AST/StmtCXX.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -154,6 +155,10 @@ static ResolvedBody resolve(const Expr *E, unsigned Depth) {
     if (RD->isLambda())
       R.Function = callOperatorOf(RD);
   return R;
+}
+
+bool isCoroutine(const FunctionDecl *FD) {
+  return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
 }
 
 ResolvedBody resolveCallable(const Expr *Callable) {

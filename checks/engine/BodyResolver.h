@@ -36,6 +36,9 @@ ResolvedBody resolveCallable(const Expr *Callable);
 /// The definition of \p FD, if it has a body in this translation unit.
 const FunctionDecl *definitionWithBody(const FunctionDecl *FD);
 
+/// \p FD is a coroutine: its body has co_await, co_yield or co_return.
+bool isCoroutine(const FunctionDecl *FD);
+
 } // namespace clang::tidy::threadleak
 
 #endif

@@ -25,10 +25,6 @@ static bool isCoSpawn(llvm::StringRef Spawner) {
   return Spawner == "boost::asio::co_spawn" || Spawner == "asio::co_spawn";
 }
 
-static bool isCoroutine(const FunctionDecl *FD) {
-  return FD && llvm::isa_and_nonnull<CoroutineBodyStmt>(FD->getBody());
-}
-
 /// A call to a coroutine of this translation unit (`consume(ch)`, handed to
 /// co_spawn): the coroutine is the body, its arguments bind its parameters.
 static bool resolveCoroutineCall(const Expr *E, const ChannelFlow *Flow,

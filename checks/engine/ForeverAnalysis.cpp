@@ -2,6 +2,7 @@
 
 #include "engine/ForeverAnalysis.h"
 #include "engine/BodyResolver.h"
+#include "engine/StmtWalk.h"
 #include "model/WaitModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -30,22 +31,6 @@ struct ForeverAnalysis::FunctionInfo {
 };
 
 namespace {
-
-/// Pre-order walk of a statement that skips the bodies of lambdas (they are
-/// separate functions, run when and where the closure is called).
-template <typename Fn> void walk(const Stmt *S, Fn &&Visit) {
-  if (!S)
-    return;
-  Visit(S);
-  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
-    // Visit the capture initialisers, not the body.
-    for (const Expr *Init : LE->capture_inits())
-      walk(Init, Visit);
-    return;
-  }
-  for (const Stmt *Child : S->children())
-    walk(Child, Visit);
-}
 
 /// Strongly connected components of the reachable part of a CFG (Tarjan,
 /// iterative so that huge functions cannot overflow the stack).
@@ -157,7 +142,7 @@ bool isLoopStmt(const Stmt *S) {
 } // namespace
 
 void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out) {
-  walk(S, [&](const Stmt *Node) {
+  walkOwnCode(S, [&](const Stmt *Node) {
     if (const auto *CE = llvm::dyn_cast<CallExpr>(Node))
       Out.push_back(CE);
   });
@@ -189,7 +174,7 @@ bool ForeverAnalysis::insideTryBlock(const Stmt *S, const FunctionDecl *Fn) {
   FunctionInfo &FI = info(Fn);
   if (!FI.TryBlocksCollected) {
     FI.TryBlocksCollected = true;
-    walk(Fn->getBody(), [&](const Stmt *Node) {
+    walkOwnCode(Fn->getBody(), [&](const Stmt *Node) {
       if (const auto *Try = llvm::dyn_cast<CXXTryStmt>(Node))
         FI.TryBlocks.push_back(Try->getTryBlock()->getSourceRange());
     });
@@ -369,7 +354,7 @@ bool ForeverAnalysis::mayLeaveAbnormally(const FunctionDecl *Fn) {
     return It->second;
   LeaveCache[Fn] = false; // Recursion: assume no until proven otherwise.
   bool Leaves = false;
-  walk(Fn->getBody(), [&](const Stmt *S) {
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
     if (Leaves)
       return;
     if (llvm::isa<CXXThrowExpr>(S))
@@ -445,7 +430,7 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
       if (!Cond || !isUnchanging(Cond, Fn))
         continue;
       UnchangingParts.insert(T);
-      walk(Cond, [&](const Stmt *S) { UnchangingParts.insert(S); });
+      walkOwnCode(Cond, [&](const Stmt *S) { UnchangingParts.insert(S); });
       if (!UnchangingCond)
         UnchangingCond = Cond;
     }
@@ -502,7 +487,7 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
     // list them as elements of their own: they are found in the loop.
     if (isLoopStmt(Loop)) {
       bool Leaves = false;
-      walk(Loop, [&](const Stmt *S) {
+      walkOwnCode(Loop, [&](const Stmt *S) {
         if (Leaves)
           return;
         if (llvm::isa<CoyieldExpr>(S))
@@ -545,7 +530,7 @@ bool ForeverAnalysis::isPrivateLocal(const ValueDecl *D,
     // of its own member calls. Any other use (an argument, an address, a
     // reference, a lambda capture) may hand it to someone who cancels it.
     llvm::DenseSet<const DeclRefExpr *> AsObject;
-    walk(Fn->getBody(), [&](const Stmt *S) {
+    walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
       if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
         if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
                 ME->getBase()->IgnoreParenImpCasts()))
@@ -579,6 +564,16 @@ bool ForeverAnalysis::awaitMayLeave(const CoawaitExpr *Await,
 }
 
 
+void collectAwaitedCalls(const Stmt *S,
+                         llvm::SmallPtrSetImpl<const CallExpr *> &Out) {
+  walkOwnCode(S, [&](const Stmt *Node) {
+    if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(Node))
+      if (const auto *Call =
+              llvm::dyn_cast<CallExpr>(bareExpr(Await->getOperand())))
+        Out.insert(Call);
+  });
+}
+
 bool mayDispatchElsewhere(const CallExpr *Call) {
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
   const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
@@ -607,24 +602,24 @@ std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
     llvm::SmallVector<const CallExpr *, 16> Calls;
     collectCalls(Fn->getBody(), Calls);
     // A call to a coroutine only creates it: it runs here when awaited
-    // (`co_await child()`), elsewhere when handed to co_spawn.
-    llvm::DenseSet<const CallExpr *> Awaited;
-    walk(Fn->getBody(), [&](const Stmt *S) {
-      if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S))
-        if (const auto *Call = llvm::dyn_cast<CallExpr>(
-                Await->getOperand()->IgnoreImplicit()->IgnoreParens()
-                    ->IgnoreImplicit()))
-          Awaited.insert(Call);
-    });
+    // (`co_await child()`), elsewhere when handed to co_spawn. Collected
+    // only once a coroutine is called.
+    llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
+    bool AwaitedCollected = false;
     for (const CallExpr *Call : Calls) {
       const FunctionDecl *Callee =
           analysableDefinition(Call->getDirectCallee(), Ctx);
       if (!Callee || Callee == Fn || insideTryBlock(Call, Fn) ||
           mayDispatchElsewhere(Call))
         continue;
-      if (llvm::isa_and_nonnull<CoroutineBodyStmt>(Callee->getBody()) &&
-          !Awaited.contains(Call))
-        continue;
+      if (isCoroutine(Callee)) {
+        if (!AwaitedCollected) {
+          collectAwaitedCalls(Fn->getBody(), Awaited);
+          AwaitedCollected = true;
+        }
+        if (!Awaited.contains(Call))
+          continue;
+      }
       if (std::optional<EndlessLoop> Inner = analyze(Callee, Depth + 1)) {
         Inner->CallChain.insert(Inner->CallChain.begin(), Call);
         R = std::move(Inner);

@@ -28,6 +28,7 @@
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include <memory>
 #include <optional>
@@ -129,6 +130,12 @@ private:
 /// Calls in \p S in source order, not descending into lambda bodies (they
 /// run elsewhere).
 void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out);
+
+/// The calls in \p S that are the operand of a co_await (`co_await
+/// child(...)`): a coroutine called so runs as part of the caller; one
+/// called otherwise (handed to co_spawn) runs elsewhere.
+void collectAwaitedCalls(const Stmt *S,
+                         llvm::SmallPtrSetImpl<const CallExpr *> &Out);
 
 /// A virtual call that may run an override instead of the definition we
 /// see: not followed when looking for loops.

@@ -245,6 +245,11 @@ const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
   return nullptr;
 }
 
+bool isInMain(const Stmt *S, ASTContext &Ctx) {
+  const FunctionDecl *FD = enclosingFunction(S, Ctx);
+  return FD && FD->isMain();
+}
+
 bool isPthreadSelf(const Expr *E) {
   const auto *CE = llvm::dyn_cast<CallExpr>(E->IgnoreParenImpCasts());
   const FunctionDecl *FD = CE ? CE->getDirectCallee() : nullptr;

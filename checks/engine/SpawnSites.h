@@ -57,6 +57,11 @@ const FunctionDecl *handleOwner(const Expr *Handle);
 /// parent map on first use: only for the rare cases that need it.
 const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx);
 
+/// \p S is written in main(): what it starts lives as long as the
+/// process (main()'s own lifetime). Builds the parent map: call it only
+/// when a finding depends on it.
+bool isInMain(const Stmt *S, ASTContext &Ctx);
+
 /// True if \p E is a call to pthread_self().
 bool isPthreadSelf(const Expr *E);
 

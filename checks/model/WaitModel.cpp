@@ -215,19 +215,6 @@ bool awaitThrowsOn(const Expr *E,
   return true;
 }
 
-bool awaitThrowsWhenCancelled(const Expr *E) {
-  E = strip(E);
-  if (isAwaitableOperator(E, OO_PipePipe) ||
-      isAwaitableOperator(E, OO_AmpAmp)) {
-    const auto *OC = llvm::cast<CXXOperatorCallExpr>(E);
-    bool L = awaitThrowsWhenCancelled(OC->getArg(0));
-    bool R = awaitThrowsWhenCancelled(OC->getArg(1));
-    return OC->getOperator() == OO_AmpAmp ? (L || R) : (L && R);
-  }
-  llvm::SmallVector<const ValueDecl *, 1> Objects;
-  return awaitThrowsOn(E, Objects);
-}
-
 bool throwsIfCancelled(const Expr *E) {
   const CXXRecordDecl *RD = recordNamed(strip(E)->getType());
   return RD && RD->getIdentifier() && enclosingNamespace(RD) == "asio" &&
@@ -235,18 +222,22 @@ bool throwsIfCancelled(const Expr *E) {
           RD->getName() == "deferred_async_operation");
 }
 
-bool isDetachedToken(const Expr *Token) {
-  return Token && recordIs(strip(Token)->getType(), {"detached_t"});
-}
-
-bool bindsCancellationSlot(const Expr *Token) {
-  return Token &&
-         recordIs(strip(Token)->getType(), {"cancellation_slot_binder"});
+bool spawnerCanCancel(const Expr *Token) {
+  return Token && !recordIs(strip(Token)->getType(), {"detached_t"});
 }
 
 bool ConditionVariableModel::isConditionVariable(QualType T) const {
   const CXXRecordDecl *RD = recordNamed(T);
   return RD && Types.contains(RD);
+}
+
+const Expr *
+ConditionVariableModel::onConditionVariable(const CXXMemberCallExpr *MC) const {
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  if (!Obj || !(Types.contains(MC->getMethodDecl()->getParent()) ||
+                isConditionVariable(Obj->getType())))
+    return nullptr;
+  return Obj;
 }
 
 static bool isCallable(QualType T) {
@@ -278,9 +269,8 @@ ConditionVariableModel::asWait(const CallExpr *Call) const {
                Name == "timed_wait";
   if (!Timed && Name != "wait")
     return std::nullopt;
-  const Expr *Obj = MC->getImplicitObjectArgument();
-  if (!Obj || !(Types.contains(MD->getParent()) ||
-                isConditionVariable(Obj->getType())))
+  const Expr *Obj = onConditionVariable(MC);
+  if (!Obj)
     return std::nullopt;
   ConditionWait W;
   W.Call = MC;
@@ -304,11 +294,8 @@ const ValueDecl *ConditionVariableModel::notified(const CallExpr *Call) const {
   if (!MD || !MD->getIdentifier() ||
       (MD->getName() != "notify_one" && MD->getName() != "notify_all"))
     return nullptr;
-  const Expr *Obj = MC->getImplicitObjectArgument();
-  if (!Obj || !(Types.contains(MD->getParent()) ||
-                isConditionVariable(Obj->getType())))
-    return nullptr;
-  return namedObject(Obj);
+  const Expr *Obj = onConditionVariable(MC);
+  return Obj ? namedObject(Obj) : nullptr;
 }
 
 } // namespace clang::tidy::threadleak

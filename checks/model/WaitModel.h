@@ -69,22 +69,17 @@ std::optional<MultiWait> asMultiWait(const Stmt *S,
 bool awaitThrowsOn(const Expr *E,
                    llvm::SmallVectorImpl<const ValueDecl *> &Objects);
 
-/// True if `co_await E` throws when the awaiting coroutine is cancelled:
-/// cancellation fails every pending operation, so `a || b` throws if both
-/// operands throw on failure, `a && b` if either does.
-bool awaitThrowsWhenCancelled(const Expr *E);
-
 /// `co_await E` of an Asio awaitable or deferred operation: with
 /// this_coro::throw_if_cancelled (the default) it throws operation_aborted
 /// once the coroutine is cancelled, whatever E's own token does with
 /// errors.
 bool throwsIfCancelled(const Expr *E);
 
-/// `co_spawn(..., detached)`: the completion token is asio::detached.
-bool isDetachedToken(const Expr *Token);
-/// A completion token with a cancellation slot bound to it
-/// (bind_cancellation_slot), so the spawner can cancel the coroutine.
-bool bindsCancellationSlot(const Expr *Token);
+/// A co_spawn completion token through which the spawner can cancel the
+/// coroutine: anything but a plain asio::detached (a bound cancellation
+/// slot, use_awaitable in a parent that may be cancelled, deferred in a
+/// parallel group).
+bool spawnerCanCancel(const Expr *Token);
 
 /// A wait on a condition variable.
 struct ConditionWait {
@@ -110,6 +105,9 @@ public:
   bool isConditionVariable(QualType T) const;
 
 private:
+  /// The object of \p MC if it is a condition variable of a listed type
+  /// (the method's class, or the object's), else null.
+  const Expr *onConditionVariable(const CXXMemberCallExpr *MC) const;
   NameList Types;
 };
 
