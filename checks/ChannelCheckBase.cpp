@@ -11,14 +11,8 @@ namespace clang::tidy::threadleak {
 
 ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ContextTypes(NameList::parse(
-          Options.get("ThreadTypes", defaults::ContextTypes))),
-      SpawnFunctions(NameList::parse(
-          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
-      ChannelsOption(Options.get("Channels", "").str()),
+      Spawns(Options), ChannelsOption(Options.get("Channels", "").str()),
       MaxCallDepth(Options.get("MaxCallDepth", 4U)) {
-  ContextTypesOption = ContextTypes.str();
-  SpawnFunctionsOption = SpawnFunctions.str();
   std::vector<ChannelSpec> User;
   if (!llvm::StringRef(ChannelsOption).trim().empty()) {
     auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +
@@ -32,9 +26,7 @@ ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     User.insert(User.end(), M->Channels.begin(), M->Channels.end());
-    ContextTypes.add(M->ThreadTypes);
-    SpawnFunctions.add(M->SpawnFunctions);
-    SpawnFunctions.add(M->DetachedSpawnFunctions);
+    Spawns.add(*M);
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
   }
@@ -42,18 +34,17 @@ ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
 }
 
 void ChannelCheckBase::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", ContextTypesOption);
-  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+  Spawns.store(Options, Opts);
   Options.store(Opts, "Channels", ChannelsOption);
   Options.store(Opts, "MaxCallDepth", MaxCallDepth);
 }
 
 void ChannelCheckBase::registerMatchers(MatchFinder *Finder) {
-  addSpawnMatchers(Finder, this, ContextTypes, SpawnFunctions);
+  Spawns.registerMatchers(Finder, this);
 }
 
 void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
-  const Expr *Start = matchedSpawn(Result, ContextTypes);
+  const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
   ASTContext &Ctx = *Result.Context;

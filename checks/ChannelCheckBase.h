@@ -63,11 +63,9 @@ protected:
   unsigned maxCallDepth() const { return MaxCallDepth; }
 
 private:
-  NameList ContextTypes;
-  NameList SpawnFunctions;
-  /// The option values as given (the model file's additions are not
-  /// written back).
-  std::string ContextTypesOption, SpawnFunctionsOption;
+  SpawnSiteOptions Spawns;
+  /// The option value as given (the model file's additions are not written
+  /// back).
   std::string ChannelsOption;
   unsigned MaxCallDepth;
   std::unique_ptr<ChannelModel> Channels;

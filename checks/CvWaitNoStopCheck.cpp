@@ -113,24 +113,17 @@ std::string nameList(llvm::ArrayRef<const ValueDecl *> Decls) {
 
 CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ContextTypes(NameList::parse(
-          Options.get("ThreadTypes", defaults::ContextTypes))),
-      SpawnFunctions(NameList::parse(
-          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      Spawns(Options),
       CVTypes(NameList::parse(Options.get("ConditionVariableTypes",
                                           defaults::ConditionVariableTypes))) {
   StopMethodsOption = Options.get("StopMethods", defaults::StopMethods).str();
   addStopMethods(NameList::parse(StopMethodsOption).names());
   Model.StopSignalFunctions = NameList::parse(defaults::StopSignalFunctions);
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
-  ContextTypesOption = ContextTypes.str();
-  SpawnFunctionsOption = SpawnFunctions.str();
   CVTypesOption = CVTypes.str();
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
-    ContextTypes.add(M->ThreadTypes);
-    SpawnFunctions.add(M->SpawnFunctions);
-    SpawnFunctions.add(M->DetachedSpawnFunctions);
+    Spawns.add(*M);
     CVTypes.add(M->ConditionVariableTypes);
     addStopMethods(M->StopMethods);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
@@ -173,15 +166,14 @@ bool CvWaitNoStopCheck::isStopMethodName(llvm::StringRef Name) const {
 }
 
 void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", ContextTypesOption);
-  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+  Spawns.store(Options, Opts);
   Options.store(Opts, "ConditionVariableTypes", CVTypesOption);
   Options.store(Opts, "StopMethods", StopMethodsOption);
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 
 void CvWaitNoStopCheck::registerMatchers(MatchFinder *Finder) {
-  addSpawnMatchers(Finder, this, ContextTypes, SpawnFunctions);
+  Spawns.registerMatchers(Finder, this);
 }
 
 void CvWaitNoStopCheck::onEndOfTranslationUnit() {
@@ -192,7 +184,7 @@ void CvWaitNoStopCheck::onEndOfTranslationUnit() {
 }
 
 void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
-  const Expr *Start = matchedSpawn(Result, ContextTypes);
+  const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
   SpawnedContext Spawned = resolveSpawn(Start);

@@ -3,6 +3,7 @@
 #ifndef THREADLEAK_CVWAITNOSTOPCHECK_H
 #define THREADLEAK_CVWAITNOSTOPCHECK_H
 
+#include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
 #include "model/ConcurrencyModel.h"
 #include "model/WaitModel.h"
@@ -69,11 +70,11 @@ private:
                const FunctionDecl *Skip);
 
   ConcurrencyModel Model;
-  NameList ContextTypes, SpawnFunctions, CVTypes;
+  SpawnSiteOptions Spawns;
+  NameList CVTypes;
   /// Stop words, lower case without underscores (see isStopMethodName).
   std::vector<std::string> StopMethods;
-  std::string ContextTypesOption, SpawnFunctionsOption, CVTypesOption,
-      StopMethodsOption;
+  std::string CVTypesOption, StopMethodsOption;
   std::unique_ptr<ConditionVariableModel> CVs;
   std::unique_ptr<ForeverAnalysis> Analysis;
   /// Per stop path, and the worker lambda left out of it.

@@ -36,24 +36,17 @@ namespace clang::tidy::threadleak {
 SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
                                              ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
-      ContextTypes(NameList::parse(
-          Options.get("ThreadTypes", defaults::ContextTypes))),
-      SpawnFunctions(NameList::parse(
-          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      Spawns(Options),
       SelectFunctions(NameList::parse(
           Options.get("SelectFunctions", defaults::SelectFunctions))) {
   Model.StopSignalFunctions = NameList::parse(
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
-  ContextTypesOption = ContextTypes.str();
-  SpawnFunctionsOption = SpawnFunctions.str();
   SelectFunctionsOption = SelectFunctions.str();
   StopSignalFunctionsOption = Model.StopSignalFunctions.str();
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
-    ContextTypes.add(M->ThreadTypes);
-    SpawnFunctions.add(M->SpawnFunctions);
-    SpawnFunctions.add(M->DetachedSpawnFunctions);
+    Spawns.add(*M);
     SelectFunctions.add(M->SelectFunctions);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
   } else if (!Error.empty()) {
@@ -62,15 +55,14 @@ SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
 }
 
 void SelectLoopNoExitCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
-  Options.store(Opts, "ThreadTypes", ContextTypesOption);
-  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+  Spawns.store(Options, Opts);
   Options.store(Opts, "SelectFunctions", SelectFunctionsOption);
   Options.store(Opts, "StopSignalFunctions", StopSignalFunctionsOption);
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 
 void SelectLoopNoExitCheck::registerMatchers(MatchFinder *Finder) {
-  addSpawnMatchers(Finder, this, ContextTypes, SpawnFunctions);
+  Spawns.registerMatchers(Finder, this);
   // Every coroutine is a context of its own.
   Finder->addMatcher(functionDecl(isDefinition(), hasBody(coroutineBodyStmt()),
                                   unless(isExpansionInSystemHeader()))
@@ -85,7 +77,7 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
     C.Noun = "coroutine";
     return;
   }
-  const Expr *Start = matchedSpawn(Result, ContextTypes);
+  const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
   SpawnedContext Spawned = resolveSpawn(Start);

@@ -3,6 +3,7 @@
 #ifndef THREADLEAK_SELECTLOOPNOEXITCHECK_H
 #define THREADLEAK_SELECTLOOPNOEXITCHECK_H
 
+#include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
@@ -65,9 +66,9 @@ private:
               llvm::ArrayRef<const CallExpr *> Chain, const Context &C);
 
   ConcurrencyModel Model;
-  NameList ContextTypes, SpawnFunctions, SelectFunctions;
-  std::string ContextTypesOption, SpawnFunctionsOption, SelectFunctionsOption,
-      StopSignalFunctionsOption;
+  SpawnSiteOptions Spawns;
+  NameList SelectFunctions;
+  std::string SelectFunctionsOption, StopSignalFunctionsOption;
   ASTContext *Ctx = nullptr;
   std::unique_ptr<ForeverAnalysis> Analysis;
   /// Bodies to analyse, in the order they were found.

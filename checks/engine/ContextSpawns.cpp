@@ -107,9 +107,28 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
   return Ctx;
 }
 
-void addSpawnMatchers(MatchFinder *Finder, MatchFinder::MatchCallback *Callback,
-                      const NameList &ContextTypes,
-                      const NameList &SpawnFunctions) {
+SpawnSiteOptions::SpawnSiteOptions(const ClangTidyCheck::OptionsView &Options)
+    : ContextTypes(NameList::parse(
+          Options.get("ThreadTypes", defaults::ContextTypes))),
+      SpawnFunctions(NameList::parse(
+          Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      ContextTypesOption(ContextTypes.str()),
+      SpawnFunctionsOption(SpawnFunctions.str()) {}
+
+void SpawnSiteOptions::add(const ModelConfig &Model) {
+  ContextTypes.add(Model.ThreadTypes);
+  SpawnFunctions.add(Model.SpawnFunctions);
+  SpawnFunctions.add(Model.DetachedSpawnFunctions);
+}
+
+void SpawnSiteOptions::store(const ClangTidyCheck::OptionsView &Options,
+                             ClangTidyOptions::OptionMap &Opts) const {
+  Options.store(Opts, "ThreadTypes", ContextTypesOption);
+  Options.store(Opts, "SpawnFunctions", SpawnFunctionsOption);
+}
+
+void SpawnSiteOptions::registerMatchers(
+    MatchFinder *Finder, MatchFinder::MatchCallback *Callback) const {
   auto InUserCode = unless(isExpansionInSystemHeader());
   std::vector<llvm::StringRef> Types(ContextTypes.names().begin(),
                                      ContextTypes.names().end());
@@ -122,7 +141,7 @@ void addSpawnMatchers(MatchFinder *Finder, MatchFinder::MatchCallback *Callback,
         Callback);
     // workers.emplace_back([&] { ... }): the thread is constructed inside
     // the container; which containers hold threads is checked in
-    // matchedSpawn().
+    // matched().
     Finder->addMatcher(
         cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
                               "emplace_back", "emplace", "emplace_front"))),
@@ -139,8 +158,8 @@ void addSpawnMatchers(MatchFinder *Finder, MatchFinder::MatchCallback *Callback,
         Callback);
 }
 
-const Expr *matchedSpawn(const MatchFinder::MatchResult &Result,
-                         const NameList &ContextTypes) {
+const Expr *
+SpawnSiteOptions::matched(const MatchFinder::MatchResult &Result) const {
   const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
   if (const auto *Emplace =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("emplace")) {

@@ -15,6 +15,8 @@
 #include "engine/ChannelFlow.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/Expr.h"
+#include "model/ModelConfig.h"
+#include "clang-tidy/ClangTidyCheck.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 
 namespace clang::tidy::threadleak {
@@ -39,18 +41,29 @@ struct SpawnedContext {
 SpawnedContext resolveSpawn(const Expr *Start,
                             const ChannelFlow *Flow = nullptr);
 
-/// Registers the matchers of spawn sites: constructions of \p ContextTypes
-/// from a callable, `emplace_back` into a container of them, and calls to
-/// \p SpawnFunctions. matchedSpawn() reads the result.
-void addSpawnMatchers(ast_matchers::MatchFinder *Finder,
-                      ast_matchers::MatchFinder::MatchCallback *Callback,
-                      const NameList &ContextTypes,
-                      const NameList &SpawnFunctions);
+/// The spawn sites a check starts from: constructions of the ThreadTypes
+/// option's types from a callable, `emplace_back` into a container of them,
+/// and calls to the SpawnFunctions option's functions (defaults below), plus
+/// the model file's ThreadTypes, SpawnFunctions and DetachedSpawnFunctions.
+class SpawnSiteOptions {
+public:
+  explicit SpawnSiteOptions(const ClangTidyCheck::OptionsView &Options);
+  /// Adds the model file's lists (not written back by store()).
+  void add(const ModelConfig &Model);
+  void store(const ClangTidyCheck::OptionsView &Options,
+             ClangTidyOptions::OptionMap &Opts) const;
+  void registerMatchers(ast_matchers::MatchFinder *Finder,
+                        ast_matchers::MatchFinder::MatchCallback *Callback) const;
+  /// The spawn site a match stands for, or null (an emplace into a
+  /// container of something else, a copy of a handle).
+  const Expr *
+  matched(const ast_matchers::MatchFinder::MatchResult &Result) const;
 
-/// The spawn site a match of addSpawnMatchers() stands for, or null (an
-/// emplace into a container of something else, a copy of a handle).
-const Expr *matchedSpawn(const ast_matchers::MatchFinder::MatchResult &Result,
-                         const NameList &ContextTypes);
+private:
+  NameList ContextTypes, SpawnFunctions;
+  /// The option values as given.
+  std::string ContextTypesOption, SpawnFunctionsOption;
+};
 
 /// The completion token of a `co_spawn` call (its last written argument),
 /// or null if \p Start is no co_spawn.
