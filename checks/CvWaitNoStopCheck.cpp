@@ -373,20 +373,6 @@ CvWaitNoStopCheck::effectsOf(const FunctionDecl *Root,
   return EffectCache[{Root, Skip}] = std::move(E);
 }
 
-void CvWaitNoStopCheck::emitWorkerNotes(
-    const Worker &W, llvm::ArrayRef<const CallExpr *> Chain) {
-  diag(W.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
-      << W.Noun;
-  bool First = true;
-  for (const CallExpr *Call : Chain) {
-    diag(Call->getBeginLoc(),
-         First ? "the %0's body calls %1 here" : "which calls %1 here",
-         DiagnosticIDs::Note)
-        << W.Noun << Call->getDirectCallee();
-    First = false;
-  }
-}
-
 void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
                                 const FunctionDecl *Fn,
                                 llvm::ArrayRef<const CallExpr *> Chain) {
@@ -405,7 +391,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
            "the %1 wakes up but never leaves")
           << Wait.CondVar << W.Noun;
       emitEndlessLoopNotes(*this, Loop, *Ctx, W.Noun);
-      emitWorkerNotes(W, Chain);
+      emitSpawnNotes(*this, W.Start, W.Noun, Chain);
       return;
     }
     return;
@@ -571,7 +557,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
              DiagnosticIDs::Note)
             << Root;
   }
-  emitWorkerNotes(W, Chain);
+  emitSpawnNotes(*this, W.Start, W.Noun, Chain);
 }
 
 } // namespace clang::tidy::threadleak

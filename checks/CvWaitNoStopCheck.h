@@ -63,7 +63,6 @@ private:
                llvm::ArrayRef<const CallExpr *> Chain);
   void addStopMethods(const std::vector<std::string> &Names);
   bool isStopMethodName(llvm::StringRef Name) const;
-  void emitWorkerNotes(const Worker &W, llvm::ArrayRef<const CallExpr *> Chain);
   const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);
   void collect(const Stmt *S, Effects &E, unsigned Depth,
                llvm::DenseSet<const FunctionDecl *> &Visited,

@@ -301,17 +301,7 @@ void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
         << shortSourceText(Loop.Condition, *Ctx)
         << Loop.Condition->getSourceRange();
 
-  if (C.Start)
-    diag(C.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
-        << C.Noun;
-  bool First = true;
-  for (const CallExpr *Call : Chain) {
-    diag(Call->getBeginLoc(),
-         First ? "the %0's body calls %1 here" : "which calls %1 here",
-         DiagnosticIDs::Note)
-        << C.Noun << Call->getDirectCallee();
-    First = false;
-  }
+  emitSpawnNotes(*this, C.Start, C.Noun, Chain);
 }
 
 } // namespace clang::tidy::threadleak

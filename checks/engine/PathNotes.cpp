@@ -22,17 +22,31 @@ std::string shortSourceText(const Expr *E, const ASTContext &Ctx) {
   return Flat;
 }
 
-void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
-                          const ASTContext &Ctx, llvm::StringRef Noun) {
+void emitCallChainNotes(ClangTidyCheck &Check,
+                        llvm::ArrayRef<const CallExpr *> Chain,
+                        llvm::StringRef Noun) {
   bool First = true;
-  for (const CallExpr *Call : Loop.CallChain) {
-    const FunctionDecl *Callee = Call->getDirectCallee();
+  for (const CallExpr *Call : Chain) {
     Check.diag(Call->getBeginLoc(),
                First ? "the %1's body calls %0 here" : "which calls %0 here",
                DiagnosticIDs::Note)
-        << Callee << Noun;
+        << Call->getDirectCallee() << Noun;
     First = false;
   }
+}
+
+void emitSpawnNotes(ClangTidyCheck &Check, const Expr *Start,
+                    llvm::StringRef Noun,
+                    llvm::ArrayRef<const CallExpr *> Chain) {
+  if (Start)
+    Check.diag(Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
+        << Noun;
+  emitCallChainNotes(Check, Chain, Noun);
+}
+
+void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
+                          const ASTContext &Ctx, llvm::StringRef Noun) {
+  emitCallChainNotes(Check, Loop.CallChain, Noun);
   if (Loop.Kind == EndlessLoop::UnchangingCondition) {
     Check.diag(Loop.Loop->getBeginLoc(),
                "this loop never exits: its condition '%0' cannot change "

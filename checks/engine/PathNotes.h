@@ -15,6 +15,17 @@ void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
                           const ASTContext &Ctx,
                           llvm::StringRef Noun = "thread");
 
+/// Notes for the calls from a context's body down to a function:
+/// "the thread's body calls 'run' here", then "which calls 'f' here".
+void emitCallChainNotes(ClangTidyCheck &Check,
+                        llvm::ArrayRef<const CallExpr *> Chain,
+                        llvm::StringRef Noun);
+
+/// "thread started here" at \p Start (if any), then the call chain.
+void emitSpawnNotes(ClangTidyCheck &Check, const Expr *Start,
+                    llvm::StringRef Noun,
+                    llvm::ArrayRef<const CallExpr *> Chain);
+
 /// The source text of \p E, shortened for a diagnostic.
 std::string shortSourceText(const Expr *E, const ASTContext &Ctx);
 
