@@ -42,6 +42,19 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "forever: Go's result-after-timeout leak. Give the channel capacity "
        "1 for a single result, or close or cancel it on the path that gives "
        "up."},
+      {"threadleak-cv-lost-wakeup",
+       "Finds state that a condition-variable wait's predicate reads, "
+       "changed without the waiter's mutex before a notify: the notify can "
+       "be lost.",
+       "A waiter checks its predicate under its mutex and then sleeps. A "
+       "notifier that changes the predicate's state without holding that "
+       "mutex (an atomic flag included) and then notifies can do both "
+       "between the waiter's check and its sleep: the notify finds nobody and "
+       "the waiter sleeps forever, so the join on shutdown hangs. Change the "
+       "state while holding the waiter's mutex (the notify may follow the "
+       "unlock), or lock and unlock that mutex between the change and the "
+       "notify; change it before the notify, and notify the condition "
+       "variable the waiter sleeps on."},
       {"threadleak-cv-wait-no-stop",
        "Finds workers waiting on a condition variable that nothing on the "
        "owner's stop path wakes: no shutdown state in the predicate, no "

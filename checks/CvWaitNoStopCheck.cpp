@@ -25,6 +25,7 @@
 #include "CvWaitNoStopCheck.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
+#include "engine/CvPredicate.h"
 #include "engine/PathNotes.h"
 #include "engine/StmtWalk.h"
 #include "model/UserModel.h"
@@ -55,43 +56,6 @@ const CXXRecordDecl *ownerClass(const FunctionDecl *Body) {
       if (!RD->isLambda())
         return RD;
   return nullptr;
-}
-
-/// The body of a predicate argument: a lambda, or a variable initialised
-/// with one.
-const Stmt *predicateBody(const Expr *Pred) {
-  Pred = bareExpr(Pred);
-  // A copy of a named predicate (the parameter is taken by value).
-  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Pred))
-    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
-      Pred = bareExpr(CE->getArg(0));
-  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Pred))
-    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
-      if (VD->getInit())
-        Pred = bareExpr(VD->getInit());
-  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Pred))
-    return LE->getBody();
-  return nullptr;
-}
-
-/// Finds \p Target in \p Root (not looking into lambdas) and sets \p Out
-/// to the innermost loop around it, or null if there is none.
-bool enclosingLoop(const Stmt *Root, const Stmt *Target, const Stmt *Loop,
-                   const Stmt *&Out) {
-  if (!Root)
-    return false;
-  if (Root == Target) {
-    Out = Loop;
-    return true;
-  }
-  if (llvm::isa<LambdaExpr>(Root))
-    return false;
-  if (llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(Root))
-    Loop = Root;
-  for (const Stmt *Child : Root->children())
-    if (enclosingLoop(Child, Target, Loop, Out))
-      return true;
-  return false;
 }
 
 std::string nameList(llvm::ArrayRef<const ValueDecl *> Decls) {
@@ -398,67 +362,11 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   }
 
   // What the wait waits for.
-  const Stmt *PredicateCode = nullptr;
-  const Stmt *Loop = nullptr;
-  if (Wait.Predicate) {
-    PredicateCode = predicateBody(Wait.Predicate);
-    if (!PredicateCode)
-      return; // A function object we cannot read.
-  } else {
-    enclosingLoop(Fn->getBody(), Call, nullptr, Loop);
-    if (!Loop)
-      return; // bugprone-spuriously-wake-up-functions' case.
-  }
-  llvm::SmallVector<const ValueDecl *, 8> Reads;
-  bool SeesStop = false;
-  llvm::DenseSet<const FunctionDecl *> Visited;
-  std::function<void(const Stmt *, unsigned)> Read = [&](const Stmt *S,
-                                                         unsigned Depth) {
-    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
-      if (const auto *ME = llvm::dyn_cast<MemberExpr>(Node)) {
-        if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl())) {
-          if (!llvm::is_contained(Reads, FD))
-            Reads.push_back(FD);
-          SeesStop |= isStopTokenType(FD->getType());
-        }
-        return;
-      }
-      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Node)) {
-        if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl())) {
-          SeesStop |= isStopTokenType(VD->getType());
-          if (!llvm::is_contained(Reads, VD))
-            Reads.push_back(VD);
-        }
-        return;
-      }
-      if (const auto *CE = llvm::dyn_cast<CallExpr>(Node)) {
-        const FunctionDecl *Callee = CE->getDirectCallee();
-        if (Callee && Callee->getIdentifier() &&
-            Callee->getName() == "stop_requested")
-          SeesStop = true;
-        if (const FunctionDecl *Def = analysableDefinition(Callee, *Ctx))
-          if (Depth < MaxEffectDepth && Visited.insert(Def).second)
-            Read(Def->getBody(), Depth + 1);
-      }
-    });
-  };
-  if (PredicateCode) {
-    Read(PredicateCode, 0);
-  } else {
-    // The loop's tests: its condition and the conditions inside it.
-    if (const auto *WS = llvm::dyn_cast<WhileStmt>(Loop))
-      Read(WS->getCond(), 0);
-    else if (const auto *FS = llvm::dyn_cast<ForStmt>(Loop))
-      Read(FS->getCond(), 0);
-    else if (const auto *DS = llvm::dyn_cast<DoStmt>(Loop))
-      Read(DS->getCond(), 0);
-    walkWithLambdas(Loop, nullptr, [&](const Stmt *Node) {
-      if (const auto *If = llvm::dyn_cast<IfStmt>(Node))
-        Read(If->getCond(), 0);
-    });
-  }
-  if (SeesStop)
+  std::optional<WaitCondition> Cond = waitCondition(Wait, Fn, *Ctx, MaxEffectDepth);
+  if (!Cond || Cond->ReadsStopToken)
     return;
+  const Stmt *PredicateCode = Cond->PredicateCode;
+  llvm::ArrayRef<const ValueDecl *> Reads = Cond->Reads;
 
   // The stop paths.
   llvm::SmallVector<const FunctionDecl *, 4> Roots;
@@ -534,8 +442,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
          "wait on %0 can block forever: nothing on the stop path makes %select{"
          "its predicate true|its loop's condition change}1")
         << Wait.CondVar << (PredicateCode ? 0 : 1);
-    const Stmt *What = PredicateCode ? static_cast<const Stmt *>(Wait.Predicate)
-                                     : Loop;
+    const Stmt *What = Cond->anchor(Wait);
     if (Reads.empty())
       diag(What->getBeginLoc(),
            "%select{the predicate|the loop}0 reads no state another thread "

@@ -7,6 +7,7 @@
 
 #include "ChannelRecvNoCloseCheck.h"
 #include "ChannelSendNoReceiverCheck.h"
+#include "CvLostWakeupCheck.h"
 #include "CvWaitNoStopCheck.h"
 #include "DetachedNoStopCheck.h"
 #include "JthreadIgnoresStopCheck.h"
@@ -22,6 +23,7 @@ public:
         "threadleak-channel-recv-no-close");
     Factories.registerCheck<ChannelSendNoReceiverCheck>(
         "threadleak-channel-send-no-receiver");
+    Factories.registerCheck<CvLostWakeupCheck>("threadleak-cv-lost-wakeup");
     Factories.registerCheck<CvWaitNoStopCheck>("threadleak-cv-wait-no-stop");
     Factories.registerCheck<DetachedNoStopCheck>(
         "threadleak-detached-no-stop");

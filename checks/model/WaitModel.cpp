@@ -256,8 +256,39 @@ static bool isCallable(QualType T) {
   return false;
 }
 
+/// pthread_cond_* at global scope, and what its argument \p I names
+/// through `&`.
+static const FunctionDecl *pthreadCond(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->getIdentifier() || !FD->getName().starts_with("pthread_cond_") ||
+      !FD->getDeclContext()->getRedeclContext()->isTranslationUnit())
+    return nullptr;
+  return FD;
+}
+
+static const ValueDecl *pointee(const Expr *E) {
+  E = bareExpr(E);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_AddrOf)
+      return namedObject(UO->getSubExpr());
+  return nullptr;
+}
+
 std::optional<ConditionWait>
 ConditionVariableModel::asWait(const CallExpr *Call) const {
+  if (const FunctionDecl *FD = pthreadCond(Call)) {
+    llvm::StringRef Name = FD->getName();
+    bool Timed = Name == "pthread_cond_timedwait" ||
+                 Name == "pthread_cond_clockwait";
+    if ((!Timed && Name != "pthread_cond_wait") || Call->getNumArgs() < 2)
+      return std::nullopt;
+    ConditionWait W;
+    W.Call = Call;
+    W.CondVar = pointee(Call->getArg(0));
+    W.Lock = Call->getArg(1);
+    W.Timed = Timed;
+    return W;
+  }
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
   if (!MC)
     return std::nullopt;
@@ -276,6 +307,8 @@ ConditionVariableModel::asWait(const CallExpr *Call) const {
   W.Call = MC;
   W.CondVar = namedObject(Obj);
   W.Timed = Timed;
+  if (MC->getNumArgs() >= 1)
+    W.Lock = MC->getArg(0);
   for (unsigned I = 1; I < MC->getNumArgs(); ++I)
     W.StopAware |= isStopTokenType(MC->getArg(I)->getType());
   if (MC->getNumArgs() >= 2) {
@@ -287,6 +320,12 @@ ConditionVariableModel::asWait(const CallExpr *Call) const {
 }
 
 const ValueDecl *ConditionVariableModel::notified(const CallExpr *Call) const {
+  if (const FunctionDecl *FD = pthreadCond(Call))
+    return (FD->getName() == "pthread_cond_signal" ||
+            FD->getName() == "pthread_cond_broadcast") &&
+                   Call->getNumArgs() == 1
+               ? pointee(Call->getArg(0))
+               : nullptr;
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
   if (!MC)
     return nullptr;

@@ -83,9 +83,13 @@ bool spawnerCanCancel(const Expr *Token);
 
 /// A wait on a condition variable.
 struct ConditionWait {
-  const CXXMemberCallExpr *Call = nullptr;
+  /// `cv.wait(...)`, or `pthread_cond_wait(&cv, &m)`.
+  const CallExpr *Call = nullptr;
   /// The condition variable: a data member or a variable.
   const ValueDecl *CondVar = nullptr;
+  /// The lock argument: a unique_lock (or any lockable, for
+  /// condition_variable_any), or pthread_cond_wait's mutex.
+  const Expr *Lock = nullptr;
   /// The predicate argument, if any.
   const Expr *Predicate = nullptr;
   /// wait_for / wait_until / timed_wait.
@@ -97,10 +101,11 @@ struct ConditionWait {
 class ConditionVariableModel {
 public:
   explicit ConditionVariableModel(NameList Types) : Types(std::move(Types)) {}
-  /// \p Call as a wait on a condition variable of a listed type.
+  /// \p Call as a wait on a condition variable of a listed type, or a
+  /// pthread_cond_wait / pthread_cond_timedwait.
   std::optional<ConditionWait> asWait(const CallExpr *Call) const;
-  /// The condition variable \p Call notifies (notify_one, notify_all), or
-  /// null.
+  /// The condition variable \p Call notifies (notify_one, notify_all,
+  /// pthread_cond_signal, pthread_cond_broadcast), or null.
   const ValueDecl *notified(const CallExpr *Call) const;
   bool isConditionVariable(QualType T) const;
 

@@ -1,0 +1,865 @@
+//===--- CvLostWakeupCheck.cpp - threadleak-cv-lost-wakeup ----------------===//
+//
+// The waiters: every untimed, not stop-aware wait on a condition variable in
+// the translation unit whose lock names a mutex M and whose predicate (or
+// loop) we can read; the state keys K it reads.
+//
+// The notifiers: every piece of code that notifies that condition variable
+// C, itself or through the functions it calls. On its CFG (implicit
+// destructors on, so guards release), a forward analysis tracks, per (C, M):
+//
+//   Held        M is held here on every path (must);
+//   Pending     writes to K made without M, with no acquisition of M since
+//               (may); a notify of C that finds one reports it: the lost
+//               wake-up (rule a);
+//   Unannounced constant "flag" writes to K not yet followed by a notify of
+//               C; at the exit, one made after a notify of C that the waiter
+//               may already have consumed (rule b: the flag set after the
+//               notify), or one followed only by notifies of other
+//               condition variables (rule c: the wrong cv), is reported.
+//
+// A call into a function of the TU applies that function's summary for the
+// same (C, M) and the caller's lock state: whether it notifies C before any
+// acquisition of M (so the caller's pending writes are lost there), whether
+// it acquires M on every path (they are not), what it leaves pending, and
+// whether M is held when it returns. A call we cannot read that can reach M
+// (given `this`, M, or a guard) may lock it: the pending writes are
+// forgotten. A function runs with M held when every call site in the TU
+// holds it, when it takes a lock by reference, is annotated as requiring a
+// capability, or is named "...Locked".
+//
+//===----------------------------------------------------------------------===//
+
+#include "CvLostWakeupCheck.h"
+#include "engine/CvPredicate.h"
+#include "engine/ForeverAnalysis.h"
+#include "engine/StmtWalk.h"
+#include "model/UserModel.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/Analysis/CFG.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include <map>
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+namespace {
+constexpr unsigned MaxCFGBlocks = 2000;
+constexpr unsigned MaxTracked = 8;
+
+/// The state a wait reads: a variable or data member, or the stop state
+/// of the std::stop_tokens of a class (written by request_stop() in that
+/// class), keyed by the class (or the translation unit, outside classes).
+using Key = const void *;
+
+Key stopStateOf(const CodeUnit &U) {
+  for (const DeclContext *DC = U.Fn; DC; DC = DC->getParent())
+    if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC))
+      if (!RD->isLambda())
+        return RD;
+  return U.Fn->getTranslationUnitDecl();
+}
+
+bool isStopState(Key K) {
+  return !llvm::isa<ValueDecl>(static_cast<const Decl *>(K));
+}
+
+struct Waiter {
+  const CodeUnit *Unit;
+  ConditionWait Wait;
+  const ValueDecl *Mutex;
+  llvm::SmallVector<Key, 8> Keys;
+};
+
+/// A write to waited-for state.
+struct WriteInfo {
+  Key What = nullptr;
+  /// A constant stored, or request_stop(): a flag set to wake someone.
+  bool Flag = false;
+};
+
+enum class Rule { Unlocked, AfterNotify, OtherCV };
+
+struct Finding {
+  Rule Kind;
+  const Stmt *Write;
+  Key What;
+  /// The notify, preceded by the calls that lead to it.
+  llvm::SmallVector<const Expr *, 3> NotifyPath;
+  const ValueDecl *OtherCV = nullptr;
+  const CodeUnit *Unit;
+  /// The condition variable the waiter sleeps on.
+  const ValueDecl *CV = nullptr;
+};
+
+/// Sets of at most MaxTracked statements (null: a write the caller made).
+using StmtSet = llvm::SmallVector<const Stmt *, 4>;
+void addTo(StmtSet &S, const Stmt *X) {
+  if (!llvm::is_contained(S, X) && S.size() < MaxTracked)
+    S.push_back(X);
+}
+void unite(StmtSet &S, const StmtSet &O) {
+  for (const Stmt *X : O)
+    addTo(S, X);
+}
+
+struct State {
+  bool Reached = false;
+  bool Held = false;
+  StmtSet Pending;
+  StmtSet Unannounced;
+  StmtSet AfterOpen;
+  enum NotifyTy : uint8_t { None, HeldSince, Open } Notify = None;
+  const Expr *OpenNotify = nullptr;
+  llvm::SmallVector<std::pair<const Stmt *, const CallExpr *>, 2> OtherNotified;
+
+  bool join(const State &O) {
+    if (!O.Reached)
+      return false;
+    if (!Reached) {
+      *this = O;
+      return true;
+    }
+    State Old = *this;
+    Held = Held && O.Held;
+    unite(Pending, O.Pending);
+    unite(Unannounced, O.Unannounced);
+    unite(AfterOpen, O.AfterOpen);
+    if (O.Notify > Notify) {
+      Notify = O.Notify;
+      OpenNotify = O.OpenNotify;
+    }
+    for (const auto &P : O.OtherNotified)
+      if (!llvm::is_contained(OtherNotified, P) &&
+          OtherNotified.size() < MaxTracked)
+        OtherNotified.push_back(P);
+    return Held != Old.Held || Pending.size() != Old.Pending.size() ||
+           Unannounced.size() != Old.Unannounced.size() ||
+           AfterOpen.size() != Old.AfterOpen.size() || Notify != Old.Notify ||
+           OtherNotified.size() != Old.OtherNotified.size();
+  }
+};
+
+/// What running a unit does, for one condition variable and mutex and one
+/// lock state at entry.
+struct RunResult {
+  bool Analysed = false;
+  /// The first notify of C reached while the caller's writes are still
+  /// pending, with the calls that lead to it.
+  llvm::SmallVector<const Expr *, 3> NotifyWithIncoming;
+  bool IncomingSurvives = true;
+  StmtSet ExitPending;
+  bool NotifiesC = false;
+  bool HeldAtExit = false;
+  llvm::DenseMap<const CallExpr *, bool> HeldAtCall;
+  /// Rule a's findings, made while running.
+  std::vector<Finding> Findings;
+  /// The state at the exit, for rules b and c.
+  State Exit;
+};
+
+bool isConstantValue(const Expr *E, const ASTContext &Ctx) {
+  E = bareExpr(E);
+  if (!E || E->isValueDependent() || E->isTypeDependent())
+    return false;
+  if (llvm::isa<CXXBoolLiteralExpr, IntegerLiteral, CXXNullPtrLiteralExpr,
+                FloatingLiteral, CharacterLiteral>(E))
+    return true;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    return llvm::isa<EnumConstantDecl>(DRE->getDecl());
+  return E->isEvaluatable(Ctx);
+}
+
+std::string keyName(Key K) {
+  if (isStopState(K))
+    return "the stop state";
+  return "'" + static_cast<const ValueDecl *>(K)->getNameAsString() + "'";
+}
+} // namespace
+
+/// The per-TU analysis; see the file comment.
+class LostWakeupAnalysis {
+public:
+  LostWakeupAnalysis(ASTContext &Ctx, const ConditionVariableModel &CVs,
+                     const LockModel &Locks, const SyncInventory &Inv,
+                     unsigned MaxCallDepth)
+      : Ctx(Ctx), CVs(CVs), Locks(Locks), Inv(Inv),
+        MaxCallDepth(MaxCallDepth) {}
+
+  void collectWaiters();
+  bool hasWaiters() const { return !ByCV.empty(); }
+  void run(std::vector<Finding> &Out);
+  const Waiter *waiterReading(const ValueDecl *CV, Key K) const;
+
+private:
+  struct Target {
+    const ValueDecl *CV;
+    const ValueDecl *Mutex;
+    llvm::SmallVector<Key, 8> Keys;
+  };
+  struct UnitInfo {
+    std::unique_ptr<CFG> Graph;
+    bool Built = false;
+    GuardVariables Guards;
+  };
+
+  const RunResult &runUnit(const CodeUnit &U, const Target &T, bool EntryHeld);
+  void transfer(const CodeUnit &U, const UnitInfo &UI, const Target &T,
+                const CFGElement &E, State &S, RunResult &R, bool Record);
+  void report(const CodeUnit &U, const Target &T, std::vector<Finding> &Out);
+  UnitInfo &info(const CodeUnit &U);
+  bool reachesNotify(const CodeUnit &U, const ValueDecl *CV, unsigned Depth);
+  bool entryHeld(const CodeUnit &U, const Target &T, unsigned Depth);
+  std::optional<WriteInfo> asWrite(const Stmt *S, const Target &T,
+                                   const CodeUnit &U) const;
+  bool mayLockOpaquely(const CallExpr *Call, const Target &T,
+                       const UnitInfo &UI) const;
+  bool waitsOn(const CodeUnit &U, const ValueDecl *CV) const {
+    return llvm::any_of(U.Waits, [&](const ConditionWait &W) {
+      return W.CondVar == CV;
+    });
+  }
+
+  ASTContext &Ctx;
+  const ConditionVariableModel &CVs;
+  const LockModel &Locks;
+  const SyncInventory &Inv;
+  unsigned MaxCallDepth;
+  /// How many summaries are being computed (the call depth).
+  unsigned Stack = 0;
+  std::vector<Waiter> Waiters;
+  /// Per condition variable, the waiters' (mutex, keys), merged by mutex.
+  std::map<std::pair<unsigned, unsigned>, Target> Targets;
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<unsigned, 2>> ByCV;
+  llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> Infos;
+  std::map<std::tuple<const CodeUnit *, const Target *, bool>, RunResult> Runs;
+  std::map<std::tuple<const CodeUnit *, const ValueDecl *, unsigned>, bool>
+      Reaches;
+};
+
+void LostWakeupAnalysis::collectWaiters() {
+  llvm::DenseMap<const ValueDecl *, unsigned> CVIndex, MutexIndex;
+  for (const auto &U : Inv.units()) {
+    for (const ConditionWait &W : U->Waits) {
+      if (W.Timed || W.StopAware || !W.CondVar)
+        continue; // A timed wait wakes up on its own: a delay, not a hang.
+      const ValueDecl *M = Locks.lockedBy(W.Lock);
+      if (!M)
+        continue;
+      std::optional<WaitCondition> Cond = waitCondition(W, U->Fn, Ctx);
+      if (!Cond)
+        continue;
+      Waiter Wt{U.get(), W, M, {}};
+      for (const ValueDecl *D : Cond->Reads) {
+        QualType T = D->getType();
+        if (D == M || D == W.CondVar || LockModel::isLockable(T) ||
+            CVs.isConditionVariable(T) || T.isConstQualified() ||
+            isStopTokenType(T))
+          continue;
+        Wt.Keys.push_back(D);
+      }
+      if (Cond->ReadsStopToken)
+        Wt.Keys.push_back(stopStateOf(*U));
+      if (Wt.Keys.empty())
+        continue;
+      unsigned CI = CVIndex.try_emplace(W.CondVar, CVIndex.size()).first->second;
+      unsigned MI = MutexIndex.try_emplace(M, MutexIndex.size()).first->second;
+      Target &T = Targets[{CI, MI}];
+      if (!T.CV) {
+        T.CV = W.CondVar;
+        T.Mutex = M;
+        ByCV[W.CondVar].push_back(CI * 65536 + MI);
+      }
+      for (Key K : Wt.Keys)
+        if (!llvm::is_contained(T.Keys, K))
+          T.Keys.push_back(K);
+      Waiters.push_back(std::move(Wt));
+    }
+  }
+}
+
+const Waiter *LostWakeupAnalysis::waiterReading(const ValueDecl *CV,
+                                                Key K) const {
+  for (const Waiter &W : Waiters)
+    if ((!CV || W.Wait.CondVar == CV) && llvm::is_contained(W.Keys, K))
+      return &W;
+  return nullptr;
+}
+
+LostWakeupAnalysis::UnitInfo &LostWakeupAnalysis::info(const CodeUnit &U) {
+  std::unique_ptr<UnitInfo> &Slot = Infos[&U];
+  if (!Slot)
+    Slot = std::make_unique<UnitInfo>();
+  if (!Slot->Built) {
+    Slot->Built = true;
+    CFG::BuildOptions Opts;
+    Opts.AddImplicitDtors = true;
+    Opts.setAllAlwaysAdd();
+    std::unique_ptr<CFG> G =
+        CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
+    if (G && G->getNumBlockIDs() <= MaxCFGBlocks)
+      Slot->Graph = std::move(G);
+    Slot->Guards = Locks.guardsIn(U.Body);
+  }
+  return *Slot;
+}
+
+bool LostWakeupAnalysis::reachesNotify(const CodeUnit &U, const ValueDecl *CV,
+                                       unsigned Depth) {
+  for (const auto &N : U.Notifies)
+    if (N.second == CV)
+      return true;
+  if (Depth >= MaxCallDepth)
+    return false;
+  auto Key = std::make_tuple(&U, CV, Depth);
+  auto It = Reaches.find(Key);
+  if (It != Reaches.end())
+    return It->second;
+  Reaches[Key] = false; // Recursion: not through itself.
+  bool Result = false;
+  for (const auto &C : U.Calls)
+    if (const CodeUnit *Callee = Inv.unitOf(C.second))
+      if (reachesNotify(*Callee, CV, Depth + 1)) {
+        Result = true;
+        break;
+      }
+  return Reaches[Key] = Result;
+}
+
+bool LostWakeupAnalysis::entryHeld(const CodeUnit &U, const Target &T,
+                                   unsigned Depth) {
+  const FunctionDecl *Fn = U.Fn;
+  // Annotated for -Wthread-safety as running with a capability held.
+  if (Fn->hasAttr<RequiresCapabilityAttr>())
+    return true;
+  // Handed a lock: it runs inside its caller's critical section.
+  for (const ParmVarDecl *P : Fn->parameters()) {
+    QualType PT = P->getType();
+    if (!PT->isReferenceType() && !PT->isPointerType())
+      continue;
+    const CXXRecordDecl *RD = recordOf(PT);
+    if (RD && RD->getIdentifier() &&
+        (RD->getName().ends_with("lock") || RD->getName().ends_with("lock_guard")))
+      return true;
+  }
+  // The naming convention for "call with the lock held".
+  if (Fn->getIdentifier()) {
+    std::string Lower = Fn->getName().lower();
+    llvm::StringRef L(Lower);
+    if ((L.ends_with("locked") && !L.ends_with("unlocked")) ||
+        L.ends_with("_locked"))
+      return true;
+  }
+  // Every call site in the TU holds M.
+  if (Depth >= 2)
+    return false;
+  auto Callers = Inv.callersOf(Fn);
+  if (Callers.empty())
+    return false;
+  for (const auto &[Caller, Call] : Callers) {
+    const RunResult &R = runUnit(*Caller, T, entryHeld(*Caller, T, Depth + 1));
+    auto It = R.HeldAtCall.find(Call);
+    if (!R.Analysed || It == R.HeldAtCall.end() || !It->second)
+      return false;
+  }
+  return true;
+}
+
+std::optional<WriteInfo> LostWakeupAnalysis::asWrite(const Stmt *S,
+                                                     const Target &T,
+                                                     const CodeUnit &U) const {
+  auto Tracked = [&](const Expr *Target, bool Flag) -> std::optional<WriteInfo> {
+    const ValueDecl *D = writtenObject(Target);
+    if (!D || !llvm::is_contained(T.Keys, static_cast<Key>(D)))
+      return std::nullopt;
+    return WriteInfo{D, Flag};
+  };
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+    if (!BO->isAssignmentOp())
+      return std::nullopt;
+    return Tracked(BO->getLHS(), BO->getOpcode() == BO_Assign &&
+                                     isConstantValue(BO->getRHS(), Ctx));
+  }
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
+    if (!UO->isIncrementDecrementOp())
+      return std::nullopt;
+    return Tracked(UO->getSubExpr(), false);
+  }
+  const auto *Call = llvm::dyn_cast<CallExpr>(S);
+  if (!Call)
+    return std::nullopt;
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (!Callee)
+    return std::nullopt;
+  if (Callee->getIdentifier() && Callee->getName() == "request_stop") {
+    Key K = stopStateOf(U);
+    if (!llvm::is_contained(T.Keys, K))
+      return std::nullopt;
+    return WriteInfo{K, true};
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    if (!MD || MD->isConst())
+      return std::nullopt;
+    bool Flag = MD->getIdentifier() &&
+                (MD->getName() == "store" || MD->getName() == "exchange") &&
+                MC->getNumArgs() >= 1 && isConstantValue(MC->getArg(0), Ctx);
+    return Tracked(MC->getImplicitObjectArgument(), Flag);
+  }
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call)) {
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+    if (!MD || MD->isConst() || OC->getNumArgs() < 1 ||
+        OC->getOperator() == OO_Call || OC->getOperator() == OO_Arrow ||
+        OC->getOperator() == OO_Star || OC->getOperator() == OO_Subscript)
+      return std::nullopt;
+    bool Flag = OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+                isConstantValue(OC->getArg(1), Ctx);
+    return Tracked(OC->getArg(0), Flag);
+  }
+  return std::nullopt;
+}
+
+bool LostWakeupAnalysis::mayLockOpaquely(const CallExpr *Call, const Target &T,
+                                         const UnitInfo &UI) const {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (Callee && Ctx.getSourceManager().isInSystemHeader(Callee->getLocation()))
+    return false; // The library's lock operations are in the lock model.
+  auto Reaches = [&](const Expr *E) {
+    E = bareExpr(E);
+    if (llvm::isa<CXXThisExpr>(E))
+      return true;
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+      if (UO->getOpcode() == UO_AddrOf)
+        E = bareExpr(UO->getSubExpr());
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        if (UI.Guards.Vars.count(VD))
+          return true;
+    return namedObject(E) == T.Mutex;
+  };
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    if (Reaches(MC->getImplicitObjectArgument()))
+      return true;
+  if (!Callee)
+    return true; // Through a pointer or a std::function: anything.
+  return llvm::any_of(Call->arguments(), Reaches);
+}
+
+void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
+                                  const Target &T, const CFGElement &E,
+                                  State &S, RunResult &R, bool Record) {
+  llvm::SmallVector<LockEvent, 2> Events;
+  Locks.eventsOf(E, UI.Guards, Events);
+  for (const LockEvent &Ev : Events) {
+    if (Ev.Mutex != T.Mutex)
+      continue;
+    if (Ev.Kind == LockEvent::Acquire) {
+      S.Held = true;
+      S.Pending.clear();
+    } else {
+      S.Held = false;
+      if (S.Notify == State::HeldSince)
+        S.Notify = State::Open;
+    }
+  }
+  auto CS = E.getAs<CFGStmt>();
+  if (!CS)
+    return;
+  const Stmt *St = CS->getStmt();
+
+  if (std::optional<WriteInfo> W = asWrite(St, T, U)) {
+    if (!S.Held)
+      addTo(S.Pending, St);
+    if (W->Flag) {
+      addTo(S.Unannounced, St);
+      if (S.Notify == State::Open)
+        addTo(S.AfterOpen, St);
+    }
+    return;
+  }
+  const auto *Call = llvm::dyn_cast<CallExpr>(St);
+  if (!Call)
+    return;
+
+  auto NotifiesTarget = [&](llvm::ArrayRef<const Expr *> Path) {
+    for (const Stmt *P : S.Pending) {
+      if (!P) {
+        if (R.NotifyWithIncoming.empty())
+          R.NotifyWithIncoming.assign(Path.begin(), Path.end());
+        continue;
+      }
+      if (Record) {
+        Finding F{Rule::Unlocked, P, nullptr, {}, nullptr, &U};
+        F.NotifyPath.assign(Path.begin(), Path.end());
+        R.Findings.push_back(std::move(F));
+      }
+    }
+    S.Unannounced.clear();
+    S.AfterOpen.clear();
+    S.OtherNotified.clear();
+    R.NotifiesC = true;
+  };
+
+  if (const ValueDecl *CV = CVs.notified(Call)) {
+    if (CV == T.CV) {
+      NotifiesTarget({Call});
+      S.Notify = S.Held ? State::HeldSince : State::Open;
+      S.OpenNotify = Call;
+    } else {
+      for (const Stmt *W : S.Unannounced)
+        if (S.OtherNotified.size() < MaxTracked &&
+            !llvm::is_contained(S.OtherNotified, std::make_pair(W, Call)))
+          S.OtherNotified.push_back({W, Call});
+    }
+    return;
+  }
+  if (CVs.asWait(Call))
+    return;
+
+  const FunctionDecl *Def = nullptr;
+  if (!mayDispatchElsewhere(Call))
+    Def = analysableDefinition(Call->getDirectCallee(), Ctx);
+  const CodeUnit *Callee = Def ? Inv.unitOf(Def) : nullptr;
+  if (Record)
+    R.HeldAtCall[Call] = S.Held;
+  if (Callee && Stack < MaxCallDepth) {
+    ++Stack;
+    const RunResult &Sum = runUnit(*Callee, T, S.Held);
+    --Stack;
+    if (Sum.Analysed) {
+      if (!Sum.NotifyWithIncoming.empty()) {
+        llvm::SmallVector<const Expr *, 3> Path{Call};
+        Path.append(Sum.NotifyWithIncoming.begin(),
+                    Sum.NotifyWithIncoming.end());
+        NotifiesTarget(Path);
+      } else if (Sum.NotifiesC) {
+        S.Unannounced.clear();
+        S.AfterOpen.clear();
+        S.OtherNotified.clear();
+        R.NotifiesC = true;
+      }
+      if (Sum.NotifiesC) {
+        S.Notify = State::Open;
+        S.OpenNotify = Call;
+      }
+      if (!Sum.IncomingSurvives)
+        S.Pending.clear();
+      if (!S.Held)
+        unite(S.Pending, Sum.ExitPending);
+      S.Held = Sum.HeldAtExit;
+      return;
+    }
+  }
+  if (mayLockOpaquely(Call, T, UI)) {
+    // It may take M, or notify: we cannot tell what a waiter sees.
+    S.Pending.clear();
+    S.Unannounced.clear();
+    S.AfterOpen.clear();
+    S.OtherNotified.clear();
+  }
+}
+
+const RunResult &LostWakeupAnalysis::runUnit(const CodeUnit &U,
+                                             const Target &T, bool EntryHeld) {
+  auto Key = std::make_tuple(&U, &T, EntryHeld);
+  auto Found = Runs.find(Key);
+  if (Found != Runs.end())
+    return Found->second;
+  // In progress (recursion) reads as "not analysed": the call is opaque.
+  Runs[Key];
+  RunResult R;
+  UnitInfo &UI = info(U);
+  const CFG *G = UI.Graph.get();
+  if (!G)
+    return Runs[Key] = std::move(R);
+
+  std::vector<State> In(G->getNumBlockIDs());
+  State Entry;
+  Entry.Reached = true;
+  Entry.Held = EntryHeld;
+  Entry.Pending.push_back(nullptr); // The caller's writes.
+  In[G->getEntry().getBlockID()] = Entry;
+  // A round-robin fixpoint in block order; the lattice is finite and small.
+  auto Pass = [&](bool Record) {
+    bool Changed = false;
+    for (const CFGBlock *B : llvm::reverse(*G)) {
+      if (!B || !In[B->getBlockID()].Reached)
+        continue;
+      State S = In[B->getBlockID()];
+      for (const CFGElement &E : *B)
+        transfer(U, UI, T, E, S, R, Record);
+      for (const CFGBlock *Succ : B->succs())
+        if (Succ)
+          Changed |= In[Succ->getBlockID()].join(S);
+    }
+    return Changed;
+  };
+  unsigned Rounds = 0;
+  while (Pass(false))
+    if (++Rounds > 64)
+      return Runs[Key] = RunResult(); // Over budget: silence.
+  R.Findings.clear();
+  R.NotifyWithIncoming.clear();
+  R.NotifiesC = false;
+  Pass(true);
+
+  const State &Exit = In[G->getExit().getBlockID()];
+  R.Analysed = true;
+  R.Exit = Exit;
+  if (Exit.Reached) {
+    R.IncomingSurvives = llvm::is_contained(Exit.Pending, nullptr);
+    for (const Stmt *P : Exit.Pending)
+      if (P)
+        addTo(R.ExitPending, P);
+    R.HeldAtExit = Exit.Held;
+  } else {
+    R.IncomingSurvives = false; // It never returns.
+  }
+  return Runs[Key] = std::move(R);
+}
+
+void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
+                                std::vector<Finding> &Out) {
+  const RunResult &R = runUnit(U, T, entryHeld(U, T, 0));
+  auto Add = [&](Finding F) {
+    if (std::optional<WriteInfo> W = asWrite(F.Write, T, *F.Unit))
+      F.What = W->What;
+    F.CV = T.CV;
+    Out.push_back(std::move(F));
+  };
+  for (const Finding &F : R.Findings)
+    Add(F);
+  // Rules b and c: code that notifies without waiting on C itself (a
+  // handshake that both waits and notifies is beyond this rule) and leaves
+  // a flag unannounced at its exit.
+  const State &Exit = R.Exit;
+  if (!R.Analysed || !Exit.Reached || waitsOn(U, T.CV))
+    return;
+  for (const Stmt *W : Exit.AfterOpen)
+    if (llvm::is_contained(Exit.Unannounced, W))
+      Add({Rule::AfterNotify, W, nullptr, {Exit.OpenNotify}, nullptr, &U});
+  for (const auto &[W, Other] : Exit.OtherNotified)
+    if (llvm::is_contained(Exit.Unannounced, W) &&
+        !llvm::is_contained(Exit.AfterOpen, W))
+      Add({Rule::OtherCV, W, nullptr, {Other}, CVs.notified(Other), &U});
+}
+
+void LostWakeupAnalysis::run(std::vector<Finding> &Out) {
+  for (auto &Entry : Targets) {
+    const Target &T = Entry.second;
+    // Code that notifies C, itself or through its calls; and, for rule c,
+    // code that notifies only other condition variables.
+    for (const auto &U : Inv.units())
+      if (reachesNotify(*U, T.CV, 0) || !U->Notifies.empty())
+        report(*U, T, Out);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The check
+//===----------------------------------------------------------------------===//
+
+CvLostWakeupCheck::CvLostWakeupCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      CVTypes(NameList::parse(Options.get("ConditionVariableTypes",
+                                          defaults::ConditionVariableTypes))),
+      GuardTypes(NameList::parse(
+          Options.get("LockGuardTypes", defaults::LockGuardTypes))),
+      MaxCallDepth(std::min(Options.get("MaxCallDepth", 3U), 8U)) {
+  CVTypesOption = CVTypes.str();
+  GuardTypesOption = GuardTypes.str();
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error))
+    CVTypes.add(M->ConditionVariableTypes);
+  else if (!Error.empty())
+    configurationDiag("%0") << Error;
+  CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+  Locks = std::make_unique<LockModel>(GuardTypes);
+}
+
+CvLostWakeupCheck::~CvLostWakeupCheck() = default;
+
+void CvLostWakeupCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ConditionVariableTypes", CVTypesOption);
+  Options.store(Opts, "LockGuardTypes", GuardTypesOption);
+  Options.store(Opts, "MaxCallDepth", MaxCallDepth);
+}
+
+void CvLostWakeupCheck::registerMatchers(MatchFinder *Finder) {
+  // Only a TU that notifies a condition variable is analysed at all.
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasAnyName(
+                   "notify_one", "notify_all", "::pthread_cond_signal",
+                   "::pthread_cond_broadcast"))))
+          .bind("notify"),
+      this);
+  Finder->addMatcher(functionDecl(isDefinition(),
+                                  unless(isExpansionInSystemHeader()),
+                                  unless(isImplicit()))
+                         .bind("fn"),
+                     this);
+  // Threads started in a data member's initialiser.
+  Finder->addMatcher(fieldDecl(unless(isExpansionInSystemHeader()),
+                               hasInClassInitializer(expr()))
+                         .bind("field"),
+                     this);
+}
+
+void CvLostWakeupCheck::check(const MatchFinder::MatchResult &Result) {
+  Ctx = Result.Context;
+  if (Result.Nodes.getNodeAs<CallExpr>("notify")) {
+    SawNotify = true;
+    return;
+  }
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn"))
+    if (FD->hasBody())
+      Functions.push_back(FD);
+  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("field"))
+    Fields.push_back(FD);
+}
+
+/// A statement that is a whole expression statement of a block, for the
+/// fix-it: the set of expressions that are direct children of a compound
+/// statement in \p Body.
+static bool isFullStatement(const Stmt *Body, const Stmt *S) {
+  bool Found = false;
+  walkOwnCode(Body, [&](const Stmt *Node) {
+    if (Found)
+      return;
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(Node))
+      for (const Stmt *Child : CS->body())
+        if (Child == S)
+          Found = true;
+  });
+  return Found;
+}
+
+void CvLostWakeupCheck::onEndOfTranslationUnit() {
+  std::vector<const FunctionDecl *> Fns = std::move(Functions);
+  std::vector<const FieldDecl *> Flds = std::move(Fields);
+  Functions.clear();
+  Fields.clear();
+  bool Notified = SawNotify;
+  SawNotify = false;
+  if (!Notified || !Ctx)
+    return;
+  SyncInventory Inv(*Ctx, *CVs);
+  for (const FunctionDecl *FD : Fns)
+    Inv.addFunction(FD);
+  for (const FieldDecl *FD : Flds)
+    Inv.addLambdasIn(FD->getInClassInitializer());
+  LostWakeupAnalysis A(*Ctx, *CVs, *Locks, Inv, MaxCallDepth);
+  A.collectWaiters();
+  if (!A.hasWaiters())
+    return;
+  std::vector<Finding> Findings;
+  A.run(Findings);
+
+  const SourceManager &SM = Ctx->getSourceManager();
+  llvm::stable_sort(Findings, [&](const Finding &L, const Finding &R) {
+    return SM.isBeforeInTranslationUnit(L.Write->getBeginLoc(),
+                                        R.Write->getBeginLoc());
+  });
+  llvm::DenseSet<const Stmt *> Reported;
+  for (const Finding &F : Findings) {
+    if (!F.What || !Reported.insert(F.Write).second)
+      continue;
+    const Waiter *W = A.waiterReading(F.CV, F.What);
+    if (!W)
+      continue;
+    std::string Name = keyName(F.What);
+    const Expr *Notify = F.NotifyPath.empty() ? nullptr : F.NotifyPath.back();
+    SourceLocation Loc = F.Write->getBeginLoc();
+    switch (F.Kind) {
+    case Rule::Unlocked: {
+      auto D = diag(Loc, "lost wake-up: %0 is changed without holding %1, "
+                         "the mutex the wait on %2 checks it under; a "
+                         "waiter between its check and its sleep misses the "
+                         "notify and waits forever")
+               << Name << W->Mutex << W->Wait.CondVar;
+      // The fix-it: the write under a std::lock_guard on the waiter's
+      // mutex, where that is a local rewrite.
+      const auto *MRD = recordOf(W->Mutex->getType());
+      bool StdMutex = MRD && MRD->isInStdNamespace() && MRD->getIdentifier() &&
+                      (MRD->getName() == "mutex" ||
+                       MRD->getName() == "recursive_mutex" ||
+                       MRD->getName() == "timed_mutex" ||
+                       MRD->getName() == "recursive_timed_mutex");
+      bool Accessible = false;
+      if (const auto *FD = llvm::dyn_cast<FieldDecl>(W->Mutex)) {
+        const auto *MD = llvm::dyn_cast<CXXMethodDecl>(
+            F.Unit->Lambda ? nullptr : F.Unit->Fn);
+        Accessible = MD && !MD->isStatic() && MD->getParent() == FD->getParent();
+      } else if (const auto *VD = llvm::dyn_cast<VarDecl>(W->Mutex)) {
+        Accessible = (VD->hasGlobalStorage() && !VD->isStaticLocal()) ||
+                     VD->getDeclContext() == F.Unit->Fn;
+      }
+      const auto *WE = llvm::dyn_cast<Expr>(F.Write);
+      if (StdMutex && Accessible && WE && !Loc.isMacroID() &&
+          !F.Write->getEndLoc().isMacroID() &&
+          isFullStatement(F.Unit->Body, F.Write)) {
+        SourceLocation AfterSemi = Lexer::findLocationAfterToken(
+            F.Write->getEndLoc(), tok::semi, SM, getLangOpts(), false);
+        if (AfterSemi.isValid()) {
+          std::string Guard = "{ std::lock_guard<std::" +
+                              MRD->getName().str() + "> lock(" +
+                              W->Mutex->getNameAsString() + "); ";
+          D << FixItHint::CreateInsertion(Loc, Guard)
+            << FixItHint::CreateInsertion(AfterSemi, " }");
+        }
+      }
+      break;
+    }
+    case Rule::AfterNotify:
+      diag(Loc, "lost wake-up: %0 is changed after %1 was notified; a waiter "
+                "woken by that notify may already have checked it and gone "
+                "back to sleep, and nothing notifies it again")
+          << Name << W->Wait.CondVar;
+      break;
+    case Rule::OtherCV:
+      diag(Loc, "lost wake-up: %0 is changed and %1 is notified, but the "
+                "waiter that checks %0 sleeps on %2, which is not notified "
+                "after the change")
+          << Name << F.OtherCV << W->Wait.CondVar;
+      break;
+    }
+    // Notes, in the order things happen.
+    diag(W->Wait.Call->getExprLoc(),
+         "the waiter checks %0 here, holding %1, and then sleeps on %2",
+         DiagnosticIDs::Note)
+        << Name << W->Mutex << W->Wait.CondVar;
+    for (size_t I = 0; I + 1 < F.NotifyPath.size(); ++I)
+      if (const auto *C = llvm::dyn_cast<CallExpr>(F.NotifyPath[I]))
+        if (const FunctionDecl *Callee = C->getDirectCallee())
+          diag(C->getExprLoc(), "%0 is called here", DiagnosticIDs::Note)
+              << Callee;
+    if (!Notify)
+      continue;
+    switch (F.Kind) {
+    case Rule::Unlocked:
+      diag(Notify->getExprLoc(),
+           "%0 is notified here, and %1 has not been held since %2 changed",
+           DiagnosticIDs::Note)
+          << W->Wait.CondVar << W->Mutex << Name;
+      break;
+    case Rule::AfterNotify:
+      diag(Notify->getExprLoc(), "%0 is notified here, before %1 changes",
+           DiagnosticIDs::Note)
+          << W->Wait.CondVar << Name;
+      break;
+    case Rule::OtherCV:
+      diag(Notify->getExprLoc(), "only %0 is notified here",
+           DiagnosticIDs::Note)
+          << F.OtherCV;
+      break;
+    }
+  }
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,158 @@
+//===--- CvPredicate.cpp - what a condition-variable wait waits for -------===//
+
+#include "engine/CvPredicate.h"
+#include "engine/ForeverAnalysis.h"
+#include "engine/StmtWalk.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace clang::tidy::threadleak {
+
+namespace {
+/// The body of a predicate argument: a lambda, or a variable initialised
+/// with one.
+const Stmt *predicateBody(const Expr *Pred) {
+  Pred = bareExpr(Pred);
+  // A copy of a named predicate (the parameter is taken by value).
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Pred))
+    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
+      Pred = bareExpr(CE->getArg(0));
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Pred))
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->getInit())
+        Pred = bareExpr(VD->getInit());
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Pred))
+    return LE->getBody();
+  return nullptr;
+}
+
+/// Finds \p Target in \p Root (not looking into lambdas) and sets \p Out
+/// to the innermost loop around it, or null if there is none.
+bool enclosingLoop(const Stmt *Root, const Stmt *Target, const Stmt *Loop,
+                   const Stmt *&Out) {
+  if (!Root)
+    return false;
+  if (Root == Target) {
+    Out = Loop;
+    return true;
+  }
+  if (llvm::isa<LambdaExpr>(Root))
+    return false;
+  if (llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(Root))
+    Loop = Root;
+  for (const Stmt *Child : Root->children())
+    if (enclosingLoop(Child, Target, Loop, Out))
+      return true;
+  return false;
+}
+
+class ReadCollector {
+public:
+  ReadCollector(WaitCondition &Out, const ASTContext &Ctx, unsigned MaxDepth)
+      : Out(Out), Ctx(Ctx), MaxDepth(MaxDepth) {}
+
+  void read(const Stmt *S, unsigned Depth) {
+    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(Node)) {
+        if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          add(FD);
+        return;
+      }
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Node)) {
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+          add(VD);
+        return;
+      }
+      if (const auto *CE = llvm::dyn_cast<CallExpr>(Node)) {
+        const FunctionDecl *Callee = CE->getDirectCallee();
+        if (Callee && Callee->getIdentifier() &&
+            Callee->getName() == "stop_requested")
+          Out.ReadsStopToken = true;
+        if (const FunctionDecl *Def = analysableDefinition(Callee, Ctx))
+          if (Depth < MaxDepth && Visited.insert(Def).second)
+            read(Def->getBody(), Depth + 1);
+      }
+    });
+  }
+
+private:
+  void add(const ValueDecl *D) {
+    Out.ReadsStopToken |= isStopTokenType(D->getType());
+    if (!llvm::is_contained(Out.Reads, D))
+      Out.Reads.push_back(D);
+  }
+
+  WaitCondition &Out;
+  const ASTContext &Ctx;
+  unsigned MaxDepth;
+  llvm::DenseSet<const FunctionDecl *> Visited;
+};
+} // namespace
+
+std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
+                                           const FunctionDecl *Fn,
+                                           const ASTContext &Ctx,
+                                           unsigned MaxDepth) {
+  WaitCondition C;
+  if (Wait.Predicate) {
+    C.PredicateCode = predicateBody(Wait.Predicate);
+    if (!C.PredicateCode)
+      return std::nullopt; // A function object we cannot read.
+  } else {
+    const Stmt *Body = Fn->getBody();
+    if (const auto *CB = llvm::dyn_cast_or_null<CoroutineBodyStmt>(Body))
+      Body = CB->getBody();
+    enclosingLoop(Body, Wait.Call, nullptr, C.Loop);
+    if (!C.Loop)
+      return std::nullopt;
+  }
+  ReadCollector R(C, Ctx, MaxDepth);
+  if (C.PredicateCode) {
+    R.read(C.PredicateCode, 0);
+    return C;
+  }
+  // The loop's tests: its condition and the conditions inside it.
+  if (const auto *WS = llvm::dyn_cast<WhileStmt>(C.Loop))
+    R.read(WS->getCond(), 0);
+  else if (const auto *FS = llvm::dyn_cast<ForStmt>(C.Loop))
+    R.read(FS->getCond(), 0);
+  else if (const auto *DS = llvm::dyn_cast<DoStmt>(C.Loop))
+    R.read(DS->getCond(), 0);
+  walkWithLambdas(C.Loop, nullptr, [&](const Stmt *Node) {
+    if (const auto *If = llvm::dyn_cast<IfStmt>(Node))
+      R.read(If->getCond(), 0);
+  });
+  return C;
+}
+
+const ValueDecl *writtenObject(const Expr *Target) {
+  Target = bareExpr(Target);
+  while (Target) {
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(Target))
+      return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Target))
+      return llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Target)) {
+      Target = bareExpr(UO->getSubExpr());
+      continue;
+    }
+    if (const auto *AS = llvm::dyn_cast<ArraySubscriptExpr>(Target)) {
+      Target = bareExpr(AS->getBase());
+      continue;
+    }
+    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Target)) {
+      if (OC->getNumArgs() >= 1 &&
+          (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star ||
+           OC->getOperator() == OO_Subscript)) {
+        Target = bareExpr(OC->getArg(0));
+        continue;
+      }
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+} // namespace clang::tidy::threadleak

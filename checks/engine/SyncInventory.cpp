@@ -1,0 +1,86 @@
+//===--- SyncInventory.cpp - the translation unit's waits, notifies, calls ===//
+
+#include "engine/SyncInventory.h"
+#include "engine/ForeverAnalysis.h"
+#include "engine/StmtWalk.h"
+#include "clang/AST/StmtCXX.h"
+
+namespace clang::tidy::threadleak {
+
+void SyncInventory::addFunction(const FunctionDecl *FD) {
+  if (!FD || ByFunction.count(FD))
+    return;
+  const Stmt *Body = FD->getBody();
+  if (const auto *CB = llvm::dyn_cast_or_null<CoroutineBodyStmt>(Body))
+    Body = CB->getBody();
+  if (Body)
+    addUnit(FD, nullptr, Body);
+  if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(FD))
+    for (const CXXCtorInitializer *Init : Ctor->inits()) {
+      const Expr *E = Init->getInit();
+      if (const auto *DI = llvm::dyn_cast_or_null<CXXDefaultInitExpr>(E))
+        E = DI->getExpr();
+      addLambdasIn(E);
+    }
+}
+
+void SyncInventory::addLambdasIn(const Expr *E) {
+  llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+  walkOwnCode(E, [&](const Stmt *S) {
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      Lambdas.push_back(LE);
+  });
+  for (const LambdaExpr *LE : Lambdas)
+    if (const CXXMethodDecl *Op = LE->getCallOperator())
+      addUnit(Op, LE, LE->getBody());
+}
+
+void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
+                            const Stmt *Body) {
+  if (ByFunction.count(Fn))
+    return;
+  Units.push_back(std::make_unique<CodeUnit>());
+  CodeUnit &U = *Units.back();
+  U.Fn = Fn;
+  U.Lambda = Lambda;
+  U.Body = Body;
+  ByFunction[Fn] = &U;
+  llvm::SmallVector<const LambdaExpr *, 4> Lambdas;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      Lambdas.push_back(LE);
+      return;
+    }
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    if (!Call)
+      return;
+    if (std::optional<ConditionWait> W = CVs.asWait(Call)) {
+      U.Waits.push_back(*W);
+      return;
+    }
+    if (const ValueDecl *CV = CVs.notified(Call)) {
+      U.Notifies.push_back({Call, CV});
+      return;
+    }
+    if (mayDispatchElsewhere(Call))
+      return;
+    if (const FunctionDecl *Def =
+            analysableDefinition(Call->getDirectCallee(), Ctx)) {
+      U.Calls.push_back({Call, Def});
+      Callers[Def].push_back({&U, Call});
+    }
+  });
+  for (const LambdaExpr *LE : Lambdas)
+    if (const CXXMethodDecl *Op = LE->getCallOperator())
+      addUnit(Op, LE, LE->getBody());
+}
+
+llvm::ArrayRef<std::pair<const CodeUnit *, const CallExpr *>>
+SyncInventory::callersOf(const FunctionDecl *FD) const {
+  auto It = Callers.find(FD);
+  if (It == Callers.end())
+    return {};
+  return It->second;
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,77 @@
+//===--- SyncInventory.h - the translation unit's waits, notifies, calls -*- C++ -*-===//
+//
+// A first slice of the whole-translation-unit concurrency model: every
+// piece of code of the TU (a function defined outside system headers, or a
+// lambda's body, which runs wherever the closure is called), with the
+// condition-variable waits and notifies it performs itself and its direct
+// calls into other such code, plus the reverse edges (who calls a
+// function). Built once per TU, and only when the TU notifies a condition
+// variable at all.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_SYNCINVENTORY_H
+#define THREADLEAK_ENGINE_SYNCINVENTORY_H
+
+#include "model/WaitModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include <memory>
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+/// One piece of code that runs as a whole: a function, or a lambda.
+struct CodeUnit {
+  /// The function, or the lambda's call operator.
+  const FunctionDecl *Fn = nullptr;
+  /// The lambda, for a lambda's unit.
+  const LambdaExpr *Lambda = nullptr;
+  /// What runs (a coroutine's body unwrapped).
+  const Stmt *Body = nullptr;
+  llvm::SmallVector<ConditionWait, 2> Waits;
+  /// notify_one / notify_all / pthread_cond_signal calls, with the
+  /// condition variable.
+  llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2> Notifies;
+  /// Direct calls into other units (not through a virtual call that may
+  /// dispatch elsewhere), with the callee's definition.
+  llvm::SmallVector<std::pair<const CallExpr *, const FunctionDecl *>, 4> Calls;
+};
+
+class SyncInventory {
+public:
+  SyncInventory(const ASTContext &Ctx, const ConditionVariableModel &CVs)
+      : Ctx(Ctx), CVs(CVs) {}
+
+  /// Walks \p FD (a definition) and the lambdas in it, in its constructor
+  /// initialisers too.
+  void addFunction(const FunctionDecl *FD);
+  /// Adds the lambdas in \p E (a data member's initialiser) as units.
+  void addLambdasIn(const Expr *E);
+
+  const std::vector<std::unique_ptr<CodeUnit>> &units() const { return Units; }
+  const CodeUnit *unitOf(const FunctionDecl *FD) const {
+    return ByFunction.lookup(FD);
+  }
+  /// The call sites of \p FD in the units walked.
+  llvm::ArrayRef<std::pair<const CodeUnit *, const CallExpr *>>
+  callersOf(const FunctionDecl *FD) const;
+
+private:
+  void addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
+               const Stmt *Body);
+
+  const ASTContext &Ctx;
+  const ConditionVariableModel &CVs;
+  std::vector<std::unique_ptr<CodeUnit>> Units;
+  llvm::DenseMap<const FunctionDecl *, const CodeUnit *> ByFunction;
+  llvm::DenseMap<const FunctionDecl *,
+                 llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
+      Callers;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,304 @@
+//===--- LockModel.cpp - what locks and unlocks a mutex -------------------===//
+
+#include "model/LockModel.h"
+#include "engine/StmtWalk.h"
+#include "model/WaitModel.h"
+#include "clang/AST/DeclCXX.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+const char LockGuardTypes[] =
+    "::std::lock_guard;::std::unique_lock;::std::scoped_lock;"
+    "::std::shared_lock;::boost::lock_guard;::boost::unique_lock;"
+    "::boost::shared_lock;::boost::upgrade_lock;::boost::strict_lock;"
+    "::boost::unique_lock_ptr";
+} // namespace defaults
+
+namespace {
+/// A method or function name as the lock vocabulary compares it: lower
+/// case, no underscores (lock, Lock, try_lock, TryLock, lock_shared).
+std::string lockKey(llvm::StringRef Name) {
+  std::string Key;
+  for (char C : Name)
+    if (C != '_')
+      Key += llvm::toLower(C);
+  return Key;
+}
+
+bool isAcquireName(llvm::StringRef Key) {
+  return Key == "lock" || Key == "trylock" || Key == "lockshared" ||
+         Key == "trylockshared" || Key == "writerlock" || Key == "readerlock";
+}
+
+bool isReleaseName(llvm::StringRef Key) {
+  return Key == "unlock" || Key == "unlockshared" || Key == "writerunlock" ||
+         Key == "readerunlock";
+}
+
+bool isWaitName(llvm::StringRef Name) {
+  return Name == "wait" || Name == "wait_for" || Name == "wait_until" ||
+         Name == "timed_wait";
+}
+
+bool isTag(QualType T, llvm::StringRef Name) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == Name;
+}
+
+/// The guard construction behind a variable's initialiser, through
+/// `auto lk = std::unique_lock(m)`'s functional cast and copies.
+const CXXConstructExpr *constructionIn(const Expr *Init) {
+  while (Init) {
+    Init = bareExpr(Init);
+    if (const auto *FC = llvm::dyn_cast<CXXFunctionalCastExpr>(Init)) {
+      Init = FC->getSubExpr();
+      continue;
+    }
+    const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Init);
+    if (!CE)
+      return nullptr;
+    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor()) {
+      Init = CE->getArg(0);
+      continue;
+    }
+    return CE;
+  }
+  return nullptr;
+}
+} // namespace
+
+const ValueDecl *LockModel::mutexNamed(const Expr *E) {
+  E = bareExpr(E);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_AddrOf)
+      E = UO->getSubExpr();
+  return namedObject(E);
+}
+
+bool LockModel::isLockable(QualType T) {
+  T = T.getNonReferenceType();
+  if (T->isPointerType())
+    T = T->getPointeeType();
+  if (const auto *TT = T->getAs<TypedefType>())
+    if (TT->getDecl()->getName() == "pthread_mutex_t")
+      return true;
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition())
+    return false;
+  bool Lock = false, Unlock = false;
+  auto Scan = [&](const CXXRecordDecl *C) {
+    for (const CXXMethodDecl *M : C->methods())
+      if (M->getIdentifier()) {
+        std::string Key = lockKey(M->getName());
+        Lock |= Key == "lock";
+        Unlock |= Key == "unlock";
+      }
+    return true;
+  };
+  Scan(RD);
+  RD->forallBases(Scan);
+  return Lock && Unlock;
+}
+
+bool LockModel::isGuardConstruction(const CXXConstructExpr *CE) const {
+  const CXXRecordDecl *RD = CE->getConstructor()->getParent();
+  if (GuardTypes.contains(RD))
+    return true;
+  // A user RAII guard: a destructor to release, and a lockable argument.
+  if (!RD->hasUserDeclaredDestructor() || CE->getNumArgs() == 0)
+    return false;
+  for (const Expr *Arg : CE->arguments())
+    if (isLockable(Arg->getType()) && mutexNamed(Arg))
+      return true;
+  return false;
+}
+
+void LockModel::guardMutexes(const CXXConstructExpr *CE,
+                             llvm::SmallVectorImpl<const ValueDecl *> &Out,
+                             bool &Defers, bool &Adopts) {
+  for (const Expr *Arg : CE->arguments()) {
+    QualType T = Arg->getType();
+    if (isTag(T, "defer_lock_t"))
+      Defers = true;
+    else if (isTag(T, "adopt_lock_t"))
+      Adopts = true;
+    else if (isLockable(T))
+      if (const ValueDecl *M = mutexNamed(Arg))
+        Out.push_back(M);
+  }
+}
+
+GuardVariables LockModel::guardsIn(const Stmt *Body) const {
+  GuardVariables G;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *DS = llvm::dyn_cast<DeclStmt>(S);
+    if (!DS)
+      return;
+    for (const Decl *D : DS->decls()) {
+      const auto *VD = llvm::dyn_cast<VarDecl>(D);
+      if (!VD || !VD->hasLocalStorage() || VD->getType()->isReferenceType())
+        continue;
+      const CXXConstructExpr *CE = constructionIn(VD->getInit());
+      if (!CE || !isGuardConstruction(CE))
+        continue;
+      GuardVariables::Guard Guard;
+      bool Defers = false;
+      guardMutexes(CE, Guard.Mutexes, Defers, Guard.Adopts);
+      if (Defers)
+        Guard.Adopts = true; // Not locked now; released at the end if held.
+      G.Vars[VD] = std::move(Guard);
+      G.ByInit[CE] = VD;
+    }
+  });
+  return G;
+}
+
+const ValueDecl *LockModel::lockedBy(const Expr *Lock) const {
+  if (!Lock)
+    return nullptr;
+  const Expr *E = bareExpr(Lock);
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD))
+        if (const CXXConstructExpr *CE = constructionIn(VD->getInit()))
+          if (isGuardConstruction(CE)) {
+            llvm::SmallVector<const ValueDecl *, 2> Ms;
+            bool Defers = false, Adopts = false;
+            guardMutexes(CE, Ms, Defers, Adopts);
+            return Ms.size() == 1 ? Ms.front() : nullptr;
+          }
+  if (isLockable(E->getType()))
+    return mutexNamed(E);
+  return nullptr;
+}
+
+void LockModel::eventsOf(const CFGElement &E, const GuardVariables &Guards,
+                         llvm::SmallVectorImpl<LockEvent> &Out) const {
+  if (auto Dtor = E.getAs<CFGAutomaticObjDtor>()) {
+    auto It = Guards.Vars.find(Dtor->getVarDecl());
+    if (It != Guards.Vars.end())
+      for (const ValueDecl *M : It->second.Mutexes)
+        Out.push_back({LockEvent::Release, M});
+    return;
+  }
+  auto S = E.getAs<CFGStmt>();
+  if (!S)
+    return;
+  const Stmt *St = S->getStmt();
+  if (const auto *DS = llvm::dyn_cast<DeclStmt>(St)) {
+    for (const Decl *D : DS->decls()) {
+      const auto *VD = llvm::dyn_cast<VarDecl>(D);
+      auto It = VD ? Guards.Vars.find(VD) : Guards.Vars.end();
+      if (It == Guards.Vars.end() || It->second.Adopts)
+        continue;
+      for (const ValueDecl *M : It->second.Mutexes)
+        Out.push_back({LockEvent::Acquire, M});
+    }
+    return;
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(St)) {
+    constructionEvents(CE, Guards, Out);
+    return;
+  }
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(St))
+    callEvents(Call, Guards, Out);
+}
+
+void LockModel::constructionEvents(const CXXConstructExpr *CE,
+                                   const GuardVariables &Guards,
+                                   llvm::SmallVectorImpl<LockEvent> &Out) const {
+  // A guard variable's construction is its DeclStmt's business.
+  if (Guards.ByInit.count(CE) || !isGuardConstruction(CE))
+    return;
+  // A temporary guard locks and unlocks within its full-expression: an
+  // empty critical section.
+  llvm::SmallVector<const ValueDecl *, 2> Ms;
+  bool Defers = false, Adopts = false;
+  guardMutexes(CE, Ms, Defers, Adopts);
+  if (Defers || Adopts)
+    return;
+  for (const ValueDecl *M : Ms)
+    Out.push_back({LockEvent::Acquire, M});
+  for (const ValueDecl *M : Ms)
+    Out.push_back({LockEvent::Release, M});
+}
+
+void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
+                           llvm::SmallVectorImpl<LockEvent> &Out) const {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (!Callee || !Callee->getIdentifier())
+    return;
+  llvm::StringRef Name = Callee->getName();
+  // The mutexes a lock object stands for: a guard variable's, or itself.
+  auto MutexesOf = [&](const Expr *Obj,
+                       llvm::SmallVectorImpl<const ValueDecl *> &Ms) {
+    const Expr *E = bareExpr(Obj);
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl())) {
+        auto It = Guards.Vars.find(VD);
+        if (It != Guards.Vars.end()) {
+          Ms.append(It->second.Mutexes.begin(), It->second.Mutexes.end());
+          return;
+        }
+      }
+    if (isLockable(E->getType()))
+      if (const ValueDecl *M = mutexNamed(E))
+        Ms.push_back(M);
+  };
+  auto Emit = [&](LockEvent::KindTy K, llvm::ArrayRef<const ValueDecl *> Ms) {
+    for (const ValueDecl *M : Ms)
+      Out.push_back({K, M});
+  };
+
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    llvm::SmallVector<const ValueDecl *, 2> Ms;
+    if (isWaitName(Name)) {
+      // cv.wait(lk, ...): the waiter's mutex is released while it sleeps
+      // and acquired again before the wait returns.
+      if (MC->getNumArgs() >= 1)
+        MutexesOf(MC->getArg(0), Ms);
+      Emit(LockEvent::Release, Ms);
+      Emit(LockEvent::Acquire, Ms);
+      return;
+    }
+    std::string Key = lockKey(Name);
+    bool Acquire = isAcquireName(Key);
+    if (!Acquire && !isReleaseName(Key))
+      return;
+    MutexesOf(MC->getImplicitObjectArgument(), Ms);
+    Emit(Acquire ? LockEvent::Acquire : LockEvent::Release, Ms);
+    return;
+  }
+  if (llvm::isa<CXXOperatorCallExpr>(Call))
+    return;
+  bool Global = Callee->getDeclContext()->getRedeclContext()->isTranslationUnit();
+  if (Global && Name.starts_with("pthread_")) {
+    bool Acquire = Name == "pthread_mutex_lock" ||
+                   Name == "pthread_mutex_trylock" ||
+                   Name == "pthread_mutex_timedlock" ||
+                   Name == "pthread_mutex_clocklock";
+    bool Release = Name == "pthread_mutex_unlock";
+    bool Wait = Name == "pthread_cond_wait" || Name == "pthread_cond_timedwait" ||
+                Name == "pthread_cond_clockwait";
+    unsigned Arg = Wait ? 1 : 0;
+    if ((Acquire || Release || Wait) && Call->getNumArgs() > Arg)
+      if (const ValueDecl *M = mutexNamed(Call->getArg(Arg))) {
+        if (Release || Wait)
+          Out.push_back({LockEvent::Release, M});
+        if (!Release)
+          Out.push_back({LockEvent::Acquire, M});
+      }
+    return;
+  }
+  // std::lock(a, b, ...), boost::lock(a, b, ...).
+  if (Name == "lock" && Callee->isInStdNamespace()) {
+    llvm::SmallVector<const ValueDecl *, 2> Ms;
+    for (const Expr *Arg : Call->arguments())
+      MutexesOf(Arg, Ms);
+    Emit(LockEvent::Acquire, Ms);
+  }
+}
+
+} // namespace clang::tidy::threadleak

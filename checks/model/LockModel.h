@@ -1,0 +1,93 @@
+//===--- LockModel.h - what locks and unlocks a mutex -------------*- C++ -*-===//
+//
+// The lock events of one statement, as a CFG element: a guard constructed
+// (std::lock_guard, std::unique_lock, std::scoped_lock, Boost's and the
+// user's own RAII guards) acquires its mutexes and its destructor releases
+// them; `m.lock()` / `m.unlock()`, `lk.lock()` / `lk.unlock()`,
+// pthread_mutex_lock / unlock, std::lock; a condition-variable wait releases
+// the waiter's mutex and acquires it again before it returns.
+//
+// A mutex is named by the variable or data member that holds it (the
+// abstract object of the concurrency model, without aliasing yet). A
+// "lockable" is any class with lock() and unlock() members (any case), or
+// pthread_mutex_t.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_LOCKMODEL_H
+#define THREADLEAK_MODEL_LOCKMODEL_H
+
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace clang::tidy::threadleak {
+
+namespace defaults {
+extern const char LockGuardTypes[];
+} // namespace defaults
+
+struct LockEvent {
+  enum KindTy { Acquire, Release };
+  KindTy Kind;
+  const ValueDecl *Mutex;
+};
+
+/// The guard variables of one function: each with the mutexes its
+/// construction locks (none for std::defer_lock) and the construction.
+struct GuardVariables {
+  struct Guard {
+    llvm::SmallVector<const ValueDecl *, 2> Mutexes;
+    /// Constructed already owning the lock (std::adopt_lock): no
+    /// acquisition at the construction, but a release at the end.
+    bool Adopts = false;
+  };
+  llvm::DenseMap<const VarDecl *, Guard> Vars;
+  /// The constructions that initialise a guard variable.
+  llvm::DenseMap<const Expr *, const VarDecl *> ByInit;
+};
+
+class LockModel {
+public:
+  explicit LockModel(NameList GuardTypes) : GuardTypes(std::move(GuardTypes)) {}
+
+  /// The mutex that \p E names: `m_`, `*pm`, `&m` (for pthread_mutex_lock),
+  /// `p->m`, through smart pointers; null if it names none.
+  static const ValueDecl *mutexNamed(const Expr *E);
+  /// The type is a lockable: pthread_mutex_t, or a class with lock() and
+  /// unlock() members (Lock/Unlock too).
+  static bool isLockable(QualType T);
+  /// A guard class: listed, or a class with a user-declared destructor
+  /// constructed from a lockable (leveldb's MutexLock, absl::MutexLock).
+  bool isGuardConstruction(const CXXConstructExpr *CE) const;
+
+  /// The guard variables declared in \p Body (lambdas left out).
+  GuardVariables guardsIn(const Stmt *Body) const;
+  /// The mutex a lock object used as a wait's lock argument stands for: the
+  /// mutex of a guard variable, or a lockable itself; null if unknown.
+  const ValueDecl *lockedBy(const Expr *Lock) const;
+
+  /// The events of one CFG element (calls into the translation unit's own
+  /// functions are the caller's business: see the lock summaries).
+  void eventsOf(const CFGElement &E, const GuardVariables &Guards,
+                llvm::SmallVectorImpl<LockEvent> &Out) const;
+
+private:
+  void constructionEvents(const CXXConstructExpr *CE,
+                          const GuardVariables &Guards,
+                          llvm::SmallVectorImpl<LockEvent> &Out) const;
+  void callEvents(const CallExpr *Call, const GuardVariables &Guards,
+                  llvm::SmallVectorImpl<LockEvent> &Out) const;
+  /// The mutexes a guard construction names (its lockable arguments).
+  static void guardMutexes(const CXXConstructExpr *CE,
+                           llvm::SmallVectorImpl<const ValueDecl *> &Out,
+                           bool &Defers, bool &Adopts);
+
+  NameList GuardTypes;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif
