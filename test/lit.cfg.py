@@ -38,6 +38,8 @@ config.substitutions.append(("%{threadleak-bin}", config.threadleak_bin))
 config.substitutions.append(("%threadleak", config.threadleak_bin + " --quiet"))
 config.substitutions.append(("%tidy", "%s --load=%s --quiet" % (config.clang_tidy, config.threadleak_plugin)))
 config.substitutions.append(("%clang_tidy", config.clang_tidy))
+# The compiler, to prove that a fixed file still compiles.
+config.substitutions.append(("%clangxx", config.clang))
 config.substitutions.append(("%plugin", config.threadleak_plugin))
 config.substitutions.append(("%stubflags", stub_flags))
 config.substitutions.append(("%inputs", inputs))
