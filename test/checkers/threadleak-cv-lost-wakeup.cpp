@@ -429,6 +429,25 @@ private:
   bool stop_ = false, done_ = false, closed_ = false;
 };
 
+// Annotated for -Wthread-safety as running with the mutex held.
+#define REQUIRES(...) __attribute__((requires_capability(__VA_ARGS__)))
+class Annotated {
+public:
+  void finish() REQUIRES(m_) {
+    done_ = true;
+    cv_.notify_all();
+  }
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return done_; });
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
 // A stop-aware wait: request_stop() wakes it, whatever the mutex.
 class StopAware {
 public:
