@@ -34,10 +34,10 @@ public:
   void stop() {
     stopping_ = true;
     // CUSTOM: :[[@LINE-1]]:5: warning: lost wake-up: 'stopping_' is changed without holding 'm_', the mutex the wait on 'ev_' checks it under; a waiter between its check and its sleep misses the notify and waits forever [threadleak-cv-lost-wakeup]
-    // CUSTOM: :[[@LINE+20]]:9: note: the waiter checks 'stopping_' here, holding 'm_', and then sleeps on 'ev_'
+    // CUSTOM: :[[@LINE+17]]:9: note: the waiter checks 'stopping_' here, holding 'm_', and then sleeps on 'ev_'
     // CUSTOM: :[[@LINE+4]]:9: note: 'ev_' is notified here, and 'm_' has not been held since 'stopping_' changed
     // YAML: :[[@LINE-4]]:5: warning: lost wake-up: 'stopping_' is changed without holding 'm_'
-    // YAML: :[[@LINE+17]]:9: note: the waiter checks 'stopping_' here
+    // YAML: :[[@LINE+14]]:9: note: the waiter checks 'stopping_' here
     // YAML: :[[@LINE+1]]:9: note: 'ev_' is notified here, and 'm_' has not been held since 'stopping_' changed
     ev_.notify_all();
   }
