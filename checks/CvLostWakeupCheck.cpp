@@ -70,11 +70,24 @@ bool isStopState(Key K) {
   return !llvm::isa<ValueDecl>(static_cast<const Decl *>(K));
 }
 
+/// A reference or a pointer: another name may stand for the same object,
+/// so its identity is unknown (a `std::condition_variable &cv` parameter
+/// bound to the caller's local through std::ref).
+bool isAliasable(const ValueDecl *D) {
+  QualType T = D->getType();
+  return T->isReferenceType() || T->isPointerType();
+}
+
+/// How a predicate depends on a state: only true makes it true (`stop_`,
+/// `stop_ || ...`), only false (`!running_`), or otherwise.
+enum Polarity : uint8_t { NoUse = 0, Pos = 1, Neg = 2, Mixed = 3 };
+
 struct Waiter {
   const CodeUnit *Unit;
   ConditionWait Wait;
   const ValueDecl *Mutex;
   llvm::SmallVector<Key, 8> Keys;
+  llvm::DenseMap<Key, uint8_t> Polarities;
 };
 
 /// A write to waited-for state.
@@ -82,6 +95,8 @@ struct WriteInfo {
   Key What = nullptr;
   /// A constant stored, or request_stop(): a flag set to wake someone.
   bool Flag = false;
+  /// The constant stored, if any.
+  const Expr *Value = nullptr;
 };
 
 enum class Rule { Unlocked, AfterNotify, OtherCV };
@@ -183,6 +198,97 @@ std::string keyName(Key K) {
 }
 } // namespace
 
+/// Adds to \p Out how \p E, evaluated as a condition that is true when the
+/// predicate holds (\p Positive) or fails, depends on the state it names.
+static void polarityOf(const Expr *E, bool Positive,
+                       llvm::DenseMap<Key, uint8_t> &Out) {
+  E = bareExpr(E);
+  if (!E)
+    return;
+  auto MarkAll = [&](const Stmt *S) {
+    walkOwnCode(S, [&](const Stmt *N) {
+      const ValueDecl *D = nullptr;
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
+        D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+      else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+        D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+      if (D)
+        Out[D] |= Mixed;
+    });
+  };
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_LNot)
+      return polarityOf(UO->getSubExpr(), !Positive, Out);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    if (BO->getOpcode() == BO_LAnd || BO->getOpcode() == BO_LOr) {
+      polarityOf(BO->getLHS(), Positive, Out);
+      polarityOf(BO->getRHS(), Positive, Out);
+      return;
+    }
+    // `stop_ == true`, `done != false`.
+    if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
+      for (auto [Lit, Other] : {std::pair(BO->getRHS(), BO->getLHS()),
+                                std::pair(BO->getLHS(), BO->getRHS())})
+        if (const auto *B =
+                llvm::dyn_cast<CXXBoolLiteralExpr>(bareExpr(Lit))) {
+          bool Same = B->getValue() == (BO->getOpcode() == BO_EQ);
+          return polarityOf(Other, Same ? Positive : !Positive, Out);
+        }
+    }
+    return MarkAll(E);
+  }
+  // `stop_` through an atomic's conversion or load().
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    if (MD && (llvm::isa<CXXConversionDecl>(MD) ||
+               (MD->getIdentifier() && MD->getName() == "load")) &&
+        MD->getReturnType()->isScalarType())
+      return polarityOf(MC->getImplicitObjectArgument(), Positive, Out);
+    return MarkAll(E);
+  }
+  const ValueDecl *D = nullptr;
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+  else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+  if (D && (D->getType()->isScalarType() || D->getType()->isRecordType())) {
+    Out[D] |= Positive ? Pos : Neg;
+    return;
+  }
+  MarkAll(E);
+}
+
+/// How the predicate (or the loop around a predicate-less wait, which
+/// waits while its condition holds) depends on each state it reads; states
+/// it reads elsewhere (an `if` in the loop, a function it calls) are
+/// Mixed, by default.
+static void predicatePolarities(const WaitCondition &C,
+                                llvm::DenseMap<Key, uint8_t> &Out) {
+  if (C.PredicateCode) {
+    const auto *Body = llvm::dyn_cast<CompoundStmt>(C.PredicateCode);
+    if (Body && Body->size() == 1)
+      if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front()))
+        polarityOf(Ret->getRetValue(), true, Out);
+    return;
+  }
+  const Expr *Cond = nullptr;
+  if (const auto *WS = llvm::dyn_cast<WhileStmt>(C.Loop))
+    Cond = WS->getCond();
+  else if (const auto *FS = llvm::dyn_cast<ForStmt>(C.Loop))
+    Cond = FS->getCond();
+  else if (const auto *DS = llvm::dyn_cast<DoStmt>(C.Loop))
+    Cond = DS->getCond();
+  if (Cond)
+    polarityOf(Cond, false, Out);
+  // What the loop's `if`s read could mean anything.
+  walkOwnCode(C.Loop, [&](const Stmt *N) {
+    if (const auto *If = llvm::dyn_cast<IfStmt>(N)) {
+      polarityOf(If->getCond(), false, Out);
+      polarityOf(If->getCond(), true, Out);
+    }
+  });
+}
+
 /// The per-TU analysis; see the file comment.
 class LostWakeupAnalysis {
 public:
@@ -202,6 +308,8 @@ private:
     const ValueDecl *CV;
     const ValueDecl *Mutex;
     llvm::SmallVector<Key, 8> Keys;
+    /// How the waiters' predicates depend on each key (Polarity bits).
+    llvm::DenseMap<Key, uint8_t> Polarities;
   };
   struct UnitInfo {
     std::unique_ptr<CFG> Graph;
@@ -220,6 +328,9 @@ private:
                                    const CodeUnit &U) const;
   bool mayLockOpaquely(const CallExpr *Call, const Target &T,
                        const UnitInfo &UI) const;
+  bool canWake(const WriteInfo &W, const Target &T) const;
+  bool heldOnEdge(const CFGBlock &From, unsigned SuccIndex, const Target &T,
+                  const UnitInfo &UI) const;
   bool waitsOn(const CodeUnit &U, const ValueDecl *CV) const {
     return llvm::any_of(U.Waits, [&](const ConditionWait &W) {
       return W.CondVar == CV;
@@ -255,15 +366,20 @@ void LostWakeupAnalysis::collectWaiters() {
       std::optional<WaitCondition> Cond = waitCondition(W, U->Fn, Ctx);
       if (!Cond)
         continue;
-      Waiter Wt{U.get(), W, M, {}};
+      // A condition variable or mutex known by a reference: the notifier
+      // may name the same object otherwise.
+      if (isAliasable(W.CondVar) || isAliasable(M))
+        continue;
+      Waiter Wt{U.get(), W, M, {}, {}};
       for (const ValueDecl *D : Cond->Reads) {
         QualType T = D->getType();
         if (D == M || D == W.CondVar || LockModel::isLockable(T) ||
             CVs.isConditionVariable(T) || T.isConstQualified() ||
-            isStopTokenType(T))
+            isStopTokenType(T) || isAliasable(D))
           continue;
         Wt.Keys.push_back(D);
       }
+      predicatePolarities(*Cond, Wt.Polarities);
       if (Cond->ReadsStopToken)
         Wt.Keys.push_back(stopStateOf(*U));
       if (Wt.Keys.empty())
@@ -276,9 +392,12 @@ void LostWakeupAnalysis::collectWaiters() {
         T.Mutex = M;
         ByCV[W.CondVar].push_back(CI * 65536 + MI);
       }
-      for (Key K : Wt.Keys)
+      for (Key K : Wt.Keys) {
         if (!llvm::is_contained(T.Keys, K))
           T.Keys.push_back(K);
+        auto P = Wt.Polarities.find(K);
+        T.Polarities[K] |= P == Wt.Polarities.end() ? Mixed : P->second;
+      }
       Waiters.push_back(std::move(Wt));
     }
   }
@@ -364,8 +483,12 @@ bool LostWakeupAnalysis::entryHeld(const CodeUnit &U, const Target &T,
     return false;
   for (const auto &[Caller, Call] : Callers) {
     const RunResult &R = runUnit(*Caller, T, entryHeld(*Caller, T, Depth + 1));
+    if (!R.Analysed)
+      return false;
+    // A call the CFG never reaches (in a catch handler: there are no
+    // exception edges) says nothing either way.
     auto It = R.HeldAtCall.find(Call);
-    if (!R.Analysed || It == R.HeldAtCall.end() || !It->second)
+    if (It != R.HeldAtCall.end() && !It->second)
       return false;
   }
   return true;
@@ -374,15 +497,17 @@ bool LostWakeupAnalysis::entryHeld(const CodeUnit &U, const Target &T,
 std::optional<WriteInfo> LostWakeupAnalysis::asWrite(const Stmt *S,
                                                      const Target &T,
                                                      const CodeUnit &U) const {
+  const Expr *Value = nullptr;
   auto Tracked = [&](const Expr *Target, bool Flag) -> std::optional<WriteInfo> {
     const ValueDecl *D = writtenObject(Target);
     if (!D || !llvm::is_contained(T.Keys, static_cast<Key>(D)))
       return std::nullopt;
-    return WriteInfo{D, Flag};
+    return WriteInfo{D, Flag, Flag ? Value : nullptr};
   };
   if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
     if (!BO->isAssignmentOp())
       return std::nullopt;
+    Value = BO->getRHS();
     return Tracked(BO->getLHS(), BO->getOpcode() == BO_Assign &&
                                      isConstantValue(BO->getRHS(), Ctx));
   }
@@ -410,6 +535,8 @@ std::optional<WriteInfo> LostWakeupAnalysis::asWrite(const Stmt *S,
     bool Flag = MD->getIdentifier() &&
                 (MD->getName() == "store" || MD->getName() == "exchange") &&
                 MC->getNumArgs() >= 1 && isConstantValue(MC->getArg(0), Ctx);
+    if (Flag)
+      Value = MC->getArg(0);
     return Tracked(MC->getImplicitObjectArgument(), Flag);
   }
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call)) {
@@ -420,9 +547,55 @@ std::optional<WriteInfo> LostWakeupAnalysis::asWrite(const Stmt *S,
       return std::nullopt;
     bool Flag = OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
                 isConstantValue(OC->getArg(1), Ctx);
+    if (Flag)
+      Value = OC->getArg(1);
     return Tracked(OC->getArg(0), Flag);
   }
   return std::nullopt;
+}
+
+bool LostWakeupAnalysis::canWake(const WriteInfo &W, const Target &T) const {
+  if (!W.Value)
+    return true;
+  auto It = T.Polarities.find(W.What);
+  if (It == T.Polarities.end() || It->second == Mixed || It->second == NoUse)
+    return true;
+  bool Stored;
+  if (W.Value->isValueDependent() ||
+      !W.Value->EvaluateAsBooleanCondition(Stored, Ctx))
+    return true;
+  return It->second == Pos ? Stored : !Stored;
+}
+
+/// The edge from \p From's branch on `lk.owns_lock()` (or `!lk.owns_lock()`,
+/// `if (lk)`) where the guard of M owns its lock.
+bool LostWakeupAnalysis::heldOnEdge(const CFGBlock &From, unsigned SuccIndex,
+                                    const Target &T, const UnitInfo &UI) const {
+  const auto *E = llvm::dyn_cast_or_null<Expr>(From.getTerminatorCondition());
+  if (!E || From.succ_size() != 2)
+    return false;
+  bool Positive = true;
+  E = bareExpr(E);
+  while (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+    if (UO->getOpcode() != UO_LNot)
+      return false;
+    Positive = !Positive;
+    E = bareExpr(UO->getSubExpr());
+  }
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E);
+  const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD || !(llvm::isa<CXXConversionDecl>(MD) ||
+               (MD->getIdentifier() && MD->getName() == "owns_lock")))
+    return false;
+  const auto *DRE =
+      llvm::dyn_cast<DeclRefExpr>(bareExpr(MC->getImplicitObjectArgument()));
+  const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  auto It = VD ? UI.Guards.Vars.find(VD) : UI.Guards.Vars.end();
+  if (It == UI.Guards.Vars.end() ||
+      !llvm::is_contained(It->second.Mutexes, T.Mutex))
+    return false;
+  // Successor 0 is taken when the condition is true.
+  return (SuccIndex == 0) == Positive;
 }
 
 bool LostWakeupAnalysis::mayLockOpaquely(const CallExpr *Call, const Target &T,
@@ -457,8 +630,15 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, UI.Guards, Events);
   for (const LockEvent &Ev : Events) {
-    if (Ev.Mutex != T.Mutex)
+    if (Ev.Mutex != T.Mutex) {
+      // A mutex known by a reference may be M: its acquisition may order
+      // the writes with the waiter.
+      if (Ev.Kind == LockEvent::Acquire && isAliasable(Ev.Mutex)) {
+        S.Held = true;
+        S.Pending.clear();
+      }
       continue;
+    }
     if (Ev.Kind == LockEvent::Acquire) {
       S.Held = true;
       S.Pending.clear();
@@ -474,6 +654,8 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
   const Stmt *St = CS->getStmt();
 
   if (std::optional<WriteInfo> W = asWrite(St, T, U)) {
+    if (!canWake(*W, T))
+      return; // It can only make the predicate false: nothing to lose.
     if (!S.Held)
       addTo(S.Pending, St);
     if (W->Flag) {
@@ -507,6 +689,13 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
   };
 
   if (const ValueDecl *CV = CVs.notified(Call)) {
+    if (isAliasable(CV)) {
+      // Perhaps C under another name: the flags may be announced.
+      S.Unannounced.clear();
+      S.AfterOpen.clear();
+      S.OtherNotified.clear();
+      return;
+    }
     if (CV == T.CV) {
       NotifiesTarget({Call});
       S.Notify = S.Held ? State::HeldSince : State::Open;
@@ -594,9 +783,19 @@ const RunResult &LostWakeupAnalysis::runUnit(const CodeUnit &U,
       State S = In[B->getBlockID()];
       for (const CFGElement &E : *B)
         transfer(U, UI, T, E, S, R, Record);
-      for (const CFGBlock *Succ : B->succs())
-        if (Succ)
-          Changed |= In[Succ->getBlockID()].join(S);
+      unsigned Index = 0;
+      for (const CFGBlock *Succ : B->succs()) {
+        unsigned I = Index++;
+        if (!Succ)
+          continue;
+        if (!S.Held && heldOnEdge(*B, I, T, UI)) {
+          State Edge = S;
+          Edge.Held = true;
+          Changed |= In[Succ->getBlockID()].join(Edge);
+          continue;
+        }
+        Changed |= In[Succ->getBlockID()].join(S);
+      }
     }
     return Changed;
   };

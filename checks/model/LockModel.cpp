@@ -47,11 +47,34 @@ bool isTag(QualType T, llvm::StringRef Name) {
   return RD && RD->getIdentifier() && RD->getName() == Name;
 }
 
+/// What a small accessor returns: the value of the single `return` of the
+/// function \p Call calls (`std::mutex &mtx() { return m_; }`,
+/// `std::unique_lock<std::mutex> lock() { return std::unique_lock(m_); }`).
+const Expr *accessorResult(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
+  const auto *Body = Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody())
+                         : nullptr;
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  return Ret ? Ret->getRetValue() : nullptr;
+}
+
 /// The guard construction behind a variable's initialiser, through
-/// `auto lk = std::unique_lock(m)`'s functional cast and copies.
+/// `auto lk = std::unique_lock(m)`'s functional cast and copies, and
+/// through an accessor that returns one (`auto lk = lock();`).
 const CXXConstructExpr *constructionIn(const Expr *Init) {
+  bool ThroughAccessor = false;
   while (Init) {
     Init = bareExpr(Init);
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(Init)) {
+      if (ThroughAccessor)
+        return nullptr;
+      ThroughAccessor = true;
+      Init = accessorResult(Call);
+      continue;
+    }
     if (const auto *FC = llvm::dyn_cast<CXXFunctionalCastExpr>(Init)) {
       Init = FC->getSubExpr();
       continue;
@@ -74,6 +97,15 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
     if (UO->getOpcode() == UO_AddrOf)
       E = UO->getSubExpr();
+  // An accessor that returns a data member or a global: `mtx()`.
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E)))
+    if (const Expr *Ret = accessorResult(Call)) {
+      const ValueDecl *D = namedObject(Ret);
+      const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+      return D && (llvm::isa<FieldDecl>(D) || (VD && VD->hasGlobalStorage()))
+                 ? D
+                 : nullptr;
+    }
   return namedObject(E);
 }
 

@@ -17,7 +17,8 @@ const char ConditionVariableTypes[] =
     "::boost::fibers::condition_variable;"
     "::boost::fibers::condition_variable_any";
 const char StopMethods[] =
-    "stop;shutdown;request_stop;close;cancel;terminate;quit;finish;join";
+    "stop;shutdown;request_stop;close;cancel;terminate;quit;finish;join;"
+    "abort";
 } // namespace defaults
 
 /// bareExpr(), and through copies and moves.

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <pthread.h>
 #include <stop_token>
@@ -619,3 +620,170 @@ void queue_close() {
   pthread_mutex_unlock(&Q.mx);
   pthread_cond_broadcast(&Q.cv);
 }
+
+//===-- Negative: shapes seen in real code ----------------------------------===//
+
+// The condition variable and mutex handed to the thread by reference: the
+// parameter and the caller's local are one object (Boost.Fiber's tests).
+int ping_ready = 0, ping_go = 0;
+void pinger(std::mutex &m, std::condition_variable &cv) {
+  std::unique_lock<std::mutex> lk(m);
+  ping_ready = 1;
+  cv.notify_one();
+  while (ping_go == 0)
+    cv.wait(lk);
+}
+void ping_pong() {
+  std::mutex m;
+  std::condition_variable cv;
+  std::unique_lock<std::mutex> lk(m);
+  std::thread t(pinger, std::ref(m), std::ref(cv));
+  while (ping_ready == 0)
+    cv.wait(lk);
+  ping_go = 1;
+  lk.unlock();
+  cv.notify_one();
+  t.join();
+}
+
+// A helper called with the mutex held on every path, once from a catch
+// handler (the CFG has no exception edges: that call is never reached).
+void may_throw();
+class Jobs {
+public:
+  void finished() {
+    --pending_;
+    cv_.notify_all();
+  }
+  void run_one(std::unique_lock<std::mutex> &lock) {
+    lock.unlock();
+    try {
+      may_throw();
+      lock.lock();
+      finished();
+    } catch (...) {
+      lock.lock();
+      finished();
+      throw;
+    }
+  }
+  void wait_all() {
+    std::unique_lock<std::mutex> lock(m_);
+    while (pending_ > 0)
+      cv_.wait(lock);
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int pending_ = 0;
+};
+
+// Re-locked on the path that had unlocked: `if (!l.owns_lock()) l.lock();`
+// (libtorrent's file_view_pool).
+bool try_step();
+class Opener {
+public:
+  void opened() {
+    --opening_;
+    cv_.notify_all();
+  }
+  void open_one() {
+    std::unique_lock<std::mutex> l(m_);
+    if (try_step())
+      l.unlock();
+    if (!l.owns_lock())
+      l.lock();
+    opened();
+  }
+  void wait_opened() {
+    std::unique_lock<std::mutex> l(m_);
+    while (opening_ > 0)
+      cv_.wait(l);
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int opening_ = 0;
+};
+
+// The guard comes from a helper; the mutex from an accessor.
+class Accessors {
+public:
+  std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(m_); }
+  std::mutex &mtx() { return m_; }
+  void finish() {
+    {
+      auto l = lock();
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> g(mtx());
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> l(m_);
+    cv_.wait(l, [this] { return done_ || closed_; });
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false, closed_ = false;
+};
+
+// Writes that can only make the predicate false lose nothing: a reset
+// before the waiters start (oneTBB's test_eh_thread), and re-arming after
+// every waiter was woken and joined (rocksdb's thread pool).
+class Rearm {
+public:
+  void reset() {
+    stop_ = false;
+    cv_.notify_all();
+  }
+  void join_all() {
+    {
+      std::lock_guard<std::mutex> g(m_);
+      exit_all_ = true;
+    }
+    cv_.notify_all();
+    exit_all_ = false;
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return stop_ == true || exit_all_; });
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  bool exit_all_ = false;
+};
+
+// ... but the write that sets such a flag is still the hang.
+class RearmBug {
+public:
+  void stop() {
+    stop_ = true;
+    // CHECK: :[[@LINE-1]]:5: warning: lost wake-up: 'stop_' is changed without holding 'm_', the mutex the wait on 'cv_' checks it under; a waiter between its check and its sleep misses the notify and waits forever [threadleak-cv-lost-wakeup]
+    // CHECK: :[[@LINE+6]]:9: note: the waiter checks 'stop_' here, holding 'm_', and then sleeps on 'cv_'
+    // CHECK: :[[@LINE+1]]:9: note: 'cv_' is notified here, and 'm_' has not been held since 'stop_' changed
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return stop_ == true; });
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+};
