@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""threadleak validation: run every check on many real translation units.
+r"""threadleak validation: run every check on many real translation units.
 
 Fetches Debian (bookworm) source packages that use threads, condition
 variables, thread pools, event loops, Boost.Asio (channels, coroutines,
@@ -46,6 +46,21 @@ Run it niced, on a snapshot of the binary if build/ may be rebuilt meanwhile:
 options are unchanged, to finish an interrupted run. Two runs must not share
 a --work directory: the reports of a package have fixed paths.
 
+A targeted run (one or two checks, only the units that can matter to them):
+
+    nice -n 19 bench/validate.py --threadleak /tmp/tl-val/bin/threadleak -j 1 \
+        --checks='-*,threadleak-cv-lost-wakeup,threadleak-cv-wait-no-stop' \
+        --tu-filter='notify_one|notify_all|notify\(|pthread_cond_|condition_variable'
+
+  --checks GLOB      passed on as threadleak --checks=GLOB (clang-tidy globs,
+                     applied after the default 'threadleak-*').
+  --tu-filter REGEX  analyse only the units whose main source file's text
+                     matches REGEX (Python `re.search`); the database of
+                     <work>/<package>/db holds only those units, and the
+                     summary shows both counts. Headers are not searched: a
+                     unit that reaches a condition variable only through a
+                     header's inline code is left out.
+
 Needs root (apt-get), network access to deb.debian.org with a deb-src line
 (added if missing, as bench/bench.py does), Python 3 (standard library only).
 Reuses the helpers of bench/bench.py.
@@ -56,6 +71,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,8 +172,89 @@ PACKAGES = {
         needs=[("file:/usr/include/fmt/core.h", "libfmt-dev")],
         cmake=["-DSPDLOG_BUILD_TESTS=ON", "-DSPDLOG_BUILD_EXAMPLE=ON",
                "-DSPDLOG_BUILD_BENCH=OFF", "-DSPDLOG_FMT_EXTERNAL=ON"]),
+    # The code bases of bench/bench.py (same versions and options): the
+    # libraries only, no tests.
+    # leveldb: port::CondVar (std::condition_variable) in the DB's writer
+    # queue and background compaction; env_posix's background thread.
+    "leveldb": dict(
+        kind="cmake", src="leveldb", version="1.23-4", dir="leveldb-1.23",
+        needs=[],
+        cmake=["-DLEVELDB_BUILD_TESTS=OFF", "-DLEVELDB_BUILD_BENCHMARKS=OFF"]),
+    # libzmq: its own mutex/condition_t over pthread_cond, the reaper and
+    # I/O threads.
+    "zeromq3": dict(
+        kind="cmake", src="zeromq3", version="4.3.4-6", dir="zeromq3-4.3.4",
+        needs=[], cmake=["-DBUILD_TESTS=OFF"]),
+    # Thread pools, write threads, the WriteThread's adaptive waits, the
+    # background error recovery (port::CondVar over pthread_cond and
+    # std::condition_variable).
+    "rocksdb": dict(
+        kind="cmake", src="rocksdb", version="7.8.3-2", dir="rocksdb-7.8.3",
+        needs=[],
+        cmake=["-DWITH_GFLAGS=OFF", "-DWITH_TESTS=OFF", "-DWITH_BENCHMARK_TOOLS=OFF",
+               "-DWITH_TOOLS=OFF", "-DFAIL_ON_WARNINGS=OFF"]),
+    # The session's network thread, the disk I/O thread pool (std::condition_variable).
+    "libtorrent-rasterbar": dict(
+        kind="cmake", src="libtorrent-rasterbar", version="2.0.8-1",
+        dir="libtorrent-rasterbar-2.0.8",
+        needs=[BOOST_HDR, ("file:/usr/include/openssl/ssl.h", "libssl-dev")],
+        cmake=["-Dbuild_tests=OFF", "-Dpython-bindings=OFF", "-Dencryption=OFF"]),
+    # More users of std::condition_variable / pthread_cond:
+    # libuv: uv_cond_* (pthread_cond) in the thread pool (threadpool.c),
+    # uv_barrier/uv_sem, and their tests.
+    "libuv1": dict(
+        kind="cmake", src="libuv1", version="1.44.2-1+deb12u1", dir="libuv1-1.44.2",
+        needs=[], cmake=["-DLIBUV_BUILD_TESTS=ON", "-DLIBUV_BUILD_BENCH=OFF"]),
+    # glog: the log sink's and the tests' threads.
+    "google-glog": dict(
+        kind="cmake", src="google-glog", version="0.6.0-2", dir="google-glog-0.6.0",
+        needs=[], cmake=["-DWITH_GFLAGS=OFF", "-DWITH_GTEST=OFF", "-DBUILD_TESTING=ON",
+                         "-DWITH_UNWIND=OFF"]),
+    # fish: the iothread pool (a queue drained by threads that park on a
+    # condition variable), topic_monitor (a binary semaphore over
+    # pthread_cond / a condition variable), the universal-variable notifier.
+    "fish": dict(
+        kind="cmake", src="fish", version="3.6.0-3.1+deb12u1", dir="fish-3.6.0",
+        needs=[("file:/usr/include/ncurses.h", "libncurses-dev"),
+               ("file:/usr/include/pcre2.h", "libpcre2-dev")],
+        cmake=["-DBUILD_DOCS=OFF", "-DFISH_USE_SYSTEM_PCRE2=ON"]),
+    # log4cplus: the AsyncAppender's queue and its thread pool (condition
+    # variables), its own thread/syncprims layer.
+    "log4cplus": dict(
+        kind="cmake", src="log4cplus", version="2.0.8-1", dir="log4cplus-2.0.8",
+        needs=[], cmake=["-DLOG4CPLUS_BUILD_TESTING=ON", "-DWITH_UNIT_TESTS=ON",
+                         "-DLOG4CPLUS_BUILD_LOGGINGSERVER=ON"]),
+    # CMake: cmWorkerPool (a job queue whose workers and fence wait on
+    # condition variables); configured with its bundled libraries.
+    "cmake": dict(
+        kind="cmake", src="cmake", version="3.25.1-1", dir="cmake-3.25.1",
+        needs=[], cmake=["-DBUILD_TESTING=OFF", "-DBUILD_QtDialog=OFF",
+                         "-DBUILD_CursesDialog=OFF", "-DCMAKE_USE_OPENSSL=OFF"]),
+    # Abseil: the per-thread semaphore's pthread_cond waiter
+    # (synchronization/internal/waiter.cc), under absl::Mutex.
+    "abseil": dict(
+        kind="cmake", src="abseil", version="20220623.1-1+deb12u2", dir="abseil-20220623.1",
+        needs=[], cmake=["-DBUILD_TESTING=OFF", "-DABSL_PROPAGATE_CXX_STD=ON"]),
+    # Google Benchmark: the runner's thread manager and barrier
+    # (std::condition_variable).
+    "benchmark": dict(
+        kind="cmake", src="benchmark", version="1.7.1-1", dir="benchmark-1.7.1",
+        needs=[], cmake=["-DBENCHMARK_ENABLE_TESTING=OFF", "-DBENCHMARK_ENABLE_GTEST_TESTS=OFF",
+                         "-DBENCHMARK_ENABLE_WERROR=OFF"],
+        # clang 22 makes __COUNTER__ (used by BENCHMARK()) a C2y extension,
+        # an error under -pedantic-errors; GCC 12 does not.
+        drop_args=["-pedantic-errors"]),
+    # Eclipse Paho MQTT C++: tokens completed from the C library's callback
+    # threads (a condition variable per token), the samples' thread queues.
+    "paho.mqtt.cpp": dict(
+        kind="cmake", src="paho.mqtt.cpp", version="1.2.0-2", dir="paho.mqtt.cpp-1.2.0",
+        needs=[("file:/usr/include/MQTTAsync.h", "libpaho-mqtt-dev")],
+        cmake=["-DPAHO_WITH_SSL=OFF", "-DPAHO_BUILD_SAMPLES=ON", "-DPAHO_BUILD_TESTS=OFF"]),
 }
-ORDER = ["boost1.81", "poco", "onetbb", "thrift", "i2pd", "spdlog"]
+ORDER = ["boost1.81", "poco", "onetbb", "thrift", "i2pd", "spdlog",
+         "leveldb", "zeromq3", "rocksdb", "libtorrent-rasterbar",
+         "libuv1", "google-glog", "fish", "log4cplus", "cmake", "abseil", "benchmark",
+         "paho.mqtt.cpp"]
 
 FAIL_CHECK = "threadleak-failure"
 COMPILE_CHECK = "clang-diagnostic-error"
@@ -190,10 +287,20 @@ def ensure_prerequisites(names):
         if not ok and pkg not in missing:
             missing.append(pkg)
     if not bench.have_deb_src():
-        path = "/etc/apt/sources.list.d/threadleak-bench-src.list"
+        # deb822, with the same Signed-By as Debian's own debian.sources: a
+        # one-line "deb-src ..." .list next to a .sources that has Signed-By
+        # makes apt refuse every list ("Conflicting values set for option
+        # Signed-By"). The point releases' and security's sources too: the
+        # pinned versions (+deb12uN) are there.
+        path = "/etc/apt/sources.list.d/threadleak-bench-src.sources"
         log("no deb-src line configured; writing " + path)
         with open(path, "w") as f:
-            f.write("deb-src http://deb.debian.org/debian bookworm main\n")
+            f.write("Types: deb-src\nURIs: http://deb.debian.org/debian\n"
+                    "Suites: bookworm bookworm-updates\nComponents: main\n"
+                    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+                    "Types: deb-src\nURIs: http://deb.debian.org/debian-security\n"
+                    "Suites: bookworm-security\nComponents: main\n"
+                    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
         bench.apt_get(["update"])
     elif subprocess.run(["apt-cache", "showsrc", PACKAGES[names[0]]["src"]],
                         capture_output=True, text=True).stdout.strip() == "":
@@ -322,6 +429,28 @@ def make_db(name, pdir, raw, drop_args=()):
     return dbdir, entries, missing
 
 
+def filter_tus(pdir, entries, regex):
+    """The entries whose main source file's text matches regex, written as
+    pdir/db/compile_commands.json in place of the whole database."""
+    if regex is None:
+        return entries
+    rx = re.compile(regex)
+    kept = []
+    for e in entries:
+        try:
+            with open(e["file"], encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if rx.search(text):
+            kept.append(e)
+    path = os.path.join(pdir, "db", "compile_commands.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(kept, f, indent=1)
+    os.replace(path + ".tmp", path)
+    return kept
+
+
 # ---------------------------------------------------------------------------
 # Running threadleak and reading its report
 # ---------------------------------------------------------------------------
@@ -333,6 +462,8 @@ def analyse(name, pdir, dbdir, a, tl_sha):
     cmd = [a.threadleak, "-p", dbdir, "-j", str(a.jobs), "--tu-timeout=%d" % a.tu_timeout,
            "--format=json", "-o", report, "--no-cache", "--project-root=" + pdir]
     cmd += ["--extra-arg=" + x for x in a.extra_arg]
+    if a.checks:
+        cmd.append("--checks=" + a.checks)
     key = dict(threadleak=tl_sha, db=sha256(os.path.join(dbdir, "compile_commands.json")),
                cmd=cmd[1:])
     if a.reuse and os.path.exists(report) and os.path.exists(stampf):
@@ -370,7 +501,9 @@ def classify(report):
                 res["compile"].append(e)
             else:
                 res["other"].append(e)
-        elif c == COMPILE_CHECK:
+        elif c == COMPILE_CHECK or c.startswith("clang-diagnostic-"):
+            # Compiler diagnostics (an -Werror=... or -pedantic-errors one is
+            # clang-diagnostic-<group>), not findings.
             res["errors"].setdefault(e["file"], e)
         else:
             res["findings"].append(e)
@@ -458,29 +591,43 @@ def summary(rows, details, meta):
     w("Enabled checks: %s" % ", ".join("`%s`" % c for c in meta["checks"]))
     w("")
     w("Command per package: `threadleak -p <work>/<package>/db -j%d --tu-timeout=%d "
-      "--format=json -o <work>/<package>/threadleak.json --no-cache --project-root=<work>/<package>%s`"
+      "--format=json -o <work>/<package>/threadleak.json --no-cache --project-root=<work>/<package>%s%s`"
       % (meta["jobs"], meta["tu_timeout"],
-         "".join(" --extra-arg=" + x for x in meta["extra_arg"])))
+         "".join(" --extra-arg=" + x for x in meta["extra_arg"]),
+         " --checks=" + meta["checks_glob"] if meta.get("checks_glob") else ""))
     w("")
-    w("| package | version | TUs | crashes | timeouts | did not compile | other failures | findings | wall time |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    tot = dict(tus=0, crash=0, timeout=0, compile=0, other=0, findings=0, secs=0.0)
+    filt = meta.get("tu_filter")
+    if filt is not None:
+        w("TU filter: only the units whose main source file matches `%s` "
+          "(column \"all TUs\": the whole deduplicated database)." % filt)
+        w("")
+        w("| package | version | all TUs | TUs | crashes | timeouts | did not compile | other failures | findings | wall time |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    else:
+        w("| package | version | TUs | crashes | timeouts | did not compile | other failures | findings | wall time |")
+        w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    allcol = lambda v: ("%s | " % v) if filt is not None else ""
+    tot = dict(all_tus=0, tus=0, crash=0, timeout=0, compile=0, other=0, findings=0, secs=0.0)
     for r in rows:
         if r.get("error"):
-            w("| %s | %s | - | - | - | - | - | - | not run: %s |"
-              % (r["name"], r["version"], r["error"].replace("|", "\\|")))
+            w("| %s | %s | %s- | - | - | - | - | - | not run: %s |"
+              % (r["name"], r["version"], allcol("-"), r["error"].replace("|", "\\|")))
             continue
-        w("| %s | %s | %d | %d | %d | %d | %d | %d | %s%s |"
-          % (r["name"], r["version"], r["tus"], r["crash"], r["timeout"], r["compile"],
+        w("| %s | %s | %s%d | %d | %d | %d | %d | %d | %s%s |"
+          % (r["name"], r["version"], allcol(r["all_tus"]), r["tus"], r["crash"], r["timeout"], r["compile"],
              r["other"], r["findings"], fmt_secs(r["secs"]), " (reused)" if r["reused"] else ""))
         for k in tot:
             tot[k] += r[k]
-    w("| **total** | | **%d** | **%d** | **%d** | **%d** | **%d** | **%d** | %s |"
-      % (tot["tus"], tot["crash"], tot["timeout"], tot["compile"], tot["other"],
+    w("| **total** | | %s**%d** | **%d** | **%d** | **%d** | **%d** | **%d** | %s |"
+      % (allcol("**%d**" % tot["all_tus"]), tot["tus"], tot["crash"], tot["timeout"], tot["compile"], tot["other"],
          tot["findings"], fmt_secs(tot["secs"])))
     w("")
-    w("TUs = unique files in the deduplicated database, all analysed. Paths below are "
-      "relative to `<work>/<package>/`.")
+    if filt is None:
+        w("TUs = unique files in the deduplicated database, all analysed. Paths below are "
+          "relative to `<work>/<package>/`.")
+    else:
+        w("TUs = the units of the deduplicated database that --tu-filter kept, all analysed. "
+          "Paths below are relative to `<work>/<package>/`.")
     for r in rows:
         if r.get("missing"):
             w("")
@@ -541,10 +688,12 @@ def summary(rows, details, meta):
     return "\n".join(out) + "\n"
 
 
-def tool_info(path):
+def tool_info(path, checks_glob=None):
     v = subprocess.run([path, "--version"], capture_output=True, text=True)
     version = " ".join((v.stdout + v.stderr).split())[:120]
-    lc = subprocess.run([path, "--list-checks"], capture_output=True, text=True)
+    lc = subprocess.run([path, "--list-checks"]
+                        + (["--checks=" + checks_glob] if checks_glob else []),
+                        capture_output=True, text=True)
     checks = sorted(set(t for t in (lc.stdout + lc.stderr).replace("threadleak:", " threadleak:").split()
                         if t.startswith("threadleak-")))
     return version, checks
@@ -566,6 +715,12 @@ def main():
     ap.add_argument("--tu-timeout", type=int, default=300, help="seconds (default: 300)")
     ap.add_argument("--extra-arg", action="append", default=[],
                     help="passed on as threadleak --extra-arg (repeatable)")
+    ap.add_argument("--checks", metavar="GLOB",
+                    help="passed on as threadleak --checks=GLOB, e.g. "
+                         "'-*,threadleak-cv-lost-wakeup' (default: all checks)")
+    ap.add_argument("--tu-filter", metavar="REGEX",
+                    help="analyse only the units whose main source file's text matches "
+                         "REGEX (re.search), e.g. 'notify_one|notify_all|pthread_cond_'")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse a package's report if the binary, database and options "
                          "are unchanged (to finish an interrupted run)")
@@ -588,9 +743,10 @@ def main():
         ensure_prerequisites(names)
 
     tl_sha = sha256(a.threadleak)
-    version, checks = tool_info(a.threadleak)
+    version, checks = tool_info(a.threadleak, a.checks)
     meta = dict(threadleak=a.threadleak, sha=tl_sha, version=version, checks=checks,
-                jobs=a.jobs, tu_timeout=a.tu_timeout, extra_arg=a.extra_arg)
+                jobs=a.jobs, tu_timeout=a.tu_timeout, extra_arg=a.extra_arg,
+                checks_glob=a.checks, tu_filter=a.tu_filter)
     rows, details = [], {}
     t_all = time.monotonic()
     for name in names:
@@ -603,7 +759,19 @@ def main():
             prep = prepare_synth if p["kind"] == "synth" else prepare_cmake
             _, raw = prep(name, p, pdir, not a.no_fetch)
             dbdir, entries, missing = make_db(name, pdir, raw, p.get("drop_args", ()))
-            log("%s: %d translation units (%d database entries)" % (name, len(entries), len(raw)))
+            all_tus = len(entries)
+            entries = filter_tus(pdir, entries, a.tu_filter)
+            log("%s: %d translation units (%d database entries%s)"
+                % (name, len(entries), len(raw),
+                   "" if a.tu_filter is None else ", %d before --tu-filter" % all_tus))
+            if not entries:
+                row.update(tus=0, all_tus=all_tus, missing=[], secs=0.0, exit=0, reused=False,
+                           findings=0, crash=0, timeout=0, compile=0, other=0)
+                details[name] = dict(findings=[], crash=[], timeout=[], compile=[], other=[],
+                                     errors={}, explained={})
+                rows.append(row)
+                log("%s: no unit matches --tu-filter; nothing to analyse" % name)
+                continue
             report, secs, code, reused = analyse(name, pdir, dbdir, a, tl_sha)
         except PackageError as ex:
             log("%s: error: %s" % (name, ex))
@@ -616,7 +784,7 @@ def main():
             res[k].sort(key=key)
         res["explained"] = explain_compile_failures(pdir, entries, res)
         details[name] = res
-        row.update(tus=len(entries), missing=[os.path.relpath(m, pdir) for m in missing],
+        row.update(tus=len(entries), all_tus=all_tus, missing=[os.path.relpath(m, pdir) for m in missing],
                    secs=secs, exit=code, reused=reused,
                    **{k: len(res[k]) for k in ("findings", "crash", "timeout", "compile", "other")})
         rows.append(row)
