@@ -86,8 +86,10 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
   CVTypesOption = CVTypes.str();
   std::string Error;
+  std::vector<ChannelSpec> UserChannels;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     Spawns.add(*M);
+    UserChannels = M->Channels;
     CVTypes.add(M->ConditionVariableTypes);
     addStopMethods(M->StopMethods);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
@@ -95,6 +97,7 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
     configurationDiag("%0") << Error;
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+  Channels = std::make_unique<ChannelModel>(UserChannels);
 }
 
 /// A name as stop methods are compared: lower case, no underscores.
@@ -185,6 +188,10 @@ void CvWaitNoStopCheck::findWaits(
         analysableDefinition(Call->getDirectCallee(), *Ctx);
     if (!Callee || mayDispatchElsewhere(Call))
       continue;
+    // A channel operation: the channel checks own its internal wait (a
+    // blocking queue's pop() waits on its own condition variable).
+    if (Channels->classify(Call))
+      continue;
     Chain.push_back(Call);
     findWaits(W, Callee, Depth + 1, Chain, Seen);
     Chain.pop_back();
@@ -271,6 +278,17 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
       E.Unknown = true; // A call through a pointer: anything may happen.
       return;
     }
+    // A call through a std::function (or any function object we cannot
+    // read): the callable it holds may do anything.
+    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+      if (OC->getOperator() == OO_Call &&
+          !analysableDefinition(Callee, *Ctx)) {
+        const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+        if (!MD || !MD->getParent()->isLambda()) {
+          E.Unknown = true;
+          return;
+        }
+      }
     // boost::thread::interrupt(): a Boost condition variable wait is an
     // interruption point and ends by throwing.
     if (Callee->getIdentifier() && (Callee->getName() == "interrupt" ||

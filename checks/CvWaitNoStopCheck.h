@@ -6,6 +6,7 @@
 #include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
 #include "model/ConcurrencyModel.h"
+#include "model/ChannelModel.h"
 #include "model/WaitModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/DenseMap.h"
@@ -75,6 +76,9 @@ private:
   std::vector<std::string> StopMethods;
   std::string CVTypesOption, StopMethodsOption;
   std::unique_ptr<ConditionVariableModel> CVs;
+  /// Channel operations are not followed into (their waits are the
+  /// channel checks').
+  std::unique_ptr<ChannelModel> Channels;
   std::unique_ptr<ForeverAnalysis> Analysis;
   /// Per stop path, and the worker lambda left out of it.
   llvm::DenseMap<std::pair<const FunctionDecl *, const FunctionDecl *>,
