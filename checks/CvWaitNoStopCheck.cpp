@@ -355,6 +355,146 @@ CvWaitNoStopCheck::effectsOf(const FunctionDecl *Root,
   return EffectCache[{Root, Skip}] = std::move(E);
 }
 
+bool CvWaitNoStopCheck::neverWoken(const ValueDecl *CV,
+                                   llvm::ArrayRef<const ValueDecl *> Reads) {
+  // All the code that can reach the condition variable.
+  llvm::SmallVector<const Stmt *, 8> Code;
+  if (const auto *FD = llvm::dyn_cast<FieldDecl>(CV)) {
+    const RecordDecl *RD = FD->getParent();
+    const auto *CRD = llvm::dyn_cast<CXXRecordDecl>(RD);
+    if (!CRD || FD->getAccess() == AS_public || CRD->hasFriends() ||
+        CRD->isDependentContext())
+      return false;
+    for (const CXXMethodDecl *M : CRD->methods()) {
+      if (M->isImplicit() || M->isDefaulted())
+        continue;
+      const FunctionDecl *Def = analysableDefinition(M, *Ctx);
+      if (!Def)
+        return false; // Defined elsewhere: it may notify.
+      Code.push_back(Def->getBody());
+      if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+        for (const CXXCtorInitializer *Init : Ctor->inits())
+          Code.push_back(Init->getInit());
+    }
+    for (const FieldDecl *F : CRD->fields())
+      if (F->hasInClassInitializer())
+        Code.push_back(F->getInClassInitializer());
+  } else if (const auto *VD = llvm::dyn_cast<VarDecl>(CV)) {
+    const auto *Owner = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
+    if (!VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) || !Owner ||
+        !Owner->hasBody())
+      return false;
+    Code.push_back(Owner->getBody());
+  } else {
+    return false;
+  }
+  if (CV->getType()->isReferenceType() || CV->getType()->isPointerType())
+    return false;
+  // Every use of the condition variable must be as the object of its own
+  // member call; any other use (an argument, a reference taken) escapes.
+  bool Woken = false;
+  unsigned Uses = 0, AsObject = 0;
+  for (const Stmt *S : Code) {
+    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
+      if (Woken)
+        return;
+      // A lambda capturing it by reference uses it in its body (walked).
+      if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Node)) {
+        for (const Expr *Init : LE->capture_inits())
+          if (const auto *DRE =
+                  llvm::dyn_cast_or_null<DeclRefExpr>(bareExpr(Init)))
+            AsObject += DRE->getDecl() == CV;
+        return;
+      }
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(Node)) {
+        Uses += ME->getMemberDecl() == CV;
+        return;
+      }
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Node)) {
+        Uses += DRE->getDecl() == CV;
+        return;
+      }
+      const auto *Call = llvm::dyn_cast<CallExpr>(Node);
+      if (!Call)
+        return;
+      if (CVs->notified(Call) == CV) {
+        Woken = true;
+        return;
+      }
+      // Code we cannot read that is given the object, a call through a
+      // pointer or a std::function, a Boost interrupt(): it may wake it.
+      const FunctionDecl *Callee = Call->getDirectCallee();
+      if (!Callee ||
+          (Callee->getIdentifier() && (Callee->getName() == "interrupt" ||
+                                       Callee->getName() == "interrupt_all"))) {
+        Woken = true;
+        return;
+      }
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+        if (OC->getOperator() == OO_Call && !analysableDefinition(Callee, *Ctx)) {
+          Woken = true;
+          return;
+        }
+      if (!analysableDefinition(Callee, *Ctx) &&
+          llvm::any_of(Call->arguments(), [](const Expr *A) {
+            return llvm::isa<CXXThisExpr>(bareExpr(A));
+          })) {
+        Woken = true;
+        return;
+      }
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+        const Expr *Obj = bareExpr(MC->getImplicitObjectArgument());
+        if ((llvm::isa<MemberExpr>(Obj) &&
+             llvm::cast<MemberExpr>(Obj)->getMemberDecl() == CV) ||
+            (llvm::isa<DeclRefExpr>(Obj) &&
+             llvm::cast<DeclRefExpr>(Obj)->getDecl() == CV))
+          ++AsObject;
+        // A write to what the predicate reads.
+        if (const CXXMethodDecl *MD = MC->getMethodDecl())
+          if (!MD->isConst())
+            if (const ValueDecl *D = writtenObject(MC->getImplicitObjectArgument()))
+              Woken |= llvm::is_contained(Reads, D);
+      }
+      // Passing state by non-const reference or pointer may change it.
+      for (const Expr *Arg : Call->arguments())
+        if (const ValueDecl *D = writtenObject(Arg))
+          if (llvm::is_contained(Reads, D) &&
+              (Arg->isLValue() || Arg->getType()->isPointerType()))
+            Woken = true;
+    });
+    if (Woken)
+      return false;
+    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
+      const Expr *Target = nullptr;
+      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Node)) {
+        if (BO->isAssignmentOp())
+          Target = BO->getLHS();
+      } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Node)) {
+        if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
+          Target = UO->getSubExpr();
+      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Node)) {
+        if (const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(
+                OC->getDirectCallee()))
+          if (!MD->isConst() && OC->getNumArgs() >= 1)
+            Target = OC->getArg(0);
+      } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Node)) {
+        // Captured by reference: the lambda may write it where it runs.
+        for (const LambdaCapture &C : LE->captures())
+          if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
+            if (llvm::is_contained(Reads, C.getCapturedVar()) &&
+                llvm::cast<VarDecl>(C.getCapturedVar()) != nullptr)
+              ; // The lambda's body is walked too: its writes count there.
+      }
+      if (Target)
+        if (const ValueDecl *D = writtenObject(Target))
+          Woken |= llvm::is_contained(Reads, D);
+    });
+    if (Woken)
+      return false;
+  }
+  return Uses == AsObject;
+}
+
 void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
                                 const FunctionDecl *Fn,
                                 llvm::ArrayRef<const CallExpr *> Chain) {
@@ -415,6 +555,33 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     Roots.push_back(Owner);
     Skip = W.Body;
   }
+  // No stop path, but nothing anywhere notifies the condition variable or
+  // changes what the predicate reads: the wait never ends.
+  if (Roots.empty() && !Reads.empty() && neverWoken(Wait.CondVar, Reads)) {
+    Reported.insert(Call);
+    diag(Call->getExprLoc(),
+         "wait on %0 can block forever: nothing notifies %0 or changes what "
+         "%select{its predicate|its loop}1 reads")
+        << Wait.CondVar << (PredicateCode ? 0 : 1);
+    diag(Cond->anchor(Wait)->getBeginLoc(),
+         "%select{the predicate|the loop}0 reads %1", DiagnosticIDs::Note)
+        << (PredicateCode ? 0 : 1) << nameList(Reads);
+    diag(Wait.CondVar->getLocation(),
+         "%0 is %select{a private member of %2, whose member functions are|"
+         "local to %2, which is}1 all the code that can reach it",
+         DiagnosticIDs::Note)
+        << Wait.CondVar << (llvm::isa<FieldDecl>(Wait.CondVar) ? 0 : 1)
+        << llvm::cast<NamedDecl>(llvm::isa<FieldDecl>(Wait.CondVar)
+                                     ? static_cast<const Decl *>(
+                                           llvm::cast<FieldDecl>(Wait.CondVar)
+                                               ->getParent())
+                                     : llvm::cast<Decl>(llvm::cast<VarDecl>(
+                                                            Wait.CondVar)
+                                                            ->getDeclContext()));
+    emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+    return;
+  }
+
   if (Roots.empty())
     return; // No stop path we can read.
 

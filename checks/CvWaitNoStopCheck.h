@@ -64,6 +64,8 @@ private:
                llvm::ArrayRef<const CallExpr *> Chain);
   void addStopMethods(const std::vector<std::string> &Names);
   bool isStopMethodName(llvm::StringRef Name) const;
+  /// Nothing that can reach \p CV notifies it or changes \p Reads.
+  bool neverWoken(const ValueDecl *CV, llvm::ArrayRef<const ValueDecl *> Reads);
   const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);
   void collect(const Stmt *S, Effects &E, unsigned Depth,
                llvm::DenseSet<const FunctionDecl *> &Visited,

@@ -426,7 +426,8 @@ private:
 
 //===-- Negative: what we cannot judge, and what another check reports ---------===//
 
-// No stop path in sight: nobody here destroys or stops it.
+// No stop path in sight, but nothing can ever wake it: see "A condition
+// variable nothing notifies" below.
 class NoStopPath {
 public:
   NoStopPath() : thread_([this] { worker(); }) {}
@@ -435,6 +436,11 @@ private:
   void worker() {
     std::unique_lock lk(m_);
     cv_.wait(lk, [&] { return ready_; });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing notifies 'cv_' or changes what its predicate reads [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:18: note: the predicate reads 'ready_'
+    // CHECK: :[[@LINE+5]]:27: note: 'cv_' is a private member of 'NoStopPath', whose member functions are all the code that can reach it
+    // CHECK: :[[@LINE-9]]:18: note: thread started here
+    // CHECK: :[[@LINE-10]]:35: note: the thread's body calls 'worker' here
   }
   std::mutex m_;
   std::condition_variable cv_;
@@ -475,5 +481,99 @@ private:
   }
   std::mutex m_;
   std::condition_variable cv_;
+  std::thread thread_;
+};
+
+//===-- A condition variable nothing notifies --------------------------------===//
+
+// No stop path at all, but nothing that can reach cv_ (the class's own
+// member functions: it is private, and all of them are defined here)
+// notifies it or sets ready_.
+class NeverNotified {
+public:
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void detach() { thread_.detach(); }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing notifies 'cv_' or changes what its predicate reads [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:18: note: the predicate reads 'ready_'
+    // CHECK: :[[@LINE+7]]:27: note: 'cv_' is a private member of 'NeverNotified', whose member functions are all the code that can reach it
+    // CHECK: :[[@LINE-10]]:28: note: thread started here
+    // CHECK: :[[@LINE-11]]:49: note: the thread's body calls 'run' here
+    run(1);
+  }
+  void run(int) {}
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::thread thread_;
+};
+
+// The same, with a local condition variable.
+void never_notified_local() {
+  std::mutex m;
+  std::condition_variable cv;
+  bool go = false;
+  std::thread t([&] {
+    std::unique_lock<std::mutex> lk(m);
+    while (!go)
+      cv.wait(lk);
+      // CHECK: :[[@LINE-1]]:10: warning: wait on 'cv' can block forever: nothing on the stop path makes its loop's condition change [threadleak-cv-wait-no-stop]
+      // CHECK: :[[@LINE-3]]:5: note: the loop reads 'go'
+      // CHECK: :[[@LINE-10]]:6: note: 'never_notified_local' declares 'cv' and, apart from the thread, changes none of it
+      // CHECK: :[[@LINE-7]]:15: note: thread started here
+  });
+  t.detach();
+}
+
+// Negative: a member function sets the flag (the stop-path rules decide);
+// one is defined elsewhere; the condition variable escapes to a helper.
+void wake_up(std::condition_variable &cv);
+class SetsFlag {
+public:
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void go() { ready_ = true; }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::thread thread_;
+};
+class DefinedElsewhere {
+public:
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void notify();
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::thread thread_;
+};
+class Escapes {
+public:
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void poke() { wake_up(cv_); }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
   std::thread thread_;
 };
