@@ -88,7 +88,8 @@ template <typename T> class chan {
   std::shared_ptr<state> s_;
 
 public:
-  explicit chan(std::size_t capacity = 0) : s_(std::make_shared<state>()) {
+  chan() : chan(0) {} // make(chan T)
+  explicit chan(std::size_t capacity) : s_(std::make_shared<state>()) { // make(chan T, capacity)
     s_->cap = capacity;
   }
 
