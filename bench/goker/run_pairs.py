@@ -60,7 +60,7 @@ def style_of(path):
 
 
 def compile_one(cxx, src, exe, fiber):
-    cmd = [cxx, '-std=c++20', '-pthread', '-O1', f'-I{HERE}/include', src, '-o', exe]
+    cmd = [cxx, '-std=c++20', '-pthread', '-O0', f'-I{HERE}/include', src, '-o', exe]
     if fiber:
         cmd += ['-lboost_fiber', '-lboost_context']
     t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def main():
     with open(out, 'w') as f:
         f.write(f'# GoKer pairs: buggy hangs, fixed twin terminates ({date})\n\n')
         f.write(f'`bench/goker/run_pairs.py --timeout {args.timeout:g} --runs {args.runs}`, '
-                f'compiler `{args.cxx}`, `-std=c++20 -pthread -O1`.\n\n')
+                f'compiler `{args.cxx}`, `-std=c++20 -pthread -O0`.\n\n')
         f.write(f'- pairs: {n} (style a: {by_style["a"]}, b: {by_style["b"]}, c: {by_style["c"]})\n')
         f.write(f'- fixed twins that terminate on every run: **{twins_ok}/{n}**\n')
         f.write(f'- buggy versions that hang (timeout): **{hangs}/{n}**\n\n')

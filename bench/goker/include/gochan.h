@@ -17,6 +17,7 @@
 // go::after(ms)    a channel that receives once after the delay (time.After)
 // go::RWMutex      Go's writer-preferring RWMutex (a pending Lock blocks new RLocks)
 // go::Mutex        a mutex that, like Go's, may be unlocked by another goroutine
+// go::Cond         sync.Cond over a go::Mutex (Wait/Signal/Broadcast; lost signals as in Go)
 // go::leakcheck    go::wait_all_goroutines(): blocks until every go::spawn body
 //                  returned (goleak's VerifyNone, without its timeout)
 //
@@ -386,6 +387,45 @@ public:
   void unlock() {
     std::lock_guard lk(m_);
     locked_ = false;
+    cv_.notify_all();
+  }
+};
+
+// sync.Cond over a go::Mutex. As in Go, Wait() unlocks L, waits for a
+// Signal()/Broadcast() made after it started waiting (a signal with no waiter
+// is lost), and locks L again; waiters wake in arrival order.
+class Cond {
+  Mutex *L_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  unsigned long long next_ = 0, woken_ = 0; // tickets, like Go's notifyList
+
+public:
+  explicit Cond(Mutex *L) : L_(L) {}
+  Mutex &L() { return *L_; }
+  void Wait() {
+    unsigned long long t;
+    {
+      std::lock_guard lk(m_);
+      t = next_++;
+    }
+    L_->unlock();
+    {
+      std::unique_lock lk(m_);
+      cv_.wait(lk, [&] { return woken_ > t; });
+    }
+    L_->lock();
+  }
+  void Signal() {
+    std::lock_guard lk(m_);
+    if (woken_ < next_) {
+      ++woken_;
+      cv_.notify_all();
+    }
+  }
+  void Broadcast() {
+    std::lock_guard lk(m_);
+    woken_ = next_;
     cv_.notify_all();
   }
 };
