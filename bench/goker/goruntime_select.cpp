@@ -1,17 +1,21 @@
 // Go runtime pattern: src/runtime/testdata/testgoroutineleakprofile/simple.go, Select
-// Style: (c) Go-style library, include/gochan.h (go::chan, go::select, go::spawn)
+// Style: (a) Boost.Asio experimental channels + C++20 coroutines + awaitable operators
 // Bug class: select with no partner on any case (objects private to the blocked context)
-// Shape: a goroutine selects on a send and a receive on two channels it just
-//   made and shares with no one.
-// Fix (no upstream fix: a micro-test): a second goroutine sends on the
+// Shape: a coroutine races a send and a receive on two channels it just made
+//   and shares with no one.
+// Fix (no upstream fix: a micro-test): a second coroutine sends on the
 //   receive case's channel.
-#include "gochan.h"
+#include "asio_go.h"
+#include <memory>
+
+awaitable<void> selector() {
+  auto ex = co_await asio::this_coro::executor;
+  auto a = std::make_shared<chan<int>>(ex), b = std::make_shared<chan<int>>(ex);
+  co_await (a->async_send(error_code{}, 0, use_awaitable) || b->async_receive(use_awaitable)); // LEAK
+}
 
 int main() {
-  go::spawn([] {
-    go::chan<int> a, b;
-    int v;
-    go::select(go::case_send(a, 0), go::case_recv(b, &v)); // LEAK
-  });
-  go::wait_all_goroutines();
+  asio::io_context io;
+  co_spawn(io, selector(), detached);
+  io.run();
 }
