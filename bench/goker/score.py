@@ -31,8 +31,12 @@ import datetime
 import json
 import os
 import re
+import hashlib
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_TL = '/work/main/build/bin/threadleak'
@@ -94,7 +98,19 @@ def main():
         with open(gpath) as f:
             gcatch = json.load(f)
 
-    version = subprocess.run([args.threadleak, '--version'], capture_output=True, text=True).stdout.strip()
+    # Analyse with a snapshot of the binary: the build it comes from may be
+    # rebuilt (and the file replaced) while the corpus is being scored.
+    for _ in range(60):
+        if os.access(args.threadleak, os.X_OK):
+            break
+        time.sleep(5)
+    snap_dir = tempfile.mkdtemp(prefix='goker-score-')
+    snap = os.path.join(snap_dir, 'threadleak')
+    shutil.copy2(args.threadleak, snap)
+    with open(snap, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    version = subprocess.run([snap, '--version'], capture_output=True, text=True).stdout.strip()
+    version = f'{version}, sha256 {digest}'
     date = datetime.date.today().isoformat()
     out = args.out or os.path.join(HERE, 'results', f'score-{date}.md')
 
@@ -102,8 +118,8 @@ def main():
     for k in kernels(args.kernels):
         src, twin = os.path.join(HERE, k + '.cpp'), os.path.join(HERE, k + '_fixed.cpp')
         marked = leak_lines(src)
-        fb, eb = analyse(args.threadleak, src, args.timeout)
-        ft, et = analyse(args.threadleak, twin, args.timeout) if os.path.exists(twin) else ([], 'no twin')
+        fb, eb = analyse(snap, src, args.timeout)
+        ft, et = analyse(snap, twin, args.timeout) if os.path.exists(twin) else ([], 'no twin')
         if eb:
             errors.append(f'{k}.cpp: {eb}')
         if et:
@@ -138,7 +154,7 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, 'w') as f:
         f.write(f'# threadleak on the GoKer corpus ({date})\n\n')
-        f.write(f'`bench/goker/score.py`, `{args.threadleak}` ({version or "version unknown"}), '
+        f.write(f'`bench/goker/score.py`, a snapshot of `{args.threadleak}` ({version}), '
                 'each file analysed alone with `--no-cache -- -std=c++20 -pthread -Iinclude`, model file '
                 '`bench/goker/.threadleak.yaml`.\n\n')
         f.write(f'- kernels: {n}\n')
