@@ -49,14 +49,21 @@ def kernels(names):
 
 
 def header_field(path, field):
+    """The value of `// Field: ...` in the file's header, with its indented continuation lines."""
+    value = None
     with open(path) as f:
         for line in f:
             if not line.startswith('//'):
                 break
+            if value is not None:
+                if re.match(r'//\s{3,}\S', line):
+                    value += ' ' + line[2:].strip()
+                    continue
+                break
             m = re.match(rf'//\s*{field}:\s*(.*)', line)
             if m:
-                return m.group(1).strip()
-    return ''
+                value = m.group(1).strip()
+    return value or ''
 
 
 def leak_lines(path):
