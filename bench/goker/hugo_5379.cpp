@@ -46,7 +46,8 @@ struct Page {
         c.send(0);
       });
       int err;
-      go::select(go::case_recv(go::after(std::chrono::milliseconds(1))), go::case_recv(c, &err));
+      // the Go kernel waits 1ms; 50ms lets the renderer take contentInitMu first on a busy machine
+      go::select(go::case_recv(go::after(std::chrono::milliseconds(50))), go::case_recv(c, &err));
     });
   }
 };
