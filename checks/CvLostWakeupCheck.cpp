@@ -923,22 +923,6 @@ void CvLostWakeupCheck::check(const MatchFinder::MatchResult &Result) {
     Fields.push_back(FD);
 }
 
-/// A statement that is a whole expression statement of a block, for the
-/// fix-it: the set of expressions that are direct children of a compound
-/// statement in \p Body.
-static bool isFullStatement(const Stmt *Body, const Stmt *S) {
-  bool Found = false;
-  walkOwnCode(Body, [&](const Stmt *Node) {
-    if (Found)
-      return;
-    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(Node))
-      for (const Stmt *Child : CS->body())
-        if (Child == S)
-          Found = true;
-  });
-  return Found;
-}
-
 void CvLostWakeupCheck::onEndOfTranslationUnit() {
   std::vector<const FunctionDecl *> Fns = std::move(Functions);
   std::vector<const FieldDecl *> Flds = std::move(Fields);
@@ -1002,7 +986,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
       const auto *WE = llvm::dyn_cast<Expr>(F.Write);
       if (StdMutex && Accessible && WE && !Loc.isMacroID() &&
           !F.Write->getEndLoc().isMacroID() &&
-          isFullStatement(F.Unit->Body, F.Write)) {
+          isStatementOf(F.Unit->Body, F.Write)) {
         SourceLocation AfterSemi = Lexer::findLocationAfterToken(
             F.Write->getEndLoc(), tok::semi, SM, getLangOpts(), false);
         if (AfterSemi.isValid()) {

@@ -48,6 +48,22 @@ void walkWithLambdas(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
     walkWithLambdas(Child, Skip, Visit);
 }
 
+/// \p S is a statement of its own in \p Body: a direct child of one of
+/// its compound statements (lambdas' bodies left out), so that a fix-it may
+/// put code before or after it.
+inline bool isStatementOf(const Stmt *Body, const Stmt *S) {
+  bool Found = false;
+  walkOwnCode(Body, [&](const Stmt *Node) {
+    if (Found)
+      return;
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(Node))
+      for (const Stmt *Child : CS->body())
+        if (Child == S)
+          Found = true;
+  });
+  return Found;
+}
+
 } // namespace clang::tidy::threadleak
 
 #endif
