@@ -613,32 +613,34 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   Reported.insert(Call);
   std::string Reading = Reads.empty() ? "" : nameList(Reads);
   if (WritesButSilent) {
-    auto D = diag(Call->getExprLoc(),
-                  "wait on %0 can block forever: the stop path changes %1 but "
-                  "never notifies %0")
-             << Wait.CondVar << SilentState;
-    // The fix-it: notify right after the write, where the stop path can
-    // name the condition variable and the write is a statement of its own.
-    bool Nameable = false;
-    if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar)) {
-      const auto *MD = llvm::dyn_cast<CXXMethodDecl>(WritesButSilent);
-      Nameable = MD && !MD->isStatic() && MD->getParent() == FD->getParent();
-    } else if (const auto *VD = llvm::dyn_cast<VarDecl>(Wait.CondVar)) {
-      Nameable = VD->getDeclContext() == WritesButSilent;
-    }
-    const SourceManager &SM = Ctx->getSourceManager();
-    if (Nameable && !SilentWrite->getBeginLoc().isMacroID() &&
-        !SilentWrite->getEndLoc().isMacroID() &&
-        isStatementOf(WritesButSilent->getBody(), SilentWrite)) {
-      SourceLocation AfterSemi = Lexer::findLocationAfterToken(
-          SilentWrite->getEndLoc(), tok::semi, SM, getLangOpts(), false);
-      if (AfterSemi.isValid())
-        D << FixItHint::CreateInsertion(
-            AfterSemi,
-            ("\n" +
-             Lexer::getIndentationForLine(SilentWrite->getBeginLoc(), SM) +
-             Wait.CondVar->getName() + ".notify_all();")
-                .str());
+    { // Emitted when D goes out of scope: before the notes.
+      auto D = diag(Call->getExprLoc(),
+                    "wait on %0 can block forever: the stop path changes %1 but "
+                    "never notifies %0")
+               << Wait.CondVar << SilentState;
+      // The fix-it: notify right after the write, where the stop path can
+      // name the condition variable and the write is a statement of its own.
+      bool Nameable = false;
+      if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar)) {
+        const auto *MD = llvm::dyn_cast<CXXMethodDecl>(WritesButSilent);
+        Nameable = MD && !MD->isStatic() && MD->getParent() == FD->getParent();
+      } else if (const auto *VD = llvm::dyn_cast<VarDecl>(Wait.CondVar)) {
+        Nameable = VD->getDeclContext() == WritesButSilent;
+      }
+      const SourceManager &SM = Ctx->getSourceManager();
+      if (Nameable && !SilentWrite->getBeginLoc().isMacroID() &&
+          !SilentWrite->getEndLoc().isMacroID() &&
+          isStatementOf(WritesButSilent->getBody(), SilentWrite)) {
+        SourceLocation AfterSemi = Lexer::findLocationAfterToken(
+            SilentWrite->getEndLoc(), tok::semi, SM, getLangOpts(), false);
+        if (AfterSemi.isValid())
+          D << FixItHint::CreateInsertion(
+              AfterSemi,
+              ("\n" +
+               Lexer::getIndentationForLine(SilentWrite->getBeginLoc(), SM) +
+               Wait.CondVar->getName() + ".notify_all();")
+                  .str());
+      }
     }
     diag(SilentWrite->getBeginLoc(), "%0 is changed here", DiagnosticIDs::Note)
         << SilentState;
