@@ -498,6 +498,15 @@ bool JthreadIgnoresStopCheck::reportStopBlindWait(
         Object = namedObject(Op.Channel);
         if (!Object)
           continue;
+        // Closed anywhere in the holder's code (a producer that is done,
+        // a shutdown()): the receive returns from then on.
+        for (const FunctionDecl *Fn : HolderCode)
+          walkWithLambdas(Fn->getBody(), Def, [&](const Stmt *S) {
+            if (const auto *HC = llvm::dyn_cast<CallExpr>(S))
+              if (ChannelOp HOp = Channels->classify(HC))
+                Released |= HOp.Kind == ChannelOpKind::Close &&
+                            namedObject(HOp.Channel) == Object;
+          });
         // Closed on the stop path, or handed to code that may close it;
         // a send there only feeds one more turn.
         for (const CallExpr *SC : StopCalls) {

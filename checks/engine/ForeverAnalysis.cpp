@@ -257,6 +257,10 @@ const Expr *predicateResult(const Expr *Pred) {
   const auto *LE = llvm::dyn_cast_or_null<LambdaExpr>(strip(Pred));
   if (!LE)
     return nullptr;
+  // A copy captured when the lambda was made is not what the loop tests.
+  for (const LambdaCapture &C : LE->captures())
+    if (C.capturesVariable() && C.getCaptureKind() == LCK_ByCopy)
+      return nullptr;
   const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(LE->getBody());
   if (!Body || Body->size() != 1)
     return nullptr;

@@ -22,18 +22,19 @@ public:
     std::thread([this] { drain_then_stop(); }).detach();
     // CHECK: :[[@LINE-1]]:48: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-2]]:26: note: the thread's body calls 'drain_then_stop' here
-    // CHECK: :[[@LINE+19]]:5: note: this loop never exits: its way out 'stop_ && queue_.empty()' is tested only right after the wait returns with its predicate true, when it cannot hold
-    // CHECK: :[[@LINE+19]]:12: note: a timeout of this wait leads back to waiting, not out of the loop
+    // CHECK: :[[@LINE+20]]:5: note: this loop never exits: its way out 'stop_ && queue_.empty()' is tested only right after the wait returns with its predicate true, when it cannot hold
+    // CHECK: :[[@LINE+20]]:12: note: a timeout of this wait leads back to waiting, not out of the loop
     std::thread([this] { empty_means_stop(); }).detach();
     // CHECK: :[[@LINE-1]]:49: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
     // CHECK: :[[@LINE-2]]:26: note: the thread's body calls 'empty_means_stop' here
-    // CHECK: :[[@LINE+25]]:5: note: this loop never exits: its way out '!(!queue_.empty())' is tested only right after the wait returns with its predicate true, when it cannot hold
-    // CHECK: :[[@LINE+27]]:11: note: a timeout of this wait leads back to waiting, not out of the loop
+    // CHECK: :[[@LINE+26]]:5: note: this loop never exits: its way out '!(!queue_.empty())' is tested only right after the wait returns with its predicate true, when it cannot hold
+    // CHECK: :[[@LINE+28]]:11: note: a timeout of this wait leads back to waiting, not out of the loop
     std::thread([this] { stop_flag_rechecked(); }).detach();
     std::thread([this] { stop_on_timeout(); }).detach();
     std::thread([this] { stop_after_work(); }).detach();
     std::thread([this] { predicate_sees_stop(); }).detach();
     std::thread([this] { leaves_on_timeout(); }).detach();
+    std::thread([this] { predicate_on_a_copy(); }).detach();
   }
 
 private:
@@ -108,6 +109,17 @@ private:
       if (stop_ && queue_.empty())
         return;
       process(queue_.front());
+      queue_.pop_front();
+    }
+  }
+  // Negative: the predicate tests a copy, the way out the queue itself.
+  void predicate_on_a_copy() {
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      if (!cv_.wait_for(lk, 100ms, [q = queue_] { return !q.empty(); }))
+        continue;
+      if (queue_.empty())
+        return;
       queue_.pop_front();
     }
   }

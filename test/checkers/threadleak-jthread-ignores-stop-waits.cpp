@@ -137,6 +137,33 @@ private:
   }};
 };
 
+// A producer closes the channel when it is done.
+class ProducerCloses {
+public:
+  void finish() { jobs_.close(); }
+
+private:
+  boost::fibers::buffered_channel<int> jobs_{64};
+  std::jthread worker_{[this](std::stop_token st) {
+    int v = 0;
+    while (!st.stop_requested()) {
+      jobs_.pop(v);
+      handle(v);
+    }
+  }};
+};
+
+// The channel is somebody else's: a parameter.
+void channel_parameter(boost::fibers::buffered_channel<int> &jobs) {
+  std::jthread t([&jobs](std::stop_token st) {
+    int v = 0;
+    while (!st.stop_requested()) {
+      jobs.pop(v);
+      handle(v);
+    }
+  });
+}
+
 // A std::stop_callback on the same token notifies the condition variable.
 class CallbackNotifies {
 private:
