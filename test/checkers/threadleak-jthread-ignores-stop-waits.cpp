@@ -7,6 +7,7 @@
 // retries a timed wait until it succeeds.
 
 #include <boost/fiber/all.hpp>
+#include <boost/thread.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -118,6 +119,40 @@ void ignored_token_disguised_wait(std::mutex &m, std::condition_variable &cv, bo
     }
   });
 }
+
+// A Boost interruption point is a no-op on a std::jthread.
+void boost_interruption_point() {
+  std::jthread t([] {
+    for (;;)
+      boost::this_thread::sleep_for(100ms);
+  });
+  // CHECK: :[[@LINE-4]]:16: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE-4]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+}
+
+// Its only way out cannot hold right after the wait; a timeout goes back.
+class Drainer {
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      if (!cv_.wait_for(lk, 100ms, [this] { return !q_.empty(); }))
+        continue;
+      if (q_.empty())
+        return;
+      handle(q_.front());
+      q_.pop_front();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> q_;
+  std::jthread worker_{[this] { run(); }};
+  // CHECK: :[[@LINE-1]]:23: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE-2]]:33: note: the thread's body calls 'run' here
+  // CHECK: :[[@LINE-15]]:5: note: this loop never exits: its way out 'q_.empty()' is tested only right after the wait returns with its predicate true, when it cannot hold
+  // CHECK: :[[@LINE-15]]:12: note: a timeout of this wait leads back to waiting, not out of the loop
+};
 
 //===-- Negative -----------------------------------------------------------===//
 
