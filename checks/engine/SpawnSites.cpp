@@ -102,12 +102,32 @@ bool isConstantIndex(const Expr *E, const ASTContext &Ctx) {
 /// element it names. A constant index names one element we do not follow.
 const Expr *elementAccess(const Expr *E, ElementKind &Kind,
                           const ASTContext &Ctx) {
-  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
     if (Op->getOperator() == OO_Subscript && Op->getNumArgs() == 2 &&
         !isConstantIndex(Op->getArg(1), Ctx)) {
       Kind = ElementKind::Any;
       return Op->getArg(0);
     }
+    // it->detach(), (*it).detach() on `auto it = c.begin()`.
+    if ((Op->getOperator() == OO_Arrow || Op->getOperator() == OO_Star) &&
+        Op->getNumArgs() == 1)
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(strip(Op->getArg(0))))
+        if (const auto *It = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+            It && It->hasLocalStorage() && It->getInit()) {
+          const Expr *Init = strip(It->getInit());
+          if (const auto *Copy = llvm::dyn_cast<CXXConstructExpr>(Init))
+            if (Copy->getNumArgs() == 1)
+              Init = strip(Copy->getArg(0));
+          if (const auto *Begin = llvm::dyn_cast<CXXMemberCallExpr>(Init))
+            if (const CXXMethodDecl *M = Begin->getMethodDecl();
+                M && M->getIdentifier() &&
+                (M->getName() == "begin" || M->getName() == "cbegin") &&
+                Begin->getImplicitObjectArgument()) {
+              Kind = ElementKind::Any;
+              return Begin->getImplicitObjectArgument();
+            }
+        }
+  }
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
     if (const CXXMethodDecl *M = MC->getMethodDecl();
         M && M->getIdentifier()) {
@@ -437,7 +457,9 @@ const FunctionDecl *handleOwner(const Expr *Handle) {
       E = stripMove(UO->getSubExpr());
   // An element of a local container: the container's function.
   if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
-    if (Op->getOperator() == OO_Subscript && Op->getNumArgs() == 2)
+    if ((Op->getOperator() == OO_Subscript && Op->getNumArgs() == 2) ||
+        ((Op->getOperator() == OO_Arrow || Op->getOperator() == OO_Star) &&
+         Op->getNumArgs() == 1))
       E = stripMove(Op->getArg(0));
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
     if (const CXXMethodDecl *M = MC->getMethodDecl();

@@ -137,6 +137,16 @@ void bound_free_function(int n) {
   // CHECK: :[[@LINE-76]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
+void iterator_loop() {
+  std::vector<std::thread> threads;
+  threads.emplace_back(spin);
+  for (auto it = threads.begin(); it != threads.end(); ++it)
+    it->detach();
+  // CHECK: :[[@LINE-1]]:9: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
+  // CHECK: :[[@LINE-4]]:3: note: thread started here
+  // CHECK: :[[@LINE-86]]:3: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+}
+
 // Negative: finite work, joined containers, the last element only.
 void container_finite_work() {
   std::vector<std::thread> threads;
@@ -166,6 +176,8 @@ void container_from_elsewhere(std::vector<std::thread> &threads) {
   // Filled by code we cannot see.
   for (auto &t : threads)
     t.detach();
+  for (auto it = threads.begin(); it != threads.end(); ++it)
+    (*it).detach();
 }
 
 class JoinedPool {
