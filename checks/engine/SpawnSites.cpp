@@ -514,6 +514,10 @@ static bool interruptOrEscape(const Stmt *Body, const ValueDecl *D) {
     if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S))
       if (const Expr *Range = FR->getRangeInit())
         Benign.insert(Range->IgnoreParenImpCasts());
+    // `t_ = boost::thread(f)` starts it.
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2)
+        Benign.insert(Op->getArg(0)->IgnoreParenImpCasts());
     if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
       if (DRE->getDecl() == D && !Benign.contains(DRE))
         Found = true;

@@ -78,6 +78,30 @@ private:
   boost::thread t_;
 };
 
+// The same member thread, which nobody interrupts: its join() hangs.
+class UninterruptedReactor {
+public:
+  void start() {
+    t_ = boost::thread([this] { run(); });
+  }
+  void stop() { t_.join(); }
+
+private:
+  void run() {
+    for (;;) {
+    // CHECK: :[[@LINE-1]]:5: warning: endless loop around a multi-way wait: no alternative leads out of the loop and it observes no stop or cancellation [threadleak-select-loop-no-exit]
+    // CHECK: :[[@LINE+4]]:11: note: waits here in 'poll'; whatever it reports, the loop goes on
+    // CHECK: :[[@LINE-9]]:10: note: thread started here
+    // CHECK: :[[@LINE-10]]:33: note: the thread's body calls 'run' here
+      boost::this_thread::interruption_point();
+      if (poll(fds_, 2, 100) > 0)
+        on_readable(fds_[0].fd);
+    }
+  }
+  pollfd fds_[2] = {};
+  boost::thread t_;
+};
+
 //===-- Timed waits that never give up -------------------------------------===//
 
 class Mux {
