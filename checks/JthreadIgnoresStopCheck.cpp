@@ -304,6 +304,11 @@ bool JthreadIgnoresStopCheck::reportStopBlindWait(
   llvm::SmallVector<const CXXConstructExpr *, 2> Callbacks;
   bool OtherUse = false;
   walkWithLambdas(Def->getBody(), nullptr, [&](const Stmt *S) {
+    // A lambda capturing the token: its body's uses are judged below.
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      for (const Expr *Init : LE->capture_inits())
+        if (Init && isToken(Init, Token))
+          Benign.insert(stripped(Init));
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
       const CXXMethodDecl *M = MC->getMethodDecl();
       if (M && M->getIdentifier() &&

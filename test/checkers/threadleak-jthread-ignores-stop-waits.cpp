@@ -91,6 +91,25 @@ private:
   }};
 };
 
+// The predicate reads the token, but nothing notifies on a stop request.
+class PredicateReadsToken {
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> q_;
+  std::jthread worker_{[this](std::stop_token st) {
+  // CHECK: :[[@LINE-1]]:23: warning: std::jthread's callable checks its stop token only between waits that a stop request cannot interrupt; ~jthread() may wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE+2]]:5: note: only a stop request ends this loop, and it is checked only between waits
+  // CHECK: :[[@LINE+3]]:7: note: blocks here with no timeout and no stop token, and no std::stop_callback wakes it
+    while (!st.stop_requested()) {
+      std::unique_lock<std::mutex> lk(m_);
+      cv_.wait(lk, [&] { return st.stop_requested() || !q_.empty(); });
+      if (!q_.empty())
+        q_.pop_front();
+    }
+  }};
+};
+
 void local_channel() {
   boost::fibers::unbuffered_channel<int> ch;
   std::jthread t([&ch](std::stop_token st) {
