@@ -393,7 +393,8 @@ bool JthreadIgnoresStopCheck::reportStopBlindWait(
       if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
         if (const CXXMethodDecl *M = MC->getMethodDecl();
             M && M->getIdentifier() &&
-            (M->getName() == "join" || M->getName() == "joinable"))
+            (M->getName() == "join" || M->getName() == "joinable") &&
+            MC->getImplicitObjectArgument())
           Joins.insert(MC->getImplicitObjectArgument()->IgnoreParenImpCasts());
       if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
         Managed |= DRE->getDecl() == Holder && !Joins.contains(DRE) &&

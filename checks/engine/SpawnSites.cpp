@@ -212,6 +212,16 @@ bool isThreadStart(const CXXConstructExpr *CCE, const NameList &ThreadTypes) {
   return ThreadTypes.contains(CCE->getType()->getAsCXXRecordDecl());
 }
 
+/// How many handles, moves and containers deep findThreadStarts follows a
+/// thread (`std::thread t = std::move(v.back()); v.push_back(std::move(t));`
+/// would go round forever).
+static constexpr unsigned MaxStartDepth = 8;
+
+static llvm::SmallVector<SpawnSite, 2>
+findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
+                   SourceLocation Before, const NameList &ThreadTypes,
+                   ASTContext &Ctx, unsigned Depth);
+
 /// The threads put into \p Container in \p Fn (lambdas in it included):
 /// `c.emplace_back(callable, args...)`, `c.emplace_back(std::thread(...))`,
 /// `c.push_back(std::thread(...))`, `c.push_back(std::move(t))`.
@@ -219,7 +229,8 @@ static void collectContainerStarts(const Stmt *S, const FunctionDecl *Fn,
                                    const ValueDecl *Container,
                                    const NameList &ThreadTypes,
                                    ASTContext &Ctx,
-                                   llvm::SmallVectorImpl<SpawnSite> &Out) {
+                                   llvm::SmallVectorImpl<SpawnSite> &Out,
+                                   unsigned Depth) {
   if (!S)
     return;
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
@@ -238,8 +249,9 @@ static void collectContainerStarts(const Stmt *S, const FunctionDecl *Fn,
         // push_back(std::move(t)): where t was started.
         const auto *Holder = llvm::dyn_cast_or_null<FunctionDecl>(
             llvm::cast<VarDecl>(Moved)->getParentFunctionOrMethod());
-        for (SpawnSite Site : findThreadStarts(Arg, Holder, MC->getBeginLoc(),
-                                               ThreadTypes, Ctx)) {
+        for (SpawnSite Site :
+             findThreadStartsAt(Arg, Holder, MC->getBeginLoc(), ThreadTypes,
+                                Ctx, Depth + 1)) {
           Site.FromContainer = true;
           Out.push_back(Site);
         }
@@ -251,14 +263,14 @@ static void collectContainerStarts(const Stmt *S, const FunctionDecl *Fn,
     }
   }
   for (const Stmt *Child : S->children())
-    collectContainerStarts(Child, Fn, Container, ThreadTypes, Ctx, Out);
+    collectContainerStarts(Child, Fn, Container, ThreadTypes, Ctx, Out, Depth);
 }
 
 /// The starts of the threads a container element \p Elem may hold.
 static llvm::SmallVector<SpawnSite, 2>
 findContainerStarts(const ElementRef &Elem, const FunctionDecl *Owner,
                     SourceLocation Before, const NameList &ThreadTypes,
-                    ASTContext &Ctx) {
+                    ASTContext &Ctx, unsigned Depth) {
   llvm::SmallVector<SpawnSite, 2> Result;
   const SourceManager &SM = Ctx.getSourceManager();
   // The function the detach is written in, and the ones that fill the
@@ -286,7 +298,7 @@ findContainerStarts(const ElementRef &Elem, const FunctionDecl *Owner,
     if (Elem.Kind != ElementKind::Any && Fn != DetachFn)
       continue;
     collectContainerStarts(Fn->getBody(), Fn, Elem.Container, ThreadTypes,
-                           Ctx, All);
+                           Ctx, All, Depth);
   }
   if (Elem.Kind == ElementKind::Any) {
     for (const SpawnSite &Site : All)
@@ -318,7 +330,16 @@ llvm::SmallVector<SpawnSite, 2>
 findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
                  SourceLocation Before, const NameList &ThreadTypes,
                  ASTContext &Ctx) {
+  return findThreadStartsAt(Handle, Owner, Before, ThreadTypes, Ctx, 0);
+}
+
+static llvm::SmallVector<SpawnSite, 2>
+findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
+                   SourceLocation Before, const NameList &ThreadTypes,
+                   ASTContext &Ctx, unsigned Depth) {
   llvm::SmallVector<SpawnSite, 2> Result;
+  if (Depth > MaxStartDepth)
+    return Result; // Round and round: we cannot tell.
   const SourceManager &SM = Ctx.getSourceManager();
   auto Add = [&](const CXXConstructExpr *CCE) {
     Result.push_back({CCE, CCE->getArg(0)});
@@ -332,7 +353,8 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
   // for (auto &t : threads_) t.detach(); threads_[i].detach();
   ElementRef Elem = elementOf(Handle, Owner, Ctx);
   if (Elem.Container)
-    return findContainerStarts(Elem, Owner, Before, ThreadTypes, Ctx);
+    return findContainerStarts(Elem, Owner, Before, ThreadTypes, Ctx,
+                               Depth + 1);
   const ValueDecl *D = handleDecl(Handle);
   if (!D)
     return Result;
@@ -350,8 +372,9 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
               llvm::dyn_cast<CXXConstructExpr>(strip(VD->getInit())))
         if (Move->getNumArgs() == 1 && Move->getConstructor() &&
             Move->getConstructor()->isMoveConstructor())
-          return findThreadStarts(Move->getArg(0), Owner,
-                                  VD->getBeginLoc(), ThreadTypes, Ctx);
+          return findThreadStartsAt(Move->getArg(0), Owner,
+                                    VD->getBeginLoc(), ThreadTypes, Ctx,
+                                    Depth + 1);
     collectAssignments(Owner->getBody(), VD, ThreadTypes, Starts);
     const CXXConstructExpr *Last = nullptr;
     for (const CXXConstructExpr *CCE : Starts)

@@ -180,6 +180,17 @@ void container_from_elsewhere(std::vector<std::thread> &threads) {
     (*it).detach();
 }
 
+void moved_round_and_round() {
+  // The thread goes from the container to a local and back: followed a
+  // bounded number of times, not forever.
+  std::vector<std::thread> threads;
+  threads.emplace_back(work);
+  std::thread t = std::move(threads.back());
+  threads.push_back(std::move(t));
+  for (auto &x : threads)
+    x.detach();
+}
+
 class JoinedPool {
 public:
   void start() { workers_.emplace_back([this] { run(); }); }
