@@ -35,6 +35,8 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
   }
+  UninterruptibleModel = Model;
+  UninterruptibleModel.InterruptionPointsStop = false;
 }
 
 void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -99,26 +101,35 @@ void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
   }
 }
 
-ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx) {
-  if (!Analysis)
-    Analysis = std::make_unique<ForeverAnalysis>(Ctx, Model);
-  return *Analysis;
+ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx,
+                                               bool Interruptible) {
+  std::unique_ptr<ForeverAnalysis> &A =
+      Interruptible ? Analysis : UninterruptibleAnalysis;
+  if (!A)
+    A = std::make_unique<ForeverAnalysis>(
+        Ctx, Interruptible ? Model : UninterruptibleModel);
+  return *A;
 }
 
-void DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
-                                 const FunctionDecl *Body, ASTContext &Ctx) {
-  std::optional<EndlessLoop> Loop = analysis(Ctx).findEndlessLoop(Body);
+bool DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
+                                 const FunctionDecl *Body, ASTContext &Ctx,
+                                 bool Interruptible, llvm::StringRef Noun) {
+  std::optional<EndlessLoop> Loop =
+      analysis(Ctx, Interruptible).findEndlessLoop(Body);
   if (!Loop)
-    return;
-  diag(DetachLoc, "detached thread can never stop: its body loops forever "
-                  "and observes no stop signal");
+    return false;
+  diag(DetachLoc, "detached %0 can never stop: its body loops forever "
+                  "and observes no stop signal")
+      << Noun;
   const SourceManager &SM = Ctx.getSourceManager();
   if (Start && SM.getFileID(SM.getExpansionLoc(Start->getBeginLoc())) ==
                    SM.getFileID(SM.getExpansionLoc(DetachLoc)) &&
       SM.getExpansionLineNumber(Start->getBeginLoc()) !=
           SM.getExpansionLineNumber(DetachLoc))
-    diag(Start->getBeginLoc(), "thread started here", DiagnosticIDs::Note);
-  emitEndlessLoopNotes(*this, *Loop, Ctx);
+    diag(Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
+        << Noun;
+  emitEndlessLoopNotes(*this, *Loop, Ctx, Noun);
+  return true;
 }
 
 void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
@@ -127,14 +138,31 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Detach =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
     const Expr *Handle = Detach->getImplicitObjectArgument();
+    const FunctionDecl *Owner = handleOwner(Handle);
+    const CXXRecordDecl *Type = Detach->getMethodDecl()->getParent();
+    llvm::StringRef Noun = threadNoun(Type);
+    // Boost interruption points end a loop only if somebody can call
+    // interrupt() on the thread: never on a std::thread, and on a
+    // boost::thread only through a handle, which detach() gives up. A fiber
+    // or a user's thread type may run on a thread somebody interrupts.
+    bool Interruptible = true;
+    if (isNeverInterruptible(Type))
+      Interruptible = false;
+    else if (plainQualifiedName(Type) == "boost::thread")
+      Interruptible = mayBeInterrupted(Handle, Owner, Ctx);
     for (const SpawnSite &Site :
-         findThreadStarts(Handle, handleOwner(Handle),
-                          Detach->getBeginLoc(), Model.ThreadTypes, Ctx)) {
+         findThreadStarts(Handle, Owner, Detach->getBeginLoc(),
+                          Model.ThreadTypes, Ctx)) {
       ResolvedBody Body = resolveCallable(Site.Callable);
-      if (Body) {
-        report(Detach->getExprLoc(), Site.Start, Body.Function, Ctx);
+      if (!Body)
+        continue;
+      if (report(Detach->getExprLoc(), Site.Start, Body.Function, Ctx,
+                 Interruptible, Noun))
         return;
-      }
+      // Every thread of a container the detach iterates is detached; a
+      // single handle holds one of them.
+      if (!Site.FromContainer)
+        return;
     }
     return;
   }
@@ -143,14 +171,19 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     const Expr *Id = Call->getArg(0);
     if (isPthreadSelf(Id)) {
       // The running thread detaches itself: its body is the caller.
+      // (The running thread may be a boost::thread somebody interrupts.)
       if (const FunctionDecl *Self = enclosingFunction(Call, Ctx))
-        report(Call->getBeginLoc(), nullptr, Self, Ctx);
+        report(Call->getBeginLoc(), nullptr, Self, Ctx,
+               /*Interruptible=*/true);
       return;
     }
+    // A thread pthread_create starts is no boost::thread: nobody can
+    // interrupt it.
     for (const SpawnSite &Site :
          findPthreadCreates(Id, handleOwner(Id), Call->getBeginLoc(), Ctx))
       if (ResolvedBody Body = resolveCallable(Site.Callable)) {
-        report(Call->getBeginLoc(), Site.Start, Body.Function, Ctx);
+        report(Call->getBeginLoc(), Site.Start, Body.Function, Ctx,
+               /*Interruptible=*/false);
         return;
       }
     return;
@@ -159,7 +192,8 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("pthread_create")) {
     if (isDetachedAttr(Call->getArg(1), handleOwner(Call->getArg(1)), Ctx))
       if (ResolvedBody Body = resolveCallable(Call->getArg(2)))
-        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
+        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx,
+               /*Interruptible=*/false);
     return;
   }
 
@@ -171,7 +205,8 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     SpawnedContext Spawned = resolveSpawn(Call);
     if (!Spawned)
       return;
-    std::optional<EndlessLoop> Loop = analysis(Ctx).findEndlessLoop(Spawned.Body);
+    std::optional<EndlessLoop> Loop =
+        analysis(Ctx, /*Interruptible=*/true).findEndlessLoop(Spawned.Body);
     if (!Loop)
       return;
     // Spawned by main() on the io_context main() runs: the process's
@@ -189,7 +224,9 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn")) {
     for (const Expr *Arg : Call->arguments())
       if (ResolvedBody Body = resolveCallable(Arg)) {
-        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx);
+        // What the function runs the callable on is not known.
+        report(Call->getBeginLoc(), nullptr, Body.Function, Ctx,
+               /*Interruptible=*/true);
         return;
       }
   }

@@ -25,7 +25,10 @@ public:
   void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
   void registerMatchers(ast_matchers::MatchFinder *Finder) override;
   void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
-  void onEndOfTranslationUnit() override { Analysis.reset(); }
+  void onEndOfTranslationUnit() override {
+    Analysis.reset();
+    UninterruptibleAnalysis.reset();
+  }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
@@ -37,13 +40,19 @@ public:
   }
 
 private:
-  void report(SourceLocation DetachLoc, const Expr *Start,
-              const FunctionDecl *Body, ASTContext &Ctx);
-  ForeverAnalysis &analysis(ASTContext &Ctx);
+  /// Reports \p Body if it can loop forever; true if it did.
+  bool report(SourceLocation DetachLoc, const Expr *Start,
+              const FunctionDecl *Body, ASTContext &Ctx,
+              bool Interruptible, llvm::StringRef Noun = "thread");
+  /// The loop analysis; \p Interruptible: Boost interruption points are
+  /// ways out (somebody may call interrupt() on the thread).
+  ForeverAnalysis &analysis(ASTContext &Ctx, bool Interruptible);
 
   ConcurrencyModel Model;
+  /// Model, for threads nobody can interrupt.
+  ConcurrencyModel UninterruptibleModel;
   std::array<std::string, 3> RawOptions;
-  std::unique_ptr<ForeverAnalysis> Analysis;
+  std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
 };
 
 } // namespace clang::tidy::threadleak

@@ -4,8 +4,11 @@
 #define THREADLEAK_JTHREADIGNORESSTOPCHECK_H
 
 #include "engine/ForeverAnalysis.h"
+#include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
+#include "model/WaitModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/MapVector.h"
 #include <array>
 #include <memory>
@@ -47,12 +50,25 @@ private:
   };
   void analyze(const CXXConstructExpr *Construct, const Candidate &C);
   void noteUnusedToken(const ParmVarDecl *Token);
+  /// A body that tests its token only between untimed waits that a stop
+  /// request cannot wake: reports it and returns true.
+  bool reportStopBlindWait(const CXXConstructExpr *Construct,
+                           const Candidate &C, const FunctionDecl *Body,
+                           const ParmVarDecl *Token, ForeverAnalysis &Loops);
 
   ConcurrencyModel Model;
+  /// Model, for std::jthread: Boost's interrupt() never reaches it.
+  ConcurrencyModel UninterruptibleModel;
   std::array<std::string, 2> RawOptions;
-  std::unique_ptr<ForeverAnalysis> Analysis;
+  std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
   ASTContext *Ctx = nullptr;
   llvm::MapVector<const CXXConstructExpr *, Candidate> Candidates;
+  /// What blocks until another context releases it: channels (built in and
+  /// the model file's) and condition variables.
+  std::unique_ptr<ChannelModel> Channels;
+  std::unique_ptr<ConditionVariableModel> CondVars;
+  /// Stop methods of a class (the model file's added to the defaults).
+  llvm::StringSet<> StopMethods;
 };
 
 } // namespace clang::tidy::threadleak

@@ -25,6 +25,7 @@
 #include "engine/SpawnSites.h"
 #include "model/UserModel.h"
 #include "model/WaitModel.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -52,7 +53,51 @@ SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
   }
+  UninterruptibleModel = Model;
+  UninterruptibleModel.InterruptionPointsStop = false;
 }
+
+namespace {
+/// Whether Boost.Thread's interrupt() can reach a context started by
+/// \p Start.
+enum class Interruption {
+  /// std::thread, std::jthread, pthread_create: Boost's interruption points
+  /// are no-ops there.
+  Never,
+  /// A boost::thread: through its handle.
+  Handle,
+  /// A fiber, a coroutine, a user's spawn: it may run on a boost::thread.
+  Unknown,
+};
+
+Interruption interruptionOf(const Expr *Start) {
+  const CXXRecordDecl *Type = nullptr;
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Start)) {
+    Type = CE->getConstructor()->getParent();
+  } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Start)) {
+    // emplace_back into a container of threads: the element type.
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (const auto *Spec =
+            llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+                Obj ? recordOf(Obj->getType()) : nullptr))
+      if (Spec->getTemplateArgs().size() >= 1 &&
+          Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+        Type = recordOf(Spec->getTemplateArgs()[0].getAsType());
+  } else if (const auto *Call = llvm::dyn_cast<CallExpr>(Start)) {
+    const FunctionDecl *F = Call->getDirectCallee();
+    return F && plainQualifiedName(F) == "pthread_create"
+               ? Interruption::Never
+               : Interruption::Unknown;
+  }
+  if (!Type)
+    return Interruption::Unknown;
+  if (isNeverInterruptible(Type))
+    return Interruption::Never;
+  if (plainQualifiedName(Type) == "boost::thread")
+    return Interruption::Handle;
+  return Interruption::Unknown;
+}
+} // namespace
 
 void SelectLoopNoExitCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Spawns.store(Options, Opts);
@@ -75,6 +120,7 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
   if (const auto *Coro = Result.Nodes.getNodeAs<FunctionDecl>("coroutine")) {
     Context &C = Contexts[Coro];
     C.Noun = "coroutine";
+    C.Interruptible = true; // It may run on any thread.
     return;
   }
   const Expr *Start = Spawns.matched(Result);
@@ -89,6 +135,16 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
     C.Noun = Spawned.Noun;
   }
   C.Starts.push_back(Start);
+  switch (interruptionOf(Start)) {
+  case Interruption::Never:
+    break;
+  case Interruption::Handle:
+    C.BoostStarts.push_back(Start);
+    break;
+  case Interruption::Unknown:
+    C.Interruptible = true;
+    break;
+  }
   if (const Expr *Token = coSpawnToken(Start))
     C.Cancellable |= spawnerCanCancel(Token);
 }
@@ -115,10 +171,14 @@ void SelectLoopNoExitCheck::onEndOfTranslationUnit() {
           Changed = Contexts[To].Cancellable = true;
     }
     Analysis = std::make_unique<ForeverAnalysis>(*Ctx, Model);
+    UninterruptibleAnalysis =
+        std::make_unique<ForeverAnalysis>(*Ctx, UninterruptibleModel);
     for (const auto &[Body, C] : Contexts)
       analyse(Body, C);
   }
   Analysis.reset();
+  UninterruptibleAnalysis.reset();
+  Active = nullptr;
   Contexts.clear();
   Reported.clear();
   Ctx = nullptr;
@@ -131,7 +191,21 @@ void SelectLoopNoExitCheck::analyse(const FunctionDecl *Body,
     return;
   llvm::SmallVector<const CallExpr *, 4> Chain;
   llvm::DenseSet<const FunctionDecl *> Seen;
+  Active = C.Interruptible ? Analysis.get() : UninterruptibleAnalysis.get();
   search(Def, C, 0, Chain, Seen);
+}
+
+bool SelectLoopNoExitCheck::leftByInterruption(const EndlessLoop &Loop,
+                                               const Context &C) {
+  if (C.Interruptible || C.BoostStarts.empty())
+    return false;
+  // Endless only because interruption points were discounted?
+  if (llvm::any_of(Analysis->localEndlessLoops(Loop.Function),
+                   [&](const EndlessLoop &L) { return L.Loop == Loop.Loop; }))
+    return false;
+  return llvm::any_of(C.BoostStarts, [&](const Expr *Start) {
+    return mayBeInterruptedStart(Start, *Ctx);
+  });
 }
 
 void SelectLoopNoExitCheck::search(
@@ -140,7 +214,7 @@ void SelectLoopNoExitCheck::search(
     llvm::DenseSet<const FunctionDecl *> &Seen) {
   if (!Seen.insert(Fn).second)
     return;
-  for (const EndlessLoop &Loop : Analysis->localEndlessLoops(Fn)) {
+  for (const EndlessLoop &Loop : Active->localEndlessLoops(Fn)) {
     if (Reported.contains(Loop.Loop))
       continue;
     if (C.Cancellable) {
@@ -160,6 +234,10 @@ void SelectLoopNoExitCheck::search(
     if (const Expr *Wait = findWait(Loop, WaitCalls)) {
       if (onlyFromMain(C))
         return; // main()'s event loop, one context removed.
+      // A Boost interruption point in the loop, and interrupt() can reach
+      // the boost::thread that runs it.
+      if (leftByInterruption(Loop, C))
+        continue;
       report(Loop, Wait, WaitCalls, Chain, C);
     }
   }
@@ -293,6 +371,17 @@ void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
          DiagnosticIDs::Note)
         << W->Callee;
     break;
+  }
+  if (Loop.Kind == EndlessLoop::DeadExitAfterWait) {
+    diag(Loop.Condition->getBeginLoc(),
+         "the loop's way out '%0' is tested only right after the wait "
+         "returns with its predicate true, when it cannot hold",
+         DiagnosticIDs::Note)
+        << shortSourceText(Loop.Condition, *Ctx)
+        << Loop.Condition->getSourceRange();
+    diag(Loop.Wait->getBeginLoc(),
+         "a timeout of this wait leads back to waiting, not out of the loop",
+         DiagnosticIDs::Note);
   }
   if (Loop.Kind == EndlessLoop::UnchangingCondition)
     diag(Loop.Condition->getBeginLoc(),

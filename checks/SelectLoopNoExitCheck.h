@@ -48,7 +48,17 @@ private:
     bool Cancellable = false;
     /// Every spawn site seen (for "spawned only by main()").
     llvm::SmallVector<const Expr *, 2> Starts;
+    /// Some start may run it on a thread that somebody interrupts with
+    /// Boost.Thread's interrupt() (a coroutine, a fiber, a user's spawn):
+    /// Boost interruption points are ways out.
+    bool Interruptible = false;
+    /// The boost::thread starts: interruptible if interrupt() can reach
+    /// the handle (decided only for a finding).
+    llvm::SmallVector<const Expr *, 1> BoostStarts;
   };
+  /// \p Loop has a Boost interruption point and interrupt() may reach
+  /// the boost::thread that runs it.
+  bool leftByInterruption(const EndlessLoop &Loop, const Context &C);
   /// Started only by main(): the process's lifetime.
   bool onlyFromMain(const Context &C);
   void analyse(const FunctionDecl *Body, const Context &C);
@@ -66,11 +76,15 @@ private:
               llvm::ArrayRef<const CallExpr *> Chain, const Context &C);
 
   ConcurrencyModel Model;
+  /// Model, for contexts nobody can interrupt.
+  ConcurrencyModel UninterruptibleModel;
   SpawnSiteOptions Spawns;
   NameList SelectFunctions;
   std::string SelectFunctionsOption, StopSignalFunctionsOption;
   ASTContext *Ctx = nullptr;
-  std::unique_ptr<ForeverAnalysis> Analysis;
+  std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
+  /// The analysis for the context being searched.
+  ForeverAnalysis *Active = nullptr;
   /// Bodies to analyse, in the order they were found.
   llvm::MapVector<const FunctionDecl *, Context> Contexts;
   llvm::DenseSet<const Stmt *> Reported;

@@ -139,6 +139,169 @@ bool isLoopStmt(const Stmt *S) {
   return llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(S);
 }
 
+const Expr *strip(const Expr *E) {
+  while (E) {
+    const Expr *Next = E->IgnoreParenImpCasts();
+    if (const auto *FE = llvm::dyn_cast<FullExpr>(Next))
+      Next = FE->getSubExpr();
+    if (const auto *MTE = llvm::dyn_cast<MaterializeTemporaryExpr>(Next))
+      Next = MTE->getSubExpr();
+    if (const auto *BTE = llvm::dyn_cast<CXXBindTemporaryExpr>(Next))
+      Next = BTE->getSubExpr();
+    if (Next == E)
+      return E;
+    E = Next;
+  }
+  return E;
+}
+
+/// The same expression, syntactically: the same operators on the same
+/// variables, members, calls and literals.
+bool sameExpr(const Expr *A, const Expr *B) {
+  A = strip(A);
+  B = strip(B);
+  if (!A || !B || A->getStmtClass() != B->getStmtClass())
+    return false;
+  if (const auto *DA = llvm::dyn_cast<DeclRefExpr>(A))
+    return DA->getDecl() == llvm::cast<DeclRefExpr>(B)->getDecl();
+  if (llvm::isa<CXXThisExpr>(A))
+    return true;
+  if (const auto *MA = llvm::dyn_cast<MemberExpr>(A)) {
+    const auto *MB = llvm::cast<MemberExpr>(B);
+    return MA->getMemberDecl() == MB->getMemberDecl() &&
+           sameExpr(MA->getBase(), MB->getBase());
+  }
+  if (const auto *IA = llvm::dyn_cast<IntegerLiteral>(A))
+    return IA->getValue() == llvm::cast<IntegerLiteral>(B)->getValue();
+  if (const auto *BA = llvm::dyn_cast<CXXBoolLiteralExpr>(A))
+    return BA->getValue() == llvm::cast<CXXBoolLiteralExpr>(B)->getValue();
+  if (const auto *UA = llvm::dyn_cast<UnaryOperator>(A)) {
+    const auto *UB = llvm::cast<UnaryOperator>(B);
+    return UA->getOpcode() == UB->getOpcode() &&
+           sameExpr(UA->getSubExpr(), UB->getSubExpr());
+  }
+  if (const auto *OA = llvm::dyn_cast<BinaryOperator>(A)) {
+    const auto *OB = llvm::cast<BinaryOperator>(B);
+    return OA->getOpcode() == OB->getOpcode() &&
+           sameExpr(OA->getLHS(), OB->getLHS()) &&
+           sameExpr(OA->getRHS(), OB->getRHS());
+  }
+  if (const auto *CA = llvm::dyn_cast<CallExpr>(A)) {
+    const auto *CB = llvm::cast<CallExpr>(B);
+    if (!CA->getDirectCallee() ||
+        CA->getDirectCallee() != CB->getDirectCallee() ||
+        CA->getNumArgs() != CB->getNumArgs())
+      return false;
+    if (const auto *MA = llvm::dyn_cast<CXXMemberCallExpr>(CA))
+      if (!sameExpr(MA->getImplicitObjectArgument(),
+                    llvm::cast<CXXMemberCallExpr>(CB)
+                        ->getImplicitObjectArgument()))
+        return false;
+    for (unsigned I = 0; I < CA->getNumArgs(); ++I)
+      if (!sameExpr(CA->getArg(I), CB->getArg(I)))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// The literals whose conjunction \p E is (\p Negated: !E), with their
+/// polarity: `a && !b` -> {a, !b}; `!(a || b)` -> {!a, !b}; `x != y` is
+/// `!(x == y)`.
+void literals(const Expr *E, bool Negated,
+              llvm::SmallVectorImpl<std::pair<const Expr *, bool>> &Out) {
+  E = strip(E);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_LNot)
+      return literals(UO->getSubExpr(), !Negated, Out);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    if ((BO->getOpcode() == BO_LAnd && !Negated) ||
+        (BO->getOpcode() == BO_LOr && Negated)) {
+      literals(BO->getLHS(), Negated, Out);
+      literals(BO->getRHS(), Negated, Out);
+      return;
+    }
+  }
+  Out.push_back({E, Negated});
+}
+
+/// \p Guard (negated if \p Negated) cannot hold while \p Pred holds: one
+/// of its literals is the negation of one of Pred's.
+bool contradicts(const Expr *Guard, bool Negated, const Expr *Pred) {
+  llvm::SmallVector<std::pair<const Expr *, bool>, 4> G, P;
+  literals(Guard, Negated, G);
+  literals(Pred, false, P);
+  auto Equal = [](const Expr *A, const Expr *B, bool &Opposite) {
+    // x != y is !(x == y).
+    const auto *BA = llvm::dyn_cast<BinaryOperator>(A);
+    const auto *BB = llvm::dyn_cast<BinaryOperator>(B);
+    if (BA && BB && BA->isEqualityOp() && BB->isEqualityOp() &&
+        BA->getOpcode() != BB->getOpcode()) {
+      Opposite = !Opposite;
+      return sameExpr(BA->getLHS(), BB->getLHS()) &&
+             sameExpr(BA->getRHS(), BB->getRHS());
+    }
+    return sameExpr(A, B);
+  };
+  for (const auto &[GE, GN] : G)
+    for (const auto &[PE, PN] : P) {
+      bool Opposite = GN != PN;
+      if (Equal(GE, PE, Opposite) && Opposite)
+        return true;
+    }
+  return false;
+}
+
+/// What a predicate lambda returns: `[&] { return E; }` -> E.
+const Expr *predicateResult(const Expr *Pred) {
+  const auto *LE = llvm::dyn_cast_or_null<LambdaExpr>(strip(Pred));
+  if (!LE)
+    return nullptr;
+  // A copy captured when the lambda was made is not what the loop tests.
+  for (const LambdaCapture &C : LE->captures())
+    if (C.capturesVariable() && C.getCaptureKind() == LCK_ByCopy)
+      return nullptr;
+  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(LE->getBody());
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  return Ret ? Ret->getRetValue() : nullptr;
+}
+
+/// The call \p Cond tests: `W`, `!W`, with \p Negated set for the latter.
+const CallExpr *testedCall(const Expr *Cond, bool &Negated) {
+  Cond = strip(Cond);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
+    if (UO->getOpcode() == UO_LNot) {
+      Negated = !Negated;
+      return testedCall(UO->getSubExpr(), Negated);
+    }
+  return llvm::dyn_cast<CallExpr>(Cond);
+}
+
+bool within(SourceRange Inner, SourceRange Outer, const SourceManager &SM) {
+  SourceLocation B = SM.getExpansionLoc(Inner.getBegin());
+  SourceLocation E = SM.getExpansionLoc(Inner.getEnd());
+  SourceLocation OB = SM.getExpansionLoc(Outer.getBegin());
+  SourceLocation OE = SM.getExpansionLoc(Outer.getEnd());
+  return SM.isPointWithin(B, OB, OE) && SM.isPointWithin(E, OB, OE);
+}
+
+/// A wait's conditions variable model with the built-in types.
+const ConditionVariableModel &builtinConditionVariables() {
+  static const ConditionVariableModel Model(
+      NameList::parse(defaults::ConditionVariableTypes));
+  return Model;
+}
+
+/// \p E names an enumerator called \p Name.
+bool isEnumerator(const Expr *E, llvm::StringRef Name) {
+  const auto *DRE = llvm::dyn_cast<DeclRefExpr>(strip(E));
+  const auto *EC =
+      DRE ? llvm::dyn_cast<EnumConstantDecl>(DRE->getDecl()) : nullptr;
+  return EC && EC->getIdentifier() && EC->getName() == Name;
+}
+
 } // namespace
 
 void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out) {
@@ -310,7 +473,10 @@ bool ForeverAnalysis::isExitCall(const CallExpr *Call) {
   // Deliberate exits (pthread_exit, exit) are listed; other noreturn calls
   // (abort, assert failures) crash, which is no way to stop a thread.
   if (Model.StopSignalFunctions.containsCallee(Call))
-    return true;
+    // A Boost interruption point throws only when somebody can call
+    // interrupt() on the thread that runs it.
+    return Model.InterruptionPointsStop ||
+           !Model.InterruptionPoints.containsCallee(Call);
   const FunctionDecl *Def = analysableDefinition(Callee, Ctx);
   if (!Def) {
     // A stop token handed to code we cannot read may well end the loop
@@ -386,8 +552,7 @@ ForeverAnalysis::localEndlessLoops(const FunctionDecl *Fn) {
   return info(Fn).Loops;
 }
 
-void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
-                                               std::vector<EndlessLoop> &Out) {
+const CFG *ForeverAnalysis::graph(const FunctionDecl *Fn) {
   FunctionInfo &FI = info(Fn);
   if (!FI.GraphBuilt) {
     FI.GraphBuilt = true;
@@ -397,6 +562,107 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
   }
   const CFG *G = FI.Graph.get();
   if (!G || G->getNumBlockIDs() > MaxCFGBlocks)
+    return nullptr;
+  return G;
+}
+
+bool ForeverAnalysis::isTokenTest(const Expr *Cond, const ParmVarDecl *Token,
+                                  const FunctionDecl *Fn) {
+  Cond = strip(Cond);
+  if (!Cond)
+    return false;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Cond)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    const auto *Obj = llvm::dyn_cast_or_null<DeclRefExpr>(
+        MC->getImplicitObjectArgument()
+            ? MC->getImplicitObjectArgument()->IgnoreParenImpCasts()
+            : nullptr);
+    return M && M->getIdentifier() && M->getName() == "stop_requested" &&
+           Obj && Obj->getDecl() == Token;
+  }
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
+    if (UO->getOpcode() == UO_LNot)
+      return isTokenTest(UO->getSubExpr(), Token, Fn);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond))
+    if (BO->isLogicalOp())
+      return isTokenTest(BO->getLHS(), Token, Fn) &&
+             isTokenTest(BO->getRHS(), Token, Fn);
+  return isUnchanging(Cond, Fn);
+}
+
+bool ForeverAnalysis::isDeadExitAfterWait(const CFGBlock *B, unsigned Succ,
+                                          const CallExpr *&Wait,
+                                          const Expr *&Guard) {
+  if (B->succ_size() != 2)
+    return false;
+  const auto *If = llvm::dyn_cast_or_null<IfStmt>(B->getTerminatorStmt());
+  if (!If || If->getConditionVariable() || If->getInit())
+    return false;
+  const Expr *Cond = If->getCond();
+  const SourceManager &SM = Ctx.getSourceManager();
+  SourceRange CondRange = Cond->getSourceRange();
+  // Walk back over the blocks that evaluate the condition, to the branch on
+  // the wait: nothing else may run in between.
+  const CFGBlock *Cur = B;
+  for (unsigned Steps = 0; Steps < 16; ++Steps) {
+    for (const CFGElement &E : *Cur)
+      if (std::optional<CFGStmt> CS = E.getAs<CFGStmt>())
+        if (!within(CS->getStmt()->getSourceRange(), CondRange, SM))
+          return false;
+    const CFGBlock *P = nullptr;
+    unsigned Preds = 0;
+    for (const CFGBlock::AdjacentBlock &A : Cur->preds())
+      if (const CFGBlock *PB = A.getReachableBlock()) {
+        P = PB;
+        ++Preds;
+      }
+    if (Preds != 1)
+      return false;
+    if (const auto *BO =
+            llvm::dyn_cast_or_null<BinaryOperator>(P->getTerminatorStmt());
+        BO && BO->isLogicalOp() &&
+        within(BO->getSourceRange(), CondRange, SM)) {
+      Cur = P;
+      continue;
+    }
+    const auto *WaitIf = llvm::dyn_cast_or_null<IfStmt>(P->getTerminatorStmt());
+    if (!WaitIf || WaitIf->getConditionVariable() || P->succ_size() != 2)
+      return false;
+    bool Negated = false;
+    const CallExpr *W = testedCall(WaitIf->getCond(), Negated);
+    std::optional<ConditionWait> CW =
+        W ? builtinConditionVariables().asWait(W) : std::nullopt;
+    if (!CW || !CW->Timed || !CW->Predicate || CW->StopAware)
+      return false;
+    // The successor where the wait returned true: its predicate holds.
+    const CFGBlock *Success =
+        (P->succ_begin() + (Negated ? 1 : 0))->getReachableBlock();
+    if (Success != Cur)
+      return false;
+    const Expr *PredResult = predicateResult(CW->Predicate);
+    if (!PredResult || !contradicts(Cond, /*Negated=*/Succ == 1, PredResult))
+      return false;
+    Wait = W;
+    Guard = Cond;
+    return true;
+  }
+  return false;
+}
+
+std::vector<EndlessLoop>
+ForeverAnalysis::tokenOnlyLoops(const FunctionDecl *Fn,
+                                const ParmVarDecl *Token) {
+  std::vector<EndlessLoop> Out;
+  if (const FunctionDecl *Def = analysableDefinition(Fn, Ctx))
+    computeLocalEndlessLoops(Def, Out, Token);
+  return Out;
+}
+
+void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
+                                               std::vector<EndlessLoop> &Out,
+                                               const ParmVarDecl *Token) {
+  const CFG *G = graph(Fn);
+  if (!G)
     return;
 
   SCCFinder Finder(*G);
@@ -435,8 +701,12 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
         UnchangingCond = Cond;
     }
     bool UsedUnchanging = false;
+    const CallExpr *DeadWait = nullptr;
+    const Expr *DeadGuard = nullptr;
     for (const CFGBlock *B : Cycle) {
+      unsigned SuccIndex = 0;
       for (const CFGBlock::AdjacentBlock &S : B->succs()) {
+        unsigned Index = SuccIndex++;
         const CFGBlock *Succ = S.getReachableBlock();
         if (!Succ || Finder.Component[Succ->getBlockID()] == Comp)
           continue;
@@ -448,6 +718,30 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
         // An edge into a crash (assert failure, abort()) is no way out.
         if (endsInCrash(Succ))
           continue;
+        // Asked for the loops only a stop request ends: a test of the
+        // token does not count.
+        if (Token && T) {
+          const Expr *TC = nullptr;
+          if (const auto *If = llvm::dyn_cast<IfStmt>(T))
+            TC = If->getConditionVariable() ? nullptr : If->getCond();
+          else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(T))
+            TC = BO->isLogicalOp() ? BO : nullptr;
+          else if (isLoopStmt(T))
+            TC = loopCondition(T);
+          if (TC && isTokenTest(TC, Token, Fn))
+            continue;
+        }
+        // Tested only right after a timed wait succeeded, and contradicts
+        // what the wait waited for.
+        const CallExpr *W = nullptr;
+        const Expr *Guard = nullptr;
+        if (isDeadExitAfterWait(B, Index, W, Guard)) {
+          if (!DeadWait) {
+            DeadWait = W;
+            DeadGuard = Guard;
+          }
+          continue;
+        }
         HasExit = true;
         break;
       }
@@ -499,9 +793,13 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
         continue;
     }
     EndlessLoop R;
-    R.Kind = UsedUnchanging ? EndlessLoop::UnchangingCondition
-                            : EndlessLoop::NoExit;
-    R.Condition = UsedUnchanging ? UnchangingCond : nullptr;
+    R.Kind = DeadWait         ? EndlessLoop::DeadExitAfterWait
+             : UsedUnchanging ? EndlessLoop::UnchangingCondition
+                              : EndlessLoop::NoExit;
+    R.Condition = DeadWait ? DeadGuard
+                  : UsedUnchanging ? UnchangingCond
+                                   : nullptr;
+    R.Wait = DeadWait;
     R.Loop = Loop;
     R.Function = Fn;
     for (const CFGBlock *B : Cycle)
@@ -643,7 +941,31 @@ ForeverAnalysis::findEndlessLoop(const FunctionDecl *Body) {
 const CallExpr *ForeverAnalysis::findUntimedBlockingCall(const FunctionDecl *Fn) {
   llvm::SmallVector<const CallExpr *, 16> Calls;
   collectCalls(Fn->getBody(), Calls);
+  // Timed waits retried until they succeed: the loops whose condition is
+  // one.
+  llvm::DenseSet<const CallExpr *> Disguised;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    const Expr *Cond = nullptr;
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+      Cond = W->getCond();
+    else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+      Cond = D->getCond();
+    else if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+      Cond = F->getCond();
+    if (!Cond)
+      return;
+    llvm::SmallVector<const CallExpr *, 2> InCond;
+    collectCalls(Cond, InCond);
+    for (const CallExpr *Call : InCond)
+      if (std::optional<ConditionWait> CW =
+              builtinConditionVariables().asWait(Call);
+          CW && CW->Timed && !CW->StopAware &&
+          isTimedWaitInDisguise(Call, S, Fn))
+        Disguised.insert(Call);
+  });
   for (const CallExpr *Call : Calls) {
+    if (Disguised.contains(Call))
+      return Call;
     if (!Model.BlockingFunctions.containsCallee(Call))
       continue;
     bool StopAware = false;
@@ -653,6 +975,78 @@ const CallExpr *ForeverAnalysis::findUntimedBlockingCall(const FunctionDecl *Fn)
       return Call;
   }
   return nullptr;
+}
+
+bool ForeverAnalysis::isTimedWaitInDisguise(const CallExpr *Call,
+                                            const Stmt *Loop,
+                                            const FunctionDecl *Fn,
+                                            const ParmVarDecl *Token) {
+  const Expr *Cond = nullptr;
+  const Stmt *Body = nullptr;
+  if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
+    if (W->getConditionVariable())
+      return false;
+    Cond = W->getCond();
+    Body = W->getBody();
+  } else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop)) {
+    Cond = D->getCond();
+    Body = D->getBody();
+  } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
+    if (F->getConditionVariable() || F->getInc())
+      return false;
+    Cond = F->getCond();
+    Body = F->getBody();
+  }
+  if (!Cond)
+    return false;
+  // The loop goes on exactly while the wait times out: `!W`,
+  // `W == ...::timeout`, `W != ...::no_timeout` / `!= ...::success`.
+  Cond = strip(Cond);
+  bool Retries = false;
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
+    Retries = UO->getOpcode() == UO_LNot && strip(UO->getSubExpr()) == Call;
+  auto Compares = [&](const Expr *L, const Expr *R, bool Equal) {
+    if (strip(L) != Call)
+      std::swap(L, R);
+    if (strip(L) != Call)
+      return false;
+    return Equal ? isEnumerator(R, "timeout")
+                 : isEnumerator(R, "no_timeout") || isEnumerator(R, "success");
+  };
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond))
+    if (BO->isEqualityOp())
+      Retries = Compares(BO->getLHS(), BO->getRHS(), BO->getOpcode() == BO_EQ);
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Cond))
+    if ((OC->getOperator() == OO_EqualEqual ||
+         OC->getOperator() == OO_ExclaimEqual) &&
+        OC->getNumArgs() == 2)
+      Retries = Compares(OC->getArg(0), OC->getArg(1),
+                         OC->getOperator() == OO_EqualEqual);
+  if (!Retries)
+    return false;
+  // Nothing else leaves the loop: no break, return, goto, throw or exit
+  // call, and the predicate does not look at the stop token.
+  bool Leaves = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (llvm::isa<BreakStmt, ReturnStmt, GotoStmt, CXXThrowExpr,
+                  CoreturnStmt, CoawaitExpr, CoyieldExpr>(S))
+      Leaves = true;
+    else if (const auto *C = llvm::dyn_cast<CallExpr>(S))
+      Leaves |= isExitCall(C);
+  });
+  if (Leaves)
+    return false;
+  for (const Expr *Arg : Call->arguments()) {
+    bool ReadsToken = false;
+    walkWithLambdas(Arg, nullptr, [&](const Stmt *S) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+        ReadsToken |= (Token && DRE->getDecl() == Token) ||
+                      isStopTokenType(DRE->getType());
+    });
+    if (ReadsToken)
+      return false;
+  }
+  return true;
 }
 
 } // namespace clang::tidy::threadleak

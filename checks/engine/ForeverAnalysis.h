@@ -43,13 +43,20 @@ struct EndlessLoop {
     /// The only way out is a `while`/`for` condition that reads nothing the
     /// program can change once the loop runs.
     UnchangingCondition,
+    /// The only ways out are tested right after a timed wait returns with
+    /// its predicate true, and contradict it; a timeout goes back to the
+    /// wait: an untimed wait in disguise.
+    DeadExitAfterWait,
   };
   KindTy Kind = NoExit;
   /// The loop statement (while/for/do/range-for), or the first statement of
   /// a goto-built cycle.
   const Stmt *Loop = nullptr;
-  /// The condition that never changes (UnchangingCondition only).
+  /// The condition that never changes (UnchangingCondition), or the way
+  /// out that cannot hold after the wait (DeadExitAfterWait).
   const Expr *Condition = nullptr;
+  /// The timed wait (DeadExitAfterWait only).
+  const CallExpr *Wait = nullptr;
   /// The function that contains the loop.
   const FunctionDecl *Function = nullptr;
   /// Calls from the analysed body down to Function, outermost first.
@@ -83,8 +90,26 @@ public:
   bool isPrivateLocal(const ValueDecl *D, const FunctionDecl *Fn);
 
   /// The first call in \p Fn (source order) to a wait that blocks with no
-  /// timeout and no stop token (the BlockingFunctions option).
+  /// timeout and no stop token (the BlockingFunctions option), or a timed
+  /// wait that never gives up (isTimedWaitInDisguise).
   const CallExpr *findUntimedBlockingCall(const FunctionDecl *Fn);
+
+  /// The loops of \p Fn itself whose only ways out test \p Token
+  /// (`while (!st.stop_requested())`, `if (st.stop_requested()) break;`):
+  /// nothing but a stop request ends them.
+  std::vector<EndlessLoop> tokenOnlyLoops(const FunctionDecl *Fn,
+                                          const ParmVarDecl *Token);
+
+  /// \p Call is a timed wait (a condition variable's wait_for, wait_until
+  /// or timed_wait, a timed or non-blocking receive) that is the whole
+  /// condition of a loop of its own that retries it until it succeeds
+  /// (`while (!cv.wait_for(lk, 1s, pred)) {}`,
+  /// `while (q.pop_wait_for(v, 1s) == channel_op_status::timeout) {}`) and
+  /// that nothing else leaves; a predicate, if any, does not read
+  /// \p Token. Such a wait blocks like an untimed one.
+  bool isTimedWaitInDisguise(const CallExpr *Call, const Stmt *Loop,
+                             const FunctionDecl *Fn,
+                             const ParmVarDecl *Token = nullptr);
 
   /// True if \p E can never change while a loop runs in \p Fn: literals,
   /// constants, and locals, parameters or by-copy captures that nothing
@@ -104,8 +129,21 @@ private:
 
   std::optional<EndlessLoop> analyze(const FunctionDecl *Fn, unsigned Depth);
   std::optional<EndlessLoop> findLocalEndlessLoop(const FunctionDecl *Fn);
+  /// The cycles of \p Fn that nothing can end; with \p Token, ways out
+  /// that only test it do not count.
   void computeLocalEndlessLoops(const FunctionDecl *Fn,
-                                std::vector<EndlessLoop> &Out);
+                                std::vector<EndlessLoop> &Out,
+                                const ParmVarDecl *Token = nullptr);
+  const CFG *graph(const FunctionDecl *Fn);
+  /// The edge from \p B (a two-way branch) to its successor \p Succ is
+  /// taken only right after a timed wait returned with its predicate true,
+  /// on a condition that contradicts the predicate. Sets \p Wait and
+  /// \p Guard.
+  bool isDeadExitAfterWait(const CFGBlock *B, unsigned Succ,
+                           const CallExpr *&Wait, const Expr *&Guard);
+  /// \p Cond reads nothing but \p Token's stop_requested() and constants.
+  bool isTokenTest(const Expr *Cond, const ParmVarDecl *Token,
+                   const FunctionDecl *Fn);
   bool isExitCall(const CallExpr *Call);
   /// \p B ends in a noreturn call that is not a deliberate exit.
   bool endsInCrash(const CFGBlock *B);

@@ -47,6 +47,20 @@ void emitSpawnNotes(ClangTidyCheck &Check, const Expr *Start,
 void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
                           const ASTContext &Ctx, llvm::StringRef Noun) {
   emitCallChainNotes(Check, Loop.CallChain, Noun);
+  if (Loop.Kind == EndlessLoop::DeadExitAfterWait) {
+    Check.diag(Loop.Loop->getBeginLoc(),
+               "this loop never exits: its way out '%0' is tested only "
+               "right after the wait returns with its predicate true, when "
+               "it cannot hold",
+               DiagnosticIDs::Note)
+        << shortSourceText(Loop.Condition, Ctx)
+        << Loop.Condition->getSourceRange();
+    Check.diag(Loop.Wait->getBeginLoc(),
+               "a timeout of this wait leads back to waiting, not out of "
+               "the loop",
+               DiagnosticIDs::Note);
+    return;
+  }
   if (Loop.Kind == EndlessLoop::UnchangingCondition) {
     Check.diag(Loop.Loop->getBeginLoc(),
                "this loop never exits: its condition '%0' cannot change "

@@ -8,6 +8,7 @@
 #include "clang/AST/StmtVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
+#include "llvm/ADT/DenseSet.h"
 #include <functional>
 
 namespace clang::tidy::threadleak {
@@ -78,6 +79,128 @@ void collectAssignments(const Stmt *Body, const ValueDecl *Target,
     collectAssignments(Child, Target, ThreadTypes, Out);
 }
 
+/// A local of the function that declares it, not a parameter or a
+/// reference (those may hold anything).
+bool isOwnLocal(const ValueDecl *D) {
+  const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+  return VD && VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) &&
+         !VD->getType()->isReferenceType();
+}
+
+/// Which elements of a container a handle expression names.
+enum class ElementKind { None, Any, First, Last };
+struct ElementRef {
+  const ValueDecl *Container = nullptr;
+  ElementKind Kind = ElementKind::None;
+};
+
+bool isConstantIndex(const Expr *E, const ASTContext &Ctx) {
+  return !E->isValueDependent() && E->isIntegerConstantExpr(Ctx);
+}
+
+/// The object of `c[i]`, `c.at(i)`, `c.back()`, `c.front()`, and which
+/// element it names. A constant index names one element we do not follow.
+const Expr *elementAccess(const Expr *E, ElementKind &Kind,
+                          const ASTContext &Ctx) {
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+    if (Op->getOperator() == OO_Subscript && Op->getNumArgs() == 2 &&
+        !isConstantIndex(Op->getArg(1), Ctx)) {
+      Kind = ElementKind::Any;
+      return Op->getArg(0);
+    }
+    // it->detach(), (*it).detach() on `auto it = c.begin()`.
+    if ((Op->getOperator() == OO_Arrow || Op->getOperator() == OO_Star) &&
+        Op->getNumArgs() == 1)
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(strip(Op->getArg(0))))
+        if (const auto *It = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+            It && It->hasLocalStorage() && It->getInit()) {
+          const Expr *Init = strip(It->getInit());
+          if (const auto *Copy = llvm::dyn_cast<CXXConstructExpr>(Init))
+            if (Copy->getNumArgs() == 1)
+              Init = strip(Copy->getArg(0));
+          if (const auto *Begin = llvm::dyn_cast<CXXMemberCallExpr>(Init))
+            if (const CXXMethodDecl *M = Begin->getMethodDecl();
+                M && M->getIdentifier() &&
+                (M->getName() == "begin" || M->getName() == "cbegin") &&
+                Begin->getImplicitObjectArgument()) {
+              Kind = ElementKind::Any;
+              return Begin->getImplicitObjectArgument();
+            }
+        }
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
+    if (const CXXMethodDecl *M = MC->getMethodDecl();
+        M && M->getIdentifier()) {
+      llvm::StringRef Name = M->getName();
+      if (Name == "at" && MC->getNumArgs() == 1 &&
+          !isConstantIndex(MC->getArg(0), Ctx)) {
+        Kind = ElementKind::Any;
+        return MC->getImplicitObjectArgument();
+      }
+      if ((Name == "back" || Name == "front") && MC->getNumArgs() == 0) {
+        Kind = Name == "back" ? ElementKind::Last : ElementKind::First;
+        return MC->getImplicitObjectArgument();
+      }
+    }
+  return nullptr;
+}
+
+/// The range-for of \p Owner whose loop variable is \p VD.
+const CXXForRangeStmt *rangeForOf(const VarDecl *VD, const Stmt *Body) {
+  if (!Body)
+    return nullptr;
+  if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(Body))
+    if (FR->getLoopVariable() == VD)
+      return FR;
+  for (const Stmt *Child : Body->children())
+    if (const CXXForRangeStmt *FR = rangeForOf(VD, Child))
+      return FR;
+  return nullptr;
+}
+
+/// The container (a local of \p Owner or a data member) whose element
+/// \p Handle names.
+ElementRef elementOf(const Expr *Handle, const FunctionDecl *Owner,
+                     const ASTContext &Ctx) {
+  ElementRef R;
+  const Expr *E = stripMove(Handle);
+  const Expr *Container = nullptr;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD || !VD->isCXXForRangeDecl() || !Owner)
+      return R;
+    const CXXForRangeStmt *FR = rangeForOf(VD, Owner->getBody());
+    if (!FR)
+      return R;
+    Container = FR->getRangeInit();
+    R.Kind = ElementKind::Any;
+  } else {
+    Container = elementAccess(E, R.Kind, Ctx);
+  }
+  if (!Container)
+    return {};
+  const ValueDecl *D = handleDecl(Container);
+  if (!D || (llvm::isa<VarDecl>(D) && !isOwnLocal(D)))
+    return {};
+  R.Container = D;
+  return R;
+}
+
+/// The member function of \p RD whose body contains \p Loc.
+const FunctionDecl *methodContaining(const CXXRecordDecl *RD,
+                                     SourceLocation Loc,
+                                     const SourceManager &SM) {
+  Loc = SM.getExpansionLoc(Loc);
+  for (const CXXMethodDecl *M : RD->methods())
+    if (const FunctionDecl *Def = definitionWithBody(M)) {
+      SourceRange R = Def->getSourceRange();
+      if (SM.isPointWithin(Loc, SM.getExpansionLoc(R.getBegin()),
+                           SM.getExpansionLoc(R.getEnd())))
+        return Def;
+    }
+  return nullptr;
+}
+
 } // namespace
 
 bool isThreadStart(const CXXConstructExpr *CCE, const NameList &ThreadTypes) {
@@ -89,11 +212,134 @@ bool isThreadStart(const CXXConstructExpr *CCE, const NameList &ThreadTypes) {
   return ThreadTypes.contains(CCE->getType()->getAsCXXRecordDecl());
 }
 
+/// How many handles, moves and containers deep findThreadStarts follows a
+/// thread (`std::thread t = std::move(v.back()); v.push_back(std::move(t));`
+/// would go round forever).
+static constexpr unsigned MaxStartDepth = 8;
+
+static llvm::SmallVector<SpawnSite, 2>
+findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
+                   SourceLocation Before, const NameList &ThreadTypes,
+                   ASTContext &Ctx, unsigned Depth);
+
+/// The threads put into \p Container in \p Fn (lambdas in it included):
+/// `c.emplace_back(callable, args...)`, `c.emplace_back(std::thread(...))`,
+/// `c.push_back(std::thread(...))`, `c.push_back(std::move(t))`.
+static void collectContainerStarts(const Stmt *S, const FunctionDecl *Fn,
+                                   const ValueDecl *Container,
+                                   const NameList &ThreadTypes,
+                                   ASTContext &Ctx,
+                                   llvm::SmallVectorImpl<SpawnSite> &Out,
+                                   unsigned Depth) {
+  if (!S)
+    return;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    llvm::StringRef Name =
+        M && M->getIdentifier() ? M->getName() : llvm::StringRef();
+    bool Emplace = Name == "emplace_back" || Name == "emplace_front";
+    bool Push = Name == "push_back" || Name == "push_front";
+    if ((Emplace || Push) && MC->getNumArgs() >= 1 &&
+        handleDecl(MC->getImplicitObjectArgument()) == Container) {
+      const Expr *Arg = MC->getArg(0);
+      if (const CXXConstructExpr *CCE = asThreadStart(Arg, ThreadTypes)) {
+        Out.push_back({CCE, CCE->getArg(0), true});
+      } else if (const ValueDecl *Moved = handleDecl(Arg);
+                 Moved && isOwnLocal(Moved)) {
+        // push_back(std::move(t)): where t was started.
+        const auto *Holder = llvm::dyn_cast_or_null<FunctionDecl>(
+            llvm::cast<VarDecl>(Moved)->getParentFunctionOrMethod());
+        for (SpawnSite Site :
+             findThreadStartsAt(Arg, Holder, MC->getBeginLoc(), ThreadTypes,
+                                Ctx, Depth + 1)) {
+          Site.FromContainer = true;
+          Out.push_back(Site);
+        }
+      } else if (Emplace && MC->getNumArgs() >= 1 &&
+                 !llvm::isa<CXXDefaultArgExpr>(Arg)) {
+        // Constructed in place from the callable and its arguments.
+        Out.push_back({MC, Arg, true});
+      }
+    }
+  }
+  for (const Stmt *Child : S->children())
+    collectContainerStarts(Child, Fn, Container, ThreadTypes, Ctx, Out, Depth);
+}
+
+/// The starts of the threads a container element \p Elem may hold.
+static llvm::SmallVector<SpawnSite, 2>
+findContainerStarts(const ElementRef &Elem, const FunctionDecl *Owner,
+                    SourceLocation Before, const NameList &ThreadTypes,
+                    ASTContext &Ctx, unsigned Depth) {
+  llvm::SmallVector<SpawnSite, 2> Result;
+  const SourceManager &SM = Ctx.getSourceManager();
+  // The function the detach is written in, and the ones that fill the
+  // container.
+  const FunctionDecl *DetachFn = nullptr;
+  llvm::SmallVector<const FunctionDecl *, 4> Fillers;
+  if (llvm::isa<VarDecl>(Elem.Container)) {
+    if (!Owner || !Owner->getBody())
+      return Result;
+    DetachFn = Owner;
+    Fillers.push_back(Owner);
+  } else {
+    const auto *FD = llvm::cast<FieldDecl>(Elem.Container);
+    const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+    if (!RD)
+      return Result;
+    DetachFn = methodContaining(RD, Before, SM);
+    for (const CXXMethodDecl *M : RD->methods())
+      if (const FunctionDecl *Def = definitionWithBody(M))
+        Fillers.push_back(Def);
+  }
+  llvm::SmallVector<SpawnSite, 4> All;
+  for (const FunctionDecl *Fn : Fillers) {
+    // back()/front(): what this function put there before the detach.
+    if (Elem.Kind != ElementKind::Any && Fn != DetachFn)
+      continue;
+    collectContainerStarts(Fn->getBody(), Fn, Elem.Container, ThreadTypes,
+                           Ctx, All, Depth);
+  }
+  if (Elem.Kind == ElementKind::Any) {
+    for (const SpawnSite &Site : All)
+      if (!llvm::isa<VarDecl>(Elem.Container) ||
+          before(SM, Site.Start->getBeginLoc(), Before))
+        Result.push_back(Site);
+    return Result;
+  }
+  const SpawnSite *Pick = nullptr;
+  for (const SpawnSite &Site : All) {
+    if (!before(SM, Site.Start->getBeginLoc(), Before))
+      continue;
+    bool Later = !Pick || SM.isBeforeInTranslationUnit(
+                              Pick->Start->getBeginLoc(),
+                              Site.Start->getBeginLoc());
+    if (!Pick || (Elem.Kind == ElementKind::Last) == Later)
+      Pick = &Site;
+  }
+  if (Pick) {
+    // One element: the thread the detach reaches, like a local handle.
+    SpawnSite One = *Pick;
+    One.FromContainer = false;
+    Result.push_back(One);
+  }
+  return Result;
+}
+
 llvm::SmallVector<SpawnSite, 2>
 findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
                  SourceLocation Before, const NameList &ThreadTypes,
                  ASTContext &Ctx) {
+  return findThreadStartsAt(Handle, Owner, Before, ThreadTypes, Ctx, 0);
+}
+
+static llvm::SmallVector<SpawnSite, 2>
+findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
+                   SourceLocation Before, const NameList &ThreadTypes,
+                   ASTContext &Ctx, unsigned Depth) {
   llvm::SmallVector<SpawnSite, 2> Result;
+  if (Depth > MaxStartDepth)
+    return Result; // Round and round: we cannot tell.
   const SourceManager &SM = Ctx.getSourceManager();
   auto Add = [&](const CXXConstructExpr *CCE) {
     Result.push_back({CCE, CCE->getArg(0)});
@@ -104,6 +350,11 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
     Add(CCE);
     return Result;
   }
+  // for (auto &t : threads_) t.detach(); threads_[i].detach();
+  ElementRef Elem = elementOf(Handle, Owner, Ctx);
+  if (Elem.Container)
+    return findContainerStarts(Elem, Owner, Before, ThreadTypes, Ctx,
+                               Depth + 1);
   const ValueDecl *D = handleDecl(Handle);
   if (!D)
     return Result;
@@ -121,8 +372,9 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
               llvm::dyn_cast<CXXConstructExpr>(strip(VD->getInit())))
         if (Move->getNumArgs() == 1 && Move->getConstructor() &&
             Move->getConstructor()->isMoveConstructor())
-          return findThreadStarts(Move->getArg(0), Owner,
-                                  VD->getBeginLoc(), ThreadTypes, Ctx);
+          return findThreadStartsAt(Move->getArg(0), Owner,
+                                    VD->getBeginLoc(), ThreadTypes, Ctx,
+                                    Depth + 1);
     collectAssignments(Owner->getBody(), VD, ThreadTypes, Starts);
     const CXXConstructExpr *Last = nullptr;
     for (const CXXConstructExpr *CCE : Starts)
@@ -226,6 +478,19 @@ const FunctionDecl *handleOwner(const Expr *Handle) {
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
     if (UO->getOpcode() == UO_AddrOf)
       E = stripMove(UO->getSubExpr());
+  // An element of a local container: the container's function.
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+    if ((Op->getOperator() == OO_Subscript && Op->getNumArgs() == 2) ||
+        ((Op->getOperator() == OO_Arrow || Op->getOperator() == OO_Star) &&
+         Op->getNumArgs() == 1))
+      E = stripMove(Op->getArg(0));
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
+    if (const CXXMethodDecl *M = MC->getMethodDecl();
+        M && M->getIdentifier() &&
+        (M->getName() == "at" || M->getName() == "back" ||
+         M->getName() == "front") &&
+        MC->getImplicitObjectArgument())
+      E = stripMove(MC->getImplicitObjectArgument());
   const auto *VD = llvm::dyn_cast_or_null<VarDecl>(handleDecl(E));
   if (!VD || !VD->hasLocalStorage())
     return nullptr;
@@ -248,6 +513,142 @@ const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
 bool isInMain(const Stmt *S, ASTContext &Ctx) {
   const FunctionDecl *FD = enclosingFunction(S, Ctx);
   return FD && FD->isMain();
+}
+
+/// True if \p Body calls interrupt() or interrupt_all() on anything, or
+/// uses \p D other than as the object of a member call or the range of a
+/// range-for (it may reach code that interrupts it).
+static bool interruptOrEscape(const Stmt *Body, const ValueDecl *D) {
+  bool Found = false;
+  llvm::DenseSet<const Expr *> Benign;
+  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
+    if (!S || Found)
+      return;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      if (const CXXMethodDecl *M = MC->getMethodDecl();
+          M && M->getIdentifier() &&
+          (M->getName() == "interrupt" || M->getName() == "interrupt_all")) {
+        Found = true;
+        return;
+      }
+      if (const Expr *Obj = MC->getImplicitObjectArgument())
+        Benign.insert(Obj->IgnoreParenImpCasts());
+    }
+    if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S))
+      if (const Expr *Range = FR->getRangeInit())
+        Benign.insert(Range->IgnoreParenImpCasts());
+    // `t_ = boost::thread(f)` starts it.
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2)
+        Benign.insert(Op->getArg(0)->IgnoreParenImpCasts());
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      if (DRE->getDecl() == D && !Benign.contains(DRE))
+        Found = true;
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+      if (ME->getMemberDecl() == D && !Benign.contains(ME))
+        Found = true;
+    for (const Stmt *Child : S->children())
+      Visit(Child);
+  };
+  Visit(Body);
+  return Found;
+}
+
+/// Whether interrupt() may reach the thread held by \p D: a local of its
+/// function, or a data member of its class.
+static bool mayBeInterruptedDecl(const ValueDecl *D) {
+  if (const auto *VD = llvm::dyn_cast<VarDecl>(D)) {
+    if (!isOwnLocal(VD))
+      return true;
+    const auto *Fn =
+        llvm::dyn_cast_or_null<FunctionDecl>(VD->getParentFunctionOrMethod());
+    return !Fn || !Fn->getBody() || interruptOrEscape(Fn->getBody(), VD);
+  }
+  const auto *FD = llvm::dyn_cast<FieldDecl>(D);
+  const auto *RD =
+      FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
+  // Code outside the class may reach a member that is not private.
+  if (!RD || FD->getAccess() != AS_private || RD->hasFriends())
+    return true;
+  for (const CXXMethodDecl *M : RD->methods()) {
+    if (M->isImplicit() || M->isDeleted() || M->isDefaulted())
+      continue;
+    const FunctionDecl *Def = definitionWithBody(M);
+    if (!Def)
+      return true; // Defined where we cannot see.
+    if (interruptOrEscape(Def->getBody(), FD))
+      return true;
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->isWritten() && interruptOrEscape(Init->getInit(), FD))
+          return true;
+  }
+  return false;
+}
+
+bool mayBeInterrupted(const Expr *Handle, const FunctionDecl *Owner,
+                      ASTContext &Ctx) {
+  const Expr *E = stripMove(Handle);
+  // boost::thread(f).detach(): nobody else ever held it.
+  if (llvm::isa<CXXConstructExpr>(E))
+    return false;
+  ElementRef Elem = elementOf(Handle, Owner, Ctx);
+  if (Elem.Container)
+    return mayBeInterruptedDecl(Elem.Container);
+  // A range-for variable over what we cannot name, an element of a
+  // container we do not follow, a handle returned by a call.
+  const ValueDecl *D = handleDecl(Handle);
+  return !D || mayBeInterruptedDecl(D);
+}
+
+bool mayBeInterruptedStart(const Expr *Start, ASTContext &Ctx) {
+  // threads_.emplace_back(f): the container.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Start)) {
+    const ValueDecl *D = handleDecl(MC->getImplicitObjectArgument());
+    return !D || mayBeInterruptedDecl(D);
+  }
+  DynTypedNode Node = DynTypedNode::create(*Start);
+  for (unsigned Steps = 0; Steps < 16; ++Steps) {
+    DynTypedNodeList Parents = Ctx.getParents(Node);
+    if (Parents.size() != 1)
+      return true;
+    const DynTypedNode &P = Parents[0];
+    if (const auto *PE = P.get<Expr>()) {
+      if (llvm::isa<ImplicitCastExpr, MaterializeTemporaryExpr,
+                    CXXBindTemporaryExpr, ExprWithCleanups,
+                    CXXFunctionalCastExpr, ParenExpr>(PE)) {
+        Node = P;
+        continue;
+      }
+      // h = boost::thread(f);
+      if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(PE))
+        if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2) {
+          const ValueDecl *D = handleDecl(Op->getArg(0));
+          return !D || mayBeInterruptedDecl(D);
+        }
+      // boost::thread(f).detach(): never held.
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(PE)) {
+        const CXXMethodDecl *M = MC->getMethodDecl();
+        if (M && M->getIdentifier() && M->getName() == "detach")
+          return false;
+        // v.push_back(boost::thread(f)): the container.
+        if (M && M->getIdentifier() &&
+            (M->getName() == "push_back" || M->getName() == "emplace_back")) {
+          const ValueDecl *D = handleDecl(MC->getImplicitObjectArgument());
+          return !D || mayBeInterruptedDecl(D);
+        }
+      }
+      return true;
+    }
+    if (const auto *VD = P.get<VarDecl>())
+      return mayBeInterruptedDecl(VD);
+    if (const auto *FD = P.get<FieldDecl>())
+      return mayBeInterruptedDecl(FD);
+    if (const auto *Init = P.get<CXXCtorInitializer>())
+      return !Init->getMember() || mayBeInterruptedDecl(Init->getMember());
+    return true;
+  }
+  return true;
 }
 
 bool isPthreadSelf(const Expr *E) {

@@ -19,13 +19,24 @@ namespace clang::tidy::threadleak {
 
 /// A thread start: the expression that started it and its callable.
 struct SpawnSite {
-  const Expr *Start = nullptr;    ///< Construction or pthread_create call.
+  /// Construction, pthread_create call, or the emplace_back call that
+  /// constructs the thread inside a container.
+  const Expr *Start = nullptr;
   const Expr *Callable = nullptr; ///< The callable / start routine.
+  /// Put into a container whose elements the detach reaches by iterating
+  /// it: every such start is detached, not only one of them.
+  bool FromContainer = false;
 };
 
 /// The constructions of a thread-type object from a callable that \p Handle
 /// (the object a detach() is called on) may hold, made in \p Owner before
 /// \p Before, or for a data member, anywhere in the members of its class.
+/// A handle that is an element of a container (`t` of
+/// `for (auto &t : threads_)`, `threads_[i]`, `threads_.at(i)`,
+/// `threads_.back()`) leads to the `emplace_back`/`push_back` calls that
+/// filled the container: in \p Owner for a local container, in the members
+/// of the class for a data member (for `back()`/`front()`, the last/first
+/// one before \p Before in the same function).
 /// Empty when the handle comes from somewhere we cannot see.
 llvm::SmallVector<SpawnSite, 2>
 findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
@@ -61,6 +72,20 @@ const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx);
 /// process (main()'s own lifetime). Builds the parent map: call it only
 /// when a finding depends on it.
 bool isInMain(const Stmt *S, ASTContext &Ctx);
+
+/// Whether Boost.Thread's interrupt() may reach the thread whose handle
+/// \p Handle (the object of a detach()) names, in \p Owner or, for a data
+/// member or a member container, in its class: some code there calls
+/// interrupt() or interrupt_all(), or the handle escapes where we cannot
+/// follow it. A temporary (`boost::thread(f).detach()`) cannot be
+/// interrupted.
+bool mayBeInterrupted(const Expr *Handle, const FunctionDecl *Owner,
+                      ASTContext &Ctx);
+
+/// The same for the thread that the construction \p Start starts, found
+/// through what holds it (a variable, a data member, a container).
+/// Builds the parent map: call it only when a finding depends on it.
+bool mayBeInterruptedStart(const Expr *Start, ASTContext &Ctx);
 
 /// True if \p E is a call to pthread_self().
 bool isPthreadSelf(const Expr *E);

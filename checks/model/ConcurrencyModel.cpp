@@ -8,7 +8,8 @@
 namespace clang::tidy::threadleak {
 
 namespace defaults {
-const char ThreadTypes[] = "::std::thread;::std::jthread;::boost::thread";
+const char ThreadTypes[] =
+    "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 const char JThreadTypes[] = "::std::jthread";
 const char DetachedSpawnFunctions[] = "";
 // Boost.Thread's interruption points: boost::thread::interrupt() makes them
@@ -39,6 +40,21 @@ const char BlockingFunctions[] =
     "::std::barrier::arrive_and_wait;::std::thread::join;"
     "::boost::condition_variable::wait;::boost::condition_variable_any::wait;"
     "::pthread_cond_wait;::pthread_join;::sem_wait";
+// The entries of StopSignalFunctions' default that are Boost.Thread
+// interruption points rather than deliberate exits.
+const char InterruptionPoints[] =
+    "::boost::this_thread::interruption_point;"
+    "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;"
+    "::boost::this_thread::sleep;"
+    "::boost::condition_variable::wait;::boost::condition_variable::wait_for;"
+    "::boost::condition_variable::wait_until;"
+    "::boost::condition_variable::timed_wait;"
+    "::boost::condition_variable_any::wait;"
+    "::boost::condition_variable_any::wait_for;"
+    "::boost::condition_variable_any::wait_until;"
+    "::boost::condition_variable_any::timed_wait;"
+    "::boost::thread::join;::boost::thread::timed_join;"
+    "::boost::thread::try_join_for;::boost::thread::try_join_until";
 } // namespace defaults
 
 std::string plainQualifiedName(const NamedDecl *D) {
@@ -155,6 +171,20 @@ bool isStopTokenType(QualType T) {
   const CXXRecordDecl *RD = recordOf(T);
   return RD && RD->getIdentifier() && RD->getName() == "stop_token" &&
          plainQualifiedName(RD) == "std::stop_token";
+}
+
+llvm::StringRef threadNoun(const CXXRecordDecl *RD) {
+  return RD && RD->getIdentifier() && RD->getName() == "fiber" &&
+                 plainQualifiedName(RD) == "boost::fibers::fiber"
+             ? "fiber"
+             : "thread";
+}
+
+bool isNeverInterruptible(const CXXRecordDecl *RD) {
+  if (!RD || !RD->getIdentifier())
+    return false;
+  std::string Q = plainQualifiedName(RD);
+  return Q == "std::thread" || Q == "std::jthread";
 }
 
 const Expr *bareExpr(const Expr *E) {

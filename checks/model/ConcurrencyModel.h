@@ -64,12 +64,14 @@ extern const char JThreadTypes[];
 extern const char DetachedSpawnFunctions[];
 extern const char StopSignalFunctions[];
 extern const char BlockingFunctions[];
+extern const char InterruptionPoints[];
 } // namespace defaults
 
 /// The model one check instance works with, built from its options.
 struct ConcurrencyModel {
   /// Thread handle types whose construction from a callable starts a thread
-  /// and which can be detached (std::thread, std::jthread, boost::thread).
+  /// and which can be detached (std::thread, std::jthread, boost::thread,
+  /// boost::fibers::fiber).
   NameList ThreadTypes;
   /// Thread types that pass a std::stop_token to their callable and whose
   /// destructor requests stop and joins.
@@ -81,6 +83,14 @@ struct ConcurrencyModel {
   NameList StopSignalFunctions;
   /// Waits that block with no timeout until another context releases them.
   NameList BlockingFunctions;
+  /// Boost.Thread's interruption points (built in, not an option): they end
+  /// a loop only by throwing boost::thread_interrupted after somebody calls
+  /// interrupt() on a handle of the thread that runs them.
+  NameList InterruptionPoints = NameList::parse(defaults::InterruptionPoints);
+  /// Whether the InterruptionPoints listed in StopSignalFunctions are ways
+  /// out: false for a context nobody can interrupt (a detached thread, a
+  /// std::thread, a pthread).
+  bool InterruptionPointsStop = true;
 
   /// How deep to follow calls from a thread body into functions defined in
   /// the translation unit.
@@ -89,6 +99,15 @@ struct ConcurrencyModel {
 
 /// std::stop_token, by value or reference.
 bool isStopTokenType(QualType T);
+
+/// What runs on a context of thread type \p RD: "fiber" for
+/// boost::fibers::fiber, else "thread".
+llvm::StringRef threadNoun(const CXXRecordDecl *RD);
+
+/// The contexts of \p RD can never be interrupted with Boost.Thread's
+/// interrupt(): std::thread and std::jthread (a Boost interruption point is
+/// a no-op on a thread Boost did not start).
+bool isNeverInterruptible(const CXXRecordDecl *RD);
 
 /// \p E without the implicit nodes (casts, temporaries, cleanups) and
 /// parentheses around it.

@@ -7,7 +7,8 @@
 // variadic F, Arg, Args... form), its out-of-line detach(), and the
 // interruption points boost::this_thread::interruption_point() and
 // boost::this_thread::sleep_for(), which throw boost::thread_interrupted
-// once boost::thread::interrupt() was called.
+// once boost::thread::interrupt() was called: a way out only while somebody
+// can still call interrupt() on the thread.
 
 #include <boost/thread.hpp>
 #include <boost/chrono.hpp>
@@ -43,8 +44,8 @@ void thread_with_arguments() {
   // CHECK: :[[@LINE-4]]:31: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
-//===-- Negative -----------------------------------------------------------===//
-
+// Detached: no handle is left to call interrupt() on, so the interruption
+// points are no way out.
 void interruption_point_in_loop() {
   boost::thread t([] {
     for (;;) {
@@ -53,6 +54,9 @@ void interruption_point_in_loop() {
     }
   });
   t.detach();
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
+  // CHECK: :[[@LINE-8]]:17: note: thread started here
+  // CHECK: :[[@LINE-8]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
 
 void sleep_for_in_loop() {
@@ -63,7 +67,30 @@ void sleep_for_in_loop() {
     }
   });
   t.detach();
+  // CHECK: :[[@LINE-1]]:5: warning: detached thread can never stop: its body loops forever and observes no stop signal [threadleak-detached-no-stop]
+  // CHECK: :[[@LINE-8]]:17: note: thread started here
+  // CHECK: :[[@LINE-8]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
 }
+
+//===-- Negative -----------------------------------------------------------===//
+
+// interrupt() reaches the member before it is detached.
+class Interruptible {
+public:
+  void start() {
+    t_ = boost::thread([] {
+      for (;;) {
+        boost::this_thread::interruption_point();
+        work();
+      }
+    });
+  }
+  void stop() { t_.interrupt(); }
+  void abandon() { t_.detach(); }
+
+private:
+  boost::thread t_;
+};
 
 void finite_work() {
   boost::thread(work).detach();

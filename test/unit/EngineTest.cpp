@@ -221,4 +221,37 @@ TEST_F(EngineTest, ExitSummariesIgnoreTheLoopSearchDepth) {
   EXPECT_FALSE(Analysis->findEndlessLoop(fn("body")));
 }
 
+TEST_F(EngineTest, InterruptionPointsStopOnlyInterruptibleThreads) {
+  const char *Code =
+      "void body() { for (;;) boost::this_thread::interruption_point(); }";
+  EXPECT_FALSE(loopIn(Code));
+  Model.InterruptionPointsStop = false;
+  EXPECT_TRUE(loopIn(Code));
+  // The exits are not interruption points.
+  EXPECT_FALSE(loopIn("void body() { for (;;) std::exit(0); }"));
+  Model.InterruptionPointsStop = true;
+}
+
+TEST_F(EngineTest, TokenOnlyLoops) {
+  build("void body(std::stop_token st) {"
+        "  while (!st.stop_requested()) work();"
+        "}"
+        "void both(std::stop_token st) {"
+        "  while (!st.stop_requested() && external_flag()) work();"
+        "}"
+        "void breaks(std::stop_token st) {"
+        "  for (;;) { if (st.stop_requested()) break; work(); }"
+        "}"
+        "void returns(std::stop_token st) {"
+        "  for (;;) { if (external_flag()) return; if (st.stop_requested()) break; }"
+        "}");
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  auto Token = [&](const char *F) { return fn(F)->getParamDecl(0); };
+  EXPECT_EQ(Analysis->tokenOnlyLoops(fn("body"), Token("body")).size(), 1u);
+  EXPECT_EQ(Analysis->tokenOnlyLoops(fn("breaks"), Token("breaks")).size(), 1u);
+  // Another way out: not only a stop request ends them.
+  EXPECT_TRUE(Analysis->tokenOnlyLoops(fn("both"), Token("both")).empty());
+  EXPECT_TRUE(Analysis->tokenOnlyLoops(fn("returns"), Token("returns")).empty());
+}
+
 } // namespace
