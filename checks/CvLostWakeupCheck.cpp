@@ -82,12 +82,59 @@ bool isAliasable(const ValueDecl *D) {
 /// `stop_ || ...`), only false (`!running_`), or otherwise.
 enum Polarity : uint8_t { NoUse = 0, Pos = 1, Neg = 2, Mixed = 3 };
 
+/// How a predicate uses one state: as a truth value (Polarity bits), and in
+/// comparisons with integer constants (`ready == 0`, `count_ > 2`), each
+/// with whether the predicate needs the comparison true (Positive) or false.
+struct KeyUse {
+  uint8_t Truth = NoUse;
+  struct Atom {
+    BinaryOperatorKind Op;
+    llvm::APSInt Constant;
+    bool Positive;
+  };
+  llvm::SmallVector<Atom, 2> Atoms;
+
+  void merge(const KeyUse &O) {
+    Truth |= O.Truth;
+    Atoms.append(O.Atoms.begin(), O.Atoms.end());
+  }
+  /// Storing \p V may help the predicate become true.
+  bool canHelp(const llvm::APSInt &V) const {
+    if (Truth == Mixed)
+      return true;
+    if ((Truth & Pos) && V != 0)
+      return true;
+    if ((Truth & Neg) && V == 0)
+      return true;
+    for (const Atom &A : Atoms) {
+      unsigned Bits = std::max(V.getBitWidth(), A.Constant.getBitWidth()) + 1;
+      llvm::APSInt L = V.extend(Bits), R = A.Constant.extend(Bits);
+      L.setIsSigned(true);
+      R.setIsSigned(true);
+      bool Holds;
+      switch (A.Op) {
+      case BO_EQ: Holds = L == R; break;
+      case BO_NE: Holds = L != R; break;
+      case BO_LT: Holds = L < R; break;
+      case BO_GT: Holds = L > R; break;
+      case BO_LE: Holds = L <= R; break;
+      case BO_GE: Holds = L >= R; break;
+      default: return true;
+      }
+      if (Holds == A.Positive)
+        return true;
+    }
+    return false;
+  }
+};
+using KeyUses = llvm::DenseMap<Key, KeyUse>;
+
 struct Waiter {
   const CodeUnit *Unit;
   ConditionWait Wait;
   const ValueDecl *Mutex;
   llvm::SmallVector<Key, 8> Keys;
-  llvm::DenseMap<Key, uint8_t> Polarities;
+  KeyUses Polarities;
 };
 
 /// A write to waited-for state.
@@ -200,8 +247,8 @@ std::string keyName(Key K) {
 
 /// Adds to \p Out how \p E, evaluated as a condition that is true when the
 /// predicate holds (\p Positive) or fails, depends on the state it names.
-static void polarityOf(const Expr *E, bool Positive,
-                       llvm::DenseMap<Key, uint8_t> &Out) {
+static void polarityOf(const Expr *E, bool Positive, KeyUses &Out,
+                       const ASTContext &Ctx) {
   E = bareExpr(E);
   if (!E)
     return;
@@ -213,16 +260,16 @@ static void polarityOf(const Expr *E, bool Positive,
       else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
         D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
       if (D)
-        Out[D] |= Mixed;
+        Out[D].Truth |= Mixed;
     });
   };
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
     if (UO->getOpcode() == UO_LNot)
-      return polarityOf(UO->getSubExpr(), !Positive, Out);
+      return polarityOf(UO->getSubExpr(), !Positive, Out, Ctx);
   if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
     if (BO->getOpcode() == BO_LAnd || BO->getOpcode() == BO_LOr) {
-      polarityOf(BO->getLHS(), Positive, Out);
-      polarityOf(BO->getRHS(), Positive, Out);
+      polarityOf(BO->getLHS(), Positive, Out, Ctx);
+      polarityOf(BO->getRHS(), Positive, Out, Ctx);
       return;
     }
     // `stop_ == true`, `done != false`.
@@ -232,8 +279,39 @@ static void polarityOf(const Expr *E, bool Positive,
         if (const auto *B =
                 llvm::dyn_cast<CXXBoolLiteralExpr>(bareExpr(Lit))) {
           bool Same = B->getValue() == (BO->getOpcode() == BO_EQ);
-          return polarityOf(Other, Same ? Positive : !Positive, Out);
+          return polarityOf(Other, Same ? Positive : !Positive, Out, Ctx);
         }
+    }
+    // `ready == 0`, `count_ > 2`: a state compared with an integer
+    // constant (on either side).
+    if (BO->isComparisonOp()) {
+      const Expr *L = bareExpr(BO->getLHS()), *R = bareExpr(BO->getRHS());
+      BinaryOperatorKind Op = BO->getOpcode();
+      Expr::EvalResult CV;
+      bool RightConst = R && !R->isValueDependent() && R->EvaluateAsInt(CV, Ctx);
+      if (!RightConst && L && !L->isValueDependent() &&
+          L->EvaluateAsInt(CV, Ctx)) {
+        std::swap(L, R);
+        Op = BinaryOperator::reverseComparisonOp(Op);
+        RightConst = true;
+      }
+      if (RightConst) {
+        // The state side, through an atomic's load() or conversion.
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(L))
+          if (const CXXMethodDecl *MD = MC->getMethodDecl())
+            if (llvm::isa<CXXConversionDecl>(MD) ||
+                (MD->getIdentifier() && MD->getName() == "load"))
+              L = bareExpr(MC->getImplicitObjectArgument());
+        const ValueDecl *D = nullptr;
+        if (const auto *ME = llvm::dyn_cast<MemberExpr>(L))
+          D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+        else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(L))
+          D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+        if (D) {
+          Out[D].Atoms.push_back({Op, CV.Val.getInt(), Positive});
+          return;
+        }
+      }
     }
     return MarkAll(E);
   }
@@ -243,7 +321,7 @@ static void polarityOf(const Expr *E, bool Positive,
     if (MD && (llvm::isa<CXXConversionDecl>(MD) ||
                (MD->getIdentifier() && MD->getName() == "load")) &&
         MD->getReturnType()->isScalarType())
-      return polarityOf(MC->getImplicitObjectArgument(), Positive, Out);
+      return polarityOf(MC->getImplicitObjectArgument(), Positive, Out, Ctx);
     return MarkAll(E);
   }
   const ValueDecl *D = nullptr;
@@ -252,7 +330,7 @@ static void polarityOf(const Expr *E, bool Positive,
   else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
     D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
   if (D && (D->getType()->isScalarType() || D->getType()->isRecordType())) {
-    Out[D] |= Positive ? Pos : Neg;
+    Out[D].Truth |= Positive ? Pos : Neg;
     return;
   }
   MarkAll(E);
@@ -262,13 +340,13 @@ static void polarityOf(const Expr *E, bool Positive,
 /// waits while its condition holds) depends on each state it reads; states
 /// it reads elsewhere (an `if` in the loop, a function it calls) are
 /// Mixed, by default.
-static void predicatePolarities(const WaitCondition &C,
-                                llvm::DenseMap<Key, uint8_t> &Out) {
+static void predicatePolarities(const WaitCondition &C, KeyUses &Out,
+                                const ASTContext &Ctx) {
   if (C.PredicateCode) {
     const auto *Body = llvm::dyn_cast<CompoundStmt>(C.PredicateCode);
     if (Body && Body->size() == 1)
       if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front()))
-        polarityOf(Ret->getRetValue(), true, Out);
+        polarityOf(Ret->getRetValue(), true, Out, Ctx);
     return;
   }
   const Expr *Cond = nullptr;
@@ -279,12 +357,12 @@ static void predicatePolarities(const WaitCondition &C,
   else if (const auto *DS = llvm::dyn_cast<DoStmt>(C.Loop))
     Cond = DS->getCond();
   if (Cond)
-    polarityOf(Cond, false, Out);
+    polarityOf(Cond, false, Out, Ctx);
   // What the loop's `if`s read could mean anything.
   walkOwnCode(C.Loop, [&](const Stmt *N) {
     if (const auto *If = llvm::dyn_cast<IfStmt>(N)) {
-      polarityOf(If->getCond(), false, Out);
-      polarityOf(If->getCond(), true, Out);
+      polarityOf(If->getCond(), false, Out, Ctx);
+      polarityOf(If->getCond(), true, Out, Ctx);
     }
   });
 }
@@ -308,8 +386,8 @@ private:
     const ValueDecl *CV;
     const ValueDecl *Mutex;
     llvm::SmallVector<Key, 8> Keys;
-    /// How the waiters' predicates depend on each key (Polarity bits).
-    llvm::DenseMap<Key, uint8_t> Polarities;
+    /// How the waiters' predicates use each key.
+    KeyUses Polarities;
   };
   struct UnitInfo {
     std::unique_ptr<CFG> Graph;
@@ -379,7 +457,7 @@ void LostWakeupAnalysis::collectWaiters() {
           continue;
         Wt.Keys.push_back(D);
       }
-      predicatePolarities(*Cond, Wt.Polarities);
+      predicatePolarities(*Cond, Wt.Polarities, Ctx);
       if (Cond->ReadsStopToken)
         Wt.Keys.push_back(stopStateOf(*U));
       if (Wt.Keys.empty())
@@ -396,7 +474,10 @@ void LostWakeupAnalysis::collectWaiters() {
         if (!llvm::is_contained(T.Keys, K))
           T.Keys.push_back(K);
         auto P = Wt.Polarities.find(K);
-        T.Polarities[K] |= P == Wt.Polarities.end() ? Mixed : P->second;
+        if (P == Wt.Polarities.end())
+          T.Polarities[K].Truth = Mixed;
+        else
+          T.Polarities[K].merge(P->second);
       }
       Waiters.push_back(std::move(Wt));
     }
@@ -558,13 +639,18 @@ bool LostWakeupAnalysis::canWake(const WriteInfo &W, const Target &T) const {
   if (!W.Value)
     return true;
   auto It = T.Polarities.find(W.What);
-  if (It == T.Polarities.end() || It->second == Mixed || It->second == NoUse)
+  if (It == T.Polarities.end() || It->second.Truth == Mixed ||
+      (It->second.Truth == NoUse && It->second.Atoms.empty()))
     return true;
-  bool Stored;
-  if (W.Value->isValueDependent() ||
-      !W.Value->EvaluateAsBooleanCondition(Stored, Ctx))
+  if (W.Value->isValueDependent())
     return true;
-  return It->second == Pos ? Stored : !Stored;
+  Expr::EvalResult Stored;
+  if (W.Value->EvaluateAsInt(Stored, Ctx))
+    return It->second.canHelp(Stored.Val.getInt());
+  bool B;
+  if (!W.Value->EvaluateAsBooleanCondition(B, Ctx))
+    return true;
+  return It->second.canHelp(llvm::APSInt::get(B ? 1 : 0));
 }
 
 /// The edge from \p From's branch on `lk.owns_lock()` (or `!lk.owns_lock()`,
@@ -843,8 +929,19 @@ void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
   for (const Stmt *W : Exit.AfterOpen)
     if (llvm::is_contained(Exit.Unannounced, W))
       Add({Rule::AfterNotify, W, nullptr, {Exit.OpenNotify}, nullptr, &U});
+  // Rule c also needs the notifier to be able to name C: a member of its
+  // class, a global, or a local of a function it is written in.
+  bool CanNameC = false;
+  if (const auto *FD = llvm::dyn_cast<FieldDecl>(T.CV)) {
+    for (const DeclContext *DC = U.Fn; DC && !CanNameC; DC = DC->getParent())
+      CanNameC = DC == FD->getParent();
+  } else if (const auto *VD = llvm::dyn_cast<VarDecl>(T.CV)) {
+    CanNameC = VD->hasGlobalStorage() && !VD->isStaticLocal();
+    for (const DeclContext *DC = U.Fn; DC && !CanNameC; DC = DC->getParent())
+      CanNameC = DC == VD->getDeclContext();
+  }
   for (const auto &[W, Other] : Exit.OtherNotified)
-    if (llvm::is_contained(Exit.Unannounced, W) &&
+    if (CanNameC && llvm::is_contained(Exit.Unannounced, W) &&
         !llvm::is_contained(Exit.AfterOpen, W))
       Add({Rule::OtherCV, W, nullptr, {Other}, CVs.notified(Other), &U});
 }

@@ -97,8 +97,13 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
     if (UO->getOpcode() == UO_AddrOf)
       E = UO->getSubExpr();
-  // An accessor that returns a data member or a global: `mtx()`.
-  if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E)))
+  // An accessor of this object that returns one of its data members, or a
+  // function that returns a global: `mtx()`. Not `inner.mtx()`: a wrapper's
+  // mutex and the mutex inside it would be two names for one lock.
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E))) {
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument())))
+        return nullptr;
     if (const Expr *Ret = accessorResult(Call)) {
       const ValueDecl *D = namedObject(Ret);
       const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
@@ -106,6 +111,7 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
                  ? D
                  : nullptr;
     }
+  }
   return namedObject(E);
 }
 
@@ -201,6 +207,11 @@ const ValueDecl *LockModel::lockedBy(const Expr *Lock) const {
             guardMutexes(CE, Ms, Defers, Adopts);
             return Ms.size() == 1 ? Ms.front() : nullptr;
           }
+  // A guard that is not a local of the waiting function (a guard's member
+  // reached through an accessor): which mutex it holds is not known here.
+  if (const CXXRecordDecl *RD = recordOf(E->getType()))
+    if (GuardTypes.contains(RD))
+      return nullptr;
   if (isLockable(E->getType()))
     return mutexNamed(E);
   return nullptr;

@@ -787,3 +787,61 @@ private:
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};
 };
+
+// An int compared with a constant: resetting it to the value the waiter
+// waits to leave (Boost.Fiber's tests) cannot wake anyone.
+int fired = 0;
+std::mutex fired_m;
+std::condition_variable fired_cv;
+void wait_fired() {
+  std::unique_lock<std::mutex> lk(fired_m);
+  while (fired == 0)
+    fired_cv.wait(lk);
+}
+void rearm_fired() {
+  fired = 0;
+  fired_cv.notify_all();
+}
+
+// A waiter that sleeps on another function's local condition variable:
+// code elsewhere cannot notify it, wrong cv or not.
+int other_ready = 0;
+void signal_elsewhere(std::condition_variable &mine) {
+  other_ready = 1;
+  mine.notify_all();
+}
+void sleeps_on_local() {
+  std::mutex m;
+  std::condition_variable local_cv;
+  std::unique_lock<std::mutex> lk(m);
+  while (!other_ready)
+    local_cv.wait(lk);
+}
+
+// The waiter's lock is a guard's member reached through an accessor
+// (google-benchmark's MutexLock): which mutex it holds is unknown here.
+class GuardWithLock {
+public:
+  explicit GuardWithLock(std::mutex &m) : lk_(m) {}
+  std::unique_lock<std::mutex> &native() { return lk_; }
+
+private:
+  std::unique_lock<std::mutex> lk_;
+};
+class ThreadManager {
+public:
+  void thread_done() {
+    alive_.store(alive_.load() - 1);
+    std::lock_guard<std::mutex> g(m_);
+    done_cv_.notify_all();
+  }
+  void wait_all() {
+    GuardWithLock lock(m_);
+    done_cv_.wait(lock.native(), [this] { return alive_.load() == 0; });
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable done_cv_;
+  std::atomic<int> alive_{0};
+};

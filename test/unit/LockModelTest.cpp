@@ -122,8 +122,11 @@ TEST_F(LockModelTest, NotAGuardWithoutDestructor) {
   EXPECT_EQ(events("Observer o(a);"), "");
 }
 
-TEST_F(LockModelTest, MutexThroughAnAccessor) {
-  EXPECT_EQ(events("std::lock_guard<std::mutex> g(h.get());"), "+m -m");
+TEST_F(LockModelTest, AccessorOfAnotherObjectNamesNoMutex) {
+  // `h.get()` returns h's member: a name for a lock of another object,
+  // which the analyses cannot tell from the object's own (a wrapper's inner
+  // mutex). Only `this`'s accessors are read through (see the lit tests).
+  EXPECT_EQ(events("std::lock_guard<std::mutex> g(h.get());"), "");
 }
 
 } // namespace
