@@ -2,6 +2,7 @@
 
 #include "Filters.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <cstdint>
 
 namespace threadleak {
 
@@ -11,7 +12,7 @@ static llvm::Error error(const llvm::Twine &Message) {
 }
 
 llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Text);
   if (!V)
     return error(llvm::toString(V.takeError()));
   const llvm::json::Array *A = V->getAsArray();
@@ -37,14 +38,54 @@ llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
           First = (*P)[0].getAsInteger();
           Last = (*P)[1].getAsInteger();
         }
-        if (!First || !Last || *First < 1 || *Last < *First)
-          return error("\"lines\" of '" + *Name + "' must be [first, last] pairs with 1 <= first <= last");
+        if (!First || !Last || *First < 1 || *Last < *First || *Last > UINT32_MAX)
+          return error("\"lines\" of '" + *Name +
+                       "' must be [first, last] pairs with 1 <= first <= last <= 4294967295");
         FL.Ranges.push_back({unsigned(*First), unsigned(*Last)});
       }
     }
     F.Files.push_back(std::move(FL));
   }
   return F;
+}
+
+std::optional<std::string> unquoteGitPath(llvm::StringRef Quoted) {
+  if (!Quoted.consume_front("\""))
+    return std::nullopt;
+  std::string Out;
+  while (!Quoted.empty()) {
+    char C = Quoted.front();
+    Quoted = Quoted.drop_front();
+    if (C == '"')
+      return Out; // What follows (a tab and a date) is not the name.
+    if (C != '\\') {
+      Out += C;
+      continue;
+    }
+    if (Quoted.empty())
+      return std::nullopt;
+    char E = Quoted.front();
+    Quoted = Quoted.drop_front();
+    switch (E) {
+    case 'a': Out += '\a'; break;
+    case 'b': Out += '\b'; break;
+    case 'f': Out += '\f'; break;
+    case 'n': Out += '\n'; break;
+    case 'r': Out += '\r'; break;
+    case 't': Out += '\t'; break;
+    case 'v': Out += '\v'; break;
+    case '"': case '\\': Out += E; break;
+    default: {
+      // Three octal digits: one byte of the (UTF-8) name.
+      if (E < '0' || E > '3' || Quoted.size() < 2 || Quoted[0] < '0' || Quoted[0] > '7' ||
+          Quoted[1] < '0' || Quoted[1] > '7')
+        return std::nullopt;
+      Out += char(((E - '0') << 6) | ((Quoted[0] - '0') << 3) | (Quoted[1] - '0'));
+      Quoted = Quoted.drop_front(2);
+    }
+    }
+  }
+  return std::nullopt; // No closing quote.
 }
 
 llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
@@ -60,7 +101,20 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
     Line = Line.rtrim("\r");
     if (Line.starts_with("+++ ")) {
       SawFile = true;
-      llvm::StringRef Name = Line.drop_front(4).split('\t').first.trim();
+      llvm::StringRef Field = Line.drop_front(4);
+      std::string Unquoted;
+      llvm::StringRef Name;
+      if (Field.starts_with("\"")) {
+        // git quotes names with special or non-ASCII characters, C-style.
+        std::optional<std::string> U = unquoteGitPath(Field);
+        if (!U)
+          return error("line " + llvm::Twine(LineNo) + ": malformed quoted file name '" +
+                       Field + "'");
+        Unquoted = std::move(*U);
+        Name = Unquoted;
+      } else {
+        Name = Field.split('\t').first.trim();
+      }
       if (Name == "/dev/null") { // A deleted file.
         Current = nullptr;
         continue;
@@ -82,6 +136,8 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
     unsigned Start = 0, Count = 1;
     if (StartText.getAsInteger(10, Start) ||
         (!CountText.empty() && CountText.getAsInteger(10, Count)))
+      return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
+    if (Count > 0 && Start + (Count - 1) < Start)
       return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
     if (Count > 0)
       Current->Ranges.push_back({Start, Start + Count - 1});
@@ -120,13 +176,24 @@ llvm::Expected<Baseline> Baseline::read(llvm::StringRef Path) {
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
     return error("cannot read baseline '" + Path + "': " + Buf.getError().message());
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  return parse((*Buf)->getBuffer(), Path);
+}
+
+llvm::Expected<Baseline> Baseline::parse(llvm::StringRef Text, llvm::StringRef Path) {
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Text);
   if (!V)
     return error("malformed baseline '" + Path + "': " + llvm::toString(V.takeError()));
   const llvm::json::Object *O = V->getAsObject();
   const llvm::json::Array *Findings = O ? O->getArray("findings") : nullptr;
   if (!O || O->getString("tool") != llvm::StringRef("threadleak") || !Findings)
     return error("malformed baseline '" + Path + "': not written by threadleak --write-baseline");
+  // Fingerprints of another format version would silently match nothing.
+  std::optional<int64_t> Version = O->getInteger("version");
+  if (!Version)
+    return error("malformed baseline '" + Path + "': no \"version\"");
+  if (*Version != 1)
+    return error("malformed baseline '" + Path + "': version " + llvm::Twine(*Version) +
+                 " is not supported (this threadleak reads version 1)");
   Baseline B;
   for (const llvm::json::Value &F : *Findings) {
     const llvm::json::Object *FO = F.getAsObject();
