@@ -133,14 +133,11 @@ llvm::Expected<T> parseWith(llvm::StringRef Text, llvm::StringRef Name) {
     for (llvm::yaml::Document &D : S) {
       llvm::yaml::Node *Root = D.getRoot();
       const llvm::yaml::Node *A = Root ? findAlias(Root) : nullptr;
-      if (A && llvm::isa<llvm::yaml::AliasNode>(A)) {
-        auto [Line, Column] = SM.getLineAndColumn(A->getSourceRange().Start);
+      // (An alias node's source range is not reliable: no line here.)
+      if (A && llvm::isa<llvm::yaml::AliasNode>(A))
         return llvm::createStringError(
             llvm::inconvertibleErrorCode(),
-            (Name + ":" + llvm::Twine(Line) + ":" + llvm::Twine(Column) +
-             ": YAML aliases (*name) are not supported")
-                .str());
-      }
+            (Name + ": YAML aliases (*name) are not supported").str());
       break; // Only the first document is read.
     }
   }
