@@ -1,6 +1,7 @@
 //===--- Filters.cpp ------------------------------------------------------===//
 
 #include "Filters.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <cstdint>
 
@@ -179,28 +180,139 @@ llvm::Expected<Baseline> Baseline::read(llvm::StringRef Path) {
   return parse((*Buf)->getBuffer(), Path);
 }
 
+namespace {
+
+/// Where the top-level "findings" array of a JSON object lies in \p Text:
+/// the offsets of its '[' and ']', and of each element; or nothing if the
+/// text is not shaped so (the JSON parser then says why). Strings and
+/// nesting are followed, nothing is built.
+struct ArraySlices {
+  size_t Open = 0, Close = 0;
+  std::vector<std::pair<size_t, size_t>> Elements;
+};
+
+std::optional<ArraySlices> findFindingsArray(llvm::StringRef Text) {
+  auto SkipString = [&](size_t I) { // I at '"'; returns the index after it
+    for (++I; I < Text.size(); ++I) {
+      if (Text[I] == '\\')
+        ++I;
+      else if (Text[I] == '"')
+        return I + 1;
+    }
+    return Text.size();
+  };
+  unsigned Depth = 0;
+  std::optional<ArraySlices> Found;
+  for (size_t I = 0; I < Text.size();) {
+    char C = Text[I];
+    if (C == '"') {
+      size_t End = SkipString(I);
+      // A key of the top-level object: "findings" followed by ':' and '['.
+      if (Depth == 1 && Text.slice(I, End) == "\"findings\"") {
+        size_t J = End;
+        while (J < Text.size() && llvm::isSpace(Text[J]))
+          ++J;
+        if (J < Text.size() && Text[J] == ':') {
+          ++J;
+          while (J < Text.size() && llvm::isSpace(Text[J]))
+            ++J;
+          if (J < Text.size() && Text[J] == '[') {
+            if (Found)
+              return std::nullopt; // twice: let the parser decide
+            ArraySlices A;
+            A.Open = J;
+            // The elements: split at depth-1 commas inside the array.
+            unsigned D = 0;
+            size_t ElementStart = J + 1;
+            size_t K = J + 1;
+            for (; K < Text.size(); ++K) {
+              char E = Text[K];
+              if (E == '"') {
+                K = SkipString(K) - 1;
+              } else if (E == '[' || E == '{') {
+                ++D;
+              } else if ((E == ']' || E == '}') && D > 0) {
+                --D;
+              } else if (E == ']') {
+                break;
+              } else if (E == ',' && D == 0) {
+                A.Elements.push_back({ElementStart, K});
+                ElementStart = K + 1;
+              }
+            }
+            if (K >= Text.size())
+              return std::nullopt;
+            if (!Text.slice(ElementStart, K).trim().empty() || !A.Elements.empty())
+              A.Elements.push_back({ElementStart, K});
+            A.Close = K;
+            Found = std::move(A);
+            I = K + 1;
+            continue;
+          }
+        }
+      }
+      I = End;
+      continue;
+    }
+    if (C == '[' || C == '{')
+      ++Depth;
+    else if ((C == ']' || C == '}') && Depth > 0)
+      --Depth;
+    ++I;
+  }
+  return Found;
+}
+
+} // namespace
+
 llvm::Expected<Baseline> Baseline::parse(llvm::StringRef Text, llvm::StringRef Path) {
-  llvm::Expected<llvm::json::Value> V = parseJSONInput(Text);
+  auto Malformed = [&](const llvm::Twine &Why) {
+    return error("malformed baseline '" + Path + "': " + Why);
+  };
+  // A baseline can hold hundreds of thousands of findings: parsed whole as
+  // one llvm::json::Value, 60 MB took 1.3 GB. The findings array is parsed
+  // one element at a time, the rest (with an empty array) as a whole.
+  std::optional<ArraySlices> Slices =
+      findExcessiveNesting(Text) ? std::nullopt : findFindingsArray(Text);
+  std::string Outer = Slices ? (Text.take_front(Slices->Open) + "[]" +
+                                Text.drop_front(Slices->Close + 1))
+                                   .str()
+                             : Text.str();
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Outer);
   if (!V)
-    return error("malformed baseline '" + Path + "': " + llvm::toString(V.takeError()));
+    return Malformed(llvm::toString(V.takeError()));
   const llvm::json::Object *O = V->getAsObject();
   const llvm::json::Array *Findings = O ? O->getArray("findings") : nullptr;
   if (!O || O->getString("tool") != llvm::StringRef("threadleak") || !Findings)
-    return error("malformed baseline '" + Path + "': not written by threadleak --write-baseline");
+    return Malformed("not written by threadleak --write-baseline");
   // Fingerprints of another format version would silently match nothing.
   std::optional<int64_t> Version = O->getInteger("version");
   if (!Version)
-    return error("malformed baseline '" + Path + "': no \"version\"");
+    return Malformed("no \"version\"");
   if (*Version != 1)
-    return error("malformed baseline '" + Path + "': version " + llvm::Twine(*Version) +
-                 " is not supported (this threadleak reads version 1)");
+    return Malformed("version " + llvm::Twine(*Version) +
+                     " is not supported (this threadleak reads version 1)");
   Baseline B;
-  for (const llvm::json::Value &F : *Findings) {
+  auto Add = [&](const llvm::json::Value &F) -> llvm::Error {
     const llvm::json::Object *FO = F.getAsObject();
     auto FP = FO ? FO->getString("fingerprint") : std::nullopt;
     if (!FP)
-      return error("malformed baseline '" + Path + "': a finding has no fingerprint");
+      return Malformed("a finding has no fingerprint");
     ++B.Counts[FP->str()];
+    return llvm::Error::success();
+  };
+  if (!Slices) {
+    for (const llvm::json::Value &F : *Findings)
+      if (llvm::Error E = Add(F))
+        return std::move(E);
+    return B;
+  }
+  for (const auto &[Begin, End] : Slices->Elements) {
+    llvm::Expected<llvm::json::Value> F = parseJSONInput(Text.slice(Begin, End));
+    if (!F)
+      return Malformed(llvm::toString(F.takeError()));
+    if (llvm::Error E = Add(*F))
+      return std::move(E);
   }
   return B;
 }

@@ -53,6 +53,8 @@ public:
   static llvm::Expected<Baseline> parse(llvm::StringRef Text, llvm::StringRef Path);
   static void write(const std::vector<Finding> &Findings,
                     llvm::StringRef ProjectRoot, llvm::raw_ostream &OS);
+  /// How many findings of each fingerprint it holds.
+  const std::map<std::string, unsigned> &counts() const { return Counts; }
   /// Removes the findings the baseline knows; returns how many.
   unsigned subtract(std::vector<Finding> &Findings) const;
 

@@ -8,6 +8,9 @@
 #include "Workers.h"
 #include "model/ModelConfig.h"
 #include "llvm/Support/JSON.h"
+#include <cstdlib>
+#include <map>
+#include <optional>
 
 namespace threadleak::fuzz {
 
@@ -35,10 +38,36 @@ void model(llvm::StringRef Input) {
 
 void baseline(llvm::StringRef Input) {
   auto B = Baseline::parse(Input, "fuzz.json");
+  // Differential: Baseline::parse reads the findings one by one; parsed
+  // whole, the same text must give the same verdict and fingerprints.
+  std::optional<std::map<std::string, unsigned>> Whole;
+  if (auto V = parseJSONInput(Input)) {
+    const llvm::json::Object *O = V->getAsObject();
+    const llvm::json::Array *A = O ? O->getArray("findings") : nullptr;
+    if (O && A && O->getString("tool") == llvm::StringRef("threadleak") &&
+        O->getInteger("version") == 1) {
+      Whole.emplace();
+      for (const llvm::json::Value &F : *A) {
+        const llvm::json::Object *FO = F.getAsObject();
+        auto FP = FO ? FO->getString("fingerprint") : std::nullopt;
+        if (!FP) {
+          Whole.reset();
+          break;
+        }
+        ++(*Whole)[FP->str()];
+      }
+    }
+  } else {
+    llvm::consumeError(V.takeError());
+  }
   if (!B) {
     llvm::consumeError(B.takeError());
+    if (Whole)
+      abort(); // rejected what is valid
     return;
   }
+  if (!Whole || *Whole != B->counts())
+    abort(); // accepted what is not, or read other fingerprints
   std::vector<Finding> None;
   (void)B->subtract(None);
 }
