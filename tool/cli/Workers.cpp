@@ -6,12 +6,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Support/thread.h"
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fcntl.h>
 #include <memory>
+#include <pthread.h>
 #include <csignal>
 #include <cstring>
 #include <map>
@@ -36,7 +36,29 @@ bool readOutcome(llvm::StringRef Path, TUOutcome &O) {
   return fromJSON(*V, O);
 }
 
-constexpr unsigned WorkerStackBytes = 1024u << 20;
+constexpr size_t WorkerStackBytes = size_t(1) << 30;
+
+/// Runs \p Fn on a thread with a WorkerStackBytes stack (address space
+/// reserved, pages used as touched); where such a thread cannot be made
+/// (a tight `ulimit -v`), on this one.
+void runWithLargeStack(const std::function<void()> &Fn) {
+  pthread_attr_t Attr;
+  pthread_t Thread;
+  bool Started = pthread_attr_init(&Attr) == 0 &&
+                 pthread_attr_setstacksize(&Attr, WorkerStackBytes) == 0 &&
+                 pthread_create(
+                     &Thread, &Attr,
+                     [](void *Arg) -> void * {
+                       (*static_cast<const std::function<void()> *>(Arg))();
+                       return nullptr;
+                     },
+                     const_cast<std::function<void()> *>(&Fn)) == 0;
+  pthread_attr_destroy(&Attr);
+  if (Started)
+    pthread_join(Thread, nullptr);
+  else
+    Fn();
+}
 
 struct Child {
   size_t Index;
@@ -264,9 +286,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
         // code may nest deeply (a 50,000-term expression), and clang's and
         // the checks' recursive walks take a few hundred bytes per level.
         TUOutcome O;
-        llvm::thread Worker(std::optional<unsigned>(WorkerStackBytes),
-                            [&] { O = Analyze(Inputs[I]); });
-        Worker.join();
+        runWithLargeStack([&] { O = Analyze(Inputs[I]); });
         std::error_code EC;
         llvm::raw_fd_ostream OS(ResultPath, EC);
         if (EC)
