@@ -304,7 +304,7 @@ llvm::Expected<Baseline> Baseline::parse(llvm::StringRef Text, llvm::StringRef P
   if (!Slices) {
     for (const llvm::json::Value &F : *Findings)
       if (llvm::Error E = Add(F))
-        return std::move(E);
+        return E;
     return B;
   }
   for (const auto &[Begin, End] : Slices->Elements) {
@@ -312,7 +312,7 @@ llvm::Expected<Baseline> Baseline::parse(llvm::StringRef Text, llvm::StringRef P
     if (!F)
       return Malformed(llvm::toString(F.takeError()));
     if (llvm::Error E = Add(*F))
-      return std::move(E);
+      return E;
   }
   return B;
 }
