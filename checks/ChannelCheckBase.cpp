@@ -1,6 +1,7 @@
 //===--- ChannelCheckBase.cpp ---------------------------------------------===//
 
 #include "ChannelCheckBase.h"
+#include "model/CallDepth.h"
 #include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -12,7 +13,7 @@ namespace clang::tidy::threadleak {
 ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
       Spawns(Options), ChannelsOption(Options.get("Channels", "").str()),
-      MaxCallDepth(Options.get("MaxCallDepth", 4U)) {
+      MaxCallDepth(readMaxCallDepth(*this, Name, Options)) {
   std::vector<ChannelSpec> User;
   if (!llvm::StringRef(ChannelsOption).trim().empty()) {
     auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +

@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CvWaitNoStopCheck.h"
+#include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/CvPredicate.h"
@@ -84,7 +85,7 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   StopMethodsOption = Options.get("StopMethods", defaults::StopMethods).str();
   addStopMethods(NameList::parse(StopMethodsOption).names());
   Model.StopSignalFunctions = NameList::parse(defaults::StopSignalFunctions);
-  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  Model.MaxCallDepth = readMaxCallDepth(*this, Name, Options);
   CVTypesOption = CVTypes.str();
   std::string Error;
   std::vector<ChannelSpec> UserChannels;

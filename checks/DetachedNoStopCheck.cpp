@@ -1,6 +1,7 @@
 //===--- DetachedNoStopCheck.cpp - threadleak-detached-no-stop ------------===//
 
 #include "DetachedNoStopCheck.h"
+#include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
@@ -23,7 +24,7 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
       "DetachedSpawnFunctions", defaults::DetachedSpawnFunctions));
   Model.StopSignalFunctions = NameList::parse(
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
-  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  Model.MaxCallDepth = readMaxCallDepth(*this, Name, Options);
   // The options as given; the model file's lists add to them.
   RawOptions = {Model.ThreadTypes.str(), Model.DetachedSpawnFunctions.str(),
                 Model.StopSignalFunctions.str()};

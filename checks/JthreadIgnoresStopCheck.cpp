@@ -1,6 +1,7 @@
 //===--- JthreadIgnoresStopCheck.cpp - threadleak-jthread-ignores-stop ----===//
 
 #include "JthreadIgnoresStopCheck.h"
+#include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
@@ -120,7 +121,7 @@ JthreadIgnoresStopCheck::JthreadIgnoresStopCheck(StringRef Name,
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
   Model.BlockingFunctions = NameList::parse(
       Options.get("BlockingFunctions", defaults::BlockingFunctions));
-  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  Model.MaxCallDepth = readMaxCallDepth(*this, Name, Options);
   // The options as given; the model file's lists add to them.
   RawOptions = {Model.StopSignalFunctions.str(), Model.BlockingFunctions.str()};
   std::string Error;

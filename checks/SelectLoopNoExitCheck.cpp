@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "SelectLoopNoExitCheck.h"
+#include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/PathNotes.h"
@@ -42,7 +43,7 @@ SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
           Options.get("SelectFunctions", defaults::SelectFunctions))) {
   Model.StopSignalFunctions = NameList::parse(
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
-  Model.MaxCallDepth = Options.get("MaxCallDepth", 4U);
+  Model.MaxCallDepth = readMaxCallDepth(*this, Name, Options);
   SelectFunctionsOption = SelectFunctions.str();
   StopSignalFunctionsOption = Model.StopSignalFunctions.str();
   std::string Error;

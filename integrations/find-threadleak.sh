@@ -11,4 +11,8 @@ find_threadleak() {
     bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin/threadleak"
     [ -x "$bin" ] || die "no threadleak executable: set THREADLEAK, put threadleak on PATH, or build this checkout (scripts/build.sh)"
   fi
+  # A gate must not pass without having checked: the executable must be
+  # threadleak and run at least one check.
+  "$bin" --list-checks 2>/dev/null | grep -q '^ *threadleak-' \
+    || die "'$bin --list-checks' lists no threadleak check: is THREADLEAK a threadleak executable?"
 }

@@ -12,40 +12,60 @@
 
 #include "clang/AST/Decl.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace clang::tidy::threadleak {
 
 /// Pre-order walk of \p S that visits lambdas' capture initialisers but not
 /// their bodies.
+///
+/// The walks keep their own stack: valid code nests as deep as it likes (a
+/// 50,000-term expression is 50,000 levels of BinaryOperator), and a
+/// recursive walk would overflow the thread's stack.
 template <typename Fn> void walkOwnCode(const Stmt *S, Fn &&Visit) {
-  if (!S)
-    return;
-  Visit(S);
-  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
-    for (const Expr *Init : LE->capture_inits())
-      walkOwnCode(Init, Visit);
-    return;
+  llvm::SmallVector<const Stmt *, 64> Stack;
+  llvm::SmallVector<const Stmt *, 8> Children;
+  if (S)
+    Stack.push_back(S);
+  while (!Stack.empty()) {
+    const Stmt *Cur = Stack.pop_back_val();
+    Visit(Cur);
+    Children.clear();
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur))
+      Children.append(LE->capture_init_begin(), LE->capture_init_end());
+    else
+      Children.append(Cur->child_begin(), Cur->child_end());
+    // Reversed, so that the first child is visited first.
+    for (const Stmt *Child : llvm::reverse(Children))
+      if (Child)
+        Stack.push_back(Child);
   }
-  for (const Stmt *Child : S->children())
-    walkOwnCode(Child, Visit);
 }
 
 /// Pre-order walk of \p S that enters lambda bodies too, except the body of
 /// \p Skip (the call operator of a lambda that runs elsewhere).
 template <typename Fn>
 void walkWithLambdas(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
-  if (!S)
-    return;
-  Visit(S);
-  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
-    for (const Expr *Init : LE->capture_inits())
-      walkWithLambdas(Init, Skip, Visit);
-    if (LE->getCallOperator() != Skip)
-      walkWithLambdas(LE->getBody(), Skip, Visit);
-    return;
+  llvm::SmallVector<const Stmt *, 64> Stack;
+  llvm::SmallVector<const Stmt *, 8> Children;
+  if (S)
+    Stack.push_back(S);
+  while (!Stack.empty()) {
+    const Stmt *Cur = Stack.pop_back_val();
+    Visit(Cur);
+    Children.clear();
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur)) {
+      Children.append(LE->capture_init_begin(), LE->capture_init_end());
+      if (LE->getCallOperator() != Skip)
+        Children.push_back(LE->getBody());
+    } else {
+      Children.append(Cur->child_begin(), Cur->child_end());
+    }
+    for (const Stmt *Child : llvm::reverse(Children))
+      if (Child)
+        Stack.push_back(Child);
   }
-  for (const Stmt *Child : S->children())
-    walkWithLambdas(Child, Skip, Visit);
 }
 
 /// \p S is a statement of its own in \p Body: a direct child of one of

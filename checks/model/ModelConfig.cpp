@@ -1,6 +1,7 @@
 //===--- ModelConfig.cpp --------------------------------------------------===//
 
 #include "model/ModelConfig.h"
+#include "model/InputLimits.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/YAMLParser.h"
@@ -95,8 +96,51 @@ namespace {
 
 /// Runs YAML I/O over \p Text, turning the first diagnostic into
 /// "<Name>:<line>:<col>: <message>".
+/// The first alias (*name) in \p N. LLVM's YAML I/O does not support them,
+/// and crashes on a document that is one ("*a" as a list): they are refused.
+/// (The recursion is bounded: the nesting was checked first.)
+const llvm::yaml::Node *findAlias(llvm::yaml::Node *N) {
+  if (!N || llvm::isa<llvm::yaml::AliasNode>(N))
+    return N;
+  if (auto *M = llvm::dyn_cast<llvm::yaml::MappingNode>(N)) {
+    for (llvm::yaml::KeyValueNode &KV : *M) {
+      if (const llvm::yaml::Node *A = findAlias(KV.getKey()))
+        return A;
+      if (const llvm::yaml::Node *A = findAlias(KV.getValue()))
+        return A;
+    }
+  } else if (auto *S = llvm::dyn_cast<llvm::yaml::SequenceNode>(N)) {
+    for (llvm::yaml::Node &E : *S)
+      if (const llvm::yaml::Node *A = findAlias(&E))
+        return A;
+  }
+  return nullptr;
+}
+
 template <typename T>
 llvm::Expected<T> parseWith(llvm::StringRef Text, llvm::StringRef Name) {
+  // The YAML parser recurses once per level: bound the nesting first.
+  if (auto Deep = findExcessiveNesting(Text))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        (Name + ":" + llvm::Twine(Deep->Line) + ":" + llvm::Twine(Deep->Column) +
+         ": " + nestingMessage())
+            .str());
+  {
+    llvm::SourceMgr SM;
+    SM.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+    llvm::yaml::Stream S(Text, SM);
+    for (llvm::yaml::Document &D : S) {
+      llvm::yaml::Node *Root = D.getRoot();
+      const llvm::yaml::Node *A = Root ? findAlias(Root) : nullptr;
+      // (An alias node's source range is not reliable: no line here.)
+      if (A && llvm::isa<llvm::yaml::AliasNode>(A))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            (Name + ": YAML aliases (*name) are not supported").str());
+      break; // Only the first document is read.
+    }
+  }
   std::string Problem;
   auto Handler = [](const llvm::SMDiagnostic &D, void *Ctx) {
     auto &P = *static_cast<std::string *>(Ctx);
@@ -184,6 +228,10 @@ SplitConfig splitConfigText(llvm::StringRef Text) {
 
 llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef Text,
                                              llvm::StringRef Name) {
+  // Before splitConfigText, whose YAML parse recurses as deep as the text
+  // nests.
+  if (findExcessiveNesting(Text))
+    return parseWith<ConfigFile>(Text, Name).takeError();
   // clang-tidy's keys may sit next to the model; they are not ours.
   std::string Own = splitConfigText(Text).Model;
   auto File = parseWith<ConfigFile>(Own, Name);
@@ -255,9 +303,11 @@ const LoadedModelConfig &loadModelConfig(llvm::StringRef Path) {
   if (Slot)
     return *Slot;
   Slot = std::make_unique<LoadedModelConfig>();
-  auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  // Only a regular file of bounded size: a FIFO would hang, /dev/zero
+  // would be read without end.
+  auto Buffer = readInputFile(Path, /*MaxBytes=*/16 << 20);
   if (!Buffer) {
-    Slot->Error = ("cannot read '" + Path + "': " + Buffer.getError().message()).str();
+    Slot->Error = ("cannot read '" + Path + "': " + inputFileError(Buffer.getError())).str();
     return *Slot;
   }
   if (auto Parsed = parseModelConfig((*Buffer)->getBuffer(), Path))

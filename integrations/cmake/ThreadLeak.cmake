@@ -77,6 +77,17 @@ if(NOT THREADLEAK_PLUGIN OR NOT EXISTS "${THREADLEAK_PLUGIN}")
 endif()
 # The compile runs in the build directory: the path must be absolute.
 get_filename_component(_threadleak_plugin "${THREADLEAK_PLUGIN}" ABSOLUTE)
+# A plugin clang-tidy cannot load is only "-load request ignored" to it, and
+# with other checks enabled the build would pass without threadleak's: stop.
+execute_process(COMMAND "${THREADLEAK_CLANG_TIDY}" "--load=${_threadleak_plugin}"
+    "--checks=-*,threadleak-*" --list-checks
+  OUTPUT_VARIABLE _threadleak_listed ERROR_VARIABLE _threadleak_listed
+  RESULT_VARIABLE _threadleak_tidy_result)
+if(NOT _threadleak_listed MATCHES "threadleak-[a-z]")
+  message(FATAL_ERROR "threadleak: '${THREADLEAK_CLANG_TIDY}' does not load the plugin "
+    "'${_threadleak_plugin}' (it lists no threadleak check):\n${_threadleak_listed}")
+endif()
+unset(_threadleak_listed)
 
 set(_threadleak_checks "-*,threadleak-*")
 if(NOT THREADLEAK_EXTRA_CHECKS STREQUAL "")

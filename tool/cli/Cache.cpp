@@ -19,8 +19,9 @@ std::string FindingsCache::contentHash(llvm::StringRef Path) {
   if (It != Hashes.end())
     return It->second;
   std::string H;
-  if (auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
-                                             /*RequiresNullTerminator=*/false)) {
+  // Only regular files: a dependency that became a FIFO must not hang the
+  // lookup (an entry that names one is a miss).
+  if (auto Buf = readInputFile(Path)) {
     llvm::SHA256 S;
     S.update((*Buf)->getBuffer());
     H = hex(S.final());
@@ -56,7 +57,7 @@ std::optional<TUOutcome> FindingsCache::lookup(llvm::StringRef Key) {
   auto Buf = llvm::MemoryBuffer::getFile(entryPath(Key));
   if (!Buf)
     return std::nullopt;
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  llvm::Expected<llvm::json::Value> V = parseJSONInput((*Buf)->getBuffer());
   if (!V) {
     llvm::consumeError(V.takeError());
     return std::nullopt;
@@ -75,8 +76,12 @@ std::optional<TUOutcome> FindingsCache::lookup(llvm::StringRef Key) {
     if (!Path || !Hash || contentHash(*Path) != *Hash)
       return std::nullopt; // Changed or gone: analyse again.
   }
+  // Only what store() writes: a unit analysed, or one that failed to
+  // compile. Anything else is a corrupted entry: a miss, then replaced.
   TUOutcome Result;
-  if (!fromJSON(*Outcome, Result))
+  if (!fromJSON(*Outcome, Result) ||
+      (Result.Status != TUOutcome::Analysed &&
+       Result.Status != TUOutcome::CompileFailed))
     return std::nullopt;
   Result.FromCache = true;
   return Result;

@@ -1,7 +1,9 @@
 //===--- Filters.cpp ------------------------------------------------------===//
 
 #include "Filters.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <cstdint>
 
 namespace threadleak {
 
@@ -11,7 +13,7 @@ static llvm::Error error(const llvm::Twine &Message) {
 }
 
 llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Text);
   if (!V)
     return error(llvm::toString(V.takeError()));
   const llvm::json::Array *A = V->getAsArray();
@@ -37,14 +39,54 @@ llvm::Expected<LineFilter> LineFilter::parseJSON(llvm::StringRef Text) {
           First = (*P)[0].getAsInteger();
           Last = (*P)[1].getAsInteger();
         }
-        if (!First || !Last || *First < 1 || *Last < *First)
-          return error("\"lines\" of '" + *Name + "' must be [first, last] pairs with 1 <= first <= last");
+        if (!First || !Last || *First < 1 || *Last < *First || *Last > UINT32_MAX)
+          return error("\"lines\" of '" + *Name +
+                       "' must be [first, last] pairs with 1 <= first <= last <= 4294967295");
         FL.Ranges.push_back({unsigned(*First), unsigned(*Last)});
       }
     }
     F.Files.push_back(std::move(FL));
   }
   return F;
+}
+
+std::optional<std::string> unquoteGitPath(llvm::StringRef Quoted) {
+  if (!Quoted.consume_front("\""))
+    return std::nullopt;
+  std::string Out;
+  while (!Quoted.empty()) {
+    char C = Quoted.front();
+    Quoted = Quoted.drop_front();
+    if (C == '"')
+      return Out; // What follows (a tab and a date) is not the name.
+    if (C != '\\') {
+      Out += C;
+      continue;
+    }
+    if (Quoted.empty())
+      return std::nullopt;
+    char E = Quoted.front();
+    Quoted = Quoted.drop_front();
+    switch (E) {
+    case 'a': Out += '\a'; break;
+    case 'b': Out += '\b'; break;
+    case 'f': Out += '\f'; break;
+    case 'n': Out += '\n'; break;
+    case 'r': Out += '\r'; break;
+    case 't': Out += '\t'; break;
+    case 'v': Out += '\v'; break;
+    case '"': case '\\': Out += E; break;
+    default: {
+      // Three octal digits: one byte of the (UTF-8) name.
+      if (E < '0' || E > '3' || Quoted.size() < 2 || Quoted[0] < '0' || Quoted[0] > '7' ||
+          Quoted[1] < '0' || Quoted[1] > '7')
+        return std::nullopt;
+      Out += char(((E - '0') << 6) | ((Quoted[0] - '0') << 3) | (Quoted[1] - '0'));
+      Quoted = Quoted.drop_front(2);
+    }
+    }
+  }
+  return std::nullopt; // No closing quote.
 }
 
 llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
@@ -60,7 +102,20 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
     Line = Line.rtrim("\r");
     if (Line.starts_with("+++ ")) {
       SawFile = true;
-      llvm::StringRef Name = Line.drop_front(4).split('\t').first.trim();
+      llvm::StringRef Field = Line.drop_front(4);
+      std::string Unquoted;
+      llvm::StringRef Name;
+      if (Field.starts_with("\"")) {
+        // git quotes names with special or non-ASCII characters, C-style.
+        std::optional<std::string> U = unquoteGitPath(Field);
+        if (!U)
+          return error("line " + llvm::Twine(LineNo) + ": malformed quoted file name '" +
+                       Field + "'");
+        Unquoted = std::move(*U);
+        Name = Unquoted;
+      } else {
+        Name = Field.split('\t').first.trim();
+      }
       if (Name == "/dev/null") { // A deleted file.
         Current = nullptr;
         continue;
@@ -82,6 +137,8 @@ llvm::Expected<LineFilter> LineFilter::parseUnifiedDiff(llvm::StringRef Text) {
     unsigned Start = 0, Count = 1;
     if (StartText.getAsInteger(10, Start) ||
         (!CountText.empty() && CountText.getAsInteger(10, Count)))
+      return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
+    if (Count > 0 && Start + (Count - 1) < Start)
       return error("line " + llvm::Twine(LineNo) + ": malformed hunk header '" + Line + "'");
     if (Count > 0)
       Current->Ranges.push_back({Start, Start + Count - 1});
@@ -120,20 +177,142 @@ llvm::Expected<Baseline> Baseline::read(llvm::StringRef Path) {
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
     return error("cannot read baseline '" + Path + "': " + Buf.getError().message());
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  return parse((*Buf)->getBuffer(), Path);
+}
+
+namespace {
+
+/// Where the top-level "findings" array of a JSON object lies in \p Text:
+/// the offsets of its '[' and ']', and of each element; or nothing if the
+/// text is not shaped so (the JSON parser then says why). Strings and
+/// nesting are followed, nothing is built.
+struct ArraySlices {
+  size_t Open = 0, Close = 0;
+  std::vector<std::pair<size_t, size_t>> Elements;
+};
+
+std::optional<ArraySlices> findFindingsArray(llvm::StringRef Text) {
+  auto SkipString = [&](size_t I) { // I at '"'; returns the index after it
+    for (++I; I < Text.size(); ++I) {
+      if (Text[I] == '\\')
+        ++I;
+      else if (Text[I] == '"')
+        return I + 1;
+    }
+    return Text.size();
+  };
+  unsigned Depth = 0;
+  std::optional<ArraySlices> Found;
+  for (size_t I = 0; I < Text.size();) {
+    char C = Text[I];
+    if (C == '"') {
+      size_t End = SkipString(I);
+      // A key of the top-level object: "findings" followed by ':' and '['.
+      if (Depth == 1 && Text.slice(I, End) == "\"findings\"") {
+        size_t J = End;
+        while (J < Text.size() && llvm::isSpace(Text[J]))
+          ++J;
+        if (J < Text.size() && Text[J] == ':') {
+          ++J;
+          while (J < Text.size() && llvm::isSpace(Text[J]))
+            ++J;
+          if (J < Text.size() && Text[J] == '[') {
+            if (Found)
+              return std::nullopt; // twice: let the parser decide
+            ArraySlices A;
+            A.Open = J;
+            // The elements: split at depth-1 commas inside the array.
+            unsigned D = 0;
+            size_t ElementStart = J + 1;
+            size_t K = J + 1;
+            for (; K < Text.size(); ++K) {
+              char E = Text[K];
+              if (E == '"') {
+                K = SkipString(K) - 1;
+              } else if (E == '[' || E == '{') {
+                ++D;
+              } else if ((E == ']' || E == '}') && D > 0) {
+                --D;
+              } else if (E == ']') {
+                break;
+              } else if (E == ',' && D == 0) {
+                A.Elements.push_back({ElementStart, K});
+                ElementStart = K + 1;
+              }
+            }
+            if (K >= Text.size())
+              return std::nullopt;
+            if (!Text.slice(ElementStart, K).trim().empty() || !A.Elements.empty())
+              A.Elements.push_back({ElementStart, K});
+            A.Close = K;
+            Found = std::move(A);
+            I = K + 1;
+            continue;
+          }
+        }
+      }
+      I = End;
+      continue;
+    }
+    if (C == '[' || C == '{')
+      ++Depth;
+    else if ((C == ']' || C == '}') && Depth > 0)
+      --Depth;
+    ++I;
+  }
+  return Found;
+}
+
+} // namespace
+
+llvm::Expected<Baseline> Baseline::parse(llvm::StringRef Text, llvm::StringRef Path) {
+  auto Malformed = [&](const llvm::Twine &Why) {
+    return error("malformed baseline '" + Path + "': " + Why);
+  };
+  // A baseline can hold hundreds of thousands of findings: parsed whole as
+  // one llvm::json::Value, 60 MB took 1.3 GB. The findings array is parsed
+  // one element at a time, the rest (with an empty array) as a whole.
+  std::optional<ArraySlices> Slices =
+      findExcessiveNesting(Text) ? std::nullopt : findFindingsArray(Text);
+  std::string Outer = Slices ? (Text.take_front(Slices->Open) + "[]" +
+                                Text.drop_front(Slices->Close + 1))
+                                   .str()
+                             : Text.str();
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Outer);
   if (!V)
-    return error("malformed baseline '" + Path + "': " + llvm::toString(V.takeError()));
+    return Malformed(llvm::toString(V.takeError()));
   const llvm::json::Object *O = V->getAsObject();
   const llvm::json::Array *Findings = O ? O->getArray("findings") : nullptr;
   if (!O || O->getString("tool") != llvm::StringRef("threadleak") || !Findings)
-    return error("malformed baseline '" + Path + "': not written by threadleak --write-baseline");
+    return Malformed("not written by threadleak --write-baseline");
+  // Fingerprints of another format version would silently match nothing.
+  std::optional<int64_t> Version = O->getInteger("version");
+  if (!Version)
+    return Malformed("no \"version\"");
+  if (*Version != 1)
+    return Malformed("version " + llvm::Twine(*Version) +
+                     " is not supported (this threadleak reads version 1)");
   Baseline B;
-  for (const llvm::json::Value &F : *Findings) {
+  auto Add = [&](const llvm::json::Value &F) -> llvm::Error {
     const llvm::json::Object *FO = F.getAsObject();
     auto FP = FO ? FO->getString("fingerprint") : std::nullopt;
     if (!FP)
-      return error("malformed baseline '" + Path + "': a finding has no fingerprint");
+      return Malformed("a finding has no fingerprint");
     ++B.Counts[FP->str()];
+    return llvm::Error::success();
+  };
+  if (!Slices) {
+    for (const llvm::json::Value &F : *Findings)
+      if (llvm::Error E = Add(F))
+        return E;
+    return B;
+  }
+  for (const auto &[Begin, End] : Slices->Elements) {
+    llvm::Expected<llvm::json::Value> F = parseJSONInput(Text.slice(Begin, End));
+    if (!F)
+      return Malformed(llvm::toString(F.takeError()));
+    if (llvm::Error E = Add(*F))
+      return E;
   }
   return B;
 }

@@ -39,13 +39,22 @@ private:
   bool FiltersNothing = false;
 };
 
+/// The file name of a diff's "+++ " line quoted by git, C-style
+/// ("b/na\303\257ve.cpp" with its quotes): the name, unescaped; nullopt if
+/// malformed.
+std::optional<std::string> unquoteGitPath(llvm::StringRef Quoted);
+
 /// Findings known when the baseline was written, by fingerprint (counted,
 /// so that a second copy of a known finding is new).
 class Baseline {
 public:
   static llvm::Expected<Baseline> read(llvm::StringRef Path);
+  /// The baseline \p Text (read from \p Path, for messages).
+  static llvm::Expected<Baseline> parse(llvm::StringRef Text, llvm::StringRef Path);
   static void write(const std::vector<Finding> &Findings,
                     llvm::StringRef ProjectRoot, llvm::raw_ostream &OS);
+  /// How many findings of each fingerprint it holds.
+  const std::map<std::string, unsigned> &counts() const { return Counts; }
   /// Removes the findings the baseline knows; returns how many.
   unsigned subtract(std::vector<Finding> &Findings) const;
 

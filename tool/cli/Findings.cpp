@@ -1,6 +1,7 @@
 //===--- Findings.cpp -----------------------------------------------------===//
 
 #include "Findings.h"
+#include "model/InputLimits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -11,6 +12,34 @@
 using namespace clang;
 
 namespace threadleak {
+
+std::optional<std::pair<unsigned, unsigned>>
+findExcessiveNesting(llvm::StringRef Text) {
+  if (auto P = clang::tidy::threadleak::findExcessiveNesting(Text))
+    return std::make_pair(P->Line, P->Column);
+  return std::nullopt;
+}
+
+std::string nestingMessage() {
+  return clang::tidy::threadleak::nestingMessage();
+}
+
+llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+readInputFile(llvm::StringRef Path) {
+  return clang::tidy::threadleak::readInputFile(Path);
+}
+
+std::string inputFileError(std::error_code EC) {
+  return clang::tidy::threadleak::inputFileError(EC);
+}
+
+llvm::Expected<llvm::json::Value> parseJSONInput(llvm::StringRef Text) {
+  if (auto Deep = clang::tidy::threadleak::findExcessiveNesting(Text))
+    return llvm::createStringError(
+        std::errc::invalid_argument, "%s",
+        clang::tidy::threadleak::nestingMessage().c_str());
+  return llvm::json::parse(Text);
+}
 
 std::string diagnosticPath(llvm::StringRef FilePath,
                            llvm::StringRef BuildDirectory) {
@@ -61,6 +90,62 @@ llvm::StringRef SourceCache::lineText(llvm::StringRef Path, unsigned Line) {
   return Text.split('\n').first.rtrim("\r");
 }
 
+const std::string &SourceCache::normalizedLine(llvm::StringRef Path,
+                                              unsigned Line) {
+  auto Key = std::make_pair(Path.str(), Line);
+  auto It = Normalized.find(Key);
+  if (It != Normalized.end())
+    return It->second;
+  std::string Out;
+  for (char C : lineText(Path, Line))
+    if (!llvm::isSpace(C))
+      Out += C;
+  // A long line (minified or generated code) is not stored whole with every
+  // finding on it: its beginning and a hash of the rest stand for it.
+  if (Out.size() > MaxNormalizedLine) {
+    llvm::SHA256 Hash;
+    Hash.update(Out);
+    auto Digest = Hash.final();
+    Out = Out.substr(0, MaxNormalizedLine - 40) + "...sha256:" +
+          llvm::toHex(llvm::ArrayRef<uint8_t>(Digest).take_front(16),
+                      /*LowerCase=*/true);
+  }
+  return Normalized.emplace(std::move(Key), std::move(Out)).first->second;
+}
+
+Excerpt excerptAround(llvm::StringRef Line, unsigned Column) {
+  Excerpt E;
+  if (Line.size() <= MaxExcerptBytes) {
+    E.Text = Line.str();
+    for (unsigned I = 0; I + 1 < Column && I < Line.size(); ++I)
+      E.Caret += Line[I] == '\t' ? '\t' : ' ';
+    return E;
+  }
+  // A window around the column, cut at UTF-8 character boundaries.
+  size_t At = std::min<size_t>(Column ? Column - 1 : 0, Line.size());
+  size_t Begin = At > MaxExcerptBytes / 3 ? At - MaxExcerptBytes / 3 : 0;
+  size_t End = std::min(Line.size(), Begin + MaxExcerptBytes);
+  if (End == Line.size() && End > MaxExcerptBytes)
+    Begin = std::min(Begin, End - MaxExcerptBytes);
+  auto Continuation = [&](size_t I) {
+    return I < Line.size() && (uint8_t(Line[I]) & 0xC0) == 0x80;
+  };
+  while (Begin > 0 && Continuation(Begin))
+    --Begin;
+  while (End < Line.size() && Continuation(End))
+    --End;
+  if (Begin > 0) {
+    E.Text = "...";
+    E.Caret = "   ";
+  }
+  E.Text += Line.slice(Begin, End).str();
+  if (End < Line.size())
+    E.Text += "...";
+  for (size_t I = Begin; I < At && I < End; ++I)
+    E.Caret += Line[I] == '\t' ? '\t' : ' ';
+  return E;
+}
+
 Finding toFinding(const tidy::ClangTidyError &Error, SourceCache &Cache) {
   Finding F;
   F.Check = Error.DiagnosticName;
@@ -84,18 +169,11 @@ Finding toFinding(const tidy::ClangTidyError &Error, SourceCache &Cache) {
     }
     F.Notes.push_back(std::move(N));
   }
-  auto Normalized = [&](const SourceLocation &L) {
-    std::string Out;
-    for (char C : Cache.lineText(L.Path, L.Line))
-      if (!llvm::isSpace(C))
-        Out += C;
-    return Out;
-  };
-  F.LineContent = Normalized(F.Loc);
+  F.LineContent = Cache.normalizedLine(F.Loc.Path, F.Loc.Line);
   // The path's lines too (where the thread starts, the loop): two different
   // threads ending in the same `}).detach();` line are told apart.
   for (const Note &N : F.Notes)
-    F.PathContent += Normalized(N.Loc) + "\n";
+    F.PathContent += Cache.normalizedLine(N.Loc.Path, N.Loc.Line) + "\n";
   return F;
 }
 
@@ -231,12 +309,8 @@ static void printOne(const SourceLocation &Loc, llvm::StringRef Level,
   }
   OS << Loc.Path << ":" << Loc.Line << ":" << Loc.Column << ": " << Level
      << ": " << Message << Suffix << "\n";
-  llvm::StringRef Line = Cache.lineText(Loc.Path, Loc.Line);
-  OS << Line << "\n";
-  std::string Caret;
-  for (unsigned I = 0; I + 1 < Loc.Column && I < Line.size(); ++I)
-    Caret += Line[I] == '\t' ? '\t' : ' ';
-  OS << Caret << "^\n";
+  Excerpt E = excerptAround(Cache.lineText(Loc.Path, Loc.Line), Loc.Column);
+  OS << E.Text << "\n" << E.Caret << "^\n";
 }
 
 void printText(const Finding &F, SourceCache &Cache, llvm::raw_ostream &OS) {

@@ -16,7 +16,9 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,20 @@ struct Finding {
   bool isConfigurationError() const { return Check == "clang-tidy-config"; }
 };
 
+/// llvm::json::parse, after checking that \p Text does not nest deeper than
+/// the parser's recursion can take (see model/InputLimits.h).
+llvm::Expected<llvm::json::Value> parseJSONInput(llvm::StringRef Text);
+
+/// The bounds of model/InputLimits.h, for the CLI's readers: where \p Text
+/// nests too deeply (line, column), the message that says so, and a reader
+/// of regular files of bounded size.
+std::optional<std::pair<unsigned, unsigned>>
+findExcessiveNesting(llvm::StringRef Text);
+std::string nestingMessage();
+llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+readInputFile(llvm::StringRef Path);
+std::string inputFileError(std::error_code EC);
+
 /// Reads source files once and maps offsets to lines and columns.
 class SourceCache {
 public:
@@ -63,6 +79,11 @@ public:
   /// The text of line \p Line of \p Path, without its newline.
   llvm::StringRef lineText(llvm::StringRef Path, unsigned Line);
 
+  /// The text of the line without whitespace (what fingerprints hash),
+  /// computed once per line; a line longer than MaxNormalizedLine is its
+  /// beginning and a hash of the whole.
+  const std::string &normalizedLine(llvm::StringRef Path, unsigned Line);
+
 private:
   struct File {
     std::unique_ptr<llvm::MemoryBuffer> Buffer;
@@ -70,7 +91,23 @@ private:
   };
   const File *load(llvm::StringRef Path);
   llvm::StringMap<File> Files;
+  std::map<std::pair<std::string, unsigned>, std::string> Normalized;
 };
+
+/// Bounds on what a finding stores and prints of its source line, so that a
+/// report grows with the number of findings, not with findings times the
+/// length of a (minified, generated) line.
+constexpr size_t MaxNormalizedLine = 256;
+constexpr size_t MaxExcerptBytes = 240;
+
+/// The part of a source line printed under a diagnostic, and the caret's
+/// indentation: the whole line if short, else a window around \p Column
+/// with "..." where it is cut.
+struct Excerpt {
+  std::string Text;
+  std::string Caret;
+};
+Excerpt excerptAround(llvm::StringRef Line, unsigned Column);
 
 /// The absolute, normalised path of a diagnostic's file.
 std::string diagnosticPath(llvm::StringRef FilePath,

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cache.h"
+#include "Database.h"
 #include "Filters.h"
 #include "Findings.h"
 #include "Reports.h"
@@ -35,9 +36,13 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/Signals.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 #include <chrono>
 #include <map>
 #include <set>
@@ -168,41 +173,57 @@ std::unique_ptr<tooling::CompilationDatabase> loadDatabase(llvm::StringRef Dir) 
   if (!llvm::sys::fs::is_directory(Dir)) {
     if (llvm::sys::fs::exists(Dir) && llvm::sys::path::filename(Dir) == "compile_commands.json")
       JsonPath = llvm::sys::path::parent_path(Dir);
+    else if (llvm::sys::fs::exists(Dir))
+      fail("build directory '" + Dir + "' is not a directory");
     else
       fail("build directory '" + Dir + "' does not exist");
   }
+  if (JsonPath.empty())
+    JsonPath = ".";
   llvm::sys::path::append(JsonPath, "compile_commands.json");
   if (!llvm::sys::fs::exists(JsonPath))
     fail("no compile_commands.json in '" + Dir +
          "' (configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)");
   // Validate first: LLVM's loader reports syntax errors on stderr itself, over
   // several lines, without saying which entry is wrong.
-  auto Text = llvm::MemoryBuffer::getFile(JsonPath);
+  auto Text = threadleak::readInputFile(JsonPath);
   if (!Text)
-    fail("cannot read '" + JsonPath + "': " + Text.getError().message());
-  llvm::Expected<llvm::json::Value> Json = llvm::json::parse((*Text)->getBuffer());
-  if (!Json)
-    fail("malformed compilation database '" + JsonPath +
-         "': " + llvm::toString(Json.takeError()));
-  const llvm::json::Array *Entries = Json->getAsArray();
-  if (!Entries)
-    fail("malformed compilation database '" + JsonPath + "': expected an array of entries");
-  for (size_t I = 0; I < Entries->size(); ++I) {
-    const llvm::json::Object *E = (*Entries)[I].getAsObject();
-    if (!E || !E->getString("directory") || !E->getString("file") ||
-        (!E->getString("command") && !E->getArray("arguments")))
-      fail("malformed compilation database '" + JsonPath + "': entry " + llvm::Twine(I) +
-           " needs \"directory\", \"file\" and \"command\" or \"arguments\"");
-  }
-  std::string Error;
-  auto DB = tooling::JSONCompilationDatabase::loadFromFile(
-      JsonPath, Error, tooling::JSONCommandLineSyntax::AutoDetect);
+    fail("cannot read '" + JsonPath + "': " + threadleak::inputFileError(Text.getError()));
+  auto DB = threadleak::parseCompilationDatabase((*Text)->getBuffer());
   if (!DB)
-    fail("malformed compilation database '" + JsonPath + "': " + Error);
-  return DB;
+    fail("malformed compilation database '" + JsonPath + "': " + llvm::toString(DB.takeError()));
+  // @file.rsp arguments, expanded as clang-tidy does.
+  return tooling::expandResponseFiles(std::move(*DB), llvm::vfs::getRealFileSystem());
+}
+
+/// The compile commands must be runnable: a "directory" that does not exist
+/// (LLVM would stop the worker with "Cannot chdir"), or a command that does
+/// not start with the compiler (clang would take the flag for the program
+/// and read the source from stdin) is an input error.
+void validateCommands(const tooling::CompilationDatabase &DB,
+                      const std::vector<std::string> &Inputs) {
+  for (const std::string &File : Inputs)
+    for (const tooling::CompileCommand &C : DB.getCompileCommands(File)) {
+      if (!llvm::sys::fs::is_directory(C.Directory))
+        fail("the compile command of '" + File + "' runs in '" + C.Directory +
+             "', which is not a directory");
+      if (C.CommandLine.empty())
+        fail("the compile command of '" + File + "' is empty");
+      if (llvm::StringRef(C.CommandLine.front()).starts_with("-"))
+        fail("the compile command of '" + File + "' starts with '" + C.CommandLine.front() +
+             "', not with a compiler");
+    }
+}
+
+/// YAML nested too deeply for the parser's recursion is an input error.
+void checkConfigNesting(llvm::StringRef Text, llvm::StringRef Name) {
+  if (auto Deep = threadleak::findExcessiveNesting(Text))
+    fail("malformed configuration " + Name + ":" + llvm::Twine(Deep->first) + ":" +
+         llvm::Twine(Deep->second) + ": " + threadleak::nestingMessage());
 }
 
 ClangTidyOptions parseConfigText(llvm::StringRef Text, llvm::StringRef Name) {
+  checkConfigNesting(Text, Name);
   auto Buffer = llvm::MemoryBuffer::getMemBuffer(Text, Name);
   std::string Problem;
   llvm::ErrorOr<ClangTidyOptions> Parsed = parseConfigurationWithDiags(
@@ -235,9 +256,11 @@ ClangTidyCheckFactories allFactories() {
   return Factories;
 }
 
-/// Every positive glob of --checks must name some threadleak check.
-void validateChecks(const ClangTidyCheckFactories &Factories) {
-  llvm::StringRef Rest = Checks;
+/// Every positive glob of \p Globs (from \p Origin: "--checks", "Checks of
+/// 'file'") must name some threadleak check.
+void validateCheckGlobs(const ClangTidyCheckFactories &Factories, llvm::StringRef Globs,
+                        llvm::StringRef Origin) {
+  llvm::StringRef Rest = Globs;
   while (!Rest.empty()) {
     auto [Glob, Tail] = Rest.split(',');
     Rest = Tail;
@@ -249,8 +272,36 @@ void validateChecks(const ClangTidyCheckFactories &Factories) {
     for (const auto &F : Factories)
       Any |= One.contains(F.getKey());
     if (!Any)
-      fail("unknown check '" + Glob + "' in --checks (see --list-checks)");
+      fail("unknown check '" + Glob + "' in " + Origin + " (see --list-checks)");
   }
+}
+
+/// The checks that run: threadleak's default, then the configuration's
+/// Checks, then --checks. None is an error: a gate that checks nothing must
+/// not pass.
+std::vector<std::string> enabledChecks(const ClangTidyCheckFactories &Factories,
+                                       const threadleak::RunConfig &Run,
+                                       llvm::StringRef ConfigOrigin) {
+  std::string Effective = "-*,threadleak-*";
+  if (Run.ConfigOptions && Run.ConfigOptions->Checks)
+    Effective += "," + *Run.ConfigOptions->Checks;
+  if (Run.Overrides.Checks)
+    Effective += "," + *Run.Overrides.Checks;
+  GlobList Enabled(Effective);
+  std::vector<std::string> Names;
+  for (const auto &F : Factories)
+    if (Enabled.contains(F.getKey()))
+      Names.push_back(F.getKey().str());
+  std::sort(Names.begin(), Names.end());
+  if (Names.empty()) {
+    std::string Why;
+    if (Run.ConfigOptions && Run.ConfigOptions->Checks)
+      Why = "Checks: '" + *Run.ConfigOptions->Checks + "' in " + ConfigOrigin.str();
+    if (Run.Overrides.Checks)
+      Why += (Why.empty() ? "" : ", then ") + ("--checks='" + *Run.Overrides.Checks + "'");
+    fail("no check is enabled (" + Why + "); see --list-checks");
+  }
+  return Names;
 }
 
 struct ShardSpec {
@@ -268,6 +319,11 @@ ShardSpec parseShard(llvm::StringRef Text) {
 /// Writes to a temporary file next to the destination and renames it into
 /// place on success, so a crash never leaves half a report.
 ///
+/// Only a regular file (or a new one) is replaced that way: a device, a FIFO
+/// or /dev/stdout is written directly (renaming over /dev/null would replace
+/// it); a symlink is followed (the link stays, its target gets the report);
+/// an existing file keeps its mode.
+///
 /// The constructor only probes that the destination is writable (so a bad
 /// path fails before the analysis); the temporary file is created by os(),
 /// after the workers are done: LLVM registers temporary files for removal on
@@ -277,16 +333,42 @@ public:
   explicit AtomicOutput(llvm::StringRef Path) : Path(Path.str()) {
     if (this->Path.empty())
       return;
-    if (llvm::sys::fs::is_directory(this->Path))
-      fail("cannot write '" + this->Path + "': it is a directory");
+    Target = resolveSymlinks(this->Path);
+    llvm::sys::fs::file_status Status;
+    if (!llvm::sys::fs::status(Target, Status) && llvm::sys::fs::exists(Status)) {
+      if (llvm::sys::fs::is_directory(Status))
+        fail("cannot write '" + this->Path + "': it is a directory");
+      Mode = Status.permissions();
+      Direct = !llvm::sys::fs::is_regular_file(Status);
+    }
+    // /dev/stdout, /dev/fd/N, /proc/self/fd/N: the stream, whatever it is.
+    Direct |= llvm::StringRef(this->Path).starts_with("/dev/") ||
+              llvm::StringRef(this->Path).starts_with("/proc/");
+    if (Direct) {
+      if (::access(Target.c_str(), W_OK) != 0)
+        fail("cannot write '" + this->Path + "': " + std::strerror(errno));
+      return;
+    }
     llvm::sys::fs::TempFile Probe = create();
     llvm::consumeError(Probe.discard());
   }
   llvm::raw_ostream &os() {
     if (Path.empty())
       return llvm::outs();
+    if (Direct) {
+      if (!Stream) {
+        std::error_code EC;
+        // Opening a FIFO waits for its reader: after the analysis, here.
+        Stream = std::make_unique<llvm::raw_fd_ostream>(Target, EC);
+        if (EC)
+          fail("cannot write '" + Path + "': " + EC.message());
+      }
+      return *Stream;
+    }
     if (!Temp) {
       Temp.emplace(create());
+      if (Mode)
+        llvm::sys::fs::setPermissions(Temp->FD, *Mode);
       Stream = std::make_unique<llvm::raw_fd_ostream>(Temp->FD, /*shouldClose=*/false);
     }
     return *Stream;
@@ -297,10 +379,13 @@ public:
     os();
     Stream->flush();
     if (Stream->has_error()) {
-      llvm::consumeError(Temp->discard());
+      if (Temp)
+        llvm::consumeError(Temp->discard());
       fail("cannot write '" + Path + "': " + Stream->error().message());
     }
-    if (llvm::Error E = Temp->keep(Path))
+    if (Direct)
+      return;
+    if (llvm::Error E = Temp->keep(Target))
       fail("cannot write '" + Path + "': " + llvm::toString(std::move(E)));
   }
   ~AtomicOutput() {
@@ -309,8 +394,29 @@ public:
   }
 
 private:
+  /// \p P with its symlinks followed, also to a target that does not exist
+  /// yet (a dangling link gets created).
+  static std::string resolveSymlinks(llvm::StringRef P) {
+    std::string Current = P.str();
+    for (int Hops = 0; Hops < 40; ++Hops) {
+      char Buf[4096];
+      ssize_t N = ::readlink(Current.c_str(), Buf, sizeof(Buf) - 1);
+      if (N < 0)
+        return Current;
+      llvm::StringRef Link(Buf, size_t(N));
+      if (llvm::sys::path::is_absolute(Link)) {
+        Current = Link.str();
+      } else {
+        llvm::SmallString<256> Next(llvm::sys::path::parent_path(Current));
+        llvm::sys::path::append(Next, Link);
+        Current = std::string(Next);
+      }
+    }
+    return Current;
+  }
+
   llvm::sys::fs::TempFile create() {
-    llvm::SmallString<256> Model(Path);
+    llvm::SmallString<256> Model(Target);
     Model += ".tmp-%%%%%%";
     llvm::Expected<llvm::sys::fs::TempFile> T = llvm::sys::fs::TempFile::create(Model);
     if (!T)
@@ -318,7 +424,10 @@ private:
     return std::move(*T);
   }
 
-  std::string Path;
+  std::string Path;   ///< as given
+  std::string Target; ///< with symlinks followed
+  bool Direct = false;
+  std::optional<llvm::sys::fs::perms> Mode;
   std::optional<llvm::sys::fs::TempFile> Temp;
   std::unique_ptr<llvm::raw_fd_ostream> Stream;
 };
@@ -332,6 +441,12 @@ std::string readAllOrFail(llvm::StringRef Path, llvm::StringRef What) {
 
 } // namespace
 
+#if defined(__SANITIZE_ADDRESS__)
+// A -DTHREADLEAK_SANITIZE=address build: LLVM's and clang's process-lifetime
+// allocations are not leaks worth failing a run for.
+extern "C" const char *__asan_default_options() { return "detect_leaks=0"; }
+#endif
+
 int main(int argc, const char **argv) {
   llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
   (void)ThreadLeakModuleAnchorSource;
@@ -342,6 +457,8 @@ int main(int argc, const char **argv) {
       tooling::FixedCompilationDatabase::loadFromCommandLine(argc, argv, FixedError);
   if (!FixedError.empty())
     fail(FixedError);
+  if (DB)
+    DB = tooling::expandResponseFiles(std::move(DB), llvm::vfs::getRealFileSystem());
 
   cl::HideUnrelatedOptions({&Category, &OutputCategory});
   cl::SetVersionPrinter([](llvm::raw_ostream &OS) {
@@ -374,6 +491,8 @@ int main(int argc, const char **argv) {
   unsigned NumJobs = std::max(1u, std::thread::hardware_concurrency());
   if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
     fail("-j expects a positive number of jobs, not '" + Jobs + "'");
+  // More workers than this only contend for the cores and memory.
+  NumJobs = std::min(NumJobs, 4 * std::max(1u, std::thread::hardware_concurrency()));
   ShardSpec ShardSel = Shard.empty() ? ShardSpec() : parseShard(Shard);
   unsigned TimeoutSeconds = 0;
   if (llvm::StringRef(TUTimeout).getAsInteger(10, TimeoutSeconds))
@@ -438,6 +557,7 @@ int main(int argc, const char **argv) {
     auto Text = llvm::MemoryBuffer::getFile(ConfigFile);
     if (!Text)
       fail("cannot read configuration file '" + ConfigFile + "': " + Text.getError().message());
+    checkConfigNesting((*Text)->getBuffer(), ConfigFile);
     // A .threadleak.yaml: its Model is threadleak's, the rest clang-tidy's.
     threadleak::ConfigFileParts Parts =
         threadleak::splitConfigFile((*Text)->getBuffer(), ConfigFile);
@@ -452,24 +572,24 @@ int main(int argc, const char **argv) {
   } else if (!Config.empty()) {
     Run.ConfigOptions = parseConfigText(Config, "--config");
   }
+  std::string ConfigOrigin =
+      !ConfigFile.empty() ? "'" + ConfigFile + "'" : std::string("--config");
+  // A bad regex in the configuration would hide every header finding, or
+  // none: an error, as for the flags.
+  if (Run.ConfigOptions)
+    if (std::optional<std::string> Bad =
+            threadleak::invalidFilterRegex(*Run.ConfigOptions, ConfigOrigin))
+      fail(*Bad);
   Run.ResourceDir = threadleak::findResourceDir(argv[0]);
 
   ClangTidyCheckFactories Factories = allFactories();
-  validateChecks(Factories);
+  validateCheckGlobs(Factories, Checks, "--checks");
+  if (Run.ConfigOptions && Run.ConfigOptions->Checks)
+    validateCheckGlobs(Factories, *Run.ConfigOptions->Checks, "Checks of " + ConfigOrigin);
+  std::vector<std::string> Enabled = enabledChecks(Factories, Run, ConfigOrigin);
   if (ListChecks) {
-    std::string Effective = "-*,threadleak-*";
-    if (Run.ConfigOptions && Run.ConfigOptions->Checks)
-      Effective += "," + *Run.ConfigOptions->Checks;
-    if (Run.Overrides.Checks)
-      Effective += "," + *Run.Overrides.Checks;
-    GlobList Enabled(Effective);
-    std::vector<std::string> Names;
-    for (const auto &F : Factories)
-      if (Enabled.contains(F.getKey()))
-        Names.push_back(F.getKey().str());
-    std::sort(Names.begin(), Names.end());
     llvm::outs() << "Enabled checks:\n";
-    for (const std::string &N : Names)
+    for (const std::string &N : Enabled)
       llvm::outs() << "    " << N << "\n";
     return ExitClean;
   }
@@ -508,8 +628,18 @@ int main(int argc, const char **argv) {
         // Like clang-tidy: look for a database above the first file.
         if (Files.empty())
           fail("no compilation database: pass -p <build-dir>, or files followed by -- <flags>");
-        std::string Error;
-        DB = tooling::CompilationDatabase::autoDetectFromSource(absolutePath(Files.front()), Error);
+        // A compile_commands.json is read as with -p (validated, bounded);
+        // other kinds (compile_flags.txt) as clang-tidy reads them.
+        std::string Start = absolutePath(Files.front());
+        for (llvm::StringRef D = llvm::sys::path::parent_path(Start); !D.empty() && !DB;
+             D = llvm::sys::path::parent_path(D)) {
+          if (llvm::sys::fs::exists(D + "/compile_commands.json")) {
+            DB = loadDatabase(D);
+            break;
+          }
+          std::string Error;
+          DB = tooling::CompilationDatabase::loadFromDirectory(D, Error);
+        }
         if (!DB)
           fail("no compilation database found above '" + Files.front() + "'; pass -p <build-dir>");
       } else {
@@ -536,6 +666,7 @@ int main(int argc, const char **argv) {
           Inputs.push_back(Abs);
       }
     }
+    validateCommands(*DB, Inputs);
     if (ShardSel.N > 1) {
       // Every K-th file of the sorted list: deterministic, and the shards
       // together are the whole.

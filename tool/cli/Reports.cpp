@@ -35,7 +35,18 @@ llvm::Expected<JSONReport> readJSONReport(llvm::StringRef Path,
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
     return Fail("cannot read: " + Buf.getError().message());
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  return parseJSONReport((*Buf)->getBuffer(), Path, Root);
+}
+
+llvm::Expected<JSONReport> parseJSONReport(llvm::StringRef Text,
+                                           llvm::StringRef Path,
+                                           llvm::StringRef Root) {
+  auto Fail = [&](const llvm::Twine &Why) {
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "%s: %s", Path.str().c_str(),
+                                   Why.str().c_str());
+  };
+  llvm::Expected<llvm::json::Value> V = parseJSONInput(Text);
   if (!V)
     return Fail(llvm::toString(V.takeError()));
   const llvm::json::Array *A = V->getAsArray();

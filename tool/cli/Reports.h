@@ -38,6 +38,10 @@ struct JSONReport {
 /// against \p Root. Errors name the file.
 llvm::Expected<JSONReport> readJSONReport(llvm::StringRef Path,
                                           llvm::StringRef Root);
+/// The same, from the report's \p Text (read from \p Path, for messages).
+llvm::Expected<JSONReport> parseJSONReport(llvm::StringRef Text,
+                                           llvm::StringRef Path,
+                                           llvm::StringRef Root);
 
 /// A SARIF 2.1.0 log with one run.
 void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,

@@ -4,6 +4,7 @@
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang/Basic/DiagnosticOptions.h"
+#include "model/InputLimits.h"
 #include "model/ModelConfig.h"
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -15,6 +16,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include <chrono>
 
@@ -159,6 +161,20 @@ ConfigFileParts splitConfigFile(llvm::StringRef Text, llvm::StringRef Name) {
   return Parts;
 }
 
+std::optional<std::string> invalidFilterRegex(const ClangTidyOptions &Options,
+                                              llvm::StringRef Origin) {
+  for (const auto &[Key, Value] :
+       {std::pair<llvm::StringRef, const std::optional<std::string> &>{
+            "HeaderFilterRegex", Options.HeaderFilterRegex},
+        {"ExcludeHeaderFilterRegex", Options.ExcludeHeaderFilterRegex}}) {
+    std::string Why;
+    if (Value && !Value->empty() && !llvm::Regex(*Value).isValid(Why))
+      return ("invalid " + Key + " '" + *Value + "' in " + Origin + ": " + Why)
+          .str();
+  }
+  return std::nullopt;
+}
+
 llvm::StringRef modelFileOption() {
   return clang::tidy::threadleak::ModelFileOption;
 }
@@ -194,7 +210,7 @@ std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
     ModelFile = clang::tidy::threadleak::findModelConfigFile(File);
   if (!ModelFile.empty()) {
     Text += "# threadleak model: " + ModelFile + "\n";
-    if (auto Buffer = llvm::MemoryBuffer::getFile(ModelFile))
+    if (auto Buffer = clang::tidy::threadleak::readInputFile(ModelFile, 16 << 20))
       for (llvm::StringRef Line :
            llvm::split((*Buffer)->getBuffer().rtrim("\n"), '\n'))
         Text += ("#   " + Line + "\n").str();
@@ -210,6 +226,18 @@ TUResult analyzeTranslationUnit(const std::string &File,
   auto Start = std::chrono::steady_clock::now();
   TUResult Result;
   Result.File = File;
+
+  // A .clang-tidy file found next to the source may carry a bad regex: a
+  // configuration error (exit 2), as the same regex on the command line.
+  for (const auto &[Options, Source] :
+       RunOptionsProvider(Config).getRawOptions(File))
+    if (std::optional<std::string> Bad = invalidFilterRegex(Options, Source)) {
+      ClangTidyError E("clang-tidy-config", tooling::Diagnostic::Error, "",
+                       /*IsWarningAsError=*/false);
+      E.Message.Message = *Bad;
+      Result.Diagnostics.push_back(std::move(E));
+      return Result;
+    }
 
   ClangTidyContext Context(std::make_unique<RunOptionsProvider>(Config));
   // ClangTool changes the process's working directory to the command's:
@@ -273,7 +301,15 @@ TUResult analyzeTranslationUnit(const std::string &File,
       Abs = Directory;
       llvm::sys::path::append(Abs, F);
     }
-    llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
+    // Resolved, symlinks included: "a/link/../h.h" is not "a/h.h" when
+    // link is a symlink (Debian's /lib -> usr/lib, under which g++'s
+    // libstdc++ headers are found), and a path that does not exist would
+    // keep the unit out of the findings cache.
+    llvm::SmallString<256> Real;
+    if (!llvm::sys::fs::real_path(Abs, Real))
+      Abs = Real;
+    else
+      llvm::sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
     Result.Dependencies.push_back(std::string(Abs));
   }
   // Compiler errors mean an incomplete AST; other errors (a malformed NOLINT

@@ -56,6 +56,12 @@ ConfigFileParts splitConfigFile(llvm::StringRef Text, llvm::StringRef Name);
 /// The check option that names the model file (threadleak.ConfigFile).
 llvm::StringRef modelFileOption();
 
+/// "invalid HeaderFilterRegex '<regex>' in <Origin>: <why>" if \p Options
+/// has an invalid HeaderFilterRegex or ExcludeHeaderFilterRegex.
+std::optional<std::string>
+invalidFilterRegex(const clang::tidy::ClangTidyOptions &Options,
+                   llvm::StringRef Origin);
+
 std::string dumpConfig(const RunConfig &Config, llvm::StringRef File);
 
 /// Where clang's builtin headers are: $THREADLEAK_RESOURCE_DIR, the directory

@@ -6,7 +6,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <fcntl.h>
+#include <memory>
+#include <pthread.h>
 #include <csignal>
 #include <cstring>
 #include <map>
@@ -23,7 +28,7 @@ bool readOutcome(llvm::StringRef Path, TUOutcome &O) {
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
     return false;
-  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  llvm::Expected<llvm::json::Value> V = parseJSONInput((*Buf)->getBuffer());
   if (!V) {
     llvm::consumeError(V.takeError());
     return false;
@@ -31,12 +36,124 @@ bool readOutcome(llvm::StringRef Path, TUOutcome &O) {
   return fromJSON(*V, O);
 }
 
+constexpr size_t WorkerStackBytes = size_t(1) << 30;
+
+/// Runs \p Fn on a thread with a WorkerStackBytes stack (address space
+/// reserved, pages used as touched); where such a thread cannot be made
+/// (a tight `ulimit -v`), on this one.
+void runWithLargeStack(const std::function<void()> &Fn) {
+  pthread_attr_t Attr;
+  pthread_t Thread;
+  bool Started = pthread_attr_init(&Attr) == 0 &&
+                 pthread_attr_setstacksize(&Attr, WorkerStackBytes) == 0 &&
+                 pthread_create(
+                     &Thread, &Attr,
+                     [](void *Arg) -> void * {
+                       (*static_cast<const std::function<void()> *>(Arg))();
+                       return nullptr;
+                     },
+                     const_cast<std::function<void()> *>(&Fn)) == 0;
+  pthread_attr_destroy(&Attr);
+  if (Started)
+    pthread_join(Thread, nullptr);
+  else
+    Fn();
+}
+
 struct Child {
   size_t Index;
   std::string ResultPath;
   std::chrono::steady_clock::time_point Start;
   bool Killed = false;
+  unsigned Slot = 0;
 };
+
+/// The workers' temporary directory is removed however the run ends: an
+/// interrupting signal (SIGINT, SIGTERM, SIGHUP) removes the result files
+/// of the running workers and the directory, then goes on to the handler
+/// that was there before (LLVM's, which ends the process). A signal handler
+/// may not allocate: the paths live in fixed storage, the running workers'
+/// input indices in atomic slots.
+namespace cleanup {
+const int Signals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction Previous[3];
+bool Installed[3];
+char Dir[4096];
+std::unique_ptr<std::atomic<long>[]> Slots;
+unsigned NumSlots = 0;
+
+/// Appends decimal \p N to \p Out (async-signal-safe).
+char *appendNumber(char *Out, unsigned long N) {
+  char Digits[24];
+  int Len = 0;
+  do
+    Digits[Len++] = char('0' + N % 10);
+  while ((N /= 10) != 0);
+  while (Len > 0)
+    *Out++ = Digits[--Len];
+  return Out;
+}
+
+void removeAll() {
+  size_t DirLen = strlen(Dir);
+  if (DirLen == 0)
+    return;
+  for (unsigned I = 0; I < NumSlots; ++I) {
+    long Index = Slots[I].load();
+    if (Index < 0)
+      continue;
+    char Path[sizeof(Dir) + 32];
+    memcpy(Path, Dir, DirLen);
+    char *End = appendNumber(Path + DirLen + 1, (unsigned long)Index);
+    Path[DirLen] = '/';
+    memcpy(End, ".json", 6);
+    unlink(Path);
+  }
+  rmdir(Dir);
+}
+
+void handler(int Sig) {
+  removeAll();
+  Dir[0] = 0;
+  // The previous handler (LLVM's: remove its temporary files, then die of
+  // the signal) runs when this one returns.
+  for (unsigned I = 0; I < 3; ++I)
+    if (Signals[I] == Sig && Installed[I])
+      sigaction(Sig, &Previous[I], nullptr);
+  raise(Sig);
+}
+
+void install(llvm::StringRef Directory, unsigned Jobs) {
+  NumSlots = Jobs;
+  Slots.reset(new std::atomic<long>[Jobs]);
+  for (unsigned I = 0; I < Jobs; ++I)
+    Slots[I] = -1;
+  size_t Len = std::min(Directory.size(), sizeof(Dir) - 1);
+  memcpy(Dir, Directory.data(), Len);
+  Dir[Len] = 0;
+  for (unsigned I = 0; I < 3; ++I) {
+    struct sigaction Current;
+    Installed[I] = false;
+    // An ignored signal (a background job's SIGINT) stays ignored.
+    if (sigaction(Signals[I], nullptr, &Current) != 0 || Current.sa_handler == SIG_IGN)
+      continue;
+    struct sigaction Mine;
+    memset(&Mine, 0, sizeof(Mine));
+    Mine.sa_handler = handler;
+    sigemptyset(&Mine.sa_mask);
+    Installed[I] = sigaction(Signals[I], &Mine, &Previous[I]) == 0;
+  }
+}
+
+/// Back to the handlers from before install(); in a worker, right after the
+/// fork (a worker's signal must not remove the directory).
+void uninstall() {
+  for (unsigned I = 0; I < 3; ++I)
+    if (Installed[I])
+      sigaction(Signals[I], &Previous[I], nullptr);
+  Dir[0] = 0;
+}
+} // namespace cleanup
 
 } // namespace
 
@@ -63,7 +180,8 @@ bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
   auto Seconds = Obj->getNumber("seconds");
   const llvm::json::Array *Findings = Obj->getArray("findings");
   const llvm::json::Array *Deps = Obj->getArray("dependencies");
-  if (!Status || !Detail || !Seconds || !Findings || !Deps)
+  if (!Status || !Detail || !Seconds || !Findings || !Deps ||
+      *Status < TUOutcome::Analysed || *Status > TUOutcome::NotRun)
     return false;
   O.Status = TUOutcome::StatusTy(*Status);
   O.Detail = Detail->str();
@@ -101,6 +219,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
     return;
   }
 
+  cleanup::install(Dir, Jobs);
   std::map<pid_t, Child> Running;
   size_t Next = 0;
   // Whatever is buffered must not be written twice, by parent and child.
@@ -130,6 +249,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
     }
     O.File = Inputs[C.Index];
     llvm::sys::fs::remove(C.ResultPath);
+    cleanup::Slots[C.Slot] = -1;
     OnDone(C.Index, std::move(O));
   };
 
@@ -137,16 +257,36 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
     while (Running.size() < Jobs && Next < Inputs.size()) {
       size_t I = Next++;
       std::string ResultPath = (Dir + "/" + llvm::Twine(I) + ".json").str();
+      unsigned Slot = 0;
+      while (cleanup::Slots[Slot] >= 0)
+        ++Slot; // Fewer than Jobs are running: one is free.
+      cleanup::Slots[Slot] = long(I);
       pid_t Parent = getpid();
       pid_t Pid = fork();
       if (Pid == 0) {
+        cleanup::uninstall();
         // Die with the parent: a killed run leaves no orphaned workers.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != Parent)
           _exit(3);
         // Child. Its stderr stays the user's: a crash's stack trace is what
-        // a bug report needs.
-        TUOutcome O = Analyze(Inputs[I]);
+        // a bug report needs, but unsymbolized: running llvm-symbolizer
+        // from the crash handler can take longer than --tu-timeout, and the
+        // crash would pass for a timeout.
+        setenv("LLVM_DISABLE_SYMBOLIZATION", "1", 1);
+        // Never the user's stdin: a compile command that makes clang read
+        // the source from stdin must not wait for it (nor eat it).
+        int Null = open("/dev/null", O_RDONLY);
+        if (Null >= 0) {
+          dup2(Null, STDIN_FILENO);
+          if (Null != STDIN_FILENO)
+            close(Null);
+        }
+        // On a thread with a large stack (reserved, not committed): valid
+        // code may nest deeply (a 50,000-term expression), and clang's and
+        // the checks' recursive walks take a few hundred bytes per level.
+        TUOutcome O;
+        runWithLargeStack([&] { O = Analyze(Inputs[I]); });
         std::error_code EC;
         llvm::raw_fd_ostream OS(ResultPath, EC);
         if (EC)
@@ -156,6 +296,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
         _exit(OS.has_error() ? 3 : 0);
       }
       if (Pid < 0) {
+        cleanup::Slots[Slot] = -1;
         TUOutcome O;
         O.File = Inputs[I];
         O.Status = TUOutcome::NotRun;
@@ -163,7 +304,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
         OnDone(I, std::move(O));
         continue;
       }
-      Running[Pid] = Child{I, ResultPath, std::chrono::steady_clock::now()};
+      Running[Pid] = Child{I, ResultPath, std::chrono::steady_clock::now(), false, Slot};
     }
 
     int WaitStatus = 0;
@@ -187,6 +328,7 @@ void runIsolated(const std::vector<std::string> &Inputs, unsigned Jobs,
       }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  cleanup::uninstall();
   llvm::sys::fs::remove(Dir);
 }
 

@@ -10,7 +10,10 @@ import time
 
 sig = getattr(signal, sys.argv[1])
 delay = float(sys.argv[2])
-proc = subprocess.Popen(sys.argv[3:], stderr=subprocess.PIPE, text=True)
+# lit's workers ignore SIGINT, and an ignored signal stays ignored across
+# exec: give the command the default disposition, as a terminal would.
+proc = subprocess.Popen(sys.argv[3:], stderr=subprocess.PIPE, text=True,
+                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 time.sleep(delay)
 children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                           text=True).stdout.split()
