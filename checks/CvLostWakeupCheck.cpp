@@ -34,6 +34,7 @@
 #include "engine/CvPredicate.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/StmtWalk.h"
+#include "model/CallDepth.h"
 #include "model/UserModel.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -967,7 +968,7 @@ CvLostWakeupCheck::CvLostWakeupCheck(StringRef Name, ClangTidyContext *Context)
                                           defaults::ConditionVariableTypes))),
       GuardTypes(NameList::parse(
           Options.get("LockGuardTypes", defaults::LockGuardTypes))),
-      MaxCallDepth(std::min(Options.get("MaxCallDepth", 3U), 8U)) {
+      MaxCallDepth(readMaxCallDepth(*this, Name, Options)) {
   CVTypesOption = CVTypes.str();
   GuardTypesOption = GuardTypes.str();
   std::string Error;
