@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cache.h"
+#include "Compat.h"
 #include "Filters.h"
 #include "Findings.h"
 #include "Reports.h"
