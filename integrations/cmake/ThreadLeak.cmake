@@ -15,7 +15,9 @@
 # Cache variables (-D on the cmake command line):
 #   THREADLEAK_PLUGIN               ThreadLeakPlugin.so (absolute path);
 #                                   searched for next to this file's
-#                                   threadleak checkout, in build/lib
+#                                   threadleak checkout, in build/lib, then
+#                                   where the Debian package puts it
+#                                   (/usr/lib/threadleak)
 #   THREADLEAK_CLANG_MAJOR          the LLVM/Clang major the plugin was
 #                                   built against (22; 19 is also supported)
 #   THREADLEAK_CLANG_TIDY           the clang-tidy to load it into; must be
@@ -73,7 +75,8 @@ endif()
 get_filename_component(_threadleak_checkout "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
 find_file(THREADLEAK_PLUGIN
   NAMES ThreadLeakPlugin.so
-  PATHS "${_threadleak_checkout}/build/lib" /usr/local/lib /usr/lib
+  PATHS "${_threadleak_checkout}/build/lib" /usr/local/lib/threadleak /usr/lib/threadleak
+        /usr/local/lib /usr/lib
   NO_DEFAULT_PATH
   DOC "The threadleak clang-tidy plugin, ThreadLeakPlugin.so")
 if(NOT THREADLEAK_PLUGIN OR NOT EXISTS "${THREADLEAK_PLUGIN}")
