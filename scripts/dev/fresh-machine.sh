@@ -157,9 +157,10 @@ if [ -z "$PACKAGE" ]; then
 else
   cp "$PACKAGE" "$ROOT/root/"
   deb=/root/$(basename "$PACKAGE")
-  # apt resolves the package's Depends (and installs its Recommends, as apt
-  # does by default) from the archive.
-  step "apt install ./$(basename "$PACKAGE")" in_chroot "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $deb"
+  # As the GitHub Action's `package` input does it: apt resolves the
+  # package's Depends (and installs its Recommends, as apt does by default)
+  # from the archive.
+  step "apt install ./$(basename "$PACKAGE") (install-package.sh)" in_chroot "INPUT_PACKAGE=$deb /root/threadleak/integrations/github/install-package.sh"
   step "threadleak --version" in_chroot 'command -v threadleak && threadleak --version'
   # A compilation database for examples/: CMake needs a compiler and make.
   step "cmake examples/ (compile_commands.json)" in_chroot "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cmake make g++ >/dev/null && cmake -S /root/threadleak/examples -B /root/ex"
