@@ -143,29 +143,34 @@ copy_checkout() {
 
 COMMIT=$(git -C "$SRC" rev-parse --short HEAD)$(git -C "$SRC" diff --quiet HEAD || echo " (uncommitted changes are NOT included)")
 
-say "working in $WORK; full log: $LOG"
-step "debootstrap bookworm + updates" bootstrap || { report; exit 1; }
-step "copy checkout $COMMIT (git archive HEAD)" copy_checkout || { report; exit 1; }
+# All in a function: bash reads a script as it runs it, so editing this
+# file during a (long) run would otherwise break that run.
+main() {
+  say "working in $WORK; full log: $LOG"
+  step "debootstrap bookworm + updates" bootstrap || { report; exit 1; }
+  step "copy checkout $COMMIT (git archive HEAD)" copy_checkout || { report; exit 1; }
 
-if [ -z "$PACKAGE" ]; then
-  # The README, verbatim: the two commands, from the checkout's root.
-  step "./scripts/demo.sh" in_chroot "cd /root/threadleak && THREADLEAK_LLVM=$LLVM ./scripts/demo.sh >/root/demo.out; s=\$?; cat /root/demo.out; exit \$s"
-  # The demo's point is its findings: at least one threadleak warning.
-  step "demo.sh printed findings" grep -q 'warning: .*\[threadleak-' "$ROOT/root/demo.out"
-  step "./scripts/test.sh" in_chroot "cd /root/threadleak && THREADLEAK_LLVM=$LLVM ./scripts/test.sh"
-  say "test.sh's last line: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -1)"
-else
-  cp "$PACKAGE" "$ROOT/root/"
-  deb=/root/$(basename "$PACKAGE")
-  # As the GitHub Action's `package` input does it: apt resolves the
-  # package's Depends (and installs its Recommends, as apt does by default)
-  # from the archive.
-  step "apt install ./$(basename "$PACKAGE") (install-package.sh)" in_chroot "INPUT_PACKAGE=$deb /root/threadleak/integrations/github/install-package.sh"
-  step "threadleak --version" in_chroot 'command -v threadleak && threadleak --version'
-  # A compilation database for examples/: CMake needs a compiler and make.
-  step "cmake examples/ (compile_commands.json)" in_chroot "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cmake make g++ >/dev/null && cmake -S /root/threadleak/examples -B /root/ex"
-  # Exit 1 is "findings", which examples/ has.
-  step "threadleak -p examples (exit 1, findings)" in_chroot "cd /root/threadleak && threadleak -p /root/ex >/root/cli.out; s=\$?; cat /root/cli.out; [ \$s -eq 1 ] && grep -q 'warning: .*\[threadleak-' /root/cli.out"
-  step "clang-tidy-$LLVM --load the packaged plugin" in_chroot "cd /root/threadleak && plugin=\$(dpkg -L threadleak | grep 'ThreadLeakPlugin.so\$') && clang-tidy-$LLVM --load=\$plugin --checks='-*,threadleak-*' -p /root/ex examples/src/scheduler.cpp 2>&1 | tee /root/tidy.out; grep -q 'warning: .*\[threadleak-cv-wait-no-stop\]' /root/tidy.out"
-fi
-report
+  if [ -z "$PACKAGE" ]; then
+    # The README, verbatim: the two commands, from the checkout's root.
+    step "./scripts/demo.sh" in_chroot "cd /root/threadleak && THREADLEAK_LLVM=$LLVM ./scripts/demo.sh >/root/demo.out; s=\$?; cat /root/demo.out; exit \$s"
+    # The demo's point is its findings: at least one threadleak warning.
+    step "demo.sh printed findings" grep -q 'warning: .*\[threadleak-' "$ROOT/root/demo.out"
+    step "./scripts/test.sh" in_chroot "cd /root/threadleak && THREADLEAK_LLVM=$LLVM ./scripts/test.sh"
+    say "test.sh's last line: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -1)"
+  else
+    cp "$PACKAGE" "$ROOT/root/"
+    deb=/root/$(basename "$PACKAGE")
+    # As the GitHub Action's `package` input does it: apt resolves the
+    # package's Depends (and installs its Recommends, as apt does by default)
+    # from the archive.
+    step "apt install ./$(basename "$PACKAGE") (install-package.sh)" in_chroot "INPUT_PACKAGE=$deb /root/threadleak/integrations/github/install-package.sh"
+    step "threadleak --version" in_chroot 'command -v threadleak && threadleak --version'
+    # A compilation database for examples/: CMake needs a compiler and make.
+    step "cmake examples/ (compile_commands.json)" in_chroot "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cmake make g++ >/dev/null && cmake -S /root/threadleak/examples -B /root/ex"
+    # Exit 1 is "findings", which examples/ has.
+    step "threadleak -p examples (exit 1, findings)" in_chroot "cd /root/threadleak && threadleak -p /root/ex >/root/cli.out; s=\$?; cat /root/cli.out; [ \$s -eq 1 ] && grep -q 'warning: .*\[threadleak-' /root/cli.out"
+    step "clang-tidy-$LLVM --load the packaged plugin" in_chroot "cd /root/threadleak && plugin=\$(dpkg -L threadleak | grep 'ThreadLeakPlugin.so\$') && clang-tidy-$LLVM --load=\$plugin --checks='-*,threadleak-*' -p /root/ex examples/src/scheduler.cpp 2>&1 | tee /root/tidy.out; grep -q 'warning: .*\[threadleak-cv-wait-no-stop\]' /root/tidy.out"
+  fi
+  report
+}
+main; exit $?   # one line: parsed whole before main runs
