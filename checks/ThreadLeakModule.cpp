@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Compat.h"
 #include "ChannelRecvNoCloseCheck.h"
 #include "ChannelSendNoReceiverCheck.h"
 #include "CvLostWakeupCheck.h"

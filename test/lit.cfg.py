@@ -43,6 +43,10 @@ config.substitutions.append(("%clangxx", config.clang))
 config.substitutions.append(("%plugin", config.threadleak_plugin))
 config.substitutions.append(("%stubflags", stub_flags))
 config.substitutions.append(("%inputs", inputs))
+# The LLVM/Clang major of this build (22, or 19): %clang-major in RUN lines,
+# and the feature clang-<major> for what legitimately differs between them.
+config.substitutions.append(("%clang-major", config.clang_major))
+config.available_features.add("clang-" + config.clang_major)
 # Debian's python3 (with python3-jsonschema) rather than whatever is first
 # on PATH.
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else (shutil.which("python3") or "python3")

@@ -7,7 +7,7 @@
 # It sets CMAKE_CXX_CLANG_TIDY (replacing any value it had), so every target
 # created after the include runs
 #
-#   clang-tidy-22 --load=<plugin> --checks=-*,threadleak-*[,<extra>]
+#   clang-tidy-<major> --load=<plugin> --checks=-*,threadleak-*[,<extra>]
 #
 # next to the compiler. Findings are warnings in the build output; with
 # THREADLEAK_WARNINGS_AS_ERRORS=ON they fail the build.
@@ -15,15 +15,20 @@
 # Cache variables (-D on the cmake command line):
 #   THREADLEAK_PLUGIN               ThreadLeakPlugin.so (absolute path);
 #                                   searched for next to this file's
-#                                   threadleak checkout, in build/lib
+#                                   threadleak checkout, in build/lib, then
+#                                   where the Debian package puts it
+#                                   (/usr/lib/threadleak)
+#   THREADLEAK_CLANG_MAJOR          the LLVM/Clang major the plugin was
+#                                   built against (22; 19 is also supported)
 #   THREADLEAK_CLANG_TIDY           the clang-tidy to load it into; must be
-#                                   the clang-tidy 22 the plugin was built
-#                                   for (default: clang-tidy-22)
+#                                   that major's clang-tidy (default:
+#                                   clang-tidy-<major>, else
+#                                   /usr/lib/llvm-<major>/bin/clang-tidy)
 #   THREADLEAK_EXTRA_CHECKS         more checks, e.g. 'bugprone-*,-bugprone-easily-swappable-parameters'
 #   THREADLEAK_WARNINGS_AS_ERRORS   fail the build on a threadleak finding (OFF)
 #   THREADLEAK_ENABLE               set it to OFF to turn all this off (ON)
 #
-# Without clang-tidy 22 or the plugin it warns and leaves the build as it is.
+# Without that clang-tidy or the plugin it warns and leaves the build as it is.
 
 include_guard(GLOBAL)
 
@@ -35,20 +40,23 @@ endif()
 set(THREADLEAK_EXTRA_CHECKS "" CACHE STRING
   "Checks to enable besides threadleak-* (a clang-tidy --checks list, e.g. 'bugprone-*')")
 option(THREADLEAK_WARNINGS_AS_ERRORS "Fail the build on threadleak findings" OFF)
+set(THREADLEAK_CLANG_MAJOR 22 CACHE STRING
+  "The LLVM/Clang major the threadleak plugin was built against (its clang-tidy loads it)")
+set(_threadleak_major "${THREADLEAK_CLANG_MAJOR}")
 
-# clang-tidy-22 anywhere first, then LLVM 22's own clang-tidy: a plain
+# clang-tidy-<major> anywhere first, then that LLVM's own clang-tidy: a plain
 # clang-tidy on PATH is often another version.
 find_program(THREADLEAK_CLANG_TIDY
-  NAMES clang-tidy-22
-  PATHS /usr/lib/llvm-22/bin
-  DOC "clang-tidy 22, which loads the threadleak plugin")
+  NAMES clang-tidy-${_threadleak_major}
+  PATHS /usr/lib/llvm-${_threadleak_major}/bin
+  DOC "clang-tidy ${_threadleak_major}, which loads the threadleak plugin")
 find_program(THREADLEAK_CLANG_TIDY
   NAMES clang-tidy
-  PATHS /usr/lib/llvm-22/bin
+  PATHS /usr/lib/llvm-${_threadleak_major}/bin
   NO_DEFAULT_PATH)
 if(NOT THREADLEAK_CLANG_TIDY OR NOT EXISTS "${THREADLEAK_CLANG_TIDY}")
-  message(WARNING "threadleak: clang-tidy-22 not found (THREADLEAK_CLANG_TIDY='${THREADLEAK_CLANG_TIDY}'); "
-    "the threadleak checks do not run. Install clang-tidy-22 or pass -DTHREADLEAK_CLANG_TIDY=/path/to/clang-tidy (version 22).")
+  message(WARNING "threadleak: clang-tidy-${_threadleak_major} not found (THREADLEAK_CLANG_TIDY='${THREADLEAK_CLANG_TIDY}'); "
+    "the threadleak checks do not run. Install clang-tidy-${_threadleak_major} or pass -DTHREADLEAK_CLANG_TIDY=/path/to/clang-tidy (version ${_threadleak_major}).")
   return()
 endif()
 
@@ -58,16 +66,17 @@ if(NOT _threadleak_tidy_result EQUAL 0)
   message(WARNING "threadleak: '${THREADLEAK_CLANG_TIDY} --version' failed; the threadleak checks do not run.")
   return()
 endif()
-if(_threadleak_tidy_version MATCHES "version ([0-9]+)\\." AND NOT CMAKE_MATCH_1 STREQUAL "22")
+if(_threadleak_tidy_version MATCHES "version ([0-9]+)\\." AND NOT CMAKE_MATCH_1 STREQUAL _threadleak_major)
   message(WARNING "threadleak: '${THREADLEAK_CLANG_TIDY}' is clang-tidy ${CMAKE_MATCH_1}; the threadleak plugin "
-    "needs clang-tidy 22. The threadleak checks do not run.")
+    "needs clang-tidy ${_threadleak_major} (THREADLEAK_CLANG_MAJOR). The threadleak checks do not run.")
   return()
 endif()
 
 get_filename_component(_threadleak_checkout "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
 find_file(THREADLEAK_PLUGIN
   NAMES ThreadLeakPlugin.so
-  PATHS "${_threadleak_checkout}/build/lib" /usr/local/lib /usr/lib
+  PATHS "${_threadleak_checkout}/build/lib" /usr/local/lib/threadleak /usr/lib/threadleak
+        /usr/local/lib /usr/lib
   NO_DEFAULT_PATH
   DOC "The threadleak clang-tidy plugin, ThreadLeakPlugin.so")
 if(NOT THREADLEAK_PLUGIN OR NOT EXISTS "${THREADLEAK_PLUGIN}")
@@ -108,3 +117,4 @@ unset(_threadleak_plugin)
 unset(_threadleak_checks)
 unset(_threadleak_tidy_version)
 unset(_threadleak_tidy_result)
+unset(_threadleak_major)

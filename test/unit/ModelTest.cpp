@@ -1,5 +1,6 @@
 //===--- ModelTest.cpp - the concurrency model's name lists ---------------===//
 
+#include "Compat.h"
 #include "CheckRegistry.h"
 #include "VersionCheck.h"
 #include "clang-tidy/ClangTidyModule.h"

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cache.h"
+#include "Compat.h"
 #include "Database.h"
 #include "Filters.h"
 #include "Findings.h"

@@ -2,6 +2,7 @@
 
 #include "Reports.h"
 #include "CheckRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include <map>
 

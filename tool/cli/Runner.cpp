@@ -1,6 +1,7 @@
 //===--- Runner.cpp - analyse one translation unit ------------------------===//
 
 #include "Runner.h"
+#include "Compat.h"
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -184,10 +185,7 @@ std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
   // Checks report configuration problems while they are constructed; here
   // they go nowhere (the analysis reports them).
   IgnoringDiagConsumer Ignore;
-  auto DiagOpts = std::make_unique<DiagnosticOptions>();
-  DiagnosticsEngine DE(llvm::makeIntrusiveRefCnt<DiagnosticIDs>(), *DiagOpts,
-                       &Ignore, /*ShouldOwnClient=*/false);
-  Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
+  ::threadleak::compat::TidyDiagnosticsEngine DE(Context, &Ignore);
   ClangTidyOptions Options = Context.getOptionsForFile(File);
   // Every option of the enabled checks, defaults included, as clang-tidy's
   // --dump-config shows them.
@@ -282,10 +280,7 @@ TUResult analyzeTranslationUnit(const std::string &File,
   }
 
   ClangTidyDiagnosticConsumer DiagConsumer(Context);
-  auto DiagOpts = std::make_unique<DiagnosticOptions>();
-  DiagnosticsEngine DE(llvm::makeIntrusiveRefCnt<DiagnosticIDs>(), *DiagOpts,
-                       &DiagConsumer, /*ShouldOwnClient=*/false);
-  Context.setDiagnosticsEngine(std::move(DiagOpts), &DE);
+  ::threadleak::compat::TidyDiagnosticsEngine DE(Context, &DiagConsumer);
   Tool.setDiagnosticConsumer(&DiagConsumer);
 
   auto Files = std::make_shared<AllFilesCollector>();
