@@ -204,37 +204,8 @@ void CvWaitNoStopCheck::findWaits(
 /// side of an assignment, the object of a non-const call) names.
 static void addWrite(const Expr *Target, const Stmt *Where,
                      CvWaitNoStopCheck::Effects &E) {
-  Target = bareExpr(Target);
-  while (Target) {
-    if (const auto *ME = llvm::dyn_cast<MemberExpr>(Target)) {
-      if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
-        E.Writes.try_emplace(FD, Where);
-      Target = bareExpr(ME->getBase());
-      continue;
-    }
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Target)) {
-      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
-        E.Writes.try_emplace(VD, Where);
-      return;
-    }
-    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Target)) {
-      Target = bareExpr(UO->getSubExpr());
-      continue;
-    }
-    if (const auto *AS = llvm::dyn_cast<ArraySubscriptExpr>(Target)) {
-      Target = bareExpr(AS->getBase());
-      continue;
-    }
-    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Target)) {
-      if (OC->getNumArgs() >= 1 &&
-          (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star ||
-           OC->getOperator() == OO_Subscript)) {
-        Target = bareExpr(OC->getArg(0));
-        continue;
-      }
-    }
-    return;
-  }
+  writtenObjects(Target,
+                 [&](const ValueDecl *D) { E.Writes.try_emplace(D, Where); });
 }
 
 /// The object expression is `this`, a data member, or a reference or

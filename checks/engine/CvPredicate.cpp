@@ -127,13 +127,21 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
   return C;
 }
 
-const ValueDecl *writtenObject(const Expr *Target) {
+void writtenObjects(const Expr *Target,
+                    llvm::function_ref<void(const ValueDecl *)> Visit) {
   Target = bareExpr(Target);
   while (Target) {
-    if (const auto *ME = llvm::dyn_cast<MemberExpr>(Target))
-      return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Target))
-      return llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(Target)) {
+      if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+        Visit(FD);
+      Target = bareExpr(ME->getBase());
+      continue;
+    }
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Target)) {
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        Visit(VD);
+      return;
+    }
     if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Target)) {
       Target = bareExpr(UO->getSubExpr());
       continue;
@@ -150,9 +158,25 @@ const ValueDecl *writtenObject(const Expr *Target) {
         continue;
       }
     }
-    return nullptr;
+    return;
   }
-  return nullptr;
+}
+
+const ValueDecl *writtenObject(const Expr *Target) {
+  // The member named last; a MemberExpr whose member is no field (a
+  // method) names nothing.
+  const Expr *E = bareExpr(Target);
+  while (const auto *UO = llvm::dyn_cast_or_null<UnaryOperator>(E))
+    E = bareExpr(UO->getSubExpr());
+  if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
+    if (!llvm::isa<FieldDecl>(ME->getMemberDecl()))
+      return nullptr;
+  const ValueDecl *First = nullptr;
+  writtenObjects(Target, [&](const ValueDecl *D) {
+    if (!First)
+      First = D;
+  });
+  return First;
 }
 
 } // namespace clang::tidy::threadleak

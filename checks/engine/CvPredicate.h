@@ -14,6 +14,7 @@
 
 #include "model/WaitModel.h"
 #include "clang/AST/ASTContext.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace clang::tidy::threadleak {
@@ -50,6 +51,11 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
 /// on, \p Target changes: the member named last (`state_.stop` is `stop`),
 /// through `*p`, `p->`, `a[i]` and smart pointers; null if none.
 const ValueDecl *writtenObject(const Expr *Target);
+
+/// Every variable and data member along \p Target, the one named last
+/// first (`state_.stop`: `stop`, then `state_`).
+void writtenObjects(const Expr *Target,
+                    llvm::function_ref<void(const ValueDecl *)> Visit);
 
 } // namespace clang::tidy::threadleak
 
