@@ -102,14 +102,6 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   Channels = std::make_unique<ChannelModel>(UserChannels);
 }
 
-/// A name as stop methods are compared: lower case, no underscores.
-static std::string stopKey(llvm::StringRef Name) {
-  std::string Key;
-  for (char C : Name)
-    if (C != '_')
-      Key += llvm::toLower(C);
-  return Key;
-}
 
 void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
   // Names are unqualified ("stop"); a qualified one ("app::Worker::halt")
@@ -119,7 +111,7 @@ void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
     size_t Colons = N.rfind("::");
     if (Colons != llvm::StringRef::npos)
       N = N.drop_front(Colons + 2);
-    std::string Key = stopKey(N);
+    std::string Key = foldedName(N);
     if (!Key.empty() && !llvm::is_contained(StopMethods, Key))
       StopMethods.push_back(std::move(Key));
   }
@@ -128,7 +120,7 @@ void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
 bool CvWaitNoStopCheck::isStopMethodName(llvm::StringRef Name) const {
   // A name that starts with a stop word, case and underscores aside: stop,
   // Stop, StopAndJoin, shutdown_now, CloseAll, join_all.
-  std::string Key = stopKey(Name);
+  std::string Key = foldedName(Name);
   return llvm::any_of(StopMethods, [&](const std::string &Word) {
     return llvm::StringRef(Key).starts_with(Word);
   });

@@ -17,19 +17,7 @@ namespace clang::tidy::threadleak {
 
 namespace {
 
-const Expr *stripped(const Expr *E) {
-  while (E) {
-    const Expr *Next = bareExpr(E);
-    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Next))
-      if (CE->getNumArgs() == 1 && CE->getConstructor() &&
-          CE->getConstructor()->isCopyOrMoveConstructor())
-        Next = CE->getArg(0);
-    if (Next == E)
-      return E;
-    E = Next;
-  }
-  return E;
-}
+const Expr *stripped(const Expr *E) { return bareExprThroughCopies(E); }
 
 bool isToken(const Expr *E, const ParmVarDecl *Token) {
   const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(stripped(E));

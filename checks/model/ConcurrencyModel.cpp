@@ -4,6 +4,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace clang::tidy::threadleak {
 
@@ -13,20 +14,23 @@ const char ThreadTypes[] =
 const char JThreadTypes[] = "::std::jthread";
 const char DetachedSpawnFunctions[] = "";
 // Boost.Thread's interruption points: boost::thread::interrupt() makes them
-// throw boost::thread_interrupted, which ends the loop.
+// throw boost::thread_interrupted, which ends the loop. One list, in both
+// StopSignalFunctions' default and InterruptionPoints.
+#define THREADLEAK_BOOST_INTERRUPTION_POINTS \
+    "::boost::this_thread::interruption_point;" \
+    "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;" \
+    "::boost::this_thread::sleep;" \
+    "::boost::condition_variable::wait;::boost::condition_variable::wait_for;" \
+    "::boost::condition_variable::wait_until;" \
+    "::boost::condition_variable::timed_wait;" \
+    "::boost::condition_variable_any::wait;" \
+    "::boost::condition_variable_any::wait_for;" \
+    "::boost::condition_variable_any::wait_until;" \
+    "::boost::condition_variable_any::timed_wait;" \
+    "::boost::thread::join;::boost::thread::timed_join;" \
+    "::boost::thread::try_join_for;::boost::thread::try_join_until"
 const char StopSignalFunctions[] =
-    "::boost::this_thread::interruption_point;"
-    "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;"
-    "::boost::this_thread::sleep;"
-    "::boost::condition_variable::wait;::boost::condition_variable::wait_for;"
-    "::boost::condition_variable::wait_until;"
-    "::boost::condition_variable::timed_wait;"
-    "::boost::condition_variable_any::wait;"
-    "::boost::condition_variable_any::wait_for;"
-    "::boost::condition_variable_any::wait_until;"
-    "::boost::condition_variable_any::timed_wait;"
-    "::boost::thread::join;::boost::thread::timed_join;"
-    "::boost::thread::try_join_for;::boost::thread::try_join_until;"
+    THREADLEAK_BOOST_INTERRUPTION_POINTS ";"
     "::pthread_testcancel;"
     // Deliberate ends of the thread or process. Other noreturn calls (abort,
     // assert failures, std::terminate) are crashes, not stop signals.
@@ -42,19 +46,8 @@ const char BlockingFunctions[] =
     "::pthread_cond_wait;::pthread_join;::sem_wait";
 // The entries of StopSignalFunctions' default that are Boost.Thread
 // interruption points rather than deliberate exits.
-const char InterruptionPoints[] =
-    "::boost::this_thread::interruption_point;"
-    "::boost::this_thread::sleep_for;::boost::this_thread::sleep_until;"
-    "::boost::this_thread::sleep;"
-    "::boost::condition_variable::wait;::boost::condition_variable::wait_for;"
-    "::boost::condition_variable::wait_until;"
-    "::boost::condition_variable::timed_wait;"
-    "::boost::condition_variable_any::wait;"
-    "::boost::condition_variable_any::wait_for;"
-    "::boost::condition_variable_any::wait_until;"
-    "::boost::condition_variable_any::timed_wait;"
-    "::boost::thread::join;::boost::thread::timed_join;"
-    "::boost::thread::try_join_for;::boost::thread::try_join_until";
+const char InterruptionPoints[] = THREADLEAK_BOOST_INTERRUPTION_POINTS;
+#undef THREADLEAK_BOOST_INTERRUPTION_POINTS
 } // namespace defaults
 
 std::string plainQualifiedName(const NamedDecl *D) {
@@ -185,6 +178,28 @@ bool isNeverInterruptible(const CXXRecordDecl *RD) {
     return false;
   std::string Q = plainQualifiedName(RD);
   return Q == "std::thread" || Q == "std::jthread";
+}
+
+const Expr *bareExprThroughCopies(const Expr *E) {
+  while (E) {
+    const Expr *Next = bareExpr(E);
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Next))
+      if (CE->getNumArgs() == 1 && CE->getConstructor() &&
+          CE->getConstructor()->isCopyOrMoveConstructor())
+        Next = CE->getArg(0);
+    if (Next == E)
+      return E;
+    E = Next;
+  }
+  return E;
+}
+
+std::string foldedName(llvm::StringRef Name) {
+  std::string Key;
+  for (char C : Name)
+    if (C != '_')
+      Key += llvm::toLower(C);
+  return Key;
 }
 
 const Expr *bareExpr(const Expr *E) {

@@ -113,6 +113,13 @@ bool isNeverInterruptible(const CXXRecordDecl *RD);
 /// parentheses around it.
 const Expr *bareExpr(const Expr *E);
 
+/// bareExpr(), and through copy and move constructions.
+const Expr *bareExprThroughCopies(const Expr *E);
+
+/// A name as the model's word lists compare it: lower case, without
+/// underscores (`Stop`, `stop_all` and `StopAll` alike; `try_lock`, `TryLock`).
+std::string foldedName(llvm::StringRef Name);
+
 /// The record behind \p T (through references, pointers and typedefs).
 const CXXRecordDecl *recordOf(QualType T);
 

@@ -17,16 +17,6 @@ const char LockGuardTypes[] =
 } // namespace defaults
 
 namespace {
-/// A method or function name as the lock vocabulary compares it: lower
-/// case, no underscores (lock, Lock, try_lock, TryLock, lock_shared).
-std::string lockKey(llvm::StringRef Name) {
-  std::string Key;
-  for (char C : Name)
-    if (C != '_')
-      Key += llvm::toLower(C);
-  return Key;
-}
-
 bool isAcquireName(llvm::StringRef Key) {
   return Key == "lock" || Key == "trylock" || Key == "lockshared" ||
          Key == "trylockshared" || Key == "writerlock" || Key == "readerlock";
@@ -129,7 +119,7 @@ bool LockModel::isLockable(QualType T) {
   auto Scan = [&](const CXXRecordDecl *C) {
     for (const CXXMethodDecl *M : C->methods())
       if (M->getIdentifier()) {
-        std::string Key = lockKey(M->getName());
+        std::string Key = foldedName(M->getName());
         Lock |= Key == "lock";
         Unlock |= Key == "unlock";
       }
@@ -306,7 +296,7 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
       Emit(LockEvent::Acquire, Ms);
       return;
     }
-    std::string Key = lockKey(Name);
+    std::string Key = foldedName(Name);
     bool Acquire = isAcquireName(Key);
     if (!Acquire && !isReleaseName(Key))
       return;

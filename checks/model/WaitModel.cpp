@@ -21,20 +21,7 @@ const char StopMethods[] =
     "abort";
 } // namespace defaults
 
-/// bareExpr(), and through copies and moves.
-static const Expr *strip(const Expr *E) {
-  while (E) {
-    const Expr *Next = bareExpr(E);
-    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Next))
-      if (CE->getNumArgs() == 1 &&
-          CE->getConstructor()->isCopyOrMoveConstructor())
-        Next = CE->getArg(0);
-    if (Next == E)
-      return E;
-    E = Next;
-  }
-  return E;
-}
+static const Expr *strip(const Expr *E) { return bareExprThroughCopies(E); }
 
 /// The name of the namespace \p D is declared in (innermost).
 static llvm::StringRef enclosingNamespace(const Decl *D) {
