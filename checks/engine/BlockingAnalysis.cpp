@@ -94,8 +94,9 @@ struct OpRecord {
   ObjectKey Object;
   const CodeUnit *Unit;
   KeyList Held;
-  /// The type of the object (for operations whose object is unknown).
-  const CXXRecordDecl *Type = nullptr;
+  /// The object's type (its channel spec, or its condition variable
+  /// class), for names that may alias.
+  const void *Type = nullptr;
 };
 
 /// A blocking operation reached with locks held (possibly none).
@@ -113,6 +114,7 @@ struct BlockedOp {
   const Stmt *Race = nullptr;
   bool HasPredicate = false;
   bool Unbuffered = false;
+  const void *Type = nullptr;
 };
 
 /// What a callee does, in its own terms, for its callers.
@@ -190,6 +192,37 @@ const char *opNoun(OpKind K) {
   return "";
 }
 
+/// A name that may stand for another object of its type: a parameter, a
+/// reference, a raw pointer (a smart pointer or an object is its own
+/// allocation; a copy of a smart pointer resolves to the original's key).
+bool aliasable(const ObjectKey &K) {
+  const ValueDecl *D = K.object();
+  if (!D)
+    return true;
+  if (K.isElement())
+    return false;
+  if (llvm::isa<ParmVarDecl>(D))
+    return true;
+  QualType T = D->getType();
+  return T->isReferenceType() || T->isPointerType();
+}
+
+/// The class of the object \p T holds, refers or points to (through smart
+/// pointers): two names may alias only if it is the same.
+const CXXRecordDecl *objectClass(QualType T) {
+  for (int Guard = 0; Guard < 4; ++Guard) {
+    const CXXRecordDecl *RD = recordOf(T);
+    if (!RD)
+      return nullptr;
+    const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(RD);
+    if (!Spec || !isSmartPointer(RD) || Spec->getTemplateArgs().size() < 1 ||
+        Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+      return RD->getCanonicalDecl();
+    T = Spec->getTemplateArgs()[0].getAsType();
+  }
+  return nullptr;
+}
+
 /// The operations that can complete a blocked \p K.
 bool isPartner(OpKind Blocked, OpKind Other) {
   switch (Blocked) {
@@ -253,7 +286,14 @@ private:
   void blockingOp(UnitInfo &I, State &S, BlockedOp Op,
                   llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
   void record(UnitInfo &I, OpKind K, const Stmt *Site, const ObjectKey &Obj,
-              const State &S, const CXXRecordDecl *Type);
+              const State &S, const void *Type);
+  /// \p R may operate on the object \p B blocks on.
+  static bool mayBeSame(const OpRecord &R, const ObjectKey &Obj,
+                        const void *Type) {
+    if (R.Object.sameObject(Obj))
+      return true;
+    return (aliasable(R.Object) || aliasable(Obj)) && R.Type && R.Type == Type;
+  }
   KeyList heldObjects(const State &S) const;
   const KeyList &entryHeld(const CodeUnit *U,
                                                    unsigned Depth);
@@ -354,7 +394,7 @@ BlockingAnalysis::Impl::heldObjects(const State &S) const {
 
 void BlockingAnalysis::Impl::record(UnitInfo &I, OpKind K, const Stmt *Site,
                                     const ObjectKey &Obj, const State &S,
-                                    const CXXRecordDecl *Type) {
+                                    const void *Type) {
   if (!SeenOp.insert(Site).second)
     return;
   Ops.push_back({K, Site, Obj, I.U, heldObjects(S), Type});
@@ -528,8 +568,11 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
     ObjectKey K = I.KB->keyOf(Op.Channel);
+    if (!K.valid())
+      if (const ValueDecl *D = namedObject(Op.Channel))
+        K.Path.push_back(D);
     NoteUses(Op.Channel);
-    const CXXRecordDecl *Type = recordOf(Op.Channel->getType());
+    const void *Type = objectClass(Op.Channel->getType());
     OpKind Kind = OpKind::Close;
     switch (Op.Kind) {
     case ChannelOpKind::Receive:
@@ -557,6 +600,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.Call = Call;
       B.Object = K;
       B.Race = I.RaceOf.lookup(Call);
+      B.Type = Type;
       if (Kind == OpKind::Send && Op.Spec) {
         // Unbuffered: the channel's capacity is 0 where it is created.
         std::optional<uint64_t> Cap;
@@ -600,13 +644,15 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       K.Path.push_back(W->CondVar);
     NoteUses(CVExpr);
     if (Record)
-      record(I, OpKind::Wait, Call, K, S, recordOf(CVExpr->getType()));
+      record(I, OpKind::Wait, Call, K, S, objectClass(CVExpr->getType()));
+    const void *CVType = objectClass(CVExpr->getType());
     if (!W->Timed && !W->StopAware) {
       BlockedOp B;
       B.Kind = OpKind::Wait;
       B.Call = Call;
       B.Object = K;
       B.HasPredicate = W->Predicate != nullptr;
+      B.Type = CVType;
       if (W->Lock) {
         // The mutex the wait releases: a guard's, or the lockable itself.
         const Expr *L = bareExpr(W->Lock);
@@ -647,7 +693,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     NoteUses(CVExpr);
     if (Record)
       record(I, OpKind::Notify, Call, K, S,
-             CVExpr ? recordOf(CVExpr->getType()) : nullptr);
+             CVExpr ? objectClass(CVExpr->getType()) : nullptr);
     return;
   }
   if (!Events.empty())
@@ -776,6 +822,16 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
       }
       transfer(I, E, S, true, Depth);
     }
+    if (const auto *For =
+            llvm::dyn_cast_or_null<CXXForRangeStmt>(B->getTerminatorStmt()))
+      if (ChannelOp Op = Channels.rangeReceive(For)) {
+        ObjectKey K = I.KB->keyOf(Op.Channel);
+        if (!K.valid())
+          if (const ValueDecl *D = namedObject(Op.Channel))
+            K.Path.push_back(D);
+        record(I, OpKind::Receive, For, K, S,
+               objectClass(Op.Channel->getType()));
+      }
     if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws)
       for (const HeldLock &H : S.Held)
         if (H.Explicit && H.Chain.empty())
@@ -886,7 +942,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     for (const OpRecord &R : Ops) {
       if (!isPartner(B.Kind, R.Kind))
         continue;
-      if (R.Object.sameObject(B.Object) || !R.Object.object()) {
+      if (mayBeSame(R, B.Object, B.Type)) {
         Any = true;
         break;
       }
@@ -935,12 +991,11 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     for (const OpRecord &R : Ops) {
       if (!isPartner(B.Kind, R.Kind))
         continue;
-      if (!R.Object.object()) {
-        Unknown |= !R.Type || !B.Object.object() ||
-                   R.Type == recordOf(B.Object.object()->getType());
+      if (!R.Type && !R.Object.sameObject(B.Object)) {
+        Unknown = true;
         continue;
       }
-      if (R.Object.sameObject(B.Object))
+      if (mayBeSame(R, B.Object, B.Type))
         Partners.push_back(&R);
     }
     if (Unknown || Partners.empty())
@@ -1023,8 +1078,11 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
     if (L.Unit->Fn->hasAttr<AcquireCapabilityAttr>() ||
         L.Unit->Fn->hasAttr<TryAcquireCapabilityAttr>())
       continue;
-    if (Inv.callersOf(L.Unit->Fn).empty())
-      continue; // Who calls it, and what they do next, is not known.
+    // A named function nobody here calls may be called elsewhere by code
+    // that releases the lock next (acquire-on-success); a lambda nobody
+    // calls directly runs as a callback or a thread: nobody is left to.
+    if (Inv.callersOf(L.Unit->Fn).empty() && !L.Unit->Lambda)
+      continue;
     llvm::SmallPtrSet<const CodeUnit *, 8> Seen;
     // Seen starts with the unit itself excluded from "its callers".
     bool Released = false;
@@ -1131,6 +1189,9 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
           }
         } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
           if (Locks.isGuardConstruction(CE))
+            Touches = true;
+        } else if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+          if (Channels.rangeReceive(For))
             Touches = true;
         }
       });

@@ -102,6 +102,9 @@ std::string ObjectKey::str() const {
 KeyBuilder::KeyBuilder(const Stmt *Body) {
   auto Note = [&](const Expr *E) {
     E = bareExpr(E);
+    // `v.f = ...` changes v too (its members are read from its initialiser).
+    while (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
+      E = bareExpr(ME->getBase());
     if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
       if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
         Assigned.insert(VD);
@@ -140,6 +143,25 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
 
 ObjectKey KeyBuilder::keyOf(const Expr *E) const { return keyOf(E, 0); }
 
+ObjectKey KeyBuilder::simplify(ObjectKey K) const {
+  if (K.Root != ObjectKey::Var || !K.RootVar || K.Path.empty() || !K.Path[0])
+    return K;
+  const VarDecl *VD = K.RootVar;
+  const auto *FD = llvm::dyn_cast<FieldDecl>(K.Path[0]);
+  if (!FD || !VD->hasLocalStorage() || Assigned.count(VD) || !VD->getInit())
+    return K;
+  const auto *IL = llvm::dyn_cast<InitListExpr>(bareExpr(VD->getInit()));
+  if (!IL || FD->getParent() != VD->getType()->getAsCXXRecordDecl() ||
+      FD->getFieldIndex() >= IL->getNumInits())
+    return K;
+  ObjectKey Base = keyOf(IL->getInit(FD->getFieldIndex()), 0);
+  if (!Base.valid())
+    return K;
+  ObjectKey Rest;
+  Rest.Path.assign(K.Path.begin() + 1, K.Path.end());
+  return concat(std::move(Base), Rest);
+}
+
 ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
   if (!E || Depth > 12)
     return {};
@@ -175,6 +197,21 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
     if (!FD)
       return {};
+    // A member of a local aggregate initialised once with braces
+    // (`MembersAPI api{this};`): the initialiser of that member.
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(ME->getBase())))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        if (VD->hasLocalStorage() && !Assigned.count(VD) && VD->getInit())
+          if (const auto *IL =
+                  llvm::dyn_cast<InitListExpr>(bareExpr(VD->getInit()))) {
+            unsigned Idx = FD->getFieldIndex();
+            if (FD->getParent() == VD->getType()->getAsCXXRecordDecl() &&
+                Idx < IL->getNumInits()) {
+              ObjectKey K = keyOf(IL->getInit(Idx), Depth + 1);
+              if (K.valid())
+                return K;
+            }
+          }
     return append(keyOf(ME->getBase(), Depth + 1), FD);
   }
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
@@ -237,7 +274,7 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
     ObjectKey Base = Caller.keyOf(Obj);
     if (!Base.valid())
       return Abstract;
-    return concat(std::move(Base), K);
+    return Caller.simplify(concat(std::move(Base), K));
   }
   const VarDecl *VD = K.RootVar;
   if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(VD)) {
@@ -251,7 +288,7 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
     ObjectKey Base = Caller.keyOf(Call->getArg(I));
     if (!Base.valid())
       return Abstract;
-    return concat(std::move(Base), K);
+    return Caller.simplify(concat(std::move(Base), K));
   }
   if (VD->hasLocalStorage()) {
     // The callee's own local (or a capture of a lambda's enclosing code).

@@ -72,6 +72,9 @@ public:
   explicit KeyBuilder(const Stmt *Body);
 
   ObjectKey keyOf(const Expr *E) const;
+  /// \p K with a leading member of a local aggregate initialised with
+  /// braces replaced by that member's initialiser's key.
+  ObjectKey simplify(ObjectKey K) const;
   /// The variables assigned (or passed by non-const reference) in the body.
   bool isReassigned(const VarDecl *VD) const { return Assigned.count(VD); }
 

@@ -190,6 +190,60 @@ struct Gate {
   void other() { std::lock_guard lk(mu); }
 };
 
+// grpc-go#3017: a timer callback returns early holding the mutex.
+struct Cache {
+  std::mutex mu;
+  bool abort = false;
+  void remove() {
+    std::lock_guard lk(mu);
+    std::thread([this] {
+      mu.lock();
+      if (abort)
+        return;
+        // CHECK: :[[@LINE-1]]:9: warning: 'mu' is still held when the lambda returns here, though its other paths release it; the next acquisition of 'mu' waits forever [threadleak-blocked-forever]
+        // CHECK: :[[@LINE-4]]:7: note: 'mu' is acquired here
+        // CHECK: :[[@LINE-7]]:21: note: 'Cache::remove' acquires 'mu' here: it waits forever
+      work();
+      mu.unlock();
+    }).detach();
+  }
+};
+
+// Negative: annotated as an acquiring function.
+struct __attribute__((capability("mutex"))) Cap {
+  std::mutex mu;
+  bool busy = false;
+  bool enter() __attribute__((try_acquire_capability(true))) {
+    mu.lock();
+    if (busy) {
+      mu.unlock();
+      return false;
+    }
+    return true;
+  }
+  void user() {
+    if (enter())
+      work();
+  }
+  void other() { std::lock_guard lk(mu); }
+};
+
+// Negative: a named function nobody here calls may have callers elsewhere
+// that release it.
+struct Exported {
+  std::mutex mu;
+  bool busy = false;
+  bool tryEnter() {
+    mu.lock();
+    if (busy) {
+      mu.unlock();
+      return false;
+    }
+    return true;
+  }
+  void other() { std::lock_guard lk(mu); }
+};
+
 //===-- Lock-order inversion ------------------------------------------------===//
 
 struct Bank {
@@ -243,9 +297,6 @@ struct Keepalive {
     std::lock_guard lk(mu);
     active = true;
     awaken.push(1);
-    // CHECK: :[[@LINE-1]]:5: warning: a send on 'awaken' waits while holding 'mu', and every operation that could complete it needs 'mu' first: both sides wait forever [threadleak-blocked-forever]
-    // CHECK: :[[@LINE-4]]:21: note: 'mu' is acquired here
-    // CHECK: :[[@LINE-12]]:7: note: a receive from 'awaken' in 'Keepalive::keepalive' runs only with 'mu' held
   }
 };
 
@@ -271,6 +322,64 @@ struct Nested {
       ready = true;
     }
     cv.notify_one();
+  }
+};
+
+// Negative: a reader that may be the partner, reached through a reference
+// to a channel of the same type, runs without the mutex.
+void drain(fibers::unbuffered_channel<int> &c) {
+  int v;
+  c.pop(v);
+}
+struct ThroughParam {
+  fibers::mutex mu;
+  fibers::unbuffered_channel<int> ch;
+  void send() {
+    std::lock_guard lk(mu);
+    ch.push(1);
+  }
+  void close() {
+    std::lock_guard lk(mu);
+    ch.close();
+  }
+};
+
+// kubernetes#6632's fix: a range-for drains the channel without the mutex.
+struct Drained {
+  std::shared_ptr<fibers::unbuffered_channel<bool>> reset =
+      std::make_shared<fibers::unbuffered_channel<bool>>();
+  fibers::mutex writeLock;
+  void monitor() {
+    auto rc = reset;
+    fibers::fiber([rc] {
+      for (bool b : *rc)
+        (void)b;
+    }).detach();
+    std::lock_guard lk(writeLock);
+    rc->close();
+  }
+  void write() {
+    std::lock_guard lk(writeLock);
+    reset->push(true);
+  }
+};
+
+// ... and without the range-for, the only partner is the close under the
+// mutex (kubernetes#6632).
+struct Undrained {
+  std::shared_ptr<fibers::unbuffered_channel<bool>> reset =
+      std::make_shared<fibers::unbuffered_channel<bool>>();
+  fibers::mutex writeLock;
+  void monitor() {
+    std::lock_guard lk(writeLock);
+    reset->close();
+  }
+  void write() {
+    std::lock_guard lk(writeLock);
+    reset->push(true);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'reset' waits while holding 'writeLock', and every operation that could complete it needs 'writeLock' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'writeLock' is acquired here
+    // CHECK: :[[@LINE-7]]:5: note: a close of 'reset' in 'Undrained::monitor' runs only with 'writeLock' held
   }
 };
 
@@ -318,6 +427,61 @@ struct Classic {
     cv.notify_one();
   }
 };
+
+// etcd#6708: a helper object built with the caller's `this` reaches back
+// and takes a reader lock under the caller's writer lock.
+struct Cluster;
+struct Members {
+  Cluster *client;
+  void leader();
+};
+struct Cluster {
+  std::shared_mutex mu;
+  void endpoint() {
+    Members m{this};
+    m.leader();
+  }
+  void read() {
+    mu.lock_shared();
+    // CHECK: :[[@LINE-1]]:5: warning: 'mu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+7]]:5: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+7]]:5: note: 'Cluster::endpoint' is called here, with 'mu' held
+    // CHECK: :[[@LINE-7]]:5: note: 'Members::leader' is called here, with 'mu' held
+    // CHECK: :[[@LINE+9]]:26: note: 'Cluster::read' is called here, with 'mu' held
+    mu.unlock_shared();
+  }
+  void sync() {
+    mu.lock();
+    endpoint();
+    mu.unlock();
+  }
+};
+void Members::leader() { client->read(); }
+
+// Negative: the helper is built with another cluster.
+struct Cluster2;
+struct Members2 {
+  Cluster2 *client;
+  void leader();
+};
+struct Cluster2 {
+  std::shared_mutex mu;
+  Cluster2 *peer = nullptr;
+  void endpoint() {
+    Members2 m{peer};
+    m.leader();
+  }
+  void read() {
+    mu.lock_shared();
+    mu.unlock_shared();
+  }
+  void sync() {
+    mu.lock();
+    endpoint();
+    mu.unlock();
+  }
+};
+void Members2::leader() { client->read(); }
 
 //===-- An object nobody else can reach -------------------------------------===//
 
