@@ -264,6 +264,10 @@ private:
     Summary Sum;
     /// Abstract mutexes released by an explicit call / by anything.
     KeyList ExplicitReleases, AnyReleases;
+    /// The CFG, kept for the questions asked after the dataflow, and where
+    /// each statement is in it (block, element index).
+    std::unique_ptr<CFG> G;
+    llvm::DenseMap<const Stmt *, std::pair<unsigned, unsigned>> Pos;
   };
 
   UnitInfo &info(const CodeUnit *U) {
@@ -302,6 +306,9 @@ private:
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                      const CodeUnit *Except);
   bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
+  bool cycleGated(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
+  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth);
 
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
@@ -333,6 +340,8 @@ private:
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
   llvm::DenseSet<const Stmt *> SeenOp;
+  /// Calls and lambdas written inside a loop of their function.
+  llvm::DenseSet<const Stmt *> InLoop;
   /// DeclRefExprs inside the object expressions of sync operations.
   llvm::DenseSet<const DeclRefExpr *> SyncUses;
 };
@@ -656,6 +665,10 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       if (W->Lock) {
         // The mutex the wait releases: a guard's, or the lockable itself.
         const Expr *L = bareExpr(W->Lock);
+        // `guard.native_handle()`: the lock inside a user's guard.
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(L))
+          if (MC->getNumArgs() == 0)
+            L = bareExpr(MC->getImplicitObjectArgument());
         if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(L))
           if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl())) {
             auto It = I.Guards.Vars.find(VD);
@@ -813,15 +826,20 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
       continue;
     bool Throws = false;
     const Stmt *Ret = nullptr;
+    unsigned Index = 0;
     for (const CFGElement &E : *B) {
       if (auto SE = E.getAs<CFGStmt>()) {
+        I.Pos[SE->getStmt()] = {B->getBlockID(), Index};
         if (llvm::isa<CXXThrowExpr>(SE->getStmt()))
           Throws = true;
         if (llvm::isa<ReturnStmt>(SE->getStmt()))
           Ret = SE->getStmt();
       }
       transfer(I, E, S, true, Depth);
+      ++Index;
     }
+    if (B->getTerminatorStmt())
+      I.Pos[B->getTerminatorStmt()] = {B->getBlockID(), Index};
     if (const auto *For =
             llvm::dyn_cast_or_null<CXXForRangeStmt>(B->getTerminatorStmt()))
       if (ChannelOp Op = Channels.rangeReceive(For)) {
@@ -845,7 +863,122 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         I.Sum.ExitHeld.push_back(H);
     I.Sum.MayRelease = Exit.Released;
   }
+  I.G = std::move(G);
   I.Status = UnitInfo::Done;
+}
+
+bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
+                                        const ObjectKey &M) {
+  llvm::SmallVector<LockEvent, 2> Events;
+  Locks.eventsOf(E, I.Guards, Events);
+  bool Wait = Events.size() == 2 && Events[0].Kind == LockEvent::Release &&
+              Events[1].Kind == LockEvent::Acquire &&
+              Events[0].Mutex == Events[1].Mutex;
+  if (!Wait)
+    for (const LockEvent &Ev : Events) {
+      if (Ev.Kind != LockEvent::Acquire || Ev.Try)
+        continue;
+      ObjectKey K = I.KB->keyOf(Ev.MutexExpr);
+      if (!K.valid())
+        K.Path.push_back(Ev.Mutex);
+      if (K.sameObject(M))
+        return true;
+    }
+  auto SE = E.getAs<CFGStmt>();
+  const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
+  const CodeUnit *Callee = Call ? I.Calls.lookup(Call) : nullptr;
+  if (!Callee)
+    return false;
+  auto It = Infos.find(Callee);
+  if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+    return false;
+  for (const Effect &Ef : It->second->Sum.Effects)
+    if (Ef.Kind == Effect::Acquire &&
+        mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB).sameObject(M))
+      return true;
+  return false;
+}
+
+bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
+                                        const ObjectKey &M) {
+  auto UI = Infos.find(U);
+  if (UI == Infos.end() || !UI->second->G)
+    return false;
+  UnitInfo &I = *UI->second;
+  auto P = I.Pos.find(Site);
+  if (P == I.Pos.end())
+    return false;
+  auto [StartID, Idx] = P->second;
+  const CFGBlock *Start = nullptr;
+  for (const CFGBlock *B : *I.G)
+    if (B->getBlockID() == StartID)
+      Start = B;
+  if (!Start)
+    return false;
+  auto AcquiresIn = [&](const CFGBlock *B, unsigned From, unsigned To) {
+    unsigned K = 0;
+    for (const CFGElement &E : *B) {
+      if (K >= From && K < To && acquiresAt(I, E, M))
+        return true;
+      ++K;
+    }
+    return false;
+  };
+  // Can the operation run again at all: in a loop of its function, or in
+  // a function entered more than once?
+  bool Reentered = runsMoreThanOnce(U, 0);
+  bool Looped = false;
+  {
+    llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
+                                                 Start->succ_end());
+    llvm::DenseSet<const CFGBlock *> Seen;
+    while (!Work.empty() && !Looped) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (!B || !Seen.insert(B).second)
+        continue;
+      Looped = B == Start;
+      Work.append(B->succ_begin(), B->succ_end());
+    }
+  }
+  if (!Looped && !Reentered)
+    return false;
+  // Every way from the operation to its next run takes M.
+  if (AcquiresIn(Start, Idx + 1, Start->size()))
+    return true;
+  llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
+                                               Start->succ_end());
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == Start) {
+      if (!AcquiresIn(Start, 0, Idx))
+        return false;
+      continue;
+    }
+    if (AcquiresIn(B, 0, B->size()))
+      continue;
+    if (B == &I.G->getExit() && Reentered)
+      return false;
+    Work.append(B->succ_begin(), B->succ_end());
+  }
+  return true;
+}
+
+bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
+                                              unsigned Depth) {
+  if (Depth > MaxCallDepth)
+    return false;
+  if (U->Lambda && InLoop.count(U->Lambda))
+    return true;
+  auto Callers = Inv.callersOf(U->Fn);
+  if (Callers.size() >= 2)
+    return true;
+  for (const auto &[CallerUnit, Call] : Callers)
+    if (InLoop.count(Call) || runsMoreThanOnce(CallerUnit, Depth + 1))
+      return true;
+  return false;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1002,12 +1135,25 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       continue;
     if (B.Kind == OpKind::Send && !B.Unbuffered)
       continue;
+    // A wait whose own mutex is not known: the mutex held may be the one it
+    // releases.
+    if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
+      continue;
     for (const HeldLock &H : B.Held) {
       if (!H.Key.object() || (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
         continue;
+      // A partner that holds M, or that cannot run again without taking M
+      // first while the blocked side runs more than once (the first match
+      // goes through; the next blocked operation keeps M and waits).
+      bool Again = InLoop.count(B.Call) ||
+                   llvm::any_of(B.Chain, [&](const CallExpr *C) {
+                     return InLoop.count(C) != 0;
+                   }) ||
+                   runsMoreThanOnce(B.Unit, 0);
       bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
         return containsObject(R->Held, H.Key) ||
-               containsObject(entryHeld(R->Unit, 0), H.Key);
+               containsObject(entryHeld(R->Unit, 0), H.Key) ||
+               (Again && cycleGated(R->Unit, R->Site, H.Key));
       });
       if (!AllGated)
         continue;
@@ -1026,10 +1172,15 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       for (const OpRecord *R : Partners) {
         if (Shown++ == 3)
           break;
-        F.Notes.push_back({R->Site, std::string(opNoun(R->Kind)) + " '" +
-                                        R->Object.str() + "' in " +
-                                        unitName(*R->Unit) +
-                                        " runs only with '" + Mu + "' held"});
+        bool Held = containsObject(R->Held, H.Key) ||
+                    containsObject(entryHeld(R->Unit, 0), H.Key);
+        F.Notes.push_back(
+            {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
+                          "' in " + unitName(*R->Unit) +
+                          (Held ? " runs only with '" + Mu + "' held"
+                                : " cannot run again without taking '" + Mu +
+                                      "' first, and this operation runs "
+                                      "more than once")});
       }
       Out.push_back(std::move(F));
       break;
@@ -1200,6 +1351,24 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       Work.push_back(U);
     }
   }
+  // What is written inside a loop.
+  for (const auto &UP : Inv.units())
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      const Stmt *Body = nullptr;
+      if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+        Body = F->getBody();
+      else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+        Body = W->getBody();
+      else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+        Body = D->getBody();
+      else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
+        Body = R->getBody();
+      if (Body)
+        walkOwnCode(Body, [&](const Stmt *In) {
+          if (llvm::isa<CallExpr, LambdaExpr>(In))
+            InLoop.insert(In);
+        });
+    });
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();

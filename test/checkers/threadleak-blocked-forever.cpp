@@ -383,6 +383,96 @@ struct Undrained {
   }
 };
 
+// kubernetes#10182: the loop receives one request, then takes the lock; the
+// second sender holds the lock while it waits for the loop's next receive.
+struct Status {
+  fibers::mutex lock;
+  fibers::unbuffered_channel<bool> requests;
+  void syncBatch() {
+    bool v;
+    requests.pop(v);
+    std::lock_guard lk(lock);
+  }
+  void syncLoop() {
+    for (;;)
+      syncBatch();
+  }
+  void set() {
+    std::lock_guard lk(lock);
+    requests.push(true);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'requests' waits while holding 'lock', and every operation that could complete it needs 'lock' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'lock' is acquired here
+    // CHECK: :[[@LINE-12]]:5: note: a receive from 'requests' in 'Status::syncBatch' cannot run again without taking 'lock' first, and this operation runs more than once
+  }
+};
+void twoSetters(Status &s) {
+  fibers::fiber a([&] { s.set(); });
+  fibers::fiber b([&] { s.set(); });
+  a.join();
+  b.join();
+}
+
+// Negative: the loop takes the lock and releases it before it receives
+// again only on some paths... here on none: it never takes the lock.
+struct StatusFree {
+  fibers::mutex lock;
+  fibers::unbuffered_channel<bool> requests;
+  void syncLoop() {
+    for (;;) {
+      bool v;
+      requests.pop(v);
+      work();
+    }
+  }
+  void set() {
+    std::lock_guard lk(lock);
+    requests.push(true);
+  }
+};
+
+// Negative: a sender that runs once; the loop's lock comes after the match.
+struct StatusOnce {
+  fibers::mutex lock;
+  fibers::unbuffered_channel<bool> requests;
+  void syncLoop() {
+    for (;;) {
+      bool v;
+      requests.pop(v);
+      std::lock_guard lk(lock);
+    }
+  }
+  void set() {
+    std::lock_guard lk(lock);
+    requests.push(true);
+  }
+};
+
+// Negative (google/benchmark's ThreadManager): the wait's lock is a user
+// guard's handle; the notifier takes the mutex that the wait releases.
+class MutexLock {
+public:
+  explicit MutexLock(std::mutex &m) : ml_(m) {}
+  ~MutexLock() {}
+  std::unique_lock<std::mutex> &native_handle() { return ml_; }
+
+private:
+  std::unique_lock<std::mutex> ml_;
+};
+struct Manager {
+  std::mutex endMu;
+  std::condition_variable endCv;
+  int alive = 1;
+  void complete() {
+    MutexLock l(endMu);
+    alive = 0;
+    endCv.notify_all();
+  }
+  void waitAll() {
+    MutexLock l(endMu);
+    endCv.wait(l.native_handle(), [this] { return alive == 0; });
+  }
+};
+
 // Negative: the sender does not need the receiver's mutex.
 struct Relaxed {
   fibers::mutex mu;
