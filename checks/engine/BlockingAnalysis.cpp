@@ -850,7 +850,9 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         record(I, OpKind::Receive, For, K, S,
                objectClass(Op.Channel->getType()));
       }
-    if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws)
+    // A return (not a throw, not a call that never returns: assert()).
+    if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws &&
+        !B->hasNoReturnElement())
       for (const HeldLock &H : S.Held)
         if (H.Explicit && H.Chain.empty())
           Leaks.push_back({I.U, Ret, H});

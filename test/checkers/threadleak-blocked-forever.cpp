@@ -244,6 +244,29 @@ struct Exported {
   void other() { std::lock_guard lk(mu); }
 };
 
+// Negative (leveldb's PosixEnv::BackgroundThreadMain): the only way out
+// holding the mutex is a call that never returns (an assert()).
+[[noreturn]] void fatal();
+struct Background {
+  std::mutex mu;
+  bool empty = true;
+  void start() {
+    std::thread([this] {
+      while (true) {
+        mu.lock();
+        if (empty)
+          fatal();
+        mu.unlock();
+        work();
+      }
+    }).detach();
+  }
+  void schedule() {
+    std::lock_guard lk(mu);
+    empty = false;
+  }
+};
+
 //===-- Lock-order inversion ------------------------------------------------===//
 
 struct Bank {
