@@ -11,6 +11,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
+#include <functional>
 
 namespace clang::tidy::threadleak {
 
@@ -84,7 +85,18 @@ void releaseFrom(State &S, const ObjectKey &K) {
 }
 
 /// What an operation on a channel or a condition variable is.
-enum class OpKind { Receive, Send, TrySend, TryReceive, Close, Wait, Notify };
+enum class OpKind {
+  Receive,
+  Send,
+  TrySend,
+  TryReceive,
+  Close,
+  Wait,
+  Notify,
+  /// Handed to code we do not read (a select's case constructor, a function
+  /// without a body): it may do anything to the object.
+  Unknown,
+};
 
 /// An operation on a channel or a condition variable, with the locks held
 /// there (abstract objects).
@@ -114,6 +126,8 @@ struct BlockedOp {
   const Stmt *Race = nullptr;
   bool HasPredicate = false;
   bool Unbuffered = false;
+  /// A send's channel capacity, where it is known.
+  std::optional<uint64_t> Capacity;
   const void *Type = nullptr;
 };
 
@@ -188,6 +202,8 @@ const char *opNoun(OpKind K) {
     return "a wait on";
   case OpKind::Notify:
     return "a notify of";
+  case OpKind::Unknown:
+    return "a use of";
   }
   return "";
 }
@@ -205,6 +221,15 @@ bool aliasable(const ObjectKey &K) {
     return true;
   QualType T = D->getType();
   return T->isReferenceType() || T->isPointerType();
+}
+
+/// std::move and friends: they hand the object on, not use it.
+bool isIdentityLike(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->getIdentifier() || !FD->isInStdNamespace())
+    return false;
+  llvm::StringRef N = FD->getName();
+  return N == "move" || N == "forward" || N == "addressof";
 }
 
 /// The class of the object \p T holds, refers or points to (through smart
@@ -225,6 +250,8 @@ const CXXRecordDecl *objectClass(QualType T) {
 
 /// The operations that can complete a blocked \p K.
 bool isPartner(OpKind Blocked, OpKind Other) {
+  if (Other == OpKind::Unknown)
+    return true;
   switch (Blocked) {
   case OpKind::Receive:
     return Other == OpKind::Send || Other == OpKind::TrySend ||
@@ -259,6 +286,9 @@ private:
     std::unique_ptr<KeyBuilder> KB;
     GuardVariables Guards;
     llvm::DenseMap<const CallExpr *, const CodeUnit *> Calls;
+    /// Calls through a std::function whose lambdas are known.
+    llvm::DenseMap<const CallExpr *, llvm::SmallVector<const CodeUnit *, 2>>
+        Indirect;
     llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
     llvm::DenseMap<const CallExpr *, const Stmt *> RaceOf;
     Summary Sum;
@@ -306,9 +336,17 @@ private:
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                      const CodeUnit *Except);
   bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
+                    const CodeUnit *Callee, bool Only, bool Record,
+                    unsigned Depth);
+  void collectFunctionObjects();
   bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
-  bool cycleGated(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
-  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth);
+  bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
+  /// \p U may run more than once: two callers, a call in a loop, a lambda
+  /// started in a loop; with \p Unbounded, only loops count (any number of
+  /// times).
+  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
+                        bool Unbounded = false);
 
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
@@ -340,6 +378,13 @@ private:
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
   llvm::DenseSet<const Stmt *> SeenOp;
+  /// The lambdas a std::function variable or data member may hold, and the
+  /// calls through one.
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const CodeUnit *, 2>>
+      FunctionObjects;
+  llvm::DenseMap<const CallExpr *, const ValueDecl *> CallsThrough;
+  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 2>>
+      IndirectCallers;
   /// Calls and lambdas written inside a loop of their function.
   llvm::DenseSet<const Stmt *> InLoop;
   /// DeclRefExprs inside the object expressions of sync operations.
@@ -367,6 +412,15 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     if (const CodeUnit *CU = Inv.unitOf(Callee))
       if (!isModelledImplementation(*CU))
         I.Calls[Call] = CU;
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    auto It = Call ? CallsThrough.find(Call) : CallsThrough.end();
+    if (It == CallsThrough.end())
+      return;
+    auto FO = FunctionObjects.find(It->second);
+    if (FO != FunctionObjects.end())
+      I.Indirect[Call] = FO->second;
+  });
   // Calls awaited by a coroutine, and the races (`a || b`) among them.
   walkOwnCode(U.Body, [&](const Stmt *S) {
     const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
@@ -627,6 +681,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                     ? std::optional<uint64_t>(*Op.Spec->DefaultCapacity)
                     : std::nullopt;
         B.Unbuffered = Cap && *Cap == 0;
+        B.Capacity = Cap;
       }
       blockingOp(I, S, std::move(B), {}, Record);
       if (Record) {
@@ -712,20 +767,54 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (!Events.empty())
     return; // A lock or unlock: its implementation is the model's business.
 
-  // A call into the translation unit's own code: its summary, in our terms.
-  const CodeUnit *Callee = I.Calls.lookup(Call);
-  if (!Callee)
+  // A call into the translation unit's own code (or through a function
+  // object whose lambdas we know): its summary, in our terms.
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  if (Targets.empty()) {    // A channel or condition variable handed to code we do not read: that
+    // code may complete (or be) any operation on it.
+    if (Record && !isIdentityLike(Call))
+      for (const Expr *Arg : Call->arguments()) {
+        const CXXRecordDecl *RD = objectClass(Arg->getType());
+        if (!RD)
+          continue;
+        QualType T = Arg->getType().getNonReferenceType();
+        bool Sync = Channels.specForType(T) || CVs.isConditionVariable(T);
+        if (!Sync && T->isPointerType())
+          Sync = Channels.specForType(T->getPointeeType()) ||
+                 CVs.isConditionVariable(T->getPointeeType());
+        if (!Sync)
+          continue;
+        ObjectKey K = I.KB->keyOf(Arg);
+        if (!K.valid())
+          if (const ValueDecl *D = namedObject(Arg))
+            K.Path.push_back(D);
+        NoteUses(Arg);
+        SeenOp.erase(Arg);
+        record(I, OpKind::Unknown, Arg, K, S, RD);
+      }
     return;
+  }
   if (Record)
     CallHeld[Call] = heldObjects(S);
+  for (const CodeUnit *Callee : Targets)
+    applySummary(I, S, Call, Callee, Targets.size() == 1, Record, Depth);
+}
+
+void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
+                                          const CallExpr *Call,
+                                          const CodeUnit *Callee, bool Only,
+                                          bool Record, unsigned Depth) {
   const Summary *Sum = Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1)
                                             : nullptr;
   if (!Sum)
-    return;
-  for (const Effect &Ef : Sum->Effects) {
+    return;  for (const Effect &Ef : Sum->Effects) {
     if (Ef.Chain.size() + 1 > MaxCallDepth)
       continue;
-    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB);
+    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(Ef.Chain.begin(), Ef.Chain.end());
     if (Ef.Kind == Effect::Acquire) {
@@ -736,7 +825,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.Chain = Chain;
       B.Held.clear();
       if (B.OwnMutex.valid())
-        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB);
+        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
       blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
     }
     if (Record) {
@@ -751,10 +840,13 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
   }
   for (const ObjectKey &R : Sum->MayRelease)
-    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB));
+    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB, I.U->Fn));
+  // Held after the call only if it is the one function called.
+  if (!Only)
+    return;
   for (const HeldLock &H : Sum->ExitHeld) {
     HeldLock Mine = H;
-    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB);
+    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     Mine.Chain.insert(Mine.Chain.begin(), Call);
     Mine.Explicit = false;
     if (Mine.Key.valid())
@@ -888,20 +980,33 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
     }
   auto SE = E.getAs<CFGStmt>();
   const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
-  const CodeUnit *Callee = Call ? I.Calls.lookup(Call) : nullptr;
-  if (!Callee)
+  if (!Call)
     return false;
-  auto It = Infos.find(Callee);
-  if (It == Infos.end() || It->second->Status != UnitInfo::Done)
-    return false;
-  for (const Effect &Ef : It->second->Sum.Effects)
-    if (Ef.Kind == Effect::Acquire &&
-        mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB).sameObject(M))
-      return true;
-  return false;
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  // Every function it may call takes M (one that may not is no gate).
+  bool Any = false;
+  for (const CodeUnit *Callee : Targets) {
+    auto It = Infos.find(Callee);
+    if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+      return false;
+    bool Takes = false;
+    for (const Effect &Ef : It->second->Sum.Effects)
+      if (Ef.Kind == Effect::Acquire &&
+          mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn)
+              .sameObject(M))
+        Takes = true;
+    if (!Takes)
+      return false;
+    Any = true;
+  }
+  return Any;
 }
 
-bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
+bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U, const Stmt *Site,
                                         const ObjectKey &M) {
   auto UI = Infos.find(U);
   if (UI == Infos.end() || !UI->second->G)
@@ -944,7 +1049,8 @@ bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
   }
   if (!Looped && !Reentered)
     return false;
-  // Every way from the operation to its next run takes M.
+  // Some way from the operation to its next run takes M: once the
+  // partner is there, the blocked side keeps M and waits for it.
   if (AcquiresIn(Start, Idx + 1, Start->size()))
     return true;
   llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
@@ -955,30 +1061,29 @@ bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
     if (!B || !Seen.insert(B).second)
       continue;
     if (B == Start) {
-      if (!AcquiresIn(Start, 0, Idx))
-        return false;
+      if (AcquiresIn(Start, 0, Idx))
+        return true;
       continue;
     }
     if (AcquiresIn(B, 0, B->size()))
-      continue;
-    if (B == &I.G->getExit() && Reentered)
-      return false;
+      return true;
     Work.append(B->succ_begin(), B->succ_end());
   }
-  return true;
+  return false;
 }
 
 bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
-                                              unsigned Depth) {
+                                              unsigned Depth, bool Unbounded) {
   if (Depth > MaxCallDepth)
     return false;
   if (U->Lambda && InLoop.count(U->Lambda))
     return true;
   auto Callers = Inv.callersOf(U->Fn);
-  if (Callers.size() >= 2)
+  if (Callers.size() >= 2 && !Unbounded)
     return true;
   for (const auto &[CallerUnit, Call] : Callers)
-    if (InLoop.count(Call) || runsMoreThanOnce(CallerUnit, Depth + 1))
+    if (InLoop.count(Call) ||
+        runsMoreThanOnce(CallerUnit, Depth + 1, Unbounded))
       return true;
   return false;
 }
@@ -1135,7 +1240,15 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
     if (Unknown || Partners.empty())
       continue;
-    if (B.Kind == OpKind::Send && !B.Unbuffered)
+    auto InALoop = [&] {
+      return InLoop.count(B.Call) ||
+             llvm::any_of(B.Chain,
+                          [&](const CallExpr *C) { return InLoop.count(C) != 0; });
+    };
+    // A buffered send waits only once the buffer is full: when it runs any
+    // number of times (in a loop, a context started in a loop).
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        !(B.Capacity && (InALoop() || runsMoreThanOnce(B.Unit, 0, true))))
       continue;
     // A wait whose own mutex is not known: the mutex held may be the one it
     // releases.
@@ -1155,7 +1268,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
         return containsObject(R->Held, H.Key) ||
                containsObject(entryHeld(R->Unit, 0), H.Key) ||
-               (Again && cycleGated(R->Unit, R->Site, H.Key));
+               (Again && needsBeforeNext(R->Unit, R->Site, H.Key));
       });
       if (!AllGated)
         continue;
@@ -1164,10 +1277,14 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::HeldByPartner;
       F.At = B.Call;
       std::string Obj = B.Object.str(), Mu = H.Key.str();
+      bool AllHeld = llvm::all_of(Partners, [&](const OpRecord *R) {
+        return containsObject(R->Held, H.Key) ||
+               containsObject(entryHeld(R->Unit, 0), H.Key);
+      });
       F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                   "' waits while holding '" + Mu + "', and every operation " +
-                  "that could complete it needs '" + Mu +
-                  "' first: both sides wait forever";
+                  "that could complete it " + (AllHeld ? "needs" : "may need") +
+                  " '" + Mu + "' first: both sides wait forever";
       heldNotes(F.Notes, H);
       addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
       unsigned Shown = 0;
@@ -1180,9 +1297,9 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
             {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
                           "' in " + unitName(*R->Unit) +
                           (Held ? " runs only with '" + Mu + "' held"
-                                : " cannot run again without taking '" + Mu +
-                                      "' first, and this operation runs "
-                                      "more than once")});
+                                : " may take '" + Mu +
+                                      "' before it runs again, while this "
+                                      "operation runs more than once")});
       }
       Out.push_back(std::move(F));
       break;
@@ -1298,9 +1415,22 @@ void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) 
       F.Kind = BlockingFinding::LockOrder;
       F.At = Second->ToSite;
       std::string P = Second->From.str(), Q = Second->To.str();
+      std::string FP = First->From.str(), FQ = First->To.str();
+      // Two mutexes written alike: name them by their class.
+      if (P == Q || FP == FQ) {
+        auto Qualified = [](const ObjectKey &K) {
+          const ValueDecl *D = K.object();
+          return D ? D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")
+                   : K.str();
+        };
+        P = Qualified(Second->From);
+        Q = Qualified(Second->To);
+        FP = Qualified(First->From);
+        FQ = Qualified(First->To);
+      }
       F.Message = "lock-order inversion: '" + Q + "' is acquired while '" + P +
                   "' is held, and " + unitName(*First->Unit) + " acquires '" +
-                  First->To.str() + "' while holding '" + First->From.str() +
+                  FQ + "' while holding '" + FP +
                   "'; two threads taking both orders wait for each other "
                   "forever";
       heldNotes(F.Notes, First->FromHeld);
@@ -1315,7 +1445,101 @@ void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) 
     }
 }
 
+namespace {
+bool isFunctionObjectType(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "function" &&
+         (RD->isInStdNamespace() || plainQualifiedName(RD) == "boost::function");
+}
+} // namespace
+
+void BlockingAnalysis::Impl::collectFunctionObjects() {
+  // What a function object is given: lambdas, through copies, std::move
+  // and a parameter of a function whose call sites we see.
+  std::function<void(const Expr *, unsigned,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+      Sources = [&](const Expr *E, unsigned Depth,
+                    llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+        if (!E || Depth > 3)
+          return;
+        E = bareExpr(E);
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E)) {
+          Out.push_back(LE);
+          return;
+        }
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
+          if (CE->getNumArgs() >= 1)
+            Sources(CE->getArg(0), Depth + 1, Out);
+          return;
+        }
+        if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+          if (isIdentityLike(C) && C->getNumArgs() == 1)
+            Sources(C->getArg(0), Depth + 1, Out);
+          return;
+        }
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+        const auto *PVD = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl())
+                              : nullptr;
+        const auto *FD = PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext())
+                             : nullptr;
+        if (!FD)
+          return;
+        unsigned Idx = PVD->getFunctionScopeIndex();
+        for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
+          unsigned A = Idx;
+          if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
+            ++A;
+          if (A < Call->getNumArgs())
+            Sources(Call->getArg(A), Depth + 1, Out);
+        }
+      };
+  auto Add = [&](const ValueDecl *Target, const Expr *Src) {
+    if (!Target || !isFunctionObjectType(Target->getType()))
+      return;
+    llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+    Sources(Src, 0, Lambdas);
+    auto &List = FunctionObjects[Target];
+    for (const LambdaExpr *LE : Lambdas)
+      if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
+        if (!llvm::is_contained(List, U))
+          List.push_back(U);
+  };
+  for (const auto &UP : Inv.units()) {
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(UP->Fn))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getMember())
+          Add(Init->getMember(), Init->getInit());
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+          Add(namedObject(OC->getArg(0)), OC->getArg(1));
+        else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
+                 isFunctionObjectType(OC->getArg(0)->getType()))
+          if (const ValueDecl *D = namedObject(OC->getArg(0)))
+            CallsThrough[OC] = D;
+      } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+        for (const Decl *D : DS->decls())
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+            if (VD->getInit())
+              Add(VD, VD->getInit());
+      }
+    });
+  }
+  for (const auto &UP : Inv.units())
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      const auto *C = llvm::dyn_cast<CallExpr>(S);
+      auto It = C ? CallsThrough.find(C) : CallsThrough.end();
+      if (It == CallsThrough.end())
+        return;
+      auto FO = FunctionObjects.find(It->second);
+      if (FO != FunctionObjects.end())
+        for (const CodeUnit *Target : FO->second)
+          IndirectCallers[Target].push_back(UP.get());
+    });
+}
+
 std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
+  collectFunctionObjects();
   // The units that matter: those with a lock event, a channel operation or
   // a wait or notify, and those that call them.
   llvm::SmallVector<const CodeUnit *, 16> Work;
@@ -1334,6 +1558,12 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
             Touches = true;
             return;
           }
+          // A channel handed on: where it goes may be a partner.
+          for (const Expr *Arg : Call->arguments())
+            if (Channels.specForType(Arg->getType())) {
+              Touches = true;
+              return;
+            }
           const FunctionDecl *FD = Call->getDirectCallee();
           if (FD && FD->getIdentifier()) {
             std::string K = foldedName(FD->getName());
@@ -1374,7 +1604,12 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();
-    for (const auto &[Caller, Call] : Inv.callersOf(U->Fn)) {
+    llvm::SmallVector<const CodeUnit *, 4> Callers;
+    for (const auto &[Caller, Call] : Inv.callersOf(U->Fn))
+      Callers.push_back(Caller);
+    if (auto It = IndirectCallers.find(U); It != IndirectCallers.end())
+      Callers.append(It->second.begin(), It->second.end());
+    for (const CodeUnit *Caller : Callers) {
       UnitInfo &CI = info(Caller);
       if (!CI.Relevant && !isModelledImplementation(*Caller)) {
         CI.Relevant = true;

@@ -285,6 +285,36 @@ struct Bank {
   }
 };
 
+// kubernetes#13135: the cacher's callback runs under the watch cache's
+// lock and takes the cacher's; the cacher takes the watch cache's under
+// its own.
+struct WatchCache {
+  std::mutex mu;
+  std::function<void()> onEvent;
+  void add() {
+    std::lock_guard lk(mu);
+    onEvent();
+  }
+  void list() { std::lock_guard lk(mu); }
+};
+struct Cacher {
+  std::mutex mu;
+  WatchCache cache;
+  Cacher() {
+    cache.onEvent = [this] { std::lock_guard lk(mu); };
+    // CHECK: :[[@LINE-1]]:46: warning: lock-order inversion: 'Cacher::mu' is acquired while 'WatchCache::mu' is held, and 'Cacher::startCaching' acquires 'WatchCache::mu' while holding 'Cacher::mu'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+7]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+7]]:5: note: 'WatchCache::list' is called here, holding 'mu'
+    // CHECK: :[[@LINE-10]]:33: note: 'cache.mu' is acquired here while 'mu' is held
+    // CHECK: :[[@LINE-14]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE-14]]:5: note: 'std::function<void ()>::operator()' is called here, holding 'WatchCache::mu'
+  }
+  void startCaching() {
+    std::lock_guard lk(mu);
+    cache.list();
+  }
+};
+
 // Negative: one order everywhere.
 struct Ordered {
   std::mutex first, second;
@@ -423,9 +453,9 @@ struct Status {
   void set() {
     std::lock_guard lk(lock);
     requests.push(true);
-    // CHECK: :[[@LINE-1]]:5: warning: a send on 'requests' waits while holding 'lock', and every operation that could complete it needs 'lock' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'requests' waits while holding 'lock', and every operation that could complete it may need 'lock' first: both sides wait forever [threadleak-blocked-forever]
     // CHECK: :[[@LINE-3]]:21: note: 'lock' is acquired here
-    // CHECK: :[[@LINE-12]]:5: note: a receive from 'requests' in 'Status::syncBatch' cannot run again without taking 'lock' first, and this operation runs more than once
+    // CHECK: :[[@LINE-12]]:5: note: a receive from 'requests' in 'Status::syncBatch' may take 'lock' before it runs again, while this operation runs more than once
   }
 };
 void twoSetters(Status &s) {
@@ -493,6 +523,56 @@ struct Manager {
   void waitAll() {
     MutexLock l(endMu);
     endCv.wait(l.native_handle(), [this] { return alive == 0; });
+  }
+};
+
+// etcd#7492: a bounded buffer; between two receives the keeper's loop may
+// call a callback that takes the senders' mutex; senders run in a loop.
+struct Keeper {
+  fibers::buffered_channel<int> add{2};
+  std::function<void()> onTick;
+  void run() {
+    for (;;) {
+      int v;
+      if (add.try_pop(v) != fibers::channel_op_status::success)
+        onTick();
+    }
+  }
+  void put() { add.push(1); }
+  // CHECK: :[[@LINE-1]]:16: warning: a send on 'keeper.add' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+11]]:21: note: 'mu' is acquired here
+  // CHECK: :[[@LINE+11]]:5: note: 'Keeper::put' is called here, holding 'mu'
+  // CHECK: :[[@LINE-8]]:11: note: a non-blocking receive from 'add' in 'Keeper::run' may take 'mu' before it runs again, while this operation runs more than once
+};
+struct Tokens {
+  fibers::mutex mu;
+  Keeper keeper;
+  Tokens() {
+    keeper.onTick = [this] { std::lock_guard lk(mu); };
+  }
+  void assign() {
+    std::lock_guard lk(mu);
+    keeper.put();
+  }
+};
+void assignAll(Tokens &t) {
+  for (int i = 0; i < 8; ++i)
+    fibers::fiber([&t] { t.assign(); }).detach();
+}
+
+// Negative: a channel handed to code we do not read may be drained there.
+void consumeElsewhere(fibers::unbuffered_channel<long> &);
+struct Handed {
+  fibers::mutex mu;
+  fibers::unbuffered_channel<long> ch;
+  void start() { consumeElsewhere(ch); }
+  void send() {
+    std::lock_guard lk(mu);
+    ch.push(1);
+  }
+  void close() {
+    std::lock_guard lk(mu);
+    ch.close();
   }
 };
 
