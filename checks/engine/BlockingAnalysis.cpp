@@ -177,13 +177,36 @@ std::string unitName(const CodeUnit &U) {
   return "'" + U.Fn->getQualifiedNameAsString() + "'";
 }
 
+/// A mutex that may be taken again by its holder: a recursive one, one
+/// whose attributes we do not read (pthread), or a wrapper of either
+/// (log4cplus's thread::Mutex holds a std::recursive_mutex).
+bool isRecursiveType(QualType T, unsigned Depth) {
+  T = T.getNonReferenceType().getCanonicalType();
+  if (T->isPointerType())
+    T = T->getPointeeType().getCanonicalType();
+  std::string Name = T.getAsString();
+  if (llvm::StringRef(Name).contains_insensitive("recursive") ||
+      llvm::StringRef(Name).contains("pthread_mutex"))
+    return true;
+  // A library's mutex is what its name says (std::mutex holds a
+  // pthread_mutex_t, and is not recursive): only the project's own
+  // wrappers are looked into.
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition() || Depth >= 2 || RD->isInStdNamespace() ||
+      RD->getASTContext().getSourceManager().isInSystemHeader(RD->getLocation()))
+    return false;
+  for (const FieldDecl *F : RD->fields())
+    if (isRecursiveType(F->getType(), Depth + 1))
+      return true;
+  for (const CXXBaseSpecifier &B : RD->bases())
+    if (isRecursiveType(B.getType(), Depth + 1))
+      return true;
+  return false;
+}
+
 bool isRecursiveMutex(const ObjectKey &K) {
   const ValueDecl *D = K.object();
-  if (!D)
-    return true;
-  std::string T = D->getType().getAsString();
-  return llvm::StringRef(T).contains_insensitive("recursive") ||
-         llvm::StringRef(T).contains("pthread_mutex_t");
+  return !D || isRecursiveType(D->getType(), 0);
 }
 
 const char *opNoun(OpKind K) {

@@ -75,6 +75,28 @@ struct Recursive {
   }
 };
 
+// Negative (log4cplus's thread::Mutex): a project's wrapper of a recursive
+// mutex is recursive.
+class RecMutex {
+public:
+  void lock() { m.lock(); }
+  void unlock() { m.unlock(); }
+
+private:
+  std::recursive_mutex m;
+};
+struct Appender {
+  RecMutex access;
+  int getFilter() {
+    std::lock_guard lk(access);
+    return 0;
+  }
+  void addFilter() {
+    std::lock_guard lk(access);
+    getFilter();
+  }
+};
+
 // Negative: another object's mutex (same class) is another mutex.
 struct Account {
   std::mutex mu;
