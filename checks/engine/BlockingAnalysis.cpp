@@ -119,6 +119,7 @@ struct BlockedOp {
   /// The wait's own mutex (released while it sleeps).
   ObjectKey OwnMutex;
   const CodeUnit *Unit;        ///< The unit that holds the locks.
+  const CodeUnit *SiteUnit = nullptr; ///< The unit the operation is written in.
   llvm::SmallVector<const CallExpr *, 2> Chain; ///< From Unit to Call.
   llvm::SmallVector<HeldLock, 2> Held;
   /// A member of a race (`co_await (a || b)`): blocks only if every member
@@ -314,6 +315,9 @@ private:
         Indirect;
     llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
     llvm::DenseMap<const CallExpr *, const Stmt *> RaceOf;
+    /// The implicit calls of a range-for over a channel (begin, end, ++):
+    /// the range receive is the operation.
+    llvm::SmallPtrSet<const CallExpr *, 4> RangeCalls;
     Summary Sum;
     /// Abstract mutexes released by an explicit call / by anything.
     KeyList ExplicitReleases, AnyReleases;
@@ -444,6 +448,21 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     if (FO != FunctionObjects.end())
       I.Indirect[Call] = FO->second;
   });
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S);
+    if (!For || !Channels.rangeReceive(For))
+      return;
+    for (const Stmt *Part : {(const Stmt *)For->getRangeStmt(),
+                             (const Stmt *)For->getBeginStmt(),
+                             (const Stmt *)For->getEndStmt(),
+                             (const Stmt *)For->getCond(),
+                             (const Stmt *)For->getInc(),
+                             (const Stmt *)For->getLoopVarStmt()})
+      walkOwnCode(Part, [&](const Stmt *In) {
+        if (const auto *C = llvm::dyn_cast<CallExpr>(In))
+          I.RangeCalls.insert(C);
+      });
+  });
   // Calls awaited by a coroutine, and the races (`a || b`) among them.
   walkOwnCode(U.Body, [&](const Stmt *S) {
     const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
@@ -552,6 +571,8 @@ void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
                                         bool Record) {
   if (!Record)
     return;
+  if (!Op.SiteUnit)
+    Op.SiteUnit = I.U;
   for (const HeldLock &H : S.Held)
     if (!containsObject(ReleasedBefore, H.Key))
       Op.Held.push_back(H);
@@ -799,7 +820,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     Targets = It->second;
   if (Targets.empty()) {    // A channel or condition variable handed to code we do not read: that
     // code may complete (or be) any operation on it.
-    if (Record && !isIdentityLike(Call))
+    if (Record && !isIdentityLike(Call) && !I.RangeCalls.count(Call))
       for (const Expr *Arg : Call->arguments()) {
         const CXXRecordDecl *RD = objectClass(Arg->getType());
         if (!RD)
@@ -1273,6 +1294,18 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     if (B.Kind == OpKind::Send && !B.Unbuffered &&
         !(B.Capacity && (InALoop() || runsMoreThanOnce(B.Unit, 0, true))))
       continue;
+    // A sender that drains the buffer under the mutex it sends under
+    // (`try_pop(stale); push(v);`, grpc-go#1353's fix) always finds room.
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        llvm::any_of(Ops, [&](const OpRecord &R) {
+          return R.Unit == B.SiteUnit &&
+                 (R.Kind == OpKind::TryReceive || R.Kind == OpKind::Receive) &&
+                 R.Object.sameObject(B.Object) &&
+                 llvm::any_of(B.Held, [&](const HeldLock &H) {
+                   return containsObject(R.Held, H.Key);
+                 });
+        }))
+      continue;
     // A wait whose own mutex is not known: the mutex held may be the one it
     // releases.
     if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
@@ -1496,8 +1529,19 @@ void BlockingAnalysis::Impl::collectFunctionObjects() {
           return;
         }
         if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
-          if (isIdentityLike(C) && C->getNumArgs() == 1)
+          if (isIdentityLike(C) && C->getNumArgs() == 1) {
             Sources(C->getArg(0), Depth + 1, Out);
+            return;
+          }
+          // A function of ours that returns a lambda (`Up()` returning
+          // `[this] { down(); }`): what it returns.
+          const CodeUnit *Callee =
+              C->getDirectCallee() ? Inv.unitOf(C->getDirectCallee()) : nullptr;
+          if (Callee && !Callee->Lambda)
+            walkOwnCode(Callee->Body, [&](const Stmt *S) {
+              if (const auto *R = llvm::dyn_cast<ReturnStmt>(S))
+                Sources(R->getRetValue(), Depth + 1, Out);
+            });
           return;
         }
         const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
