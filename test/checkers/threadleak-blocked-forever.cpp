@@ -582,6 +582,68 @@ void assignAll(Tokens &t) {
     fibers::fiber([&t] { t.assign(); }).detach();
 }
 
+// grpc-go#1353: the watcher's loop receives, then tears down connections
+// whose callback (a lambda returned by the balancer) takes the balancer's
+// mutex; the updater sends in a loop holding it.
+struct Balancer {
+  fibers::mutex mu;
+  fibers::unbuffered_channel<bool> addrCh;
+  std::function<void()> up() {
+    return [this] { down(); };
+  }
+  void down() { std::lock_guard lk(mu); }
+  void update() {
+    std::lock_guard lk(mu);
+    addrCh.push(true);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'addrCh' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+16]]:5: note: a receive from 'b.addrCh' in 'Watcher::watch' may take 'mu' before it runs again, while this operation runs more than once
+  }
+  void updates() {
+    for (int i = 0; i < 100; ++i)
+      update();
+  }
+};
+struct Conn {
+  std::function<void()> onDown;
+  void tearDown() { onDown(); }
+};
+struct Watcher {
+  Balancer b;
+  Conn c;
+  void start() { c.onDown = b.up(); }
+  void watch() {
+    for (bool addr : b.addrCh) {
+      (void)addr;
+      c.tearDown();
+    }
+  }
+};
+
+// Negative: the fix: the updater drains the one-slot buffer under the mutex
+// before it sends.
+struct Drainer {
+  fibers::mutex mu;
+  fibers::buffered_channel<bool> addrCh{2};
+  void down() { std::lock_guard lk(mu); }
+  void update() {
+    std::lock_guard lk(mu);
+    bool stale;
+    addrCh.try_pop(stale);
+    addrCh.push(true);
+  }
+  void updates() {
+    for (int i = 0; i < 100; ++i)
+      update();
+  }
+  void watch() {
+    for (bool addr : addrCh) {
+      (void)addr;
+      down();
+    }
+  }
+};
+
 // Negative: a channel handed to code we do not read may be drained there.
 void consumeElsewhere(fibers::unbuffered_channel<long> &);
 struct Handed {
