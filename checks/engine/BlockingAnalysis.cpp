@@ -12,6 +12,9 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include <functional>
+#include <map>
+#include <set>
+#include <tuple>
 
 namespace clang::tidy::threadleak {
 
@@ -301,6 +304,7 @@ public:
         MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
   std::vector<BlockingFinding> run();
+  void dump(llvm::raw_ostream &OS) const;
 
 private:
   struct UnitInfo {
@@ -325,6 +329,8 @@ private:
     /// each statement is in it (block, element index).
     std::unique_ptr<CFG> G;
     llvm::DenseMap<const Stmt *, std::pair<unsigned, unsigned>> Pos;
+    /// The skeleton, for --dump-model: (statement, what happens, held).
+    std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
   };
 
   UnitInfo &info(const CodeUnit *U) {
@@ -395,6 +401,11 @@ private:
   unsigned MaxCallDepth;
   BlockingStats &Stats;
 
+public:
+  /// Keep the skeletons for dump().
+  bool Dumping = false;
+
+private:
   llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> Infos;
   std::vector<BlockingFinding> Findings;
   std::vector<Edge> Edges;
@@ -489,6 +500,18 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
 // The dataflow
 //===----------------------------------------------------------------------===//
 
+static std::string heldText(const State &S) {
+  std::string Out = "{";
+  for (size_t I = 0; I < S.Held.size(); ++I) {
+    if (I)
+      Out += ", ";
+    Out += S.Held[I].Key.str();
+    if (S.Held[I].Shared)
+      Out += " (shared)";
+  }
+  return Out + "}";
+}
+
 KeyList
 BlockingAnalysis::Impl::heldObjects(const State &S) const {
   KeyList Out;
@@ -582,6 +605,10 @@ void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
 
 void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                                       State &S, bool Record, unsigned Depth) {
+  auto Skel = [&](SourceLocation At, std::string What) {
+    if (Record && Dumping && At.isValid())
+      I.Skeleton.emplace_back(At, std::move(What), heldText(S));
+  };
   // Locks.
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
@@ -605,6 +632,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
             SyncUses.insert(DRE);
         });
       if (Ev.Kind == LockEvent::Acquire) {
+        Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
+             std::string(Ev.Try ? "try-" : "") + "acquire " +
+                          K.str() + (Ev.Shared ? " (shared)" : ""));
         if (Ev.Try)
           continue;
         acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
@@ -624,6 +654,12 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         H.Explicit = Ev.Site && llvm::isa<CallExpr>(Ev.Site);
         S.Held.push_back(std::move(H));
       } else {
+        SourceLocation At;
+        if (Ev.Site)
+          At = Ev.Site->getBeginLoc();
+        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+          At = D->getTriggerStmt()->getEndLoc();
+        Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
         releaseFrom(S, K);
         if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
           addObject(I.ExplicitReleases, K);
@@ -697,6 +733,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     default:
       break;
     }
+    Skel(Call->getBeginLoc(), std::string(opNoun(Kind)) + " " + K.str() +
+                   (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
+                                                              : ""));
     if (Record)
       record(I, Kind, Call, K, S, Type);
     bool Blocks = (Kind == OpKind::Receive || Kind == OpKind::Send) &&
@@ -751,6 +790,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (!K.valid() && W->CondVar)
       K.Path.push_back(W->CondVar);
     NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(),
+         std::string(W->Timed ? "timed " : "") + "wait on " + K.str());
     if (Record)
       record(I, OpKind::Wait, Call, K, S, objectClass(CVExpr->getType()));
     const void *CVType = objectClass(CVExpr->getType());
@@ -803,6 +844,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (!K.valid())
       K.Path.push_back(CVs.notified(Call));
     NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(), "notify " + K.str());
     if (Record)
       record(I, OpKind::Notify, Call, K, S,
              CVExpr ? objectClass(CVExpr->getType()) : nullptr);
@@ -838,12 +880,29 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
             K.Path.push_back(D);
         NoteUses(Arg);
         SeenOp.erase(Arg);
+        Skel(Arg->getBeginLoc(), "hands " + K.str() + " to code not read");
         record(I, OpKind::Unknown, Arg, K, S, RD);
       }
     return;
   }
   if (Record)
     CallHeld[Call] = heldObjects(S);
+  if (Record && Dumping) {
+    std::string What = I.Calls.count(Call) ? "call" : "call through std::function:";
+    for (const CodeUnit *T : Targets) {
+      if (!T->Lambda) {
+        What += " " + unitName(*T);
+        continue;
+      }
+      PresumedLoc P = Ctx.getSourceManager().getPresumedLoc(
+          Ctx.getSourceManager().getExpansionLoc(T->Lambda->getBeginLoc()));
+      What += " lambda at " +
+              (P.isValid() ? std::to_string(P.getLine()) + ":" +
+                                 std::to_string(P.getColumn())
+                           : std::string("?"));
+    }
+    Skel(Call->getBeginLoc(), What);
+  }
   for (const CodeUnit *Callee : Targets)
     applySummary(I, S, Call, Callee, Targets.size() == 1, Record, Depth);
 }
@@ -986,6 +1045,12 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         record(I, OpKind::Receive, For, K, S,
                objectClass(Op.Channel->getType()));
       }
+    if (Dumping && !B->succ_empty() && *B->succ_begin() == &G->getExit())
+      I.Skeleton.emplace_back(Ret ? Ret->getBeginLoc() : U.Body->getEndLoc(),
+                              Throws                     ? "throw"
+                              : B->hasNoReturnElement() ? "no return"
+                                                        : "return",
+                              heldText(S));
     // A return (not a throw, not a call that never returns: assert()).
     if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws &&
         !B->hasNoReturnElement())
@@ -1707,6 +1772,106 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   return Unique;
 }
 
+void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto WhereLoc = [&](SourceLocation L) {
+    PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(L));
+    if (P.isInvalid())
+      return std::string("?");
+    return std::to_string(P.getLine()) + ":" + std::to_string(P.getColumn());
+  };
+  auto Where = [&](const Stmt *S) {
+    return S ? WhereLoc(S->getBeginLoc()) : std::string("?");
+  };
+  auto Name = [&](const CodeUnit &U) {
+    return U.Lambda ? "lambda at " + Where(U.Lambda) : unitName(U);
+  };
+  // Units in the translation unit's order.
+  std::vector<const UnitInfo *> Units;
+  for (const auto &UP : Inv.units()) {
+    auto It = Infos.find(UP.get());
+    if (It != Infos.end() && It->second->Status == UnitInfo::Done)
+      Units.push_back(It->second.get());
+  }
+  OS << "# threadleak model: " << Units.size() << " of " << Inv.units().size()
+     << " code units analysed\n";
+  for (const UnitInfo *I : Units) {
+    const CodeUnit &U = *I->U;
+    auto Callers = Inv.callersOf(U.Fn);
+    bool Indirect = IndirectCallers.count(&U) != 0;
+    OS << "\nunit " << Name(U) << " (" << Where(U.Body) << ")";
+    if (Callers.empty() && !Indirect)
+      OS << (U.Lambda ? " [context: a thread body or callback]"
+                      : " [root: nothing here calls it]");
+    else
+      OS << " [callers: " << Callers.size() << (Indirect ? " + std::function" : "")
+         << "]";
+    OS << "\n";
+    // The skeleton, in source order (the record pass visits blocks in
+    // the CFG's order).
+    auto Skel = I->Skeleton;
+    llvm::stable_sort(Skel, [&](const auto &L, const auto &R) {
+      return SM.isBeforeInTranslationUnit(std::get<0>(L), std::get<0>(R));
+    });
+    for (const auto &[At, What, Held] : Skel)
+      OS << "  " << WhereLoc(At) << "  " << What << "  held " << Held << "\n";
+    OS << "  summary:";
+    std::vector<std::string> Said;
+    for (const Effect &Ef : I->Sum.Effects) {
+      std::string E = std::string(Ef.Kind == Effect::Acquire ? "acquires "
+                                                             : "blocks on ") +
+                      Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      if (llvm::is_contained(Said, E))
+        continue;
+      Said.push_back(E);
+      OS << " " << E << ";";
+    }
+    if (!I->Sum.ExitHeld.empty()) {
+      OS << " returns holding";
+      for (const HeldLock &H : I->Sum.ExitHeld)
+        OS << " " << H.Key.str();
+      OS << ";";
+    }
+    if (!I->Sum.MayRelease.empty()) {
+      OS << " may release";
+      for (const ObjectKey &K : I->Sum.MayRelease)
+        OS << " " << K.str();
+      OS << ";";
+    }
+    OS << "\n";
+  }
+  // std::function targets.
+  std::vector<std::string> Lines;
+  for (const auto &[D, Targets] : FunctionObjects) {
+    std::string L = "  " + D->getQualifiedNameAsString() + " ->";
+    for (const CodeUnit *T : Targets)
+      L += " " + Name(*T);
+    Lines.push_back(L);
+  }
+  llvm::sort(Lines);
+  OS << "\nfunction objects:\n";
+  for (const std::string &L : Lines)
+    OS << L << "\n";
+  // Abstract objects and the names that reach them.
+  std::map<std::string, std::set<std::string>> Objects;
+  auto Add = [&](const ObjectKey &K) {
+    if (const ValueDecl *D = K.object())
+      Objects[D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")]
+          .insert(K.str());
+  };
+  for (const OpRecord &R : Ops)
+    Add(R.Object);
+  for (const Acquisition &A : Acquisitions)
+    Add(A.Key);
+  OS << "\nobjects:\n";
+  for (const auto &[Obj, Names] : Objects) {
+    OS << "  " << Obj << " <-";
+    for (const std::string &N : Names)
+      OS << " " << N;
+    OS << "\n";
+  }
+}
+
 BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                                    const LockModel &Locks,
                                    const ChannelModel &Channels,
@@ -1718,5 +1883,9 @@ BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
 BlockingAnalysis::~BlockingAnalysis() = default;
 
 std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
+
+void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
+
+void BlockingAnalysis::dump(llvm::raw_ostream &OS) const { P->dump(OS); }
 
 } // namespace clang::tidy::threadleak

@@ -70,6 +70,16 @@ public:
   /// Runs every question; findings in the order of their location, one per
   /// location.
   std::vector<BlockingFinding> run();
+  /// What the analysis saw, as stable text (threadleak --dump-model): every
+  /// code unit it analysed with its skeleton (lock events, operations on
+  /// channels and condition variables, calls with their resolved targets,
+  /// returns), each with the locks held there; the abstract objects with the
+  /// names that reach them; the std::function targets; the contexts (units
+  /// nothing calls directly: roots, thread bodies, callbacks). Call after
+  /// run().
+  void dump(llvm::raw_ostream &OS) const;
+  /// Keep what dump() prints (before run()).
+  void setDumping(bool On);
   const BlockingStats &stats() const { return Stats; }
 
 private:
