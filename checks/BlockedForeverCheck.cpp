@@ -21,6 +21,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
                                           defaults::ConditionVariableTypes))),
       GuardTypes(NameList::parse(
           Options.get("LockGuardTypes", defaults::LockGuardTypes))),
+      ThreadTypes(NameList::parse(defaults::ThreadTypes)),
       ChannelsOption(Options.get("Channels", "").str()),
       MaxCallDepth(readMaxCallDepth(*this, Name, Options)),
       DumpModel(llvm::StringSwitch<bool>(Options.get("DumpModel", "false"))
@@ -41,6 +42,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     CVTypes.add(M->ConditionVariableTypes);
+    ThreadTypes.add(M->ThreadTypes);
     User.insert(User.end(), M->Channels.begin(), M->Channels.end());
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
@@ -117,7 +119,8 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
     Inv.addFunction(FD);
   for (const FieldDecl *FD : Flds)
     Inv.addLambdasIn(FD->getInClassInitializer());
-  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, MaxCallDepth);
+  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, ThreadTypes,
+                     MaxCallDepth);
   A.setDumping(DumpModel);
   std::vector<BlockingFinding> Findings = A.run();
   if (DumpModel) {

@@ -37,7 +37,7 @@ public:
   }
 
 private:
-  NameList CVTypes, GuardTypes;
+  NameList CVTypes, GuardTypes, ThreadTypes;
   std::string CVTypesOption, GuardTypesOption, ChannelsOption;
   unsigned MaxCallDepth;
   /// Print the model (BlockingAnalysis::dump) to standard output at the end

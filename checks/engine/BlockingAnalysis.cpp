@@ -1,7 +1,9 @@
 //===--- BlockingAnalysis.cpp - can this operation wait forever? ----------===//
 
 #include "engine/BlockingAnalysis.h"
+#include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -299,9 +301,10 @@ class BlockingAnalysis::Impl {
 public:
   Impl(ASTContext &Ctx, const SyncInventory &Inv, const LockModel &Locks,
        const ChannelModel &Channels, const ConditionVariableModel &CVs,
-       unsigned MaxCallDepth, BlockingStats &Stats)
+       const NameList &ThreadTypes, unsigned MaxCallDepth,
+       BlockingStats &Stats)
       : Ctx(Ctx), Inv(Inv), Locks(Locks), Channels(Channels), CVs(CVs),
-        MaxCallDepth(MaxCallDepth), Stats(Stats) {}
+        ThreadTypes(ThreadTypes), MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
   std::vector<BlockingFinding> run();
   void dump(llvm::raw_ostream &OS) const;
@@ -392,12 +395,22 @@ private:
   void reportLockOrder(std::vector<BlockingFinding> &Out);
   void reportLeaks(std::vector<BlockingFinding> &Out);
   void reportBlocked(std::vector<BlockingFinding> &Out);
+  void reportJoins(std::vector<BlockingFinding> &Out);
+
+  /// A join() reached with locks held.
+  struct JoinRecord {
+    const CXXMemberCallExpr *Call;
+    const CodeUnit *Unit;
+    llvm::SmallVector<HeldLock, 2> Held;
+  };
+  std::vector<JoinRecord> Joins;
 
   ASTContext &Ctx;
   const SyncInventory &Inv;
   const LockModel &Locks;
   const ChannelModel &Channels;
   const ConditionVariableModel &CVs;
+  const NameList &ThreadTypes;
   unsigned MaxCallDepth;
   BlockingStats &Stats;
 
@@ -708,6 +721,19 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       });
   };
 
+  // A thread's join(): it waits for the thread's body to finish.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    if (const CXXMethodDecl *M = MC->getMethodDecl())
+      if (M->getIdentifier() && M->getName() == "join" &&
+          MC->getNumArgs() == 0 &&
+          ThreadTypes.contains(M->getParent())) {
+        Skel(Call->getBeginLoc(), "join " + I.KB->keyOf(
+                                              MC->getImplicitObjectArgument())
+                                              .str());
+        if (Record && !S.Held.empty())
+          Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
+        return;
+      }
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
     ObjectKey K = I.KB->keyOf(Op.Channel);
@@ -1428,6 +1454,55 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   }
 }
 
+void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
+  for (const JoinRecord &J : Joins) {
+    const Expr *Handle = J.Call->getImplicitObjectArgument();
+    auto Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
+                                   ThreadTypes, Ctx);
+    for (const SpawnSite &Start : Starts) {
+      ResolvedBody Body = resolveCallable(Start.Callable);
+      const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr;
+      if (!BU)
+        continue;
+      auto It = Infos.find(BU);
+      if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+        continue;
+      // The body acquires a mutex the joiner holds: it may wait for it
+      // and never finish.
+      const Effect *Takes = nullptr;
+      const HeldLock *By = nullptr;
+      for (const Effect &Ef : It->second->Sum.Effects) {
+        if (Ef.Kind != Effect::Acquire)
+          continue;
+        for (const HeldLock &H : J.Held)
+          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared)) {
+            Takes = &Ef;
+            By = &H;
+            break;
+          }
+        if (Takes)
+          break;
+      }
+      if (!Takes)
+        continue;
+      BlockingFinding F;
+      F.Kind = BlockingFinding::JoinUnderLock;
+      F.At = J.Call;
+      std::string Mu = By->Key.str();
+      F.Message = "join() waits for the thread while holding '" + Mu +
+                  "', which the thread acquires before it can finish: both "
+                  "wait forever";
+      heldNotes(F.Notes, *By);
+      F.Notes.push_back({Start.Start, "the thread is started here"});
+      addChainNotes(F.Notes, Takes->Chain, "in the thread");
+      F.Notes.push_back({Takes->Site, "the thread acquires '" +
+                                          Takes->Key.str() + "' here"});
+      Out.push_back(std::move(F));
+      break;
+    }
+  }
+}
+
 bool BlockingAnalysis::Impl::releasesBelow(const CodeUnit *U,
                                            const ObjectKey &K, unsigned Depth,
                                            const CodeUnit *Except) {
@@ -1759,6 +1834,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportLeaks(Out);
   reportLockOrder(Out);
   reportBlocked(Out);
+  reportJoins(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::stable_sort(Out, [&](const BlockingFinding &L, const BlockingFinding &R) {
@@ -1876,9 +1952,10 @@ BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                                    const LockModel &Locks,
                                    const ChannelModel &Channels,
                                    const ConditionVariableModel &CVs,
+                                   const NameList &ThreadTypes,
                                    unsigned MaxCallDepth)
-    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, MaxCallDepth,
-                               Stats)) {}
+    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, ThreadTypes,
+                               MaxCallDepth, Stats)) {}
 
 BlockingAnalysis::~BlockingAnalysis() = default;
 

@@ -760,6 +760,74 @@ struct Cluster2 {
 };
 void Members2::leader() { client->read(); }
 
+//===-- A join under the lock the thread needs ------------------------------===//
+
+class Joiner {
+public:
+  Joiner() : t_([this] { run(); }) {}
+  ~Joiner() {
+    std::lock_guard<std::mutex> g(mu_);
+    stop_ = true;
+    cv_.notify_all();
+    t_.join();
+    // CHECK: :[[@LINE-1]]:5: warning: join() waits for the thread while holding 'mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:33: note: 'mu_' is acquired here
+    // CHECK: :[[@LINE-8]]:14: note: the thread is started here
+    // CHECK: :[[@LINE-9]]:26: note: 'Joiner::run' is called here, in the thread
+    // CHECK: :[[@LINE+5]]:34: note: the thread acquires 'mu_' here
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stop_)
+      cv_.wait(lk);
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread t_;
+};
+
+// Negative: the lock is released before the join.
+class JoinerOk {
+public:
+  JoinerOk() : t_([this] { run(); }) {}
+  ~JoinerOk() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    t_.join();
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stop_)
+      cv_.wait(lk);
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread t_;
+};
+
+// Negative: the thread never takes the joiner's lock.
+class JoinerOther {
+public:
+  JoinerOther() : t_([this] { work(); }) {}
+  ~JoinerOther() {
+    std::lock_guard<std::mutex> g(mu_);
+    t_.join();
+  }
+
+private:
+  std::mutex mu_;
+  std::thread t_;
+};
+
 //===-- An object nobody else can reach -------------------------------------===//
 
 // Go's runtime leak patterns: a receive on a channel made here and never
