@@ -15,7 +15,7 @@ namespace clang::tidy::threadleak {
 /// Finds operations that can wait forever because no partner can ever
 /// complete them: a mutex acquired by code that already holds it, a mutex
 /// left locked on one return path, two mutexes taken in opposite orders, a
-/// blocking channel operation or condition-variable wait made while
+/// blocking channel operation, condition-variable wait or join made while
 /// holding a mutex every partner needs, and a wait on an object nobody
 /// else can reach.
 ///

@@ -28,8 +28,8 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "Finds operations that can wait forever because no partner can ever "
        "complete them: a mutex taken twice, a mutex left locked on a return "
        "path, two mutexes taken in opposite orders, a blocking channel "
-       "operation or wait made while holding a mutex every partner needs, "
-       "and a wait on an object nobody else can reach.",
+       "operation, wait or join made while holding a mutex every partner "
+       "needs, and a wait on an object nobody else can reach.",
        "A thread blocked on a mutex, a channel or a condition variable waits "
        "for a partner: the holder's unlock, the other side of the channel, a "
        "notify. When the partner is the blocked thread itself (it holds the "
