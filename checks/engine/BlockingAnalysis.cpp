@@ -372,6 +372,24 @@ private:
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                      const CodeUnit *Except);
   bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  /// Adds an effect to \p I's summary: one per (kind, object, site), and
+  /// at most MaxEffects (over budget: what is left out is not reported).
+  void addEffect(UnitInfo &I, Effect Ef) {
+    // The same effect reached another way: released before on either way
+    // counts (the conservative side).
+    for (Effect &E : I.Sum.Effects)
+      if (E.Kind == Ef.Kind && E.Site == Ef.Site && E.Key == Ef.Key) {
+        for (const ObjectKey &K : Ef.ReleasedBefore)
+          addObject(E.ReleasedBefore, K);
+        return;
+      }
+    if (I.Sum.Effects.size() >= MaxEffects) {
+      ++Stats.OverBudget;
+      return;
+    }
+    I.Sum.Effects.push_back(std::move(Ef));
+  }
+  static constexpr size_t MaxEffects = 256;
   void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
                     const CodeUnit *Callee, bool Only, bool Record,
                     unsigned Depth);
@@ -658,7 +676,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
           Ef.Shared = Ev.Shared;
           Ef.Site = Ev.Site;
           Ef.ReleasedBefore = S.Released;
-          I.Sum.Effects.push_back(std::move(Ef));
+          addEffect(I, std::move(Ef));
         }
         HeldLock H;
         H.Key = K;
@@ -800,7 +818,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         Ef.Site = Call;
         Ef.ReleasedBefore = S.Released;
         Ef.Op = Blocking.size() - 1;
-        I.Sum.Effects.push_back(std::move(Ef));
+        addEffect(I, std::move(Ef));
       }
     }
     return;
@@ -855,7 +873,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         Ef.Site = Call;
         Ef.ReleasedBefore = S.Released;
         Ef.Op = Blocking.size() - 1;
-        I.Sum.Effects.push_back(std::move(Ef));
+        addEffect(I, std::move(Ef));
       }
     }
     return;
@@ -965,7 +983,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
         addObject(Mine.ReleasedBefore, R);
       if (Mine.Kind == Effect::Block)
         Mine.Op = Blocking.size() - 1;
-      I.Sum.Effects.push_back(std::move(Mine));
+      addEffect(I, std::move(Mine));
     }
   }
   for (const ObjectKey &R : Sum->MayRelease)
