@@ -532,6 +532,25 @@ int main(int argc, const char **argv) {
   (void)ThreadLeakModuleAnchorSource;
 
   // `threadleak file.cpp -- -std=c++20 ...`: a fixed compilation database.
+  // Flags after `--` that clang's driver does not know (GCC's) would make
+  // it fail: dropped first, and said with those of a database (below).
+  std::vector<const char *> Args(argv, argv + argc);
+  std::vector<std::string> DroppedFixedArgs;
+  auto DashDash = std::find_if(Args.begin(), Args.end(),
+                               [](const char *A) { return llvm::StringRef(A) == "--"; });
+  if (DashDash != Args.end()) {
+    tooling::CompileCommand Fixed;
+    Fixed.CommandLine.push_back("clang++");
+    Fixed.CommandLine.insert(Fixed.CommandLine.end(), DashDash + 1, Args.end());
+    DroppedFixedArgs = threadleak::unknownDriverArguments(Fixed);
+    Args.erase(std::remove_if(DashDash + 1, Args.end(),
+                              [&](const char *A) {
+                                return llvm::is_contained(DroppedFixedArgs, A);
+                              }),
+               Args.end());
+  }
+  argc = int(Args.size());
+  argv = Args.data();
   std::string FixedError;
   std::unique_ptr<tooling::CompilationDatabase> DB =
       tooling::FixedCompilationDatabase::loadFromCommandLine(argc, argv, FixedError);
@@ -777,7 +796,7 @@ int main(int argc, const char **argv) {
     // Arguments clang does not know (a database written for GCC) would stop
     // the compiler: dropped, as clangd drops them, and said once.
     {
-      std::set<std::string> Unknown;
+      std::set<std::string> Unknown(DroppedFixedArgs.begin(), DroppedFixedArgs.end());
       for (const std::string &File : Inputs)
         for (const tooling::CompileCommand &C : DB->getCompileCommands(File))
           for (std::string &A : threadleak::unknownDriverArguments(C))
