@@ -791,8 +791,6 @@ int main(int argc, const char **argv) {
       Inputs = std::move(Mine);
     }
 
-    // The findings cache: on unless --no-cache (or THREADLEAK_NO_CACHE=1
-    // without an explicit --cache-dir).
     // Arguments clang does not know (a database written for GCC) would stop
     // the compiler: dropped, as clangd drops them, and said once.
     {
@@ -813,6 +811,9 @@ int main(int argc, const char **argv) {
       }
       Run.RemovedArgs.insert(Run.RemovedArgs.end(), Unknown.begin(), Unknown.end());
     }
+
+    // The findings cache: on unless --no-cache (or THREADLEAK_NO_CACHE=1
+    // without an explicit --cache-dir).
     std::optional<threadleak::FindingsCache> Cache;
     const char *NoCacheEnv = std::getenv("THREADLEAK_NO_CACHE");
     bool CacheOff = NoCache || (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
