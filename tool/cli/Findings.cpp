@@ -521,6 +521,10 @@ void printOne(const SourceLocation &Loc, llvm::StringRef Level,
 
 llvm::StringRef checkHelp(llvm::StringRef Check) {
   static const std::pair<llvm::StringRef, llvm::StringRef> Help[] = {
+      {"threadleak-blocked-forever",
+       "release every mutex on every path (a std::lock_guard or "
+       "std::scoped_lock), take mutexes in one order, and do not block on a "
+       "channel or a wait while holding a mutex the partner needs"},
       {"threadleak-channel-recv-no-close",
        "close the channel on every path of its owner (a scope guard, or a "
        "close before each early return and in a catch (...) that rethrows)"},
