@@ -10,7 +10,9 @@
 //
 // Exit status: 0 no findings (after baseline and filters), 1 findings, 2 tool
 // or input error, 3 some translation unit failed (did not compile, crashed,
-// timed out); findings in the others are still reported.
+// timed out); findings in the others are still reported. After --fix, the
+// findings are those it did not fix; with --fail-on=none, only findings of
+// --warnings-as-errors checks give 1.
 //
 //===----------------------------------------------------------------------===//
 
