@@ -63,8 +63,10 @@ FixPlan planFixes(const std::vector<Finding> &Findings) {
           break;
         }
       }
-      for (const Replacement *N : New)
+      for (const Replacement *N : New) {
+        Duplicate |= *N == R;
         Conflict |= conflicts(*N, R) && !(*N == R);
+      }
       if (Conflict)
         break;
       if (!Duplicate)
