@@ -8,6 +8,7 @@
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace clang::ast_matchers;
 
@@ -20,8 +21,12 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
                                           defaults::ConditionVariableTypes))),
       GuardTypes(NameList::parse(
           Options.get("LockGuardTypes", defaults::LockGuardTypes))),
+      ThreadTypes(NameList::parse(defaults::ThreadTypes)),
       ChannelsOption(Options.get("Channels", "").str()),
-      MaxCallDepth(readMaxCallDepth(*this, Name, Options)) {
+      MaxCallDepth(readMaxCallDepth(*this, Name, Options)),
+      DumpModel(llvm::StringSwitch<bool>(Options.get("DumpModel", "false"))
+                    .CasesLower("true", "1", "on", true)
+                    .Default(false)) {
   CVTypesOption = CVTypes.str();
   GuardTypesOption = GuardTypes.str();
   std::vector<ChannelSpec> User;
@@ -37,6 +42,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     CVTypes.add(M->ConditionVariableTypes);
+    ThreadTypes.add(M->ThreadTypes);
     User.insert(User.end(), M->Channels.begin(), M->Channels.end());
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
@@ -66,6 +72,7 @@ void BlockedForeverCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "LockGuardTypes", GuardTypesOption);
   Options.store(Opts, "Channels", ChannelsOption);
   Options.store(Opts, "MaxCallDepth", MaxCallDepth);
+  Options.store(Opts, "DumpModel", DumpModel ? "true" : "false");
 }
 
 void BlockedForeverCheck::registerMatchers(MatchFinder *Finder) {
@@ -103,7 +110,7 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   std::vector<const FieldDecl *> Flds = std::move(Fields);
   Functions.clear();
   Fields.clear();
-  bool Run = Triggered;
+  bool Run = Triggered || DumpModel;
   Triggered = false;
   if (!Run || !Ctx)
     return;
@@ -112,8 +119,15 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
     Inv.addFunction(FD);
   for (const FieldDecl *FD : Flds)
     Inv.addLambdasIn(FD->getInClassInitializer());
-  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, MaxCallDepth);
-  for (const BlockingFinding &F : A.run()) {
+  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, ThreadTypes,
+                     MaxCallDepth);
+  A.setDumping(DumpModel);
+  std::vector<BlockingFinding> Findings = A.run();
+  if (DumpModel) {
+    A.dump(llvm::outs());
+    llvm::outs().flush();
+  }
+  for (const BlockingFinding &F : Findings) {
     diag(F.At->getBeginLoc(), "%0") << F.Message;
     for (const WitnessStep &N : F.Notes)
       if (N.At)

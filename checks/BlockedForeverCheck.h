@@ -37,9 +37,12 @@ public:
   }
 
 private:
-  NameList CVTypes, GuardTypes;
+  NameList CVTypes, GuardTypes, ThreadTypes;
   std::string CVTypesOption, GuardTypesOption, ChannelsOption;
   unsigned MaxCallDepth;
+  /// Print the model (BlockingAnalysis::dump) to standard output at the end
+  /// of each translation unit: what `threadleak --dump-model` shows.
+  bool DumpModel;
   std::unique_ptr<ConditionVariableModel> CVs;
   std::unique_ptr<LockModel> Locks;
   std::unique_ptr<ChannelModel> Channels;

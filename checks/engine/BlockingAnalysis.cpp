@@ -1,7 +1,9 @@
 //===--- BlockingAnalysis.cpp - can this operation wait forever? ----------===//
 
 #include "engine/BlockingAnalysis.h"
+#include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -11,6 +13,10 @@
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
+#include <functional>
+#include <map>
+#include <set>
+#include <tuple>
 
 namespace clang::tidy::threadleak {
 
@@ -84,7 +90,18 @@ void releaseFrom(State &S, const ObjectKey &K) {
 }
 
 /// What an operation on a channel or a condition variable is.
-enum class OpKind { Receive, Send, TrySend, TryReceive, Close, Wait, Notify };
+enum class OpKind {
+  Receive,
+  Send,
+  TrySend,
+  TryReceive,
+  Close,
+  Wait,
+  Notify,
+  /// Handed to code we do not read (a select's case constructor, a function
+  /// without a body): it may do anything to the object.
+  Unknown,
+};
 
 /// An operation on a channel or a condition variable, with the locks held
 /// there (abstract objects).
@@ -107,6 +124,7 @@ struct BlockedOp {
   /// The wait's own mutex (released while it sleeps).
   ObjectKey OwnMutex;
   const CodeUnit *Unit;        ///< The unit that holds the locks.
+  const CodeUnit *SiteUnit = nullptr; ///< The unit the operation is written in.
   llvm::SmallVector<const CallExpr *, 2> Chain; ///< From Unit to Call.
   llvm::SmallVector<HeldLock, 2> Held;
   /// A member of a race (`co_await (a || b)`): blocks only if every member
@@ -114,6 +132,8 @@ struct BlockedOp {
   const Stmt *Race = nullptr;
   bool HasPredicate = false;
   bool Unbuffered = false;
+  /// A send's channel capacity, where it is known.
+  std::optional<uint64_t> Capacity;
   const void *Type = nullptr;
 };
 
@@ -163,13 +183,36 @@ std::string unitName(const CodeUnit &U) {
   return "'" + U.Fn->getQualifiedNameAsString() + "'";
 }
 
+/// A mutex that may be taken again by its holder: a recursive one, one
+/// whose attributes we do not read (pthread), or a wrapper of either
+/// (log4cplus's thread::Mutex holds a std::recursive_mutex).
+bool isRecursiveType(QualType T, unsigned Depth) {
+  T = T.getNonReferenceType().getCanonicalType();
+  if (T->isPointerType())
+    T = T->getPointeeType().getCanonicalType();
+  std::string Name = T.getAsString();
+  if (llvm::StringRef(Name).contains_insensitive("recursive") ||
+      llvm::StringRef(Name).contains("pthread_mutex"))
+    return true;
+  // A library's mutex is what its name says (std::mutex holds a
+  // pthread_mutex_t, and is not recursive): only the project's own
+  // wrappers are looked into.
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition() || Depth >= 2 || RD->isInStdNamespace() ||
+      RD->getASTContext().getSourceManager().isInSystemHeader(RD->getLocation()))
+    return false;
+  for (const FieldDecl *F : RD->fields())
+    if (isRecursiveType(F->getType(), Depth + 1))
+      return true;
+  for (const CXXBaseSpecifier &B : RD->bases())
+    if (isRecursiveType(B.getType(), Depth + 1))
+      return true;
+  return false;
+}
+
 bool isRecursiveMutex(const ObjectKey &K) {
   const ValueDecl *D = K.object();
-  if (!D)
-    return true;
-  std::string T = D->getType().getAsString();
-  return llvm::StringRef(T).contains_insensitive("recursive") ||
-         llvm::StringRef(T).contains("pthread_mutex_t");
+  return !D || isRecursiveType(D->getType(), 0);
 }
 
 const char *opNoun(OpKind K) {
@@ -188,6 +231,8 @@ const char *opNoun(OpKind K) {
     return "a wait on";
   case OpKind::Notify:
     return "a notify of";
+  case OpKind::Unknown:
+    return "a use of";
   }
   return "";
 }
@@ -205,6 +250,15 @@ bool aliasable(const ObjectKey &K) {
     return true;
   QualType T = D->getType();
   return T->isReferenceType() || T->isPointerType();
+}
+
+/// std::move and friends: they hand the object on, not use it.
+bool isIdentityLike(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->getIdentifier() || !FD->isInStdNamespace())
+    return false;
+  llvm::StringRef N = FD->getName();
+  return N == "move" || N == "forward" || N == "addressof";
 }
 
 /// The class of the object \p T holds, refers or points to (through smart
@@ -225,6 +279,8 @@ const CXXRecordDecl *objectClass(QualType T) {
 
 /// The operations that can complete a blocked \p K.
 bool isPartner(OpKind Blocked, OpKind Other) {
+  if (Other == OpKind::Unknown)
+    return true;
   switch (Blocked) {
   case OpKind::Receive:
     return Other == OpKind::Send || Other == OpKind::TrySend ||
@@ -245,11 +301,13 @@ class BlockingAnalysis::Impl {
 public:
   Impl(ASTContext &Ctx, const SyncInventory &Inv, const LockModel &Locks,
        const ChannelModel &Channels, const ConditionVariableModel &CVs,
-       unsigned MaxCallDepth, BlockingStats &Stats)
+       const NameList &ThreadTypes, unsigned MaxCallDepth,
+       BlockingStats &Stats)
       : Ctx(Ctx), Inv(Inv), Locks(Locks), Channels(Channels), CVs(CVs),
-        MaxCallDepth(MaxCallDepth), Stats(Stats) {}
+        ThreadTypes(ThreadTypes), MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
   std::vector<BlockingFinding> run();
+  void dump(llvm::raw_ostream &OS) const;
 
 private:
   struct UnitInfo {
@@ -259,8 +317,14 @@ private:
     std::unique_ptr<KeyBuilder> KB;
     GuardVariables Guards;
     llvm::DenseMap<const CallExpr *, const CodeUnit *> Calls;
+    /// Calls through a std::function whose lambdas are known.
+    llvm::DenseMap<const CallExpr *, llvm::SmallVector<const CodeUnit *, 2>>
+        Indirect;
     llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
     llvm::DenseMap<const CallExpr *, const Stmt *> RaceOf;
+    /// The implicit calls of a range-for over a channel (begin, end, ++):
+    /// the range receive is the operation.
+    llvm::SmallPtrSet<const CallExpr *, 4> RangeCalls;
     Summary Sum;
     /// Abstract mutexes released by an explicit call / by anything.
     KeyList ExplicitReleases, AnyReleases;
@@ -268,6 +332,8 @@ private:
     /// each statement is in it (block, element index).
     std::unique_ptr<CFG> G;
     llvm::DenseMap<const Stmt *, std::pair<unsigned, unsigned>> Pos;
+    /// The skeleton, for --dump-model: (statement, what happens, held).
+    std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
   };
 
   UnitInfo &info(const CodeUnit *U) {
@@ -306,9 +372,17 @@ private:
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                      const CodeUnit *Except);
   bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
+                    const CodeUnit *Callee, bool Only, bool Record,
+                    unsigned Depth);
+  void collectFunctionObjects();
   bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
-  bool cycleGated(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
-  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth);
+  bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
+  /// \p U may run more than once: two callers, a call in a loop, a lambda
+  /// started in a loop; with \p Unbounded, only loops count (any number of
+  /// times).
+  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
+                        bool Unbounded = false);
 
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
@@ -321,15 +395,30 @@ private:
   void reportLockOrder(std::vector<BlockingFinding> &Out);
   void reportLeaks(std::vector<BlockingFinding> &Out);
   void reportBlocked(std::vector<BlockingFinding> &Out);
+  void reportJoins(std::vector<BlockingFinding> &Out);
+
+  /// A join() reached with locks held.
+  struct JoinRecord {
+    const CXXMemberCallExpr *Call;
+    const CodeUnit *Unit;
+    llvm::SmallVector<HeldLock, 2> Held;
+  };
+  std::vector<JoinRecord> Joins;
 
   ASTContext &Ctx;
   const SyncInventory &Inv;
   const LockModel &Locks;
   const ChannelModel &Channels;
   const ConditionVariableModel &CVs;
+  const NameList &ThreadTypes;
   unsigned MaxCallDepth;
   BlockingStats &Stats;
 
+public:
+  /// Keep the skeletons for dump().
+  bool Dumping = false;
+
+private:
   llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> Infos;
   std::vector<BlockingFinding> Findings;
   std::vector<Edge> Edges;
@@ -340,6 +429,13 @@ private:
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
   llvm::DenseSet<const Stmt *> SeenOp;
+  /// The lambdas a std::function variable or data member may hold, and the
+  /// calls through one.
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const CodeUnit *, 2>>
+      FunctionObjects;
+  llvm::DenseMap<const CallExpr *, const ValueDecl *> CallsThrough;
+  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 2>>
+      IndirectCallers;
   /// Calls and lambdas written inside a loop of their function.
   llvm::DenseSet<const Stmt *> InLoop;
   /// DeclRefExprs inside the object expressions of sync operations.
@@ -367,6 +463,30 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     if (const CodeUnit *CU = Inv.unitOf(Callee))
       if (!isModelledImplementation(*CU))
         I.Calls[Call] = CU;
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    auto It = Call ? CallsThrough.find(Call) : CallsThrough.end();
+    if (It == CallsThrough.end())
+      return;
+    auto FO = FunctionObjects.find(It->second);
+    if (FO != FunctionObjects.end())
+      I.Indirect[Call] = FO->second;
+  });
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S);
+    if (!For || !Channels.rangeReceive(For))
+      return;
+    for (const Stmt *Part : {(const Stmt *)For->getRangeStmt(),
+                             (const Stmt *)For->getBeginStmt(),
+                             (const Stmt *)For->getEndStmt(),
+                             (const Stmt *)For->getCond(),
+                             (const Stmt *)For->getInc(),
+                             (const Stmt *)For->getLoopVarStmt()})
+      walkOwnCode(Part, [&](const Stmt *In) {
+        if (const auto *C = llvm::dyn_cast<CallExpr>(In))
+          I.RangeCalls.insert(C);
+      });
+  });
   // Calls awaited by a coroutine, and the races (`a || b`) among them.
   walkOwnCode(U.Body, [&](const Stmt *S) {
     const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
@@ -392,6 +512,18 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
 //===----------------------------------------------------------------------===//
 // The dataflow
 //===----------------------------------------------------------------------===//
+
+static std::string heldText(const State &S) {
+  std::string Out = "{";
+  for (size_t I = 0; I < S.Held.size(); ++I) {
+    if (I)
+      Out += ", ";
+    Out += S.Held[I].Key.str();
+    if (S.Held[I].Shared)
+      Out += " (shared)";
+  }
+  return Out + "}";
+}
 
 KeyList
 BlockingAnalysis::Impl::heldObjects(const State &S) const {
@@ -475,6 +607,8 @@ void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
                                         bool Record) {
   if (!Record)
     return;
+  if (!Op.SiteUnit)
+    Op.SiteUnit = I.U;
   for (const HeldLock &H : S.Held)
     if (!containsObject(ReleasedBefore, H.Key))
       Op.Held.push_back(H);
@@ -484,6 +618,10 @@ void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
 
 void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                                       State &S, bool Record, unsigned Depth) {
+  auto Skel = [&](SourceLocation At, std::string What) {
+    if (Record && Dumping && At.isValid())
+      I.Skeleton.emplace_back(At, std::move(What), heldText(S));
+  };
   // Locks.
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
@@ -507,6 +645,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
             SyncUses.insert(DRE);
         });
       if (Ev.Kind == LockEvent::Acquire) {
+        Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
+             std::string(Ev.Try ? "try-" : "") + "acquire " +
+                          K.str() + (Ev.Shared ? " (shared)" : ""));
         if (Ev.Try)
           continue;
         acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
@@ -526,6 +667,12 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         H.Explicit = Ev.Site && llvm::isa<CallExpr>(Ev.Site);
         S.Held.push_back(std::move(H));
       } else {
+        SourceLocation At;
+        if (Ev.Site)
+          At = Ev.Site->getBeginLoc();
+        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+          At = D->getTriggerStmt()->getEndLoc();
+        Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
         releaseFrom(S, K);
         if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
           addObject(I.ExplicitReleases, K);
@@ -574,6 +721,19 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       });
   };
 
+  // A thread's join(): it waits for the thread's body to finish.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    if (const CXXMethodDecl *M = MC->getMethodDecl())
+      if (M->getIdentifier() && M->getName() == "join" &&
+          MC->getNumArgs() == 0 &&
+          ThreadTypes.contains(M->getParent())) {
+        Skel(Call->getBeginLoc(), "join " + I.KB->keyOf(
+                                              MC->getImplicitObjectArgument())
+                                              .str());
+        if (Record && !S.Held.empty())
+          Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
+        return;
+      }
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
     ObjectKey K = I.KB->keyOf(Op.Channel);
@@ -599,6 +759,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     default:
       break;
     }
+    Skel(Call->getBeginLoc(), std::string(opNoun(Kind)) + " " + K.str() +
+                   (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
+                                                              : ""));
     if (Record)
       record(I, Kind, Call, K, S, Type);
     bool Blocks = (Kind == OpKind::Receive || Kind == OpKind::Send) &&
@@ -627,6 +790,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                     ? std::optional<uint64_t>(*Op.Spec->DefaultCapacity)
                     : std::nullopt;
         B.Unbuffered = Cap && *Cap == 0;
+        B.Capacity = Cap;
       }
       blockingOp(I, S, std::move(B), {}, Record);
       if (Record) {
@@ -652,6 +816,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (!K.valid() && W->CondVar)
       K.Path.push_back(W->CondVar);
     NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(),
+         std::string(W->Timed ? "timed " : "") + "wait on " + K.str());
     if (Record)
       record(I, OpKind::Wait, Call, K, S, objectClass(CVExpr->getType()));
     const void *CVType = objectClass(CVExpr->getType());
@@ -704,6 +870,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (!K.valid())
       K.Path.push_back(CVs.notified(Call));
     NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(), "notify " + K.str());
     if (Record)
       record(I, OpKind::Notify, Call, K, S,
              CVExpr ? objectClass(CVExpr->getType()) : nullptr);
@@ -712,20 +879,71 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (!Events.empty())
     return; // A lock or unlock: its implementation is the model's business.
 
-  // A call into the translation unit's own code: its summary, in our terms.
-  const CodeUnit *Callee = I.Calls.lookup(Call);
-  if (!Callee)
+  // A call into the translation unit's own code (or through a function
+  // object whose lambdas we know): its summary, in our terms.
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  if (Targets.empty()) {    // A channel or condition variable handed to code we do not read: that
+    // code may complete (or be) any operation on it.
+    if (Record && !isIdentityLike(Call) && !I.RangeCalls.count(Call))
+      for (const Expr *Arg : Call->arguments()) {
+        const CXXRecordDecl *RD = objectClass(Arg->getType());
+        if (!RD)
+          continue;
+        QualType T = Arg->getType().getNonReferenceType();
+        bool Sync = Channels.specForType(T) || CVs.isConditionVariable(T);
+        if (!Sync && T->isPointerType())
+          Sync = Channels.specForType(T->getPointeeType()) ||
+                 CVs.isConditionVariable(T->getPointeeType());
+        if (!Sync)
+          continue;
+        ObjectKey K = I.KB->keyOf(Arg);
+        if (!K.valid())
+          if (const ValueDecl *D = namedObject(Arg))
+            K.Path.push_back(D);
+        NoteUses(Arg);
+        SeenOp.erase(Arg);
+        Skel(Arg->getBeginLoc(), "hands " + K.str() + " to code not read");
+        record(I, OpKind::Unknown, Arg, K, S, RD);
+      }
     return;
+  }
   if (Record)
     CallHeld[Call] = heldObjects(S);
+  if (Record && Dumping) {
+    std::string What = I.Calls.count(Call) ? "call" : "call through std::function:";
+    for (const CodeUnit *T : Targets) {
+      if (!T->Lambda) {
+        What += " " + unitName(*T);
+        continue;
+      }
+      PresumedLoc P = Ctx.getSourceManager().getPresumedLoc(
+          Ctx.getSourceManager().getExpansionLoc(T->Lambda->getBeginLoc()));
+      What += " lambda at " +
+              (P.isValid() ? std::to_string(P.getLine()) + ":" +
+                                 std::to_string(P.getColumn())
+                           : std::string("?"));
+    }
+    Skel(Call->getBeginLoc(), What);
+  }
+  for (const CodeUnit *Callee : Targets)
+    applySummary(I, S, Call, Callee, Targets.size() == 1, Record, Depth);
+}
+
+void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
+                                          const CallExpr *Call,
+                                          const CodeUnit *Callee, bool Only,
+                                          bool Record, unsigned Depth) {
   const Summary *Sum = Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1)
                                             : nullptr;
   if (!Sum)
-    return;
-  for (const Effect &Ef : Sum->Effects) {
+    return;  for (const Effect &Ef : Sum->Effects) {
     if (Ef.Chain.size() + 1 > MaxCallDepth)
       continue;
-    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB);
+    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(Ef.Chain.begin(), Ef.Chain.end());
     if (Ef.Kind == Effect::Acquire) {
@@ -736,7 +954,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.Chain = Chain;
       B.Held.clear();
       if (B.OwnMutex.valid())
-        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB);
+        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
       blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
     }
     if (Record) {
@@ -751,10 +969,13 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
   }
   for (const ObjectKey &R : Sum->MayRelease)
-    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB));
+    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB, I.U->Fn));
+  // Held after the call only if it is the one function called.
+  if (!Only)
+    return;
   for (const HeldLock &H : Sum->ExitHeld) {
     HeldLock Mine = H;
-    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB);
+    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     Mine.Chain.insert(Mine.Chain.begin(), Call);
     Mine.Explicit = false;
     if (Mine.Key.valid())
@@ -850,6 +1071,12 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         record(I, OpKind::Receive, For, K, S,
                objectClass(Op.Channel->getType()));
       }
+    if (Dumping && !B->succ_empty() && *B->succ_begin() == &G->getExit())
+      I.Skeleton.emplace_back(Ret ? Ret->getBeginLoc() : U.Body->getEndLoc(),
+                              Throws                     ? "throw"
+                              : B->hasNoReturnElement() ? "no return"
+                                                        : "return",
+                              heldText(S));
     // A return (not a throw, not a call that never returns: assert()).
     if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws &&
         !B->hasNoReturnElement())
@@ -888,20 +1115,33 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
     }
   auto SE = E.getAs<CFGStmt>();
   const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
-  const CodeUnit *Callee = Call ? I.Calls.lookup(Call) : nullptr;
-  if (!Callee)
+  if (!Call)
     return false;
-  auto It = Infos.find(Callee);
-  if (It == Infos.end() || It->second->Status != UnitInfo::Done)
-    return false;
-  for (const Effect &Ef : It->second->Sum.Effects)
-    if (Ef.Kind == Effect::Acquire &&
-        mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB).sameObject(M))
-      return true;
-  return false;
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  // Every function it may call takes M (one that may not is no gate).
+  bool Any = false;
+  for (const CodeUnit *Callee : Targets) {
+    auto It = Infos.find(Callee);
+    if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+      return false;
+    bool Takes = false;
+    for (const Effect &Ef : It->second->Sum.Effects)
+      if (Ef.Kind == Effect::Acquire &&
+          mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn)
+              .sameObject(M))
+        Takes = true;
+    if (!Takes)
+      return false;
+    Any = true;
+  }
+  return Any;
 }
 
-bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
+bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U, const Stmt *Site,
                                         const ObjectKey &M) {
   auto UI = Infos.find(U);
   if (UI == Infos.end() || !UI->second->G)
@@ -944,7 +1184,8 @@ bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
   }
   if (!Looped && !Reentered)
     return false;
-  // Every way from the operation to its next run takes M.
+  // Some way from the operation to its next run takes M: once the
+  // partner is there, the blocked side keeps M and waits for it.
   if (AcquiresIn(Start, Idx + 1, Start->size()))
     return true;
   llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
@@ -955,30 +1196,29 @@ bool BlockingAnalysis::Impl::cycleGated(const CodeUnit *U, const Stmt *Site,
     if (!B || !Seen.insert(B).second)
       continue;
     if (B == Start) {
-      if (!AcquiresIn(Start, 0, Idx))
-        return false;
+      if (AcquiresIn(Start, 0, Idx))
+        return true;
       continue;
     }
     if (AcquiresIn(B, 0, B->size()))
-      continue;
-    if (B == &I.G->getExit() && Reentered)
-      return false;
+      return true;
     Work.append(B->succ_begin(), B->succ_end());
   }
-  return true;
+  return false;
 }
 
 bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
-                                              unsigned Depth) {
+                                              unsigned Depth, bool Unbounded) {
   if (Depth > MaxCallDepth)
     return false;
   if (U->Lambda && InLoop.count(U->Lambda))
     return true;
   auto Callers = Inv.callersOf(U->Fn);
-  if (Callers.size() >= 2)
+  if (Callers.size() >= 2 && !Unbounded)
     return true;
   for (const auto &[CallerUnit, Call] : Callers)
-    if (InLoop.count(Call) || runsMoreThanOnce(CallerUnit, Depth + 1))
+    if (InLoop.count(Call) ||
+        runsMoreThanOnce(CallerUnit, Depth + 1, Unbounded))
       return true;
   return false;
 }
@@ -1135,7 +1375,27 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
     if (Unknown || Partners.empty())
       continue;
-    if (B.Kind == OpKind::Send && !B.Unbuffered)
+    auto InALoop = [&] {
+      return InLoop.count(B.Call) ||
+             llvm::any_of(B.Chain,
+                          [&](const CallExpr *C) { return InLoop.count(C) != 0; });
+    };
+    // A buffered send waits only once the buffer is full: when it runs any
+    // number of times (in a loop, a context started in a loop).
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        !(B.Capacity && (InALoop() || runsMoreThanOnce(B.Unit, 0, true))))
+      continue;
+    // A sender that drains the buffer under the mutex it sends under
+    // (`try_pop(stale); push(v);`, grpc-go#1353's fix) always finds room.
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        llvm::any_of(Ops, [&](const OpRecord &R) {
+          return R.Unit == B.SiteUnit &&
+                 (R.Kind == OpKind::TryReceive || R.Kind == OpKind::Receive) &&
+                 R.Object.sameObject(B.Object) &&
+                 llvm::any_of(B.Held, [&](const HeldLock &H) {
+                   return containsObject(R.Held, H.Key);
+                 });
+        }))
       continue;
     // A wait whose own mutex is not known: the mutex held may be the one it
     // releases.
@@ -1155,7 +1415,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
         return containsObject(R->Held, H.Key) ||
                containsObject(entryHeld(R->Unit, 0), H.Key) ||
-               (Again && cycleGated(R->Unit, R->Site, H.Key));
+               (Again && needsBeforeNext(R->Unit, R->Site, H.Key));
       });
       if (!AllGated)
         continue;
@@ -1164,10 +1424,14 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::HeldByPartner;
       F.At = B.Call;
       std::string Obj = B.Object.str(), Mu = H.Key.str();
+      bool AllHeld = llvm::all_of(Partners, [&](const OpRecord *R) {
+        return containsObject(R->Held, H.Key) ||
+               containsObject(entryHeld(R->Unit, 0), H.Key);
+      });
       F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                   "' waits while holding '" + Mu + "', and every operation " +
-                  "that could complete it needs '" + Mu +
-                  "' first: both sides wait forever";
+                  "that could complete it " + (AllHeld ? "needs" : "may need") +
+                  " '" + Mu + "' first: both sides wait forever";
       heldNotes(F.Notes, H);
       addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
       unsigned Shown = 0;
@@ -1180,10 +1444,59 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
             {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
                           "' in " + unitName(*R->Unit) +
                           (Held ? " runs only with '" + Mu + "' held"
-                                : " cannot run again without taking '" + Mu +
-                                      "' first, and this operation runs "
-                                      "more than once")});
+                                : " may take '" + Mu +
+                                      "' before it runs again, while this "
+                                      "operation runs more than once")});
       }
+      Out.push_back(std::move(F));
+      break;
+    }
+  }
+}
+
+void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
+  for (const JoinRecord &J : Joins) {
+    const Expr *Handle = J.Call->getImplicitObjectArgument();
+    auto Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
+                                   ThreadTypes, Ctx);
+    for (const SpawnSite &Start : Starts) {
+      ResolvedBody Body = resolveCallable(Start.Callable);
+      const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr;
+      if (!BU)
+        continue;
+      auto It = Infos.find(BU);
+      if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+        continue;
+      // The body acquires a mutex the joiner holds: it may wait for it
+      // and never finish.
+      const Effect *Takes = nullptr;
+      const HeldLock *By = nullptr;
+      for (const Effect &Ef : It->second->Sum.Effects) {
+        if (Ef.Kind != Effect::Acquire)
+          continue;
+        for (const HeldLock &H : J.Held)
+          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared)) {
+            Takes = &Ef;
+            By = &H;
+            break;
+          }
+        if (Takes)
+          break;
+      }
+      if (!Takes)
+        continue;
+      BlockingFinding F;
+      F.Kind = BlockingFinding::JoinUnderLock;
+      F.At = J.Call;
+      std::string Mu = By->Key.str();
+      F.Message = "join() waits for the thread while holding '" + Mu +
+                  "', which the thread acquires before it can finish: both "
+                  "wait forever";
+      heldNotes(F.Notes, *By);
+      F.Notes.push_back({Start.Start, "the thread is started here"});
+      addChainNotes(F.Notes, Takes->Chain, "in the thread");
+      F.Notes.push_back({Takes->Site, "the thread acquires '" +
+                                          Takes->Key.str() + "' here"});
       Out.push_back(std::move(F));
       break;
     }
@@ -1298,9 +1611,22 @@ void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) 
       F.Kind = BlockingFinding::LockOrder;
       F.At = Second->ToSite;
       std::string P = Second->From.str(), Q = Second->To.str();
+      std::string FP = First->From.str(), FQ = First->To.str();
+      // Two mutexes written alike: name them by their class.
+      if (P == Q || FP == FQ) {
+        auto Qualified = [](const ObjectKey &K) {
+          const ValueDecl *D = K.object();
+          return D ? D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")
+                   : K.str();
+        };
+        P = Qualified(Second->From);
+        Q = Qualified(Second->To);
+        FP = Qualified(First->From);
+        FQ = Qualified(First->To);
+      }
       F.Message = "lock-order inversion: '" + Q + "' is acquired while '" + P +
                   "' is held, and " + unitName(*First->Unit) + " acquires '" +
-                  First->To.str() + "' while holding '" + First->From.str() +
+                  FQ + "' while holding '" + FP +
                   "'; two threads taking both orders wait for each other "
                   "forever";
       heldNotes(F.Notes, First->FromHeld);
@@ -1315,7 +1641,112 @@ void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) 
     }
 }
 
+namespace {
+bool isFunctionObjectType(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "function" &&
+         (RD->isInStdNamespace() || plainQualifiedName(RD) == "boost::function");
+}
+} // namespace
+
+void BlockingAnalysis::Impl::collectFunctionObjects() {
+  // What a function object is given: lambdas, through copies, std::move
+  // and a parameter of a function whose call sites we see.
+  std::function<void(const Expr *, unsigned,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+      Sources = [&](const Expr *E, unsigned Depth,
+                    llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+        if (!E || Depth > 3)
+          return;
+        E = bareExpr(E);
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E)) {
+          Out.push_back(LE);
+          return;
+        }
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
+          if (CE->getNumArgs() >= 1)
+            Sources(CE->getArg(0), Depth + 1, Out);
+          return;
+        }
+        if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+          if (isIdentityLike(C) && C->getNumArgs() == 1) {
+            Sources(C->getArg(0), Depth + 1, Out);
+            return;
+          }
+          // A function of ours that returns a lambda (`Up()` returning
+          // `[this] { down(); }`): what it returns.
+          const CodeUnit *Callee =
+              C->getDirectCallee() ? Inv.unitOf(C->getDirectCallee()) : nullptr;
+          if (Callee && !Callee->Lambda)
+            walkOwnCode(Callee->Body, [&](const Stmt *S) {
+              if (const auto *R = llvm::dyn_cast<ReturnStmt>(S))
+                Sources(R->getRetValue(), Depth + 1, Out);
+            });
+          return;
+        }
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+        const auto *PVD = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl())
+                              : nullptr;
+        const auto *FD = PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext())
+                             : nullptr;
+        if (!FD)
+          return;
+        unsigned Idx = PVD->getFunctionScopeIndex();
+        for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
+          unsigned A = Idx;
+          if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
+            ++A;
+          if (A < Call->getNumArgs())
+            Sources(Call->getArg(A), Depth + 1, Out);
+        }
+      };
+  auto Add = [&](const ValueDecl *Target, const Expr *Src) {
+    if (!Target || !isFunctionObjectType(Target->getType()))
+      return;
+    llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+    Sources(Src, 0, Lambdas);
+    auto &List = FunctionObjects[Target];
+    for (const LambdaExpr *LE : Lambdas)
+      if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
+        if (!llvm::is_contained(List, U))
+          List.push_back(U);
+  };
+  for (const auto &UP : Inv.units()) {
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(UP->Fn))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getMember())
+          Add(Init->getMember(), Init->getInit());
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+          Add(namedObject(OC->getArg(0)), OC->getArg(1));
+        else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
+                 isFunctionObjectType(OC->getArg(0)->getType()))
+          if (const ValueDecl *D = namedObject(OC->getArg(0)))
+            CallsThrough[OC] = D;
+      } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+        for (const Decl *D : DS->decls())
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+            if (VD->getInit())
+              Add(VD, VD->getInit());
+      }
+    });
+  }
+  for (const auto &UP : Inv.units())
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      const auto *C = llvm::dyn_cast<CallExpr>(S);
+      auto It = C ? CallsThrough.find(C) : CallsThrough.end();
+      if (It == CallsThrough.end())
+        return;
+      auto FO = FunctionObjects.find(It->second);
+      if (FO != FunctionObjects.end())
+        for (const CodeUnit *Target : FO->second)
+          IndirectCallers[Target].push_back(UP.get());
+    });
+}
+
 std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
+  collectFunctionObjects();
   // The units that matter: those with a lock event, a channel operation or
   // a wait or notify, and those that call them.
   llvm::SmallVector<const CodeUnit *, 16> Work;
@@ -1334,6 +1765,12 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
             Touches = true;
             return;
           }
+          // A channel handed on: where it goes may be a partner.
+          for (const Expr *Arg : Call->arguments())
+            if (Channels.specForType(Arg->getType())) {
+              Touches = true;
+              return;
+            }
           const FunctionDecl *FD = Call->getDirectCallee();
           if (FD && FD->getIdentifier()) {
             std::string K = foldedName(FD->getName());
@@ -1374,7 +1811,12 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();
-    for (const auto &[Caller, Call] : Inv.callersOf(U->Fn)) {
+    llvm::SmallVector<const CodeUnit *, 4> Callers;
+    for (const auto &[Caller, Call] : Inv.callersOf(U->Fn))
+      Callers.push_back(Caller);
+    if (auto It = IndirectCallers.find(U); It != IndirectCallers.end())
+      Callers.append(It->second.begin(), It->second.end());
+    for (const CodeUnit *Caller : Callers) {
       UnitInfo &CI = info(Caller);
       if (!CI.Relevant && !isModelledImplementation(*Caller)) {
         CI.Relevant = true;
@@ -1392,6 +1834,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportLeaks(Out);
   reportLockOrder(Out);
   reportBlocked(Out);
+  reportJoins(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::stable_sort(Out, [&](const BlockingFinding &L, const BlockingFinding &R) {
@@ -1405,16 +1848,121 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   return Unique;
 }
 
+void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto WhereLoc = [&](SourceLocation L) {
+    PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(L));
+    if (P.isInvalid())
+      return std::string("?");
+    return std::to_string(P.getLine()) + ":" + std::to_string(P.getColumn());
+  };
+  auto Where = [&](const Stmt *S) {
+    return S ? WhereLoc(S->getBeginLoc()) : std::string("?");
+  };
+  auto Name = [&](const CodeUnit &U) {
+    return U.Lambda ? "lambda at " + Where(U.Lambda) : unitName(U);
+  };
+  // Units in the translation unit's order.
+  std::vector<const UnitInfo *> Units;
+  for (const auto &UP : Inv.units()) {
+    auto It = Infos.find(UP.get());
+    if (It != Infos.end() && It->second->Status == UnitInfo::Done)
+      Units.push_back(It->second.get());
+  }
+  OS << "# threadleak model: " << Units.size() << " of " << Inv.units().size()
+     << " code units analysed\n";
+  for (const UnitInfo *I : Units) {
+    const CodeUnit &U = *I->U;
+    auto Callers = Inv.callersOf(U.Fn);
+    bool Indirect = IndirectCallers.count(&U) != 0;
+    OS << "\nunit " << Name(U) << " (" << Where(U.Body) << ")";
+    if (Callers.empty() && !Indirect)
+      OS << (U.Lambda ? " [context: a thread body or callback]"
+                      : " [root: nothing here calls it]");
+    else
+      OS << " [callers: " << Callers.size() << (Indirect ? " + std::function" : "")
+         << "]";
+    OS << "\n";
+    // The skeleton, in source order (the record pass visits blocks in
+    // the CFG's order).
+    auto Skel = I->Skeleton;
+    llvm::stable_sort(Skel, [&](const auto &L, const auto &R) {
+      return SM.isBeforeInTranslationUnit(std::get<0>(L), std::get<0>(R));
+    });
+    for (const auto &[At, What, Held] : Skel)
+      OS << "  " << WhereLoc(At) << "  " << What << "  held " << Held << "\n";
+    OS << "  summary:";
+    std::vector<std::string> Said;
+    for (const Effect &Ef : I->Sum.Effects) {
+      std::string E = std::string(Ef.Kind == Effect::Acquire ? "acquires "
+                                                             : "blocks on ") +
+                      Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      if (llvm::is_contained(Said, E))
+        continue;
+      Said.push_back(E);
+      OS << " " << E << ";";
+    }
+    if (!I->Sum.ExitHeld.empty()) {
+      OS << " returns holding";
+      for (const HeldLock &H : I->Sum.ExitHeld)
+        OS << " " << H.Key.str();
+      OS << ";";
+    }
+    if (!I->Sum.MayRelease.empty()) {
+      OS << " may release";
+      for (const ObjectKey &K : I->Sum.MayRelease)
+        OS << " " << K.str();
+      OS << ";";
+    }
+    OS << "\n";
+  }
+  // std::function targets.
+  std::vector<std::string> Lines;
+  for (const auto &[D, Targets] : FunctionObjects) {
+    std::string L = "  " + D->getQualifiedNameAsString() + " ->";
+    for (const CodeUnit *T : Targets)
+      L += " " + Name(*T);
+    Lines.push_back(L);
+  }
+  llvm::sort(Lines);
+  OS << "\nfunction objects:\n";
+  for (const std::string &L : Lines)
+    OS << L << "\n";
+  // Abstract objects and the names that reach them.
+  std::map<std::string, std::set<std::string>> Objects;
+  auto Add = [&](const ObjectKey &K) {
+    if (const ValueDecl *D = K.object())
+      Objects[D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")]
+          .insert(K.str());
+  };
+  for (const OpRecord &R : Ops)
+    Add(R.Object);
+  for (const Acquisition &A : Acquisitions)
+    Add(A.Key);
+  OS << "\nobjects:\n";
+  for (const auto &[Obj, Names] : Objects) {
+    OS << "  " << Obj << " <-";
+    for (const std::string &N : Names)
+      OS << " " << N;
+    OS << "\n";
+  }
+}
+
 BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                                    const LockModel &Locks,
                                    const ChannelModel &Channels,
                                    const ConditionVariableModel &CVs,
+                                   const NameList &ThreadTypes,
                                    unsigned MaxCallDepth)
-    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, MaxCallDepth,
-                               Stats)) {}
+    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, ThreadTypes,
+                               MaxCallDepth, Stats)) {}
 
 BlockingAnalysis::~BlockingAnalysis() = default;
 
 std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
+
+void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
+
+void BlockingAnalysis::dump(llvm::raw_ostream &OS) const { P->dump(OS); }
 
 } // namespace clang::tidy::threadleak

@@ -20,7 +20,9 @@
 //    holding a mutex that every operation able to release it (the other
 //    side of the channel, a notify) runs under;
 //  - NoPartner: a blocking operation on an object private to the function
-//    (created there, never shared) that nothing there releases.
+//    (created there, never shared) that nothing there releases;
+//  - JoinUnderLock: a join() made while holding a mutex that the joined
+//    thread's body acquires: it may never finish.
 //
 // Budgets: MaxCallDepth levels of callee summaries; a CFG whose dataflow
 // does not settle within its iteration budget is left out (silence).
@@ -47,7 +49,14 @@ struct WitnessStep {
 };
 
 struct BlockingFinding {
-  enum KindTy { SelfDeadlock, LeakedLock, LockOrder, HeldByPartner, NoPartner };
+  enum KindTy {
+    SelfDeadlock,
+    LeakedLock,
+    LockOrder,
+    HeldByPartner,
+    NoPartner,
+    JoinUnderLock
+  };
   KindTy Kind;
   /// Where it is reported.
   const Stmt *At = nullptr;
@@ -64,12 +73,23 @@ class BlockingAnalysis {
 public:
   BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                    const LockModel &Locks, const ChannelModel &Channels,
-                   const ConditionVariableModel &CVs, unsigned MaxCallDepth);
+                   const ConditionVariableModel &CVs, const NameList &ThreadTypes,
+                   unsigned MaxCallDepth);
   ~BlockingAnalysis();
 
   /// Runs every question; findings in the order of their location, one per
   /// location.
   std::vector<BlockingFinding> run();
+  /// What the analysis saw, as stable text (threadleak --dump-model): every
+  /// code unit it analysed with its skeleton (lock events, operations on
+  /// channels and condition variables, calls with their resolved targets,
+  /// returns), each with the locks held there; the abstract objects with the
+  /// names that reach them; the std::function targets; the contexts (units
+  /// nothing calls directly: roots, thread bodies, callbacks). Call after
+  /// run().
+  void dump(llvm::raw_ostream &OS) const;
+  /// Keep what dump() prints (before run()).
+  void setDumping(bool On);
   const BlockingStats &stats() const { return Stats; }
 
 private:

@@ -256,7 +256,8 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
 }
 
 ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
-                         const FunctionDecl *Callee, const KeyBuilder &Caller) {
+                         const FunctionDecl *Callee, const KeyBuilder &Caller,
+                         const FunctionDecl *CallerFn) {
   const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
   bool IsLambda = MD && MD->getParent()->isLambda();
   ObjectKey Abstract;
@@ -264,8 +265,14 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
   if (K.Root == ObjectKey::Unknown)
     return K;
   if (K.Root == ObjectKey::This) {
-    if (IsLambda)
-      return K; // The enclosing function's `this`, captured.
+    if (IsLambda) {
+      // The enclosing function's `this`, captured: the caller's own if the
+      // caller is that function.
+      const DeclContext *Encl = MD->getParent()->getDeclContext();
+      if (!CallerFn || Encl == CallerFn)
+        return K;
+      return Abstract;
+    }
     const Expr *Obj = nullptr;
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
       Obj = MC->getImplicitObjectArgument();

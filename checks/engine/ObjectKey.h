@@ -87,9 +87,13 @@ private:
 /// when \p Call calls \p Callee: its `this` becomes the call's object, its
 /// parameters the arguments. Keys rooted at the callee's own locals become
 /// abstract (Root Unknown); keys rooted at variables the callee only
-/// captures (a lambda's enclosing function's) are kept.
+/// captures (a lambda's enclosing function's) are kept. A lambda's `this`
+/// is the caller's only when \p CallerFn is the function the lambda is
+/// written in; called from elsewhere (through a std::function), the key
+/// becomes abstract.
 ObjectKey mapThroughCall(const ObjectKey &CalleeKey, const CallExpr *Call,
-                         const FunctionDecl *Callee, const KeyBuilder &Caller);
+                         const FunctionDecl *Callee, const KeyBuilder &Caller,
+                         const FunctionDecl *CallerFn = nullptr);
 
 } // namespace clang::tidy::threadleak
 

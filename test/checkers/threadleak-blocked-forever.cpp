@@ -75,6 +75,28 @@ struct Recursive {
   }
 };
 
+// Negative (log4cplus's thread::Mutex): a project's wrapper of a recursive
+// mutex is recursive.
+class RecMutex {
+public:
+  void lock() { m.lock(); }
+  void unlock() { m.unlock(); }
+
+private:
+  std::recursive_mutex m;
+};
+struct Appender {
+  RecMutex access;
+  int getFilter() {
+    std::lock_guard lk(access);
+    return 0;
+  }
+  void addFilter() {
+    std::lock_guard lk(access);
+    getFilter();
+  }
+};
+
 // Negative: another object's mutex (same class) is another mutex.
 struct Account {
   std::mutex mu;
@@ -285,6 +307,36 @@ struct Bank {
   }
 };
 
+// kubernetes#13135: the cacher's callback runs under the watch cache's
+// lock and takes the cacher's; the cacher takes the watch cache's under
+// its own.
+struct WatchCache {
+  std::mutex mu;
+  std::function<void()> onEvent;
+  void add() {
+    std::lock_guard lk(mu);
+    onEvent();
+  }
+  void list() { std::lock_guard lk(mu); }
+};
+struct Cacher {
+  std::mutex mu;
+  WatchCache cache;
+  Cacher() {
+    cache.onEvent = [this] { std::lock_guard lk(mu); };
+    // CHECK: :[[@LINE-1]]:46: warning: lock-order inversion: 'Cacher::mu' is acquired while 'WatchCache::mu' is held, and 'Cacher::startCaching' acquires 'WatchCache::mu' while holding 'Cacher::mu'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+7]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+7]]:5: note: 'WatchCache::list' is called here, holding 'mu'
+    // CHECK: :[[@LINE-10]]:33: note: 'cache.mu' is acquired here while 'mu' is held
+    // CHECK: :[[@LINE-14]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE-14]]:5: note: 'std::function<void ()>::operator()' is called here, holding 'WatchCache::mu'
+  }
+  void startCaching() {
+    std::lock_guard lk(mu);
+    cache.list();
+  }
+};
+
 // Negative: one order everywhere.
 struct Ordered {
   std::mutex first, second;
@@ -423,9 +475,9 @@ struct Status {
   void set() {
     std::lock_guard lk(lock);
     requests.push(true);
-    // CHECK: :[[@LINE-1]]:5: warning: a send on 'requests' waits while holding 'lock', and every operation that could complete it needs 'lock' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'requests' waits while holding 'lock', and every operation that could complete it may need 'lock' first: both sides wait forever [threadleak-blocked-forever]
     // CHECK: :[[@LINE-3]]:21: note: 'lock' is acquired here
-    // CHECK: :[[@LINE-12]]:5: note: a receive from 'requests' in 'Status::syncBatch' cannot run again without taking 'lock' first, and this operation runs more than once
+    // CHECK: :[[@LINE-12]]:5: note: a receive from 'requests' in 'Status::syncBatch' may take 'lock' before it runs again, while this operation runs more than once
   }
 };
 void twoSetters(Status &s) {
@@ -493,6 +545,118 @@ struct Manager {
   void waitAll() {
     MutexLock l(endMu);
     endCv.wait(l.native_handle(), [this] { return alive == 0; });
+  }
+};
+
+// etcd#7492: a bounded buffer; between two receives the keeper's loop may
+// call a callback that takes the senders' mutex; senders run in a loop.
+struct Keeper {
+  fibers::buffered_channel<int> add{2};
+  std::function<void()> onTick;
+  void run() {
+    for (;;) {
+      int v;
+      if (add.try_pop(v) != fibers::channel_op_status::success)
+        onTick();
+    }
+  }
+  void put() { add.push(1); }
+  // CHECK: :[[@LINE-1]]:16: warning: a send on 'keeper.add' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+11]]:21: note: 'mu' is acquired here
+  // CHECK: :[[@LINE+11]]:5: note: 'Keeper::put' is called here, holding 'mu'
+  // CHECK: :[[@LINE-8]]:11: note: a non-blocking receive from 'add' in 'Keeper::run' may take 'mu' before it runs again, while this operation runs more than once
+};
+struct Tokens {
+  fibers::mutex mu;
+  Keeper keeper;
+  Tokens() {
+    keeper.onTick = [this] { std::lock_guard lk(mu); };
+  }
+  void assign() {
+    std::lock_guard lk(mu);
+    keeper.put();
+  }
+};
+void assignAll(Tokens &t) {
+  for (int i = 0; i < 8; ++i)
+    fibers::fiber([&t] { t.assign(); }).detach();
+}
+
+// grpc-go#1353: the watcher's loop receives, then tears down connections
+// whose callback (a lambda returned by the balancer) takes the balancer's
+// mutex; the updater sends in a loop holding it.
+struct Balancer {
+  fibers::mutex mu;
+  fibers::unbuffered_channel<bool> addrCh;
+  std::function<void()> up() {
+    return [this] { down(); };
+  }
+  void down() { std::lock_guard lk(mu); }
+  void update() {
+    std::lock_guard lk(mu);
+    addrCh.push(true);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'addrCh' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+16]]:5: note: a receive from 'b.addrCh' in 'Watcher::watch' may take 'mu' before it runs again, while this operation runs more than once
+  }
+  void updates() {
+    for (int i = 0; i < 100; ++i)
+      update();
+  }
+};
+struct Conn {
+  std::function<void()> onDown;
+  void tearDown() { onDown(); }
+};
+struct Watcher {
+  Balancer b;
+  Conn c;
+  void start() { c.onDown = b.up(); }
+  void watch() {
+    for (bool addr : b.addrCh) {
+      (void)addr;
+      c.tearDown();
+    }
+  }
+};
+
+// Negative: the fix: the updater drains the one-slot buffer under the mutex
+// before it sends.
+struct Drainer {
+  fibers::mutex mu;
+  fibers::buffered_channel<bool> addrCh{2};
+  void down() { std::lock_guard lk(mu); }
+  void update() {
+    std::lock_guard lk(mu);
+    bool stale;
+    addrCh.try_pop(stale);
+    addrCh.push(true);
+  }
+  void updates() {
+    for (int i = 0; i < 100; ++i)
+      update();
+  }
+  void watch() {
+    for (bool addr : addrCh) {
+      (void)addr;
+      down();
+    }
+  }
+};
+
+// Negative: a channel handed to code we do not read may be drained there.
+void consumeElsewhere(fibers::unbuffered_channel<long> &);
+struct Handed {
+  fibers::mutex mu;
+  fibers::unbuffered_channel<long> ch;
+  void start() { consumeElsewhere(ch); }
+  void send() {
+    std::lock_guard lk(mu);
+    ch.push(1);
+  }
+  void close() {
+    std::lock_guard lk(mu);
+    ch.close();
   }
 };
 
@@ -595,6 +759,74 @@ struct Cluster2 {
   }
 };
 void Members2::leader() { client->read(); }
+
+//===-- A join under the lock the thread needs ------------------------------===//
+
+class Joiner {
+public:
+  Joiner() : t_([this] { run(); }) {}
+  ~Joiner() {
+    std::lock_guard<std::mutex> g(mu_);
+    stop_ = true;
+    cv_.notify_all();
+    t_.join();
+    // CHECK: :[[@LINE-1]]:5: warning: join() waits for the thread while holding 'mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:33: note: 'mu_' is acquired here
+    // CHECK: :[[@LINE-8]]:14: note: the thread is started here
+    // CHECK: :[[@LINE-9]]:26: note: 'Joiner::run' is called here, in the thread
+    // CHECK: :[[@LINE+5]]:34: note: the thread acquires 'mu_' here
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stop_)
+      cv_.wait(lk);
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread t_;
+};
+
+// Negative: the lock is released before the join.
+class JoinerOk {
+public:
+  JoinerOk() : t_([this] { run(); }) {}
+  ~JoinerOk() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    t_.join();
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!stop_)
+      cv_.wait(lk);
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread t_;
+};
+
+// Negative: the thread never takes the joiner's lock.
+class JoinerOther {
+public:
+  JoinerOther() : t_([this] { work(); }) {}
+  ~JoinerOther() {
+    std::lock_guard<std::mutex> g(mu_);
+    t_.join();
+  }
+
+private:
+  std::mutex mu_;
+  std::thread t_;
+};
 
 //===-- An object nobody else can reach -------------------------------------===//
 
