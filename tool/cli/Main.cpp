@@ -104,6 +104,13 @@ cl::list<std::string> ExtraArgsBefore("extra-arg-before",
                                       cl::cat(Category));
 cl::opt<bool> ListChecks("list-checks", cl::desc("List the enabled checks and exit"),
                          cl::cat(Category));
+cl::opt<bool> DumpModel(
+    "dump-model",
+    cl::desc("Print, per file, the model threadleak-blocked-forever works on (code units "
+             "with their lock events, channel and wait operations, calls and returns, the "
+             "locks held at each; function-object targets; objects and their names), then "
+             "its findings. Runs that check only, one file at a time, without the cache"),
+    cl::cat(Category));
 cl::opt<bool> DumpConfig("dump-config",
                          cl::desc("Print the effective configuration (for the first file) and exit"),
                          cl::cat(Category));
@@ -597,6 +604,8 @@ int main(int argc, const char **argv) {
     fail("-j expects a positive number of jobs, not '" + Jobs + "'");
   // More workers than this only contend for the cores and memory.
   NumJobs = std::min(NumJobs, 4 * std::max(1u, std::thread::hardware_concurrency()));
+  if (DumpModel)
+    NumJobs = 1; // One dump after the other.
   ShardSpec ShardSel = Shard.empty() ? ShardSpec() : parseShard(Shard);
   unsigned TimeoutSeconds = 0;
   if (llvm::StringRef(TUTimeout).getAsInteger(10, TimeoutSeconds))
@@ -651,6 +660,11 @@ int main(int argc, const char **argv) {
   Run.Defaults.SystemHeaders = false;
   if (Checks.getNumOccurrences())
     Run.Overrides.Checks = Checks;
+  if (DumpModel) {
+    Run.Overrides.Checks = "-*,threadleak-blocked-forever";
+    Run.Overrides.CheckOptions["threadleak-blocked-forever.DumpModel"] =
+        ClangTidyOptions::ClangTidyValue("true");
+  }
   if (HeaderFilter.getNumOccurrences())
     Run.Overrides.HeaderFilterRegex = HeaderFilter;
   if (ExcludeHeaderFilter.getNumOccurrences())
@@ -818,7 +832,8 @@ int main(int argc, const char **argv) {
     // without an explicit --cache-dir).
     std::optional<threadleak::FindingsCache> Cache;
     const char *NoCacheEnv = std::getenv("THREADLEAK_NO_CACHE");
-    bool CacheOff = NoCache || (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
+    bool CacheOff = NoCache || DumpModel ||
+                    (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
                                 llvm::StringRef(NoCacheEnv) != "0");
     std::string Dir = CacheDir.empty() ? threadleak::FindingsCache::defaultDirectory()
                                        : absolutePath(CacheDir);
