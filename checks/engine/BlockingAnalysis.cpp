@@ -1489,11 +1489,21 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       // and never finish.
       const Effect *Takes = nullptr;
       const HeldLock *By = nullptr;
+      // A joiner that waits on a condition variable under M (for the
+      // thread's "finished" or "started") lets the thread past its use of M
+      // first: not judged.
+      auto WaitsUnder = [&](const HeldLock &H) {
+        return llvm::any_of(Ops, [&](const OpRecord &R) {
+          return R.Unit == J.Unit && R.Kind == OpKind::Wait &&
+                 containsObject(R.Held, H.Key);
+        });
+      };
       for (const Effect &Ef : It->second->Sum.Effects) {
         if (Ef.Kind != Effect::Acquire)
           continue;
         for (const HeldLock &H : J.Held)
-          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared)) {
+          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared) &&
+              !WaitsUnder(H)) {
             Takes = &Ef;
             By = &H;
             break;

@@ -814,6 +814,31 @@ private:
   std::thread t_;
 };
 
+// Negative: the joiner waits (under the lock) for the thread to say it is
+// done with the lock, then joins.
+class JoinerWaits {
+public:
+  JoinerWaits() : t_([this] { run(); }) {}
+  ~JoinerWaits() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!finished_)
+      cv_.wait(lk);
+    t_.join();
+  }
+
+private:
+  void run() {
+    work();
+    std::lock_guard<std::mutex> g(mu_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool finished_ = false;
+  std::thread t_;
+};
+
 // Negative: the thread never takes the joiner's lock.
 class JoinerOther {
 public:
