@@ -54,7 +54,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   llvm::StringSet<> Names;
   for (const char *N :
        {"lock", "Lock", "LOCK", "rlock", "RLock", "lock_shared", "LockShared",
-        "unlock", "Unlock", "wait", "Wait", "pthread_mutex_lock"})
+        "unlock", "Unlock", "wait", "Wait", "pthread_mutex_lock", "join",
+        "acquire", "arrive_and_wait", "count_down", "release"})
     Names.insert(N);
   for (const ChannelSpec &S : Channels->specs())
     for (const auto *L : {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive})

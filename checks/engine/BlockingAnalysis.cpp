@@ -101,6 +101,10 @@ enum class OpKind {
   /// Handed to code we do not read (a select's case constructor, a function
   /// without a body): it may do anything to the object.
   Unknown,
+  /// std::latch::wait / arrive_and_wait, std::counting_semaphore::acquire:
+  /// blocks until a count_down / release.
+  CounterWait,
+  CounterSignal,
 };
 
 /// An operation on a channel or a condition variable, with the locks held
@@ -134,6 +138,9 @@ struct BlockedOp {
   bool Unbuffered = false;
   /// A send's channel capacity, where it is known.
   std::optional<uint64_t> Capacity;
+  /// A latch or semaphore that blocks its first waiter as created (a latch
+  /// with a count, a semaphore with none).
+  bool BlocksAsCreated = false;
   const void *Type = nullptr;
 };
 
@@ -233,6 +240,10 @@ const char *opNoun(OpKind K) {
     return "a notify of";
   case OpKind::Unknown:
     return "a use of";
+  case OpKind::CounterWait:
+    return "a wait on";
+  case OpKind::CounterSignal:
+    return "a release of";
   }
   return "";
 }
@@ -259,6 +270,27 @@ bool isIdentityLike(const CallExpr *Call) {
     return false;
   llvm::StringRef N = FD->getName();
   return N == "move" || N == "forward" || N == "addressof";
+}
+
+/// A std::latch or std::counting_semaphore operation: CounterWait,
+/// CounterSignal (arrive_and_wait is both: its signal is recorded as a
+/// partner, its wait blocks), or nothing.
+std::optional<OpKind> counterOp(const CXXMemberCallExpr *MC, bool &Latch) {
+  const CXXMethodDecl *M = MC->getMethodDecl();
+  if (!M || !M->getIdentifier() || !M->getParent()->isInStdNamespace() ||
+      !M->getParent()->getIdentifier())
+    return std::nullopt;
+  llvm::StringRef Class = M->getParent()->getName(), N = M->getName();
+  Latch = Class == "latch";
+  if (Latch)
+    return N == "wait" || N == "arrive_and_wait" ? std::optional(OpKind::CounterWait)
+           : N == "count_down"                  ? std::optional(OpKind::CounterSignal)
+                                                : std::nullopt;
+  if (Class == "counting_semaphore")
+    return N == "acquire"   ? std::optional(OpKind::CounterWait)
+           : N == "release" ? std::optional(OpKind::CounterSignal)
+                            : std::nullopt;
+  return std::nullopt;
 }
 
 /// The class of the object \p T holds, refers or points to (through smart
@@ -290,6 +322,8 @@ bool isPartner(OpKind Blocked, OpKind Other) {
            Other == OpKind::Close;
   case OpKind::Wait:
     return Other == OpKind::Notify;
+  case OpKind::CounterWait:
+    return Other == OpKind::CounterSignal;
   default:
     return false;
   }
@@ -752,6 +786,59 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
           Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
         return;
       }
+  // Latches and semaphores.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    bool Latch = false;
+    if (std::optional<OpKind> CK = counterOp(MC, Latch)) {
+      const Expr *Obj = MC->getImplicitObjectArgument();
+      ObjectKey K = I.KB->keyOf(Obj);
+      if (!K.valid())
+        if (const ValueDecl *D = namedObject(Obj))
+          K.Path.push_back(D);
+      NoteUses(Obj);
+      const void *Type = objectClass(Obj->getType());
+      Skel(Call->getBeginLoc(), std::string(opNoun(*CK)) + " " + K.str());
+      bool ArriveAndWait = MC->getMethodDecl()->getName() == "arrive_and_wait";
+      if (Record) {
+        // arrive_and_wait counts down too: a partner of the other waiters.
+        if (ArriveAndWait) {
+          SeenOp.erase(Obj);
+          record(I, OpKind::CounterSignal, Obj, K, S, Type);
+        }
+        record(I, *CK, Call, K, S, Type);
+      }
+      if (*CK == OpKind::CounterWait && K.valid()) {
+        BlockedOp B;
+        B.Kind = OpKind::CounterWait;
+        B.Call = Call;
+        B.Object = K;
+        B.Type = Type;
+        // As created: a latch with a positive count, a semaphore with none.
+        if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
+          if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+                  VD->getInit() ? bareExpr(VD->getInit()) : nullptr))
+            if (CE->getNumArgs() >= 1) {
+              Expr::EvalResult R;
+              if (!CE->getArg(0)->isValueDependent() &&
+                  CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
+                int64_t N = R.Val.getInt().getExtValue();
+                B.BlocksAsCreated = Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
+              }
+            }
+        blockingOp(I, S, B, {}, Record);
+        if (Record) {
+          Effect Ef;
+          Ef.Kind = Effect::Block;
+          Ef.Key = K;
+          Ef.Site = Call;
+          Ef.ReleasedBefore = S.Released;
+          Ef.Op = Blocking.size() - 1;
+          addEffect(I, std::move(Ef));
+        }
+      }
+      return;
+    }
+  }
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
     ObjectKey K = I.KB->keyOf(Op.Channel);
@@ -1342,7 +1429,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
     bool Stuck = !Any && isPrivateLocal(*Infos.find(B.Unit)->second, B.Object) &&
                  (B.Kind != OpKind::Send || B.Unbuffered) &&
-                 !(B.Kind == OpKind::Wait && B.HasPredicate);
+                 !(B.Kind == OpKind::Wait && B.HasPredicate) &&
+                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated);
     Verdicts[Idx].NoPartner = Stuck;
     if (B.Race) {
       ++RaceMembers[B.Race];
@@ -1364,7 +1452,9 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       const VarDecl *VD = B.Object.RootVar;
       const char *Missing = B.Kind == OpKind::Receive ? "sends to it or closes it"
                             : B.Kind == OpKind::Send  ? "receives from it or closes it"
-                                                      : "notifies it";
+                            : B.Kind == OpKind::CounterWait
+                                ? "counts it down or releases it"
+                                : "notifies it";
       F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
                   "' waits forever: '" + VD->getNameAsString() +
                   "' is created here and never shared, and nothing " + Missing;
@@ -1805,6 +1895,10 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
             if (llvm::StringRef(K).contains("lock"))
               Touches = true;
           }
+          bool Latch;
+          if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+            if (counterOp(MC, Latch))
+              Touches = true;
         } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
           if (Locks.isGuardConstruction(CE))
             Touches = true;

@@ -7,8 +7,10 @@
 #include <boost/fiber/all.hpp>
 #include <condition_variable>
 #include <functional>
+#include <latch>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <shared_mutex>
 #include <thread>
 
@@ -877,6 +879,65 @@ void lonelyWait() {
   // CHECK: :[[@LINE-1]]:3: warning: a wait on 'cv' waits forever: 'cv' is created here and never shared, and nothing notifies it [threadleak-blocked-forever]
   // CHECK: :[[@LINE-4]]:27: note: 'cv' is created here
 }
+
+// A latch nobody counts down, a semaphore nobody releases.
+void lonelyLatch() {
+  std::latch done(1);
+  done.wait();
+  // CHECK: :[[@LINE-1]]:3: warning: a wait on 'done' waits forever: 'done' is created here and never shared, and nothing counts it down or releases it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:14: note: 'done' is created here
+}
+void lonelySemaphore() {
+  std::binary_semaphore ready(0);
+  ready.acquire();
+  // CHECK: :[[@LINE-1]]:3: warning: a wait on 'ready' waits forever: 'ready' is created here and never shared, and nothing counts it down or releases it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:25: note: 'ready' is created here
+}
+
+// Negative: a latch already at zero, a semaphore with a slot, a latch a
+// thread counts down.
+void readyLatch() {
+  std::latch done(0);
+  done.wait();
+}
+void oneSlot() {
+  std::binary_semaphore s(1);
+  s.acquire();
+}
+void sharedLatch() {
+  std::latch done(1);
+  std::thread t([&done] { done.count_down(); });
+  done.wait();
+  t.join();
+}
+
+// A semaphore acquired holding the mutex every release needs.
+struct Slots {
+  std::mutex mu;
+  std::counting_semaphore<8> free{0};
+  void take() {
+    std::lock_guard lk(mu);
+    free.acquire();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait on 'free' waits while holding 'mu', and every operation that could complete it needs 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+4]]:5: note: a release of 'free' in 'Slots::give' runs only with 'mu' held
+  }
+  void give() {
+    std::lock_guard lk(mu);
+    free.release();
+  }
+};
+
+// Negative: the release does not need the mutex.
+struct SlotsOk {
+  std::mutex mu;
+  std::counting_semaphore<8> free{0};
+  void take() {
+    std::lock_guard lk(mu);
+    free.acquire();
+  }
+  void give() { free.release(); }
+};
 
 // Negative: the channel is handed to a fiber that sends.
 void sharedReceive() {
