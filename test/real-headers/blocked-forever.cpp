@@ -9,7 +9,9 @@
 
 #include <boost/fiber/all.hpp>
 #include <condition_variable>
+#include <latch>
 #include <mutex>
+#include <semaphore>
 #include <shared_mutex>
 #include <thread>
 
@@ -104,3 +106,32 @@ struct Keepalive {
     active = true;
   }
 };
+
+void lonelyLatch() {
+  std::latch done(1);
+  done.wait();
+  // CHECK: :[[@LINE-1]]:3: warning: a wait on 'done' waits forever: 'done' is created here and never shared, and nothing counts it down or releases it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:14: note: 'done' is created here
+}
+
+struct Slots {
+  std::mutex mu;
+  std::counting_semaphore<8> free{0};
+  void take() {
+    std::lock_guard lk(mu);
+    free.acquire();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait on 'free' waits while holding 'mu', and every operation that could complete it needs 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:21: note: 'mu' is acquired here
+    // CHECK: :[[@LINE+4]]:5: note: a release of 'free' in 'Slots::give' runs only with 'mu' held
+  }
+  void give() {
+    std::lock_guard lk(mu);
+    free.release();
+  }
+};
+
+// Negative: one slot to begin with.
+void oneSlot() {
+  std::binary_semaphore s(1);
+  s.acquire();
+}
