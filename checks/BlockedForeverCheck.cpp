@@ -29,23 +29,12 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
                     .Default(false)) {
   CVTypesOption = CVTypes.str();
   GuardTypesOption = GuardTypes.str();
-  std::vector<ChannelSpec> User;
-  if (!llvm::StringRef(ChannelsOption).trim().empty()) {
-    auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +
-                                                        ".Channels'");
-    if (Parsed)
-      User = std::move(*Parsed);
-    else
-      configurationDiag("invalid configuration value for %0")
-          << llvm::toString(Parsed.takeError());
-  }
-  std::string Error;
-  if (const ModelConfig *M = userModelFor(Context, Error)) {
+  const ModelConfig *M = nullptr;
+  std::vector<ChannelSpec> User =
+      channelSpecsFor(*this, Name, ChannelsOption, Context, M);
+  if (M) {
     CVTypes.add(M->ConditionVariableTypes);
     ThreadTypes.add(M->ThreadTypes);
-    User.insert(User.end(), M->Channels.begin(), M->Channels.end());
-  } else if (!Error.empty()) {
-    configurationDiag("%0") << Error;
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
@@ -82,15 +71,7 @@ void BlockedForeverCheck::registerMatchers(MatchFinder *Finder) {
                    TriggerNames.begin(), TriggerNames.end())))))
           .bind("trigger"),
       this);
-  Finder->addMatcher(functionDecl(isDefinition(),
-                                  unless(isExpansionInSystemHeader()),
-                                  unless(isImplicit()))
-                         .bind("fn"),
-                     this);
-  Finder->addMatcher(fieldDecl(unless(isExpansionInSystemHeader()),
-                               hasInClassInitializer(expr()))
-                         .bind("field"),
-                     this);
+  Code.registerMatchers(Finder, this);
 }
 
 void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
@@ -99,28 +80,18 @@ void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
     Triggered = true;
     return;
   }
-  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn"))
-    if (FD->hasBody())
-      Functions.push_back(FD);
-  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("field"))
-    Fields.push_back(FD);
+  Code.collect(Result);
 }
 
 void BlockedForeverCheck::onEndOfTranslationUnit() {
-  std::vector<const FunctionDecl *> Fns = std::move(Functions);
-  std::vector<const FieldDecl *> Flds = std::move(Fields);
-  Functions.clear();
-  Fields.clear();
   bool Run = Triggered || DumpModel;
   Triggered = false;
-  if (!Run || !Ctx)
+  if (!Run || !Ctx) {
+    Code.clear();
     return;
-  SyncInventory Inv(*Ctx, *CVs);
-  for (const FunctionDecl *FD : Fns)
-    Inv.addFunction(FD);
-  for (const FieldDecl *FD : Flds)
-    Inv.addLambdasIn(FD->getInClassInitializer());
-  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, ThreadTypes,
+  }
+  std::unique_ptr<SyncInventory> Inv = Code.take(*Ctx, *CVs);
+  BlockingAnalysis A(*Ctx, *Inv, *Locks, *Channels, *CVs, ThreadTypes,
                      MaxCallDepth);
   A.setDumping(DumpModel);
   std::vector<BlockingFinding> Findings = A.run();

@@ -3,6 +3,7 @@
 #ifndef THREADLEAK_BLOCKEDFOREVERCHECK_H
 #define THREADLEAK_BLOCKEDFOREVERCHECK_H
 
+#include "engine/SyncInventory.h"
 #include "model/ChannelModel.h"
 #include "model/LockModel.h"
 #include "model/WaitModel.h"
@@ -48,8 +49,7 @@ private:
   std::unique_ptr<ChannelModel> Channels;
   /// The names of the calls that make a TU worth analysing.
   std::vector<std::string> TriggerNames;
-  std::vector<const FunctionDecl *> Functions;
-  std::vector<const FieldDecl *> Fields;
+  InventoryCollector Code;
   bool Triggered = false;
   ASTContext *Ctx = nullptr;
 };

@@ -14,23 +14,11 @@ ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
       Spawns(Options), ChannelsOption(Options.get("Channels", "").str()),
       MaxCallDepth(readMaxCallDepth(*this, Name, Options)) {
-  std::vector<ChannelSpec> User;
-  if (!llvm::StringRef(ChannelsOption).trim().empty()) {
-    auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +
-                                                        ".Channels'");
-    if (Parsed)
-      User = std::move(*Parsed);
-    else
-      configurationDiag("invalid configuration value for %0")
-          << llvm::toString(Parsed.takeError());
-  }
-  std::string Error;
-  if (const ModelConfig *M = userModelFor(Context, Error)) {
-    User.insert(User.end(), M->Channels.begin(), M->Channels.end());
+  const ModelConfig *M = nullptr;
+  std::vector<ChannelSpec> User =
+      channelSpecsFor(*this, Name, ChannelsOption, Context, M);
+  if (M)
     Spawns.add(*M);
-  } else if (!Error.empty()) {
-    configurationDiag("%0") << Error;
-  }
   Channels = std::make_unique<ChannelModel>(User);
 }
 

@@ -996,16 +996,7 @@ void CvLostWakeupCheck::registerMatchers(MatchFinder *Finder) {
                    "::pthread_cond_broadcast"))))
           .bind("notify"),
       this);
-  Finder->addMatcher(functionDecl(isDefinition(),
-                                  unless(isExpansionInSystemHeader()),
-                                  unless(isImplicit()))
-                         .bind("fn"),
-                     this);
-  // Threads started in a data member's initialiser.
-  Finder->addMatcher(fieldDecl(unless(isExpansionInSystemHeader()),
-                               hasInClassInitializer(expr()))
-                         .bind("field"),
-                     this);
+  Code.registerMatchers(Finder, this);
 }
 
 void CvLostWakeupCheck::check(const MatchFinder::MatchResult &Result) {
@@ -1014,28 +1005,18 @@ void CvLostWakeupCheck::check(const MatchFinder::MatchResult &Result) {
     SawNotify = true;
     return;
   }
-  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn"))
-    if (FD->hasBody())
-      Functions.push_back(FD);
-  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("field"))
-    Fields.push_back(FD);
+  Code.collect(Result);
 }
 
 void CvLostWakeupCheck::onEndOfTranslationUnit() {
-  std::vector<const FunctionDecl *> Fns = std::move(Functions);
-  std::vector<const FieldDecl *> Flds = std::move(Fields);
-  Functions.clear();
-  Fields.clear();
   bool Notified = SawNotify;
   SawNotify = false;
-  if (!Notified || !Ctx)
+  if (!Notified || !Ctx) {
+    Code.clear();
     return;
-  SyncInventory Inv(*Ctx, *CVs);
-  for (const FunctionDecl *FD : Fns)
-    Inv.addFunction(FD);
-  for (const FieldDecl *FD : Flds)
-    Inv.addLambdasIn(FD->getInClassInitializer());
-  LostWakeupAnalysis A(*Ctx, *CVs, *Locks, Inv, MaxCallDepth);
+  }
+  std::unique_ptr<SyncInventory> Inv = Code.take(*Ctx, *CVs);
+  LostWakeupAnalysis A(*Ctx, *CVs, *Locks, *Inv, MaxCallDepth);
   A.collectWaiters();
   if (!A.hasWaiters())
     return;

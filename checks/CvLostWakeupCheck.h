@@ -49,10 +49,8 @@ private:
   unsigned MaxCallDepth;
   std::unique_ptr<ConditionVariableModel> CVs;
   std::unique_ptr<LockModel> Locks;
-  /// The TU's function definitions outside system headers, in order.
-  std::vector<const FunctionDecl *> Functions;
-  /// Data members with an initialiser (a thread started there).
-  std::vector<const FieldDecl *> Fields;
+  /// The TU's code, for the inventory.
+  InventoryCollector Code;
   bool SawNotify = false;
   ASTContext *Ctx = nullptr;
 };

@@ -83,4 +83,45 @@ SyncInventory::callersOf(const FunctionDecl *FD) const {
   return It->second;
 }
 
+void InventoryCollector::registerMatchers(
+    ast_matchers::MatchFinder *Finder,
+    ast_matchers::MatchFinder::MatchCallback *Check) {
+  using namespace ast_matchers;
+  Finder->addMatcher(functionDecl(isDefinition(),
+                                  unless(isExpansionInSystemHeader()),
+                                  unless(isImplicit()))
+                         .bind("inventory-fn"),
+                     Check);
+  Finder->addMatcher(fieldDecl(unless(isExpansionInSystemHeader()),
+                               hasInClassInitializer(expr()))
+                         .bind("inventory-field"),
+                     Check);
+}
+
+bool InventoryCollector::collect(
+    const ast_matchers::MatchFinder::MatchResult &Result) {
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("inventory-fn")) {
+    if (FD->hasBody())
+      Functions.push_back(FD);
+    return true;
+  }
+  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("inventory-field")) {
+    Fields.push_back(FD);
+    return true;
+  }
+  return false;
+}
+
+std::unique_ptr<SyncInventory>
+InventoryCollector::take(const ASTContext &Ctx,
+                         const ConditionVariableModel &CVs) {
+  auto Inv = std::make_unique<SyncInventory>(Ctx, CVs);
+  for (const FunctionDecl *FD : Functions)
+    Inv->addFunction(FD);
+  for (const FieldDecl *FD : Fields)
+    Inv->addLambdasIn(FD->getInClassInitializer());
+  clear();
+  return Inv;
+}
+
 } // namespace clang::tidy::threadleak

@@ -16,6 +16,7 @@
 #include "model/WaitModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include <memory>
@@ -70,6 +71,32 @@ private:
   llvm::DenseMap<const FunctionDecl *,
                  llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
       Callers;
+};
+
+/// What a check collects during matching to build the inventory at the end
+/// of the translation unit: every function definition outside system
+/// headers, and every data member with an initialiser (where threads are
+/// started too).
+class InventoryCollector {
+public:
+  /// Adds the two matchers, bound to names only this class reads.
+  void registerMatchers(ast_matchers::MatchFinder *Finder,
+                        ast_matchers::MatchFinder::MatchCallback *Check);
+  /// Takes a match of those matchers; false if it was another matcher's.
+  bool collect(const ast_matchers::MatchFinder::MatchResult &Result);
+  /// The inventory of what was collected; forgets it (the next TU starts
+  /// empty).
+  std::unique_ptr<SyncInventory> take(const ASTContext &Ctx,
+                                      const ConditionVariableModel &CVs);
+  /// Forgets what was collected.
+  void clear() {
+    Functions.clear();
+    Fields.clear();
+  }
+
+private:
+  std::vector<const FunctionDecl *> Functions;
+  std::vector<const FieldDecl *> Fields;
 };
 
 } // namespace clang::tidy::threadleak

@@ -22,4 +22,28 @@ const ModelConfig *userModelFor(ClangTidyContext *Context, std::string &Error) {
   return &Loaded.Model;
 }
 
+std::vector<ChannelSpec> channelSpecsFor(const ClangTidyCheck &Check,
+                                         llvm::StringRef CheckName,
+                                         llvm::StringRef Option,
+                                         ClangTidyContext *Context,
+                                         const ModelConfig *&Model) {
+  std::vector<ChannelSpec> Specs;
+  if (!Option.trim().empty()) {
+    auto Parsed =
+        parseChannelSpecs(Option, "option '" + CheckName.str() + ".Channels'");
+    if (Parsed)
+      Specs = std::move(*Parsed);
+    else
+      Check.configurationDiag("invalid configuration value for %0")
+          << llvm::toString(Parsed.takeError());
+  }
+  std::string Error;
+  Model = userModelFor(Context, Error);
+  if (Model)
+    Specs.insert(Specs.end(), Model->Channels.begin(), Model->Channels.end());
+  else if (!Error.empty())
+    Check.configurationDiag("%0") << Error;
+  return Specs;
+}
+
 } // namespace clang::tidy::threadleak

@@ -15,6 +15,16 @@ namespace clang::tidy::threadleak {
 /// path:line:column, for the check's configurationDiag.
 const ModelConfig *userModelFor(ClangTidyContext *Context, std::string &Error);
 
+/// The channel types a check knows: its `Channels` option (\p Option, the
+/// check named \p CheckName) followed by the user model's. A bad option
+/// or model file is reported through the check's configurationDiag.
+/// \p Model is set to the user model, if there is one.
+std::vector<ChannelSpec> channelSpecsFor(const ClangTidyCheck &Check,
+                                         llvm::StringRef CheckName,
+                                         llvm::StringRef Option,
+                                         ClangTidyContext *Context,
+                                         const ModelConfig *&Model);
+
 } // namespace clang::tidy::threadleak
 
 #endif
