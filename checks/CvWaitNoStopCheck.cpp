@@ -660,6 +660,20 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
 
   if (Roots.empty() && !Jthread)
     return; // No stop path we can read.
+  // ~jthread() the only stop path: a constructor that makes the predicate
+  // true and notifies releases the wait as soon as the object exists.
+  if (Roots.empty())
+    if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar))
+      if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent()))
+        for (const CXXConstructorDecl *C : RD->ctors())
+          if (const FunctionDecl *Def = analysableDefinition(C, *Ctx)) {
+            const Effects &E = effectsOf(Def, nullptr);
+            if (E.Unknown || (E.Notifies.contains(Wait.CondVar) &&
+                              llvm::any_of(Reads, [&](const ValueDecl *D) {
+                                return E.Writes.count(D) != 0;
+                              })))
+              return;
+          }
 
   const FunctionDecl *WritesButSilent = nullptr;
   const Stmt *SilentWrite = nullptr;

@@ -282,6 +282,24 @@ private:
   }};
 };
 
+// The constructor releases the wait right after starting the thread.
+class ReleasedAtOnce {
+public:
+  ReleasedAtOnce() {
+    { std::lock_guard lk(m_); ready_ = true; }
+    cv_.notify_one();
+  }
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::jthread t_{[this] {
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+    run(1);
+  }};
+};
+
 // The owner of a local jthread makes the predicate true and notifies
 // before the end of the scope.
 void local_released() {
