@@ -497,7 +497,9 @@ static bool insideLoop(const FunctionDecl *Fn, const CallExpr *Wait) {
 
 const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
                                                     const CallExpr *Wait,
-                                                    const FunctionDecl *Fn) {
+                                                    const FunctionDecl *Fn,
+                                                    bool &Owned) {
+  Owned = false;
   // A std::jthread constructed from the worker's callable...
   const Expr *E = W.Start->IgnoreImplicit();
   if (const auto *Cast = llvm::dyn_cast<CXXFunctionalCastExpr>(E))
@@ -547,13 +549,19 @@ const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
   // threadleak-jthread-ignores-stop owns the callable that loops forever,
   // takes its token and ignores it, or tests it around waits it cannot
   // interrupt; and a std::stop_callback on the token may notify.
+  // Where it certainly reports the callable (warnings (1)-(3), and (4)
+  // for an untimed wait in the callable itself), this check says nothing.
   StopTokenInfo Token = analyzeStopToken(W.Body, *Ctx, Model.MaxCallDepth);
-  if (Token.Use == TokenUse::Ignored)
-    return nullptr;
   if (!JthreadLoops)
     JthreadLoops = std::make_unique<ForeverAnalysis>(*Ctx, JthreadModel);
-  if (JthreadLoops->findEndlessLoop(W.Body))
+  if (JthreadLoops->findEndlessLoop(W.Body)) {
+    Owned = true;
     return nullptr;
+  }
+  if (Token.Use == TokenUse::Ignored) {
+    Owned = Fn == W.Body;
+    return nullptr;
+  }
   if (Token.Use == TokenUse::Consulted && insideLoop(Fn, Wait))
     return nullptr;
   bool Callback = false;
@@ -595,8 +603,9 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     return;
   // A std::jthread's destructor requests stop and joins: a stop path that
   // changes the stop token's state and notifies nothing.
-  const NamedDecl *Jthread = stoppingJthread(W, Call, Fn);
-  if (Cond->ReadsStopToken && !Jthread)
+  bool JthreadOwned = false;
+  const NamedDecl *Jthread = stoppingJthread(W, Call, Fn, JthreadOwned);
+  if (JthreadOwned || (Cond->ReadsStopToken && !Jthread))
     return;
   const Stmt *PredicateCode = Cond->PredicateCode;
   llvm::ArrayRef<const ValueDecl *> Reads = Cond->Reads;

@@ -67,9 +67,10 @@ private:
   /// The std::jthread (a variable or a data member) whose destructor is
   /// the stop path of \p W's wait \p Wait in \p Fn, when
   /// threadleak-jthread-ignores-stop leaves that wait to this check; null
-  /// otherwise.
+  /// otherwise. \p Owned: that check certainly reports the callable (an
+  /// endless loop, or an ignored token and the wait in the callable).
   const NamedDecl *stoppingJthread(const Worker &W, const CallExpr *Wait,
-                                   const FunctionDecl *Fn);
+                                   const FunctionDecl *Fn, bool &Owned);
   void addStopMethods(const std::vector<std::string> &Names);
   bool isStopMethodName(llvm::StringRef Name) const;
   /// Nothing that can reach \p CV notifies it or changes \p Reads.

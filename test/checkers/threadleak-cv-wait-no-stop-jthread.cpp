@@ -182,6 +182,54 @@ private:
   }};
 };
 
+// A destructor that changes nothing the loop's wait reads used to give
+// this wait a cv-wait-no-stop finding too: the loop is jthread-ignores-
+// stop's (1), and only that is reported.
+class ConsumerWithDestructor {
+public:
+  ~ConsumerWithDestructor() { cv_.notify_all(); }
+  void push(int v) {
+    { std::lock_guard lk(m_); q_.push_back(v); }
+    cv_.notify_one();
+  }
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<int> q_;
+  std::jthread t_{[this] {
+  // CHECK: :[[@LINE-1]]:18: warning: std::jthread's callable never observes its stop token; ~jthread() will request stop and then wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE+2]]:5: note: this loop never exits: nothing in it breaks, returns, throws or observes a stop request
+    std::unique_lock lk(m_);
+    for (;;) {
+      cv_.wait(lk, [this] { return !q_.empty(); });
+      run(q_.front());
+      q_.pop_front();
+    }
+  }};
+};
+
+// The same with an ignored token and a single wait: (4) only.
+class IgnoredTokenWithDestructor {
+public:
+  ~IgnoredTokenWithDestructor() {}
+  void start() {
+    { std::lock_guard lk(m_); ready_ = true; }
+    cv_.notify_one();
+  }
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  std::jthread t_{[this](std::stop_token) {
+  // CHECK: :[[@LINE-1]]:18: warning: std::jthread's callable takes a std::stop_token but never checks it; a stop request cannot interrupt its blocking wait and ~jthread() may wait forever in join() [threadleak-jthread-ignores-stop]
+  // CHECK: :[[@LINE-2]]:26: note: the std::stop_token parameter is never used
+  // CHECK: :[[@LINE+2]]:5: note: blocks here with no timeout and no stop token
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [this] { return ready_; });
+    run(1);
+  }};
+};
+
 //===-- Negative --------------------------------------------------------------===//
 
 // condition_variable_any's wait with the token: a stop request wakes it.
