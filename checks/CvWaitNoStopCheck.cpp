@@ -547,8 +547,7 @@ const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
   if (!Holder)
     return nullptr;
   // threadleak-jthread-ignores-stop owns the callable that loops forever,
-  // takes its token and ignores it, or tests it around waits it cannot
-  // interrupt; and a std::stop_callback on the token may notify.
+  // takes its token and ignores it, or tests it around waits in a loop.
   // Where it certainly reports the callable (warnings (1)-(3), and (4)
   // for an untimed wait in the callable itself), this check says nothing.
   StopTokenInfo Token = analyzeStopToken(W.Body, *Ctx, Model.MaxCallDepth);
@@ -564,6 +563,7 @@ const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
   }
   if (Token.Use == TokenUse::Consulted && insideLoop(Fn, Wait))
     return nullptr;
+  // A std::stop_callback runs on request_stop() and may notify.
   bool Callback = false;
   walkWithLambdas(W.Body->getBody(), nullptr, [&](const Stmt *S) {
     if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
