@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Compat.h"
+#include "BlockedForeverCheck.h"
 #include "ChannelRecvNoCloseCheck.h"
 #include "ChannelSendNoReceiverCheck.h"
 #include "CvLostWakeupCheck.h"
@@ -20,6 +21,7 @@ namespace clang::tidy::threadleak {
 class ThreadLeakModule : public ClangTidyModule {
 public:
   void addCheckFactories(ClangTidyCheckFactories &Factories) override {
+    Factories.registerCheck<BlockedForeverCheck>("threadleak-blocked-forever");
     Factories.registerCheck<ChannelRecvNoCloseCheck>(
         "threadleak-channel-recv-no-close");
     Factories.registerCheck<ChannelSendNoReceiverCheck>(

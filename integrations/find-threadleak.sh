@@ -9,7 +9,10 @@ find_threadleak() {
     bin=threadleak
   else
     bin="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin/threadleak"
-    [ -x "$bin" ] || die "no threadleak executable: set THREADLEAK, put threadleak on PATH, or build this checkout (scripts/build.sh)"
+    # Under pre-commit "this checkout" is pre-commit's private clone of the
+    # hook's repository, which nobody builds: the advice is the variable or
+    # PATH.
+    [ -x "$bin" ] || die "no threadleak executable: set THREADLEAK to its path, or put threadleak on PATH"
   fi
   # A gate must not pass without having checked: the executable must be
   # threadleak and run at least one check.

@@ -19,12 +19,20 @@ const char LockGuardTypes[] =
 namespace {
 bool isAcquireName(llvm::StringRef Key) {
   return Key == "lock" || Key == "trylock" || Key == "lockshared" ||
-         Key == "trylockshared" || Key == "writerlock" || Key == "readerlock";
+         Key == "trylockshared" || Key == "writerlock" || Key == "readerlock" ||
+         Key == "rlock" || Key == "tryrlock";
 }
 
 bool isReleaseName(llvm::StringRef Key) {
   return Key == "unlock" || Key == "unlockshared" || Key == "writerunlock" ||
-         Key == "readerunlock";
+         Key == "readerunlock" || Key == "runlock";
+}
+
+/// A reader's acquisition or release (Go's RLock/RUnlock included).
+bool isSharedName(llvm::StringRef Key) {
+  return Key == "lockshared" || Key == "trylockshared" ||
+         Key == "readerlock" || Key == "rlock" || Key == "tryrlock" ||
+         Key == "unlockshared" || Key == "readerunlock" || Key == "runlock";
 }
 
 bool isWaitName(llvm::StringRef Name) {
@@ -145,7 +153,8 @@ bool LockModel::isGuardConstruction(const CXXConstructExpr *CE) const {
 
 void LockModel::guardMutexes(const CXXConstructExpr *CE,
                              llvm::SmallVectorImpl<const ValueDecl *> &Out,
-                             bool &Defers, bool &Adopts) {
+                             bool &Defers, bool &Adopts,
+                             llvm::SmallVectorImpl<const Expr *> *Exprs) {
   for (const Expr *Arg : CE->arguments()) {
     QualType T = Arg->getType();
     if (isTag(T, "defer_lock_t"))
@@ -153,9 +162,25 @@ void LockModel::guardMutexes(const CXXConstructExpr *CE,
     else if (isTag(T, "adopt_lock_t"))
       Adopts = true;
     else if (isLockable(T))
-      if (const ValueDecl *M = mutexNamed(Arg))
+      if (const ValueDecl *M = mutexNamed(Arg)) {
         Out.push_back(M);
+        if (Exprs)
+          Exprs->push_back(Arg);
+      }
   }
+}
+
+/// A guard constructed with std::try_to_lock: it may not hold its mutex.
+static bool triesToLock(const CXXConstructExpr *CE) {
+  for (const Expr *Arg : CE->arguments())
+    if (isTag(Arg->getType(), "try_to_lock_t"))
+      return true;
+  return false;
+}
+
+bool LockModel::isSharedGuard(const CXXConstructExpr *CE) {
+  const CXXRecordDecl *RD = CE->getConstructor()->getParent();
+  return RD->getIdentifier() && RD->getName() == "shared_lock";
 }
 
 GuardVariables LockModel::guardsIn(const Stmt *Body) const {
@@ -173,7 +198,10 @@ GuardVariables LockModel::guardsIn(const Stmt *Body) const {
         continue;
       GuardVariables::Guard Guard;
       bool Defers = false;
-      guardMutexes(CE, Guard.Mutexes, Defers, Guard.Adopts);
+      guardMutexes(CE, Guard.Mutexes, Defers, Guard.Adopts, &Guard.MutexExprs);
+      Guard.Construction = CE;
+      Guard.Shared = isSharedGuard(CE);
+      Guard.Tries = triesToLock(CE);
       if (Defers)
         Guard.Adopts = true; // Not locked now; released at the end if held.
       G.Vars[VD] = std::move(Guard);
@@ -212,8 +240,9 @@ void LockModel::eventsOf(const CFGElement &E, const GuardVariables &Guards,
   if (auto Dtor = E.getAs<CFGAutomaticObjDtor>()) {
     auto It = Guards.Vars.find(Dtor->getVarDecl());
     if (It != Guards.Vars.end())
-      for (const ValueDecl *M : It->second.Mutexes)
-        Out.push_back({LockEvent::Release, M});
+      for (size_t I = 0; I < It->second.Mutexes.size(); ++I)
+        Out.push_back({LockEvent::Release, It->second.Mutexes[I],
+                       It->second.MutexExprs[I], nullptr, It->second.Shared});
     return;
   }
   auto S = E.getAs<CFGStmt>();
@@ -226,8 +255,10 @@ void LockModel::eventsOf(const CFGElement &E, const GuardVariables &Guards,
       auto It = VD ? Guards.Vars.find(VD) : Guards.Vars.end();
       if (It == Guards.Vars.end() || It->second.Adopts)
         continue;
-      for (const ValueDecl *M : It->second.Mutexes)
-        Out.push_back({LockEvent::Acquire, M});
+      for (size_t I = 0; I < It->second.Mutexes.size(); ++I)
+        Out.push_back({LockEvent::Acquire, It->second.Mutexes[I],
+                       It->second.MutexExprs[I], It->second.Construction,
+                       It->second.Shared, It->second.Tries});
     }
     return;
   }
@@ -248,14 +279,17 @@ void LockModel::constructionEvents(const CXXConstructExpr *CE,
   // A temporary guard locks and unlocks within its full-expression: an
   // empty critical section.
   llvm::SmallVector<const ValueDecl *, 2> Ms;
+  llvm::SmallVector<const Expr *, 2> Es;
   bool Defers = false, Adopts = false;
-  guardMutexes(CE, Ms, Defers, Adopts);
+  guardMutexes(CE, Ms, Defers, Adopts, &Es);
   if (Defers || Adopts)
     return;
-  for (const ValueDecl *M : Ms)
-    Out.push_back({LockEvent::Acquire, M});
-  for (const ValueDecl *M : Ms)
-    Out.push_back({LockEvent::Release, M});
+  bool Shared = isSharedGuard(CE);
+  for (size_t I = 0; I < Ms.size(); ++I)
+    Out.push_back({LockEvent::Acquire, Ms[I], Es[I], CE, Shared,
+                   triesToLock(CE)});
+  for (size_t I = 0; I < Ms.size(); ++I)
+    Out.push_back({LockEvent::Release, Ms[I], Es[I], CE, Shared});
 }
 
 void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
@@ -265,35 +299,42 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
     return;
   llvm::StringRef Name = Callee->getName();
   // The mutexes a lock object stands for: a guard variable's, or itself.
-  auto MutexesOf = [&](const Expr *Obj,
-                       llvm::SmallVectorImpl<const ValueDecl *> &Ms) {
+  struct Named {
+    const ValueDecl *Mutex;
+    const Expr *E;
+    bool Shared;
+  };
+  auto MutexesOf = [&](const Expr *Obj, llvm::SmallVectorImpl<Named> &Ms) {
     const Expr *E = bareExpr(Obj);
     if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
       if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl())) {
         auto It = Guards.Vars.find(VD);
         if (It != Guards.Vars.end()) {
-          Ms.append(It->second.Mutexes.begin(), It->second.Mutexes.end());
+          for (size_t I = 0; I < It->second.Mutexes.size(); ++I)
+            Ms.push_back({It->second.Mutexes[I], It->second.MutexExprs[I],
+                          It->second.Shared});
           return;
         }
       }
     if (isLockable(E->getType()))
       if (const ValueDecl *M = mutexNamed(E))
-        Ms.push_back(M);
+        Ms.push_back({M, E, false});
   };
-  auto Emit = [&](LockEvent::KindTy K, llvm::ArrayRef<const ValueDecl *> Ms) {
-    for (const ValueDecl *M : Ms)
-      Out.push_back({K, M});
+  auto Emit = [&](LockEvent::KindTy K, llvm::ArrayRef<Named> Ms, bool Shared,
+                  bool Try) {
+    for (const Named &M : Ms)
+      Out.push_back({K, M.Mutex, M.E, Call, Shared || M.Shared, Try});
   };
 
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
-    llvm::SmallVector<const ValueDecl *, 2> Ms;
+    llvm::SmallVector<Named, 2> Ms;
     if (isWaitName(Name)) {
       // cv.wait(lk, ...): the waiter's mutex is released while it sleeps
       // and acquired again before the wait returns.
       if (MC->getNumArgs() >= 1)
         MutexesOf(MC->getArg(0), Ms);
-      Emit(LockEvent::Release, Ms);
-      Emit(LockEvent::Acquire, Ms);
+      Emit(LockEvent::Release, Ms, false, false);
+      Emit(LockEvent::Acquire, Ms, false, false);
       return;
     }
     std::string Key = foldedName(Name);
@@ -301,7 +342,8 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
     if (!Acquire && !isReleaseName(Key))
       return;
     MutexesOf(MC->getImplicitObjectArgument(), Ms);
-    Emit(Acquire ? LockEvent::Acquire : LockEvent::Release, Ms);
+    Emit(Acquire ? LockEvent::Acquire : LockEvent::Release, Ms,
+         isSharedName(Key), llvm::StringRef(Key).starts_with("try"));
     return;
   }
   if (llvm::isa<CXXOperatorCallExpr>(Call))
@@ -318,19 +360,21 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
     unsigned Arg = Wait ? 1 : 0;
     if ((Acquire || Release || Wait) && Call->getNumArgs() > Arg)
       if (const ValueDecl *M = mutexNamed(Call->getArg(Arg))) {
+        const Expr *E = Call->getArg(Arg);
         if (Release || Wait)
-          Out.push_back({LockEvent::Release, M});
+          Out.push_back({LockEvent::Release, M, E, Call});
         if (!Release)
-          Out.push_back({LockEvent::Acquire, M});
+          Out.push_back({LockEvent::Acquire, M, E, Call, false,
+                         Name != "pthread_mutex_lock" && !Wait});
       }
     return;
   }
   // std::lock(a, b, ...), boost::lock(a, b, ...).
   if (Name == "lock" && Callee->isInStdNamespace()) {
-    llvm::SmallVector<const ValueDecl *, 2> Ms;
+    llvm::SmallVector<Named, 2> Ms;
     for (const Expr *Arg : Call->arguments())
       MutexesOf(Arg, Ms);
-    Emit(LockEvent::Acquire, Ms);
+    Emit(LockEvent::Acquire, Ms, false, false);
   }
 }
 

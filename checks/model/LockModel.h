@@ -33,6 +33,17 @@ struct LockEvent {
   enum KindTy { Acquire, Release };
   KindTy Kind;
   const ValueDecl *Mutex;
+  /// The expression that names the mutex (a guard's argument, the object
+  /// of `m.lock()`, pthread's argument), for the analyses that need more
+  /// than the declaration: which object's mutex it is.
+  const Expr *MutexExpr = nullptr;
+  /// The statement that acquires or releases: the call, the guard's
+  /// construction; null for a guard's destructor.
+  const Stmt *Site = nullptr;
+  /// A shared (reader) acquisition or release.
+  bool Shared = false;
+  /// A try-lock: it never blocks, and holds the mutex only if it succeeded.
+  bool Try = false;
 };
 
 /// The guard variables of one function: each with the mutexes its
@@ -40,6 +51,14 @@ struct LockEvent {
 struct GuardVariables {
   struct Guard {
     llvm::SmallVector<const ValueDecl *, 2> Mutexes;
+    /// The arguments that name them, in the same order.
+    llvm::SmallVector<const Expr *, 2> MutexExprs;
+    /// The construction (the acquisition's site).
+    const CXXConstructExpr *Construction = nullptr;
+    /// A reader guard (std::shared_lock, boost::shared_lock).
+    bool Shared = false;
+    /// Constructed with std::try_to_lock.
+    bool Tries = false;
     /// Constructed already owning the lock (std::adopt_lock): no
     /// acquisition at the construction, but a release at the end.
     bool Adopts = false;
@@ -83,7 +102,10 @@ private:
   /// The mutexes a guard construction names (its lockable arguments).
   static void guardMutexes(const CXXConstructExpr *CE,
                            llvm::SmallVectorImpl<const ValueDecl *> &Out,
-                           bool &Defers, bool &Adopts);
+                           bool &Defers, bool &Adopts,
+                           llvm::SmallVectorImpl<const Expr *> *Exprs = nullptr);
+  /// A reader guard: std::shared_lock, boost::shared_lock.
+  static bool isSharedGuard(const CXXConstructExpr *CE);
 
   NameList GuardTypes;
 };

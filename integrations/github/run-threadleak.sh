@@ -3,7 +3,9 @@
 # any machine, so the action's logic can be tested locally.
 #
 #   run-threadleak.sh [--no-fail]   run threadleak, write the SARIF report
-#   run-threadleak.sh --gate CODE   explain exit status CODE and exit with it
+#   run-threadleak.sh --gate CODE [FINDINGS]
+#                                   explain exit status CODE (and the number
+#                                   of findings) and exit with it
 #
 # The run reads its inputs from the environment (the action maps its inputs
 # to these variables):
@@ -27,8 +29,15 @@
 # threadleak found (a broken run of this script still fails), so that the
 # action can upload the report before it fails the job with --gate.
 #
+# On GitHub ($GITHUB_ACTIONS=true) the status is one annotation: an error
+# with the number of findings, from --gate (the action's last step), or from
+# a run without --no-fail. With INPUT_UPLOAD=false, when no code scanning
+# alert will show them, each finding is a `::warning file=...,line=...`
+# annotation on the changed file (read from the SARIF report; needs python3).
+#
 # When $GITHUB_OUTPUT is set, the run appends these step outputs to it:
 #   exit-code      threadleak's exit status
+#   findings       the number of findings in the report ('' if none written)
 #   sarif-file     the report's path (as given)
 #   sarif-written  true if threadleak wrote the report, else false
 #   project-root   the absolute project root ('' if threadleak chose it)
@@ -37,16 +46,20 @@ set -euo pipefail
 prog=threadleak
 die() { echo "$prog: error: $*" >&2; exit 2; }
 
-explain() { # CODE -> one line on stderr, as a workflow annotation on GitHub
-  local code=$1 kind msg
+explain() { # CODE [FINDINGS] [plain] -> one line on stderr, as a workflow
+  # annotation on GitHub unless "plain"
+  local code=$1 count=${2:-} kind msg what="findings"
+  if [ -n "$count" ]; then
+    what="$count finding"; [ "$count" = 1 ] || what="${what}s"
+  fi
   case "$code" in
     0) kind=notice; msg="no findings" ;;
-    1) kind=error; msg="threadleak reported findings (exit status 1); see the log or the code scanning alerts" ;;
+    1) kind=error; msg="threadleak reported $what (exit status 1); see the log or the code scanning alerts" ;;
     2) kind=error; msg="threadleak stopped on a tool or input error (exit status 2); see the error above" ;;
     3) kind=error; msg="a translation unit failed to compile, crashed or timed out (exit status 3); its findings may be missing" ;;
     *) kind=error; msg="threadleak ended abnormally (exit status $code)" ;;
   esac
-  if [ "${GITHUB_ACTIONS:-}" = true ]; then
+  if [ "${GITHUB_ACTIONS:-}" = true ] && [ "${3:-}" != plain ]; then
     echo "::$kind title=threadleak::$msg" >&2
   else
     echo "$prog: $msg" >&2
@@ -56,11 +69,14 @@ explain() { # CODE -> one line on stderr, as a workflow annotation on GitHub
 no_fail=false
 case "${1:-}" in
   --gate)
-    [ $# -eq 2 ] || die "usage: $0 --gate <exit-code>"
+    [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: $0 --gate <exit-code> [<findings>]"
     case "$2" in
       ''|*[!0-9]*) die "--gate expects threadleak's exit status, not '$2' (did the run step fail before threadleak ran?)" ;;
     esac
-    explain "$2"
+    case "${3:-}" in
+      *[!0-9]*) die "--gate expects the number of findings, not '$3'" ;;
+    esac
+    explain "$2" "${3:-}"
     exit "$2" ;;
   --no-fail) no_fail=true; shift ;;
   '') ;;
@@ -136,17 +152,38 @@ status=0
 "${cmd[@]}" || status=$?
 
 written=false
+findings=
 [ -f "$sarif_file" ] && written=true
 if [ "$written" = true ]; then
   echo "$prog: wrote $sarif_file" >&2
+  # threadleak writes one "ruleId" per result, on a line of its own.
+  findings=$(grep -c '"ruleId":' "$sarif_file" || true)
 else
   echo "$prog: no report written to $sarif_file" >&2
 fi
-explain "$status"
+
+# Without code scanning, the findings as annotations on the files.
+if [ "${GITHUB_ACTIONS:-}" = true ] && [ "$upload" = false ] && [ "$written" = true ] \
+   && [ "${findings:-0}" != 0 ]; then
+  if command -v python3 >/dev/null; then
+    python3 "$(dirname "${BASH_SOURCE[0]}")/sarif-annotations.py" "$sarif_file" \
+      "${GITHUB_WORKSPACE:-$PWD}" >&2 \
+      || echo "$prog: could not turn $sarif_file into annotations" >&2
+  else
+    echo "$prog: no python3: findings are not annotated; see $sarif_file" >&2
+  fi
+fi
+# With --no-fail the gate step annotates the status; here it is a log line.
+if [ "$no_fail" = true ]; then
+  explain "$status" "$findings" plain
+else
+  explain "$status" "$findings"
+fi
 
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {
     echo "exit-code=$status"
+    echo "findings=$findings"
     echo "sarif-file=$sarif_file"
     echo "sarif-written=$written"
     echo "project-root=$project_root"

@@ -37,7 +37,8 @@ std::string FindingsCache::key(const clang::tooling::CompileCommand &Command,
     S.update(Part);
     S.update(llvm::StringRef("\0", 1));
   };
-  Add("threadleak/cache/v1");
+  // v2: outcomes carry fix-its, ranges and the NOLINT count.
+  Add("threadleak/cache/v2");
   Add(ToolIdentity);
   Add(EffectiveConfig);
   Add(Command.Directory);

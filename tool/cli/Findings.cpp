@@ -169,6 +169,34 @@ Finding toFinding(const tidy::ClangTidyError &Error, SourceCache &Cache) {
     }
     F.Notes.push_back(std::move(N));
   }
+  auto Ranges = [&](const tooling::DiagnosticMessage &M) {
+    std::vector<SourceRange> Out;
+    for (const tooling::FileByteRange &R : M.Ranges)
+      if (!R.FilePath.empty())
+        Out.push_back(SourceRange{
+            diagnosticPath(R.FilePath, Error.BuildDirectory), R.FileOffset,
+            R.Length});
+    return Out;
+  };
+  F.Ranges = Ranges(Error.Message);
+  for (size_t I = 0; I < Error.Notes.size(); ++I)
+    F.Notes[I].Ranges = Ranges(Error.Notes[I]);
+  F.BuildDirectory = Error.BuildDirectory;
+  F.WarningAsError = Error.IsWarningAsError;
+  // The warning's own fix-it, as clang-tidy --fix applies it; the compiler's
+  // fix-its only with clang-tidy's --fix-errors, which threadleak has not.
+  if (!F.isCompilerDiagnostic()) {
+    for (const auto &[File, Reps] : Error.Message.Fix)
+      for (const tooling::Replacement &R : Reps)
+        F.Fixes.push_back(Replacement{
+            diagnosticPath(R.getFilePath(), Error.BuildDirectory),
+            R.getOffset(), R.getLength(), R.getReplacementText().str()});
+    std::stable_sort(F.Fixes.begin(), F.Fixes.end(),
+                     [](const Replacement &A, const Replacement &B) {
+                       return std::tie(A.Path, A.Offset, A.Length) <
+                              std::tie(B.Path, B.Offset, B.Length);
+                     });
+  }
   F.LineContent = Cache.normalizedLine(F.Loc.Path, F.Loc.Line);
   // The path's lines too (where the thread starts, the loop): two different
   // threads ending in the same `}).detach();` line are told apart.
@@ -296,27 +324,266 @@ bool fromJSON(const llvm::json::Value &V, Finding &F, llvm::json::Path P) {
   return true;
 }
 
-static void printOne(const SourceLocation &Loc, llvm::StringRef Level,
-                     llvm::StringRef Message, llvm::StringRef Suffix,
-                     SourceCache &Cache, llvm::raw_ostream &OS) {
-  if (Loc.Path.empty()) {
-    OS << Level << ": " << Message << Suffix << "\n";
-    return;
+void addTransportFields(const Finding &F, llvm::json::Object &O) {
+  auto RangesJSON = [](const std::vector<SourceRange> &Ranges) {
+    llvm::json::Array A;
+    for (const SourceRange &R : Ranges)
+      A.push_back(llvm::json::Array{R.Path, R.Offset, R.Length});
+    return A;
+  };
+  if (!F.Ranges.empty())
+    O["ranges"] = RangesJSON(F.Ranges);
+  llvm::json::Array NoteRanges;
+  bool AnyNoteRange = false;
+  for (const Note &N : F.Notes) {
+    AnyNoteRange |= !N.Ranges.empty();
+    NoteRanges.push_back(RangesJSON(N.Ranges));
   }
-  if (Loc.Line == 0) {
-    OS << Loc.Path << ": " << Level << ": " << Message << Suffix << "\n";
-    return;
+  if (AnyNoteRange)
+    O["noteRanges"] = std::move(NoteRanges);
+  if (!F.Fixes.empty()) {
+    llvm::json::Array Fixes;
+    for (const Replacement &R : F.Fixes)
+      Fixes.push_back(llvm::json::Array{R.Path, R.Offset, R.Length, R.Text});
+    O["fixes"] = std::move(Fixes);
   }
-  OS << Loc.Path << ":" << Loc.Line << ":" << Loc.Column << ": " << Level
-     << ": " << Message << Suffix << "\n";
-  Excerpt E = excerptAround(Cache.lineText(Loc.Path, Loc.Line), Loc.Column);
-  OS << E.Text << "\n" << E.Caret << "^\n";
+  if (!F.BuildDirectory.empty())
+    O["buildDirectory"] = F.BuildDirectory;
+  if (F.WarningAsError)
+    O["warningAsError"] = true;
 }
 
-void printText(const Finding &F, SourceCache &Cache, llvm::raw_ostream &OS) {
-  printOne(F.Loc, F.Level, F.Message, (" [" + F.Check + "]"), Cache, OS);
+static bool readRanges(const llvm::json::Value &V,
+                       std::vector<SourceRange> &Out) {
+  const llvm::json::Array *A = V.getAsArray();
+  if (!A)
+    return false;
+  for (const llvm::json::Value &E : *A) {
+    const llvm::json::Array *T = E.getAsArray();
+    if (!T || T->size() != 3)
+      return false;
+    auto Path = (*T)[0].getAsString();
+    auto Offset = (*T)[1].getAsUINT64();
+    auto Length = (*T)[2].getAsUINT64();
+    if (!Path || !Offset || !Length || *Offset > UINT32_MAX ||
+        *Length > UINT32_MAX)
+      return false;
+    Out.push_back(SourceRange{Path->str(), unsigned(*Offset), unsigned(*Length)});
+  }
+  return true;
+}
+
+bool readTransportFields(const llvm::json::Object &O, Finding &F) {
+  if (const llvm::json::Value *R = O.get("ranges"))
+    if (!readRanges(*R, F.Ranges))
+      return false;
+  if (const llvm::json::Value *NR = O.get("noteRanges")) {
+    const llvm::json::Array *A = NR->getAsArray();
+    if (!A || A->size() != F.Notes.size())
+      return false;
+    for (size_t I = 0; I < A->size(); ++I)
+      if (!readRanges((*A)[I], F.Notes[I].Ranges))
+        return false;
+  }
+  if (const llvm::json::Value *Fx = O.get("fixes")) {
+    const llvm::json::Array *A = Fx->getAsArray();
+    if (!A)
+      return false;
+    for (const llvm::json::Value &E : *A) {
+      const llvm::json::Array *T = E.getAsArray();
+      if (!T || T->size() != 4)
+        return false;
+      auto Path = (*T)[0].getAsString();
+      auto Offset = (*T)[1].getAsUINT64();
+      auto Length = (*T)[2].getAsUINT64();
+      auto Text = (*T)[3].getAsString();
+      if (!Path || !Offset || !Length || !Text || *Offset > UINT32_MAX ||
+          *Length > UINT32_MAX)
+        return false;
+      F.Fixes.push_back(Replacement{Path->str(), unsigned(*Offset),
+                                    unsigned(*Length), Text->str()});
+    }
+  }
+  if (auto B = O.getString("buildDirectory"))
+    F.BuildDirectory = B->str();
+  F.WarningAsError = O.getBoolean("warningAsError").value_or(false);
+  return true;
+}
+
+namespace {
+
+/// Colours as clang's TextDiagnostic uses them.
+constexpr auto NoteColor = llvm::raw_ostream::BLACK;
+constexpr auto WarningColor = llvm::raw_ostream::MAGENTA;
+constexpr auto ErrorColor = llvm::raw_ostream::RED;
+constexpr auto CaretColor = llvm::raw_ostream::GREEN;
+constexpr auto HelpColor = llvm::raw_ostream::CYAN;
+
+class Painter {
+public:
+  Painter(llvm::raw_ostream &OS, bool Color) : OS(OS), Color(Color) {}
+  void bold() {
+    if (Color)
+      OS.changeColor(llvm::raw_ostream::SAVEDCOLOR, /*Bold=*/true);
+  }
+  void color(llvm::raw_ostream::Colors C) {
+    if (Color)
+      OS.changeColor(C, /*Bold=*/true);
+  }
+  void reset() {
+    if (Color)
+      OS.resetColor();
+  }
+
+private:
+  llvm::raw_ostream &OS;
+  bool Color;
+};
+
+/// The line under an excerpt: '~' under what \p Ranges cover of line \p
+/// Line, '^' at the location. Tabs are kept, so that the marks line up.
+std::string markerLine(const SourceLocation &Loc,
+                       const std::vector<SourceRange> &Ranges,
+                       llvm::StringRef LineText, const Excerpt &E,
+                       SourceCache &Cache) {
+  std::string Marks = E.Caret + "^";
+  // Ranges only on lines printed whole (a cut line has no room for them).
+  if (Ranges.empty() || LineText.size() > MaxExcerptBytes)
+    return Marks;
+  std::string Under(LineText.size() + 1, ' ');
+  for (size_t I = 0; I < LineText.size(); ++I)
+    if (LineText[I] == '\t')
+      Under[I] = '\t';
+  bool Any = false;
+  for (const SourceRange &R : Ranges) {
+    if (R.Path != Loc.Path)
+      continue;
+    SourceLocation B{R.Path, R.Offset}, End{R.Path, R.Offset + R.Length};
+    Cache.resolve(B);
+    Cache.resolve(End);
+    if (B.Line == 0 || B.Line > Loc.Line || End.Line < Loc.Line)
+      continue;
+    size_t From = B.Line < Loc.Line ? 0 : B.Column - 1;
+    size_t To = End.Line > Loc.Line ? LineText.size() : End.Column - 1;
+    for (size_t I = From; I < To && I < LineText.size(); ++I)
+      if (LineText[I] != '\t')
+        Under[I] = '~', Any = true;
+  }
+  if (!Any)
+    return Marks;
+  size_t At = Loc.Column ? Loc.Column - 1 : 0;
+  if (At < Under.size())
+    Under[At] = '^';
+  return llvm::StringRef(Under).rtrim().str();
+}
+
+void printOne(const SourceLocation &Loc, llvm::StringRef Level,
+              llvm::StringRef Message, llvm::StringRef Suffix,
+              const std::vector<SourceRange> &Ranges, SourceCache &Cache,
+              llvm::raw_ostream &OS, const TextStyle &Style) {
+  Painter P(OS, Style.Color);
+  auto Header = [&] {
+    auto LevelColor = Level == "error"     ? ErrorColor
+                      : Level == "warning" ? WarningColor
+                                           : NoteColor;
+    P.color(LevelColor);
+    OS << Level << ":";
+    P.reset();
+    OS << " ";
+    P.bold();
+    OS << Message << Suffix;
+    P.reset();
+    OS << "\n";
+  };
+  if (Loc.Path.empty()) {
+    Header();
+    return;
+  }
+  P.bold();
+  if (Loc.Line == 0)
+    OS << Loc.Path << ": ";
+  else
+    OS << Loc.Path << ":" << Loc.Line << ":" << Loc.Column << ": ";
+  P.reset();
+  Header();
+  if (Loc.Line == 0)
+    return;
+  llvm::StringRef LineText = Cache.lineText(Loc.Path, Loc.Line);
+  Excerpt E = excerptAround(LineText, Loc.Column);
+  OS << E.Text << "\n";
+  P.color(CaretColor);
+  OS << markerLine(Loc, Ranges, LineText, E, Cache);
+  P.reset();
+  OS << "\n";
+}
+
+} // namespace
+
+llvm::StringRef checkHelp(llvm::StringRef Check) {
+  static const std::pair<llvm::StringRef, llvm::StringRef> Help[] = {
+      {"threadleak-blocked-forever",
+       "release every mutex on every path (a std::lock_guard or "
+       "std::scoped_lock), take mutexes in one order, and do not block on a "
+       "channel or a wait while holding a mutex the partner needs"},
+      {"threadleak-channel-recv-no-close",
+       "close the channel on every path of its owner (a scope guard, or a "
+       "close before each early return and in a catch (...) that rethrows)"},
+      {"threadleak-channel-send-no-receiver",
+       "give the channel capacity 1 for a single result, or close or cancel "
+       "it on the path where the receiver gives up"},
+      {"threadleak-cv-lost-wakeup",
+       "change the predicate's state while holding the waiter's mutex, "
+       "before the notify (the notify may follow the unlock)"},
+      {"threadleak-cv-wait-no-stop",
+       "make the predicate read a stopping flag, set it under the lock and "
+       "notify_all() on the stop path, or wait with "
+       "condition_variable_any::wait(lock, stop_token, pred)"},
+      {"threadleak-detached-no-stop",
+       "give the thread a stop signal (a std::stop_token, an atomic flag "
+       "set on shutdown, a closed channel), or make it a member std::jthread"},
+      {"threadleak-jthread-ignores-stop",
+       "take a std::stop_token as the callable's first parameter and leave "
+       "the loop (or the wait) when stop is requested"},
+      {"threadleak-select-loop-no-exit",
+       "give the loop a way out: leave it on a closed or cancelled channel, "
+       "an error, or a stop or cancellation check"},
+  };
+  for (const auto &[Name, Text] : Help)
+    if (Name == Check)
+      return Text;
+  return {};
+}
+
+void printNote(const SourceLocation &Loc, llvm::StringRef Message,
+               SourceCache &Cache, llvm::raw_ostream &OS,
+               const TextStyle &Style) {
+  printOne(Loc, "note", Message, "", {}, Cache, OS, Style);
+}
+
+void printText(const Finding &F, SourceCache &Cache, llvm::raw_ostream &OS,
+               const TextStyle &Style) {
+  std::string Suffix = " [" + F.Check;
+  if (F.WarningAsError)
+    Suffix += ",-warnings-as-errors";
+  Suffix += "]";
+  printOne(F.Loc, F.Level, F.Message, Suffix, F.Ranges, Cache, OS, Style);
   for (const Note &N : F.Notes)
-    printOne(N.Loc, "note", N.Message, "", Cache, OS);
+    printOne(N.Loc, "note", N.Message, "", N.Ranges, Cache, OS, Style);
+}
+
+void printHelp(const Finding &F, llvm::raw_ostream &OS,
+               const TextStyle &Style) {
+  if (!Style.Help || !llvm::StringRef(F.Check).starts_with("threadleak-"))
+    return;
+  llvm::StringRef Help = checkHelp(F.Check);
+  Painter P(OS, Style.Color);
+  P.color(HelpColor);
+  OS << "help:";
+  P.reset();
+  OS << " ";
+  if (!Help.empty())
+    OS << Help << "; ";
+  OS << "see " << Style.DocsBaseUrl << F.Check << ".md\n";
 }
 
 } // namespace threadleak

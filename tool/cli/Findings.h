@@ -31,9 +31,31 @@ struct SourceLocation {
   unsigned Column = 0;
 };
 
+/// A byte range of a file that a diagnostic highlights (clang's `~~~`).
+struct SourceRange {
+  std::string Path; ///< Absolute and normalised.
+  unsigned Offset = 0;
+  unsigned Length = 0;
+};
+
+/// One edit of a fix-it: replace Length bytes at Offset of Path by Text
+/// (an insertion when Length is 0), as tooling::Replacement.
+struct Replacement {
+  std::string Path; ///< Absolute and normalised.
+  unsigned Offset = 0;
+  unsigned Length = 0;
+  std::string Text;
+
+  friend bool operator==(const Replacement &A, const Replacement &B) {
+    return A.Path == B.Path && A.Offset == B.Offset && A.Length == B.Length &&
+           A.Text == B.Text;
+  }
+};
+
 struct Note {
   SourceLocation Loc;
   std::string Message;
+  std::vector<SourceRange> Ranges;
 };
 
 struct Finding {
@@ -48,6 +70,19 @@ struct Finding {
   /// The notes' lines, normalised the same way, one per line.
   std::string PathContent;
   std::string Fingerprint;
+  /// What the check highlights besides the location.
+  std::vector<SourceRange> Ranges;
+  /// The check's fix-it (clang-tidy's FixItHints on the warning itself, not
+  /// on its notes), sorted by file and offset; empty if it has none.
+  /// Compiler diagnostics carry none: like clang-tidy without --fix-errors,
+  /// threadleak does not apply the compiler's own fix-its.
+  std::vector<Replacement> Fixes;
+  /// The compile command's directory (clang-tidy's BuildDirectory).
+  std::string BuildDirectory;
+  /// A warning turned into an error by --warnings-as-errors (or the
+  /// configuration's WarningsAsErrors): printed `[check,-warnings-as-errors]`
+  /// as clang-tidy does, and it fails even a --fail-on=none run.
+  bool WarningAsError = false;
 
   /// A compiler diagnostic, not a finding of a check.
   bool isCompilerDiagnostic() const {
@@ -132,9 +167,42 @@ llvm::json::Value toJSON(const SourceLocation &L, llvm::StringRef Root);
 /// Reads what toJSON wrote with an empty root (absolute paths).
 bool fromJSON(const llvm::json::Value &V, Finding &F, llvm::json::Path P);
 
+/// What travels from a worker to the parent (and into the findings cache)
+/// besides the report's fields: ranges, fix-its and the build directory.
+/// Not part of the JSON report, whose format stays as documented.
+void addTransportFields(const Finding &F, llvm::json::Object &O);
+bool readTransportFields(const llvm::json::Object &O, Finding &F);
+
+/// How printText renders: colours (as clang: bold locations and messages,
+/// magenta warnings, red errors, black notes, green carets and ranges) and
+/// what follows a finding.
+struct TextStyle {
+  bool Color = false;
+  /// After each finding of a threadleak check, `help: <how to fix>; see
+  /// <docs URL>` (off with --quiet).
+  bool Help = false;
+  std::string DocsBaseUrl;
+};
+
 /// Prints like clang and clang-tidy: `file:line:col: warning: msg [check]`,
 /// the source line and a caret; then each note the same way.
-void printText(const Finding &F, SourceCache &Cache, llvm::raw_ostream &OS);
+void printText(const Finding &F, SourceCache &Cache, llvm::raw_ostream &OS,
+               const TextStyle &Style = TextStyle());
+
+/// After a finding of a threadleak check: `help: <how to fix>; see <url>`
+/// (if Style.Help).
+void printHelp(const Finding &F, llvm::raw_ostream &OS,
+               const TextStyle &Style);
+
+/// A note at \p Loc printed like printText's notes (with --fix:
+/// "FIX-IT applied suggested code changes").
+void printNote(const SourceLocation &Loc, llvm::StringRef Message,
+               SourceCache &Cache, llvm::raw_ostream &OS,
+               const TextStyle &Style = TextStyle());
+
+/// How to fix a threadleak check's finding, in one sentence; empty for
+/// anything else.
+llvm::StringRef checkHelp(llvm::StringRef Check);
 
 } // namespace threadleak
 

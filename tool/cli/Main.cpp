@@ -10,7 +10,9 @@
 //
 // Exit status: 0 no findings (after baseline and filters), 1 findings, 2 tool
 // or input error, 3 some translation unit failed (did not compile, crashed,
-// timed out); findings in the others are still reported.
+// timed out); findings in the others are still reported. After --fix, the
+// findings are those it did not fix; with --fail-on=none, only findings of
+// --warnings-as-errors checks give 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +21,7 @@
 #include "Database.h"
 #include "Filters.h"
 #include "Findings.h"
+#include "Fixes.h"
 #include "Reports.h"
 #include "Runner.h"
 #include "Workers.h"
@@ -101,10 +104,49 @@ cl::list<std::string> ExtraArgsBefore("extra-arg-before",
                                       cl::cat(Category));
 cl::opt<bool> ListChecks("list-checks", cl::desc("List the enabled checks and exit"),
                          cl::cat(Category));
+cl::opt<bool> DumpModel(
+    "dump-model",
+    cl::desc("Print, per file, the model threadleak-blocked-forever works on (code units "
+             "with their lock events, channel and wait operations, calls and returns, the "
+             "locks held at each; function-object targets; objects and their names), then "
+             "its findings. Runs that check only, one file at a time, without the cache"),
+    cl::cat(Category));
 cl::opt<bool> DumpConfig("dump-config",
                          cl::desc("Print the effective configuration (for the first file) and exit"),
                          cl::cat(Category));
-cl::opt<bool> Quiet("quiet", cl::desc("No progress line and no summary"), cl::cat(Category));
+cl::opt<bool> Quiet("quiet",
+                    cl::desc("No progress lines, no help lines after findings and no summary"),
+                    cl::cat(Category));
+cl::opt<std::string> WarningsAsErrors(
+    "warnings-as-errors",
+    cl::desc("Comma-separated globs of checks whose findings are errors, as in\n"
+             "clang-tidy: printed as errors, and they fail the run even with\n"
+             "--fail-on=none"),
+    cl::init(""), cl::cat(Category));
+cl::opt<bool> SystemHeaders("system-headers",
+                            cl::desc("Also report findings in system headers"),
+                            cl::cat(Category));
+cl::list<std::string> RemovedArgs(
+    "removed-arg",
+    cl::desc("Remove an argument from each compile command (all its occurrences;\n"
+             "may be given several times)"),
+    cl::cat(Category));
+cl::opt<std::string> Explain("explain",
+                             cl::desc("Print the documentation page of a check and exit"),
+                             cl::value_desc("check"), cl::init(""), cl::cat(Category));
+cl::opt<bool> Fix("fix",
+                  cl::desc("Apply the reported findings' fix-its in place, as clang-tidy\n"
+                           "--fix does (not after a translation unit failed)"),
+                  cl::cat(Category));
+cl::opt<std::string> ExportFixes(
+    "export-fixes",
+    cl::desc("Write the reported findings and their fix-its to this file as YAML,\n"
+             "as clang-tidy --export-fixes does, for clang-apply-replacements"),
+    cl::value_desc("filename"), cl::init(""), cl::cat(Category));
+cl::opt<bool> UseColor("use-color",
+                       cl::desc("Colour the text output (default: when stdout is a terminal;\n"
+                                "--use-color=false never)"),
+                       cl::cat(OutputCategory));
 
 cl::opt<std::string> Format("format", cl::desc("Output format: text (default), json or sarif"),
                             cl::value_desc("text|json|sarif"), cl::init("text"),
@@ -440,6 +482,52 @@ std::string readAllOrFail(llvm::StringRef Path, llvm::StringRef What) {
   return (*Buf)->getBuffer().str();
 }
 
+/// Where the checks' docs pages are: next to an installed executable
+/// (<prefix>/bin/threadleak, <prefix>/share/doc/threadleak/docs/checks),
+/// else the source tree's docs/checks.
+std::vector<std::string> docsDirectories(const char *Argv0) {
+  std::string Exe = llvm::sys::fs::getMainExecutable(
+      Argv0, reinterpret_cast<void *>(&docsDirectories));
+  llvm::SmallString<256> Installed(llvm::sys::path::parent_path(Exe));
+  llvm::sys::path::append(Installed, "..", THREADLEAK_INSTALL_DOCDIR, "docs", "checks");
+  llvm::sys::path::remove_dots(Installed, /*remove_dot_dot=*/true);
+  return {std::string(Installed), THREADLEAK_SOURCE_DOCS_DIR};
+}
+
+/// --explain CHECK: the check's docs page, as installed with the tool.
+int explainCheck(const ClangTidyCheckFactories &Factories, llvm::StringRef Check,
+                 const char *Argv0) {
+  bool Known = false;
+  for (const auto &F : Factories)
+    Known |= F.getKey() == Check;
+  if (!Known)
+    fail("unknown check '" + Check + "' for --explain (see --list-checks)");
+  std::vector<std::string> Dirs = docsDirectories(Argv0);
+  for (const std::string &Dir : Dirs) {
+    llvm::SmallString<256> Page(Dir);
+    llvm::sys::path::append(Page, Check + ".md");
+    if (auto Buf = llvm::MemoryBuffer::getFile(Page)) {
+      llvm::outs() << (*Buf)->getBuffer();
+      return ExitClean;
+    }
+  }
+  fail("no documentation page for '" + Check + "' in " + Dirs.front() + " or " + Dirs.back() +
+       "; it is at " + THREADLEAK_DOCS_BASE_URL + Check + ".md");
+}
+
+/// A count with its noun: "1 finding", "2 findings".
+std::string plural(size_t N, llvm::StringRef One, llvm::StringRef Many) {
+  return std::to_string(N) + " " + (N == 1 ? One : Many).str();
+}
+
+/// "1m05s", "42s".
+std::string duration(double Seconds) {
+  unsigned S = unsigned(Seconds + 0.5);
+  if (S < 60)
+    return std::to_string(S) + "s";
+  return llvm::formatv("{0}m{1:2}s", S / 60, S % 60).str();
+}
+
 } // namespace
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -453,6 +541,25 @@ int main(int argc, const char **argv) {
   (void)ThreadLeakModuleAnchorSource;
 
   // `threadleak file.cpp -- -std=c++20 ...`: a fixed compilation database.
+  // Flags after `--` that clang's driver does not know (GCC's) would make
+  // it fail: dropped first, and said with those of a database (below).
+  std::vector<const char *> Args(argv, argv + argc);
+  std::vector<std::string> DroppedFixedArgs;
+  auto DashDash = std::find_if(Args.begin(), Args.end(),
+                               [](const char *A) { return llvm::StringRef(A) == "--"; });
+  if (DashDash != Args.end()) {
+    tooling::CompileCommand Fixed;
+    Fixed.CommandLine.push_back("clang++");
+    Fixed.CommandLine.insert(Fixed.CommandLine.end(), DashDash + 1, Args.end());
+    DroppedFixedArgs = threadleak::unknownDriverArguments(Fixed);
+    Args.erase(std::remove_if(DashDash + 1, Args.end(),
+                              [&](const char *A) {
+                                return llvm::is_contained(DroppedFixedArgs, A);
+                              }),
+               Args.end());
+  }
+  argc = int(Args.size());
+  argv = Args.data();
   std::string FixedError;
   std::unique_ptr<tooling::CompilationDatabase> DB =
       tooling::FixedCompilationDatabase::loadFromCommandLine(argc, argv, FixedError);
@@ -489,11 +596,16 @@ int main(int argc, const char **argv) {
     fail("unknown --format '" + Format + "' (expected text, json or sarif)");
   if (FailOn != "findings" && FailOn != "none")
     fail("unknown --fail-on '" + FailOn + "' (expected findings or none)");
+  if (Merge && (Fix || !ExportFixes.empty()))
+    fail(llvm::Twine(Fix ? "--fix" : "--export-fixes") +
+         " needs an analysis; a --merge input carries no fix-its");
   unsigned NumJobs = std::max(1u, std::thread::hardware_concurrency());
   if (!Jobs.empty() && (llvm::StringRef(Jobs).getAsInteger(10, NumJobs) || NumJobs == 0))
     fail("-j expects a positive number of jobs, not '" + Jobs + "'");
   // More workers than this only contend for the cores and memory.
   NumJobs = std::min(NumJobs, 4 * std::max(1u, std::thread::hardware_concurrency()));
+  if (DumpModel)
+    NumJobs = 1; // One dump after the other.
   ShardSpec ShardSel = Shard.empty() ? ShardSpec() : parseShard(Shard);
   unsigned TimeoutSeconds = 0;
   if (llvm::StringRef(TUTimeout).getAsInteger(10, TimeoutSeconds))
@@ -534,6 +646,9 @@ int main(int argc, const char **argv) {
   Report.DocsBaseUrl = THREADLEAK_DOCS_BASE_URL;
   // Opened now, so an unwritable path fails before the analysis.
   AtomicOutput Out(OutputFile);
+  std::optional<AtomicOutput> FixesOut;
+  if (!ExportFixes.empty())
+    FixesOut.emplace(ExportFixes);
   std::optional<AtomicOutput> BaselineOut;
   if (!WriteBaseline.empty())
     BaselineOut.emplace(WriteBaseline);
@@ -545,10 +660,20 @@ int main(int argc, const char **argv) {
   Run.Defaults.SystemHeaders = false;
   if (Checks.getNumOccurrences())
     Run.Overrides.Checks = Checks;
+  if (DumpModel) {
+    Run.Overrides.Checks = "-*,threadleak-blocked-forever";
+    Run.Overrides.CheckOptions["threadleak-blocked-forever.DumpModel"] =
+        ClangTidyOptions::ClangTidyValue("true");
+  }
   if (HeaderFilter.getNumOccurrences())
     Run.Overrides.HeaderFilterRegex = HeaderFilter;
   if (ExcludeHeaderFilter.getNumOccurrences())
     Run.Overrides.ExcludeHeaderFilterRegex = ExcludeHeaderFilter;
+  if (WarningsAsErrors.getNumOccurrences())
+    Run.Overrides.WarningsAsErrors = WarningsAsErrors;
+  if (SystemHeaders.getNumOccurrences())
+    Run.Overrides.SystemHeaders = bool(SystemHeaders);
+  Run.RemovedArgs.assign(RemovedArgs.begin(), RemovedArgs.end());
   if (!ExtraArgs.empty())
     Run.Overrides.ExtraArgs = std::vector<std::string>(ExtraArgs.begin(), ExtraArgs.end());
   if (!ExtraArgsBefore.empty())
@@ -584,7 +709,10 @@ int main(int argc, const char **argv) {
   Run.ResourceDir = threadleak::findResourceDir(argv[0]);
 
   ClangTidyCheckFactories Factories = allFactories();
+  if (!Explain.empty())
+    return explainCheck(Factories, Explain, argv[0]);
   validateCheckGlobs(Factories, Checks, "--checks");
+  validateCheckGlobs(Factories, WarningsAsErrors, "--warnings-as-errors");
   if (Run.ConfigOptions && Run.ConfigOptions->Checks)
     validateCheckGlobs(Factories, *Run.ConfigOptions->Checks, "Checks of " + ConfigOrigin);
   std::vector<std::string> Enabled = enabledChecks(Factories, Run, ConfigOrigin);
@@ -603,7 +731,7 @@ int main(int argc, const char **argv) {
   auto Start = std::chrono::steady_clock::now();
   std::vector<threadleak::Finding> All;
   std::vector<std::string> Inputs;
-  unsigned Failed = 0, FromCacheCount = 0;
+  unsigned Failed = 0, FromCacheCount = 0, Nolint = 0;
   std::set<std::string> ConfigErrors;
 
   if (Merge) {
@@ -679,28 +807,70 @@ int main(int argc, const char **argv) {
       Inputs = std::move(Mine);
     }
 
+    // Arguments clang does not know (a database written for GCC) would stop
+    // the compiler: dropped, as clangd drops them, and said once.
+    {
+      std::set<std::string> Unknown(DroppedFixedArgs.begin(), DroppedFixedArgs.end());
+      for (const std::string &File : Inputs)
+        for (const tooling::CompileCommand &C : DB->getCompileCommands(File))
+          for (std::string &A : threadleak::unknownDriverArguments(C))
+            Unknown.insert(std::move(A));
+      for (const std::string &A : Run.RemovedArgs)
+        Unknown.erase(A);
+      if (!Unknown.empty() && !Quiet) {
+        llvm::errs() << "threadleak: removing "
+                     << plural(Unknown.size(), "argument", "arguments")
+                     << " that clang does not know from the compile commands:";
+        for (const std::string &A : Unknown)
+          llvm::errs() << " " << A;
+        llvm::errs() << "\n";
+      }
+      Run.RemovedArgs.insert(Run.RemovedArgs.end(), Unknown.begin(), Unknown.end());
+    }
+
     // The findings cache: on unless --no-cache (or THREADLEAK_NO_CACHE=1
     // without an explicit --cache-dir).
     std::optional<threadleak::FindingsCache> Cache;
     const char *NoCacheEnv = std::getenv("THREADLEAK_NO_CACHE");
-    bool CacheOff = NoCache || (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
+    bool CacheOff = NoCache || DumpModel ||
+                    (CacheDir.empty() && NoCacheEnv && *NoCacheEnv &&
                                 llvm::StringRef(NoCacheEnv) != "0");
     std::string Dir = CacheDir.empty() ? threadleak::FindingsCache::defaultDirectory()
                                        : absolutePath(CacheDir);
     if (!CacheOff && !Dir.empty())
       Cache.emplace(Dir, threadleak::FindingsCache::executableIdentity(argv[0]));
 
-    bool Progress = !Quiet && llvm::sys::Process::StandardErrIsDisplayed();
-    size_t Done = 0;
+    // Progress: on a terminal one line, rewritten, with the time left; in a
+    // log (CI), "[k/N] file" lines: the first, the last, and one at most
+    // every ProgressInterval in between.
+    bool Terminal = llvm::sys::Process::StandardErrIsDisplayed();
+    constexpr std::chrono::seconds ProgressInterval(10);
+    auto LastProgress = std::chrono::steady_clock::now();
+    size_t Done = 0, Analysed = 0;
     unsigned FromCache = 0;
     auto Handle = [&](threadleak::TUOutcome O) {
       ++Done;
       FromCache += O.FromCache;
-      if (Progress)
+      Nolint += O.SuppressedByNolint;
+      auto Now = std::chrono::steady_clock::now();
+      if (!Quiet && Terminal) {
         llvm::errs() << "\r\033[K[" << Done << "/" << Inputs.size() << "] " << O.File;
+        // The time left, from the units analysed so far (cache hits are
+        // instant and say nothing about the others).
+        Analysed += !O.FromCache;
+        double Elapsed = std::chrono::duration<double>(Now - Start).count();
+        if (Analysed >= 1 && Done < Inputs.size() && Elapsed >= 1)
+          llvm::errs() << " (about "
+                       << duration(Elapsed / double(Analysed) * double(Inputs.size() - Done))
+                       << " left)";
+      } else if (!Quiet && (Done == 1 || Done == Inputs.size() ||
+                            Now - LastProgress >= ProgressInterval)) {
+        llvm::errs() << "[" << Done << "/" << Inputs.size() << "] " << O.File << "\n";
+        LastProgress = Now;
+      }
       if (O.failed()) {
         ++Failed;
-        if (Progress)
+        if (!Quiet && Terminal)
           llvm::errs() << "\r\033[K";
         llvm::errs() << "threadleak: error: " << O.File << ": " << O.Detail << "\n";
       }
@@ -723,7 +893,10 @@ int main(int argc, const char **argv) {
       if (Cache) {
         std::vector<tooling::CompileCommand> Commands = DB->getCompileCommands(File);
         if (!Commands.empty()) {
-          std::string Key = Cache->key(Commands.front(), threadleak::dumpConfig(Run, File));
+          std::string Config = threadleak::dumpConfig(Run, File);
+          for (const std::string &A : Run.RemovedArgs)
+            Config += "# removed argument: " + A + "\n";
+          std::string Key = Cache->key(Commands.front(), Config);
           if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(Key)) {
             Hit->File = File;
             Handle(std::move(*Hit));
@@ -743,6 +916,7 @@ int main(int argc, const char **argv) {
           threadleak::TUOutcome O;
           O.File = File;
           O.Seconds = R.Seconds;
+          O.SuppressedByNolint = R.SuppressedByNolint;
           O.Dependencies = std::move(R.Dependencies);
           threadleak::SourceCache Cache;
           for (const ClangTidyError &E : R.Diagnostics)
@@ -763,12 +937,13 @@ int main(int argc, const char **argv) {
           Handle(std::move(O));
         });
     FromCacheCount = FromCache;
-    if (Progress)
+    if (!Quiet && Terminal)
       llvm::errs() << "\r\033[K";
   }
 
   // Sorted, de-duplicated, fingerprinted; then filtered.
   threadleak::finalizeFindings(All, Report.ProjectRoot);
+  size_t BeforeLineFilter = All.size();
   if (Lines)
     All.erase(std::remove_if(All.begin(), All.end(),
                              [&](const threadleak::Finding &F) {
@@ -786,6 +961,7 @@ int main(int argc, const char **argv) {
     threadleak::Baseline::write(All, Report.ProjectRoot, BaselineOut->os());
     BaselineOut->commit();
   }
+  size_t OutsideLines = BeforeLineFilter - All.size();
   unsigned Baselined = Known ? Known->subtract(All) : 0;
   std::sort(Report.Failures.begin(), Report.Failures.end(),
             [](const threadleak::TUOutcome &A, const threadleak::TUOutcome &B) {
@@ -795,28 +971,103 @@ int main(int argc, const char **argv) {
   unsigned Findings = 0;
   for (const threadleak::Finding &F : All)
     Findings += !F.isCompilerDiagnostic();
+
+  // --fix: which fix-its go together, decided before anything is written;
+  // the files change only after the reports are out (they quote the
+  // sources as they were analysed). Like clang-tidy without --fix-errors,
+  // nothing is fixed when a unit did not compile.
+  threadleak::FixPlan Plan;
+  bool ApplyFixes = Fix && !Failed;
+  if (ApplyFixes)
+    Plan = threadleak::planFixes(All);
+  auto Applied = [&](size_t I) {
+    return ApplyFixes && Plan.Status[I] == threadleak::FixPlan::Chosen;
+  };
+
+  if (FixesOut) {
+    threadleak::exportFixes(All, Inputs.empty() ? "" : Inputs.front(), FixesOut->os());
+    FixesOut->commit();
+  }
   if (Format == "sarif")
     threadleak::writeSarif(All, Report, Out.os());
   else if (Format == "json")
     threadleak::writeJSON(All, Report, Out.os());
   else {
+    threadleak::TextStyle Style;
+    Style.Color = UseColor.getNumOccurrences()
+                      ? bool(UseColor)
+                      : OutputFile.empty() && llvm::sys::Process::StandardOutIsDisplayed();
+    Style.Help = !Quiet;
+    Style.DocsBaseUrl = Report.DocsBaseUrl;
+    Out.os().enable_colors(Style.Color);
     threadleak::SourceCache Cache;
-    for (const threadleak::Finding &F : All)
-      threadleak::printText(F, Cache, Out.os());
+    for (size_t I = 0; I < All.size(); ++I) {
+      const threadleak::Finding &F = All[I];
+      threadleak::printText(F, Cache, Out.os(), Style);
+      if (ApplyFixes && !F.Fixes.empty()) {
+        // As clang-tidy: a note at each edit, or one that it was left out.
+        if (Applied(I))
+          for (const threadleak::Replacement &R : F.Fixes) {
+            threadleak::SourceLocation L{R.Path, R.Offset};
+            Cache.resolve(L);
+            threadleak::printNote(L, "FIX-IT applied suggested code changes", Cache,
+                                  Out.os(), Style);
+          }
+        else
+          threadleak::printNote(F.Loc,
+                                "FIX-IT unable to apply suggested code changes: they "
+                                "overlap the fix of another finding",
+                                Cache, Out.os(), Style);
+      }
+      threadleak::printHelp(F, Out.os(), Style);
+    }
   }
   Out.commit();
   llvm::outs().flush();
 
+  unsigned Remaining = 0, RemainingErrors = 0;
+  for (size_t I = 0; I < All.size(); ++I)
+    if (!All[I].isCompilerDiagnostic() && !Applied(I)) {
+      ++Remaining;
+      RemainingErrors += All[I].WarningAsError;
+    }
+  bool FixError = false;
+  if (Fix) {
+    unsigned Suggested = 0;
+    for (const threadleak::Finding &F : All)
+      Suggested += !F.Fixes.empty();
+    if (!ApplyFixes) {
+      llvm::errs() << "threadleak: " << plural(Failed, "translation unit", "translation units")
+                   << " failed; fixes have NOT been applied\n";
+    } else {
+      for (const threadleak::FixFailure &E : threadleak::applyEdits(Plan.Edits)) {
+        llvm::errs() << "threadleak: error: cannot apply fixes to '" << E.Path
+                     << "': " << E.Message << "\n";
+        FixError = true;
+      }
+      unsigned Conflicts = Plan.count(threadleak::FixPlan::Conflict);
+      llvm::errs() << "threadleak: applied " << Plan.count(threadleak::FixPlan::Chosen)
+                   << " of " << Suggested << " suggested " << (Suggested == 1 ? "fix" : "fixes");
+      if (Conflicts)
+        llvm::errs() << " (" << Conflicts << " overlapped another and "
+                     << (Conflicts == 1 ? "was" : "were") << " left out)";
+      llvm::errs() << "\n";
+    }
+  }
+
   double Seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();
   if (!Quiet) {
-    llvm::errs() << "threadleak: " << Findings << (Findings == 1 ? " finding" : " findings");
+    llvm::errs() << "threadleak: " << plural(Findings, "finding", "findings");
     if (!Merge)
-      llvm::errs() << " in " << Inputs.size()
-                   << (Inputs.size() == 1 ? " translation unit" : " translation units");
+      llvm::errs() << " in " << plural(Inputs.size(), "translation unit", "translation units");
     else
-      llvm::errs() << " in " << Files.size()
-                   << (Files.size() == 1 ? " merged report" : " merged reports");
+      llvm::errs() << " in " << plural(Files.size(), "merged report", "merged reports");
+    if (Nolint)
+      llvm::errs() << " (" << Nolint << " suppressed by NOLINT)";
+    if (OutsideLines)
+      llvm::errs() << " (" << OutsideLines
+                   << (DiffFile.empty() ? " outside --line-filter)" : " outside the diff)");
     if (Baselined)
       llvm::errs() << " (" << Baselined << " more in the baseline)";
     if (FromCacheCount)
@@ -825,13 +1076,18 @@ int main(int argc, const char **argv) {
       llvm::errs() << " (" << Failed << " failed)";
     llvm::errs() << " in " << llvm::format("%.2f", Seconds) << "s\n";
   }
+  // The sources could not all be fixed: the run did not do what was asked.
+  if (FixError)
+    return ExitError;
+  // Warnings made errors fail even a report-only run, as in clang-tidy.
   if (FailOn == "none")
-    return ExitClean;
+    return RemainingErrors ? ExitFindings : ExitClean;
   // A failed unit leaves the report (and a baseline) incomplete.
   if (Failed)
     return ExitTUFailed;
   // Recording a baseline succeeds whatever it records.
   if (!WriteBaseline.empty())
     return ExitClean;
-  return Findings ? ExitFindings : ExitClean;
+  // After --fix, what is left to do: the findings it did not fix.
+  return Remaining ? ExitFindings : ExitClean;
 }

@@ -4,6 +4,7 @@
 #include "CheckRegistry.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
+#include <algorithm>
 #include <map>
 
 namespace threadleak {
@@ -134,6 +135,29 @@ llvm::json::Object physicalLocation(const SourceLocation &L,
   return P;
 }
 
+/// Where a note stands on the path, from its message: the channel's
+/// creation, the spawn, the calls into the body, anything else.
+unsigned causalRank(llvm::StringRef Message) {
+  if (Message.contains(" created here") || Message.contains(" declared here"))
+    return 0;
+  if (Message.contains(" started here"))
+    return 1;
+  if (Message.contains("'s body calls ") || Message.starts_with("which calls ") ||
+      Message.starts_with("the loop calls ") || Message.ends_with(" is called here"))
+    return 2;
+  return 3;
+}
+
+std::vector<size_t> causalOrder(const std::vector<Note> &Notes) {
+  std::vector<size_t> Order(Notes.size());
+  for (size_t I = 0; I < Order.size(); ++I)
+    Order[I] = I;
+  std::stable_sort(Order.begin(), Order.end(), [&](size_t A, size_t B) {
+    return causalRank(Notes[A].Message) < causalRank(Notes[B].Message);
+  });
+  return Order;
+}
+
 } // namespace
 
 void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,
@@ -143,13 +167,30 @@ void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,
   std::map<std::string, unsigned> RuleIndex;
   for (const auto &C : allChecks()) {
     RuleIndex[C.Name.str()] = Rules.size();
+    std::string Url = Ctx.DocsBaseUrl + C.Name.str() + ".md";
+    std::string Fix = checkHelp(C.Name).str();
+    // What code scanning shows under an alert: the why and the fix.
+    std::string Markdown =
+        "**" + C.Summary.str() + "**\n\n" + C.Description.str() + "\n\n";
+    if (!Fix.empty())
+      Markdown += "**How to fix:** " + Fix + ".\n\n";
+    Markdown += "See [" + C.Name.str() + "](" + Url + ").";
     Rules.push_back(llvm::json::Object{
         {"id", C.Name},
         {"name", C.Name},
         {"shortDescription", llvm::json::Object{{"text", C.Summary}}},
         {"fullDescription", llvm::json::Object{{"text", C.Description}}},
-        {"helpUri", Ctx.DocsBaseUrl + C.Name.str() + ".md"},
-        {"defaultConfiguration", llvm::json::Object{{"level", "warning"}}}});
+        {"help", llvm::json::Object{{"text", C.Description.str() + " See " + Url},
+                                    {"markdown", Markdown}}},
+        {"helpUri", Url},
+        {"defaultConfiguration", llvm::json::Object{{"level", "warning"}}},
+        // Code scanning's filters: the kind of problem and how often a
+        // finding is right (the checks favour silence over guesses).
+        {"properties",
+         llvm::json::Object{
+             {"tags", llvm::json::Array{"concurrency", "reliability", "threadleak"}},
+             {"precision", "high"},
+             {"problem.severity", "warning"}}}});
   }
   llvm::json::Array Results;
   for (const Finding &F : Findings) {
@@ -169,21 +210,31 @@ void writeSarif(const std::vector<Finding> &Findings, const ReportContext &Ctx,
         {"locations",
          llvm::json::Array{llvm::json::Object{
              {"physicalLocation", physicalLocation(F.Loc, Ctx.ProjectRoot)}}}},
+        // GitHub matches alerts across commits on primaryLocationLineHash
+        // alone; the fingerprint (content-based, so it survives edits
+        // elsewhere and reindentation, as the baseline does) is that.
         {"partialFingerprints",
-         llvm::json::Object{{"threadleakFingerprint/v1", F.Fingerprint}}}};
+         llvm::json::Object{{"primaryLocationLineHash", F.Fingerprint + ":1"},
+                            {"threadleakFingerprint/v1", F.Fingerprint}}}};
     if (!F.Notes.empty()) {
       llvm::json::Array Related, Flow;
       unsigned Id = 1;
-      for (const Note &N : F.Notes) {
-        llvm::json::Object Loc{
+      for (const Note &N : F.Notes)
+        Related.push_back(llvm::json::Object{
             {"id", Id++},
             {"physicalLocation", physicalLocation(N.Loc, Ctx.ProjectRoot)},
-            {"message", llvm::json::Object{{"text", N.Message}}}};
-        llvm::json::Object FlowLoc = Loc;
-        FlowLoc.erase("id");
-        Related.push_back(std::move(Loc));
-        Flow.push_back(llvm::json::Object{{"location", std::move(FlowLoc)}});
-      }
+            {"message", llvm::json::Object{{"text", N.Message}}}});
+      // The code flow in causal order: what the context waits on is
+      // created, the context started, the calls into its body, then the
+      // rest of the path (the early return, the write), ending where the
+      // finding is reported.
+      for (size_t I : causalOrder(F.Notes))
+        Flow.push_back(llvm::json::Object{
+            {"location",
+             llvm::json::Object{
+                 {"physicalLocation",
+                  physicalLocation(F.Notes[I].Loc, Ctx.ProjectRoot)},
+                 {"message", llvm::json::Object{{"text", F.Notes[I].Message}}}}}});
       // The path ends where the finding is reported.
       Flow.push_back(llvm::json::Object{
           {"location",

@@ -14,12 +14,28 @@
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/Tooling.h"
+#include "llvm/Option/ArgList.h"
+#include "llvm/Option/OptTable.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/VirtualFileSystem.h"
+#include <algorithm>
 #include <chrono>
+
+// The driver's option table: clang/Options/ since 22, clang/Driver/ before.
+#if CLANG_VERSION_MAJOR >= 22
+#include "clang/Options/Options.h"
+static const llvm::opt::OptTable &driverOptions() {
+  return clang::getDriverOptTable();
+}
+#else
+#include "clang/Driver/Options.h"
+static const llvm::opt::OptTable &driverOptions() {
+  return clang::driver::getDriverOptTable();
+}
+#endif
 
 using namespace clang;
 using namespace clang::tidy;
@@ -265,6 +281,15 @@ TUResult analyzeTranslationUnit(const std::string &File,
         return Adjusted;
       });
   Tool.appendArgumentsAdjuster(tooling::getStripPluginsAdjuster());
+  if (!Config.RemovedArgs.empty())
+    Tool.appendArgumentsAdjuster(
+        [&Config](const tooling::CommandLineArguments &Args, llvm::StringRef) {
+          tooling::CommandLineArguments Adjusted;
+          for (size_t I = 0; I < Args.size(); ++I)
+            if (I == 0 || !llvm::is_contained(Config.RemovedArgs, Args[I]))
+              Adjusted.push_back(Args[I]);
+          return Adjusted;
+        });
   if (!Config.ResourceDir.empty()) {
     std::string ResourceArg = "-resource-dir=" + Config.ResourceDir;
     Tool.appendArgumentsAdjuster(
@@ -287,6 +312,7 @@ TUResult analyzeTranslationUnit(const std::string &File,
   TidyActionFactory Factory(Context, Files);
   int Status = Tool.run(&Factory);
   Result.Diagnostics = DiagConsumer.take();
+  Result.SuppressedByNolint = Context.getStats().ErrorsIgnoredNOLINT;
   // Relative names are relative to the command's directory.
   std::vector<tooling::CompileCommand> Commands = DB.getCompileCommands(File);
   std::string Directory = Commands.empty() ? "" : Commands.front().Directory;
@@ -321,6 +347,32 @@ TUResult analyzeTranslationUnit(const std::string &File,
                        std::chrono::steady_clock::now() - Start)
                        .count();
   return Result;
+}
+
+std::vector<std::string>
+unknownDriverArguments(const tooling::CompileCommand &Command) {
+  const std::vector<std::string> &Line = Command.CommandLine;
+  if (Line.size() < 2)
+    return {};
+  // clang-cl's options are another table; leave its commands alone.
+  llvm::StringRef Program = llvm::sys::path::stem(Line.front());
+  if (Program.ends_with_insensitive("cl"))
+    return {};
+  std::vector<const char *> Args;
+  for (size_t I = 1; I < Line.size(); ++I) {
+    if (llvm::StringRef(Line[I]).starts_with("--driver-mode="))
+      return {};
+    Args.push_back(Line[I].c_str());
+  }
+  unsigned MissingIndex = 0, MissingCount = 0;
+  llvm::opt::InputArgList Parsed = driverOptions().ParseArgs(
+      Args, MissingIndex, MissingCount,
+      llvm::opt::Visibility(llvm::opt::DefaultVis));
+  std::vector<std::string> Unknown;
+  for (const llvm::opt::Arg *A : Parsed)
+    if (A->getOption().getKind() == llvm::opt::Option::UnknownClass)
+      Unknown.push_back(A->getAsString(Parsed));
+  return Unknown;
 }
 
 std::string findResourceDir(const char *Argv0) {

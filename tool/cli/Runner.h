@@ -22,7 +22,18 @@ struct RunConfig {
   clang::tidy::ClangTidyOptions Overrides;
   /// Passed as -resource-dir unless the compile command has one.
   std::string ResourceDir;
+  /// Arguments removed from every compile command: --removed-arg, and the
+  /// arguments clang's driver does not know (GCC's -fconcepts, say), found
+  /// by unknownDriverArguments.
+  std::vector<std::string> RemovedArgs;
 };
+
+/// The arguments of \p Command that clang's driver does not know (GCC-only
+/// flags such as -fconcepts or -flifetime-dse=1): with them clang refuses
+/// to compile, so they are dropped, as clangd drops them. None for a
+/// clang-cl command line.
+std::vector<std::string>
+unknownDriverArguments(const clang::tooling::CompileCommand &Command);
 
 struct TUResult {
   std::string File;
@@ -35,6 +46,8 @@ struct TUResult {
   /// result depends on.
   std::vector<std::string> Dependencies;
   double Seconds = 0;
+  /// Diagnostics hidden by NOLINT comments.
+  unsigned SuppressedByNolint = 0;
 };
 
 /// Runs the enabled checks on \p File. Changes the working directory: run it

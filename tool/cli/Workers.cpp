@@ -159,14 +159,18 @@ void uninstall() {
 
 llvm::json::Value toJSON(const TUOutcome &O) {
   llvm::json::Array Findings;
-  for (const Finding &F : O.Findings)
-    Findings.push_back(threadleak::toJSON(F, ""));
+  for (const Finding &F : O.Findings) {
+    llvm::json::Value V = threadleak::toJSON(F, "");
+    addTransportFields(F, *V.getAsObject());
+    Findings.push_back(std::move(V));
+  }
   llvm::json::Array Deps;
   for (const std::string &D : O.Dependencies)
     Deps.push_back(D);
   return llvm::json::Object{{"status", int(O.Status)},
                             {"detail", O.Detail},
                             {"seconds", O.Seconds},
+                            {"nolint", O.SuppressedByNolint},
                             {"findings", std::move(Findings)},
                             {"dependencies", std::move(Deps)}};
 }
@@ -186,10 +190,12 @@ bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
   O.Status = TUOutcome::StatusTy(*Status);
   O.Detail = Detail->str();
   O.Seconds = *Seconds;
+  O.SuppressedByNolint = unsigned(Obj->getInteger("nolint").value_or(0));
   llvm::json::Path::Root Root;
   for (const llvm::json::Value &FV : *Findings) {
     Finding F;
-    if (!threadleak::fromJSON(FV, F, Root))
+    if (!threadleak::fromJSON(FV, F, Root) ||
+        !readTransportFields(*FV.getAsObject(), F))
       return false;
     O.Findings.push_back(std::move(F));
   }

@@ -28,6 +28,9 @@ struct TUOutcome {
   /// Every file the analysis read (absolute paths).
   std::vector<std::string> Dependencies;
   double Seconds = 0;
+  /// Diagnostics that NOLINT, NOLINTNEXTLINE or a NOLINTBEGIN/END block hid
+  /// (clang-tidy's ErrorsIgnoredNOLINT).
+  unsigned SuppressedByNolint = 0;
   /// Taken from the findings cache, not analysed in this run.
   bool FromCache = false;
 

@@ -1,0 +1,139 @@
+//===--- BlockedForeverCheck.cpp - threadleak-blocked-forever -------------===//
+
+#include "BlockedForeverCheck.h"
+#include "engine/BlockingAnalysis.h"
+#include "engine/SyncInventory.h"
+#include "model/CallDepth.h"
+#include "model/UserModel.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace clang::ast_matchers;
+
+namespace clang::tidy::threadleak {
+
+BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
+                                         ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      CVTypes(NameList::parse(Options.get("ConditionVariableTypes",
+                                          defaults::ConditionVariableTypes))),
+      GuardTypes(NameList::parse(
+          Options.get("LockGuardTypes", defaults::LockGuardTypes))),
+      ThreadTypes(NameList::parse(defaults::ThreadTypes)),
+      ChannelsOption(Options.get("Channels", "").str()),
+      MaxCallDepth(readMaxCallDepth(*this, Name, Options)),
+      DumpModel(llvm::StringSwitch<bool>(Options.get("DumpModel", "false"))
+                    .CasesLower("true", "1", "on", true)
+                    .Default(false)) {
+  CVTypesOption = CVTypes.str();
+  GuardTypesOption = GuardTypes.str();
+  std::vector<ChannelSpec> User;
+  if (!llvm::StringRef(ChannelsOption).trim().empty()) {
+    auto Parsed = parseChannelSpecs(ChannelsOption, "option '" + Name.str() +
+                                                        ".Channels'");
+    if (Parsed)
+      User = std::move(*Parsed);
+    else
+      configurationDiag("invalid configuration value for %0")
+          << llvm::toString(Parsed.takeError());
+  }
+  std::string Error;
+  if (const ModelConfig *M = userModelFor(Context, Error)) {
+    CVTypes.add(M->ConditionVariableTypes);
+    ThreadTypes.add(M->ThreadTypes);
+    User.insert(User.end(), M->Channels.begin(), M->Channels.end());
+  } else if (!Error.empty()) {
+    configurationDiag("%0") << Error;
+  }
+  CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+  Locks = std::make_unique<LockModel>(GuardTypes);
+  Channels = std::make_unique<ChannelModel>(User);
+  // A TU is analysed only if it locks, waits, or uses a channel.
+  llvm::StringSet<> Names;
+  for (const char *N :
+       {"lock", "Lock", "LOCK", "rlock", "RLock", "lock_shared", "LockShared",
+        "unlock", "Unlock", "wait", "Wait", "pthread_mutex_lock", "join",
+        "acquire", "arrive_and_wait", "count_down", "release"})
+    Names.insert(N);
+  for (const ChannelSpec &S : Channels->specs())
+    for (const auto *L : {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive})
+      for (const std::string &N : *L)
+        Names.insert(N);
+  for (const auto &E : Names)
+    TriggerNames.push_back(E.getKey().str());
+  llvm::sort(TriggerNames);
+}
+
+BlockedForeverCheck::~BlockedForeverCheck() = default;
+
+void BlockedForeverCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ConditionVariableTypes", CVTypesOption);
+  Options.store(Opts, "LockGuardTypes", GuardTypesOption);
+  Options.store(Opts, "Channels", ChannelsOption);
+  Options.store(Opts, "MaxCallDepth", MaxCallDepth);
+  Options.store(Opts, "DumpModel", DumpModel ? "true" : "false");
+}
+
+void BlockedForeverCheck::registerMatchers(MatchFinder *Finder) {
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasAnyName(std::vector<StringRef>(
+                   TriggerNames.begin(), TriggerNames.end())))))
+          .bind("trigger"),
+      this);
+  Finder->addMatcher(functionDecl(isDefinition(),
+                                  unless(isExpansionInSystemHeader()),
+                                  unless(isImplicit()))
+                         .bind("fn"),
+                     this);
+  Finder->addMatcher(fieldDecl(unless(isExpansionInSystemHeader()),
+                               hasInClassInitializer(expr()))
+                         .bind("field"),
+                     this);
+}
+
+void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
+  Ctx = Result.Context;
+  if (Result.Nodes.getNodeAs<CallExpr>("trigger")) {
+    Triggered = true;
+    return;
+  }
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("fn"))
+    if (FD->hasBody())
+      Functions.push_back(FD);
+  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("field"))
+    Fields.push_back(FD);
+}
+
+void BlockedForeverCheck::onEndOfTranslationUnit() {
+  std::vector<const FunctionDecl *> Fns = std::move(Functions);
+  std::vector<const FieldDecl *> Flds = std::move(Fields);
+  Functions.clear();
+  Fields.clear();
+  bool Run = Triggered || DumpModel;
+  Triggered = false;
+  if (!Run || !Ctx)
+    return;
+  SyncInventory Inv(*Ctx, *CVs);
+  for (const FunctionDecl *FD : Fns)
+    Inv.addFunction(FD);
+  for (const FieldDecl *FD : Flds)
+    Inv.addLambdasIn(FD->getInClassInitializer());
+  BlockingAnalysis A(*Ctx, Inv, *Locks, *Channels, *CVs, ThreadTypes,
+                     MaxCallDepth);
+  A.setDumping(DumpModel);
+  std::vector<BlockingFinding> Findings = A.run();
+  if (DumpModel) {
+    A.dump(llvm::outs());
+    llvm::outs().flush();
+  }
+  for (const BlockingFinding &F : Findings) {
+    diag(F.At->getBeginLoc(), "%0") << F.Message;
+    for (const WitnessStep &N : F.Notes)
+      if (N.At)
+        diag(N.At->getBeginLoc(), "%0", DiagnosticIDs::Note) << N.What;
+  }
+}
+
+} // namespace clang::tidy::threadleak

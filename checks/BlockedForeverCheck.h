@@ -1,0 +1,59 @@
+//===--- BlockedForeverCheck.h - threadleak-blocked-forever -----*- C++ -*-===//
+
+#ifndef THREADLEAK_BLOCKEDFOREVERCHECK_H
+#define THREADLEAK_BLOCKEDFOREVERCHECK_H
+
+#include "model/ChannelModel.h"
+#include "model/LockModel.h"
+#include "model/WaitModel.h"
+#include "clang-tidy/ClangTidyCheck.h"
+#include <memory>
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+/// Finds operations that can wait forever because no partner can ever
+/// complete them: a mutex acquired by code that already holds it, a mutex
+/// left locked on one return path, two mutexes taken in opposite orders, a
+/// blocking channel operation, condition-variable wait or join made while
+/// holding a mutex every partner needs, and a wait on an object nobody
+/// else can reach.
+///
+/// For the user-facing documentation see
+/// docs/checks/threadleak-blocked-forever.md
+class BlockedForeverCheck : public ClangTidyCheck {
+public:
+  BlockedForeverCheck(StringRef Name, ClangTidyContext *Context);
+  ~BlockedForeverCheck() override;
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) override;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) override;
+  void onEndOfTranslationUnit() override;
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus;
+  }
+  std::optional<TraversalKind> getCheckTraversalKind() const override {
+    return TK_IgnoreUnlessSpelledInSource;
+  }
+
+private:
+  NameList CVTypes, GuardTypes, ThreadTypes;
+  std::string CVTypesOption, GuardTypesOption, ChannelsOption;
+  unsigned MaxCallDepth;
+  /// Print the model (BlockingAnalysis::dump) to standard output at the end
+  /// of each translation unit: what `threadleak --dump-model` shows.
+  bool DumpModel;
+  std::unique_ptr<ConditionVariableModel> CVs;
+  std::unique_ptr<LockModel> Locks;
+  std::unique_ptr<ChannelModel> Channels;
+  /// The names of the calls that make a TU worth analysing.
+  std::vector<std::string> TriggerNames;
+  std::vector<const FunctionDecl *> Functions;
+  std::vector<const FieldDecl *> Fields;
+  bool Triggered = false;
+  ASTContext *Ctx = nullptr;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

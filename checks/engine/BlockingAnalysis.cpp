@@ -1,0 +1,2090 @@
+//===--- BlockingAnalysis.cpp - can this operation wait forever? ----------===//
+
+#include "engine/BlockingAnalysis.h"
+#include "engine/BodyResolver.h"
+#include "engine/ForeverAnalysis.h"
+#include "engine/SpawnSites.h"
+#include "engine/StmtWalk.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Analysis/CFG.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include <functional>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace clang::tidy::threadleak {
+
+namespace {
+
+using KeyList = llvm::SmallVector<ObjectKey, 4>;
+
+/// A lock the code must hold at a point.
+struct HeldLock {
+  ObjectKey Key;
+  bool Shared = false;
+  /// Where it was acquired, and the calls from the holding unit down to it.
+  const Stmt *Site = nullptr;
+  llvm::SmallVector<const CallExpr *, 2> Chain;
+  /// Acquired by an explicit lock() call in the holding unit itself.
+  bool Explicit = false;
+};
+
+struct State {
+  bool Reached = false;
+  llvm::SmallVector<HeldLock, 4> Held;
+  /// The (abstract) mutexes released on some path so far.
+  KeyList Released;
+};
+
+bool containsObject(llvm::ArrayRef<ObjectKey> Keys, const ObjectKey &K) {
+  return llvm::any_of(Keys, [&](const ObjectKey &O) { return O.sameObject(K); });
+}
+
+void addObject(llvm::SmallVectorImpl<ObjectKey> &Keys, const ObjectKey &K) {
+  if (!containsObject(Keys, K))
+    Keys.push_back(K);
+}
+
+bool sameHeld(const HeldLock &A, const HeldLock &B) {
+  return A.Key == B.Key && A.Shared == B.Shared;
+}
+
+bool operator==(const State &A, const State &B) {
+  if (A.Reached != B.Reached || A.Held.size() != B.Held.size() ||
+      A.Released.size() != B.Released.size())
+    return false;
+  for (size_t I = 0; I < A.Held.size(); ++I)
+    if (!sameHeld(A.Held[I], B.Held[I]))
+      return false;
+  for (size_t I = 0; I < A.Released.size(); ++I)
+    if (!A.Released[I].sameObject(B.Released[I]))
+      return false;
+  return true;
+}
+
+State join(const State &A, const State &B) {
+  if (!A.Reached)
+    return B;
+  if (!B.Reached)
+    return A;
+  State R;
+  R.Reached = true;
+  for (const HeldLock &H : A.Held)
+    if (llvm::any_of(B.Held, [&](const HeldLock &O) { return sameHeld(H, O); }))
+      R.Held.push_back(H);
+  R.Released = A.Released;
+  for (const ObjectKey &K : B.Released)
+    addObject(R.Released, K);
+  return R;
+}
+
+void releaseFrom(State &S, const ObjectKey &K) {
+  llvm::erase_if(S.Held, [&](const HeldLock &H) { return H.Key.sameObject(K); });
+  addObject(S.Released, K);
+}
+
+/// What an operation on a channel or a condition variable is.
+enum class OpKind {
+  Receive,
+  Send,
+  TrySend,
+  TryReceive,
+  Close,
+  Wait,
+  Notify,
+  /// Handed to code we do not read (a select's case constructor, a function
+  /// without a body): it may do anything to the object.
+  Unknown,
+  /// std::latch::wait / arrive_and_wait, std::counting_semaphore::acquire:
+  /// blocks until a count_down / release.
+  CounterWait,
+  CounterSignal,
+};
+
+/// An operation on a channel or a condition variable, with the locks held
+/// there (abstract objects).
+struct OpRecord {
+  OpKind Kind;
+  const Stmt *Site;
+  ObjectKey Object;
+  const CodeUnit *Unit;
+  KeyList Held;
+  /// The object's type (its channel spec, or its condition variable
+  /// class), for names that may alias.
+  const void *Type = nullptr;
+};
+
+/// A blocking operation reached with locks held (possibly none).
+struct BlockedOp {
+  OpKind Kind;
+  const CallExpr *Call;
+  ObjectKey Object;
+  /// The wait's own mutex (released while it sleeps).
+  ObjectKey OwnMutex;
+  const CodeUnit *Unit;        ///< The unit that holds the locks.
+  const CodeUnit *SiteUnit = nullptr; ///< The unit the operation is written in.
+  llvm::SmallVector<const CallExpr *, 2> Chain; ///< From Unit to Call.
+  llvm::SmallVector<HeldLock, 2> Held;
+  /// A member of a race (`co_await (a || b)`): blocks only if every member
+  /// does.
+  const Stmt *Race = nullptr;
+  bool HasPredicate = false;
+  bool Unbuffered = false;
+  /// A send's channel capacity, where it is known.
+  std::optional<uint64_t> Capacity;
+  /// A latch or semaphore that blocks its first waiter as created (a latch
+  /// with a count, a semaphore with none).
+  bool BlocksAsCreated = false;
+  const void *Type = nullptr;
+};
+
+/// What a callee does, in its own terms, for its callers.
+struct Effect {
+  enum KindTy { Acquire, Block } Kind;
+  ObjectKey Key;
+  bool Shared = false;
+  const Stmt *Site = nullptr;
+  llvm::SmallVector<const CallExpr *, 2> Chain;
+  KeyList ReleasedBefore;
+  /// For a Block: the operation (index into Impl::Blocking, as reached in
+  /// the callee itself).
+  size_t Op = 0;
+};
+
+struct Summary {
+  std::vector<Effect> Effects;
+  llvm::SmallVector<HeldLock, 2> ExitHeld;
+  KeyList MayRelease;
+};
+
+struct Edge {
+  ObjectKey From, To;
+  HeldLock FromHeld;
+  const Stmt *ToSite;
+  llvm::SmallVector<const CallExpr *, 2> ToChain;
+  const CodeUnit *Unit;
+};
+
+struct LeakCandidate {
+  const CodeUnit *Unit;
+  const Stmt *Return; ///< Null: falls off the end.
+  HeldLock Held;
+};
+
+struct Acquisition {
+  ObjectKey Key;
+  const Stmt *Site;
+  bool Shared;
+  const CodeUnit *Unit;
+};
+
+std::string unitName(const CodeUnit &U) {
+  if (U.Lambda)
+    return "the lambda";
+  return "'" + U.Fn->getQualifiedNameAsString() + "'";
+}
+
+/// A mutex that may be taken again by its holder: a recursive one, one
+/// whose attributes we do not read (pthread), or a wrapper of either
+/// (log4cplus's thread::Mutex holds a std::recursive_mutex).
+bool isRecursiveType(QualType T, unsigned Depth) {
+  T = T.getNonReferenceType().getCanonicalType();
+  if (T->isPointerType())
+    T = T->getPointeeType().getCanonicalType();
+  std::string Name = T.getAsString();
+  if (llvm::StringRef(Name).contains_insensitive("recursive") ||
+      llvm::StringRef(Name).contains("pthread_mutex"))
+    return true;
+  // A library's mutex is what its name says (std::mutex holds a
+  // pthread_mutex_t, and is not recursive): only the project's own
+  // wrappers are looked into.
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition() || Depth >= 2 || RD->isInStdNamespace() ||
+      RD->getASTContext().getSourceManager().isInSystemHeader(RD->getLocation()))
+    return false;
+  for (const FieldDecl *F : RD->fields())
+    if (isRecursiveType(F->getType(), Depth + 1))
+      return true;
+  for (const CXXBaseSpecifier &B : RD->bases())
+    if (isRecursiveType(B.getType(), Depth + 1))
+      return true;
+  return false;
+}
+
+bool isRecursiveMutex(const ObjectKey &K) {
+  const ValueDecl *D = K.object();
+  return !D || isRecursiveType(D->getType(), 0);
+}
+
+const char *opNoun(OpKind K) {
+  switch (K) {
+  case OpKind::Receive:
+    return "a receive from";
+  case OpKind::Send:
+    return "a send on";
+  case OpKind::TrySend:
+    return "a non-blocking send on";
+  case OpKind::TryReceive:
+    return "a non-blocking receive from";
+  case OpKind::Close:
+    return "a close of";
+  case OpKind::Wait:
+    return "a wait on";
+  case OpKind::Notify:
+    return "a notify of";
+  case OpKind::Unknown:
+    return "a use of";
+  case OpKind::CounterWait:
+    return "a wait on";
+  case OpKind::CounterSignal:
+    return "a release of";
+  }
+  return "";
+}
+
+/// A name that may stand for another object of its type: a parameter, a
+/// reference, a raw pointer (a smart pointer or an object is its own
+/// allocation; a copy of a smart pointer resolves to the original's key).
+bool aliasable(const ObjectKey &K) {
+  const ValueDecl *D = K.object();
+  if (!D)
+    return true;
+  if (K.isElement())
+    return false;
+  if (llvm::isa<ParmVarDecl>(D))
+    return true;
+  QualType T = D->getType();
+  return T->isReferenceType() || T->isPointerType();
+}
+
+/// std::move and friends: they hand the object on, not use it.
+bool isIdentityLike(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->getIdentifier() || !FD->isInStdNamespace())
+    return false;
+  llvm::StringRef N = FD->getName();
+  return N == "move" || N == "forward" || N == "addressof";
+}
+
+/// A std::latch or std::counting_semaphore operation: CounterWait,
+/// CounterSignal (arrive_and_wait is both: its signal is recorded as a
+/// partner, its wait blocks), or nothing.
+std::optional<OpKind> counterOp(const CXXMemberCallExpr *MC, bool &Latch) {
+  const CXXMethodDecl *M = MC->getMethodDecl();
+  if (!M || !M->getIdentifier() || !M->getParent()->isInStdNamespace() ||
+      !M->getParent()->getIdentifier())
+    return std::nullopt;
+  llvm::StringRef Class = M->getParent()->getName(), N = M->getName();
+  Latch = Class == "latch";
+  if (Latch)
+    return N == "wait" || N == "arrive_and_wait" ? std::optional(OpKind::CounterWait)
+           : N == "count_down"                  ? std::optional(OpKind::CounterSignal)
+                                                : std::nullopt;
+  if (Class == "counting_semaphore")
+    return N == "acquire"   ? std::optional(OpKind::CounterWait)
+           : N == "release" ? std::optional(OpKind::CounterSignal)
+                            : std::nullopt;
+  return std::nullopt;
+}
+
+/// The class of the object \p T holds, refers or points to (through smart
+/// pointers): two names may alias only if it is the same.
+const CXXRecordDecl *objectClass(QualType T) {
+  for (int Guard = 0; Guard < 4; ++Guard) {
+    const CXXRecordDecl *RD = recordOf(T);
+    if (!RD)
+      return nullptr;
+    const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(RD);
+    if (!Spec || !isSmartPointer(RD) || Spec->getTemplateArgs().size() < 1 ||
+        Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+      return RD->getCanonicalDecl();
+    T = Spec->getTemplateArgs()[0].getAsType();
+  }
+  return nullptr;
+}
+
+/// The operations that can complete a blocked \p K.
+bool isPartner(OpKind Blocked, OpKind Other) {
+  if (Other == OpKind::Unknown)
+    return true;
+  switch (Blocked) {
+  case OpKind::Receive:
+    return Other == OpKind::Send || Other == OpKind::TrySend ||
+           Other == OpKind::Close;
+  case OpKind::Send:
+    return Other == OpKind::Receive || Other == OpKind::TryReceive ||
+           Other == OpKind::Close;
+  case OpKind::Wait:
+    return Other == OpKind::Notify;
+  case OpKind::CounterWait:
+    return Other == OpKind::CounterSignal;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+class BlockingAnalysis::Impl {
+public:
+  Impl(ASTContext &Ctx, const SyncInventory &Inv, const LockModel &Locks,
+       const ChannelModel &Channels, const ConditionVariableModel &CVs,
+       const NameList &ThreadTypes, unsigned MaxCallDepth,
+       BlockingStats &Stats)
+      : Ctx(Ctx), Inv(Inv), Locks(Locks), Channels(Channels), CVs(CVs),
+        ThreadTypes(ThreadTypes), MaxCallDepth(MaxCallDepth), Stats(Stats) {}
+
+  std::vector<BlockingFinding> run();
+  void dump(llvm::raw_ostream &OS) const;
+
+private:
+  struct UnitInfo {
+    const CodeUnit *U = nullptr;
+    enum { NotYet, InProgress, Done } Status = NotYet;
+    bool Relevant = false;
+    std::unique_ptr<KeyBuilder> KB;
+    GuardVariables Guards;
+    llvm::DenseMap<const CallExpr *, const CodeUnit *> Calls;
+    /// Calls through a std::function whose lambdas are known.
+    llvm::DenseMap<const CallExpr *, llvm::SmallVector<const CodeUnit *, 2>>
+        Indirect;
+    llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
+    llvm::DenseMap<const CallExpr *, const Stmt *> RaceOf;
+    /// The implicit calls of a range-for over a channel (begin, end, ++):
+    /// the range receive is the operation.
+    llvm::SmallPtrSet<const CallExpr *, 4> RangeCalls;
+    Summary Sum;
+    /// Abstract mutexes released by an explicit call / by anything.
+    KeyList ExplicitReleases, AnyReleases;
+    /// The CFG, kept for the questions asked after the dataflow, and where
+    /// each statement is in it (block, element index).
+    std::unique_ptr<CFG> G;
+    llvm::DenseMap<const Stmt *, std::pair<unsigned, unsigned>> Pos;
+    /// The skeleton, for --dump-model: (statement, what happens, held).
+    std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
+  };
+
+  UnitInfo &info(const CodeUnit *U) {
+    auto &P = Infos[U];
+    if (!P) {
+      P = std::make_unique<UnitInfo>();
+      P->U = U;
+    }
+    return *P;
+  }
+  void prepare(UnitInfo &I);
+  bool isModelledImplementation(const CodeUnit &U) const;
+  const Summary *summaryOf(const CodeUnit *U, unsigned Depth);
+  void analyse(UnitInfo &I, unsigned Depth);
+  void transfer(UnitInfo &I, const CFGElement &E, State &S, bool Record,
+                unsigned Depth);
+  void acquire(UnitInfo &I, State &S, const ObjectKey &K, bool Shared,
+               const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain,
+               llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
+  void blockingOp(UnitInfo &I, State &S, BlockedOp Op,
+                  llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
+  void record(UnitInfo &I, OpKind K, const Stmt *Site, const ObjectKey &Obj,
+              const State &S, const void *Type);
+  /// \p R may operate on the object \p B blocks on.
+  static bool mayBeSame(const OpRecord &R, const ObjectKey &Obj,
+                        const void *Type) {
+    if (R.Object.sameObject(Obj))
+      return true;
+    return (aliasable(R.Object) || aliasable(Obj)) && R.Type && R.Type == Type;
+  }
+  KeyList heldObjects(const State &S) const;
+  const KeyList &entryHeld(const CodeUnit *U,
+                                                   unsigned Depth);
+  bool releasedByCallers(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
+                         llvm::SmallPtrSetImpl<const CodeUnit *> &Seen);
+  bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
+                     const CodeUnit *Except);
+  bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  /// Adds an effect to \p I's summary: one per (kind, object, site), and
+  /// at most MaxEffects (over budget: what is left out is not reported).
+  void addEffect(UnitInfo &I, Effect Ef) {
+    // The same effect reached another way: released before on either way
+    // counts (the conservative side).
+    for (Effect &E : I.Sum.Effects)
+      if (E.Kind == Ef.Kind && E.Site == Ef.Site && E.Key == Ef.Key) {
+        for (const ObjectKey &K : Ef.ReleasedBefore)
+          addObject(E.ReleasedBefore, K);
+        return;
+      }
+    if (I.Sum.Effects.size() >= MaxEffects) {
+      ++Stats.OverBudget;
+      return;
+    }
+    I.Sum.Effects.push_back(std::move(Ef));
+  }
+  static constexpr size_t MaxEffects = 256;
+  void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
+                    const CodeUnit *Callee, bool Only, bool Record,
+                    unsigned Depth);
+  void collectFunctionObjects();
+  bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
+  bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
+  /// \p U may run more than once: two callers, a call in a loop, a lambda
+  /// started in a loop; with \p Unbounded, only loops count (any number of
+  /// times).
+  bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
+                        bool Unbounded = false);
+
+  void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
+                    llvm::ArrayRef<const CallExpr *> Chain,
+                    const CodeUnit &Unit);
+  void addChainNotes(std::vector<WitnessStep> &Notes,
+                     llvm::ArrayRef<const CallExpr *> Chain,
+                     llvm::StringRef Why) const;
+  void heldNotes(std::vector<WitnessStep> &Notes, const HeldLock &H) const;
+
+  void reportLockOrder(std::vector<BlockingFinding> &Out);
+  void reportLeaks(std::vector<BlockingFinding> &Out);
+  void reportBlocked(std::vector<BlockingFinding> &Out);
+  void reportJoins(std::vector<BlockingFinding> &Out);
+
+  /// A join() reached with locks held.
+  struct JoinRecord {
+    const CXXMemberCallExpr *Call;
+    const CodeUnit *Unit;
+    llvm::SmallVector<HeldLock, 2> Held;
+  };
+  std::vector<JoinRecord> Joins;
+
+  ASTContext &Ctx;
+  const SyncInventory &Inv;
+  const LockModel &Locks;
+  const ChannelModel &Channels;
+  const ConditionVariableModel &CVs;
+  const NameList &ThreadTypes;
+  unsigned MaxCallDepth;
+  BlockingStats &Stats;
+
+public:
+  /// Keep the skeletons for dump().
+  bool Dumping = false;
+
+private:
+  llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> Infos;
+  std::vector<BlockingFinding> Findings;
+  std::vector<Edge> Edges;
+  std::vector<OpRecord> Ops;
+  std::vector<BlockedOp> Blocking;
+  std::vector<LeakCandidate> Leaks;
+  std::vector<Acquisition> Acquisitions;
+  llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
+  llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
+  llvm::DenseSet<const Stmt *> SeenOp;
+  /// The lambdas a std::function variable or data member may hold, and the
+  /// calls through one.
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const CodeUnit *, 2>>
+      FunctionObjects;
+  llvm::DenseMap<const CallExpr *, const ValueDecl *> CallsThrough;
+  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 2>>
+      IndirectCallers;
+  /// Calls and lambdas written inside a loop of their function.
+  llvm::DenseSet<const Stmt *> InLoop;
+  /// DeclRefExprs inside the object expressions of sync operations.
+  llvm::DenseSet<const DeclRefExpr *> SyncUses;
+};
+
+//===----------------------------------------------------------------------===//
+// Preparation: which units matter
+//===----------------------------------------------------------------------===//
+
+bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(U.Fn);
+  if (!MD || U.Lambda)
+    return false;
+  QualType T = MD->getThisType()->getPointeeType();
+  return LockModel::isLockable(T) || Channels.specForType(T) ||
+         CVs.isConditionVariable(T);
+}
+
+void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
+  const CodeUnit &U = *I.U;
+  I.KB = std::make_unique<KeyBuilder>(U.Body);
+  I.Guards = Locks.guardsIn(U.Body);
+  for (const auto &[Call, Callee] : U.Calls)
+    if (const CodeUnit *CU = Inv.unitOf(Callee))
+      if (!isModelledImplementation(*CU))
+        I.Calls[Call] = CU;
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    auto It = Call ? CallsThrough.find(Call) : CallsThrough.end();
+    if (It == CallsThrough.end())
+      return;
+    auto FO = FunctionObjects.find(It->second);
+    if (FO != FunctionObjects.end())
+      I.Indirect[Call] = FO->second;
+  });
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S);
+    if (!For || !Channels.rangeReceive(For))
+      return;
+    for (const Stmt *Part : {(const Stmt *)For->getRangeStmt(),
+                             (const Stmt *)For->getBeginStmt(),
+                             (const Stmt *)For->getEndStmt(),
+                             (const Stmt *)For->getCond(),
+                             (const Stmt *)For->getInc(),
+                             (const Stmt *)For->getLoopVarStmt()})
+      walkOwnCode(Part, [&](const Stmt *In) {
+        if (const auto *C = llvm::dyn_cast<CallExpr>(In))
+          I.RangeCalls.insert(C);
+      });
+  });
+  // Calls awaited by a coroutine, and the races (`a || b`) among them.
+  walkOwnCode(U.Body, [&](const Stmt *S) {
+    const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
+    if (!CA)
+      return;
+    const Expr *Operand = CA->getOperand();
+    bool Race = false;
+    walkOwnCode(Operand, [&](const Stmt *In) {
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(In))
+        if (OC->getOperator() == OO_PipePipe)
+          Race = true;
+    });
+    walkOwnCode(Operand, [&](const Stmt *In) {
+      if (const auto *C = llvm::dyn_cast<CallExpr>(In)) {
+        I.Awaited.insert(C);
+        if (Race)
+          I.RaceOf[C] = CA;
+      }
+    });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// The dataflow
+//===----------------------------------------------------------------------===//
+
+static std::string heldText(const State &S) {
+  std::string Out = "{";
+  for (size_t I = 0; I < S.Held.size(); ++I) {
+    if (I)
+      Out += ", ";
+    Out += S.Held[I].Key.str();
+    if (S.Held[I].Shared)
+      Out += " (shared)";
+  }
+  return Out + "}";
+}
+
+KeyList
+BlockingAnalysis::Impl::heldObjects(const State &S) const {
+  KeyList Out;
+  for (const HeldLock &H : S.Held)
+    addObject(Out, H.Key);
+  return Out;
+}
+
+void BlockingAnalysis::Impl::record(UnitInfo &I, OpKind K, const Stmt *Site,
+                                    const ObjectKey &Obj, const State &S,
+                                    const void *Type) {
+  if (!SeenOp.insert(Site).second)
+    return;
+  Ops.push_back({K, Site, Obj, I.U, heldObjects(S), Type});
+}
+
+void BlockingAnalysis::Impl::selfDeadlock(const HeldLock &First,
+                                          const ObjectKey &K, const Stmt *Site,
+                                          llvm::ArrayRef<const CallExpr *> Chain,
+                                          const CodeUnit &Unit) {
+  BlockingFinding F;
+  F.Kind = BlockingFinding::SelfDeadlock;
+  F.At = Site;
+  F.Message = "'" + K.str() +
+              "' is acquired again by code that already holds it; it waits "
+              "for itself forever";
+  heldNotes(F.Notes, First);
+  addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
+  Findings.push_back(std::move(F));
+}
+
+void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
+                                       const HeldLock &H) const {
+  for (const CallExpr *C : H.Chain)
+    if (const FunctionDecl *FD = C->getDirectCallee())
+      Notes.push_back({C, "'" + FD->getQualifiedNameAsString() +
+                              "' is called here"});
+  Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
+}
+
+void BlockingAnalysis::Impl::addChainNotes(std::vector<WitnessStep> &Notes,
+                                           llvm::ArrayRef<const CallExpr *> Chain,
+                                           llvm::StringRef Why) const {
+  for (const CallExpr *C : Chain) {
+    const FunctionDecl *FD = C->getDirectCallee();
+    std::string Name = FD ? "'" + FD->getQualifiedNameAsString() + "'"
+                          : std::string("the callee");
+    if (FD && llvm::isa<CXXMethodDecl>(FD) &&
+        llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
+      Name = "the lambda";
+    Notes.push_back({C, Name + " is called here, " + Why.str()});
+  }
+}
+
+void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
+                                     bool Shared, const Stmt *Site,
+                                     llvm::ArrayRef<const CallExpr *> Chain,
+                                     llvm::ArrayRef<ObjectKey> ReleasedBefore,
+                                     bool Record) {
+  if (!Record)
+    return;
+  Acquisitions.push_back({K, Site, Shared, I.U});
+  for (const HeldLock &H : S.Held) {
+    if (containsObject(ReleasedBefore, H.Key))
+      continue;
+    if (H.Key == K && K.exact()) {
+      if (!(H.Shared && Shared) && !isRecursiveMutex(K))
+        selfDeadlock(H, K, Site, Chain, *I.U);
+      continue;
+    }
+    if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
+      continue;
+    Edge E{H.Key, K, H, Site, {Chain.begin(), Chain.end()}, I.U};
+    Edges.push_back(std::move(E));
+  }
+}
+
+void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
+                                        llvm::ArrayRef<ObjectKey> ReleasedBefore,
+                                        bool Record) {
+  if (!Record)
+    return;
+  if (!Op.SiteUnit)
+    Op.SiteUnit = I.U;
+  for (const HeldLock &H : S.Held)
+    if (!containsObject(ReleasedBefore, H.Key))
+      Op.Held.push_back(H);
+  Op.Unit = I.U;
+  Blocking.push_back(std::move(Op));
+}
+
+void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
+                                      State &S, bool Record, unsigned Depth) {
+  auto Skel = [&](SourceLocation At, std::string What) {
+    if (Record && Dumping && At.isValid())
+      I.Skeleton.emplace_back(At, std::move(What), heldText(S));
+  };
+  // Locks.
+  llvm::SmallVector<LockEvent, 2> Events;
+  Locks.eventsOf(E, I.Guards, Events);
+  auto KeyOf = [&](const LockEvent &Ev) {
+    ObjectKey K = I.KB->keyOf(Ev.MutexExpr);
+    if (!K.valid())
+      K.Path.push_back(Ev.Mutex);
+    return K;
+  };
+  // A wait releases its mutex and takes it back: the locks held do not
+  // change.
+  bool Wait = Events.size() == 2 && Events[0].Kind == LockEvent::Release &&
+              Events[1].Kind == LockEvent::Acquire &&
+              Events[0].Mutex == Events[1].Mutex;
+  if (!Wait)
+    for (const LockEvent &Ev : Events) {
+      ObjectKey K = KeyOf(Ev);
+      if (Ev.MutexExpr && Record)
+        walkOwnCode(Ev.MutexExpr, [&](const Stmt *St) {
+          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(St))
+            SyncUses.insert(DRE);
+        });
+      if (Ev.Kind == LockEvent::Acquire) {
+        Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
+             std::string(Ev.Try ? "try-" : "") + "acquire " +
+                          K.str() + (Ev.Shared ? " (shared)" : ""));
+        if (Ev.Try)
+          continue;
+        acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
+        if (Record) {
+          Effect Ef;
+          Ef.Kind = Effect::Acquire;
+          Ef.Key = K;
+          Ef.Shared = Ev.Shared;
+          Ef.Site = Ev.Site;
+          Ef.ReleasedBefore = S.Released;
+          addEffect(I, std::move(Ef));
+        }
+        HeldLock H;
+        H.Key = K;
+        H.Shared = Ev.Shared;
+        H.Site = Ev.Site;
+        H.Explicit = Ev.Site && llvm::isa<CallExpr>(Ev.Site);
+        S.Held.push_back(std::move(H));
+      } else {
+        SourceLocation At;
+        if (Ev.Site)
+          At = Ev.Site->getBeginLoc();
+        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+          At = D->getTriggerStmt()->getEndLoc();
+        Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
+        releaseFrom(S, K);
+        if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
+          addObject(I.ExplicitReleases, K);
+        if (Record)
+          addObject(I.AnyReleases, K);
+      }
+    }
+
+  auto SE = E.getAs<CFGStmt>();
+  if (!SE)
+    return;
+  const Stmt *St = SE->getStmt();
+
+  // An assignment makes the paths rooted at its target name another object.
+  auto Kill = [&](const Expr *LHS) {
+    LHS = bareExpr(LHS);
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(LHS)) {
+      llvm::erase_if(S.Held, [&](const HeldLock &H) {
+        return H.Key.Root == ObjectKey::Var && H.Key.RootVar == DRE->getDecl();
+      });
+    } else if (const auto *ME = llvm::dyn_cast<MemberExpr>(LHS)) {
+      if (llvm::isa<CXXThisExpr>(bareExpr(ME->getBase())))
+        llvm::erase_if(S.Held, [&](const HeldLock &H) {
+          return H.Key.Root == ObjectKey::This && H.Key.Path.size() > 1 &&
+                 H.Key.Path.front() == ME->getMemberDecl();
+        });
+    }
+  };
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(St)) {
+    if (BO->isAssignmentOp())
+      Kill(BO->getLHS());
+    return;
+  }
+  const auto *Call = llvm::dyn_cast<CallExpr>(St);
+  if (!Call)
+    return;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+    if (OC->isAssignmentOp() && OC->getNumArgs() >= 1)
+      Kill(OC->getArg(0));
+
+  auto NoteUses = [&](const Expr *Obj) {
+    if (Record)
+      walkOwnCode(Obj, [&](const Stmt *In) {
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+          SyncUses.insert(DRE);
+      });
+  };
+
+  // A thread's join(): it waits for the thread's body to finish.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    if (const CXXMethodDecl *M = MC->getMethodDecl())
+      if (M->getIdentifier() && M->getName() == "join" &&
+          MC->getNumArgs() == 0 &&
+          ThreadTypes.contains(M->getParent())) {
+        Skel(Call->getBeginLoc(), "join " + I.KB->keyOf(
+                                              MC->getImplicitObjectArgument())
+                                              .str());
+        if (Record && !S.Held.empty())
+          Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
+        return;
+      }
+  // Latches and semaphores.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    bool Latch = false;
+    if (std::optional<OpKind> CK = counterOp(MC, Latch)) {
+      const Expr *Obj = MC->getImplicitObjectArgument();
+      ObjectKey K = I.KB->keyOf(Obj);
+      if (!K.valid())
+        if (const ValueDecl *D = namedObject(Obj))
+          K.Path.push_back(D);
+      NoteUses(Obj);
+      const void *Type = objectClass(Obj->getType());
+      Skel(Call->getBeginLoc(), std::string(opNoun(*CK)) + " " + K.str());
+      bool ArriveAndWait = MC->getMethodDecl()->getName() == "arrive_and_wait";
+      if (Record) {
+        // arrive_and_wait counts down too: a partner of the other waiters.
+        if (ArriveAndWait) {
+          SeenOp.erase(Obj);
+          record(I, OpKind::CounterSignal, Obj, K, S, Type);
+        }
+        record(I, *CK, Call, K, S, Type);
+      }
+      if (*CK == OpKind::CounterWait && K.valid()) {
+        BlockedOp B;
+        B.Kind = OpKind::CounterWait;
+        B.Call = Call;
+        B.Object = K;
+        B.Type = Type;
+        // As created: a latch with a positive count, a semaphore with none.
+        if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
+          if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+                  VD->getInit() ? bareExpr(VD->getInit()) : nullptr))
+            if (CE->getNumArgs() >= 1) {
+              Expr::EvalResult R;
+              if (!CE->getArg(0)->isValueDependent() &&
+                  CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
+                int64_t N = R.Val.getInt().getExtValue();
+                B.BlocksAsCreated = Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
+              }
+            }
+        blockingOp(I, S, B, {}, Record);
+        if (Record) {
+          Effect Ef;
+          Ef.Kind = Effect::Block;
+          Ef.Key = K;
+          Ef.Site = Call;
+          Ef.ReleasedBefore = S.Released;
+          Ef.Op = Blocking.size() - 1;
+          addEffect(I, std::move(Ef));
+        }
+      }
+      return;
+    }
+  }
+  // Channel operations.
+  if (ChannelOp Op = Channels.classify(Call)) {
+    ObjectKey K = I.KB->keyOf(Op.Channel);
+    if (!K.valid())
+      if (const ValueDecl *D = namedObject(Op.Channel))
+        K.Path.push_back(D);
+    NoteUses(Op.Channel);
+    const void *Type = objectClass(Op.Channel->getType());
+    OpKind Kind = OpKind::Close;
+    switch (Op.Kind) {
+    case ChannelOpKind::Receive:
+      Kind = OpKind::Receive;
+      break;
+    case ChannelOpKind::Send:
+      Kind = OpKind::Send;
+      break;
+    case ChannelOpKind::TrySend:
+      Kind = OpKind::TrySend;
+      break;
+    case ChannelOpKind::TryReceive:
+      Kind = OpKind::TryReceive;
+      break;
+    default:
+      break;
+    }
+    Skel(Call->getBeginLoc(), std::string(opNoun(Kind)) + " " + K.str() +
+                   (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
+                                                              : ""));
+    if (Record)
+      record(I, Kind, Call, K, S, Type);
+    bool Blocks = (Kind == OpKind::Receive || Kind == OpKind::Send) &&
+                  (!Op.Asynchronous || I.Awaited.count(Call));
+    if (Blocks && K.valid()) {
+      BlockedOp B;
+      B.Kind = Kind;
+      B.Call = Call;
+      B.Object = K;
+      B.Race = I.RaceOf.lookup(Call);
+      B.Type = Type;
+      if (Kind == OpKind::Send && Op.Spec) {
+        // Unbuffered: the channel's capacity is 0 where it is created.
+        std::optional<uint64_t> Cap;
+        if (Op.Spec->Unbuffered)
+          Cap = 0;
+        else if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
+          Cap = VD->getInit()
+                    ? Channels.capacityOf(VD->getInit(), *Op.Spec, Ctx)
+                    : std::nullopt;
+        else if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.object()))
+          Cap = FD->hasInClassInitializer()
+                    ? Channels.capacityOf(FD->getInClassInitializer(),
+                                          *Op.Spec, Ctx)
+                : Op.Spec->DefaultCapacity
+                    ? std::optional<uint64_t>(*Op.Spec->DefaultCapacity)
+                    : std::nullopt;
+        B.Unbuffered = Cap && *Cap == 0;
+        B.Capacity = Cap;
+      }
+      blockingOp(I, S, std::move(B), {}, Record);
+      if (Record) {
+        Effect Ef;
+        Ef.Kind = Effect::Block;
+        Ef.Key = K;
+        Ef.Site = Call;
+        Ef.ReleasedBefore = S.Released;
+        Ef.Op = Blocking.size() - 1;
+        addEffect(I, std::move(Ef));
+      }
+    }
+    return;
+  }
+  // Condition variables.
+  if (std::optional<ConditionWait> W = CVs.asWait(Call)) {
+    const Expr *CVExpr = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      CVExpr = MC->getImplicitObjectArgument();
+    else if (Call->getNumArgs() >= 1)
+      CVExpr = Call->getArg(0);
+    ObjectKey K = I.KB->keyOf(CVExpr);
+    if (!K.valid() && W->CondVar)
+      K.Path.push_back(W->CondVar);
+    NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(),
+         std::string(W->Timed ? "timed " : "") + "wait on " + K.str());
+    if (Record)
+      record(I, OpKind::Wait, Call, K, S, objectClass(CVExpr->getType()));
+    const void *CVType = objectClass(CVExpr->getType());
+    if (!W->Timed && !W->StopAware) {
+      BlockedOp B;
+      B.Kind = OpKind::Wait;
+      B.Call = Call;
+      B.Object = K;
+      B.HasPredicate = W->Predicate != nullptr;
+      B.Type = CVType;
+      if (W->Lock) {
+        // The mutex the wait releases: a guard's, or the lockable itself.
+        const Expr *L = bareExpr(W->Lock);
+        // `guard.native_handle()`: the lock inside a user's guard.
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(L))
+          if (MC->getNumArgs() == 0)
+            L = bareExpr(MC->getImplicitObjectArgument());
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(L))
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl())) {
+            auto It = I.Guards.Vars.find(VD);
+            if (It != I.Guards.Vars.end() && It->second.MutexExprs.size() == 1)
+              B.OwnMutex = I.KB->keyOf(It->second.MutexExprs.front());
+          }
+        if (!B.OwnMutex.valid())
+          B.OwnMutex = I.KB->keyOf(L);
+        if (!B.OwnMutex.valid())
+          if (const ValueDecl *M = Locks.lockedBy(W->Lock))
+            B.OwnMutex.Path.push_back(M);
+      }
+      blockingOp(I, S, B, {}, Record);
+      if (Record) {
+        Effect Ef;
+        Ef.Kind = Effect::Block;
+        Ef.Key = K;
+        Ef.Site = Call;
+        Ef.ReleasedBefore = S.Released;
+        Ef.Op = Blocking.size() - 1;
+        addEffect(I, std::move(Ef));
+      }
+    }
+    return;
+  }
+  if (CVs.notified(Call)) {
+    const Expr *CVExpr = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      CVExpr = MC->getImplicitObjectArgument();
+    else if (Call->getNumArgs() >= 1)
+      CVExpr = Call->getArg(0);
+    ObjectKey K = I.KB->keyOf(CVExpr);
+    if (!K.valid())
+      K.Path.push_back(CVs.notified(Call));
+    NoteUses(CVExpr);
+    Skel(Call->getBeginLoc(), "notify " + K.str());
+    if (Record)
+      record(I, OpKind::Notify, Call, K, S,
+             CVExpr ? objectClass(CVExpr->getType()) : nullptr);
+    return;
+  }
+  if (!Events.empty())
+    return; // A lock or unlock: its implementation is the model's business.
+
+  // A call into the translation unit's own code (or through a function
+  // object whose lambdas we know): its summary, in our terms.
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  if (Targets.empty()) {    // A channel or condition variable handed to code we do not read: that
+    // code may complete (or be) any operation on it.
+    if (Record && !isIdentityLike(Call) && !I.RangeCalls.count(Call))
+      for (const Expr *Arg : Call->arguments()) {
+        const CXXRecordDecl *RD = objectClass(Arg->getType());
+        if (!RD)
+          continue;
+        QualType T = Arg->getType().getNonReferenceType();
+        bool Sync = Channels.specForType(T) || CVs.isConditionVariable(T);
+        if (!Sync && T->isPointerType())
+          Sync = Channels.specForType(T->getPointeeType()) ||
+                 CVs.isConditionVariable(T->getPointeeType());
+        if (!Sync)
+          continue;
+        ObjectKey K = I.KB->keyOf(Arg);
+        if (!K.valid())
+          if (const ValueDecl *D = namedObject(Arg))
+            K.Path.push_back(D);
+        NoteUses(Arg);
+        SeenOp.erase(Arg);
+        Skel(Arg->getBeginLoc(), "hands " + K.str() + " to code not read");
+        record(I, OpKind::Unknown, Arg, K, S, RD);
+      }
+    return;
+  }
+  if (Record)
+    CallHeld[Call] = heldObjects(S);
+  if (Record && Dumping) {
+    std::string What = I.Calls.count(Call) ? "call" : "call through std::function:";
+    for (const CodeUnit *T : Targets) {
+      if (!T->Lambda) {
+        What += " " + unitName(*T);
+        continue;
+      }
+      PresumedLoc P = Ctx.getSourceManager().getPresumedLoc(
+          Ctx.getSourceManager().getExpansionLoc(T->Lambda->getBeginLoc()));
+      What += " lambda at " +
+              (P.isValid() ? std::to_string(P.getLine()) + ":" +
+                                 std::to_string(P.getColumn())
+                           : std::string("?"));
+    }
+    Skel(Call->getBeginLoc(), What);
+  }
+  for (const CodeUnit *Callee : Targets)
+    applySummary(I, S, Call, Callee, Targets.size() == 1, Record, Depth);
+}
+
+void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
+                                          const CallExpr *Call,
+                                          const CodeUnit *Callee, bool Only,
+                                          bool Record, unsigned Depth) {
+  const Summary *Sum = Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1)
+                                            : nullptr;
+  if (!Sum)
+    return;  for (const Effect &Ef : Sum->Effects) {
+    if (Ef.Chain.size() + 1 > MaxCallDepth)
+      continue;
+    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+    llvm::SmallVector<const CallExpr *, 2> Chain{Call};
+    Chain.append(Ef.Chain.begin(), Ef.Chain.end());
+    if (Ef.Kind == Effect::Acquire) {
+      acquire(I, S, K, Ef.Shared, Ef.Site, Chain, Ef.ReleasedBefore, Record);
+    } else if (Record) {
+      BlockedOp B = Blocking[Ef.Op];
+      B.Object = K;
+      B.Chain = Chain;
+      B.Held.clear();
+      if (B.OwnMutex.valid())
+        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
+      blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
+    }
+    if (Record) {
+      Effect Mine = Ef;
+      Mine.Key = K;
+      Mine.Chain = Chain;
+      for (const ObjectKey &R : S.Released)
+        addObject(Mine.ReleasedBefore, R);
+      if (Mine.Kind == Effect::Block)
+        Mine.Op = Blocking.size() - 1;
+      addEffect(I, std::move(Mine));
+    }
+  }
+  for (const ObjectKey &R : Sum->MayRelease)
+    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB, I.U->Fn));
+  // Held after the call only if it is the one function called.
+  if (!Only)
+    return;
+  for (const HeldLock &H : Sum->ExitHeld) {
+    HeldLock Mine = H;
+    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+    Mine.Chain.insert(Mine.Chain.begin(), Call);
+    Mine.Explicit = false;
+    if (Mine.Key.valid())
+      S.Held.push_back(std::move(Mine));
+  }
+}
+
+const Summary *BlockingAnalysis::Impl::summaryOf(const CodeUnit *U,
+                                                 unsigned Depth) {
+  UnitInfo &I = info(U);
+  if (!I.Relevant)
+    return nullptr;
+  if (I.Status == UnitInfo::Done)
+    return &I.Sum;
+  if (I.Status == UnitInfo::InProgress)
+    return nullptr; // Recursion: what it does is not known yet.
+  analyse(I, Depth);
+  return I.Status == UnitInfo::Done ? &I.Sum : nullptr;
+}
+
+void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
+  I.Status = UnitInfo::InProgress;
+  ++Stats.Analysed;
+  const CodeUnit &U = *I.U;
+  prepare(I);
+  CFG::BuildOptions Opts;
+  Opts.AddImplicitDtors = true;
+  Opts.setAllAlwaysAdd();
+  std::unique_ptr<CFG> G =
+      CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
+  if (!G) {
+    I.Status = UnitInfo::Done;
+    return;
+  }
+  // Forward to a fixpoint, within a budget.
+  std::vector<State> In(G->getNumBlockIDs());
+  In[G->getEntry().getBlockID()].Reached = true;
+  llvm::SmallVector<const CFGBlock *, 16> Work{&G->getEntry()};
+  llvm::DenseSet<const CFGBlock *> Queued{&G->getEntry()};
+  size_t Budget = 40 * G->getNumBlockIDs() + 100;
+  while (!Work.empty()) {
+    if (Budget-- == 0) {
+      ++Stats.OverBudget;
+      I.Sum = Summary();
+      I.Status = UnitInfo::Done;
+      return;
+    }
+    const CFGBlock *B = Work.pop_back_val();
+    Queued.erase(B);
+    State S = In[B->getBlockID()];
+    for (const CFGElement &E : *B)
+      transfer(I, E, S, false, Depth);
+    for (const CFGBlock *Succ : B->succs()) {
+      if (!Succ)
+        continue;
+      State &SI = In[Succ->getBlockID()];
+      State N = join(SI, S);
+      if (!(N == SI)) {
+        SI = std::move(N);
+        if (Queued.insert(Succ).second)
+          Work.push_back(Succ);
+      }
+    }
+  }
+  // The settled states: record what happens, once.
+  for (const CFGBlock *B : *G) {
+    State S = In[B->getBlockID()];
+    if (!S.Reached)
+      continue;
+    bool Throws = false;
+    const Stmt *Ret = nullptr;
+    unsigned Index = 0;
+    for (const CFGElement &E : *B) {
+      if (auto SE = E.getAs<CFGStmt>()) {
+        I.Pos[SE->getStmt()] = {B->getBlockID(), Index};
+        if (llvm::isa<CXXThrowExpr>(SE->getStmt()))
+          Throws = true;
+        if (llvm::isa<ReturnStmt>(SE->getStmt()))
+          Ret = SE->getStmt();
+      }
+      transfer(I, E, S, true, Depth);
+      ++Index;
+    }
+    if (B->getTerminatorStmt())
+      I.Pos[B->getTerminatorStmt()] = {B->getBlockID(), Index};
+    if (const auto *For =
+            llvm::dyn_cast_or_null<CXXForRangeStmt>(B->getTerminatorStmt()))
+      if (ChannelOp Op = Channels.rangeReceive(For)) {
+        ObjectKey K = I.KB->keyOf(Op.Channel);
+        if (!K.valid())
+          if (const ValueDecl *D = namedObject(Op.Channel))
+            K.Path.push_back(D);
+        record(I, OpKind::Receive, For, K, S,
+               objectClass(Op.Channel->getType()));
+      }
+    if (Dumping && !B->succ_empty() && *B->succ_begin() == &G->getExit())
+      I.Skeleton.emplace_back(Ret ? Ret->getBeginLoc() : U.Body->getEndLoc(),
+                              Throws                     ? "throw"
+                              : B->hasNoReturnElement() ? "no return"
+                                                        : "return",
+                              heldText(S));
+    // A return (not a throw, not a call that never returns: assert()).
+    if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws &&
+        !B->hasNoReturnElement())
+      for (const HeldLock &H : S.Held)
+        if (H.Explicit && H.Chain.empty())
+          Leaks.push_back({I.U, Ret, H});
+  }
+  // Must-held at the exit, and what may have been released.
+  const State &Exit = In[G->getExit().getBlockID()];
+  if (Exit.Reached) {
+    for (const HeldLock &H : Exit.Held)
+      if (H.Key.valid())
+        I.Sum.ExitHeld.push_back(H);
+    I.Sum.MayRelease = Exit.Released;
+  }
+  I.G = std::move(G);
+  I.Status = UnitInfo::Done;
+}
+
+bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
+                                        const ObjectKey &M) {
+  llvm::SmallVector<LockEvent, 2> Events;
+  Locks.eventsOf(E, I.Guards, Events);
+  bool Wait = Events.size() == 2 && Events[0].Kind == LockEvent::Release &&
+              Events[1].Kind == LockEvent::Acquire &&
+              Events[0].Mutex == Events[1].Mutex;
+  if (!Wait)
+    for (const LockEvent &Ev : Events) {
+      if (Ev.Kind != LockEvent::Acquire || Ev.Try)
+        continue;
+      ObjectKey K = I.KB->keyOf(Ev.MutexExpr);
+      if (!K.valid())
+        K.Path.push_back(Ev.Mutex);
+      if (K.sameObject(M))
+        return true;
+    }
+  auto SE = E.getAs<CFGStmt>();
+  const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
+  if (!Call)
+    return false;
+  llvm::SmallVector<const CodeUnit *, 2> Targets;
+  if (const CodeUnit *Callee = I.Calls.lookup(Call))
+    Targets.push_back(Callee);
+  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
+    Targets = It->second;
+  // Every function it may call takes M (one that may not is no gate).
+  bool Any = false;
+  for (const CodeUnit *Callee : Targets) {
+    auto It = Infos.find(Callee);
+    if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+      return false;
+    bool Takes = false;
+    for (const Effect &Ef : It->second->Sum.Effects)
+      if (Ef.Kind == Effect::Acquire &&
+          mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn)
+              .sameObject(M))
+        Takes = true;
+    if (!Takes)
+      return false;
+    Any = true;
+  }
+  return Any;
+}
+
+bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U, const Stmt *Site,
+                                        const ObjectKey &M) {
+  auto UI = Infos.find(U);
+  if (UI == Infos.end() || !UI->second->G)
+    return false;
+  UnitInfo &I = *UI->second;
+  auto P = I.Pos.find(Site);
+  if (P == I.Pos.end())
+    return false;
+  auto [StartID, Idx] = P->second;
+  const CFGBlock *Start = nullptr;
+  for (const CFGBlock *B : *I.G)
+    if (B->getBlockID() == StartID)
+      Start = B;
+  if (!Start)
+    return false;
+  auto AcquiresIn = [&](const CFGBlock *B, unsigned From, unsigned To) {
+    unsigned K = 0;
+    for (const CFGElement &E : *B) {
+      if (K >= From && K < To && acquiresAt(I, E, M))
+        return true;
+      ++K;
+    }
+    return false;
+  };
+  // Can the operation run again at all: in a loop of its function, or in
+  // a function entered more than once?
+  bool Reentered = runsMoreThanOnce(U, 0);
+  bool Looped = false;
+  {
+    llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
+                                                 Start->succ_end());
+    llvm::DenseSet<const CFGBlock *> Seen;
+    while (!Work.empty() && !Looped) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (!B || !Seen.insert(B).second)
+        continue;
+      Looped = B == Start;
+      Work.append(B->succ_begin(), B->succ_end());
+    }
+  }
+  if (!Looped && !Reentered)
+    return false;
+  // Some way from the operation to its next run takes M: once the
+  // partner is there, the blocked side keeps M and waits for it.
+  if (AcquiresIn(Start, Idx + 1, Start->size()))
+    return true;
+  llvm::SmallVector<const CFGBlock *, 16> Work(Start->succ_begin(),
+                                               Start->succ_end());
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == Start) {
+      if (AcquiresIn(Start, 0, Idx))
+        return true;
+      continue;
+    }
+    if (AcquiresIn(B, 0, B->size()))
+      return true;
+    Work.append(B->succ_begin(), B->succ_end());
+  }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
+                                              unsigned Depth, bool Unbounded) {
+  if (Depth > MaxCallDepth)
+    return false;
+  if (U->Lambda && InLoop.count(U->Lambda))
+    return true;
+  auto Callers = Inv.callersOf(U->Fn);
+  if (Callers.size() >= 2 && !Unbounded)
+    return true;
+  for (const auto &[CallerUnit, Call] : Callers)
+    if (InLoop.count(Call) ||
+        runsMoreThanOnce(CallerUnit, Depth + 1, Unbounded))
+      return true;
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// The questions
+//===----------------------------------------------------------------------===//
+
+const KeyList &
+BlockingAnalysis::Impl::entryHeld(const CodeUnit *U, unsigned Depth) {
+  auto It = EntryHeld.find(U);
+  if (It != EntryHeld.end())
+    return It->second;
+  EntryHeld[U] = {}; // Recursion: nothing known to be held.
+  KeyList Result;
+  auto Callers = Inv.callersOf(U->Fn);
+  bool First = true;
+  if (Depth < MaxCallDepth)
+    for (const auto &[CallerUnit, Call] : Callers) {
+      KeyList Here;
+      auto CH = CallHeld.find(Call);
+      if (CH != CallHeld.end())
+        Here = CH->second;
+      for (const ObjectKey &K : entryHeld(CallerUnit, Depth + 1))
+        addObject(Here, K);
+      if (First) {
+        Result = Here;
+        First = false;
+      } else {
+        llvm::erase_if(Result, [&](const ObjectKey &K) {
+          return !containsObject(Here, K);
+        });
+      }
+    }
+  EntryHeld[U] = Result;
+  return EntryHeld[U];
+}
+
+bool BlockingAnalysis::Impl::isPrivateLocal(const UnitInfo &I,
+                                            const ObjectKey &K) const {
+  if (K.Root != ObjectKey::Var || !K.RootVar || !K.exact())
+    return false;
+  const VarDecl *VD = K.RootVar;
+  if (!VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
+      VD->getType()->isReferenceType() || VD->getDeclContext() != I.U->Fn)
+    return false;
+  // Created here: a construction, std::make_shared / make_unique, new.
+  if (const Expr *Init = VD->getInit()) {
+    const Expr *E = bareExpr(Init);
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
+      if (CE->getNumArgs() == 1 &&
+          CE->getConstructor()->isCopyOrMoveConstructor()) {
+        const Expr *A = bareExpr(CE->getArg(0));
+        const auto *C = llvm::dyn_cast<CallExpr>(A);
+        const FunctionDecl *F = C ? C->getDirectCallee() : nullptr;
+        if (!F || !F->getIdentifier() ||
+            !llvm::StringRef(F->getName()).starts_with("make_"))
+          return false;
+      }
+    } else if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+      const FunctionDecl *F = C->getDirectCallee();
+      if (!F || !F->getIdentifier() ||
+          !llvm::StringRef(F->getName()).starts_with("make_"))
+        return false;
+    } else if (!llvm::isa<CXXNewExpr>(E) && !llvm::isa<InitListExpr>(E)) {
+      return false;
+    }
+  }
+  // Every use is the object of a sync operation on it: never shared.
+  bool Shared = false;
+  walkWithLambdas(I.U->Body, nullptr, [&](const Stmt *S) {
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      if (DRE->getDecl() == VD && !SyncUses.count(DRE))
+        Shared = true;
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      for (const LambdaCapture &C : LE->captures())
+        if (C.capturesVariable() && C.getCapturedVar() == VD)
+          Shared = true;
+  });
+  return !Shared;
+}
+
+void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
+  llvm::DenseSet<const Stmt *> Done;
+  // Races: a member blocks forever only if every member does.
+  llvm::DenseMap<const Stmt *, unsigned> RaceMembers, RaceStuck;
+  struct Verdict {
+    bool NoPartner = false;
+  };
+  std::vector<Verdict> Verdicts(Blocking.size());
+  for (size_t Idx = 0; Idx < Blocking.size(); ++Idx) {
+    const BlockedOp &B = Blocking[Idx];
+    if (!B.Chain.empty())
+      continue;
+    bool Any = false;
+    for (const OpRecord &R : Ops) {
+      if (!isPartner(B.Kind, R.Kind))
+        continue;
+      if (mayBeSame(R, B.Object, B.Type)) {
+        Any = true;
+        break;
+      }
+    }
+    bool Stuck = !Any && isPrivateLocal(*Infos.find(B.Unit)->second, B.Object) &&
+                 (B.Kind != OpKind::Send || B.Unbuffered) &&
+                 !(B.Kind == OpKind::Wait && B.HasPredicate) &&
+                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated);
+    Verdicts[Idx].NoPartner = Stuck;
+    if (B.Race) {
+      ++RaceMembers[B.Race];
+      RaceStuck[B.Race] += Stuck;
+    }
+  }
+  for (size_t Idx = 0; Idx < Blocking.size(); ++Idx) {
+    const BlockedOp &B = Blocking[Idx];
+    if (Done.count(B.Call))
+      continue;
+    // No partner at all, on an object nobody else can reach.
+    if (Verdicts[Idx].NoPartner &&
+        (!B.Race || RaceStuck[B.Race] == RaceMembers[B.Race])) {
+      Done.insert(B.Call);
+      BlockingFinding F;
+      F.Kind = BlockingFinding::NoPartner;
+      F.At = B.Call;
+      std::string Name = B.Object.str();
+      const VarDecl *VD = B.Object.RootVar;
+      const char *Missing = B.Kind == OpKind::Receive ? "sends to it or closes it"
+                            : B.Kind == OpKind::Send  ? "receives from it or closes it"
+                            : B.Kind == OpKind::CounterWait
+                                ? "counts it down or releases it"
+                                : "notifies it";
+      F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
+                  "' waits forever: '" + VD->getNameAsString() +
+                  "' is created here and never shared, and nothing " + Missing;
+      if (B.Race)
+        F.Message += " (nor any other operation of the race)";
+      F.Notes.push_back({VD->getInit() ? static_cast<const Stmt *>(VD->getInit())
+                                       : nullptr,
+                         "'" + VD->getNameAsString() + "' is created here"});
+      Out.push_back(std::move(F));
+      continue;
+    }
+    // Waiting with a mutex held that every partner needs.
+    if (B.Held.empty())
+      continue;
+    llvm::SmallVector<const OpRecord *, 4> Partners;
+    bool Unknown = false;
+    for (const OpRecord &R : Ops) {
+      if (!isPartner(B.Kind, R.Kind))
+        continue;
+      if (!R.Type && !R.Object.sameObject(B.Object)) {
+        Unknown = true;
+        continue;
+      }
+      if (mayBeSame(R, B.Object, B.Type))
+        Partners.push_back(&R);
+    }
+    if (Unknown || Partners.empty())
+      continue;
+    auto InALoop = [&] {
+      return InLoop.count(B.Call) ||
+             llvm::any_of(B.Chain,
+                          [&](const CallExpr *C) { return InLoop.count(C) != 0; });
+    };
+    // A buffered send waits only once the buffer is full: when it runs any
+    // number of times (in a loop, a context started in a loop).
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        !(B.Capacity && (InALoop() || runsMoreThanOnce(B.Unit, 0, true))))
+      continue;
+    // A sender that drains the buffer under the mutex it sends under
+    // (`try_pop(stale); push(v);`, grpc-go#1353's fix) always finds room.
+    if (B.Kind == OpKind::Send && !B.Unbuffered &&
+        llvm::any_of(Ops, [&](const OpRecord &R) {
+          return R.Unit == B.SiteUnit &&
+                 (R.Kind == OpKind::TryReceive || R.Kind == OpKind::Receive) &&
+                 R.Object.sameObject(B.Object) &&
+                 llvm::any_of(B.Held, [&](const HeldLock &H) {
+                   return containsObject(R.Held, H.Key);
+                 });
+        }))
+      continue;
+    // A wait whose own mutex is not known: the mutex held may be the one it
+    // releases.
+    if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
+      continue;
+    for (const HeldLock &H : B.Held) {
+      if (!H.Key.object() || (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
+        continue;
+      // A partner that holds M, or that cannot run again without taking M
+      // first while the blocked side runs more than once (the first match
+      // goes through; the next blocked operation keeps M and waits).
+      bool Again = InLoop.count(B.Call) ||
+                   llvm::any_of(B.Chain, [&](const CallExpr *C) {
+                     return InLoop.count(C) != 0;
+                   }) ||
+                   runsMoreThanOnce(B.Unit, 0);
+      bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
+        return containsObject(R->Held, H.Key) ||
+               containsObject(entryHeld(R->Unit, 0), H.Key) ||
+               (Again && needsBeforeNext(R->Unit, R->Site, H.Key));
+      });
+      if (!AllGated)
+        continue;
+      Done.insert(B.Call);
+      BlockingFinding F;
+      F.Kind = BlockingFinding::HeldByPartner;
+      F.At = B.Call;
+      std::string Obj = B.Object.str(), Mu = H.Key.str();
+      bool AllHeld = llvm::all_of(Partners, [&](const OpRecord *R) {
+        return containsObject(R->Held, H.Key) ||
+               containsObject(entryHeld(R->Unit, 0), H.Key);
+      });
+      F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
+                  "' waits while holding '" + Mu + "', and every operation " +
+                  "that could complete it " + (AllHeld ? "needs" : "may need") +
+                  " '" + Mu + "' first: both sides wait forever";
+      heldNotes(F.Notes, H);
+      addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
+      unsigned Shown = 0;
+      for (const OpRecord *R : Partners) {
+        if (Shown++ == 3)
+          break;
+        bool Held = containsObject(R->Held, H.Key) ||
+                    containsObject(entryHeld(R->Unit, 0), H.Key);
+        F.Notes.push_back(
+            {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
+                          "' in " + unitName(*R->Unit) +
+                          (Held ? " runs only with '" + Mu + "' held"
+                                : " may take '" + Mu +
+                                      "' before it runs again, while this "
+                                      "operation runs more than once")});
+      }
+      Out.push_back(std::move(F));
+      break;
+    }
+  }
+}
+
+void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
+  for (const JoinRecord &J : Joins) {
+    const Expr *Handle = J.Call->getImplicitObjectArgument();
+    auto Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
+                                   ThreadTypes, Ctx);
+    for (const SpawnSite &Start : Starts) {
+      ResolvedBody Body = resolveCallable(Start.Callable);
+      const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr;
+      if (!BU)
+        continue;
+      auto It = Infos.find(BU);
+      if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+        continue;
+      // The body acquires a mutex the joiner holds: it may wait for it
+      // and never finish.
+      const Effect *Takes = nullptr;
+      const HeldLock *By = nullptr;
+      // A joiner that waits on a condition variable under M (for the
+      // thread's "finished" or "started") lets the thread past its use of M
+      // first: not judged.
+      auto WaitsUnder = [&](const HeldLock &H) {
+        return llvm::any_of(Ops, [&](const OpRecord &R) {
+          return R.Unit == J.Unit && R.Kind == OpKind::Wait &&
+                 containsObject(R.Held, H.Key);
+        });
+      };
+      for (const Effect &Ef : It->second->Sum.Effects) {
+        if (Ef.Kind != Effect::Acquire)
+          continue;
+        for (const HeldLock &H : J.Held)
+          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared) &&
+              !WaitsUnder(H)) {
+            Takes = &Ef;
+            By = &H;
+            break;
+          }
+        if (Takes)
+          break;
+      }
+      if (!Takes)
+        continue;
+      BlockingFinding F;
+      F.Kind = BlockingFinding::JoinUnderLock;
+      F.At = J.Call;
+      std::string Mu = By->Key.str();
+      F.Message = "join() waits for the thread while holding '" + Mu +
+                  "', which the thread acquires before it can finish: both "
+                  "wait forever";
+      heldNotes(F.Notes, *By);
+      F.Notes.push_back({Start.Start, "the thread is started here"});
+      addChainNotes(F.Notes, Takes->Chain, "in the thread");
+      F.Notes.push_back({Takes->Site, "the thread acquires '" +
+                                          Takes->Key.str() + "' here"});
+      Out.push_back(std::move(F));
+      break;
+    }
+  }
+}
+
+bool BlockingAnalysis::Impl::releasesBelow(const CodeUnit *U,
+                                           const ObjectKey &K, unsigned Depth,
+                                           const CodeUnit *Except) {
+  auto It = Infos.find(U);
+  if (It == Infos.end())
+    return false;
+  if (containsObject(It->second->AnyReleases, K))
+    return true;
+  if (Depth >= MaxCallDepth)
+    return false;
+  for (const auto &[Call, Callee] : It->second->Calls)
+    if (Callee != Except && Callee != U && releasesBelow(Callee, K, Depth + 1, Except))
+      return true;
+  return false;
+}
+
+bool BlockingAnalysis::Impl::releasedByCallers(
+    const CodeUnit *U, const ObjectKey &K, unsigned Depth,
+    llvm::SmallPtrSetImpl<const CodeUnit *> &Seen) {
+  if (!Seen.insert(U).second || Depth > MaxCallDepth)
+    return true; // Cannot tell: assume it is.
+  for (const auto &[CallerUnit, Call] : Inv.callersOf(U->Fn)) {
+    if (releasesBelow(CallerUnit, K, 0, U))
+      return true;
+    // The caller may return it held in turn.
+    if (releasedByCallers(CallerUnit, K, Depth + 1, Seen))
+      return true;
+  }
+  return false;
+}
+
+void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
+  llvm::DenseSet<const Stmt *> Done;
+  for (const LeakCandidate &L : Leaks) {
+    UnitInfo &I = *Infos.find(L.Unit)->second;
+    const ObjectKey &K = L.Held.Key;
+    if (!containsObject(I.ExplicitReleases, K))
+      continue; // A lock wrapper: it returns holding the lock on purpose.
+    if (L.Unit->Fn->hasAttr<AcquireCapabilityAttr>() ||
+        L.Unit->Fn->hasAttr<TryAcquireCapabilityAttr>())
+      continue;
+    // A named function nobody here calls may be called elsewhere by code
+    // that releases the lock next (acquire-on-success); a lambda nobody
+    // calls directly runs as a callback or a thread: nobody is left to.
+    if (Inv.callersOf(L.Unit->Fn).empty() && !L.Unit->Lambda)
+      continue;
+    llvm::SmallPtrSet<const CodeUnit *, 8> Seen;
+    // Seen starts with the unit itself excluded from "its callers".
+    bool Released = false;
+    for (const auto &[CallerUnit, Call] : Inv.callersOf(L.Unit->Fn)) {
+      if (releasesBelow(CallerUnit, K, 0, L.Unit) ||
+          releasedByCallers(CallerUnit, K, 1, Seen)) {
+        Released = true;
+        break;
+      }
+    }
+    if (Released)
+      continue;
+    // Someone else takes it: that acquisition waits forever.
+    const Acquisition *Blocked = nullptr;
+    for (const Acquisition &A : Acquisitions)
+      if (A.Key.sameObject(K) && A.Site != L.Held.Site &&
+          !(A.Shared && L.Held.Shared)) {
+        Blocked = &A;
+        break;
+      }
+    if (!Blocked)
+      continue;
+    const Stmt *At = L.Return ? L.Return : L.Unit->Body;
+    if (!Done.insert(L.Held.Site).second)
+      continue;
+    BlockingFinding F;
+    F.Kind = BlockingFinding::LeakedLock;
+    F.At = At;
+    std::string Name = K.str();
+    F.Message = "'" + Name + "' is still held when " + unitName(*L.Unit) +
+                " returns here, though its other paths release it; the next "
+                "acquisition of '" + Name + "' waits forever";
+    heldNotes(F.Notes, L.Held);
+    F.Notes.push_back({Blocked->Site, unitName(*Blocked->Unit) + " acquires '" +
+                                          Blocked->Key.str() +
+                                          "' here: it waits forever"});
+    Out.push_back(std::move(F));
+  }
+}
+
+void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::DenseSet<std::pair<const ValueDecl *, const ValueDecl *>> Done;
+  for (size_t A = 0; A < Edges.size(); ++A)
+    for (size_t B = A + 1; B < Edges.size(); ++B) {
+      const Edge &E1 = Edges[A], &E2 = Edges[B];
+      if (!E1.From.sameObject(E2.To) || !E1.To.sameObject(E2.From))
+        continue;
+      const ValueDecl *X = E1.From.object(), *Y = E1.To.object();
+      if (X > Y)
+        std::swap(X, Y);
+      if (!Done.insert({X, Y}).second)
+        continue;
+      // Report at the later acquisition; the earlier order is the witness.
+      const Edge *First = &E1, *Second = &E2;
+      if (SM.isBeforeInTranslationUnit(E2.ToSite->getBeginLoc(),
+                                       E1.ToSite->getBeginLoc()))
+        std::swap(First, Second);
+      BlockingFinding F;
+      F.Kind = BlockingFinding::LockOrder;
+      F.At = Second->ToSite;
+      std::string P = Second->From.str(), Q = Second->To.str();
+      std::string FP = First->From.str(), FQ = First->To.str();
+      // Two mutexes written alike: name them by their class.
+      if (P == Q || FP == FQ) {
+        auto Qualified = [](const ObjectKey &K) {
+          const ValueDecl *D = K.object();
+          return D ? D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")
+                   : K.str();
+        };
+        P = Qualified(Second->From);
+        Q = Qualified(Second->To);
+        FP = Qualified(First->From);
+        FQ = Qualified(First->To);
+      }
+      F.Message = "lock-order inversion: '" + Q + "' is acquired while '" + P +
+                  "' is held, and " + unitName(*First->Unit) + " acquires '" +
+                  FQ + "' while holding '" + FP +
+                  "'; two threads taking both orders wait for each other "
+                  "forever";
+      heldNotes(F.Notes, First->FromHeld);
+      addChainNotes(F.Notes, First->ToChain,
+                    "holding '" + First->From.str() + "'");
+      F.Notes.push_back({First->ToSite, "'" + First->To.str() +
+                                            "' is acquired here while '" +
+                                            First->From.str() + "' is held"});
+      heldNotes(F.Notes, Second->FromHeld);
+      addChainNotes(F.Notes, Second->ToChain, "holding '" + P + "'");
+      Out.push_back(std::move(F));
+    }
+}
+
+namespace {
+bool isFunctionObjectType(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "function" &&
+         (RD->isInStdNamespace() || plainQualifiedName(RD) == "boost::function");
+}
+} // namespace
+
+void BlockingAnalysis::Impl::collectFunctionObjects() {
+  // What a function object is given: lambdas, through copies, std::move
+  // and a parameter of a function whose call sites we see.
+  std::function<void(const Expr *, unsigned,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+      Sources = [&](const Expr *E, unsigned Depth,
+                    llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+        if (!E || Depth > 3)
+          return;
+        E = bareExpr(E);
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E)) {
+          Out.push_back(LE);
+          return;
+        }
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
+          if (CE->getNumArgs() >= 1)
+            Sources(CE->getArg(0), Depth + 1, Out);
+          return;
+        }
+        if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+          if (isIdentityLike(C) && C->getNumArgs() == 1) {
+            Sources(C->getArg(0), Depth + 1, Out);
+            return;
+          }
+          // A function of ours that returns a lambda (`Up()` returning
+          // `[this] { down(); }`): what it returns.
+          const CodeUnit *Callee =
+              C->getDirectCallee() ? Inv.unitOf(C->getDirectCallee()) : nullptr;
+          if (Callee && !Callee->Lambda)
+            walkOwnCode(Callee->Body, [&](const Stmt *S) {
+              if (const auto *R = llvm::dyn_cast<ReturnStmt>(S))
+                Sources(R->getRetValue(), Depth + 1, Out);
+            });
+          return;
+        }
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+        const auto *PVD = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl())
+                              : nullptr;
+        const auto *FD = PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext())
+                             : nullptr;
+        if (!FD)
+          return;
+        unsigned Idx = PVD->getFunctionScopeIndex();
+        for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
+          unsigned A = Idx;
+          if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
+            ++A;
+          if (A < Call->getNumArgs())
+            Sources(Call->getArg(A), Depth + 1, Out);
+        }
+      };
+  auto Add = [&](const ValueDecl *Target, const Expr *Src) {
+    if (!Target || !isFunctionObjectType(Target->getType()))
+      return;
+    llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+    Sources(Src, 0, Lambdas);
+    auto &List = FunctionObjects[Target];
+    for (const LambdaExpr *LE : Lambdas)
+      if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
+        if (!llvm::is_contained(List, U))
+          List.push_back(U);
+  };
+  for (const auto &UP : Inv.units()) {
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(UP->Fn))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getMember())
+          Add(Init->getMember(), Init->getInit());
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+          Add(namedObject(OC->getArg(0)), OC->getArg(1));
+        else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
+                 isFunctionObjectType(OC->getArg(0)->getType()))
+          if (const ValueDecl *D = namedObject(OC->getArg(0)))
+            CallsThrough[OC] = D;
+      } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+        for (const Decl *D : DS->decls())
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+            if (VD->getInit())
+              Add(VD, VD->getInit());
+      }
+    });
+  }
+  for (const auto &UP : Inv.units())
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      const auto *C = llvm::dyn_cast<CallExpr>(S);
+      auto It = C ? CallsThrough.find(C) : CallsThrough.end();
+      if (It == CallsThrough.end())
+        return;
+      auto FO = FunctionObjects.find(It->second);
+      if (FO != FunctionObjects.end())
+        for (const CodeUnit *Target : FO->second)
+          IndirectCallers[Target].push_back(UP.get());
+    });
+}
+
+std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
+  collectFunctionObjects();
+  // The units that matter: those with a lock event, a channel operation or
+  // a wait or notify, and those that call them.
+  llvm::SmallVector<const CodeUnit *, 16> Work;
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit *U = UP.get();
+    ++Stats.Units;
+    if (isModelledImplementation(*U))
+      continue;
+    bool Touches = !U->Waits.empty() || !U->Notifies.empty();
+    if (!Touches)
+      walkOwnCode(U->Body, [&](const Stmt *S) {
+        if (Touches)
+          return;
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+          if (Channels.classify(Call)) {
+            Touches = true;
+            return;
+          }
+          // A channel handed on: where it goes may be a partner.
+          for (const Expr *Arg : Call->arguments())
+            if (Channels.specForType(Arg->getType())) {
+              Touches = true;
+              return;
+            }
+          const FunctionDecl *FD = Call->getDirectCallee();
+          if (FD && FD->getIdentifier()) {
+            std::string K = foldedName(FD->getName());
+            if (llvm::StringRef(K).contains("lock"))
+              Touches = true;
+          }
+          bool Latch;
+          if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+            if (counterOp(MC, Latch))
+              Touches = true;
+        } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+          if (Locks.isGuardConstruction(CE))
+            Touches = true;
+        } else if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+          if (Channels.rangeReceive(For))
+            Touches = true;
+        }
+      });
+    if (Touches) {
+      info(U).Relevant = true;
+      Work.push_back(U);
+    }
+  }
+  // What is written inside a loop.
+  for (const auto &UP : Inv.units())
+    walkOwnCode(UP->Body, [&](const Stmt *S) {
+      const Stmt *Body = nullptr;
+      if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+        Body = F->getBody();
+      else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+        Body = W->getBody();
+      else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+        Body = D->getBody();
+      else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
+        Body = R->getBody();
+      if (Body)
+        walkOwnCode(Body, [&](const Stmt *In) {
+          if (llvm::isa<CallExpr, LambdaExpr>(In))
+            InLoop.insert(In);
+        });
+    });
+  // Callers of relevant units are relevant.
+  while (!Work.empty()) {
+    const CodeUnit *U = Work.pop_back_val();
+    llvm::SmallVector<const CodeUnit *, 4> Callers;
+    for (const auto &[Caller, Call] : Inv.callersOf(U->Fn))
+      Callers.push_back(Caller);
+    if (auto It = IndirectCallers.find(U); It != IndirectCallers.end())
+      Callers.append(It->second.begin(), It->second.end());
+    for (const CodeUnit *Caller : Callers) {
+      UnitInfo &CI = info(Caller);
+      if (!CI.Relevant && !isModelledImplementation(*Caller)) {
+        CI.Relevant = true;
+        Work.push_back(Caller);
+      }
+    }
+  }
+  for (const auto &UP : Inv.units()) {
+    auto It = Infos.find(UP.get());
+    if (It != Infos.end() && It->second->Relevant &&
+        It->second->Status == UnitInfo::NotYet)
+      analyse(*It->second, 0);
+  }
+  std::vector<BlockingFinding> Out = std::move(Findings);
+  reportLeaks(Out);
+  reportLockOrder(Out);
+  reportBlocked(Out);
+  reportJoins(Out);
+  // One finding per location, in source order.
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::stable_sort(Out, [&](const BlockingFinding &L, const BlockingFinding &R) {
+    return SM.isBeforeInTranslationUnit(L.At->getBeginLoc(), R.At->getBeginLoc());
+  });
+  std::vector<BlockingFinding> Unique;
+  llvm::DenseSet<const Stmt *> Seen;
+  for (BlockingFinding &F : Out)
+    if (F.At && Seen.insert(F.At).second)
+      Unique.push_back(std::move(F));
+  return Unique;
+}
+
+void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto WhereLoc = [&](SourceLocation L) {
+    PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(L));
+    if (P.isInvalid())
+      return std::string("?");
+    return std::to_string(P.getLine()) + ":" + std::to_string(P.getColumn());
+  };
+  auto Where = [&](const Stmt *S) {
+    return S ? WhereLoc(S->getBeginLoc()) : std::string("?");
+  };
+  auto Name = [&](const CodeUnit &U) {
+    return U.Lambda ? "lambda at " + Where(U.Lambda) : unitName(U);
+  };
+  // Units in the translation unit's order.
+  std::vector<const UnitInfo *> Units;
+  for (const auto &UP : Inv.units()) {
+    auto It = Infos.find(UP.get());
+    if (It != Infos.end() && It->second->Status == UnitInfo::Done)
+      Units.push_back(It->second.get());
+  }
+  OS << "# threadleak model: " << Units.size() << " of " << Inv.units().size()
+     << " code units analysed\n";
+  for (const UnitInfo *I : Units) {
+    const CodeUnit &U = *I->U;
+    auto Callers = Inv.callersOf(U.Fn);
+    bool Indirect = IndirectCallers.count(&U) != 0;
+    OS << "\nunit " << Name(U) << " (" << Where(U.Body) << ")";
+    if (Callers.empty() && !Indirect)
+      OS << (U.Lambda ? " [context: a thread body or callback]"
+                      : " [root: nothing here calls it]");
+    else
+      OS << " [callers: " << Callers.size() << (Indirect ? " + std::function" : "")
+         << "]";
+    OS << "\n";
+    // The skeleton, in source order (the record pass visits blocks in
+    // the CFG's order).
+    auto Skel = I->Skeleton;
+    llvm::stable_sort(Skel, [&](const auto &L, const auto &R) {
+      return SM.isBeforeInTranslationUnit(std::get<0>(L), std::get<0>(R));
+    });
+    for (const auto &[At, What, Held] : Skel)
+      OS << "  " << WhereLoc(At) << "  " << What << "  held " << Held << "\n";
+    OS << "  summary:";
+    std::vector<std::string> Said;
+    for (const Effect &Ef : I->Sum.Effects) {
+      std::string E = std::string(Ef.Kind == Effect::Acquire ? "acquires "
+                                                             : "blocks on ") +
+                      Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      if (llvm::is_contained(Said, E))
+        continue;
+      Said.push_back(E);
+      OS << " " << E << ";";
+    }
+    if (!I->Sum.ExitHeld.empty()) {
+      OS << " returns holding";
+      for (const HeldLock &H : I->Sum.ExitHeld)
+        OS << " " << H.Key.str();
+      OS << ";";
+    }
+    if (!I->Sum.MayRelease.empty()) {
+      OS << " may release";
+      for (const ObjectKey &K : I->Sum.MayRelease)
+        OS << " " << K.str();
+      OS << ";";
+    }
+    OS << "\n";
+  }
+  // std::function targets.
+  std::vector<std::string> Lines;
+  for (const auto &[D, Targets] : FunctionObjects) {
+    std::string L = "  " + D->getQualifiedNameAsString() + " ->";
+    for (const CodeUnit *T : Targets)
+      L += " " + Name(*T);
+    Lines.push_back(L);
+  }
+  llvm::sort(Lines);
+  OS << "\nfunction objects:\n";
+  for (const std::string &L : Lines)
+    OS << L << "\n";
+  // Abstract objects and the names that reach them.
+  std::map<std::string, std::set<std::string>> Objects;
+  auto Add = [&](const ObjectKey &K) {
+    if (const ValueDecl *D = K.object())
+      Objects[D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")]
+          .insert(K.str());
+  };
+  for (const OpRecord &R : Ops)
+    Add(R.Object);
+  for (const Acquisition &A : Acquisitions)
+    Add(A.Key);
+  OS << "\nobjects:\n";
+  for (const auto &[Obj, Names] : Objects) {
+    OS << "  " << Obj << " <-";
+    for (const std::string &N : Names)
+      OS << " " << N;
+    OS << "\n";
+  }
+}
+
+BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
+                                   const LockModel &Locks,
+                                   const ChannelModel &Channels,
+                                   const ConditionVariableModel &CVs,
+                                   const NameList &ThreadTypes,
+                                   unsigned MaxCallDepth)
+    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, ThreadTypes,
+                               MaxCallDepth, Stats)) {}
+
+BlockingAnalysis::~BlockingAnalysis() = default;
+
+std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
+
+void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
+
+void BlockingAnalysis::dump(llvm::raw_ostream &OS) const { P->dump(OS); }
+
+} // namespace clang::tidy::threadleak

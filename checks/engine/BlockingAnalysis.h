@@ -1,0 +1,103 @@
+//===--- BlockingAnalysis.h - can this operation wait forever? --*- C++ -*-===//
+//
+// The blocking analysis over the translation unit's code units (the
+// SyncInventory): for every function and lambda, a forward dataflow over
+// its CFG of the locks it must hold (keys: ObjectKey access paths), the
+// locks it may have released, and the blocking operations it performs
+// (channel sends and receives, condition-variable waits), with callee
+// summaries applied at calls (keys mapped through the call's object and
+// arguments). On that, five questions, each a way an operation waits with
+// no partner that can ever match it:
+//
+//  - SelfDeadlock: a non-recursive mutex acquired by code that already
+//    holds it (directly, or in a callee reached while holding it);
+//  - LeakedLock: a function returns on one path still holding a mutex it
+//    locked and releases on the others, and no caller releases it: the next
+//    acquisition, elsewhere, waits forever;
+//  - LockOrder: one piece of code acquires B while holding A, another A
+//    while holding B (AB-BA);
+//  - HeldByPartner: a blocking channel operation or wait performed while
+//    holding a mutex that every operation able to release it (the other
+//    side of the channel, a notify) runs under;
+//  - NoPartner: a blocking operation on an object private to the function
+//    (created there, never shared) that nothing there releases;
+//  - JoinUnderLock: a join() made while holding a mutex that the joined
+//    thread's body acquires: it may never finish.
+//
+// Budgets: MaxCallDepth levels of callee summaries; a CFG whose dataflow
+// does not settle within its iteration budget is left out (silence).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_BLOCKINGANALYSIS_H
+#define THREADLEAK_ENGINE_BLOCKINGANALYSIS_H
+
+#include "engine/ObjectKey.h"
+#include "engine/SyncInventory.h"
+#include "model/ChannelModel.h"
+#include "model/LockModel.h"
+#include "model/WaitModel.h"
+#include <memory>
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+/// A step of a witness: a statement and what happens there.
+struct WitnessStep {
+  const Stmt *At = nullptr;
+  std::string What;
+};
+
+struct BlockingFinding {
+  enum KindTy {
+    SelfDeadlock,
+    LeakedLock,
+    LockOrder,
+    HeldByPartner,
+    NoPartner,
+    JoinUnderLock
+  };
+  KindTy Kind;
+  /// Where it is reported.
+  const Stmt *At = nullptr;
+  std::string Message;
+  /// Notes, in causal order.
+  std::vector<WitnessStep> Notes;
+};
+
+struct BlockingStats {
+  unsigned Units = 0, Analysed = 0, OverBudget = 0;
+};
+
+class BlockingAnalysis {
+public:
+  BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
+                   const LockModel &Locks, const ChannelModel &Channels,
+                   const ConditionVariableModel &CVs, const NameList &ThreadTypes,
+                   unsigned MaxCallDepth);
+  ~BlockingAnalysis();
+
+  /// Runs every question; findings in the order of their location, one per
+  /// location.
+  std::vector<BlockingFinding> run();
+  /// What the analysis saw, as stable text (threadleak --dump-model): every
+  /// code unit it analysed with its skeleton (lock events, operations on
+  /// channels and condition variables, calls with their resolved targets,
+  /// returns), each with the locks held there; the abstract objects with the
+  /// names that reach them; the std::function targets; the contexts (units
+  /// nothing calls directly: roots, thread bodies, callbacks). Call after
+  /// run().
+  void dump(llvm::raw_ostream &OS) const;
+  /// Keep what dump() prints (before run()).
+  void setDumping(bool On);
+  const BlockingStats &stats() const { return Stats; }
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> P;
+  BlockingStats Stats;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,311 @@
+//===--- ObjectKey.cpp - which object an expression names -----------------===//
+
+#include "engine/ObjectKey.h"
+#include "engine/StmtWalk.h"
+#include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
+#include "clang/AST/DeclCXX.h"
+
+namespace clang::tidy::threadleak {
+
+namespace {
+/// Access paths longer than this are cut at the front (the root is lost).
+constexpr size_t MaxPath = 4;
+
+bool isPointerLike(QualType T) {
+  T = T.getNonReferenceType();
+  return T->isPointerType() || isSmartPointer(recordOf(T));
+}
+
+/// A call that returns its argument's object: std::move, std::ref, ...
+bool isIdentityCall(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
+      Call->getNumArgs() != 1)
+    return false;
+  llvm::StringRef N = FD->getName();
+  return N == "move" || N == "ref" || N == "cref" || N == "as_const" ||
+         N == "addressof" || N == "forward";
+}
+
+/// The value of the single `return` of a small accessor's body.
+const Expr *accessorReturn(const FunctionDecl *FD) {
+  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
+  const auto *Body =
+      Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody()) : nullptr;
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  return Ret ? Ret->getRetValue() : nullptr;
+}
+
+ObjectKey append(ObjectKey K, const ValueDecl *Member) {
+  if (!K.valid())
+    K.Root = ObjectKey::Unknown;
+  K.Path.push_back(Member);
+  if (K.Path.size() > MaxPath) {
+    K.Path.erase(K.Path.begin());
+    K.Root = ObjectKey::Unknown;
+    K.RootVar = nullptr;
+  }
+  return K;
+}
+
+ObjectKey concat(ObjectKey Base, const ObjectKey &Rest) {
+  for (const ValueDecl *M : Rest.Path)
+    Base = append(std::move(Base), M);
+  return Base;
+}
+} // namespace
+
+bool ObjectKey::exact() const {
+  if (Root == Unknown)
+    return false;
+  for (const ValueDecl *M : Path)
+    if (!M)
+      return false;
+  return true;
+}
+
+const ValueDecl *ObjectKey::object() const {
+  for (const ValueDecl *M : llvm::reverse(Path))
+    if (M)
+      return M;
+  return RootVar;
+}
+
+std::string ObjectKey::str() const {
+  std::string S;
+  QualType Prev;
+  if (Root == Var && RootVar) {
+    S = RootVar->getNameAsString();
+    Prev = RootVar->getType();
+  } else if (Root == Unknown && !Path.empty() && Path.front()) {
+    // A local of a callee, or a path cut at the front: its own name.
+  }
+  for (const ValueDecl *M : Path) {
+    if (!M) {
+      S += "[...]";
+      Prev = QualType();
+      continue;
+    }
+    if (!S.empty())
+      S += !Prev.isNull() && isPointerLike(Prev) ? "->" : ".";
+    S += M->getNameAsString();
+    Prev = M->getType();
+  }
+  if (S.empty())
+    S = "*this";
+  return S;
+}
+
+KeyBuilder::KeyBuilder(const Stmt *Body) {
+  auto Note = [&](const Expr *E) {
+    E = bareExpr(E);
+    // `v.f = ...` changes v too (its members are read from its initialiser).
+    while (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
+      E = bareExpr(ME->getBase());
+    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        Assigned.insert(VD);
+  };
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+      if (BO->isAssignmentOp())
+        Note(BO->getLHS());
+    } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
+      if (UO->isIncrementDecrementOp())
+        Note(UO->getSubExpr());
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+      if (OC->isAssignmentOp() && OC->getNumArgs() >= 1)
+        Note(OC->getArg(0));
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      // p.reset(...), p.swap(q): a smart pointer changes its object.
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (M->getIdentifier() &&
+            (M->getName() == "reset" || M->getName() == "swap"))
+          Note(MC->getImplicitObjectArgument());
+    } else if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      // Passed by non-const reference: the callee may assign it.
+      const FunctionDecl *FD = Call->getDirectCallee();
+      if (!FD)
+        return;
+      unsigned N = std::min<unsigned>(Call->getNumArgs(), FD->getNumParams());
+      for (unsigned I = 0; I < N; ++I) {
+        QualType PT = FD->getParamDecl(I)->getType();
+        if (PT->isReferenceType() && !PT.getNonReferenceType().isConstQualified() &&
+            isPointerLike(PT))
+          Note(Call->getArg(I));
+      }
+    }
+  });
+}
+
+ObjectKey KeyBuilder::keyOf(const Expr *E) const { return keyOf(E, 0); }
+
+ObjectKey KeyBuilder::simplify(ObjectKey K) const {
+  if (K.Root != ObjectKey::Var || !K.RootVar || K.Path.empty() || !K.Path[0])
+    return K;
+  const VarDecl *VD = K.RootVar;
+  const auto *FD = llvm::dyn_cast<FieldDecl>(K.Path[0]);
+  if (!FD || !VD->hasLocalStorage() || Assigned.count(VD) || !VD->getInit())
+    return K;
+  const auto *IL = llvm::dyn_cast<InitListExpr>(bareExpr(VD->getInit()));
+  if (!IL || FD->getParent() != VD->getType()->getAsCXXRecordDecl() ||
+      FD->getFieldIndex() >= IL->getNumInits())
+    return K;
+  ObjectKey Base = keyOf(IL->getInit(FD->getFieldIndex()), 0);
+  if (!Base.valid())
+    return K;
+  ObjectKey Rest;
+  Rest.Path.assign(K.Path.begin() + 1, K.Path.end());
+  return concat(std::move(Base), Rest);
+}
+
+ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
+  if (!E || Depth > 12)
+    return {};
+  E = bareExpr(E);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+    if (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref)
+      return keyOf(UO->getSubExpr(), Depth + 1);
+    return {};
+  }
+  if (llvm::isa<CXXThisExpr>(E)) {
+    ObjectKey K;
+    K.Root = ObjectKey::This;
+    return K;
+  }
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD)
+      return {};
+    // A local reference, or a pointer set once: its initialiser's object.
+    if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) && VD->getInit() &&
+        (VD->getType()->isReferenceType() ||
+         (isPointerLike(VD->getType()) && !Assigned.count(VD)))) {
+      ObjectKey K = keyOf(VD->getInit(), Depth + 1);
+      if (K.valid())
+        return K;
+    }
+    ObjectKey K;
+    K.Root = ObjectKey::Var;
+    K.RootVar = VD;
+    return K;
+  }
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+    const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (!FD)
+      return {};
+    // A member of a local aggregate initialised once with braces
+    // (`MembersAPI api{this};`): the initialiser of that member.
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(ME->getBase())))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        if (VD->hasLocalStorage() && !Assigned.count(VD) && VD->getInit())
+          if (const auto *IL =
+                  llvm::dyn_cast<InitListExpr>(bareExpr(VD->getInit()))) {
+            unsigned Idx = FD->getFieldIndex();
+            if (FD->getParent() == VD->getType()->getAsCXXRecordDecl() &&
+                Idx < IL->getNumInits()) {
+              ObjectKey K = keyOf(IL->getInit(Idx), Depth + 1);
+              if (K.valid())
+                return K;
+            }
+          }
+    return append(keyOf(ME->getBase(), Depth + 1), FD);
+  }
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+    OverloadedOperatorKind Op = OC->getOperator();
+    if ((Op == OO_Arrow || Op == OO_Star) && OC->getNumArgs() == 1)
+      return keyOf(OC->getArg(0), Depth + 1);
+    if (Op == OO_Subscript && OC->getNumArgs() == 2)
+      return append(keyOf(OC->getArg(0), Depth + 1), nullptr);
+    return {};
+  }
+  if (const auto *ASE = llvm::dyn_cast<ArraySubscriptExpr>(E))
+    return append(keyOf(ASE->getBase(), Depth + 1), nullptr);
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    if (!M || !M->getIdentifier())
+      return {};
+    llvm::StringRef N = M->getName();
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (N == "get" && isSmartPointer(M->getParent()))
+      return keyOf(Obj, Depth + 1);
+    if (N == "at" || N == "front" || N == "back")
+      return append(keyOf(Obj, Depth + 1), nullptr);
+    // An accessor: `mtx()` returning a data member of its object.
+    if (const Expr *Ret = accessorReturn(M)) {
+      const auto *RME = llvm::dyn_cast<MemberExpr>(bareExpr(Ret));
+      const auto *FD =
+          RME ? llvm::dyn_cast<FieldDecl>(RME->getMemberDecl()) : nullptr;
+      if (FD && llvm::isa<CXXThisExpr>(bareExpr(RME->getBase())))
+        return append(keyOf(Obj, Depth + 1), FD);
+    }
+    return {};
+  }
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
+    if (isIdentityCall(Call))
+      return keyOf(Call->getArg(0), Depth + 1);
+    return {};
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
+      return keyOf(CE->getArg(0), Depth + 1);
+  return {};
+}
+
+ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
+                         const FunctionDecl *Callee, const KeyBuilder &Caller,
+                         const FunctionDecl *CallerFn) {
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+  bool IsLambda = MD && MD->getParent()->isLambda();
+  ObjectKey Abstract;
+  Abstract.Path = K.Path;
+  if (K.Root == ObjectKey::Unknown)
+    return K;
+  if (K.Root == ObjectKey::This) {
+    if (IsLambda) {
+      // The enclosing function's `this`, captured: the caller's own if the
+      // caller is that function.
+      const DeclContext *Encl = MD->getParent()->getDeclContext();
+      if (!CallerFn || Encl == CallerFn)
+        return K;
+      return Abstract;
+    }
+    const Expr *Obj = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      Obj = MC->getImplicitObjectArgument();
+    else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+      Obj = OC->getNumArgs() ? OC->getArg(0) : nullptr;
+    ObjectKey Base = Caller.keyOf(Obj);
+    if (!Base.valid())
+      return Abstract;
+    return Caller.simplify(concat(std::move(Base), K));
+  }
+  const VarDecl *VD = K.RootVar;
+  if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(VD)) {
+    if (PVD->getDeclContext() != Callee)
+      return K; // A parameter of an enclosing function, captured.
+    unsigned I = PVD->getFunctionScopeIndex();
+    if (llvm::isa<CXXOperatorCallExpr>(Call) && MD)
+      ++I; // The object is the first argument.
+    if (I >= Call->getNumArgs())
+      return Abstract;
+    ObjectKey Base = Caller.keyOf(Call->getArg(I));
+    if (!Base.valid())
+      return Abstract;
+    return Caller.simplify(concat(std::move(Base), K));
+  }
+  if (VD->hasLocalStorage()) {
+    // The callee's own local (or a capture of a lambda's enclosing code).
+    const DeclContext *DC = VD->getDeclContext();
+    if (DC == Callee || (MD && DC == MD))
+      return Abstract.Path.empty() ? ObjectKey{ObjectKey::Unknown, nullptr, {VD}}
+                                   : Abstract;
+    return K;
+  }
+  return K; // A global.
+}
+
+} // namespace clang::tidy::threadleak

@@ -1,0 +1,100 @@
+//===--- ObjectKey.h - which object an expression names ---------*- C++ -*-===//
+//
+// The abstract objects of the concurrency model: a sync object (a mutex, a
+// channel, a condition variable) is named by an access path from a root
+// (the function's `this`, or a variable) through data members: `this->mu`,
+// `le.mu`, `client->mu` (`this->client->mu`), `m[...]` (an element of the
+// container `this->m`, all elements collapsed). Pointers and smart pointers
+// are looked through: `p->mu` and `(*p).mu` are one path. A local reference
+// or a pointer that is initialised once and never assigned stands for its
+// initialiser.
+//
+// Two granularities:
+//  - the exact key (root and path) says "the same object" within one
+//    function, and across a call once the callee's `this` and parameters are
+//    replaced by the call's object and arguments (mapThroughCall);
+//  - the abstract object (the last data member, or the variable; an
+//    element marker) says "an object of the same allocation site" across
+//    the whole translation unit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_OBJECTKEY_H
+#define THREADLEAK_ENGINE_OBJECTKEY_H
+
+#include "clang/AST/Decl.h"
+#include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include <string>
+
+namespace clang::tidy::threadleak {
+
+struct ObjectKey {
+  enum RootKind : unsigned char {
+    /// Not known: only the abstract object (the path's last member) is.
+    Unknown,
+    This,
+    Var,
+  };
+  RootKind Root = Unknown;
+  const VarDecl *RootVar = nullptr;
+  /// Data members from the root; a null entry is "an element of" the
+  /// container named so far.
+  llvm::SmallVector<const ValueDecl *, 3> Path;
+
+  /// Names an object at all (exactly or abstractly).
+  bool valid() const { return Root != Unknown || !Path.empty(); }
+  /// Names one object: a known root and no container element.
+  bool exact() const;
+  /// The abstract object: the last data member, or the root variable;
+  /// for an element, the container's member (see isElement()).
+  const ValueDecl *object() const;
+  bool isElement() const { return !Path.empty() && !Path.back(); }
+  /// Same abstract object.
+  bool sameObject(const ObjectKey &O) const {
+    return object() == O.object() && isElement() == O.isElement();
+  }
+  bool operator==(const ObjectKey &O) const {
+    return Root == O.Root && RootVar == O.RootVar && Path == O.Path;
+  }
+  bool operator!=(const ObjectKey &O) const { return !(*this == O); }
+  /// How a diagnostic names it: `mu`, `le.mu`, `client->mu`, `m[...]`.
+  std::string str() const;
+};
+
+/// Builds keys for the expressions of one function (or lambda).
+class KeyBuilder {
+public:
+  /// \p Body: the code whose local references and pointers may be looked
+  /// through (those initialised once and never assigned there).
+  explicit KeyBuilder(const Stmt *Body);
+
+  ObjectKey keyOf(const Expr *E) const;
+  /// \p K with a leading member of a local aggregate initialised with
+  /// braces replaced by that member's initialiser's key.
+  ObjectKey simplify(ObjectKey K) const;
+  /// The variables assigned (or passed by non-const reference) in the body.
+  bool isReassigned(const VarDecl *VD) const { return Assigned.count(VD); }
+
+private:
+  ObjectKey keyOf(const Expr *E, unsigned Depth) const;
+  llvm::DenseSet<const VarDecl *> Assigned;
+};
+
+/// The key, in the caller, of \p CalleeKey (a key in \p Callee's terms)
+/// when \p Call calls \p Callee: its `this` becomes the call's object, its
+/// parameters the arguments. Keys rooted at the callee's own locals become
+/// abstract (Root Unknown); keys rooted at variables the callee only
+/// captures (a lambda's enclosing function's) are kept. A lambda's `this`
+/// is the caller's only when \p CallerFn is the function the lambda is
+/// written in; called from elsewhere (through a std::function), the key
+/// becomes abstract.
+ObjectKey mapThroughCall(const ObjectKey &CalleeKey, const CallExpr *Call,
+                         const FunctionDecl *Callee, const KeyBuilder &Caller,
+                         const FunctionDecl *CallerFn = nullptr);
+
+} // namespace clang::tidy::threadleak
+
+#endif

@@ -1,0 +1,80 @@
+// The model the blocking analysis works on, as --dump-model prints it (here
+// through the check's DumpModel option, with the plugin): code units and
+// their skeletons with lock sets, calls resolved through std::function,
+// abstract objects with the names that reach them, roots and contexts.
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' --config="{CheckOptions: {threadleak-blocked-forever.DumpModel: true}}" %s -- %stubflags | FileCheck %s
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+struct Registry {
+  std::mutex mu;
+  std::vector<std::unique_ptr<std::mutex>> locks;
+  std::function<void()> onChange;
+
+  // CHECK-LABEL: unit 'Registry::lockOne' ({{.*}}) [callers: 1]
+  // CHECK-NEXT: [[@LINE+7]]:5  acquire mu  held {}
+  // A local reference stands for its initialiser: an element of `locks`.
+  // CHECK-NEXT: [[@LINE+7]]:5  acquire locks[...]  held {mu}
+  // CHECK-NEXT: [[@LINE+7]]:5  release mu  held {mu, locks[...]}
+  // CHECK-NEXT: [[@LINE+7]]:3  return  held {locks[...]}
+  // CHECK-NEXT: summary: acquires mu; acquires locks[...]; returns holding locks[...]; may release mu;
+  void lockOne(int k) {
+    mu.lock();
+    auto &l = locks[k];
+    l->lock();
+    mu.unlock();
+  }
+  // A call through a std::function reaches the lambdas it is given.
+  // CHECK-LABEL: unit 'Registry::notify'
+  // CHECK-NEXT: [[@LINE+5]]:21  acquire mu  held {}
+  // CHECK-NEXT: [[@LINE+5]]:{{[0-9]+}}  call through std::function: lambda at [[@LINE+25]]:18  held {mu}
+  // CHECK-NEXT: [[@LINE+5]]:3  release mu (end of scope)  held {mu}
+  // CHECK-NEXT: [[@LINE+4]]:3  return  held {}
+  void notify() {
+    std::lock_guard g(mu);
+    onChange();
+  }
+};
+
+// A helper object built with braces stands for what it was built with.
+struct Holder {
+  Registry *r;
+  // CHECK-LABEL: unit 'Holder::poke'
+  // CHECK: summary: acquires r->mu (via calls); may release r->mu;
+  void poke() { r->notify(); }
+};
+
+// Parameters take the caller's names; a lock a callee returns holding is
+// held after the call.
+// CHECK-LABEL: unit 'watch'
+// CHECK-NEXT: [[@LINE+6]]:3  call 'Registry::lockOne'  held {}
+// CHECK-NEXT: [[@LINE+7]]:3  call 'Holder::poke'  held {reg.locks[...]}
+// CHECK-NEXT: return  held {reg.locks[...]}
+// CHECK-NEXT: summary: acquires reg.mu (via calls); acquires reg.locks[...] (via calls); returns holding reg.locks[...]; may release reg.mu;
+void watch(Registry &reg) {
+  reg.onChange = [] {};
+  reg.lockOne(0);
+  Holder h{&reg};
+  h.poke();
+}
+
+// A thread's body is a context; a function nothing calls is a root.
+// CHECK: unit lambda at [[@LINE+4]]:17 ({{.*}}) [context: a thread body or callback]
+// CHECK-NEXT: [[@LINE+3]]:26  call 'watch'  held {}
+int main() {
+  Registry reg;
+  std::thread t([&reg] { watch(reg); });
+  t.join();
+}
+
+// CHECK-LABEL: function objects:
+// CHECK-NEXT: Registry::onChange -> lambda at 59:18
+
+// Every name that reaches an object, across functions.
+// CHECK-LABEL: objects:
+// CHECK-NEXT: Registry::locks[...] <- locks[...] reg.locks[...]
+// CHECK-NEXT: Registry::mu <- mu r->mu reg.mu
