@@ -16,6 +16,12 @@
 //   the functions it calls. A stop path that calls code we cannot read with
 //   access to the object is assumed to do both. No visible stop path: no
 //   finding (we cannot tell).
+// - a std::jthread held by a variable or a data member adds ~jthread() to
+//   the stop paths: it requests stop (what a predicate reading the token
+//   waits for) and notifies nothing; only where threadleak-jthread-ignores-
+//   stop leaves the callable alone (no endless loop, no ignored token, no
+//   token read around a wait in a loop, no std::stop_callback), so that
+//   each wait is reported once.
 //
 // A wait with no predicate outside any loop is left to
 // bugprone-spuriously-wake-up-functions.
@@ -28,10 +34,13 @@
 #include "engine/ContextSpawns.h"
 #include "engine/CvPredicate.h"
 #include "engine/PathNotes.h"
+#include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
+#include "engine/StopTokenUse.h"
 #include "model/UserModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/Lex/Lexer.h"
@@ -100,6 +109,8 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Channels = std::make_unique<ChannelModel>(UserChannels);
+  JthreadModel = Model;
+  JthreadModel.InterruptionPointsStop = false;
 }
 
 
@@ -139,6 +150,7 @@ void CvWaitNoStopCheck::registerMatchers(MatchFinder *Finder) {
 
 void CvWaitNoStopCheck::onEndOfTranslationUnit() {
   Analysis.reset();
+  JthreadLoops.reset();
   EffectCache.clear();
   Reported.clear();
   Ctx = nullptr;
@@ -205,12 +217,13 @@ static void addWrite(const Expr *Target, const Stmt *Where,
 /// change anything.
 static bool touchesState(const Expr *E) {
   E = bareExpr(E);
+  // `*&*&p`: a loop, not a recursion.
+  while (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    E = bareExpr(UO->getSubExpr());
   if (llvm::isa<CXXThisExpr>(E))
     return true;
   if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
     return llvm::isa<FieldDecl>(ME->getMemberDecl());
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
-    return touchesState(UO->getSubExpr());
   if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
     return llvm::isa<VarDecl>(DRE->getDecl());
   return false;
@@ -243,6 +256,11 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
       E.Unknown = true; // A call through a pointer: anything may happen.
       return;
     }
+    // jthread::request_stop(), stop_source::request_stop(): what a
+    // predicate reading the stop token waits for.
+    if (Callee->getIdentifier() && Callee->getName() == "request_stop" &&
+        !E.RequestsStop)
+      E.RequestsStop = Call;
     // A call through a std::function (or any function object we cannot
     // read): the callable it holds may do anything.
     if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
@@ -460,6 +478,101 @@ bool CvWaitNoStopCheck::neverWoken(const ValueDecl *CV,
   return Uses == AsObject;
 }
 
+/// \p Inner is \p Root or somewhere under it (lambdas left out).
+static bool contains(const Stmt *Root, const Stmt *Inner) {
+  bool Found = false;
+  walkOwnCode(Root, [&](const Stmt *S) { Found |= S == Inner; });
+  return Found;
+}
+
+/// \p Wait is inside a loop of \p Fn.
+static bool insideLoop(const FunctionDecl *Fn, const CallExpr *Wait) {
+  bool Found = false;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    if (!Found && llvm::isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S))
+      Found = contains(S, Wait);
+  });
+  return Found;
+}
+
+const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
+                                                    const CallExpr *Wait,
+                                                    const FunctionDecl *Fn,
+                                                    bool &Owned) {
+  Owned = false;
+  // A std::jthread constructed from the worker's callable...
+  const Expr *E = W.Start->IgnoreImplicit();
+  if (const auto *Cast = llvm::dyn_cast<CXXFunctionalCastExpr>(E))
+    E = Cast->getSubExpr()->IgnoreImplicit();
+  const auto *Construct = llvm::dyn_cast<CXXConstructExpr>(E);
+  const CXXRecordDecl *RD =
+      Construct ? Construct->getType()->getAsCXXRecordDecl() : nullptr;
+  if (!RD || !RD->getIdentifier() || RD->getName() != "jthread" ||
+      plainQualifiedName(RD) != "std::jthread")
+    return nullptr;
+  // ...held by a variable or a data member that is never detached (a
+  // detached jthread's destructor does nothing; a temporary's runs at
+  // once).
+  const NamedDecl *Holder = nullptr;
+  DynTypedNodeList Parents = Ctx->getParents(*W.Start);
+  for (unsigned Steps = 0; !Parents.empty() && Steps < 8; ++Steps) {
+    const DynTypedNode &P = Parents[0];
+    if (const auto *VD = P.get<VarDecl>()) {
+      const auto *Owner =
+          llvm::dyn_cast_or_null<FunctionDecl>(VD->getParentFunctionOrMethod());
+      if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) &&
+          !VD->getType()->isReferenceType() && Owner &&
+          !isDetachedVariable(VD, Owner))
+        Holder = VD;
+      break;
+    }
+    const FieldDecl *FD = P.get<FieldDecl>();
+    if (const auto *Init = P.get<CXXCtorInitializer>())
+      FD = Init->getMember();
+    // A constructor's initialiser: the parent map skips the initialiser.
+    if (const auto *Ctor = P.get<CXXConstructorDecl>())
+      FD = assignedField(W.Start, Ctor);
+    if (FD) {
+      if (!isDetachedField(FD))
+        Holder = FD;
+      break;
+    }
+    const auto *X = P.get<Expr>();
+    if (!X || !llvm::isa<ExprWithCleanups, MaterializeTemporaryExpr,
+                         CXXBindTemporaryExpr, ImplicitCastExpr,
+                         CXXFunctionalCastExpr, CXXConstructExpr, ParenExpr>(X))
+      break;
+    Parents = Ctx->getParents(*X);
+  }
+  if (!Holder)
+    return nullptr;
+  // threadleak-jthread-ignores-stop owns the callable that loops forever,
+  // takes its token and ignores it, or tests it around waits in a loop.
+  // Where it certainly reports the callable (warnings (1)-(3), and (4)
+  // for an untimed wait in the callable itself), this check says nothing.
+  StopTokenInfo Token = analyzeStopToken(W.Body, *Ctx, Model.MaxCallDepth);
+  if (!JthreadLoops)
+    JthreadLoops = std::make_unique<ForeverAnalysis>(*Ctx, JthreadModel);
+  if (JthreadLoops->findEndlessLoop(W.Body)) {
+    Owned = true;
+    return nullptr;
+  }
+  if (Token.Use == TokenUse::Ignored) {
+    Owned = Fn == W.Body;
+    return nullptr;
+  }
+  if (Token.Use == TokenUse::Consulted && insideLoop(Fn, Wait))
+    return nullptr;
+  // A std::stop_callback runs on request_stop() and may notify.
+  bool Callback = false;
+  walkWithLambdas(W.Body->getBody(), nullptr, [&](const Stmt *S) {
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+      if (const CXXRecordDecl *C = CE->getType()->getAsCXXRecordDecl())
+        Callback |= C->getIdentifier() && C->getName() == "stop_callback";
+  });
+  return Callback ? nullptr : Holder;
+}
+
 void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
                                 const FunctionDecl *Fn,
                                 llvm::ArrayRef<const CallExpr *> Chain) {
@@ -486,7 +599,13 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
 
   // What the wait waits for.
   std::optional<WaitCondition> Cond = waitCondition(Wait, Fn, *Ctx, MaxEffectDepth);
-  if (!Cond || Cond->ReadsStopToken)
+  if (!Cond)
+    return;
+  // A std::jthread's destructor requests stop and joins: a stop path that
+  // changes the stop token's state and notifies nothing.
+  bool JthreadOwned = false;
+  const NamedDecl *Jthread = stoppingJthread(W, Call, Fn, JthreadOwned);
+  if (JthreadOwned || (Cond->ReadsStopToken && !Jthread))
     return;
   const Stmt *PredicateCode = Cond->PredicateCode;
   llvm::ArrayRef<const ValueDecl *> Reads = Cond->Reads;
@@ -522,7 +641,8 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   }
   // No stop path, but nothing anywhere notifies the condition variable or
   // changes what the predicate reads: the wait never ends.
-  if (Roots.empty() && !Reads.empty() && neverWoken(Wait.CondVar, Reads)) {
+  if (Roots.empty() && !Reads.empty() && !Cond->ReadsStopToken &&
+      neverWoken(Wait.CondVar, Reads)) {
     Reported.insert(Call);
     diag(Call->getExprLoc(),
          "wait on %0 can block forever: nothing notifies %0 or changes what "
@@ -547,8 +667,22 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     return;
   }
 
-  if (Roots.empty())
+  if (Roots.empty() && !Jthread)
     return; // No stop path we can read.
+  // ~jthread() the only stop path: a constructor that makes the predicate
+  // true and notifies releases the wait as soon as the object exists.
+  if (Roots.empty())
+    if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar))
+      if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent()))
+        for (const CXXConstructorDecl *C : RD->ctors())
+          if (const FunctionDecl *Def = analysableDefinition(C, *Ctx)) {
+            const Effects &E = effectsOf(Def, nullptr);
+            if (E.Unknown || (E.Notifies.contains(Wait.CondVar) &&
+                              llvm::any_of(Reads, [&](const ValueDecl *D) {
+                                return E.Writes.count(D) != 0;
+                              })))
+              return;
+          }
 
   const FunctionDecl *WritesButSilent = nullptr;
   const Stmt *SilentWrite = nullptr;
@@ -556,6 +690,11 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   for (const FunctionDecl *Root : Roots) {
     const Effects &E = effectsOf(Root, Skip);
     if (E.Unknown)
+      return;
+    // It requests stop itself and notifies: the predicate's token test
+    // holds when the worker wakes.
+    if (Cond->ReadsStopToken && E.RequestsStop &&
+        E.Notifies.contains(Wait.CondVar))
       return;
     const ValueDecl *Written = nullptr;
     for (const ValueDecl *D : Reads)
@@ -576,6 +715,26 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
 
   Reported.insert(Call);
   std::string Reading = Reads.empty() ? "" : nameList(Reads);
+  if (Jthread && Cond->ReadsStopToken && !WritesButSilent) {
+    // The predicate tests the token, but a stop request wakes only the
+    // waits that were given the token (condition_variable_any's).
+    diag(Call->getExprLoc(),
+         "wait on %0 can block forever: ~jthread() requests stop, but a stop "
+         "request does not notify %0")
+        << Wait.CondVar;
+    diag(Cond->anchor(Wait)->getBeginLoc(),
+         "%select{the predicate|the loop}0 reads the stop token, and is "
+         "tested again only when %1 is notified",
+         DiagnosticIDs::Note)
+        << (PredicateCode ? 0 : 1) << Wait.CondVar;
+    diag(Jthread->getLocation(),
+         "%0 is a std::jthread: its destructor requests stop and joins, and "
+         "nothing on the stop path notifies %1",
+         DiagnosticIDs::Note)
+        << Jthread << Wait.CondVar;
+    emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+    return;
+  }
   if (WritesButSilent) {
     { // Emitted when D goes out of scope: before the notes.
       auto D = diag(Call->getExprLoc(),
@@ -638,6 +797,12 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
         diag(Root->getLocation(), "stop path %0 changes none of it",
              DiagnosticIDs::Note)
             << Root;
+    if (Jthread)
+      diag(Jthread->getLocation(),
+           "stop path '~jthread()' of %0 requests stop and joins: it "
+           "changes none of it",
+           DiagnosticIDs::Note)
+          << Jthread;
   }
   emitSpawnNotes(*this, W.Start, W.Noun, Chain);
 }

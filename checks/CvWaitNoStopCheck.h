@@ -48,6 +48,8 @@ public:
     /// It calls code we cannot read with access to the object (or
     /// interrupts a Boost thread): assume it wakes the worker.
     bool Unknown = false;
+    /// It calls request_stop(): a stop token's state changes.
+    const CallExpr *RequestsStop = nullptr;
   };
 
 private:
@@ -62,6 +64,13 @@ private:
   void analyse(const Worker &W, const ConditionWait &Wait,
                const FunctionDecl *Fn,
                llvm::ArrayRef<const CallExpr *> Chain);
+  /// The std::jthread (a variable or a data member) whose destructor is
+  /// the stop path of \p W's wait \p Wait in \p Fn, when
+  /// threadleak-jthread-ignores-stop leaves that wait to this check; null
+  /// otherwise. \p Owned: that check certainly reports the callable (an
+  /// endless loop, or an ignored token and the wait in the callable).
+  const NamedDecl *stoppingJthread(const Worker &W, const CallExpr *Wait,
+                                   const FunctionDecl *Fn, bool &Owned);
   void addStopMethods(const std::vector<std::string> &Names);
   bool isStopMethodName(llvm::StringRef Name) const;
   /// Nothing that can reach \p CV notifies it or changes \p Reads.
@@ -82,6 +91,10 @@ private:
   /// channel checks').
   std::unique_ptr<ChannelModel> Channels;
   std::unique_ptr<ForeverAnalysis> Analysis;
+  /// Loops as threadleak-jthread-ignores-stop sees them in a std::jthread:
+  /// Boost's interruption points do nothing there.
+  ConcurrencyModel JthreadModel;
+  std::unique_ptr<ForeverAnalysis> JthreadLoops;
   /// Per stop path, and the worker lambda left out of it.
   llvm::DenseMap<std::pair<const FunctionDecl *, const FunctionDecl *>,
                  Effects>

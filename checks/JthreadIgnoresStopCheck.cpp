@@ -32,60 +32,71 @@ struct TurnCall {
   const CallExpr *Call;
   const Stmt *Loop;
 };
-void callsOnEveryTurn(const Stmt *S, const Stmt *Loop,
+void callsOnEveryTurn(const Stmt *Root, const Stmt *RootLoop,
                       llvm::SmallVectorImpl<TurnCall> &Out) {
-  if (!S)
-    return;
-  if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
-    for (const Stmt *Child : CS->body())
-      callsOnEveryTurn(Child, nullptr, Out);
-    return;
-  }
-  if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
-    callsOnEveryTurn(If->getInit(), nullptr, Out);
-    callsOnEveryTurn(If->getCond(), nullptr, Out);
-    return;
-  }
-  if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
-    callsOnEveryTurn(Sw->getCond(), nullptr, Out);
-    return;
-  }
-  if (const auto *W = llvm::dyn_cast<WhileStmt>(S)) {
-    callsOnEveryTurn(W->getCond(), W, Out);
-    return;
-  }
-  if (const auto *D = llvm::dyn_cast<DoStmt>(S)) {
-    callsOnEveryTurn(D->getBody(), nullptr, Out);
-    callsOnEveryTurn(D->getCond(), D, Out);
-    return;
-  }
-  if (const auto *F = llvm::dyn_cast<ForStmt>(S)) {
-    callsOnEveryTurn(F->getInit(), nullptr, Out);
-    callsOnEveryTurn(F->getCond(), F, Out);
-    return;
-  }
-  if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S)) {
-    callsOnEveryTurn(FR->getRangeInit(), nullptr, Out);
-    return;
-  }
-  if (const auto *L = llvm::dyn_cast<LabelStmt>(S)) {
-    callsOnEveryTurn(L->getSubStmt(), nullptr, Out);
-    return;
-  }
-  if (llvm::isa<LambdaExpr, ConditionalOperator, BinaryConditionalOperator,
-                CXXTryStmt>(S))
-    return;
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
-    if (BO->isLogicalOp()) {
-      callsOnEveryTurn(BO->getLHS(), Loop, Out);
-      return;
+  // In source order, on its own stack: an expression may nest 50,000 deep.
+  llvm::SmallVector<std::pair<const Stmt *, const Stmt *>, 16> Work{
+      {Root, RootLoop}};
+  // Pushes \p Next in reverse, so that the first is visited first.
+  auto Push = [&](std::initializer_list<std::pair<const Stmt *, const Stmt *>>
+                      Next) {
+    for (auto It = std::rbegin(Next); It != std::rend(Next); ++It)
+      Work.push_back(*It);
+  };
+  while (!Work.empty()) {
+    auto [S, Loop] = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
+      for (const Stmt *Child : llvm::reverse(CS->body()))
+        Work.push_back({Child, nullptr});
+      continue;
     }
-  if (!llvm::isa<Expr, DeclStmt>(S))
-    return;
-  if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
-    Out.push_back({Call, Loop});
-  for (const Stmt *Child : S->children())
-    callsOnEveryTurn(Child, Loop, Out);
+    if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
+      Push({{If->getInit(), nullptr}, {If->getCond(), nullptr}});
+      continue;
+    }
+    if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
+      Push({{Sw->getCond(), nullptr}});
+      continue;
+    }
+    if (const auto *W = llvm::dyn_cast<WhileStmt>(S)) {
+      Push({{W->getCond(), W}});
+      continue;
+    }
+    if (const auto *D = llvm::dyn_cast<DoStmt>(S)) {
+      Push({{D->getBody(), nullptr}, {D->getCond(), D}});
+      continue;
+    }
+    if (const auto *F = llvm::dyn_cast<ForStmt>(S)) {
+      Push({{F->getInit(), nullptr}, {F->getCond(), F}});
+      continue;
+    }
+    if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+      Push({{FR->getRangeInit(), nullptr}});
+      continue;
+    }
+    if (const auto *L = llvm::dyn_cast<LabelStmt>(S)) {
+      Push({{L->getSubStmt(), nullptr}});
+      continue;
+    }
+    if (llvm::isa<LambdaExpr, ConditionalOperator, BinaryConditionalOperator,
+                  CXXTryStmt>(S))
+      continue;
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+      if (BO->isLogicalOp()) {
+        Push({{BO->getLHS(), Loop}});
+        continue;
+      }
+    if (!llvm::isa<Expr, DeclStmt>(S))
+      continue;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      Out.push_back({Call, Loop});
+    llvm::SmallVector<const Stmt *, 4> Children(S->child_begin(),
+                                                 S->child_end());
+    for (const Stmt *Child : llvm::reverse(Children))
+      Work.push_back({Child, Loop});
+  }
 }
 
 /// The declarations \p S names (variables, data members).

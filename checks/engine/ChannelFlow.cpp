@@ -9,22 +9,27 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include <algorithm>
 
 namespace clang::tidy::threadleak {
 
 
 /// Adds to \p Out what `co_await E` certainly awaits: E itself, or every
 /// operand of `a && b` (Asio's awaitable operator waits for both); not the
-/// alternatives of `a || b`, which race.
+/// alternatives of `a || b`, which race. Keeps its own stack: a chain of
+/// 50,000 `&&` nests as deep.
 static void collectAwaited(const Expr *E, llvm::DenseSet<const Expr *> &Out) {
-  E = bareExpr(E);
-  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
-    if (Op->getOperator() == OO_AmpAmp && Op->getNumArgs() == 2) {
-      collectAwaited(Op->getArg(0), Out);
-      collectAwaited(Op->getArg(1), Out);
-      return;
-    }
-  Out.insert(E);
+  llvm::SmallVector<const Expr *, 8> Work{E};
+  while (!Work.empty()) {
+    const Expr *X = bareExpr(Work.pop_back_val());
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(X))
+      if (Op->getOperator() == OO_AmpAmp && Op->getNumArgs() == 2) {
+        Work.push_back(Op->getArg(1));
+        Work.push_back(Op->getArg(0));
+        continue;
+      }
+    Out.insert(X);
+  }
 }
 
 const Expr *stripChannelExpr(const Expr *E) {
@@ -208,54 +213,92 @@ struct ChannelFlow::Walker {
     Chain.pop_back();
   }
 
-  void walk(const Stmt *S) {
-    if (!S)
-      return;
-    if (llvm::isa<LambdaExpr>(S))
-      return; // runs elsewhere, or later
-    if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S))
-      return walk(CB->getBody());
-    if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
-      if (const Expr *Op = Await->getOperand()) {
-        collectAwaited(Op, AwaitedHere);
-        walk(Op);
+  /// One step of walk()'s own stack: visit a statement, enter a range-for's
+  /// body (after its range was walked), or leave a loop.
+  struct Step {
+    enum KindTy { Visit, EnterRangeFor, Leave } Kind;
+    const Stmt *S;
+    /// For Leave: what entering the loop added to each counter.
+    unsigned Loop = 0, UntilClosed = 0, Counted = 0;
+  };
+
+  /// Visits \p Root and what it contains, in source order (a call before
+  /// its arguments, a loop's counters raised for its body). Keeps its own
+  /// stack: a 50,000-term expression nests as deep, and the plugin runs on
+  /// clang-tidy's stack. Only calls recurse, to at most MaxCallDepth.
+  void walk(const Stmt *Root) {
+    llvm::SmallVector<Step, 32> Work{{Step::Visit, Root}};
+    auto Leave = [&](unsigned L, unsigned U, unsigned C) {
+      Step St{Step::Leave, nullptr};
+      St.Loop = L;
+      St.UntilClosed = U;
+      St.Counted = C;
+      Work.push_back(St);
+    };
+    while (!Work.empty()) {
+      Step St = Work.pop_back_val();
+      if (St.Kind == Step::Leave) {
+        Loops -= St.Loop;
+        UntilClosedLoops -= St.UntilClosed;
+        CountedLoops -= St.Counted;
+        continue;
       }
-      return;
+      const Stmt *S = St.S;
+      if (St.Kind == Step::EnterRangeFor) {
+        const auto *For = llvm::cast<CXXForRangeStmt>(S);
+        ChannelOp Op = Flow.Model.rangeReceive(For);
+        if (Op && hasOwnExit(For))
+          Op.Kind = ChannelOpKind::Receive; // still a receive...
+        bool Until = Op && !hasOwnExit(For); // ...but maybe not until closed
+        ++Loops;
+        UntilClosedLoops += Until;
+        CountedLoops += !Op;
+        if (Op)
+          record(Op, For);
+        Leave(1, Until, !Op);
+        Work.push_back({Step::Visit, For->getBody()});
+        continue;
+      }
+      if (!S || llvm::isa<LambdaExpr>(S))
+        continue; // a lambda runs elsewhere, or later
+      if (const auto *CB = llvm::dyn_cast<CoroutineBodyStmt>(S)) {
+        Work.push_back({Step::Visit, CB->getBody()});
+        continue;
+      }
+      if (const auto *Await = llvm::dyn_cast<CoawaitExpr>(S)) {
+        if (const Expr *Op = Await->getOperand()) {
+          collectAwaited(Op, AwaitedHere);
+          Work.push_back({Step::Visit, Op});
+        }
+        continue;
+      }
+      if (const auto *Ret = llvm::dyn_cast<CoreturnStmt>(S)) {
+        Work.push_back({Step::Visit, Ret->getOperand()});
+        continue;
+      }
+      if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+        Work.push_back({Step::EnterRangeFor, For});
+        Work.push_back({Step::Visit, For->getRangeInit()});
+        continue;
+      }
+      bool Loop = llvm::isa<WhileStmt, ForStmt, DoStmt>(S);
+      bool UntilClosed = Loop && endsOnlyByChannel(S);
+      bool Counted = false;
+      if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+        Counted = F->getInc() && F->getCond();
+      Loops += Loop;
+      UntilClosedLoops += UntilClosed;
+      CountedLoops += Counted;
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+        visitCall(Call);
+      if (Loop || UntilClosed || Counted)
+        Leave(Loop, UntilClosed, Counted);
+      // Children in reverse, so that they are visited left to right.
+      size_t First = Work.size();
+      for (const Stmt *Child : S->children())
+        Work.push_back({Step::Visit, Child});
+      std::reverse(Work.begin() + First, Work.end());
     }
-    if (const auto *Ret = llvm::dyn_cast<CoreturnStmt>(S))
-      return walk(Ret->getOperand());
-    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
-      walk(For->getRangeInit());
-      ChannelOp Op = Flow.Model.rangeReceive(For);
-      if (Op && hasOwnExit(For))
-        Op.Kind = ChannelOpKind::Receive; // still a receive...
-      bool Until = Op && !hasOwnExit(For); // ...but maybe not until closed
-      ++Loops;
-      UntilClosedLoops += Until;
-      CountedLoops += !Op;
-      if (Op)
-        record(Op, For);
-      walk(For->getBody());
-      CountedLoops -= !Op;
-      UntilClosedLoops -= Until;
-      --Loops;
-      return;
-    }
-    bool Loop = llvm::isa<WhileStmt, ForStmt, DoStmt>(S);
-    bool UntilClosed = Loop && endsOnlyByChannel(S);
-    bool Counted = false;
-    if (const auto *F = llvm::dyn_cast<ForStmt>(S))
-      Counted = F->getInc() && F->getCond();
-    Loops += Loop;
-    UntilClosedLoops += UntilClosed;
-    CountedLoops += Counted;
-    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
-      visitCall(Call);
-    for (const Stmt *Child : S->children())
-      walk(Child);
-    Loops -= Loop;
-    UntilClosedLoops -= UntilClosed;
-    CountedLoops -= Counted;
   }
 
   /// A break, return, goto or throw in \p Loop's body that leaves it
@@ -900,17 +943,21 @@ static std::optional<bool> receivedOnTrue(const CFGBlock &B,
 }
 
 /// Flattens `a || b || c` (Asio's awaitable operators) into its
-/// alternatives, left to right, as the result variant orders them.
+/// alternatives, left to right, as the result variant orders them. Keeps
+/// its own stack, as collectAwaited does.
 static void alternatives(const Expr *E,
                          llvm::SmallVectorImpl<const Expr *> &Out) {
-  E = bareExpr(E);
-  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E))
-    if (Op->getOperator() == OO_PipePipe && Op->getNumArgs() == 2) {
-      alternatives(Op->getArg(0), Out);
-      alternatives(Op->getArg(1), Out);
-      return;
-    }
-  Out.push_back(E);
+  llvm::SmallVector<const Expr *, 8> Work{E};
+  while (!Work.empty()) {
+    const Expr *X = bareExpr(Work.pop_back_val());
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(X))
+      if (Op->getOperator() == OO_PipePipe && Op->getNumArgs() == 2) {
+        Work.push_back(Op->getArg(1));
+        Work.push_back(Op->getArg(0));
+        continue;
+      }
+    Out.push_back(X);
+  }
 }
 
 const llvm::DenseMap<const CallExpr *, ChannelFlow::RaceInfo> &

@@ -32,19 +32,24 @@ const Stmt *predicateBody(const Expr *Pred) {
 /// to the innermost loop around it, or null if there is none.
 bool enclosingLoop(const Stmt *Root, const Stmt *Target, const Stmt *Loop,
                    const Stmt *&Out) {
-  if (!Root)
-    return false;
-  if (Root == Target) {
-    Out = Loop;
-    return true;
-  }
-  if (llvm::isa<LambdaExpr>(Root))
-    return false;
-  if (llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(Root))
-    Loop = Root;
-  for (const Stmt *Child : Root->children())
-    if (enclosingLoop(Child, Target, Loop, Out))
+  // On its own stack: the wait may sit 50,000 levels down an expression.
+  llvm::SmallVector<std::pair<const Stmt *, const Stmt *>, 32> Work{
+      {Root, Loop}};
+  while (!Work.empty()) {
+    auto [S, Around] = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (S == Target) {
+      Out = Around;
       return true;
+    }
+    if (llvm::isa<LambdaExpr>(S))
+      continue;
+    if (llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(S))
+      Around = S;
+    for (const Stmt *Child : S->children())
+      Work.push_back({Child, Around});
+  }
   return false;
 }
 

@@ -9,7 +9,6 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/STLExtras.h"
-#include <functional>
 
 namespace clang::tidy::threadleak {
 
@@ -157,72 +156,86 @@ const Expr *strip(const Expr *E) {
 
 /// The same expression, syntactically: the same operators on the same
 /// variables, members, calls and literals.
-bool sameExpr(const Expr *A, const Expr *B) {
-  A = strip(A);
-  B = strip(B);
-  if (!A || !B || A->getStmtClass() != B->getStmtClass())
-    return false;
-  if (const auto *DA = llvm::dyn_cast<DeclRefExpr>(A))
-    return DA->getDecl() == llvm::cast<DeclRefExpr>(B)->getDecl();
-  if (llvm::isa<CXXThisExpr>(A))
-    return true;
-  if (const auto *MA = llvm::dyn_cast<MemberExpr>(A)) {
-    const auto *MB = llvm::cast<MemberExpr>(B);
-    return MA->getMemberDecl() == MB->getMemberDecl() &&
-           sameExpr(MA->getBase(), MB->getBase());
-  }
-  if (const auto *IA = llvm::dyn_cast<IntegerLiteral>(A))
-    return IA->getValue() == llvm::cast<IntegerLiteral>(B)->getValue();
-  if (const auto *BA = llvm::dyn_cast<CXXBoolLiteralExpr>(A))
-    return BA->getValue() == llvm::cast<CXXBoolLiteralExpr>(B)->getValue();
-  if (const auto *UA = llvm::dyn_cast<UnaryOperator>(A)) {
-    const auto *UB = llvm::cast<UnaryOperator>(B);
-    return UA->getOpcode() == UB->getOpcode() &&
-           sameExpr(UA->getSubExpr(), UB->getSubExpr());
-  }
-  if (const auto *OA = llvm::dyn_cast<BinaryOperator>(A)) {
-    const auto *OB = llvm::cast<BinaryOperator>(B);
-    return OA->getOpcode() == OB->getOpcode() &&
-           sameExpr(OA->getLHS(), OB->getLHS()) &&
-           sameExpr(OA->getRHS(), OB->getRHS());
-  }
-  if (const auto *CA = llvm::dyn_cast<CallExpr>(A)) {
-    const auto *CB = llvm::cast<CallExpr>(B);
-    if (!CA->getDirectCallee() ||
-        CA->getDirectCallee() != CB->getDirectCallee() ||
-        CA->getNumArgs() != CB->getNumArgs())
+bool sameExpr(const Expr *RootA, const Expr *RootB) {
+  // Pairs still to compare: on its own stack.
+  llvm::SmallVector<std::pair<const Expr *, const Expr *>, 8> Work{
+      {RootA, RootB}};
+  while (!Work.empty()) {
+    auto [A, B] = Work.pop_back_val();
+    A = strip(A);
+    B = strip(B);
+    if (!A || !B || A->getStmtClass() != B->getStmtClass())
       return false;
-    if (const auto *MA = llvm::dyn_cast<CXXMemberCallExpr>(CA))
-      if (!sameExpr(MA->getImplicitObjectArgument(),
-                    llvm::cast<CXXMemberCallExpr>(CB)
-                        ->getImplicitObjectArgument()))
+    if (const auto *DA = llvm::dyn_cast<DeclRefExpr>(A)) {
+      if (DA->getDecl() != llvm::cast<DeclRefExpr>(B)->getDecl())
         return false;
-    for (unsigned I = 0; I < CA->getNumArgs(); ++I)
-      if (!sameExpr(CA->getArg(I), CB->getArg(I)))
+    } else if (llvm::isa<CXXThisExpr>(A)) {
+    } else if (const auto *MA = llvm::dyn_cast<MemberExpr>(A)) {
+      const auto *MB = llvm::cast<MemberExpr>(B);
+      if (MA->getMemberDecl() != MB->getMemberDecl())
         return false;
-    return true;
+      Work.push_back({MA->getBase(), MB->getBase()});
+    } else if (const auto *IA = llvm::dyn_cast<IntegerLiteral>(A)) {
+      if (IA->getValue() != llvm::cast<IntegerLiteral>(B)->getValue())
+        return false;
+    } else if (const auto *BA = llvm::dyn_cast<CXXBoolLiteralExpr>(A)) {
+      if (BA->getValue() != llvm::cast<CXXBoolLiteralExpr>(B)->getValue())
+        return false;
+    } else if (const auto *UA = llvm::dyn_cast<UnaryOperator>(A)) {
+      const auto *UB = llvm::cast<UnaryOperator>(B);
+      if (UA->getOpcode() != UB->getOpcode())
+        return false;
+      Work.push_back({UA->getSubExpr(), UB->getSubExpr()});
+    } else if (const auto *OA = llvm::dyn_cast<BinaryOperator>(A)) {
+      const auto *OB = llvm::cast<BinaryOperator>(B);
+      if (OA->getOpcode() != OB->getOpcode())
+        return false;
+      Work.push_back({OA->getRHS(), OB->getRHS()});
+      Work.push_back({OA->getLHS(), OB->getLHS()});
+    } else if (const auto *CA = llvm::dyn_cast<CallExpr>(A)) {
+      const auto *CB = llvm::cast<CallExpr>(B);
+      if (!CA->getDirectCallee() ||
+          CA->getDirectCallee() != CB->getDirectCallee() ||
+          CA->getNumArgs() != CB->getNumArgs())
+        return false;
+      for (unsigned I = 0; I < CA->getNumArgs(); ++I)
+        Work.push_back({CA->getArg(I), CB->getArg(I)});
+      if (const auto *MA = llvm::dyn_cast<CXXMemberCallExpr>(CA))
+        Work.push_back({MA->getImplicitObjectArgument(),
+                        llvm::cast<CXXMemberCallExpr>(CB)
+                            ->getImplicitObjectArgument()});
+    } else {
+      return false;
+    }
   }
-  return false;
+  return true;
 }
 
 /// The literals whose conjunction \p E is (\p Negated: !E), with their
 /// polarity: `a && !b` -> {a, !b}; `!(a || b)` -> {!a, !b}; `x != y` is
 /// `!(x == y)`.
-void literals(const Expr *E, bool Negated,
+void literals(const Expr *Root, bool RootNegated,
               llvm::SmallVectorImpl<std::pair<const Expr *, bool>> &Out) {
-  E = strip(E);
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
-    if (UO->getOpcode() == UO_LNot)
-      return literals(UO->getSubExpr(), !Negated, Out);
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
-    if ((BO->getOpcode() == BO_LAnd && !Negated) ||
-        (BO->getOpcode() == BO_LOr && Negated)) {
-      literals(BO->getLHS(), Negated, Out);
-      literals(BO->getRHS(), Negated, Out);
-      return;
+  // Left to right, on its own stack.
+  llvm::SmallVector<std::pair<const Expr *, bool>, 8> Work{{Root, RootNegated}};
+  while (!Work.empty()) {
+    auto [E, Negated] = Work.pop_back_val();
+    E = strip(E);
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+      if (UO->getOpcode() == UO_LNot) {
+        Work.push_back({UO->getSubExpr(), !Negated});
+        continue;
+      }
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+      if ((BO->getOpcode() == BO_LAnd && !Negated) ||
+          (BO->getOpcode() == BO_LOr && Negated)) {
+        Work.push_back({BO->getRHS(), Negated});
+        Work.push_back({BO->getLHS(), Negated});
+        continue;
+      }
     }
+    Out.push_back({E, Negated});
   }
-  Out.push_back({E, Negated});
 }
 
 /// \p Guard (negated if \p Negated) cannot hold while \p Pred holds: one
@@ -270,13 +283,14 @@ const Expr *predicateResult(const Expr *Pred) {
 
 /// The call \p Cond tests: `W`, `!W`, with \p Negated set for the latter.
 const CallExpr *testedCall(const Expr *Cond, bool &Negated) {
-  Cond = strip(Cond);
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
-    if (UO->getOpcode() == UO_LNot) {
-      Negated = !Negated;
-      return testedCall(UO->getSubExpr(), Negated);
-    }
-  return llvm::dyn_cast<CallExpr>(Cond);
+  for (Cond = strip(Cond); Cond; Cond = strip(Cond)) {
+    const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
+    if (!UO || UO->getOpcode() != UO_LNot)
+      break;
+    Negated = !Negated;
+    Cond = UO->getSubExpr();
+  }
+  return llvm::dyn_cast_or_null<CallExpr>(Cond);
 }
 
 bool within(SourceRange Inner, SourceRange Outer, const SourceManager &SM) {
@@ -390,13 +404,11 @@ ForeverAnalysis::writtenLocals(const FunctionDecl *Fn) {
   // read where it sits directly under an lvalue-to-rvalue conversion; any
   // other use (assigned, incremented, its address taken, bound to a
   // reference, captured by reference) may change it.
-  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
-    if (!S)
-      return;
+  walkPruned(Fn->getBody(), [&](const Stmt *S) {
     if (const auto *ICE = llvm::dyn_cast<ImplicitCastExpr>(S))
       if (ICE->getCastKind() == CK_LValueToRValue &&
           llvm::isa<DeclRefExpr>(ICE->getSubExpr()->IgnoreParens()))
-        return; // A read.
+        return false; // A read.
     if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
       if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
         FI.Written.insert(VD);
@@ -413,57 +425,72 @@ ForeverAnalysis::writtenLocals(const FunctionDecl *Fn) {
     if (const auto *F = llvm::dyn_cast<ForStmt>(S))
       if (const VarDecl *CV = F->getConditionVariable())
         FI.Written.insert(CV);
-    for (const Stmt *Child : S->children())
-      Visit(Child);
-  };
-  Visit(Fn->getBody());
+    return true;
+  });
   return FI.Written;
 }
 
-bool ForeverAnalysis::isUnchanging(const Expr *E, const FunctionDecl *Fn) {
-  if (!E)
-    return false;
-  E = E->IgnoreParenImpCasts();
-  if (E->isValueDependent() || E->isTypeDependent())
-    return false;
-  if (llvm::isa<IntegerLiteral, CXXBoolLiteralExpr, CharacterLiteral,
-                FloatingLiteral, CXXNullPtrLiteralExpr, StringLiteral,
-                UnaryExprOrTypeTraitExpr>(E))
-    return true;
-  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
-    if (llvm::isa<EnumConstantDecl>(DRE->getDecl()))
-      return true;
-    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
-      return isVarUnchanging(VD, DRE, Fn);
-    return false;
-  }
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
-    switch (UO->getOpcode()) {
-    case UO_LNot:
-    case UO_Not:
-    case UO_Minus:
-    case UO_Plus:
-      return isUnchanging(UO->getSubExpr(), Fn);
-    default:
+bool ForeverAnalysis::isUnchanging(const Expr *Root, const FunctionDecl *Fn) {
+  // Every operand must be unchanging. Keeps its own stack: a condition
+  // may be a 50,000-term expression.
+  llvm::SmallVector<const Expr *, 8> Work{Root};
+  while (!Work.empty()) {
+    const Expr *E = Work.pop_back_val();
+    if (!E)
       return false;
+    E = E->IgnoreParenImpCasts();
+    if (E->isValueDependent() || E->isTypeDependent())
+      return false;
+    if (llvm::isa<IntegerLiteral, CXXBoolLiteralExpr, CharacterLiteral,
+                  FloatingLiteral, CXXNullPtrLiteralExpr, StringLiteral,
+                  UnaryExprOrTypeTraitExpr>(E))
+      continue;
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+      if (llvm::isa<EnumConstantDecl>(DRE->getDecl()))
+        continue;
+      const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+      if (!VD || !isVarUnchanging(VD, DRE, Fn))
+        return false;
+      continue;
     }
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+      switch (UO->getOpcode()) {
+      case UO_LNot:
+      case UO_Not:
+      case UO_Minus:
+      case UO_Plus:
+        Work.push_back(UO->getSubExpr());
+        continue;
+      default:
+        return false;
+      }
+    }
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+      if (BO->isAssignmentOp() || BO->isCompoundAssignmentOp() ||
+          BO->getOpcode() == BO_Comma)
+        return false;
+      Work.push_back(BO->getRHS());
+      Work.push_back(BO->getLHS());
+      continue;
+    }
+    if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(E)) {
+      Work.push_back(CO->getFalseExpr());
+      Work.push_back(CO->getTrueExpr());
+      Work.push_back(CO->getCond());
+      continue;
+    }
+    if (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(E)) {
+      Work.push_back(Cast->getSubExpr());
+      continue;
+    }
+    if (const auto *FE = llvm::dyn_cast<FullExpr>(E)) {
+      Work.push_back(FE->getSubExpr());
+      continue;
+    }
+    // Calls, member accesses, dereferences: state someone else may change.
+    return false;
   }
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
-    if (BO->isAssignmentOp() || BO->isCompoundAssignmentOp() ||
-        BO->getOpcode() == BO_Comma)
-      return false;
-    return isUnchanging(BO->getLHS(), Fn) && isUnchanging(BO->getRHS(), Fn);
-  }
-  if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(E))
-    return isUnchanging(CO->getCond(), Fn) &&
-           isUnchanging(CO->getTrueExpr(), Fn) &&
-           isUnchanging(CO->getFalseExpr(), Fn);
-  if (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(E))
-    return isUnchanging(Cast->getSubExpr(), Fn);
-  if (const auto *FE = llvm::dyn_cast<FullExpr>(E))
-    return isUnchanging(FE->getSubExpr(), Fn);
-  // Calls, member accesses, dereferences: state someone else may change.
-  return false;
+  return true;
 }
 
 bool ForeverAnalysis::isExitCall(const CallExpr *Call) {
@@ -566,28 +593,40 @@ const CFG *ForeverAnalysis::graph(const FunctionDecl *Fn) {
   return G;
 }
 
-bool ForeverAnalysis::isTokenTest(const Expr *Cond, const ParmVarDecl *Token,
+bool ForeverAnalysis::isTokenTest(const Expr *Root, const ParmVarDecl *Token,
                                   const FunctionDecl *Fn) {
-  Cond = strip(Cond);
-  if (!Cond)
-    return false;
-  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Cond)) {
-    const CXXMethodDecl *M = MC->getMethodDecl();
-    const auto *Obj = llvm::dyn_cast_or_null<DeclRefExpr>(
-        MC->getImplicitObjectArgument()
-            ? MC->getImplicitObjectArgument()->IgnoreParenImpCasts()
-            : nullptr);
-    return M && M->getIdentifier() && M->getName() == "stop_requested" &&
-           Obj && Obj->getDecl() == Token;
+  // Every operand of `!`, `&&` and `||` must be one. Keeps its own stack.
+  llvm::SmallVector<const Expr *, 8> Work{Root};
+  while (!Work.empty()) {
+    const Expr *Cond = strip(Work.pop_back_val());
+    if (!Cond)
+      return false;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Cond)) {
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      const auto *Obj = llvm::dyn_cast_or_null<DeclRefExpr>(
+          MC->getImplicitObjectArgument()
+              ? MC->getImplicitObjectArgument()->IgnoreParenImpCasts()
+              : nullptr);
+      if (!(M && M->getIdentifier() && M->getName() == "stop_requested" &&
+            Obj && Obj->getDecl() == Token))
+        return false;
+      continue;
+    }
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
+      if (UO->getOpcode() == UO_LNot) {
+        Work.push_back(UO->getSubExpr());
+        continue;
+      }
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond))
+      if (BO->isLogicalOp()) {
+        Work.push_back(BO->getRHS());
+        Work.push_back(BO->getLHS());
+        continue;
+      }
+    if (!isUnchanging(Cond, Fn))
+      return false;
   }
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond))
-    if (UO->getOpcode() == UO_LNot)
-      return isTokenTest(UO->getSubExpr(), Token, Fn);
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond))
-    if (BO->isLogicalOp())
-      return isTokenTest(BO->getLHS(), Token, Fn) &&
-             isTokenTest(BO->getRHS(), Token, Fn);
-  return isUnchanging(Cond, Fn);
+  return true;
 }
 
 bool ForeverAnalysis::isDeadExitAfterWait(const CFGBlock *B, unsigned Succ,

@@ -3,13 +3,13 @@
 #include "engine/SpawnSites.h"
 #include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/StmtWalk.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseSet.h"
-#include <functional>
 
 namespace clang::tidy::threadleak {
 
@@ -68,15 +68,14 @@ bool before(const SourceManager &SM, SourceLocation A, SourceLocation B) {
 void collectAssignments(const Stmt *Body, const ValueDecl *Target,
                         const NameList &ThreadTypes,
                         llvm::SmallVectorImpl<const CXXConstructExpr *> &Out) {
-  if (!Body)
-    return;
-  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Body))
-    if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2 &&
-        handleDecl(Op->getArg(0)) == Target)
-      if (const CXXConstructExpr *CCE = asThreadStart(Op->getArg(1), ThreadTypes))
-        Out.push_back(CCE);
-  for (const Stmt *Child : Body->children())
-    collectAssignments(Child, Target, ThreadTypes, Out);
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2 &&
+          handleDecl(Op->getArg(0)) == Target)
+        if (const CXXConstructExpr *CCE =
+                asThreadStart(Op->getArg(1), ThreadTypes))
+          Out.push_back(CCE);
+  });
 }
 
 /// A local of the function that declares it, not a parameter or a
@@ -147,15 +146,13 @@ const Expr *elementAccess(const Expr *E, ElementKind &Kind,
 
 /// The range-for of \p Owner whose loop variable is \p VD.
 const CXXForRangeStmt *rangeForOf(const VarDecl *VD, const Stmt *Body) {
-  if (!Body)
-    return nullptr;
-  if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(Body))
-    if (FR->getLoopVariable() == VD)
-      return FR;
-  for (const Stmt *Child : Body->children())
-    if (const CXXForRangeStmt *FR = rangeForOf(VD, Child))
-      return FR;
-  return nullptr;
+  const CXXForRangeStmt *Found = nullptr;
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S))
+      if (!Found && FR->getLoopVariable() == VD)
+        Found = FR;
+  });
+  return Found;
 }
 
 /// The container (a local of \p Owner or a data member) whose element
@@ -231,39 +228,37 @@ static void collectContainerStarts(const Stmt *S, const FunctionDecl *Fn,
                                    ASTContext &Ctx,
                                    llvm::SmallVectorImpl<SpawnSite> &Out,
                                    unsigned Depth) {
-  if (!S)
-    return;
-  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
-    const CXXMethodDecl *M = MC->getMethodDecl();
-    llvm::StringRef Name =
-        M && M->getIdentifier() ? M->getName() : llvm::StringRef();
-    bool Emplace = Name == "emplace_back" || Name == "emplace_front";
-    bool Push = Name == "push_back" || Name == "push_front";
-    if ((Emplace || Push) && MC->getNumArgs() >= 1 &&
-        handleDecl(MC->getImplicitObjectArgument()) == Container) {
-      const Expr *Arg = MC->getArg(0);
-      if (const CXXConstructExpr *CCE = asThreadStart(Arg, ThreadTypes)) {
-        Out.push_back({CCE, CCE->getArg(0), true});
-      } else if (const ValueDecl *Moved = handleDecl(Arg);
-                 Moved && isOwnLocal(Moved)) {
-        // push_back(std::move(t)): where t was started.
-        const auto *Holder = llvm::dyn_cast_or_null<FunctionDecl>(
-            llvm::cast<VarDecl>(Moved)->getParentFunctionOrMethod());
-        for (SpawnSite Site :
-             findThreadStartsAt(Arg, Holder, MC->getBeginLoc(), ThreadTypes,
-                                Ctx, Depth + 1)) {
-          Site.FromContainer = true;
-          Out.push_back(Site);
+  walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Node)) {
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      llvm::StringRef Name =
+          M && M->getIdentifier() ? M->getName() : llvm::StringRef();
+      bool Emplace = Name == "emplace_back" || Name == "emplace_front";
+      bool Push = Name == "push_back" || Name == "push_front";
+      if ((Emplace || Push) && MC->getNumArgs() >= 1 &&
+          handleDecl(MC->getImplicitObjectArgument()) == Container) {
+        const Expr *Arg = MC->getArg(0);
+        if (const CXXConstructExpr *CCE = asThreadStart(Arg, ThreadTypes)) {
+          Out.push_back({CCE, CCE->getArg(0), true});
+        } else if (const ValueDecl *Moved = handleDecl(Arg);
+                   Moved && isOwnLocal(Moved)) {
+          // push_back(std::move(t)): where t was started.
+          const auto *Holder = llvm::dyn_cast_or_null<FunctionDecl>(
+              llvm::cast<VarDecl>(Moved)->getParentFunctionOrMethod());
+          for (SpawnSite Site :
+               findThreadStartsAt(Arg, Holder, MC->getBeginLoc(), ThreadTypes,
+                                  Ctx, Depth + 1)) {
+            Site.FromContainer = true;
+            Out.push_back(Site);
+          }
+        } else if (Emplace && MC->getNumArgs() >= 1 &&
+                   !llvm::isa<CXXDefaultArgExpr>(Arg)) {
+          // Constructed in place from the callable and its arguments.
+          Out.push_back({MC, Arg, true});
         }
-      } else if (Emplace && MC->getNumArgs() >= 1 &&
-                 !llvm::isa<CXXDefaultArgExpr>(Arg)) {
-        // Constructed in place from the callable and its arguments.
-        Out.push_back({MC, Arg, true});
       }
     }
-  }
-  for (const Stmt *Child : S->children())
-    collectContainerStarts(Child, Fn, Container, ThreadTypes, Ctx, Out, Depth);
+  });
 }
 
 /// The starts of the threads a container element \p Elem may hold.
@@ -521,15 +516,15 @@ bool isInMain(const Stmt *S, ASTContext &Ctx) {
 static bool interruptOrEscape(const Stmt *Body, const ValueDecl *D) {
   bool Found = false;
   llvm::DenseSet<const Expr *> Benign;
-  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
-    if (!S || Found)
-      return;
+  walkPruned(Body, [&](const Stmt *S) {
+    if (Found)
+      return false;
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
       if (const CXXMethodDecl *M = MC->getMethodDecl();
           M && M->getIdentifier() &&
           (M->getName() == "interrupt" || M->getName() == "interrupt_all")) {
         Found = true;
-        return;
+        return false;
       }
       if (const Expr *Obj = MC->getImplicitObjectArgument())
         Benign.insert(Obj->IgnoreParenImpCasts());
@@ -547,10 +542,8 @@ static bool interruptOrEscape(const Stmt *Body, const ValueDecl *D) {
     if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
       if (ME->getMemberDecl() == D && !Benign.contains(ME))
         Found = true;
-    for (const Stmt *Child : S->children())
-      Visit(Child);
-  };
-  Visit(Body);
+    return true;
+  });
   return Found;
 }
 
@@ -658,19 +651,20 @@ bool isPthreadSelf(const Expr *E) {
 }
 
 /// True if \p Body calls detach() on the handle \p D, lambdas in it
-/// included (`post([this] { t_.detach(); })` detaches too).
+/// included (`post([this] { t_.detach(); })` detaches too). Keeps its own
+/// stack (StmtWalk.h): the plugin runs on clang-tidy's.
 static bool detaches(const Stmt *Body, const ValueDecl *D) {
-  if (!Body)
-    return false;
-  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Body))
-    if (const CXXMethodDecl *M = MC->getMethodDecl())
-      if (M->getIdentifier() && M->getName() == "detach" &&
-          handleDecl(MC->getImplicitObjectArgument()) == D)
-        return true;
-  for (const Stmt *Child : Body->children())
-    if (detaches(Child, D))
-      return true;
-  return false;
+  bool Found = false;
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (Found)
+      return;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (M->getIdentifier() && M->getName() == "detach" &&
+            handleDecl(MC->getImplicitObjectArgument()) == D)
+          Found = true;
+  });
+  return Found;
 }
 
 bool isDetachedVariable(const VarDecl *VD, const FunctionDecl *Owner) {
@@ -686,8 +680,8 @@ const FieldDecl *assignedField(const Expr *Start, const FunctionDecl *Owner) {
           strip(Init->getInit()) == strip(Start))
         return Init->getMember();
   const FieldDecl *Found = nullptr;
-  std::function<void(const Stmt *)> Visit = [&](const Stmt *S) {
-    if (!S || Found)
+  walkWithLambdas(Owner->getBody(), nullptr, [&](const Stmt *S) {
+    if (Found)
       return;
     if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
       if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2 &&
@@ -695,10 +689,7 @@ const FieldDecl *assignedField(const Expr *Start, const FunctionDecl *Owner) {
         if (const auto *FD =
                 llvm::dyn_cast_or_null<FieldDecl>(handleDecl(Op->getArg(0))))
           Found = FD;
-    for (const Stmt *Child : S->children())
-      Visit(Child);
-  };
-  Visit(Owner->getBody());
+  });
   return Found;
 }
 

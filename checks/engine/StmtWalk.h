@@ -68,6 +68,25 @@ void walkWithLambdas(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
   }
 }
 
+/// Pre-order walk of \p S and of everything under it, lambda bodies
+/// included (as Stmt::children() has them), that does not descend below a
+/// node for which \p Visit returns false.
+template <typename Fn> void walkPruned(const Stmt *S, Fn &&Visit) {
+  llvm::SmallVector<const Stmt *, 64> Stack;
+  llvm::SmallVector<const Stmt *, 8> Children;
+  if (S)
+    Stack.push_back(S);
+  while (!Stack.empty()) {
+    const Stmt *Cur = Stack.pop_back_val();
+    if (!Visit(Cur))
+      continue;
+    Children.assign(Cur->child_begin(), Cur->child_end());
+    for (const Stmt *Child : llvm::reverse(Children))
+      if (Child)
+        Stack.push_back(Child);
+  }
+}
+
 /// \p S is a statement of its own in \p Body: a direct child of one of
 /// its compound statements (lambdas' bodies left out), so that a fix-it may
 /// put code before or after it.

@@ -2,6 +2,7 @@
 
 #include "engine/StopTokenUse.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/StmtWalk.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -38,10 +39,20 @@ public:
   }
 
 private:
+  /// Counts \p Token's uses in \p S (lambdas included), the benign ones
+  /// apart, and follows it into the functions it is handed to. Keeps its
+  /// own stack (StmtWalk.h): the plugin runs on clang-tidy's.
   void visit(const Stmt *S, const ParmVarDecl *Token, unsigned Depth,
              unsigned &Uses, unsigned &Benign, bool &Consulted) {
-    if (!S || Consulted)
-      return;
+    walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
+      if (Consulted)
+        return;
+      visitOne(Node, Token, Depth, Uses, Benign, Consulted);
+    });
+  }
+
+  void visitOne(const Stmt *S, const ParmVarDecl *Token, unsigned Depth,
+                unsigned &Uses, unsigned &Benign, bool &Consulted) {
     if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
       if (DRE->getDecl() == Token)
         ++Uses;
@@ -74,9 +85,8 @@ private:
           ++Benign;
       }
     }
-    for (const Stmt *Child : S->children())
-      visit(Child, Token, Depth, Uses, Benign, Consulted);
   }
+
 
   ASTContext &Ctx;
   unsigned MaxDepth;
