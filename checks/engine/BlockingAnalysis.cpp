@@ -1677,6 +1677,11 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
         break;
       }
     }
+    // Called through a std::function: the code that calls it may release.
+    if (auto It = IndirectCallers.find(L.Unit); It != IndirectCallers.end())
+      for (const CodeUnit *CallerUnit : It->second)
+        if (releasesBelow(CallerUnit, K, 0, L.Unit))
+          Released = true;
     if (Released)
       continue;
     // Someone else takes it: that acquisition waits forever.
@@ -1829,11 +1834,19 @@ void BlockingAnalysis::Impl::collectFunctionObjects() {
         if (!llvm::is_contained(List, U))
           List.push_back(U);
   };
+  llvm::SmallPtrSet<const CXXRecordDecl *, 16> Classes;
   for (const auto &UP : Inv.units()) {
     if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(UP->Fn))
       for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->getMember())
+        if (Init->getMember() && Init->isWritten())
           Add(Init->getMember(), Init->getInit());
+    // A data member's own initialiser (`std::function<void()> f = [..]{}`).
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(UP->Fn);
+    const CXXRecordDecl *RD = MD && !UP->Lambda ? MD->getParent() : nullptr;
+    if (RD && Classes.insert(RD).second)
+      for (const FieldDecl *F : RD->fields())
+        if (F->hasInClassInitializer())
+          Add(F, F->getInClassInitializer());
     walkOwnCode(UP->Body, [&](const Stmt *S) {
       if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
         if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)

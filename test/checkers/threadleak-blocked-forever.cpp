@@ -252,6 +252,28 @@ struct __attribute__((capability("mutex"))) Cap {
   void other() { std::lock_guard lk(mu); }
 };
 
+// Negative: an acquire-on-success lambda held in a std::function; its
+// caller releases.
+struct GateFn {
+  std::mutex mu;
+  bool busy = false;
+  std::function<bool()> enter = [this] {
+    mu.lock();
+    if (busy) {
+      mu.unlock();
+      return false;
+    }
+    return true;
+  };
+  void visit() {
+    if (enter()) {
+      work();
+      mu.unlock();
+    }
+  }
+  void other() { std::lock_guard lk(mu); }
+};
+
 // Negative: a named function nobody here calls may have callers elsewhere
 // that release it.
 struct Exported {
