@@ -10,10 +10,93 @@
 #include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Lex/Lexer.h"
 
 using namespace clang::ast_matchers;
 
 namespace clang::tidy::threadleak {
+
+namespace {
+/// Where the fix is a local rewrite that is right: a lambda with no
+/// parameters, started with no other argument, whose endless loop is its
+/// own `while (true)` or `for (;;)` with nothing in it that may block (a
+/// stop request would not wake it): the lambda takes a std::stop_token and
+/// the loop runs while no stop is requested.
+void addStopTokenFixesImpl(DiagnosticBuilder &D, const CXXConstructExpr *Construct,
+                           const EndlessLoop &Loop, const ASTContext &Ctx) {
+  if (Construct->getNumArgs() != 1 || !Loop.CallChain.empty())
+    return;
+  const auto *LE = llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(Construct->getArg(0)));
+  if (!LE || LE->getCallOperator() != Loop.Function ||
+      LE->getCallOperator()->getNumParams() != 0 || LE->isGenericLambda())
+    return;
+  const SourceManager &SM = Ctx.getSourceManager();
+  const LangOptions &LO = Ctx.getLangOpts();
+  // The loop's condition: a literal true, or none in a for (;;).
+  SourceRange CondRange;
+  SourceLocation ForSemi;
+  if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop.Loop)) {
+    const Expr *C = W->getCond()->IgnoreParenImpCasts();
+    const auto *B = llvm::dyn_cast<CXXBoolLiteralExpr>(C);
+    const auto *I = llvm::dyn_cast<IntegerLiteral>(C);
+    if (!(B && B->getValue()) && !(I && I->getValue() == 1))
+      return;
+    CondRange = W->getCond()->getSourceRange();
+  } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop.Loop)) {
+    if (F->getInit() || F->getCond() || F->getConditionVariable())
+      return;
+    std::optional<Token> Semi =
+        Lexer::findNextToken(F->getLParenLoc(), SM, LO);
+    if (!Semi || !Semi->is(tok::semi))
+      return;
+    ForSemi = Semi->getEndLoc();
+  } else {
+    return;
+  }
+  // Nothing in the loop may block; the name `st` is free.
+  bool Blocks = false, NameTaken = false;
+  walkWithLambdas(LE->getBody(), nullptr, [&](const Stmt *S) {
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *FD = Call->getDirectCallee())
+        if (FD->getIdentifier()) {
+          std::string K = foldedName(FD->getName());
+          for (const char *W : {"wait", "pop", "push", "recv", "receive", "send",
+                                "join", "lock", "acquire", "get", "read",
+                                "accept", "select", "poll"})
+            if (llvm::StringRef(K).contains(W))
+              Blocks = true;
+        }
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *Dc : DS->decls())
+        if (const auto *ND = llvm::dyn_cast<NamedDecl>(Dc))
+          NameTaken |= ND->getIdentifier() && ND->getName() == "st";
+  });
+  for (const LambdaCapture &C : LE->captures())
+    if (C.capturesVariable() && C.getCapturedVar()->getName() == "st")
+      NameTaken = true;
+  if (Blocks || NameTaken)
+    return;
+  SourceLocation IntroEnd = LE->getIntroducerRange().getEnd();
+  if (IntroEnd.isMacroID() || Loop.Loop->getBeginLoc().isMacroID())
+    return;
+  FixItHint Param;
+  if (LE->hasExplicitParameters()) {
+    std::optional<Token> LParen = Lexer::findNextToken(IntroEnd, SM, LO);
+    if (!LParen || !LParen->is(tok::l_paren))
+      return;
+    Param = FixItHint::CreateInsertion(LParen->getEndLoc(), "std::stop_token st");
+  } else {
+    Param = FixItHint::CreateInsertion(
+        Lexer::getLocForEndOfToken(IntroEnd, 0, SM, LO), "(std::stop_token st)");
+  }
+  D << Param;
+  if (CondRange.isValid())
+    D << FixItHint::CreateReplacement(CharSourceRange::getTokenRange(CondRange),
+                                      "!st.stop_requested()");
+  else
+    D << FixItHint::CreateInsertion(ForSemi, " !st.stop_requested()");
+}
+} // namespace
 
 namespace {
 
@@ -247,10 +330,13 @@ void JthreadIgnoresStopCheck::analyze(const CXXConstructExpr *Construct,
 
   if (std::optional<EndlessLoop> Loop = Loops.findEndlessLoop(Body.Function)) {
     switch (Token.Use) {
-    case TokenUse::NoToken:
-      diag(Loc, "std::jthread's callable never observes its stop token; "
-                "~jthread() will request stop and then wait forever in join()");
+    case TokenUse::NoToken: {
+      auto D = diag(Loc, "std::jthread's callable never observes its stop "
+                         "token; ~jthread() will request stop and then wait "
+                         "forever in join()");
+      addStopTokenFixesImpl(D, Construct, *Loop, *Ctx);
       break;
+    }
     case TokenUse::Ignored:
       diag(Loc, "std::jthread's callable takes a std::stop_token but never "
                 "checks it; ~jthread() will request stop and then wait "
