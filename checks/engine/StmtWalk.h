@@ -17,61 +17,15 @@
 
 namespace clang::tidy::threadleak {
 
-/// Pre-order walk of \p S that visits lambdas' capture initialisers but not
-/// their bodies.
+namespace detail {
+/// The one pre-order walk under the three below: \p ChildrenOf(Node, Out)
+/// says what is under a node, \p Visit(Node) whether to descend into it.
 ///
 /// The walks keep their own stack: valid code nests as deep as it likes (a
 /// 50,000-term expression is 50,000 levels of BinaryOperator), and a
 /// recursive walk would overflow the thread's stack.
-template <typename Fn> void walkOwnCode(const Stmt *S, Fn &&Visit) {
-  llvm::SmallVector<const Stmt *, 64> Stack;
-  llvm::SmallVector<const Stmt *, 8> Children;
-  if (S)
-    Stack.push_back(S);
-  while (!Stack.empty()) {
-    const Stmt *Cur = Stack.pop_back_val();
-    Visit(Cur);
-    Children.clear();
-    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur))
-      Children.append(LE->capture_init_begin(), LE->capture_init_end());
-    else
-      Children.append(Cur->child_begin(), Cur->child_end());
-    // Reversed, so that the first child is visited first.
-    for (const Stmt *Child : llvm::reverse(Children))
-      if (Child)
-        Stack.push_back(Child);
-  }
-}
-
-/// Pre-order walk of \p S that enters lambda bodies too, except the body of
-/// \p Skip (the call operator of a lambda that runs elsewhere).
-template <typename Fn>
-void walkWithLambdas(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
-  llvm::SmallVector<const Stmt *, 64> Stack;
-  llvm::SmallVector<const Stmt *, 8> Children;
-  if (S)
-    Stack.push_back(S);
-  while (!Stack.empty()) {
-    const Stmt *Cur = Stack.pop_back_val();
-    Visit(Cur);
-    Children.clear();
-    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur)) {
-      Children.append(LE->capture_init_begin(), LE->capture_init_end());
-      if (LE->getCallOperator() != Skip)
-        Children.push_back(LE->getBody());
-    } else {
-      Children.append(Cur->child_begin(), Cur->child_end());
-    }
-    for (const Stmt *Child : llvm::reverse(Children))
-      if (Child)
-        Stack.push_back(Child);
-  }
-}
-
-/// Pre-order walk of \p S and of everything under it, lambda bodies
-/// included (as Stmt::children() has them), that does not descend below a
-/// node for which \p Visit returns false.
-template <typename Fn> void walkPruned(const Stmt *S, Fn &&Visit) {
+template <typename ChildrenFn, typename VisitFn>
+void walkStmts(const Stmt *S, ChildrenFn &&ChildrenOf, VisitFn &&Visit) {
   llvm::SmallVector<const Stmt *, 64> Stack;
   llvm::SmallVector<const Stmt *, 8> Children;
   if (S)
@@ -80,11 +34,64 @@ template <typename Fn> void walkPruned(const Stmt *S, Fn &&Visit) {
     const Stmt *Cur = Stack.pop_back_val();
     if (!Visit(Cur))
       continue;
-    Children.assign(Cur->child_begin(), Cur->child_end());
+    Children.clear();
+    ChildrenOf(Cur, Children);
+    // Reversed, so that the first child is visited first.
     for (const Stmt *Child : llvm::reverse(Children))
       if (Child)
         Stack.push_back(Child);
   }
+}
+} // namespace detail
+
+/// Pre-order walk of \p S that visits lambdas' capture initialisers but not
+/// their bodies.
+template <typename Fn> void walkOwnCode(const Stmt *S, Fn &&Visit) {
+  detail::walkStmts(
+      S,
+      [](const Stmt *Cur, llvm::SmallVectorImpl<const Stmt *> &Out) {
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur))
+          Out.append(LE->capture_init_begin(), LE->capture_init_end());
+        else
+          Out.append(Cur->child_begin(), Cur->child_end());
+      },
+      [&](const Stmt *Cur) {
+        Visit(Cur);
+        return true;
+      });
+}
+
+/// Pre-order walk of \p S that enters lambda bodies too, except the body of
+/// \p Skip (the call operator of a lambda that runs elsewhere).
+template <typename Fn>
+void walkWithLambdas(const Stmt *S, const FunctionDecl *Skip, Fn &&Visit) {
+  detail::walkStmts(
+      S,
+      [Skip](const Stmt *Cur, llvm::SmallVectorImpl<const Stmt *> &Out) {
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur)) {
+          Out.append(LE->capture_init_begin(), LE->capture_init_end());
+          if (LE->getCallOperator() != Skip)
+            Out.push_back(LE->getBody());
+        } else {
+          Out.append(Cur->child_begin(), Cur->child_end());
+        }
+      },
+      [&](const Stmt *Cur) {
+        Visit(Cur);
+        return true;
+      });
+}
+
+/// Pre-order walk of \p S and of everything under it, lambda bodies
+/// included (as Stmt::children() has them), that does not descend below a
+/// node for which \p Visit returns false.
+template <typename Fn> void walkPruned(const Stmt *S, Fn &&Visit) {
+  detail::walkStmts(
+      S,
+      [](const Stmt *Cur, llvm::SmallVectorImpl<const Stmt *> &Out) {
+        Out.append(Cur->child_begin(), Cur->child_end());
+      },
+      Visit);
 }
 
 /// \p S is a statement of its own in \p Body: a direct child of one of
