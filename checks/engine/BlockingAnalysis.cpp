@@ -43,7 +43,8 @@ struct State {
 };
 
 bool containsObject(llvm::ArrayRef<ObjectKey> Keys, const ObjectKey &K) {
-  return llvm::any_of(Keys, [&](const ObjectKey &O) { return O.sameObject(K); });
+  return llvm::any_of(Keys,
+                      [&](const ObjectKey &O) { return O.sameObject(K); });
 }
 
 void addObject(llvm::SmallVectorImpl<ObjectKey> &Keys, const ObjectKey &K) {
@@ -85,7 +86,8 @@ State join(const State &A, const State &B) {
 }
 
 void releaseFrom(State &S, const ObjectKey &K) {
-  llvm::erase_if(S.Held, [&](const HeldLock &H) { return H.Key.sameObject(K); });
+  llvm::erase_if(S.Held,
+                 [&](const HeldLock &H) { return H.Key.sameObject(K); });
   addObject(S.Released, K);
 }
 
@@ -127,7 +129,7 @@ struct BlockedOp {
   ObjectKey Object;
   /// The wait's own mutex (released while it sleeps).
   ObjectKey OwnMutex;
-  const CodeUnit *Unit;        ///< The unit that holds the locks.
+  const CodeUnit *Unit;               ///< The unit that holds the locks.
   const CodeUnit *SiteUnit = nullptr; ///< The unit the operation is written in.
   llvm::SmallVector<const CallExpr *, 2> Chain; ///< From Unit to Call.
   llvm::SmallVector<HeldLock, 2> Held;
@@ -206,7 +208,8 @@ bool isRecursiveType(QualType T, unsigned Depth) {
   // wrappers are looked into.
   const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
   if (!RD || !RD->hasDefinition() || Depth >= 2 || RD->isInStdNamespace() ||
-      RD->getASTContext().getSourceManager().isInSystemHeader(RD->getLocation()))
+      RD->getASTContext().getSourceManager().isInSystemHeader(
+          RD->getLocation()))
     return false;
   for (const FieldDecl *F : RD->fields())
     if (isRecursiveType(F->getType(), Depth + 1))
@@ -283,9 +286,10 @@ std::optional<OpKind> counterOp(const CXXMemberCallExpr *MC, bool &Latch) {
   llvm::StringRef Class = M->getParent()->getName(), N = M->getName();
   Latch = Class == "latch";
   if (Latch)
-    return N == "wait" || N == "arrive_and_wait" ? std::optional(OpKind::CounterWait)
-           : N == "count_down"                  ? std::optional(OpKind::CounterSignal)
-                                                : std::nullopt;
+    return N == "wait" || N == "arrive_and_wait"
+               ? std::optional(OpKind::CounterWait)
+           : N == "count_down" ? std::optional(OpKind::CounterSignal)
+                               : std::nullopt;
   if (Class == "counting_semaphore")
     return N == "acquire"   ? std::optional(OpKind::CounterWait)
            : N == "release" ? std::optional(OpKind::CounterSignal)
@@ -335,8 +339,7 @@ class BlockingAnalysis::Impl {
 public:
   Impl(ASTContext &Ctx, const SyncInventory &Inv, const LockModel &Locks,
        const ChannelModel &Channels, const ConditionVariableModel &CVs,
-       const NameList &ThreadTypes, unsigned MaxCallDepth,
-       BlockingStats &Stats)
+       const NameList &ThreadTypes, unsigned MaxCallDepth, BlockingStats &Stats)
       : Ctx(Ctx), Inv(Inv), Locks(Locks), Channels(Channels), CVs(CVs),
         ThreadTypes(ThreadTypes), MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
@@ -379,6 +382,19 @@ private:
     return *P;
   }
   void prepare(UnitInfo &I);
+  /// The key of \p E in \p I's names; where no path names it, the
+  /// abstract object \p Fallback (or the variable or member \p E names).
+  ObjectKey keyOf(const UnitInfo &I, const Expr *E,
+                  const ValueDecl *Fallback = nullptr) const {
+    ObjectKey K = I.KB->keyOf(E);
+    if (K.valid())
+      return K;
+    if (!Fallback && E)
+      Fallback = namedObject(E);
+    if (Fallback)
+      K.Path.push_back(Fallback);
+    return K;
+  }
   bool isModelledImplementation(const CodeUnit &U) const;
   const Summary *summaryOf(const CodeUnit *U, unsigned Depth);
   void analyse(UnitInfo &I, unsigned Depth);
@@ -399,8 +415,7 @@ private:
     return (aliasable(R.Object) || aliasable(Obj)) && R.Type && R.Type == Type;
   }
   KeyList heldObjects(const State &S) const;
-  const KeyList &entryHeld(const CodeUnit *U,
-                                                   unsigned Depth);
+  const KeyList &entryHeld(const CodeUnit *U, unsigned Depth);
   bool releasedByCallers(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                          llvm::SmallPtrSetImpl<const CodeUnit *> &Seen);
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
@@ -528,12 +543,10 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S);
     if (!For || !Channels.rangeReceive(For))
       return;
-    for (const Stmt *Part : {(const Stmt *)For->getRangeStmt(),
-                             (const Stmt *)For->getBeginStmt(),
-                             (const Stmt *)For->getEndStmt(),
-                             (const Stmt *)For->getCond(),
-                             (const Stmt *)For->getInc(),
-                             (const Stmt *)For->getLoopVarStmt()})
+    for (const Stmt *Part :
+         {(const Stmt *)For->getRangeStmt(), (const Stmt *)For->getBeginStmt(),
+          (const Stmt *)For->getEndStmt(), (const Stmt *)For->getCond(),
+          (const Stmt *)For->getInc(), (const Stmt *)For->getLoopVarStmt()})
       walkOwnCode(Part, [&](const Stmt *In) {
         if (const auto *C = llvm::dyn_cast<CallExpr>(In))
           I.RangeCalls.insert(C);
@@ -577,8 +590,7 @@ static std::string heldText(const State &S) {
   return Out + "}";
 }
 
-KeyList
-BlockingAnalysis::Impl::heldObjects(const State &S) const {
+KeyList BlockingAnalysis::Impl::heldObjects(const State &S) const {
   KeyList Out;
   for (const HeldLock &H : S.Held)
     addObject(Out, H.Key);
@@ -593,10 +605,9 @@ void BlockingAnalysis::Impl::record(UnitInfo &I, OpKind K, const Stmt *Site,
   Ops.push_back({K, Site, Obj, I.U, heldObjects(S), Type});
 }
 
-void BlockingAnalysis::Impl::selfDeadlock(const HeldLock &First,
-                                          const ObjectKey &K, const Stmt *Site,
-                                          llvm::ArrayRef<const CallExpr *> Chain,
-                                          const CodeUnit &Unit) {
+void BlockingAnalysis::Impl::selfDeadlock(
+    const HeldLock &First, const ObjectKey &K, const Stmt *Site,
+    llvm::ArrayRef<const CallExpr *> Chain, const CodeUnit &Unit) {
   BlockingFinding F;
   F.Kind = BlockingFinding::SelfDeadlock;
   F.At = Site;
@@ -612,14 +623,14 @@ void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
                                        const HeldLock &H) const {
   for (const CallExpr *C : H.Chain)
     if (const FunctionDecl *FD = C->getDirectCallee())
-      Notes.push_back({C, "'" + FD->getQualifiedNameAsString() +
-                              "' is called here"});
+      Notes.push_back(
+          {C, "'" + FD->getQualifiedNameAsString() + "' is called here"});
   Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
 }
 
-void BlockingAnalysis::Impl::addChainNotes(std::vector<WitnessStep> &Notes,
-                                           llvm::ArrayRef<const CallExpr *> Chain,
-                                           llvm::StringRef Why) const {
+void BlockingAnalysis::Impl::addChainNotes(
+    std::vector<WitnessStep> &Notes, llvm::ArrayRef<const CallExpr *> Chain,
+    llvm::StringRef Why) const {
   for (const CallExpr *C : Chain) {
     const FunctionDecl *FD = C->getDirectCallee();
     std::string Name = FD ? "'" + FD->getQualifiedNameAsString() + "'"
@@ -654,9 +665,9 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
   }
 }
 
-void BlockingAnalysis::Impl::blockingOp(UnitInfo &I, State &S, BlockedOp Op,
-                                        llvm::ArrayRef<ObjectKey> ReleasedBefore,
-                                        bool Record) {
+void BlockingAnalysis::Impl::blockingOp(
+    UnitInfo &I, State &S, BlockedOp Op,
+    llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record) {
   if (!Record)
     return;
   if (!Op.SiteUnit)
@@ -677,61 +688,53 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   // Locks.
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
-  auto KeyOf = [&](const LockEvent &Ev) {
-    ObjectKey K = I.KB->keyOf(Ev.MutexExpr);
-    if (!K.valid())
-      K.Path.push_back(Ev.Mutex);
-    return K;
-  };
-  // A wait releases its mutex and takes it back: the locks held do not
-  // change.
-  bool Wait = Events.size() == 2 && Events[0].Kind == LockEvent::Release &&
-              Events[1].Kind == LockEvent::Acquire &&
-              Events[0].Mutex == Events[1].Mutex;
-  if (!Wait)
-    for (const LockEvent &Ev : Events) {
-      ObjectKey K = KeyOf(Ev);
-      if (Ev.MutexExpr && Record)
-        walkOwnCode(Ev.MutexExpr, [&](const Stmt *St) {
-          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(St))
-            SyncUses.insert(DRE);
-        });
-      if (Ev.Kind == LockEvent::Acquire) {
-        Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
-             std::string(Ev.Try ? "try-" : "") + "acquire " +
-                          K.str() + (Ev.Shared ? " (shared)" : ""));
-        if (Ev.Try)
-          continue;
-        acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
-        if (Record) {
-          Effect Ef;
-          Ef.Kind = Effect::Acquire;
-          Ef.Key = K;
-          Ef.Shared = Ev.Shared;
-          Ef.Site = Ev.Site;
-          Ef.ReleasedBefore = S.Released;
-          addEffect(I, std::move(Ef));
-        }
-        HeldLock H;
-        H.Key = K;
-        H.Shared = Ev.Shared;
-        H.Site = Ev.Site;
-        H.Explicit = Ev.Site && llvm::isa<CallExpr>(Ev.Site);
-        S.Held.push_back(std::move(H));
-      } else {
-        SourceLocation At;
-        if (Ev.Site)
-          At = Ev.Site->getBeginLoc();
-        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
-          At = D->getTriggerStmt()->getEndLoc();
-        Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
-        releaseFrom(S, K);
-        if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
-          addObject(I.ExplicitReleases, K);
-        if (Record)
-          addObject(I.AnyReleases, K);
+  for (const LockEvent &Ev : Events) {
+    // A wait releases its mutex and takes it back: the locks held do not
+    // change.
+    if (Ev.Wait)
+      continue;
+    ObjectKey K = keyOf(I, Ev.MutexExpr, Ev.Mutex);
+    if (Ev.MutexExpr && Record)
+      walkOwnCode(Ev.MutexExpr, [&](const Stmt *St) {
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(St))
+          SyncUses.insert(DRE);
+      });
+    if (Ev.Kind == LockEvent::Acquire) {
+      Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
+           std::string(Ev.Try ? "try-" : "") + "acquire " + K.str() +
+               (Ev.Shared ? " (shared)" : ""));
+      if (Ev.Try)
+        continue;
+      acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
+      if (Record) {
+        Effect Ef;
+        Ef.Kind = Effect::Acquire;
+        Ef.Key = K;
+        Ef.Shared = Ev.Shared;
+        Ef.Site = Ev.Site;
+        Ef.ReleasedBefore = S.Released;
+        addEffect(I, std::move(Ef));
       }
+      HeldLock H;
+      H.Key = K;
+      H.Shared = Ev.Shared;
+      H.Site = Ev.Site;
+      H.Explicit = Ev.Site && llvm::isa<CallExpr>(Ev.Site);
+      S.Held.push_back(std::move(H));
+    } else {
+      SourceLocation At;
+      if (Ev.Site)
+        At = Ev.Site->getBeginLoc();
+      else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+        At = D->getTriggerStmt()->getEndLoc();
+      Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
+      releaseFrom(S, K);
+      if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
+        addObject(I.ExplicitReleases, K);
+      if (Record)
+        addObject(I.AnyReleases, K);
     }
+  }
 
   auto SE = E.getAs<CFGStmt>();
   if (!SE)
@@ -777,11 +780,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
     if (const CXXMethodDecl *M = MC->getMethodDecl())
       if (M->getIdentifier() && M->getName() == "join" &&
-          MC->getNumArgs() == 0 &&
-          ThreadTypes.contains(M->getParent())) {
-        Skel(Call->getBeginLoc(), "join " + I.KB->keyOf(
-                                              MC->getImplicitObjectArgument())
-                                              .str());
+          MC->getNumArgs() == 0 && ThreadTypes.contains(M->getParent())) {
+        Skel(Call->getBeginLoc(),
+             "join " + I.KB->keyOf(MC->getImplicitObjectArgument()).str());
         if (Record && !S.Held.empty())
           Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
         return;
@@ -791,10 +792,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     bool Latch = false;
     if (std::optional<OpKind> CK = counterOp(MC, Latch)) {
       const Expr *Obj = MC->getImplicitObjectArgument();
-      ObjectKey K = I.KB->keyOf(Obj);
-      if (!K.valid())
-        if (const ValueDecl *D = namedObject(Obj))
-          K.Path.push_back(D);
+      ObjectKey K = keyOf(I, Obj);
       NoteUses(Obj);
       const void *Type = objectClass(Obj->getType());
       Skel(Call->getBeginLoc(), std::string(opNoun(*CK)) + " " + K.str());
@@ -822,7 +820,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
               if (!CE->getArg(0)->isValueDependent() &&
                   CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
                 int64_t N = R.Val.getInt().getExtValue();
-                B.BlocksAsCreated = Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
+                B.BlocksAsCreated =
+                    Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
               }
             }
         blockingOp(I, S, B, {}, Record);
@@ -841,10 +840,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   }
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
-    ObjectKey K = I.KB->keyOf(Op.Channel);
-    if (!K.valid())
-      if (const ValueDecl *D = namedObject(Op.Channel))
-        K.Path.push_back(D);
+    ObjectKey K = keyOf(I, Op.Channel);
     NoteUses(Op.Channel);
     const void *Type = objectClass(Op.Channel->getType());
     OpKind Kind = OpKind::Close;
@@ -864,9 +860,10 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     default:
       break;
     }
-    Skel(Call->getBeginLoc(), std::string(opNoun(Kind)) + " " + K.str() +
-                   (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
-                                                              : ""));
+    Skel(Call->getBeginLoc(),
+         std::string(opNoun(Kind)) + " " + K.str() +
+             (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
+                                                        : ""));
     if (Record)
       record(I, Kind, Call, K, S, Type);
     bool Blocks = (Kind == OpKind::Receive || Kind == OpKind::Send) &&
@@ -889,8 +886,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                     : std::nullopt;
         else if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.object()))
           Cap = FD->hasInClassInitializer()
-                    ? Channels.capacityOf(FD->getInClassInitializer(),
-                                          *Op.Spec, Ctx)
+                    ? Channels.capacityOf(FD->getInClassInitializer(), *Op.Spec,
+                                          Ctx)
                 : Op.Spec->DefaultCapacity
                     ? std::optional<uint64_t>(*Op.Spec->DefaultCapacity)
                     : std::nullopt;
@@ -917,9 +914,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       CVExpr = MC->getImplicitObjectArgument();
     else if (Call->getNumArgs() >= 1)
       CVExpr = Call->getArg(0);
-    ObjectKey K = I.KB->keyOf(CVExpr);
-    if (!K.valid() && W->CondVar)
-      K.Path.push_back(W->CondVar);
+    ObjectKey K = keyOf(I, CVExpr, W->CondVar);
     NoteUses(CVExpr);
     Skel(Call->getBeginLoc(),
          std::string(W->Timed ? "timed " : "") + "wait on " + K.str());
@@ -971,9 +966,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       CVExpr = MC->getImplicitObjectArgument();
     else if (Call->getNumArgs() >= 1)
       CVExpr = Call->getArg(0);
-    ObjectKey K = I.KB->keyOf(CVExpr);
-    if (!K.valid())
-      K.Path.push_back(CVs.notified(Call));
+    ObjectKey K = keyOf(I, CVExpr, CVs.notified(Call));
     NoteUses(CVExpr);
     Skel(Call->getBeginLoc(), "notify " + K.str());
     if (Record)
@@ -991,7 +984,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     Targets.push_back(Callee);
   else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
     Targets = It->second;
-  if (Targets.empty()) {    // A channel or condition variable handed to code we do not read: that
+  if (Targets.empty()) { // A channel or condition variable handed to code we do
+                         // not read: that
     // code may complete (or be) any operation on it.
     if (Record && !isIdentityLike(Call) && !I.RangeCalls.count(Call))
       for (const Expr *Arg : Call->arguments()) {
@@ -1005,10 +999,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                  CVs.isConditionVariable(T->getPointeeType());
         if (!Sync)
           continue;
-        ObjectKey K = I.KB->keyOf(Arg);
-        if (!K.valid())
-          if (const ValueDecl *D = namedObject(Arg))
-            K.Path.push_back(D);
+        ObjectKey K = keyOf(I, Arg);
         NoteUses(Arg);
         SeenOp.erase(Arg);
         Skel(Arg->getBeginLoc(), "hands " + K.str() + " to code not read");
@@ -1019,7 +1010,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (Record)
     CallHeld[Call] = heldObjects(S);
   if (Record && Dumping) {
-    std::string What = I.Calls.count(Call) ? "call" : "call through std::function:";
+    std::string What =
+        I.Calls.count(Call) ? "call" : "call through std::function:";
     for (const CodeUnit *T : Targets) {
       if (!T->Lambda) {
         What += " " + unitName(*T);
@@ -1027,10 +1019,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       }
       PresumedLoc P = Ctx.getSourceManager().getPresumedLoc(
           Ctx.getSourceManager().getExpansionLoc(T->Lambda->getBeginLoc()));
-      What += " lambda at " +
-              (P.isValid() ? std::to_string(P.getLine()) + ":" +
-                                 std::to_string(P.getColumn())
-                           : std::string("?"));
+      What += " lambda at " + (P.isValid() ? std::to_string(P.getLine()) + ":" +
+                                                 std::to_string(P.getColumn())
+                                           : std::string("?"));
     }
     Skel(Call->getBeginLoc(), What);
   }
@@ -1042,10 +1033,11 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
                                           const CallExpr *Call,
                                           const CodeUnit *Callee, bool Only,
                                           bool Record, unsigned Depth) {
-  const Summary *Sum = Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1)
-                                            : nullptr;
+  const Summary *Sum =
+      Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1) : nullptr;
   if (!Sum)
-    return;  for (const Effect &Ef : Sum->Effects) {
+    return;
+  for (const Effect &Ef : Sum->Effects) {
     if (Ef.Chain.size() + 1 > MaxCallDepth)
       continue;
     ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
@@ -1059,7 +1051,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       B.Chain = Chain;
       B.Held.clear();
       if (B.OwnMutex.valid())
-        B.OwnMutex = mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
+        B.OwnMutex =
+            mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
       blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
     }
     if (Record) {
@@ -1169,16 +1162,13 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     if (const auto *For =
             llvm::dyn_cast_or_null<CXXForRangeStmt>(B->getTerminatorStmt()))
       if (ChannelOp Op = Channels.rangeReceive(For)) {
-        ObjectKey K = I.KB->keyOf(Op.Channel);
-        if (!K.valid())
-          if (const ValueDecl *D = namedObject(Op.Channel))
-            K.Path.push_back(D);
+        ObjectKey K = keyOf(I, Op.Channel);
         record(I, OpKind::Receive, For, K, S,
                objectClass(Op.Channel->getType()));
       }
     if (Dumping && !B->succ_empty() && *B->succ_begin() == &G->getExit())
       I.Skeleton.emplace_back(Ret ? Ret->getBeginLoc() : U.Body->getEndLoc(),
-                              Throws                     ? "throw"
+                              Throws                    ? "throw"
                               : B->hasNoReturnElement() ? "no return"
                                                         : "return",
                               heldText(S));
@@ -1205,19 +1195,10 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
                                         const ObjectKey &M) {
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
-  bool Wait = Events.size() == 2 && Events[0].Kind == LockEvent::Release &&
-              Events[1].Kind == LockEvent::Acquire &&
-              Events[0].Mutex == Events[1].Mutex;
-  if (!Wait)
-    for (const LockEvent &Ev : Events) {
-      if (Ev.Kind != LockEvent::Acquire || Ev.Try)
-        continue;
-      ObjectKey K = I.KB->keyOf(Ev.MutexExpr);
-      if (!K.valid())
-        K.Path.push_back(Ev.Mutex);
-      if (K.sameObject(M))
-        return true;
-    }
+  for (const LockEvent &Ev : Events)
+    if (Ev.Kind == LockEvent::Acquire && !Ev.Try && !Ev.Wait &&
+        keyOf(I, Ev.MutexExpr, Ev.Mutex).sameObject(M))
+      return true;
   auto SE = E.getAs<CFGStmt>();
   const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
   if (!Call)
@@ -1246,8 +1227,9 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
   return Any;
 }
 
-bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U, const Stmt *Site,
-                                        const ObjectKey &M) {
+bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U,
+                                             const Stmt *Site,
+                                             const ObjectKey &M) {
   auto UI = Infos.find(U);
   if (UI == Infos.end() || !UI->second->G)
     return false;
@@ -1312,8 +1294,8 @@ bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U, const Stmt *Site
   return false;
 }
 
-bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
-                                              unsigned Depth, bool Unbounded) {
+bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
+                                              bool Unbounded) {
   if (Depth > MaxCallDepth)
     return false;
   if (U->Lambda && InLoop.count(U->Lambda))
@@ -1332,8 +1314,8 @@ bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U,
 // The questions
 //===----------------------------------------------------------------------===//
 
-const KeyList &
-BlockingAnalysis::Impl::entryHeld(const CodeUnit *U, unsigned Depth) {
+const KeyList &BlockingAnalysis::Impl::entryHeld(const CodeUnit *U,
+                                                 unsigned Depth) {
   auto It = EntryHeld.find(U);
   if (It != EntryHeld.end())
     return It->second;
@@ -1427,7 +1409,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         break;
       }
     }
-    bool Stuck = !Any && isPrivateLocal(*Infos.find(B.Unit)->second, B.Object) &&
+    bool Stuck = !Any &&
+                 isPrivateLocal(*Infos.find(B.Unit)->second, B.Object) &&
                  (B.Kind != OpKind::Send || B.Unbuffered) &&
                  !(B.Kind == OpKind::Wait && B.HasPredicate) &&
                  (B.Kind != OpKind::CounterWait || B.BlocksAsCreated);
@@ -1450,19 +1433,19 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.At = B.Call;
       std::string Name = B.Object.str();
       const VarDecl *VD = B.Object.RootVar;
-      const char *Missing = B.Kind == OpKind::Receive ? "sends to it or closes it"
-                            : B.Kind == OpKind::Send  ? "receives from it or closes it"
-                            : B.Kind == OpKind::CounterWait
-                                ? "counts it down or releases it"
-                                : "notifies it";
+      const char *Missing =
+          B.Kind == OpKind::Receive       ? "sends to it or closes it"
+          : B.Kind == OpKind::Send        ? "receives from it or closes it"
+          : B.Kind == OpKind::CounterWait ? "counts it down or releases it"
+                                          : "notifies it";
       F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
                   "' waits forever: '" + VD->getNameAsString() +
                   "' is created here and never shared, and nothing " + Missing;
       if (B.Race)
         F.Message += " (nor any other operation of the race)";
-      F.Notes.push_back({VD->getInit() ? static_cast<const Stmt *>(VD->getInit())
-                                       : nullptr,
-                         "'" + VD->getNameAsString() + "' is created here"});
+      F.Notes.push_back(
+          {VD->getInit() ? static_cast<const Stmt *>(VD->getInit()) : nullptr,
+           "'" + VD->getNameAsString() + "' is created here"});
       Out.push_back(std::move(F));
       continue;
     }
@@ -1485,8 +1468,9 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       continue;
     auto InALoop = [&] {
       return InLoop.count(B.Call) ||
-             llvm::any_of(B.Chain,
-                          [&](const CallExpr *C) { return InLoop.count(C) != 0; });
+             llvm::any_of(B.Chain, [&](const CallExpr *C) {
+               return InLoop.count(C) != 0;
+             });
     };
     // A buffered send waits only once the buffer is full: when it runs any
     // number of times (in a loop, a context started in a loop).
@@ -1510,15 +1494,17 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
       continue;
     for (const HeldLock &H : B.Held) {
-      if (!H.Key.object() || (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
+      if (!H.Key.object() ||
+          (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
         continue;
       // A partner that holds M, or that cannot run again without taking M
       // first while the blocked side runs more than once (the first match
       // goes through; the next blocked operation keeps M and waits).
       bool Again = InLoop.count(B.Call) ||
-                   llvm::any_of(B.Chain, [&](const CallExpr *C) {
-                     return InLoop.count(C) != 0;
-                   }) ||
+                   llvm::any_of(B.Chain,
+                                [&](const CallExpr *C) {
+                                  return InLoop.count(C) != 0;
+                                }) ||
                    runsMoreThanOnce(B.Unit, 0);
       bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
         return containsObject(R->Held, H.Key) ||
@@ -1613,8 +1599,8 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       heldNotes(F.Notes, *By);
       F.Notes.push_back({Start.Start, "the thread is started here"});
       addChainNotes(F.Notes, Takes->Chain, "in the thread");
-      F.Notes.push_back({Takes->Site, "the thread acquires '" +
-                                          Takes->Key.str() + "' here"});
+      F.Notes.push_back(
+          {Takes->Site, "the thread acquires '" + Takes->Key.str() + "' here"});
       Out.push_back(std::move(F));
       break;
     }
@@ -1632,7 +1618,8 @@ bool BlockingAnalysis::Impl::releasesBelow(const CodeUnit *U,
   if (Depth >= MaxCallDepth)
     return false;
   for (const auto &[Call, Callee] : It->second->Calls)
-    if (Callee != Except && Callee != U && releasesBelow(Callee, K, Depth + 1, Except))
+    if (Callee != Except && Callee != U &&
+        releasesBelow(Callee, K, Depth + 1, Except))
       return true;
   return false;
 }
@@ -1703,7 +1690,8 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
     std::string Name = K.str();
     F.Message = "'" + Name + "' is still held when " + unitName(*L.Unit) +
                 " returns here, though its other paths release it; the next "
-                "acquisition of '" + Name + "' waits forever";
+                "acquisition of '" +
+                Name + "' waits forever";
     heldNotes(F.Notes, L.Held);
     F.Notes.push_back({Blocked->Site, unitName(*Blocked->Unit) + " acquires '" +
                                           Blocked->Key.str() +
@@ -1712,7 +1700,8 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
   }
 }
 
-void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) {
+void BlockingAnalysis::Impl::reportLockOrder(
+    std::vector<BlockingFinding> &Out) {
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::DenseSet<std::pair<const ValueDecl *, const ValueDecl *>> Done;
   for (size_t A = 0; A < Edges.size(); ++A)
@@ -1739,7 +1728,8 @@ void BlockingAnalysis::Impl::reportLockOrder(std::vector<BlockingFinding> &Out) 
       if (P == Q || FP == FQ) {
         auto Qualified = [](const ObjectKey &K) {
           const ValueDecl *D = K.object();
-          return D ? D->getQualifiedNameAsString() + (K.isElement() ? "[...]" : "")
+          return D ? D->getQualifiedNameAsString() +
+                         (K.isElement() ? "[...]" : "")
                    : K.str();
         };
         P = Qualified(Second->From);
@@ -1768,7 +1758,8 @@ namespace {
 bool isFunctionObjectType(QualType T) {
   const CXXRecordDecl *RD = recordOf(T);
   return RD && RD->getIdentifier() && RD->getName() == "function" &&
-         (RD->isInStdNamespace() || plainQualifiedName(RD) == "boost::function");
+         (RD->isInStdNamespace() ||
+          plainQualifiedName(RD) == "boost::function");
 }
 } // namespace
 
@@ -1808,16 +1799,17 @@ void BlockingAnalysis::Impl::collectFunctionObjects() {
           return;
         }
         const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
-        const auto *PVD = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl())
-                              : nullptr;
-        const auto *FD = PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext())
-                             : nullptr;
+        const auto *PVD =
+            DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+        const auto *FD =
+            PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext()) : nullptr;
         if (!FD)
           return;
         unsigned Idx = PVD->getFunctionScopeIndex();
         for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
           unsigned A = Idx;
-          if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
+          if (llvm::isa<CXXOperatorCallExpr>(Call) &&
+              llvm::isa<CXXMethodDecl>(FD))
             ++A;
           if (A < Call->getNumArgs())
             Sources(Call->getArg(A), Depth + 1, Out);
@@ -1972,9 +1964,11 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportJoins(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();
-  llvm::stable_sort(Out, [&](const BlockingFinding &L, const BlockingFinding &R) {
-    return SM.isBeforeInTranslationUnit(L.At->getBeginLoc(), R.At->getBeginLoc());
-  });
+  llvm::stable_sort(Out,
+                    [&](const BlockingFinding &L, const BlockingFinding &R) {
+                      return SM.isBeforeInTranslationUnit(L.At->getBeginLoc(),
+                                                          R.At->getBeginLoc());
+                    });
   std::vector<BlockingFinding> Unique;
   llvm::DenseSet<const Stmt *> Seen;
   for (BlockingFinding &F : Out)
@@ -2015,8 +2009,8 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
       OS << (U.Lambda ? " [context: a thread body or callback]"
                       : " [root: nothing here calls it]");
     else
-      OS << " [callers: " << Callers.size() << (Indirect ? " + std::function" : "")
-         << "]";
+      OS << " [callers: " << Callers.size()
+         << (Indirect ? " + std::function" : "") << "]";
     OS << "\n";
     // The skeleton, in source order (the record pass visits blocks in
     // the CFG's order).
@@ -2029,9 +2023,9 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
     OS << "  summary:";
     std::vector<std::string> Said;
     for (const Effect &Ef : I->Sum.Effects) {
-      std::string E = std::string(Ef.Kind == Effect::Acquire ? "acquires "
-                                                             : "blocks on ") +
-                      Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      std::string E =
+          std::string(Ef.Kind == Effect::Acquire ? "acquires " : "blocks on ") +
+          Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
       if (llvm::is_contained(Said, E))
         continue;
       Said.push_back(E);

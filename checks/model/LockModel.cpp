@@ -321,9 +321,9 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
         Ms.push_back({M, E, false});
   };
   auto Emit = [&](LockEvent::KindTy K, llvm::ArrayRef<Named> Ms, bool Shared,
-                  bool Try) {
+                  bool Try, bool Wait = false) {
     for (const Named &M : Ms)
-      Out.push_back({K, M.Mutex, M.E, Call, Shared || M.Shared, Try});
+      Out.push_back({K, M.Mutex, M.E, Call, Shared || M.Shared, Try, Wait});
   };
 
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
@@ -333,8 +333,8 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
       // and acquired again before the wait returns.
       if (MC->getNumArgs() >= 1)
         MutexesOf(MC->getArg(0), Ms);
-      Emit(LockEvent::Release, Ms, false, false);
-      Emit(LockEvent::Acquire, Ms, false, false);
+      Emit(LockEvent::Release, Ms, false, false, /*Wait=*/true);
+      Emit(LockEvent::Acquire, Ms, false, false, /*Wait=*/true);
       return;
     }
     std::string Key = foldedName(Name);
@@ -362,10 +362,10 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
       if (const ValueDecl *M = mutexNamed(Call->getArg(Arg))) {
         const Expr *E = Call->getArg(Arg);
         if (Release || Wait)
-          Out.push_back({LockEvent::Release, M, E, Call});
+          Out.push_back({LockEvent::Release, M, E, Call, false, false, Wait});
         if (!Release)
           Out.push_back({LockEvent::Acquire, M, E, Call, false,
-                         Name != "pthread_mutex_lock" && !Wait});
+                         Name != "pthread_mutex_lock" && !Wait, Wait});
       }
     return;
   }

@@ -44,6 +44,10 @@ struct LockEvent {
   bool Shared = false;
   /// A try-lock: it never blocks, and holds the mutex only if it succeeded.
   bool Try = false;
+  /// Half of a condition-variable wait: the release while it sleeps, or
+  /// the re-acquisition before it returns. The locks held around the wait
+  /// do not change.
+  bool Wait = false;
 };
 
 /// The guard variables of one function: each with the mutexes its
