@@ -384,6 +384,16 @@ private:
   void prepare(UnitInfo &I);
   /// The key of \p E in \p I's names; where no path names it, the
   /// abstract object \p Fallback (or the variable or member \p E names).
+  /// The units \p Call may run: its callee, or the lambdas of the
+  /// std::function it calls through.
+  static llvm::SmallVector<const CodeUnit *, 2>
+  targetsOf(const UnitInfo &I, const CallExpr *Call) {
+    if (const CodeUnit *Callee = I.Calls.lookup(Call))
+      return {Callee};
+    auto It = I.Indirect.find(Call);
+    return It == I.Indirect.end() ? llvm::SmallVector<const CodeUnit *, 2>()
+                                  : It->second;
+  }
   ObjectKey keyOf(const UnitInfo &I, const Expr *E,
                   const ValueDecl *Fallback = nullptr) const {
     ObjectKey K = I.KB->keyOf(E);
@@ -403,6 +413,20 @@ private:
   void acquire(UnitInfo &I, State &S, const ObjectKey &K, bool Shared,
                const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain,
                llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
+  /// An operation of \p I's own that blocks: recorded, and an effect of
+  /// its summary.
+  void ownBlockingOp(UnitInfo &I, State &S, BlockedOp Op, bool Record) {
+    if (!Record)
+      return;
+    Effect Ef;
+    Ef.Kind = Effect::Block;
+    Ef.Key = Op.Object;
+    Ef.Site = Op.Call;
+    Ef.ReleasedBefore = S.Released;
+    blockingOp(I, S, std::move(Op), {}, Record);
+    Ef.Op = Blocking.size() - 1;
+    addEffect(I, std::move(Ef));
+  }
   void blockingOp(UnitInfo &I, State &S, BlockedOp Op,
                   llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
   void record(UnitInfo &I, OpKind K, const Stmt *Site, const ObjectKey &Obj,
@@ -442,7 +466,19 @@ private:
   void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
                     const CodeUnit *Callee, bool Only, bool Record,
                     unsigned Depth);
-  void collectFunctionObjects();
+  /// The lambdas \p Target (a std::function variable or member) is given
+  /// by \p Src, through copies, std::move, a function that returns one and
+  /// a parameter of a function whose call sites we see.
+  void addFunctionObject(const ValueDecl *Target, const Expr *Src);
+  /// What \p U's constructor initialisers and its class's member
+  /// initialisers give function objects (each class once).
+  void functionObjectsOf(const CodeUnit &U,
+                         llvm::SmallPtrSetImpl<const CXXRecordDecl *> &Classes);
+  /// What \p S (a statement of \p U) gives a function object, or calls
+  /// through one.
+  void functionObjectsAt(const CodeUnit &U, const Stmt *S);
+  /// \p S locks, waits, uses a channel or a counter, or hands a channel on.
+  bool touchesSync(const Stmt *S) const;
   bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
   bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
   /// \p U may run more than once: two callers, a call in a loop, a lambda
@@ -500,7 +536,10 @@ private:
   /// calls through one.
   llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const CodeUnit *, 2>>
       FunctionObjects;
-  llvm::DenseMap<const CallExpr *, const ValueDecl *> CallsThrough;
+  llvm::DenseMap<
+      const CodeUnit *,
+      llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2>>
+      CallsThrough;
   llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 2>>
       IndirectCallers;
   /// Calls and lambdas written inside a loop of their function.
@@ -530,30 +569,27 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     if (const CodeUnit *CU = Inv.unitOf(Callee))
       if (!isModelledImplementation(*CU))
         I.Calls[Call] = CU;
+  if (auto It = CallsThrough.find(&U); It != CallsThrough.end())
+    for (const auto &[Call, D] : It->second)
+      if (auto FO = FunctionObjects.find(D); FO != FunctionObjects.end())
+        I.Indirect[Call] = FO->second;
   walkOwnCode(U.Body, [&](const Stmt *S) {
-    const auto *Call = llvm::dyn_cast<CallExpr>(S);
-    auto It = Call ? CallsThrough.find(Call) : CallsThrough.end();
-    if (It == CallsThrough.end())
+    // The implicit calls of a range-for over a channel.
+    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+      if (!Channels.rangeReceive(For))
+        return;
+      for (const Stmt *Part :
+           {(const Stmt *)For->getRangeStmt(),
+            (const Stmt *)For->getBeginStmt(), (const Stmt *)For->getEndStmt(),
+            (const Stmt *)For->getCond(), (const Stmt *)For->getInc(),
+            (const Stmt *)For->getLoopVarStmt()})
+        walkOwnCode(Part, [&](const Stmt *In) {
+          if (const auto *C = llvm::dyn_cast<CallExpr>(In))
+            I.RangeCalls.insert(C);
+        });
       return;
-    auto FO = FunctionObjects.find(It->second);
-    if (FO != FunctionObjects.end())
-      I.Indirect[Call] = FO->second;
-  });
-  walkOwnCode(U.Body, [&](const Stmt *S) {
-    const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S);
-    if (!For || !Channels.rangeReceive(For))
-      return;
-    for (const Stmt *Part :
-         {(const Stmt *)For->getRangeStmt(), (const Stmt *)For->getBeginStmt(),
-          (const Stmt *)For->getEndStmt(), (const Stmt *)For->getCond(),
-          (const Stmt *)For->getInc(), (const Stmt *)For->getLoopVarStmt()})
-      walkOwnCode(Part, [&](const Stmt *In) {
-        if (const auto *C = llvm::dyn_cast<CallExpr>(In))
-          I.RangeCalls.insert(C);
-      });
-  });
-  // Calls awaited by a coroutine, and the races (`a || b`) among them.
-  walkOwnCode(U.Body, [&](const Stmt *S) {
+    }
+    // Calls awaited by a coroutine, and the races (`a || b`) among them.
     const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
     if (!CA)
       return;
@@ -824,16 +860,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                     Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
               }
             }
-        blockingOp(I, S, B, {}, Record);
-        if (Record) {
-          Effect Ef;
-          Ef.Kind = Effect::Block;
-          Ef.Key = K;
-          Ef.Site = Call;
-          Ef.ReleasedBefore = S.Released;
-          Ef.Op = Blocking.size() - 1;
-          addEffect(I, std::move(Ef));
-        }
+        ownBlockingOp(I, S, std::move(B), Record);
       }
       return;
     }
@@ -894,16 +921,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         B.Unbuffered = Cap && *Cap == 0;
         B.Capacity = Cap;
       }
-      blockingOp(I, S, std::move(B), {}, Record);
-      if (Record) {
-        Effect Ef;
-        Ef.Kind = Effect::Block;
-        Ef.Key = K;
-        Ef.Site = Call;
-        Ef.ReleasedBefore = S.Released;
-        Ef.Op = Blocking.size() - 1;
-        addEffect(I, std::move(Ef));
-      }
+      ownBlockingOp(I, S, std::move(B), Record);
     }
     return;
   }
@@ -947,16 +965,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
           if (const ValueDecl *M = Locks.lockedBy(W->Lock))
             B.OwnMutex.Path.push_back(M);
       }
-      blockingOp(I, S, B, {}, Record);
-      if (Record) {
-        Effect Ef;
-        Ef.Kind = Effect::Block;
-        Ef.Key = K;
-        Ef.Site = Call;
-        Ef.ReleasedBefore = S.Released;
-        Ef.Op = Blocking.size() - 1;
-        addEffect(I, std::move(Ef));
-      }
+      ownBlockingOp(I, S, std::move(B), Record);
     }
     return;
   }
@@ -979,11 +988,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
 
   // A call into the translation unit's own code (or through a function
   // object whose lambdas we know): its summary, in our terms.
-  llvm::SmallVector<const CodeUnit *, 2> Targets;
-  if (const CodeUnit *Callee = I.Calls.lookup(Call))
-    Targets.push_back(Callee);
-  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
-    Targets = It->second;
+  llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
   if (Targets.empty()) { // A channel or condition variable handed to code we do
                          // not read: that
     // code may complete (or be) any operation on it.
@@ -1203,11 +1208,7 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
   const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
   if (!Call)
     return false;
-  llvm::SmallVector<const CodeUnit *, 2> Targets;
-  if (const CodeUnit *Callee = I.Calls.lookup(Call))
-    Targets.push_back(Callee);
-  else if (auto It = I.Indirect.find(Call); It != I.Indirect.end())
-    Targets = It->second;
+  llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
   // Every function it may call takes M (one that may not is no gate).
   bool Any = false;
   for (const CodeUnit *Callee : Targets) {
@@ -1466,16 +1467,16 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
     if (Unknown || Partners.empty())
       continue;
-    auto InALoop = [&] {
-      return InLoop.count(B.Call) ||
-             llvm::any_of(B.Chain, [&](const CallExpr *C) {
-               return InLoop.count(C) != 0;
-             });
-    };
+    // Runs more than once: in a loop (of its own code or of the calls that
+    // reach it), or in a unit entered more than once.
+    bool InALoop =
+        InLoop.count(B.Call) || llvm::any_of(B.Chain, [&](const CallExpr *C) {
+          return InLoop.count(C) != 0;
+        });
     // A buffered send waits only once the buffer is full: when it runs any
     // number of times (in a loop, a context started in a loop).
     if (B.Kind == OpKind::Send && !B.Unbuffered &&
-        !(B.Capacity && (InALoop() || runsMoreThanOnce(B.Unit, 0, true))))
+        !(B.Capacity && (InALoop || runsMoreThanOnce(B.Unit, 0, true))))
       continue;
     // A sender that drains the buffer under the mutex it sends under
     // (`try_pop(stale); push(v);`, grpc-go#1353's fix) always finds room.
@@ -1493,24 +1494,25 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // releases.
     if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
       continue;
+    bool Again = InALoop || runsMoreThanOnce(B.Unit, 0);
     for (const HeldLock &H : B.Held) {
       if (!H.Key.object() ||
           (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
         continue;
-      // A partner that holds M, or that cannot run again without taking M
+      // Each partner holds M, or cannot run again without maybe taking M
       // first while the blocked side runs more than once (the first match
       // goes through; the next blocked operation keeps M and waits).
-      bool Again = InLoop.count(B.Call) ||
-                   llvm::any_of(B.Chain,
-                                [&](const CallExpr *C) {
-                                  return InLoop.count(C) != 0;
-                                }) ||
-                   runsMoreThanOnce(B.Unit, 0);
-      bool AllGated = llvm::all_of(Partners, [&](const OpRecord *R) {
-        return containsObject(R->Held, H.Key) ||
-               containsObject(entryHeld(R->Unit, 0), H.Key) ||
-               (Again && needsBeforeNext(R->Unit, R->Site, H.Key));
-      });
+      llvm::SmallVector<bool, 4> HoldsM;
+      bool AllGated = true;
+      for (const OpRecord *R : Partners) {
+        bool Holds = containsObject(R->Held, H.Key) ||
+                     containsObject(entryHeld(R->Unit, 0), H.Key);
+        HoldsM.push_back(Holds);
+        if (!Holds && !(Again && needsBeforeNext(R->Unit, R->Site, H.Key))) {
+          AllGated = false;
+          break;
+        }
+      }
       if (!AllGated)
         continue;
       Done.insert(B.Call);
@@ -1518,29 +1520,23 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::HeldByPartner;
       F.At = B.Call;
       std::string Obj = B.Object.str(), Mu = H.Key.str();
-      bool AllHeld = llvm::all_of(Partners, [&](const OpRecord *R) {
-        return containsObject(R->Held, H.Key) ||
-               containsObject(entryHeld(R->Unit, 0), H.Key);
-      });
+      bool AllHeld = llvm::all_of(HoldsM, [](bool Holds) { return Holds; });
       F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                   "' waits while holding '" + Mu + "', and every operation " +
                   "that could complete it " + (AllHeld ? "needs" : "may need") +
                   " '" + Mu + "' first: both sides wait forever";
       heldNotes(F.Notes, H);
       addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
-      unsigned Shown = 0;
-      for (const OpRecord *R : Partners) {
-        if (Shown++ == 3)
-          break;
-        bool Held = containsObject(R->Held, H.Key) ||
-                    containsObject(entryHeld(R->Unit, 0), H.Key);
+      for (size_t P = 0; P < Partners.size() && P < 3; ++P) {
+        const OpRecord *R = Partners[P];
         F.Notes.push_back(
             {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
                           "' in " + unitName(*R->Unit) +
-                          (Held ? " runs only with '" + Mu + "' held"
-                                : " may take '" + Mu +
-                                      "' before it runs again, while this "
-                                      "operation runs more than once")});
+                          (HoldsM[P] ? " runs only with '" + Mu + "' held"
+                                     : " may take '" + Mu +
+                                           "' before it runs again, while "
+                                           "this operation runs more than "
+                                           "once")});
       }
       Out.push_back(std::move(F));
       break;
@@ -1763,7 +1759,10 @@ bool isFunctionObjectType(QualType T) {
 }
 } // namespace
 
-void BlockingAnalysis::Impl::collectFunctionObjects() {
+void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
+                                               const Expr *Src) {
+  if (!Target || !isFunctionObjectType(Target->getType()))
+    return;
   // What a function object is given: lambdas, through copies, std::move
   // and a parameter of a function whose call sites we see.
   std::function<void(const Expr *, unsigned,
@@ -1815,126 +1814,113 @@ void BlockingAnalysis::Impl::collectFunctionObjects() {
             Sources(Call->getArg(A), Depth + 1, Out);
         }
       };
-  auto Add = [&](const ValueDecl *Target, const Expr *Src) {
-    if (!Target || !isFunctionObjectType(Target->getType()))
-      return;
-    llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
-    Sources(Src, 0, Lambdas);
-    auto &List = FunctionObjects[Target];
-    for (const LambdaExpr *LE : Lambdas)
-      if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
-        if (!llvm::is_contained(List, U))
-          List.push_back(U);
-  };
-  llvm::SmallPtrSet<const CXXRecordDecl *, 16> Classes;
-  for (const auto &UP : Inv.units()) {
-    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(UP->Fn))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->getMember() && Init->isWritten())
-          Add(Init->getMember(), Init->getInit());
-    // A data member's own initialiser (`std::function<void()> f = [..]{}`).
-    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(UP->Fn);
-    const CXXRecordDecl *RD = MD && !UP->Lambda ? MD->getParent() : nullptr;
-    if (RD && Classes.insert(RD).second)
-      for (const FieldDecl *F : RD->fields())
-        if (F->hasInClassInitializer())
-          Add(F, F->getInClassInitializer());
-    walkOwnCode(UP->Body, [&](const Stmt *S) {
-      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-        if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
-          Add(namedObject(OC->getArg(0)), OC->getArg(1));
-        else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
-                 isFunctionObjectType(OC->getArg(0)->getType()))
-          if (const ValueDecl *D = namedObject(OC->getArg(0)))
-            CallsThrough[OC] = D;
-      } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
-        for (const Decl *D : DS->decls())
-          if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
-            if (VD->getInit())
-              Add(VD, VD->getInit());
-      }
-    });
+  llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+  Sources(Src, 0, Lambdas);
+  auto &List = FunctionObjects[Target];
+  for (const LambdaExpr *LE : Lambdas)
+    if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
+      if (!llvm::is_contained(List, U))
+        List.push_back(U);
+}
+
+void BlockingAnalysis::Impl::functionObjectsOf(
+    const CodeUnit &U, llvm::SmallPtrSetImpl<const CXXRecordDecl *> &Classes) {
+  if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(U.Fn))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->getMember() && Init->isWritten())
+        addFunctionObject(Init->getMember(), Init->getInit());
+  // A data member's own initialiser (`std::function<void()> f = [..]{}`).
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(U.Fn);
+  const CXXRecordDecl *RD = MD && !U.Lambda ? MD->getParent() : nullptr;
+  if (RD && Classes.insert(RD).second)
+    for (const FieldDecl *F : RD->fields())
+      if (F->hasInClassInitializer())
+        addFunctionObject(F, F->getInClassInitializer());
+}
+
+void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
+                                               const Stmt *S) {
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+    if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+      addFunctionObject(namedObject(OC->getArg(0)), OC->getArg(1));
+    else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
+             isFunctionObjectType(OC->getArg(0)->getType()))
+      if (const ValueDecl *D = namedObject(OC->getArg(0)))
+        CallsThrough[&U].push_back({OC, D});
+  } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+        if (VD->getInit())
+          addFunctionObject(VD, VD->getInit());
   }
-  for (const auto &UP : Inv.units())
-    walkOwnCode(UP->Body, [&](const Stmt *S) {
-      const auto *C = llvm::dyn_cast<CallExpr>(S);
-      auto It = C ? CallsThrough.find(C) : CallsThrough.end();
-      if (It == CallsThrough.end())
-        return;
-      auto FO = FunctionObjects.find(It->second);
-      if (FO != FunctionObjects.end())
-        for (const CodeUnit *Target : FO->second)
-          IndirectCallers[Target].push_back(UP.get());
-    });
+}
+
+bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+    if (Channels.classify(Call))
+      return true;
+    // A channel handed on: where it goes may be a partner.
+    for (const Expr *Arg : Call->arguments())
+      if (Channels.specForType(Arg->getType()))
+        return true;
+    const FunctionDecl *FD = Call->getDirectCallee();
+    if (FD && FD->getIdentifier() &&
+        llvm::StringRef(foldedName(FD->getName())).contains("lock"))
+      return true;
+    bool Latch;
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+    return MC && counterOp(MC, Latch);
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+    return Locks.isGuardConstruction(CE);
+  if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S))
+    return bool(Channels.rangeReceive(For));
+  return false;
 }
 
 std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
-  collectFunctionObjects();
-  // The units that matter: those with a lock event, a channel operation or
-  // a wait or notify, and those that call them.
+  // One walk over every unit: which units matter (those with a lock event,
+  // a channel operation, a wait or a notify, and below, those that call
+  // them), what is written inside a loop, what function objects are given
+  // and where they are called.
   llvm::SmallVector<const CodeUnit *, 16> Work;
+  llvm::SmallPtrSet<const CXXRecordDecl *, 16> Classes;
   for (const auto &UP : Inv.units()) {
     const CodeUnit *U = UP.get();
     ++Stats.Units;
-    if (isModelledImplementation(*U))
-      continue;
+    functionObjectsOf(*U, Classes);
+    bool Modelled = isModelledImplementation(*U);
     bool Touches = !U->Waits.empty() || !U->Notifies.empty();
-    if (!Touches)
-      walkOwnCode(U->Body, [&](const Stmt *S) {
-        if (Touches)
-          return;
-        if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
-          if (Channels.classify(Call)) {
-            Touches = true;
-            return;
-          }
-          // A channel handed on: where it goes may be a partner.
-          for (const Expr *Arg : Call->arguments())
-            if (Channels.specForType(Arg->getType())) {
-              Touches = true;
-              return;
-            }
-          const FunctionDecl *FD = Call->getDirectCallee();
-          if (FD && FD->getIdentifier()) {
-            std::string K = foldedName(FD->getName());
-            if (llvm::StringRef(K).contains("lock"))
-              Touches = true;
-          }
-          bool Latch;
-          if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-            if (counterOp(MC, Latch))
-              Touches = true;
-        } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
-          if (Locks.isGuardConstruction(CE))
-            Touches = true;
-        } else if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
-          if (Channels.rangeReceive(For))
-            Touches = true;
-        }
-      });
-    if (Touches) {
-      info(U).Relevant = true;
-      Work.push_back(U);
-    }
-  }
-  // What is written inside a loop.
-  for (const auto &UP : Inv.units())
-    walkOwnCode(UP->Body, [&](const Stmt *S) {
-      const Stmt *Body = nullptr;
+    walkOwnCode(U->Body, [&](const Stmt *S) {
+      functionObjectsAt(*U, S);
+      if (!Touches && !Modelled)
+        Touches = touchesSync(S);
+      const Stmt *LoopBody = nullptr;
       if (const auto *F = llvm::dyn_cast<ForStmt>(S))
-        Body = F->getBody();
+        LoopBody = F->getBody();
       else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
-        Body = W->getBody();
+        LoopBody = W->getBody();
       else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
-        Body = D->getBody();
+        LoopBody = D->getBody();
       else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
-        Body = R->getBody();
-      if (Body)
-        walkOwnCode(Body, [&](const Stmt *In) {
+        LoopBody = R->getBody();
+      if (LoopBody)
+        walkOwnCode(LoopBody, [&](const Stmt *In) {
           if (llvm::isa<CallExpr, LambdaExpr>(In))
             InLoop.insert(In);
         });
     });
+    if (Touches && !Modelled) {
+      info(U).Relevant = true;
+      Work.push_back(U);
+    }
+  }
+  // Who calls a lambda through a std::function.
+  for (const auto &[Unit, Calls] : CallsThrough)
+    for (const auto &[Call, D] : Calls)
+      if (auto FO = FunctionObjects.find(D); FO != FunctionObjects.end())
+        for (const CodeUnit *Target : FO->second)
+          IndirectCallers[Target].push_back(Unit);
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();
