@@ -28,16 +28,6 @@ bool isIdentityCall(const CallExpr *Call) {
          N == "addressof" || N == "forward";
 }
 
-/// The value of the single `return` of a small accessor's body.
-const Expr *accessorReturn(const FunctionDecl *FD) {
-  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
-  const auto *Body =
-      Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody()) : nullptr;
-  if (!Body || Body->size() != 1)
-    return nullptr;
-  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
-  return Ret ? Ret->getRetValue() : nullptr;
-}
 
 ObjectKey append(ObjectKey K, const ValueDecl *Member) {
   if (!K.valid())
@@ -235,7 +225,7 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     if (N == "at" || N == "front" || N == "back")
       return append(keyOf(Obj, Depth + 1), nullptr);
     // An accessor: `mtx()` returning a data member of its object.
-    if (const Expr *Ret = accessorReturn(M)) {
+    if (const Expr *Ret = accessorReturnValue(M)) {
       const auto *RME = llvm::dyn_cast<MemberExpr>(bareExpr(Ret));
       const auto *FD =
           RME ? llvm::dyn_cast<FieldDecl>(RME->getMemberDecl()) : nullptr;

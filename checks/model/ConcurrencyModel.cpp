@@ -194,6 +194,16 @@ const Expr *bareExprThroughCopies(const Expr *E) {
   return E;
 }
 
+const Expr *accessorReturnValue(const FunctionDecl *FD) {
+  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
+  const auto *Body =
+      Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody()) : nullptr;
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  return Ret ? Ret->getRetValue() : nullptr;
+}
+
 std::string foldedName(llvm::StringRef Name) {
   std::string Key;
   for (char C : Name)

@@ -116,6 +116,11 @@ const Expr *bareExpr(const Expr *E);
 /// bareExpr(), and through copy and move constructions.
 const Expr *bareExprThroughCopies(const Expr *E);
 
+/// What a small accessor returns: the value of the single `return` that is
+/// the whole body of \p FD's definition (`std::mutex &mtx() { return m_; }`),
+/// or null.
+const Expr *accessorReturnValue(const FunctionDecl *FD);
+
 /// A name as the model's word lists compare it: lower case, without
 /// underscores (`Stop`, `stop_all` and `StopAll` alike; `try_lock`, `TryLock`).
 std::string foldedName(llvm::StringRef Name);

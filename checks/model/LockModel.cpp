@@ -45,18 +45,9 @@ bool isTag(QualType T, llvm::StringRef Name) {
   return RD && RD->getIdentifier() && RD->getName() == Name;
 }
 
-/// What a small accessor returns: the value of the single `return` of the
-/// function \p Call calls (`std::mutex &mtx() { return m_; }`,
-/// `std::unique_lock<std::mutex> lock() { return std::unique_lock(m_); }`).
+/// What a small accessor that \p Call calls returns.
 const Expr *accessorResult(const CallExpr *Call) {
-  const FunctionDecl *FD = Call->getDirectCallee();
-  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
-  const auto *Body = Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody())
-                         : nullptr;
-  if (!Body || Body->size() != 1)
-    return nullptr;
-  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
-  return Ret ? Ret->getRetValue() : nullptr;
+  return accessorReturnValue(Call->getDirectCallee());
 }
 
 /// The guard construction behind a variable's initialiser, through
