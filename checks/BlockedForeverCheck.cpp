@@ -102,8 +102,9 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   for (const BlockingFinding &F : Findings) {
     diag(F.At->getBeginLoc(), "%0") << F.Message;
     for (const WitnessStep &N : F.Notes)
-      if (N.At)
-        diag(N.At->getBeginLoc(), "%0", DiagnosticIDs::Note) << N.What;
+      if (N.At || N.Loc.isValid())
+        diag(N.At ? N.At->getBeginLoc() : N.Loc, "%0", DiagnosticIDs::Note)
+            << N.What;
   }
 }
 

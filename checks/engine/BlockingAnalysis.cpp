@@ -444,7 +444,32 @@ private:
                          llvm::SmallPtrSetImpl<const CodeUnit *> &Seen);
   bool releasesBelow(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
                      const CodeUnit *Except);
-  bool isPrivateLocal(const UnitInfo &I, const ObjectKey &K) const;
+  /// How far an object reaches, for "no partner anywhere".
+  struct Confinement {
+    /// Reaches code other than the function that creates it (a lambda, a
+    /// function it is handed to), all of which we read.
+    bool Shared = false;
+    const Stmt *HandedAt = nullptr;
+    const FunctionDecl *HandedTo = nullptr;
+    /// Every name it reaches: the variable or member, the parameters it is
+    /// handed to, its local copies and references.
+    llvm::SmallPtrSet<const ValueDecl *, 4> Names;
+  };
+  /// The object \p K (in \p I) is created where we see it and reaches only
+  /// code we read, under names the partner search matches: no partner that
+  /// the analysis did not see can exist.
+  bool confined(const UnitInfo &I, const ObjectKey &K, Confinement &C);
+  /// Every name of \p D in \p Body (lambdas included) is an operation on
+  /// it, a query, a `(void)` discard, a capture, a local copy or reference
+  /// confined in turn, or an argument of a call into code we read whose
+  /// parameter is confined in turn.
+  bool confinedIn(const Stmt *Body, const ValueDecl *D, unsigned Depth,
+                  Confinement &C);
+  /// The same for a data member of a class of the main file, over the
+  /// whole translation unit.
+  bool confinedMember(const FieldDecl *F, Confinement &C);
+  llvm::DenseMap<const FieldDecl *, std::optional<Confinement>>
+      MemberConfinement;
   /// Adds an effect to \p I's summary: one per (kind, object, site), and
   /// at most MaxEffects (over budget: what is left out is not reported).
   void addEffect(UnitInfo &I, Effect Ef) {
@@ -479,6 +504,13 @@ private:
   void functionObjectsAt(const CodeUnit &U, const Stmt *S);
   /// \p S locks, waits, uses a channel or a counter, or hands a channel on.
   bool touchesSync(const Stmt *S) const;
+  /// The names in \p Obj, the object expression of a sync operation.
+  void noteSyncUses(const Expr *Obj) {
+    walkOwnCode(Obj, [&](const Stmt *In) {
+      if (llvm::isa<DeclRefExpr, MemberExpr>(In))
+        SyncUses.insert(llvm::cast<Expr>(In));
+    });
+  }
   bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
   bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
   /// \p U may run more than once: two callers, a call in a loop, a lambda
@@ -545,7 +577,13 @@ private:
   /// Calls and lambdas written inside a loop of their function.
   llvm::DenseSet<const Stmt *> InLoop;
   /// DeclRefExprs inside the object expressions of sync operations.
-  llvm::DenseSet<const DeclRefExpr *> SyncUses;
+  /// (and the MemberExprs naming members there).
+  llvm::DenseSet<const Expr *> SyncUses;
+  /// The number of operands of each race (`a || b || c`: 3).
+  llvm::DenseMap<const Stmt *, unsigned> RaceArms;
+  /// Some unit that matters was left out (no CFG, over budget): its
+  /// operations are not recorded, so "no partner anywhere" cannot be said.
+  bool Incomplete = false;
 };
 
 //===----------------------------------------------------------------------===//
@@ -607,6 +645,23 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
           I.RaceOf[C] = CA;
       }
     });
+    if (Race) {
+      // Its operands: a timer's wait or any operation we do not model is
+      // one too, and ends the race.
+      unsigned Arms = 0;
+      llvm::SmallVector<const Expr *, 4> Todo{Operand};
+      while (!Todo.empty()) {
+        const Expr *E = bareExpr(Todo.pop_back_val());
+        const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
+        if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
+          Todo.push_back(OC->getArg(0));
+          Todo.push_back(OC->getArg(1));
+        } else {
+          ++Arms;
+        }
+      }
+      RaceArms[CA] = Arms;
+    }
   });
 }
 
@@ -731,10 +786,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       continue;
     ObjectKey K = keyOf(I, Ev.MutexExpr, Ev.Mutex);
     if (Ev.MutexExpr && Record)
-      walkOwnCode(Ev.MutexExpr, [&](const Stmt *St) {
-        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(St))
-          SyncUses.insert(DRE);
-      });
+      noteSyncUses(Ev.MutexExpr);
     if (Ev.Kind == LockEvent::Acquire) {
       Skel(Ev.Site ? Ev.Site->getBeginLoc() : SourceLocation(),
            std::string(Ev.Try ? "try-" : "") + "acquire " + K.str() +
@@ -806,10 +858,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
 
   auto NoteUses = [&](const Expr *Obj) {
     if (Record)
-      walkOwnCode(Obj, [&](const Stmt *In) {
-        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
-          SyncUses.insert(DRE);
-      });
+      noteSyncUses(Obj);
   };
 
   // A thread's join(): it waits for the thread's body to finish.
@@ -1110,6 +1159,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   std::unique_ptr<CFG> G =
       CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
   if (!G) {
+    Incomplete = true;
     I.Status = UnitInfo::Done;
     return;
   }
@@ -1122,6 +1172,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   while (!Work.empty()) {
     if (Budget-- == 0) {
       ++Stats.OverBudget;
+      Incomplete = true;
       I.Sum = Summary();
       I.Status = UnitInfo::Done;
       return;
@@ -1345,13 +1396,233 @@ const KeyList &BlockingAnalysis::Impl::entryHeld(const CodeUnit *U,
   return EntryHeld[U];
 }
 
-bool BlockingAnalysis::Impl::isPrivateLocal(const UnitInfo &I,
-                                            const ObjectKey &K) const {
+namespace {
+/// The name \p E hands on, through copies, std::move and friends, `&`,
+/// `*` and a smart pointer's `->` / `*`: a DeclRefExpr or a MemberExpr,
+/// or null.
+const Expr *handedName(const Expr *E) {
+  for (int Guard = 0; E && Guard < 8; ++Guard) {
+    E = bareExprThroughCopies(E);
+    if (llvm::isa<DeclRefExpr, MemberExpr>(E))
+      return E;
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+      if (UO->getOpcode() != UO_AddrOf && UO->getOpcode() != UO_Deref)
+        return nullptr;
+      E = UO->getSubExpr();
+      continue;
+    }
+    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+      if ((OC->getOperator() != OO_Arrow && OC->getOperator() != OO_Star) ||
+          OC->getNumArgs() != 1)
+        return nullptr;
+      E = OC->getArg(0);
+      continue;
+    }
+    const auto *C = llvm::dyn_cast<CallExpr>(E);
+    const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;
+    if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
+        C->getNumArgs() != 1)
+      return nullptr;
+    llvm::StringRef N = FD->getName();
+    if (N != "move" && N != "forward" && N != "ref" && N != "cref" &&
+        N != "as_const" && N != "addressof")
+      return nullptr;
+    E = C->getArg(0);
+  }
+  return nullptr;
+}
+
+bool namesDecl(const Expr *N, const ValueDecl *D) {
+  if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N))
+    return DRE->getDecl() == D;
+  if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(N))
+    return ME->getMemberDecl() == D;
+  return false;
+}
+
+/// A const member function that gives nothing back through which the
+/// object could be reached (`is_open()`, `size()`).
+bool isQuery(const CXXMethodDecl *M) {
+  if (!M || !M->isConst())
+    return false;
+  QualType R = M->getReturnType();
+  return R->isVoidType() || R->isBooleanType() ||
+         R->isIntegralOrEnumerationType();
+}
+} // namespace
+
+bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
+                                        unsigned Depth, Confinement &C) {
+  if (!Body || Depth > 4)
+    return false;
+  if (!C.Names.insert(D).second && Depth > 0)
+    return true; // Already followed (a recursive call, a second call site).
+  llvm::SmallPtrSet<const Expr *, 8> Accounted;
+  llvm::SmallVector<const Expr *, 8> Mentions;
+  bool Escapes = false;
+  // \p Arg of \p Call goes to parameter \p P of \p Callee.
+  auto HandedTo = [&](const Stmt *Call, const FunctionDecl *Callee,
+                      unsigned P) {
+    const FunctionDecl *Def =
+        Callee ? analysableDefinition(Callee, Ctx) : nullptr;
+    const CodeUnit *Target = Def ? Inv.unitOf(Def) : nullptr;
+    if (!Target || P >= Def->getNumParams() ||
+        !confinedIn(Target->Body, Def->getParamDecl(P), Depth + 1, C))
+      return false;
+    C.Shared = true;
+    if (!C.HandedAt) {
+      C.HandedAt = Call;
+      C.HandedTo = Def;
+    }
+    return true;
+  };
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (Escapes)
+      return;
+    if (const auto *E = llvm::dyn_cast<Expr>(S); E && namesDecl(E, D)) {
+      Mentions.push_back(E);
+      return;
+    }
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      // A smart pointer's `->` / `*` and std::move: looked through by the
+      // call or construction around them.
+      if (const Expr *N = handedName(Call); N && N != Call)
+        return;
+      const FunctionDecl *FD = Call->getDirectCallee();
+      unsigned First = 0;
+      const Expr *Object = nullptr;
+      const CXXMethodDecl *Method = nullptr;
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+        Object = MC->getImplicitObjectArgument();
+        Method = MC->getMethodDecl();
+      } else if (llvm::isa<CXXOperatorCallExpr>(Call) &&
+                 llvm::isa_and_nonnull<CXXMethodDecl>(FD) &&
+                 Call->getNumArgs() > 0) {
+        Object = Call->getArg(0);
+        Method = llvm::cast<CXXMethodDecl>(FD);
+        First = 1;
+      }
+      if (const Expr *N = Object ? handedName(Object) : nullptr;
+          namesDecl(N, D)) {
+        Accounted.insert(N);
+        // An operation on it, or a query; anything else its class does
+        // (a reset, an accessor that hands it out) is not followed.
+        if (!SyncUses.count(N) && !isQuery(Method)) {
+          Escapes = true;
+          return;
+        }
+      }
+      for (unsigned A = First; A < Call->getNumArgs(); ++A) {
+        const Expr *N = handedName(Call->getArg(A));
+        if (!namesDecl(N, D))
+          continue;
+        Accounted.insert(N);
+        if (SyncUses.count(N))
+          continue; // An operation written as a free function.
+        if (!HandedTo(Call, FD, A - First)) {
+          Escapes = true;
+          return;
+        }
+      }
+      return;
+    }
+    // A thread started on a function with arguments: each argument is
+    // handed to its parameter.
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+      const auto *Fn =
+          CE->getNumArgs() > 1
+              ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
+              : nullptr;
+      const auto *FD =
+          Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
+      if (!FD || !ThreadTypes.contains(CE->getConstructor()->getParent()))
+        return;
+      for (unsigned A = 1; A < CE->getNumArgs(); ++A) {
+        const Expr *N = handedName(CE->getArg(A));
+        if (!namesDecl(N, D))
+          continue;
+        Accounted.insert(N);
+        if (!HandedTo(CE, FD, A - 1)) {
+          Escapes = true;
+          return;
+        }
+      }
+      return;
+    }
+    if (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(S)) {
+      if (Cast->getType()->isVoidType())
+        if (const Expr *N = handedName(Cast->getSubExpr()); namesDecl(N, D))
+          Accounted.insert(N);
+      return;
+    }
+    // A local copy or reference: confined in turn.
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+      for (const Decl *Dc : DS->decls()) {
+        const auto *V = llvm::dyn_cast<VarDecl>(Dc);
+        const Expr *N = V && V->getInit() ? handedName(V->getInit()) : nullptr;
+        if (!namesDecl(N, D))
+          continue;
+        Accounted.insert(N);
+        if (!confinedIn(Body, V, Depth + 1, C)) {
+          Escapes = true;
+          return;
+        }
+      }
+      return;
+    }
+    // Captured by a lambda: the lambda's code is read with the rest (its
+    // uses of a plain capture name the variable itself).
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      auto Init = LE->capture_init_begin();
+      for (auto Cap = LE->capture_begin(); Cap != LE->capture_end();
+           ++Cap, ++Init) {
+        if (!Cap->capturesVariable() || !*Init)
+          continue;
+        const auto *Var = llvm::dyn_cast<VarDecl>(Cap->getCapturedVar());
+        const Expr *N = handedName(*Init);
+        if (!namesDecl(N, D))
+          continue;
+        Accounted.insert(N);
+        C.Shared = true;
+        if (Var && Var->isInitCapture() &&
+            !confinedIn(LE->getBody(), Var, Depth + 1, C)) {
+          Escapes = true;
+          return;
+        }
+      }
+    }
+  });
+  if (Escapes)
+    return false;
+  for (const Expr *M : Mentions)
+    if (!Accounted.count(M) && !SyncUses.count(M))
+      return false;
+  return true;
+}
+
+bool BlockingAnalysis::Impl::confined(const UnitInfo &I, const ObjectKey &K,
+                                      Confinement &C) {
+  if (const auto *F = llvm::dyn_cast_or_null<FieldDecl>(K.object())) {
+    if (Incomplete || K.isElement())
+      return false;
+    auto [It, New] = MemberConfinement.try_emplace(F);
+    if (New) {
+      Confinement MC;
+      if (confinedMember(F, MC))
+        It->second = MC;
+    }
+    if (!It->second)
+      return false;
+    C = *It->second;
+    return true;
+  }
   if (K.Root != ObjectKey::Var || !K.RootVar || !K.exact())
     return false;
   const VarDecl *VD = K.RootVar;
+  const auto *Owner = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
+  const CodeUnit *OwnerUnit = Owner ? Inv.unitOf(Owner) : nullptr;
   if (!VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
-      VD->getType()->isReferenceType() || VD->getDeclContext() != I.U->Fn)
+      VD->getType()->isReferenceType() || !OwnerUnit)
     return false;
   // Created here: a construction, std::make_shared / make_unique, new.
   if (const Expr *Init = VD->getInit()) {
@@ -1375,51 +1646,106 @@ bool BlockingAnalysis::Impl::isPrivateLocal(const UnitInfo &I,
       return false;
     }
   }
-  // Every use is the object of a sync operation on it: never shared.
-  bool Shared = false;
-  walkWithLambdas(I.U->Body, nullptr, [&](const Stmt *S) {
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
-      if (DRE->getDecl() == VD && !SyncUses.count(DRE))
-        Shared = true;
-    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
-      for (const LambdaCapture &C : LE->captures())
-        if (C.capturesVariable() && C.getCapturedVar() == VD)
-          Shared = true;
-  });
-  return !Shared;
+  if (!confinedIn(OwnerUnit->Body, VD, 0, C))
+    return false;
+  // Shared with other code: a partner there would have been seen only if
+  // that code was analysed.
+  return (!C.Shared && OwnerUnit == I.U) || !Incomplete;
+}
+
+bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
+                                            Confinement &C) {
+  // A class of the main file: no other translation unit names it.
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+  const SourceManager &SM = Ctx.getSourceManager();
+  if (!RD || RD->isDependentContext() || RD->isLambda() || RD->isUnion() ||
+      llvm::isa<ClassTemplateSpecializationDecl>(RD) ||
+      !SM.isInMainFile(SM.getExpansionLoc(RD->getLocation())) ||
+      !F->getIdentifier())
+    return false;
+  // Other members' initialisers must not name it.
+  for (const FieldDecl *Other : RD->fields())
+    if (Other != F && Other->hasInClassInitializer()) {
+      bool Names = false;
+      // (A lambda's body is a unit of its own, walked below.)
+      walkOwnCode(Other->getInClassInitializer(), [&](const Stmt *S) {
+        const auto *E = llvm::dyn_cast<Expr>(S);
+        Names |= E && namesDecl(E, F);
+      });
+      if (Names)
+        return false;
+    }
+  llvm::StringRef Name = F->getName();
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit &U = *UP;
+    // Template code may name it in a way we do not resolve.
+    if (U.Fn->isDependentContext()) {
+      bool Names = false;
+      walkOwnCode(U.Body, [&](const Stmt *S) {
+        if (const auto *E = llvm::dyn_cast<Expr>(S); E && namesDecl(E, F))
+          Names = true;
+        else if (const auto *DM =
+                     llvm::dyn_cast<CXXDependentScopeMemberExpr>(S))
+          Names |= DM->getMember().getAsString() == Name;
+        else if (const auto *UM = llvm::dyn_cast<UnresolvedMemberExpr>(S))
+          Names |= UM->getMemberName().getAsString() == Name;
+        else if (const auto *DR = llvm::dyn_cast<DependentScopeDeclRefExpr>(S))
+          Names |= DR->getDeclName().getAsString() == Name;
+      });
+      if (Names)
+        return false;
+      continue;
+    }
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(U.Fn))
+      for (const CXXCtorInitializer *Init : Ctor->inits()) {
+        if (Init->getMember() == F || !Init->getInit())
+          continue;
+        bool Names = false;
+        walkOwnCode(Init->getInit(), [&](const Stmt *S) {
+          const auto *E = llvm::dyn_cast<Expr>(S);
+          Names |= E && namesDecl(E, F);
+        });
+        if (Names)
+          return false;
+      }
+    if (!confinedIn(U.Body, F, 0, C))
+      return false;
+  }
+  return true;
 }
 
 void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   llvm::DenseSet<const Stmt *> Done;
   // Races: a member blocks forever only if every member does.
-  llvm::DenseMap<const Stmt *, unsigned> RaceMembers, RaceStuck;
+  llvm::DenseMap<const Stmt *, unsigned> RaceStuck;
   struct Verdict {
     bool NoPartner = false;
+    Confinement Conf;
   };
   std::vector<Verdict> Verdicts(Blocking.size());
   for (size_t Idx = 0; Idx < Blocking.size(); ++Idx) {
     const BlockedOp &B = Blocking[Idx];
     if (!B.Chain.empty())
       continue;
-    bool Any = false;
-    for (const OpRecord &R : Ops) {
-      if (!isPartner(B.Kind, R.Kind))
-        continue;
-      if (mayBeSame(R, B.Object, B.Type)) {
-        Any = true;
-        break;
-      }
-    }
-    bool Stuck = !Any &&
-                 isPrivateLocal(*Infos.find(B.Unit)->second, B.Object) &&
-                 (B.Kind != OpKind::Send || B.Unbuffered) &&
+    Confinement &Conf = Verdicts[Idx].Conf;
+    bool Stuck = (B.Kind != OpKind::Send || B.Unbuffered) &&
                  !(B.Kind == OpKind::Wait && B.HasPredicate) &&
-                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated);
-    Verdicts[Idx].NoPartner = Stuck;
-    if (B.Race) {
-      ++RaceMembers[B.Race];
-      RaceStuck[B.Race] += Stuck;
+                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated) &&
+                 confined(*Infos.find(B.Unit)->second, B.Object, Conf);
+    // A partner: an operation on the object itself, or through one of the
+    // names it reaches; a name we cannot resolve may be any object.
+    for (size_t R = 0; Stuck && R < Ops.size(); ++R) {
+      const ObjectKey &K = Ops[R].Object;
+      if (!isPartner(B.Kind, Ops[R].Kind))
+        continue;
+      if (K.sameObject(B.Object) || !K.object() ||
+          (K.Root == ObjectKey::Var && K.Path.empty() &&
+           Conf.Names.count(K.RootVar)))
+        Stuck = false;
     }
+    Verdicts[Idx].NoPartner = Stuck;
+    if (B.Race)
+      RaceStuck[B.Race] += Stuck;
   }
   for (size_t Idx = 0; Idx < Blocking.size(); ++Idx) {
     const BlockedOp &B = Blocking[Idx];
@@ -1427,26 +1753,56 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       continue;
     // No partner at all, on an object nobody else can reach.
     if (Verdicts[Idx].NoPartner &&
-        (!B.Race || RaceStuck[B.Race] == RaceMembers[B.Race])) {
+        (!B.Race || RaceStuck[B.Race] == RaceArms.lookup(B.Race))) {
       Done.insert(B.Call);
       BlockingFinding F;
       F.Kind = BlockingFinding::NoPartner;
       F.At = B.Call;
       std::string Name = B.Object.str();
-      const VarDecl *VD = B.Object.RootVar;
+      const Confinement &Conf = Verdicts[Idx].Conf;
       const char *Missing =
           B.Kind == OpKind::Receive       ? "sends to it or closes it"
           : B.Kind == OpKind::Send        ? "receives from it or closes it"
           : B.Kind == OpKind::CounterWait ? "counts it down or releases it"
                                           : "notifies it";
-      F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
-                  "' waits forever: '" + VD->getNameAsString() +
-                  "' is created here and never shared, and nothing " + Missing;
-      if (B.Race)
-        F.Message += " (nor any other operation of the race)";
-      F.Notes.push_back(
-          {VD->getInit() ? static_cast<const Stmt *>(VD->getInit()) : nullptr,
-           "'" + VD->getNameAsString() + "' is created here"});
+      std::string Race = B.Race ? " (nor any other operation of the race)" : "";
+      if (const auto *Field =
+              llvm::dyn_cast_or_null<FieldDecl>(B.Object.object())) {
+        std::string Qualified = Field->getParent()->getNameAsString() +
+                                "::" + Field->getNameAsString();
+        F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
+                    "' waits forever: nothing in this translation unit " +
+                    Missing + Race + ", and no other code can reach '" +
+                    Qualified + "'";
+        F.Notes.push_back({nullptr,
+                           "'" + Qualified +
+                               "' is declared here, in a class of this file "
+                               "that no other translation unit can name",
+                           Field->getLocation()});
+      } else {
+        const VarDecl *VD = B.Object.RootVar;
+        std::string Var = VD->getNameAsString();
+        F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
+                    "' waits forever: '" + Var + "' " +
+                    (Conf.Shared ? "" : "is created here and ") +
+                    (Conf.Shared ? "reaches only code of this translation "
+                                   "unit, and none of it "
+                                 : "never shared, and nothing ") +
+                    Missing + Race;
+        F.Notes.push_back(
+            {VD->getInit() ? static_cast<const Stmt *>(VD->getInit()) : nullptr,
+             "'" + Var + "' is created here", VD->getLocation()});
+      }
+      if (Conf.HandedAt)
+        F.Notes.push_back(
+            {Conf.HandedAt,
+             "handed to '" + Conf.HandedTo->getNameAsString() +
+                 "' here, which does not " +
+                 (B.Kind == OpKind::Receive ? "send to it or close it"
+                  : B.Kind == OpKind::Send  ? "receive from it or close it"
+                  : B.Kind == OpKind::CounterWait
+                      ? "count it down or release it"
+                      : "notify it")});
       Out.push_back(std::move(F));
       continue;
     }

@@ -46,6 +46,8 @@ namespace clang::tidy::threadleak {
 struct WitnessStep {
   const Stmt *At = nullptr;
   std::string What;
+  /// Where, when it is a declaration rather than a statement.
+  SourceLocation Loc = SourceLocation();
 };
 
 struct BlockingFinding {

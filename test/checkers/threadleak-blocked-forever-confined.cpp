@@ -1,0 +1,232 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags -I%S/Inputs | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags -I%S/Inputs | %check-all %s
+
+// threadleak-blocked-forever: no partner anywhere, on an object that only
+// code of this translation unit can reach. Two ways to be sure of that:
+// a local object handed only to functions and lambdas we read, and a data
+// member of a class defined in this file. Each shape both ways.
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/fiber/all.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "blocked-forever-shared-class.h"
+
+namespace fibers = boost::fibers;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
+using boost::system::error_code;
+using AsioChan = asio::experimental::channel<void(error_code, int)>;
+using IntChan = fibers::unbuffered_channel<int>;
+void work();
+// Code we do not read may do anything to any channel of the type it is
+// handed, so the negatives that hand one over use a type of their own.
+using OpaqueChan = fibers::unbuffered_channel<long>;
+void opaque(OpaqueChan &c); // defined elsewhere
+
+//===-- Local objects handed to code we read ---------------------------------===//
+
+// grpc-go#1424: the watcher is given the done channel and returns without
+// closing it; its starter waits on it forever.
+void watch(std::shared_ptr<IntChan> done) {
+  work();
+  (void)done;
+}
+void dial() {
+  fibers::fiber([] {
+    auto done = std::make_shared<IntChan>();
+    fibers::fiber(watch, done).detach();
+    watch(done);
+    int v;
+    done->pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'done' waits forever: 'done' reaches only code of this translation unit, and none of it sends to it or closes it [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-6]]:17: note: 'done' is created here
+    // CHECK: :[[@LINE-6]]:5: note: handed to 'watch' here, which does not send to it or close it
+  }).detach();
+}
+
+// Negative: the watcher closes it when it returns (the fix).
+void watchAndClose(std::shared_ptr<IntChan> done) {
+  work();
+  done->close();
+}
+void dialFixed() {
+  fibers::fiber([] {
+    auto done = std::make_shared<IntChan>();
+    watchAndClose(done);
+    int v;
+    done->pop(v);
+  }).detach();
+}
+
+// Negative: handed on to code we do not read.
+void forward(std::shared_ptr<OpaqueChan> c) { opaque(*c); }
+void dialOpaque() {
+  auto done = std::make_shared<OpaqueChan>();
+  forward(done);
+  long v;
+  done->pop(v);
+}
+
+// Negative: stored where the partner search cannot follow it.
+struct Keeper {
+  std::shared_ptr<IntChan> kept;
+  void keep(std::shared_ptr<IntChan> c) { kept = c; }
+  void wake() { kept->push(1); }
+};
+void dialStored(Keeper &k) {
+  auto done = std::make_shared<IntChan>();
+  k.keep(done);
+  int v;
+  done->pop(v);
+}
+
+// A lambda that captures it and only reads its state.
+void captured() {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber([ch] {
+    if (ch->is_closed())
+      return;
+    work();
+  }).detach();
+  int v;
+  ch->pop(v);
+  // CHECK: :[[@LINE-1]]:3: warning: a receive from 'ch' waits forever: 'ch' reaches only code of this translation unit, and none of it sends to it or closes it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-9]]:13: note: 'ch' is created here
+}
+
+// Negative: the lambda that captures it sends.
+void capturedSender() {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber([ch] { ch->push(1); }).detach();
+  int v;
+  ch->pop(v);
+}
+
+// Negative: a copy of the handle escapes through a local reference that is
+// returned.
+std::shared_ptr<IntChan> &slot();
+void copiedOut() {
+  auto ch = std::make_shared<IntChan>();
+  auto &alias = slot();
+  alias = ch;
+  int v;
+  ch->pop(v);
+}
+
+//===-- Data members of a class of this file ---------------------------------===//
+
+// grpc-go#1275: the close path forgets to send; the reader of the stream's
+// buffer waits forever.
+struct Stream {
+  IntChan recv;
+  void read() {
+    int v;
+    recv.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'recv' waits forever: nothing in this translation unit sends to it or closes it, and no other code can reach 'Stream::recv' [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:11: note: 'Stream::recv' is declared here, in a class of this file that no other translation unit can name
+  }
+};
+void closeStream(Stream &s) { (void)s; }
+
+// kubernetes#25331: a result sent on an unbuffered member nobody reads.
+class Watch {
+  IntChan result;
+  std::mutex mu;
+  std::condition_variable cv;
+
+public:
+  void run() {
+    result.push(1);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'result' waits forever: nothing in this translation unit receives from it or closes it, and no other code can reach 'Watch::result' [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-8]]:11: note: 'Watch::result' is declared here, in a class of this file that no other translation unit can name
+  }
+  // A wait with no predicate that nothing notifies.
+  void park() {
+    std::unique_lock lk(mu);
+    cv.wait(lk);
+    // CHECK: :[[@LINE-1]]:5: warning: a wait on 'cv' waits forever: nothing in this translation unit notifies it, and no other code can reach 'Watch::cv' [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-13]]:27: note: 'Watch::cv' is declared here, in a class of this file that no other translation unit can name
+  }
+};
+
+// Negative: a function we read sends on it (grpc-go#1275's fix).
+struct FixedStream {
+  IntChan recv;
+  void read() {
+    int v;
+    recv.pop(v);
+  }
+};
+void closeFixed(FixedStream &s) { s.recv.push(0); }
+
+// Negative: a thread started in the constructor's initialisers sends.
+struct Ticker {
+  IntChan ticks;
+  fibers::fiber pump;
+  Ticker() : pump([this] { ticks.push(1); }) {}
+  void next() {
+    int v;
+    ticks.pop(v);
+  }
+};
+
+// Negative: handed to a function we do not read.
+struct Handed {
+  OpaqueChan handedIn;
+  void start() { opaque(handedIn); }
+  void get() {
+    long v;
+    handedIn.pop(v);
+  }
+};
+
+// Negative: a template may name it in a way the analysis does not resolve.
+struct Generic {
+  IntChan genericIn;
+  void get() {
+    int v;
+    genericIn.pop(v);
+  }
+};
+template <class T> void feed(T &t) { t.genericIn.push(1); }
+
+// Negative: a class of a header: other translation units can name it.
+void useHeader(HeaderInbox &h) { h.get(); }
+
+// Negative: an element of a container of channels (which element is not
+// known).
+struct Pool {
+  IntChan lanes[4];
+  void get(int i) {
+    int v;
+    lanes[i].pop(v);
+  }
+};
+
+//===-- Races: every operand must be stuck -----------------------------------===//
+
+// Two channels made here, neither shared: the race can never end.
+asio::awaitable<void> raceOfTwo(asio::any_io_executor ex) {
+  AsioChan a(ex), b(ex);
+  co_await (a.async_receive(asio::use_awaitable) ||
+            b.async_receive(asio::use_awaitable));
+  // CHECK: :[[@LINE-2]]:13: warning: a receive from 'a' waits forever: 'a' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-4]]:12: note: 'a' is created here
+  // CHECK: :[[@LINE-3]]:13: warning: a receive from 'b' waits forever: 'b' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-6]]:19: note: 'b' is created here
+}
+
+// Negative: the other operand is a timer; the race ends when it fires.
+asio::awaitable<void> raceWithTimer(asio::any_io_executor ex) {
+  AsioChan a(ex);
+  asio::steady_timer t(ex, 10ms);
+  co_await (a.async_receive(asio::use_awaitable) ||
+            t.async_wait(asio::use_awaitable));
+}
