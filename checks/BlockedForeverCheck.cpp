@@ -39,6 +39,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
   Channels = std::make_unique<ChannelModel>(User);
+  Counters = std::make_unique<CounterModel>(
+      M ? M->WaitGroups : std::vector<CounterSpec>());
   // A TU is analysed only if it locks, waits, or uses a channel.
   llvm::StringSet<> Names;
   for (const char *N :
@@ -50,6 +52,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
     for (const auto *L : {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive})
       for (const std::string &N : *L)
         Names.insert(N);
+  for (const std::string &N : Counters->waitNames())
+    Names.insert(N);
   for (const auto &E : Names)
     TriggerNames.push_back(E.getKey().str());
   llvm::sort(TriggerNames);
@@ -91,7 +95,7 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
     return;
   }
   std::unique_ptr<SyncInventory> Inv = Code.take(*Ctx, *CVs);
-  BlockingAnalysis A(*Ctx, *Inv, *Locks, *Channels, *CVs, ThreadTypes,
+  BlockingAnalysis A(*Ctx, *Inv, *Locks, *Channels, *CVs, *Counters, ThreadTypes,
                      MaxCallDepth);
   A.setDumping(DumpModel);
   std::vector<BlockingFinding> Findings = A.run();

@@ -5,6 +5,7 @@
 
 #include "engine/SyncInventory.h"
 #include "model/ChannelModel.h"
+#include "model/CounterModel.h"
 #include "model/LockModel.h"
 #include "model/WaitModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
@@ -47,6 +48,7 @@ private:
   std::unique_ptr<ConditionVariableModel> CVs;
   std::unique_ptr<LockModel> Locks;
   std::unique_ptr<ChannelModel> Channels;
+  std::unique_ptr<CounterModel> Counters;
   /// The names of the calls that make a TU worth analysing.
   std::vector<std::string> TriggerNames;
   InventoryCollector Code;

@@ -13,6 +13,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
 #include <functional>
 #include <map>
 #include <set>
@@ -107,6 +108,8 @@ enum class OpKind {
   /// blocks until a count_down / release.
   CounterWait,
   CounterSignal,
+  /// WaitGroup::add: a later wait blocks until as many dones.
+  CounterAdd,
 };
 
 /// An operation on a channel or a condition variable, with the locks held
@@ -120,6 +123,8 @@ struct OpRecord {
   /// The object's type (its channel spec, or its condition variable
   /// class), for names that may alias.
   const void *Type = nullptr;
+  /// A channel operation's channel type.
+  const ChannelSpec *Spec = nullptr;
 };
 
 /// A blocking operation reached with locks held (possibly none).
@@ -143,6 +148,8 @@ struct BlockedOp {
   /// A latch or semaphore that blocks its first waiter as created (a latch
   /// with a count, a semaphore with none).
   bool BlocksAsCreated = false;
+  /// A wait group's wait: it blocks once something adds to it.
+  bool BlocksAfterAdd = false;
   const void *Type = nullptr;
 };
 
@@ -247,6 +254,8 @@ const char *opNoun(OpKind K) {
     return "a wait on";
   case OpKind::CounterSignal:
     return "a release of";
+  case OpKind::CounterAdd:
+    return "an add to";
   }
   return "";
 }
@@ -273,28 +282,6 @@ bool isIdentityLike(const CallExpr *Call) {
     return false;
   llvm::StringRef N = FD->getName();
   return N == "move" || N == "forward" || N == "addressof";
-}
-
-/// A std::latch or std::counting_semaphore operation: CounterWait,
-/// CounterSignal (arrive_and_wait is both: its signal is recorded as a
-/// partner, its wait blocks), or nothing.
-std::optional<OpKind> counterOp(const CXXMemberCallExpr *MC, bool &Latch) {
-  const CXXMethodDecl *M = MC->getMethodDecl();
-  if (!M || !M->getIdentifier() || !M->getParent()->isInStdNamespace() ||
-      !M->getParent()->getIdentifier())
-    return std::nullopt;
-  llvm::StringRef Class = M->getParent()->getName(), N = M->getName();
-  Latch = Class == "latch";
-  if (Latch)
-    return N == "wait" || N == "arrive_and_wait"
-               ? std::optional(OpKind::CounterWait)
-           : N == "count_down" ? std::optional(OpKind::CounterSignal)
-                               : std::nullopt;
-  if (Class == "counting_semaphore")
-    return N == "acquire"   ? std::optional(OpKind::CounterWait)
-           : N == "release" ? std::optional(OpKind::CounterSignal)
-                            : std::nullopt;
-  return std::nullopt;
 }
 
 /// The class of the object \p T holds, refers or points to (through smart
@@ -339,9 +326,11 @@ class BlockingAnalysis::Impl {
 public:
   Impl(ASTContext &Ctx, const SyncInventory &Inv, const LockModel &Locks,
        const ChannelModel &Channels, const ConditionVariableModel &CVs,
-       const NameList &ThreadTypes, unsigned MaxCallDepth, BlockingStats &Stats)
+       const CounterModel &Counters, const NameList &ThreadTypes,
+       unsigned MaxCallDepth, BlockingStats &Stats)
       : Ctx(Ctx), Inv(Inv), Locks(Locks), Channels(Channels), CVs(CVs),
-        ThreadTypes(ThreadTypes), MaxCallDepth(MaxCallDepth), Stats(Stats) {}
+        Counters(Counters), ThreadTypes(ThreadTypes),
+        MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
   std::vector<BlockingFinding> run();
   void dump(llvm::raw_ostream &OS) const;
@@ -531,6 +520,37 @@ private:
   void reportLeaks(std::vector<BlockingFinding> &Out);
   void reportBlocked(std::vector<BlockingFinding> &Out);
   void reportJoins(std::vector<BlockingFinding> &Out);
+  /// How many times something can happen on one run: a number, any
+  /// number (ManyAt: the loop that makes it so), or not known.
+  struct Count {
+    unsigned N = 0;
+    bool Many = false;
+    bool Unknown = false;
+    const Stmt *ManyAt = nullptr;
+    static Count unknown() {
+      Count C;
+      C.Unknown = true;
+      return C;
+    }
+    Count &operator+=(const Count &O) {
+      N += O.N;
+      if (O.Many && !Many)
+        ManyAt = O.ManyAt;
+      Many |= O.Many;
+      Unknown |= O.Unknown;
+      return *this;
+    }
+  };
+  /// The most sends (else receives) on the confined object \p Conf, whose
+  /// operations are \p Sites, that one run of \p U can perform, through
+  /// the calls, lambdas and threads it hands the object to.
+  Count maxOps(const CodeUnit *U, const Confinement &Conf,
+               const llvm::DenseMap<const Stmt *, OpKind> &Sites, bool Sends,
+               unsigned Depth);
+  /// Counts: a confined channel whose code can send more times than its
+  /// receives and its buffer can take.
+  void reportCounts(std::vector<BlockingFinding> &Out,
+                    llvm::DenseSet<const Stmt *> &Done);
 
   /// A join() reached with locks held.
   struct JoinRecord {
@@ -545,6 +565,7 @@ private:
   const LockModel &Locks;
   const ChannelModel &Channels;
   const ConditionVariableModel &CVs;
+  const CounterModel &Counters;
   const NameList &ThreadTypes;
   unsigned MaxCallDepth;
   BlockingStats &Stats;
@@ -872,47 +893,50 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
           Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
         return;
       }
-  // Latches and semaphores.
-  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
-    bool Latch = false;
-    if (std::optional<OpKind> CK = counterOp(MC, Latch)) {
-      const Expr *Obj = MC->getImplicitObjectArgument();
-      ObjectKey K = keyOf(I, Obj);
-      NoteUses(Obj);
-      const void *Type = objectClass(Obj->getType());
-      Skel(Call->getBeginLoc(), std::string(opNoun(*CK)) + " " + K.str());
-      bool ArriveAndWait = MC->getMethodDecl()->getName() == "arrive_and_wait";
-      if (Record) {
-        // arrive_and_wait counts down too: a partner of the other waiters.
-        if (ArriveAndWait) {
-          SeenOp.erase(Obj);
-          record(I, OpKind::CounterSignal, Obj, K, S, Type);
-        }
-        record(I, *CK, Call, K, S, Type);
+  // Latches, semaphores and wait groups.
+  if (CounterOp CO =
+          Counters.classify(llvm::dyn_cast<CXXMemberCallExpr>(Call))) {
+    const Expr *Obj = CO.Object;
+    ObjectKey K = keyOf(I, Obj);
+    NoteUses(Obj);
+    const void *Type = objectClass(Obj->getType());
+    bool ArriveAndWait = CO.Kind == CounterOpKind::SignalAndWait;
+    OpKind Kind = CO.Kind == CounterOpKind::Signal ? OpKind::CounterSignal
+                  : CO.Kind == CounterOpKind::Add  ? OpKind::CounterAdd
+                                                   : OpKind::CounterWait;
+    Skel(Call->getBeginLoc(), std::string(opNoun(Kind)) + " " + K.str());
+    if (Record) {
+      // arrive_and_wait counts down too: a partner of the other waiters.
+      if (ArriveAndWait) {
+        SeenOp.erase(Obj);
+        record(I, OpKind::CounterSignal, Obj, K, S, Type);
       }
-      if (*CK == OpKind::CounterWait && K.valid()) {
-        BlockedOp B;
-        B.Kind = OpKind::CounterWait;
-        B.Call = Call;
-        B.Object = K;
-        B.Type = Type;
-        // As created: a latch with a positive count, a semaphore with none.
-        if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
-          if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
-                  VD->getInit() ? bareExpr(VD->getInit()) : nullptr))
-            if (CE->getNumArgs() >= 1) {
-              Expr::EvalResult R;
-              if (!CE->getArg(0)->isValueDependent() &&
-                  CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
-                int64_t N = R.Val.getInt().getExtValue();
-                B.BlocksAsCreated =
-                    Latch ? N > (ArriveAndWait ? 1 : 0) : N == 0;
-              }
-            }
-        ownBlockingOp(I, S, std::move(B), Record);
-      }
-      return;
+      record(I, Kind, Call, K, S, Type);
     }
+    if (Kind == OpKind::CounterWait && K.valid()) {
+      BlockedOp B;
+      B.Kind = OpKind::CounterWait;
+      B.Call = Call;
+      B.Object = K;
+      B.Type = Type;
+      B.BlocksAfterAdd = CO.Family == CounterOp::WaitGroup;
+      // As created: a latch with a positive count, a semaphore with none.
+      if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
+        if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+                VD->getInit() ? bareExpr(VD->getInit()) : nullptr))
+          if (CE->getNumArgs() >= 1 && CO.Family != CounterOp::WaitGroup) {
+            Expr::EvalResult R;
+            if (!CE->getArg(0)->isValueDependent() &&
+                CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
+              int64_t N = R.Val.getInt().getExtValue();
+              B.BlocksAsCreated = CO.Family == CounterOp::Latch
+                                      ? N > (ArriveAndWait ? 1 : 0)
+                                      : N == 0;
+            }
+          }
+      ownBlockingOp(I, S, std::move(B), Record);
+    }
+    return;
   }
   // Channel operations.
   if (ChannelOp Op = Channels.classify(Call)) {
@@ -940,8 +964,12 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
          std::string(opNoun(Kind)) + " " + K.str() +
              (Op.Asynchronous && !I.Awaited.count(Call) ? " (not awaited)"
                                                         : ""));
-    if (Record)
+    if (Record) {
+      size_t Before = Ops.size();
       record(I, Kind, Call, K, S, Type);
+      if (Ops.size() > Before)
+        Ops.back().Spec = Op.Spec;
+    }
     bool Blocks = (Kind == OpKind::Receive || Kind == OpKind::Send) &&
                   (!Op.Asynchronous || I.Awaited.count(Call));
     if (Blocks && K.valid()) {
@@ -1730,8 +1758,19 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     Confinement &Conf = Verdicts[Idx].Conf;
     bool Stuck = (B.Kind != OpKind::Send || B.Unbuffered) &&
                  !(B.Kind == OpKind::Wait && B.HasPredicate) &&
-                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated) &&
+                 (B.Kind != OpKind::CounterWait || B.BlocksAsCreated ||
+                  B.BlocksAfterAdd) &&
                  confined(*Infos.find(B.Unit)->second, B.Object, Conf);
+    // A wait group's wait blocks once something added to it.
+    bool Added = !Stuck || !B.BlocksAfterAdd;
+    for (size_t R = 0; !Added && R < Ops.size(); ++R)
+      if (Ops[R].Kind == OpKind::CounterAdd &&
+          (Ops[R].Object.sameObject(B.Object) ||
+           (Ops[R].Object.Root == ObjectKey::Var &&
+            Ops[R].Object.Path.empty() &&
+            Conf.Names.count(Ops[R].Object.RootVar))))
+        Added = true;
+    Stuck &= Added;
     // A partner: an operation on the object itself, or through one of the
     // names it reaches; a name we cannot resolve may be any object.
     for (size_t R = 0; Stuck && R < Ops.size(); ++R) {
@@ -1897,6 +1936,313 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       Out.push_back(std::move(F));
       break;
     }
+  }
+  reportCounts(Out, Done);
+}
+
+//===----------------------------------------------------------------------===//
+// Counts: more sends than the receives can take
+//===----------------------------------------------------------------------===//
+
+BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
+    const CodeUnit *U, const Confinement &Conf,
+    const llvm::DenseMap<const Stmt *, OpKind> &Sites, bool Sends,
+    unsigned Depth) {
+  auto It = Infos.find(U);
+  if (Depth > MaxCallDepth || It == Infos.end() || !It->second->G)
+    return Count::unknown();
+  UnitInfo &I = *It->second;
+  const CFG &G = *I.G;
+  // Lambdas bound to a variable may run any number of times.
+  llvm::SmallPtrSet<const LambdaExpr *, 4> Bound;
+  walkOwnCode(U->Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *V = llvm::dyn_cast<VarDecl>(D))
+          if (const auto *LE = llvm::dyn_cast_or_null<LambdaExpr>(
+                  V->getInit() ? bareExprThroughCopies(V->getInit()) : nullptr))
+            Bound.insert(LE);
+  });
+  // Two branches that test the same variable may exclude each other
+  // (`if (a) send(); if (!a) send();`): a path through both is not known
+  // to be one the program takes.
+  {
+    llvm::SmallVector<llvm::SmallPtrSet<const Decl *, 4>, 4> Guards;
+    bool Correlated = false;
+    walkOwnCode(U->Body, [&](const Stmt *S) {
+      const auto *If = llvm::dyn_cast<IfStmt>(S);
+      if (!If || Correlated)
+        return;
+      bool Counted = false;
+      for (const Stmt *Branch : {If->getThen(), If->getElse()})
+        walkWithLambdas(Branch, nullptr, [&](const Stmt *In) {
+          Counted |= Sites.count(In) != 0;
+          if (const auto *Call = llvm::dyn_cast<CallExpr>(In))
+            Counted |= !targetsOf(I, Call).empty();
+        });
+      if (!Counted)
+        return;
+      llvm::SmallPtrSet<const Decl *, 4> Vars;
+      walkOwnCode(If->getCond(), [&](const Stmt *In) {
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+          Vars.insert(DRE->getDecl());
+      });
+      for (const auto &Other : Guards)
+        for (const Decl *D : Vars)
+          Correlated |= Other.count(D) != 0;
+      Guards.push_back(std::move(Vars));
+    });
+    if (Correlated)
+      return Count::unknown();
+  }
+  auto Hands = [&](const Expr *E) {
+    const Expr *N = handedName(E);
+    const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N);
+    return DRE && Conf.Names.count(DRE->getDecl());
+  };
+  auto Weight = [&](const Stmt *S) -> Count {
+    Count C;
+    bool Loop = InLoop.count(S);
+    if (auto Op = Sites.find(S); Op != Sites.end()) {
+      bool Counted = Sends ? Op->second == OpKind::Send
+                           : (Op->second == OpKind::Receive ||
+                              Op->second == OpKind::TryReceive);
+      if (!Counted)
+        return C;
+      if (llvm::isa<CXXForRangeStmt>(S) || Loop) {
+        C.Many = true;
+        C.ManyAt = S;
+      } else {
+        C.N = 1;
+      }
+      return C;
+    }
+    const CodeUnit *Callee = nullptr;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      bool Handed = false;
+      for (const Expr *A : Call->arguments())
+        Handed |= Hands(A);
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+        Handed |= Hands(MC->getImplicitObjectArgument());
+      if (!Handed)
+        return C;
+      llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
+      if (Targets.size() != 1)
+        return Targets.empty() ? C : Count::unknown();
+      Callee = Targets.front();
+    } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      bool Captures = false;
+      for (const LambdaCapture &Cap : LE->captures())
+        Captures |=
+            Cap.capturesVariable() && Conf.Names.count(Cap.getCapturedVar());
+      if (!Captures)
+        return C;
+      Callee = Inv.unitOf(LE->getCallOperator());
+      if (!Callee)
+        return Count::unknown();
+      Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
+      if ((In.N || In.Many) && Bound.count(LE))
+        return Count::unknown();
+      if ((In.N || In.Many) && Loop) {
+        In.Many = true;
+        In.ManyAt = LE;
+      }
+      return In;
+    } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+      // A thread started on a function with the object as an argument.
+      const auto *Fn =
+          CE->getNumArgs() > 1
+              ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
+              : nullptr;
+      const auto *FD =
+          Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
+      bool Handed = false;
+      for (unsigned A = 1; A < CE->getNumArgs(); ++A)
+        Handed |= Hands(CE->getArg(A));
+      if (!Handed || !FD)
+        return C;
+      const FunctionDecl *Def = analysableDefinition(FD, Ctx);
+      Callee = Def ? Inv.unitOf(Def) : nullptr;
+      if (!Callee)
+        return Count::unknown();
+    } else {
+      return C;
+    }
+    Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
+    if ((In.N || In.Many) && Loop) {
+      In.Many = true;
+      In.ManyAt = S;
+    }
+    return In;
+  };
+  // The blocks in reverse post-order, without the back edges: the longest
+  // path by weight (a weighted statement inside a loop counts as many).
+  unsigned NB = G.getNumBlockIDs();
+  std::vector<Count> W(NB), Dist(NB);
+  for (const CFGBlock *B : G) {
+    for (const CFGElement &E : *B)
+      if (auto SE = E.getAs<CFGStmt>())
+        W[B->getBlockID()] += Weight(SE->getStmt());
+    if (const Stmt *T = B->getTerminatorStmt();
+        T && llvm::isa<CXXForRangeStmt>(T))
+      W[B->getBlockID()] += Weight(T);
+  }
+  std::vector<unsigned char> State(NB, 0);
+  std::vector<const CFGBlock *> Post;
+  llvm::SmallVector<std::pair<const CFGBlock *, CFGBlock::const_succ_iterator>,
+                    16>
+      Stack;
+  Stack.push_back({&G.getEntry(), G.getEntry().succ_begin()});
+  State[G.getEntry().getBlockID()] = 1;
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Back;
+  while (!Stack.empty()) {
+    auto &[B, SI] = Stack.back();
+    if (SI == B->succ_end()) {
+      State[B->getBlockID()] = 2;
+      Post.push_back(B);
+      Stack.pop_back();
+      continue;
+    }
+    const CFGBlock *S = *SI;
+    ++SI;
+    if (!S)
+      continue;
+    if (State[S->getBlockID()] == 1)
+      Back.insert({B->getBlockID(), S->getBlockID()});
+    else if (State[S->getBlockID()] == 0) {
+      State[S->getBlockID()] = 1;
+      Stack.push_back({S, S->succ_begin()});
+    }
+  }
+  auto Better = [](const Count &A, const Count &B) {
+    if (A.Many != B.Many)
+      return A.Many;
+    return A.N > B.N;
+  };
+  std::vector<bool> Reached(NB, false);
+  Reached[G.getEntry().getBlockID()] = true;
+  Dist[G.getEntry().getBlockID()] = W[G.getEntry().getBlockID()];
+  Count Result, AnyUnknown;
+  for (const CFGBlock *B : llvm::reverse(Post)) {
+    unsigned Id = B->getBlockID();
+    if (!Reached[Id])
+      continue;
+    AnyUnknown.Unknown |= Dist[Id].Unknown;
+    if (Better(Dist[Id], Result))
+      Result = Dist[Id];
+    for (const CFGBlock *S : B->succs()) {
+      if (!S || Back.count({Id, S->getBlockID()}))
+        continue;
+      Count Next = Dist[Id];
+      Next += W[S->getBlockID()];
+      if (!Reached[S->getBlockID()] || Better(Next, Dist[S->getBlockID()])) {
+        Dist[S->getBlockID()] = Next;
+        Reached[S->getBlockID()] = true;
+      }
+    }
+  }
+  Result.Unknown |= AnyUnknown.Unknown;
+  return Result;
+}
+
+void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
+                                          llvm::DenseSet<const Stmt *> &Done) {
+  // The sends that block (an Asio send nobody awaits does not).
+  llvm::DenseSet<const Stmt *> BlockingSends;
+  for (const BlockedOp &B : Blocking)
+    if (B.Kind == OpKind::Send && B.Chain.empty() && !B.Race)
+      BlockingSends.insert(B.Call); // (A race's send may lose the race.)
+  // Channels created in a function: local variables named by operations.
+  llvm::SetVector<const VarDecl *> Candidates;
+  llvm::DenseMap<const VarDecl *, const ChannelSpec *> SpecOf;
+  for (const OpRecord &R : Ops)
+    if (R.Spec && R.Object.Root == ObjectKey::Var && R.Object.RootVar &&
+        R.Object.Path.empty() && !llvm::isa<ParmVarDecl>(R.Object.RootVar) &&
+        R.Object.RootVar->hasLocalStorage()) {
+      Candidates.insert(R.Object.RootVar);
+      SpecOf[R.Object.RootVar] = R.Spec;
+    }
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const VarDecl *VD : Candidates) {
+    ObjectKey K;
+    K.Root = ObjectKey::Var;
+    K.RootVar = VD;
+    const CodeUnit *Owner =
+        Inv.unitOf(llvm::dyn_cast<FunctionDecl>(VD->getDeclContext()));
+    if (!Owner || !VD->getInit())
+      continue;
+    const ChannelSpec &Spec = *SpecOf[VD];
+    std::optional<uint64_t> Capacity =
+        Spec.Unbuffered ? std::optional<uint64_t>(0)
+                        : Channels.capacityOf(VD->getInit(), Spec, Ctx);
+    Confinement Conf;
+    if (!Capacity || !confined(*Infos.find(Owner)->second, K, Conf))
+      continue;
+    // Its operations, wherever they are written; a close ends the count.
+    llvm::DenseMap<const Stmt *, OpKind> Sites;
+    const Stmt *LastSend = nullptr;
+    std::string SendName;
+    llvm::SmallVector<const Stmt *, 2> Receives;
+    bool Closed = false;
+    for (const OpRecord &R : Ops) {
+      const ObjectKey &RK = R.Object;
+      if (!(RK.sameObject(K) || (RK.Root == ObjectKey::Var && RK.Path.empty() &&
+                                 Conf.Names.count(RK.RootVar))))
+        continue;
+      if (R.Kind == OpKind::Send && !BlockingSends.count(R.Site))
+        continue;
+      Sites[R.Site] = R.Kind;
+      Closed |= R.Kind == OpKind::Close || R.Kind == OpKind::Unknown;
+      if (R.Kind == OpKind::Send &&
+          (!LastSend || SM.isBeforeInTranslationUnit(LastSend->getBeginLoc(),
+                                                     R.Site->getBeginLoc()))) {
+        LastSend = R.Site;
+        SendName = RK.str();
+      }
+      if ((R.Kind == OpKind::Receive || R.Kind == OpKind::TryReceive) &&
+          Receives.size() < 2)
+        Receives.push_back(R.Site);
+    }
+    if (Closed || !LastSend || Done.count(LastSend))
+      continue;
+    Count Sends = maxOps(Owner, Conf, Sites, true, 0);
+    Count Recvs = maxOps(Owner, Conf, Sites, false, 0);
+    uint64_t Cap = *Capacity;
+    if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
+        !(Sends.Many || Sends.N > Recvs.N + Cap))
+      continue;
+    Done.insert(LastSend);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::Counts;
+    F.At = LastSend;
+    std::string Name = K.str();
+    std::string Takes =
+        "at most " + std::to_string(Recvs.N) +
+        (Recvs.N == 1 ? " receive takes" : " receives take") + " from it" +
+        (Cap == 0 ? std::string()
+                  : " and its buffer holds " + std::to_string(Cap));
+    F.Message = "a send on '" + SendName +
+                "' may wait forever: one run of the " + "code that reaches '" +
+                Name + "' can send to it " +
+                (Sends.Many     ? std::string("any number of times")
+                 : Sends.N == 1 ? std::string("once")
+                                : std::to_string(Sends.N) + " times") +
+                ", and " + Takes;
+    F.Notes.push_back({VD->getInit(),
+                       "'" + VD->getNameAsString() + "' is created here",
+                       VD->getLocation()});
+    if (Sends.ManyAt)
+      F.Notes.push_back({Sends.ManyAt, llvm::isa<LambdaExpr>(Sends.ManyAt)
+                                           ? "a sender is started here, in a "
+                                             "loop"
+                                           : "sends here, in a loop"});
+    if (Conf.HandedAt && !Sends.ManyAt)
+      F.Notes.push_back(
+          {Conf.HandedAt,
+           "handed to '" + Conf.HandedTo->getNameAsString() + "' here"});
+    for (const Stmt *R : Receives)
+      F.Notes.push_back({R, "receives from '" + Name + "' here"});
+    Out.push_back(std::move(F));
   }
 }
 
@@ -2223,9 +2569,7 @@ bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
     if (FD && FD->getIdentifier() &&
         llvm::StringRef(foldedName(FD->getName())).contains("lock"))
       return true;
-    bool Latch;
-    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
-    return MC && counterOp(MC, Latch);
+    return bool(Counters.classify(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
   }
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
     return Locks.isGuardConstruction(CE);
@@ -2423,10 +2767,11 @@ BlockingAnalysis::BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                                    const LockModel &Locks,
                                    const ChannelModel &Channels,
                                    const ConditionVariableModel &CVs,
+                                   const CounterModel &Counters,
                                    const NameList &ThreadTypes,
                                    unsigned MaxCallDepth)
-    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, ThreadTypes,
-                               MaxCallDepth, Stats)) {}
+    : P(std::make_unique<Impl>(Ctx, Inv, Locks, Channels, CVs, Counters,
+                               ThreadTypes, MaxCallDepth, Stats)) {}
 
 BlockingAnalysis::~BlockingAnalysis() = default;
 

@@ -35,6 +35,7 @@
 #include "engine/ObjectKey.h"
 #include "engine/SyncInventory.h"
 #include "model/ChannelModel.h"
+#include "model/CounterModel.h"
 #include "model/LockModel.h"
 #include "model/WaitModel.h"
 #include <memory>
@@ -57,7 +58,8 @@ struct BlockingFinding {
     LockOrder,
     HeldByPartner,
     NoPartner,
-    JoinUnderLock
+    JoinUnderLock,
+    Counts
   };
   KindTy Kind;
   /// Where it is reported.
@@ -75,7 +77,8 @@ class BlockingAnalysis {
 public:
   BlockingAnalysis(ASTContext &Ctx, const SyncInventory &Inv,
                    const LockModel &Locks, const ChannelModel &Channels,
-                   const ConditionVariableModel &CVs, const NameList &ThreadTypes,
+                   const ConditionVariableModel &CVs,
+                   const CounterModel &Counters, const NameList &ThreadTypes,
                    unsigned MaxCallDepth);
   ~BlockingAnalysis();
 

@@ -16,6 +16,7 @@
 using namespace clang::tidy::threadleak;
 
 LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(ChannelSpec)
+LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(CounterSpec)
 
 namespace {
 /// The file's top level: only `Model` for now; an unknown key is an error
@@ -68,9 +69,37 @@ template <> struct MappingTraits<ChannelSpec> {
   }
 };
 
+template <> struct MappingTraits<CounterSpec> {
+  static void mapping(IO &IO, CounterSpec &S) {
+    IO.mapRequired("Type", S.Type);
+    IO.mapOptional("Add", S.Add);
+    IO.mapOptional("Done", S.Done);
+    IO.mapRequired("Wait", S.Wait);
+  }
+  static std::string validate(IO &, CounterSpec &S) {
+    llvm::StringRef T = llvm::StringRef(S.Type).trim();
+    T.consume_front("::");
+    if (T.empty())
+      return "a wait group's 'Type' must name a class";
+    S.Type = T.str();
+    if (S.Wait.empty() || S.Done.empty())
+      return "wait group '" + S.Type + "' needs 'Wait' and 'Done' operations";
+    for (auto *List : {&S.Add, &S.Done, &S.Wait})
+      for (std::string &Op : *List) {
+        llvm::StringRef O = llvm::StringRef(Op).trim();
+        if (O.empty() || O.contains(':'))
+          return "wait group operation '" + Op +
+                 "' must be an unqualified member name such as 'wait'";
+        Op = O.str();
+      }
+    return "";
+  }
+};
+
 template <> struct MappingTraits<ModelConfig> {
   static void mapping(IO &IO, ModelConfig &M) {
     IO.mapOptional("Channels", M.Channels);
+    IO.mapOptional("WaitGroups", M.WaitGroups);
     IO.mapOptional("ThreadTypes", M.ThreadTypes);
     IO.mapOptional("SpawnFunctions", M.SpawnFunctions);
     IO.mapOptional("DetachedSpawnFunctions", M.DetachedSpawnFunctions);

@@ -56,10 +56,21 @@ struct ChannelSpec {
   bool RangeReceives = false;
 };
 
+/// A WaitGroup-like counter: `add(n)` raises its count, `done()` lowers
+/// it, `wait()` blocks until it is zero.
+struct CounterSpec {
+  /// Fully qualified class name.
+  std::string Type;
+  /// Member functions, by unqualified name.
+  std::vector<std::string> Add, Done, Wait;
+};
+
 /// The model section of a `.threadleak.yaml`. Every list adds to the
 /// built-in model and to the checks' options.
 struct ModelConfig {
   std::vector<ChannelSpec> Channels;
+  /// WaitGroup-like counters.
+  std::vector<CounterSpec> WaitGroups;
   /// Thread handle types (constructing one from a callable starts a
   /// context).
   std::vector<std::string> ThreadTypes;

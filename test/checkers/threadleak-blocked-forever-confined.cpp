@@ -216,11 +216,11 @@ struct Pool {
 asio::awaitable<void> raceOfTwo(asio::any_io_executor ex) {
   AsioChan a(ex), b(ex);
   co_await (a.async_receive(asio::use_awaitable) ||
+  // CHECK: :[[@LINE-1]]:13: warning: a receive from 'a' waits forever: 'a' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:12: note: 'a' is created here
             b.async_receive(asio::use_awaitable));
-  // CHECK: :[[@LINE-2]]:13: warning: a receive from 'a' waits forever: 'a' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
-  // CHECK: :[[@LINE-4]]:12: note: 'a' is created here
-  // CHECK: :[[@LINE-3]]:13: warning: a receive from 'b' waits forever: 'b' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
-  // CHECK: :[[@LINE-6]]:19: note: 'b' is created here
+            // CHECK: :[[@LINE-1]]:13: warning: a receive from 'b' waits forever: 'b' is created here and never shared, and nothing sends to it or closes it (nor any other operation of the race) [threadleak-blocked-forever]
+            // CHECK: :[[@LINE-6]]:19: note: 'b' is created here
 }
 
 // Negative: the other operand is a timer; the race ends when it fires.
@@ -229,4 +229,117 @@ asio::awaitable<void> raceWithTimer(asio::any_io_executor ex) {
   asio::steady_timer t(ex, 10ms);
   co_await (a.async_receive(asio::use_awaitable) ||
             t.async_wait(asio::use_awaitable));
+}
+
+//===-- Counts: more sends than the receives can take ------------------------===//
+
+// Go's NCastLeak: one sender per item, only the first result is taken.
+int firstResult(int items) {
+  auto ch = std::make_shared<IntChan>();
+  for (int i = 0; i < items; ++i)
+    fibers::fiber([ch, i] { ch->push(i); }).detach();
+    // CHECK: :[[@LINE-1]]:29: warning: a send on 'ch' may wait forever: one run of the code that reaches 'ch' can send to it any number of times, and at most 1 receive takes from it [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-4]]:13: note: 'ch' is created here
+    // CHECK: :[[@LINE-3]]:19: note: a sender is started here, in a loop
+    // CHECK: :[[@LINE+2]]:3: note: receives from 'ch' here
+  int v;
+  ch->pop(v);
+  return v;
+}
+
+// Negative: as many receives as senders, in a loop of their own.
+int allResults(int items) {
+  auto ch = std::make_shared<IntChan>();
+  for (int i = 0; i < items; ++i)
+    fibers::fiber([ch, i] { ch->push(i); }).detach();
+  int sum = 0;
+  for (int i = 0; i < items; ++i) {
+    int v;
+    ch->pop(v);
+    sum += v;
+  }
+  return sum;
+}
+
+// Go's DoubleSend: the error path sends and goes on to send again.
+bool failed();
+void produce(std::shared_ptr<IntChan> out) {
+  if (failed())
+    out->push(-1);
+  out->push(1);
+  // CHECK: :[[@LINE-1]]:3: warning: a send on 'out' may wait forever: one run of the code that reaches 'ch' can send to it 2 times, and at most 1 receive takes from it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+5]]:13: note: 'ch' is created here
+  // CHECK: :[[@LINE+5]]:3: note: handed to 'produce' here
+  // CHECK: :[[@LINE+6]]:3: note: receives from 'ch' here
+}
+int consumeOnce() {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber(produce, ch).detach();
+  int v;
+  ch->pop(v);
+  return v;
+}
+
+// Negative: the fix returns after the error send.
+void produceFixed(std::shared_ptr<IntChan> out) {
+  if (failed()) {
+    out->push(-1);
+    return;
+  }
+  out->push(1);
+}
+int consumeFixed() {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber(produceFixed, ch).detach();
+  int v;
+  ch->pop(v);
+  return v;
+}
+
+// Negative: two branches on the same condition exclude each other.
+void produceEither(std::shared_ptr<IntChan> out, bool ok) {
+  if (ok)
+    out->push(1);
+  work();
+  if (!ok)
+    out->push(-1);
+}
+int consumeEither(bool ok) {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber(produceEither, ch, ok).detach();
+  int v;
+  ch->pop(v);
+  return v;
+}
+
+// Negative: a buffer with room for every send.
+asio::awaitable<void> buffered(asio::any_io_executor ex) {
+  auto ch = std::make_shared<AsioChan>(ex, 2);
+  asio::co_spawn(ex, [ch]() -> asio::awaitable<void> {
+    co_await ch->async_send(error_code{}, 1, asio::use_awaitable);
+    co_await ch->async_send(error_code{}, 2, asio::use_awaitable);
+  }, asio::detached);
+  co_await ch->async_receive(asio::use_awaitable);
+}
+
+// Negative: the receiver closes the channel when it is done.
+int firstThenClose(int items) {
+  auto ch = std::make_shared<IntChan>();
+  for (int i = 0; i < items; ++i)
+    fibers::fiber([ch, i] { ch->push(i); }).detach();
+  int v;
+  ch->pop(v);
+  ch->close();
+  return v;
+}
+
+// Negative: a send that races a receive another coroutine completes (Go's
+// select with a partner on one case).
+asio::awaitable<void> sendOrReceive(asio::any_io_executor ex) {
+  auto a = std::make_shared<AsioChan>(ex), b = std::make_shared<AsioChan>(ex);
+  asio::co_spawn(ex, [b]() -> asio::awaitable<void> {
+    co_await b->async_send(error_code{}, 1, asio::use_awaitable);
+  }, asio::detached);
+  co_await (a->async_send(error_code{}, 0, asio::use_awaitable) ||
+            b->async_receive(asio::use_awaitable));
 }

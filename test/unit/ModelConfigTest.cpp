@@ -42,6 +42,8 @@ Model:
   SelectFunctions: [app::Reactor::wait_any]
   ConditionVariableTypes: [app::Event]
   StopMethods: [halt, drain]
+  WaitGroups:
+    - {Type: '::app::WaitGroup', Add: [add], Done: [done], Wait: [wait]}
 )",
                             "m.yaml");
   ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
@@ -61,6 +63,11 @@ Model:
             (std::vector<std::string>{"app::Reactor::wait_any"}));
   EXPECT_EQ(M->ConditionVariableTypes, (std::vector<std::string>{"app::Event"}));
   EXPECT_EQ(M->StopMethods, (std::vector<std::string>{"halt", "drain"}));
+  ASSERT_EQ(M->WaitGroups.size(), 1u);
+  EXPECT_EQ(M->WaitGroups[0].Type, "app::WaitGroup");
+  EXPECT_EQ(M->WaitGroups[0].Add, (std::vector<std::string>{"add"}));
+  EXPECT_EQ(M->WaitGroups[0].Done, (std::vector<std::string>{"done"}));
+  EXPECT_EQ(M->WaitGroups[0].Wait, (std::vector<std::string>{"wait"}));
 }
 
 TEST(ModelConfigTest, EmptyFilesAndEmptyModelsAreFine) {

@@ -1,0 +1,56 @@
+//===--- CounterModel.h - latches, semaphores, wait groups -----*- C++ -*-===//
+//
+// Counters: objects whose wait blocks until other contexts have counted
+// them down (std::latch, a Go-style WaitGroup) or released them
+// (std::counting_semaphore). Built in: std::latch and
+// std::counting_semaphore (std::binary_semaphore). The user model adds
+// WaitGroup-like types (`WaitGroups:` in a .threadleak.yaml: add / done /
+// wait by unqualified member name).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_MODEL_COUNTERMODEL_H
+#define THREADLEAK_MODEL_COUNTERMODEL_H
+
+#include "model/ModelConfig.h"
+#include "clang/AST/ExprCXX.h"
+#include <vector>
+
+namespace clang::tidy::threadleak {
+
+enum class CounterOpKind {
+  None,
+  /// Blocks until the count reaches zero (a latch, a wait group) or a
+  /// release is available (a semaphore).
+  Wait,
+  /// Counts down or releases: completes waits.
+  Signal,
+  /// Waits and counts down (std::latch::arrive_and_wait).
+  SignalAndWait,
+  /// Raises the count (WaitGroup::add): a later wait blocks.
+  Add,
+};
+
+struct CounterOp {
+  CounterOpKind Kind = CounterOpKind::None;
+  /// The counter as written.
+  const Expr *Object = nullptr;
+  enum FamilyTy { Latch, Semaphore, WaitGroup } Family = Latch;
+  explicit operator bool() const { return Kind != CounterOpKind::None; }
+};
+
+class CounterModel {
+public:
+  explicit CounterModel(std::vector<CounterSpec> WaitGroups = {});
+  CounterOp classify(const CXXMemberCallExpr *Call) const;
+  /// The member names of the user's wait groups' waits (a TU with none of
+  /// them, nor another trigger, is not analysed).
+  std::vector<std::string> waitNames() const;
+
+private:
+  std::vector<CounterSpec> WaitGroups;
+};
+
+} // namespace clang::tidy::threadleak
+
+#endif
