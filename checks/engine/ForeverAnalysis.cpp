@@ -701,6 +701,14 @@ ForeverAnalysis::tokenOnlyLoops(const FunctionDecl *Fn,
 void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
                                                std::vector<EndlessLoop> &Out,
                                                const ParmVarDecl *Token) {
+  // Only a loop statement or a goto makes a cycle: without one, no CFG.
+  bool MayCycle = false;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    MayCycle = MayCycle || isLoopStmt(S) || llvm::isa<GotoStmt>(S) ||
+               llvm::isa<IndirectGotoStmt>(S) || llvm::isa<GCCAsmStmt>(S);
+  });
+  if (!MayCycle)
+    return;
   const CFG *G = graph(Fn);
   if (!G)
     return;

@@ -162,6 +162,12 @@ cl::opt<std::string> ProjectRoot(
 cl::opt<std::string> AutomationId("sarif-automation-id",
                                   cl::desc("SARIF automationDetails.id, to upload several runs"),
                                   cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> SarifCategory(
+    "sarif-category",
+    cl::desc("GitHub code scanning category of the SARIF report: its one run's\n"
+             "automationDetails.id is '<category>/' ('<category>/shard-K-of-N/'\n"
+             "with --shard=K/N). None by default: upload-sarif's category applies"),
+    cl::value_desc("category"), cl::init(""), cl::cat(OutputCategory));
 cl::opt<std::string> BaselineFile("baseline",
                                   cl::desc("Report only findings that are not in this baseline"),
                                   cl::value_desc("file"), cl::init(""), cl::cat(OutputCategory));
@@ -653,6 +659,19 @@ int main(int argc, const char **argv) {
   threadleak::ReportContext Report;
   Report.ProjectRoot = ProjectRoot.empty() ? defaultProjectRoot() : absolutePath(ProjectRoot);
   Report.AutomationId = AutomationId;
+  // Code scanning keeps one analysis per tool and category: a category
+  // names the report's one run; each shard's report is an analysis of its
+  // own (or merge the shards' JSON and upload one report).
+  if (SarifCategory.getNumOccurrences()) {
+    if (AutomationId.getNumOccurrences())
+      fail("--sarif-category and --sarif-automation-id are mutually exclusive");
+    std::string Category = llvm::StringRef(SarifCategory).rtrim('/').str();
+    if (Category.empty())
+      fail("--sarif-category expects a category, not '" + SarifCategory + "'");
+    if (ShardSel.N > 1)
+      Category += "/shard-" + std::to_string(ShardSel.K) + "-of-" + std::to_string(ShardSel.N);
+    Report.AutomationId = Category + "/";
+  }
   Report.DocsBaseUrl = THREADLEAK_DOCS_BASE_URL;
   // Opened now, so an unwritable path fails before the analysis.
   AtomicOutput Out(OutputFile);
