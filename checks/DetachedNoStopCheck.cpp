@@ -151,6 +151,10 @@ void DetachedNoStopCheck::summarise(const FunctionDecl *FD, ASTContext &Ctx) {
   std::string Id = crosstu::identity(FD, Ctx);
   if (Id.empty())
     return;
+  // Recorded even without a fact: another unit's definition of the same
+  // function with a fact is then ambiguous, not a verdict.
+  crosstu::FunctionSummary &S = Rec->Defined[Id];
+  S.Name = FD->getNameAsString();
   // A recursive function: no summary (silence).
   llvm::SmallVector<const CallExpr *, 16> Calls;
   collectCalls(FD->getBody(), Calls);
@@ -199,8 +203,6 @@ void DetachedNoStopCheck::summarise(const FunctionDecl *FD, ASTContext &Ctx) {
     break;
   }
   }
-  crosstu::FunctionSummary &S = Rec->Defined[Id];
-  S.Name = FD->getNameAsString();
   S.Loops = std::move(F);
 }
 

@@ -86,7 +86,8 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S);
 
 /// What a unit records in the first pass.
 struct Recording {
-  /// Summaries of the functions it defines, by identity.
+  /// Summaries of the functions it defines, by identity; empty ones for
+  /// functions it defines with no fact to state.
   std::map<std::string, FunctionSummary> Defined;
   /// Identities of the functions it looked up and found no body for.
   std::set<std::string> Asked;

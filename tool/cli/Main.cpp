@@ -1015,8 +1015,8 @@ int main(int argc, const char **argv) {
       // The summaries of every unit analysed (or cached) without errors;
       // with a subset, also those of the database's other files whose
       // first-pass entry the cache holds. A function two units summarise
-      // differently (an ODR violation, a file built twice with other
-      // macros) has no summary.
+      // differently (an ODR violation, a platform's variants, a file built
+      // twice with other macros) has no summary.
       std::map<std::string, std::string> Table;
       std::set<std::string> Ambiguous;
       auto AddSummaries = [&](const threadleak::TUOutcome &O) {
@@ -1041,8 +1041,13 @@ int main(int argc, const char **argv) {
             if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(*Key))
               AddSummaries(*Hit);
       }
+      // Defined with no fact somewhere, and with one elsewhere: ambiguous
+      // too (two definitions of one function, such as a platform's
+      // variants); defined only with no fact: nothing to read.
       for (const std::string &Id : Ambiguous)
         Table.erase(Id);
+      for (auto It = Table.begin(); It != Table.end();)
+        It = It->second.empty() ? Table.erase(It) : std::next(It);
 
       // The units that asked for a function some other unit summarised.
       std::map<std::string, std::vector<std::pair<std::string, std::string>>> Reads;

@@ -260,10 +260,12 @@ public:
     clang::tidy::threadleak::crosstu::setProvider(nullptr);
   }
   void take(TUResult &R) {
+    // A function defined with no fact: an empty text.
     for (const auto &[Id, Summary] : Recorded.Defined) {
       std::string Text;
       llvm::raw_string_ostream OS(Text);
-      OS << clang::tidy::threadleak::crosstu::toJSON(Summary);
+      if (!Summary.empty())
+        OS << clang::tidy::threadleak::crosstu::toJSON(Summary);
       R.Summaries[Id] = std::move(Text);
     }
     R.Asked.assign(Recorded.Asked.begin(), Recorded.Asked.end());

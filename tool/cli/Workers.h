@@ -35,7 +35,8 @@ struct TUOutcome {
   /// Taken from the findings cache, not analysed in this run.
   bool FromCache = false;
   /// Cross-TU summaries (engine/CrossTU.h) of the functions the unit
-  /// defines, as JSON text, by identity; first pass only.
+  /// defines, as JSON text, by identity (empty: defined, no fact); first
+  /// pass only.
   std::map<std::string, std::string> Summaries;
   /// Identities of the functions the unit asked about and found no body
   /// for; first pass only.
