@@ -266,6 +266,8 @@ class Tools:
         self.time = "/usr/bin/time"
         self.jobs = a.jobs
         self.standin = a.standin
+        # --threadleak-arg: passed to every threadleak run (e.g. --cross-tu).
+        self.tl_args = list(a.threadleak_arg)
         self.digests = {}
         if not a.no_snapshot:
             # The build tree may be rebuilt while the benchmark runs (it takes
@@ -350,7 +352,7 @@ def tu_command(tools, cfg, dbdir, e):
 def threadleak_command(tools, cfg, dbdir, files, cache):
     j = 1 if cfg == "b" else tools.jobs
     extra = ["--cache-dir", cache] if cfg == "f" else tools.tl_extra
-    return [tools.threadleak, "-j%d" % j, "-p", dbdir] + extra + files
+    return [tools.threadleak, "-j%d" % j, "-p", dbdir] + extra + tools.tl_args + files
 
 
 def measure(tools, cfg, dbdir, subset, logf, cache):
@@ -503,7 +505,7 @@ def correctness_pass(tools, dbdir, subset, pdir, cache):
     else:
         extra = []
     cmd = [tools.threadleak, "-j%d" % tools.jobs, "-p", dbdir, "--format=json", "-o", out] \
-        + extra + [e["file"] for e in subset]
+        + extra + tools.tl_args + [e["file"] for e in subset]
     r = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     findings = None
     try:
@@ -894,6 +896,8 @@ def main():
                          "~50x) of a, b, d, e on K TUs per project at evenly spaced quantiles of "
                          "the fsyntax-only time (0: skip; the default)")
     ap.add_argument("--work", default=os.path.join(BENCH_DIR, "work"))
+    ap.add_argument("--threadleak-arg", action="append", default=[], metavar="ARG",
+                    help="pass ARG to every threadleak run (repeat; e.g. --threadleak-arg=--cross-tu)")
     ap.add_argument("--out", help="report path (default bench/results/<host>-<date>[-quick].md)")
     ap.add_argument("--no-fetch", action="store_true",
                     help="do not touch apt or cmake; use what is in --work")

@@ -4,6 +4,8 @@
 #include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
+#include "engine/CrossTU.h"
+#include "engine/StmtWalk.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
 #include "model/UserModel.h"
@@ -90,6 +92,27 @@ void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
                          .bind("co_spawn"),
                      this);
 
+  // Cross-TU (the CLI only, see CrossTU.h): the functions of this file
+  // that other units can call, to summarise them (first pass); calls that
+  // hand a function or lambda to a function defined elsewhere, which may
+  // start a detached thread on it.
+  if (crosstu::recording())
+    Finder->addMatcher(functionDecl(isDefinition(), isExpansionInMainFile(),
+                                    unless(isImplicit()))
+                           .bind("summarise"),
+                       this);
+  if (crosstu::enabled()) {
+    auto FunctionRef = declRefExpr(to(functionDecl()));
+    Finder->addMatcher(
+        callExpr(InUserCode,
+                 hasAnyArgument(ignoringParenImpCasts(
+                     anyOf(FunctionRef, lambdaExpr(),
+                           unaryOperator(hasOperatorName("&"),
+                                         hasUnaryOperand(FunctionRef))))))
+            .bind("maybe-spawner"),
+        this);
+  }
+
   // User-declared functions that run their callable detached.
   if (!Model.DetachedSpawnFunctions.empty()) {
     std::vector<llvm::StringRef> Spawns(
@@ -106,10 +129,190 @@ ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx,
                                                bool Interruptible) {
   std::unique_ptr<ForeverAnalysis> &A =
       Interruptible ? Analysis : UninterruptibleAnalysis;
-  if (!A)
+  if (!A) {
     A = std::make_unique<ForeverAnalysis>(
         Ctx, Interruptible ? Model : UninterruptibleModel);
+    if (crosstu::enabled())
+      A->enableCrossTU();
+  }
   return *A;
+}
+
+void DetachedNoStopCheck::summarise(const FunctionDecl *FD, ASTContext &Ctx) {
+  crosstu::Recording *Rec = crosstu::recording();
+  if (!Rec || !FD->doesThisDeclarationHaveABody() || isCoroutine(FD))
+    return;
+  // Other units call what a header declares; a function declared only in
+  // this file is not worth a summary.
+  const SourceManager &SM = Ctx.getSourceManager();
+  if (SM.isWrittenInMainFile(
+          SM.getExpansionLoc(FD->getFirstDecl()->getLocation())))
+    return;
+  std::string Id = crosstu::identity(FD, Ctx);
+  if (Id.empty())
+    return;
+  // Recorded even without a fact: another unit's definition of the same
+  // function with a fact is then ambiguous, not a verdict.
+  crosstu::FunctionSummary &S = Rec->Defined[Id];
+  S.Name = FD->getNameAsString();
+  // A recursive function: no summary (silence).
+  llvm::SmallVector<const CallExpr *, 16> Calls;
+  collectCalls(FD->getBody(), Calls);
+  for (const CallExpr *Call : Calls)
+    if (const FunctionDecl *Callee = Call->getDirectCallee())
+      if (Callee->getCanonicalDecl() == FD->getCanonicalDecl())
+        return;
+  if (!SummaryAnalysis)
+    SummaryAnalysis = std::make_unique<ForeverAnalysis>(Ctx, Model);
+  std::optional<EndlessLoop> Loop = SummaryAnalysis->findEndlessLoop(FD);
+  if (!Loop || Loop->External)
+    return;
+  crosstu::FunctionSummary::Forever F;
+  for (const CallExpr *Call : Loop->CallChain) {
+    std::optional<crosstu::Location> At =
+        crosstu::locationOf(Call->getBeginLoc(), SM);
+    if (!At || !Call->getDirectCallee())
+      return;
+    std::string Name;
+    llvm::raw_string_ostream OS(Name);
+    Call->getDirectCallee()->getNameForDiagnostic(OS, Ctx.getPrintingPolicy(),
+                                                  /*Qualified=*/false);
+    F.Chain.emplace_back(std::move(*At), std::move(Name));
+  }
+  std::optional<crosstu::Location> At =
+      crosstu::locationOf(Loop->Loop->getBeginLoc(), SM);
+  if (!At)
+    return;
+  F.Loop = std::move(*At);
+  switch (Loop->Kind) {
+  case EndlessLoop::NoExit:
+    F.Kind = "no-exit";
+    break;
+  case EndlessLoop::UnchangingCondition:
+    F.Kind = "unchanging";
+    F.Condition = shortSourceText(Loop->Condition, Ctx);
+    break;
+  case EndlessLoop::DeadExitAfterWait: {
+    F.Kind = "dead-exit";
+    F.Condition = shortSourceText(Loop->Condition, Ctx);
+    std::optional<crosstu::Location> Wait =
+        crosstu::locationOf(Loop->Wait->getBeginLoc(), SM);
+    if (!Wait)
+      return;
+    F.Wait = std::move(*Wait);
+    break;
+  }
+  }
+  S.Loops = std::move(F);
+}
+
+void DetachedNoStopCheck::recordDetachedParameter(
+    const Expr *Callable, const Expr *Start, SourceLocation DetachLoc,
+    bool Interruptible, llvm::StringRef Noun, ASTContext &Ctx) {
+  crosstu::Recording *Rec = crosstu::recording();
+  if (!Rec || !Callable)
+    return;
+  const auto *Ref =
+      llvm::dyn_cast<DeclRefExpr>(Callable->IgnoreParenImpCasts());
+  const auto *P = Ref ? llvm::dyn_cast<ParmVarDecl>(Ref->getDecl()) : nullptr;
+  const auto *F =
+      P ? llvm::dyn_cast<FunctionDecl>(P->getDeclContext()) : nullptr;
+  if (!F || !F->doesThisDeclarationHaveABody() || isCoroutine(F) ||
+      !Ctx.getSourceManager().isWrittenInMainFile(
+          Ctx.getSourceManager().getExpansionLoc(F->getLocation())))
+    return;
+  // The thread runs what the caller passed only if nothing in the function
+  // may change the parameter: every other use of it is a plain read.
+  bool OnlyRead = true;
+  walkPruned(F->getBody(), [&](const Stmt *S) {
+    if (!OnlyRead)
+      return false;
+    if (const auto *ICE = llvm::dyn_cast<ImplicitCastExpr>(S))
+      if (ICE->getCastKind() == CK_LValueToRValue &&
+          llvm::isa<DeclRefExpr>(ICE->getSubExpr()->IgnoreParens()))
+        return false;
+    if (S == Ref)
+      return false;
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      OnlyRead = DRE->getDecl() != P;
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      for (const LambdaCapture &C : LE->captures())
+        if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef &&
+            C.getCapturedVar() == P)
+          OnlyRead = false;
+    return true;
+  });
+  if (!OnlyRead)
+    return;
+  std::string Id = crosstu::identity(F, Ctx);
+  if (Id.empty())
+    return;
+  const SourceManager &SM = Ctx.getSourceManager();
+  crosstu::FunctionSummary::Start St;
+  St.Param = P->getFunctionScopeIndex();
+  St.Interruptible = Interruptible;
+  St.Noun = Noun.str();
+  std::optional<crosstu::Location> At = crosstu::locationOf(DetachLoc, SM);
+  if (!At)
+    return;
+  St.Detach = std::move(*At);
+  if (Start && SM.getExpansionLineNumber(Start->getBeginLoc()) !=
+                   SM.getExpansionLineNumber(DetachLoc))
+    St.Started = crosstu::locationOf(Start->getBeginLoc(), SM);
+  crosstu::FunctionSummary &S = Rec->Defined[Id];
+  S.Name = F->getNameAsString();
+  for (const crosstu::FunctionSummary::Start &Old : S.Starts)
+    if (Old.Param == St.Param)
+      return; // The first detach of that parameter says it.
+  S.Starts.push_back(std::move(St));
+}
+
+void DetachedNoStopCheck::checkCallToSpawner(const CallExpr *Call,
+                                             ASTContext &Ctx) {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  // A body here is this unit's business; operators and calls through a
+  // member pointer number their arguments otherwise.
+  if (!Callee || definitionWithBody(Callee) ||
+      llvm::isa<CXXOperatorCallExpr>(Call) ||
+      Model.DetachedSpawnFunctions.containsCallee(Call) ||
+      crosstu::identity(Callee, Ctx).empty())
+    return;
+  for (unsigned I = 0; I < Call->getNumArgs() && I < Callee->getNumParams();
+       ++I) {
+    ResolvedBody Body = resolveCallable(Call->getArg(I));
+    if (!Body)
+      continue;
+    // Only a body that loops forever makes the callee worth asking about.
+    if (!analysis(Ctx, /*Interruptible=*/false).findEndlessLoop(Body.Function))
+      continue;
+    const crosstu::FunctionSummary *S = crosstu::ask(Callee, Ctx);
+    if (!S)
+      return;
+    for (const crosstu::FunctionSummary::Start &St : S->Starts) {
+      if (St.Param != I)
+        continue;
+      std::optional<EndlessLoop> Loop =
+          analysis(Ctx, St.Interruptible).findEndlessLoop(Body.Function);
+      if (!Loop)
+        continue;
+      SourceManager &SM = Ctx.getSourceManager();
+      SourceLocation Detach = crosstu::locate(St.Detach, SM);
+      SourceLocation Started =
+          St.Started ? crosstu::locate(*St.Started, SM) : SourceLocation();
+      if (Detach.isInvalid() || (St.Started && Started.isInvalid()))
+        return;
+      diag(Call->getBeginLoc(), "detached %0 can never stop: its body loops "
+                                "forever and observes no stop signal")
+          << St.Noun;
+      if (Started.isValid())
+        diag(Started, "%0 started here", DiagnosticIDs::Note) << St.Noun;
+      diag(Detach, "'%0' detaches the %1 that runs its argument here",
+           DiagnosticIDs::Note)
+          << S->Name << St.Noun;
+      emitEndlessLoopNotes(*this, *Loop, Ctx, St.Noun);
+      return;
+    }
+  }
 }
 
 bool DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
@@ -136,6 +339,15 @@ bool DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
 void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
 
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("summarise")) {
+    summarise(FD, Ctx);
+    return;
+  }
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("maybe-spawner")) {
+    checkCallToSpawner(Call, Ctx);
+    return;
+  }
+
   if (const auto *Detach =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("detach")) {
     const Expr *Handle = Detach->getImplicitObjectArgument();
@@ -155,8 +367,11 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
          findThreadStarts(Handle, Owner, Detach->getBeginLoc(),
                           Model.ThreadTypes, Ctx)) {
       ResolvedBody Body = resolveCallable(Site.Callable);
-      if (!Body)
+      if (!Body) {
+        recordDetachedParameter(Site.Callable, Site.Start,
+                                Detach->getExprLoc(), Interruptible, Noun, Ctx);
         continue;
+      }
       if (report(Detach->getExprLoc(), Site.Start, Body.Function, Ctx,
                  Interruptible, Noun))
         return;
@@ -181,20 +396,27 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     // A thread pthread_create starts is no boost::thread: nobody can
     // interrupt it.
     for (const SpawnSite &Site :
-         findPthreadCreates(Id, handleOwner(Id), Call->getBeginLoc(), Ctx))
+         findPthreadCreates(Id, handleOwner(Id), Call->getBeginLoc(), Ctx)) {
       if (ResolvedBody Body = resolveCallable(Site.Callable)) {
         report(Call->getBeginLoc(), Site.Start, Body.Function, Ctx,
                /*Interruptible=*/false);
         return;
       }
+      recordDetachedParameter(Site.Callable, Site.Start, Call->getBeginLoc(),
+                              /*Interruptible=*/false, "thread", Ctx);
+    }
     return;
   }
 
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("pthread_create")) {
-    if (isDetachedAttr(Call->getArg(1), handleOwner(Call->getArg(1)), Ctx))
+    if (isDetachedAttr(Call->getArg(1), handleOwner(Call->getArg(1)), Ctx)) {
       if (ResolvedBody Body = resolveCallable(Call->getArg(2)))
         report(Call->getBeginLoc(), nullptr, Body.Function, Ctx,
                /*Interruptible=*/false);
+      else
+        recordDetachedParameter(Call->getArg(2), nullptr, Call->getBeginLoc(),
+                                /*Interruptible=*/false, "thread", Ctx);
+    }
     return;
   }
 

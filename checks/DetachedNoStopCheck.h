@@ -28,6 +28,7 @@ public:
   void onEndOfTranslationUnit() override {
     Analysis.reset();
     UninterruptibleAnalysis.reset();
+    SummaryAnalysis.reset();
   }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
@@ -48,11 +49,29 @@ private:
   /// ways out (somebody may call interrupt() on the thread).
   ForeverAnalysis &analysis(ASTContext &Ctx, bool Interruptible);
 
+  /// Cross-TU, first pass: records what other units may rely on about
+  /// \p FD (it loops forever), if they can call it (CrossTU.h).
+  void summarise(const FunctionDecl *FD, ASTContext &Ctx);
+  /// Cross-TU, first pass: the thread detached at \p DetachLoc runs
+  /// \p Callable, a parameter of the function that starts it: records that
+  /// the function starts a detached thread on that parameter.
+  void recordDetachedParameter(const Expr *Callable, const Expr *Start,
+                               SourceLocation DetachLoc, bool Interruptible,
+                               llvm::StringRef Noun, ASTContext &Ctx);
+  /// Cross-TU: \p Call hands a callable whose body loops forever to a
+  /// function defined in another unit; reports it if that function starts
+  /// a detached thread on it.
+  void checkCallToSpawner(const CallExpr *Call, ASTContext &Ctx);
+
   ConcurrencyModel Model;
   /// Model, for threads nobody can interrupt.
   ConcurrencyModel UninterruptibleModel;
   std::array<std::string, 3> RawOptions;
   std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
+  /// For summaries: interruption points count as ways out (a summary must
+  /// hold whoever runs the function), and no summaries of other units are
+  /// read (a summary depends on its own unit only).
+  std::unique_ptr<ForeverAnalysis> SummaryAnalysis;
 };
 
 } // namespace clang::tidy::threadleak

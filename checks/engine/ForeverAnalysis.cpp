@@ -1,6 +1,7 @@
 //===--- ForeverAnalysis.cpp ----------------------------------------------===//
 
 #include "engine/ForeverAnalysis.h"
+#include "engine/CrossTU.h"
 #include "engine/BodyResolver.h"
 #include "engine/StmtWalk.h"
 #include "model/WaitModel.h"
@@ -700,6 +701,14 @@ ForeverAnalysis::tokenOnlyLoops(const FunctionDecl *Fn,
 void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
                                                std::vector<EndlessLoop> &Out,
                                                const ParmVarDecl *Token) {
+  // Only a loop statement or a goto makes a cycle: without one, no CFG.
+  bool MayCycle = false;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    MayCycle = MayCycle || isLoopStmt(S) || llvm::isa<GotoStmt>(S) ||
+               llvm::isa<IndirectGotoStmt>(S) || llvm::isa<GCCAsmStmt>(S);
+  });
+  if (!MayCycle)
+    return;
   const CFG *G = graph(Fn);
   if (!G)
     return;
@@ -946,6 +955,17 @@ std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
     for (const CallExpr *Call : Calls) {
       const FunctionDecl *Callee =
           analysableDefinition(Call->getDirectCallee(), Ctx);
+      if (!Callee && CrossTU && Call->getDirectCallee() &&
+          !definitionWithBody(Call->getDirectCallee()) &&
+          !insideTryBlock(Call, Fn) && !mayDispatchElsewhere(Call)) {
+        if (std::optional<EndlessLoop> Outer =
+                externalEndlessLoop(Call, Call->getDirectCallee(), Depth)) {
+          Outer->Function = Fn;
+          R = std::move(Outer);
+          break;
+        }
+        continue;
+      }
       if (!Callee || Callee == Fn || insideTryBlock(Call, Fn) ||
           mayDispatchElsewhere(Call))
         continue;
@@ -967,6 +987,51 @@ std::optional<EndlessLoop> ForeverAnalysis::analyze(const FunctionDecl *Fn,
   InProgress.erase(Fn);
   Results[Key] = R;
   return R;
+}
+
+std::optional<EndlessLoop>
+ForeverAnalysis::externalEndlessLoop(const CallExpr *Call,
+                                     const FunctionDecl *Callee,
+                                     unsigned Depth) {
+  const crosstu::FunctionSummary *S = crosstu::ask(Callee, Ctx);
+  if (!S || !S->Loops)
+    return std::nullopt;
+  const crosstu::FunctionSummary::Forever &F = *S->Loops;
+  // The same call-depth budget as calls followed here: the callee is one
+  // call deeper, and its loop as many calls below it as its chain has.
+  if (Depth + 1 + F.Chain.size() > Model.MaxCallDepth)
+    return std::nullopt;
+  EndlessLoop L;
+  if (F.Kind == "no-exit")
+    L.Kind = EndlessLoop::NoExit;
+  else if (F.Kind == "unchanging")
+    L.Kind = EndlessLoop::UnchangingCondition;
+  else if (F.Kind == "dead-exit")
+    L.Kind = EndlessLoop::DeadExitAfterWait;
+  else
+    return std::nullopt;
+  // Every note must point at real code: a file that cannot be read (or no
+  // longer has that much text) means no verdict.
+  SourceManager &SM = Ctx.getSourceManager();
+  for (const auto &[Loc, Name] : F.Chain) {
+    SourceLocation At = crosstu::locate(Loc, SM);
+    if (At.isInvalid())
+      return std::nullopt;
+    L.ExternalChain.emplace_back(At, Name);
+  }
+  L.ExternalLoop = crosstu::locate(F.Loop, SM);
+  if (L.ExternalLoop.isInvalid())
+    return std::nullopt;
+  if (L.Kind == EndlessLoop::DeadExitAfterWait) {
+    L.ExternalWait = crosstu::locate(F.Wait, SM);
+    if (L.ExternalWait.isInvalid())
+      return std::nullopt;
+  }
+  L.External = true;
+  L.ExternalCondition = F.Condition;
+  L.Loop = Call;
+  L.CallChain.push_back(Call);
+  return L;
 }
 
 std::optional<EndlessLoop>

@@ -64,6 +64,19 @@ struct EndlessLoop {
   /// The statements of the cycle's CFG blocks (what runs on every turn or
   /// on some turn of the loop), in CFG order.
   llvm::SmallVector<const Stmt *, 16> Statements;
+
+  /// The loop is in a function another translation unit defines, called
+  /// by the last call of CallChain (a cross-TU summary, see CrossTU.h):
+  /// Loop is that call, Statements is empty, and the notes below point into
+  /// the other unit's files (loaded into this unit's source manager).
+  bool External = false;
+  /// The calls from the external function down to its loop.
+  llvm::SmallVector<std::pair<SourceLocation, std::string>, 2> ExternalChain;
+  SourceLocation ExternalLoop;
+  /// The condition's text (UnchangingCondition, DeadExitAfterWait).
+  std::string ExternalCondition;
+  /// The timed wait (DeadExitAfterWait).
+  SourceLocation ExternalWait;
 };
 
 class ForeverAnalysis {
@@ -72,7 +85,8 @@ public:
   ~ForeverAnalysis();
 
   /// Finds a loop that a context running \p Body can never leave, in the
-  /// body or in a function it calls (first in source order).
+  /// body or in a function it calls (first in source order). With
+  /// enableCrossTU(), also in a function another unit defines (its summary).
   std::optional<EndlessLoop> findEndlessLoop(const FunctionDecl *Body);
 
   /// Every loop of \p Fn itself (calls not followed) that nothing can end,
@@ -115,6 +129,10 @@ public:
   /// constants, and locals, parameters or by-copy captures that nothing
   /// writes, takes the address of, or captures by reference.
   bool isUnchanging(const Expr *E, const FunctionDecl *Fn);
+
+  /// A call to a function with no body here asks for its cross-TU summary
+  /// (CrossTU.h): off unless a check turns it on.
+  void enableCrossTU() { CrossTU = true; }
 
   /// Functions whose CFG is larger than this are not analysed (silence is
   /// the answer to what we cannot afford to look at).
@@ -163,6 +181,13 @@ private:
   llvm::DenseMap<const FunctionDecl *, bool> LeaveCache;
   llvm::DenseSet<const FunctionDecl *> InProgress;
   unsigned SummaryDepth = 0;
+  bool CrossTU = false;
+
+  /// The endless loop of \p Callee, defined in another unit, reached by
+  /// \p Call at \p Depth, from its cross-TU summary.
+  std::optional<EndlessLoop> externalEndlessLoop(const CallExpr *Call,
+                                                 const FunctionDecl *Callee,
+                                                 unsigned Depth);
 };
 
 /// Calls in \p S in source order, not descending into lambda bodies (they

@@ -47,6 +47,39 @@ void emitSpawnNotes(ClangTidyCheck &Check, const Expr *Start,
 void emitEndlessLoopNotes(ClangTidyCheck &Check, const EndlessLoop &Loop,
                           const ASTContext &Ctx, llvm::StringRef Noun) {
   emitCallChainNotes(Check, Loop.CallChain, Noun);
+  if (Loop.External) {
+    // In the files of the unit that defines the function called last: the
+    // same notes, from its summary.
+    for (const auto &[At, Callee] : Loop.ExternalChain)
+      Check.diag(At, "which calls '%0' here", DiagnosticIDs::Note) << Callee;
+    if (Loop.Kind == EndlessLoop::DeadExitAfterWait) {
+      Check.diag(Loop.ExternalLoop,
+                 "this loop never exits: its way out '%0' is tested only "
+                 "right after the wait returns with its predicate true, when "
+                 "it cannot hold",
+                 DiagnosticIDs::Note)
+          << Loop.ExternalCondition;
+      Check.diag(Loop.ExternalWait,
+                 "a timeout of this wait leads back to waiting, not out of "
+                 "the loop",
+                 DiagnosticIDs::Note);
+    } else if (Loop.Kind == EndlessLoop::UnchangingCondition) {
+      Check.diag(Loop.ExternalLoop,
+                 "this loop never exits: its condition '%0' cannot change "
+                 "while the loop runs",
+                 DiagnosticIDs::Note)
+          << Loop.ExternalCondition;
+    } else {
+      Check.diag(Loop.ExternalLoop,
+                 Noun == "coroutine"
+                     ? "this loop never exits: nothing in it breaks, "
+                       "returns, throws or observes cancellation"
+                     : "this loop never exits: nothing in it breaks, "
+                       "returns, throws or observes a stop request",
+                 DiagnosticIDs::Note);
+    }
+    return;
+  }
   if (Loop.Kind == EndlessLoop::DeadExitAfterWait) {
     Check.diag(Loop.Loop->getBeginLoc(),
                "this loop never exits: its way out '%0' is tested only "

@@ -38,13 +38,31 @@ std::string FindingsCache::key(const clang::tooling::CompileCommand &Command,
     S.update(llvm::StringRef("\0", 1));
   };
   // v2: outcomes carry fix-its, ranges and the NOLINT count.
-  Add("threadleak/cache/v2");
+  // v3: and cross-TU summaries and the functions asked about.
+  Add("threadleak/cache/v3");
   Add(ToolIdentity);
   Add(EffectiveConfig);
   Add(Command.Directory);
   Add(Command.Filename);
   for (const std::string &Arg : Command.CommandLine)
     Add(Arg);
+  return hex(S.final());
+}
+
+std::string FindingsCache::crossKey(
+    llvm::StringRef Key,
+    const std::vector<std::pair<std::string, std::string>> &Read) {
+  llvm::SHA256 S;
+  auto Add = [&](llvm::StringRef Part) {
+    S.update(Part);
+    S.update(llvm::StringRef("\0", 1));
+  };
+  Add("threadleak/cache/cross-tu/v1");
+  Add(Key);
+  for (const auto &[Id, Summary] : Read) {
+    Add(Id);
+    Add(Summary);
+  }
   return hex(S.final());
 }
 

@@ -29,6 +29,12 @@ public:
   /// The key of a unit analysed with \p Command under \p EffectiveConfig.
   std::string key(const clang::tooling::CompileCommand &Command,
                   llvm::StringRef EffectiveConfig) const;
+  /// The key of a unit's second, cross-TU pass (\p Key: its first pass's)
+  /// with the summaries \p Read of other units, (identity, summary) in
+  /// identity order: a changed summary is another key.
+  static std::string crossKey(
+      llvm::StringRef Key,
+      const std::vector<std::pair<std::string, std::string>> &Read);
   /// The stored outcome, if every file it depends on is unchanged.
   std::optional<TUOutcome> lookup(llvm::StringRef Key);
   /// Stores \p O (analysed or failed to compile; crashes and timeouts are

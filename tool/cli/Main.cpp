@@ -162,6 +162,12 @@ cl::opt<std::string> ProjectRoot(
 cl::opt<std::string> AutomationId("sarif-automation-id",
                                   cl::desc("SARIF automationDetails.id, to upload several runs"),
                                   cl::init(""), cl::cat(OutputCategory));
+cl::opt<std::string> SarifCategory(
+    "sarif-category",
+    cl::desc("GitHub code scanning category of the SARIF report: its one run's\n"
+             "automationDetails.id is '<category>/' ('<category>/shard-K-of-N/'\n"
+             "with --shard=K/N). None by default: upload-sarif's category applies"),
+    cl::value_desc("category"), cl::init(""), cl::cat(OutputCategory));
 cl::opt<std::string> BaselineFile("baseline",
                                   cl::desc("Report only findings that are not in this baseline"),
                                   cl::value_desc("file"), cl::init(""), cl::cat(OutputCategory));
@@ -194,6 +200,16 @@ cl::opt<bool> NoCache("no-cache",
                       cl::desc("Analyse every translation unit, reuse and store nothing\n"
                                "(also: THREADLEAK_NO_CACHE=1, unless --cache-dir is given)"),
                       cl::cat(OutputCategory));
+cl::opt<bool> CrossTU(
+    "cross-tu",
+    cl::desc("Second pass with the summaries of functions other translation units\n"
+             "define (on by default when the whole database is analysed; with\n"
+             "files named or --shard, among those files and the other files'\n"
+             "summaries found in the findings cache)"),
+    cl::cat(Category));
+cl::opt<bool> NoCrossTU("no-cross-tu",
+                        cl::desc("Each translation unit on its own: no cross-TU pass"),
+                        cl::cat(Category));
 cl::opt<bool> Merge("merge",
                     cl::desc("Merge JSON reports (threadleak --format=json, e.g. from shards)\n"
                              "named as positional arguments into one report"),
@@ -643,6 +659,19 @@ int main(int argc, const char **argv) {
   threadleak::ReportContext Report;
   Report.ProjectRoot = ProjectRoot.empty() ? defaultProjectRoot() : absolutePath(ProjectRoot);
   Report.AutomationId = AutomationId;
+  // Code scanning keeps one analysis per tool and category: a category
+  // names the report's one run; each shard's report is an analysis of its
+  // own (or merge the shards' JSON and upload one report).
+  if (SarifCategory.getNumOccurrences()) {
+    if (AutomationId.getNumOccurrences())
+      fail("--sarif-category and --sarif-automation-id are mutually exclusive");
+    std::string Category = llvm::StringRef(SarifCategory).rtrim('/').str();
+    if (Category.empty())
+      fail("--sarif-category expects a category, not '" + SarifCategory + "'");
+    if (ShardSel.N > 1)
+      Category += "/shard-" + std::to_string(ShardSel.K) + "-of-" + std::to_string(ShardSel.N);
+    Report.AutomationId = Category + "/";
+  }
   Report.DocsBaseUrl = THREADLEAK_DOCS_BASE_URL;
   // Opened now, so an unwritable path fails before the analysis.
   AtomicOutput Out(OutputFile);
@@ -732,6 +761,9 @@ int main(int argc, const char **argv) {
   std::vector<threadleak::Finding> All;
   std::vector<std::string> Inputs;
   unsigned Failed = 0, FromCacheCount = 0, Nolint = 0;
+  // The cross-TU pass: units analysed again, and the time of each pass.
+  size_t CrossTURerun = 0;
+  double Pass1Seconds = 0, Pass2Seconds = 0;
   std::set<std::string> ConfigErrors;
 
   if (Merge) {
@@ -840,6 +872,15 @@ int main(int argc, const char **argv) {
     if (!CacheOff && !Dir.empty())
       Cache.emplace(Dir, threadleak::FindingsCache::executableIdentity(argv[0]));
 
+    // Cross-TU summaries (docs/design.md, "Cross-TU summaries"): on by
+    // default when the whole database is analysed. With files named or a
+    // shard, only on request, as the result then depends on which other
+    // units' summaries the cache holds.
+    if (CrossTU && NoCrossTU)
+      fail("--cross-tu and --no-cross-tu are mutually exclusive");
+    bool CrossTUOn = !DumpModel && !NoCrossTU &&
+                     (CrossTU || (Files.empty() && ShardSel.N <= 1));
+
     // Progress: on a terminal one line, rewritten, with the time left; in a
     // log (CI), "[k/N] file" lines: the first, the last, and one at most
     // every ProgressInterval in between.
@@ -848,10 +889,8 @@ int main(int argc, const char **argv) {
     auto LastProgress = std::chrono::steady_clock::now();
     size_t Done = 0, Analysed = 0;
     unsigned FromCache = 0;
-    auto Handle = [&](threadleak::TUOutcome O) {
+    auto Progress = [&](const threadleak::TUOutcome &O) {
       ++Done;
-      FromCache += O.FromCache;
-      Nolint += O.SuppressedByNolint;
       auto Now = std::chrono::steady_clock::now();
       if (!Quiet && Terminal) {
         llvm::errs() << "\r\033[K[" << Done << "/" << Inputs.size() << "] " << O.File;
@@ -868,6 +907,10 @@ int main(int argc, const char **argv) {
         llvm::errs() << "[" << Done << "/" << Inputs.size() << "] " << O.File << "\n";
         LastProgress = Now;
       }
+    };
+    auto Collect = [&](threadleak::TUOutcome O) {
+      FromCache += O.FromCache;
+      Nolint += O.SuppressedByNolint;
       if (O.failed()) {
         ++Failed;
         if (!Quiet && Terminal)
@@ -886,56 +929,177 @@ int main(int argc, const char **argv) {
         Report.Failures.push_back(std::move(O));
       }
     };
+    // Without the cross-TU pass an outcome is final when it arrives.
+    std::map<std::string, threadleak::TUOutcome> Outcomes;
+    auto Handle = [&](threadleak::TUOutcome O) {
+      Progress(O);
+      if (CrossTUOn)
+        Outcomes[O.File] = std::move(O);
+      else
+        Collect(std::move(O));
+    };
+
+    // In a worker: analyse, and turn clang-tidy's diagnostics into
+    // findings. Pass 1 records the unit's summaries and what it asked for;
+    // pass 2 reads the summaries of others from \p Provider.
+    auto AnalyseOne = [&](const std::string &File,
+                          const std::vector<std::pair<std::string, std::string>> *Read) {
+      threadleak::CrossTUMode Mode;
+      Mode.Record = CrossTUOn && !Read;
+      Mode.Read = Read;
+      threadleak::TUResult R = threadleak::analyzeTranslationUnit(File, *DB, Run, Mode);
+      threadleak::TUOutcome O;
+      O.File = File;
+      O.Seconds = R.Seconds;
+      O.SuppressedByNolint = R.SuppressedByNolint;
+      O.Dependencies = std::move(R.Dependencies);
+      O.Summaries = std::move(R.Summaries);
+      O.Asked = std::move(R.Asked);
+      threadleak::SourceCache Cache;
+      for (const ClangTidyError &E : R.Diagnostics)
+        O.Findings.push_back(threadleak::toFinding(E, Cache));
+      if (!R.ToolError.empty()) {
+        O.Status = threadleak::TUOutcome::NotRun;
+        O.Detail = R.ToolError;
+      } else if (R.CompileFailed) {
+        O.Status = threadleak::TUOutcome::CompileFailed;
+        O.Detail = "failed to compile; its findings may be incomplete";
+      }
+      return O;
+    };
 
     std::vector<std::string> ToAnalyse;
     std::map<std::string, std::string> Keys;
+    auto KeyOf = [&](const std::string &File) -> std::optional<std::string> {
+      std::vector<tooling::CompileCommand> Commands = DB->getCompileCommands(File);
+      if (Commands.empty())
+        return std::nullopt;
+      std::string Config = threadleak::dumpConfig(Run, File);
+      for (const std::string &A : Run.RemovedArgs)
+        Config += "# removed argument: " + A + "\n";
+      // Pass 1 records summaries only in a cross-TU run: a different
+      // outcome, so a different entry.
+      if (CrossTUOn)
+        Config += "# cross-TU summaries\n";
+      return Cache->key(Commands.front(), Config);
+    };
     for (const std::string &File : Inputs) {
       if (Cache) {
-        std::vector<tooling::CompileCommand> Commands = DB->getCompileCommands(File);
-        if (!Commands.empty()) {
-          std::string Config = threadleak::dumpConfig(Run, File);
-          for (const std::string &A : Run.RemovedArgs)
-            Config += "# removed argument: " + A + "\n";
-          std::string Key = Cache->key(Commands.front(), Config);
-          if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(Key)) {
+        if (std::optional<std::string> Key = KeyOf(File)) {
+          Keys[File] = *Key;
+          if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(*Key)) {
             Hit->File = File;
             Handle(std::move(*Hit));
             continue;
           }
-          Keys[File] = Key;
         }
       }
       ToAnalyse.push_back(File);
     }
 
+    auto Pass1Start = std::chrono::steady_clock::now();
     threadleak::runIsolated(
         ToAnalyse, std::min<unsigned>(NumJobs, std::max<size_t>(1, ToAnalyse.size())), TimeoutSeconds,
-        // In the worker: analyse, and turn clang-tidy's diagnostics into findings.
-        [&](const std::string &File) {
-          threadleak::TUResult R = threadleak::analyzeTranslationUnit(File, *DB, Run);
-          threadleak::TUOutcome O;
-          O.File = File;
-          O.Seconds = R.Seconds;
-          O.SuppressedByNolint = R.SuppressedByNolint;
-          O.Dependencies = std::move(R.Dependencies);
-          threadleak::SourceCache Cache;
-          for (const ClangTidyError &E : R.Diagnostics)
-            O.Findings.push_back(threadleak::toFinding(E, Cache));
-          if (!R.ToolError.empty()) {
-            O.Status = threadleak::TUOutcome::NotRun;
-            O.Detail = R.ToolError;
-          } else if (R.CompileFailed) {
-            O.Status = threadleak::TUOutcome::CompileFailed;
-            O.Detail = "failed to compile; its findings may be incomplete";
-          }
-          return O;
-        },
+        [&](const std::string &File) { return AnalyseOne(File, nullptr); },
         // In the parent, as workers finish.
         [&](size_t, threadleak::TUOutcome O) {
           if (Cache && Keys.count(O.File))
             Cache->store(Keys[O.File], O);
           Handle(std::move(O));
         });
+    Pass1Seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - Pass1Start).count();
+
+    if (CrossTUOn) {
+      auto Pass2Start = std::chrono::steady_clock::now();
+      // The summaries of every unit analysed (or cached) without errors;
+      // with a subset, also those of the database's other files whose
+      // first-pass entry the cache holds. A function two units summarise
+      // differently (an ODR violation, a platform's variants, a file built
+      // twice with other macros) has no summary.
+      std::map<std::string, std::string> Table;
+      std::set<std::string> Ambiguous;
+      auto AddSummaries = [&](const threadleak::TUOutcome &O) {
+        if (O.Status != threadleak::TUOutcome::Analysed)
+          return;
+        for (const auto &[Id, Text] : O.Summaries) {
+          auto [It, New] = Table.emplace(Id, Text);
+          if (!New && It->second != Text)
+            Ambiguous.insert(Id);
+        }
+      };
+      for (const auto &[File, O] : Outcomes)
+        AddSummaries(O);
+      if (Cache && (!Files.empty() || ShardSel.N > 1)) {
+        std::set<std::string> Mine(Inputs.begin(), Inputs.end());
+        std::set<std::string> Others;
+        for (const std::string &F : DB->getAllFiles())
+          if (!Mine.count(absolutePath(F)))
+            Others.insert(absolutePath(F));
+        for (const std::string &F : Others)
+          if (std::optional<std::string> Key = KeyOf(F))
+            if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(*Key))
+              AddSummaries(*Hit);
+      }
+      // Defined with no fact somewhere, and with one elsewhere: ambiguous
+      // too (two definitions of one function, such as a platform's
+      // variants); defined only with no fact: nothing to read.
+      for (const std::string &Id : Ambiguous)
+        Table.erase(Id);
+      for (auto It = Table.begin(); It != Table.end();)
+        It = It->second.empty() ? Table.erase(It) : std::next(It);
+
+      // The units that asked for a function some other unit summarised.
+      std::map<std::string, std::vector<std::pair<std::string, std::string>>> Reads;
+      std::map<std::string, std::string> CrossKeys;
+      std::vector<std::string> Again;
+      for (const std::string &File : Inputs) {
+        auto It = Outcomes.find(File);
+        if (It == Outcomes.end() || It->second.Status != threadleak::TUOutcome::Analysed)
+          continue;
+        const threadleak::TUOutcome &O = It->second;
+        std::vector<std::pair<std::string, std::string>> Read;
+        for (const std::string &Id : O.Asked) {
+          auto T = Table.find(Id);
+          if (T != Table.end() && !O.Summaries.count(Id))
+            Read.emplace_back(Id, T->second);
+        }
+        if (Read.empty())
+          continue;
+        if (Cache && Keys.count(File)) {
+          std::string Key = threadleak::FindingsCache::crossKey(Keys[File], Read);
+          if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(Key)) {
+            Hit->File = File;
+            It->second = std::move(*Hit);
+            continue;
+          }
+          CrossKeys[File] = Key;
+        }
+        Reads[File] = std::move(Read);
+        Again.push_back(File);
+      }
+      threadleak::runIsolated(
+          Again, std::min<unsigned>(NumJobs, std::max<size_t>(1, Again.size())), TimeoutSeconds,
+          [&](const std::string &File) { return AnalyseOne(File, &Reads[File]); },
+          [&](size_t, threadleak::TUOutcome O) {
+            threadleak::TUOutcome &First = Outcomes[O.File];
+            if (O.failed()) {
+              // The second pass failed: the first pass's findings stand,
+              // and the unit counts as failed.
+              O.Findings = std::move(First.Findings);
+              O.Detail = "in the cross-TU pass: " + O.Detail;
+            } else if (Cache && CrossKeys.count(O.File)) {
+              Cache->store(CrossKeys[O.File], O);
+            }
+            First = std::move(O);
+          });
+      CrossTURerun = Again.size();
+      Pass2Seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - Pass2Start).count();
+      for (const std::string &File : Inputs)
+        if (auto It = Outcomes.find(File); It != Outcomes.end())
+          Collect(std::move(It->second));
+    }
     FromCacheCount = FromCache;
     if (!Quiet && Terminal)
       llvm::errs() << "\r\033[K";
@@ -1072,6 +1236,9 @@ int main(int argc, const char **argv) {
       llvm::errs() << " (" << Baselined << " more in the baseline)";
     if (FromCacheCount)
       llvm::errs() << " (" << FromCacheCount << " from the cache)";
+    if (CrossTURerun)
+      llvm::errs() << " (" << CrossTURerun << " analysed again with cross-TU summaries in "
+                   << llvm::format("%.2f", Pass2Seconds) << "s)";
     if (Failed)
       llvm::errs() << " (" << Failed << " failed)";
     llvm::errs() << " in " << llvm::format("%.2f", Seconds) << "s\n";

@@ -2,6 +2,7 @@
 
 #include "Runner.h"
 #include "Compat.h"
+#include "engine/CrossTU.h"
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -234,12 +235,56 @@ std::string dumpConfig(const RunConfig &Config, llvm::StringRef File) {
   return Text;
 }
 
+namespace {
+/// Installs the cross-TU ends for one analysis, and removes them.
+class CrossTUScope {
+public:
+  explicit CrossTUScope(CrossTUMode Mode) {
+    namespace crosstu = clang::tidy::threadleak::crosstu;
+    if (Mode.Record)
+      crosstu::setRecording(&Recorded);
+    if (Mode.Read) {
+      for (const auto &[Id, Text] : *Mode.Read) {
+        llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
+        crosstu::FunctionSummary S;
+        if (!V)
+          llvm::consumeError(V.takeError());
+        else if (crosstu::fromJSON(*V, S))
+          Provider[Id] = std::move(S);
+      }
+      crosstu::setProvider(&Provider);
+    }
+  }
+  ~CrossTUScope() {
+    clang::tidy::threadleak::crosstu::setRecording(nullptr);
+    clang::tidy::threadleak::crosstu::setProvider(nullptr);
+  }
+  void take(TUResult &R) {
+    // A function defined with no fact: an empty text.
+    for (const auto &[Id, Summary] : Recorded.Defined) {
+      std::string Text;
+      llvm::raw_string_ostream OS(Text);
+      if (!Summary.empty())
+        OS << clang::tidy::threadleak::crosstu::toJSON(Summary);
+      R.Summaries[Id] = std::move(Text);
+    }
+    R.Asked.assign(Recorded.Asked.begin(), Recorded.Asked.end());
+  }
+
+private:
+  clang::tidy::threadleak::crosstu::Recording Recorded;
+  std::map<std::string, clang::tidy::threadleak::crosstu::FunctionSummary>
+      Provider;
+};
+} // namespace
+
 TUResult analyzeTranslationUnit(const std::string &File,
                                 const tooling::CompilationDatabase &DB,
-                                const RunConfig &Config) {
+                                const RunConfig &Config, CrossTUMode Mode) {
   auto Start = std::chrono::steady_clock::now();
   TUResult Result;
   Result.File = File;
+  CrossTUScope CrossTU(Mode);
 
   // A .clang-tidy file found next to the source may carry a bad regex: a
   // configuration error (exit 2), as the same regex on the command line.
@@ -311,6 +356,7 @@ TUResult analyzeTranslationUnit(const std::string &File,
   auto Files = std::make_shared<AllFilesCollector>();
   TidyActionFactory Factory(Context, Files);
   int Status = Tool.run(&Factory);
+  CrossTU.take(Result);
   Result.Diagnostics = DiagConsumer.take();
   Result.SuppressedByNolint = Context.getStats().ErrorsIgnoredNOLINT;
   // Relative names are relative to the command's directory.

@@ -6,6 +6,7 @@
 #include "clang-tidy/ClangTidyDiagnosticConsumer.h"
 #include "clang-tidy/ClangTidyOptions.h"
 #include "clang/Tooling/CompilationDatabase.h"
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,13 +49,27 @@ struct TUResult {
   double Seconds = 0;
   /// Diagnostics hidden by NOLINT comments.
   unsigned SuppressedByNolint = 0;
+  /// Cross-TU, first pass: the summaries of the functions the unit defines
+  /// (JSON text by identity), and the functions it asked about.
+  std::map<std::string, std::string> Summaries;
+  std::vector<std::string> Asked;
+};
+
+/// How a unit takes part in the cross-TU analysis (engine/CrossTU.h).
+struct CrossTUMode {
+  /// First pass: record the unit's summaries and what it asks for.
+  bool Record = false;
+  /// Second pass: the summaries of other units it may read, (identity,
+  /// JSON text).
+  const std::vector<std::pair<std::string, std::string>> *Read = nullptr;
 };
 
 /// Runs the enabled checks on \p File. Changes the working directory: run it
 /// in a process of its own (see Workers.h).
 TUResult analyzeTranslationUnit(const std::string &File,
                                 const clang::tooling::CompilationDatabase &DB,
-                                const RunConfig &Config);
+                                const RunConfig &Config,
+                                CrossTUMode CrossTU = {});
 
 /// The effective configuration for \p File as YAML, every option of the
 /// enabled checks included (--dump-config).

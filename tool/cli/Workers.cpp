@@ -167,12 +167,20 @@ llvm::json::Value toJSON(const TUOutcome &O) {
   llvm::json::Array Deps;
   for (const std::string &D : O.Dependencies)
     Deps.push_back(D);
+  llvm::json::Object Summaries;
+  for (const auto &[Id, Text] : O.Summaries)
+    Summaries[Id] = Text;
+  llvm::json::Array Asked;
+  for (const std::string &Id : O.Asked)
+    Asked.push_back(Id);
   return llvm::json::Object{{"status", int(O.Status)},
                             {"detail", O.Detail},
                             {"seconds", O.Seconds},
                             {"nolint", O.SuppressedByNolint},
                             {"findings", std::move(Findings)},
-                            {"dependencies", std::move(Deps)}};
+                            {"dependencies", std::move(Deps)},
+                            {"summaries", std::move(Summaries)},
+                            {"asked", std::move(Asked)}};
 }
 
 bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
@@ -204,6 +212,22 @@ bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
     if (!S)
       return false;
     O.Dependencies.push_back(S->str());
+  }
+  const llvm::json::Object *Summaries = Obj->getObject("summaries");
+  const llvm::json::Array *Asked = Obj->getArray("asked");
+  if (!Summaries || !Asked)
+    return false;
+  for (const auto &[Id, Text] : *Summaries) {
+    auto S = Text.getAsString();
+    if (!S)
+      return false;
+    O.Summaries[Id.str()] = S->str();
+  }
+  for (const llvm::json::Value &A : *Asked) {
+    auto S = A.getAsString();
+    if (!S)
+      return false;
+    O.Asked.push_back(S->str());
   }
   return true;
 }

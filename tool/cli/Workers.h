@@ -12,6 +12,7 @@
 
 #include "Findings.h"
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ struct TUOutcome {
   unsigned SuppressedByNolint = 0;
   /// Taken from the findings cache, not analysed in this run.
   bool FromCache = false;
+  /// Cross-TU summaries (engine/CrossTU.h) of the functions the unit
+  /// defines, as JSON text, by identity (empty: defined, no fact); first
+  /// pass only.
+  std::map<std::string, std::string> Summaries;
+  /// Identities of the functions the unit asked about and found no body
+  /// for; first pass only.
+  std::vector<std::string> Asked;
 
   bool failed() const { return Status != Analysed; }
 };

@@ -1,0 +1,203 @@
+//===--- CrossTU.cpp ------------------------------------------------------===//
+
+#include "engine/CrossTU.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/Mangle.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include <memory>
+
+namespace clang::tidy::threadleak::crosstu {
+
+namespace {
+Recording *TheRecording = nullptr;
+const std::map<std::string, FunctionSummary> *TheProvider = nullptr;
+
+llvm::json::Value toJSON(const Location &L) {
+  return llvm::json::Array{L.File, int64_t(L.Offset)};
+}
+
+bool fromJSON(const llvm::json::Value *V, Location &L) {
+  const llvm::json::Array *A = V ? V->getAsArray() : nullptr;
+  if (!A || A->size() != 2)
+    return false;
+  auto File = (*A)[0].getAsString();
+  auto Offset = (*A)[1].getAsInteger();
+  if (!File || !Offset || *Offset < 0 || *Offset > int64_t(UINT32_MAX))
+    return false;
+  L.File = File->str();
+  L.Offset = unsigned(*Offset);
+  return true;
+}
+} // namespace
+
+void setRecording(Recording *R) { TheRecording = R; }
+Recording *recording() { return TheRecording; }
+void setProvider(const std::map<std::string, FunctionSummary> *P) {
+  TheProvider = P;
+}
+bool enabled() { return TheRecording || TheProvider; }
+
+std::string identity(const FunctionDecl *FD, ASTContext &Ctx) {
+  if (!FD)
+    return {};
+  FD = FD->getCanonicalDecl();
+  if (llvm::isa<CXXConstructorDecl, CXXDestructorDecl>(FD) || FD->isMain() ||
+      FD->isDependentContext() ||
+      FD->getTemplatedKind() != FunctionDecl::TK_NonTemplate ||
+      FD->isInlined() || !FD->isExternallyVisible() ||
+      !FD->getDeclName().isIdentifier())
+    return {};
+  // Nor a member of a class that is a template's instantiation or local.
+  if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getDeclContext()))
+    if (RD->getTemplateSpecializationKind() != TSK_Undeclared ||
+        RD->isDependentContext() || RD->isLocalClass())
+      return {};
+  if (Ctx.getSourceManager().isInSystemHeader(FD->getLocation()))
+    return {};
+  // One name generator per AST (a worker analyses one unit).
+  static ASTContext *For = nullptr;
+  static std::unique_ptr<ASTNameGenerator> Names;
+  if (For != &Ctx) {
+    Names = std::make_unique<ASTNameGenerator>(Ctx);
+    For = &Ctx;
+  }
+  return Names->getName(FD);
+}
+
+const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx) {
+  if (!enabled())
+    return nullptr;
+  std::string Id = identity(Callee, Ctx);
+  if (Id.empty())
+    return nullptr;
+  if (TheRecording)
+    TheRecording->Asked.insert(Id);
+  if (TheProvider) {
+    auto It = TheProvider->find(Id);
+    if (It != TheProvider->end())
+      return &It->second;
+  }
+  return nullptr;
+}
+
+std::optional<Location> locationOf(SourceLocation Loc,
+                                   const SourceManager &SM) {
+  if (Loc.isInvalid())
+    return std::nullopt;
+  Loc = SM.getExpansionLoc(Loc);
+  FileID FID = SM.getFileID(Loc);
+  OptionalFileEntryRef FE = SM.getFileEntryRefForID(FID);
+  if (!FE)
+    return std::nullopt;
+  llvm::SmallString<256> Path(FE->getName());
+  llvm::sys::fs::make_absolute(Path);
+  llvm::SmallString<256> Real;
+  if (!llvm::sys::fs::real_path(Path, Real))
+    Path = Real;
+  else
+    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+  return Location{std::string(Path), SM.getFileOffset(Loc)};
+}
+
+SourceLocation locate(const Location &L, SourceManager &SM) {
+  llvm::Expected<FileEntryRef> FE =
+      SM.getFileManager().getFileRef(L.File, /*OpenFile=*/true);
+  if (!FE) {
+    llvm::consumeError(FE.takeError());
+    return {};
+  }
+  FileID FID = SM.translateFile(*FE);
+  if (FID.isInvalid())
+    FID = SM.createFileID(*FE, SourceLocation(), SrcMgr::C_User);
+  std::optional<llvm::MemoryBufferRef> Buffer = SM.getBufferOrNone(FID);
+  if (!Buffer || L.Offset >= Buffer->getBufferSize())
+    return {};
+  return SM.getComposedLoc(FID, L.Offset);
+}
+
+llvm::json::Value toJSON(const FunctionSummary &S) {
+  llvm::json::Object O{{"name", S.Name}};
+  if (S.Loops) {
+    llvm::json::Array Chain;
+    for (const auto &[Loc, Callee] : S.Loops->Chain)
+      Chain.push_back(llvm::json::Array{toJSON(Loc), Callee});
+    O["loops"] = llvm::json::Object{{"chain", std::move(Chain)},
+                                    {"kind", S.Loops->Kind},
+                                    {"loop", toJSON(S.Loops->Loop)},
+                                    {"condition", S.Loops->Condition},
+                                    {"wait", toJSON(S.Loops->Wait)}};
+  }
+  llvm::json::Array Starts;
+  for (const FunctionSummary::Start &St : S.Starts) {
+    llvm::json::Object SO{{"param", int64_t(St.Param)},
+                          {"interruptible", St.Interruptible},
+                          {"noun", St.Noun},
+                          {"detach", toJSON(St.Detach)}};
+    if (St.Started)
+      SO["started"] = toJSON(*St.Started);
+    Starts.push_back(std::move(SO));
+  }
+  if (!Starts.empty())
+    O["starts"] = std::move(Starts);
+  return O;
+}
+
+bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
+  const llvm::json::Object *O = V.getAsObject();
+  if (!O)
+    return false;
+  auto Name = O->getString("name");
+  if (!Name)
+    return false;
+  S.Name = Name->str();
+  if (const llvm::json::Object *L = O->getObject("loops")) {
+    FunctionSummary::Forever F;
+    const llvm::json::Array *Chain = L->getArray("chain");
+    auto Kind = L->getString("kind");
+    auto Condition = L->getString("condition");
+    if (!Chain || !Kind || !Condition || !fromJSON(L->get("loop"), F.Loop) ||
+        !fromJSON(L->get("wait"), F.Wait))
+      return false;
+    for (const llvm::json::Value &C : *Chain) {
+      const llvm::json::Array *Pair = C.getAsArray();
+      if (!Pair || Pair->size() != 2)
+        return false;
+      Location Loc;
+      auto Callee = (*Pair)[1].getAsString();
+      if (!fromJSON(&(*Pair)[0], Loc) || !Callee)
+        return false;
+      F.Chain.emplace_back(std::move(Loc), Callee->str());
+    }
+    F.Kind = Kind->str();
+    F.Condition = Condition->str();
+    S.Loops = std::move(F);
+  }
+  if (const llvm::json::Array *Starts = O->getArray("starts"))
+    for (const llvm::json::Value &SV : *Starts) {
+      const llvm::json::Object *SO = SV.getAsObject();
+      if (!SO)
+        return false;
+      FunctionSummary::Start St;
+      auto Param = SO->getInteger("param");
+      auto Interruptible = SO->getBoolean("interruptible");
+      auto Noun = SO->getString("noun");
+      if (!Param || *Param < 0 || !Interruptible || !Noun ||
+          !fromJSON(SO->get("detach"), St.Detach))
+        return false;
+      St.Param = unsigned(*Param);
+      St.Interruptible = *Interruptible;
+      St.Noun = Noun->str();
+      if (const llvm::json::Value *Started = SO->get("started")) {
+        Location L;
+        if (!fromJSON(Started, L))
+          return false;
+        St.Started = std::move(L);
+      }
+      S.Starts.push_back(std::move(St));
+    }
+  return true;
+}
+
+} // namespace clang::tidy::threadleak::crosstu

@@ -1,0 +1,129 @@
+//===--- CrossTU.h - facts about functions defined in other units ---------===//
+//
+// A check sees one translation unit. A detached thread whose body calls
+// `Scheduler::Start()`, defined in another .cpp, or a thread routine handed
+// to a project's `StartThread(void (*)(void*), void*)` defined elsewhere,
+// is silence to it: the body it would need is not there.
+//
+// Cross-TU summaries turn some of that silence into a verdict. In a first
+// pass each unit records, for the functions it defines that other units can
+// call, the facts a check needs and can state with certainty:
+//
+//   - the function loops forever with no way out (the loop analysis of
+//     threadleak-detached-no-stop), with the notes that lead to the loop;
+//   - the function starts a detached thread on one of its parameters.
+//
+// and the functions it asked about and found no body for. A second pass
+// re-runs a unit that asked about a function some other unit summarised,
+// with the summaries installed as a process-wide table.
+//
+// Both ends are process-wide and off unless a front-end installs them:
+// the CLI does (in its worker processes), the clang-tidy plugin never does,
+// so the plugin's results stay per translation unit.
+//
+// A function's identity across units is its mangled name (what the linker
+// uses to tie a call to a definition): only functions with external linkage
+// have one that means the same thing everywhere.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef THREADLEAK_ENGINE_CROSSTU_H
+#define THREADLEAK_ENGINE_CROSSTU_H
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+#include "llvm/Support/JSON.h"
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace clang::tidy::threadleak::crosstu {
+
+/// A place in a file of another unit: an absolute path and a byte offset.
+struct Location {
+  std::string File;
+  unsigned Offset = 0;
+};
+
+/// What a check may rely on about a function defined in another unit.
+struct FunctionSummary {
+  /// The loop the function cannot leave, and the calls that lead there from
+  /// its body (in its own unit).
+  struct Forever {
+    /// Calls from the function down to the loop: where, and whom they call.
+    std::vector<std::pair<Location, std::string>> Chain;
+    /// "no-exit", "unchanging" or "dead-exit" (EndlessLoop::KindTy).
+    std::string Kind;
+    Location Loop;
+    /// The condition's text (unchanging, dead-exit).
+    std::string Condition;
+    /// The timed wait (dead-exit).
+    Location Wait;
+  };
+  /// The function starts a detached thread that runs its parameter Param.
+  struct Start {
+    unsigned Param = 0;
+    /// Boost interruption points end the thread's loops (somebody may call
+    /// interrupt() on it).
+    bool Interruptible = false;
+    std::string Noun;
+    /// Where the thread is detached (or created detached), and started.
+    Location Detach;
+    std::optional<Location> Started;
+  };
+
+  std::string Name;
+  std::optional<Forever> Loops;
+  std::vector<Start> Starts;
+
+  bool empty() const { return !Loops && Starts.empty(); }
+};
+
+llvm::json::Value toJSON(const FunctionSummary &S);
+bool fromJSON(const llvm::json::Value &V, FunctionSummary &S);
+
+/// What a unit records in the first pass.
+struct Recording {
+  /// Summaries of the functions it defines, by identity; empty ones for
+  /// functions it defines with no fact to state.
+  std::map<std::string, FunctionSummary> Defined;
+  /// Identities of the functions it looked up and found no body for.
+  std::set<std::string> Asked;
+};
+
+/// Installed by the CLI in a worker before it analyses a unit (pass 1);
+/// null otherwise.
+void setRecording(Recording *R);
+Recording *recording();
+
+/// Installed by the CLI before a unit is analysed again with the summaries
+/// of other units (pass 2); null otherwise.
+void setProvider(const std::map<std::string, FunctionSummary> *P);
+
+/// Either end is installed: the checks look for cross-TU facts.
+bool enabled();
+
+/// The identity of \p FD (its mangled name), or empty if \p FD has none that
+/// other units share: internal linkage, templates and their instantiations,
+/// inline functions, constructors and destructors, declarations in system
+/// headers.
+std::string identity(const FunctionDecl *FD, ASTContext &Ctx);
+
+/// \p Callee has no body here: records that it was asked for (pass 1) and
+/// returns its summary, if another unit provided one (pass 2).
+const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx);
+
+/// Where \p Loc is (its expansion), as a file of another unit will find it;
+/// nullopt if it is in no file (a built-in, a scratch buffer).
+std::optional<Location> locationOf(SourceLocation Loc,
+                                   const SourceManager &SM);
+
+/// \p L in this unit's source manager (the file is loaded if it is not part
+/// of the unit); invalid if the file cannot be read or is shorter.
+SourceLocation locate(const Location &L, SourceManager &SM);
+
+} // namespace clang::tidy::threadleak::crosstu
+
+#endif

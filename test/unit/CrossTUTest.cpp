@@ -1,0 +1,129 @@
+//===--- CrossTUTest.cpp - cross-TU summaries: identity, transport --------===//
+
+#include "engine/CrossTU.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Frontend/ASTUnit.h"
+#include "clang/Tooling/Tooling.h"
+#include "gtest/gtest.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+namespace crosstu = clang::tidy::threadleak::crosstu;
+
+namespace {
+
+class CrossTUTest : public ::testing::Test {
+protected:
+  void build(llvm::StringRef Code) {
+    AST = tooling::buildASTFromCodeWithArgs(Code, {"-std=c++20"});
+    ASSERT_TRUE(AST);
+    ASSERT_FALSE(AST->getDiagnostics().hasErrorOccurred());
+  }
+  std::string id(llvm::StringRef Name) {
+    auto M = match(functionDecl(hasName(Name)).bind("f"), AST->getASTContext());
+    EXPECT_FALSE(M.empty()) << Name.str();
+    if (M.empty())
+      return "<none>";
+    return crosstu::identity(M[0].getNodeAs<FunctionDecl>("f"),
+                             AST->getASTContext());
+  }
+  std::unique_ptr<ASTUnit> AST;
+};
+
+TEST_F(CrossTUTest, IdentityOnlyForFunctionsOtherUnitsShare) {
+  build(R"cc(
+    void external(int);
+    extern "C" void c_function();
+    struct S { void method(); void inline_method() {} S(); };
+    static void internal() {}
+    namespace { void anonymous() {} }
+    inline void inline_function() {}
+    template <typename T> void templ(T) {}
+    void use() { templ(1); anonymous(); }
+  )cc");
+  if (HasFatalFailure())
+    return;
+  EXPECT_EQ(id("external"), "_Z8externali");
+  EXPECT_EQ(id("c_function"), "c_function");
+  EXPECT_EQ(id("method"), "_ZN1S6methodEv");
+  EXPECT_EQ(id("inline_method"), "");
+  EXPECT_EQ(id("internal"), "");
+  EXPECT_EQ(id("anonymous"), "");
+  EXPECT_EQ(id("inline_function"), "");
+  EXPECT_EQ(id("templ"), "");
+}
+
+TEST_F(CrossTUTest, AskRecordsAndReads) {
+  build("void start(); void other();");
+  if (HasFatalFailure())
+    return;
+  auto Fn = [&](llvm::StringRef Name) {
+    return match(functionDecl(hasName(Name)).bind("f"), AST->getASTContext())[0]
+        .getNodeAs<FunctionDecl>("f");
+  };
+  // Nothing installed: nothing asked, nothing read.
+  EXPECT_FALSE(crosstu::enabled());
+  EXPECT_EQ(crosstu::ask(Fn("start"), AST->getASTContext()), nullptr);
+
+  crosstu::Recording R;
+  crosstu::setRecording(&R);
+  EXPECT_EQ(crosstu::ask(Fn("start"), AST->getASTContext()), nullptr);
+  crosstu::setRecording(nullptr);
+  EXPECT_EQ(R.Asked, std::set<std::string>{"_Z5startv"});
+
+  std::map<std::string, crosstu::FunctionSummary> Provider;
+  Provider["_Z5startv"].Name = "start";
+  crosstu::setProvider(&Provider);
+  const crosstu::FunctionSummary *S = crosstu::ask(Fn("start"), AST->getASTContext());
+  EXPECT_EQ(crosstu::ask(Fn("other"), AST->getASTContext()), nullptr);
+  crosstu::setProvider(nullptr);
+  ASSERT_NE(S, nullptr);
+  EXPECT_EQ(S->Name, "start");
+}
+
+TEST(CrossTUJSON, RoundTripAndMalformed) {
+  crosstu::FunctionSummary S;
+  S.Name = "Start";
+  crosstu::FunctionSummary::Forever F;
+  F.Chain.emplace_back(crosstu::Location{"/p/a.cpp", 10}, "Run");
+  F.Kind = "unchanging";
+  F.Loop = {"/p/a.cpp", 3};
+  F.Condition = "again";
+  S.Loops = F;
+  crosstu::FunctionSummary::Start St;
+  St.Param = 1;
+  St.Interruptible = true;
+  St.Noun = "thread";
+  St.Detach = {"/p/b.cpp", 7};
+  St.Started = crosstu::Location{"/p/b.cpp", 5};
+  S.Starts.push_back(St);
+
+  crosstu::FunctionSummary Back;
+  ASSERT_TRUE(crosstu::fromJSON(crosstu::toJSON(S), Back));
+  EXPECT_EQ(Back.Name, "Start");
+  ASSERT_TRUE(Back.Loops);
+  EXPECT_EQ(Back.Loops->Kind, "unchanging");
+  EXPECT_EQ(Back.Loops->Condition, "again");
+  ASSERT_EQ(Back.Loops->Chain.size(), 1u);
+  EXPECT_EQ(Back.Loops->Chain[0].first.File, "/p/a.cpp");
+  EXPECT_EQ(Back.Loops->Chain[0].first.Offset, 10u);
+  EXPECT_EQ(Back.Loops->Chain[0].second, "Run");
+  ASSERT_EQ(Back.Starts.size(), 1u);
+  EXPECT_EQ(Back.Starts[0].Param, 1u);
+  EXPECT_TRUE(Back.Starts[0].Interruptible);
+  ASSERT_TRUE(Back.Starts[0].Started);
+  EXPECT_EQ(Back.Starts[0].Started->Offset, 5u);
+
+  for (const char *Bad :
+       {R"({})", R"({"name": "f", "loops": {"chain": [], "kind": "no-exit"}})",
+        R"({"name": "f", "starts": [{"param": -1, "interruptible": false, "noun": "thread", "detach": ["/a", 1]}]})",
+        R"({"name": "f", "starts": [{"param": 0, "interruptible": false, "noun": "thread", "detach": ["/a"]}]})"}) {
+    llvm::Expected<llvm::json::Value> V = llvm::json::parse(Bad);
+    ASSERT_TRUE(bool(V));
+    crosstu::FunctionSummary Out;
+    EXPECT_FALSE(crosstu::fromJSON(*V, Out)) << Bad;
+  }
+}
+
+} // namespace
