@@ -4,6 +4,7 @@
 #define THREADLEAK_DETACHEDNOSTOPCHECK_H
 
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include <array>
@@ -28,15 +29,15 @@ public:
   void onEndOfTranslationUnit() override {
     Analysis.reset();
     UninterruptibleAnalysis.reset();
+    Once.clear();
   }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
-  /// Match what is written: template instantiations and implicit code are
-  /// not traversed (cheaper than filtering them with isInTemplateInstantiation,
-  /// whose hasAncestor builds the AST's whole parent map).
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 private:
@@ -53,6 +54,8 @@ private:
   ConcurrencyModel UninterruptibleModel;
   std::array<std::string, 3> RawOptions;
   std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
+  /// One finding per template location, whatever instantiates it.
+  FindingOnce Once;
 };
 
 } // namespace clang::tidy::threadleak
