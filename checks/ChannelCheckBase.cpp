@@ -92,7 +92,8 @@ void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
       << Context.Noun;
   for (const CallExpr *Call : Use.CallChain)
     if (const FunctionDecl *F = Call->getDirectCallee())
-      diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note) << patternDecl(F);
+      diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note)
+          << patternDecl(F);
   if (const VarDecl *V = Use.Origin.var())
     diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
         << V;

@@ -146,7 +146,8 @@ const NamedDecl *patternDecl(const NamedDecl *D) {
   if (const auto *RD = llvm::dyn_cast_or_null<CXXRecordDecl>(D)) {
     if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(RD))
       if (isInstantiatedRecord(Spec))
-        if (const CXXRecordDecl *Pattern = Spec->getTemplateInstantiationPattern())
+        if (const CXXRecordDecl *Pattern =
+                Spec->getTemplateInstantiationPattern())
           return Pattern;
     return D;
   }
