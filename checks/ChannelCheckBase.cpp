@@ -40,13 +40,15 @@ void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
   if (!Flow)
     Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
   SpawnedContext Spawned = resolveSpawn(Start, Flow.get());
-  if (!Spawned)
+  if (!Spawned || !shouldAnalyseBody(Spawned.Body))
     return;
   llvm::SmallVector<BlockingChannelUse, 4> Uses;
   Flow->blockingUses(Spawned.Body, Spawned.Bindings, Uses);
   for (const BlockingChannelUse &U : Uses) {
     // One finding per operation and channel, however many spawns run it.
-    if (Reported.contains({U.Where, U.Origin.Decl}))
+    if (Reported.contains({U.Where, U.Origin.Decl}) ||
+        ReportedAt.seen(opLoc(U), Ctx.getSourceManager(),
+                        originLoc(U)))
       continue;
     analyse(Spawned, U, *Flow, Ctx);
   }
@@ -56,7 +58,11 @@ std::string ChannelCheckBase::describe(const FunctionDecl *Owner) {
   if (const auto *M = llvm::dyn_cast<CXXMethodDecl>(Owner))
     if (M->getParent()->isLambda())
       return "the enclosing lambda";
-  return "'" + Owner->getQualifiedNameAsString() + "'";
+  return "'" + patternDecl(Owner)->getQualifiedNameAsString() + "'";
+}
+
+SourceLocation ChannelCheckBase::originLoc(const BlockingChannelUse &Use) {
+  return Use.Origin.Decl ? Use.Origin.Decl->getLocation() : SourceLocation();
 }
 
 SourceLocation ChannelCheckBase::opLoc(const BlockingChannelUse &Use) {
@@ -81,11 +87,13 @@ void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
                                         const BlockingChannelUse &Use,
                                         ASTContext &Ctx) {
   Reported.insert({Use.Where, Use.Origin.Decl});
+  ReportedAt.first(opLoc(Use), Ctx.getSourceManager(), originLoc(Use));
   diag(Context.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
       << Context.Noun;
   for (const CallExpr *Call : Use.CallChain)
     if (const FunctionDecl *F = Call->getDirectCallee())
-      diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note) << F;
+      diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note)
+          << patternDecl(F);
   if (const VarDecl *V = Use.Origin.var())
     diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
         << V;

@@ -12,6 +12,7 @@
 
 #include "engine/ChannelFlow.h"
 #include "engine/ContextSpawns.h"
+#include "engine/Templates.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
@@ -29,12 +30,15 @@ public:
   void onEndOfTranslationUnit() override {
     Flow.reset();
     Reported.clear();
+    ReportedAt.clear();
   }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 protected:
@@ -54,6 +58,8 @@ protected:
   static std::string describe(const FunctionDecl *Owner);
   /// The location of the blocking operation.
   static SourceLocation opLoc(const BlockingChannelUse &Use);
+  /// Where the channel \p Use waits on is declared (none if unknown).
+  static SourceLocation originLoc(const BlockingChannelUse &Use);
   /// The function that owns a local channel, if the channel is one of its
   /// locals (not a parameter, not the body's own).
   static const FunctionDecl *localOwner(const BlockingChannelUse &Use,
@@ -71,6 +77,9 @@ private:
   std::unique_ptr<ChannelModel> Channels;
   std::unique_ptr<ChannelFlow> Flow;
   llvm::DenseSet<std::pair<const Stmt *, const Decl *>> Reported;
+  /// The operations reported, by location: one finding per template
+  /// location, whatever instantiates it.
+  FindingOnce ReportedAt;
 };
 
 } // namespace clang::tidy::threadleak

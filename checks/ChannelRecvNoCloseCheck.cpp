@@ -28,7 +28,7 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
     const auto *RD = llvm::cast<CXXRecordDecl>(F->getParent());
     diag(opLoc(Use), "%0 may block here forever: no member function of %1 "
                      "%select{closes|closes or sends to}2 %3")
-        << Context.Noun << RD << (Use.UntilClosed ? 0 : 1) << F;
+        << Context.Noun << patternDecl(RD) << (Use.UntilClosed ? 0 : 1) << F;
     emitContextNotes(Context, Use, Ctx);
     return;
   }

@@ -33,6 +33,7 @@
 #include "CvLostWakeupCheck.h"
 #include "engine/CvPredicate.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "engine/StmtWalk.h"
 #include "model/CallDepth.h"
 #include "model/UserModel.h"
@@ -1005,6 +1006,11 @@ void CvLostWakeupCheck::check(const MatchFinder::MatchResult &Result) {
     SawNotify = true;
     return;
   }
+  // Template code: the instantiations, and a pattern only where nothing
+  // instantiates it and its code is not dependent.
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("inventory-fn"))
+    if (!shouldAnalyseBody(FD))
+      return;
   Code.collect(Result);
 }
 
@@ -1028,9 +1034,11 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     return SM.isBeforeInTranslationUnit(L.Write->getBeginLoc(),
                                         R.Write->getBeginLoc());
   });
-  llvm::DenseSet<const Stmt *> Reported;
+  // One finding per write, and per template location whatever instantiates
+  // it.
+  FindingOnce Reported;
   for (const Finding &F : Findings) {
-    if (!F.What || !Reported.insert(F.Write).second)
+    if (!F.What || !Reported.first(F.Write->getBeginLoc(), SM))
       continue;
     const Waiter *W = A.waiterReading(F.CV, F.What);
     if (!W)
@@ -1100,7 +1108,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
       if (const auto *C = llvm::dyn_cast<CallExpr>(F.NotifyPath[I]))
         if (const FunctionDecl *Callee = C->getDirectCallee())
           diag(C->getExprLoc(), "%0 is called here", DiagnosticIDs::Note)
-              << Callee;
+              << patternDecl(Callee);
     if (!Notify)
       continue;
     switch (F.Kind) {

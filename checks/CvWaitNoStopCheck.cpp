@@ -37,6 +37,7 @@
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "engine/StopTokenUse.h"
+#include "engine/Templates.h"
 #include "model/UserModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -167,7 +168,7 @@ void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   if (!Analysis)
     Analysis = std::make_unique<ForeverAnalysis>(*Ctx, Model);
   const FunctionDecl *Body = analysableDefinition(Spawned.Body, *Ctx);
-  if (!Body)
+  if (!Body || !shouldAnalyseBody(Body))
     return;
   Worker W{Start, Body, Spawned.Noun};
   llvm::SmallVector<const CallExpr *, 4> Chain;
@@ -185,7 +186,7 @@ void CvWaitNoStopCheck::findWaits(
   collectCalls(Fn->getBody(), Calls);
   for (const CallExpr *Call : Calls)
     if (std::optional<ConditionWait> Wait = CVs->asWait(Call))
-      if (!Reported.contains(Call))
+      if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))
         analyse(W, *Wait, Fn, Chain);
   if (Depth >= Model.MaxCallDepth)
     return;
@@ -585,7 +586,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     for (const EndlessLoop &Loop : Analysis->localEndlessLoops(Fn)) {
       if (!llvm::is_contained(Loop.Statements, Call))
         continue;
-      Reported.insert(Call);
+      Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
       diag(Call->getExprLoc(),
            "timed wait on %0 in a loop that never checks a stop condition: "
            "the %1 wakes up but never leaves")
@@ -613,19 +614,29 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   // The stop paths.
   llvm::SmallVector<const FunctionDecl *, 4> Roots;
   const FunctionDecl *Skip = nullptr;
+  // A stop path of a class template's specialization that this unit does
+  // not instantiate (its stop() is called elsewhere) is code we cannot
+  // read here: it may wake the wait.
+  bool UnreadStopPath = false;
   auto AddClass = [&](const CXXRecordDecl *RD) {
     if (!RD || !RD->hasDefinition())
       return;
     for (const CXXMethodDecl *M : RD->methods()) {
+      // A const member function is a query (closed(), stopped()), not a
+      // stop path, whatever its name starts with.
       bool IsStop = llvm::isa<CXXDestructorDecl>(M)
                         ? M->isUserProvided()
-                        : M->getIdentifier() &&
+                        : M->getIdentifier() && !M->isConst() &&
                               isStopMethodName(M->getName());
       if (!IsStop)
         continue;
-      if (const FunctionDecl *Def = analysableDefinition(M, *Ctx))
+      if (const FunctionDecl *Def = analysableDefinition(M, *Ctx)) {
         if (!llvm::is_contained(Roots, Def))
           Roots.push_back(Def);
+      } else if (const FunctionDecl *Pattern =
+                     M->getTemplateInstantiationPattern()) {
+        UnreadStopPath |= Pattern->doesThisDeclarationHaveABody();
+      }
     }
   };
   if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar)) {
@@ -639,11 +650,13 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     Roots.push_back(Owner);
     Skip = W.Body;
   }
+  if (UnreadStopPath)
+    return;
   // No stop path, but nothing anywhere notifies the condition variable or
   // changes what the predicate reads: the wait never ends.
   if (Roots.empty() && !Reads.empty() && !Cond->ReadsStopToken &&
       neverWoken(Wait.CondVar, Reads)) {
-    Reported.insert(Call);
+    Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
     diag(Call->getExprLoc(),
          "wait on %0 can block forever: nothing notifies %0 or changes what "
          "%select{its predicate|its loop}1 reads")
@@ -713,7 +726,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     }
   }
 
-  Reported.insert(Call);
+  Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
   std::string Reading = Reads.empty() ? "" : nameList(Reads);
   if (Jthread && Cond->ReadsStopToken && !WritesButSilent) {
     // The predicate tests the token, but a stop request wakes only the
@@ -770,7 +783,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     diag(WritesButSilent->getLocation(),
          "%0 calls neither notify_one() nor notify_all() on %1",
          DiagnosticIDs::Note)
-        << WritesButSilent << Wait.CondVar;
+        << patternDecl(WritesButSilent) << Wait.CondVar;
   } else {
     diag(Call->getExprLoc(),
          "wait on %0 can block forever: nothing on the stop path makes %select{"
@@ -792,11 +805,11 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
         diag(Root->getLocation(),
              "%0 declares %1 and, apart from the %2, changes none of it",
              DiagnosticIDs::Note)
-            << Root << Wait.CondVar << W.Noun;
+            << patternDecl(Root) << Wait.CondVar << W.Noun;
       else
         diag(Root->getLocation(), "stop path %0 changes none of it",
              DiagnosticIDs::Note)
-            << Root;
+            << patternDecl(Root);
     if (Jthread)
       diag(Jthread->getLocation(),
            "stop path '~jthread()' of %0 requests stop and joins: it "

@@ -5,6 +5,7 @@
 
 #include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
 #include "model/ChannelModel.h"
 #include "model/WaitModel.h"
@@ -35,8 +36,10 @@ public:
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
   /// What a stop path does, through the functions it calls.
@@ -99,7 +102,9 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, const FunctionDecl *>,
                  Effects>
       EffectCache;
-  llvm::DenseSet<const Stmt *> Reported;
+  /// The waits reported, by location: one finding per template location,
+  /// whatever instantiates it.
+  FindingOnce Reported;
   ASTContext *Ctx = nullptr;
 };
 

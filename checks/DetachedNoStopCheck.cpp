@@ -8,6 +8,7 @@
 #include "engine/StmtWalk.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
+#include "engine/Templates.h"
 #include "model/UserModel.h"
 #include "model/WaitModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -318,10 +319,15 @@ void DetachedNoStopCheck::checkCallToSpawner(const CallExpr *Call,
 bool DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
                                  const FunctionDecl *Body, ASTContext &Ctx,
                                  bool Interruptible, llvm::StringRef Noun) {
+  if (!shouldAnalyseBody(Body))
+    return false;
   std::optional<EndlessLoop> Loop =
       analysis(Ctx, Interruptible).findEndlessLoop(Body);
   if (!Loop)
     return false;
+  // Another instantiation of the same template reported it.
+  if (!Once.first(DetachLoc, Ctx.getSourceManager()))
+    return true;
   diag(DetachLoc, "detached %0 can never stop: its body loops forever "
                   "and observes no stop signal")
       << Noun;
@@ -426,7 +432,7 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     if (!Token || spawnerCanCancel(Token))
       return;
     SpawnedContext Spawned = resolveSpawn(Call);
-    if (!Spawned)
+    if (!Spawned || !shouldAnalyseBody(Spawned.Body))
       return;
     std::optional<EndlessLoop> Loop =
         analysis(Ctx, /*Interruptible=*/true).findEndlessLoop(Spawned.Body);
@@ -435,7 +441,8 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
     // Spawned by main() on the io_context main() runs: the process's
     // lifetime (a server's listener), not a leak. (The parent map this
     // needs is built only for a finding.)
-    if (isInMain(Call, Ctx))
+    if (isInMain(Call, Ctx) ||
+        !Once.first(Call->getBeginLoc(), Ctx.getSourceManager()))
       return;
     diag(Call->getBeginLoc(),
          "detached coroutine can never stop: its body loops forever and "

@@ -4,6 +4,7 @@
 #define THREADLEAK_DETACHEDNOSTOPCHECK_H
 
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include <array>
@@ -29,15 +30,15 @@ public:
     Analysis.reset();
     UninterruptibleAnalysis.reset();
     SummaryAnalysis.reset();
+    Once.clear();
   }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
-  /// Match what is written: template instantiations and implicit code are
-  /// not traversed (cheaper than filtering them with isInTemplateInstantiation,
-  /// whose hasAncestor builds the AST's whole parent map).
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 private:
@@ -72,6 +73,8 @@ private:
   /// hold whoever runs the function), and no summaries of other units are
   /// read (a summary depends on its own unit only).
   std::unique_ptr<ForeverAnalysis> SummaryAnalysis;
+  /// One finding per template location, whatever instantiates it.
+  FindingOnce Once;
 };
 
 } // namespace clang::tidy::threadleak

@@ -7,6 +7,7 @@
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "engine/StopTokenUse.h"
+#include "engine/Templates.h"
 #include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -292,6 +293,7 @@ void JthreadIgnoresStopCheck::onEndOfTranslationUnit() {
   for (const auto &[Construct, C] : Candidates)
     analyze(Construct, C);
   Candidates.clear();
+  Once.clear();
   Analysis.reset();
   UninterruptibleAnalysis.reset();
   Ctx = nullptr;
@@ -308,7 +310,11 @@ void JthreadIgnoresStopCheck::analyze(const CXXConstructExpr *Construct,
     return;
 
   ResolvedBody Body = resolveCallable(Construct->getArg(0));
-  if (!Body)
+  if (!Body || !shouldAnalyseBody(Body.Function))
+    return;
+  SourceLocation Loc = Construct->getBeginLoc();
+  // Another instantiation of the same template reported it.
+  if (Once.seen(Loc, Ctx->getSourceManager()))
     return;
   // jthread passes its token only to a callable invocable with it first;
   // through a member pointer or std::bind the token never reaches the body.
@@ -326,9 +332,9 @@ void JthreadIgnoresStopCheck::analyze(const CXXConstructExpr *Construct,
     A = std::make_unique<ForeverAnalysis>(
         *Ctx, Interruptible ? Model : UninterruptibleModel);
   ForeverAnalysis &Loops = *A;
-  SourceLocation Loc = Construct->getBeginLoc();
 
   if (std::optional<EndlessLoop> Loop = Loops.findEndlessLoop(Body.Function)) {
+    Once.first(Loc, Ctx->getSourceManager());
     switch (Token.Use) {
     case TokenUse::NoToken: {
       auto D = diag(Loc, "std::jthread's callable never observes its stop "
@@ -363,6 +369,7 @@ void JthreadIgnoresStopCheck::analyze(const CXXConstructExpr *Construct,
   const CallExpr *Wait = Loops.findUntimedBlockingCall(Body.Function);
   if (!Wait)
     return;
+  Once.first(Loc, Ctx->getSourceManager());
   diag(Loc, "std::jthread's callable takes a std::stop_token but never "
             "checks it; a stop request cannot interrupt its blocking wait and "
             "~jthread() may wait forever in join()");
@@ -632,6 +639,7 @@ bool JthreadIgnoresStopCheck::reportStopBlindWait(
       }
       if (Released)
         continue;
+      Once.first(Construct->getBeginLoc(), Ctx->getSourceManager());
       diag(Construct->getBeginLoc(),
            "std::jthread's callable checks its stop token only between "
            "waits that a stop request cannot interrupt; ~jthread() may wait "

@@ -4,6 +4,7 @@
 #define THREADLEAK_JTHREADIGNORESSTOPCHECK_H
 
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
 #include "model/WaitModel.h"
@@ -34,11 +35,10 @@ public:
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
-  /// Match what is written: template instantiations and implicit code are
-  /// not traversed (cheaper than filtering them with isInTemplateInstantiation,
-  /// whose hasAncestor builds the AST's whole parent map).
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 private:
@@ -63,6 +63,8 @@ private:
   std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
   ASTContext *Ctx = nullptr;
   llvm::MapVector<const CXXConstructExpr *, Candidate> Candidates;
+  /// One finding per template location, whatever instantiates it.
+  FindingOnce Once;
   /// What blocks until another context releases it: channels (built in and
   /// the model file's) and condition variables.
   std::unique_ptr<ChannelModel> Channels;

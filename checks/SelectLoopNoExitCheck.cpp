@@ -24,6 +24,7 @@
 #include "engine/PathNotes.h"
 #include "engine/StmtWalk.h"
 #include "engine/SpawnSites.h"
+#include "engine/Templates.h"
 #include "model/UserModel.h"
 #include "model/WaitModel.h"
 #include "clang/AST/DeclTemplate.h"
@@ -188,7 +189,7 @@ void SelectLoopNoExitCheck::onEndOfTranslationUnit() {
 void SelectLoopNoExitCheck::analyse(const FunctionDecl *Body,
                                     const Context &C) {
   const FunctionDecl *Def = analysableDefinition(Body, *Ctx);
-  if (!Def)
+  if (!Def || !shouldAnalyseBody(Def))
     return;
   llvm::SmallVector<const CallExpr *, 4> Chain;
   llvm::DenseSet<const FunctionDecl *> Seen;
@@ -216,7 +217,7 @@ void SelectLoopNoExitCheck::search(
   if (!Seen.insert(Fn).second)
     return;
   for (const EndlessLoop &Loop : Active->localEndlessLoops(Fn)) {
-    if (Reported.contains(Loop.Loop))
+    if (Reported.seen(Loop.Loop->getBeginLoc(), Ctx->getSourceManager()))
       continue;
     if (C.Cancellable) {
       // Cancelling the coroutine makes its pending operation complete with
@@ -336,14 +337,14 @@ void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
                                    llvm::ArrayRef<const CallExpr *> WaitCalls,
                                    llvm::ArrayRef<const CallExpr *> Chain,
                                    const Context &C) {
-  Reported.insert(Loop.Loop);
+  Reported.first(Loop.Loop->getBeginLoc(), Ctx->getSourceManager());
   diag(Loop.Loop->getBeginLoc(),
        "endless loop around a multi-way wait: no alternative leads out of "
        "the loop and it observes no stop or cancellation");
 
   for (const CallExpr *Call : WaitCalls)
     diag(Call->getBeginLoc(), "the loop calls %0 here", DiagnosticIDs::Note)
-        << Call->getDirectCallee();
+        << patternDecl(Call->getDirectCallee());
   std::optional<MultiWait> W = asMultiWait(Wait, SelectFunctions);
   switch (W->Kind) {
   case MultiWait::AwaitableOr:

@@ -5,6 +5,7 @@
 
 #include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/DenseSet.h"
@@ -32,8 +33,10 @@ public:
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// Match the instantiations the unit makes too; engine/Templates.h
+  /// decides which template code is analysed.
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 private:
@@ -87,7 +90,9 @@ private:
   ForeverAnalysis *Active = nullptr;
   /// Bodies to analyse, in the order they were found.
   llvm::MapVector<const FunctionDecl *, Context> Contexts;
-  llvm::DenseSet<const Stmt *> Reported;
+  /// The loops reported, by location: one finding per template location,
+  /// whatever instantiates it.
+  FindingOnce Reported;
 };
 
 } // namespace clang::tidy::threadleak

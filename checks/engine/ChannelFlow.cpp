@@ -3,6 +3,8 @@
 #include "engine/ChannelFlow.h"
 #include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/ContextSpawns.h"
+#include "engine/SpawnSites.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -778,6 +780,74 @@ static bool endsInNoReturn(const CFGBlock &B) {
   return false;
 }
 
+bool ChannelFlow::neverReturns(const FunctionDecl *Fn) {
+  if (Fn && Fn->isNoReturn())
+    return true;
+  Fn = definitionWithBody(Fn);
+  if (!Fn)
+    return false;
+  auto [It, New] = NeverReturnsCache.try_emplace(Fn, false);
+  if (!New)
+    return It->second;
+  const CFG *G = cfgFor(Fn);
+  if (!G)
+    return false;
+  // Can the exit be reached other than through a call that never returns?
+  // (A throw reaches it too: the thread then ends, through std::terminate.)
+  llvm::SmallVector<const CFGBlock *, 32> Work{&G->getEntry()};
+  llvm::SmallPtrSet<const CFGBlock *, 32> Seen{&G->getEntry()};
+  bool Returns = false;
+  while (!Work.empty() && !Returns) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (B == &G->getExit()) {
+      Returns = true;
+      break;
+    }
+    if (B->hasNoReturnElement())
+      continue;
+    for (const CFGBlock *Succ : B->succs())
+      if (Succ && Seen.insert(Succ).second)
+        Work.push_back(Succ);
+  }
+  return NeverReturnsCache[Fn] = !Returns;
+}
+
+bool ChannelFlow::joinNeverReturns(const Stmt *S, const FunctionDecl *Owner) {
+  const auto *Join = llvm::dyn_cast<CXXMemberCallExpr>(S);
+  const CXXMethodDecl *M = Join ? Join->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getName() != "join" ||
+      Join->getNumArgs() != 0)
+    return false;
+  static const NameList ThreadTypes =
+      NameList::parse(defaults::ContextTypes);
+  if (!ThreadTypes.contains(M->getParent()))
+    return false;
+  llvm::SmallVector<SpawnSite, 2> Sites =
+      findThreadStarts(Join->getImplicitObjectArgument(), Owner,
+                       Join->getBeginLoc(), ThreadTypes, Ctx);
+  // One handle, one thread: every start it may hold must never return.
+  if (Sites.empty())
+    return false;
+  for (const SpawnSite &Site : Sites) {
+    if (Site.FromContainer)
+      return false;
+    const FunctionDecl *Fn = nullptr;
+    if (ResolvedBody Body = resolveCallable(Site.Callable))
+      Fn = Body.Function;
+    // A function declared [[noreturn]] whose body is elsewhere.
+    else if (const Expr *E = Site.Callable->IgnoreParenImpCasts()) {
+      if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+        if (UO->getOpcode() == UO_AddrOf)
+          E = UO->getSubExpr()->IgnoreParenImpCasts();
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+        Fn = llvm::dyn_cast<FunctionDecl>(DRE->getDecl());
+    }
+    if (!Fn || !neverReturns(Fn))
+      return false;
+  }
+  return true;
+}
+
 std::optional<UnreleasedPath>
 ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
                                 const VarDecl *Channel,
@@ -1042,7 +1112,7 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
     State St = Work.pop_back_val();
     const CFGBlock *B = St.Block;
     const RaceInfo *Race = St.Race;
-    bool Released = false;
+    bool Released = false, Stuck = false;
     std::optional<UnreleasedPath> Ended;
     unsigned I = 0;
     for (const CFGElement &E : *B) {
@@ -1087,12 +1157,18 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
         Released = true;
         break;
       }
+      // Joining a thread that never returns: nothing after it runs, so no
+      // path through it can be a witness.
+      if (joinNeverReturns(St2, Owner)) {
+        Stuck = true;
+        break;
+      }
       if (llvm::isa<CoreturnStmt>(St2)) {
         Ended = UnreleasedPath{UnreleasedPath::CoReturn, St2->getBeginLoc()};
         break;
       }
     }
-    if (Released)
+    if (Released || Stuck)
       continue;
     if (Ended) {
       if (Race)

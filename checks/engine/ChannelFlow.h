@@ -169,6 +169,12 @@ private:
   const llvm::DenseMap<const CallExpr *, RaceInfo> &
   racesIn(const FunctionDecl *Fn);
   const CFG *cfgFor(const FunctionDecl *Fn);
+  /// True if \p Fn cannot return: [[noreturn]], or every path of it loops
+  /// or ends in a call that never returns.
+  bool neverReturns(const FunctionDecl *Fn);
+  /// True if \p S joins a thread whose body never returns: it never
+  /// returns either.
+  bool joinNeverReturns(const Stmt *S, const FunctionDecl *Owner);
   std::optional<UnreleasedPath> search(const FunctionDecl *Owner,
                                        const CFG &Graph,
                                        const CFGBlock *StartBlock,
@@ -197,6 +203,7 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
   llvm::DenseSet<const FunctionDecl *> InProgress;
   llvm::DenseMap<const FieldDecl *, bool> MemberCache;
+  llvm::DenseMap<const FunctionDecl *, bool> NeverReturnsCache;
   llvm::DenseMap<const FunctionDecl *, HelperLambdas> Helpers;
   /// The body of the context whose channel findUnreleasedPath follows.
   const FunctionDecl *BlockedBody = nullptr;

@@ -1,6 +1,7 @@
 //===--- PathNotes.cpp ----------------------------------------------------===//
 
 #include "engine/PathNotes.h"
+#include "engine/Templates.h"
 #include "clang/Lex/Lexer.h"
 
 namespace clang::tidy::threadleak {
@@ -30,7 +31,7 @@ void emitCallChainNotes(ClangTidyCheck &Check,
     Check.diag(Call->getBeginLoc(),
                First ? "the %1's body calls %0 here" : "which calls %0 here",
                DiagnosticIDs::Note)
-        << Call->getDirectCallee() << Noun;
+        << patternDecl(Call->getDirectCallee()) << Noun;
     First = false;
   }
 }
