@@ -9,6 +9,7 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/StmtCXX.h"
+#include "clang/Analysis/Analyses/Dominators.h"
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
@@ -161,6 +162,9 @@ struct Effect {
   const Stmt *Site = nullptr;
   llvm::SmallVector<const CallExpr *, 2> Chain;
   KeyList ReleasedBefore;
+  /// For an Acquire: not on every path through the unit (`if (need_lock)
+  /// mu.lock();`): a caller may be one that does not take it.
+  bool Conditional = false;
   /// For a Block: the operation (index into Impl::Blocking, as reached in
   /// the callee itself).
   size_t Op = 0;
@@ -401,7 +405,8 @@ private:
                 unsigned Depth);
   void acquire(UnitInfo &I, State &S, const ObjectKey &K, bool Shared,
                const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain,
-               llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record);
+               llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record,
+               bool Conditional = false);
   /// An operation of \p I's own that blocks: recorded, and an effect of
   /// its summary.
   void ownBlockingOp(UnitInfo &I, State &S, BlockedOp Op, bool Record) {
@@ -758,7 +763,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
                                      bool Shared, const Stmt *Site,
                                      llvm::ArrayRef<const CallExpr *> Chain,
                                      llvm::ArrayRef<ObjectKey> ReleasedBefore,
-                                     bool Record) {
+                                     bool Record, bool Conditional) {
   if (!Record)
     return;
   Acquisitions.push_back({K, Site, Shared, I.U});
@@ -766,7 +771,10 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     if (containsObject(ReleasedBefore, H.Key))
       continue;
     if (H.Key == K && K.exact()) {
-      if (!(H.Shared && Shared) && !isRecursiveMutex(K))
+      // A callee that takes it only on some paths may be told not to
+      // (rocksdb's WriteOptionsFile(need_mutex_lock)).
+      if (!(H.Shared && Shared) && !isRecursiveMutex(K) &&
+          !(Conditional && !Chain.empty()))
         selfDeadlock(H, K, Site, Chain, *I.U);
       continue;
     }
@@ -1126,7 +1134,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(Ef.Chain.begin(), Ef.Chain.end());
     if (Ef.Kind == Effect::Acquire) {
-      acquire(I, S, K, Ef.Shared, Ef.Site, Chain, Ef.ReleasedBefore, Record);
+      acquire(I, S, K, Ef.Shared, Ef.Site, Chain, Ef.ReleasedBefore, Record,
+              Ef.Conditional);
     } else if (Record) {
       BlockedOp B = Blocking[Ef.Op];
       B.Object = K;
@@ -1262,6 +1271,22 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
       for (const HeldLock &H : S.Held)
         if (H.Explicit && H.Chain.empty())
           Leaks.push_back({I.U, Ret, H});
+  }
+  // Acquisitions not on every path to the exit are conditional.
+  if (In[G->getExit().getBlockID()].Reached) {
+    CFGDomTree DT;
+    DT.buildDominatorTree(G.get());
+    std::vector<const CFGBlock *> ById(G->getNumBlockIDs());
+    for (const CFGBlock *B : *G)
+      ById[B->getBlockID()] = B;
+    for (Effect &Ef : I.Sum.Effects) {
+      if (Ef.Kind != Effect::Acquire)
+        continue;
+      const Stmt *At = Ef.Chain.empty() ? Ef.Site : Ef.Chain.front();
+      auto P = I.Pos.find(At);
+      Ef.Conditional |= P == I.Pos.end() ||
+                        !DT.dominates(ById[P->second.first], &G->getExit());
+    }
   }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];

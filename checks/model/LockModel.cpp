@@ -129,17 +129,64 @@ bool LockModel::isLockable(QualType T) {
   return Lock && Unlock;
 }
 
+/// The words of an identifier, lower case: `InstrumentedMutexLock` is
+/// instrumented, mutex, lock; `scoped_lock` is scoped, lock.
+static llvm::SmallVector<std::string, 4> identifierWords(llvm::StringRef N) {
+  llvm::SmallVector<std::string, 4> Words;
+  std::string Cur;
+  for (size_t I = 0; I < N.size(); ++I) {
+    char C = N[I];
+    bool Upper = C >= 'A' && C <= 'Z';
+    if (C == '_' || (Upper && I > 0 && !(N[I - 1] >= 'A' && N[I - 1] <= 'Z'))) {
+      if (!Cur.empty())
+        Words.push_back(Cur);
+      Cur.clear();
+    }
+    if (C != '_')
+      Cur.push_back(llvm::toLower(C));
+  }
+  if (!Cur.empty())
+    Words.push_back(Cur);
+  return Words;
+}
+
+/// A word that says "takes the lock": `Lock`, `lock_shared`,
+/// `AcquireRead`, `EnterCriticalSection`.
+static bool saysLock(llvm::StringRef Name) {
+  for (const std::string &W : identifierWords(Name))
+    if (W == "lock" || W == "locks" || W == "locker" || W == "guard" ||
+        W == "holder" || W == "acquire" || W == "enter")
+      return true;
+  return false;
+}
+
 bool LockModel::isGuardConstruction(const CXXConstructExpr *CE) const {
-  const CXXRecordDecl *RD = CE->getConstructor()->getParent();
+  const CXXConstructorDecl *Ctor = CE->getConstructor();
+  const CXXRecordDecl *RD = Ctor->getParent();
   if (GuardTypes.contains(RD))
     return true;
   // A user RAII guard: a destructor to release, and a lockable argument.
   if (!RD->hasUserDeclaredDestructor() || CE->getNumArgs() == 0)
     return false;
+  bool Lockable = false;
   for (const Expr *Arg : CE->arguments())
-    if (isLockable(Arg->getType()) && mutexNamed(Arg))
-      return true;
-  return false;
+    Lockable |= isLockable(Arg->getType()) && mutexNamed(Arg);
+  if (!Lockable)
+    return false;
+  // And a constructor that takes a lock where we see it, or a name that
+  // says it is a lock (a handle that keeps a pointer to its owner's mutex,
+  // rocksdb's ColumnFamilyHandleImpl, is neither).
+  const FunctionDecl *Def = nullptr;
+  if (Ctor->hasBody(Def) && Def) {
+    bool Locks = false;
+    walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      const FunctionDecl *F = Call ? Call->getDirectCallee() : nullptr;
+      Locks |= F && F->getIdentifier() && saysLock(F->getName());
+    });
+    return Locks;
+  }
+  return RD->getIdentifier() && saysLock(RD->getName());
 }
 
 void LockModel::guardMutexes(const CXXConstructExpr *CE,

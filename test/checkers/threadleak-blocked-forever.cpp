@@ -977,3 +977,55 @@ void predicateWait() {
   std::unique_lock lk(m);
   cv.wait(lk, [] { return ready(); });
 }
+
+//===-- Seen on real code (rocksdb db_impl.cc) -------------------------------===//
+
+// Negative: a callee that locks only when told to, called with the lock
+// held and told not to.
+struct Options {
+  std::mutex mu;
+  int version = 0;
+  void write(bool needLock) {
+    if (needLock)
+      mu.lock();
+    ++version;
+    if (needLock)
+      mu.unlock();
+  }
+  void update() {
+    std::lock_guard<std::mutex> g(mu);
+    write(false);
+  }
+};
+
+// Negative: a handle that keeps a pointer to its owner's mutex and has a
+// destructor is not a lock guard.
+struct Handle {
+  Handle(int id, std::mutex *owner);
+  ~Handle();
+  int id;
+  std::mutex *owner;
+};
+struct Db {
+  std::mutex mu;
+  Handle *open(int id) {
+    std::lock_guard<std::mutex> g(mu);
+    return new Handle(id, &mu);
+  }
+};
+
+// A project guard whose constructor we see locking is still one.
+struct MuLock {
+  explicit MuLock(std::mutex *m) : m(m) { m->lock(); }
+  ~MuLock() { m->unlock(); }
+  std::mutex *m;
+};
+struct Db2 {
+  std::mutex mu;
+  void twice() {
+    MuLock a(&mu);
+    MuLock b(&mu);
+    // CHECK: :[[@LINE-1]]:12: warning: 'mu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:12: note: 'mu' is acquired here
+  }
+};
