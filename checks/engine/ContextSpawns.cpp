@@ -16,7 +16,11 @@ namespace defaults {
 const char SpawnFunctions[] =
     "::std::async;::boost::asio::co_spawn;::asio::co_spawn;"
     "::boost::fibers::async;"
-    "::pthread_create";
+    "::pthread_create;"
+    // libcoro: the scheduler or pool runs the coroutine of the task.
+    "::coro::scheduler::spawn_detached;::coro::scheduler::spawn;"
+    "::coro::io_scheduler::spawn;::coro::thread_pool::spawn;"
+    "::coro::thread_pool::spawn_detached";
 const char ContextTypes[] =
     "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 } // namespace defaults
@@ -74,6 +78,16 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
   }
   if (Spawner == "boost::fibers::fiber" || Spawner == "boost::fibers::async")
     Ctx.Noun = "fiber";
+  // fibers.emplace_back(f): what the container holds.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Start))
+    if (const Expr *Obj = MC->getImplicitObjectArgument())
+      if (const auto *Container =
+              llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+                  recordOf(Obj->getType()));
+          Container && Container->getTemplateArgs().size() >= 1 &&
+          Container->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+        Ctx.Noun = threadNoun(
+            recordOf(Container->getTemplateArgs()[0].getAsType()));
   // The first argument that is a callable with a visible body; the ones
   // after it are its arguments. (Launch policies, executors and allocators
   // come first.)
@@ -87,6 +101,12 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
         continue;
       if (resolveCoroutineCall(A, Flow, Ctx))
         return Ctx;
+    } else if (I == 0 && llvm::isa<CallExpr>(Start) &&
+               Spawner != "std::async" && Spawner != "boost::fibers::async" &&
+               resolveCoroutineCall(A, Flow, Ctx)) {
+      // pool.spawn(worker(ch)): a spawn function handed the coroutine its
+      // call made (libcoro's spawn, a user's SpawnFunctions entry).
+      return Ctx;
     }
     ResolvedBody B = resolveCallable(A);
     if (!B)
