@@ -2,6 +2,7 @@
 
 #include "engine/ContextSpawns.h"
 #include "engine/BodyResolver.h"
+#include "engine/FireAndForget.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
@@ -11,6 +12,13 @@
 using namespace clang::ast_matchers;
 
 namespace clang::tidy::threadleak {
+
+namespace {
+/// A function with a coroutine body in this translation unit.
+AST_MATCHER(FunctionDecl, hasCoroutineDefinition) {
+  return isCoroutine(definitionWithBody(&Node));
+}
+} // namespace
 
 namespace defaults {
 const char SpawnFunctions[] =
@@ -24,6 +32,11 @@ const char SpawnFunctions[] =
 const char ContextTypes[] =
     "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 } // namespace defaults
+
+/// The built-in DetachedCoroutineTypes: what the context checks take to be
+/// fire-and-forget whatever its promise.
+static const NameList FireAndForgetTypes =
+    NameList::parse(defaults::DetachedCoroutineTypes);
 
 static bool isCoSpawn(llvm::StringRef Spawner) {
   return Spawner == "boost::asio::co_spawn" || Spawner == "asio::co_spawn";
@@ -59,6 +72,11 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
     Args.assign(CE->arg_begin(), CE->arg_end());
     Spawner = plainQualifiedName(CE->getConstructor()->getParent());
   } else if (const auto *Call = llvm::dyn_cast<CallExpr>(Start)) {
+    // A call of a fire-and-forget coroutine starts the coroutine itself.
+    if (fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+            FireAndForgetKind::None &&
+        resolveCoroutineCall(Call, Flow, Ctx))
+      return Ctx;
     Args.assign(Call->arg_begin(), Call->arg_end());
     if (const FunctionDecl *F = Call->getDirectCallee())
       Spawner = plainQualifiedName(F);
@@ -176,10 +194,25 @@ void SpawnSiteOptions::registerMatchers(
         callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
             .bind("spawn"),
         Callback);
+  // A call of a coroutine of this translation unit: a context of its own if
+  // the coroutine is fire-and-forget (decided in matched()).
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasCoroutineDefinition())), InUserCode)
+          .bind("coroutine_call"),
+      Callback);
 }
 
 const Expr *
 SpawnSiteOptions::matched(const MatchFinder::MatchResult &Result) const {
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("coroutine_call")) {
+    // Decided per call: cheap (the promise's initial suspend point and the
+    // return type), and a cache keyed by declarations would outlive the
+    // translation unit in clang-tidy.
+    return fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+                   FireAndForgetKind::None
+               ? Call
+               : nullptr;
+  }
   const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
   if (const auto *Emplace =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("emplace")) {

@@ -9,6 +9,7 @@
 
 #include <boost/fiber/all.hpp>
 #include <coro/coro.hpp>
+#include <coroutine>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -82,5 +83,54 @@ coro::task<void> consume(coro::thread_pool &tp, Chan &ch) {
 void spawned_coroutine(coro::thread_pool &tp) {
   Chan ch{16};
   tp.spawn(consume(tp, ch));
+  ch.push(1);
+}
+
+// A fire-and-forget coroutine (eager, its return object carries nothing)
+// is a context of its own from the call on: a coroutine.
+struct fire_and_forget {
+  struct promise_type {
+    fire_and_forget get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+
+fire_and_forget drain(Chan &ch) {
+  for (int v : ch)
+  // CHECK: :[[@LINE-1]]:3: warning: coroutine may block here forever: 'ch' is not closed on every path of 'eager_coroutine' [threadleak-channel-recv-no-close]
+  // CHECK: :[[@LINE+9]]:3: note: coroutine started here
+  // CHECK: :[[@LINE+7]]:8: note: channel 'ch' created here
+  // CHECK: :[[@LINE+9]]:1: note: 'ch' goes out of scope here without closing it
+    handle(v);
+  co_return;
+}
+
+void eager_coroutine() {
+  Chan ch{16};
+  drain(ch);
+  ch.push(1);
+}
+
+// The same coroutine with a channel that is closed: silent.
+void eager_coroutine_closed() {
+  Chan ch{16};
+  drain(ch);
+  ch.push(1);
+  ch.close();
+}
+
+// A lazy coroutine that nobody resumes never runs: no context.
+coro::task<void> lazy_drain(Chan &ch) {
+  for (int v : ch)
+    handle(v);
+  co_return;
+}
+
+void lazy_coroutine() {
+  Chan ch{16};
+  auto t = lazy_drain(ch);
   ch.push(1);
 }
