@@ -250,11 +250,23 @@ PACKAGES = {
         kind="cmake", src="paho.mqtt.cpp", version="1.2.0-2", dir="paho.mqtt.cpp-1.2.0",
         needs=[("file:/usr/include/MQTTAsync.h", "libpaho-mqtt-dev")],
         cmake=["-DPAHO_WITH_SSL=OFF", "-DPAHO_BUILD_SAMPLES=ON", "-DPAHO_BUILD_TESTS=OFF"]),
+    # QCoro: C++20 coroutines over Qt (QCoro::Task, eager and awaitable;
+    # QCoro::connect; coroutines awaiting signals, timers, network replies,
+    # processes), with its tests and examples. The one bookworm package
+    # whose concurrency code is coroutine-based. Qt 5 only (Qt 6's Quick,
+    # Qml and WebSockets modules are off).
+    "qcoro": dict(
+        kind="cmake", src="qcoro", version="0.8.0-1", dir="qcoro-0.8.0",
+        needs=[("file:/usr/include/x86_64-linux-gnu/qt5/QtCore/QObject", "qtbase5-dev")],
+        cmake=["-DUSE_QT_VERSION=5", "-DBUILD_TESTING=ON", "-DQCORO_BUILD_EXAMPLES=ON",
+               "-DQCORO_WITH_QML=OFF", "-DQCORO_WITH_QUICK=OFF",
+               "-DQCORO_WITH_QTWEBSOCKETS=OFF", "-DQCORO_WITH_QTDBUS=ON",
+               "-DQCORO_WITH_QTNETWORK=ON"]),
 }
 ORDER = ["boost1.81", "poco", "onetbb", "thrift", "i2pd", "spdlog",
          "leveldb", "zeromq3", "rocksdb", "libtorrent-rasterbar",
          "libuv1", "google-glog", "fish", "log4cplus", "cmake", "abseil", "benchmark",
-         "paho.mqtt.cpp"]
+         "paho.mqtt.cpp", "qcoro"]
 
 FAIL_CHECK = "threadleak-failure"
 COMPILE_CHECK = "clang-diagnostic-error"

@@ -4,6 +4,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/StmtWalk.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclFriend.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
 #include "llvm/ADT/DenseSet.h"
@@ -71,6 +72,12 @@ bool recordCarriesNothing(const CXXRecordDecl *RD, unsigned Depth) {
     // operator co_await, a get<T>()).
     if (const auto *FT = llvm::dyn_cast<FunctionTemplateDecl>(D))
       if (!llvm::isa<CXXConstructorDecl>(FT->getTemplatedDecl()))
+        return false;
+    // A hidden friend (`friend auto operator co_await(R)`), found only by
+    // argument-dependent lookup.
+    if (const auto *FD = llvm::dyn_cast<FriendDecl>(D))
+      if (const NamedDecl *F = FD->getFriendDecl();
+          F && llvm::isa<FunctionDecl, FunctionTemplateDecl>(F))
         return false;
     // A using-declaration may bring in a base's members; they are checked
     // with the base.

@@ -280,6 +280,46 @@ eager_awaitable awaitable_forever() {
   }
 }
 
+// Eager and empty, but awaitable through a hidden friend.
+struct befriended {
+  struct promise_type {
+    befriended get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+  friend tick operator co_await(befriended) noexcept { return {}; }
+};
+
+befriended befriended_forever() {
+  for (;;) {
+    co_await tick{};
+    flush();
+  }
+}
+
+// Eager and empty, but awaitable through an operator co_await beside it.
+namespace lib {
+struct beside {
+  struct promise_type {
+    beside get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+};
+tick operator co_await(beside) noexcept;
+} // namespace lib
+
+lib::beside beside_forever() {
+  for (;;) {
+    co_await tick{};
+    flush();
+  }
+}
+
 // Empty, but whether it starts at once depends on state: not known.
 struct maybe_now {
   bool ready;
@@ -315,6 +355,8 @@ void start_ok(std::stop_token st, coro::scheduler &sched,
   eager_task t = eager_forever();
   t.join();
   awaitable_forever();
+  befriended_forever();
+  beside_forever();
   maybe_forever();
   // Joinable: the returned task is awaited.
   coro::sync_wait(sched.spawn_joinable(poller(tp)));
