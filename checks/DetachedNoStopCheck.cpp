@@ -185,9 +185,10 @@ bool DetachedNoStopCheck::reportCoroutine(SourceLocation Loc,
       analysis(Ctx, /*Interruptible=*/true).findEndlessLoop(Body);
   if (!Loop)
     return false;
-  // Started by main(): the process's lifetime, as for co_spawn. (The
-  // parent map this needs is built only for a finding.)
-  if (Start && isInMain(Start, Ctx))
+  // Started by main(): the process's lifetime, as for co_spawn. A call in
+  // an unevaluated operand starts nothing. (The parent map these need is
+  // built only for a finding.)
+  if (Start && (isInMain(Start, Ctx) || !isEvaluated(Start, Ctx)))
     return false;
   return report(Loc, Start, Body, Ctx, /*Interruptible=*/true, "coroutine");
 }

@@ -209,7 +209,8 @@ SpawnSiteOptions::matched(const MatchFinder::MatchResult &Result) const {
     // return type), and a cache keyed by declarations would outlive the
     // translation unit in clang-tidy.
     return fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
-                   FireAndForgetKind::None
+                       FireAndForgetKind::None &&
+                   isEvaluated(Call, *Result.Context)
                ? Call
                : nullptr;
   }

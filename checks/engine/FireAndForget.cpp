@@ -6,6 +6,8 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclFriend.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprConcepts.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -267,6 +269,34 @@ bool scopeMayBeJoined(const Expr *Scope) {
           return true;
   }
   return false;
+}
+
+bool isEvaluated(const Expr *Call, ASTContext &Ctx) {
+  DynTypedNode Node = DynTypedNode::create(*Call);
+  // Up to the statement or declaration that holds the expression; a type
+  // (decltype) on the way means the expression is never evaluated.
+  for (unsigned Steps = 0; Steps < 64; ++Steps) {
+    DynTypedNodeList Parents = Ctx.getParents(Node);
+    if (Parents.empty())
+      return true;
+    const DynTypedNode &P = Parents[0];
+    if (P.get<TypeLoc>() || P.get<QualType>())
+      return false;
+    if (const auto *S = P.get<Stmt>()) {
+      if (llvm::isa<UnaryExprOrTypeTraitExpr, CXXNoexceptExpr,
+                    RequiresExpr>(S))
+        return false;
+      if (const auto *TI = llvm::dyn_cast<CXXTypeidExpr>(S))
+        return TI->isPotentiallyEvaluated();
+      // A function's body, a lambda's: evaluated when the function runs.
+      if (llvm::isa<CompoundStmt>(S))
+        return true;
+    }
+    if (P.get<Decl>())
+      return true;
+    Node = P;
+  }
+  return true;
 }
 
 } // namespace clang::tidy::threadleak

@@ -71,6 +71,12 @@ const FunctionDecl *coroutineMadeBy(const Expr *Arg,
 /// handed to a function or whose address is taken).
 bool scopeMayBeJoined(const Expr *Scope);
 
+/// False if \p Call is in an unevaluated operand (`decltype(f())`,
+/// `sizeof`, `noexcept(f())`, `typeid` of a non-polymorphic type, a
+/// requires-expression): naming a coroutine call there starts nothing.
+/// Builds the AST's parent map: call it only for a candidate finding.
+bool isEvaluated(const Expr *Call, ASTContext &Ctx);
+
 } // namespace clang::tidy::threadleak
 
 #endif

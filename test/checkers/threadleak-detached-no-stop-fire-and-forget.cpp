@@ -362,6 +362,13 @@ void start_ok(std::stop_token st, coro::scheduler &sched,
   coro::sync_wait(sched.spawn_joinable(poller(tp)));
 }
 
+// Named in unevaluated operands: nothing is started.
+using Ticker = decltype(ticker());
+constexpr bool TickerNothrow = noexcept(ticker());
+constexpr auto TickerSize = sizeof(ticker());
+template <class T>
+concept Startable = requires(T t) { ticker(); };
+
 // A scope that is joined owns what it spawned.
 cppcoro::task<void> joined() {
   cppcoro::async_scope scope;
