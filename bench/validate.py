@@ -250,11 +250,32 @@ PACKAGES = {
         kind="cmake", src="paho.mqtt.cpp", version="1.2.0-2", dir="paho.mqtt.cpp-1.2.0",
         needs=[("file:/usr/include/MQTTAsync.h", "libpaho-mqtt-dev")],
         cmake=["-DPAHO_WITH_SSL=OFF", "-DPAHO_BUILD_SAMPLES=ON", "-DPAHO_BUILD_TESTS=OFF"]),
+    # QCoro: C++20 coroutines over Qt (QCoro::Task, eager and awaitable;
+    # coroutines awaiting timers, signals, futures, network replies, D-Bus
+    # calls and threads): the one bookworm package whose concurrency code is
+    # coroutine-based. The mirror serves its binary packages but not its
+    # source (qcoro_0.8.0.orig.tar.gz: 404), so this is built from the
+    # binaries: the headers of qcoro-qt5-dev (analysed as the project's own
+    # code, -I) and the examples that qcoro-doc ships, one command per .cpp.
+    # The examples that include their moc output ("main.moc") or a header
+    # of the source tree that is not installed do not compile.
+    "qcoro": dict(
+        kind="debs", src="qcoro", version="0.8.0-1", dir="root",
+        debs=["qcoro-qt5-dev", "qcoro-doc"],
+        needs=[("file:/usr/include/x86_64-linux-gnu/qt5/QtCore/QObject", "qtbase5-dev")],
+        parts=[("usr/share/doc/qcoro-doc/examples", "c++20", [], [])],
+        flags=["-fPIC", "-pthread", "-Iusr/include/qcoro5", "-Iusr/include/qcoro5/qcoro",
+               "-Iusr/include/qcoro5/QCoro",
+               # dbus/*/main.cpp include "common/dbusserver.h".
+               "-Iusr/share/doc/qcoro-doc/examples/dbus"]
+        + ["-isystem/usr/include/x86_64-linux-gnu/qt5" + m
+           for m in ("", "/QtCore", "/QtNetwork", "/QtDBus", "/QtConcurrent", "/QtGui",
+                     "/QtWidgets")]),
 }
 ORDER = ["boost1.81", "poco", "onetbb", "thrift", "i2pd", "spdlog",
          "leveldb", "zeromq3", "rocksdb", "libtorrent-rasterbar",
          "libuv1", "google-glog", "fish", "log4cplus", "cmake", "abseil", "benchmark",
-         "paho.mqtt.cpp"]
+         "paho.mqtt.cpp", "qcoro"]
 
 FAIL_CHECK = "threadleak-failure"
 COMPILE_CHECK = "clang-diagnostic-error"
@@ -396,6 +417,50 @@ def prepare_synth(name, p, pdir, fetch):
                     directory=dirpath, file=f,
                     arguments=["/usr/bin/c++", "-std=" + std] + p["flags"] + extra
                     + ["-I" + root, "-c", f, "-o", "/dev/null"]))
+    return root, entries
+
+
+def prepare_debs(name, p, pdir, fetch):
+    """Binary packages (apt-get download, dpkg-deb -x into pdir/root) and
+    one command per .cpp of the parts, as prepare_synth writes them; -I
+    arguments in flags are relative to the extracted root."""
+    root = os.path.join(pdir, p["dir"])
+    marker = os.path.join(pdir, ".validate-extracted")
+    want = "%s %s\n" % (" ".join(p["debs"]), p["version"])
+    if not (os.path.exists(marker) and open(marker).read() == want):
+        debs = []
+        for d in p["debs"]:
+            found = sorted(glob.glob(os.path.join(pdir, "%s_%s_*.deb" % (d, p["version"]))))
+            if not found:
+                if not fetch:
+                    raise PackageError("no %s %s .deb in %s and --no-fetch was given"
+                                       % (d, p["version"], pdir))
+                r = run(["apt-get", "download", "%s=%s" % (d, p["version"])], cwd=pdir)
+                found = sorted(glob.glob(os.path.join(pdir, "%s_%s_*.deb" % (d, p["version"]))))
+                if r.returncode != 0 or not found:
+                    raise PackageError("cannot download %s %s" % (d, p["version"]))
+            debs.append(found[-1])
+        if os.path.exists(root):
+            shutil.rmtree(root)
+        for deb in debs:
+            r = run(["dpkg-deb", "-x", deb, root])
+            if r.returncode != 0:
+                raise PackageError("dpkg-deb -x %s failed" % deb)
+        with open(marker, "w") as f:
+            f.write(want)
+    flags = [("-I" + os.path.join(root, f[2:])) if f.startswith("-I") else f
+             for f in p["flags"]]
+    entries = []
+    for d, std, extra, excluded in p["parts"]:
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, d)):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                f = os.path.join(dirpath, fn)
+                if fn.endswith(".cpp") and not any(x in f for x in excluded):
+                    entries.append(dict(
+                        directory=dirpath, file=f,
+                        arguments=["/usr/bin/c++", "-std=" + std] + flags + extra
+                        + ["-I" + dirpath, "-c", f, "-o", "/dev/null"]))
     return root, entries
 
 
@@ -756,7 +821,7 @@ def main():
         row = dict(name=name, version=p["version"])
         log("== %s %s" % (name, p["version"]))
         try:
-            prep = prepare_synth if p["kind"] == "synth" else prepare_cmake
+            prep = {"synth": prepare_synth, "debs": prepare_debs}.get(p["kind"], prepare_cmake)
             _, raw = prep(name, p, pdir, not a.no_fetch)
             dbdir, entries, missing = make_db(name, pdir, raw, p.get("drop_args", ()))
             all_tus = len(entries)

@@ -5,6 +5,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/CrossTU.h"
+#include "engine/FireAndForget.h"
 #include "engine/StmtWalk.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
@@ -18,6 +19,13 @@ using namespace clang::ast_matchers;
 
 namespace clang::tidy::threadleak {
 
+namespace {
+/// A function with a coroutine body in this translation unit.
+AST_MATCHER(FunctionDecl, isCoroutineFunction) {
+  return isCoroutine(definitionWithBody(&Node));
+}
+} // namespace
+
 DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
                                          ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context) {
@@ -27,10 +35,16 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
       "DetachedSpawnFunctions", defaults::DetachedSpawnFunctions));
   Model.StopSignalFunctions = NameList::parse(
       Options.get("StopSignalFunctions", defaults::StopSignalFunctions));
+  Model.DetachedCoroutineTypes = NameList::parse(Options.get(
+      "DetachedCoroutineTypes", defaults::DetachedCoroutineTypes));
+  Model.ScopedSpawnFunctions = NameList::parse(
+      Options.get("ScopedSpawnFunctions", defaults::ScopedSpawnFunctions));
   Model.MaxCallDepth = readMaxCallDepth(*this, Name, Options);
   // The options as given; the model file's lists add to them.
   RawOptions = {Model.ThreadTypes.str(), Model.DetachedSpawnFunctions.str(),
-                Model.StopSignalFunctions.str()};
+                Model.StopSignalFunctions.str(),
+                Model.DetachedCoroutineTypes.str(),
+                Model.ScopedSpawnFunctions.str()};
   std::string Error;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     Model.ThreadTypes.add(M->ThreadTypes);
@@ -47,6 +61,8 @@ void DetachedNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "ThreadTypes", RawOptions[0]);
   Options.store(Opts, "DetachedSpawnFunctions", RawOptions[1]);
   Options.store(Opts, "StopSignalFunctions", RawOptions[2]);
+  Options.store(Opts, "DetachedCoroutineTypes", RawOptions[3]);
+  Options.store(Opts, "ScopedSpawnFunctions", RawOptions[4]);
   Options.store(Opts, "MaxCallDepth", Model.MaxCallDepth);
 }
 
@@ -114,7 +130,7 @@ void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
         this);
   }
 
-  // User-declared functions that run their callable detached.
+  // Functions that run their callable (or coroutine) detached.
   if (!Model.DetachedSpawnFunctions.empty()) {
     std::vector<llvm::StringRef> Spawns(
         Model.DetachedSpawnFunctions.names().begin(),
@@ -124,6 +140,26 @@ void DetachedNoStopCheck::registerMatchers(MatchFinder *Finder) {
             .bind("spawn"),
         this);
   }
+
+  // scope.spawn(task()): detached unless the scope may be joined.
+  if (!Model.ScopedSpawnFunctions.empty()) {
+    std::vector<llvm::StringRef> Scoped(
+        Model.ScopedSpawnFunctions.names().begin(),
+        Model.ScopedSpawnFunctions.names().end());
+    Finder->addMatcher(
+        cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(Scoped))),
+                          InUserCode)
+            .bind("scoped_spawn"),
+        this);
+  }
+
+  // A call of a coroutine of this translation unit; whether its promise
+  // makes it a fire-and-forget context is decided in check(), once per
+  // coroutine.
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(isCoroutineFunction())), InUserCode)
+          .bind("coroutine_call"),
+      this);
 }
 
 ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx,
@@ -342,6 +378,30 @@ bool DetachedNoStopCheck::report(SourceLocation DetachLoc, const Expr *Start,
   return true;
 }
 
+bool DetachedNoStopCheck::isFireAndForget(const FunctionDecl *Coroutine) {
+  auto [It, New] = FireAndForget.try_emplace(Coroutine, false);
+  if (New)
+    It->second = fireAndForgetKind(Coroutine, Model.DetachedCoroutineTypes) !=
+                 FireAndForgetKind::None;
+  return It->second;
+}
+
+bool DetachedNoStopCheck::reportCoroutine(SourceLocation Loc,
+                                          const Expr *Start,
+                                          const FunctionDecl *Body,
+                                          ASTContext &Ctx) {
+  std::optional<EndlessLoop> Loop =
+      analysis(Ctx, /*Interruptible=*/true).findEndlessLoop(Body);
+  if (!Loop)
+    return false;
+  // Started by main(): the process's lifetime, as for co_spawn. A call in
+  // an unevaluated operand starts nothing. (The parent map these need is
+  // built only for a finding.)
+  if (Start && (isInMain(Start, Ctx) || !isEvaluated(Start, Ctx)))
+    return false;
+  return report(Loc, Start, Body, Ctx, /*Interruptible=*/true, "coroutine");
+}
+
 void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
 
@@ -351,6 +411,29 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   }
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("maybe-spawner")) {
     checkCallToSpawner(Call, Ctx);
+    return;
+  }
+
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("coroutine_call")) {
+    const FunctionDecl *Coroutine = definitionWithBody(Call->getDirectCallee());
+    // Through Stmt: CallExpr::getBeginLoc() of `[]() -> T {...}()` is
+    // the parenthesis, not the lambda.
+    const Stmt *Site = Call;
+    if (Coroutine && isFireAndForget(Coroutine))
+      reportCoroutine(Site->getBeginLoc(), Call, Coroutine, Ctx);
+    return;
+  }
+
+  if (const auto *Call =
+          Result.Nodes.getNodeAs<CXXMemberCallExpr>("scoped_spawn")) {
+    for (const Expr *Arg : Call->arguments()) {
+      const CallExpr *Made = nullptr;
+      if (const FunctionDecl *Coroutine = coroutineMadeBy(Arg, &Made)) {
+        if (!scopeMayBeJoined(Call->getImplicitObjectArgument()))
+          reportCoroutine(Call->getBeginLoc(), Made, Coroutine, Ctx);
+        return;
+      }
+    }
     return;
   }
 
@@ -452,13 +535,21 @@ void DetachedNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   }
 
   if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("spawn")) {
-    for (const Expr *Arg : Call->arguments())
+    for (const Expr *Arg : Call->arguments()) {
+      // spawn_detached(worker(ch)): the coroutine the call made.
+      const CallExpr *Made = nullptr;
+      if (const FunctionDecl *Coroutine = coroutineMadeBy(Arg, &Made)) {
+        reportCoroutine(Call->getBeginLoc(), Made, Coroutine, Ctx);
+        return;
+      }
       if (ResolvedBody Body = resolveCallable(Arg)) {
         // What the function runs the callable on is not known.
         report(Call->getBeginLoc(), nullptr, Body.Function, Ctx,
-               /*Interruptible=*/true);
+               /*Interruptible=*/true,
+               isCoroutine(Body.Function) ? "coroutine" : "thread");
         return;
       }
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
+#include "llvm/ADT/DenseMap.h"
 #include <array>
 #include <memory>
 
@@ -31,6 +32,7 @@ public:
     UninterruptibleAnalysis.reset();
     SummaryAnalysis.reset();
     Once.clear();
+    FireAndForget.clear();
   }
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
@@ -42,6 +44,14 @@ public:
   }
 
 private:
+  /// Reports the coroutine \p Body, started detached at \p Start (the
+  /// call that made it), if it can loop forever and was not started by
+  /// main(); true if it did.
+  bool reportCoroutine(SourceLocation Loc, const Expr *Start,
+                       const FunctionDecl *Body, ASTContext &Ctx);
+  /// Whether calls of \p Coroutine (a definition) start a context nobody
+  /// can await or join; cached per coroutine.
+  bool isFireAndForget(const FunctionDecl *Coroutine);
   /// Reports \p Body if it can loop forever; true if it did.
   bool report(SourceLocation DetachLoc, const Expr *Start,
               const FunctionDecl *Body, ASTContext &Ctx,
@@ -67,7 +77,8 @@ private:
   ConcurrencyModel Model;
   /// Model, for threads nobody can interrupt.
   ConcurrencyModel UninterruptibleModel;
-  std::array<std::string, 3> RawOptions;
+  std::array<std::string, 5> RawOptions;
+  llvm::DenseMap<const FunctionDecl *, bool> FireAndForget;
   std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;
   /// For summaries: interruption points count as ways out (a summary must
   /// hold whoever runs the function), and no summaries of other units are

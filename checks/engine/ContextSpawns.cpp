@@ -2,6 +2,7 @@
 
 #include "engine/ContextSpawns.h"
 #include "engine/BodyResolver.h"
+#include "engine/FireAndForget.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
@@ -12,14 +13,30 @@ using namespace clang::ast_matchers;
 
 namespace clang::tidy::threadleak {
 
+namespace {
+/// A function with a coroutine body in this translation unit.
+AST_MATCHER(FunctionDecl, hasCoroutineDefinition) {
+  return isCoroutine(definitionWithBody(&Node));
+}
+} // namespace
+
 namespace defaults {
 const char SpawnFunctions[] =
     "::std::async;::boost::asio::co_spawn;::asio::co_spawn;"
     "::boost::fibers::async;"
-    "::pthread_create";
+    "::pthread_create;"
+    // libcoro: the scheduler or pool runs the coroutine of the task.
+    "::coro::scheduler::spawn_detached;::coro::scheduler::spawn;"
+    "::coro::io_scheduler::spawn;::coro::thread_pool::spawn;"
+    "::coro::thread_pool::spawn_detached";
 const char ContextTypes[] =
     "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 } // namespace defaults
+
+/// The built-in DetachedCoroutineTypes: what the context checks take to be
+/// fire-and-forget whatever its promise.
+static const NameList FireAndForgetTypes =
+    NameList::parse(defaults::DetachedCoroutineTypes);
 
 static bool isCoSpawn(llvm::StringRef Spawner) {
   return Spawner == "boost::asio::co_spawn" || Spawner == "asio::co_spawn";
@@ -55,6 +72,11 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
     Args.assign(CE->arg_begin(), CE->arg_end());
     Spawner = plainQualifiedName(CE->getConstructor()->getParent());
   } else if (const auto *Call = llvm::dyn_cast<CallExpr>(Start)) {
+    // A call of a fire-and-forget coroutine starts the coroutine itself.
+    if (fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+            FireAndForgetKind::None &&
+        resolveCoroutineCall(Call, Flow, Ctx))
+      return Ctx;
     Args.assign(Call->arg_begin(), Call->arg_end());
     if (const FunctionDecl *F = Call->getDirectCallee())
       Spawner = plainQualifiedName(F);
@@ -74,6 +96,16 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
   }
   if (Spawner == "boost::fibers::fiber" || Spawner == "boost::fibers::async")
     Ctx.Noun = "fiber";
+  // fibers.emplace_back(f): what the container holds.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Start))
+    if (const Expr *Obj = MC->getImplicitObjectArgument())
+      if (const auto *Container =
+              llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+                  recordOf(Obj->getType()));
+          Container && Container->getTemplateArgs().size() >= 1 &&
+          Container->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+        Ctx.Noun = threadNoun(
+            recordOf(Container->getTemplateArgs()[0].getAsType()));
   // The first argument that is a callable with a visible body; the ones
   // after it are its arguments. (Launch policies, executors and allocators
   // come first.)
@@ -87,6 +119,12 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
         continue;
       if (resolveCoroutineCall(A, Flow, Ctx))
         return Ctx;
+    } else if (I == 0 && llvm::isa<CallExpr>(Start) &&
+               Spawner != "std::async" && Spawner != "boost::fibers::async" &&
+               resolveCoroutineCall(A, Flow, Ctx)) {
+      // pool.spawn(worker(ch)): a spawn function handed the coroutine its
+      // call made (libcoro's spawn, a user's SpawnFunctions entry).
+      return Ctx;
     }
     ResolvedBody B = resolveCallable(A);
     if (!B)
@@ -156,10 +194,26 @@ void SpawnSiteOptions::registerMatchers(
         callExpr(callee(functionDecl(hasAnyName(Spawns))), InUserCode)
             .bind("spawn"),
         Callback);
+  // A call of a coroutine of this translation unit: a context of its own if
+  // the coroutine is fire-and-forget (decided in matched()).
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(hasCoroutineDefinition())), InUserCode)
+          .bind("coroutine_call"),
+      Callback);
 }
 
 const Expr *
 SpawnSiteOptions::matched(const MatchFinder::MatchResult &Result) const {
+  if (const auto *Call = Result.Nodes.getNodeAs<CallExpr>("coroutine_call")) {
+    // Decided per call: cheap (the promise's initial suspend point and the
+    // return type), and a cache keyed by declarations would outlive the
+    // translation unit in clang-tidy.
+    return fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+                       FireAndForgetKind::None &&
+                   isEvaluated(Call, *Result.Context)
+               ? Call
+               : nullptr;
+  }
   const auto *Start = Result.Nodes.getNodeAs<Expr>("spawn");
   if (const auto *Emplace =
           Result.Nodes.getNodeAs<CXXMemberCallExpr>("emplace")) {

@@ -12,7 +12,19 @@ namespace defaults {
 const char ThreadTypes[] =
     "::std::thread;::std::jthread;::boost::thread;::boost::fibers::fiber";
 const char JThreadTypes[] = "::std::jthread";
-const char DetachedSpawnFunctions[] = "";
+// libcoro's spawns hand a coro::task<void> over to a scheduler or thread
+// pool that owns it from then on; nobody can await it.
+const char DetachedSpawnFunctions[] =
+    "::coro::scheduler::spawn_detached;::coro::scheduler::spawn;"
+    "::coro::io_scheduler::spawn;::coro::thread_pool::spawn;"
+    "::coro::thread_pool::spawn_detached";
+// Coroutine return types whose coroutines nobody can await or join, however
+// they start (concurrencpp::null_result runs on an executor when its first
+// argument is an executor_tag, inline otherwise).
+const char DetachedCoroutineTypes[] = "::concurrencpp::null_result";
+// Spawns into a scope that owns the coroutine until the scope is joined
+// (`co_await scope.join()`).
+const char ScopedSpawnFunctions[] = "::cppcoro::async_scope::spawn";
 // Boost.Thread's interruption points: boost::thread::interrupt() makes them
 // throw boost::thread_interrupted, which ends the loop. One list, in both
 // StopSignalFunctions' default and InterruptionPoints.

@@ -62,6 +62,8 @@ namespace defaults {
 extern const char ThreadTypes[];
 extern const char JThreadTypes[];
 extern const char DetachedSpawnFunctions[];
+extern const char DetachedCoroutineTypes[];
+extern const char ScopedSpawnFunctions[];
 extern const char StopSignalFunctions[];
 extern const char BlockingFunctions[];
 extern const char InterruptionPoints[];
@@ -78,6 +80,11 @@ struct ConcurrencyModel {
   NameList JThreadTypes;
   /// Functions that run their callable argument on a context nobody joins.
   NameList DetachedSpawnFunctions;
+  /// Coroutine return types whose coroutines nobody can await or join.
+  NameList DetachedCoroutineTypes;
+  /// Member functions that run a coroutine in a scope object, which owns
+  /// it until somebody calls the scope's join().
+  NameList ScopedSpawnFunctions;
   /// Calls that end a loop when a stop is requested, by throwing or
   /// unwinding (boost::this_thread::interruption_point, pthread_testcancel).
   NameList StopSignalFunctions;
