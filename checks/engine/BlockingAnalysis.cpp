@@ -9,7 +9,6 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/StmtCXX.h"
-#include "clang/Analysis/Analyses/Dominators.h"
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
@@ -162,8 +161,8 @@ struct Effect {
   const Stmt *Site = nullptr;
   llvm::SmallVector<const CallExpr *, 2> Chain;
   KeyList ReleasedBefore;
-  /// For an Acquire: not on every path through the unit (`if (need_lock)
-  /// mu.lock();`): a caller may be one that does not take it.
+  /// For an Acquire: under a branch on a parameter of the unit (`if
+  /// (need_lock) mu.lock();`): a caller may be one that says not to.
   bool Conditional = false;
   /// For a Block: the operation (index into Impl::Blocking, as reached in
   /// the callee itself).
@@ -1272,21 +1271,42 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         if (H.Explicit && H.Chain.empty())
           Leaks.push_back({I.U, Ret, H});
   }
-  // Acquisitions not on every path to the exit are conditional.
-  if (In[G->getExit().getBlockID()].Reached) {
-    CFGDomTree DT;
-    DT.buildDominatorTree(G.get());
-    std::vector<const CFGBlock *> ById(G->getNumBlockIDs());
-    for (const CFGBlock *B : *G)
-      ById[B->getBlockID()] = B;
-    for (Effect &Ef : I.Sum.Effects) {
-      if (Ef.Kind != Effect::Acquire)
-        continue;
-      const Stmt *At = Ef.Chain.empty() ? Ef.Site : Ef.Chain.front();
-      auto P = I.Pos.find(At);
-      Ef.Conditional |= P == I.Pos.end() ||
-                        !DT.dominates(ById[P->second.first], &G->getExit());
-    }
+  // Acquisitions under a branch on a parameter are conditional: the
+  // caller says whether to lock (`if (need_lock) mu.lock();`).
+  {
+    llvm::DenseSet<const Stmt *> ParamGuarded;
+    auto OnParam = [&](const Stmt *Cond) {
+      bool Param = false;
+      walkOwnCode(Cond, [&](const Stmt *In) {
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+          Param |= llvm::isa<ParmVarDecl>(DRE->getDecl());
+      });
+      return Param;
+    };
+    auto Guard = [&](const Stmt *Branch) {
+      walkOwnCode(Branch, [&](const Stmt *In) { ParamGuarded.insert(In); });
+    };
+    walkOwnCode(U.Body, [&](const Stmt *S) {
+      if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
+        if (OnParam(If->getCond())) {
+          Guard(If->getThen());
+          Guard(If->getElse());
+        }
+      } else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
+        if (OnParam(Sw->getCond()))
+          Guard(Sw->getBody());
+      } else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(S)) {
+        if (OnParam(CO->getCond())) {
+          Guard(CO->getTrueExpr());
+          Guard(CO->getFalseExpr());
+        }
+      }
+    });
+    for (Effect &Ef : I.Sum.Effects)
+      if (Ef.Kind == Effect::Acquire)
+        Ef.Conditional |=
+            ParamGuarded.count(Ef.Chain.empty() ? Ef.Site : Ef.Chain.front()) !=
+            0;
   }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];
