@@ -1513,6 +1513,14 @@ bool namesDecl(const Expr *N, const ValueDecl *D) {
   return false;
 }
 
+/// An operation on \p RK may be one on the object \p K, confined with
+/// \p Names: the same allocation site, or one of the names it reaches.
+bool reachesName(const ObjectKey &RK, const ObjectKey &K,
+                 const llvm::SmallPtrSetImpl<const ValueDecl *> &Names) {
+  return RK.sameObject(K) || (RK.Root == ObjectKey::Var && RK.Path.empty() &&
+                              Names.count(RK.RootVar));
+}
+
 /// A const member function that gives nothing back through which the
 /// object could be reached (`is_open()`, `size()`).
 bool isQuery(const CXXMethodDecl *M) {
@@ -1736,18 +1744,20 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
       !SM.isInMainFile(SM.getExpansionLoc(RD->getLocation())) ||
       !F->getIdentifier())
     return false;
+  // \p Root names it (a lambda's body is a unit of its own, walked below).
+  auto Mentions = [F](const Stmt *Root) {
+    bool Names = false;
+    walkOwnCode(Root, [&](const Stmt *S) {
+      const auto *E = llvm::dyn_cast<Expr>(S);
+      Names |= E && namesDecl(E, F);
+    });
+    return Names;
+  };
   // Other members' initialisers must not name it.
   for (const FieldDecl *Other : RD->fields())
-    if (Other != F && Other->hasInClassInitializer()) {
-      bool Names = false;
-      // (A lambda's body is a unit of its own, walked below.)
-      walkOwnCode(Other->getInClassInitializer(), [&](const Stmt *S) {
-        const auto *E = llvm::dyn_cast<Expr>(S);
-        Names |= E && namesDecl(E, F);
-      });
-      if (Names)
-        return false;
-    }
+    if (Other != F && Other->hasInClassInitializer() &&
+        Mentions(Other->getInClassInitializer()))
+      return false;
   llvm::StringRef Name = F->getName();
   for (const auto &UP : Inv.units()) {
     const CodeUnit &U = *UP;
@@ -1771,14 +1781,8 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
     }
     if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(U.Fn))
       for (const CXXCtorInitializer *Init : Ctor->inits()) {
-        if (Init->getMember() == F || !Init->getInit())
-          continue;
-        bool Names = false;
-        walkOwnCode(Init->getInit(), [&](const Stmt *S) {
-          const auto *E = llvm::dyn_cast<Expr>(S);
-          Names |= E && namesDecl(E, F);
-        });
-        if (Names)
+        if (Init->getMember() != F && Init->getInit() &&
+            Mentions(Init->getInit()))
           return false;
       }
     if (!confinedIn(U.Body, F, 0, C))
@@ -1810,10 +1814,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     bool Added = !Stuck || !B.BlocksAfterAdd;
     for (size_t R = 0; !Added && R < Ops.size(); ++R)
       if (Ops[R].Kind == OpKind::CounterAdd &&
-          (Ops[R].Object.sameObject(B.Object) ||
-           (Ops[R].Object.Root == ObjectKey::Var &&
-            Ops[R].Object.Path.empty() &&
-            Conf.Names.count(Ops[R].Object.RootVar))))
+          reachesName(Ops[R].Object, B.Object, Conf.Names))
         Added = true;
     Stuck &= Added;
     // A partner: an operation on the object itself, or through one of the
@@ -1822,9 +1823,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       const ObjectKey &K = Ops[R].Object;
       if (!isPartner(B.Kind, Ops[R].Kind))
         continue;
-      if (K.sameObject(B.Object) || !K.object() ||
-          (K.Root == ObjectKey::Var && K.Path.empty() &&
-           Conf.Names.count(K.RootVar)))
+      if (!K.object() || reachesName(K, B.Object, Conf.Names))
         Stuck = false;
     }
     Verdicts[Idx].NoPartner = Stuck;
@@ -2231,8 +2230,7 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     bool Closed = false;
     for (const OpRecord &R : Ops) {
       const ObjectKey &RK = R.Object;
-      if (!(RK.sameObject(K) || (RK.Root == ObjectKey::Var && RK.Path.empty() &&
-                                 Conf.Names.count(RK.RootVar))))
+      if (!reachesName(RK, K, Conf.Names))
         continue;
       if (R.Kind == OpKind::Send && !BlockingSends.count(R.Site))
         continue;

@@ -165,4 +165,27 @@ ResolvedBody resolveCallable(const Expr *Callable) {
   return resolve(Callable, 0);
 }
 
+bool classCodeMay(
+    const FieldDecl *FD,
+    llvm::function_ref<bool(const Stmt *, const FieldDecl *)> Does) {
+  const auto *RD =
+      FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
+  if (!RD || FD->getAccess() != AS_private || RD->hasFriends())
+    return true;
+  for (const CXXMethodDecl *M : RD->methods()) {
+    if (M->isImplicit() || M->isDeleted() || M->isDefaulted())
+      continue;
+    const FunctionDecl *Def = definitionWithBody(M);
+    if (!Def)
+      return true; // Defined where we cannot see.
+    if (Does(Def->getBody(), FD))
+      return true;
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->isWritten() && Does(Init->getInit(), FD))
+          return true;
+  }
+  return false;
+}
+
 } // namespace clang::tidy::threadleak

@@ -14,6 +14,7 @@
 
 #include "clang/AST/Decl.h"
 #include "clang/AST/Expr.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace clang::tidy::threadleak {
 
@@ -35,6 +36,13 @@ ResolvedBody resolveCallable(const Expr *Callable);
 
 /// The definition of \p FD, if it has a body in this translation unit.
 const FunctionDecl *definitionWithBody(const FunctionDecl *FD);
+
+/// Whether code may do \p Does to the data member \p FD: true when code
+/// outside its class may reach it (it is not private, the class has
+/// friends, a method is defined where we cannot see), or when \p Does
+/// holds for the body of a method or a written constructor initialiser.
+bool classCodeMay(const FieldDecl *FD,
+                  llvm::function_ref<bool(const Stmt *, const FieldDecl *)> Does);
 
 /// \p FD is a coroutine: its body has co_await, co_yield or co_return.
 bool isCoroutine(const FunctionDecl *FD);

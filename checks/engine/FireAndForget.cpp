@@ -250,25 +250,10 @@ bool scopeMayBeJoined(const Expr *Scope) {
   if (!ME || !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
     return true;
   const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
-  const auto *RD =
-      FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
-  // Code outside the class may join a member that is not private.
-  if (!RD || FD->getAccess() != AS_private || RD->hasFriends())
-    return true;
-  for (const CXXMethodDecl *M : RD->methods()) {
-    if (M->isImplicit() || M->isDeleted() || M->isDefaulted())
-      continue;
-    const FunctionDecl *Def = definitionWithBody(M);
-    if (!Def)
-      return true; // Defined where we cannot see.
-    if (joinsOrEscapes(Def->getBody(), FD))
-      return true;
-    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->isWritten() && joinsOrEscapes(Init->getInit(), FD))
-          return true;
-  }
-  return false;
+  // Code outside the class may reach a member that is not private.
+  return classCodeMay(FD, [](const Stmt *Code, const FieldDecl *Member) {
+    return joinsOrEscapes(Code, Member);
+  });
 }
 
 bool isEvaluated(const Expr *Call, ASTContext &Ctx) {

@@ -558,25 +558,10 @@ static bool mayBeInterruptedDecl(const ValueDecl *D) {
     return !Fn || !Fn->getBody() || interruptOrEscape(Fn->getBody(), VD);
   }
   const auto *FD = llvm::dyn_cast<FieldDecl>(D);
-  const auto *RD =
-      FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
   // Code outside the class may reach a member that is not private.
-  if (!RD || FD->getAccess() != AS_private || RD->hasFriends())
-    return true;
-  for (const CXXMethodDecl *M : RD->methods()) {
-    if (M->isImplicit() || M->isDeleted() || M->isDefaulted())
-      continue;
-    const FunctionDecl *Def = definitionWithBody(M);
-    if (!Def)
-      return true; // Defined where we cannot see.
-    if (interruptOrEscape(Def->getBody(), FD))
-      return true;
-    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->isWritten() && interruptOrEscape(Init->getInit(), FD))
-          return true;
-  }
-  return false;
+  return classCodeMay(FD, [](const Stmt *Code, const FieldDecl *Member) {
+    return interruptOrEscape(Code, Member);
+  });
 }
 
 bool mayBeInterrupted(const Expr *Handle, const FunctionDecl *Owner,
