@@ -458,6 +458,9 @@ private:
   /// parameter is confined in turn.
   bool confinedIn(const Stmt *Body, const ValueDecl *D, unsigned Depth,
                   Confinement &C);
+  /// The function a thread constructed with arguments runs
+  /// (`std::thread(worker, ch)`), or null.
+  const FunctionDecl *threadStartedOn(const CXXConstructExpr *CE) const;
   /// The same for a data member of a class of the main file, over the
   /// whole translation unit.
   bool confinedMember(const FieldDecl *F, Confinement &C);
@@ -1532,6 +1535,18 @@ bool isQuery(const CXXMethodDecl *M) {
 }
 } // namespace
 
+const FunctionDecl *
+BlockingAnalysis::Impl::threadStartedOn(const CXXConstructExpr *CE) const {
+  const auto *Fn =
+      CE->getNumArgs() > 1
+          ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
+          : nullptr;
+  const auto *FD = Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
+  return FD && ThreadTypes.contains(CE->getConstructor()->getParent())
+             ? FD
+             : nullptr;
+}
+
 bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
                                         unsigned Depth, Confinement &C) {
   if (!Body || Depth > 4)
@@ -1610,13 +1625,8 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
     // A thread started on a function with arguments: each argument is
     // handed to its parameter.
     if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
-      const auto *Fn =
-          CE->getNumArgs() > 1
-              ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
-              : nullptr;
-      const auto *FD =
-          Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
-      if (!FD || !ThreadTypes.contains(CE->getConstructor()->getParent()))
+      const FunctionDecl *FD = threadStartedOn(CE);
+      if (!FD)
         return;
       for (unsigned A = 1; A < CE->getNumArgs(); ++A) {
         const Expr *N = handedName(CE->getArg(A));
@@ -2094,12 +2104,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       return In;
     } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
       // A thread started on a function with the object as an argument.
-      const auto *Fn =
-          CE->getNumArgs() > 1
-              ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
-              : nullptr;
-      const auto *FD =
-          Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
+      const FunctionDecl *FD = threadStartedOn(CE);
       bool Handed = false;
       for (unsigned A = 1; A < CE->getNumArgs(); ++A)
         Handed |= Hands(CE->getArg(A));
