@@ -10,10 +10,17 @@ import time
 
 sig = getattr(signal, sys.argv[1])
 delay = float(sys.argv[2])
-# lit's workers ignore SIGINT, and an ignored signal stays ignored across
-# exec: give the command the default disposition, as a terminal would.
+# lit's workers ignore SIGINT, a run under nohup ignores SIGHUP, and an
+# ignored signal stays ignored across exec (threadleak leaves it so, on
+# purpose): give the command the default disposition of the signal under
+# test, as a terminal would.
+def default_disposition():
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
 proc = subprocess.Popen(sys.argv[3:], stderr=subprocess.PIPE, text=True,
-                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                        preexec_fn=default_disposition)
 time.sleep(delay)
 children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                           text=True).stdout.split()
