@@ -4,11 +4,11 @@
 #include "model/InputLimits.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/YAMLParser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
 #include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 #include <memory>
@@ -24,6 +24,31 @@ namespace {
 struct ConfigFile {
   std::optional<ModelConfig> Model;
 };
+} // namespace
+
+namespace {
+/// A model entry's class name without blanks and leading "::"; false if
+/// nothing is left.
+bool normalizeClassName(std::string &Type) {
+  llvm::StringRef T = llvm::StringRef(Type).trim();
+  T.consume_front("::");
+  Type = T.str();
+  return !T.empty();
+}
+
+/// Trims each operation name of \p Lists; the first that is empty or
+/// qualified, if any.
+std::optional<std::string> normalizeOperationNames(
+    std::initializer_list<std::vector<std::string> *> Lists) {
+  for (std::vector<std::string> *List : Lists)
+    for (std::string &Op : *List) {
+      llvm::StringRef O = llvm::StringRef(Op).trim();
+      if (O.empty() || O.contains(':'))
+        return Op;
+      Op = O.str();
+    }
+  return std::nullopt;
+}
 } // namespace
 
 namespace llvm::yaml {
@@ -43,22 +68,14 @@ template <> struct MappingTraits<ChannelSpec> {
     IO.mapOptional("RangeReceives", S.RangeReceives, false);
   }
   static std::string validate(IO &, ChannelSpec &S) {
-    llvm::StringRef T = llvm::StringRef(S.Type).trim();
-    T.consume_front("::");
-    if (T.empty())
+    if (!normalizeClassName(S.Type))
       return "a channel's 'Type' must name a class";
-    S.Type = T.str();
-    for (const auto *List :
-         {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive, &S.Close,
-          &S.WakesOnlyReceivers})
-      for (std::string &Op : *const_cast<std::vector<std::string> *>(List)) {
-        llvm::StringRef O = llvm::StringRef(Op).trim();
-        if (O.empty() || O.contains(':'))
-          return "channel operation '" + Op +
-                 "' must be an unqualified name such as 'pop' or "
-                 "'operator>>'";
-        Op = O.str();
-      }
+    if (std::optional<std::string> Bad = normalizeOperationNames(
+            {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive, &S.Close,
+             &S.WakesOnlyReceivers}))
+      return "channel operation '" + *Bad +
+             "' must be an unqualified name such as 'pop' or "
+             "'operator>>'";
     for (const std::string &Op : S.WakesOnlyReceivers)
       if (!llvm::is_contained(S.Close, Op))
         return "'" + Op + "' in 'WakesOnlyReceivers' must also be in 'Close'";
@@ -77,21 +94,14 @@ template <> struct MappingTraits<CounterSpec> {
     IO.mapRequired("Wait", S.Wait);
   }
   static std::string validate(IO &, CounterSpec &S) {
-    llvm::StringRef T = llvm::StringRef(S.Type).trim();
-    T.consume_front("::");
-    if (T.empty())
+    if (!normalizeClassName(S.Type))
       return "a wait group's 'Type' must name a class";
-    S.Type = T.str();
     if (S.Wait.empty() || S.Done.empty())
       return "wait group '" + S.Type + "' needs 'Wait' and 'Done' operations";
-    for (auto *List : {&S.Add, &S.Done, &S.Wait})
-      for (std::string &Op : *List) {
-        llvm::StringRef O = llvm::StringRef(Op).trim();
-        if (O.empty() || O.contains(':'))
-          return "wait group operation '" + Op +
-                 "' must be an unqualified member name such as 'wait'";
-        Op = O.str();
-      }
+    if (std::optional<std::string> Bad =
+            normalizeOperationNames({&S.Add, &S.Done, &S.Wait}))
+      return "wait group operation '" + *Bad +
+             "' must be an unqualified member name such as 'wait'";
     return "";
   }
 };
@@ -150,11 +160,11 @@ template <typename T>
 llvm::Expected<T> parseWith(llvm::StringRef Text, llvm::StringRef Name) {
   // The YAML parser recurses once per level: bound the nesting first.
   if (auto Deep = findExcessiveNesting(Text))
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        (Name + ":" + llvm::Twine(Deep->Line) + ":" + llvm::Twine(Deep->Column) +
-         ": " + nestingMessage())
-            .str());
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (Name + ":" + llvm::Twine(Deep->Line) + ":" +
+                                    llvm::Twine(Deep->Column) + ": " +
+                                    nestingMessage())
+                                       .str());
   {
     llvm::SourceMgr SM;
     SM.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
@@ -197,12 +207,22 @@ llvm::Expected<T> parseWith(llvm::StringRef Text, llvm::StringRef Name) {
 
 SplitConfig splitConfigText(llvm::StringRef Text) {
   // clang-tidy's configuration keys (ClangTidyOptions.cpp's mapping).
-  static const char *const TidyKeys[] = {
-      "Checks", "WarningsAsErrors", "HeaderFileExtensions",
-      "ImplementationFileExtensions", "HeaderFilterRegex",
-      "ExcludeHeaderFilterRegex", "FormatStyle", "User", "CheckOptions",
-      "ExtraArgs", "ExtraArgsBefore", "RemovedArgs", "InheritParentConfig",
-      "UseColor", "SystemHeaders", "CustomChecks"};
+  static const char *const TidyKeys[] = {"Checks",
+                                         "WarningsAsErrors",
+                                         "HeaderFileExtensions",
+                                         "ImplementationFileExtensions",
+                                         "HeaderFilterRegex",
+                                         "ExcludeHeaderFilterRegex",
+                                         "FormatStyle",
+                                         "User",
+                                         "CheckOptions",
+                                         "ExtraArgs",
+                                         "ExtraArgsBefore",
+                                         "RemovedArgs",
+                                         "InheritParentConfig",
+                                         "UseColor",
+                                         "SystemHeaders",
+                                         "CustomChecks"};
   SplitConfig Out;
   Out.Model = Text.str();
   Out.Tidy = Text.str();
@@ -234,8 +254,8 @@ SplitConfig splitConfigText(llvm::StringRef Text) {
     if (!Key)
       return Out; // malformed: let the strict parsers say so
     llvm::SmallString<32> Storage;
-    Entries.push_back(
-        {Key->getValue(Storage).str(), Key->getSourceRange().Start.getPointer()});
+    Entries.push_back({Key->getValue(Storage).str(),
+                       Key->getSourceRange().Start.getPointer()});
     KV.skip();
   }
   for (size_t I = 0; I < Entries.size(); ++I) {
@@ -336,13 +356,16 @@ const LoadedModelConfig &loadModelConfig(llvm::StringRef Path) {
   // would be read without end.
   auto Buffer = readInputFile(Path, /*MaxBytes=*/16 << 20);
   if (!Buffer) {
-    Slot->Error = ("cannot read '" + Path + "': " + inputFileError(Buffer.getError())).str();
+    Slot->Error =
+        ("cannot read '" + Path + "': " + inputFileError(Buffer.getError()))
+            .str();
     return *Slot;
   }
   if (auto Parsed = parseModelConfig((*Buffer)->getBuffer(), Path))
     Slot->Model = std::move(*Parsed);
   else
-    Slot->Error = "malformed configuration " + llvm::toString(Parsed.takeError());
+    Slot->Error =
+        "malformed configuration " + llvm::toString(Parsed.takeError());
   return *Slot;
 }
 

@@ -14,6 +14,22 @@ static std::string hex(const std::array<uint8_t, 32> &Digest) {
   return llvm::toHex(llvm::ArrayRef<uint8_t>(Digest), /*LowerCase=*/true);
 }
 
+namespace {
+/// A key's digest: its parts, each ended by a NUL so that no two lists of
+/// parts hash alike.
+class KeyDigest {
+public:
+  void add(llvm::StringRef Part) {
+    S.update(Part);
+    S.update(llvm::StringRef("\0", 1));
+  }
+  std::string hex() { return threadleak::hex(S.final()); }
+
+private:
+  llvm::SHA256 S;
+};
+} // namespace
+
 std::string FindingsCache::contentHash(llvm::StringRef Path) {
   auto It = Hashes.find(Path);
   if (It != Hashes.end())
@@ -32,38 +48,30 @@ std::string FindingsCache::contentHash(llvm::StringRef Path) {
 
 std::string FindingsCache::key(const clang::tooling::CompileCommand &Command,
                                llvm::StringRef EffectiveConfig) const {
-  llvm::SHA256 S;
-  auto Add = [&](llvm::StringRef Part) {
-    S.update(Part);
-    S.update(llvm::StringRef("\0", 1));
-  };
+  KeyDigest D;
   // v2: outcomes carry fix-its, ranges and the NOLINT count.
   // v3: and cross-TU summaries and the functions asked about.
-  Add("threadleak/cache/v3");
-  Add(ToolIdentity);
-  Add(EffectiveConfig);
-  Add(Command.Directory);
-  Add(Command.Filename);
+  D.add("threadleak/cache/v3");
+  D.add(ToolIdentity);
+  D.add(EffectiveConfig);
+  D.add(Command.Directory);
+  D.add(Command.Filename);
   for (const std::string &Arg : Command.CommandLine)
-    Add(Arg);
-  return hex(S.final());
+    D.add(Arg);
+  return D.hex();
 }
 
 std::string FindingsCache::crossKey(
     llvm::StringRef Key,
     const std::vector<std::pair<std::string, std::string>> &Read) {
-  llvm::SHA256 S;
-  auto Add = [&](llvm::StringRef Part) {
-    S.update(Part);
-    S.update(llvm::StringRef("\0", 1));
-  };
-  Add("threadleak/cache/cross-tu/v1");
-  Add(Key);
+  KeyDigest D;
+  D.add("threadleak/cache/cross-tu/v1");
+  D.add(Key);
   for (const auto &[Id, Summary] : Read) {
-    Add(Id);
-    Add(Summary);
+    D.add(Id);
+    D.add(Summary);
   }
-  return hex(S.final());
+  return D.hex();
 }
 
 std::string FindingsCache::entryPath(llvm::StringRef Key) const {
@@ -123,7 +131,8 @@ void FindingsCache::store(llvm::StringRef Key, const TUOutcome &O) {
   // sees half an entry.
   llvm::SmallString<256> Model(Path);
   Model += ".tmp-%%%%%%";
-  llvm::Expected<llvm::sys::fs::TempFile> T = llvm::sys::fs::TempFile::create(Model);
+  llvm::Expected<llvm::sys::fs::TempFile> T =
+      llvm::sys::fs::TempFile::create(Model);
   if (!T) {
     llvm::consumeError(T.takeError());
     return;
@@ -141,8 +150,9 @@ std::string FindingsCache::executableIdentity(const char *Argv0) {
   std::string Exe = llvm::sys::fs::getMainExecutable(
       Argv0, reinterpret_cast<void *>(&FindingsCache::executableIdentity));
   std::string Identity = THREADLEAK_VERSION;
-  if (auto Buf = llvm::MemoryBuffer::getFile(Exe, /*IsText=*/false,
-                                             /*RequiresNullTerminator=*/false)) {
+  if (auto Buf =
+          llvm::MemoryBuffer::getFile(Exe, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false)) {
     llvm::SHA256 S;
     S.update((*Buf)->getBuffer());
     Identity += "/" + hex(S.final());
