@@ -266,16 +266,86 @@ const char *opNoun(OpKind K) {
 /// A name that may stand for another object of its type: a parameter, a
 /// reference, a raw pointer (a smart pointer or an object is its own
 /// allocation; a copy of a smart pointer resolves to the original's key).
+/// Appends the steps of \p From that \p To does not have yet.
+void appendSteps(std::vector<WitnessStep> &To,
+                 llvm::ArrayRef<WitnessStep> From) {
+  for (const WitnessStep &W : From)
+    if (llvm::none_of(To, [&](const WitnessStep &O) {
+          return O.At == W.At && O.What == W.What;
+        }))
+      To.push_back(W);
+}
+
+/// A raw or smart pointer: what it points to was allocated elsewhere.
+bool isPointerLike(QualType T) {
+  T = T.getNonReferenceType().getCanonicalType();
+  if (T->isPointerType())
+    return true;
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && isSmartPointer(RD);
+}
+
+/// The first template argument of the class \p T names (a container's
+/// element, a smart pointer's pointee), or a null type.
+QualType firstTypeArgument(QualType T) {
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      recordOf(T.getNonReferenceType()));
+  if (!Spec || Spec->getTemplateArgs().size() < 1 ||
+      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+    return QualType();
+  return Spec->getTemplateArgs()[0].getAsType();
+}
+
 bool aliasable(const ObjectKey &K) {
   const ValueDecl *D = K.object();
   if (!D)
     return true;
-  if (K.isElement())
-    return false;
+  QualType T = D->getType();
+  // An element that is a pointer (`std::vector<std::shared_ptr<Chan>>`):
+  // each element points to an object allocated elsewhere.
+  if (K.isElement()) {
+    const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+        recordOf(T.getNonReferenceType()));
+    return Spec &&
+           llvm::any_of(Spec->getTemplateArgs().asArray(),
+                        [](const TemplateArgument &A) {
+                          return A.getKind() == TemplateArgument::Type &&
+                                 isPointerLike(A.getAsType());
+                        });
+  }
   if (llvm::isa<ParmVarDecl>(D))
     return true;
-  QualType T = D->getType();
-  return T->isReferenceType() || T->isPointerType();
+  if (T->isReferenceType() || T->isPointerType())
+    return true;
+  // A pointer to a pointer (`std::shared_ptr<std::shared_ptr<Chan>>`): the
+  // inner one may be assigned any object.
+  if (isPointerLike(T)) {
+    QualType Inner =
+        T->isPointerType() ? T->getPointeeType() : firstTypeArgument(T);
+    return !Inner.isNull() && isPointerLike(Inner);
+  }
+  return false;
+}
+
+/// An expression that creates a new object (`std::make_shared<Chan>()`,
+/// `new Chan`, `Chan()`): no operation can be waiting on it yet.
+bool isFreshObject(const Expr *E) {
+  E = E->IgnoreImplicit();
+  if (const auto *M = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
+    E = M->getSubExpr()->IgnoreImplicit();
+  if (const auto *B = llvm::dyn_cast<CXXBindTemporaryExpr>(E))
+    E = B->getSubExpr()->IgnoreImplicit();
+  if (llvm::isa<CXXNewExpr>(E))
+    return true;
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+    return !CE->getConstructor()->isCopyOrMoveConstructor();
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(E))
+    if (const FunctionDecl *FD = Call->getDirectCallee())
+      return FD->isInStdNamespace() && FD->getIdentifier() &&
+             (FD->getName() == "make_shared" ||
+              FD->getName() == "make_unique" ||
+              FD->getName() == "allocate_shared");
+  return false;
 }
 
 /// std::move and friends: they hand the object on, not use it.
@@ -509,6 +579,38 @@ private:
   }
   bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
   bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
+
+  /// Where \p S is in the CFG of \p U (false where it has no place).
+  bool cfgPos(const CodeUnit *U, const Stmt *S, const CFGBlock *&B,
+              unsigned &Idx);
+  /// Every path from the entry of \p U to \p To passes \p Via first.
+  bool dominates(const CodeUnit *U, const Stmt *Via, const Stmt *To);
+  /// Some path of \p U leads from \p From to \p To.
+  bool mayReach(const CodeUnit *U, const Stmt *From, const Stmt *To);
+  /// \p Site comes after a loop of \p U each of whose rounds takes \p M
+  /// (returns the acquisition, for the witness).
+  const Stmt *loopTakesBefore(const CodeUnit *U, const Stmt *Site,
+                              const ObjectKey &M);
+  /// What keeps an operation from running: the blocked operation \p Self
+  /// (which comes first in its unit and runs once), or the mutex \p Mutex
+  /// that the blocked side holds.
+  struct GateTarget {
+    const BlockedOp *Self = nullptr;
+    ObjectKey Mutex;
+  };
+  /// \p R cannot run while the target holds: it holds the mutex, comes
+  /// after the blocked operation, runs after a loop whose every round
+  /// takes the mutex, or comes after a blocking operation whose every
+  /// partner is gated in turn (to depth 3). \p Why gets the witness.
+  bool gated(const OpRecord &R, const GateTarget &T, unsigned Depth,
+             std::vector<WitnessStep> &Why);
+  /// The operations that can complete the direct blocking operation \p Q,
+  /// on an object whose every name is known; false if one may be unknown.
+  bool knownPartners(const BlockedOp &Q,
+                     llvm::SmallVectorImpl<const OpRecord *> &Out);
+  /// Blocking operations written in \p U that may run before \p Site.
+  bool blocksBefore(const CodeUnit *U, const Stmt *Site);
+  bool surelyWaits(const BlockedOp &Q);
   /// \p U may run more than once: two callers, a call in a loop, a lambda
   /// started in a loop; with \p Unbounded, only loops count (any number of
   /// times).
@@ -600,7 +702,10 @@ private:
       const CodeUnit *,
       llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2>>
       CallsThrough;
-  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 2>>
+  /// The units that call a lambda through a std::function, with the call.
+  llvm::DenseMap<
+      const CodeUnit *,
+      llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
       IndirectCallers;
   /// Calls and lambdas written inside a loop of their function.
   llvm::DenseSet<const Stmt *> InLoop;
@@ -757,6 +862,16 @@ void BlockingAnalysis::Impl::addChainNotes(
     if (FD && llvm::isa<CXXMethodDecl>(FD) &&
         llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
       Name = "the lambda";
+    // A call through a std::function: name the function object.
+    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(C);
+        OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0)
+      if (const auto *ME =
+              llvm::dyn_cast<MemberExpr>(OC->getArg(0)->IgnoreParenImpCasts()))
+        Name = "the function object '" +
+               ME->getMemberDecl()->getNameAsString() + "'";
+      else if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(
+                   OC->getArg(0)->IgnoreParenImpCasts()))
+        Name = "the function object '" + DR->getDecl()->getNameAsString() + "'";
     Notes.push_back({C, Name + " is called here, " + Why.str()});
   }
 }
@@ -1089,7 +1204,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         if (!Sync && T->isPointerType())
           Sync = Channels.specForType(T->getPointeeType()) ||
                  CVs.isConditionVariable(T->getPointeeType());
-        if (!Sync)
+        if (!Sync || isFreshObject(Arg))
           continue;
         ObjectKey K = keyOf(I, Arg);
         NoteUses(Arg);
@@ -1449,7 +1564,12 @@ const KeyList &BlockingAnalysis::Impl::entryHeld(const CodeUnit *U,
     return It->second;
   EntryHeld[U] = {}; // Recursion: nothing known to be held.
   KeyList Result;
-  auto Callers = Inv.callersOf(U->Fn);
+  llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 4> Callers;
+  for (const auto &[CallerUnit, Call] : Inv.callersOf(U->Fn))
+    Callers.push_back({CallerUnit, Call});
+  // A lambda called through a std::function: held at each such call.
+  if (auto It = IndirectCallers.find(U); It != IndirectCallers.end())
+    Callers.append(It->second.begin(), It->second.end());
   bool First = true;
   if (Depth < MaxCallDepth)
     for (const auto &[CallerUnit, Call] : Callers) {
@@ -1801,6 +1921,277 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// Gates: what keeps a partner from running while the blocked side waits
+//===----------------------------------------------------------------------===//
+
+bool BlockingAnalysis::Impl::cfgPos(const CodeUnit *U, const Stmt *S,
+                                    const CFGBlock *&B, unsigned &Idx) {
+  auto UI = Infos.find(U);
+  if (UI == Infos.end() || !UI->second->G)
+    return false;
+  UnitInfo &I = *UI->second;
+  auto P = I.Pos.find(S);
+  if (P == I.Pos.end())
+    return false;
+  for (const CFGBlock *Blk : *I.G)
+    if (Blk->getBlockID() == P->second.first) {
+      B = Blk;
+      Idx = P->second.second;
+      return true;
+    }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::dominates(const CodeUnit *U, const Stmt *Via,
+                                       const Stmt *To) {
+  const CFGBlock *BV, *BT;
+  unsigned IV, IT;
+  if (!cfgPos(U, Via, BV, IV) || !cfgPos(U, To, BT, IT))
+    return false;
+  // Every entry into a block runs its elements in order.
+  if (BV == BT)
+    return IV < IT;
+  const CFGBlock *Entry = &Infos.find(U)->second->G->getEntry();
+  llvm::SmallVector<const CFGBlock *, 16> Work{Entry};
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == BT)
+      return false;
+    if (B == BV)
+      continue; // Past here, Via has run.
+    Work.append(B->succ_begin(), B->succ_end());
+  }
+  return true;
+}
+
+bool BlockingAnalysis::Impl::mayReach(const CodeUnit *U, const Stmt *From,
+                                      const Stmt *To) {
+  const CFGBlock *BF, *BT;
+  unsigned IF, IT;
+  if (!cfgPos(U, From, BF, IF) || !cfgPos(U, To, BT, IT))
+    return false;
+  if (BF == BT && IF < IT)
+    return true;
+  llvm::SmallVector<const CFGBlock *, 16> Work(BF->succ_begin(),
+                                               BF->succ_end());
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == BT)
+      return true;
+    Work.append(B->succ_begin(), B->succ_end());
+  }
+  return false;
+}
+
+const Stmt *BlockingAnalysis::Impl::loopTakesBefore(const CodeUnit *U,
+                                                    const Stmt *Site,
+                                                    const ObjectKey &M) {
+  const CFGBlock *BS;
+  unsigned IS;
+  if (!cfgPos(U, Site, BS, IS))
+    return nullptr;
+  UnitInfo &I = *Infos.find(U)->second;
+  // The blocks that run before the site and never after it.
+  llvm::DenseSet<const CFGBlock *> After;
+  {
+    llvm::SmallVector<const CFGBlock *, 16> Work(BS->succ_begin(),
+                                                 BS->succ_end());
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (B && After.insert(B).second)
+        Work.append(B->succ_begin(), B->succ_end());
+    }
+  }
+  if (After.count(BS))
+    return nullptr; // The site is in a loop itself: needsBeforeNext's case.
+  llvm::DenseSet<const CFGBlock *> Before;
+  {
+    llvm::SmallVector<const CFGBlock *, 16> Work(BS->pred_begin(),
+                                                 BS->pred_end());
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (B && !After.count(B) && Before.insert(B).second)
+        Work.append(B->pred_begin(), B->pred_end());
+    }
+  }
+  // A block of Before that takes M, on a loop of Before none of whose
+  // rounds can avoid taking M.
+  auto Takes = [&](const CFGBlock *B) -> const Stmt * {
+    for (const CFGElement &E : *B)
+      if (acquiresAt(I, E, M))
+        if (auto SE = E.getAs<CFGStmt>())
+          return SE->getStmt();
+    return nullptr;
+  };
+  llvm::SmallVector<const CFGBlock *, 16> Sorted(Before.begin(), Before.end());
+  llvm::sort(Sorted, [](const CFGBlock *A, const CFGBlock *B) {
+    return A->getBlockID() < B->getBlockID();
+  });
+  for (const CFGBlock *A : Sorted) {
+    const Stmt *Acq = Takes(A);
+    if (!Acq)
+      continue;
+    // The loop around A: the blocks of Before that A reaches and that
+    // reach A.
+    llvm::DenseSet<const CFGBlock *> Fwd, Loop;
+    llvm::SmallVector<const CFGBlock *, 16> Work(A->succ_begin(),
+                                                 A->succ_end());
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (B && Before.count(B) && Fwd.insert(B).second)
+        Work.append(B->succ_begin(), B->succ_end());
+    }
+    if (!Fwd.count(A))
+      continue; // Not in a loop.
+    Work.assign(A->pred_begin(), A->pred_end());
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (B && Fwd.count(B) && Loop.insert(B).second)
+        Work.append(B->pred_begin(), B->pred_end());
+    }
+    // Every round takes M: without the blocks that take it, the loop has
+    // no cycle left.
+    llvm::DenseMap<const CFGBlock *, int> Color;
+    std::function<bool(const CFGBlock *)> Cyclic = [&](const CFGBlock *B) {
+      Color[B] = 1;
+      for (const CFGBlock *S : B->succs()) {
+        if (!S || !Loop.count(S) || Takes(S))
+          continue;
+        int C = Color.lookup(S);
+        if (C == 1 || (C == 0 && Cyclic(S)))
+          return true;
+      }
+      Color[B] = 2;
+      return false;
+    };
+    bool Avoidable = false;
+    for (const CFGBlock *B : Loop)
+      if (!Takes(B) && Color.lookup(B) == 0 && Cyclic(B))
+        Avoidable = true;
+    if (!Avoidable)
+      return Acq;
+  }
+  return nullptr;
+}
+
+bool BlockingAnalysis::Impl::knownPartners(
+    const BlockedOp &Q, llvm::SmallVectorImpl<const OpRecord *> &Out) {
+  if (!Q.Chain.empty())
+    return false;
+  auto QI = Infos.find(Q.Unit);
+  if (QI == Infos.end())
+    return false;
+  Confinement Conf;
+  if (!confined(*QI->second, Q.Object, Conf))
+    return false;
+  for (const OpRecord &R : Ops) {
+    if (!isPartner(Q.Kind, R.Kind))
+      continue;
+    if (!R.Object.object())
+      return false;
+    if (reachesName(R.Object, Q.Object, Conf.Names) ||
+        mayBeSame(R, Q.Object, Q.Type))
+      Out.push_back(&R);
+  }
+  return true;
+}
+
+bool BlockingAnalysis::Impl::blocksBefore(const CodeUnit *U, const Stmt *Site) {
+  for (const BlockedOp &Q : Blocking) {
+    if (Q.Unit != U)
+      continue;
+    const Stmt *At =
+        Q.Chain.empty() ? static_cast<const Stmt *>(Q.Call) : Q.Chain.front();
+    if (At != Site && mayReach(U, At, Site))
+      return true;
+  }
+  return false;
+}
+
+/// A blocking operation that surely waits for a partner: a receive, an
+/// unbuffered send, a latch's wait, a wait group's wait after an add.
+bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
+  if (!Q.Chain.empty() || Q.Race)
+    return false;
+  switch (Q.Kind) {
+  case OpKind::Receive:
+    return true;
+  case OpKind::Send:
+    return Q.Unbuffered;
+  case OpKind::CounterWait:
+    if (Q.BlocksAsCreated)
+      return true;
+    // A wait group: something in the same code adds to it first.
+    return Q.BlocksAfterAdd && llvm::any_of(Ops, [&](const OpRecord &R) {
+             return R.Kind == OpKind::CounterAdd && R.Unit == Q.Unit &&
+                    R.Object == Q.Object && dominates(Q.Unit, R.Site, Q.Call);
+           });
+  default:
+    return false;
+  }
+}
+
+bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
+                                   unsigned Depth,
+                                   std::vector<WitnessStep> &Why) {
+  std::string What = std::string(opNoun(R.Kind)) + " '" + R.Object.str() +
+                     "' in " + unitName(*R.Unit);
+  if (T.Mutex.valid()) {
+    std::string Mu = "'" + T.Mutex.str() + "'";
+    if (containsObject(R.Held, T.Mutex) ||
+        containsObject(entryHeld(R.Unit, 0), T.Mutex)) {
+      Why.push_back({R.Site, What + " runs only with " + Mu + " held"});
+      return true;
+    }
+    if (const Stmt *Acq = loopTakesBefore(R.Unit, R.Site, T.Mutex)) {
+      Why.push_back({Acq, "each round of the loop in " + unitName(*R.Unit) +
+                              " takes " + Mu + " here"});
+      Why.push_back({R.Site, What + " runs only after that loop"});
+      return true;
+    }
+  }
+  if (T.Self && R.Unit == T.Self->Unit &&
+      dominates(R.Unit, T.Self->Call, R.Site)) {
+    Why.push_back({R.Site, What + " comes later in the same code: it runs "
+                                  "only after the blocked operation"});
+    return true;
+  }
+  if (Depth >= 3)
+    return false;
+  for (const BlockedOp &Q : Blocking) {
+    if (Q.Unit != R.Unit || Q.Call == R.Site || &Q == T.Self ||
+        !surelyWaits(Q) || !dominates(R.Unit, Q.Call, R.Site))
+      continue;
+    llvm::SmallVector<const OpRecord *, 4> Partners;
+    if (!knownPartners(Q, Partners))
+      continue;
+    std::vector<WitnessStep> Sub;
+    bool All = true;
+    for (const OpRecord *P : Partners)
+      if (P->Site == R.Site || !gated(*P, T, Depth + 1, Sub)) {
+        All = false;
+        break;
+      }
+    if (!All)
+      continue;
+    Why.push_back({R.Site, What + " runs only after " + opNoun(Q.Kind) + " '" +
+                               Q.Object.str() + "' completes"});
+    Why.push_back({Q.Call, std::string(opNoun(Q.Kind)) + " '" + Q.Object.str() +
+                               "' waits here, and every operation that could "
+                               "complete it is held back too:"});
+    appendSteps(Why, Sub);
+    return true;
+  }
+  return false;
+}
+
 void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   llvm::DenseSet<const Stmt *> Done;
   // Races: a member blocks forever only if every member does.
@@ -1899,6 +2290,29 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       Out.push_back(std::move(F));
       continue;
     }
+    // Each waits for the other: every partner runs only after this
+    // operation completes (later in its own code, which runs once, or
+    // after a wait whose partners do).
+    if (surelyWaits(B) && !InLoop.count(B.Call) &&
+        !runsMoreThanOnce(B.Unit, 0) && !mayReach(B.Unit, B.Call, B.Call)) {
+      llvm::SmallVector<const OpRecord *, 4> Partners;
+      std::vector<WitnessStep> Why;
+      if (knownPartners(B, Partners) && !Partners.empty() &&
+          llvm::all_of(Partners, [&](const OpRecord *R) {
+            return gated(*R, GateTarget{&B, {}}, 0, Why);
+          })) {
+        Done.insert(B.Call);
+        BlockingFinding F;
+        F.Kind = BlockingFinding::WaitCycle;
+        F.At = B.Call;
+        F.Message = std::string(opNoun(B.Kind)) + " '" + B.Object.str() +
+                    "' waits forever: every operation that could complete "
+                    "it runs only after it completes";
+        F.Notes = std::move(Why);
+        Out.push_back(std::move(F));
+        continue;
+      }
+    }
     // Waiting with a mutex held that every partner needs.
     if (B.Held.empty())
       continue;
@@ -1913,6 +2327,14 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       }
       if (mayBeSame(R, B.Object, B.Type))
         Partners.push_back(&R);
+    }
+    if (getenv("TL_DEBUG")) {
+      llvm::errs() << "B " << B.Object.str() << " unknown=" << Unknown
+                   << " partners=" << Partners.size() << "\n";
+      for (auto *R : Partners)
+        llvm::errs() << "  P " << R->Object.str() << " " << unitName(*R->Unit)
+                     << " held=" << R->Held.size()
+                     << " entry=" << entryHeld(R->Unit, 0).size() << "\n";
     }
     if (Unknown || Partners.empty())
       continue;
@@ -1950,14 +2372,33 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         continue;
       // Each partner holds M, or cannot run again without maybe taking M
       // first while the blocked side runs more than once (the first match
-      // goes through; the next blocked operation keeps M and waits).
-      llvm::SmallVector<bool, 4> HoldsM;
+      // goes through; the next blocked operation keeps M and waits), or
+      // is gated behind M some other way: after a loop whose every round
+      // takes M, or after a wait whose every partner is gated in turn. The
+      // other ways only where the blocked side's code takes M before any
+      // wait of its own (nothing orders it after the partner's progress).
+      bool OwnGate = false;
+      {
+        const CFGBlock *HB;
+        unsigned HI;
+        OwnGate =
+            cfgPos(B.Unit, H.Site, HB, HI) && !blocksBefore(B.Unit, H.Site);
+      }
+      enum GateKind { Holds, NextRound, Other };
+      llvm::SmallVector<GateKind, 4> Gates;
+      std::vector<std::vector<WitnessStep>> Whys;
       bool AllGated = true;
       for (const OpRecord *R : Partners) {
-        bool Holds = containsObject(R->Held, H.Key) ||
-                     containsObject(entryHeld(R->Unit, 0), H.Key);
-        HoldsM.push_back(Holds);
-        if (!Holds && !(Again && needsBeforeNext(R->Unit, R->Site, H.Key))) {
+        Whys.emplace_back();
+        if (containsObject(R->Held, H.Key) ||
+            containsObject(entryHeld(R->Unit, 0), H.Key)) {
+          Gates.push_back(Holds);
+        } else if (Again && needsBeforeNext(R->Unit, R->Site, H.Key)) {
+          Gates.push_back(NextRound);
+        } else if (OwnGate &&
+                   gated(*R, GateTarget{nullptr, H.Key}, 0, Whys.back())) {
+          Gates.push_back(Other);
+        } else {
           AllGated = false;
           break;
         }
@@ -1969,7 +2410,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::HeldByPartner;
       F.At = B.Call;
       std::string Obj = B.Object.str(), Mu = H.Key.str();
-      bool AllHeld = llvm::all_of(HoldsM, [](bool Holds) { return Holds; });
+      bool AllHeld = llvm::all_of(Gates, [](GateKind G) { return G == Holds; });
       F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                   "' waits while holding '" + Mu + "', and every operation " +
                   "that could complete it " + (AllHeld ? "needs" : "may need") +
@@ -1978,14 +2419,21 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
       for (size_t P = 0; P < Partners.size() && P < 3; ++P) {
         const OpRecord *R = Partners[P];
-        F.Notes.push_back(
-            {R->Site, std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
-                          "' in " + unitName(*R->Unit) +
-                          (HoldsM[P] ? " runs only with '" + Mu + "' held"
-                                     : " may take '" + Mu +
-                                           "' before it runs again, while "
-                                           "this operation runs more than "
-                                           "once")});
+        if (Gates[P] == Other) {
+          appendSteps(F.Notes, Whys[P]);
+          continue;
+        }
+        appendSteps(
+            F.Notes,
+            WitnessStep{R->Site, std::string(opNoun(R->Kind)) + " '" +
+                                     R->Object.str() + "' in " +
+                                     unitName(*R->Unit) +
+                                     (Gates[P] == Holds
+                                          ? " runs only with '" + Mu + "' held"
+                                          : " may take '" + Mu +
+                                                "' before it runs again, while "
+                                                "this operation runs more than "
+                                                "once")});
       }
       Out.push_back(std::move(F));
       break;
@@ -2412,7 +2860,7 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
     }
     // Called through a std::function: the code that calls it may release.
     if (auto It = IndirectCallers.find(L.Unit); It != IndirectCallers.end())
-      for (const CodeUnit *CallerUnit : It->second)
+      for (const auto &[CallerUnit, Call] : It->second)
         if (releasesBelow(CallerUnit, K, 0, L.Unit))
           Released = true;
     if (Released)
@@ -2668,7 +3116,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
     for (const auto &[Call, D] : Calls)
       if (auto FO = FunctionObjects.find(D); FO != FunctionObjects.end())
         for (const CodeUnit *Target : FO->second)
-          IndirectCallers[Target].push_back(Unit);
+          IndirectCallers[Target].push_back({Unit, Call});
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();
@@ -2676,7 +3124,8 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
     for (const auto &[Caller, Call] : Inv.callersOf(U->Fn))
       Callers.push_back(Caller);
     if (auto It = IndirectCallers.find(U); It != IndirectCallers.end())
-      Callers.append(It->second.begin(), It->second.end());
+      for (const auto &[Caller, Call] : It->second)
+        Callers.push_back(Caller);
     for (const CodeUnit *Caller : Callers) {
       UnitInfo &CI = info(Caller);
       if (!CI.Relevant && !isModelledImplementation(*Caller)) {

@@ -22,7 +22,15 @@
 //  - NoPartner: a blocking operation on an object private to the function
 //    (created there, never shared) that nothing there releases;
 //  - JoinUnderLock: a join() made while holding a mutex that the joined
-//    thread's body acquires: it may never finish.
+//    thread's body acquires: it may never finish;
+//  - WaitCycle: every operation that could complete a blocking operation
+//    runs only after it completes: later in the same code (which runs
+//    once), or after another wait whose partners do (each waits for the
+//    other).
+//
+// "Held back" (gated) partners also extend HeldByPartner: a partner that
+// runs only after a loop whose every round takes the mutex, or only after
+// a wait all of whose partners need the mutex.
 //
 // Budgets: MaxCallDepth levels of callee summaries; a CFG whose dataflow
 // does not settle within its iteration budget is left out (silence).
@@ -59,7 +67,8 @@ struct BlockingFinding {
     HeldByPartner,
     NoPartner,
     JoinUnderLock,
-    Counts
+    Counts,
+    WaitCycle
   };
   KindTy Kind;
   /// Where it is reported.

@@ -353,7 +353,7 @@ struct Cacher {
     // CHECK: :[[@LINE+7]]:5: note: 'WatchCache::list' is called here, holding 'mu'
     // CHECK: :[[@LINE-10]]:33: note: 'cache.mu' is acquired here while 'mu' is held
     // CHECK: :[[@LINE-14]]:21: note: 'mu' is acquired here
-    // CHECK: :[[@LINE-14]]:5: note: 'std::function<void ()>::operator()' is called here, holding 'WatchCache::mu'
+    // CHECK: :[[@LINE-14]]:5: note: the function object 'onEvent' is called here, holding 'WatchCache::mu'
   }
   void startCaching() {
     std::lock_guard lk(mu);

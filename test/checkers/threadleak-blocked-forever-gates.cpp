@@ -1,0 +1,339 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+
+// threadleak-blocked-forever: partners held back. An operation blocks
+// forever when every operation that could complete it is held back while
+// it waits:
+//  - behind the mutex the blocked side holds, because the partner runs only
+//    after a loop whose every round takes that mutex, or only after a wait
+//    whose own partners all need the mutex;
+//  - behind the blocked operation itself: the partner comes later in the
+//    blocked side's own code, or after a wait whose partners do (each side
+//    waits for the other);
+//  - a lambda called through a std::function runs with what its callers
+//    hold.
+// Each shape both ways.
+
+#include <boost/fiber/all.hpp>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace fibers = boost::fibers;
+using IntChan = fibers::unbuffered_channel<int>;
+void apply(int);
+// A parameter may be any channel of its type: each section uses a channel
+// type of its own, so that the sections are not each other's partners.
+using StopChan = fibers::unbuffered_channel<long>;
+using StopChanFixed = fibers::unbuffered_channel<short>;
+using ValueChan = fibers::unbuffered_channel<char>;
+
+//===--- A loop whose every round takes the mutex, before the release ---===//
+
+// etcd#6873: the broadcaster closes `done` after its update loop, each
+// round of which takes `mu`; stop() holds `mu` while it waits on `done`.
+class Broadcaster {
+  std::mutex mu;
+  fibers::buffered_channel<int> updates{4};
+  IntChan done;
+  std::thread loop;
+
+public:
+  Broadcaster() {
+    loop = std::thread([this] {
+      for (int v : updates) {
+        std::lock_guard<std::mutex> g(mu);
+        apply(v);
+      }
+      done.close();
+    });
+  }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu);
+    updates.close();
+    int v;
+    done.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'done' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:33: note: 'mu' is acquired here
+    // CHECK: :[[@LINE-13]]:9: note: each round of the loop in the lambda takes 'mu' here
+    // CHECK: :[[@LINE-11]]:7: note: a close of 'done' in the lambda runs only after that loop
+  }
+};
+
+// The fix: stop() lets go of the mutex before it waits.
+class BroadcasterFixed {
+  std::mutex mu;
+  fibers::buffered_channel<int> updates{4};
+  IntChan done;
+  std::thread loop;
+
+public:
+  BroadcasterFixed() {
+    loop = std::thread([this] {
+      for (int v : updates) {
+        std::lock_guard<std::mutex> g(mu);
+        apply(v);
+      }
+      done.close();
+    });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      updates.close();
+    }
+    int v;
+    done.pop(v);
+  }
+};
+
+// A loop that can go round without taking the mutex: not every round
+// waits for it (silent; the analysis does not weigh which rounds run).
+class SometimesLocks {
+  std::mutex mu;
+  fibers::buffered_channel<int> updates{4};
+  IntChan done;
+  std::thread loop;
+
+public:
+  SometimesLocks() {
+    loop = std::thread([this] {
+      for (int v : updates) {
+        if (v < 0)
+          continue;
+        std::lock_guard<std::mutex> g(mu);
+        apply(v);
+      }
+      done.close();
+    });
+  }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu);
+    updates.close();
+    int v;
+    done.pop(v);
+  }
+};
+
+// The stopper first waits for the loop to drain, then takes the mutex:
+// its own earlier wait may order it after the loop (silent).
+class DrainsFirst {
+  std::mutex mu;
+  fibers::buffered_channel<int> updates{4};
+  IntChan drained, done;
+  std::thread loop;
+
+public:
+  DrainsFirst() {
+    loop = std::thread([this] {
+      for (int v : updates) {
+        std::lock_guard<std::mutex> g(mu);
+        apply(v);
+      }
+      drained.close();
+      done.close();
+    });
+  }
+  void stop() {
+    updates.close();
+    int v;
+    drained.pop(v);
+    std::lock_guard<std::mutex> g(mu);
+    done.pop(v);
+  }
+};
+
+//===--- A partner after a wait whose partners need the mutex ------------===//
+
+// kubernetes#26980: pop() waits on `stop` holding the listener's lock; the
+// only close of `stop` comes after a receive from `result`, whose only
+// partner closes it under that lock.
+struct Listener {
+  std::mutex lock;
+  void pop(StopChan &stop) {
+    std::unique_lock<std::mutex> lk(lock);
+    long v;
+    stop.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'stop' waits while holding 'lock', and every operation that could complete it may need 'lock' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-4]]:34: note: 'lock' is acquired here
+    // CHECK: :[[@LINE+17]]:3: note: a close of 'stop' in 'listen' runs only after a receive from 'result' completes
+    // CHECK: :[[@LINE+15]]:3: note: a receive from 'result' waits here, and every operation that could complete it is held back too:
+    // CHECK: :[[@LINE+11]]:5: note: a close of 'result' in the lambda runs only with 'lock' held
+  }
+};
+
+void listen() {
+  Listener l;
+  StopChan stop;
+  std::thread popper([&] { l.pop(stop); });
+  StopChan result;
+  std::thread helper([&] {
+    std::lock_guard<std::mutex> g(l.lock);
+    result.close();
+  });
+  long v;
+  result.pop(v);
+  stop.close();
+  popper.join();
+  helper.join();
+}
+
+// The helper signals without the lock: the close of `stop` is not held
+// back (silent).
+struct ListenerFixed {
+  std::mutex lock;
+  void pop(StopChanFixed &stop) {
+    std::unique_lock<std::mutex> lk(lock);
+    short v;
+    stop.pop(v);
+  }
+};
+
+void listenFixed() {
+  ListenerFixed l;
+  StopChanFixed stop;
+  std::thread popper([&] { l.pop(stop); });
+  StopChanFixed result;
+  std::thread helper([&] { result.close(); });
+  short v;
+  result.pop(v);
+  stop.close();
+  popper.join();
+  helper.join();
+}
+
+//===--- Each side waits for the other -----------------------------------===//
+
+// The Go runtime's Mixed pattern: the child sends, then counts down; the
+// parent waits for the count before it receives.
+void mixed() {
+  ValueChan ch;
+  std::latch done(1);
+  std::thread child([&] {
+    ch.push('x');
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'ch' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+11]]:3: note: a receive from 'ch' in 'mixed' runs only after a wait on 'done' completes
+    // CHECK: :[[@LINE+4]]:3: note: a wait on 'done' waits here, and every operation that could complete it is held back too:
+    // CHECK: :[[@LINE+1]]:5: note: a release of 'done' in the lambda comes later in the same code: it runs only after the blocked operation
+    done.count_down();
+  });
+  done.wait();
+  // CHECK: :[[@LINE-1]]:3: warning: a wait on 'done' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-4]]:5: note: a release of 'done' in the lambda runs only after a send on 'ch' completes
+  // CHECK: :[[@LINE-10]]:5: note: a send on 'ch' waits here, and every operation that could complete it is held back too:
+  // CHECK: :[[@LINE+2]]:3: note: a receive from 'ch' in 'mixed' comes later in the same code: it runs only after the blocked operation
+  char v;
+  ch.pop(v);
+  child.join();
+}
+
+// The fix: the parent receives before it waits (silent).
+void mixedFixed() {
+  ValueChan ch;
+  std::latch done(1);
+  std::thread child([&] {
+    ch.push('x');
+    done.count_down();
+  });
+  char v;
+  ch.pop(v);
+  done.wait();
+  child.join();
+}
+
+// A buffered channel takes the value without a receiver (silent).
+void mixedBuffered() {
+  fibers::buffered_channel<int> ch{2};
+  std::latch done(1);
+  std::thread child([&] {
+    ch.push('x');
+    done.count_down();
+  });
+  done.wait();
+  int v;
+  ch.pop(v);
+  child.join();
+}
+
+// Another thread receives too: the send has a partner that is not held
+// back (silent).
+void mixedOtherReceiver() {
+  ValueChan ch;
+  std::latch done(1);
+  std::thread child([&] {
+    ch.push('x');
+    done.count_down();
+  });
+  std::thread drain([&] {
+    char v;
+    ch.pop(v);
+  });
+  done.wait();
+  child.join();
+  drain.join();
+}
+
+//===--- Lambdas called through a std::function --------------------------===//
+
+// etcd#7902: each round's release() runs under `mu` and waits on the
+// round's channel; the only close is in the leader's release(), which also
+// runs under `mu`.
+struct RoundClient {
+  std::function<void()> release;
+};
+void rounds(std::vector<RoundClient> &rcs, std::mutex &mu) {
+  std::vector<std::thread> ts;
+  for (RoundClient &rc : rcs)
+    ts.emplace_back([&] {
+      std::lock_guard<std::mutex> g(mu);
+      rc.release();
+    });
+  for (std::thread &t : ts)
+    t.join();
+}
+void election() {
+  std::mutex mu;
+  std::vector<RoundClient> rcs(3);
+  auto next = std::make_shared<IntChan>();
+  rcs[0].release = [next] { next->close(); };
+  rcs[1].release = [next] {
+    int v;
+    next->pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'next' waits while holding 'mu', and every operation that could complete it needs 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-15]]:35: note: 'mu' is acquired here
+    // CHECK: :[[@LINE-15]]:7: note: the function object 'release' is called here, holding 'mu'
+    // CHECK: :[[@LINE-7]]:29: note: a close of 'next' in the lambda runs only with 'mu' held
+  };
+  rounds(rcs, mu);
+}
+
+// The fix: release() runs without `mu` (silent).
+struct RoundClientFixed {
+  std::function<void()> release;
+};
+void roundsFixed(std::vector<RoundClientFixed> &rcs, std::mutex &mu) {
+  std::vector<std::thread> ts;
+  for (RoundClientFixed &rc : rcs)
+    ts.emplace_back([&] {
+      {
+        std::lock_guard<std::mutex> g(mu);
+      }
+      rc.release();
+    });
+  for (std::thread &t : ts)
+    t.join();
+}
+void electionFixed() {
+  std::mutex mu;
+  std::vector<RoundClientFixed> rcs(3);
+  auto next = std::make_shared<IntChan>();
+  rcs[0].release = [next] { next->close(); };
+  rcs[1].release = [next] {
+    int v;
+    next->pop(v);
+  };
+  roundsFixed(rcs, mu);
+}
