@@ -22,6 +22,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
       GuardTypes(NameList::parse(
           Options.get("LockGuardTypes", defaults::LockGuardTypes))),
       ThreadTypes(NameList::parse(defaults::ThreadTypes)),
+      WriterPreferring(NameList::parse(Options.get(
+          "WriterPreferringMutexes", defaults::WriterPreferringMutexes))),
       ChannelsOption(Options.get("Channels", "").str()),
       MaxCallDepth(readMaxCallDepth(*this, Name, Options)),
       DumpModel(llvm::StringSwitch<bool>(Options.get("DumpModel", "false"))
@@ -29,18 +31,20 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
                     .Default(false)) {
   CVTypesOption = CVTypes.str();
   GuardTypesOption = GuardTypes.str();
+  WriterPreferringOption = WriterPreferring.str();
   const ModelConfig *M = nullptr;
   std::vector<ChannelSpec> User =
       channelSpecsFor(*this, Name, ChannelsOption, Context, M);
   if (M) {
     CVTypes.add(M->ConditionVariableTypes);
     ThreadTypes.add(M->ThreadTypes);
+    WriterPreferring.add(M->WriterPreferringMutexes);
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
   Channels = std::make_unique<ChannelModel>(User);
-  Counters = std::make_unique<CounterModel>(
-      M ? M->WaitGroups : std::vector<CounterSpec>());
+  Counters = std::make_unique<CounterModel>(M ? M->WaitGroups
+                                              : std::vector<CounterSpec>());
   // A TU is analysed only if it locks, waits, or uses a channel.
   llvm::StringSet<> Names;
   for (const char *N :
@@ -64,6 +68,7 @@ BlockedForeverCheck::~BlockedForeverCheck() = default;
 void BlockedForeverCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "ConditionVariableTypes", CVTypesOption);
   Options.store(Opts, "LockGuardTypes", GuardTypesOption);
+  Options.store(Opts, "WriterPreferringMutexes", WriterPreferringOption);
   Options.store(Opts, "Channels", ChannelsOption);
   Options.store(Opts, "MaxCallDepth", MaxCallDepth);
   Options.store(Opts, "DumpModel", DumpModel ? "true" : "false");
@@ -95,9 +100,10 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
     return;
   }
   std::unique_ptr<SyncInventory> Inv = Code.take(*Ctx, *CVs);
-  BlockingAnalysis A(*Ctx, *Inv, *Locks, *Channels, *CVs, *Counters, ThreadTypes,
-                     MaxCallDepth);
+  BlockingAnalysis A(*Ctx, *Inv, *Locks, *Channels, *CVs, *Counters,
+                     ThreadTypes, MaxCallDepth);
   A.setDumping(DumpModel);
+  A.setWriterPreferringMutexes(WriterPreferring);
   std::vector<BlockingFinding> Findings = A.run();
   if (DumpModel) {
     A.dump(llvm::outs());

@@ -39,8 +39,9 @@ public:
   }
 
 private:
-  NameList CVTypes, GuardTypes, ThreadTypes;
-  std::string CVTypesOption, GuardTypesOption, ChannelsOption;
+  NameList CVTypes, GuardTypes, ThreadTypes, WriterPreferring;
+  std::string CVTypesOption, GuardTypesOption, ChannelsOption,
+      WriterPreferringOption;
   unsigned MaxCallDepth;
   /// Print the model (BlockingAnalysis::dump) to standard output at the end
   /// of each translation unit: what `threadleak --dump-model` shows.

@@ -407,6 +407,8 @@ public:
 
   std::vector<BlockingFinding> run();
   void dump(llvm::raw_ostream &OS) const;
+  NameList WriterPreferring =
+      NameList::parse(defaults::WriterPreferringMutexes);
 
 private:
   struct UnitInfo {
@@ -626,6 +628,22 @@ private:
   void heldNotes(std::vector<WitnessStep> &Notes, const HeldLock &H) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
+  /// A mutex whose waiting writer holds back new readers: a read lock
+  /// taken again by its holder may wait for that writer, which waits for
+  /// the first read lock.
+  bool writerPreferring(const ObjectKey &K) const {
+    const ValueDecl *D = K.object();
+    const CXXRecordDecl *RD = D ? objectClass(D->getType()) : nullptr;
+    return RD && WriterPreferring.contains(RD);
+  }
+  struct RecursiveRead {
+    HeldLock First;
+    ObjectKey Key;
+    const Stmt *Site;
+    llvm::SmallVector<const CallExpr *, 2> Chain;
+  };
+  std::vector<RecursiveRead> RecursiveReads;
+  void reportRecursiveReads(std::vector<BlockingFinding> &Out);
   void reportLeaks(std::vector<BlockingFinding> &Out);
   void reportBlocked(std::vector<BlockingFinding> &Out);
   void reportJoins(std::vector<BlockingFinding> &Out);
@@ -843,6 +861,44 @@ void BlockingAnalysis::Impl::selfDeadlock(
   Findings.push_back(std::move(F));
 }
 
+void BlockingAnalysis::Impl::reportRecursiveReads(
+    std::vector<BlockingFinding> &Out) {
+  for (const RecursiveRead &R : RecursiveReads) {
+    // A writer somewhere: the deadlock needs one to arrive in between.
+    const Acquisition *Writer = nullptr;
+    for (const Acquisition &A : Acquisitions)
+      if (!A.Shared && A.Key.sameObject(R.Key)) {
+        Writer = &A;
+        break;
+      }
+    if (!Writer)
+      continue;
+    std::string Mu = "'" + R.Key.str() + "'";
+    const CXXRecordDecl *RD = objectClass(R.Key.object()->getType());
+    BlockingFinding F;
+    F.Kind = BlockingFinding::SelfDeadlock;
+    F.At = R.Site;
+    F.Message = Mu + " is locked for reading again by code that already "
+                     "holds it for reading; a writer that starts waiting in "
+                     "between holds this second read lock back, and waits "
+                     "itself for the first: both wait forever";
+    heldNotes(F.Notes, R.First);
+    addChainNotes(F.Notes, R.Chain, "with " + Mu + " held for reading");
+    std::string Type = "'" + plainQualifiedName(RD) + "'";
+    F.Notes.push_back(
+        {Writer->Site,
+         Mu + " is locked for writing here, in " + unitName(*Writer->Unit) +
+             (RD->isInStdNamespace()
+                  ? "; a thread that holds a " + Type +
+                        " must not lock it again (undefined behaviour), and "
+                        "libc++'s and MSVC's hold new readers back behind a "
+                        "waiting writer"
+                  : "; a waiting writer of " + Type +
+                        " holds back new readers")});
+    Out.push_back(std::move(F));
+  }
+}
+
 void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
                                        const HeldLock &H) const {
   for (const CallExpr *C : H.Chain)
@@ -893,6 +949,11 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       if (!(H.Shared && Shared) && !isRecursiveMutex(K) &&
           !(Conditional && !Chain.empty()))
         selfDeadlock(H, K, Site, Chain, *I.U);
+      // A read lock taken again: on a writer-preferring mutex, a writer
+      // waiting in between holds the second one back.
+      if (H.Shared && Shared && !(Conditional && !Chain.empty()) &&
+          writerPreferring(K))
+        RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
       continue;
     }
     if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
@@ -3143,6 +3204,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   std::vector<BlockingFinding> Out = std::move(Findings);
   reportLeaks(Out);
   reportLockOrder(Out);
+  reportRecursiveReads(Out);
   reportBlocked(Out);
   reportJoins(Out);
   // One finding per location, in source order.
@@ -3275,6 +3337,10 @@ BlockingAnalysis::~BlockingAnalysis() = default;
 std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
 
 void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
+
+void BlockingAnalysis::setWriterPreferringMutexes(const NameList &Types) {
+  P->WriterPreferring = Types;
+}
 
 void BlockingAnalysis::dump(llvm::raw_ostream &OS) const { P->dump(OS); }
 

@@ -104,6 +104,9 @@ public:
   void dump(llvm::raw_ostream &OS) const;
   /// Keep what dump() prints (before run()).
   void setDumping(bool On);
+  /// Mutex types whose waiting writer holds back new readers (default:
+  /// defaults::WriterPreferringMutexes).
+  void setWriterPreferringMutexes(const NameList &Types);
   const BlockingStats &stats() const { return Stats; }
 
 private:

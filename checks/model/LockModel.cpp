@@ -9,6 +9,9 @@
 namespace clang::tidy::threadleak {
 
 namespace defaults {
+const char WriterPreferringMutexes[] =
+    "::std::shared_mutex;::std::shared_timed_mutex;::boost::shared_mutex;"
+    "::boost::upgrade_mutex";
 const char LockGuardTypes[] =
     "::std::lock_guard;::std::unique_lock;::std::scoped_lock;"
     "::std::shared_lock;::boost::lock_guard;::boost::unique_lock;"
@@ -30,9 +33,9 @@ bool isReleaseName(llvm::StringRef Key) {
 
 /// A reader's acquisition or release (Go's RLock/RUnlock included).
 bool isSharedName(llvm::StringRef Key) {
-  return Key == "lockshared" || Key == "trylockshared" ||
-         Key == "readerlock" || Key == "rlock" || Key == "tryrlock" ||
-         Key == "unlockshared" || Key == "readerunlock" || Key == "runlock";
+  return Key == "lockshared" || Key == "trylockshared" || Key == "readerlock" ||
+         Key == "rlock" || Key == "tryrlock" || Key == "unlockshared" ||
+         Key == "readerunlock" || Key == "runlock";
 }
 
 bool isWaitName(llvm::StringRef Name) {
@@ -71,7 +74,8 @@ const CXXConstructExpr *constructionIn(const Expr *Init) {
     const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Init);
     if (!CE)
       return nullptr;
-    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor()) {
+    if (CE->getNumArgs() == 1 &&
+        CE->getConstructor()->isCopyOrMoveConstructor()) {
       Init = CE->getArg(0);
       continue;
     }
@@ -308,9 +312,9 @@ void LockModel::eventsOf(const CFGElement &E, const GuardVariables &Guards,
     callEvents(Call, Guards, Out);
 }
 
-void LockModel::constructionEvents(const CXXConstructExpr *CE,
-                                   const GuardVariables &Guards,
-                                   llvm::SmallVectorImpl<LockEvent> &Out) const {
+void LockModel::constructionEvents(
+    const CXXConstructExpr *CE, const GuardVariables &Guards,
+    llvm::SmallVectorImpl<LockEvent> &Out) const {
   // A guard variable's construction is its DeclStmt's business.
   if (Guards.ByInit.count(CE) || !isGuardConstruction(CE))
     return;
@@ -324,8 +328,8 @@ void LockModel::constructionEvents(const CXXConstructExpr *CE,
     return;
   bool Shared = isSharedGuard(CE);
   for (size_t I = 0; I < Ms.size(); ++I)
-    Out.push_back({LockEvent::Acquire, Ms[I], Es[I], CE, Shared,
-                   triesToLock(CE)});
+    Out.push_back(
+        {LockEvent::Acquire, Ms[I], Es[I], CE, Shared, triesToLock(CE)});
   for (size_t I = 0; I < Ms.size(); ++I)
     Out.push_back({LockEvent::Release, Ms[I], Es[I], CE, Shared});
 }
@@ -386,14 +390,15 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
   }
   if (llvm::isa<CXXOperatorCallExpr>(Call))
     return;
-  bool Global = Callee->getDeclContext()->getRedeclContext()->isTranslationUnit();
+  bool Global =
+      Callee->getDeclContext()->getRedeclContext()->isTranslationUnit();
   if (Global && Name.starts_with("pthread_")) {
-    bool Acquire = Name == "pthread_mutex_lock" ||
-                   Name == "pthread_mutex_trylock" ||
-                   Name == "pthread_mutex_timedlock" ||
-                   Name == "pthread_mutex_clocklock";
+    bool Acquire =
+        Name == "pthread_mutex_lock" || Name == "pthread_mutex_trylock" ||
+        Name == "pthread_mutex_timedlock" || Name == "pthread_mutex_clocklock";
     bool Release = Name == "pthread_mutex_unlock";
-    bool Wait = Name == "pthread_cond_wait" || Name == "pthread_cond_timedwait" ||
+    bool Wait = Name == "pthread_cond_wait" ||
+                Name == "pthread_cond_timedwait" ||
                 Name == "pthread_cond_clockwait";
     unsigned Arg = Wait ? 1 : 0;
     if ((Acquire || Release || Wait) && Call->getNumArgs() > Arg)

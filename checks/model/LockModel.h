@@ -27,6 +27,10 @@ namespace clang::tidy::threadleak {
 
 namespace defaults {
 extern const char LockGuardTypes[];
+/// Shared mutexes a holder must not read-lock again: a writer waiting in
+/// between holds the second read lock back (undefined behaviour for the
+/// standard's; Boost's give waiting writers priority).
+extern const char WriterPreferringMutexes[];
 } // namespace defaults
 
 struct LockEvent {

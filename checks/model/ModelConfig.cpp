@@ -117,6 +117,7 @@ template <> struct MappingTraits<ModelConfig> {
     IO.mapOptional("BlockingFunctions", M.BlockingFunctions);
     IO.mapOptional("SelectFunctions", M.SelectFunctions);
     IO.mapOptional("ConditionVariableTypes", M.ConditionVariableTypes);
+    IO.mapOptional("WriterPreferringMutexes", M.WriterPreferringMutexes);
     IO.mapOptional("StopMethods", M.StopMethods);
   }
 };

@@ -87,6 +87,8 @@ struct ModelConfig {
   /// Condition variable types (waits with wait/wait_for/wait_until/
   /// timed_wait, wake-ups with notify_one/notify_all).
   std::vector<std::string> ConditionVariableTypes;
+  /// Shared mutex types whose waiting writer holds back new readers.
+  std::vector<std::string> WriterPreferringMutexes;
   /// Member functions, by unqualified name, that stop their object (the
   /// stop path the cv-wait check reads, next to the destructor).
   std::vector<std::string> StopMethods;

@@ -41,6 +41,7 @@ Model:
   BlockingFunctions: [app::Latch::wait]
   SelectFunctions: [app::Reactor::wait_any]
   ConditionVariableTypes: [app::Event]
+  WriterPreferringMutexes: ['::app::RwLock']
   StopMethods: [halt, drain]
   WaitGroups:
     - {Type: '::app::WaitGroup', Add: [add], Done: [done], Wait: [wait]}
@@ -62,6 +63,8 @@ Model:
   EXPECT_EQ(M->SelectFunctions,
             (std::vector<std::string>{"app::Reactor::wait_any"}));
   EXPECT_EQ(M->ConditionVariableTypes, (std::vector<std::string>{"app::Event"}));
+  EXPECT_EQ(M->WriterPreferringMutexes,
+            (std::vector<std::string>{"::app::RwLock"}));
   EXPECT_EQ(M->StopMethods, (std::vector<std::string>{"halt", "drain"}));
   ASSERT_EQ(M->WaitGroups.size(), 1u);
   EXPECT_EQ(M->WaitGroups[0].Type, "app::WaitGroup");
