@@ -9,6 +9,8 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/StmtCXX.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
@@ -613,6 +615,12 @@ private:
   /// Blocking operations written in \p U that may run before \p Site.
   bool blocksBefore(const CodeUnit *U, const Stmt *Site);
   bool surelyWaits(const BlockedOp &Q);
+  /// Where \p Q is in its unit: the operation, or the call that leads to
+  /// it.
+  static const Stmt *siteOf(const BlockedOp &Q) {
+    return Q.Chain.empty() ? static_cast<const Stmt *>(Q.Call)
+                           : Q.Chain.front();
+  }
   /// \p U may run more than once: two callers, a call in a loop, a lambda
   /// started in a loop; with \p Unbounded, only loops count (any number of
   /// times).
@@ -628,6 +636,15 @@ private:
   void heldNotes(std::vector<WitnessStep> &Notes, const HeldLock &H) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
+  /// The capacity every constructor of its class gives the channel member
+  /// \p FD (a mem-initializer, the in-class initializer, or the spec's
+  /// default), where they agree; a constructor parameter is looked up at
+  /// every construction of the class in the translation unit.
+  std::optional<uint64_t> memberCapacity(const FieldDecl *FD,
+                                         const ChannelSpec &S);
+  std::optional<uint64_t> constructorArgument(const CXXConstructorDecl *Ctor,
+                                              unsigned Index);
+  llvm::DenseMap<const FieldDecl *, std::optional<uint64_t>> MemberCapacities;
   /// A mutex whose waiting writer holds back new readers: a read lock
   /// taken again by its holder may wait for that writer, which waits for
   /// the first read lock.
@@ -859,6 +876,138 @@ void BlockingAnalysis::Impl::selfDeadlock(
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
+}
+
+std::optional<uint64_t>
+BlockingAnalysis::Impl::memberCapacity(const FieldDecl *FD,
+                                       const ChannelSpec &S) {
+  if (S.Unbuffered)
+    return 0;
+  if (auto It = MemberCapacities.find(FD); It != MemberCapacities.end())
+    return It->second;
+  std::optional<uint64_t> &Result = MemberCapacities[FD];
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+  if (!RD || !RD->hasDefinition())
+    return Result = std::nullopt;
+  std::optional<uint64_t> Agreed;
+  bool Known = true, Any = false;
+  auto Merge = [&](std::optional<uint64_t> C) {
+    if (!C || (Any && *Agreed != *C))
+      Known = false;
+    Agreed = C;
+    Any = true;
+  };
+  auto FromInit = [&](const Expr *Init, const CXXConstructorDecl *Ctor) {
+    if (!Init) {
+      Merge(S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
+                              : std::nullopt);
+      return;
+    }
+    bool Defaulted = false;
+    const Expr *Arg = Channels.capacityArgument(Init, S, Defaulted);
+    if (Defaulted) {
+      Merge(S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
+                              : std::nullopt);
+      return;
+    }
+    if (std::optional<uint64_t> C = evaluateCount(Arg, Ctx)) {
+      Merge(C);
+      return;
+    }
+    // A parameter of the constructor: what every construction passes.
+    const auto *DR =
+        Arg ? llvm::dyn_cast<DeclRefExpr>(Arg->IgnoreParenImpCasts()) : nullptr;
+    const auto *P = DR ? llvm::dyn_cast<ParmVarDecl>(DR->getDecl()) : nullptr;
+    if (!Ctor || !P || P->getDeclContext() != Ctor) {
+      Known = false;
+      return;
+    }
+    Merge(constructorArgument(Ctor, P->getFunctionScopeIndex()));
+  };
+  bool SawCtor = false;
+  for (const CXXConstructorDecl *Ctor : RD->ctors()) {
+    if (Ctor->isCopyOrMoveConstructor() || Ctor->isDeleted())
+      continue; // A copy has the capacity of what it copies.
+    SawCtor = true;
+    const FunctionDecl *DefFn = nullptr;
+    if (!Ctor->hasBody(DefFn)) {
+      if (!Ctor->isImplicit()) {
+        Known = false; // Defined in another translation unit.
+        break;
+      }
+      FromInit(FD->getInClassInitializer(), nullptr);
+      continue;
+    }
+    const auto *Def = llvm::cast<CXXConstructorDecl>(DefFn);
+    const Expr *Init = FD->getInClassInitializer();
+    for (const CXXCtorInitializer *CI : Def->inits())
+      if (CI->getMember() == FD)
+        Init = CI->isInClassMemberInitializer() ? FD->getInClassInitializer()
+                                                : CI->getInit();
+    FromInit(Init, Def);
+    if (!Known)
+      break;
+  }
+  if (!SawCtor) // The implicit default constructor, not declared yet.
+    FromInit(FD->getInClassInitializer(), nullptr);
+  return Result = Known && Any ? Agreed : std::nullopt;
+}
+
+std::optional<uint64_t>
+BlockingAnalysis::Impl::constructorArgument(const CXXConstructorDecl *Ctor,
+                                            unsigned Index) {
+  using namespace ast_matchers;
+  const CXXRecordDecl *RD = Ctor->getParent();
+  const SourceManager &SM = Ctx.getSourceManager();
+  std::optional<uint64_t> Agreed;
+  bool Any = false;
+  auto Merge = [&](const Expr *Arg) {
+    std::optional<uint64_t> C = evaluateCount(Arg, Ctx);
+    if (!C || (Any && *Agreed != *C))
+      return false;
+    Agreed = C;
+    Any = true;
+    return true;
+  };
+  // Direct constructions (`CacheWatcher w(ex, 0)`, `new CacheWatcher(ex,
+  // 0)`); those inside a library's make_shared are its caller's, below.
+  for (const BoundNodes &N :
+       match(traverse(TK_AsIs,
+                      findAll(cxxConstructExpr(hasDeclaration(equalsNode(Ctor)))
+                                  .bind("c"))),
+             Ctx)) {
+    const auto *CE = N.getNodeAs<CXXConstructExpr>("c");
+    if (SM.isInSystemHeader(SM.getExpansionLoc(CE->getBeginLoc())))
+      continue;
+    if (Index >= CE->getNumArgs() || !Merge(CE->getArg(Index)))
+      return std::nullopt;
+  }
+  // std::make_shared<T>(args...) and friends.
+  for (const BoundNodes &N :
+       match(traverse(TK_AsIs, findAll(callExpr(callee(functionDecl(hasAnyName(
+                                                    "::std::make_shared",
+                                                    "::std::make_unique",
+                                                    "::std::allocate_shared",
+                                                    "::boost::make_shared"))))
+                                           .bind("m"))),
+             Ctx)) {
+    const auto *Call = N.getNodeAs<CallExpr>("m");
+    const FunctionDecl *F = Call->getDirectCallee();
+    const TemplateArgumentList *TA =
+        F ? F->getTemplateSpecializationArgs() : nullptr;
+    if (!TA || TA->size() < 1 || TA->get(0).getKind() != TemplateArgument::Type)
+      continue;
+    const CXXRecordDecl *T = recordOf(TA->get(0).getAsType());
+    if (!T || T->getCanonicalDecl() != RD->getCanonicalDecl())
+      continue;
+    unsigned Skip = F->getName() == "allocate_shared" ? 1 : 0;
+    // Which constructor make_shared picks is overload resolution inside
+    // the library: require the argument count to fit this one.
+    if (Call->getNumArgs() - Skip != Ctor->getNumParams() ||
+        !Merge(Call->getArg(Index + Skip)))
+      return std::nullopt;
+  }
+  return Any ? Agreed : std::nullopt;
 }
 
 void BlockingAnalysis::Impl::reportRecursiveReads(
@@ -1175,12 +1324,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                     ? Channels.capacityOf(VD->getInit(), *Op.Spec, Ctx)
                     : std::nullopt;
         else if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.object()))
-          Cap = FD->hasInClassInitializer()
-                    ? Channels.capacityOf(FD->getInClassInitializer(), *Op.Spec,
-                                          Ctx)
-                : Op.Spec->DefaultCapacity
-                    ? std::optional<uint64_t>(*Op.Spec->DefaultCapacity)
-                    : std::nullopt;
+          Cap = memberCapacity(FD, *Op.Spec);
         B.Unbuffered = Cap && *Cap == 0;
         B.Capacity = Cap;
       }
@@ -2144,8 +2288,6 @@ const Stmt *BlockingAnalysis::Impl::loopTakesBefore(const CodeUnit *U,
 
 bool BlockingAnalysis::Impl::knownPartners(
     const BlockedOp &Q, llvm::SmallVectorImpl<const OpRecord *> &Out) {
-  if (!Q.Chain.empty())
-    return false;
   auto QI = Infos.find(Q.Unit);
   if (QI == Infos.end())
     return false;
@@ -2179,7 +2321,7 @@ bool BlockingAnalysis::Impl::blocksBefore(const CodeUnit *U, const Stmt *Site) {
 /// A blocking operation that surely waits for a partner: a receive, an
 /// unbuffered send, a latch's wait, a wait group's wait after an add.
 bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
-  if (!Q.Chain.empty() || Q.Race)
+  if (Q.Race)
     return false;
   switch (Q.Kind) {
   case OpKind::Receive:
@@ -2192,7 +2334,8 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
     // A wait group: something in the same code adds to it first.
     return Q.BlocksAfterAdd && llvm::any_of(Ops, [&](const OpRecord &R) {
              return R.Kind == OpKind::CounterAdd && R.Unit == Q.Unit &&
-                    R.Object == Q.Object && dominates(Q.Unit, R.Site, Q.Call);
+                    R.Object == Q.Object &&
+                    dominates(Q.Unit, R.Site, siteOf(Q));
            });
   default:
     return false;
@@ -2202,6 +2345,8 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
 bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
                                    unsigned Depth,
                                    std::vector<WitnessStep> &Why) {
+  const CFGBlock *HB;
+  unsigned HI;
   std::string What = std::string(opNoun(R.Kind)) + " '" + R.Object.str() +
                      "' in " + unitName(*R.Unit);
   if (T.Mutex.valid()) {
@@ -2218,17 +2363,21 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
       return true;
     }
   }
-  if (T.Self && R.Unit == T.Self->Unit &&
-      dominates(R.Unit, T.Self->Call, R.Site)) {
-    Why.push_back({R.Site, What + " comes later in the same code: it runs "
-                                  "only after the blocked operation"});
+  // In the blocked side's own code (which runs once), where no path leads
+  // from it to the blocked operation: it has not run when the operation
+  // blocks, and cannot run until the operation completes.
+  if (T.Self && R.Unit == T.Self->Unit && R.Site != siteOf(*T.Self) &&
+      cfgPos(R.Unit, R.Site, HB, HI) &&
+      !mayReach(R.Unit, R.Site, siteOf(*T.Self))) {
+    Why.push_back({R.Site, What + " cannot come before it in the same code: "
+                                  "it runs only after the blocked operation"});
     return true;
   }
   if (Depth >= 3)
     return false;
   for (const BlockedOp &Q : Blocking) {
-    if (Q.Unit != R.Unit || Q.Call == R.Site || &Q == T.Self ||
-        !surelyWaits(Q) || !dominates(R.Unit, Q.Call, R.Site))
+    if (Q.Unit != R.Unit || siteOf(Q) == R.Site || &Q == T.Self ||
+        !surelyWaits(Q) || !dominates(R.Unit, siteOf(Q), R.Site))
       continue;
     llvm::SmallVector<const OpRecord *, 4> Partners;
     if (!knownPartners(Q, Partners))
@@ -2354,8 +2503,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // Each waits for the other: every partner runs only after this
     // operation completes (later in its own code, which runs once, or
     // after a wait whose partners do).
-    if (surelyWaits(B) && !InLoop.count(B.Call) &&
-        !runsMoreThanOnce(B.Unit, 0) && !mayReach(B.Unit, B.Call, B.Call)) {
+    if (surelyWaits(B) && !runsMoreThanOnce(B.Unit, 0)) {
       llvm::SmallVector<const OpRecord *, 4> Partners;
       std::vector<WitnessStep> Why;
       if (knownPartners(B, Partners) && !Partners.empty() &&
@@ -2369,7 +2517,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         F.Message = std::string(opNoun(B.Kind)) + " '" + B.Object.str() +
                     "' waits forever: every operation that could complete "
                     "it runs only after it completes";
-        F.Notes = std::move(Why);
+        addChainNotes(F.Notes, B.Chain, "which blocks");
+        appendSteps(F.Notes, Why);
         Out.push_back(std::move(F));
         continue;
       }
@@ -2388,14 +2537,6 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       }
       if (mayBeSame(R, B.Object, B.Type))
         Partners.push_back(&R);
-    }
-    if (getenv("TL_DEBUG")) {
-      llvm::errs() << "B " << B.Object.str() << " unknown=" << Unknown
-                   << " partners=" << Partners.size() << "\n";
-      for (auto *R : Partners)
-        llvm::errs() << "  P " << R->Object.str() << " " << unitName(*R->Unit)
-                     << " held=" << R->Held.size()
-                     << " entry=" << entryHeld(R->Unit, 0).size() << "\n";
     }
     if (Unknown || Partners.empty())
       continue;

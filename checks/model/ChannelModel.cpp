@@ -24,12 +24,14 @@ namespace defaults {
 const char BuiltinChannels[] =
     "["
     "{Type: 'boost::asio::experimental::basic_channel', "
-    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, try_send_n], "
+    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, "
+    "try_send_n], "
     "TryReceive: [try_receive], "
     "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
     "CapacityArgument: 1, DefaultCapacity: 0},"
     "{Type: 'boost::asio::experimental::basic_concurrent_channel', "
-    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, try_send_n], "
+    "Receive: [async_receive], Send: [async_send], TrySend: [try_send, "
+    "try_send_n], "
     "TryReceive: [try_receive], "
     "Close: [close, cancel, reset], WakesOnlyReceivers: [close], "
     "CapacityArgument: 1, DefaultCapacity: 0},"
@@ -63,8 +65,7 @@ ChannelModel::ChannelModel(const std::vector<ChannelSpec> &User) {
         OpNames.insert(Op);
 }
 
-const ChannelSpec *
-ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
+const ChannelSpec *ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
   if (!RD)
     return nullptr;
   RD = RD->getCanonicalDecl();
@@ -193,25 +194,25 @@ ChannelOp ChannelModel::rangeReceive(const CXXForRangeStmt *For) const {
   return Op;
 }
 
-std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
-                                                 const ChannelSpec &S,
-                                                 const ASTContext &Ctx) const {
-  if (S.Unbuffered)
-    return 0;
+const Expr *ChannelModel::capacityArgument(const Expr *Init,
+                                           const ChannelSpec &S,
+                                           bool &Defaulted) const {
+  Defaulted = false;
   if (!Init)
-    return std::nullopt;
+    return nullptr;
   Init = Init->IgnoreImplicit();
   if (const auto *New = llvm::dyn_cast<CXXNewExpr>(Init))
     Init = New->getConstructExpr();
   llvm::ArrayRef<const Expr *> Args;
   if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
-    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
-      return capacityOf(CE->getArg(0), S, Ctx);
+    if (CE->getNumArgs() == 1 &&
+        CE->getConstructor()->isCopyOrMoveConstructor())
+      return capacityArgument(CE->getArg(0), S, Defaulted);
     // std::shared_ptr<Chan> p(new Chan(io, 5)): the pointer's argument.
     if (specForRecord(CE->getConstructor()->getParent()) != &S) {
       if (CE->getNumArgs() >= 1)
-        return capacityOf(CE->getArg(0), S, Ctx);
-      return std::nullopt;
+        return capacityArgument(CE->getArg(0), S, Defaulted);
+      return nullptr;
     }
     Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
   } else if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
@@ -219,23 +220,37 @@ std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
     const FunctionDecl *F = Call->getDirectCallee();
     if (!F || !F->getIdentifier() ||
         !llvm::StringRef(F->getName()).starts_with("make_"))
-      return std::nullopt;
+      return nullptr;
     Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
   } else {
-    return std::nullopt;
+    return nullptr;
   }
-  if (!S.CapacityArgument)
+  if (!S.CapacityArgument || *S.CapacityArgument >= Args.size() ||
+      llvm::isa<CXXDefaultArgExpr>(Args[*S.CapacityArgument])) {
+    Defaulted = true;
+    return nullptr;
+  }
+  return Args[*S.CapacityArgument];
+}
+
+std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
+                                                 const ChannelSpec &S,
+                                                 const ASTContext &Ctx) const {
+  if (S.Unbuffered)
+    return 0;
+  bool Defaulted = false;
+  const Expr *Cap = capacityArgument(Init, S, Defaulted);
+  if (Defaulted)
     return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
                              : std::nullopt;
-  if (*S.CapacityArgument >= Args.size() ||
-      llvm::isa<CXXDefaultArgExpr>(Args[*S.CapacityArgument]))
-    return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
-                             : std::nullopt;
-  const Expr *Cap = Args[*S.CapacityArgument];
-  if (Cap->isValueDependent() || Cap->isTypeDependent())
+  return evaluateCount(Cap, Ctx);
+}
+
+std::optional<uint64_t> evaluateCount(const Expr *E, const ASTContext &Ctx) {
+  if (!E || E->isValueDependent() || E->isTypeDependent())
     return std::nullopt;
   Expr::EvalResult R;
-  if (!Cap->EvaluateAsInt(R, Ctx))
+  if (!E->EvaluateAsInt(R, Ctx))
     return std::nullopt;
   return R.Val.getInt().getLimitedValue();
 }

@@ -48,6 +48,9 @@ struct ChannelOp {
   explicit operator bool() const { return Kind != ChannelOpKind::None; }
 };
 
+/// The value of the integer constant expression \p E, if it is one.
+std::optional<uint64_t> evaluateCount(const Expr *E, const ASTContext &Ctx);
+
 class ChannelModel {
 public:
   /// The built-in channel types plus \p User.
@@ -69,6 +72,11 @@ public:
   /// it is known; 0 for an unbuffered channel.
   std::optional<uint64_t> capacityOf(const Expr *Init, const ChannelSpec &S,
                                      const ASTContext &Ctx) const;
+  /// The expression of \p Init that gives the capacity, or null; \p
+  /// Defaulted is set where the capacity is the spec's default (no
+  /// capacity argument, or a defaulted one).
+  const Expr *capacityArgument(const Expr *Init, const ChannelSpec &S,
+                               bool &Defaulted) const;
 
   const std::vector<ChannelSpec> &specs() const { return Specs; }
 

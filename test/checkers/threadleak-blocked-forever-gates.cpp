@@ -14,6 +14,8 @@
 //    hold.
 // Each shape both ways.
 
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/channel.hpp>
 #include <boost/fiber/all.hpp>
 #include <functional>
 #include <latch>
@@ -217,14 +219,14 @@ void mixed() {
     // CHECK: :[[@LINE-1]]:5: warning: a send on 'ch' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
     // CHECK: :[[@LINE+11]]:3: note: a receive from 'ch' in 'mixed' runs only after a wait on 'done' completes
     // CHECK: :[[@LINE+4]]:3: note: a wait on 'done' waits here, and every operation that could complete it is held back too:
-    // CHECK: :[[@LINE+1]]:5: note: a release of 'done' in the lambda comes later in the same code: it runs only after the blocked operation
+    // CHECK: :[[@LINE+1]]:5: note: a release of 'done' in the lambda cannot come before it in the same code: it runs only after the blocked operation
     done.count_down();
   });
   done.wait();
   // CHECK: :[[@LINE-1]]:3: warning: a wait on 'done' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
   // CHECK: :[[@LINE-4]]:5: note: a release of 'done' in the lambda runs only after a send on 'ch' completes
   // CHECK: :[[@LINE-10]]:5: note: a send on 'ch' waits here, and every operation that could complete it is held back too:
-  // CHECK: :[[@LINE+2]]:3: note: a receive from 'ch' in 'mixed' comes later in the same code: it runs only after the blocked operation
+  // CHECK: :[[@LINE+2]]:3: note: a receive from 'ch' in 'mixed' cannot come before it in the same code: it runs only after the blocked operation
   char v;
   ch.pop(v);
   child.join();
@@ -274,6 +276,89 @@ void mixedOtherReceiver() {
   done.wait();
   child.join();
   drain.join();
+}
+
+//===--- The only partner later in the blocked side's own code -----------===//
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using ResultChan = asio::experimental::channel<void(error_code, int)>;
+using InputChan = asio::experimental::channel<void(error_code, long)>;
+
+// kubernetes#38669: the watcher first sends its initial events on `result`,
+// whose capacity the constructor's caller gives (0: unbuffered); the only
+// other operation on `result` is the close after its input loop. Nobody
+// reads it: the first send waits forever.
+struct CacheWatcher {
+  ResultChan result;
+  InputChan input;
+  CacheWatcher(asio::any_io_executor ex, std::size_t n)
+      : result(ex, n), input(ex, n) {}
+  asio::awaitable<void> send(int e) {
+    co_await result.async_send(error_code{}, e, asio::use_awaitable);
+    // CHECK: :[[@LINE-1]]:14: warning: a send on 'result' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+5]]:16: note: 'CacheWatcher::send' is called here, which blocks
+    // CHECK: :[[@LINE+10]]:5: note: a close of 'result' in 'CacheWatcher::process' cannot come before it in the same code: it runs only after the blocked operation
+  }
+  asio::awaitable<void> process(std::vector<int> initial) {
+    for (int e : initial)
+      co_await send(e);
+    for (;;) {
+      auto [ec, v] = co_await input.async_receive(asio::as_tuple(asio::use_awaitable));
+      if (ec)
+        break;
+    }
+    result.close();
+  }
+  void stop() { input.close(); }
+};
+
+void watch(asio::io_context &io) {
+  auto w = std::make_shared<CacheWatcher>(io.get_executor(), 0);
+  asio::co_spawn(io, w->process({1, 2}), asio::detached);
+  w->stop();
+}
+
+// Every construction gives the channel room for the initial events: the
+// sends do not wait (silent).
+struct RoomyWatcher {
+  ResultChan result;
+  InputChan input;
+  RoomyWatcher(asio::any_io_executor ex, std::size_t n)
+      : result(ex, n), input(ex, n) {}
+  asio::awaitable<void> send(int e) {
+    co_await result.async_send(error_code{}, e, asio::use_awaitable);
+  }
+  asio::awaitable<void> process(std::vector<int> initial) {
+    for (int e : initial)
+      co_await send(e);
+    result.close();
+  }
+};
+
+void watchRoomy(asio::io_context &io) {
+  auto w = std::make_shared<RoomyWatcher>(io.get_executor(), 8);
+  asio::co_spawn(io, w->process({1, 2}), asio::detached);
+}
+
+// Someone reads the results (silent).
+struct ReadWatcher {
+  ResultChan result;
+  ReadWatcher(asio::any_io_executor ex, std::size_t n) : result(ex, n) {}
+  asio::awaitable<void> process(std::vector<int> initial) {
+    for (int e : initial)
+      co_await result.async_send(error_code{}, e, asio::use_awaitable);
+    result.close();
+  }
+  asio::awaitable<void> next() {
+    co_await result.async_receive(asio::use_awaitable);
+  }
+};
+
+void watchRead(asio::io_context &io) {
+  auto w = std::make_shared<ReadWatcher>(io.get_executor(), 0);
+  asio::co_spawn(io, w->process({1, 2}), asio::detached);
+  asio::co_spawn(io, w->next(), asio::detached);
 }
 
 //===--- Lambdas called through a std::function --------------------------===//
