@@ -26,6 +26,12 @@ private:
   llvm::DenseSet<std::pair<const Expr *, const VarDecl *>> ReportedContexts;
   void analyse(const SpawnedContext &Context, const BlockingChannelUse &Use,
                ChannelFlow &Flow, ASTContext &Ctx) override;
+  /// The capacity-1 fix-it for the reported send \p Use, where it is
+  /// provably right (docs: "Fix-it"), else none.
+  std::optional<FixItHint> capacityOneFix(const SpawnedContext &Context,
+                                          const BlockingChannelUse &Use,
+                                          const FunctionDecl *Owner,
+                                          ChannelFlow &Flow, ASTContext &Ctx);
 };
 
 } // namespace clang::tidy::threadleak

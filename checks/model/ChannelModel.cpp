@@ -193,45 +193,67 @@ ChannelOp ChannelModel::rangeReceive(const CXXForRangeStmt *For) const {
   return Op;
 }
 
-std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
-                                                 const ChannelSpec &S,
-                                                 const ASTContext &Ctx) const {
-  if (S.Unbuffered)
-    return 0;
+std::optional<llvm::ArrayRef<const Expr *>>
+ChannelModel::constructionArgs(const Expr *Init, const ChannelSpec &S) const {
   if (!Init)
     return std::nullopt;
   Init = Init->IgnoreImplicit();
   if (const auto *New = llvm::dyn_cast<CXXNewExpr>(Init))
     Init = New->getConstructExpr();
-  llvm::ArrayRef<const Expr *> Args;
   if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
     if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
-      return capacityOf(CE->getArg(0), S, Ctx);
+      return constructionArgs(CE->getArg(0), S);
     // std::shared_ptr<Chan> p(new Chan(io, 5)): the pointer's argument.
     if (specForRecord(CE->getConstructor()->getParent()) != &S) {
       if (CE->getNumArgs() >= 1)
-        return capacityOf(CE->getArg(0), S, Ctx);
+        return constructionArgs(CE->getArg(0), S);
       return std::nullopt;
     }
-    Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
-  } else if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
+    return llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+  }
+  if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
     // std::make_shared<Chan>(io, 0) forwards its arguments.
     const FunctionDecl *F = Call->getDirectCallee();
     if (!F || !F->getIdentifier() ||
         !llvm::StringRef(F->getName()).starts_with("make_"))
       return std::nullopt;
-    Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
-  } else {
-    return std::nullopt;
+    return llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
   }
-  if (!S.CapacityArgument)
+  return std::nullopt;
+}
+
+const Expr *ChannelModel::capacityArgument(const Expr *Init,
+                                           const ChannelSpec &S) const {
+  if (S.Unbuffered || !S.CapacityArgument)
+    return nullptr;
+  std::optional<llvm::ArrayRef<const Expr *>> Args = constructionArgs(Init, S);
+  if (!Args || *S.CapacityArgument >= Args->size() ||
+      llvm::isa<CXXDefaultArgExpr>((*Args)[*S.CapacityArgument]))
+    return nullptr;
+  return (*Args)[*S.CapacityArgument];
+}
+
+bool ChannelModel::acceptsCapacity(const ChannelSpec &S, uint64_t N) {
+  if (S.Unbuffered)
+    return N == 0;
+  if (S.Type == "boost::fibers::buffered_channel")
+    return N >= 2 && (N & (N - 1)) == 0;
+  return true;
+}
+
+std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
+                                                 const ChannelSpec &S,
+                                                 const ASTContext &Ctx) const {
+  if (S.Unbuffered)
+    return 0;
+  std::optional<llvm::ArrayRef<const Expr *>> Args = constructionArgs(Init, S);
+  if (!Args)
+    return std::nullopt;
+  if (!S.CapacityArgument || *S.CapacityArgument >= Args->size() ||
+      llvm::isa<CXXDefaultArgExpr>((*Args)[*S.CapacityArgument]))
     return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
                              : std::nullopt;
-  if (*S.CapacityArgument >= Args.size() ||
-      llvm::isa<CXXDefaultArgExpr>(Args[*S.CapacityArgument]))
-    return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
-                             : std::nullopt;
-  const Expr *Cap = Args[*S.CapacityArgument];
+  const Expr *Cap = (*Args)[*S.CapacityArgument];
   if (Cap->isValueDependent() || Cap->isTypeDependent())
     return std::nullopt;
   Expr::EvalResult R;
