@@ -426,9 +426,9 @@ bool CapacityOneProof::quietRecord(const CXXRecordDecl *RD, unsigned Depth) {
 bool CapacityOneProof::quietType(QualType T, unsigned Depth) {
   if (T.isNull())
     return false;
-  T = T.getNonReferenceType();
-  if (T->isPointerType() || T->isMemberPointerType())
-    return true; // a pointer's destruction does nothing to its pointee
+  // A reference's or a pointer's end does nothing to what it refers to.
+  if (T->isReferenceType() || T->isPointerType() || T->isMemberPointerType())
+    return true;
   while (const ArrayType *A = T->getAsArrayTypeUnsafe())
     T = A->getElementType();
   if (T->isScalarType() || T->isVoidType())
@@ -464,9 +464,10 @@ bool CapacityOneProof::quietNode(const Stmt *S, unsigned Depth) {
     return false;
   if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
     // A local of a function the sender calls is destroyed there.
+    // (A static local's first initialisation takes a lock.)
     for (const Decl *D : DS->decls())
       if (const auto *V = llvm::dyn_cast<VarDecl>(D))
-        if (!quietType(V->getType(), Depth))
+        if (V->isStaticLocal() || !quietType(V->getType(), Depth))
           return false;
     return true;
   }
@@ -500,9 +501,6 @@ bool CapacityOneProof::quietNode(const Stmt *S, unsigned Depth) {
   const FunctionDecl *Def = analysableDefinition(Callee, Ctx);
   if (!Def)
     return false; // code we do not read
-  if (const auto *M = llvm::dyn_cast<CXXMethodDecl>(Def))
-    if (!quietRecord(M->getParent(), Depth + 1))
-      return false;
   return quietBody(Def, Depth + 1);
 }
 

@@ -41,10 +41,12 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/fiber/all.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -138,6 +140,20 @@ int in_house() {
   // FIXED: {{^}}  app::Chan<int> ch(1);{{$}}
   std::thread t(deliver, std::ref(ch));
   t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// std::async on a function, the channel its argument.
+void hand_back(app::Chan<int> &c) { c.send(compute()); }
+// WARN: :[[@LINE-1]]:39: warning: thread may block here forever: 'ch' is unbuffered and on some path 'with_async' neither receives from it nor closes it
+int with_async() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(1);{{$}}
+  auto f = std::async(std::launch::async, hand_back, std::ref(ch));
   if (!ready())
     return -1;
   int v = 0;
@@ -317,6 +333,114 @@ int opaque_after() {
   ch.recv(v);
   return v;
 }
+
+// The same after the send, one call up: the helper sends, its caller locks.
+void send_result(app::Chan<int> &c) { c.send(compute()); }
+// WARN: :[[@LINE-1]]:41: warning: thread may block here forever: 'ch' is unbuffered
+// AFTER: :[[@LINE-2]]:41: warning: thread may block here forever: 'ch' is unbuffered and on some path 'caller_locks_after'
+int caller_locks_after() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  std::thread t([&ch] {
+    send_result(ch);
+    std::lock_guard<std::mutex> lk(m);
+    delivered = true;
+  });
+  t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// A lock held across the send: its destructor unlocks after it.
+int unlocks_after() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  std::thread t([&ch] {
+    std::lock_guard<std::mutex> lk(m);
+    ch.send(compute());
+    // WARN: :[[@LINE-1]]:8: warning: thread may block here forever: 'ch' is unbuffered
+    // AFTER: :[[@LINE-2]]:8: warning: thread may block here forever: 'ch' is unbuffered and on some path 'unlocks_after'
+  });
+  t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// An atomic flag set after the send, a handler that notifies.
+std::atomic<bool> sent{false};
+int atomic_after() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  std::thread t([&ch] {
+    ch.send(compute());
+    // WARN: :[[@LINE-1]]:8: warning: thread may block here forever: 'ch' is unbuffered
+    // AFTER: :[[@LINE-2]]:8: warning: thread may block here forever: 'ch' is unbuffered and on some path 'atomic_after'
+    sent.store(true);
+  });
+  t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+int handler_notifies() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  std::thread t([&ch] {
+    try {
+      ch.send(compute());
+      // WARN: :[[@LINE-1]]:10: warning: thread may block here forever: 'ch' is unbuffered
+      // AFTER: :[[@LINE-2]]:10: warning: thread may block here forever: 'ch' is unbuffered and on some path 'handler_notifies'
+    } catch (...) {
+      cv.notify_all();
+    }
+  });
+  t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// The owner sends too.
+int owner_sends() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  std::thread t([&ch] { ch.send(compute()); });
+  // WARN: :[[@LINE-1]]:28: warning: thread may block here forever: 'ch' is unbuffered
+  // AFTER: :[[@LINE-2]]:28: warning: thread may block here forever: 'ch' is unbuffered and on some path 'owner_sends'
+  t.detach();
+  if (!ready())
+    return -1;
+  ch.send(0);
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// A template: its text is every instantiation's.
+template <class T> T in_template() {
+  app::Chan<T> ch(0);
+  // FIXED: {{^}}  app::Chan<T> ch(0);{{$}}
+  std::thread t([&ch] { ch.send(T()); });
+  // WARN: :[[@LINE-1]]:28: warning: thread may block here forever: 'ch' is unbuffered
+  // AFTER: :[[@LINE-2]]:28: warning: thread may block here forever: 'ch' is unbuffered and on some path 'in_template'
+  t.detach();
+  if (!ready())
+    return T();
+  T v{};
+  ch.recv(v);
+  return v;
+}
+int instantiated = in_template<int>();
 
 // A Boost.Fiber unbuffered_channel: its capacity is its type.
 int fiber_type() {
