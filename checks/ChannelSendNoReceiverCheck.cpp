@@ -217,8 +217,9 @@ void CapacityOneProof::walkUses(const Stmt *Body, bool Repeated,
       return;
     }
     // A backward goto repeats what it jumps over, with no loop statement
-    // to say so.
-    if (llvm::isa<GotoStmt, IndirectGotoStmt>(S)) {
+    // to say so; code with errors says nothing for sure.
+    const auto *E = llvm::dyn_cast<Expr>(S);
+    if (llvm::isa<GotoStmt, IndirectGotoStmt>(S) || (E && E->containsErrors())) {
       Failed = true;
       return;
     }
@@ -460,6 +461,8 @@ bool CapacityOneProof::quietBody(const FunctionDecl *F, unsigned Depth) {
 }
 
 bool CapacityOneProof::quietNode(const Stmt *S, unsigned Depth) {
+  if (const auto *E = llvm::dyn_cast<Expr>(S); E && E->containsErrors())
+    return false;
   if (llvm::isa<GotoStmt, IndirectGotoStmt>(S))
     return false;
   if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
@@ -710,6 +713,9 @@ std::optional<FixItHint> ChannelSendNoReceiverCheck::capacityOneFix(
   std::optional<FixItHint> Fix =
       literalZeroToOne(model().capacityArgument(V->getInit(), S), Ctx);
   if (!Fix)
+    return std::nullopt;
+  // A unit that does not compile: what was dropped may name the channel.
+  if (Ctx.getDiagnostics().hasUncompilableErrorOccurred())
     return std::nullopt;
   // Template code: another instantiation of the same text may differ.
   if (templateRole(Owner) != TemplateRole::None ||

@@ -36,6 +36,16 @@
 // YAML-NEXT:           Length:          1
 // YAML-NEXT:           ReplacementText: '1'
 // YAML-NEXT:     Notes:
+//
+// A unit that does not compile gets the findings but no fix-it (what the
+// parser dropped may have named the channel), with either front-end.
+// RUN: %expect-exit 3 %threadleak --checks='-*,threadleak-channel-send-no-receiver' --config="{CheckOptions: {threadleak-channel-send-no-receiver.Channels: '%{chan}'}}" --export-fixes=%t/broken.yaml %s -- %stubflags -DBROKEN > /dev/null 2>&1
+// RUN: FileCheck --input-file=%t/broken.yaml --check-prefix=BROKEN %s
+// RUN: not %tidy --checks='-*,threadleak-channel-send-no-receiver' --config="{CheckOptions: {threadleak-channel-send-no-receiver.Channels: '%{chan}'}}" --export-fixes=%t/broken-tidy.yaml %s -- %stubflags -DBROKEN > /dev/null 2>&1
+// RUN: FileCheck --input-file=%t/broken-tidy.yaml --check-prefix=BROKEN %s
+// BROKEN-NOT: ReplacementText
+// BROKEN:     DiagnosticName:  threadleak-channel-send-no-receiver
+// BROKEN-NOT: ReplacementText
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -76,6 +86,10 @@ public:
   void close();
 };
 } // namespace app
+
+#ifdef BROKEN
+int broken = ;
+#endif
 
 //===-- The fix-it ---------------------------------------------------------===//
 
