@@ -160,6 +160,11 @@ void CapacityOneProof::handToContext(llvm::ArrayRef<const Expr *> Args,
     if (isName(A))
       account(A);
   const FunctionDecl *Body = Context->Body;
+  // A lambda written here is walked where it is written.
+  for (const Expr *A : Args)
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(A)))
+      if (LE->getCallOperator() == Body)
+        return;
   if (Active.contains(Body) || Depth >= MaxDepth) {
     Failed = true;
     return;

@@ -175,6 +175,20 @@ int with_async() {
   return v;
 }
 
+// A lambda that takes the channel as its parameter.
+int lambda_parameter() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(1);{{$}}
+  std::thread t([](app::Chan<int> &c) { c.send(compute()); }, std::ref(ch));
+  // WARN: :[[@LINE-1]]:43: warning: thread may block here forever: 'ch' is unbuffered and on some path 'lambda_parameter' neither receives from it nor closes it
+  t.detach();
+  if (!ready())
+    return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
 //===-- Look-alikes: the finding stays, with no fix-it ----------------------===//
 
 // The capacity argument omitted: there is no literal to change.
@@ -275,6 +289,24 @@ int stored_lambda() {
   t.detach();
   if (!ready())
     return -1;
+  int v = 0;
+  ch.recv(v);
+  return v;
+}
+
+// The same lambda started twice with the channel.
+int started_twice() {
+  app::Chan<int> ch(0);
+  // FIXED: {{^}}  app::Chan<int> ch(0);{{$}}
+  auto work = [](app::Chan<int> &c) { c.send(compute()); };
+  // WARN: :[[@LINE-1]]:41: warning: thread may block here forever: 'ch' is unbuffered
+  // AFTER: :[[@LINE-2]]:41: warning: thread may block here forever: 'ch' is unbuffered and on some path 'started_twice'
+  std::thread t(work, std::ref(ch));
+  t.detach();
+  if (!ready())
+    return -1;
+  std::thread again(work, std::ref(ch));
+  again.detach();
   int v = 0;
   ch.recv(v);
   return v;
