@@ -75,6 +75,11 @@ public:
   bool singleSend(const FunctionDecl *Owner, const VarDecl *V,
                   const SpawnedContext &Context, const BlockingChannelUse &Use);
 
+  /// The start of the context is given no callable but the context's own
+  /// (a completion handler, such as co_spawn's, runs when it ends).
+  /// After singleSend(), which names the channel.
+  bool noCompletionHandler(const SpawnedContext &Context);
+
   /// After the send of \p Use, the context that performs it does nothing
   /// that synchronises with another context before it ends.
   bool quietAfterSend(const SpawnedContext &Context,
@@ -343,6 +348,35 @@ bool CapacityOneProof::singleSend(const FunctionDecl *Owner, const VarDecl *V,
       return false; // handed to code we do not read, aliased, returned
   return Sends.size() == 1 && Sends.front().Call == Use.Op.Call &&
          !Sends.front().Repeated;
+}
+
+bool CapacityOneProof::noCompletionHandler(const SpawnedContext &Ctxt) {
+  llvm::ArrayRef<const Expr *> Args;
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Ctxt.Start))
+    Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+  else if (const auto *Call = llvm::dyn_cast<CallExpr>(Ctxt.Start))
+    Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
+  for (const Expr *A : Args) {
+    if (llvm::isa<CXXDefaultArgExpr>(A) || isName(A))
+      continue;
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(A)))
+      if (LE->getCallOperator() == Ctxt.Body)
+        continue;
+    if (ResolvedBody B = resolveCallable(A); B && B.Function == Ctxt.Body)
+      continue;
+    QualType T = A->getType();
+    if (T->isFunctionPointerType() || T->isMemberFunctionPointerType() ||
+        T->isFunctionType())
+      return false;
+    if (const CXXRecordDecl *RD = recordOf(T); RD && RD->hasDefinition()) {
+      if (RD->isLambda())
+        return false;
+      for (const CXXMethodDecl *M : RD->getDefinition()->methods())
+        if (M->getOverloadedOperator() == OO_Call)
+          return false;
+    }
+  }
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -728,8 +762,10 @@ std::optional<FixItHint> ChannelSendNoReceiverCheck::capacityOneFix(
     return std::nullopt;
   CapacityOneProof Proof(Flow, model(), Ctx, maxCallDepth());
   // 2. One send on the channel in all the code that can reach it, and
-  // 3. the sender does not synchronise after it.
+  // 3. the sender does not synchronise after it, nor does a completion
+  // handler run when it ends.
   if (!Proof.singleSend(Owner, V, Context, Use) ||
+      !Proof.noCompletionHandler(Context) ||
       !Proof.quietAfterSend(Context, Use))
     return std::nullopt;
   return Fix;

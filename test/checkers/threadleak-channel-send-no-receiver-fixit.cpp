@@ -488,6 +488,20 @@ template <class T> T in_template() {
 }
 int instantiated = in_template<int>();
 
+// A completion handler runs when the sender ends (co_spawn's token).
+asio::awaitable<void> completion_handler(asio::io_context &io) {
+  IntChan ch(io, 0);
+  // FIXED: {{^}}  IntChan ch(io, 0);{{$}}
+  asio::co_spawn(io, [&ch]() -> asio::awaitable<void> {
+    co_await ch.async_send(error_code{}, compute(), asio::use_awaitable);
+    // WARN: :[[@LINE-1]]:17: warning: coroutine may block here forever: 'ch' is unbuffered
+    // AFTER: :[[@LINE-2]]:17: warning: coroutine may block here forever: 'ch' is unbuffered and on some path 'completion_handler'
+  }, [](std::exception_ptr) { cv.notify_all(); });
+  if (!ready())
+    co_return;
+  (void)co_await ch.async_receive(asio::use_awaitable);
+}
+
 // A Boost.Fiber unbuffered_channel: its capacity is its type.
 int fiber_type() {
   boost::fibers::unbuffered_channel<int> ch;
