@@ -9,7 +9,9 @@ namespace clang::tidy::threadleak {
 
 /// Finds sends on unbuffered channels that block forever because, on some
 /// path, the receiver gives up first (a timeout won the race, an early
-/// return) without closing the channel.
+/// return) without closing the channel. Where giving the channel capacity 1
+/// is provably right (its capacity a literal 0, exactly one send, a sender
+/// that does not synchronise after it), the warning carries that fix-it.
 ///
 /// For the user-facing documentation see
 /// docs/checks/threadleak-channel-send-no-receiver.md
