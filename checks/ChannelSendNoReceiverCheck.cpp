@@ -22,11 +22,11 @@ constexpr unsigned MaxProofNodes = 20000;
 /// included (__atomic_base, __basic_future, __condvar, __gthread_...).
 bool isStdSyncName(llvm::StringRef Qualified) {
   static const char *const Words[] = {
-      "mutex",  "lock",    "condition", "condvar",   "thread", "jthread",
-      "gthread", "future", "promise",   "packaged",  "async",  "atomic",
-      "latch",  "barrier", "semaphore", "stop",      "once",   "notify",
-      "wait",   "join",    "detach",    "fence",     "signal", "pthread",
-      "yield"};
+      "mutex",   "lock",    "condition", "condvar", "thread",
+      "jthread", "gthread", "future",    "promise", "packaged",
+      "async",   "atomic",  "latch",     "barrier", "semaphore",
+      "stop",    "once",    "notify",    "wait",    "join",
+      "detach",  "fence",   "signal",    "pthread", "yield"};
   // Split into words at "::", "_" and lower-to-upper case changes.
   llvm::SmallVector<std::string, 8> Split;
   std::string Cur;
@@ -61,6 +61,9 @@ bool isInStd(const Decl *D) {
       return true;
   return false;
 }
+
+void coroutineMachinery(const FunctionDecl *F,
+                        llvm::SmallPtrSetImpl<const Stmt *> &Out);
 
 /// The proof behind the capacity-1 fix-it (see the check's docs, "Fix-it").
 class CapacityOneProof {
@@ -108,9 +111,8 @@ private:
       Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
     else if (const auto *Call = llvm::dyn_cast<CallExpr>(Context->Start))
       Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
-    return llvm::any_of(Args, [&](const Expr *A) {
-      return bareExprThroughCopies(A) == LE;
-    });
+    return llvm::any_of(
+        Args, [&](const Expr *A) { return bareExprThroughCopies(A) == LE; });
   }
   void handOn(const CallExpr *Call, bool Repeated, unsigned Depth);
   void handToContext(llvm::ArrayRef<const Expr *> Args, bool Repeated,
@@ -229,7 +231,8 @@ void CapacityOneProof::walkUses(const Stmt *Body, bool Repeated,
     // A backward goto repeats what it jumps over, with no loop statement
     // to say so; code with errors says nothing for sure.
     const auto *E = llvm::dyn_cast<Expr>(S);
-    if (llvm::isa<GotoStmt, IndirectGotoStmt>(S) || (E && E->containsErrors())) {
+    if (llvm::isa<GotoStmt, IndirectGotoStmt>(S) ||
+        (E && E->containsErrors())) {
       Failed = true;
       return;
     }
@@ -266,8 +269,7 @@ void CapacityOneProof::walkUses(const Stmt *Body, bool Repeated,
         if (Cap->capturesVariable() && isName(*Init)) {
           Captures = true;
           account(*Init);
-          if (const auto *Var =
-                  llvm::dyn_cast<VarDecl>(Cap->getCapturedVar());
+          if (const auto *Var = llvm::dyn_cast<VarDecl>(Cap->getCapturedVar());
               Var && Var->isInitCapture())
             Names.insert(Var);
           Mentions.push_back(llvm::cast<DeclRefExpr>(stripChannelExpr(*Init)));
@@ -277,8 +279,8 @@ void CapacityOneProof::walkUses(const Stmt *Body, bool Repeated,
       }
       // The context's own lambda runs once per start; any other lambda
       // that can reach the channel may run any number of times.
-      bool Own = LE->getCallOperator() == Context->Body &&
-                 isArgumentOfStart(LE);
+      bool Own =
+          LE->getCallOperator() == Context->Body && isArgumentOfStart(LE);
       if (Own) {
         for (const auto &[P, O] : Context->Bindings)
           if (O.Decl == Channel)
@@ -483,10 +485,13 @@ bool CapacityOneProof::quietBody(const FunctionDecl *F, unsigned Depth) {
   if (!F || !F->getBody() || Active.contains(F) || Depth > MaxDepth)
     return false;
   Active.insert(F);
+  llvm::SmallPtrSet<const Stmt *, 32> Machinery;
+  coroutineMachinery(F, Machinery);
   bool Quiet = true;
   auto Check = [&](const Stmt *Root) {
     walkOwnCode(Root, [&](const Stmt *S) {
-      if (Quiet && (overBudget() || !quietNode(S, Depth)))
+      if (Quiet && !Machinery.contains(S) &&
+          (overBudget() || !quietNode(S, Depth)))
         Quiet = false;
     });
   };
@@ -533,8 +538,7 @@ bool CapacityOneProof::quietNode(const Stmt *S, unsigned Depth) {
     return false; // through a pointer or a std::function we do not follow
   if (Callee->getBuiltinID()) {
     llvm::StringRef N = Callee->getName();
-    return !(N.contains("atomic") || N.contains("sync") ||
-             N.contains("fence"));
+    return !(N.contains("atomic") || N.contains("sync") || N.contains("fence"));
   }
   if (isInStd(Callee))
     return quietStdCall(Call);
@@ -549,8 +553,8 @@ bool CapacityOneProof::quietNode(const Stmt *S, unsigned Depth) {
 /// The implicit parts of the coroutine suspensions and returns in \p F:
 /// the awaiter's await_ready/await_suspend/await_resume, the promise's
 /// return_value. Their operands are code of their own.
-static void coroutineMachinery(const FunctionDecl *F,
-                               llvm::SmallPtrSetImpl<const Stmt *> &Out) {
+void coroutineMachinery(const FunctionDecl *F,
+                        llvm::SmallPtrSetImpl<const Stmt *> &Out) {
   walkOwnCode(F->getBody(), [&](const Stmt *S) {
     llvm::SmallVector<const Stmt *, 4> Roots;
     const Stmt *Keep = nullptr;
@@ -580,8 +584,8 @@ static void coroutineMachinery(const FunctionDecl *F,
 /// implicit nodes, parentheses, the co_await of an asynchronous operation,
 /// a cast to void. They, and the destruction of their temporaries, are part
 /// of the operation.
-static void carriersOf(const FunctionDecl *F, const Stmt *Site,
-                       llvm::SmallPtrSetImpl<const Stmt *> &Out) {
+void carriersOf(const FunctionDecl *F, const Stmt *Site,
+                llvm::SmallPtrSetImpl<const Stmt *> &Out) {
   llvm::DenseMap<const Stmt *, const Stmt *> Parent;
   llvm::SmallVector<const Stmt *, 64> Work{F->getBody()};
   bool Found = false;
@@ -599,10 +603,11 @@ static void carriersOf(const FunctionDecl *F, const Stmt *Site,
   for (const Stmt *Cur = Site;;) {
     const Stmt *P = Parent.lookup(Cur);
     const auto *Cast = llvm::dyn_cast_or_null<ExplicitCastExpr>(P);
-    if (!P || !(llvm::isa<CXXBindTemporaryExpr, MaterializeTemporaryExpr,
-                          ExprWithCleanups, ImplicitCastExpr, ParenExpr,
-                          CoawaitExpr>(P) ||
-                (Cast && Cast->getType()->isVoidType())))
+    if (!P ||
+        !(llvm::isa<CXXBindTemporaryExpr, MaterializeTemporaryExpr,
+                    ExprWithCleanups, ImplicitCastExpr, ParenExpr, CoawaitExpr>(
+              P) ||
+          (Cast && Cast->getType()->isVoidType())))
       return;
     if (const auto *A = llvm::dyn_cast<CoawaitExpr>(P);
         A && A->getOperand() != Cur)
@@ -613,7 +618,7 @@ static void carriersOf(const FunctionDecl *F, const Stmt *Site,
 }
 
 /// \p Inner is \p Root or somewhere under it (lambda bodies excepted).
-static bool contains(const Stmt *Root, const Stmt *Inner) {
+bool contains(const Stmt *Root, const Stmt *Inner) {
   bool Found = false;
   walkOwnCode(Root, [&](const Stmt *S) { Found |= S == Inner; });
   return Found;
@@ -728,9 +733,9 @@ std::optional<FixItHint> literalZeroToOne(const Expr *Arg,
     return std::nullopt;
   const SourceManager &SM = Ctx.getSourceManager();
   bool Invalid = false;
-  llvm::StringRef Text = Lexer::getSourceText(
-      CharSourceRange::getTokenRange(Loc, Loc), SM, Ctx.getLangOpts(),
-      &Invalid);
+  llvm::StringRef Text =
+      Lexer::getSourceText(CharSourceRange::getTokenRange(Loc, Loc), SM,
+                           Ctx.getLangOpts(), &Invalid);
   // `0`, `0u`, `0UL`, `0z`: the digit, then a suffix (not `00`, `0x0`).
   if (Invalid || Text.empty() || Text[0] != '0' ||
       Text.drop_front().find_first_not_of("uUlLzZ") != llvm::StringRef::npos)
@@ -796,8 +801,7 @@ void ChannelSendNoReceiverCheck::analyse(const SpawnedContext &Context,
       Flow.findUnreleasedPath(Owner, Context.Start, V, Context.Body, Rules);
   if (!Path)
     return;
-  std::optional<FixItHint> Fix =
-      capacityOneFix(Context, Use, Owner, Flow, Ctx);
+  std::optional<FixItHint> Fix = capacityOneFix(Context, Use, Owner, Flow, Ctx);
   {
     DiagnosticBuilder D =
         diag(opLoc(Use), "%0 may block here forever: %1 is unbuffered and on "
