@@ -903,18 +903,12 @@ BlockingAnalysis::Impl::memberCapacity(const FieldDecl *FD,
                               : std::nullopt);
       return;
     }
-    bool Defaulted = false;
-    const Expr *Arg = Channels.capacityArgument(Init, S, Defaulted);
-    if (Defaulted) {
-      Merge(S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
-                              : std::nullopt);
-      return;
-    }
-    if (std::optional<uint64_t> C = evaluateCount(Arg, Ctx)) {
+    if (std::optional<uint64_t> C = Channels.capacityOf(Init, S, Ctx)) {
       Merge(C);
       return;
     }
     // A parameter of the constructor: what every construction passes.
+    const Expr *Arg = Channels.capacityArgument(Init, S);
     const auto *DR =
         Arg ? llvm::dyn_cast<DeclRefExpr>(Arg->IgnoreParenImpCasts()) : nullptr;
     const auto *P = DR ? llvm::dyn_cast<ParmVarDecl>(DR->getDecl()) : nullptr;

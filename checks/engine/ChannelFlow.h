@@ -142,6 +142,11 @@ public:
   /// this translation unit and none of them releases \p Field.
   bool memberMayBeReleased(const FieldDecl *Field, ReleaseRules Rules);
 
+  /// \p Fn's CFG (a coroutine's body without its implicit parts), built
+  /// once, with implicit destructors and every expression an element; null
+  /// when it has no body or is over MaxCFGBlocks.
+  const CFG *cfgOf(const FunctionDecl *Fn) { return cfgFor(Fn); }
+
   /// Functions whose CFG is larger than this are not analysed.
   static constexpr unsigned MaxCFGBlocks = 4096;
 

@@ -194,43 +194,53 @@ ChannelOp ChannelModel::rangeReceive(const CXXForRangeStmt *For) const {
   return Op;
 }
 
-const Expr *ChannelModel::capacityArgument(const Expr *Init,
-                                           const ChannelSpec &S,
-                                           bool &Defaulted) const {
-  Defaulted = false;
+std::optional<llvm::ArrayRef<const Expr *>>
+ChannelModel::constructionArgs(const Expr *Init, const ChannelSpec &S) const {
   if (!Init)
-    return nullptr;
+    return std::nullopt;
   Init = Init->IgnoreImplicit();
   if (const auto *New = llvm::dyn_cast<CXXNewExpr>(Init))
     Init = New->getConstructExpr();
-  llvm::ArrayRef<const Expr *> Args;
   if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
     if (CE->getNumArgs() == 1 &&
         CE->getConstructor()->isCopyOrMoveConstructor())
-      return capacityArgument(CE->getArg(0), S, Defaulted);
+      return constructionArgs(CE->getArg(0), S);
     // std::shared_ptr<Chan> p(new Chan(io, 5)): the pointer's argument.
     if (specForRecord(CE->getConstructor()->getParent()) != &S) {
       if (CE->getNumArgs() >= 1)
-        return capacityArgument(CE->getArg(0), S, Defaulted);
-      return nullptr;
+        return constructionArgs(CE->getArg(0), S);
+      return std::nullopt;
     }
-    Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
-  } else if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
+    return llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+  }
+  if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Init)) {
     // std::make_shared<Chan>(io, 0) forwards its arguments.
     const FunctionDecl *F = Call->getDirectCallee();
     if (!F || !F->getIdentifier() ||
         !llvm::StringRef(F->getName()).starts_with("make_"))
-      return nullptr;
-    Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
-  } else {
-    return nullptr;
+      return std::nullopt;
+    return llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
   }
-  if (!S.CapacityArgument || *S.CapacityArgument >= Args.size() ||
-      llvm::isa<CXXDefaultArgExpr>(Args[*S.CapacityArgument])) {
-    Defaulted = true;
+  return std::nullopt;
+}
+
+const Expr *ChannelModel::capacityArgument(const Expr *Init,
+                                           const ChannelSpec &S) const {
+  if (S.Unbuffered || !S.CapacityArgument)
     return nullptr;
-  }
-  return Args[*S.CapacityArgument];
+  std::optional<llvm::ArrayRef<const Expr *>> Args = constructionArgs(Init, S);
+  if (!Args || *S.CapacityArgument >= Args->size() ||
+      llvm::isa<CXXDefaultArgExpr>((*Args)[*S.CapacityArgument]))
+    return nullptr;
+  return (*Args)[*S.CapacityArgument];
+}
+
+bool ChannelModel::acceptsCapacity(const ChannelSpec &S, uint64_t N) {
+  if (S.Unbuffered)
+    return N == 0;
+  if (S.Type == "boost::fibers::buffered_channel")
+    return N >= 2 && (N & (N - 1)) == 0;
+  return true;
 }
 
 std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
@@ -238,12 +248,14 @@ std::optional<uint64_t> ChannelModel::capacityOf(const Expr *Init,
                                                  const ASTContext &Ctx) const {
   if (S.Unbuffered)
     return 0;
-  bool Defaulted = false;
-  const Expr *Cap = capacityArgument(Init, S, Defaulted);
-  if (Defaulted)
+  std::optional<llvm::ArrayRef<const Expr *>> Args = constructionArgs(Init, S);
+  if (!Args)
+    return std::nullopt;
+  if (!S.CapacityArgument || *S.CapacityArgument >= Args->size() ||
+      llvm::isa<CXXDefaultArgExpr>((*Args)[*S.CapacityArgument]))
     return S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
                              : std::nullopt;
-  return evaluateCount(Cap, Ctx);
+  return evaluateCount((*Args)[*S.CapacityArgument], Ctx);
 }
 
 std::optional<uint64_t> evaluateCount(const Expr *E, const ASTContext &Ctx) {

@@ -72,16 +72,24 @@ public:
   /// it is known; 0 for an unbuffered channel.
   std::optional<uint64_t> capacityOf(const Expr *Init, const ChannelSpec &S,
                                      const ASTContext &Ctx) const;
-  /// The expression of \p Init that gives the capacity, or null; \p
-  /// Defaulted is set where the capacity is the spec's default (no
-  /// capacity argument, or a defaulted one).
-  const Expr *capacityArgument(const Expr *Init, const ChannelSpec &S,
-                               bool &Defaulted) const;
+  /// The argument capacityOf() reads the capacity from, as written in
+  /// \p Init's construction (the `0` of `make_shared<Chan>(io, 0)`); null
+  /// when the capacity is not written there (the type's own, a defaulted
+  /// argument, a construction capacityOf() does not read).
+  const Expr *capacityArgument(const Expr *Init, const ChannelSpec &S) const;
+
+  /// Whether a channel of spec \p S can be created with capacity \p N:
+  /// Boost.Fiber's buffered_channel needs a power of two, at least 2.
+  static bool acceptsCapacity(const ChannelSpec &S, uint64_t N);
 
   const std::vector<ChannelSpec> &specs() const { return Specs; }
 
 private:
   const ChannelSpec *specForRecord(const CXXRecordDecl *RD) const;
+  /// The arguments of the construction in \p Init that creates a channel of
+  /// spec \p S, or none when it is not one capacityOf() reads.
+  std::optional<llvm::ArrayRef<const Expr *>>
+  constructionArgs(const Expr *Init, const ChannelSpec &S) const;
 
   std::vector<ChannelSpec> Specs;
   llvm::StringMap<size_t> ByType;
