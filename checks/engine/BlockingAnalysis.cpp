@@ -737,6 +737,10 @@ private:
       const CodeUnit *,
       llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2>>
       CallsThrough;
+  /// Function objects given another one (`f = other;`, an argument
+  /// `process` for a parameter): they may hold what it holds.
+  llvm::DenseMap<const ValueDecl *, llvm::SmallSetVector<const ValueDecl *, 2>>
+      FunctionAliases;
   /// The units that call a lambda through a std::function, with the call.
   llvm::DenseMap<
       const CodeUnit *,
@@ -3157,8 +3161,12 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
                                                const Expr *Src) {
   if (!Target || !isFunctionObjectType(Target->getType()))
     return;
-  // What a function object is given: lambdas, through copies, std::move
-  // and a parameter of a function whose call sites we see.
+  // What a function object is given: lambdas, through copies, std::move,
+  // a parameter of a function whose call sites we see, and another
+  // function object (resolved once every one is known).
+  std::function<void(const ParmVarDecl *, unsigned,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+      FromParam;
   std::function<void(const Expr *, unsigned,
                      llvm::SmallVectorImpl<const LambdaExpr *> &)>
       Sources = [&](const Expr *E, unsigned Depth,
@@ -3192,24 +3200,42 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
           return;
         }
         const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
-        const auto *PVD =
-            DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
-        const auto *FD =
-            PVD ? llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext()) : nullptr;
-        if (!FD)
+        if (const auto *PVD =
+                DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr) {
+          FromParam(PVD, Depth, Out);
           return;
-        unsigned Idx = PVD->getFunctionScopeIndex();
-        for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
-          unsigned A = Idx;
-          if (llvm::isa<CXXOperatorCallExpr>(Call) &&
-              llvm::isa<CXXMethodDecl>(FD))
-            ++A;
-          if (A < Call->getNumArgs())
-            Sources(Call->getArg(A), Depth + 1, Out);
         }
+        // Another function object: whatever it is given.
+        const ValueDecl *Other = nullptr;
+        if (DRE && llvm::isa<VarDecl>(DRE->getDecl()))
+          Other = DRE->getDecl();
+        else if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+          Other = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+        if (Other && Other != Target && isFunctionObjectType(Other->getType()))
+          FunctionAliases[Target].insert(Other);
       };
+  FromParam = [&](const ParmVarDecl *PVD, unsigned Depth,
+                  llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+    const auto *FD = llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext());
+    if (!FD)
+      return;
+    unsigned Idx = PVD->getFunctionScopeIndex();
+    for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
+      unsigned A = Idx;
+      if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
+        ++A;
+      if (A < Call->getNumArgs())
+        Sources(Call->getArg(A), Depth + 1, Out);
+    }
+  };
   llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
-  Sources(Src, 0, Lambdas);
+  // A parameter called through: what its callers pass.
+  if (!Src) {
+    if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(Target))
+      FromParam(PVD, 0, Lambdas);
+  } else {
+    Sources(Src, 0, Lambdas);
+  }
   auto &List = FunctionObjects[Target];
   for (const LambdaExpr *LE : Lambdas)
     if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
@@ -3239,8 +3265,11 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
       addFunctionObject(namedObject(OC->getArg(0)), OC->getArg(1));
     else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
              isFunctionObjectType(OC->getArg(0)->getType()))
-      if (const ValueDecl *D = namedObject(OC->getArg(0)))
+      if (const ValueDecl *D = namedObject(OC->getArg(0))) {
         CallsThrough[&U].push_back({OC, D});
+        if (llvm::isa<ParmVarDecl>(D) && !FunctionObjects.count(D))
+          addFunctionObject(D, nullptr);
+      }
   } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
     for (const Decl *D : DS->decls())
       if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
@@ -3306,6 +3335,24 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       info(U).Relevant = true;
       Work.push_back(U);
     }
+  }
+  // Function objects given other ones hold what those hold.
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (const auto &[D, Others] : FunctionAliases)
+      for (const ValueDecl *O : Others) {
+        auto It = FunctionObjects.find(O);
+        if (It == FunctionObjects.end())
+          continue;
+        llvm::SmallVector<const CodeUnit *, 2> Add(It->second.begin(),
+                                                   It->second.end());
+        auto &List = FunctionObjects[D];
+        for (const CodeUnit *U : Add)
+          if (!llvm::is_contained(List, U)) {
+            List.push_back(U);
+            Changed = true;
+          }
+      }
   }
   // Who calls a lambda through a std::function.
   for (const auto &[Unit, Calls] : CallsThrough)

@@ -422,3 +422,65 @@ void electionFixed() {
   };
   roundsFixed(rcs, mu);
 }
+
+// kubernetes#30872: the FIFO runs the handler it is given under its own
+// lock; the handler (a member function object, handed on as a parameter)
+// takes the informer's lock, which ClustersSynced() holds while it asks the
+// FIFO. Lock-order inversion through two function objects.
+struct Fifo {
+  std::mutex lock;
+  bool hasSynced() {
+    std::lock_guard<std::mutex> g(lock);
+    return true;
+  }
+  void pop(const std::function<void()> &process) {
+    std::lock_guard<std::mutex> g(lock);
+    process();
+  }
+};
+struct Informer {
+  std::mutex mu;
+  Fifo queue;
+  std::function<void()> process;
+  Informer() { process = [this] { addCluster(); }; }
+  void addCluster() { std::lock_guard<std::mutex> g(mu); }
+  // CHECK: :[[@LINE-1]]:51: warning: lock-order inversion: 'mu' is acquired while 'lock' is held, and 'Informer::clustersSynced' acquires 'queue.lock' while holding 'mu'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+8]]:33: note: 'mu' is acquired here
+  // CHECK: :[[@LINE+8]]:12: note: 'Fifo::hasSynced' is called here, holding 'mu'
+  // CHECK: :[[@LINE-17]]:33: note: 'queue.lock' is acquired here while 'mu' is held
+  // CHECK: :[[@LINE-14]]:33: note: 'lock' is acquired here
+  // CHECK: :[[@LINE-14]]:5: note: the function object 'process' is called here, holding 'lock'
+  // CHECK: :[[@LINE-8]]:35: note: 'Informer::addCluster' is called here, holding 'lock'
+  void run() { queue.pop(process); }
+  bool clustersSynced() {
+    std::lock_guard<std::mutex> g(mu);
+    return queue.hasSynced();
+  }
+};
+
+// The fix: ask the FIFO after letting go of the informer's lock (silent).
+struct FifoFixed {
+  std::mutex lock;
+  bool hasSynced() {
+    std::lock_guard<std::mutex> g(lock);
+    return true;
+  }
+  void pop(const std::function<void()> &process) {
+    std::lock_guard<std::mutex> g(lock);
+    process();
+  }
+};
+struct InformerFixed {
+  std::mutex mu;
+  FifoFixed queue;
+  std::function<void()> process;
+  InformerFixed() { process = [this] { addCluster(); }; }
+  void addCluster() { std::lock_guard<std::mutex> g(mu); }
+  void run() { queue.pop(process); }
+  bool clustersSynced() {
+    {
+      std::lock_guard<std::mutex> g(mu);
+    }
+    return queue.hasSynced();
+  }
+};
