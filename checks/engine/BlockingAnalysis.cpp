@@ -171,10 +171,21 @@ struct Effect {
   size_t Op = 0;
 };
 
+/// A mutex of `this` held while code reached from here acquires the same
+/// member of a named object (a callback that locks `le.mu` under
+/// `this->mu`): a self-deadlock where a caller's `this` is that object.
+struct PendingSelf {
+  HeldLock Held;
+  ObjectKey Key;
+  const Stmt *Site;
+  llvm::SmallVector<const CallExpr *, 2> Chain;
+};
+
 struct Summary {
   std::vector<Effect> Effects;
   llvm::SmallVector<HeldLock, 2> ExitHeld;
   KeyList MayRelease;
+  std::vector<PendingSelf> Pending;
 };
 
 struct Edge {
@@ -1103,6 +1114,13 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
         RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
       continue;
     }
+    // The same member of `this` and of a named object: the same mutex
+    // where a caller's `this` is that object (decided at the calls).
+    if (H.Key.sameObject(K) && H.Key.Root == ObjectKey::This &&
+        K.Root == ObjectKey::Var && K.exact() && !(H.Shared && Shared) &&
+        !isRecursiveMutex(K) && !(Conditional && !Chain.empty()) &&
+        I.Sum.Pending.size() < MaxEffects)
+      I.Sum.Pending.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
     if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
       continue;
     Edge E{H.Key, K, H, Site, {Chain.begin(), Chain.end()}, I.U};
@@ -1475,6 +1493,31 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       if (Mine.Kind == Effect::Block)
         Mine.Op = Blocking.size() - 1;
       addEffect(I, std::move(Mine));
+    }
+  }
+  // A `this` mutex held under the callee while it takes a named object's:
+  // here `this` may be that object.
+  for (const PendingSelf &P :
+       Record ? llvm::ArrayRef(Sum->Pending) : llvm::ArrayRef<PendingSelf>()) {
+    if (P.Chain.size() + 1 > MaxCallDepth)
+      continue;
+    ObjectKey HK = mapThroughCall(P.Held.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+    llvm::SmallVector<const CallExpr *, 2> Chain{Call};
+    Chain.append(P.Chain.begin(), P.Chain.end());
+    if (HK == P.Key && HK.exact()) {
+      HeldLock First = P.Held;
+      First.Key = HK;
+      First.Chain.insert(First.Chain.begin(), Call);
+      // The call is in the first note's chain; the rest leads on from the
+      // held acquisition.
+      selfDeadlock(First, HK, P.Site, P.Chain, *I.U);
+    } else if (HK.Root == ObjectKey::This &&
+               I.Sum.Pending.size() < MaxEffects) {
+      PendingSelf Mine = P;
+      Mine.Held.Key = HK;
+      Mine.Held.Chain.insert(Mine.Held.Chain.begin(), Call);
+      Mine.Chain = Chain;
+      I.Sum.Pending.push_back(std::move(Mine));
     }
   }
   for (const ObjectKey &R : Sum->MayRelease)

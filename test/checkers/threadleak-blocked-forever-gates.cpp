@@ -484,3 +484,57 @@ struct InformerFixed {
     return queue.hasSynced();
   }
 };
+
+// etcd#10492: renew() holds its own mutex while it calls the checkpointer,
+// whose lambda locks the same lessor's mutex: where `this` is `le`, the
+// mutex is taken twice.
+struct Lessor {
+  std::mutex mu;
+  std::function<void()> cp;
+  void checkpoint() { std::lock_guard<std::mutex> g(mu); }
+  // CHECK: :[[@LINE-1]]:51: warning: 'le.mu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+18]]:3: note: 'Lessor::renew' is called here
+  // CHECK: :[[@LINE+8]]:5: note: 'le.mu' is acquired here
+  // CHECK: :[[@LINE+9]]:7: note: the function object 'cp' is called here, with 'le.mu' held
+  // CHECK: :[[@LINE+14]]:30: note: 'Lessor::checkpoint' is called here, with 'le.mu' held
+  void setCheckpointer(std::function<void()> f) {
+    std::lock_guard<std::mutex> g(mu);
+    cp = std::move(f);
+  }
+  void renew() {
+    mu.lock();
+    if (cp)
+      cp();
+    mu.unlock();
+  }
+};
+void lease() {
+  Lessor le;
+  le.setCheckpointer([&le] { le.checkpoint(); });
+  le.renew();
+}
+
+// The callback locks another lessor: two mutexes (silent).
+void leaseOther() {
+  Lessor a, b;
+  a.setCheckpointer([&b] { b.checkpoint(); });
+  a.renew();
+}
+
+// The fix: renew() lets go before calling out (silent).
+struct LessorFixed {
+  std::mutex mu;
+  std::function<void()> cp;
+  void checkpoint() { std::lock_guard<std::mutex> g(mu); }
+  void renew() {
+    mu.lock();
+    mu.unlock();
+    if (cp)
+      cp();
+  }
+};
+void leaseFixed() {
+  LessorFixed le;
+  le.cp = [&le] { le.checkpoint(); };
+  le.renew();
+}
