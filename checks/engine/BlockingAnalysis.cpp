@@ -8,6 +8,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -647,6 +648,18 @@ private:
   void heldNotes(std::vector<WitnessStep> &Notes, const HeldLock &H) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
+  /// \p U never runs: a function only this file's code can call (internal
+  /// linkage, or a member of a class of the main file), whose address is
+  /// not taken, that is called, and whose every call is in code that never
+  /// runs or through a local pointer that is always null there. \p Why
+  /// gets the reason.
+  bool deadUnit(const CodeUnit *U, unsigned Depth, std::string &Why);
+  /// \p Call's object is a local (smart) pointer that is null wherever it
+  /// is used: it is never given anything but null.
+  bool callsThroughNull(const CallExpr *Call, std::string &Name) const;
+  /// Functions named other than as a call's callee, found once per unit.
+  llvm::DenseSet<const FunctionDecl *> AddressTaken;
+  bool AddressTakenKnown = false;
   /// The capacity every constructor of its class gives the channel member
   /// \p FD (a mem-initializer, the in-class initializer, or the spec's
   /// default), where they agree; a constructor parameter is looked up at
@@ -891,6 +904,175 @@ void BlockingAnalysis::Impl::selfDeadlock(
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
+}
+
+bool BlockingAnalysis::Impl::callsThroughNull(const CallExpr *Call,
+                                              std::string &Name) const {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  const Expr *Obj = MC ? MC->getImplicitObjectArgument() : nullptr;
+  if (!Obj)
+    return false;
+  Obj = Obj->IgnoreParenImpCasts();
+  // `p->f()`: through a raw pointer, or a smart pointer's operator->.
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Obj);
+      OC && OC->getOperator() == OO_Arrow && OC->getNumArgs() == 1)
+    Obj = OC->getArg(0)->IgnoreParenImpCasts();
+  const auto *DR = llvm::dyn_cast<DeclRefExpr>(Obj);
+  const auto *VD = DR ? llvm::dyn_cast<VarDecl>(DR->getDecl()) : nullptr;
+  if (!VD || !VD->isLocalVarDecl() || VD->isStaticLocal() ||
+      !isPointerLike(VD->getType()))
+    return false;
+  auto IsNull = [&](const Expr *E) {
+    if (!E)
+      return true;
+    E = E->IgnoreImplicit();
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+      return CE->getNumArgs() == 0 ||
+             (CE->getNumArgs() == 1 &&
+              CE->getArg(0)->IgnoreImplicit()->getType()->isNullPtrType());
+    return E->isNullPointerConstant(
+               const_cast<ASTContext &>(VD->getASTContext()),
+               Expr::NPC_ValueDependentIsNotNull) != Expr::NPCK_NotNull;
+  };
+  if (!IsNull(VD->getInit()))
+    return false;
+  // Every use reads it (a test, a dereference, a copy out) or makes it
+  // null again; none gives it an object or hands it out to be changed.
+  const auto *Fn = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
+  if (!Fn || !Fn->getBody())
+    return false;
+  bool Ok = true;
+  ParentMapContext &PM = const_cast<ASTContext &>(Ctx).getParentMapContext();
+  using namespace ast_matchers;
+  for (const BoundNodes &N :
+       match(traverse(
+                 TK_AsIs,
+                 findAll(declRefExpr(to(varDecl(equalsNode(VD)))).bind("u"))),
+             *Fn->getBody(), const_cast<ASTContext &>(Ctx))) {
+    const auto *Use = N.getNodeAs<DeclRefExpr>("u");
+    if (!Ok)
+      break;
+    DynTypedNodeList Ps = PM.getParents(*Use);
+    const Stmt *P = Ps.empty() ? nullptr : Ps[0].get<Stmt>();
+    while (P && llvm::isa<ImplicitCastExpr, ParenExpr>(P)) {
+      Ps = PM.getParents(*P);
+      P = Ps.empty() ? nullptr : Ps[0].get<Stmt>();
+    }
+    if (const auto *OC = llvm::dyn_cast_or_null<CXXOperatorCallExpr>(P)) {
+      if (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star ||
+          OC->getOperator() == OO_ExclaimEqual ||
+          OC->getOperator() == OO_EqualEqual)
+        continue;
+      if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+          OC->getArg(0)->IgnoreImplicit() == Use && IsNull(OC->getArg(1)))
+        continue;
+    }
+    if (const auto *BO = llvm::dyn_cast_or_null<BinaryOperator>(P)) {
+      if (BO->isEqualityOp())
+        continue;
+      if (BO->getOpcode() == BO_Assign && BO->getLHS()->IgnoreParens() == Use &&
+          IsNull(BO->getRHS()))
+        continue;
+    }
+    if (const auto *UO = llvm::dyn_cast_or_null<UnaryOperator>(P);
+        UO && (UO->getOpcode() == UO_LNot || UO->getOpcode() == UO_Deref))
+      continue;
+    if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(P)) {
+      // `p->f()` on a raw pointer, `p.operator bool()`.
+      if (ME->isArrow())
+        continue;
+      if (const auto *Conv =
+              llvm::dyn_cast<CXXConversionDecl>(ME->getMemberDecl());
+          Conv && Conv->getConversionType()->isBooleanType())
+        continue;
+    }
+    // A copy (or a move, which leaves it null): the copy cannot change it.
+    if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(P);
+        CE && CE->getConstructor()->isCopyOrMoveConstructor())
+      continue;
+    if (llvm::isa_and_nonnull<IfStmt, WhileStmt, ReturnStmt, CoreturnStmt,
+                              ConditionalOperator>(P))
+      continue; // Tested, or copied out (a copy cannot change it).
+    Ok = false;
+  }
+  if (Ok)
+    Name = VD->getNameAsString();
+  return Ok;
+}
+
+bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
+                                      std::string &Why) {
+  if (U->Lambda || Depth > 3)
+    return false;
+  const FunctionDecl *FD = U->Fn;
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
+  if (!FD ||
+      (MD && (MD->isVirtual() || llvm::isa<CXXConstructorDecl>(MD) ||
+              llvm::isa<CXXDestructorDecl>(MD) ||
+              MD->getOverloadedOperator() != OO_None)) ||
+      FD->isMain())
+    return false;
+  // Only this file's code can call it.
+  const SourceManager &SM = Ctx.getSourceManager();
+  const CXXRecordDecl *RD = MD ? MD->getParent() : nullptr;
+  bool FileOnly =
+      RD ? !RD->isDependentContext() && !RD->isLambda() &&
+               !llvm::isa<ClassTemplateSpecializationDecl>(RD) &&
+               SM.isInMainFile(SM.getExpansionLoc(RD->getLocation()))
+         : !FD->isExternallyVisible() &&
+               SM.isInMainFile(SM.getExpansionLoc(FD->getLocation()));
+  if (!FileOnly || FD->isTemplateInstantiation())
+    return false;
+  // Named other than as a call's callee (`&Worker::stop`, a function
+  // pointer, std::bind): it may run from anywhere.
+  if (!AddressTakenKnown) {
+    AddressTakenKnown = true;
+    using namespace ast_matchers;
+    auto NotCallee =
+        allOf(unless(hasParent(callExpr())),
+              unless(hasParent(implicitCastExpr(hasParent(callExpr())))));
+    for (const BoundNodes &N :
+         match(traverse(TK_AsIs,
+                        findAll(expr(anyOf(declRefExpr(to(functionDecl())),
+                                           memberExpr(member(cxxMethodDecl()))),
+                                     NotCallee)
+                                    .bind("r"))),
+               Ctx)) {
+      const auto *E = N.getNodeAs<Expr>("r");
+      const ValueDecl *D = llvm::isa<DeclRefExpr>(E)
+                               ? llvm::cast<DeclRefExpr>(E)->getDecl()
+                               : llvm::cast<MemberExpr>(E)->getMemberDecl();
+      AddressTaken.insert(llvm::cast<FunctionDecl>(D)->getCanonicalDecl());
+    }
+  }
+  if (AddressTaken.count(FD->getCanonicalDecl()))
+    return false;
+  std::string NullName;
+  for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
+    std::string Null, Sub;
+    if (callsThroughNull(Call, Null)) {
+      NullName = Null;
+      continue;
+    }
+    if (CallerUnit && CallerUnit != U && deadUnit(CallerUnit, Depth + 1, Sub))
+      continue;
+    return false;
+  }
+  if (auto IC = IndirectCallers.find(U);
+      IC != IndirectCallers.end() && !IC->second.empty())
+    return false;
+  // Uncalled code is not dead code: a class of this file may have members
+  // its file does not use yet (tests, builds that call them). Dead is
+  // called, but only where the call cannot run.
+  if (Inv.callersOf(FD).empty())
+    return false;
+  Why = "'" + FD->getQualifiedNameAsString() + "' never runs: " +
+        (!NullName.empty()
+             ? "it is called only through '" + NullName +
+                   "', which is always null there, or from code that never "
+                   "runs"
+             : std::string("it is called only from code that never runs"));
+  return true;
 }
 
 std::optional<uint64_t>
@@ -2450,6 +2632,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   struct Verdict {
     bool NoPartner = false;
     Confinement Conf;
+    /// A partner found in code that never runs, for the witness.
+    std::vector<WitnessStep> Dead;
   };
   std::vector<Verdict> Verdicts(Blocking.size());
   for (size_t Idx = 0; Idx < Blocking.size(); ++Idx) {
@@ -2475,8 +2659,23 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       const ObjectKey &K = Ops[R].Object;
       if (!isPartner(B.Kind, Ops[R].Kind))
         continue;
-      if (!K.object() || reachesName(K, B.Object, Conf.Names))
+      if (!K.object() || reachesName(K, B.Object, Conf.Names)) {
+        // A partner in code that never runs is none.
+        // Only for an operation in code that is itself reached (a lambda,
+        // or code with callers here): a partner in uncalled code of a
+        // file whose own entry points are uncalled is the same guess.
+        std::string Why;
+        if (K.object() && !Incomplete &&
+            (B.Unit->Lambda || !Inv.callersOf(B.Unit->Fn).empty()) &&
+            deadUnit(Ops[R].Unit, 0, Why)) {
+          if (Verdicts[Idx].Dead.empty())
+            Verdicts[Idx].Dead.push_back(
+                {Ops[R].Site, std::string(opNoun(Ops[R].Kind)) + " '" +
+                                  K.str() + "' is here, but " + Why});
+          continue;
+        }
         Stuck = false;
+      }
     }
     Verdicts[Idx].NoPartner = Stuck;
     if (B.Race)
@@ -2501,13 +2700,15 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           : B.Kind == OpKind::CounterWait ? "counts it down or releases it"
                                           : "notifies it";
       std::string Race = B.Race ? " (nor any other operation of the race)" : "";
+      // Partners in code that never runs: "nothing that runs".
+      std::string Runs = Verdicts[Idx].Dead.empty() ? "" : "that runs ";
       if (const auto *Field =
               llvm::dyn_cast_or_null<FieldDecl>(B.Object.object())) {
         std::string Qualified = Field->getParent()->getNameAsString() +
                                 "::" + Field->getNameAsString();
         F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
                     "' waits forever: nothing in this translation unit " +
-                    Missing + Race + ", and no other code can reach '" +
+                    Runs + Missing + Race + ", and no other code can reach '" +
                     Qualified + "'";
         F.Notes.push_back({nullptr,
                            "'" + Qualified +
@@ -2523,7 +2724,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                     (Conf.Shared ? "reaches only code of this translation "
                                    "unit, and none of it "
                                  : "never shared, and nothing ") +
-                    Missing + Race;
+                    Runs + Missing + Race;
         F.Notes.push_back(
             {VD->getInit() ? static_cast<const Stmt *>(VD->getInit()) : nullptr,
              "'" + Var + "' is created here", VD->getLocation()});
@@ -2538,6 +2739,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                   : B.Kind == OpKind::CounterWait
                       ? "count it down or release it"
                       : "notify it")});
+      appendSteps(F.Notes, Verdicts[Idx].Dead);
       Out.push_back(std::move(F));
       continue;
     }

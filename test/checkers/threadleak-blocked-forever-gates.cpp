@@ -538,3 +538,86 @@ void leaseFixed() {
   le.cp = [&le] { le.checkpoint(); };
   le.renew();
 }
+
+//===--- A partner in code that never runs -------------------------------===//
+
+// grpc-go#862: the dial's clean-up closes the connection only through
+// `conn`, which nothing ever sets: Close() never runs, and the connection's
+// reset loop waits on `done` forever.
+struct ClientConn {
+  fibers::unbuffered_channel<unsigned> done;
+  void close() { done.close(); }
+  void resetAddrConn() {
+    unsigned v;
+    done.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'done' waits forever: nothing in this translation unit that runs sends to it or closes it, and no other code can reach 'ClientConn::done' [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-6]]:40: note: 'ClientConn::done' is declared here, in a class of this file that no other translation unit can name
+    // CHECK: :[[@LINE-6]]:18: note: a close of 'done' is here, but 'ClientConn::close' never runs: it is called only through 'conn', which is always null there, or from code that never runs
+  }
+};
+std::shared_ptr<ClientConn> dial(bool cancelled) {
+  auto cc = std::make_shared<ClientConn>();
+  std::shared_ptr<ClientConn> conn;
+  std::thread([cc] { cc->resetAddrConn(); }).detach();
+  if (cancelled) {
+    if (conn)
+      conn->close();
+    conn = nullptr;
+  }
+  return conn;
+}
+
+// The fix: the clean-up closes `cc` itself (silent).
+struct ClientConnFixed {
+  fibers::unbuffered_channel<unsigned short> done;
+  void close() { done.close(); }
+  void resetAddrConn() {
+    unsigned short v;
+    done.pop(v);
+  }
+};
+std::shared_ptr<ClientConnFixed> dialFixed(bool cancelled) {
+  auto cc = std::make_shared<ClientConnFixed>();
+  std::shared_ptr<ClientConnFixed> conn;
+  std::thread([cc] { cc->resetAddrConn(); }).detach();
+  if (cancelled) {
+    cc->close();
+    conn = nullptr;
+  }
+  return conn;
+}
+
+// `conn` is given the connection on the other path: the close may run
+// (silent).
+struct ClientConnSet {
+  fibers::unbuffered_channel<unsigned long> done;
+  void close() { done.close(); }
+  void resetAddrConn() {
+    unsigned long v;
+    done.pop(v);
+  }
+};
+std::shared_ptr<ClientConnSet> dialSet(bool cancelled) {
+  auto cc = std::make_shared<ClientConnSet>();
+  std::shared_ptr<ClientConnSet> conn;
+  std::thread([cc] { cc->resetAddrConn(); }).detach();
+  if (!cancelled)
+    conn = cc;
+  if (cancelled && conn)
+    conn->close();
+  return conn;
+}
+
+// Nothing calls close() yet: uncalled is not dead (silent).
+struct ClientConnUncalled {
+  fibers::unbuffered_channel<unsigned char> done;
+  void close() { done.close(); }
+  void resetAddrConn() {
+    unsigned char v;
+    done.pop(v);
+  }
+};
+void dialUncalled() {
+  auto cc = std::make_shared<ClientConnUncalled>();
+  std::thread([cc] { cc->resetAddrConn(); }).detach();
+}
