@@ -95,6 +95,10 @@ public:
   void dump(llvm::raw_ostream &OS) const;
   /// Keep what dump() prints (before run()).
   void setDumping(bool On);
+  /// Template code left out of the inventory because nothing instantiates
+  /// it and it is dependent (engine/Templates.h): not analysed, but a
+  /// member it names may have a partner there.
+  void setUnanalysedTemplates(std::vector<const FunctionDecl *> Fns);
   const BlockingStats &stats() const { return Stats; }
 
 private:
