@@ -86,13 +86,12 @@ void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
     return;
   }
   // Template code: the instantiations; a pattern only where nothing
-  // instantiates it and its code is not dependent. A pattern left out for
-  // its dependent code is kept aside: it may name a member in a way only
-  // its instantiation would resolve.
+  // instantiates it and its code is not dependent. A pattern left out is
+  // kept aside: it may name a member in a way only an instantiation would
+  // resolve, or in an instantiation this unit does not make.
   if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("inventory-fn")) {
     if (!shouldAnalyseBody(FD)) {
-      if (!isInstantiatedPattern(FD))
-        UnanalysedTemplates.push_back(FD);
+      UnanalysedTemplates.push_back(FD);
       return;
     }
   }

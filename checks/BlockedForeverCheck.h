@@ -54,9 +54,9 @@ private:
   /// The names of the calls that make a TU worth analysing.
   std::vector<std::string> TriggerNames;
   InventoryCollector Code;
-  /// Templates nothing in the TU instantiates whose code is dependent:
-  /// not analysed, but they may name a member in a way the analysis does
-  /// not resolve.
+  /// Template patterns not analysed as written (instantiated, or with
+  /// dependent code): they may name a member in a way the analysis does not
+  /// resolve.
   std::vector<const FunctionDecl *> UnanalysedTemplates;
   bool Triggered = false;
   ASTContext *Ctx = nullptr;

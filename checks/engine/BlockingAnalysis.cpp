@@ -246,8 +246,9 @@ bool locksNothing(const LockEvent &Ev) {
 
 /// \p Body (template code that is not analysed, lambdas included) may name
 /// the member \p F: by its declaration, or by a dependent name spelled
-/// like it.
-bool mayNameMember(const Stmt *Body, const FieldDecl *F) {
+/// like it; unless \p OnlyDependent, by any member of its name.
+bool mayNameMember(const Stmt *Body, const FieldDecl *F,
+                   bool OnlyDependent = false) {
   if (!Body || !F->getIdentifier())
     return false;
   llvm::StringRef Name = F->getName();
@@ -257,7 +258,7 @@ bool mayNameMember(const Stmt *Body, const FieldDecl *F) {
       return;
     if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
       Names = ME->getMemberDecl() == F ||
-              (ME->getMemberDecl()->getIdentifier() &&
+              (!OnlyDependent && ME->getMemberDecl()->getIdentifier() &&
                ME->getMemberDecl()->getName() == Name);
     else if (const auto *DM = llvm::dyn_cast<CXXDependentScopeMemberExpr>(S))
       Names = DM->getMember().getAsString() == Name;
@@ -1876,9 +1877,14 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
   const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
   if (!RD || !mainFileClass(RD) || !F->getIdentifier())
     return false;
-  // Template code we do not analyse may name it.
+  // Template code we do not analyse may name it: a pattern nothing
+  // instantiates by any member of its name, an instantiated one (whose
+  // instantiations we read) through a dependent name (`this->cv` in a
+  // derived template, `t.in` on a `T`), which may resolve to it in an
+  // instantiation this unit does not make.
   for (const FunctionDecl *T : UnanalysedTemplates)
-    if (mayNameMember(T->getBody(), F))
+    if (mayNameMember(T->getBody(), F,
+                      /*OnlyDependent=*/isInstantiatedPattern(T)))
       return false;
   if (uninstantiatedMemberNames(RD, F))
     return false;

@@ -95,9 +95,9 @@ public:
   void dump(llvm::raw_ostream &OS) const;
   /// Keep what dump() prints (before run()).
   void setDumping(bool On);
-  /// Template code left out of the inventory because nothing instantiates
-  /// it and it is dependent (engine/Templates.h): not analysed, but a
-  /// member it names may have a partner there.
+  /// Template patterns left out of the inventory (engine/Templates.h: the
+  /// instantiated ones, and those with dependent code): not analysed as
+  /// written, but a member they name may have a partner there.
   void setUnanalysedTemplates(std::vector<const FunctionDecl *> Fns);
   const BlockingStats &stats() const { return Stats; }
 

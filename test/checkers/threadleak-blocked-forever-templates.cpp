@@ -89,14 +89,14 @@ public:
 // Negative: a function template's instantiation sends to it.
 template <class T> class FedInbox {
 public:
-  fibers::unbuffered_channel<T> ch;
+  fibers::unbuffered_channel<T> fed;
   T get() {
     T v;
-    ch.pop(v);
+    fed.pop(v);
     return v;
   }
 };
-template <class T> void feed(FedInbox<T> &box, T v) { box.ch.push(v); }
+template <class T> void feed(FedInbox<T> &box, T v) { box.fed.push(v); }
 
 void useMailboxes() {
   Mailbox<int> a;
@@ -117,6 +117,26 @@ void useMailboxes() {
   FedInbox<int> f;
   feed(f, 1);
   f.get();
+}
+
+// Negative: a derived template notifies its dependent base's member in the
+// instantiation the unit makes for `long` only; for `int` it is a member the
+// template defines, a partner wherever it is called from.
+template <class T> struct Parked {
+  std::mutex mu;
+  std::condition_variable parked;
+};
+template <class T> struct Parker : Parked<T> {
+  void park() {
+    std::unique_lock<std::mutex> lk(this->mu);
+    this->parked.wait(lk);
+  }
+  void stop() { this->parked.notify_all(); }
+};
+void useParkers(Parker<int> &a, Parker<long> &b) {
+  a.park();
+  b.park();
+  b.stop();
 }
 
 //===-- A class template's member waiting on a partner that needs its mutex ===//
