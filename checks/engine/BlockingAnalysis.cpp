@@ -246,20 +246,21 @@ bool locksNothing(const LockEvent &Ev) {
 
 /// \p Body (template code that is not analysed, lambdas included) may name
 /// the member \p F: by its declaration, or by a dependent name spelled
-/// like it; unless \p OnlyDependent, by any member of its name.
+/// like it; unless \p OnlyDependent, also by the member of the template
+/// \p F is instantiated from (`cv` in `Mailbox<T>::stop()` for
+/// `Mailbox<int>::cv`).
 bool mayNameMember(const Stmt *Body, const FieldDecl *F,
                    bool OnlyDependent = false) {
   if (!Body || !F->getIdentifier())
     return false;
   llvm::StringRef Name = F->getName();
+  const NamedDecl *Pattern = OnlyDependent ? F : patternDecl(F);
   bool Names = false;
   walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
     if (Names)
       return;
     if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
-      Names = ME->getMemberDecl() == F ||
-              (!OnlyDependent && ME->getMemberDecl()->getIdentifier() &&
-               ME->getMemberDecl()->getName() == Name);
+      Names = ME->getMemberDecl() == F || ME->getMemberDecl() == Pattern;
     else if (const auto *DM = llvm::dyn_cast<CXXDependentScopeMemberExpr>(S))
       Names = DM->getMember().getAsString() == Name;
     else if (const auto *UM = llvm::dyn_cast<UnresolvedMemberExpr>(S))

@@ -72,6 +72,37 @@ public:
   }
 };
 
+// Negative: the notify is in an out-of-line member, or in a member
+// template, neither instantiated here. (Their `cv` is their own class's:
+// Mailbox's wait above is still reported.)
+template <class T> class LateMailbox {
+  std::mutex mu;
+  std::condition_variable cv;
+
+public:
+  void stop();
+  void take() {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk);
+  }
+};
+template <class T> void LateMailbox<T>::stop() { cv.notify_all(); }
+
+template <class T> class HookedMailbox {
+  std::mutex mu;
+  std::condition_variable cv;
+
+public:
+  template <class F> void stopWith(F hook) {
+    hook();
+    cv.notify_all();
+  }
+  void take() {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk);
+  }
+};
+
 // A channel member nothing sends to.
 template <class T> class Inbox {
   fibers::unbuffered_channel<T> ch;
@@ -110,6 +141,10 @@ void useMailboxes() {
   c.take();
   StoppableMailbox<int> d;
   d.take();
+  LateMailbox<int> e;
+  e.take();
+  HookedMailbox<int> h;
+  h.take();
   Inbox<int> i;
   Inbox<long> j;
   i.get();
