@@ -1879,10 +1879,10 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
   if (!RD || !mainFileClass(RD) || !F->getIdentifier())
     return false;
   // Template code we do not analyse may name it: a pattern nothing
-  // instantiates by any member of its name, an instantiated one (whose
-  // instantiations we read) through a dependent name (`this->cv` in a
-  // derived template, `t.in` on a `T`), which may resolve to it in an
-  // instantiation this unit does not make.
+  // instantiates also through the member of the template it comes from,
+  // any pattern (an instantiated one's instantiations are read) through a
+  // dependent name (`this->cv` in a derived template, `t.in` on a `T`),
+  // which may resolve to it in an instantiation this unit does not make.
   for (const FunctionDecl *T : UnanalysedTemplates)
     if (mayNameMember(T->getBody(), F,
                       /*OnlyDependent=*/isInstantiatedPattern(T)))
