@@ -250,6 +250,17 @@ PACKAGES = {
         kind="cmake", src="paho.mqtt.cpp", version="1.2.0-2", dir="paho.mqtt.cpp-1.2.0",
         needs=[("file:/usr/include/MQTTAsync.h", "libpaho-mqtt-dev")],
         cmake=["-DPAHO_WITH_SSL=OFF", "-DPAHO_BUILD_SAMPLES=ON", "-DPAHO_BUILD_TESTS=OFF"]),
+    # libcds: lock-free and fine-grained-locking containers, all class
+    # templates over policy parameters (a lock type, a back-off, a wait
+    # strategy): striped sets and maps over std::mutex / spin locks, the
+    # flat-combining kernel's condition-variable wait strategies, the
+    # monitors (sync::pool_monitor, injecting_monitor), segmented and
+    # mutex-based queues. The library (src/) and the unit tests (gtest),
+    # which instantiate every container with every policy; no stress tests.
+    "libcds": dict(
+        kind="cmake", src="libcds", version="2.3.3-2", dir="libcds-2.3.3",
+        needs=[BOOST_HDR, ("file:/usr/include/gtest/gtest.h", "libgtest-dev")],
+        cmake=["-DWITH_TESTS=ON", "-DENABLE_UNIT_TEST=ON", "-DENABLE_STRESS_TEST=OFF"]),
     # QCoro: C++20 coroutines over Qt (QCoro::Task, eager and awaitable;
     # coroutines awaiting timers, signals, futures, network replies, D-Bus
     # calls and threads): the one bookworm package whose concurrency code is
@@ -275,7 +286,7 @@ PACKAGES = {
 ORDER = ["boost1.81", "poco", "onetbb", "thrift", "i2pd", "spdlog",
          "leveldb", "zeromq3", "rocksdb", "libtorrent-rasterbar",
          "libuv1", "google-glog", "fish", "log4cplus", "cmake", "abseil", "benchmark",
-         "paho.mqtt.cpp", "qcoro"]
+         "paho.mqtt.cpp", "qcoro", "libcds"]
 
 FAIL_CHECK = "threadleak-failure"
 COMPILE_CHECK = "clang-diagnostic-error"

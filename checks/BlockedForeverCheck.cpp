@@ -3,6 +3,7 @@
 #include "BlockedForeverCheck.h"
 #include "engine/BlockingAnalysis.h"
 #include "engine/SyncInventory.h"
+#include "engine/Templates.h"
 #include "model/CallDepth.h"
 #include "model/UserModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -89,12 +90,29 @@ void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
     Triggered = true;
     return;
   }
+  // Template code: the instantiations; a pattern only where nothing
+  // instantiates it and its code is not dependent. A pattern left out is
+  // kept aside: it may name a member in a way only an instantiation would
+  // resolve, or in an instantiation this unit does not make.
+  if (const auto *FD = Result.Nodes.getNodeAs<FunctionDecl>("inventory-fn")) {
+    if (!shouldAnalyseBody(FD)) {
+      UnanalysedTemplates.push_back(FD);
+      return;
+    }
+  }
+  // A data member of a class template: its initialiser runs in the
+  // instantiations' constructors, which walk it.
+  if (const auto *FD = Result.Nodes.getNodeAs<FieldDecl>("inventory-field"))
+    if (FD->getParent()->isDependentContext())
+      return;
   Code.collect(Result);
 }
 
 void BlockedForeverCheck::onEndOfTranslationUnit() {
   bool Run = Triggered || DumpModel;
   Triggered = false;
+  std::vector<const FunctionDecl *> Unanalysed;
+  Unanalysed.swap(UnanalysedTemplates);
   if (!Run || !Ctx) {
     Code.clear();
     return;
@@ -104,12 +122,18 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
                      ThreadTypes, MaxCallDepth);
   A.setDumping(DumpModel);
   A.setWriterPreferringMutexes(WriterPreferring);
+  A.setUnanalysedTemplates(std::move(Unanalysed));
   std::vector<BlockingFinding> Findings = A.run();
   if (DumpModel) {
     A.dump(llvm::outs());
     llvm::outs().flush();
   }
+  // One finding per template location: the instantiations of a template
+  // (each with its own objects) show the same operation at the same place.
+  FindingOnce Reported;
   for (const BlockingFinding &F : Findings) {
+    if (!Reported.first(F.At->getBeginLoc(), Ctx->getSourceManager()))
+      continue;
     diag(F.At->getBeginLoc(), "%0") << F.Message;
     for (const WitnessStep &N : F.Notes)
       if (N.At || N.Loc.isValid())

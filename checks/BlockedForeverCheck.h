@@ -34,8 +34,10 @@ public:
   bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
     return LangOpts.CPlusPlus;
   }
+  /// TK_AsIs: the instantiations of templates are analysed (see
+  /// engine/Templates.h for which template code is).
   std::optional<TraversalKind> getCheckTraversalKind() const override {
-    return TK_IgnoreUnlessSpelledInSource;
+    return TK_AsIs;
   }
 
 private:
@@ -53,6 +55,10 @@ private:
   /// The names of the calls that make a TU worth analysing.
   std::vector<std::string> TriggerNames;
   InventoryCollector Code;
+  /// Template patterns not analysed as written (instantiated, or with
+  /// dependent code): they may name a member in a way the analysis does not
+  /// resolve.
+  std::vector<const FunctionDecl *> UnanalysedTemplates;
   bool Triggered = false;
   ASTContext *Ctx = nullptr;
 };

@@ -39,7 +39,7 @@ void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
   if (!Flow)
     Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
-  SpawnedContext Spawned = resolveSpawn(Start, Flow.get());
+  SpawnedContext Spawned = Spawns.resolve(Start, Flow.get());
   if (!Spawned || !shouldAnalyseBody(Spawned.Body))
     return;
   llvm::SmallVector<BlockingChannelUse, 4> Uses;

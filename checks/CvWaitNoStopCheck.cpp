@@ -161,7 +161,7 @@ void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
-  SpawnedContext Spawned = resolveSpawn(Start);
+  SpawnedContext Spawned = Spawns.resolve(Start);
   if (!Spawned)
     return;
   Ctx = Result.Context;

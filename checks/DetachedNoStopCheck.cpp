@@ -50,6 +50,8 @@ DetachedNoStopCheck::DetachedNoStopCheck(StringRef Name,
     Model.ThreadTypes.add(M->ThreadTypes);
     Model.DetachedSpawnFunctions.add(M->DetachedSpawnFunctions);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
+    Model.DetachedCoroutineTypes.add(M->DetachedCoroutineTypes);
+    Model.ScopedSpawnFunctions.add(M->ScopedSpawnFunctions);
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
   }

@@ -128,7 +128,7 @@ void SelectLoopNoExitCheck::check(const MatchFinder::MatchResult &Result) {
   const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
-  SpawnedContext Spawned = resolveSpawn(Start);
+  SpawnedContext Spawned = Spawns.resolve(Start);
   if (!Spawned)
     return;
   Context &C = Contexts[Spawned.Body];

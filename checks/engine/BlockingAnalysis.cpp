@@ -5,10 +5,12 @@
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
+#include "engine/Templates.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -210,10 +212,125 @@ struct Acquisition {
   const CodeUnit *Unit;
 };
 
+//===-- Templates ---------------------------------------------------------===//
+
+/// \p D's qualified name as its template spells it (`receiver::wait`, not
+/// `receiver<int>::wait`): the instantiations of one template give the
+/// same text. A member of a partial specialization keeps its own name (the
+/// pattern's would read `function<type-parameter-0-0 (...)>`).
+std::string patternName(const NamedDecl *D) {
+  const NamedDecl *P = patternDecl(D);
+  for (const DeclContext *DC = P->getDeclContext(); DC; DC = DC->getParent())
+    if (llvm::isa<ClassTemplatePartialSpecializationDecl>(DC))
+      return D->getQualifiedNameAsString();
+  return P->getQualifiedNameAsString();
+}
+
+/// A lock whose lock() does nothing (spdlog's null_mutex, the no-op lock a
+/// policy-based template is instantiated with for single-threaded use):
+/// taking it never waits, so it neither deadlocks nor orders anything.
+bool locksNothing(QualType T) {
+  T = T.getNonReferenceType();
+  if (T->isPointerType())
+    T = T->getPointeeType();
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition())
+    return false;
+  bool Lock = false;
+  for (const CXXMethodDecl *M : RD->methods()) {
+    if (!M->getIdentifier() || foldedName(M->getName()) != "lock")
+      continue;
+    const FunctionDecl *Def = nullptr;
+    const auto *Body =
+        M->hasBody(Def) && Def
+            ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody())
+            : nullptr;
+    if (!Body || !Body->body_empty())
+      return false;
+    Lock = true;
+  }
+  return Lock;
+}
+
+bool locksNothing(const LockEvent &Ev) {
+  if (Ev.MutexExpr)
+    return locksNothing(Ev.MutexExpr->getType());
+  return Ev.Mutex && locksNothing(Ev.Mutex->getType());
+}
+
+/// \p Body (template code that is not analysed, lambdas included) may name
+/// the member \p F: by its declaration, or by a dependent name spelled
+/// like it; unless \p OnlyDependent, also by the member of the template
+/// \p F is instantiated from (`cv` in `Mailbox<T>::stop()` for
+/// `Mailbox<int>::cv`).
+bool mayNameMember(const Stmt *Body, const FieldDecl *F,
+                   bool OnlyDependent = false) {
+  if (!Body || !F->getIdentifier())
+    return false;
+  llvm::StringRef Name = F->getName();
+  const NamedDecl *Pattern = OnlyDependent ? F : patternDecl(F);
+  bool Names = false;
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    if (Names)
+      return;
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+      Names = ME->getMemberDecl() == F || ME->getMemberDecl() == Pattern;
+    else if (const auto *DM = llvm::dyn_cast<CXXDependentScopeMemberExpr>(S))
+      Names = DM->getMember().getAsString() == Name;
+    else if (const auto *UM = llvm::dyn_cast<UnresolvedMemberExpr>(S))
+      Names = UM->getMemberName().getAsString() == Name;
+    else if (const auto *DR = llvm::dyn_cast<DependentScopeDeclRefExpr>(S))
+      Names = DR->getDeclName().getAsString() == Name;
+  });
+  return Names;
+}
+
+/// \p RD is an instantiation of a class template (or a member class of
+/// one), and a member function its template defines but \p RD does not
+/// instantiate names \p F: code nothing calls for this instantiation, but
+/// code a class defines is a partner wherever it is called from.
+bool uninstantiatedMemberNames(const CXXRecordDecl *RD, const FieldDecl *F) {
+  const CXXRecordDecl *Pattern = RD->getTemplateInstantiationPattern();
+  if (!Pattern)
+    return false;
+  llvm::SmallPtrSet<const Decl *, 16> Instantiated;
+  for (const Decl *D : RD->decls()) {
+    if (const auto *FT = llvm::dyn_cast<FunctionTemplateDecl>(D)) {
+      if (const FunctionTemplateDecl *From =
+              FT->getInstantiatedFromMemberTemplate())
+        for (const FunctionDecl *S : FT->specializations())
+          if (S->doesThisDeclarationHaveABody())
+            Instantiated.insert(From->getTemplatedDecl()->getCanonicalDecl());
+      continue;
+    }
+    const auto *FD = llvm::dyn_cast<FunctionDecl>(D);
+    if (!FD || !FD->doesThisDeclarationHaveABody())
+      continue;
+    if (const FunctionDecl *From = FD->getInstantiatedFromMemberFunction())
+      Instantiated.insert(From->getCanonicalDecl());
+  }
+  for (const Decl *D : Pattern->decls()) {
+    const FunctionDecl *FD = llvm::dyn_cast<FunctionDecl>(D);
+    if (const auto *FT = llvm::dyn_cast<FunctionTemplateDecl>(D))
+      FD = FT->getTemplatedDecl();
+    const FunctionDecl *Def = nullptr;
+    if (!FD || !FD->hasBody(Def) || !Def ||
+        Instantiated.count(FD->getCanonicalDecl()))
+      continue;
+    if (mayNameMember(Def->getBody(), F))
+      return true;
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getInit() && mayNameMember(Init->getInit(), F))
+          return true;
+  }
+  return false;
+}
+
 std::string unitName(const CodeUnit &U) {
   if (U.Lambda)
     return "the lambda";
-  return "'" + U.Fn->getQualifiedNameAsString() + "'";
+  return "'" + patternName(U.Fn) + "'";
 }
 
 /// A mutex that may be taken again by its holder: a recursive one, one
@@ -550,6 +667,17 @@ private:
   /// The same for a data member of a class of the main file, over the
   /// whole translation unit.
   bool confinedMember(const FieldDecl *F, Confinement &C);
+  /// \p RD may be a class whose objects only code of this translation
+  /// unit reaches: a class of the main file, or an instantiation of a class
+  /// template of the main file (the members it does not instantiate are
+  /// called nowhere).
+  bool mainFileClass(const CXXRecordDecl *RD) const;
+
+public:
+  /// See BlockingAnalysis::setUnanalysedTemplates.
+  std::vector<const FunctionDecl *> UnanalysedTemplates;
+
+private:
   llvm::DenseMap<const FieldDecl *, std::optional<Confinement>>
       MemberConfinement;
   /// Adds an effect to \p I's summary: one per (kind, object, site), and
@@ -1244,7 +1372,7 @@ void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
   for (const CallExpr *C : H.Chain)
     if (const FunctionDecl *FD = C->getDirectCallee())
       Notes.push_back(
-          {C, "'" + FD->getQualifiedNameAsString() + "' is called here"});
+          {C, "'" + patternName(FD) + "' is called here"});
   Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
 }
 
@@ -1253,7 +1381,7 @@ void BlockingAnalysis::Impl::addChainNotes(
     llvm::StringRef Why) const {
   for (const CallExpr *C : Chain) {
     const FunctionDecl *FD = C->getDirectCallee();
-    std::string Name = FD ? "'" + FD->getQualifiedNameAsString() + "'"
+    std::string Name = FD ? "'" + patternName(FD) + "'"
                           : std::string("the callee");
     if (FD && llvm::isa<CXXMethodDecl>(FD) &&
         llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
@@ -1335,8 +1463,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   Locks.eventsOf(E, I.Guards, Events);
   for (const LockEvent &Ev : Events) {
     // A wait releases its mutex and takes it back: the locks held do not
-    // change.
-    if (Ev.Wait)
+    // change. A lock that does nothing is not one.
+    if (Ev.Wait || locksNothing(Ev))
       continue;
     ObjectKey K = keyOf(I, Ev.MutexExpr, Ev.Mutex);
     if (Ev.MutexExpr && Record)
@@ -2296,11 +2424,18 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
                                             Confinement &C) {
   // A class of the main file: no other translation unit names it.
   const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
-  const SourceManager &SM = Ctx.getSourceManager();
-  if (!RD || RD->isDependentContext() || RD->isLambda() || RD->isUnion() ||
-      llvm::isa<ClassTemplateSpecializationDecl>(RD) ||
-      !SM.isInMainFile(SM.getExpansionLoc(RD->getLocation())) ||
-      !F->getIdentifier())
+  if (!RD || !mainFileClass(RD) || !F->getIdentifier())
+    return false;
+  // Template code we do not analyse may name it: a pattern nothing
+  // instantiates also through the member of the template it comes from,
+  // any pattern (an instantiated one's instantiations are read) through a
+  // dependent name (`this->cv` in a derived template, `t.in` on a `T`),
+  // which may resolve to it in an instantiation this unit does not make.
+  for (const FunctionDecl *T : UnanalysedTemplates)
+    if (mayNameMember(T->getBody(), F,
+                      /*OnlyDependent=*/isInstantiatedPattern(T)))
+      return false;
+  if (uninstantiatedMemberNames(RD, F))
     return false;
   // \p Root names it (a lambda's body is a unit of its own, walked below).
   auto Mentions = [F](const Stmt *Root) {
@@ -2623,6 +2758,31 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
     return true;
   }
   return false;
+}
+
+bool BlockingAnalysis::Impl::mainFileClass(const CXXRecordDecl *RD) const {
+  if (RD->isDependentContext() || RD->isLambda() || RD->isUnion())
+    return false;
+  const CXXRecordDecl *Written = RD;
+  if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(RD)) {
+    // Instantiated here (an explicit instantiation declaration's members
+    // are instantiated in another translation unit), or specialized here.
+    switch (Spec->getSpecializationKind()) {
+    case TSK_ImplicitInstantiation:
+    case TSK_ExplicitInstantiationDefinition:
+      Written = Spec->getTemplateInstantiationPattern();
+      break;
+    case TSK_ExplicitSpecialization:
+      break;
+    default:
+      return false;
+    }
+  } else if (RD->getInstantiatedFromMemberClass()) {
+    Written = RD->getTemplateInstantiationPattern();
+  }
+  const SourceManager &SM = Ctx.getSourceManager();
+  return Written &&
+         SM.isInMainFile(SM.getExpansionLoc(Written->getLocation()));
 }
 
 void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
@@ -3367,8 +3527,7 @@ void BlockingAnalysis::Impl::reportLockOrder(
       if (P == Q || FP == FQ) {
         auto Qualified = [](const ObjectKey &K) {
           const ValueDecl *D = K.object();
-          return D ? D->getQualifiedNameAsString() +
-                         (K.isElement() ? "[...]" : "")
+          return D ? patternName(D) + (K.isElement() ? "[...]" : "")
                    : K.str();
         };
         P = Qualified(Second->From);
@@ -3767,6 +3926,11 @@ void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
 
 void BlockingAnalysis::setWriterPreferringMutexes(const NameList &Types) {
   P->WriterPreferring = Types;
+}
+
+void BlockingAnalysis::setUnanalysedTemplates(
+    std::vector<const FunctionDecl *> Fns) {
+  P->UnanalysedTemplates = std::move(Fns);
 }
 
 void BlockingAnalysis::dump(llvm::raw_ostream &OS) const { P->dump(OS); }

@@ -107,6 +107,10 @@ public:
   /// Mutex types whose waiting writer holds back new readers (default:
   /// defaults::WriterPreferringMutexes).
   void setWriterPreferringMutexes(const NameList &Types);
+  /// Template patterns left out of the inventory (engine/Templates.h: the
+  /// instantiated ones, and those with dependent code): not analysed as
+  /// written, but a member they name may have a partner there.
+  void setUnanalysedTemplates(std::vector<const FunctionDecl *> Fns);
   const BlockingStats &stats() const { return Stats; }
 
 private:

@@ -63,7 +63,8 @@ static bool resolveCoroutineCall(const Expr *E, const ChannelFlow *Flow,
   return true;
 }
 
-SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
+SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow,
+                            const NameList *DetachedCoroutineTypes) {
   SpawnedContext Ctx;
   Ctx.Start = Start;
   llvm::SmallVector<const Expr *, 8> Args;
@@ -73,7 +74,9 @@ SpawnedContext resolveSpawn(const Expr *Start, const ChannelFlow *Flow) {
     Spawner = plainQualifiedName(CE->getConstructor()->getParent());
   } else if (const auto *Call = llvm::dyn_cast<CallExpr>(Start)) {
     // A call of a fire-and-forget coroutine starts the coroutine itself.
-    if (fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+    if (fireAndForgetKind(Call->getDirectCallee(),
+                          DetachedCoroutineTypes ? *DetachedCoroutineTypes
+                                                 : FireAndForgetTypes) !=
             FireAndForgetKind::None &&
         resolveCoroutineCall(Call, Flow, Ctx))
       return Ctx;
@@ -150,11 +153,13 @@ SpawnSiteOptions::SpawnSiteOptions(const ClangTidyCheck::OptionsView &Options)
           Options.get("ThreadTypes", defaults::ContextTypes))),
       SpawnFunctions(NameList::parse(
           Options.get("SpawnFunctions", defaults::SpawnFunctions))),
+      DetachedCoroutineTypes(FireAndForgetTypes),
       ContextTypesOption(ContextTypes.str()),
       SpawnFunctionsOption(SpawnFunctions.str()) {}
 
 void SpawnSiteOptions::add(const ModelConfig &Model) {
   ContextTypes.add(Model.ThreadTypes);
+  DetachedCoroutineTypes.add(Model.DetachedCoroutineTypes);
   SpawnFunctions.add(Model.SpawnFunctions);
   SpawnFunctions.add(Model.DetachedSpawnFunctions);
 }
@@ -208,7 +213,8 @@ SpawnSiteOptions::matched(const MatchFinder::MatchResult &Result) const {
     // Decided per call: cheap (the promise's initial suspend point and the
     // return type), and a cache keyed by declarations would outlive the
     // translation unit in clang-tidy.
-    return fireAndForgetKind(Call->getDirectCallee(), FireAndForgetTypes) !=
+    return fireAndForgetKind(Call->getDirectCallee(),
+                             DetachedCoroutineTypes) !=
                        FireAndForgetKind::None &&
                    isEvaluated(Call, *Result.Context)
                ? Call

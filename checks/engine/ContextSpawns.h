@@ -36,20 +36,32 @@ struct SpawnedContext {
 };
 
 /// The context \p Start (a thread-type construction, or a call to
-/// pthread_create, std::async, co_spawn or a spawn function) runs, if its
-/// body is visible. Without \p Flow, parameters are not bound.
+/// pthread_create, std::async, co_spawn or a spawn function, or of a
+/// fire-and-forget coroutine) runs, if its body is visible. Without \p Flow,
+/// parameters are not bound. \p DetachedCoroutineTypes: the return types
+/// whose coroutines are detached whatever their promise (by default the
+/// built-in list).
 SpawnedContext resolveSpawn(const Expr *Start,
-                            const ChannelFlow *Flow = nullptr);
+                            const ChannelFlow *Flow = nullptr,
+                            const NameList *DetachedCoroutineTypes = nullptr);
 
 /// The spawn sites a check starts from: constructions of the ThreadTypes
 /// option's types from a callable, `emplace_back` into a container of them,
 /// and calls to the SpawnFunctions option's functions (defaults below), plus
-/// the model file's ThreadTypes, SpawnFunctions and DetachedSpawnFunctions.
+/// the model file's ThreadTypes, SpawnFunctions and DetachedSpawnFunctions;
+/// and calls of fire-and-forget coroutines (the built-in
+/// DetachedCoroutineTypes and the model file's).
 class SpawnSiteOptions {
 public:
   explicit SpawnSiteOptions(const ClangTidyCheck::OptionsView &Options);
   /// Adds the model file's lists (not written back by store()).
   void add(const ModelConfig &Model);
+  /// resolveSpawn() of a site matched() returned, with these options'
+  /// DetachedCoroutineTypes.
+  SpawnedContext resolve(const Expr *Start,
+                         const ChannelFlow *Flow = nullptr) const {
+    return resolveSpawn(Start, Flow, &DetachedCoroutineTypes);
+  }
   void store(const ClangTidyCheck::OptionsView &Options,
              ClangTidyOptions::OptionMap &Opts) const;
   void registerMatchers(ast_matchers::MatchFinder *Finder,
@@ -61,6 +73,9 @@ public:
 
 private:
   NameList ContextTypes, SpawnFunctions;
+  /// Coroutine return types whose calls start a detached context: the
+  /// built-in list and the model file's (these checks have no option).
+  NameList DetachedCoroutineTypes;
   /// The option values as given.
   std::string ContextTypesOption, SpawnFunctionsOption;
 };

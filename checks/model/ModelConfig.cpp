@@ -113,6 +113,8 @@ template <> struct MappingTraits<ModelConfig> {
     IO.mapOptional("ThreadTypes", M.ThreadTypes);
     IO.mapOptional("SpawnFunctions", M.SpawnFunctions);
     IO.mapOptional("DetachedSpawnFunctions", M.DetachedSpawnFunctions);
+    IO.mapOptional("DetachedCoroutineTypes", M.DetachedCoroutineTypes);
+    IO.mapOptional("ScopedSpawnFunctions", M.ScopedSpawnFunctions);
     IO.mapOptional("StopSignalFunctions", M.StopSignalFunctions);
     IO.mapOptional("BlockingFunctions", M.BlockingFunctions);
     IO.mapOptional("SelectFunctions", M.SelectFunctions);

@@ -79,6 +79,13 @@ struct ModelConfig {
   std::vector<std::string> SpawnFunctions;
   /// Functions that run their callable argument on a context nobody joins.
   std::vector<std::string> DetachedSpawnFunctions;
+  /// Coroutine return types whose coroutines nobody can await or join
+  /// (concurrencpp's null_result): each call of such a coroutine starts a
+  /// detached context.
+  std::vector<std::string> DetachedCoroutineTypes;
+  /// Member functions that run a coroutine in a scope object until the
+  /// scope's join() (cppcoro's async_scope::spawn).
+  std::vector<std::string> ScopedSpawnFunctions;
   std::vector<std::string> StopSignalFunctions;
   std::vector<std::string> BlockingFunctions;
   /// Functions that wait for the first of several events (a select over

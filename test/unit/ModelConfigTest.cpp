@@ -1,6 +1,7 @@
 //===--- ModelConfigTest.cpp - the .threadleak.yaml schema -----------------===//
 
 #include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
 #include "model/ModelConfig.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -37,6 +38,9 @@ Model:
   ThreadTypes: [app::Thread]
   SpawnFunctions: [app::Pool::submit]
   DetachedSpawnFunctions: [app::fire]
+  DetachedCoroutineTypes: ['::app::job', app::oneway]
+  ScopedSpawnFunctions:
+    - app::Scope::spawn
   StopSignalFunctions: [app::check_cancel]
   BlockingFunctions: [app::Latch::wait]
   SelectFunctions: [app::Reactor::wait_any]
@@ -59,6 +63,10 @@ Model:
   EXPECT_FALSE(C.Unbuffered);
   EXPECT_TRUE(M->Channels[1].Unbuffered);
   EXPECT_EQ(M->SpawnFunctions, (std::vector<std::string>{"app::Pool::submit"}));
+  EXPECT_EQ(M->DetachedCoroutineTypes,
+            (std::vector<std::string>{"::app::job", "app::oneway"}));
+  EXPECT_EQ(M->ScopedSpawnFunctions,
+            (std::vector<std::string>{"app::Scope::spawn"}));
   EXPECT_EQ(M->BlockingFunctions.size(), 1u);
   EXPECT_EQ(M->SelectFunctions,
             (std::vector<std::string>{"app::Reactor::wait_any"}));
@@ -71,6 +79,28 @@ Model:
   EXPECT_EQ(M->WaitGroups[0].Add, (std::vector<std::string>{"add"}));
   EXPECT_EQ(M->WaitGroups[0].Done, (std::vector<std::string>{"done"}));
   EXPECT_EQ(M->WaitGroups[0].Wait, (std::vector<std::string>{"wait"}));
+}
+
+// The coroutine spawn keys add to the check options' lists (the built-in
+// ones, or what the options say): the model file's entries, with or without
+// the leading `::`, join them and replace nothing.
+TEST(ModelConfigTest, CoroutineSpawnKeysAddToTheOptions) {
+  auto M = parseModelConfig("Model:\n"
+                            "  DetachedCoroutineTypes: ['::app::job']\n"
+                            "  ScopedSpawnFunctions: [app::Scope::spawn]\n",
+                            "m.yaml");
+  ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
+  NameList Types = NameList::parse("::concurrencpp::null_result");
+  Types.add(M->DetachedCoroutineTypes);
+  EXPECT_EQ(Types.str(), "::concurrencpp::null_result;::app::job");
+  EXPECT_TRUE(Types.containsName("app::job"));
+  EXPECT_TRUE(Types.containsName("concurrencpp::null_result"));
+  NameList Scoped = NameList::parse("::cppcoro::async_scope::spawn");
+  Scoped.add(M->ScopedSpawnFunctions);
+  EXPECT_EQ(Scoped.str(), "::cppcoro::async_scope::spawn;::app::Scope::spawn");
+  // A list, not a mapping.
+  EXPECT_EQ(errorOf("Model:\n  ScopedSpawnFunctions: {a: b}\n"),
+            "m.yaml:2:26: not a sequence");
 }
 
 TEST(ModelConfigTest, EmptyFilesAndEmptyModelsAreFine) {
