@@ -9,8 +9,8 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
-#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -1371,8 +1371,7 @@ void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
                                        const HeldLock &H) const {
   for (const CallExpr *C : H.Chain)
     if (const FunctionDecl *FD = C->getDirectCallee())
-      Notes.push_back(
-          {C, "'" + patternName(FD) + "' is called here"});
+      Notes.push_back({C, "'" + patternName(FD) + "' is called here"});
   Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
 }
 
@@ -1381,8 +1380,8 @@ void BlockingAnalysis::Impl::addChainNotes(
     llvm::StringRef Why) const {
   for (const CallExpr *C : Chain) {
     const FunctionDecl *FD = C->getDirectCallee();
-    std::string Name = FD ? "'" + patternName(FD) + "'"
-                          : std::string("the callee");
+    std::string Name =
+        FD ? "'" + patternName(FD) + "'" : std::string("the callee");
     if (FD && llvm::isa<CXXMethodDecl>(FD) &&
         llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
       Name = "the lambda";
@@ -2781,8 +2780,7 @@ bool BlockingAnalysis::Impl::mainFileClass(const CXXRecordDecl *RD) const {
     Written = RD->getTemplateInstantiationPattern();
   }
   const SourceManager &SM = Ctx.getSourceManager();
-  return Written &&
-         SM.isInMainFile(SM.getExpansionLoc(Written->getLocation()));
+  return Written && SM.isInMainFile(SM.getExpansionLoc(Written->getLocation()));
 }
 
 void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
@@ -3527,8 +3525,7 @@ void BlockingAnalysis::Impl::reportLockOrder(
       if (P == Q || FP == FQ) {
         auto Qualified = [](const ObjectKey &K) {
           const ValueDecl *D = K.object();
-          return D ? patternName(D) + (K.isElement() ? "[...]" : "")
-                   : K.str();
+          return D ? patternName(D) + (K.isElement() ? "[...]" : "") : K.str();
         };
         P = Qualified(Second->From);
         Q = Qualified(Second->To);
@@ -3781,11 +3778,43 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       }
     }
   }
+  // Callees before their callers, so that each summary is computed once,
+  // whole, at depth 0 (a summary computed deep in a chain stops at the
+  // depth limit, and would be kept so for every caller): a post-order walk
+  // over the calls, in the inventory's order.
+  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const CodeUnit *, 4>>
+      Callees;
   for (const auto &UP : Inv.units()) {
-    auto It = Infos.find(UP.get());
-    if (It != Infos.end() && It->second->Relevant &&
-        It->second->Status == UnitInfo::NotYet)
-      analyse(*It->second, 0);
+    const CodeUnit *V = UP.get();
+    for (const auto &[Caller, Call] : Inv.callersOf(V->Fn))
+      if (Caller && Caller != V)
+        Callees[Caller].push_back(V);
+    if (auto It = IndirectCallers.find(V); It != IndirectCallers.end())
+      for (const auto &[Caller, Call] : It->second)
+        if (Caller && Caller != V)
+          Callees[Caller].push_back(V);
+  }
+  llvm::DenseSet<const CodeUnit *> Visited;
+  for (const auto &UP : Inv.units()) {
+    if (!Visited.insert(UP.get()).second)
+      continue;
+    llvm::SmallVector<std::pair<const CodeUnit *, size_t>, 16> Stack{
+        {UP.get(), 0}};
+    while (!Stack.empty()) {
+      auto &[U, Next] = Stack.back();
+      auto CI = Callees.find(U);
+      if (CI != Callees.end() && Next < CI->second.size()) {
+        const CodeUnit *C = CI->second[Next++];
+        if (Visited.insert(C).second)
+          Stack.push_back({C, 0});
+        continue;
+      }
+      auto It = Infos.find(U);
+      if (It != Infos.end() && It->second->Relevant &&
+          It->second->Status == UnitInfo::NotYet)
+        analyse(*It->second, 0);
+      Stack.pop_back();
+    }
   }
   std::vector<BlockingFinding> Out = std::move(Findings);
   reportLeaks(Out);
