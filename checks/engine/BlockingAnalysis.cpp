@@ -2487,6 +2487,24 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
 // Gates: what keeps a partner from running while the blocked side waits
 //===----------------------------------------------------------------------===//
 
+/// Some walk from \p Start along successors, not through \p Barrier,
+/// reaches \p Target.
+static bool reachesBlock(llvm::ArrayRef<const CFGBlock *> Start,
+                         const CFGBlock *Target, const CFGBlock *Barrier) {
+  llvm::SmallVector<const CFGBlock *, 16> Work(Start.begin(), Start.end());
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == Target)
+      return true;
+    if (B != Barrier)
+      Work.append(B->succ_begin(), B->succ_end());
+  }
+  return false;
+}
+
 bool BlockingAnalysis::Impl::cfgPos(const CodeUnit *U, const Stmt *S,
                                     const CFGBlock *&B, unsigned &Idx) {
   auto UI = Infos.find(U);
@@ -2515,19 +2533,7 @@ bool BlockingAnalysis::Impl::dominates(const CodeUnit *U, const Stmt *Via,
   if (BV == BT)
     return IV < IT;
   const CFGBlock *Entry = &Infos.find(U)->second->G->getEntry();
-  llvm::SmallVector<const CFGBlock *, 16> Work{Entry};
-  llvm::DenseSet<const CFGBlock *> Seen;
-  while (!Work.empty()) {
-    const CFGBlock *B = Work.pop_back_val();
-    if (!B || !Seen.insert(B).second)
-      continue;
-    if (B == BT)
-      return false;
-    if (B == BV)
-      continue; // Past here, Via has run.
-    Work.append(B->succ_begin(), B->succ_end());
-  }
-  return true;
+  return !reachesBlock({Entry}, BT, BV);
 }
 
 bool BlockingAnalysis::Impl::mayReach(const CodeUnit *U, const Stmt *From,
@@ -2538,18 +2544,9 @@ bool BlockingAnalysis::Impl::mayReach(const CodeUnit *U, const Stmt *From,
     return false;
   if (BF == BT && IF < IT)
     return true;
-  llvm::SmallVector<const CFGBlock *, 16> Work(BF->succ_begin(),
+  llvm::SmallVector<const CFGBlock *, 4> Succs(BF->succ_begin(),
                                                BF->succ_end());
-  llvm::DenseSet<const CFGBlock *> Seen;
-  while (!Work.empty()) {
-    const CFGBlock *B = Work.pop_back_val();
-    if (!B || !Seen.insert(B).second)
-      continue;
-    if (B == BT)
-      return true;
-    Work.append(B->succ_begin(), B->succ_end());
-  }
-  return false;
+  return reachesBlock(Succs, BT, nullptr);
 }
 
 const Stmt *BlockingAnalysis::Impl::loopTakesBefore(const CodeUnit *U,
