@@ -2028,20 +2028,11 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
 bool BlockingAnalysis::Impl::needsBeforeNext(const CodeUnit *U,
                                              const Stmt *Site,
                                              const ObjectKey &M) {
-  auto UI = Infos.find(U);
-  if (UI == Infos.end() || !UI->second->G)
+  const CFGBlock *Start;
+  unsigned Idx;
+  if (!cfgPos(U, Site, Start, Idx))
     return false;
-  UnitInfo &I = *UI->second;
-  auto P = I.Pos.find(Site);
-  if (P == I.Pos.end())
-    return false;
-  auto [StartID, Idx] = P->second;
-  const CFGBlock *Start = nullptr;
-  for (const CFGBlock *B : *I.G)
-    if (B->getBlockID() == StartID)
-      Start = B;
-  if (!Start)
-    return false;
+  UnitInfo &I = *Infos.find(U)->second;
   auto AcquiresIn = [&](const CFGBlock *B, unsigned From, unsigned To) {
     unsigned K = 0;
     for (const CFGElement &E : *B) {
