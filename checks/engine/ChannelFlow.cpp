@@ -902,7 +902,11 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
   if (releasedByAnotherContext(Owner, Channel, Body, Rules))
     return std::nullopt;
   BlockedBody = Body;
-  return search(Owner, *G, StartBlock, StartIndex, Channel, Rules);
+  // What reaching the spawn says: inside `for (i = 0; i < n; ++i)`, n > 0,
+  // so a later `if (n == 0) return;` is not a path from it.
+  PathFacts Facts = PathFacts::at(From, Owner, Ctx);
+  return search(Owner, *G, StartBlock, StartIndex, Channel, Rules,
+                Facts.empty() ? nullptr : &Facts);
 }
 
 /// What a branch on `r.index()` says about which alternative of a race won:
@@ -1092,7 +1096,8 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
 std::optional<UnreleasedPath>
 ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
                     const CFGBlock *StartBlock, unsigned StartIndex,
-                    const VarDecl *Channel, ReleaseRules Rules) {
+                    const VarDecl *Channel, ReleaseRules Rules,
+                    const PathFacts *Facts) {
   // A receive that is one alternative of a race (`co_await (recv || timer)`)
   // may not have happened: the path carries it as pending until a branch on
   // the race's result (`r.index() == 1`) tells which alternative won. A
@@ -1185,10 +1190,16 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
       else if ((Test = indexTest(*B, Ctx)) && Test->Result != Race->Result)
         Test.reset();
     }
+    // A branch the facts at the start decide has one way.
+    std::optional<bool> Decided;
+    if (Facts && B->succ_size() == 2)
+      if (const auto *Cond =
+              llvm::dyn_cast_or_null<Expr>(B->getTerminatorCondition()))
+        Decided = Facts->decide(Cond);
     unsigned SuccIndex = 0;
     for (const CFGBlock *Succ : B->succs()) {
       bool IsTrue = SuccIndex++ == 0;
-      if (!Succ)
+      if (!Succ || (Decided && IsTrue != *Decided))
         continue;
       const RaceInfo *Next = Race;
       if (TimedOnTrue) {

@@ -26,6 +26,7 @@
 #ifndef THREADLEAK_ENGINE_CHANNELFLOW_H
 #define THREADLEAK_ENGINE_CHANNELFLOW_H
 
+#include "engine/PathFacts.h"
 #include "model/ChannelModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/Analysis/CFG.h"
@@ -185,7 +186,8 @@ private:
                                        const CFGBlock *StartBlock,
                                        unsigned StartIndex,
                                        const VarDecl *Channel,
-                                       ReleaseRules Rules);
+                                       ReleaseRules Rules,
+                                       const PathFacts *Facts = nullptr);
   bool releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
                 const FunctionDecl *Fn);
   bool passesTo(const Expr *Arg, const VarDecl *V, const FunctionDecl *Callee,
