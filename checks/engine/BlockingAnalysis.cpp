@@ -2,6 +2,7 @@
 
 #include "engine/BlockingAnalysis.h"
 #include "engine/BodyResolver.h"
+#include "engine/ChannelFlow.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
@@ -17,6 +18,7 @@
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
 #include <functional>
@@ -847,6 +849,21 @@ private:
   /// receives and its buffer can take.
   void reportCounts(std::vector<BlockingFinding> &Out,
                     llvm::DenseSet<const Stmt *> &Done);
+  /// Outlived: a receive (or a race of receives) in a loop that cannot
+  /// be left while a partner remains, whose partners are finite: each sends
+  /// to an object its own code creates, and runs to its end.
+  void reportOutlived(std::vector<BlockingFinding> &Out,
+                      llvm::DenseSet<const Stmt *> &Done);
+  /// \p R's code cannot run on any object: it is dead (deadUnit), or
+  /// nothing in this translation unit calls it, its address is not taken,
+  /// and no other translation unit can call it with the object: it is a
+  /// member function of a class of this file, or reaches the object
+  /// through a parameter whose class is of this file. Sets \p Why.
+  bool neverRunsOn(const OpRecord &R, std::string &Why);
+  /// Some path from \p S leaves \p U (its CFG's exit, or a call that does
+  /// not return).
+  bool reachesExit(const CodeUnit *U, const Stmt *S);
+  void computeAddressTaken();
 
   /// A join() reached with locks held.
   struct JoinRecord {
@@ -1128,6 +1145,29 @@ bool BlockingAnalysis::Impl::callsThroughNull(const CallExpr *Call,
   return Ok;
 }
 
+void BlockingAnalysis::Impl::computeAddressTaken() {
+  if (AddressTakenKnown)
+    return;
+  AddressTakenKnown = true;
+  using namespace ast_matchers;
+  auto NotCallee =
+      allOf(unless(hasParent(callExpr())),
+            unless(hasParent(implicitCastExpr(hasParent(callExpr())))));
+  for (const BoundNodes &N :
+       match(traverse(TK_AsIs,
+                      findAll(expr(anyOf(declRefExpr(to(functionDecl())),
+                                         memberExpr(member(cxxMethodDecl()))),
+                                   NotCallee)
+                                  .bind("r"))),
+             Ctx)) {
+    const auto *E = N.getNodeAs<Expr>("r");
+    const ValueDecl *D = llvm::isa<DeclRefExpr>(E)
+                             ? llvm::cast<DeclRefExpr>(E)->getDecl()
+                             : llvm::cast<MemberExpr>(E)->getMemberDecl();
+    AddressTaken.insert(llvm::cast<FunctionDecl>(D)->getCanonicalDecl());
+  }
+}
+
 bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
                                       std::string &Why) {
   if (U->Lambda || Depth > 3)
@@ -1153,26 +1193,7 @@ bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
     return false;
   // Named other than as a call's callee (`&Worker::stop`, a function
   // pointer, std::bind): it may run from anywhere.
-  if (!AddressTakenKnown) {
-    AddressTakenKnown = true;
-    using namespace ast_matchers;
-    auto NotCallee =
-        allOf(unless(hasParent(callExpr())),
-              unless(hasParent(implicitCastExpr(hasParent(callExpr())))));
-    for (const BoundNodes &N :
-         match(traverse(TK_AsIs,
-                        findAll(expr(anyOf(declRefExpr(to(functionDecl())),
-                                           memberExpr(member(cxxMethodDecl()))),
-                                     NotCallee)
-                                    .bind("r"))),
-               Ctx)) {
-      const auto *E = N.getNodeAs<Expr>("r");
-      const ValueDecl *D = llvm::isa<DeclRefExpr>(E)
-                               ? llvm::cast<DeclRefExpr>(E)->getDecl()
-                               : llvm::cast<MemberExpr>(E)->getMemberDecl();
-      AddressTaken.insert(llvm::cast<FunctionDecl>(D)->getCanonicalDecl());
-    }
-  }
+  computeAddressTaken();
   if (AddressTaken.count(FD->getCanonicalDecl()))
     return false;
   std::string NullName;
@@ -3030,6 +3051,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       break;
     }
   }
+  reportOutlived(Out, Done);
   reportCounts(Out, Done);
 }
 
@@ -3231,6 +3253,269 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   }
   Result.Unknown |= AnyUnknown.Unknown;
   return Result;
+}
+
+//===----------------------------------------------------------------------===//
+// Outlived: a receive loop whose partners all finish
+//===----------------------------------------------------------------------===//
+
+bool BlockingAnalysis::Impl::reachesExit(const CodeUnit *U, const Stmt *S) {
+  const CFGBlock *B;
+  unsigned Idx;
+  if (!cfgPos(U, S, B, Idx))
+    return true; // cannot tell: assume it finishes
+  const CFGBlock *Exit = &Infos.find(U)->second->G->getExit();
+  llvm::SmallVector<const CFGBlock *, 16> Work{B};
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *Cur = Work.pop_back_val();
+    if (!Cur || !Seen.insert(Cur).second)
+      continue;
+    // A call that does not return (exit(), a throw helper) leaves too.
+    if (Cur == Exit || Cur->hasNoReturnElement())
+      return true;
+    Work.append(Cur->succ_begin(), Cur->succ_end());
+  }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::neverRunsOn(const OpRecord &R, std::string &Why) {
+  if (deadUnit(R.Unit, 0, Why))
+    return true;
+  const CodeUnit *U = R.Unit;
+  const FunctionDecl *FD = U->Fn;
+  if (U->Lambda || !FD || FD->isMain() || !Inv.callersOf(FD).empty() ||
+      Incomplete)
+    return false;
+  if (auto IC = IndirectCallers.find(U);
+      IC != IndirectCallers.end() && !IC->second.empty())
+    return false;
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
+  if (MD && (MD->isVirtual() || llvm::isa<CXXConstructorDecl>(MD) ||
+             llvm::isa<CXXDestructorDecl>(MD) ||
+             MD->getOverloadedOperator() != OO_None))
+    return false;
+  if (FD->isTemplateInstantiation() || FD->isDependentContext())
+    return false;
+  computeAddressTaken();
+  if (AddressTaken.count(FD->getCanonicalDecl()))
+    return false;
+  // Who can hand it the object: a caller of a member function needs an
+  // object of its class, a caller of a function an argument of its
+  // parameter's type. Either class of this file: no other code names it.
+  bool FileOnly = false;
+  if (MD && !MD->isStatic() && R.Object.Root == ObjectKey::This)
+    FileOnly = mainFileClass(MD->getParent());
+  else if (const auto *P =
+               llvm::dyn_cast_or_null<ParmVarDecl>(R.Object.RootVar);
+           P && R.Object.Root == ObjectKey::Var)
+    if (const CXXRecordDecl *RD = objectClass(P->getType()))
+      FileOnly = mainFileClass(RD);
+  if (!FileOnly)
+    return false;
+  Why = "nothing calls '" + FD->getQualifiedNameAsString() +
+        "', and no other translation unit can";
+  return true;
+}
+
+void BlockingAnalysis::Impl::reportOutlived(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  // The operations that wait together: a race's receives, or one receive.
+  llvm::MapVector<const Stmt *, llvm::SmallVector<const BlockedOp *, 2>> Groups;
+  for (const BlockedOp &B : Blocking)
+    if (B.Chain.empty() && B.Kind == OpKind::Receive && B.SiteUnit == B.Unit)
+      Groups[B.Race ? B.Race : B.Call].push_back(&B);
+  for (auto &[Site, Arms] : Groups) {
+    const BlockedOp &First = *Arms.front();
+    const CodeUnit *C = First.Unit;
+    if (llvm::any_of(Arms,
+                     [&](const BlockedOp *B) { return Done.count(B->Call); }))
+      continue;
+    // Every arm of a race is a receive we model (a timer ends it).
+    if (First.Race && Arms.size() != RaceArms.lookup(First.Race))
+      continue;
+    auto CI = Infos.find(C);
+    if (CI == Infos.end() || !CI->second->G || !C->Lambda)
+      continue;
+    // Each arm: its partners, the ones that never run, and the finite ones.
+    struct ArmInfo {
+      bool Dead = true;
+      std::vector<WitnessStep> DeadWhy;
+      llvm::SmallVector<const OpRecord *, 2> Live;
+    };
+    std::vector<ArmInfo> Info(Arms.size());
+    bool Ok = true;
+    for (size_t A = 0; Ok && A < Arms.size(); ++A) {
+      const BlockedOp &B = *Arms[A];
+      Confinement Conf;
+      if (!confined(*CI->second, B.Object, Conf)) {
+        Ok = false;
+        break;
+      }
+      for (const OpRecord &R : Ops) {
+        if (!isPartner(B.Kind, R.Kind))
+          continue;
+        if (R.Object.object() && !reachesName(R.Object, B.Object, Conf.Names))
+          continue;
+        std::string Why;
+        if (R.Object.object() && neverRunsOn(R, Why)) {
+          if (Info[A].DeadWhy.size() < 2)
+            Info[A].DeadWhy.push_back({R.Site, std::string(opNoun(R.Kind)) +
+                                                   " '" + R.Object.str() +
+                                                   "' is here, but " + Why});
+          continue;
+        }
+        // A close or an unknown use ends the loop some other way; a partner
+        // is finite only in other code that makes the object it sends to
+        // and runs to its end after it.
+        const VarDecl *Root =
+            R.Object.Root == ObjectKey::Var ? R.Object.RootVar : nullptr;
+        if (R.Kind != OpKind::Send || R.Unit == C || !Root ||
+            !Root->hasLocalStorage() || llvm::isa<ParmVarDecl>(Root) ||
+            Root->getType()->isReferenceType() || !Root->getInit() ||
+            Root->getDeclContext() != R.Unit->Fn ||
+            !isFreshObject(Root->getInit()) || !reachesExit(R.Unit, R.Site)) {
+          Ok = false;
+          break;
+        }
+        Info[A].Dead = false;
+        if (Info[A].Live.size() < 2)
+          Info[A].Live.push_back(&R);
+      }
+    }
+    if (!Ok || llvm::none_of(Info, [](const ArmInfo &I) { return !I.Dead; }))
+      continue; // (no live partner at all is NoPartner's case)
+    // The loop: from the wait, the unit's exit is reached only on branches
+    // where an arm that never fires won.
+    const VarDecl *Result = nullptr;
+    llvm::SmallVector<const Expr *, 4> Alternatives;
+    if (First.Race) {
+      walkOwnCode(C->Body, [&](const Stmt *S) {
+        if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+          for (const Decl *D : DS->decls())
+            if (const auto *V = llvm::dyn_cast<VarDecl>(D))
+              if (V->getInit() && bareExpr(V->getInit()) == First.Race)
+                Result = V;
+      });
+      llvm::SmallVector<const Expr *, 8> Todo{
+          llvm::cast<CoawaitExpr>(First.Race)->getOperand()};
+      while (!Todo.empty()) {
+        const Expr *E = bareExpr(Todo.pop_back_val());
+        const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
+        if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
+          Todo.push_back(OC->getArg(1));
+          Todo.push_back(OC->getArg(0));
+        } else {
+          Alternatives.push_back(E);
+        }
+      }
+    }
+    // Alternative index -> never fires.
+    llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);
+    for (size_t K = 0; K < Alternatives.size(); ++K)
+      for (size_t A = 0; A < Arms.size(); ++A) {
+        bool In = false;
+        walkOwnCode(Alternatives[K],
+                    [&](const Stmt *S) { In |= S == Arms[A]->Call; });
+        if (In)
+          Never[K] = Info[A].Dead;
+      }
+    const CFGBlock *Start;
+    unsigned StartIdx;
+    if (!cfgPos(C, Site, Start, StartIdx) &&
+        !cfgPos(C, First.Call, Start, StartIdx))
+      continue;
+    const CFG &G = *CI->second->G;
+    bool Leaves = false;
+    llvm::SmallVector<const CFGBlock *, 16> Work{Start};
+    llvm::DenseSet<const CFGBlock *> Seen;
+    while (!Work.empty() && !Leaves) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (!B || !Seen.insert(B).second)
+        continue;
+      if (B == &G.getExit() || B->hasNoReturnElement()) {
+        Leaves = true;
+        break;
+      }
+      // Another await may throw out of the loop (an Asio error).
+      for (const CFGElement &E : *B)
+        if (auto SE = E.getAs<CFGStmt>())
+          if (const auto *CA = llvm::dyn_cast<CoawaitExpr>(SE->getStmt());
+              CA && CA != First.Race &&
+              !llvm::any_of(Arms, [&](const BlockedOp *A) {
+                return bareExpr(CA->getOperand()) == A->Call;
+              }))
+            Leaves = true;
+      std::optional<IndexTest> T;
+      if (Result && B->succ_size() == 2)
+        if ((T = indexTest(*B, Ctx)) && T->Result != Result)
+          T.reset();
+      unsigned SI = 0;
+      for (const CFGBlock *Succ : B->succs()) {
+        bool IsTrue = SI++ == 0;
+        if (T) {
+          RaceBranch Br = T->OnTrue;
+          if (!IsTrue)
+            Br = Br == RaceBranch::Is ? RaceBranch::IsNot : RaceBranch::Is;
+          // The branch where alternative K won, or (of two) the other one.
+          std::optional<uint64_t> Won;
+          if (Br == RaceBranch::Is)
+            Won = T->K;
+          else if (Alternatives.size() == 2 && T->K < 2)
+            Won = 1 - T->K;
+          if (Won && *Won < Never.size() && Never[*Won])
+            continue;
+        }
+        Work.push_back(Succ);
+      }
+    }
+    if (Leaves)
+      continue;
+    for (const BlockedOp *B : Arms)
+      Done.insert(B->Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::Outlived;
+    F.At = First.Call;
+    auto List = [&](bool Dead) {
+      std::string L;
+      unsigned N = 0;
+      for (size_t A = 0; A < Arms.size(); ++A)
+        if (Info[A].Dead == Dead)
+          L += (N++ ? " or '" : "'") + Arms[A]->Object.str() + "'";
+      return L;
+    };
+    const OpRecord *Sender = nullptr;
+    for (const ArmInfo &I : Info)
+      if (!I.Live.empty() && !Sender)
+        Sender = I.Live.front();
+    std::string Dead = List(true);
+    F.Message =
+        "a receive from " + List(false) + (Dead.empty() ? "" : " or " + Dead) +
+        " waits forever: " +
+        (Dead.empty() ? std::string("the loop never leaves")
+                      : "the loop leaves only on a receive from " + Dead +
+                            ", which nothing that runs sends to or closes") +
+        ", and every send comes from " + unitName(*Sender->Unit) +
+        ", to an object it creates, before it returns";
+    const VarDecl *Root = Sender->Object.RootVar;
+    F.Notes.push_back({Root->getInit(),
+                       "'" + Root->getNameAsString() + "' is created here",
+                       Root->getLocation()});
+    for (const ArmInfo &I : Info)
+      for (const OpRecord *R : I.Live)
+        F.Notes.push_back({R->Site, "sends on '" + R->Object.str() +
+                                        "' here; " + unitName(*R->Unit) +
+                                        " then runs to its end"});
+    for (size_t A = 0; A < Arms.size(); ++A)
+      if (Info[A].Dead) {
+        if (Info[A].DeadWhy.empty())
+          F.Notes.push_back({Arms[A]->Call, "nothing sends to '" +
+                                                Arms[A]->Object.str() +
+                                                "' or closes it"});
+        appendSteps(F.Notes, Info[A].DeadWhy);
+      }
+    Out.push_back(std::move(F));
+  }
 }
 
 void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,

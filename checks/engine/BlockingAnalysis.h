@@ -23,6 +23,10 @@
 //    (created there, never shared) that nothing there releases;
 //  - JoinUnderLock: a join() made while holding a mutex that the joined
 //    thread's body acquires: it may never finish;
+//  - Outlived: a receive in a loop that cannot be left while a partner
+//    remains (its way out is an operation nothing that runs performs),
+//    whose partners are all finite: other code that creates the object,
+//    sends to it and runs to its end;
 //  - WaitCycle: every operation that could complete a blocking operation
 //    runs only after it completes: later in the same code (which runs
 //    once), or after another wait whose partners do (each waits for the
@@ -68,7 +72,8 @@ struct BlockingFinding {
     NoPartner,
     JoinUnderLock,
     Counts,
-    WaitCycle
+    WaitCycle,
+    Outlived
   };
   KindTy Kind;
   /// Where it is reported.

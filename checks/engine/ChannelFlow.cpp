@@ -909,16 +909,7 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
                 Facts.empty() ? nullptr : &Facts);
 }
 
-/// What a branch on `r.index()` says about which alternative of a race won:
-/// for each successor of \p B, Won (= K), NotWon (!= K) or nothing.
-namespace {
-enum class Branch { Unknown, Is, IsNot };
-struct IndexTest {
-  const VarDecl *Result = nullptr;
-  uint64_t K = 0;
-  Branch OnTrue = Branch::Unknown;
-};
-} // namespace
+using Branch = RaceBranch;
 
 /// An if or ?: decides between its two successors by a truth value (a
 /// switch's two successors are cases, not true and false).
@@ -927,8 +918,7 @@ static bool isTwoWayTest(const CFGBlock &B) {
                                BinaryConditionalOperator>(B.getTerminatorStmt());
 }
 
-static std::optional<IndexTest> indexTest(const CFGBlock &B,
-                                          const ASTContext &Ctx) {
+std::optional<IndexTest> indexTest(const CFGBlock &B, const ASTContext &Ctx) {
   if (!isTwoWayTest(B))
     return std::nullopt;
   const Stmt *Cond = B.getTerminatorCondition();

@@ -222,6 +222,18 @@ private:
 /// Strips what does not change which object an expression denotes.
 const Expr *stripChannelExpr(const Expr *E);
 
+/// What a branch on `r.index()` says about which alternative of a race won.
+enum class RaceBranch { Unknown, Is, IsNot };
+struct IndexTest {
+  const VarDecl *Result = nullptr; ///< `r`
+  uint64_t K = 0;
+  /// On the true branch, alternative K won (Is) or did not (IsNot).
+  RaceBranch OnTrue = RaceBranch::Unknown;
+};
+/// The test \p B's two-way terminator makes on a race's result variant:
+/// `r.index() == K`, `r.index() != K`, `if (r.index())`.
+std::optional<IndexTest> indexTest(const CFGBlock &B, const ASTContext &Ctx);
+
 } // namespace clang::tidy::threadleak
 
 #endif
