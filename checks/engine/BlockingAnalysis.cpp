@@ -854,6 +854,27 @@ private:
   /// to an object its own code creates, and runs to its end.
   void reportOutlived(std::vector<BlockingFinding> &Out,
                       llvm::DenseSet<const Stmt *> &Done);
+  /// From the wait at \p Site (a race of \p Arms, or one receive), some
+  /// path leaves \p C: its CFG's exit, a call that does not return, or
+  /// another await that may throw, not counting the branches on the race's
+  /// result where an arm with \p ArmNever set won.
+  /// PartnerLeaves: a send whose every receiver is a loop that another
+  /// arm of its race ends, fired by code nothing orders after the send.
+  void reportPartnerLeaves(std::vector<BlockingFinding> &Out,
+                           llvm::DenseSet<const Stmt *> &Done);
+  /// Where \p U starts in other code: its callers' calls, a lambda's
+  /// creation.
+  void startsOf(
+      const CodeUnit *U,
+      llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out);
+  /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
+  /// starts: some code leads to both, and no path there goes from the way
+  /// to B to the way to A. True when it cannot tell (too deep).
+  bool orderedBefore(const CodeUnit *UA, const Stmt *A, const CodeUnit *UB,
+                     const Stmt *B);
+  bool canLeave(const CodeUnit *C, const Stmt *Site,
+                llvm::ArrayRef<const BlockedOp *> Arms,
+                llvm::ArrayRef<bool> ArmNever);
   /// \p R's code cannot run on any object: it is dead (deadUnit), or
   /// nothing in this translation unit calls it, its address is not taken,
   /// and no other translation unit can call it with the object: it is a
@@ -3051,6 +3072,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       break;
     }
   }
+  reportPartnerLeaves(Out, Done);
   reportOutlived(Out, Done);
   reportCounts(Out, Done);
 }
@@ -3318,6 +3340,267 @@ bool BlockingAnalysis::Impl::neverRunsOn(const OpRecord &R, std::string &Why) {
   return true;
 }
 
+void BlockingAnalysis::Impl::startsOf(
+    const CodeUnit *U,
+    llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out) {
+  for (const auto &[CallerUnit, Call] : Inv.callersOf(U->Fn))
+    if (CallerUnit)
+      Out.push_back({CallerUnit, Call});
+  if (auto IC = IndirectCallers.find(U); IC != IndirectCallers.end())
+    for (const auto &[CallerUnit, Call] : IC->second)
+      if (CallerUnit)
+        Out.push_back({CallerUnit, Call});
+  // A lambda runs, if at all, after it is created.
+  if (U->Lambda)
+    if (const auto *FD = llvm::dyn_cast<FunctionDecl>(
+            U->Lambda->getLambdaClass()->getDeclContext()))
+      if (const CodeUnit *Enclosing = Inv.unitOf(FD))
+        Out.push_back({Enclosing, U->Lambda});
+}
+
+bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
+                                           const CodeUnit *UB, const Stmt *B) {
+  // The code that leads to each, with the statement there that does.
+  auto Ancestors =
+      [&](const CodeUnit *U, const Stmt *S,
+          llvm::MapVector<const CodeUnit *, const Stmt *> &Out) -> bool {
+    Out[U] = S;
+    llvm::SmallVector<std::pair<const CodeUnit *, unsigned>, 8> Work{{U, 0}};
+    while (!Work.empty()) {
+      auto [Cur, Depth] = Work.pop_back_val();
+      llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
+      startsOf(Cur, Starts);
+      if (!Starts.empty() && Depth >= MaxCallDepth)
+        return false; // too far to tell
+      for (const auto &[Up, Site] : Starts)
+        if (Out.insert({Up, Site}).second)
+          Work.push_back({Up, Depth + 1});
+    }
+    return true;
+  };
+  llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
+  if (!Ancestors(UA, A, FromA) || !Ancestors(UB, B, FromB))
+    return true; // cannot tell: assume it is
+  for (const auto &[X, SA] : FromA) {
+    auto It = FromB.find(X);
+    if (It == FromB.end() || It->second == SA)
+      continue;
+    // B cannot come before A there (a loop around A may run no round; then
+    // A never happens at all).
+    if (!mayReach(X, It->second, SA))
+      return true;
+  }
+  return false;
+}
+
+void BlockingAnalysis::Impl::reportPartnerLeaves(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  llvm::DenseMap<const Stmt *, const BlockedOp *> ArmAt;
+  for (const BlockedOp &B : Blocking)
+    if (B.Race && B.Chain.empty())
+      ArmAt[B.Call] = &B;
+  for (const BlockedOp &B : Blocking) {
+    if (B.Kind != OpKind::Send || B.Race || !B.Chain.empty() ||
+        Done.count(B.Call))
+      continue;
+    // A send that waits: unbuffered, or buffered and run any number of
+    // times (the buffer fills once nobody takes from it).
+    bool Again = InLoop.count(B.Call) || runsMoreThanOnce(B.Unit, 0, true);
+    if (!B.Unbuffered && !(B.Capacity && Again))
+      continue;
+    auto BI = Infos.find(B.Unit);
+    Confinement Conf;
+    if (BI == Infos.end() || !confined(*BI->second, B.Object, Conf))
+      continue;
+    // Every partner is a receive that races others, in a loop.
+    llvm::SmallVector<const BlockedOp *, 2> Receivers;
+    bool Ok = true;
+    for (const OpRecord &R : Ops) {
+      if (!isPartner(B.Kind, R.Kind) ||
+          (R.Object.object() && !reachesName(R.Object, B.Object, Conf.Names)))
+        continue;
+      auto Arm = ArmAt.find(R.Site);
+      if (R.Kind != OpKind::Receive || Arm == ArmAt.end() ||
+          Arm->second->Unit == B.Unit || !InLoop.count(Arm->second->Call)) {
+        Ok = false;
+        break;
+      }
+      Receivers.push_back(Arm->second);
+    }
+    if (!Ok || Receivers.empty())
+      continue;
+    // Each receiver's loop can be left by another arm, fired by code that
+    // nothing orders after this send; a receiver run again may come back.
+    std::vector<WitnessStep> Why;
+    for (const BlockedOp *Recv : Receivers) {
+      const CodeUnit *RU = Recv->Unit;
+      if (runsMoreThanOnce(RU, 0)) {
+        Ok = false;
+        break;
+      }
+      llvm::SmallVector<const BlockedOp *, 4> Arms;
+      for (const BlockedOp &A : Blocking)
+        if (A.Race == Recv->Race && A.Chain.empty())
+          Arms.push_back(&A);
+      if (Arms.size() != RaceArms.lookup(Recv->Race)) {
+        Ok = false;
+        break;
+      }
+      // The other arms' partners: what makes the loop leave. An arm leaves
+      // when, of all arms, its winning alone can lead out.
+      const OpRecord *Trigger = nullptr;
+      const BlockedOp *TriggerArm = nullptr;
+      for (const BlockedOp *A : Arms) {
+        if (A == Recv)
+          continue;
+        llvm::SmallVector<bool, 4> OnlyA;
+        for (const BlockedOp *Other : Arms)
+          OnlyA.push_back(Other != A);
+        if (!canLeave(RU, Recv->Race, Arms, OnlyA))
+          continue;
+        for (const OpRecord &R : Ops) {
+          if (!isPartner(A->Kind, R.Kind) ||
+              (R.Object.object() && !R.Object.sameObject(A->Object) &&
+               !mayBeSame(R, A->Object, A->Type)))
+            continue;
+          std::string Ignored;
+          if (R.Object.object() && neverRunsOn(R, Ignored))
+            continue;
+          // A trigger runs where we see it start (code that runs from
+          // places we do not see is not known to run at all); the object's
+          // destruction ends everything anyway.
+          llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4>
+              Starts;
+          startsOf(R.Unit, Starts);
+          if (!Trigger && R.Object.object() && R.Unit != RU &&
+              !Starts.empty() && !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) &&
+              !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
+            Trigger = &R;
+            TriggerArm = A;
+          }
+        }
+      }
+      if (!Trigger) {
+        Ok = false;
+        break;
+      }
+      if (Why.empty()) {
+        Why.push_back({Recv->Call, "the only receiver, in " + unitName(*RU) +
+                                       ", takes from '" +
+                                       Recv->Object.str() +
+                                       "' in a loop, racing a receive from '" +
+                                       TriggerArm->Object.str() + "'"});
+        Why.push_back({Trigger->Site,
+                       std::string(opNoun(Trigger->Kind)) + " '" +
+                           Trigger->Object.str() + "' in " +
+                           unitName(*Trigger->Unit) +
+                           " ends that loop, and nothing orders it after "
+                           "this send"});
+      }
+    }
+    if (!Ok)
+      continue;
+    Done.insert(B.Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::PartnerLeaves;
+    F.At = B.Call;
+    F.Message = "a send on '" + B.Object.str() +
+                "' may wait forever: its receiver's loop may have left "
+                "before it, and nothing else receives from it or closes it";
+    appendSteps(F.Notes, Why);
+    Out.push_back(std::move(F));
+  }
+}
+
+bool BlockingAnalysis::Impl::canLeave(
+    const CodeUnit *C, const Stmt *Site,
+    llvm::ArrayRef<const BlockedOp *> Arms, llvm::ArrayRef<bool> ArmNever) {
+  const BlockedOp &First = *Arms.front();
+  const VarDecl *Result = nullptr;
+  llvm::SmallVector<const Expr *, 4> Alternatives;
+  if (First.Race) {
+    walkOwnCode(C->Body, [&](const Stmt *S) {
+      if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+        for (const Decl *D : DS->decls())
+          if (const auto *V = llvm::dyn_cast<VarDecl>(D))
+            if (V->getInit() && bareExpr(V->getInit()) == First.Race)
+              Result = V;
+    });
+    llvm::SmallVector<const Expr *, 8> Todo{
+        llvm::cast<CoawaitExpr>(First.Race)->getOperand()};
+    while (!Todo.empty()) {
+      const Expr *E = bareExpr(Todo.pop_back_val());
+      const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
+      if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
+        Todo.push_back(OC->getArg(1));
+        Todo.push_back(OC->getArg(0));
+      } else {
+        Alternatives.push_back(E);
+      }
+    }
+  }
+  // Alternative index -> never fires.
+  llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);
+  for (size_t K = 0; K < Alternatives.size(); ++K)
+    for (size_t A = 0; A < Arms.size(); ++A) {
+      bool In = false;
+      walkOwnCode(Alternatives[K],
+                  [&](const Stmt *S) { In |= S == Arms[A]->Call; });
+      if (In)
+        Never[K] = ArmNever[A];
+    }
+  const CFGBlock *Start;
+  unsigned StartIdx;
+  if (!cfgPos(C, Site, Start, StartIdx) &&
+      !cfgPos(C, First.Call, Start, StartIdx))
+    return true; // cannot tell
+  const CFG &G = *Infos.find(C)->second->G;
+  bool Leaves = false;
+  llvm::SmallVector<const CFGBlock *, 16> Work{Start};
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty() && !Leaves) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || !Seen.insert(B).second)
+      continue;
+    if (B == &G.getExit() || B->hasNoReturnElement()) {
+      Leaves = true;
+      break;
+    }
+    // Another await may throw out of the loop (an Asio error).
+    for (const CFGElement &E : *B)
+      if (auto SE = E.getAs<CFGStmt>())
+        if (const auto *CA = llvm::dyn_cast<CoawaitExpr>(SE->getStmt());
+            CA && CA != First.Race &&
+            !llvm::any_of(Arms, [&](const BlockedOp *A) {
+              return bareExpr(CA->getOperand()) == A->Call;
+            }))
+          Leaves = true;
+    std::optional<IndexTest> T;
+    if (Result && B->succ_size() == 2)
+      if ((T = indexTest(*B, Ctx)) && T->Result != Result)
+        T.reset();
+    unsigned SI = 0;
+    for (const CFGBlock *Succ : B->succs()) {
+      bool IsTrue = SI++ == 0;
+      if (T) {
+        RaceBranch Br = T->OnTrue;
+        if (!IsTrue)
+          Br = Br == RaceBranch::Is ? RaceBranch::IsNot : RaceBranch::Is;
+        // The branch where alternative K won, or (of two) the other one.
+        std::optional<uint64_t> Won;
+        if (Br == RaceBranch::Is)
+          Won = T->K;
+        else if (Alternatives.size() == 2 && T->K < 2)
+          Won = 1 - T->K;
+        if (Won && *Won < Never.size() && Never[*Won])
+          continue;
+      }
+      Work.push_back(Succ);
+    }
+  }
+  return Leaves;
+}
+
 void BlockingAnalysis::Impl::reportOutlived(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
   // The operations that wait together: a race's receives, or one receive.
@@ -3387,89 +3670,10 @@ void BlockingAnalysis::Impl::reportOutlived(
       continue; // (no live partner at all is NoPartner's case)
     // The loop: from the wait, the unit's exit is reached only on branches
     // where an arm that never fires won.
-    const VarDecl *Result = nullptr;
-    llvm::SmallVector<const Expr *, 4> Alternatives;
-    if (First.Race) {
-      walkOwnCode(C->Body, [&](const Stmt *S) {
-        if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
-          for (const Decl *D : DS->decls())
-            if (const auto *V = llvm::dyn_cast<VarDecl>(D))
-              if (V->getInit() && bareExpr(V->getInit()) == First.Race)
-                Result = V;
-      });
-      llvm::SmallVector<const Expr *, 8> Todo{
-          llvm::cast<CoawaitExpr>(First.Race)->getOperand()};
-      while (!Todo.empty()) {
-        const Expr *E = bareExpr(Todo.pop_back_val());
-        const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
-        if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
-          Todo.push_back(OC->getArg(1));
-          Todo.push_back(OC->getArg(0));
-        } else {
-          Alternatives.push_back(E);
-        }
-      }
-    }
-    // Alternative index -> never fires.
-    llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);
-    for (size_t K = 0; K < Alternatives.size(); ++K)
-      for (size_t A = 0; A < Arms.size(); ++A) {
-        bool In = false;
-        walkOwnCode(Alternatives[K],
-                    [&](const Stmt *S) { In |= S == Arms[A]->Call; });
-        if (In)
-          Never[K] = Info[A].Dead;
-      }
-    const CFGBlock *Start;
-    unsigned StartIdx;
-    if (!cfgPos(C, Site, Start, StartIdx) &&
-        !cfgPos(C, First.Call, Start, StartIdx))
-      continue;
-    const CFG &G = *CI->second->G;
-    bool Leaves = false;
-    llvm::SmallVector<const CFGBlock *, 16> Work{Start};
-    llvm::DenseSet<const CFGBlock *> Seen;
-    while (!Work.empty() && !Leaves) {
-      const CFGBlock *B = Work.pop_back_val();
-      if (!B || !Seen.insert(B).second)
-        continue;
-      if (B == &G.getExit() || B->hasNoReturnElement()) {
-        Leaves = true;
-        break;
-      }
-      // Another await may throw out of the loop (an Asio error).
-      for (const CFGElement &E : *B)
-        if (auto SE = E.getAs<CFGStmt>())
-          if (const auto *CA = llvm::dyn_cast<CoawaitExpr>(SE->getStmt());
-              CA && CA != First.Race &&
-              !llvm::any_of(Arms, [&](const BlockedOp *A) {
-                return bareExpr(CA->getOperand()) == A->Call;
-              }))
-            Leaves = true;
-      std::optional<IndexTest> T;
-      if (Result && B->succ_size() == 2)
-        if ((T = indexTest(*B, Ctx)) && T->Result != Result)
-          T.reset();
-      unsigned SI = 0;
-      for (const CFGBlock *Succ : B->succs()) {
-        bool IsTrue = SI++ == 0;
-        if (T) {
-          RaceBranch Br = T->OnTrue;
-          if (!IsTrue)
-            Br = Br == RaceBranch::Is ? RaceBranch::IsNot : RaceBranch::Is;
-          // The branch where alternative K won, or (of two) the other one.
-          std::optional<uint64_t> Won;
-          if (Br == RaceBranch::Is)
-            Won = T->K;
-          else if (Alternatives.size() == 2 && T->K < 2)
-            Won = 1 - T->K;
-          if (Won && *Won < Never.size() && Never[*Won])
-            continue;
-        }
-        Work.push_back(Succ);
-      }
-    }
-    if (Leaves)
+    llvm::SmallVector<bool, 4> ArmNever;
+    for (const ArmInfo &I : Info)
+      ArmNever.push_back(I.Dead);
+    if (canLeave(C, Site, Arms, ArmNever))
       continue;
     for (const BlockedOp *B : Arms)
       Done.insert(B->Call);

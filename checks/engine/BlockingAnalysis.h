@@ -27,6 +27,9 @@
 //    remains (its way out is an operation nothing that runs performs),
 //    whose partners are all finite: other code that creates the object,
 //    sends to it and runs to its end;
+//  - PartnerLeaves: a send whose only receivers are loops that another
+//    arm of their race ends, fired by code that nothing orders after the
+//    send;
 //  - WaitCycle: every operation that could complete a blocking operation
 //    runs only after it completes: later in the same code (which runs
 //    once), or after another wait whose partners do (each waits for the
@@ -73,7 +76,8 @@ struct BlockingFinding {
     JoinUnderLock,
     Counts,
     WaitCycle,
-    Outlived
+    Outlived,
+    PartnerLeaves
   };
   KindTy Kind;
   /// Where it is reported.
