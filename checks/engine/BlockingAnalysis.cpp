@@ -776,6 +776,9 @@ private:
                      llvm::ArrayRef<const CallExpr *> Chain,
                      llvm::StringRef Why) const;
   void heldNotes(std::vector<WitnessStep> &Notes, const HeldLock &H) const;
+  /// How a note names what \p C calls: the function, "the lambda", or the
+  /// function object called through.
+  std::string calleeName(const CallExpr *C) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
   /// \p U never runs: a function only this file's code can call (internal
@@ -957,8 +960,17 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
   if (!MD || U.Lambda)
     return false;
   QualType T = MD->getThisType()->getPointeeType();
-  return LockModel::isLockable(T) || Channels.specForType(T) ||
-         CVs.isConditionVariable(T);
+  if (LockModel::isLockable(T) || Channels.specForType(T) ||
+      CVs.isConditionVariable(T))
+    return true;
+  // A class nested in a channel type (its range-for iterator): the model
+  // says what its loop does (one receive per round).
+  for (const DeclContext *DC = MD->getParent()->getDeclContext(); DC;
+       DC = DC->getParent())
+    if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC))
+      if (Channels.specForRecord(RD))
+        return true;
+  return false;
 }
 
 void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
@@ -1412,33 +1424,36 @@ void BlockingAnalysis::Impl::reportRecursiveReads(
 void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
                                        const HeldLock &H) const {
   for (const CallExpr *C : H.Chain)
-    if (const FunctionDecl *FD = C->getDirectCallee())
-      Notes.push_back({C, "'" + patternName(FD) + "' is called here"});
+    Notes.push_back({C, calleeName(C) + " is called here"});
   Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
+}
+
+std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
+  const FunctionDecl *FD = C->getDirectCallee();
+  std::string Name =
+      FD ? "'" + patternName(FD) + "'" : std::string("the callee");
+  if (FD && llvm::isa<CXXMethodDecl>(FD) &&
+      llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
+    Name = "the lambda";
+  // A call through a std::function: name the function object.
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(C);
+      OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0) {
+    if (const auto *ME =
+            llvm::dyn_cast<MemberExpr>(OC->getArg(0)->IgnoreParenImpCasts()))
+      Name = "the function object '" + ME->getMemberDecl()->getNameAsString() +
+             "'";
+    else if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(
+                 OC->getArg(0)->IgnoreParenImpCasts()))
+      Name = "the function object '" + DR->getDecl()->getNameAsString() + "'";
+  }
+  return Name;
 }
 
 void BlockingAnalysis::Impl::addChainNotes(
     std::vector<WitnessStep> &Notes, llvm::ArrayRef<const CallExpr *> Chain,
     llvm::StringRef Why) const {
-  for (const CallExpr *C : Chain) {
-    const FunctionDecl *FD = C->getDirectCallee();
-    std::string Name =
-        FD ? "'" + patternName(FD) + "'" : std::string("the callee");
-    if (FD && llvm::isa<CXXMethodDecl>(FD) &&
-        llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
-      Name = "the lambda";
-    // A call through a std::function: name the function object.
-    if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(C);
-        OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0)
-      if (const auto *ME =
-              llvm::dyn_cast<MemberExpr>(OC->getArg(0)->IgnoreParenImpCasts()))
-        Name = "the function object '" +
-               ME->getMemberDecl()->getNameAsString() + "'";
-      else if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(
-                   OC->getArg(0)->IgnoreParenImpCasts()))
-        Name = "the function object '" + DR->getDecl()->getNameAsString() + "'";
-    Notes.push_back({C, Name + " is called here, " + Why.str()});
-  }
+  for (const CallExpr *C : Chain)
+    Notes.push_back({C, calleeName(C) + " is called here, " + Why.str()});
 }
 
 void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
@@ -1829,11 +1844,23 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       BlockedOp B = Blocking[Ef.Op];
       B.Object = K;
       B.Chain = Chain;
+      // The locks the callee holds there are held here too, down the call.
+      llvm::SmallVector<HeldLock, 2> Inner;
+      for (HeldLock H : B.Held) {
+        H.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+        H.Chain.insert(H.Chain.begin(), Call);
+        H.Explicit = false;
+        if (H.Key.object() && !llvm::any_of(S.Held, [&](const HeldLock &O) {
+              return O.Key.sameObject(H.Key);
+            }))
+          Inner.push_back(std::move(H));
+      }
       B.Held.clear();
       if (B.OwnMutex.valid())
         B.OwnMutex =
             mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
       blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
+      Blocking.back().Held.append(Inner.begin(), Inner.end());
     }
     if (Record) {
       Effect Mine = Ef;
@@ -3049,7 +3076,12 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                   "that could complete it " + (AllHeld ? "needs" : "may need") +
                   " '" + Mu + "' first: both sides wait forever";
       heldNotes(F.Notes, H);
-      addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
+      // A lock taken down the chain: its notes already walked that far.
+      llvm::ArrayRef<const CallExpr *> Rest = B.Chain;
+      if (!H.Chain.empty() && H.Chain.size() <= Rest.size() &&
+          std::equal(H.Chain.begin(), H.Chain.end(), Rest.begin()))
+        Rest = Rest.drop_front(H.Chain.size());
+      addChainNotes(F.Notes, Rest, "holding '" + Mu + "'");
       for (size_t P = 0; P < Partners.size() && P < 3; ++P) {
         const OpRecord *R = Partners[P];
         if (Gates[P] == Other) {

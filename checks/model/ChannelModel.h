@@ -84,8 +84,10 @@ public:
 
   const std::vector<ChannelSpec> &specs() const { return Specs; }
 
-private:
+  /// The spec of the channel class \p RD (or a class derived from one).
   const ChannelSpec *specForRecord(const CXXRecordDecl *RD) const;
+
+private:
   /// The arguments of the construction in \p Init that creates a channel of
   /// spec \p S, or none when it is not one capacityOf() reads.
   std::optional<llvm::ArrayRef<const Expr *>>
