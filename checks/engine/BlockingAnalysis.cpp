@@ -11,6 +11,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -92,9 +93,17 @@ State join(const State &A, const State &B) {
 }
 
 void releaseFrom(State &S, const ObjectKey &K) {
+  // Released counts what may be a lock the unit's callers hold: the
+  // release of a lock this unit itself took (the same object, held here)
+  // is not one. A callee that takes and releases a mutex in a loop still
+  // cannot release a caller's hold of it: it would wait for itself first.
+  bool Own = K.exact() && llvm::any_of(S.Held, [&](const HeldLock &H) {
+               return H.Key == K;
+             });
   llvm::erase_if(S.Held,
                  [&](const HeldLock &H) { return H.Key.sameObject(K); });
-  addObject(S.Released, K);
+  if (!Own)
+    addObject(S.Released, K);
 }
 
 /// What an operation on a channel or a condition variable is.
@@ -160,8 +169,7 @@ struct BlockedOp {
 
 /// Values of `bool` parameters that some code requires in order to run
 /// (`if (lock) ...`: lock must be true).
-using Requirements =
-    llvm::SmallVector<std::pair<const ParmVarDecl *, bool>, 1>;
+using Requirements = llvm::SmallVector<std::pair<const ParmVarDecl *, bool>, 1>;
 
 /// Adds \p R to \p To; false if \p To already requires the opposite (the
 /// code never runs).
@@ -570,8 +578,7 @@ bool isFunctionObjectContainer(QualType T) {
     return false;
   for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
     if (A.getKind() == TemplateArgument::Type &&
-        isFunctionObjectType(A.getAsType()) &&
-        !A.getAsType()->isPointerType())
+        isFunctionObjectType(A.getAsType()) && !A.getAsType()->isPointerType())
       return true;
   return false;
 }
@@ -612,11 +619,100 @@ const ValueDecl *calledObject(const Expr *E) {
 /// (`push_back(f)`, `m.emplace(k, f)`, `m.insert({k, f})`).
 bool storesElements(const CXXMethodDecl *M) {
   static constexpr llvm::StringLiteral Stores[] = {
-      "push_back", "push_front",   "emplace_back", "emplace_front",
-      "emplace",   "emplace_hint", "insert",       "insert_or_assign",
+      "push_back",   "push_front",   "emplace_back", "emplace_front",
+      "emplace",     "emplace_hint", "insert",       "insert_or_assign",
       "try_emplace", "assign"};
   return M && M->getIdentifier() && llvm::is_contained(Stores, M->getName());
 }
+
+/// How the translation unit creates objects of the class C: the variables
+/// of type C, and whether anything else makes one (a member or an array
+/// of C, a class derived from C, a `new`, a temporary or copy, a template
+/// argument: a container may hold some).
+class ObjectsOf : public RecursiveASTVisitor<ObjectsOf> {
+public:
+  explicit ObjectsOf(const CXXRecordDecl *C) : C(C->getCanonicalDecl()) {}
+  bool shouldVisitTemplateInstantiations() const { return true; }
+  bool shouldVisitImplicitCode() const { return true; }
+
+  /// Variables of type C (canonical declarations).
+  llvm::SmallPtrSet<const VarDecl *, 2> Vars;
+  bool Other = false;
+
+  bool VisitVarDecl(VarDecl *D) {
+    if (int K = kind(D->getType()))
+      K == 1 ? (void)Vars.insert(D->getCanonicalDecl()) : (void)(Other = true);
+    return true;
+  }
+  bool VisitFieldDecl(FieldDecl *D) {
+    Other |= kind(D->getType()) != 0;
+    return true;
+  }
+  bool VisitCXXRecordDecl(CXXRecordDecl *D) {
+    if (D->hasDefinition() && D->getCanonicalDecl() != C)
+      for (const CXXBaseSpecifier &B : D->bases())
+        Other |= kind(B.getType()) != 0;
+    if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(D))
+      arguments(Spec->getTemplateArgs().asArray());
+    return true;
+  }
+  bool VisitFunctionDecl(FunctionDecl *D) {
+    if (const TemplateArgumentList *Args = D->getTemplateSpecializationArgs())
+      arguments(Args->asArray());
+    return true;
+  }
+  bool VisitCXXNewExpr(CXXNewExpr *E) {
+    Other |= kind(E->getAllocatedType()) != 0;
+    return true;
+  }
+  /// An expression that makes an object; a variable's own initialiser
+  /// makes that variable.
+  bool VisitExpr(Expr *E) {
+    if (!llvm::isa<CXXConstructExpr, InitListExpr, CXXParenListInitExpr,
+                   CompoundLiteralExpr, ImplicitValueInitExpr>(E) ||
+        !kind(E->getType()))
+      return true;
+    if (const auto *IL = llvm::dyn_cast<InitListExpr>(E))
+      if (!IL->isSemanticForm())
+        return true;
+    Made.push_back(E);
+    return true;
+  }
+  /// Every object made is a variable's initialiser.
+  bool onlyInitialisers() const {
+    llvm::SmallPtrSet<const Expr *, 4> Inits;
+    for (const VarDecl *V : Vars)
+      for (const VarDecl *R : V->redecls())
+        if (const Expr *Init = R->getInit())
+          Inits.insert(Init->IgnoreImplicit());
+    return llvm::all_of(
+        Made, [&](const Expr *E) { return Inits.count(E->IgnoreImplicit()); });
+  }
+
+private:
+  /// 0: not C; 1: a C; 2: an array of C.
+  int kind(QualType T) const {
+    if (T.isNull())
+      return 0;
+    T = T.getCanonicalType();
+    bool Array = false;
+    while (const auto *AT = llvm::dyn_cast<ArrayType>(T.getTypePtr())) {
+      Array = true;
+      T = AT->getElementType().getCanonicalType();
+    }
+    const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+    if (!RD || RD->getCanonicalDecl() != C)
+      return 0;
+    return Array ? 2 : 1;
+  }
+  void arguments(llvm::ArrayRef<TemplateArgument> Args) {
+    for (const TemplateArgument &A : Args)
+      if (A.getKind() == TemplateArgument::Type)
+        Other |= kind(A.getAsType()) != 0;
+  }
+  const CXXRecordDecl *C;
+  llvm::SmallVector<const Expr *, 4> Made;
+};
 
 } // namespace
 
@@ -811,6 +907,15 @@ private:
     I.Sum.Effects.push_back(std::move(Ef));
   }
   static constexpr size_t MaxEffects = 256;
+  /// The only object of the class \p C: a variable of static storage
+  /// duration that is the one object of C the translation unit makes (C a
+  /// class of the main file), or null.
+  const VarDecl *onlyObject(const CXXRecordDecl *C);
+  llvm::DenseMap<const CXXRecordDecl *, const VarDecl *> OnlyObjects;
+  /// \p A and \p B name one mutex: one is a member of `this`, the other
+  /// the same member of the only object of `this`'s class (`this->mu` in
+  /// Page's code and `page.mu`, where `static Page page;` is the one Page).
+  bool sameThroughOnlyObject(const ObjectKey &A, const ObjectKey &B);
   /// \p P is a `bool` parameter that its function (its lambdas included)
   /// only reads: its value is the one the call passed, everywhere.
   bool readOnlyBool(const ParmVarDecl *P);
@@ -826,8 +931,7 @@ private:
   /// terms (\p Out); false if the call's constant arguments rule it out.
   /// \p Unknown: an argument decides, but we do not know its value.
   bool requiredAt(const Effect &Ef, const CallExpr *Call,
-                  const FunctionDecl *Callee, Requirements &Out,
-                  bool &Unknown);
+                  const FunctionDecl *Callee, Requirements &Out, bool &Unknown);
   void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
                     const CodeUnit *Callee, bool Only, bool Record,
                     unsigned Depth);
@@ -1530,8 +1634,8 @@ void BlockingAnalysis::Impl::addChainNotes(
         Name = "a function object of '" + Container->getNameAsString() + "'";
     }
     if (Invoked)
-      Notes.push_back({C, "'" + patternName(C->getDirectCallee()) +
-                              "' calls " + Name + " here, " + Why.str()});
+      Notes.push_back({C, "'" + patternName(C->getDirectCallee()) + "' calls " +
+                              Name + " here, " + Why.str()});
     else
       Notes.push_back({C, Name + " is called here, " + Why.str()});
   }
@@ -1559,6 +1663,12 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       if (H.Shared && Shared && !(Conditional && !Chain.empty()) &&
           writerPreferring(K))
         RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
+      continue;
+    }
+    // `this->mu` and `p.mu` where `this` can only be `p`.
+    if (H.Key.sameObject(K) && !(H.Shared && Shared) && !isRecursiveMutex(K) &&
+        !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
+      selfDeadlock(H, K, Site, Chain, *I.U);
       continue;
     }
     // The same member of `this` and of a named object: the same mutex
@@ -1962,7 +2072,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     ObjectKey HK = mapThroughCall(P.Held.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(P.Chain.begin(), P.Chain.end());
-    if (HK == P.Key && HK.exact()) {
+    if ((HK == P.Key && HK.exact()) || sameThroughOnlyObject(HK, P.Key)) {
       HeldLock First = P.Held;
       First.Key = HK;
       First.Chain.insert(First.Chain.begin(), Call);
@@ -2106,6 +2216,49 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   I.Status = UnitInfo::Done;
 }
 
+//===-- The only object of a class ----------------------------------------===//
+
+const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
+  C = C->getCanonicalDecl();
+  if (auto It = OnlyObjects.find(C); It != OnlyObjects.end())
+    return It->second;
+  const VarDecl *Only = nullptr;
+  // A class only this file's code makes objects of: not a template's, not
+  // a lambda's, not a union.
+  const CXXRecordDecl *Def = C->getDefinition();
+  if (Def && !llvm::isa<ClassTemplateSpecializationDecl>(Def) &&
+      !Def->getInstantiatedFromMemberClass() && mainFileClass(Def)) {
+    ObjectsOf Find(Def);
+    Find.TraverseDecl(Ctx.getTranslationUnitDecl());
+    if (!Find.Other && Find.Vars.size() == 1 && Find.onlyInitialisers()) {
+      const VarDecl *V = *Find.Vars.begin();
+      // One object for the whole program: not one per thread, not a
+      // local or a parameter.
+      if (V->getStorageDuration() == SD_Static)
+        Only = V;
+    }
+  }
+  OnlyObjects[C] = Only;
+  return Only;
+}
+
+bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
+                                                   const ObjectKey &B) {
+  const ObjectKey *T = &A, *V = &B;
+  if (T->Root != ObjectKey::This)
+    std::swap(T, V);
+  if (T->Root != ObjectKey::This || V->Root != ObjectKey::Var || !V->RootVar ||
+      T->Path.empty() || T->Path != V->Path || !T->exact() || !V->exact() ||
+      V->RootVar->getType()->isReferenceType())
+    return false;
+  // `this` is an object of the class whose member the path starts with.
+  const auto *F = llvm::dyn_cast<FieldDecl>(T->Path.front());
+  const CXXRecordDecl *C = V->RootVar->getType()->getAsCXXRecordDecl();
+  if (!F || !C || F->getParent()->getCanonicalDecl() != C->getCanonicalDecl())
+    return false;
+  return onlyObject(C) == V->RootVar->getCanonicalDecl();
+}
+
 //===-- Constant arguments ------------------------------------------------===//
 
 bool BlockingAnalysis::Impl::readOnlyBool(const ParmVarDecl *P) {
@@ -2231,10 +2384,10 @@ bool BlockingAnalysis::Impl::requiredAt(const Effect &Ef, const CallExpr *Call,
     Requirements Mine;
     bool Opaque = false;
     const Expr *Bare = Arg ? Arg->IgnoreParenImpCasts() : nullptr;
-    bool Plain = Bare && (llvm::isa<DeclRefExpr>(Bare) ||
-                          (llvm::isa<UnaryOperator>(Bare) &&
-                           llvm::cast<UnaryOperator>(Bare)->getOpcode() ==
-                               UO_LNot));
+    bool Plain =
+        Bare && (llvm::isa<DeclRefExpr>(Bare) ||
+                 (llvm::isa<UnaryOperator>(Bare) &&
+                  llvm::cast<UnaryOperator>(Bare)->getOpcode() == UO_LNot));
     if (Plain)
       paramLiterals(Bare, V, Mine, Opaque);
     if (!Plain || Opaque || Mine.size() != 1) {
@@ -3794,7 +3947,6 @@ void BlockingAnalysis::Impl::reportLockOrder(
       Out.push_back(std::move(F));
     }
 }
-
 
 void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
                                                const Expr *Src) {

@@ -28,7 +28,6 @@ bool isIdentityCall(const CallExpr *Call) {
          N == "addressof" || N == "forward";
 }
 
-
 ObjectKey append(ObjectKey K, const ValueDecl *Member) {
   if (!K.valid())
     K.Root = ObjectKey::Unknown;
@@ -123,8 +122,8 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
       unsigned N = std::min<unsigned>(Call->getNumArgs(), FD->getNumParams());
       for (unsigned I = 0; I < N; ++I) {
         QualType PT = FD->getParamDecl(I)->getType();
-        if (PT->isReferenceType() && !PT.getNonReferenceType().isConstQualified() &&
-            isPointerLike(PT))
+        if (PT->isReferenceType() &&
+            !PT.getNonReferenceType().isConstQualified() && isPointerLike(PT))
           Note(Call->getArg(I));
       }
     }
@@ -240,7 +239,8 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     return {};
   }
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
-    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
+    if (CE->getNumArgs() == 1 &&
+        CE->getConstructor()->isCopyOrMoveConstructor())
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
 }
@@ -256,9 +256,8 @@ std::optional<unsigned> invokedArgument(const CallExpr *Call) {
     return std::nullopt;
   // Boost has both orders: (flag, f, args...) and the older (f, flag).
   const CXXRecordDecl *First = recordOf(Call->getArg(0)->getType());
-  return First && First->getIdentifier() && First->getName() == "once_flag"
-             ? 1
-             : 0;
+  return First && First->getIdentifier() && First->getName() == "once_flag" ? 1
+                                                                            : 0;
 }
 
 const FunctionDecl *invokedFunction(const CallExpr *Call) {
@@ -280,8 +279,8 @@ const FunctionDecl *invokedFunction(const CallExpr *Call) {
   // another one, so it is that lambda.
   if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
     if (VD->getInit() && !llvm::isa<ParmVarDecl>(VD))
-      if (const auto *LE = llvm::dyn_cast<LambdaExpr>(
-              bareExprThroughCopies(VD->getInit())))
+      if (const auto *LE =
+              llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(VD->getInit())))
         return LE->getCallOperator();
   return nullptr;
 }
@@ -357,8 +356,9 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
     // The callee's own local (or a capture of a lambda's enclosing code).
     const DeclContext *DC = VD->getDeclContext();
     if (DC == Callee || (MD && DC == MD))
-      return Abstract.Path.empty() ? ObjectKey{ObjectKey::Unknown, nullptr, {VD}}
-                                   : Abstract;
+      return Abstract.Path.empty()
+                 ? ObjectKey{ObjectKey::Unknown, nullptr, {VD}}
+                 : Abstract;
     return K;
   }
   return K; // A global.
