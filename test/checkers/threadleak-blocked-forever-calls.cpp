@@ -189,6 +189,22 @@ void local(int k) {
   std::lock_guard<std::mutex> g(other);
   m[k]();
 }
+
+// A container handed to a function that calls its elements.
+std::vector<std::function<void()>> jobs;
+void fire(std::vector<std::function<void()>> &fs) {
+  for (auto &f : fs)
+    f();
+}
+void queueAndFire() {
+  jobs.push_back([] { std::lock_guard<std::mutex> g(other); });
+  // CHECK: :[[@LINE-1]]:51: warning: 'other' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+3]]:31: note: 'other' is acquired here
+  // CHECK: :[[@LINE+3]]:3: note: 'containers::fire' is called here, with 'other' held
+  // CHECK: :[[@LINE-7]]:5: note: the function object 'f' is called here, with 'other' held
+  std::lock_guard<std::mutex> g(other);
+  fire(jobs);
+}
 } // namespace containers
 
 //===-- Releases in a loop ------------------------------------------------===//
