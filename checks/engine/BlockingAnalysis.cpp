@@ -649,7 +649,7 @@ public:
     return true;
   }
   bool VisitCXXRecordDecl(CXXRecordDecl *D) {
-    if (D->hasDefinition() && D->getCanonicalDecl() != C)
+    if (D->isThisDeclarationADefinition() && D->getCanonicalDecl() != C)
       for (const CXXBaseSpecifier &B : D->bases())
         Other |= kind(B.getType()) != 0;
     if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(D))

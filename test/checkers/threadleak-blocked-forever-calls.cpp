@@ -379,6 +379,20 @@ void Slot::render() {
   std::lock_guard<std::mutex> g(mu);
   countSlot();
 }
+
+// Correct: `this` may be the Pane inside a SubPane.
+struct Pane {
+  std::mutex mu;
+  void render();
+  void count() { std::lock_guard<std::mutex> g(mu); }
+};
+static Pane pane;
+struct SubPane : Pane {};
+void countPane() { pane.count(); }
+void Pane::render() {
+  std::lock_guard<std::mutex> g(mu);
+  countPane();
+}
 } // namespace only
 
 //===-- All of it: gohugoio/hugo#5379 -------------------------------------===//
