@@ -12,6 +12,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -94,9 +95,17 @@ State join(const State &A, const State &B) {
 }
 
 void releaseFrom(State &S, const ObjectKey &K) {
+  // Released counts what may be a lock the unit's callers hold: the
+  // release of a lock this unit itself took (the same object, held here)
+  // is not one. A callee that takes and releases a mutex in a loop still
+  // cannot release a caller's hold of it: it would wait for itself first.
+  bool Own = K.exact() && llvm::any_of(S.Held, [&](const HeldLock &H) {
+               return H.Key == K;
+             });
   llvm::erase_if(S.Held,
                  [&](const HeldLock &H) { return H.Key.sameObject(K); });
-  addObject(S.Released, K);
+  if (!Own)
+    addObject(S.Released, K);
 }
 
 /// What an operation on a channel or a condition variable is.
@@ -160,6 +169,20 @@ struct BlockedOp {
   const void *Type = nullptr;
 };
 
+/// Values of `bool` parameters that some code requires in order to run
+/// (`if (lock) ...`: lock must be true).
+using Requirements = llvm::SmallVector<std::pair<const ParmVarDecl *, bool>, 1>;
+
+/// Adds \p R to \p To; false if \p To already requires the opposite (the
+/// code never runs).
+bool addRequirement(Requirements &To, std::pair<const ParmVarDecl *, bool> R) {
+  for (const auto &[P, V] : To)
+    if (P == R.first)
+      return V == R.second;
+  To.push_back(R);
+  return true;
+}
+
 /// What a callee does, in its own terms, for its callers.
 struct Effect {
   enum KindTy { Acquire, Block } Kind;
@@ -174,6 +197,11 @@ struct Effect {
   /// For a Block: the operation (index into Impl::Blocking, as reached in
   /// the callee itself).
   size_t Op = 0;
+  /// Under branches on `bool` parameters that their function only reads:
+  /// it happens only where each has the value given. A call that passes a
+  /// constant decides; one that passes a parameter of its own hands the
+  /// question on to its callers (Impl::requiredAt).
+  Requirements Requires;
 };
 
 /// A mutex of `this` held while code reached from here acquires the same
@@ -526,6 +554,168 @@ bool isPartner(OpKind Blocked, OpKind Other) {
   }
 }
 
+bool isFunctionObjectType(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "function" &&
+         (RD->isInStdNamespace() ||
+          plainQualifiedName(RD) == "boost::function");
+}
+
+/// A container of function objects: an array of them, or a standard
+/// sequence or map whose elements (a map's mapped values) are. A call
+/// through any element may run what any element was given.
+bool isFunctionObjectContainer(QualType T) {
+  T = T.getNonReferenceType();
+  if (const auto *AT = llvm::dyn_cast<ArrayType>(T.getCanonicalType()))
+    return isFunctionObjectType(AT->getElementType());
+  const auto *Spec =
+      llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(recordOf(T));
+  if (!Spec || !Spec->isInStdNamespace() || !Spec->getIdentifier() ||
+      T->isPointerType())
+    return false;
+  static constexpr llvm::StringLiteral Containers[] = {
+      "vector", "deque",    "list",          "forward_list",      "array",
+      "map",    "multimap", "unordered_map", "unordered_multimap"};
+  if (!llvm::is_contained(Containers, Spec->getName()))
+    return false;
+  for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
+    if (A.getKind() == TemplateArgument::Type &&
+        isFunctionObjectType(A.getAsType()) && !A.getAsType()->isPointerType())
+      return true;
+  return false;
+}
+
+/// The container of function objects \p E is an element of (`v[i]`,
+/// `m.at(k)`, `v.front()`, `v.back()`, `fs[i]` of an array), or null.
+const ValueDecl *elementContainer(const Expr *E) {
+  E = bareExpr(E);
+  const Expr *Base = nullptr;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+    if (OC->getOperator() == OO_Subscript && OC->getNumArgs() == 2)
+      Base = OC->getArg(0);
+  } else if (const auto *ASE = llvm::dyn_cast<ArraySubscriptExpr>(E)) {
+    Base = ASE->getBase();
+  } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    if (M && M->getIdentifier() &&
+        (M->getName() == "at" || M->getName() == "front" ||
+         M->getName() == "back"))
+      Base = MC->getImplicitObjectArgument();
+  }
+  const ValueDecl *D = Base ? namedObject(Base) : nullptr;
+  return D && isFunctionObjectContainer(D->getType()) ? D : nullptr;
+}
+
+/// The function object a call's callee expression \p E names: a variable,
+/// a data member, a structured binding, or (for an element) its container.
+const ValueDecl *calledObject(const Expr *E) {
+  if (const ValueDecl *C = elementContainer(E))
+    return C;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      return BD;
+  return namedObject(E);
+}
+
+/// A member function that puts its arguments into a container as elements
+/// (`push_back(f)`, `m.emplace(k, f)`, `m.insert({k, f})`).
+bool storesElements(const CXXMethodDecl *M) {
+  static constexpr llvm::StringLiteral Stores[] = {
+      "push_back",   "push_front",   "emplace_back", "emplace_front",
+      "emplace",     "emplace_hint", "insert",       "insert_or_assign",
+      "try_emplace", "assign"};
+  return M && M->getIdentifier() && llvm::is_contained(Stores, M->getName());
+}
+
+/// How the translation unit creates objects of the class C: the variables
+/// of type C, and whether anything else makes one (a member or an array
+/// of C, a class derived from C, a `new`, a temporary or copy, a template
+/// argument: a container may hold some).
+class ObjectsOf : public RecursiveASTVisitor<ObjectsOf> {
+public:
+  explicit ObjectsOf(const CXXRecordDecl *C) : C(C->getCanonicalDecl()) {}
+  bool shouldVisitTemplateInstantiations() const { return true; }
+  bool shouldVisitImplicitCode() const { return true; }
+
+  /// Variables of type C (canonical declarations).
+  llvm::SmallPtrSet<const VarDecl *, 2> Vars;
+  bool Other = false;
+
+  bool VisitVarDecl(VarDecl *D) {
+    if (int K = kind(D->getType()))
+      K == 1 ? (void)Vars.insert(D->getCanonicalDecl()) : (void)(Other = true);
+    return true;
+  }
+  bool VisitFieldDecl(FieldDecl *D) {
+    Other |= kind(D->getType()) != 0;
+    return true;
+  }
+  bool VisitCXXRecordDecl(CXXRecordDecl *D) {
+    if (D->isThisDeclarationADefinition() && D->getCanonicalDecl() != C)
+      for (const CXXBaseSpecifier &B : D->bases())
+        Other |= kind(B.getType()) != 0;
+    if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(D))
+      arguments(Spec->getTemplateArgs().asArray());
+    return true;
+  }
+  bool VisitFunctionDecl(FunctionDecl *D) {
+    if (const TemplateArgumentList *Args = D->getTemplateSpecializationArgs())
+      arguments(Args->asArray());
+    return true;
+  }
+  bool VisitCXXNewExpr(CXXNewExpr *E) {
+    Other |= kind(E->getAllocatedType()) != 0;
+    return true;
+  }
+  /// An expression that makes an object; a variable's own initialiser
+  /// makes that variable.
+  bool VisitExpr(Expr *E) {
+    if (!llvm::isa<CXXConstructExpr, InitListExpr, CXXParenListInitExpr,
+                   CompoundLiteralExpr, ImplicitValueInitExpr>(E) ||
+        !kind(E->getType()))
+      return true;
+    if (const auto *IL = llvm::dyn_cast<InitListExpr>(E))
+      if (!IL->isSemanticForm())
+        return true;
+    Made.push_back(E);
+    return true;
+  }
+  /// Every object made is a variable's initialiser.
+  bool onlyInitialisers() const {
+    llvm::SmallPtrSet<const Expr *, 4> Inits;
+    for (const VarDecl *V : Vars)
+      for (const VarDecl *R : V->redecls())
+        if (const Expr *Init = R->getInit())
+          Inits.insert(Init->IgnoreImplicit());
+    return llvm::all_of(
+        Made, [&](const Expr *E) { return Inits.count(E->IgnoreImplicit()); });
+  }
+
+private:
+  /// 0: not C; 1: a C; 2: an array of C.
+  int kind(QualType T) const {
+    if (T.isNull())
+      return 0;
+    T = T.getCanonicalType();
+    bool Array = false;
+    while (const auto *AT = llvm::dyn_cast<ArrayType>(T.getTypePtr())) {
+      Array = true;
+      T = AT->getElementType().getCanonicalType();
+    }
+    const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+    if (!RD || RD->getCanonicalDecl() != C)
+      return 0;
+    return Array ? 2 : 1;
+  }
+  void arguments(llvm::ArrayRef<TemplateArgument> Args) {
+    for (const TemplateArgument &A : Args)
+      if (A.getKind() == TemplateArgument::Type)
+        Other |= kind(A.getAsType()) != 0;
+  }
+  const CXXRecordDecl *C;
+  llvm::SmallVector<const Expr *, 4> Made;
+};
+
 } // namespace
 
 class BlockingAnalysis::Impl {
@@ -566,6 +756,14 @@ private:
     /// each statement is in it (block, element index).
     std::unique_ptr<CFG> G;
     llvm::DenseMap<const Stmt *, std::pair<unsigned, unsigned>> Pos;
+    /// The statements under a branch on a parameter: the parameter values
+    /// the branch requires, or Opaque where it tests one in a way we do not
+    /// read (a caller may say not to; Effect::Conditional).
+    struct ParamGuard {
+      Requirements Requires;
+      bool Opaque = false;
+    };
+    llvm::DenseMap<const Stmt *, ParamGuard> ParamGuards;
     /// The skeleton, for --dump-model: (statement, what happens, held).
     std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
   };
@@ -685,10 +883,21 @@ private:
   /// Adds an effect to \p I's summary: one per (kind, object, site), and
   /// at most MaxEffects (over budget: what is left out is not reported).
   void addEffect(UnitInfo &I, Effect Ef) {
+    // Under a branch on a parameter of the unit's: what it requires.
+    auto G = I.ParamGuards.find(Ef.Chain.empty() ? Ef.Site : Ef.Chain.front());
+    if (G != I.ParamGuards.end()) {
+      for (const auto &R : G->second.Requires)
+        if (!addRequirement(Ef.Requires, R))
+          return; // `if (!lock) f(lock)`: never happens.
+      if (G->second.Opaque && Ef.Kind == Effect::Acquire)
+        Ef.Conditional = true;
+    }
     // The same effect reached another way: released before on either way
-    // counts (the conservative side).
+    // counts (the conservative side). Under other conditions it is another
+    // effect: a caller may rule out one and not the other.
     for (Effect &E : I.Sum.Effects)
-      if (E.Kind == Ef.Kind && E.Site == Ef.Site && E.Key == Ef.Key) {
+      if (E.Kind == Ef.Kind && E.Site == Ef.Site && E.Key == Ef.Key &&
+          E.Conditional == Ef.Conditional && E.Requires == Ef.Requires) {
         for (const ObjectKey &K : Ef.ReleasedBefore)
           addObject(E.ReleasedBefore, K);
         return;
@@ -700,6 +909,31 @@ private:
     I.Sum.Effects.push_back(std::move(Ef));
   }
   static constexpr size_t MaxEffects = 256;
+  /// The only object of the class \p C: a variable of static storage
+  /// duration that is the one object of C the translation unit makes (C a
+  /// class of the main file), or null.
+  const VarDecl *onlyObject(const CXXRecordDecl *C);
+  llvm::DenseMap<const CXXRecordDecl *, const VarDecl *> OnlyObjects;
+  /// \p A and \p B name one mutex: one is a member of `this`, the other
+  /// the same member of the only object of `this`'s class (`this->mu` in
+  /// Page's code and `page.mu`, where `static Page page;` is the one Page).
+  bool sameThroughOnlyObject(const ObjectKey &A, const ObjectKey &B);
+  /// \p P is a `bool` parameter that its function (its lambdas included)
+  /// only reads: its value is the one the call passed, everywhere.
+  bool readOnlyBool(const ParmVarDecl *P);
+  llvm::DenseMap<const ParmVarDecl *, bool> ReadOnlyBools;
+  /// What \p Cond having the value \p Value says of read-only `bool`
+  /// parameters: the values it implies (a conjunction) go to \p Out;
+  /// \p Opaque is set where it tests a parameter in another way.
+  void paramLiterals(const Expr *Cond, bool Value, Requirements &Out,
+                     bool &Opaque);
+  /// Fills \p I.ParamGuards.
+  void computeParamGuards(UnitInfo &I);
+  /// \p Ef's requirements where \p Call calls \p Callee, in the caller's
+  /// terms (\p Out); false if the call's constant arguments rule it out.
+  /// \p Unknown: an argument decides, but we do not know its value.
+  bool requiredAt(const Effect &Ef, const CallExpr *Call,
+                  const FunctionDecl *Callee, Requirements &Out, bool &Unknown);
   void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
                     const CodeUnit *Callee, bool Only, bool Record,
                     unsigned Depth);
@@ -779,6 +1013,8 @@ private:
   /// How a note names what \p C calls: the function, "the lambda", or the
   /// function object called through.
   std::string calleeName(const CallExpr *C) const;
+  /// "X is called here", or "'std::call_once' calls X here".
+  std::string callNote(const CallExpr *C) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
   /// \p U never runs: a function only this file's code can call (internal
@@ -1424,12 +1660,14 @@ void BlockingAnalysis::Impl::reportRecursiveReads(
 void BlockingAnalysis::Impl::heldNotes(std::vector<WitnessStep> &Notes,
                                        const HeldLock &H) const {
   for (const CallExpr *C : H.Chain)
-    Notes.push_back({C, calleeName(C) + " is called here"});
+    Notes.push_back({C, callNote(C)});
   Notes.push_back({H.Site, "'" + H.Key.str() + "' is acquired here"});
 }
 
 std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
-  const FunctionDecl *FD = C->getDirectCallee();
+  // `std::call_once(flag, f)` calls f.
+  const FunctionDecl *Invoked = invokedFunction(C);
+  const FunctionDecl *FD = Invoked ? Invoked : C->getDirectCallee();
   std::string Name =
       FD ? "'" + patternName(FD) + "'" : std::string("the callee");
   if (FD && llvm::isa<CXXMethodDecl>(FD) &&
@@ -1438,22 +1676,30 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
   // A call through a std::function: name the function object.
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(C);
       OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0) {
-    if (const auto *ME =
-            llvm::dyn_cast<MemberExpr>(OC->getArg(0)->IgnoreParenImpCasts()))
+    const Expr *Callee = OC->getArg(0)->IgnoreParenImpCasts();
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(Callee))
       Name = "the function object '" + ME->getMemberDecl()->getNameAsString() +
              "'";
-    else if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(
-                 OC->getArg(0)->IgnoreParenImpCasts()))
+    else if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(Callee))
       Name = "the function object '" + DR->getDecl()->getNameAsString() + "'";
+    else if (const ValueDecl *Container = elementContainer(Callee))
+      Name = "a function object of '" + Container->getNameAsString() + "'";
   }
   return Name;
+}
+
+std::string BlockingAnalysis::Impl::callNote(const CallExpr *C) const {
+  if (invokedFunction(C))
+    return "'" + patternName(C->getDirectCallee()) + "' calls " +
+           calleeName(C) + " here";
+  return calleeName(C) + " is called here";
 }
 
 void BlockingAnalysis::Impl::addChainNotes(
     std::vector<WitnessStep> &Notes, llvm::ArrayRef<const CallExpr *> Chain,
     llvm::StringRef Why) const {
   for (const CallExpr *C : Chain)
-    Notes.push_back({C, calleeName(C) + " is called here, " + Why.str()});
+    Notes.push_back({C, callNote(C) + ", " + Why.str()});
 }
 
 void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
@@ -1478,6 +1724,12 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       if (H.Shared && Shared && !(Conditional && !Chain.empty()) &&
           writerPreferring(K))
         RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
+      continue;
+    }
+    // `this->mu` and `p.mu` where `this` can only be `p`.
+    if (H.Key.sameObject(K) && !(H.Shared && Shared) && !isRecursiveMutex(K) &&
+        !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
+      selfDeadlock(H, K, Site, Chain, *I.U);
       continue;
     }
     // The same member of `this` and of a named object: the same mutex
@@ -1834,12 +2086,21 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
   for (const Effect &Ef : Sum->Effects) {
     if (Ef.Chain.size() + 1 > MaxCallDepth)
       continue;
+    // `f(false)` where f locks only `if (lock)`: not here.
+    Requirements Req;
+    bool Unknown = false;
+    if (!requiredAt(Ef, Call, Callee->Fn, Req, Unknown))
+      continue;
+    bool Conditional =
+        Ef.Conditional || (Unknown && Ef.Kind == Effect::Acquire);
     ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(Ef.Chain.begin(), Ef.Chain.end());
     if (Ef.Kind == Effect::Acquire) {
+      // Still up to a caller of ours: as conditional as a lock under
+      // `if (need_lock)`.
       acquire(I, S, K, Ef.Shared, Ef.Site, Chain, Ef.ReleasedBefore, Record,
-              Ef.Conditional);
+              Conditional || !Req.empty());
     } else if (Record) {
       BlockedOp B = Blocking[Ef.Op];
       B.Object = K;
@@ -1866,6 +2127,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       Effect Mine = Ef;
       Mine.Key = K;
       Mine.Chain = Chain;
+      Mine.Requires = Req;
+      Mine.Conditional = Conditional;
       for (const ObjectKey &R : S.Released)
         addObject(Mine.ReleasedBefore, R);
       if (Mine.Kind == Effect::Block)
@@ -1882,7 +2145,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     ObjectKey HK = mapThroughCall(P.Held.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(P.Chain.begin(), P.Chain.end());
-    if (HK == P.Key && HK.exact()) {
+    if ((HK == P.Key && HK.exact()) || sameThroughOnlyObject(HK, P.Key)) {
       HeldLock First = P.Held;
       First.Key = HK;
       First.Chain.insert(First.Chain.begin(), Call);
@@ -1931,6 +2194,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   ++Stats.Analysed;
   const CodeUnit &U = *I.U;
   prepare(I);
+  computeParamGuards(I);
   CFG::BuildOptions Opts;
   Opts.AddImplicitDtors = true;
   Opts.setAllAlwaysAdd();
@@ -2013,43 +2277,6 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
         if (H.Explicit && H.Chain.empty())
           Leaks.push_back({I.U, Ret, H});
   }
-  // Acquisitions under a branch on a parameter are conditional: the
-  // caller says whether to lock (`if (need_lock) mu.lock();`).
-  {
-    llvm::DenseSet<const Stmt *> ParamGuarded;
-    auto OnParam = [&](const Stmt *Cond) {
-      bool Param = false;
-      walkOwnCode(Cond, [&](const Stmt *In) {
-        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
-          Param |= llvm::isa<ParmVarDecl>(DRE->getDecl());
-      });
-      return Param;
-    };
-    auto Guard = [&](const Stmt *Branch) {
-      walkOwnCode(Branch, [&](const Stmt *In) { ParamGuarded.insert(In); });
-    };
-    walkOwnCode(U.Body, [&](const Stmt *S) {
-      if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
-        if (OnParam(If->getCond())) {
-          Guard(If->getThen());
-          Guard(If->getElse());
-        }
-      } else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
-        if (OnParam(Sw->getCond()))
-          Guard(Sw->getBody());
-      } else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(S)) {
-        if (OnParam(CO->getCond())) {
-          Guard(CO->getTrueExpr());
-          Guard(CO->getFalseExpr());
-        }
-      }
-    });
-    for (Effect &Ef : I.Sum.Effects)
-      if (Ef.Kind == Effect::Acquire)
-        Ef.Conditional |=
-            ParamGuarded.count(Ef.Chain.empty() ? Ef.Site : Ef.Chain.front()) !=
-            0;
-  }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];
   if (Exit.Reached) {
@@ -2060,6 +2287,190 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   }
   I.G = std::move(G);
   I.Status = UnitInfo::Done;
+}
+
+//===-- The only object of a class ----------------------------------------===//
+
+const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
+  C = C->getCanonicalDecl();
+  if (auto It = OnlyObjects.find(C); It != OnlyObjects.end())
+    return It->second;
+  const VarDecl *Only = nullptr;
+  // A class only this file's code makes objects of: not a template's, not
+  // a lambda's, not a union.
+  const CXXRecordDecl *Def = C->getDefinition();
+  if (Def && !llvm::isa<ClassTemplateSpecializationDecl>(Def) &&
+      !Def->getInstantiatedFromMemberClass() && mainFileClass(Def)) {
+    ObjectsOf Find(Def);
+    Find.TraverseDecl(Ctx.getTranslationUnitDecl());
+    if (!Find.Other && Find.Vars.size() == 1 && Find.onlyInitialisers()) {
+      const VarDecl *V = *Find.Vars.begin();
+      // One object for the whole program: not one per thread, not a
+      // local or a parameter.
+      if (V->getStorageDuration() == SD_Static)
+        Only = V;
+    }
+  }
+  OnlyObjects[C] = Only;
+  return Only;
+}
+
+bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
+                                                   const ObjectKey &B) {
+  const ObjectKey *T = &A, *V = &B;
+  if (T->Root != ObjectKey::This)
+    std::swap(T, V);
+  if (T->Root != ObjectKey::This || V->Root != ObjectKey::Var || !V->RootVar ||
+      T->Path.empty() || T->Path != V->Path || !T->exact() || !V->exact() ||
+      V->RootVar->getType()->isReferenceType())
+    return false;
+  // `this` is an object of the class whose member the path starts with.
+  const auto *F = llvm::dyn_cast<FieldDecl>(T->Path.front());
+  const CXXRecordDecl *C = V->RootVar->getType()->getAsCXXRecordDecl();
+  if (!F || !C || F->getParent()->getCanonicalDecl() != C->getCanonicalDecl())
+    return false;
+  return onlyObject(C) == V->RootVar->getCanonicalDecl();
+}
+
+//===-- Constant arguments ------------------------------------------------===//
+
+bool BlockingAnalysis::Impl::readOnlyBool(const ParmVarDecl *P) {
+  if (auto It = ReadOnlyBools.find(P); It != ReadOnlyBools.end())
+    return It->second;
+  const auto *FD = llvm::dyn_cast<FunctionDecl>(P->getDeclContext());
+  bool OK = P->getType()->isBooleanType() && FD && FD->getBody();
+  // Every use reads its value, or captures it: no assignment, no `&p`, no
+  // non-const reference to it, in the function or its lambdas.
+  llvm::DenseSet<const Expr *> Reads;
+  auto Check = [&](const Stmt *S) {
+    if (const auto *ICE = llvm::dyn_cast<ImplicitCastExpr>(S)) {
+      if (ICE->getCastKind() == CK_LValueToRValue)
+        Reads.insert(ICE->getSubExpr()->IgnoreParens());
+    } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      for (const Expr *Init : LE->capture_inits())
+        if (Init)
+          Reads.insert(Init->IgnoreParens());
+    } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S)) {
+      if (DRE->getDecl() == P && !Reads.count(DRE))
+        OK = false;
+    }
+  };
+  if (OK) {
+    walkWithLambdas(FD->getBody(), nullptr, Check);
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(FD))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        walkWithLambdas(Init->getInit(), nullptr, Check);
+  }
+  ReadOnlyBools[P] = OK;
+  return OK;
+}
+
+void BlockingAnalysis::Impl::paramLiterals(const Expr *Cond, bool Value,
+                                           Requirements &Out, bool &Opaque) {
+  if (!Cond)
+    return;
+  Cond = Cond->IgnoreParenImpCasts();
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
+      UO && UO->getOpcode() == UO_LNot)
+    return paramLiterals(UO->getSubExpr(), !Value, Out, Opaque);
+  // `a && b` true (or `a || b` false): both are.
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
+      BO && ((BO->getOpcode() == BO_LAnd && Value) ||
+             (BO->getOpcode() == BO_LOr && !Value))) {
+    paramLiterals(BO->getLHS(), Value, Out, Opaque);
+    paramLiterals(BO->getRHS(), Value, Out, Opaque);
+    return;
+  }
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Cond))
+    if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl());
+        P && readOnlyBool(P)) {
+      if (!addRequirement(Out, {P, Value}))
+        Opaque = true; // `p && !p`: nothing to say.
+      return;
+    }
+  // Another test: opaque if it reads a parameter (a condition on anything
+  // else is as if absent, as everywhere in the dataflow).
+  walkOwnCode(Cond, [&](const Stmt *In) {
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+      Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl());
+  });
+}
+
+void BlockingAnalysis::Impl::computeParamGuards(UnitInfo &I) {
+  // Acquisitions and blocking operations under a branch on a parameter:
+  // the caller says whether they happen (`if (need_lock) mu.lock();`).
+  auto Guard = [&](const Stmt *Branch, const Requirements &Req, bool Opaque) {
+    if (!Branch || (Req.empty() && !Opaque))
+      return;
+    walkOwnCode(Branch, [&](const Stmt *In) {
+      UnitInfo::ParamGuard &G = I.ParamGuards[In];
+      for (const auto &R : Req)
+        if (!addRequirement(G.Requires, R))
+          G.Opaque = true;
+      G.Opaque |= Opaque;
+    });
+  };
+  auto Branches = [&](const Expr *Cond, const Stmt *Then, const Stmt *Else) {
+    for (bool Value : {true, false}) {
+      Requirements Req;
+      bool Opaque = false;
+      paramLiterals(Cond, Value, Req, Opaque);
+      Guard(Value ? Then : Else, Req, Opaque);
+    }
+  };
+  walkOwnCode(I.U->Body, [&](const Stmt *S) {
+    if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
+      Branches(If->getCond(), If->getThen(), If->getElse());
+    } else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(S)) {
+      Branches(CO->getCond(), CO->getTrueExpr(), CO->getFalseExpr());
+    } else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
+      bool Opaque = false;
+      walkOwnCode(Sw->getCond(), [&](const Stmt *In) {
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+          Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl());
+      });
+      Guard(Sw->getBody(), {}, Opaque);
+    }
+  });
+}
+
+bool BlockingAnalysis::Impl::requiredAt(const Effect &Ef, const CallExpr *Call,
+                                        const FunctionDecl *Callee,
+                                        Requirements &Out, bool &Unknown) {
+  for (const auto &[P, V] : Ef.Requires) {
+    // A parameter of the function a lambda is written in: decided where
+    // that function is called.
+    if (P->getDeclContext() != Callee) {
+      if (!addRequirement(Out, {P, V}))
+        return false;
+      continue;
+    }
+    const Expr *Arg = argumentFor(Call, Callee, P->getFunctionScopeIndex());
+    bool C = false;
+    if (Arg && !Arg->isValueDependent() &&
+        Arg->EvaluateAsBooleanCondition(C, Ctx)) {
+      if (C != V)
+        return false;
+      continue;
+    }
+    // The caller's own parameter (or its negation), handed on.
+    Requirements Mine;
+    bool Opaque = false;
+    const Expr *Bare = Arg ? Arg->IgnoreParenImpCasts() : nullptr;
+    bool Plain =
+        Bare && (llvm::isa<DeclRefExpr>(Bare) ||
+                 (llvm::isa<UnaryOperator>(Bare) &&
+                  llvm::cast<UnaryOperator>(Bare)->getOpcode() == UO_LNot));
+    if (Plain)
+      paramLiterals(Bare, V, Mine, Opaque);
+    if (!Plain || Opaque || Mine.size() != 1) {
+      Unknown = true;
+      continue;
+    }
+    if (!addRequirement(Out, Mine.front()))
+      return false;
+  }
+  return true;
 }
 
 bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
@@ -2082,11 +2493,15 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
     if (It == Infos.end() || It->second->Status != UnitInfo::Done)
       return false;
     bool Takes = false;
-    for (const Effect &Ef : It->second->Sum.Effects)
+    for (const Effect &Ef : It->second->Sum.Effects) {
+      Requirements Req;
+      bool Unknown = false;
       if (Ef.Kind == Effect::Acquire &&
+          requiredAt(Ef, Call, Callee->Fn, Req, Unknown) &&
           mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn)
               .sameObject(M))
         Takes = true;
+    }
     if (!Takes)
       return false;
     Any = true;
@@ -4058,19 +4473,12 @@ void BlockingAnalysis::Impl::reportLockOrder(
     }
 }
 
-namespace {
-bool isFunctionObjectType(QualType T) {
-  const CXXRecordDecl *RD = recordOf(T);
-  return RD && RD->getIdentifier() && RD->getName() == "function" &&
-         (RD->isInStdNamespace() ||
-          plainQualifiedName(RD) == "boost::function");
-}
-} // namespace
-
 void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
                                                const Expr *Src) {
-  if (!Target || !isFunctionObjectType(Target->getType()))
+  if (!Target || !(isFunctionObjectType(Target->getType()) ||
+                   isFunctionObjectContainer(Target->getType())))
     return;
+  bool Container = isFunctionObjectContainer(Target->getType());
   // What a function object is given: lambdas, through copies, std::move,
   // a parameter of a function whose call sites we see, and another
   // function object (resolved once every one is known).
@@ -4115,14 +4523,48 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
           FromParam(PVD, Depth, Out);
           return;
         }
-        // Another function object: whatever it is given.
-        const ValueDecl *Other = nullptr;
-        if (DRE && llvm::isa<VarDecl>(DRE->getDecl()))
+        // Another function object, a container of them, or one of its
+        // elements: whatever it is given.
+        const ValueDecl *Other = elementContainer(E);
+        if (!Other && DRE && llvm::isa<VarDecl>(DRE->getDecl()))
           Other = DRE->getDecl();
-        else if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+        else if (const auto *ME = llvm::dyn_cast<MemberExpr>(E); !Other && ME)
           Other = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
-        if (Other && Other != Target && isFunctionObjectType(Other->getType()))
+        if (Other && Other != Target &&
+            (isFunctionObjectType(Other->getType()) ||
+             isFunctionObjectContainer(Other->getType())))
           FunctionAliases[Target].insert(Other);
+      };
+  // What a container is given: its elements, in an initializer list, a
+  // pair (`m.insert({k, f})`, std::make_pair) or a constructor's arguments.
+  std::function<void(const Expr *, unsigned,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+      Elements = [&](const Expr *E, unsigned Depth,
+                     llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+        if (!E || Depth > 4)
+          return;
+        E = bareExpr(E);
+        if (const auto *IL = llvm::dyn_cast<InitListExpr>(E)) {
+          for (const Expr *Init : IL->inits())
+            Elements(Init, Depth + 1, Out);
+        } else if (const auto *SIL =
+                       llvm::dyn_cast<CXXStdInitializerListExpr>(E)) {
+          Elements(SIL->getSubExpr(), Depth + 1, Out);
+        } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E);
+                   CE && !isFunctionObjectType(CE->getType())) {
+          for (const Expr *Arg : CE->arguments())
+            Elements(Arg, Depth + 1, Out);
+        } else if (const auto *C = llvm::dyn_cast<CallExpr>(E);
+                   C && C->getDirectCallee() &&
+                   C->getDirectCallee()->isInStdNamespace() &&
+                   C->getDirectCallee()->getIdentifier() &&
+                   (C->getDirectCallee()->getName() == "make_pair" ||
+                    C->getDirectCallee()->getName() == "make_tuple")) {
+          for (const Expr *Arg : C->arguments())
+            Elements(Arg, Depth + 1, Out);
+        } else {
+          Sources(E, Depth, Out);
+        }
       };
   FromParam = [&](const ParmVarDecl *PVD, unsigned Depth,
                   llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
@@ -4130,19 +4572,17 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
     if (!FD)
       return;
     unsigned Idx = PVD->getFunctionScopeIndex();
-    for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
-      unsigned A = Idx;
-      if (llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(FD))
-        ++A;
-      if (A < Call->getNumArgs())
-        Sources(Call->getArg(A), Depth + 1, Out);
-    }
+    for (const auto &[CallerUnit, Call] : Inv.callersOf(FD))
+      if (const Expr *Arg = argumentFor(Call, FD, Idx))
+        (Container ? Elements : Sources)(Arg, Depth + 1, Out);
   };
   llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
   // A parameter called through: what its callers pass.
   if (!Src) {
     if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(Target))
       FromParam(PVD, 0, Lambdas);
+  } else if (Container) {
+    Elements(Src, 0, Lambdas);
   } else {
     Sources(Src, 0, Lambdas);
   }
@@ -4171,15 +4611,40 @@ void BlockingAnalysis::Impl::functionObjectsOf(
 void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
                                                const Stmt *S) {
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-    if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
-      addFunctionObject(namedObject(OC->getArg(0)), OC->getArg(1));
-    else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
-             isFunctionObjectType(OC->getArg(0)->getType()))
-      if (const ValueDecl *D = namedObject(OC->getArg(0))) {
+    if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2) {
+      // `f = ...`, or `m[k] = ...`: the container's elements.
+      const ValueDecl *Target = elementContainer(OC->getArg(0));
+      addFunctionObject(Target ? Target : namedObject(OC->getArg(0)),
+                        OC->getArg(1));
+    } else if (OC->getOperator() == OO_Call && OC->getNumArgs() >= 1 &&
+               isFunctionObjectType(OC->getArg(0)->getType())) {
+      if (const ValueDecl *D = calledObject(OC->getArg(0))) {
         CallsThrough[&U].push_back({OC, D});
         if (llvm::isa<ParmVarDecl>(D) && !FunctionObjects.count(D))
           addFunctionObject(D, nullptr);
       }
+    }
+  } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+    // `v.push_back(f)`, `m.emplace(k, f)`: elements of the container.
+    if (storesElements(MC->getMethodDecl()))
+      if (const ValueDecl *C = namedObject(MC->getImplicitObjectArgument());
+          C && isFunctionObjectContainer(C->getType()))
+        for (const Expr *Arg : MC->arguments())
+          addFunctionObject(C, Arg);
+  } else if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+    // `for (auto &f : v)`, `for (auto &[k, f] : m)`: each element in turn.
+    const ValueDecl *C = namedObject(For->getRangeInit());
+    const VarDecl *LV = For->getLoopVariable();
+    if (C && LV && isFunctionObjectContainer(C->getType())) {
+      if (isFunctionObjectType(LV->getType()))
+        FunctionAliases[LV].insert(C);
+      if (const auto *DD = llvm::dyn_cast<DecompositionDecl>(LV))
+        for (const BindingDecl *B : DD->bindings())
+          if (isFunctionObjectType(B->getType()))
+            FunctionAliases[B].insert(C);
+      if (llvm::isa<ParmVarDecl>(C) && !FunctionObjects.count(C))
+        addFunctionObject(C, nullptr);
+    }
   } else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
     for (const Decl *D : DS->decls())
       if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
@@ -4395,6 +4860,9 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
       std::string E =
           std::string(Ef.Kind == Effect::Acquire ? "acquires " : "blocks on ") +
           Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      // What it requires of the parameters: `if lock`, `if !lock`.
+      for (const auto &[P, V] : Ef.Requires)
+        E += std::string(" if ") + (V ? "" : "!") + P->getNameAsString();
       if (llvm::is_contained(Said, E))
         continue;
       Said.push_back(E);

@@ -28,7 +28,6 @@ bool isIdentityCall(const CallExpr *Call) {
          N == "addressof" || N == "forward";
 }
 
-
 ObjectKey append(ObjectKey K, const ValueDecl *Member) {
   if (!K.valid())
     K.Root = ObjectKey::Unknown;
@@ -123,8 +122,8 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
       unsigned N = std::min<unsigned>(Call->getNumArgs(), FD->getNumParams());
       for (unsigned I = 0; I < N; ++I) {
         QualType PT = FD->getParamDecl(I)->getType();
-        if (PT->isReferenceType() && !PT.getNonReferenceType().isConstQualified() &&
-            isPointerLike(PT))
+        if (PT->isReferenceType() &&
+            !PT.getNonReferenceType().isConstQualified() && isPointerLike(PT))
           Note(Call->getArg(I));
       }
     }
@@ -240,9 +239,82 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     return {};
   }
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
-    if (CE->getNumArgs() == 1 && CE->getConstructor()->isCopyOrMoveConstructor())
+    if (CE->getNumArgs() == 1 &&
+        CE->getConstructor()->isCopyOrMoveConstructor())
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
+}
+
+std::optional<unsigned> invokedArgument(const CallExpr *Call) {
+  const FunctionDecl *FD = Call ? Call->getDirectCallee() : nullptr;
+  if (!FD || !FD->getIdentifier() || FD->getName() != "call_once" ||
+      Call->getNumArgs() < 2)
+    return std::nullopt;
+  if (FD->isInStdNamespace())
+    return 1;
+  if (plainQualifiedName(FD) != "boost::call_once")
+    return std::nullopt;
+  // Boost has both orders: (flag, f, args...) and the older (f, flag).
+  const CXXRecordDecl *First = recordOf(Call->getArg(0)->getType());
+  return First && First->getIdentifier() && First->getName() == "once_flag" ? 1
+                                                                            : 0;
+}
+
+const FunctionDecl *invokedFunction(const CallExpr *Call) {
+  std::optional<unsigned> Idx = invokedArgument(Call);
+  if (!Idx)
+    return nullptr;
+  const Expr *E = bareExprThroughCopies(Call->getArg(*Idx));
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_AddrOf)
+      E = bareExpr(UO->getSubExpr());
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E))
+    return LE->getCallOperator();
+  const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+  if (!DRE)
+    return nullptr;
+  if (const auto *FD = llvm::dyn_cast<FunctionDecl>(DRE->getDecl()))
+    return FD;
+  // A variable initialised with a lambda: a closure cannot be assigned
+  // another one, so it is that lambda.
+  if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+    if (VD->getInit() && !llvm::isa<ParmVarDecl>(VD))
+      if (const auto *LE =
+              llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(VD->getInit())))
+        return LE->getCallOperator();
+  return nullptr;
+}
+
+namespace {
+/// A member function called on an object (not a lambda's call operator,
+/// whose object is the closure).
+bool takesObject(const FunctionDecl *Callee) {
+  const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(Callee);
+  return MD && MD->isInstance() && !MD->getParent()->isLambda();
+}
+} // namespace
+
+const Expr *argumentFor(const CallExpr *Call, const FunctionDecl *Callee,
+                        unsigned Param) {
+  unsigned First = 0;
+  if (std::optional<unsigned> Idx = invokedArgument(Call))
+    First = *Idx + 1 + (takesObject(Callee) ? 1 : 0);
+  else if (llvm::isa<CXXOperatorCallExpr>(Call) &&
+           llvm::isa_and_nonnull<CXXMethodDecl>(Callee))
+    First = 1; // The object is the first argument.
+  return First + Param < Call->getNumArgs() ? Call->getArg(First + Param)
+                                            : nullptr;
+}
+
+const Expr *objectFor(const CallExpr *Call, const FunctionDecl *Callee) {
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    return MC->getImplicitObjectArgument();
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+    return OC->getNumArgs() ? OC->getArg(0) : nullptr;
+  if (std::optional<unsigned> Idx = invokedArgument(Call))
+    if (takesObject(Callee) && *Idx + 1 < Call->getNumArgs())
+      return Call->getArg(*Idx + 1);
+  return nullptr;
 }
 
 ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
@@ -263,12 +335,7 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
         return K;
       return Abstract;
     }
-    const Expr *Obj = nullptr;
-    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-      Obj = MC->getImplicitObjectArgument();
-    else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
-      Obj = OC->getNumArgs() ? OC->getArg(0) : nullptr;
-    ObjectKey Base = Caller.keyOf(Obj);
+    ObjectKey Base = Caller.keyOf(objectFor(Call, Callee));
     if (!Base.valid())
       return Abstract;
     return Caller.simplify(concat(std::move(Base), K));
@@ -277,12 +344,10 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
   if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(VD)) {
     if (PVD->getDeclContext() != Callee)
       return K; // A parameter of an enclosing function, captured.
-    unsigned I = PVD->getFunctionScopeIndex();
-    if (llvm::isa<CXXOperatorCallExpr>(Call) && MD)
-      ++I; // The object is the first argument.
-    if (I >= Call->getNumArgs())
+    const Expr *Arg = argumentFor(Call, Callee, PVD->getFunctionScopeIndex());
+    if (!Arg)
       return Abstract;
-    ObjectKey Base = Caller.keyOf(Call->getArg(I));
+    ObjectKey Base = Caller.keyOf(Arg);
     if (!Base.valid())
       return Abstract;
     return Caller.simplify(concat(std::move(Base), K));
@@ -291,8 +356,9 @@ ObjectKey mapThroughCall(const ObjectKey &K, const CallExpr *Call,
     // The callee's own local (or a capture of a lambda's enclosing code).
     const DeclContext *DC = VD->getDeclContext();
     if (DC == Callee || (MD && DC == MD))
-      return Abstract.Path.empty() ? ObjectKey{ObjectKey::Unknown, nullptr, {VD}}
-                                   : Abstract;
+      return Abstract.Path.empty()
+                 ? ObjectKey{ObjectKey::Unknown, nullptr, {VD}}
+                 : Abstract;
     return K;
   }
   return K; // A global.

@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include <optional>
 #include <string>
 
 namespace clang::tidy::threadleak {
@@ -82,6 +83,26 @@ private:
   ObjectKey keyOf(const Expr *E, unsigned Depth) const;
   llvm::DenseSet<const VarDecl *> Assigned;
 };
+
+/// A call that runs a callable it is handed at once, in the caller's thread
+/// and with the caller's locks, as a call would: `std::call_once(flag, f,
+/// args...)`, `boost::call_once(flag, f)` (and Boost's older `call_once(f,
+/// flag)`). The index of the callable among the call's arguments.
+std::optional<unsigned> invokedArgument(const CallExpr *Call);
+
+/// The function such a call runs: a lambda's call operator (written there,
+/// or a local variable initialised with one), a function (`f`, `&f`) or a
+/// member function (`&C::f`, its object the next argument). Null if \p Call
+/// runs none we can name.
+const FunctionDecl *invokedFunction(const CallExpr *Call);
+
+/// The argument \p Call gives \p Callee's parameter \p Param, and the
+/// object it calls \p Callee on (its `this`): for a member call, an
+/// operator call and an invoking call (invokedArgument()) alike. Null where
+/// the call has none.
+const Expr *argumentFor(const CallExpr *Call, const FunctionDecl *Callee,
+                        unsigned Param);
+const Expr *objectFor(const CallExpr *Call, const FunctionDecl *Callee);
 
 /// The key, in the caller, of \p CalleeKey (a key in \p Callee's terms)
 /// when \p Call calls \p Callee: its `this` becomes the call's object, its

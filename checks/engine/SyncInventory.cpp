@@ -2,6 +2,7 @@
 
 #include "engine/SyncInventory.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/ObjectKey.h"
 #include "engine/StmtWalk.h"
 #include "clang/AST/StmtCXX.h"
 
@@ -64,8 +65,12 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
     }
     if (mayDispatchElsewhere(Call))
       return;
-    if (const FunctionDecl *Def =
-            analysableDefinition(Call->getDirectCallee(), Ctx)) {
+    // std::call_once runs its callable here, with this code's locks held:
+    // a call of the callable.
+    const FunctionDecl *Callee = invokedFunction(Call);
+    if (!Callee)
+      Callee = Call->getDirectCallee();
+    if (const FunctionDecl *Def = analysableDefinition(Callee, Ctx)) {
       U.Calls.push_back({Call, Def});
       Callers[Def].push_back({&U, Call});
     }

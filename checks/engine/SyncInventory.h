@@ -37,7 +37,8 @@ struct CodeUnit {
   /// condition variable.
   llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2> Notifies;
   /// Direct calls into other units (not through a virtual call that may
-  /// dispatch elsewhere), with the callee's definition.
+  /// dispatch elsewhere), with the callee's definition; a
+  /// `std::call_once(flag, f)` is a call of `f` (see invokedFunction()).
   llvm::SmallVector<std::pair<const CallExpr *, const FunctionDecl *>, 4> Calls;
 };
 

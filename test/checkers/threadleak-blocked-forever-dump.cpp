@@ -21,7 +21,7 @@ struct Registry {
   // CHECK-NEXT: [[@LINE+7]]:5  acquire locks[...]  held {mu}
   // CHECK-NEXT: [[@LINE+7]]:5  release mu  held {mu, locks[...]}
   // CHECK-NEXT: [[@LINE+7]]:3  return  held {locks[...]}
-  // CHECK-NEXT: summary: acquires mu; acquires locks[...]; returns holding locks[...]; may release mu;
+  // CHECK-NEXT: summary: acquires mu; acquires locks[...]; returns holding locks[...];
   void lockOne(int k) {
     mu.lock();
     auto &l = locks[k];
@@ -44,7 +44,7 @@ struct Registry {
 struct Holder {
   Registry *r;
   // CHECK-LABEL: unit 'Holder::poke'
-  // CHECK: summary: acquires r->mu (via calls); may release r->mu;
+  // CHECK: summary: acquires r->mu (via calls);
   void poke() { r->notify(); }
 };
 
@@ -54,7 +54,7 @@ struct Holder {
 // CHECK-NEXT: [[@LINE+6]]:3  call 'Registry::lockOne'  held {}
 // CHECK-NEXT: [[@LINE+7]]:3  call 'Holder::poke'  held {reg.locks[...]}
 // CHECK-NEXT: return  held {reg.locks[...]}
-// CHECK-NEXT: summary: acquires reg.mu (via calls); acquires reg.locks[...] (via calls); returns holding reg.locks[...]; may release reg.mu;
+// CHECK-NEXT: summary: acquires reg.mu (via calls); acquires reg.locks[...] (via calls); returns holding reg.locks[...];
 void watch(Registry &reg) {
   reg.onChange = [] {};
   reg.lockOne(0);
