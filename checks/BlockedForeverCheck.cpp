@@ -26,7 +26,10 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
       WriterPreferring(NameList::parse(Options.get(
           "WriterPreferringMutexes", defaults::WriterPreferringMutexes))),
       ChannelsOption(Options.get("Channels", "").str()),
-      MaxCallDepth(readMaxCallDepth(*this, Name, Options)),
+      // Summaries are computed once per unit, bottom-up: a deeper chain
+      // costs little, and real lock chains run through call_once, stored
+      // callbacks and accessors (hugo#5379 is six calls deep).
+      MaxCallDepth(readMaxCallDepth(*this, Name, Options, 6)),
       DumpModel(llvm::StringSwitch<bool>(Options.get("DumpModel", "false"))
                     .CasesLower("true", "1", "on", true)
                     .Default(false)) {

@@ -17,11 +17,13 @@ namespace clang::tidy::threadleak {
 /// Deeper than any call chain worth following, shallow enough for the stack.
 constexpr unsigned MaxCallDepthLimit = 64;
 
-/// The check's MaxCallDepth option (default 4), at most MaxCallDepthLimit.
+/// The check's MaxCallDepth option (default \p Default, 4 unless the check
+/// says otherwise), at most MaxCallDepthLimit.
 inline unsigned readMaxCallDepth(const ClangTidyCheck &Check,
                                  llvm::StringRef CheckName,
-                                 const ClangTidyCheck::OptionsView &Options) {
-  unsigned Depth = Options.get("MaxCallDepth", 4U);
+                                 const ClangTidyCheck::OptionsView &Options,
+                                 unsigned Default = 4) {
+  unsigned Depth = Options.get("MaxCallDepth", Default);
   if (Depth <= MaxCallDepthLimit)
     return Depth;
   Check.configurationDiag(
