@@ -293,7 +293,7 @@ bool locksNothing(const LockEvent &Ev) {
 /// like it; unless \p OnlyDependent, also by the member of the template
 /// \p F is instantiated from (`cv` in `Mailbox<T>::stop()` for
 /// `Mailbox<int>::cv`).
-bool mayNameMember(const Stmt *Body, const FieldDecl *F,
+bool mayNameMember(const Stmt *Body, const NamedDecl *F,
                    bool OnlyDependent = false) {
   if (!Body || !F->getIdentifier())
     return false;
@@ -311,6 +311,10 @@ bool mayNameMember(const Stmt *Body, const FieldDecl *F,
       Names = UM->getMemberName().getAsString() == Name;
     else if (const auto *DR = llvm::dyn_cast<DependentScopeDeclRefExpr>(S))
       Names = DR->getDeclName().getAsString() == Name;
+    else if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(S))
+      Names = Ref->getDecl() == F || Ref->getDecl() == Pattern;
+    else if (const auto *UL = llvm::dyn_cast<UnresolvedLookupExpr>(S))
+      Names = UL->getName().getAsString() == Name;
   });
   return Names;
 }
@@ -3769,6 +3773,10 @@ bool BlockingAnalysis::Impl::neverRunsOn(const OpRecord &R, std::string &Why) {
   computeAddressTaken();
   if (AddressTaken.count(FD->getCanonicalDecl()))
     return false;
+  // Template code we do not analyse may call it.
+  for (const FunctionDecl *T : UnanalysedTemplates)
+    if (mayNameMember(T->getBody(), FD))
+      return false;
   // Who can hand it the object: a caller of a member function needs an
   // object of its class, a caller of a function an argument of its
   // parameter's type. Either class of this file: no other code names it.

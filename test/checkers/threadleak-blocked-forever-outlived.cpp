@@ -217,3 +217,27 @@ asio::awaitable<void> feed4(std::vector<int> items) {
   for (int item : items)
     co_await w->jobs.async_send(error_code{}, item, asio::use_awaitable);
 }
+
+// A template nothing instantiates here stops it: an instantiation elsewhere
+// in the program may run.
+struct Worker5 {
+  Chan jobs;
+  Signal done;
+  explicit Worker5(asio::any_io_executor ex) : jobs(ex), done(ex) {}
+};
+void stop5(Worker5 &w) { w.done.close(); }
+template <class T> void finish(T &w) { stop5(w); }
+asio::awaitable<void> feed5(std::vector<int> items) {
+  auto ex = co_await asio::this_coro::executor;
+  auto w = std::make_shared<Worker5>(ex);
+  asio::co_spawn(ex, [w]() -> asio::awaitable<void> {
+    for (;;) {
+      auto r = co_await (w->jobs.async_receive(asio::use_awaitable) ||
+                         w->done.async_receive(asio::use_awaitable));
+      if (r.index() == 1)
+        co_return;
+    }
+  }, asio::detached);
+  for (int item : items)
+    co_await w->jobs.async_send(error_code{}, item, asio::use_awaitable);
+}
