@@ -793,6 +793,21 @@ private:
     return It == I.Indirect.end() ? llvm::SmallVector<const CodeUnit *, 2>()
                                   : It->second;
   }
+  /// A key mapped into \p I through a call: a guard of \p I's handed to
+  /// the callee by reference (`relock(lk)`, which unlocks and locks `lk`)
+  /// is the mutex it guards.
+  ObjectKey calleeKey(const UnitInfo &I, const ObjectKey &K,
+                      const CallExpr *Call, const FunctionDecl *Callee) const {
+    ObjectKey M = mapThroughCall(K, Call, Callee, *I.KB, I.U->Fn);
+    if (M.Root == ObjectKey::Var && M.Path.empty() && M.RootVar)
+      if (auto G = I.Guards.Vars.find(M.RootVar);
+          G != I.Guards.Vars.end() && G->second.MutexExprs.size() == 1) {
+        ObjectKey Mu = keyOf(I, G->second.MutexExprs.front());
+        if (Mu.valid())
+          return Mu;
+      }
+    return M;
+  }
   ObjectKey keyOf(const UnitInfo &I, const Expr *E,
                   const ValueDecl *Fallback = nullptr) const {
     ObjectKey K = I.KB->keyOf(E);
@@ -2097,13 +2112,17 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       continue;
     bool Conditional =
         Ef.Conditional || (Unknown && Ef.Kind == Effect::Acquire);
-    ObjectKey K = mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+    ObjectKey K = calleeKey(I, Ef.Key, Call, Callee->Fn);
+    // What the callee released before, in our terms.
+    KeyList ReleasedBefore;
+    for (const ObjectKey &R : Ef.ReleasedBefore)
+      addObject(ReleasedBefore, calleeKey(I, R, Call, Callee->Fn));
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(Ef.Chain.begin(), Ef.Chain.end());
     if (Ef.Kind == Effect::Acquire) {
       // Still up to a caller of ours: as conditional as a lock under
       // `if (need_lock)`.
-      acquire(I, S, K, Ef.Shared, Ef.Site, Chain, Ef.ReleasedBefore, Record,
+      acquire(I, S, K, Ef.Shared, Ef.Site, Chain, ReleasedBefore, Record,
               Conditional || !Req.empty());
     } else if (Record) {
       BlockedOp B = Blocking[Ef.Op];
@@ -2112,7 +2131,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       // The locks the callee holds there are held here too, down the call.
       llvm::SmallVector<HeldLock, 2> Inner;
       for (HeldLock H : B.Held) {
-        H.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+        H.Key = calleeKey(I, H.Key, Call, Callee->Fn);
         H.Chain.insert(H.Chain.begin(), Call);
         H.Explicit = false;
         if (H.Key.object() && !llvm::any_of(S.Held, [&](const HeldLock &O) {
@@ -2122,9 +2141,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       }
       B.Held.clear();
       if (B.OwnMutex.valid())
-        B.OwnMutex =
-            mapThroughCall(B.OwnMutex, Call, Callee->Fn, *I.KB, I.U->Fn);
-      blockingOp(I, S, std::move(B), Ef.ReleasedBefore, Record);
+        B.OwnMutex = calleeKey(I, B.OwnMutex, Call, Callee->Fn);
+      blockingOp(I, S, std::move(B), ReleasedBefore, Record);
       Blocking.back().Held.append(Inner.begin(), Inner.end());
     }
     if (Record) {
@@ -2133,6 +2151,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       Mine.Chain = Chain;
       Mine.Requires = Req;
       Mine.Conditional = Conditional;
+      Mine.ReleasedBefore = ReleasedBefore;
       for (const ObjectKey &R : S.Released)
         addObject(Mine.ReleasedBefore, R);
       if (Mine.Kind == Effect::Block)
@@ -2166,13 +2185,13 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     }
   }
   for (const ObjectKey &R : Sum->MayRelease)
-    releaseFrom(S, mapThroughCall(R, Call, Callee->Fn, *I.KB, I.U->Fn));
+    releaseFrom(S, calleeKey(I, R, Call, Callee->Fn));
   // Held after the call only if it is the one function called.
   if (!Only)
     return;
   for (const HeldLock &H : Sum->ExitHeld) {
     HeldLock Mine = H;
-    Mine.Key = mapThroughCall(H.Key, Call, Callee->Fn, *I.KB, I.U->Fn);
+    Mine.Key = calleeKey(I, H.Key, Call, Callee->Fn);
     Mine.Chain.insert(Mine.Chain.begin(), Call);
     Mine.Explicit = false;
     if (Mine.Key.valid())
@@ -2502,8 +2521,7 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
       bool Unknown = false;
       if (Ef.Kind == Effect::Acquire &&
           requiredAt(Ef, Call, Callee->Fn, Req, Unknown) &&
-          mapThroughCall(Ef.Key, Call, Callee->Fn, *I.KB, I.U->Fn)
-              .sameObject(M))
+          calleeKey(I, Ef.Key, Call, Callee->Fn).sameObject(M))
         Takes = true;
     }
     if (!Takes)

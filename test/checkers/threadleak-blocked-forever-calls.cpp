@@ -465,3 +465,31 @@ void setupFixed() {
   fixedPage.render();
 }
 } // namespace hugo
+
+//===-- A guard handed by reference is the mutex it guards ----------------===//
+
+namespace guards {
+std::mutex m;
+void touch();
+void relock(std::unique_lock<std::mutex> &lk) {
+  lk.unlock();
+  touch();
+  lk.lock();
+}
+// Negative: each call releases the mutex before taking it back.
+void twice() {
+  std::unique_lock<std::mutex> lk(m);
+  relock(lk);
+  relock(lk);
+}
+// Positive: after relock() the caller holds m again, through its guard.
+void relockThenLock() {
+  std::unique_lock<std::mutex> lk(m);
+  lk.unlock();
+  relock(lk);
+  m.lock();
+  // CHECK: :[[@LINE-1]]:3: warning: 'm' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:3: note: 'guards::relock' is called here
+  // CHECK: :[[@LINE-16]]:3: note: 'm' is acquired here
+}
+} // namespace guards
