@@ -1277,19 +1277,9 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     if (Race) {
       // Its operands: a timer's wait or any operation we do not model is
       // one too, and ends the race.
-      unsigned Arms = 0;
-      llvm::SmallVector<const Expr *, 4> Todo{Operand};
-      while (!Todo.empty()) {
-        const Expr *E = bareExpr(Todo.pop_back_val());
-        const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
-        if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
-          Todo.push_back(OC->getArg(0));
-          Todo.push_back(OC->getArg(1));
-        } else {
-          ++Arms;
-        }
-      }
-      RaceArms[CA] = Arms;
+      llvm::SmallVector<const Expr *, 4> Arms;
+      raceAlternatives(Operand, Arms);
+      RaceArms[CA] = Arms.size();
     }
   });
 }
@@ -3999,18 +3989,8 @@ bool BlockingAnalysis::Impl::canLeave(
             if (V->getInit() && bareExpr(V->getInit()) == First.Race)
               Result = V;
     });
-    llvm::SmallVector<const Expr *, 8> Todo{
-        llvm::cast<CoawaitExpr>(First.Race)->getOperand()};
-    while (!Todo.empty()) {
-      const Expr *E = bareExpr(Todo.pop_back_val());
-      const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
-      if (OC && OC->getOperator() == OO_PipePipe && OC->getNumArgs() == 2) {
-        Todo.push_back(OC->getArg(1));
-        Todo.push_back(OC->getArg(0));
-      } else {
-        Alternatives.push_back(E);
-      }
-    }
+    raceAlternatives(llvm::cast<CoawaitExpr>(First.Race)->getOperand(),
+                     Alternatives);
   }
   // Alternative index -> never fires.
   llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);

@@ -1009,8 +1009,8 @@ static std::optional<bool> receivedOnTrue(const CFGBlock &B,
 /// Flattens `a || b || c` (Asio's awaitable operators) into its
 /// alternatives, left to right, as the result variant orders them. Keeps
 /// its own stack, as collectAwaited does.
-static void alternatives(const Expr *E,
-                         llvm::SmallVectorImpl<const Expr *> &Out) {
+void raceAlternatives(const Expr *E,
+                      llvm::SmallVectorImpl<const Expr *> &Out) {
   llvm::SmallVector<const Expr *, 8> Work{E};
   while (!Work.empty()) {
     const Expr *X = bareExpr(Work.pop_back_val());
@@ -1045,7 +1045,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
             if (const auto *A =
                     llvm::dyn_cast<CoawaitExpr>(bareExpr(Init))) {
               llvm::SmallVector<const Expr *, 4> Alts;
-              alternatives(A->getOperand(), Alts);
+              raceAlternatives(A->getOperand(), Alts);
               if (Alts.size() >= 2)
                 for (unsigned I = 0; I < Alts.size(); ++I)
                   if (const auto *Call = llvm::dyn_cast<CallExpr>(Alts[I]))
@@ -1056,7 +1056,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
       // inspects (a declared result was registered above).
       llvm::SmallVector<const Expr *, 4> Alts;
       if (A->getOperand())
-        alternatives(A->getOperand(), Alts);
+        raceAlternatives(A->getOperand(), Alts);
       if (Alts.size() >= 2)
         for (unsigned I = 0; I < Alts.size(); ++I)
           if (const auto *Call = llvm::dyn_cast<CallExpr>(Alts[I]))

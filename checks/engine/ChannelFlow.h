@@ -222,6 +222,10 @@ private:
 /// Strips what does not change which object an expression denotes.
 const Expr *stripChannelExpr(const Expr *E);
 
+/// Flattens `a || b || c` (Asio's awaitable operators) into its
+/// alternatives, left to right, as the result variant orders them.
+void raceAlternatives(const Expr *E, llvm::SmallVectorImpl<const Expr *> &Out);
+
 /// What a branch on `r.index()` says about which alternative of a race won.
 enum class RaceBranch { Unknown, Is, IsNot };
 struct IndexTest {
