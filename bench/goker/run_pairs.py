@@ -62,14 +62,16 @@ def header_field(path, field):
 
 def style_of(path):
     s = header_field(path, 'Style')
-    m = re.match(r'\(([abc])\)', s)
+    m = re.match(r'\(([a-e])\)', s)
     return m.group(1) if m else '?'
 
 
-def compile_one(cxx, src, exe, fiber):
+def compile_one(cxx, src, exe, style):
     cmd = [cxx, '-std=c++20', '-pthread', '-O0', f'-I{HERE}/include', src, '-o', exe]
-    if fiber:
+    if style == 'b':
         cmd += ['-lboost_fiber', '-lboost_context']
+    elif style == 'e':
+        cmd += ['-ltbb']
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     return p.returncode == 0, time.perf_counter() - t0, p.stderr
@@ -107,7 +109,6 @@ def main():
     for k in names:
         src, twin = os.path.join(HERE, k + '.cpp'), os.path.join(HERE, k + '_fixed.cpp')
         style = style_of(src)
-        fiber = style == 'b'
         bclass = header_field(src, 'Bug class')
         row = {'kernel': k, 'style': style, 'class': bclass}
         if not os.path.exists(twin):
@@ -115,8 +116,8 @@ def main():
             rows.append(row)
             bad += 1
             continue
-        ok_b, tb, err_b = compile_one(args.cxx, src, os.path.join(build, k), fiber)
-        ok_t, tt, err_t = compile_one(args.cxx, twin, os.path.join(build, k + '_fixed'), fiber)
+        ok_b, tb, err_b = compile_one(args.cxx, src, os.path.join(build, k), style)
+        ok_t, tt, err_t = compile_one(args.cxx, twin, os.path.join(build, k + '_fixed'), style)
         if not (ok_b and ok_t):
             row.update(buggy='compile error' if not ok_b else '', twin='compile error' if not ok_t else '', ok=False)
             sys.stderr.write(f'{k}: compile error\n{err_b}{err_t}\n')
@@ -137,16 +138,16 @@ def main():
     n = len(rows)
     twins_ok = sum(1 for r in rows if r.get('ok'))
     hangs = sum(1 for r in rows if r.get('hang'))
-    by_style = {s: sum(1 for r in rows if r['style'] == s) for s in 'abc'}
+    by_style = {s: sum(1 for r in rows if r['style'] == s) for s in 'abcde'}
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, 'w') as f:
         f.write(f'# GoKer pairs: buggy hangs, fixed twin terminates ({date})\n\n')
         f.write(f'`bench/goker/run_pairs.py --timeout {args.timeout:g} --runs {args.runs}`, '
                 f'compiler `{args.cxx}`, `-std=c++20 -pthread -O0`.\n\n')
-        f.write(f'- pairs: {n} (style a: {by_style["a"]}, b: {by_style["b"]}, c: {by_style["c"]})\n')
+        f.write(f'- pairs: {n} (' + ', '.join(f'style {s}: {by_style[s]}' for s in 'abcde' if by_style[s]) + ')\n')
         f.write(f'- fixed twins that terminate on every run: **{twins_ok}/{n}**\n')
         f.write(f'- buggy versions that hang (timeout): **{hangs}/{n}**\n\n')
-        f.write('Style: (a) Boost.Asio channels + coroutines, (b) Boost.Fiber, (c) include/gochan.h.\n\n')
+        f.write('Style: (a) Boost.Asio channels + coroutines, (b) Boost.Fiber, (c) include/gochan.h, (d) the standard library only (a hand-written channel per file), (e) oneTBB concurrent_bounded_queue.\n\n')
         f.write('| kernel | style | bug class | buggy | fixed twin |\n| --- | --- | --- | --- | --- |\n')
         for r in rows:
             f.write(f'| {r["kernel"]} | {r["style"]} | {r["class"]} | {r["buggy"]} | {r["twin"]} |\n')

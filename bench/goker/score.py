@@ -136,7 +136,7 @@ def main():
         row = {
             'kernel': k,
             'project': project_of(k),
-            'style': (re.match(r'\(([abc])\)', header_field(src, 'Style')) or [None, '?'])[1],
+            'style': (re.match(r'\(([a-e])\)', header_field(src, 'Style')) or [None, '?'])[1],
             'class': header_field(src, 'Bug class'),
             'found': bool(fb),
             'at_leak': any(x['line'] in marked for x in mine),
