@@ -84,12 +84,19 @@ void BlockedForeverCheck::registerMatchers(MatchFinder *Finder) {
                    TriggerNames.begin(), TriggerNames.end())))))
           .bind("trigger"),
       this);
+  // A scoped guard locks in a constructor we may not read (the stub or
+  // library code): the TU locks all the same.
+  Finder->addMatcher(
+      cxxConstructExpr(hasType(cxxRecordDecl(hasAnyName(std::vector<StringRef>(
+                           GuardTypes.names().begin(), GuardTypes.names().end())))))
+          .bind("trigger"),
+      this);
   Code.registerMatchers(Finder, this);
 }
 
 void BlockedForeverCheck::check(const MatchFinder::MatchResult &Result) {
   Ctx = Result.Context;
-  if (Result.Nodes.getNodeAs<CallExpr>("trigger")) {
+  if (Result.Nodes.getNodeAs<Expr>("trigger")) {
     Triggered = true;
     return;
   }
