@@ -1,6 +1,7 @@
 //===--- BlockingAnalysis.cpp - can this operation wait forever? ----------===//
 
 #include "engine/BlockingAnalysis.h"
+#include "engine/ClassHierarchy.h"
 #include "engine/BodyResolver.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ForeverAnalysis.h"
@@ -745,9 +746,13 @@ private:
     std::unique_ptr<KeyBuilder> KB;
     GuardVariables Guards;
     llvm::DenseMap<const CallExpr *, const CodeUnit *> Calls;
-    /// Calls through a std::function whose lambdas are known.
+    /// Calls through a std::function whose lambdas are known, and virtual
+    /// calls that may run one of several overriders.
     llvm::DenseMap<const CallExpr *, llvm::SmallVector<const CodeUnit *, 2>>
         Indirect;
+    /// Of those, the calls whose targets are only what may run (a virtual
+    /// call): nothing a target does is certain to happen.
+    llvm::SmallPtrSet<const CallExpr *, 2> MayOnly;
     llvm::SmallPtrSet<const CallExpr *, 4> Awaited;
     llvm::DenseMap<const CallExpr *, const Stmt *> RaceOf;
     /// The implicit calls of a range-for over a channel (begin, end, ++):
@@ -929,13 +934,15 @@ private:
   }
   static constexpr size_t MaxEffects = 256;
   /// The only object of the class \p C: a variable of static storage
-  /// duration that is the one object of C the translation unit makes (C a
-  /// class of the main file), or null.
+  /// duration, or a local of `main` (which runs once), that is the one
+  /// object of C the translation unit makes (C a class of the main file),
+  /// or null.
   const VarDecl *onlyObject(const CXXRecordDecl *C);
   llvm::DenseMap<const CXXRecordDecl *, const VarDecl *> OnlyObjects;
-  /// \p A and \p B name one mutex: one is a member of `this`, the other
-  /// the same member of the only object of `this`'s class (`this->mu` in
-  /// Page's code and `page.mu`, where `static Page page;` is the one Page).
+  /// \p A and \p B name one mutex: the same member of the only object of
+  /// its class, reached in two ways (`this->mu` in Page's code and
+  /// `page.mu`, where `static Page page;` is the one Page; `this->mu` and
+  /// `h_->owner_.mu` in a handler that refers back to it).
   bool sameThroughOnlyObject(const ObjectKey &A, const ObjectKey &B);
   /// \p P is a `bool` parameter that its function (its lambdas included)
   /// only reads: its value is the one the call passed, everywhere.
@@ -955,7 +962,7 @@ private:
                   const FunctionDecl *Callee, Requirements &Out, bool &Unknown);
   void applySummary(UnitInfo &I, State &S, const CallExpr *Call,
                     const CodeUnit *Callee, bool Only, bool Record,
-                    unsigned Depth);
+                    unsigned Depth, bool MayOnly = false);
   /// The lambdas \p Target (a std::function variable or member) is given
   /// by \p Src, through copies, std::move, a function that returns one and
   /// a parameter of a function whose call sites we see.
@@ -1125,6 +1132,11 @@ private:
   void startsOf(
       const CodeUnit *U,
       llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out);
+  /// The code that leads to \p S in \p U (its callers and the places that
+  /// create its lambda, transitively), with the statement there that does;
+  /// \p U itself with \p S. False when it is too far to tell.
+  bool ancestors(const CodeUnit *U, const Stmt *S,
+                 llvm::MapVector<const CodeUnit *, const Stmt *> &Out);
   /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
   /// starts: some code leads to both, and no path there goes from the way
   /// to B to the way to A. True when it cannot tell (too deep).
@@ -1240,6 +1252,17 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     for (const auto &[Call, D] : It->second)
       if (auto FO = FunctionObjects.find(D); FO != FunctionObjects.end())
         I.Indirect[Call] = FO->second;
+  for (const CodeUnit::Dispatch &D : U.Dispatches) {
+    llvm::SmallVector<const CodeUnit *, 2> Targets;
+    for (const FunctionDecl *Fn : D.Targets)
+      if (const CodeUnit *CU = Inv.unitOf(Fn))
+        if (!isModelledImplementation(*CU))
+          Targets.push_back(CU);
+    if (Targets.empty())
+      continue;
+    I.Indirect[D.Call] = std::move(Targets);
+    I.MayOnly.insert(D.Call);
+  }
   walkOwnCode(U.Body, [&](const Stmt *S) {
     // The implicit calls of a range-for over a channel.
     if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
@@ -1324,6 +1347,18 @@ void BlockingAnalysis::Impl::selfDeadlock(
   F.Message = "'" + K.str() +
               "' is acquired again by code that already holds it; it waits "
               "for itself forever";
+  // Two names of one member: say why they are one mutex.
+  if (!(First.Key == K) && !K.Path.empty())
+    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back()))
+      if (const VarDecl *Only = onlyObject(
+              llvm::cast<CXXRecordDecl>(FD->getParent())))
+        F.Notes.push_back(
+            {nullptr,
+             "'" + Only->getNameAsString() + "' is the only '" +
+                 FD->getParent()->getNameAsString() +
+                 "' the program makes: '" + First.Key.str() + "' and '" +
+                 K.str() + "' are both its '" + FD->getNameAsString() + "'",
+             Only->getLocation()});
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
@@ -1679,6 +1714,10 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
   const FunctionDecl *FD = Invoked ? Invoked : C->getDirectCallee();
   std::string Name =
       FD ? "'" + patternName(FD) + "'" : std::string("the callee");
+  // A virtual call with one overrider in the program: name it too.
+  if (!Invoked && mayDispatchElsewhere(C))
+    if (const FunctionDecl *Target = resolvedCallee(C, Ctx))
+      Name += " (its only override, '" + patternName(Target) + "')";
   if (FD && llvm::isa<CXXMethodDecl>(FD) &&
       llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
     Name = "the lambda";
@@ -2080,14 +2119,17 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
     Skel(Call->getBeginLoc(), What);
   }
+  bool MayOnly = I.MayOnly.count(Call);
   for (const CodeUnit *Callee : Targets)
-    applySummary(I, S, Call, Callee, Targets.size() == 1, Record, Depth);
+    applySummary(I, S, Call, Callee, Targets.size() == 1 && !MayOnly, Record,
+                 Depth, MayOnly);
 }
 
 void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
                                           const CallExpr *Call,
                                           const CodeUnit *Callee, bool Only,
-                                          bool Record, unsigned Depth) {
+                                          bool Record, unsigned Depth,
+                                          bool MayOnly) {
   const Summary *Sum =
       Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1) : nullptr;
   if (!Sum)
@@ -2100,8 +2142,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     bool Unknown = false;
     if (!requiredAt(Ef, Call, Callee->Fn, Req, Unknown))
       continue;
-    bool Conditional =
-        Ef.Conditional || (Unknown && Ef.Kind == Effect::Acquire);
+    bool Conditional = Ef.Conditional || MayOnly ||
+                       (Unknown && Ef.Kind == Effect::Acquire);
     ObjectKey K = calleeKey(I, Ef.Key, Call, Callee->Fn);
     // What the callee released before, in our terms.
     KeyList ReleasedBefore;
@@ -2319,8 +2361,12 @@ const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
     if (!Find.Other && Find.Vars.size() == 1 && Find.onlyInitialisers()) {
       const VarDecl *V = *Find.Vars.begin();
       // One object for the whole program: not one per thread, not a
-      // local or a parameter.
-      if (V->getStorageDuration() == SD_Static)
+      // local or a parameter of code that may run twice at once. `main`
+      // runs once, and nothing may call it.
+      const auto *Fn = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
+      if (V->getStorageDuration() == SD_Static ||
+          (V->getStorageDuration() == SD_Automatic && !llvm::isa<ParmVarDecl>(V) &&
+           Fn && Fn->isMain()))
         Only = V;
     }
   }
@@ -2330,6 +2376,14 @@ const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
 
 bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
                                                    const ObjectKey &B) {
+  // Two names of one member of a class with one object: whichever way
+  // they reach an object of that class, it is that one.
+  if (A.valid() && B.valid() && !A.isElement() && !B.isElement() &&
+      !A.Path.empty() && !B.Path.empty() && A.Path.back() == B.Path.back())
+    if (const auto *F = llvm::dyn_cast<FieldDecl>(A.Path.back()))
+      if (const auto *C = llvm::dyn_cast<CXXRecordDecl>(F->getParent()))
+        if (onlyObject(C))
+          return true;
   const ObjectKey *T = &A, *V = &B;
   if (T->Root != ObjectKey::This)
     std::swap(T, V);
@@ -3821,28 +3875,28 @@ void BlockingAnalysis::Impl::startsOf(
         Out.push_back({Enclosing, U->Lambda});
 }
 
+bool BlockingAnalysis::Impl::ancestors(
+    const CodeUnit *U, const Stmt *S,
+    llvm::MapVector<const CodeUnit *, const Stmt *> &Out) {
+  Out[U] = S;
+  llvm::SmallVector<std::pair<const CodeUnit *, unsigned>, 8> Work{{U, 0}};
+  while (!Work.empty()) {
+    auto [Cur, Depth] = Work.pop_back_val();
+    llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
+    startsOf(Cur, Starts);
+    if (!Starts.empty() && Depth >= MaxCallDepth)
+      return false; // too far to tell
+    for (const auto &[Up, Site] : Starts)
+      if (Out.insert({Up, Site}).second)
+        Work.push_back({Up, Depth + 1});
+  }
+  return true;
+}
+
 bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
                                            const CodeUnit *UB, const Stmt *B) {
-  // The code that leads to each, with the statement there that does.
-  auto Ancestors =
-      [&](const CodeUnit *U, const Stmt *S,
-          llvm::MapVector<const CodeUnit *, const Stmt *> &Out) -> bool {
-    Out[U] = S;
-    llvm::SmallVector<std::pair<const CodeUnit *, unsigned>, 8> Work{{U, 0}};
-    while (!Work.empty()) {
-      auto [Cur, Depth] = Work.pop_back_val();
-      llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
-      startsOf(Cur, Starts);
-      if (!Starts.empty() && Depth >= MaxCallDepth)
-        return false; // too far to tell
-      for (const auto &[Up, Site] : Starts)
-        if (Out.insert({Up, Site}).second)
-          Work.push_back({Up, Depth + 1});
-    }
-    return true;
-  };
   llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
-  if (!Ancestors(UA, A, FromA) || !Ancestors(UB, B, FromB))
+  if (!ancestors(UA, A, FromA) || !ancestors(UB, B, FromB))
     return true; // cannot tell: assume it is
   for (const auto &[X, SA] : FromA) {
     auto It = FromB.find(X);
@@ -3875,6 +3929,23 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     Confinement Conf;
     if (BI == Infos.end() || !confined(*BI->second, B.Object, Conf))
       continue;
+    // The code that leads to the send, once.
+    std::optional<llvm::MapVector<const CodeUnit *, const Stmt *>> FromSend;
+    auto startsWithSend = [&](const OpRecord &R) {
+      if (!FromSend) {
+        FromSend.emplace();
+        if (!ancestors(B.Unit, B.Call, *FromSend))
+          FromSend->clear();
+      }
+      llvm::MapVector<const CodeUnit *, const Stmt *> FromR;
+      if (!ancestors(R.Unit, R.Site, FromR))
+        return false;
+      return llvm::any_of(FromR, [&](const auto &P) {
+        return P.first != R.Unit &&
+               ((P.first->Fn && P.first->Fn->isMain()) ||
+                FromSend->count(P.first));
+      });
+    };
     // Every partner is a receive that races others, in a loop.
     llvm::SmallVector<const BlockedOp *, 2> Receivers;
     bool Ok = true;
@@ -3929,14 +4000,13 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           std::string Ignored;
           if (R.Object.object() && neverRunsOn(R, Ignored))
             continue;
-          // A trigger runs where we see it start (code that runs from
-          // places we do not see is not known to run at all); the object's
+          // A trigger runs where we see it start: from `main`, or from
+          // code that also leads to the send (code that runs from places
+          // we do not see is not known to run at all); the object's
           // destruction ends everything anyway.
-          llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4>
-              Starts;
-          startsOf(R.Unit, Starts);
           if (!Trigger && R.Object.object() && R.Unit != RU &&
-              !Starts.empty() && !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) &&
+              !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) &&
+              startsWithSend(R) &&
               !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
             Trigger = &R;
             TriggerArm = A;
@@ -4735,12 +4805,18 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
           }
       }
   }
-  // Who calls a lambda through a std::function.
+  // Who calls a lambda through a std::function, or an overrider through
+  // its base.
   for (const auto &[Unit, Calls] : CallsThrough)
     for (const auto &[Call, D] : Calls)
       if (auto FO = FunctionObjects.find(D); FO != FunctionObjects.end())
         for (const CodeUnit *Target : FO->second)
           IndirectCallers[Target].push_back({Unit, Call});
+  for (const auto &UP : Inv.units())
+    for (const CodeUnit::Dispatch &D : UP->Dispatches)
+      for (const FunctionDecl *Fn : D.Targets)
+        if (const CodeUnit *Target = Inv.unitOf(Fn))
+          IndirectCallers[Target].push_back({UP.get(), D.Call});
   // Callers of relevant units are relevant.
   while (!Work.empty()) {
     const CodeUnit *U = Work.pop_back_val();

@@ -1,6 +1,7 @@
 //===--- SyncInventory.cpp - the translation unit's waits, notifies, calls ===//
 
 #include "engine/SyncInventory.h"
+#include "engine/ClassHierarchy.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/ObjectKey.h"
 #include "engine/StmtWalk.h"
@@ -63,8 +64,16 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
       U.Notifies.push_back({Call, CV});
       return;
     }
-    if (mayDispatchElsewhere(Call))
+    if (mayDispatchElsewhere(Call)) {
+      const DispatchTargets &T = ClassHierarchy::of(Ctx).targets(Call);
+      if (const FunctionDecl *Def = T.unique()) {
+        U.Calls.push_back({Call, Def});
+        Callers[Def].push_back({&U, Call});
+      } else if (!T.Fns.empty()) {
+        U.Dispatches.push_back({Call, T.Fns, T.Closed && T.Complete});
+      }
       return;
+    }
     // std::call_once runs its callable here, with this code's locks held:
     // a call of the callable.
     const FunctionDecl *Callee = invokedFunction(Call);

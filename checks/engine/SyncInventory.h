@@ -36,10 +36,19 @@ struct CodeUnit {
   /// notify_one / notify_all / pthread_cond_signal calls, with the
   /// condition variable.
   llvm::SmallVector<std::pair<const CallExpr *, const ValueDecl *>, 2> Notifies;
-  /// Direct calls into other units (not through a virtual call that may
-  /// dispatch elsewhere), with the callee's definition; a
-  /// `std::call_once(flag, f)` is a call of `f` (see invokedFunction()).
+  /// Calls into other units with the one definition they run: direct
+  /// calls, virtual calls with one overrider in a closed hierarchy
+  /// (ClassHierarchy); a `std::call_once(flag, f)` is a call of `f` (see
+  /// invokedFunction()).
   llvm::SmallVector<std::pair<const CallExpr *, const FunctionDecl *>, 4> Calls;
+  /// A virtual call that may run one of several definitions, or one an
+  /// open hierarchy may add to: what it may run.
+  struct Dispatch {
+    const CallExpr *Call;
+    llvm::SmallVector<const FunctionDecl *, 2> Targets;
+    bool Closed;
+  };
+  llvm::SmallVector<Dispatch, 1> Dispatches;
 };
 
 class SyncInventory {

@@ -328,6 +328,7 @@ struct Page {
   void render();
   void count() { std::lock_guard<std::mutex> g(mu); }
   // CHECK: :[[@LINE-1]]:46: warning: 'page.mu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+5]]:13: note: 'page' is the only 'Page' the program makes: 'mu' and 'page.mu' are both its 'mu'
   // CHECK: :[[@LINE+8]]:31: note: 'mu' is acquired here
   // CHECK: :[[@LINE+8]]:3: note: 'only::countPage' is called here, with 'page.mu' held
   // CHECK: :[[@LINE+3]]:20: note: 'only::Page::count' is called here, with 'page.mu' held
@@ -412,13 +413,14 @@ struct Page {
       if (lock)
         std::lock_guard<std::mutex> g(contentInitMu);
         // DEEP: :[[@LINE-1]]:37: warning: 'page.contentInitMu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+        // DEEP: :[[@LINE+19]]:13: note: 'page' is the only 'Page' the program makes: 'contentInitMu' and 'page.contentInitMu' are both its 'contentInitMu'
         // DEEP: :[[@LINE+14]]:33: note: 'contentInitMu' is acquired here
         // DEEP: :[[@LINE+14]]:5: note: 'hugo::Page::prepare' is called here, with 'page.contentInitMu' held
         // DEEP: :[[@LINE+9]]:7: note: the function object 'render' is called here, with 'page.contentInitMu' held
         // DEEP: :[[@LINE+17]]:29: note: 'hugo::Page::wordCount' is called here, with 'page.contentInitMu' held
-        // DEEP: :[[@LINE-11]]:22: note: 'hugo::Page::initPlainAndMeta' is called here, with 'page.contentInitMu' held
-        // DEEP: :[[@LINE-11]]:38: note: 'hugo::Page::initPlain' is called here, with 'page.contentInitMu' held
-        // DEEP: :[[@LINE-10]]:5: note: 'std::call_once' calls the lambda here, with 'page.contentInitMu' held
+        // DEEP: :[[@LINE-12]]:22: note: 'hugo::Page::initPlainAndMeta' is called here, with 'page.contentInitMu' held
+        // DEEP: :[[@LINE-12]]:38: note: 'hugo::Page::initPlain' is called here, with 'page.contentInitMu' held
+        // DEEP: :[[@LINE-11]]:5: note: 'std::call_once' calls the lambda here, with 'page.contentInitMu' held
     });
   }
   void prepare() {
