@@ -171,7 +171,7 @@ private:
 
 void processEventsUntil(Mailbox<InterceptMessage> &events, Stopper &stopper) {
   while (events.take(stopper.ShouldStop()))
-    std::this_thread::sleep_for(5ms); // runtime.Gosched(): the transport is blocked in its next send
+    std::this_thread::sleep_for(50ms); // runtime.Gosched(): the transport is blocked in its next send
 }
 
 int main() {
@@ -179,7 +179,7 @@ int main() {
     Stopper stopper;
     LocalInterceptableTransport transport(stopper);
     stopper.RunWorker([&] { processEventsUntil(transport.Events, stopper); });
-    std::this_thread::sleep_for(20ms); // events flow for a while
+    std::this_thread::sleep_for(20ms); // the processor has taken an event; the transport waits in its next send
     stopper.Stop();
   });
   g1.join();

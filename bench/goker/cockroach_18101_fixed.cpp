@@ -7,7 +7,8 @@
 //   at the first span it waits for the context and returns. The context is
 //   cancelled, restore() returns, and the producer blocks forever on its 8th
 //   push: nobody reads the queue any more.
-// Fix: splitAndScatter() gives up a send when the context is cancelled (Go:
+// Fix (reconstructed; the upstream patch is not in the corpus):
+//   splitAndScatter() gives up a send when the context is cancelled (Go:
 //   select between the send and ctx.Done()). With TBB, which has no select,
 //   the push becomes try_push retried until the context is cancelled.
 #include <tbb/concurrent_queue.h>

@@ -7,8 +7,9 @@
 //   write-lock it. A lookup that reaches the write lock waits for the others'
 //   read locks; a lookup still inside its read lock then asks for String()'s
 //   read lock, which the writer-preferring lock holds back behind the writer.
-// Fix: LookupRangeDescriptor() logs stringLocked() under the read lock it
-//   already holds instead of String().
+// Fix (reconstructed from the kernel, which keeps an unused stringLocked();
+//   the upstream patch is not in the corpus): LookupRangeDescriptor() logs
+//   stringLocked() under the read lock it already holds instead of String().
 #include <chrono>
 #include <mutex>
 #include <shared_mutex>
