@@ -652,6 +652,17 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   }
   if (UnreadStopPath)
     return;
+  // The wait is the stop path's own (`Stop()` waiting for its workers to
+  // finish): the stop path cannot be what wakes it, and what does (the
+  // workers' ends) is not this check's question.
+  auto IsRoot = [&](const FunctionDecl *F) {
+    const FunctionDecl *Def = F ? analysableDefinition(F, *Ctx) : nullptr;
+    return Def && llvm::is_contained(Roots, Def);
+  };
+  if (IsRoot(Fn) || llvm::any_of(Chain, [&](const CallExpr *C) {
+        return IsRoot(C->getDirectCallee());
+      }))
+    return;
   // No stop path, but nothing anywhere notifies the condition variable or
   // changes what the predicate reads: the wait never ends.
   if (Roots.empty() && !Reads.empty() && !Cond->ReadsStopToken &&

@@ -91,12 +91,21 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
     if (UO->getOpcode() == UO_AddrOf)
       E = UO->getSubExpr();
   // An accessor of this object that returns one of its data members, or a
-  // function that returns a global: `mtx()`. Not `inner.mtx()`: a wrapper's
-  // mutex and the mutex inside it would be two names for one lock.
+  // function that returns a global: `mtx()`. Of another object
+  // (`store_.mtx()`), only an accessor that returns its own data member
+  // directly (`return mu_;`): one returning `inner.mu` would give a
+  // wrapper's mutex and the mutex inside it two names.
   if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E))) {
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-      if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument())))
-        return nullptr;
+      if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument()))) {
+        const Expr *Ret = accessorResult(Call);
+        const auto *RME =
+            Ret ? llvm::dyn_cast<MemberExpr>(bareExpr(Ret)) : nullptr;
+        if (!RME || !llvm::isa<FieldDecl>(RME->getMemberDecl()) ||
+            !llvm::isa<CXXThisExpr>(bareExpr(RME->getBase())))
+          return nullptr;
+        return RME->getMemberDecl();
+      }
     if (const Expr *Ret = accessorResult(Call)) {
       const ValueDecl *D = namedObject(Ret);
       const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
