@@ -1070,7 +1070,13 @@ private:
   bool writerPreferring(const ObjectKey &K) const {
     const ValueDecl *D = K.object();
     const CXXRecordDecl *RD = D ? objectClass(D->getType()) : nullptr;
-    return RD && WriterPreferring.contains(RD);
+    // A project's own reader-writer lock: where its code shows it.
+    return RD && (WriterPreferring.contains(RD) ||
+                  LockModel::holdsReadersBehindWriters(
+                      RD, Ctx.getSourceManager(),
+                      [&](const CXXRecordDecl *C) {
+                        return WriterPreferring.contains(C);
+                      }));
   }
   struct RecursiveRead {
     HeldLock First;

@@ -1,9 +1,11 @@
 //===--- LockModel.cpp - what locks and unlocks a mutex -------------------===//
 
 #include "model/LockModel.h"
+#include "clang/Basic/SourceManager.h"
 #include "engine/StmtWalk.h"
 #include "model/WaitModel.h"
 #include "clang/AST/DeclCXX.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace clang::tidy::threadleak {
@@ -20,22 +22,33 @@ const char LockGuardTypes[] =
 } // namespace defaults
 
 namespace {
+// The names of reader-writer locks' operations, folded (lower case, no
+// underscores): std's lock_shared, Go's RLock, Abseil's ReaderLock, and the
+// read_lock / write_lock, rdlock / wrlock and lock_read / lock_write of
+// projects' own locks.
 bool isAcquireName(llvm::StringRef Key) {
-  return Key == "lock" || Key == "trylock" || Key == "lockshared" ||
-         Key == "trylockshared" || Key == "writerlock" || Key == "readerlock" ||
-         Key == "rlock" || Key == "tryrlock";
+  return llvm::is_contained(
+      {"lock", "trylock", "lockshared", "trylockshared", "writerlock",
+       "readerlock", "rlock", "tryrlock", "readlock", "writelock",
+       "tryreadlock", "trywritelock", "rdlock", "wrlock", "tryrdlock",
+       "trywrlock", "lockread", "lockwrite"},
+      Key);
 }
 
 bool isReleaseName(llvm::StringRef Key) {
-  return Key == "unlock" || Key == "unlockshared" || Key == "writerunlock" ||
-         Key == "readerunlock" || Key == "runlock";
+  return llvm::is_contained({"unlock", "unlockshared", "writerunlock",
+                             "readerunlock", "runlock", "readunlock",
+                             "writeunlock", "unlockread", "unlockwrite"},
+                            Key);
 }
 
 /// A reader's acquisition or release (Go's RLock/RUnlock included).
 bool isSharedName(llvm::StringRef Key) {
-  return Key == "lockshared" || Key == "trylockshared" || Key == "readerlock" ||
-         Key == "rlock" || Key == "tryrlock" || Key == "unlockshared" ||
-         Key == "readerunlock" || Key == "runlock";
+  return llvm::is_contained(
+      {"lockshared", "trylockshared", "readerlock", "rlock", "tryrlock",
+       "unlockshared", "readerunlock", "runlock", "readlock", "tryreadlock",
+       "readunlock", "rdlock", "tryrdlock", "lockread", "unlockread"},
+      Key);
 }
 
 bool isWaitName(llvm::StringRef Name) {
@@ -117,6 +130,155 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
   return namedObject(E);
 }
 
+namespace {
+/// The acquire methods of a project's reader-writer lock class.
+struct RwAcquires {
+  const FunctionDecl *Reader = nullptr, *Writer = nullptr;
+};
+RwAcquires rwAcquires(const CXXRecordDecl *RD) {
+  RwAcquires A;
+  for (const CXXMethodDecl *M : RD->methods()) {
+    if (!M->getIdentifier() || M->isConst())
+      continue;
+    std::string Key = foldedName(M->getName());
+    if (!isAcquireName(Key) || llvm::StringRef(Key).starts_with("try"))
+      continue;
+    const FunctionDecl *Def = nullptr;
+    if (!M->hasBody(Def) || !Def)
+      continue;
+    (isSharedName(Key) ? A.Reader : A.Writer) = Def;
+  }
+  return A;
+}
+
+/// The data member \p E names on `this` (`m_`, `this->m_`).
+const FieldDecl *ownMember(const Expr *E) {
+  const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(bareExpr(E));
+  if (!ME || !llvm::isa<CXXThisExpr>(bareExpr(ME->getBase())))
+    return nullptr;
+  return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+}
+
+/// The calls in \p Body that block: a lock of a member, a wait.
+void blockingCalls(const Stmt *Body,
+                   llvm::SmallVectorImpl<const CallExpr *> &Out) {
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+    const FunctionDecl *F = MC ? MC->getDirectCallee() : nullptr;
+    if (!F || !F->getIdentifier())
+      return;
+    std::string Key = foldedName(F->getName());
+    if (isWaitName(F->getName()) ||
+        (isAcquireName(Key) && !llvm::StringRef(Key).starts_with("try")))
+      Out.push_back(MC);
+  });
+}
+} // namespace
+
+bool LockModel::isOwnReaderWriterLock(const CXXRecordDecl *RD,
+                                      const SourceManager &SM) {
+  if (!RD || !(RD = RD->getDefinition()) ||
+      SM.isInSystemHeader(SM.getExpansionLoc(RD->getLocation())))
+    return false;
+  RwAcquires A = rwAcquires(RD);
+  return A.Reader && A.Writer;
+}
+
+bool LockModel::holdsReadersBehindWriters(
+    const CXXRecordDecl *RD, const SourceManager &SM,
+    llvm::function_ref<bool(const CXXRecordDecl *)> Inner, unsigned Depth) {
+  if (Depth > 3 || !isOwnReaderWriterLock(RD, SM))
+    return false;
+  RwAcquires A = rwAcquires(RD->getDefinition());
+  const Stmt *R = A.Reader->getBody(), *W = A.Writer->getBody();
+  llvm::SmallVector<const CallExpr *, 4> WBlocks, RBlocks;
+  blockingCalls(W, WBlocks);
+  blockingCalls(R, RBlocks);
+  auto Before = [&](SourceLocation A, SourceLocation B) {
+    return SM.isBeforeInTranslationUnit(A, B);
+  };
+  // A wrapper: the reader takes an inner lock's read side, the writer its
+  // write side; it holds readers back where the inner lock does.
+  for (const CallExpr *C : RBlocks) {
+    const auto *MC = llvm::cast<CXXMemberCallExpr>(C);
+    const FieldDecl *L = ownMember(MC->getImplicitObjectArgument());
+    const CXXRecordDecl *LC =
+        L ? L->getType().getNonReferenceType()->getAsCXXRecordDecl() : nullptr;
+    if (!LC || !isSharedName(foldedName(MC->getMethodDecl()->getName())))
+      continue;
+    if (Inner(LC) || holdsReadersBehindWriters(LC, SM, Inner, Depth + 1)) {
+      for (const CallExpr *WC : WBlocks)
+        if (ownMember(llvm::cast<CXXMemberCallExpr>(WC)
+                          ->getImplicitObjectArgument()) == L)
+          return true;
+    }
+  }
+  // A turnstile: the writer holds a mutex while it blocks, and a reader
+  // must take that mutex first.
+  llvm::SmallPtrSet<const FieldDecl *, 2> ReaderTakes;
+  walkOwnCode(R, [&](const Stmt *S) {
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+      for (const Expr *Arg : CE->arguments())
+        if (const FieldDecl *F = ownMember(Arg))
+          ReaderTakes.insert(F);
+  });
+  for (const CallExpr *C : RBlocks)
+    if (const FieldDecl *F = ownMember(
+            llvm::cast<CXXMemberCallExpr>(C)->getImplicitObjectArgument()))
+      ReaderTakes.insert(F);
+  bool Turnstile = false;
+  walkOwnCode(W, [&](const Stmt *S) {
+    const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+    if (!CE || Turnstile || CE->getNumArgs() == 0)
+      return;
+    const FieldDecl *T = ownMember(CE->getArg(0));
+    if (!T || !ReaderTakes.count(T) || !isLockable(T->getType()))
+      return;
+    // A guard of T, then a blocking call on something else, in its scope
+    // (the writer's body is the scope: guards there live to its end).
+    for (const CallExpr *WC : WBlocks) {
+      const auto *MC = llvm::cast<CXXMemberCallExpr>(WC);
+      if (ownMember(MC->getImplicitObjectArgument()) != T &&
+          !isWaitName(MC->getMethodDecl()->getName()) &&
+          Before(CE->getBeginLoc(), WC->getBeginLoc()))
+        Turnstile = true;
+    }
+  });
+  if (Turnstile)
+    return true;
+  // A waiting writer's mark: the writer writes a member before it waits,
+  // and the reader's wait reads it (Go's readerWait, writersWaiting_).
+  llvm::SmallPtrSet<const FieldDecl *, 4> ReaderWaitReads;
+  for (const CallExpr *C : RBlocks)
+    if (isWaitName(llvm::cast<CXXMemberCallExpr>(C)->getMethodDecl()->getName()))
+      for (const Expr *Arg : C->arguments())
+        walkWithLambdas(Arg, nullptr, [&](const Stmt *S) {
+          if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+            if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+              ReaderWaitReads.insert(F);
+        });
+  bool Marks = false;
+  walkOwnCode(W, [&](const Stmt *S) {
+    const Expr *Target = nullptr;
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
+      if (UO->isIncrementDecrementOp())
+        Target = UO->getSubExpr();
+    } else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+      if (BO->isAssignmentOp())
+        Target = BO->getLHS();
+    }
+    const FieldDecl *F = Target ? ownMember(Target) : nullptr;
+    if (!F || !ReaderWaitReads.count(F))
+      return;
+    for (const CallExpr *WC : WBlocks)
+      if (isWaitName(
+              llvm::cast<CXXMemberCallExpr>(WC)->getMethodDecl()->getName()) &&
+          Before(S->getBeginLoc(), WC->getBeginLoc()))
+        Marks = true;
+  });
+  return Marks;
+}
+
 bool LockModel::isLockable(QualType T) {
   T = T.getNonReferenceType();
   if (T->isPointerType())
@@ -132,8 +294,10 @@ bool LockModel::isLockable(QualType T) {
     for (const CXXMethodDecl *M : C->methods())
       if (M->getIdentifier()) {
         std::string Key = foldedName(M->getName());
-        Lock |= Key == "lock";
-        Unlock |= Key == "unlock";
+        // lock/unlock, or a reader-writer lock's own pair (read_lock,
+        // write_unlock...).
+        Lock |= isAcquireName(Key) && !llvm::StringRef(Key).starts_with("try");
+        Unlock |= isReleaseName(Key);
       }
     return true;
   };

@@ -21,6 +21,7 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace clang::tidy::threadleak {
@@ -86,6 +87,20 @@ public:
   /// The type is a lockable: pthread_mutex_t, or a class with lock() and
   /// unlock() members (Lock/Unlock too).
   static bool isLockable(QualType T);
+  /// A reader-writer lock a project writes itself (outside system headers,
+  /// with a reader's and a writer's acquire: lock_shared / lock, RLock /
+  /// Lock, read_lock / write_lock).
+  static bool isOwnReaderWriterLock(const CXXRecordDecl *RD,
+                                    const SourceManager &SM);
+  /// \p RD, a project's own reader-writer lock, makes new readers wait
+  /// behind a waiting writer, as its code shows: the writer marks itself
+  /// waiting (writes a member the reader's wait reads) before it waits, or
+  /// holds a turnstile mutex the reader must take while it blocks, or the
+  /// lock wraps an inner one (\p Inner says which classes do).
+  static bool holdsReadersBehindWriters(
+      const CXXRecordDecl *RD, const SourceManager &SM,
+      llvm::function_ref<bool(const CXXRecordDecl *)> Inner,
+      unsigned Depth = 0);
   /// A guard class: listed, or a class with a user-declared destructor
   /// constructed from a lockable (leveldb's MutexLock, absl::MutexLock).
   bool isGuardConstruction(const CXXConstructExpr *CE) const;

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <vector>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -577,3 +579,57 @@ private:
   bool ready_ = false;
   std::thread thread_;
 };
+
+// Correct: the wait is the stop path's own. Stop() waits for the workers
+// to finish; what wakes it is their ends, not a stop path.
+namespace stop_waits {
+class Stopper {
+public:
+  ~Stopper() {
+    for (auto &w : workers_)
+      w.join();
+  }
+  void RunWorker(std::function<void()> f) {
+    {
+      std::lock_guard<std::mutex> lk(stopMu_);
+      ++running_;
+    }
+    workers_.emplace_back([this, f = std::move(f)] {
+      f();
+      SetStopped();
+    });
+  }
+  void SetStopped() {
+    std::lock_guard<std::mutex> lk(stopMu_);
+    if (--running_ == 0)
+      stopCv_.notify_all();
+  }
+  void FinishTask() {
+    std::lock_guard<std::mutex> lk(mu_);
+    --numTasks_;
+    drain_.notify_all();
+  }
+  void Stop() {
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      drain_.wait(lk, [this] { return numTasks_ == 0; });
+    }
+    std::unique_lock<std::mutex> lk(stopMu_);
+    stopCv_.wait(lk, [this] { return running_ == 0; });
+  }
+
+private:
+  std::mutex stopMu_, mu_;
+  std::condition_variable stopCv_, drain_;
+  int running_ = 0, numTasks_ = 0;
+  std::vector<std::thread> workers_;
+};
+void stopFromThread() {
+  std::thread g([] {
+    Stopper s;
+    s.RunWorker([] {});
+    s.Stop();
+  });
+  g.join();
+}
+} // namespace stop_waits
