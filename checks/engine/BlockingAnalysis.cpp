@@ -2110,8 +2110,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (Record)
     CallHeld[Call] = heldObjects(S);
   if (Record && Dumping) {
-    std::string What =
-        I.Calls.count(Call) ? "call" : "call through std::function:";
+    std::string What = I.Calls.count(Call)    ? "call"
+                       : I.MayOnly.count(Call) ? "virtual call, may run:"
+                                               : "call through std::function:";
     for (const CodeUnit *T : Targets) {
       if (!T->Lambda) {
         What += " " + unitName(*T);

@@ -70,7 +70,7 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
         U.Calls.push_back({Call, Def});
         Callers[Def].push_back({&U, Call});
       } else if (!T.Fns.empty()) {
-        U.Dispatches.push_back({Call, T.Fns, T.Closed && T.Complete});
+        U.Dispatches.push_back({Call, T.Fns});
       }
       return;
     }

@@ -46,7 +46,6 @@ struct CodeUnit {
   struct Dispatch {
     const CallExpr *Call;
     llvm::SmallVector<const FunctionDecl *, 2> Targets;
-    bool Closed;
   };
   llvm::SmallVector<Dispatch, 1> Dispatches;
 };

@@ -1,6 +1,7 @@
 // The model the blocking analysis works on, as --dump-model prints it (here
 // through the check's DumpModel option, with the plugin): code units and
-// their skeletons with lock sets, calls resolved through std::function,
+// their skeletons with lock sets, calls resolved through std::function and
+// over the class hierarchy,
 // abstract objects with the names that reach them, roots and contexts.
 // RUN: %tidy --checks='-*,threadleak-blocked-forever' --config="{CheckOptions: {threadleak-blocked-forever.DumpModel: true}}" %s -- %stubflags | FileCheck %s
 
@@ -62,6 +63,23 @@ void watch(Registry &reg) {
   h.poke();
 }
 
+// A virtual call may run each overrider the class hierarchy gives it.
+struct Shape {
+  virtual ~Shape() = default;
+  virtual void draw() = 0;
+};
+struct Square : Shape {
+  std::mutex m;
+  void draw() override { std::lock_guard<std::mutex> g(m); }
+};
+struct Circle : Shape {
+  std::mutex m;
+  void draw() override { std::lock_guard<std::mutex> g(m); }
+};
+// CHECK-LABEL: unit 'render'
+// CHECK-NEXT: [[@LINE+1]]:25  virtual call, may run: 'Square::draw' 'Circle::draw'  held {}
+void render(Shape &s) { s.draw(); }
+
 // A thread's body is a context; a function nothing calls is a root.
 // CHECK: unit lambda at [[@LINE+4]]:17 ({{.*}}) [context: a thread body or callback]
 // CHECK-NEXT: [[@LINE+3]]:26  call 'watch'  held {}
@@ -72,9 +90,11 @@ int main() {
 }
 
 // CHECK-LABEL: function objects:
-// CHECK-NEXT: Registry::onChange -> lambda at 59:18
+// CHECK-NEXT: Registry::onChange -> lambda at 60:18
 
 // Every name that reaches an object, across functions.
 // CHECK-LABEL: objects:
+// CHECK-NEXT: Circle::m <- m s.m
 // CHECK-NEXT: Registry::locks[...] <- locks[...] reg.locks[...]
 // CHECK-NEXT: Registry::mu <- mu r->mu reg.mu
+// CHECK-NEXT: Square::m <- m s.m
