@@ -1721,8 +1721,8 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
   std::string Name =
       FD ? "'" + patternName(FD) + "'" : std::string("the callee");
   // A virtual call with one overrider in the program: name it too.
-  if (!Invoked && mayDispatchElsewhere(C))
-    if (const FunctionDecl *Target = resolvedCallee(C, Ctx))
+  if (!Invoked)
+    if (const FunctionDecl *Target = ClassHierarchy::of(Ctx).targets(C).unique())
       Name += " (its only override, '" + patternName(Target) + "')";
   if (FD && llvm::isa<CXXMethodDecl>(FD) &&
       llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())

@@ -50,7 +50,8 @@ void ClassHierarchy::index() {
   while (!Work.empty()) {
     const DeclContext *DC = Work.pop_back_val();
     for (const Decl *D : DC->decls()) {
-      if (D->isImplicit() || SM.isInSystemHeader(SM.getExpansionLoc(D->getLocation())))
+      if (D->isImplicit() ||
+          SM.isInSystemHeader(SM.getExpansionLoc(D->getLocation())))
         continue;
       if (llvm::isa<NamespaceDecl, LinkageSpecDecl, ExportDecl>(D)) {
         Work.push_back(llvm::cast<DeclContext>(D));

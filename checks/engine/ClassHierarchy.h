@@ -1,4 +1,5 @@
-//===--- ClassHierarchy.h - virtual calls resolved over the TU's classes -*- C++ -*-===//
+//===--- ClassHierarchy.h - virtual calls resolved over the TU's classes -*- C++
+//-*-===//
 //
 // Part of the translation unit's concurrency model: which bodies a virtual
 // call may run. A C++ port of a Go interface is an abstract class; a

@@ -224,13 +224,8 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     if (N == "at" || N == "front" || N == "back")
       return append(keyOf(Obj, Depth + 1), nullptr);
     // An accessor: `mtx()` returning a data member of its object.
-    if (const Expr *Ret = accessorReturnValue(M)) {
-      const auto *RME = llvm::dyn_cast<MemberExpr>(bareExpr(Ret));
-      const auto *FD =
-          RME ? llvm::dyn_cast<FieldDecl>(RME->getMemberDecl()) : nullptr;
-      if (FD && llvm::isa<CXXThisExpr>(bareExpr(RME->getBase())))
-        return append(keyOf(Obj, Depth + 1), FD);
-    }
+    if (const FieldDecl *FD = ownDataMember(accessorReturnValue(M)))
+      return append(keyOf(Obj, Depth + 1), FD);
     return {};
   }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {

@@ -216,6 +216,14 @@ const Expr *accessorReturnValue(const FunctionDecl *FD) {
   return Ret ? Ret->getRetValue() : nullptr;
 }
 
+const FieldDecl *ownDataMember(const Expr *E) {
+  const auto *ME =
+      llvm::dyn_cast_or_null<MemberExpr>(E ? bareExpr(E) : nullptr);
+  if (!ME || !llvm::isa<CXXThisExpr>(bareExpr(ME->getBase())))
+    return nullptr;
+  return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+}
+
 std::string foldedName(llvm::StringRef Name) {
   std::string Key;
   for (char C : Name)

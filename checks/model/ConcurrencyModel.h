@@ -128,6 +128,10 @@ const Expr *bareExprThroughCopies(const Expr *E);
 /// or null.
 const Expr *accessorReturnValue(const FunctionDecl *FD);
 
+/// The data member of `this` that \p E names directly (`m_`, `this->m_`),
+/// or null (`in.m`, a local, a call).
+const FieldDecl *ownDataMember(const Expr *E);
+
 /// A name as the model's word lists compare it: lower case, without
 /// underscores (`Stop`, `stop_all` and `StopAll` alike; `try_lock`, `TryLock`).
 std::string foldedName(llvm::StringRef Name);

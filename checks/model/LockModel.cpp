@@ -1,10 +1,10 @@
 //===--- LockModel.cpp - what locks and unlocks a mutex -------------------===//
 
 #include "model/LockModel.h"
-#include "clang/Basic/SourceManager.h"
 #include "engine/StmtWalk.h"
 #include "model/WaitModel.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -27,12 +27,12 @@ namespace {
 // read_lock / write_lock, rdlock / wrlock and lock_read / lock_write of
 // projects' own locks.
 bool isAcquireName(llvm::StringRef Key) {
-  return llvm::is_contained(
-      {"lock", "trylock", "lockshared", "trylockshared", "writerlock",
-       "readerlock", "rlock", "tryrlock", "readlock", "writelock",
-       "tryreadlock", "trywritelock", "rdlock", "wrlock", "tryrdlock",
-       "trywrlock", "lockread", "lockwrite"},
-      Key);
+  return llvm::is_contained({"lock", "trylock", "lockshared", "trylockshared",
+                             "writerlock", "readerlock", "rlock", "tryrlock",
+                             "readlock", "writelock", "tryreadlock",
+                             "trywritelock", "rdlock", "wrlock", "tryrdlock",
+                             "trywrlock", "lockread", "lockwrite"},
+                            Key);
 }
 
 bool isReleaseName(llvm::StringRef Key) {
@@ -110,15 +110,8 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
   // wrapper's mutex and the mutex inside it two names.
   if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E))) {
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-      if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument()))) {
-        const Expr *Ret = accessorResult(Call);
-        const auto *RME =
-            Ret ? llvm::dyn_cast<MemberExpr>(bareExpr(Ret)) : nullptr;
-        if (!RME || !llvm::isa<FieldDecl>(RME->getMemberDecl()) ||
-            !llvm::isa<CXXThisExpr>(bareExpr(RME->getBase())))
-          return nullptr;
-        return RME->getMemberDecl();
-      }
+      if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument())))
+        return ownDataMember(accessorResult(Call));
     if (const Expr *Ret = accessorResult(Call)) {
       const ValueDecl *D = namedObject(Ret);
       const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
@@ -131,12 +124,16 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
 }
 
 namespace {
-/// The acquire methods of a project's reader-writer lock class.
+/// The acquire methods of a project's reader-writer lock class (outside
+/// system headers, both defined here), or none.
 struct RwAcquires {
   const FunctionDecl *Reader = nullptr, *Writer = nullptr;
 };
-RwAcquires rwAcquires(const CXXRecordDecl *RD) {
+RwAcquires rwAcquires(const CXXRecordDecl *RD, const SourceManager &SM) {
   RwAcquires A;
+  if (!RD || !(RD = RD->getDefinition()) ||
+      SM.isInSystemHeader(SM.getExpansionLoc(RD->getLocation())))
+    return A;
   for (const CXXMethodDecl *M : RD->methods()) {
     if (!M->getIdentifier() || M->isConst())
       continue;
@@ -151,112 +148,88 @@ RwAcquires rwAcquires(const CXXRecordDecl *RD) {
   return A;
 }
 
-/// The data member \p E names on `this` (`m_`, `this->m_`).
-const FieldDecl *ownMember(const Expr *E) {
-  const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(bareExpr(E));
-  if (!ME || !llvm::isa<CXXThisExpr>(bareExpr(ME->getBase())))
-    return nullptr;
-  return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
-}
-
-/// The calls in \p Body that block: a lock of a member, a wait.
-void blockingCalls(const Stmt *Body,
-                   llvm::SmallVectorImpl<const CallExpr *> &Out) {
+/// The calls in \p Body that block, with the member of `this` each is on
+/// (null for another object): waits, and locks (untried acquisitions).
+struct BlockingCalls {
+  llvm::SmallVector<std::pair<const CXXMemberCallExpr *, const FieldDecl *>, 2>
+      Waits, Locks;
+};
+BlockingCalls blockingCalls(const Stmt *Body) {
+  BlockingCalls Out;
   walkOwnCode(Body, [&](const Stmt *S) {
     const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
     const FunctionDecl *F = MC ? MC->getDirectCallee() : nullptr;
     if (!F || !F->getIdentifier())
       return;
+    const FieldDecl *On = ownDataMember(MC->getImplicitObjectArgument());
     std::string Key = foldedName(F->getName());
-    if (isWaitName(F->getName()) ||
-        (isAcquireName(Key) && !llvm::StringRef(Key).starts_with("try")))
-      Out.push_back(MC);
+    if (isWaitName(F->getName()))
+      Out.Waits.push_back({MC, On});
+    else if (isAcquireName(Key) && !llvm::StringRef(Key).starts_with("try"))
+      Out.Locks.push_back({MC, On});
   });
+  return Out;
 }
 } // namespace
-
-bool LockModel::isOwnReaderWriterLock(const CXXRecordDecl *RD,
-                                      const SourceManager &SM) {
-  if (!RD || !(RD = RD->getDefinition()) ||
-      SM.isInSystemHeader(SM.getExpansionLoc(RD->getLocation())))
-    return false;
-  RwAcquires A = rwAcquires(RD);
-  return A.Reader && A.Writer;
-}
 
 bool LockModel::holdsReadersBehindWriters(
     const CXXRecordDecl *RD, const SourceManager &SM,
     llvm::function_ref<bool(const CXXRecordDecl *)> Inner, unsigned Depth) {
-  if (Depth > 3 || !isOwnReaderWriterLock(RD, SM))
+  RwAcquires A = Depth > 3 ? RwAcquires() : rwAcquires(RD, SM);
+  if (!A.Reader || !A.Writer)
     return false;
-  RwAcquires A = rwAcquires(RD->getDefinition());
   const Stmt *R = A.Reader->getBody(), *W = A.Writer->getBody();
-  llvm::SmallVector<const CallExpr *, 4> WBlocks, RBlocks;
-  blockingCalls(W, WBlocks);
-  blockingCalls(R, RBlocks);
-  auto Before = [&](SourceLocation A, SourceLocation B) {
-    return SM.isBeforeInTranslationUnit(A, B);
+  BlockingCalls RB = blockingCalls(R), WB = blockingCalls(W);
+  auto Before = [&](const Stmt *X, const Stmt *Y) {
+    return SM.isBeforeInTranslationUnit(X->getBeginLoc(), Y->getBeginLoc());
   };
   // A wrapper: the reader takes an inner lock's read side, the writer its
   // write side; it holds readers back where the inner lock does.
-  for (const CallExpr *C : RBlocks) {
-    const auto *MC = llvm::cast<CXXMemberCallExpr>(C);
-    const FieldDecl *L = ownMember(MC->getImplicitObjectArgument());
+  for (const auto &[MC, L] : RB.Locks) {
     const CXXRecordDecl *LC =
         L ? L->getType().getNonReferenceType()->getAsCXXRecordDecl() : nullptr;
-    if (!LC || !isSharedName(foldedName(MC->getMethodDecl()->getName())))
+    if (!LC || !isSharedName(foldedName(MC->getMethodDecl()->getName())) ||
+        !(Inner(LC) || holdsReadersBehindWriters(LC, SM, Inner, Depth + 1)))
       continue;
-    if (Inner(LC) || holdsReadersBehindWriters(LC, SM, Inner, Depth + 1)) {
-      for (const CallExpr *WC : WBlocks)
-        if (ownMember(llvm::cast<CXXMemberCallExpr>(WC)
-                          ->getImplicitObjectArgument()) == L)
-          return true;
-    }
+    if (llvm::any_of(WB.Locks, [&](const auto &P) { return P.second == L; }))
+      return true;
   }
-  // A turnstile: the writer holds a mutex while it blocks, and a reader
-  // must take that mutex first.
+  // A turnstile: the writer holds a mutex while it blocks on another lock,
+  // and a reader must take that mutex first.
   llvm::SmallPtrSet<const FieldDecl *, 2> ReaderTakes;
   walkOwnCode(R, [&](const Stmt *S) {
     if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
       for (const Expr *Arg : CE->arguments())
-        if (const FieldDecl *F = ownMember(Arg))
+        if (const FieldDecl *F = ownDataMember(Arg))
           ReaderTakes.insert(F);
   });
-  for (const CallExpr *C : RBlocks)
-    if (const FieldDecl *F = ownMember(
-            llvm::cast<CXXMemberCallExpr>(C)->getImplicitObjectArgument()))
+  for (const auto &[MC, F] : RB.Locks)
+    if (F)
       ReaderTakes.insert(F);
   bool Turnstile = false;
   walkOwnCode(W, [&](const Stmt *S) {
     const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
-    if (!CE || Turnstile || CE->getNumArgs() == 0)
-      return;
-    const FieldDecl *T = ownMember(CE->getArg(0));
+    const FieldDecl *T =
+        CE && CE->getNumArgs() ? ownDataMember(CE->getArg(0)) : nullptr;
     if (!T || !ReaderTakes.count(T) || !isLockable(T->getType()))
       return;
-    // A guard of T, then a blocking call on something else, in its scope
-    // (the writer's body is the scope: guards there live to its end).
-    for (const CallExpr *WC : WBlocks) {
-      const auto *MC = llvm::cast<CXXMemberCallExpr>(WC);
-      if (ownMember(MC->getImplicitObjectArgument()) != T &&
-          !isWaitName(MC->getMethodDecl()->getName()) &&
-          Before(CE->getBeginLoc(), WC->getBeginLoc()))
-        Turnstile = true;
-    }
+    // The writer's body is the guard's scope: guards there live to its end.
+    Turnstile |= llvm::any_of(WB.Locks, [&](const auto &P) {
+      return P.second != T && Before(CE, P.first);
+    });
   });
   if (Turnstile)
     return true;
   // A waiting writer's mark: the writer writes a member before it waits,
   // and the reader's wait reads it (Go's readerWait, writersWaiting_).
   llvm::SmallPtrSet<const FieldDecl *, 4> ReaderWaitReads;
-  for (const CallExpr *C : RBlocks)
-    if (isWaitName(llvm::cast<CXXMemberCallExpr>(C)->getMethodDecl()->getName()))
-      for (const Expr *Arg : C->arguments())
-        walkWithLambdas(Arg, nullptr, [&](const Stmt *S) {
-          if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
-            if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
-              ReaderWaitReads.insert(F);
-        });
+  for (const auto &[MC, On] : RB.Waits)
+    for (const Expr *Arg : MC->arguments())
+      walkWithLambdas(Arg, nullptr, [&](const Stmt *S) {
+        if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+          if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+            ReaderWaitReads.insert(F);
+      });
   bool Marks = false;
   walkOwnCode(W, [&](const Stmt *S) {
     const Expr *Target = nullptr;
@@ -267,14 +240,10 @@ bool LockModel::holdsReadersBehindWriters(
       if (BO->isAssignmentOp())
         Target = BO->getLHS();
     }
-    const FieldDecl *F = Target ? ownMember(Target) : nullptr;
-    if (!F || !ReaderWaitReads.count(F))
-      return;
-    for (const CallExpr *WC : WBlocks)
-      if (isWaitName(
-              llvm::cast<CXXMemberCallExpr>(WC)->getMethodDecl()->getName()) &&
-          Before(S->getBeginLoc(), WC->getBeginLoc()))
-        Marks = true;
+    const FieldDecl *F = Target ? ownDataMember(Target) : nullptr;
+    if (F && ReaderWaitReads.count(F))
+      Marks |= llvm::any_of(WB.Waits,
+                            [&](const auto &P) { return Before(S, P.first); });
   });
   return Marks;
 }

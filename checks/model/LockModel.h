@@ -87,12 +87,9 @@ public:
   /// The type is a lockable: pthread_mutex_t, or a class with lock() and
   /// unlock() members (Lock/Unlock too).
   static bool isLockable(QualType T);
-  /// A reader-writer lock a project writes itself (outside system headers,
-  /// with a reader's and a writer's acquire: lock_shared / lock, RLock /
-  /// Lock, read_lock / write_lock).
-  static bool isOwnReaderWriterLock(const CXXRecordDecl *RD,
-                                    const SourceManager &SM);
-  /// \p RD, a project's own reader-writer lock, makes new readers wait
+  /// \p RD, a reader-writer lock a project writes itself (outside system
+  /// headers, with a reader's and a writer's acquire defined here:
+  /// lock_shared / lock, RLock / Lock, read_lock / write_lock), makes new readers wait
   /// behind a waiting writer, as its code shows: the writer marks itself
   /// waiting (writes a member the reader's wait reads) before it waits, or
   /// holds a turnstile mutex the reader must take while it blocks, or the
