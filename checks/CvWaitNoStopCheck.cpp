@@ -197,7 +197,10 @@ void CvWaitNoStopCheck::findWaits(
       continue;
     // A channel operation: the channel checks own its internal wait (a
     // blocking queue's pop() waits on its own condition variable).
-    if (Channels->classify(Call))
+    // A class of the project read as a channel is code of the project: its
+    // own waits are this check's.
+    if (ChannelOp Op = Channels->classify(Call);
+        Op && !Channels->inferredFor(Op.Spec))
       continue;
     Chain.push_back(Call);
     findWaits(W, Callee, Depth + 1, Chain, Seen);

@@ -1003,7 +1003,14 @@ private:
   struct GateTarget {
     const BlockedOp *Self = nullptr;
     ObjectKey Mutex;
+    /// The operation that waits holding Mutex: a partner that takes Mutex
+    /// on its way is held back unless it started after that.
+    const BlockedOp *Holder = nullptr;
   };
+  /// An acquisition of \p M in \p U's own code that every path to \p Site
+  /// runs (outside any loop around the site), or null.
+  const Stmt *takenOnTheWay(const CodeUnit *U, const Stmt *Site,
+                            const ObjectKey &M);
   /// \p R cannot run while the target holds: it holds the mutex, comes
   /// after the blocked operation, runs after a loop whose every round
   /// takes the mutex, or comes after a blocking operation whose every
@@ -3188,6 +3195,28 @@ const Stmt *BlockingAnalysis::Impl::loopTakesBefore(const CodeUnit *U,
   return nullptr;
 }
 
+const Stmt *BlockingAnalysis::Impl::takenOnTheWay(const CodeUnit *U,
+                                                  const Stmt *Site,
+                                                  const ObjectKey &M) {
+  const CFGBlock *BS;
+  unsigned IS;
+  if (!cfgPos(U, Site, BS, IS))
+    return nullptr;
+  UnitInfo &I = *Infos.find(U)->second;
+  for (const CFGBlock *B : *I.G)
+    for (const CFGElement &E : *B) {
+      auto SE = E.getAs<CFGStmt>();
+      if (!SE || !acquiresAt(I, E, M))
+        continue;
+      const Stmt *Acq = SE->getStmt();
+      // Every path to the site takes it, and the site does not lead back
+      // to it (a loop would make it the next round's, not this one's).
+      if (dominates(U, Acq, Site) && !mayReach(U, Site, Acq))
+        return Acq;
+    }
+  return nullptr;
+}
+
 bool BlockingAnalysis::Impl::knownPartners(
     const BlockedOp &Q, llvm::SmallVectorImpl<const OpRecord *> &Out) {
   auto QI = Infos.find(Q.Unit);
@@ -3264,6 +3293,19 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
       Why.push_back({R.Site, What + " runs only after that loop"});
       return true;
     }
+    // Taken on the way to the operation: unless the partner is past it
+    // when the holder takes the mutex, it waits for the holder. Nothing
+    // may order the holder after that point (it is started there, or
+    // waits for what comes after it).
+    if (T.Holder)
+      if (const Stmt *Acq = takenOnTheWay(R.Unit, R.Site, T.Mutex))
+        if (!orderedBefore(R.Unit, Acq, T.Holder->Unit, siteOf(*T.Holder))) {
+          Why.push_back({Acq, unitName(*R.Unit) + " takes " + Mu +
+                                  " here, on its way to " +
+                                  opNoun(R.Kind) + " '" + R.Object.str() +
+                                  "'"});
+          return true;
+        }
   }
   // In the blocked side's own code (which runs once), where no path leads
   // from it to the blocked operation: it has not run when the operation
@@ -3532,7 +3574,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         OwnGate =
             cfgPos(B.Unit, H.Site, HB, HI) && !blocksBefore(B.Unit, H.Site);
       }
-      enum GateKind { Holds, NextRound, Other };
+      enum GateKind { Holds, NextRound, NextPoll, Other };
       llvm::SmallVector<GateKind, 4> Gates;
       std::vector<std::vector<WitnessStep>> Whys;
       bool AllGated = true;
@@ -3543,8 +3585,16 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           Gates.push_back(Holds);
         } else if (Again && needsBeforeNext(R->Unit, R->Site, H.Key)) {
           Gates.push_back(NextRound);
+        } else if ((R->Kind == OpKind::TryReceive ||
+                    R->Kind == OpKind::TrySend) &&
+                   needsBeforeNext(R->Unit, R->Site, H.Key)) {
+          // A poll does not wait for this operation: only a poll made
+          // while it waits completes it, and every poll after the one
+          // under way takes M first.
+          Gates.push_back(NextPoll);
         } else if (OwnGate &&
-                   gated(*R, GateTarget{nullptr, H.Key}, 0, Whys.back())) {
+                   gated(*R, GateTarget{nullptr, H.Key, &B}, 0,
+                         Whys.back())) {
           Gates.push_back(Other);
         } else {
           AllGated = false;
@@ -3583,6 +3633,10 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                                      unitName(*R->Unit) +
                                      (Gates[P] == Holds
                                           ? " runs only with '" + Mu + "' held"
+                                      : Gates[P] == NextPoll
+                                          ? " does not wait for it, and may "
+                                            "take '" +
+                                                Mu + "' before it polls again"
                                           : " may take '" + Mu +
                                                 "' before it runs again, while "
                                                 "this operation runs more than "
@@ -4897,6 +4951,18 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   for (BlockingFinding &F : Out)
     if (F.At && Seen.insert(F.At).second)
       Unique.push_back(std::move(F));
+  // An operation of a class read as a channel: say why it is one.
+  for (BlockingFinding &F : Unique)
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(F.At))
+      if (ChannelOp Op = Channels.classify(Call))
+        if (const InferredChannel *IC = Channels.inferredFor(Op.Spec))
+          if (const auto *MD =
+                  llvm::dyn_cast_or_null<CXXMethodDecl>(Call->getDirectCallee()))
+            F.Notes.push_back(
+                {nullptr,
+                 "'" + IC->Spec.Type + "' is read as a channel: " +
+                     IC->reasonFor(MD),
+                 patternLocation(MD)});
   return Unique;
 }
 
@@ -5000,6 +5066,31 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
     for (const std::string &N : Names)
       OS << " " << N;
     OS << "\n";
+  }
+  // The project's own classes read as channels.
+  std::vector<const InferredChannel *> Read = Channels.inferred();
+  if (Read.empty())
+    return;
+  OS << "\nchannels read from classes:\n";
+  for (const InferredChannel *IC : Read) {
+    const ChannelSpec &S = IC->Spec;
+    OS << "  " << S.Type << " (" << WhereLoc(IC->Class->getLocation())
+       << "): ";
+    if (S.Unbuffered)
+      OS << "unbuffered";
+    else if (S.CapacityArgument)
+      OS << "capacity: constructor argument " << *S.CapacityArgument
+         << (S.DefaultCapacity
+                 ? ", else " + std::to_string(*S.DefaultCapacity)
+                 : std::string());
+    else if (S.DefaultCapacity)
+      OS << "capacity " << *S.DefaultCapacity;
+    else
+      OS << "capacity unknown";
+    OS << "\n";
+    for (const auto &[MD, Why] : IC->Reasons)
+      OS << "    " << WhereLoc(MD->getLocation()) << "  "
+         << channelOpName(IC->kindOf(MD)) << ": " << Why << "\n";
   }
 }
 

@@ -82,8 +82,33 @@ const ChannelSpec *ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
     for (const CXXBaseSpecifier &B : RD->getDefinition()->bases())
       if ((Found = specForRecord(B.getType()->getAsCXXRecordDecl())))
         break;
+  if (!Found && Inference && RD->hasDefinition()) {
+    const CXXRecordDecl *Pattern = codePattern(RD->getDefinition());
+    auto [PIt, PNew] = InferredByPattern.try_emplace(Pattern, nullptr);
+    if (PNew)
+      if (std::unique_ptr<InferredChannel> IC = inferChannel(Pattern)) {
+        Inferred.push_back(std::move(IC));
+        PIt->second = Inferred.back().get();
+      }
+    if (PIt->second)
+      Found = &PIt->second->Spec;
+  }
   RecordCache[RD] = Found;
   return Found;
+}
+
+const InferredChannel *ChannelModel::inferredFor(const ChannelSpec *S) const {
+  for (const auto &IC : Inferred)
+    if (&IC->Spec == S)
+      return IC.get();
+  return nullptr;
+}
+
+std::vector<const InferredChannel *> ChannelModel::inferred() const {
+  std::vector<const InferredChannel *> Out;
+  for (const auto &IC : Inferred)
+    Out.push_back(IC.get());
+  return Out;
 }
 
 /// The pointee of a smart pointer type, or null.
@@ -131,7 +156,13 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
   if (!Callee)
     return Op;
   std::string Name = Callee->getDeclName().getAsString();
-  if (!OpNames.contains(Name))
+  // A method of a class read as a channel, or a name some spec lists.
+  const InferredChannel *IC = nullptr;
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee))
+    if (Inference && !OpNames.contains(Name))
+      if (const ChannelSpec *S = specForRecord(MD->getParent()))
+        IC = inferredFor(S);
+  if (!IC && !OpNames.contains(Name))
     return Op;
   const Expr *Object = nullptr;
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
@@ -159,7 +190,12 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
   }
   if (!S)
     return Op;
-  if (isIn(S->Receive, Name))
+  if (const InferredChannel *Own = inferredFor(S)) {
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+    Op.Kind = MD ? Own->kindOf(MD) : ChannelOpKind::None;
+    if (Op.Kind == ChannelOpKind::None)
+      return Op;
+  } else if (isIn(S->Receive, Name))
     Op.Kind = ChannelOpKind::Receive;
   else if (isIn(S->Send, Name))
     Op.Kind = ChannelOpKind::Send;

@@ -11,6 +11,7 @@
 #ifndef THREADLEAK_MODEL_CHANNELMODEL_H
 #define THREADLEAK_MODEL_CHANNELMODEL_H
 
+#include "model/ChannelInference.h"
 #include "model/ModelConfig.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/ExprCXX.h"
@@ -87,6 +88,15 @@ public:
   /// The spec of the channel class \p RD (or a class derived from one).
   const ChannelSpec *specForRecord(const CXXRecordDecl *RD) const;
 
+  /// The project's own channel class \p S was inferred from, or null for a
+  /// built-in or configured channel type.
+  const InferredChannel *inferredFor(const ChannelSpec *S) const;
+  /// Every class read as a channel so far, in the order they were met.
+  std::vector<const InferredChannel *> inferred() const;
+  /// Whether classes of the project may be read as channels (on by
+  /// default).
+  void setInference(bool On) { Inference = On; }
+
 private:
   /// The arguments of the construction in \p Init that creates a channel of
   /// spec \p S, or none when it is not one capacityOf() reads.
@@ -98,6 +108,11 @@ private:
   /// Every operation name of every spec: a cheap first filter.
   llvm::StringSet<> OpNames;
   mutable llvm::DenseMap<const CXXRecordDecl *, const ChannelSpec *> RecordCache;
+  /// Inferred channels, by the pattern class they were read from.
+  mutable std::vector<std::unique_ptr<InferredChannel>> Inferred;
+  mutable llvm::DenseMap<const CXXRecordDecl *, const InferredChannel *>
+      InferredByPattern;
+  bool Inference = true;
 };
 
 } // namespace clang::tidy::threadleak

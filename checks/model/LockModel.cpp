@@ -255,9 +255,13 @@ bool LockModel::isLockable(QualType T) {
   if (const auto *TT = T->getAs<TypedefType>())
     if (TT->getDecl()->getName() == "pthread_mutex_t")
       return true;
-  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  return isLockableClass(T->getAsCXXRecordDecl());
+}
+
+bool LockModel::isLockableClass(const CXXRecordDecl *RD) {
   if (!RD || !RD->hasDefinition())
     return false;
+  RD = RD->getDefinition();
   bool Lock = false, Unlock = false;
   auto Scan = [&](const CXXRecordDecl *C) {
     for (const CXXMethodDecl *M : C->methods())

@@ -87,6 +87,9 @@ public:
   /// The type is a lockable: pthread_mutex_t, or a class with lock() and
   /// unlock() members (Lock/Unlock too).
   static bool isLockable(QualType T);
+  /// The class part of isLockable(): a lock()/unlock() pair, its own or a
+  /// base's.
+  static bool isLockableClass(const CXXRecordDecl *RD);
   /// \p RD, a reader-writer lock a project writes itself (outside system
   /// headers, with a reader's and a writer's acquire defined here:
   /// lock_shared / lock, RLock / Lock, read_lock / write_lock), makes new readers wait
