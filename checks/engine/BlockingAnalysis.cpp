@@ -1142,17 +1142,36 @@ private:
                            llvm::DenseSet<const Stmt *> &Done);
   /// Where \p U starts in other code: its callers' calls, a lambda's
   /// creation.
+  /// With \p CallsOnly, only the calls (what runs \p U to its end before
+  /// going on), not the creation of a lambda that may run concurrently.
   void startsOf(
       const CodeUnit *U,
-      llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out);
+      llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out,
+      bool CallsOnly = false);
   /// The code that leads to \p S in \p U (its callers and the places that
   /// create its lambda, transitively), with the statement there that does;
   /// \p U itself with \p S. False when it is too far to tell.
   bool ancestors(const CodeUnit *U, const Stmt *S,
-                 llvm::MapVector<const CodeUnit *, const Stmt *> &Out);
+                 llvm::MapVector<const CodeUnit *, const Stmt *> &Out,
+                 bool CallsOnly = false);
   /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
   /// starts: some code leads to both, and no path there goes from the way
   /// to B to the way to A. True when it cannot tell (too deep).
+  /// Like orderedBefore(), but false when it cannot tell.
+  /// \p Where gets the code that orders them, and where B's way starts
+  /// in it.
+  bool surelyOrderedBefore(
+      const CodeUnit *UA, const Stmt *A, const CodeUnit *UB, const Stmt *B,
+      std::pair<const CodeUnit *, const Stmt *> *Where = nullptr);
+  /// The blocked operation \p Q, at each level of its call chain, is
+  /// surely ordered before \p R starts (R's context is started, or R's
+  /// code called, only after it).
+  bool startsAfter(const BlockedOp &Q, const OpRecord &R,
+                   std::pair<const CodeUnit *, const Stmt *> &Where);
+  /// The sends on \p Q's channel that run before the buffered send \p Q in
+  /// its own code, when they are at least its capacity: then Q finds the
+  /// buffer full unless something took from it in between. Empty if not.
+  std::vector<const BlockedOp *> fillsBefore(const BlockedOp &Q);
   bool orderedBefore(const CodeUnit *UA, const Stmt *A, const CodeUnit *UB,
                      const Stmt *B);
   bool canLeave(const CodeUnit *C, const Stmt *Site,
@@ -3258,7 +3277,7 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
   case OpKind::Receive:
     return true;
   case OpKind::Send:
-    return Q.Unbuffered;
+    return Q.Unbuffered || !fillsBefore(Q).empty();
   case OpKind::CounterWait:
     if (Q.BlocksAsCreated)
       return true;
@@ -3315,6 +3334,15 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
       !mayReach(R.Unit, R.Site, siteOf(*T.Self))) {
     Why.push_back({R.Site, What + " cannot come before it in the same code: "
                                   "it runs only after the blocked operation"});
+    return true;
+  }
+  // Started, or called, only after the blocked operation.
+  std::pair<const CodeUnit *, const Stmt *> Order;
+  if (T.Self && !T.Mutex.valid() && startsAfter(*T.Self, R, Order)) {
+    Why.push_back({Order.second, unitName(*Order.first) +
+                                     " gets here only after the blocked "
+                                     "operation completes"});
+    Why.push_back({R.Site, What + " runs only from there"});
     return true;
   }
   if (Depth >= 3)
@@ -3505,6 +3533,14 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         F.Message = std::string(opNoun(B.Kind)) + " '" + B.Object.str() +
                     "' waits forever: every operation that could complete "
                     "it runs only after it completes";
+        // A buffered send: the sends before it filled the buffer.
+        if (!B.Unbuffered)
+          for (const BlockedOp *P : fillsBefore(B))
+            F.Notes.push_back(
+                {siteOf(*P), std::string(opNoun(P->Kind)) + " '" +
+                                 P->Object.str() + "' before it fills " +
+                                 "the buffer (capacity " +
+                                 std::to_string(*B.Capacity) + ")"});
         addChainNotes(F.Notes, B.Chain, "which blocks");
         appendSteps(F.Notes, Why);
         Out.push_back(std::move(F));
@@ -3920,16 +3956,28 @@ bool BlockingAnalysis::Impl::neverRunsOn(const OpRecord &R, std::string &Why) {
 
 void BlockingAnalysis::Impl::startsOf(
     const CodeUnit *U,
-    llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out) {
+    llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Out,
+    bool CallsOnly) {
+  // A coroutine's caller goes on before its body completes, unless it
+  // awaits the call.
+  bool Coroutine = CallsOnly && U->Fn && U->Fn->getBody() &&
+                   llvm::isa<CoroutineBodyStmt>(U->Fn->getBody());
+  auto Awaits = [&](const CodeUnit *Caller, const Stmt *Call) {
+    auto It = Infos.find(Caller);
+    const auto *CE = llvm::dyn_cast<CallExpr>(Call);
+    return CE && It != Infos.end() && It->second->Awaited.count(CE);
+  };
   for (const auto &[CallerUnit, Call] : Inv.callersOf(U->Fn))
-    if (CallerUnit)
+    if (CallerUnit && (!Coroutine || Awaits(CallerUnit, Call)))
       Out.push_back({CallerUnit, Call});
+  if (Coroutine)
+    return;
   if (auto IC = IndirectCallers.find(U); IC != IndirectCallers.end())
     for (const auto &[CallerUnit, Call] : IC->second)
       if (CallerUnit)
         Out.push_back({CallerUnit, Call});
   // A lambda runs, if at all, after it is created.
-  if (U->Lambda)
+  if (U->Lambda && !CallsOnly)
     if (const auto *FD = llvm::dyn_cast<FunctionDecl>(
             U->Lambda->getLambdaClass()->getDeclContext()))
       if (const CodeUnit *Enclosing = Inv.unitOf(FD))
@@ -3938,13 +3986,13 @@ void BlockingAnalysis::Impl::startsOf(
 
 bool BlockingAnalysis::Impl::ancestors(
     const CodeUnit *U, const Stmt *S,
-    llvm::MapVector<const CodeUnit *, const Stmt *> &Out) {
+    llvm::MapVector<const CodeUnit *, const Stmt *> &Out, bool CallsOnly) {
   Out[U] = S;
   llvm::SmallVector<std::pair<const CodeUnit *, unsigned>, 8> Work{{U, 0}};
   while (!Work.empty()) {
     auto [Cur, Depth] = Work.pop_back_val();
     llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
-    startsOf(Cur, Starts);
+    startsOf(Cur, Starts, CallsOnly);
     if (!Starts.empty() && Depth >= MaxCallDepth)
       return false; // too far to tell
     for (const auto &[Up, Site] : Starts)
@@ -3952,6 +4000,87 @@ bool BlockingAnalysis::Impl::ancestors(
         Work.push_back({Up, Depth + 1});
   }
   return true;
+}
+
+bool BlockingAnalysis::Impl::surelyOrderedBefore(
+    const CodeUnit *UA, const Stmt *A, const CodeUnit *UB, const Stmt *B,
+    std::pair<const CodeUnit *, const Stmt *> *Where) {
+  // A's side through calls only: code a lambda runs concurrently with
+  // what follows its creation does not complete before that.
+  llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
+  if (!ancestors(UA, A, FromA, /*CallsOnly=*/true) ||
+      !ancestors(UB, B, FromB))
+    return false;
+  for (const auto &[X, SA] : FromA) {
+    auto It = FromB.find(X);
+    if (It == FromB.end() || It->second == SA)
+      continue;
+    if (!mayReach(X, It->second, SA)) {
+      if (Where)
+        *Where = {X, It->second};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::startsAfter(
+    const BlockedOp &Q, const OpRecord &R,
+    std::pair<const CodeUnit *, const Stmt *> &Where) {
+  // Each level of the chain: the unit and where the operation is in it.
+  // A level whose call starts a coroutine it does not await goes on
+  // before the operation completes: only the levels below it count.
+  llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Levels;
+  const CodeUnit *U = Q.Unit;
+  for (size_t K = 0; U; ++K) {
+    const Stmt *Site = K < Q.Chain.size() ? static_cast<const Stmt *>(Q.Chain[K])
+                                          : static_cast<const Stmt *>(Q.Call);
+    Levels.push_back({U, Site});
+    if (K >= Q.Chain.size())
+      break;
+    const FunctionDecl *Callee = Q.Chain[K]->getDirectCallee();
+    const CodeUnit *Next = Callee ? Inv.unitOf(Callee) : nullptr;
+    if (Next && Next->Fn && Next->Fn->getBody() &&
+        llvm::isa<CoroutineBodyStmt>(Next->Fn->getBody())) {
+      auto It = Infos.find(U);
+      if (It == Infos.end() || !It->second->Awaited.count(Q.Chain[K]))
+        Levels.clear();
+    }
+    U = Next;
+  }
+  if (!U)
+    return false;
+  for (const auto &[LU, Site] : Levels) {
+    if (runsMoreThanOnce(LU, 0))
+      return false;
+    if (surelyOrderedBefore(LU, Site, R.Unit, R.Site, &Where))
+      return true;
+  }
+  return false;
+}
+
+std::vector<const BlockedOp *>
+BlockingAnalysis::Impl::fillsBefore(const BlockedOp &Q) {
+  std::vector<const BlockedOp *> Out;
+  if (Q.Kind != OpKind::Send || Q.Unbuffered || !Q.Capacity || Q.Race ||
+      *Q.Capacity == 0)
+    return Out;
+  // The buffer fills only if nothing takes from it meanwhile: a loop or a
+  // second entry could interleave receives.
+  if (InLoop.count(siteOf(Q)) || runsMoreThanOnce(Q.Unit, 0))
+    return Out;
+  const Stmt *Site = siteOf(Q);
+  for (const BlockedOp &P : Blocking)
+    if (&P != &Q && P.Kind == OpKind::Send && P.Unit == Q.Unit && !P.Race &&
+        siteOf(P) != Site && P.Object.sameObject(Q.Object) &&
+        !InLoop.count(siteOf(P)) && dominates(Q.Unit, siteOf(P), Site) &&
+        llvm::none_of(Out, [&](const BlockedOp *O) {
+          return siteOf(*O) == siteOf(P);
+        }))
+      Out.push_back(&P);
+  if (Out.size() < *Q.Capacity)
+    Out.clear();
+  return Out;
 }
 
 bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,

@@ -216,3 +216,54 @@ void handler_after_lock() {
   }
   h.join();
 }
+
+// Room for one signal, two sends before the receiver is started: the
+// second finds the buffer full (cockroach#24808).
+struct Compactor {
+  BoundedChannel<int> ch{1};
+  std::stop_source stop;
+  void suggest() { ch.send(1); }
+  std::thread start() {
+    ch.send(2);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'c.ch' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+14]]:3: note: a send on 'c.ch' before it fills the buffer (capacity 1)
+    // CHECK: :[[@LINE+14]]:24: note: 'Compactor::start' is called here, which blocks
+    // CHECK: :[[@LINE+3]]:24: note: 'Compactor::start' gets here only after the blocked operation completes
+    // CHECK: :[[@LINE+3]]:14: note: a non-blocking receive from 'ch' in the lambda runs only from there
+    // CHECK: :[[@LINE-171]]:8: note: 'BoundedChannel' is read as a channel: 'send' waits for room, then puts an item
+    return std::thread([this] {
+      while (ch.receive(stop.get_token())) {
+      }
+    });
+  }
+};
+
+void compact() {
+  Compactor c;
+  c.suggest();
+  std::thread worker = c.start();
+  c.stop.request_stop();
+  worker.join();
+}
+
+// Room for both (silent).
+struct RoomyCompactor {
+  BoundedChannel<int> ch{2};
+  std::stop_source stop;
+  void suggest() { ch.send(1); }
+  std::thread start() {
+    ch.send(2);
+    return std::thread([this] {
+      while (ch.receive(stop.get_token())) {
+      }
+    });
+  }
+};
+
+void compactRoomy() {
+  RoomyCompactor c;
+  c.suggest();
+  std::thread worker = c.start();
+  c.stop.request_stop();
+  worker.join();
+}

@@ -212,12 +212,16 @@ template <class T> struct FreePipe {
   }
 };
 
-void usePipes(Pipe<int> &p, Pipe<long> &q, FreePipe<int> &r) {
+// Senders and receivers are different contexts (one after the other in
+// one thread, the first send would wait for a receive that comes after it).
+void sendPipes(Pipe<int> &p, Pipe<long> &q, FreePipe<int> &r) {
   p.send(1);
-  p.recv();
   q.send(1);
-  q.recv();
   r.send(1);
+}
+void recvPipes(Pipe<int> &p, Pipe<long> &q, FreePipe<int> &r) {
+  p.recv();
+  q.recv();
   r.recv();
 }
 
