@@ -1157,6 +1157,10 @@ private:
   /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
   /// starts: some code leads to both, and no path there goes from the way
   /// to B to the way to A. True when it cannot tell (too deep).
+  /// Only the calls this translation unit shows can run \p U: a lambda, a
+  /// member of a class of this file, a function of this file with internal
+  /// linkage, whose address is not taken.
+  bool onlyCalledHere(const CodeUnit *U);
   /// Like orderedBefore(), but false when it cannot tell.
   /// \p Where gets the code that orders them, and where B's way starts
   /// in it.
@@ -4007,21 +4011,50 @@ bool BlockingAnalysis::Impl::surelyOrderedBefore(
     std::pair<const CodeUnit *, const Stmt *> *Where) {
   // A's side through calls only: code a lambda runs concurrently with
   // what follows its creation does not complete before that.
-  llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
-  if (!ancestors(UA, A, FromA, /*CallsOnly=*/true) ||
-      !ancestors(UB, B, FromB))
+  llvm::MapVector<const CodeUnit *, const Stmt *> FromA;
+  if (!ancestors(UA, A, FromA, /*CallsOnly=*/true))
     return false;
-  for (const auto &[X, SA] : FromA) {
-    auto It = FromB.find(X);
-    if (It == FromB.end() || It->second == SA)
-      continue;
-    if (!mayReach(X, It->second, SA)) {
+  // B's side: the one way that leads to it. Every unit on it below the
+  // common code has one start, and no other code can call it; else B may
+  // also run from somewhere nothing orders.
+  const CodeUnit *Cur = UB;
+  const Stmt *Site = B;
+  for (unsigned Depth = 0; Cur && Depth <= MaxCallDepth; ++Depth) {
+    auto It = FromA.find(Cur);
+    if (It != FromA.end() && It->second != Site) {
+      if (mayReach(Cur, Site, It->second) || runsMoreThanOnce(Cur, 0))
+        return false;
       if (Where)
-        *Where = {X, It->second};
+        *Where = {Cur, Site};
       return true;
     }
+    llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
+    startsOf(Cur, Starts);
+    if (Starts.size() != 1 || !onlyCalledHere(Cur))
+      return false;
+    std::tie(Cur, Site) = Starts.front();
   }
   return false;
+}
+
+bool BlockingAnalysis::Impl::onlyCalledHere(const CodeUnit *U) {
+  if (U->Lambda)
+    return true;
+  const FunctionDecl *FD = U->Fn;
+  if (!FD || FD->isMain())
+    return false;
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
+  if (MD && MD->isVirtual())
+    return false;
+  const SourceManager &SM = Ctx.getSourceManager();
+  bool FileOnly =
+      MD ? mainFileClass(MD->getParent())
+         : !FD->isExternallyVisible() &&
+               SM.isInMainFile(SM.getExpansionLoc(FD->getLocation()));
+  if (!FileOnly)
+    return false;
+  computeAddressTaken();
+  return !AddressTaken.count(FD->getCanonicalDecl());
 }
 
 bool BlockingAnalysis::Impl::startsAfter(
