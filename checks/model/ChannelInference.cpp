@@ -557,7 +557,8 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
     Methods.push_back({MD, std::move(W.Events), ChannelOpKind::None, ""});
   }
 
-  bool Unbuffered = true, AnySend = false, AnyReceive = false, Blocking = false;
+  bool Unbuffered = true, BlockingSend = false, AnySend = false,
+       AnyReceive = false, Blocking = false;
   std::optional<Bound> Room;
   bool RoomConflict = false;
   for (Method &M : Methods) {
@@ -624,6 +625,7 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
       AnySend = true;
       if (Blocks) {
         Blocking = true;
+        BlockingSend = true;
         if (FirstWait < FirstPut) {
           Unbuffered = false;
           const Event &E = M.Events[FirstWait];
@@ -664,7 +666,9 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
   }
   if (!Blocking || !AnySend || !AnyReceive)
     return nullptr;
-  IC->Spec.Unbuffered = Unbuffered;
+  // Unbuffered: some send blocks, and every blocking one waits after it
+  // puts (with no blocking send the queue is unbounded).
+  IC->Spec.Unbuffered = Unbuffered && BlockingSend;
   if (!Unbuffered && Room && !RoomConflict && Room->Offset == 0) {
     if (Room->Value) {
       IC->Spec.DefaultCapacity = static_cast<unsigned>(*Room->Value);
