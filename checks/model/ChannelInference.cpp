@@ -47,6 +47,32 @@ ChannelOpKind InferredChannel::kindOf(const CXXMethodDecl *MD) const {
   return It == Ops.end() ? ChannelOpKind::None : It->second;
 }
 
+ChannelOpKind InferredChannel::kindOf(const CXXMethodDecl *MD,
+                                      const CallExpr *Call) const {
+  ChannelOpKind K = kindOf(MD);
+  auto It = StopParams.find(patternOf(MD));
+  if (K != ChannelOpKind::TryReceive || It == StopParams.end() || !Call)
+    return K;
+  unsigned I = It->second;
+  if (I >= Call->getNumArgs())
+    return K;
+  const Expr *A = Call->getArg(I);
+  if (const auto *D = llvm::dyn_cast<CXXDefaultArgExpr>(A))
+    A = D->getExpr();
+  A = A->IgnoreImplicit();
+  if (const auto *BT = llvm::dyn_cast<CXXBindTemporaryExpr>(A))
+    A = BT->getSubExpr()->IgnoreImplicit();
+  // `{}`, `std::stop_token()`, `std::stop_token{}`: a token nothing stops.
+  bool Empty = false;
+  if (const auto *IL = llvm::dyn_cast<InitListExpr>(A))
+    Empty = IL->getNumInits() == 0;
+  else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(A))
+    Empty = CE->getNumArgs() == 0;
+  else
+    Empty = llvm::isa<ImplicitValueInitExpr, CXXScalarValueInitExpr>(A);
+  return Empty ? ChannelOpKind::Receive : K;
+}
+
 std::string InferredChannel::reasonFor(const CXXMethodDecl *MD) const {
   const CXXMethodDecl *P = patternOf(MD);
   for (const auto &[M, Why] : Reasons)
@@ -161,6 +187,8 @@ struct Event {
   const Stmt *Pred = nullptr;
   bool PredIsLoopCondition = false;
   bool InLoop = false;
+  /// A wait given a std::stop_token: the method's parameter it is, or -1.
+  int StopParam = -1;
 };
 
 /// The events of one method (and of the class's methods it calls), in the
@@ -170,6 +198,8 @@ public:
   EventWalk(const CXXRecordDecl *RD) : RD(RD) {}
 
   void method(const CXXMethodDecl *MD, unsigned Depth) {
+    if (Depth == 0)
+      Root = MD;
     const FunctionDecl *Def = nullptr;
     if (!MD->hasBody(Def) || !Def->getBody() || Depth > 3 ||
         !Visiting.insert(Def).second)
@@ -292,18 +322,28 @@ private:
       if (Name != "wait")
         return;
       bool Stop = false;
+      int StopParam = -1;
       const Stmt *Pred = nullptr;
       for (const Expr *A : C->arguments()) {
         QualType T = A->getType();
         if (const CXXRecordDecl *AR = T.isNull() ? nullptr : recordOf(T))
-          if (AR->getIdentifier() && AR->getName() == "stop_token")
+          if (AR->getIdentifier() && AR->getName() == "stop_token") {
             Stop = true;
+            // The method's own parameter (`recv(std::stop_token st = {})`):
+            // a call that gives none waits for good.
+            if (const auto *DR =
+                    llvm::dyn_cast<DeclRefExpr>(A->IgnoreParenImpCasts()))
+              if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DR->getDecl()))
+                if (Root && P->getDeclContext() == Root)
+                  StopParam = static_cast<int>(P->getFunctionScopeIndex());
+          }
         if (const auto *L =
                 llvm::dyn_cast<LambdaExpr>(A->IgnoreParenImpCasts()))
           Pred = L->getBody();
       }
       if (Stop) {
         add(EvKind::SoftWait, F);
+        Events.back().StopParam = StopParam;
         return;
       }
       if (Pred)
@@ -335,6 +375,7 @@ private:
   }
 
   const CXXRecordDecl *RD;
+  const CXXMethodDecl *Root = nullptr;
   llvm::SmallPtrSet<const FunctionDecl *, 8> Visiting;
   std::vector<const Expr *> LoopConds;
   unsigned Loops = 0;
@@ -566,6 +607,9 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
          Soft = false, Notifies = false, Flags = false, LoopTakes = false,
          LoopPuts = false;
     size_t FirstPut = ~size_t(0), FirstWait = ~size_t(0);
+    // Every soft wait is given the same stop-token parameter.
+    int StopParam = -1;
+    bool OnlyStopParam = true;
     for (size_t I = 0; I < M.Events.size(); ++I) {
       const Event &E = M.Events[I];
       switch (E.Kind) {
@@ -588,6 +632,10 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
         break;
       case EvKind::SoftWait:
         Soft = true;
+        if (E.StopParam < 0 || (StopParam >= 0 && StopParam != E.StopParam))
+          OnlyStopParam = false;
+        else
+          StopParam = E.StopParam;
         break;
       case EvKind::Notify:
         Notifies = true;
@@ -653,11 +701,23 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
           Blocks && !Soft ? ChannelOpKind::Receive : ChannelOpKind::TryReceive;
       AnyReceive = true;
       Blocking |= M.Kind == ChannelOpKind::Receive;
+      // Gives up only when its stop-token parameter is stopped: a call
+      // that passes none (a defaulted `{}`) receives for good.
+      if (M.Kind == ChannelOpKind::TryReceive && Soft && OnlyStopParam &&
+          StopParam >= 0 && !TryName) {
+        IC->StopParams[M.MD->getCanonicalDecl()] =
+            static_cast<unsigned>(StopParam);
+        Blocking = true;
+      }
       M.Why = "'" + M.MD->getNameAsString() + "' " +
               (M.Kind == ChannelOpKind::Receive
                    ? "waits for an item and takes it"
                    : (Waits || Soft ? "takes an item, or gives up waiting"
                                     : "takes an item if there is one"));
+      if (IC->StopParams.count(M.MD->getCanonicalDecl()))
+        M.Why = "'" + M.MD->getNameAsString() +
+                "' waits for an item and takes it, or gives up once the "
+                "stop token it is given is stopped";
     } else if (Flags && Notifies && !Waits && !Puts && !Takes) {
       M.Kind = ChannelOpKind::Close;
       M.Why = "'" + M.MD->getNameAsString() +

@@ -53,8 +53,15 @@ struct InferredChannel {
   /// Why, one line per operation, for --dump-model and notes.
   std::vector<std::pair<const CXXMethodDecl *, std::string>> Reasons;
 
+  /// Receives that give up only when their std::stop_token parameter (this
+  /// index) is stopped.
+  llvm::DenseMap<const CXXMethodDecl *, unsigned> StopParams;
+
   /// What \p MD (of the class or of a specialization of it) is, or None.
   ChannelOpKind kindOf(const CXXMethodDecl *MD) const;
+  /// What \p Call of \p MD is: a receive given a stop token nothing can
+  /// stop (the parameter's default `{}`) receives for good.
+  ChannelOpKind kindOf(const CXXMethodDecl *MD, const CallExpr *Call) const;
   /// The reason recorded for \p MD, or empty.
   std::string reasonFor(const CXXMethodDecl *MD) const;
 };

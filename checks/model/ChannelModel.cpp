@@ -192,7 +192,7 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
     return Op;
   if (const InferredChannel *Own = inferredFor(S)) {
     const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
-    Op.Kind = MD ? Own->kindOf(MD) : ChannelOpKind::None;
+    Op.Kind = MD ? Own->kindOf(MD, Call) : ChannelOpKind::None;
     if (Op.Kind == ChannelOpKind::None)
       return Op;
   } else if (isIn(S->Receive, Name))

@@ -93,7 +93,7 @@ private:
 };
 // DUMP-NEXT: BoundedChannel ([[@LINE-35]]:29): capacity: constructor argument 0
 // DUMP-NEXT: [[@LINE-33]]:8  send: 'send' waits for room, then puts an item
-// DUMP-NEXT: [[@LINE-27]]:20  try-receive: 'receive' takes an item, or gives up waiting
+// DUMP-NEXT: [[@LINE-27]]:20  try-receive: 'receive' waits for an item and takes it, or gives up once the stop token it is given is stopped
 // DUMP-NEXT: [[@LINE-19]]:5  receive: 'receive' waits for an item and takes it
 
 // A worker pool's queue: run() takes items in a loop of its own, so it is a
@@ -266,4 +266,46 @@ void compactRoomy() {
   std::thread worker = c.start();
   c.stop.request_stop();
   worker.join();
+}
+
+// A receive that gives up only once its stop token is stopped: a call that
+// passes none (the parameter's default `{}`) waits for good.
+template <typename T> class Mailbox {
+public:
+  void post(T v) {
+    std::lock_guard<std::mutex> lk(m_);
+    q_.push_back(v);
+    cv_.notify_all();
+  }
+  std::optional<T> recv(std::stop_token st = {}) {
+    std::unique_lock<std::mutex> lk(m_);
+    if (!cv_.wait(lk, st, [this] { return !q_.empty(); }))
+      return std::nullopt;
+    T v = q_.front();
+    q_.pop_front();
+    return v;
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable_any cv_;
+  std::deque<T> q_;
+};
+
+void quiesce() {
+  Mailbox<int> signal;
+  std::thread t([&] { signal.recv(); });
+  // CHECK: :[[@LINE-1]]:23: warning: a receive from 'signal' waits forever: 'signal' reaches only code of this translation unit, and none of it sends to it or closes it [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:16: note: 'signal' is created here
+  // CHECK: :[[@LINE-20]]:20: note: 'Mailbox' is read as a channel: 'recv' waits for an item and takes it, or gives up once the stop token it is given is stopped
+  t.join();
+}
+
+// Given a token that is stopped (silent).
+void quiesceStoppable() {
+  Mailbox<int> signal;
+  std::stop_source stop;
+  std::thread t([&] { signal.recv(stop.get_token()); });
+  stop.request_stop();
+  t.join();
 }
