@@ -1,9 +1,9 @@
 //===--- BlockingAnalysis.cpp - can this operation wait forever? ----------===//
 
 #include "engine/BlockingAnalysis.h"
-#include "engine/ClassHierarchy.h"
 #include "engine/BodyResolver.h"
 #include "engine/ChannelFlow.h"
+#include "engine/ClassHierarchy.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
@@ -1080,8 +1080,7 @@ private:
     // A project's own reader-writer lock: where its code shows it.
     return RD && (WriterPreferring.contains(RD) ||
                   LockModel::holdsReadersBehindWriters(
-                      RD, Ctx.getSourceManager(),
-                      [&](const CXXRecordDecl *C) {
+                      RD, Ctx.getSourceManager(), [&](const CXXRecordDecl *C) {
                         return WriterPreferring.contains(C);
                       }));
   }
@@ -1386,15 +1385,15 @@ void BlockingAnalysis::Impl::selfDeadlock(
   // Two names of one member: say why they are one mutex.
   if (!(First.Key == K) && !K.Path.empty())
     if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back()))
-      if (const VarDecl *Only = onlyObject(
-              llvm::cast<CXXRecordDecl>(FD->getParent())))
-        F.Notes.push_back(
-            {nullptr,
-             "'" + Only->getNameAsString() + "' is the only '" +
-                 FD->getParent()->getNameAsString() +
-                 "' the program makes: '" + First.Key.str() + "' and '" +
-                 K.str() + "' are both its '" + FD->getNameAsString() + "'",
-             Only->getLocation()});
+      if (const VarDecl *Only =
+              onlyObject(llvm::cast<CXXRecordDecl>(FD->getParent())))
+        F.Notes.push_back({nullptr,
+                           "'" + Only->getNameAsString() + "' is the only '" +
+                               FD->getParent()->getNameAsString() +
+                               "' the program makes: '" + First.Key.str() +
+                               "' and '" + K.str() + "' are both its '" +
+                               FD->getNameAsString() + "'",
+                           Only->getLocation()});
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
@@ -1752,7 +1751,8 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
       FD ? "'" + patternName(FD) + "'" : std::string("the callee");
   // A virtual call with one overrider in the program: name it too.
   if (!Invoked)
-    if (const FunctionDecl *Target = ClassHierarchy::of(Ctx).targets(C).unique())
+    if (const FunctionDecl *Target =
+            ClassHierarchy::of(Ctx).targets(C).unique())
       Name += " (its only override, '" + patternName(Target) + "')";
   if (FD && llvm::isa<CXXMethodDecl>(FD) &&
       llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
@@ -2140,7 +2140,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (Record)
     CallHeld[Call] = heldObjects(S);
   if (Record && Dumping) {
-    std::string What = I.Calls.count(Call)    ? "call"
+    std::string What = I.Calls.count(Call)     ? "call"
                        : I.MayOnly.count(Call) ? "virtual call, may run:"
                                                : "call through std::function:";
     for (const CodeUnit *T : Targets) {
@@ -2179,8 +2179,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     bool Unknown = false;
     if (!requiredAt(Ef, Call, Callee->Fn, Req, Unknown))
       continue;
-    bool Conditional = Ef.Conditional || MayOnly ||
-                       (Unknown && Ef.Kind == Effect::Acquire);
+    bool Conditional =
+        Ef.Conditional || MayOnly || (Unknown && Ef.Kind == Effect::Acquire);
     ObjectKey K = calleeKey(I, Ef.Key, Call, Callee->Fn);
     // What the callee released before, in our terms.
     KeyList ReleasedBefore;
@@ -2402,8 +2402,8 @@ const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
       // runs once, and nothing may call it.
       const auto *Fn = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
       if (V->getStorageDuration() == SD_Static ||
-          (V->getStorageDuration() == SD_Automatic && !llvm::isa<ParmVarDecl>(V) &&
-           Fn && Fn->isMain()))
+          (V->getStorageDuration() == SD_Automatic &&
+           !llvm::isa<ParmVarDecl>(V) && Fn && Fn->isMain()))
         Only = V;
     }
   }
@@ -3324,9 +3324,8 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
       if (const Stmt *Acq = takenOnTheWay(R.Unit, R.Site, T.Mutex))
         if (!orderedBefore(R.Unit, Acq, T.Holder->Unit, siteOf(*T.Holder))) {
           Why.push_back({Acq, unitName(*R.Unit) + " takes " + Mu +
-                                  " here, on its way to " +
-                                  opNoun(R.Kind) + " '" + R.Object.str() +
-                                  "'"});
+                                  " here, on its way to " + opNoun(R.Kind) +
+                                  " '" + R.Object.str() + "'"});
           return true;
         }
   }
@@ -3633,8 +3632,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           // under way takes M first.
           Gates.push_back(NextPoll);
         } else if (OwnGate &&
-                   gated(*R, GateTarget{nullptr, H.Key, &B}, 0,
-                         Whys.back())) {
+                   gated(*R, GateTarget{nullptr, H.Key, &B}, 0, Whys.back())) {
           Gates.push_back(Other);
         } else {
           AllGated = false;
@@ -4066,8 +4064,9 @@ bool BlockingAnalysis::Impl::startsAfter(
   llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Levels;
   const CodeUnit *U = Q.Unit;
   for (size_t K = 0; U; ++K) {
-    const Stmt *Site = K < Q.Chain.size() ? static_cast<const Stmt *>(Q.Chain[K])
-                                          : static_cast<const Stmt *>(Q.Call);
+    const Stmt *Site = K < Q.Chain.size()
+                           ? static_cast<const Stmt *>(Q.Chain[K])
+                           : static_cast<const Stmt *>(Q.Call);
     Levels.push_back({U, Site});
     if (K >= Q.Chain.size())
       break;
@@ -4107,9 +4106,8 @@ BlockingAnalysis::Impl::fillsBefore(const BlockedOp &Q) {
     if (&P != &Q && P.Kind == OpKind::Send && P.Unit == Q.Unit && !P.Race &&
         siteOf(P) != Site && P.Object.sameObject(Q.Object) &&
         !InLoop.count(siteOf(P)) && dominates(Q.Unit, siteOf(P), Site) &&
-        llvm::none_of(Out, [&](const BlockedOp *O) {
-          return siteOf(*O) == siteOf(P);
-        }))
+        llvm::none_of(
+            Out, [&](const BlockedOp *O) { return siteOf(*O) == siteOf(P); }))
       Out.push_back(&P);
   if (Out.size() < *Q.Capacity)
     Out.clear();
@@ -4164,9 +4162,8 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       if (!ancestors(R.Unit, R.Site, FromR))
         return false;
       return llvm::any_of(FromR, [&](const auto &P) {
-        return P.first != R.Unit &&
-               ((P.first->Fn && P.first->Fn->isMain()) ||
-                FromSend->count(P.first));
+        return P.first != R.Unit && ((P.first->Fn && P.first->Fn->isMain()) ||
+                                     FromSend->count(P.first));
       });
     };
     // Every partner is a receive that races others, in a loop.
@@ -4228,8 +4225,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           // we do not see is not known to run at all); the object's
           // destruction ends everything anyway.
           if (!Trigger && R.Object.object() && R.Unit != RU &&
-              !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) &&
-              startsWithSend(R) &&
+              !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) && startsWithSend(R) &&
               !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
             Trigger = &R;
             TriggerArm = A;
@@ -4242,16 +4238,15 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       }
       if (Why.empty()) {
         Why.push_back({Recv->Call, "the only receiver, in " + unitName(*RU) +
-                                       ", takes from '" +
-                                       Recv->Object.str() +
+                                       ", takes from '" + Recv->Object.str() +
                                        "' in a loop, racing a receive from '" +
                                        TriggerArm->Object.str() + "'"});
-        Why.push_back({Trigger->Site,
-                       std::string(opNoun(Trigger->Kind)) + " '" +
-                           Trigger->Object.str() + "' in " +
-                           unitName(*Trigger->Unit) +
-                           " ends that loop, and nothing orders it after "
-                           "this send"});
+        Why.push_back(
+            {Trigger->Site, std::string(opNoun(Trigger->Kind)) + " '" +
+                                Trigger->Object.str() + "' in " +
+                                unitName(*Trigger->Unit) +
+                                " ends that loop, and nothing orders it after "
+                                "this send"});
       }
     }
     if (!Ok)
@@ -4268,9 +4263,9 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
   }
 }
 
-bool BlockingAnalysis::Impl::canLeave(
-    const CodeUnit *C, const Stmt *Site,
-    llvm::ArrayRef<const BlockedOp *> Arms, llvm::ArrayRef<bool> ArmNever) {
+bool BlockingAnalysis::Impl::canLeave(const CodeUnit *C, const Stmt *Site,
+                                      llvm::ArrayRef<const BlockedOp *> Arms,
+                                      llvm::ArrayRef<bool> ArmNever) {
   const BlockedOp &First = *Arms.front();
   const VarDecl *Result = nullptr;
   llvm::SmallVector<const Expr *, 4> Alternatives;
@@ -5118,12 +5113,12 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
     if (const auto *Call = llvm::dyn_cast<CallExpr>(F.At))
       if (ChannelOp Op = Channels.classify(Call))
         if (const InferredChannel *IC = Channels.inferredFor(Op.Spec))
-          if (const auto *MD =
-                  llvm::dyn_cast_or_null<CXXMethodDecl>(Call->getDirectCallee()))
+          if (const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(
+                  Call->getDirectCallee()))
             F.Notes.push_back(
                 {nullptr,
-                 "'" + IC->Spec.Type + "' is read as a channel: " +
-                     IC->reasonFor(MD),
+                 "'" + IC->Spec.Type +
+                     "' is read as a channel: " + IC->reasonFor(MD),
                  patternLocation(MD)});
   return Unique;
 }
@@ -5236,15 +5231,13 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
   OS << "\nchannels read from classes:\n";
   for (const InferredChannel *IC : Read) {
     const ChannelSpec &S = IC->Spec;
-    OS << "  " << S.Type << " (" << WhereLoc(IC->Class->getLocation())
-       << "): ";
+    OS << "  " << S.Type << " (" << WhereLoc(IC->Class->getLocation()) << "): ";
     if (S.Unbuffered)
       OS << "unbuffered";
     else if (S.CapacityArgument)
       OS << "capacity: constructor argument " << *S.CapacityArgument
-         << (S.DefaultCapacity
-                 ? ", else " + std::to_string(*S.DefaultCapacity)
-                 : std::string());
+         << (S.DefaultCapacity ? ", else " + std::to_string(*S.DefaultCapacity)
+                               : std::string());
     else if (S.DefaultCapacity)
       OS << "capacity " << *S.DefaultCapacity;
     else
