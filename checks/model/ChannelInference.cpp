@@ -219,50 +219,67 @@ private:
     Events.push_back({K, F, Pred, LoopCond, Loops > 0});
   }
 
-  void walk(const Stmt *S) {
-    if (!S)
-      return;
-    if (llvm::isa<LambdaExpr>(S))
-      return; // a predicate: it reads, it does not put or take
-    if (const auto *W = llvm::dyn_cast<WhileStmt>(S)) {
-      walk(W->getCond());
-      LoopConds.push_back(W->getCond());
-      ++Loops;
-      walk(W->getBody());
-      --Loops;
-      LoopConds.pop_back();
-      return;
+  /// The walk keeps its own stack (a 50,000-term expression is as many
+  /// levels): a loop pushes its condition for the waits in its body and
+  /// pops it after, as work items of their own.
+  void walk(const Stmt *Top) {
+    enum Action { Visit, EnterLoop, LeaveLoop };
+    struct Item {
+      const Stmt *S;
+      Action A;
+    };
+    llvm::SmallVector<Item, 64> Stack;
+    Stack.push_back({Top, Visit});
+    while (!Stack.empty()) {
+      Item I = Stack.pop_back_val();
+      if (I.A == EnterLoop) {
+        LoopConds.push_back(llvm::cast_or_null<Expr>(I.S));
+        ++Loops;
+        continue;
+      }
+      if (I.A == LeaveLoop) {
+        --Loops;
+        LoopConds.pop_back();
+        continue;
+      }
+      const Stmt *S = I.S;
+      if (!S || llvm::isa<LambdaExpr>(S))
+        continue; // a lambda is a predicate: it reads, it does not put or take
+      // Pushed in reverse: the first pushed runs last.
+      if (const auto *W = llvm::dyn_cast<WhileStmt>(S)) {
+        Stack.push_back({nullptr, LeaveLoop});
+        Stack.push_back({W->getBody(), Visit});
+        Stack.push_back({W->getCond(), EnterLoop});
+        Stack.push_back({W->getCond(), Visit});
+        continue;
+      }
+      if (const auto *D = llvm::dyn_cast<DoStmt>(S)) {
+        Stack.push_back({D->getCond(), Visit});
+        Stack.push_back({nullptr, LeaveLoop});
+        Stack.push_back({D->getBody(), Visit});
+        Stack.push_back({D->getCond(), EnterLoop});
+        continue;
+      }
+      bool Loop = llvm::isa<ForStmt, CXXForRangeStmt>(S);
+      if (Loop)
+        Stack.push_back({nullptr, LeaveLoop});
+      else if (const auto *C = llvm::dyn_cast<CallExpr>(S))
+        call(C);
+      else if (const auto *U = llvm::dyn_cast<UnaryOperator>(S)) {
+        if (U->isIncrementDecrementOp())
+          if (const FieldDecl *F = thisField(U->getSubExpr(), RD))
+            if (isCounterType(F->getType()))
+              add(EvKind::Count, F);
+      } else if (const auto *B = llvm::dyn_cast<BinaryOperator>(S)) {
+        assignment(B->getOpcode(), B->getLHS(), B->getRHS());
+      }
+      Children.assign(S->child_begin(), S->child_end());
+      for (const Stmt *C : llvm::reverse(Children))
+        if (C)
+          Stack.push_back({C, Visit});
+      if (Loop)
+        Stack.push_back({nullptr, EnterLoop});
     }
-    if (const auto *D = llvm::dyn_cast<DoStmt>(S)) {
-      LoopConds.push_back(D->getCond());
-      ++Loops;
-      walk(D->getBody());
-      --Loops;
-      LoopConds.pop_back();
-      walk(D->getCond());
-      return;
-    }
-    if (llvm::isa<ForStmt, CXXForRangeStmt>(S)) {
-      LoopConds.push_back(nullptr);
-      ++Loops;
-      for (const Stmt *C : S->children())
-        walk(C);
-      --Loops;
-      LoopConds.pop_back();
-      return;
-    }
-    if (const auto *C = llvm::dyn_cast<CallExpr>(S))
-      call(C);
-    else if (const auto *U = llvm::dyn_cast<UnaryOperator>(S)) {
-      if (U->isIncrementDecrementOp())
-        if (const FieldDecl *F = thisField(U->getSubExpr(), RD))
-          if (isCounterType(F->getType()))
-            add(EvKind::Count, F);
-    } else if (const auto *B = llvm::dyn_cast<BinaryOperator>(S)) {
-      assignment(B->getOpcode(), B->getLHS(), B->getRHS());
-    }
-    for (const Stmt *C : S->children())
-      walk(C);
   }
 
   void assignment(BinaryOperatorKind Op, const Expr *LHS, const Expr *RHS) {
@@ -378,6 +395,7 @@ private:
   const CXXMethodDecl *Root = nullptr;
   llvm::SmallPtrSet<const FunctionDecl *, 8> Visiting;
   std::vector<const Expr *> LoopConds;
+  llvm::SmallVector<const Stmt *, 8> Children;
   unsigned Loops = 0;
   unsigned Depth = 0;
 };
