@@ -400,32 +400,6 @@ private:
   unsigned Depth = 0;
 };
 
-/// The words of an identifier, lower case: `TryReceive`, `try_receive`,
-/// `tryReceive` all give {try, receive}.
-std::vector<std::string> words(llvm::StringRef Name) {
-  std::vector<std::string> Out;
-  std::string Cur;
-  for (size_t I = 0; I < Name.size(); ++I) {
-    char C = Name[I];
-    if (C == '_' || llvm::isDigit(C)) {
-      if (!Cur.empty())
-        Out.push_back(Cur);
-      Cur.clear();
-      continue;
-    }
-    if (llvm::isUpper(C) && !Cur.empty() &&
-        (!llvm::isUpper(Name[I - 1]) ||
-         (I + 1 < Name.size() && llvm::isLower(Name[I + 1])))) {
-      Out.push_back(Cur);
-      Cur.clear();
-    }
-    Cur.push_back(llvm::toLower(C));
-  }
-  if (!Cur.empty())
-    Out.push_back(Cur);
-  return Out;
-}
-
 bool hasWord(const std::vector<std::string> &W,
              std::initializer_list<llvm::StringRef> Set) {
   for (const std::string &X : W)
@@ -663,7 +637,7 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
         break;
       }
     }
-    std::vector<std::string> W = words(M.MD->getName());
+    std::vector<std::string> W = identifierWords(M.MD->getName());
     if (hasWord(W, {"lock", "unlock", "rlock", "wlock", "acquire", "release"}))
       continue;
     bool SendName = hasWord(W, {"send", "push", "put", "enqueue", "offer",

@@ -89,6 +89,7 @@ const ChannelSpec *ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
       if (std::unique_ptr<InferredChannel> IC = inferChannel(Pattern)) {
         Inferred.push_back(std::move(IC));
         PIt->second = Inferred.back().get();
+        InferredBySpec[&PIt->second->Spec] = PIt->second;
       }
     if (PIt->second)
       Found = &PIt->second->Spec;
@@ -98,10 +99,9 @@ const ChannelSpec *ChannelModel::specForRecord(const CXXRecordDecl *RD) const {
 }
 
 const InferredChannel *ChannelModel::inferredFor(const ChannelSpec *S) const {
-  for (const auto &IC : Inferred)
-    if (&IC->Spec == S)
-      return IC.get();
-  return nullptr;
+  if (Inferred.empty()) // the usual case: no class was read as a channel
+    return nullptr;
+  return InferredBySpec.lookup(S);
 }
 
 std::vector<const InferredChannel *> ChannelModel::inferred() const {

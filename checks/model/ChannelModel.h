@@ -112,6 +112,9 @@ private:
   mutable std::vector<std::unique_ptr<InferredChannel>> Inferred;
   mutable llvm::DenseMap<const CXXRecordDecl *, const InferredChannel *>
       InferredByPattern;
+  /// The same, by their specs (classify() asks on every operation).
+  mutable llvm::DenseMap<const ChannelSpec *, const InferredChannel *>
+      InferredBySpec;
   bool Inference = true;
 };
 

@@ -232,6 +232,30 @@ std::string foldedName(llvm::StringRef Name) {
   return Key;
 }
 
+std::vector<std::string> identifierWords(llvm::StringRef Name) {
+  std::vector<std::string> Out;
+  std::string Cur;
+  for (size_t I = 0; I < Name.size(); ++I) {
+    char C = Name[I];
+    if (C == '_' || llvm::isDigit(C)) {
+      if (!Cur.empty())
+        Out.push_back(Cur);
+      Cur.clear();
+      continue;
+    }
+    if (llvm::isUpper(C) && !Cur.empty() &&
+        (!llvm::isUpper(Name[I - 1]) ||
+         (I + 1 < Name.size() && llvm::isLower(Name[I + 1])))) {
+      Out.push_back(Cur);
+      Cur.clear();
+    }
+    Cur.push_back(llvm::toLower(C));
+  }
+  if (!Cur.empty())
+    Out.push_back(Cur);
+  return Out;
+}
+
 const Expr *bareExpr(const Expr *E) {
   while (E) {
     const Expr *Next = E->IgnoreImplicit()->IgnoreParens();

@@ -136,6 +136,12 @@ const FieldDecl *ownDataMember(const Expr *E);
 /// underscores (`Stop`, `stop_all` and `StopAll` alike; `try_lock`, `TryLock`).
 std::string foldedName(llvm::StringRef Name);
 
+/// The words of an identifier, lower case: `TryReceive`, `try_receive` and
+/// `tryReceive` all give {try, receive}; an acronym ends before the
+/// capital that starts the next word (`RWLock`: {rw, lock}) and digits
+/// separate words without being one (`lock2`: {lock}).
+std::vector<std::string> identifierWords(llvm::StringRef Name);
+
 /// The record behind \p T (through references, pointers and typedefs).
 const CXXRecordDecl *recordOf(QualType T);
 

@@ -279,28 +279,7 @@ bool LockModel::isLockableClass(const CXXRecordDecl *RD) {
   return Lock && Unlock;
 }
 
-/// The words of an identifier, lower case: `InstrumentedMutexLock` is
-/// instrumented, mutex, lock; `scoped_lock` is scoped, lock.
-static llvm::SmallVector<std::string, 4> identifierWords(llvm::StringRef N) {
-  llvm::SmallVector<std::string, 4> Words;
-  std::string Cur;
-  for (size_t I = 0; I < N.size(); ++I) {
-    char C = N[I];
-    bool Upper = C >= 'A' && C <= 'Z';
-    if (C == '_' || (Upper && I > 0 && !(N[I - 1] >= 'A' && N[I - 1] <= 'Z'))) {
-      if (!Cur.empty())
-        Words.push_back(Cur);
-      Cur.clear();
-    }
-    if (C != '_')
-      Cur.push_back(llvm::toLower(C));
-  }
-  if (!Cur.empty())
-    Words.push_back(Cur);
-  return Words;
-}
-
-/// A word that says "takes the lock": `Lock`, `lock_shared`,
+/// A word of it (identifierWords) that says "takes the lock": `Lock`, `lock_shared`,
 /// `AcquireRead`, `EnterCriticalSection`.
 static bool saysLock(llvm::StringRef Name) {
   for (const std::string &W : identifierWords(Name))

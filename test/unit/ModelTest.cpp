@@ -73,6 +73,25 @@ TEST(NameListTest, StopTokenTypeThroughReferences) {
   EXPECT_FALSE(isStopTokenType(Param("c")));
 }
 
+// The one word splitter the lock model (guard names) and the channel
+// inference (method names) share: these are the shapes each relied on.
+TEST(IdentifierWordsTest, SplitsCaseUnderscoresAcronymsAndDigits) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(identifierWords("TryReceive"), (V{"try", "receive"}));
+  EXPECT_EQ(identifierWords("try_receive"), (V{"try", "receive"}));
+  EXPECT_EQ(identifierWords("tryReceive"), (V{"try", "receive"}));
+  EXPECT_EQ(identifierWords("InstrumentedMutexLock"),
+            (V{"instrumented", "mutex", "lock"}));
+  EXPECT_EQ(identifierWords("RWLock"), (V{"rw", "lock"}));
+  EXPECT_EQ(identifierWords("HTTPServer"), (V{"http", "server"}));
+  EXPECT_EQ(identifierWords("lock2"), (V{"lock"}));
+  EXPECT_EQ(identifierWords("pop_v2_front"), (V{"pop", "v", "front"}));
+  EXPECT_EQ(identifierWords("__wait__"), (V{"wait"}));
+  EXPECT_EQ(identifierWords("GET"), (V{"get"}));
+  EXPECT_TRUE(identifierWords("").empty());
+  EXPECT_TRUE(identifierWords("_1").empty());
+}
+
 TEST(VersionCheckTest, ParsesMajorVersion) {
   EXPECT_EQ(threadleak::parseClangMajor("Debian clang version 22.1.8 (++2025)"), 22u);
   EXPECT_EQ(threadleak::parseClangMajor("clang version 21.0.0git"), 21u);
