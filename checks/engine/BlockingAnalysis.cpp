@@ -2,6 +2,7 @@
 
 #include "engine/BlockingAnalysis.h"
 #include "engine/BodyResolver.h"
+#include "engine/ChannelCapacity.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ClassHierarchy.h"
 #include "engine/ForeverAnalysis.h"
@@ -1062,15 +1063,6 @@ private:
   /// Functions named other than as a call's callee, found once per unit.
   llvm::DenseSet<const FunctionDecl *> AddressTaken;
   bool AddressTakenKnown = false;
-  /// The capacity every constructor of its class gives the channel member
-  /// \p FD (a mem-initializer, the in-class initializer, or the spec's
-  /// default), where they agree; a constructor parameter is looked up at
-  /// every construction of the class in the translation unit.
-  std::optional<uint64_t> memberCapacity(const FieldDecl *FD,
-                                         const ChannelSpec &S);
-  std::optional<uint64_t> constructorArgument(const CXXConstructorDecl *Ctor,
-                                              unsigned Index);
-  llvm::DenseMap<const FieldDecl *, std::optional<uint64_t>> MemberCapacities;
   /// A mutex whose waiting writer holds back new readers: a read lock
   /// taken again by its holder may wait for that writer, which waits for
   /// the first read lock.
@@ -1102,6 +1094,11 @@ private:
     bool Many = false;
     bool Unknown = false;
     const Stmt *ManyAt = nullptr;
+    /// The operations along the path, in its order, each with how many
+    /// times it runs there (Any: any number), through calls: the blocked
+    /// one is the first that takes the count past what the channel takes.
+    static constexpr unsigned Any = ~0u;
+    llvm::SmallVector<std::pair<const Stmt *, unsigned>, 4> Trace;
     static Count unknown() {
       Count C;
       C.Unknown = true;
@@ -1113,7 +1110,19 @@ private:
         ManyAt = O.ManyAt;
       Many |= O.Many;
       Unknown |= O.Unknown;
+      if (Trace.size() + O.Trace.size() <= 64)
+        Trace.append(O.Trace.begin(), O.Trace.end());
       return *this;
+    }
+    /// The first operation of the trace past \p Taken of them, or null.
+    const Stmt *past(uint64_t Taken) const {
+      uint64_t Sum = 0;
+      for (auto [S, Times] : Trace) {
+        Sum += Times == Any ? Taken + 1 : Times;
+        if (Sum > Taken)
+          return S;
+      }
+      return nullptr;
     }
   };
   /// The most sends (else receives) on the confined object \p Conf, whose
@@ -1203,6 +1212,8 @@ private:
   const SyncInventory &Inv;
   const LockModel &Locks;
   const ChannelModel &Channels;
+  /// The capacities of the channel objects operations name.
+  ChannelCapacity Capacities{Ctx, Channels};
   const ConditionVariableModel &CVs;
   const CounterModel &Counters;
   const NameList &ThreadTypes;
@@ -1241,8 +1252,11 @@ private:
       const CodeUnit *,
       llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
       IndirectCallers;
-  /// Calls and lambdas written inside a loop of their function.
+  /// Calls and lambdas written inside a loop of their function (one that
+  /// can run its body more than once).
   llvm::DenseSet<const Stmt *> InLoop;
+  /// The innermost such loop around each of them, and around each loop.
+  llvm::DenseMap<const Stmt *, const Stmt *> LoopOf;
   /// DeclRefExprs inside the object expressions of sync operations.
   /// (and the MemberExprs naming members there).
   llvm::DenseSet<const Expr *> SyncUses;
@@ -1570,132 +1584,6 @@ bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
                    "runs"
              : std::string("it is called only from code that never runs"));
   return true;
-}
-
-std::optional<uint64_t>
-BlockingAnalysis::Impl::memberCapacity(const FieldDecl *FD,
-                                       const ChannelSpec &S) {
-  if (S.Unbuffered)
-    return 0;
-  if (auto It = MemberCapacities.find(FD); It != MemberCapacities.end())
-    return It->second;
-  std::optional<uint64_t> &Result = MemberCapacities[FD];
-  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
-  if (!RD || !RD->hasDefinition())
-    return Result = std::nullopt;
-  std::optional<uint64_t> Agreed;
-  bool Known = true, Any = false;
-  auto Merge = [&](std::optional<uint64_t> C) {
-    if (!C || (Any && *Agreed != *C))
-      Known = false;
-    Agreed = C;
-    Any = true;
-  };
-  auto FromInit = [&](const Expr *Init, const CXXConstructorDecl *Ctor) {
-    if (!Init) {
-      Merge(S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
-                              : std::nullopt);
-      return;
-    }
-    if (std::optional<uint64_t> C = Channels.capacityOf(Init, S, Ctx)) {
-      Merge(C);
-      return;
-    }
-    // A parameter of the constructor: what every construction passes.
-    const Expr *Arg = Channels.capacityArgument(Init, S);
-    const auto *DR =
-        Arg ? llvm::dyn_cast<DeclRefExpr>(Arg->IgnoreParenImpCasts()) : nullptr;
-    const auto *P = DR ? llvm::dyn_cast<ParmVarDecl>(DR->getDecl()) : nullptr;
-    if (!Ctor || !P || P->getDeclContext() != Ctor) {
-      Known = false;
-      return;
-    }
-    Merge(constructorArgument(Ctor, P->getFunctionScopeIndex()));
-  };
-  bool SawCtor = false;
-  for (const CXXConstructorDecl *Ctor : RD->ctors()) {
-    if (Ctor->isCopyOrMoveConstructor() || Ctor->isDeleted())
-      continue; // A copy has the capacity of what it copies.
-    SawCtor = true;
-    const FunctionDecl *DefFn = nullptr;
-    if (!Ctor->hasBody(DefFn)) {
-      if (!Ctor->isImplicit()) {
-        Known = false; // Defined in another translation unit.
-        break;
-      }
-      FromInit(FD->getInClassInitializer(), nullptr);
-      continue;
-    }
-    const auto *Def = llvm::cast<CXXConstructorDecl>(DefFn);
-    const Expr *Init = FD->getInClassInitializer();
-    for (const CXXCtorInitializer *CI : Def->inits())
-      if (CI->getMember() == FD)
-        Init = CI->isInClassMemberInitializer() ? FD->getInClassInitializer()
-                                                : CI->getInit();
-    FromInit(Init, Def);
-    if (!Known)
-      break;
-  }
-  if (!SawCtor) // The implicit default constructor, not declared yet.
-    FromInit(FD->getInClassInitializer(), nullptr);
-  return Result = Known && Any ? Agreed : std::nullopt;
-}
-
-std::optional<uint64_t>
-BlockingAnalysis::Impl::constructorArgument(const CXXConstructorDecl *Ctor,
-                                            unsigned Index) {
-  using namespace ast_matchers;
-  const CXXRecordDecl *RD = Ctor->getParent();
-  const SourceManager &SM = Ctx.getSourceManager();
-  std::optional<uint64_t> Agreed;
-  bool Any = false;
-  auto Merge = [&](const Expr *Arg) {
-    std::optional<uint64_t> C = evaluateCount(Arg, Ctx);
-    if (!C || (Any && *Agreed != *C))
-      return false;
-    Agreed = C;
-    Any = true;
-    return true;
-  };
-  // Direct constructions (`CacheWatcher w(ex, 0)`, `new CacheWatcher(ex,
-  // 0)`); those inside a library's make_shared are its caller's, below.
-  for (const BoundNodes &N :
-       match(traverse(TK_AsIs,
-                      findAll(cxxConstructExpr(hasDeclaration(equalsNode(Ctor)))
-                                  .bind("c"))),
-             Ctx)) {
-    const auto *CE = N.getNodeAs<CXXConstructExpr>("c");
-    if (SM.isInSystemHeader(SM.getExpansionLoc(CE->getBeginLoc())))
-      continue;
-    if (Index >= CE->getNumArgs() || !Merge(CE->getArg(Index)))
-      return std::nullopt;
-  }
-  // std::make_shared<T>(args...) and friends.
-  for (const BoundNodes &N :
-       match(traverse(TK_AsIs, findAll(callExpr(callee(functionDecl(hasAnyName(
-                                                    "::std::make_shared",
-                                                    "::std::make_unique",
-                                                    "::std::allocate_shared",
-                                                    "::boost::make_shared"))))
-                                           .bind("m"))),
-             Ctx)) {
-    const auto *Call = N.getNodeAs<CallExpr>("m");
-    const FunctionDecl *F = Call->getDirectCallee();
-    const TemplateArgumentList *TA =
-        F ? F->getTemplateSpecializationArgs() : nullptr;
-    if (!TA || TA->size() < 1 || TA->get(0).getKind() != TemplateArgument::Type)
-      continue;
-    const CXXRecordDecl *T = recordOf(TA->get(0).getAsType());
-    if (!T || T->getCanonicalDecl() != RD->getCanonicalDecl())
-      continue;
-    unsigned Skip = F->getName() == "allocate_shared" ? 1 : 0;
-    // Which constructor make_shared picks is overload resolution inside
-    // the library: require the argument count to fit this one.
-    if (Call->getNumArgs() - Skip != Ctor->getNumParams() ||
-        !Merge(Call->getArg(Index + Skip)))
-      return std::nullopt;
-  }
-  return Any ? Agreed : std::nullopt;
 }
 
 void BlockingAnalysis::Impl::reportRecursiveReads(
@@ -2038,11 +1926,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
         if (Op.Spec->Unbuffered)
           Cap = 0;
         else if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
-          Cap = VD->getInit()
-                    ? Channels.capacityOf(VD->getInit(), *Op.Spec, Ctx)
-                    : std::nullopt;
+          Cap = Capacities.ofVariable(VD, *Op.Spec);
         else if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.object()))
-          Cap = memberCapacity(FD, *Op.Spec);
+          Cap = Capacities.ofMember(FD, *Op.Spec);
         B.Unbuffered = Cap && *Cap == 0;
         B.Capacity = Cap;
       }
@@ -2771,6 +2657,100 @@ bool namesDecl(const Expr *N, const ValueDecl *D) {
 
 /// An operation on \p RK may be one on the object \p K, confined with
 /// \p Names: the same allocation site, or one of the names it reaches.
+/// A loop whose body never comes round again: `do { ... } while (false)`,
+/// or a body that ends, unconditionally, in a `return`, `break` or `throw`
+/// of its own that no `continue` of its own skips (`for (;;) { ...;
+/// return x; }`).
+bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
+  const Stmt *Body = nullptr;
+  if (const auto *D = llvm::dyn_cast<DoStmt>(Loop)) {
+    bool Again = true;
+    const Expr *Cond = D->getCond();
+    if (Cond && !Cond->isValueDependent() &&
+        Cond->EvaluateAsBooleanCondition(Again, Ctx) && !Again)
+      return true;
+    Body = D->getBody();
+  } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
+    Body = F->getBody();
+  } else if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
+    Body = W->getBody();
+  } else {
+    return false; // a range-for: receiving from a channel, say
+  }
+  const Stmt *Last = Body;
+  while (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(Last))
+    Last = CS->body_empty() ? nullptr : CS->body_back();
+  const auto *LastExpr = llvm::dyn_cast_or_null<Expr>(Last);
+  if (!Last || !(llvm::isa<ReturnStmt, BreakStmt>(Last) ||
+                 (LastExpr && llvm::isa<CXXThrowExpr>(LastExpr->IgnoreParens()))))
+    return false;
+  // A `continue` of this loop: one not inside a loop nested in it.
+  bool Continues = false;
+  llvm::SmallVector<const Stmt *, 16> Work{Body};
+  while (!Work.empty() && !Continues) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S || llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt,
+                        LambdaExpr>(S))
+      continue;
+    Continues = llvm::isa<ContinueStmt>(S);
+    Work.append(S->child_begin(), S->child_end());
+  }
+  return !Continues;
+}
+
+/// How many times a counted loop runs its body at most: `for (int i = A;
+/// i < B; ++i)` with constants A and B, whose body does not change i.
+std::optional<uint64_t> constantTrips(const Stmt *Loop,
+                                      const ASTContext &Ctx) {
+  const auto *F = llvm::dyn_cast<ForStmt>(Loop);
+  const auto *Init = F ? llvm::dyn_cast_or_null<DeclStmt>(F->getInit())
+                       : nullptr;
+  const auto *I = Init && Init->isSingleDecl()
+                      ? llvm::dyn_cast<VarDecl>(Init->getSingleDecl())
+                      : nullptr;
+  if (!I || !I->getType()->isIntegerType() || !I->getInit() || !F->getCond())
+    return std::nullopt;
+  std::optional<uint64_t> From = evaluateCount(I->getInit(), Ctx);
+  const auto *Cond =
+      llvm::dyn_cast<BinaryOperator>(F->getCond()->IgnoreParenImpCasts());
+  const auto *Inc = llvm::dyn_cast_or_null<UnaryOperator>(
+      F->getInc() ? F->getInc()->IgnoreParenImpCasts() : nullptr);
+  auto IsI = [&](const Expr *E) {
+    const auto *DR = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+    return DR && DR->getDecl() == I;
+  };
+  if (!From || !Cond || !IsI(Cond->getLHS()) || !Inc ||
+      !Inc->isIncrementOp() || !IsI(Inc->getSubExpr()))
+    return std::nullopt;
+  std::optional<uint64_t> To = evaluateCount(Cond->getRHS(), Ctx);
+  if (!To)
+    return std::nullopt;
+  uint64_t End = *To;
+  if (Cond->getOpcode() == BO_LE)
+    ++End;
+  else if (Cond->getOpcode() != BO_LT && Cond->getOpcode() != BO_NE)
+    return std::nullopt;
+  // The body leaves i alone: no assignment, increment or address of it.
+  bool Changed = false;
+  walkWithLambdas(F->getBody(), nullptr, [&](const Stmt *S) {
+    if (const auto *U = llvm::dyn_cast<UnaryOperator>(S))
+      Changed |= (U->isIncrementDecrementOp() || U->getOpcode() == UO_AddrOf) &&
+                 IsI(U->getSubExpr());
+    else if (const auto *B = llvm::dyn_cast<BinaryOperator>(S))
+      Changed |= B->isAssignmentOp() && IsI(B->getLHS());
+    else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+      for (const LambdaCapture &C : LE->captures())
+        Changed |= C.capturesVariable() && C.getCapturedVar() == I &&
+                   C.getCaptureKind() == LCK_ByRef;
+    else if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      for (const Expr *A : Call->arguments())
+        Changed |= IsI(A) && !A->isPRValue(); // bound to a reference
+  });
+  if (Changed)
+    return std::nullopt;
+  return End > *From ? End - *From : 0;
+}
+
 bool reachesName(const ObjectKey &RK, const ObjectKey &K,
                  const llvm::SmallPtrSetImpl<const ValueDecl *> &Names) {
   return RK.sameObject(K) || (RK.Root == ObjectKey::Var && RK.Path.empty() &&
@@ -2856,7 +2836,8 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
         Accounted.insert(N);
         // An operation on it, or a query; anything else its class does
         // (a reset, an accessor that hands it out) is not followed.
-        if (!SyncUses.count(N) && !isQuery(Method)) {
+        if (!SyncUses.count(N) && !isQuery(Method) &&
+            !Channels.setsCapacity(llvm::dyn_cast<CXXMemberCallExpr>(Call))) {
           Escapes = true;
           return;
         }
@@ -3749,6 +3730,25 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N);
     return DRE && Conf.Names.count(DRE->getDecl());
   };
+  // What \p C at \p S, inside a loop, adds up to: times the loop's trip
+  // count where it is a constant (and the loop is in no other), else any
+  // number.
+  auto Repeated = [&](const Stmt *S, Count C) {
+    const Stmt *L = LoopOf.lookup(S);
+    std::optional<uint64_t> Trips =
+        L && !C.Many && !LoopOf.count(L) ? constantTrips(L, Ctx) : std::nullopt;
+    if (Trips && *Trips * C.N <= 1024) {
+      C.N = static_cast<unsigned>(*Trips * C.N);
+      for (auto &Entry : C.Trace)
+        Entry.second = static_cast<unsigned>(Entry.second * *Trips);
+      return C;
+    }
+    C.Many = true;
+    C.ManyAt = S;
+    for (auto &Entry : C.Trace)
+      Entry.second = Count::Any;
+    return C;
+  };
   auto Weight = [&](const Stmt *S) -> Count {
     Count C;
     bool Loop = InLoop.count(S);
@@ -3758,11 +3758,15 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
                               Op->second == OpKind::TryReceive);
       if (!Counted)
         return C;
-      if (llvm::isa<CXXForRangeStmt>(S) || Loop) {
+      if (llvm::isa<CXXForRangeStmt>(S)) {
         C.Many = true;
         C.ManyAt = S;
+        C.Trace.push_back({S, Count::Any});
       } else {
         C.N = 1;
+        C.Trace.push_back({S, 1});
+        if (Loop)
+          C = Repeated(S, C);
       }
       return C;
     }
@@ -3792,10 +3796,8 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
       if ((In.N || In.Many) && Bound.count(LE))
         return Count::unknown();
-      if ((In.N || In.Many) && Loop) {
-        In.Many = true;
-        In.ManyAt = LE;
-      }
+      if ((In.N || In.Many) && Loop)
+        In = Repeated(LE, In);
       return In;
     } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
       // A thread started on a function with the object as an argument.
@@ -3813,10 +3815,8 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       return C;
     }
     Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
-    if ((In.N || In.Many) && Loop) {
-      In.Many = true;
-      In.ManyAt = S;
-    }
+    if ((In.N || In.Many) && Loop)
+      In = Repeated(S, In);
     return In;
   };
   // The blocks in reverse post-order, without the back edges: the longest
@@ -4490,12 +4490,11 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     if (!Owner || !VD->getInit())
       continue;
     const ChannelSpec &Spec = *SpecOf[VD];
-    std::optional<uint64_t> Capacity =
-        Spec.Unbuffered ? std::optional<uint64_t>(0)
-                        : Channels.capacityOf(VD->getInit(), Spec, Ctx);
+    std::optional<uint64_t> Capacity = Capacities.ofVariable(VD, Spec);
     Confinement Conf;
     if (!Capacity || !confined(*Infos.find(Owner)->second, K, Conf))
       continue;
+
     // Its operations, wherever they are written; a close ends the count.
     llvm::DenseMap<const Stmt *, OpKind> Sites;
     const Stmt *LastSend = nullptr;
@@ -4528,10 +4527,23 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
         !(Sends.Many || Sends.N > Recvs.N + Cap))
       continue;
+    // The send that waits: the first one past what the receives and the
+    // buffer take, along the path that sends the most.
+    const Stmt *Blocked = Sends.past(Recvs.N + Cap);
+    if (!Blocked || !Sites.count(Blocked))
+      Blocked = LastSend;
+    if (Done.count(Blocked))
+      continue;
+    Done.insert(Blocked);
     Done.insert(LastSend);
+    for (const OpRecord &R : Ops)
+      if (R.Site == Blocked && R.Kind == OpKind::Send) {
+        SendName = R.Object.str();
+        break;
+      }
     BlockingFinding F;
     F.Kind = BlockingFinding::Counts;
-    F.At = LastSend;
+    F.At = Blocked;
     std::string Name = K.str();
     std::string Takes =
         "at most " + std::to_string(Recvs.N) +
@@ -4994,10 +5006,13 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
         LoopBody = D->getBody();
       else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
         LoopBody = R->getBody();
-      if (LoopBody)
+      if (LoopBody && !bodyRunsOnce(S, Ctx))
         walkOwnCode(LoopBody, [&](const Stmt *In) {
           if (llvm::isa<CallExpr, LambdaExpr>(In))
             InLoop.insert(In);
+          if (llvm::isa<CallExpr, LambdaExpr, ForStmt, WhileStmt, DoStmt,
+                        CXXForRangeStmt>(In))
+            LoopOf[In] = S; // inner loops come later and overwrite
         });
     });
     if (Touches && !Modelled) {

@@ -20,7 +20,8 @@ namespace defaults {
 // the channel is closed; a range-for receives until it is closed.
 // buffered_channel's capacity is its only constructor argument.
 // TBB: pop()/push() block (push only once set_capacity() bounded the queue,
-// unbounded by default); abort() makes every blocked call throw.
+// unbounded by default: its capacity is what set_capacity() sets); abort()
+// makes every blocked call throw.
 const char BuiltinChannels[] =
     "["
     "{Type: 'boost::asio::experimental::basic_channel', "
@@ -45,7 +46,7 @@ const char BuiltinChannels[] =
     "Close: [close], Unbuffered: true, RangeReceives: true},"
     "{Type: 'tbb::detail::d2::concurrent_bounded_queue', Receive: [pop], "
     "Send: [push, emplace], TrySend: [try_push, try_emplace], "
-    "TryReceive: [try_pop], Close: [abort]}"
+    "TryReceive: [try_pop], Close: [abort], CapacitySetters: [set_capacity]}"
     "]";
 } // namespace defaults
 
@@ -214,6 +215,14 @@ ChannelOp ChannelModel::classify(const CallExpr *Call) const {
   Op.WakesOnlyReceivers =
       Op.Kind == ChannelOpKind::Close && isIn(S->WakesOnlyReceivers, Name);
   return Op;
+}
+
+bool ChannelModel::setsCapacity(const CXXMemberCallExpr *Call) const {
+  const CXXMethodDecl *MD = Call ? Call->getMethodDecl() : nullptr;
+  if (!MD || !MD->getIdentifier())
+    return false;
+  const ChannelSpec *S = specForRecord(MD->getParent());
+  return S && llvm::is_contained(S->CapacitySetters, MD->getName());
 }
 
 ChannelOp ChannelModel::rangeReceive(const CXXForRangeStmt *For) const {

@@ -64,6 +64,9 @@ public:
 
   /// What \p Call does to a channel, if anything.
   ChannelOp classify(const CallExpr *Call) const;
+  /// \p Call sets its channel's capacity (one of its spec's
+  /// CapacitySetters): a use that hands the channel to nobody.
+  bool setsCapacity(const CXXMemberCallExpr *Call) const;
 
   /// A range-for over a channel that receives until it is closed.
   ChannelOp rangeReceive(const CXXForRangeStmt *For) const;

@@ -64,6 +64,7 @@ template <> struct MappingTraits<ChannelSpec> {
     IO.mapOptional("WakesOnlyReceivers", S.WakesOnlyReceivers);
     IO.mapOptional("CapacityArgument", S.CapacityArgument);
     IO.mapOptional("DefaultCapacity", S.DefaultCapacity);
+    IO.mapOptional("CapacitySetters", S.CapacitySetters);
     IO.mapOptional("Unbuffered", S.Unbuffered, false);
     IO.mapOptional("RangeReceives", S.RangeReceives, false);
   }
@@ -72,7 +73,7 @@ template <> struct MappingTraits<ChannelSpec> {
       return "a channel's 'Type' must name a class";
     if (std::optional<std::string> Bad = normalizeOperationNames(
             {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive, &S.Close,
-             &S.WakesOnlyReceivers}))
+             &S.WakesOnlyReceivers, &S.CapacitySetters}))
       return "channel operation '" + *Bad +
              "' must be an unqualified name such as 'pop' or "
              "'operator>>'";
@@ -82,6 +83,9 @@ template <> struct MappingTraits<ChannelSpec> {
     if (S.Unbuffered && S.CapacityArgument)
       return "channel '" + S.Type +
              "' cannot be both 'Unbuffered' and have a 'CapacityArgument'";
+    if (S.Unbuffered && !S.CapacitySetters.empty())
+      return "channel '" + S.Type +
+             "' cannot be both 'Unbuffered' and have 'CapacitySetters'";
     return "";
   }
 };
@@ -324,6 +328,7 @@ std::string channelSpecsToString(const std::vector<ChannelSpec> &Specs) {
       OS << ", CapacityArgument: " << *S.CapacityArgument;
     if (S.DefaultCapacity)
       OS << ", DefaultCapacity: " << *S.DefaultCapacity;
+    List("CapacitySetters", S.CapacitySetters);
     if (S.Unbuffered)
       OS << ", Unbuffered: true";
     if (S.RangeReceives)

@@ -50,6 +50,10 @@ struct ChannelSpec {
   /// The capacity when that argument is not written. Absent: unknown
   /// (or unbounded), so a send is never assumed to block.
   std::optional<unsigned> DefaultCapacity;
+  /// Member functions whose first argument sets the capacity after the
+  /// channel is made (TBB's `set_capacity`): where every such call on an
+  /// object agrees, that is its capacity.
+  std::vector<std::string> CapacitySetters;
   /// Every send blocks until a receiver takes it (a rendezvous channel).
   bool Unbuffered = false;
   /// A range-for over the channel receives until it is closed.

@@ -14,6 +14,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <tbb/concurrent_queue.h>
+#include <thread>
 
 #include "blocked-forever-shared-class.h"
 
@@ -331,6 +333,108 @@ int firstThenClose(int items) {
   ch->pop(v);
   ch->close();
   return v;
+}
+
+// cockroach#18101: a TBB queue bounded by set_capacity(6) after it is made
+// takes 8 spans and an end marker; its reader returns after the first one
+// (its loop never comes round again). The 8th span waits for good.
+using SpanQueue = tbb::concurrent_bounded_queue<int>;
+void scatter(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+  // CHECK: :[[@LINE-1]]:5: warning: a send on 'q' may wait forever: one run of the code that reaches 'spans' can send to it 9 times, and at most 1 receive takes from it and its buffer holds 6 [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+6]]:16: note: 'spans' is created here
+  // CHECK: :[[@LINE+8]]:5: note: handed to 'scatter' here
+  // CHECK: :[[@LINE+12]]:5: note: receives from 'spans' here
+}
+bool use(int);
+int restore(std::thread &background) {
+  auto spans = std::make_shared<SpanQueue>();
+  spans->set_capacity(6);
+  background = std::thread([spans] {
+    scatter(*spans);
+    spans->push(0); // the end marker
+  });
+  for (;;) {
+    int span = 0;
+    spans->pop(span);
+    if (span == 0)
+      break;
+    return span;
+  }
+  return 0;
+}
+
+// Negative: room for every span (the loop runs 8 times, not any number).
+void scatterRoomy(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+}
+int restoreRoomy(std::thread &background) {
+  auto spans = std::make_shared<SpanQueue>();
+  spans->set_capacity(8);
+  background = std::thread([spans] {
+    scatterRoomy(*spans);
+    spans->push(0);
+  });
+  for (;;) {
+    int span = 0;
+    spans->pop(span);
+    if (span == 0)
+      break;
+    return span;
+  }
+  return 0;
+}
+
+// Negative: never bounded, a TBB queue's push does not wait.
+void scatterUnbounded(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+}
+int restoreUnbounded(std::thread &background) {
+  auto spans = std::make_shared<SpanQueue>();
+  background = std::thread([spans] { scatterUnbounded(*spans); });
+  int span = 0;
+  spans->pop(span);
+  return span;
+}
+
+// Negative: the reader's loop comes round again on `continue`: it may
+// take every span.
+void scatterAll(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+}
+int restoreAll(std::thread &background) {
+  auto spans = std::make_shared<SpanQueue>();
+  spans->set_capacity(6);
+  background = std::thread([spans] { scatterAll(*spans); });
+  int sum = 0;
+  for (;;) {
+    int span = 0;
+    spans->pop(span);
+    sum += span;
+    if (!use(span))
+      continue;
+    return sum;
+  }
+}
+
+// Negative: the capacity is set twice, to different values: unknown.
+void scatterResized(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+}
+int restoreResized(std::thread &background, bool big) {
+  auto spans = std::make_shared<SpanQueue>();
+  spans->set_capacity(6);
+  if (big)
+    spans->set_capacity(64);
+  background = std::thread([spans] { scatterResized(*spans); });
+  int span = 0;
+  spans->pop(span);
+  return span;
 }
 
 // Negative: a send that races a receive another coroutine completes (Go's
