@@ -20,6 +20,7 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Analysis/CFG.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
@@ -168,6 +169,8 @@ struct BlockedOp {
   bool BlocksAsCreated = false;
   /// A wait group's wait: it blocks once something adds to it.
   bool BlocksAfterAdd = false;
+  /// A latch's wait.
+  bool Latch = false;
   const void *Type = nullptr;
 };
 
@@ -1133,6 +1136,11 @@ private:
                unsigned Depth);
   /// Counts: a confined channel whose code can send more times than its
   /// receives and its buffer can take.
+  /// A latch's or wait group's wait inside the loop that starts, one per
+  /// round, the contexts that count it down, for a count set before the
+  /// loop: the first round waits for every count-down with one started.
+  void reportWaitInStartLoop(std::vector<BlockingFinding> &Out,
+                             llvm::DenseSet<const Stmt *> &Done);
   void reportCounts(std::vector<BlockingFinding> &Out,
                     llvm::DenseSet<const Stmt *> &Done);
   /// Outlived: a receive (or a race of receives) in a loop that cannot
@@ -1861,6 +1869,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.Object = K;
       B.Type = Type;
       B.BlocksAfterAdd = CO.Family == CounterOp::WaitGroup;
+      B.Latch = CO.Family == CounterOp::Latch && !ArriveAndWait;
       // As created: a latch with a positive count, a semaphore with none.
       if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
         if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
@@ -3668,6 +3677,122 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   reportPartnerLeaves(Out, Done);
   reportOutlived(Out, Done);
   reportCounts(Out, Done);
+  reportWaitInStartLoop(Out, Done);
+}
+
+//===----------------------------------------------------------------------===//
+// A wait inside the loop that starts its count-downs
+//===----------------------------------------------------------------------===//
+
+void BlockingAnalysis::Impl::reportWaitInStartLoop(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto Within = [&](const Stmt *Outer, SourceLocation L) {
+    SourceRange R = Outer->getSourceRange();
+    return !SM.isBeforeInTranslationUnit(L, R.getBegin()) &&
+           !SM.isBeforeInTranslationUnit(R.getEnd(), L);
+  };
+  for (const BlockedOp &B : Blocking) {
+    if (B.Kind != OpKind::CounterWait || !(B.Latch || B.BlocksAfterAdd) ||
+        !B.Chain.empty() || B.Unit != B.SiteUnit || Done.count(B.Call) ||
+        !InLoop.count(B.Call))
+      continue;
+    const Stmt *L = LoopOf.lookup(B.Call);
+    const ObjectKey &K = B.Object;
+    const VarDecl *VD = K.Root == ObjectKey::Var && K.Path.empty() && K.exact()
+                            ? K.RootVar
+                            : nullptr;
+    if (!L || !VD || !VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
+        VD->getType()->isReferenceType() || Within(L, VD->getLocation()))
+      continue;
+    // The count is set before the loop: a latch's constructor argument (a
+    // constant 1 or less lets every round through), a wait group's adds,
+    // all before the loop.
+    std::string Count, CountText;
+    if (B.Latch) {
+      const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+          VD->getInit() ? bareExpr(VD->getInit()) : nullptr);
+      if (!CE || CE->getNumArgs() < 1)
+        continue;
+      std::optional<uint64_t> N = evaluateCount(CE->getArg(0), Ctx);
+      if (N && *N <= 1)
+        continue;
+      Count = N ? std::to_string(*N) : "its count";
+      const Expr *Arg = CE->getArg(0)->IgnoreParenImpCasts();
+      while (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(Arg))
+        Arg = Cast->getSubExpr()->IgnoreParenImpCasts();
+      if (!N)
+        CountText = Lexer::getSourceText(
+                        CharSourceRange::getTokenRange(Arg->getSourceRange()),
+                        SM, Ctx.getLangOpts())
+                        .str();
+    }
+    // Every count-down (and add) of the object, and who makes it.
+    const LambdaExpr *Started = nullptr;
+    const OpRecord *Signal = nullptr, *Add = nullptr;
+    bool Fits = true;
+    for (const OpRecord &R : Ops) {
+      if (!R.Object.sameObject(K) && !(R.Object.Root == ObjectKey::Var &&
+                                       R.Object.RootVar == VD))
+        continue;
+      if (R.Kind == OpKind::CounterAdd) {
+        // Before the loop, in the waiting code.
+        Fits &= R.Unit == B.Unit && !Within(L, R.Site->getBeginLoc()) &&
+                SM.isBeforeInTranslationUnit(R.Site->getBeginLoc(),
+                                             L->getBeginLoc());
+        Add = &R;
+      } else if (R.Kind == OpKind::CounterSignal) {
+        // In a lambda started in this loop's rounds, once per round, that
+        // nothing calls: a thread's body (or a callback run elsewhere).
+        const CodeUnit *U = R.Unit;
+        Fits &= U->Lambda && LoopOf.lookup(U->Lambda) == L &&
+                Inv.callersOf(U->Fn).empty() && !IndirectCallers.count(U) &&
+                (!Started || Started == U->Lambda);
+        // By one: `count_down(2)` may finish the count in one round.
+        if (const auto *Call = llvm::dyn_cast<CallExpr>(R.Site);
+            Call && Call->getNumArgs() >= 1) {
+          std::optional<uint64_t> By = evaluateCount(Call->getArg(0), Ctx);
+          Fits &= By && *By == 1;
+        }
+        Started = U->Lambda;
+        Signal = &R;
+      } else if (R.Kind == OpKind::Unknown) {
+        Fits = false;
+      }
+      if (!Fits)
+        break;
+    }
+    if (!Fits || !Signal || (B.BlocksAfterAdd && !Add))
+      continue;
+    Done.insert(B.Call);
+    std::string Name = K.str();
+    BlockingFinding F;
+    F.Kind = BlockingFinding::Counts;
+    F.At = B.Call;
+    F.Message = "'" + Name + "' is waited for inside the loop that starts " +
+                "what counts it down, one per round: the first round waits " +
+                "for " +
+                (B.Latch ? (Count == "its count" ? std::string("its count")
+                                                 : "all " + Count +
+                                                       " count-downs")
+                         : std::string("every done() added before the loop")) +
+                " with only one of them started";
+    if (B.Latch)
+      F.Notes.push_back({VD->getInit(),
+                         "'" + VD->getNameAsString() + "' is created here" +
+                             (Count != "its count" ? " with a count of " + Count
+                              : CountText.empty()
+                                  ? std::string()
+                                  : " with a count of '" + CountText + "'"),
+                         VD->getLocation()});
+    else
+      F.Notes.push_back({Add->Site, "adds to '" + Name + "' here, before the "
+                                    "loop"});
+    F.Notes.push_back({Started, "started here, once per round: it counts '" +
+                                    Name + "' down"});
+    F.Notes.push_back({Signal->Site, "counts it down here"});
+    Out.push_back(std::move(F));
+  }
 }
 
 //===----------------------------------------------------------------------===//
