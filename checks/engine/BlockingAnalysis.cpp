@@ -1118,7 +1118,13 @@ private:
       return *this;
     }
     /// The first operation of the trace past \p Taken of them, or null.
+    /// Null too where one operation is on the path twice (code run twice,
+    /// by two contexts perhaps, whose sends may interleave either way).
     const Stmt *past(uint64_t Taken) const {
+      llvm::SmallPtrSet<const Stmt *, 8> Seen;
+      for (auto [S, Times] : Trace)
+        if (!Seen.insert(S).second)
+          return nullptr;
       uint64_t Sum = 0;
       for (auto [S, Times] : Trace) {
         Sum += Times == Any ? Taken + 1 : Times;
