@@ -2696,16 +2696,17 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   while (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(Last))
     Last = CS->body_empty() ? nullptr : CS->body_back();
   const auto *LastExpr = llvm::dyn_cast_or_null<Expr>(Last);
-  if (!Last || !(llvm::isa<ReturnStmt, BreakStmt>(Last) ||
-                 (LastExpr && llvm::isa<CXXThrowExpr>(LastExpr->IgnoreParens()))))
+  if (!Last ||
+      !(llvm::isa<ReturnStmt, BreakStmt>(Last) ||
+        (LastExpr && llvm::isa<CXXThrowExpr>(LastExpr->IgnoreParens()))))
     return false;
   // A `continue` of this loop: one not inside a loop nested in it.
   bool Continues = false;
   llvm::SmallVector<const Stmt *, 16> Work{Body};
   while (!Work.empty() && !Continues) {
     const Stmt *S = Work.pop_back_val();
-    if (!S || llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt,
-                        LambdaExpr>(S))
+    if (!S ||
+        llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt, LambdaExpr>(S))
       continue;
     Continues = llvm::isa<ContinueStmt>(S);
     Work.append(S->child_begin(), S->child_end());
@@ -2715,11 +2716,10 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
 
 /// How many times a counted loop runs its body at most: `for (int i = A;
 /// i < B; ++i)` with constants A and B, whose body does not change i.
-std::optional<uint64_t> constantTrips(const Stmt *Loop,
-                                      const ASTContext &Ctx) {
+std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
   const auto *F = llvm::dyn_cast<ForStmt>(Loop);
-  const auto *Init = F ? llvm::dyn_cast_or_null<DeclStmt>(F->getInit())
-                       : nullptr;
+  const auto *Init =
+      F ? llvm::dyn_cast_or_null<DeclStmt>(F->getInit()) : nullptr;
   const auto *I = Init && Init->isSingleDecl()
                       ? llvm::dyn_cast<VarDecl>(Init->getSingleDecl())
                       : nullptr;
@@ -2734,8 +2734,8 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop,
     const auto *DR = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
     return DR && DR->getDecl() == I;
   };
-  if (!From || !Cond || !IsI(Cond->getLHS()) || !Inc ||
-      !Inc->isIncrementOp() || !IsI(Inc->getSubExpr()))
+  if (!From || !Cond || !IsI(Cond->getLHS()) || !Inc || !Inc->isIncrementOp() ||
+      !IsI(Inc->getSubExpr()))
     return std::nullopt;
   std::optional<uint64_t> To = evaluateCount(Cond->getRHS(), Ctx);
   if (!To)
@@ -3738,8 +3738,8 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
     const OpRecord *Signal = nullptr, *Add = nullptr;
     bool Fits = true;
     for (const OpRecord &R : Ops) {
-      if (!R.Object.sameObject(K) && !(R.Object.Root == ObjectKey::Var &&
-                                       R.Object.RootVar == VD))
+      if (!R.Object.sameObject(K) &&
+          !(R.Object.Root == ObjectKey::Var && R.Object.RootVar == VD))
         continue;
       if (R.Kind == OpKind::CounterAdd) {
         // Before the loop, in the waiting code.
@@ -3775,25 +3775,25 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
     BlockingFinding F;
     F.Kind = BlockingFinding::Counts;
     F.At = B.Call;
-    F.Message = "'" + Name + "' is waited for inside the loop that starts " +
-                "what counts it down, one per round: the first round waits " +
-                "for " +
-                (B.Latch ? (Count == "its count" ? std::string("its count")
-                                                 : "all " + Count +
-                                                       " count-downs")
-                         : std::string("every done() added before the loop")) +
-                " with only one of them started";
+    F.Message =
+        "'" + Name + "' is waited for inside the loop that starts " +
+        "what counts it down, one per round: the first round waits " + "for " +
+        (B.Latch ? (Count == "its count" ? std::string("its count")
+                                         : "all " + Count + " count-downs")
+                 : std::string("every done() added before the loop")) +
+        " with only one of them started";
     if (B.Latch)
-      F.Notes.push_back({VD->getInit(),
-                         "'" + VD->getNameAsString() + "' is created here" +
-                             (Count != "its count" ? " with a count of " + Count
-                              : CountText.empty()
-                                  ? std::string()
-                                  : " with a count of '" + CountText + "'"),
-                         VD->getLocation()});
+      F.Notes.push_back(
+          {VD->getInit(),
+           "'" + VD->getNameAsString() + "' is created here" +
+               (Count != "its count" ? " with a count of " + Count
+                : CountText.empty()  ? std::string()
+                                     : " with a count of '" + CountText + "'"),
+           VD->getLocation()});
     else
-      F.Notes.push_back({Add->Site, "adds to '" + Name + "' here, before the "
-                                    "loop"});
+      F.Notes.push_back({Add->Site, "adds to '" + Name +
+                                        "' here, before the "
+                                        "loop"});
     F.Notes.push_back({Started, "started here, once per round: it counts '" +
                                     Name + "' down"});
     F.Notes.push_back({Signal->Site, "counts it down here"});

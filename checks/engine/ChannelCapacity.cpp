@@ -205,10 +205,10 @@ std::optional<uint64_t> ChannelCapacity::everyCall(const FunctionDecl *F,
                                     .bind("c"))),
                Ctx)) {
       const auto *Call = N.getNodeAs<CallExpr>("c");
-      unsigned Shift = llvm::isa<CXXOperatorCallExpr>(Call) &&
-                               llvm::isa<CXXMethodDecl>(F)
-                           ? 1
-                           : 0;
+      unsigned Shift =
+          llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(F)
+              ? 1
+              : 0;
       if (Index + Shift >= Call->getNumArgs() ||
           !Merge(Call->getArg(Index + Shift)))
         return std::nullopt;
@@ -218,11 +218,12 @@ std::optional<uint64_t> ChannelCapacity::everyCall(const FunctionDecl *F,
   const CXXRecordDecl *RD = Ctor->getParent();
   // Direct constructions (`CacheWatcher w(ex, 0)`, `new CacheWatcher(ex,
   // 0)`); those inside a library's make_shared are its caller's, below.
-  for (const BoundNodes &N :
-       match(traverse(TK_AsIs,
-                      findAll(cxxConstructExpr(hasDeclaration(cxxConstructorDecl(isFunction(Ctor))))
-                                  .bind("c"))),
-             Ctx)) {
+  for (const BoundNodes &N : match(
+           traverse(TK_AsIs,
+                    findAll(cxxConstructExpr(hasDeclaration(cxxConstructorDecl(
+                                                 isFunction(Ctor))))
+                                .bind("c"))),
+           Ctx)) {
     const auto *CE = N.getNodeAs<CXXConstructExpr>("c");
     if (SM.isInSystemHeader(SM.getExpansionLoc(CE->getBeginLoc())))
       continue;

@@ -1,4 +1,5 @@
-//===--- ChannelCapacity.h - how many items a channel object holds -*- C++ -*-===//
+//===--- ChannelCapacity.h - how many items a channel object holds -*- C++
+//-*-===//
 //
 // The capacity of a channel object of the translation unit, where the code
 // fixes it: the construction's capacity argument (or the spec's default),

@@ -2,6 +2,7 @@
 
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
+#include "engine/ChannelCapacity.h"
 #include "model/ModelConfig.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -33,6 +34,7 @@ Model:
       WakesOnlyReceivers: [close]
       CapacityArgument: 1
       DefaultCapacity: 0
+      CapacitySetters: [resize]
       RangeReceives: true
     - {Type: app::Rendezvous, Receive: [take], Unbuffered: true}
   ThreadTypes: [app::Thread]
@@ -58,6 +60,7 @@ Model:
   EXPECT_EQ(C.Receive, (std::vector<std::string>{"recv", "operator>>"}));
   EXPECT_EQ(C.WakesOnlyReceivers, (std::vector<std::string>{"close"}));
   EXPECT_EQ(C.CapacityArgument, 1u);
+  EXPECT_EQ(C.CapacitySetters, (std::vector<std::string>{"resize"}));
   EXPECT_EQ(C.DefaultCapacity, 0u);
   EXPECT_TRUE(C.RangeReceives);
   EXPECT_FALSE(C.Unbuffered);
@@ -123,6 +126,10 @@ TEST(ModelConfigTest, ErrorsNameFileLineAndColumn) {
             "m.yaml:3:8: 'd' in 'WakesOnlyReceivers' must also be in 'Close'");
   EXPECT_EQ(errorOf("Model:\n  Channels:\n    - {Type: a::C, CapacityArgument: -1}\n"),
             "m.yaml:3:38: invalid number");
+  EXPECT_EQ(errorOf("Model:\n  Channels:\n    - {Type: a::C, Unbuffered: true, "
+                    "CapacitySetters: [resize]}\n"),
+            "m.yaml:3:8: channel 'a::C' cannot be both 'Unbuffered' and have "
+            "'CapacitySetters'");
   EXPECT_NE(errorOf("Model: [\n"), "");
 }
 
@@ -197,6 +204,64 @@ TEST(ChannelModelTest, ClassifiesOperationsAndCapacities) {
     Caps.push_back(Model.capacityOf(V->getInit(), *S, AST->getASTContext()));
   }
   EXPECT_EQ(Caps, (std::vector<std::optional<uint64_t>>{0u, 4u}));
+}
+
+// ChannelCapacity: a setter call overrides the construction; a parameter
+// is what every call passes; disagreeing setters leave it unknown.
+TEST(ChannelCapacityTest, SettersConstructionsAndCalls) {
+  auto AST = tooling::buildASTFromCodeWithArgs(R"cc(
+    namespace app {
+    template <class T> struct Q {
+      Q(int cap = 0); void push(T); void set_capacity(int);
+    };
+    }
+    struct Set {              // set by a method every caller gives 16
+      app::Q<int> q{2};
+      void init(int n) { q.set_capacity(n); }
+    };
+    void useSet() { Set s; s.init(16); s.init(8 + 8); }
+    struct Mixed {            // set to 16 and to 4: unknown
+      app::Q<int> q;
+      void init(int n) { q.set_capacity(n); }
+    };
+    void useMixed() { Mixed m; m.init(16); m.init(4); }
+    struct Never {            // a setter no call gives a value: unknown
+      app::Q<int> q{3};
+      void init(int n) { q.set_capacity(n); }
+    };
+    void local() {
+      app::Q<int> a(5);       // 5, then set to 1
+      a.set_capacity(1);
+      app::Q<int> b(7);       // 7
+    }
+  )cc", {"-std=c++17"});
+  ChannelSpec Spec;
+  Spec.Type = "app::Q";
+  Spec.Send = {"push"};
+  Spec.CapacityArgument = 0;
+  Spec.CapacitySetters = {"set_capacity"};
+  ChannelModel Model({Spec});
+  ASTContext &Ctx = AST->getASTContext();
+  ChannelCapacity Capacity(Ctx, Model);
+  const ChannelSpec &S = Model.specs().back(); // the model's own copy
+  std::map<std::string, std::optional<uint64_t>> Got;
+  for (const auto &M : match(fieldDecl().bind("f"), Ctx)) {
+    const auto *F = M.getNodeAs<FieldDecl>("f");
+    Got[F->getParent()->getNameAsString()] = Capacity.ofMember(F, S);
+  }
+  for (const auto &M : match(varDecl(hasType(recordDecl(hasName("Q"))),
+                                     hasAncestor(functionDecl(hasName("local"))))
+                                 .bind("v"),
+                             Ctx)) {
+    const auto *V = M.getNodeAs<VarDecl>("v");
+    Got[V->getNameAsString()] = Capacity.ofVariable(V, S);
+  }
+  using C = std::optional<uint64_t>;
+  EXPECT_EQ(Got, (std::map<std::string, C>{{"Set", C(16)},
+                                           {"Mixed", std::nullopt},
+                                           {"Never", std::nullopt},
+                                           {"a", C(1)},
+                                           {"b", C(7)}}));
 }
 
 } // namespace
