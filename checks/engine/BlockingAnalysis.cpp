@@ -1097,6 +1097,10 @@ private:
     bool Many = false;
     bool Unknown = false;
     const Stmt *ManyAt = nullptr;
+    /// Some of N comes from a counted loop's trips: code that receives a
+    /// fixed number of times expects as many sends, which a loop of an
+    /// unknown count (Many) may well make.
+    bool Counted = false;
     /// The operations along the path, in its order, each with how many
     /// times it runs there (Any: any number), through calls: the blocked
     /// one is the first that takes the count past what the channel takes.
@@ -1113,6 +1117,7 @@ private:
         ManyAt = O.ManyAt;
       Many |= O.Many;
       Unknown |= O.Unknown;
+      Counted |= O.Counted;
       if (Trace.size() + O.Trace.size() <= 64)
         Trace.append(O.Trace.begin(), O.Trace.end());
       return *this;
@@ -2725,7 +2730,15 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
                       : nullptr;
   if (!I || !I->getType()->isIntegerType() || !I->getInit() || !F->getCond())
     return std::nullopt;
-  std::optional<uint64_t> From = evaluateCount(I->getInit(), Ctx);
+  // Non-negative constants only (evaluateCount would wrap a negative one).
+  auto Constant = [&](const Expr *E) -> std::optional<uint64_t> {
+    Expr::EvalResult R;
+    if (!E || E->isValueDependent() || !E->EvaluateAsInt(R, Ctx) ||
+        R.Val.getInt().isNegative())
+      return std::nullopt;
+    return R.Val.getInt().getLimitedValue();
+  };
+  std::optional<uint64_t> From = Constant(I->getInit());
   const auto *Cond =
       llvm::dyn_cast<BinaryOperator>(F->getCond()->IgnoreParenImpCasts());
   const auto *Inc = llvm::dyn_cast_or_null<UnaryOperator>(
@@ -2737,8 +2750,8 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
   if (!From || !Cond || !IsI(Cond->getLHS()) || !Inc || !Inc->isIncrementOp() ||
       !IsI(Inc->getSubExpr()))
     return std::nullopt;
-  std::optional<uint64_t> To = evaluateCount(Cond->getRHS(), Ctx);
-  if (!To)
+  std::optional<uint64_t> To = Constant(Cond->getRHS());
+  if (!To || (Cond->getOpcode() == BO_NE && *To < *From))
     return std::nullopt;
   uint64_t End = *To;
   if (Cond->getOpcode() == BO_LE)
@@ -2757,9 +2770,26 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
       for (const LambdaCapture &C : LE->captures())
         Changed |= C.capturesVariable() && C.getCapturedVar() == I &&
                    C.getCaptureKind() == LCK_ByRef;
-    else if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
-      for (const Expr *A : Call->arguments())
-        Changed |= IsI(A) && !A->isPRValue(); // bound to a reference
+    else if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      // Bound to a reference to non-const (or to a parameter we cannot see).
+      const FunctionDecl *FD = Call->getDirectCallee();
+      unsigned Shift = llvm::isa<CXXOperatorCallExpr>(Call) &&
+                               llvm::isa_and_nonnull<CXXMethodDecl>(FD)
+                           ? 1
+                           : 0;
+      for (unsigned A = 0; A < Call->getNumArgs(); ++A) {
+        const Expr *Arg = Call->getArg(A);
+        if (!IsI(Arg) || Arg->isPRValue())
+          continue;
+        const ParmVarDecl *P =
+            FD && A >= Shift && A - Shift < FD->getNumParams()
+                ? FD->getParamDecl(A - Shift)
+                : nullptr;
+        QualType T = P ? P->getType() : QualType();
+        Changed |= !P || (T->isReferenceType() &&
+                          !T.getNonReferenceType().isConstQualified());
+      }
+    }
   });
   if (Changed)
     return std::nullopt;
@@ -3870,6 +3900,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
         L && !C.Many && !LoopOf.count(L) ? constantTrips(L, Ctx) : std::nullopt;
     if (Trips && *Trips * C.N <= 1024) {
       C.N = static_cast<unsigned>(*Trips * C.N);
+      C.Counted = true;
       for (auto &Entry : C.Trace)
         Entry.second = static_cast<unsigned>(Entry.second * *Trips);
       return C;
@@ -4656,6 +4687,7 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     Count Recvs = maxOps(Owner, Conf, Sites, false, 0);
     uint64_t Cap = *Capacity;
     if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
+        (Sends.Many && Recvs.Counted) ||
         !(Sends.Many || Sends.N > Recvs.N + Cap))
       continue;
     // The send that waits: the first one past what the receives and the

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <tbb/concurrent_queue.h>
 #include <thread>
+#include <vector>
 
 #include "blocked-forever-shared-class.h"
 
@@ -435,6 +436,44 @@ int restoreResized(std::thread &background, bool big) {
   int span = 0;
   spans->pop(span);
   return span;
+}
+
+// Negative: a fixed number of receives expects as many sends, which a loop
+// over a container (of unknown length to us) may well make.
+int sumThree(const std::vector<int> &items) {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber([ch, &items] {
+    for (int x : items)
+      ch->push(x);
+  }).detach();
+  int sum = 0;
+  for (int i = 0; i < 3; ++i) {
+    int v;
+    ch->pop(v);
+    sum += v;
+  }
+  return sum;
+}
+
+// Counted on both sides: three receives, four sends.
+void sendFour(std::shared_ptr<IntChan> ch) {
+  for (int i = 0; i < 4; ++i)
+    ch->push(i);
+  // CHECK: :[[@LINE-1]]:5: warning: a send on 'ch' may wait forever: one run of the code that reaches 'ch' can send to it 4 times, and at most 3 receives take from it [threadleak-blocked-forever]
+}
+int takeThree() {
+  auto ch = std::make_shared<IntChan>();
+  // CHECK: :[[@LINE-1]]:13: note: 'ch' is created here
+  fibers::fiber(sendFour, ch).detach();
+  // CHECK: :[[@LINE-1]]:3: note: handed to 'sendFour' here
+  int sum = 0;
+  for (int i = 0; i < 3; ++i) {
+    int v;
+    ch->pop(v);
+    // CHECK: :[[@LINE-1]]:5: note: receives from 'ch' here
+    sum += v;
+  }
+  return sum;
 }
 
 // Negative: a send that races a receive another coroutine completes (Go's
