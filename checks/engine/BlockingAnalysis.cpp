@@ -2679,8 +2679,8 @@ bool namesDecl(const Expr *N, const ValueDecl *D) {
 /// \p Names: the same allocation site, or one of the names it reaches.
 /// A loop whose body never comes round again: `do { ... } while (false)`,
 /// or a body that ends, unconditionally, in a `return`, `break` or `throw`
-/// of its own that no `continue` of its own skips (`for (;;) { ...;
-/// return x; }`).
+/// of its own (or an if/else whose branches all do) that no `continue` of
+/// its own skips (`for (;;) { ...; return x; }`).
 bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   const Stmt *Body = nullptr;
   if (const auto *D = llvm::dyn_cast<DoStmt>(Loop)) {
@@ -2697,14 +2697,27 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   } else {
     return false; // a range-for: receiving from a channel, say
   }
-  const Stmt *Last = Body;
-  while (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(Last))
-    Last = CS->body_empty() ? nullptr : CS->body_back();
-  const auto *LastExpr = llvm::dyn_cast_or_null<Expr>(Last);
-  if (!Last ||
-      !(llvm::isa<ReturnStmt, BreakStmt>(Last) ||
-        (LastExpr && llvm::isa<CXXThrowExpr>(LastExpr->IgnoreParens()))))
-    return false;
+  // Every way out of the body's last statement leaves the loop: a return,
+  // break or throw, or an if/else both of whose branches end so (a worklist:
+  // an else-if chain may be long).
+  llvm::SmallVector<const Stmt *, 8> Ends{Body};
+  while (!Ends.empty()) {
+    const Stmt *Last = Ends.pop_back_val();
+    while (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(Last))
+      Last = CS->body_empty() ? nullptr : CS->body_back();
+    if (const auto *If = llvm::dyn_cast_or_null<IfStmt>(Last)) {
+      if (!If->getElse())
+        return false;
+      Ends.push_back(If->getThen());
+      Ends.push_back(If->getElse());
+      continue;
+    }
+    const auto *LastExpr = llvm::dyn_cast_or_null<Expr>(Last);
+    if (!Last ||
+        !(llvm::isa<ReturnStmt, BreakStmt>(Last) ||
+          (LastExpr && llvm::isa<CXXThrowExpr>(LastExpr->IgnoreParens()))))
+      return false;
+  }
   // A `continue` of this loop: one not inside a loop nested in it.
   bool Continues = false;
   llvm::SmallVector<const Stmt *, 16> Work{Body};

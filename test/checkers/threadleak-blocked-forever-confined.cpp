@@ -366,6 +366,32 @@ int restore(std::thread &background) {
   return 0;
 }
 
+// The same, the reader's loop ending in an if/else that leaves either way.
+void scatterBoth(SpanQueue &q) {
+  for (int i = 0; i < 8; ++i)
+    q.push(i + 1);
+  // CHECK: :[[@LINE-1]]:5: warning: a send on 'q' may wait forever: one run of the code that reaches 'spans' can send to it 8 times, and at most 1 receive takes from it and its buffer holds 6 [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+5]]:16: note: 'spans' is created here
+  // CHECK: :[[@LINE+7]]:5: note: handed to 'scatterBoth' here
+  // CHECK: :[[@LINE+10]]:5: note: receives from 'spans' here
+}
+int restoreBoth(std::thread &background) {
+  auto spans = std::make_shared<SpanQueue>();
+  spans->set_capacity(6);
+  background = std::thread([spans] {
+    scatterBoth(*spans);
+  });
+  for (;;) {
+    int span = 0;
+    spans->pop(span);
+    if (span == 0)
+      break;
+    else
+      return span;
+  }
+  return 0;
+}
+
 // Negative: room for every span (the loop runs 8 times, not any number).
 void scatterRoomy(SpanQueue &q) {
   for (int i = 0; i < 8; ++i)
