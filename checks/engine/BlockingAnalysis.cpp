@@ -1271,11 +1271,10 @@ private:
       const CodeUnit *,
       llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
       IndirectCallers;
-  /// Calls and lambdas written inside a loop of their function (one that
-  /// can run its body more than once).
-  llvm::DenseSet<const Stmt *> InLoop;
-  /// The innermost such loop around each of them, and around each loop.
+  /// Calls, lambdas and loops written inside a loop of their function
+  /// (one that can run its body more than once): the innermost such loop.
   llvm::DenseMap<const Stmt *, const Stmt *> LoopOf;
+  bool inLoop(const Stmt *S) const { return LoopOf.count(S) != 0; }
   /// DeclRefExprs inside the object expressions of sync operations.
   /// (and the MemberExprs naming members there).
   llvm::DenseSet<const Expr *> SyncUses;
@@ -2580,13 +2579,13 @@ bool BlockingAnalysis::Impl::runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
                                               bool Unbounded) {
   if (Depth > MaxCallDepth)
     return false;
-  if (U->Lambda && InLoop.count(U->Lambda))
+  if (U->Lambda && inLoop(U->Lambda))
     return true;
   auto Callers = Inv.callersOf(U->Fn);
   if (Callers.size() >= 2 && !Unbounded)
     return true;
   for (const auto &[CallerUnit, Call] : Callers)
-    if (InLoop.count(Call) ||
+    if (inLoop(Call) ||
         runsMoreThanOnce(CallerUnit, Depth + 1, Unbounded))
       return true;
   return false;
@@ -2743,15 +2742,7 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
                       : nullptr;
   if (!I || !I->getType()->isIntegerType() || !I->getInit() || !F->getCond())
     return std::nullopt;
-  // Non-negative constants only (evaluateCount would wrap a negative one).
-  auto Constant = [&](const Expr *E) -> std::optional<uint64_t> {
-    Expr::EvalResult R;
-    if (!E || E->isValueDependent() || !E->EvaluateAsInt(R, Ctx) ||
-        R.Val.getInt().isNegative())
-      return std::nullopt;
-    return R.Val.getInt().getLimitedValue();
-  };
-  std::optional<uint64_t> From = Constant(I->getInit());
+  std::optional<uint64_t> From = evaluateCount(I->getInit(), Ctx);
   const auto *Cond =
       llvm::dyn_cast<BinaryOperator>(F->getCond()->IgnoreParenImpCasts());
   const auto *Inc = llvm::dyn_cast_or_null<UnaryOperator>(
@@ -2763,7 +2754,7 @@ std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
   if (!From || !Cond || !IsI(Cond->getLHS()) || !Inc || !Inc->isIncrementOp() ||
       !IsI(Inc->getSubExpr()))
     return std::nullopt;
-  std::optional<uint64_t> To = Constant(Cond->getRHS());
+  std::optional<uint64_t> To = evaluateCount(Cond->getRHS(), Ctx);
   if (!To || (Cond->getOpcode() == BO_NE && *To < *From))
     return std::nullopt;
   uint64_t End = *To;
@@ -3609,8 +3600,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // Runs more than once: in a loop (of its own code or of the calls that
     // reach it), or in a unit entered more than once.
     bool InALoop =
-        InLoop.count(B.Call) || llvm::any_of(B.Chain, [&](const CallExpr *C) {
-          return InLoop.count(C) != 0;
+        inLoop(B.Call) || llvm::any_of(B.Chain, [&](const CallExpr *C) {
+          return inLoop(C);
         });
     // A buffered send waits only once the buffer is full: when it runs any
     // number of times (in a loop, a context started in a loop).
@@ -3744,7 +3735,7 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
   for (const BlockedOp &B : Blocking) {
     if (B.Kind != OpKind::CounterWait || !(B.Latch || B.BlocksAfterAdd) ||
         !B.Chain.empty() || B.Unit != B.SiteUnit || Done.count(B.Call) ||
-        !InLoop.count(B.Call))
+        !inLoop(B.Call))
       continue;
     const Stmt *L = LoopOf.lookup(B.Call);
     const ObjectKey &K = B.Object;
@@ -3926,7 +3917,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   };
   auto Weight = [&](const Stmt *S) -> Count {
     Count C;
-    bool Loop = InLoop.count(S);
+    bool Loop = inLoop(S);
     if (auto Op = Sites.find(S); Op != Sites.end()) {
       bool Counted = Sends ? Op->second == OpKind::Send
                            : (Op->second == OpKind::Receive ||
@@ -4274,13 +4265,13 @@ BlockingAnalysis::Impl::fillsBefore(const BlockedOp &Q) {
     return Out;
   // The buffer fills only if nothing takes from it meanwhile: a loop or a
   // second entry could interleave receives.
-  if (InLoop.count(siteOf(Q)) || runsMoreThanOnce(Q.Unit, 0))
+  if (inLoop(siteOf(Q)) || runsMoreThanOnce(Q.Unit, 0))
     return Out;
   const Stmt *Site = siteOf(Q);
   for (const BlockedOp &P : Blocking)
     if (&P != &Q && P.Kind == OpKind::Send && P.Unit == Q.Unit && !P.Race &&
         siteOf(P) != Site && P.Object.sameObject(Q.Object) &&
-        !InLoop.count(siteOf(P)) && dominates(Q.Unit, siteOf(P), Site) &&
+        !inLoop(siteOf(P)) && dominates(Q.Unit, siteOf(P), Site) &&
         llvm::none_of(
             Out, [&](const BlockedOp *O) { return siteOf(*O) == siteOf(P); }))
       Out.push_back(&P);
@@ -4318,7 +4309,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       continue;
     // A send that waits: unbuffered, or buffered and run any number of
     // times (the buffer fills once nobody takes from it).
-    bool Again = InLoop.count(B.Call) || runsMoreThanOnce(B.Unit, 0, true);
+    bool Again = inLoop(B.Call) || runsMoreThanOnce(B.Unit, 0, true);
     if (!B.Unbuffered && !(B.Capacity && Again))
       continue;
     auto BI = Infos.find(B.Unit);
@@ -4350,7 +4341,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         continue;
       auto Arm = ArmAt.find(R.Site);
       if (R.Kind != OpKind::Receive || Arm == ArmAt.end() ||
-          Arm->second->Unit == B.Unit || !InLoop.count(Arm->second->Call)) {
+          Arm->second->Unit == B.Unit || !inLoop(Arm->second->Call)) {
         Ok = false;
         break;
       }
@@ -5184,8 +5175,6 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
         LoopBody = R->getBody();
       if (LoopBody && !bodyRunsOnce(S, Ctx))
         walkOwnCode(LoopBody, [&](const Stmt *In) {
-          if (llvm::isa<CallExpr, LambdaExpr>(In))
-            InLoop.insert(In);
           if (llvm::isa<CallExpr, LambdaExpr, ForStmt, WhileStmt, DoStmt,
                         CXXForRangeStmt>(In))
             LoopOf[In] = S; // inner loops come later and overwrite

@@ -173,12 +173,9 @@ ChannelCapacity::constructorsGive(const FieldDecl *FD, const ChannelSpec &S) {
 std::optional<uint64_t>
 ChannelCapacity::argumentOfEveryCall(const FunctionDecl *F, unsigned Index) {
   F = F->getCanonicalDecl();
-  auto [It, New] = Arguments.try_emplace({F, Index}, std::nullopt);
-  if (!New)
+  if (auto It = Arguments.find({F, Index}); It != Arguments.end())
     return It->second;
-  std::optional<uint64_t> Result = everyCall(F, Index);
-  Arguments[{F, Index}] = Result;
-  return Result;
+  return Arguments[{F, Index}] = everyCall(F, Index);
 }
 
 std::optional<uint64_t> ChannelCapacity::everyCall(const FunctionDecl *F,

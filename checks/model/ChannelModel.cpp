@@ -307,7 +307,7 @@ std::optional<uint64_t> evaluateCount(const Expr *E, const ASTContext &Ctx) {
   if (!E || E->isValueDependent() || E->isTypeDependent())
     return std::nullopt;
   Expr::EvalResult R;
-  if (!E->EvaluateAsInt(R, Ctx))
+  if (!E->EvaluateAsInt(R, Ctx) || R.Val.getInt().isNegative())
     return std::nullopt;
   return R.Val.getInt().getLimitedValue();
 }

@@ -49,7 +49,8 @@ struct ChannelOp {
   explicit operator bool() const { return Kind != ChannelOpKind::None; }
 };
 
-/// The value of the integer constant expression \p E, if it is one.
+/// The value of the integer constant expression \p E, if it is one and is
+/// not negative (a count, a capacity, a loop bound).
 std::optional<uint64_t> evaluateCount(const Expr *E, const ASTContext &Ctx);
 
 class ChannelModel {
