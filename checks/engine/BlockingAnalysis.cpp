@@ -240,6 +240,16 @@ struct LeakCandidate {
   HeldLock Held;
 };
 
+/// A round of a loop that comes back round (\p Back, the block that
+/// leads to the loop's transition) still holding \p Held, which the round
+/// acquired.
+struct LoopLeakCandidate {
+  const CodeUnit *Unit;
+  const Stmt *Loop;
+  const CFGBlock *Back, *Transition;
+  HeldLock Held;
+};
+
 struct Acquisition {
   ObjectKey Key;
   const Stmt *Site;
@@ -1088,6 +1098,16 @@ private:
   std::vector<RecursiveRead> RecursiveReads;
   void reportRecursiveReads(std::vector<BlockingFinding> &Out);
   void reportLeaks(std::vector<BlockingFinding> &Out);
+  /// A mutex a loop's round acquires (first thing, every round) and comes
+  /// back round still holding on some path, where the unit releases it on
+  /// others: the next round waits for itself.
+  void reportLoopLeaks(std::vector<BlockingFinding> &Out);
+  /// \p K may be taken again by its holder (isRecursiveMutex), unless it
+  /// is a pthread mutex every initialisation of which in the translation
+  /// unit makes a default one: PTHREAD_MUTEX_INITIALIZER, or
+  /// pthread_mutex_init with no attributes.
+  bool mayRecurse(const ObjectKey &K);
+  llvm::DenseMap<const ValueDecl *, bool> DefaultPthreadMutexes;
   void reportBlocked(std::vector<BlockingFinding> &Out);
   void reportJoins(std::vector<BlockingFinding> &Out);
   /// How many times something can happen on one run: a number, any
@@ -1250,6 +1270,7 @@ private:
   std::vector<OpRecord> Ops;
   std::vector<BlockedOp> Blocking;
   std::vector<LeakCandidate> Leaks;
+  std::vector<LoopLeakCandidate> LoopLeaks;
   std::vector<Acquisition> Acquisitions;
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
@@ -1706,7 +1727,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     if (H.Key == K && K.exact()) {
       // A callee that takes it only on some paths may be told not to
       // (rocksdb's WriteOptionsFile(need_mutex_lock)).
-      if (!(H.Shared && Shared) && !isRecursiveMutex(K) &&
+      if (!(H.Shared && Shared) && !mayRecurse(K) &&
           !(Conditional && !Chain.empty()))
         selfDeadlock(H, K, Site, Chain, *I.U);
       // A read lock taken again: on a writer-preferring mutex, a writer
@@ -1717,7 +1738,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       continue;
     }
     // `this->mu` and `p.mu` where `this` can only be `p`.
-    if (H.Key.sameObject(K) && !(H.Shared && Shared) && !isRecursiveMutex(K) &&
+    if (H.Key.sameObject(K) && !(H.Shared && Shared) && !mayRecurse(K) &&
         !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
       selfDeadlock(H, K, Site, Chain, *I.U);
       continue;
@@ -1726,7 +1747,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     // where a caller's `this` is that object (decided at the calls).
     if (H.Key.sameObject(K) && H.Key.Root == ObjectKey::This &&
         K.Root == ObjectKey::Var && K.exact() && !(H.Shared && Shared) &&
-        !isRecursiveMutex(K) && !(Conditional && !Chain.empty()) &&
+        !mayRecurse(K) && !(Conditional && !Chain.empty()) &&
         I.Sum.Pending.size() < MaxEffects)
       I.Sum.Pending.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
     if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
@@ -2273,6 +2294,12 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
       for (const HeldLock &H : S.Held)
         if (H.Explicit && H.Chain.empty())
           Leaks.push_back({I.U, Ret, H});
+    // Back to a loop's head: what this way round still holds.
+    for (const CFGBlock *Succ : B->succs())
+      if (Succ && Succ->getLoopTarget())
+        for (const HeldLock &H : S.Held)
+          if (H.Explicit && H.Chain.empty() && !H.Shared)
+            LoopLeaks.push_back({I.U, Succ->getLoopTarget(), B, Succ, H});
   }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];
@@ -4894,6 +4921,168 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
   }
 }
 
+/// \p Site is a statement of \p Body that runs whenever \p Body does: one
+/// of its statements, through nested blocks only (not under a condition).
+static bool runsWith(const Stmt *Body, const Stmt *Site) {
+  llvm::SmallVector<const Stmt *, 8> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
+      Work.append(CS->body_begin(), CS->body_end());
+      continue;
+    }
+    if (const auto *E = llvm::dyn_cast<Expr>(S);
+        E && E->IgnoreImplicit() == Site)
+      return true;
+  }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::mayRecurse(const ObjectKey &K) {
+  if (!isRecursiveMutex(K))
+    return false;
+  const ValueDecl *D = K.object();
+  if (!D || !D->getType()->isRecordType() ||
+      !llvm::StringRef(D->getType().getCanonicalType().getAsString())
+           .contains("pthread_mutex"))
+    return true;
+  if (auto It = DefaultPthreadMutexes.find(D);
+      It != DefaultPthreadMutexes.end())
+    return !It->second;
+  using namespace ast_matchers;
+  const SourceManager &SM = Ctx.getSourceManager();
+  bool Any = false, Default = true;
+  // A static initialiser: the default one, or any other (recursive).
+  if (const auto *VD = llvm::dyn_cast<VarDecl>(D); VD && VD->getInit()) {
+    CharSourceRange R = CharSourceRange::getTokenRange(
+        SM.getExpansionRange(VD->getInit()->getSourceRange()).getAsRange());
+    Default = Lexer::getSourceText(R, SM, Ctx.getLangOpts()).trim() ==
+              "PTHREAD_MUTEX_INITIALIZER";
+    Any = true;
+  }
+  // pthread_mutex_init(&m, nullptr), wherever it is made.
+  if (Default)
+    for (const BoundNodes &N :
+         match(traverse(TK_AsIs, findAll(callExpr(callee(functionDecl(hasName(
+                                                      "::pthread_mutex_init"))),
+                                                  argumentCountIs(2))
+                                             .bind("c"))),
+               Ctx)) {
+      const auto *Call = N.getNodeAs<CallExpr>("c");
+      const auto *Addr =
+          llvm::dyn_cast<UnaryOperator>(Call->getArg(0)->IgnoreParenImpCasts());
+      if (!Addr || Addr->getOpcode() != UO_AddrOf) {
+        Default = false; // Through a pointer: it may be this one.
+        break;
+      }
+      const Expr *Obj = Addr->getSubExpr()->IgnoreParenImpCasts();
+      const ValueDecl *Named = nullptr;
+      if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(Obj))
+        Named = DR->getDecl();
+      else if (const auto *ME = llvm::dyn_cast<MemberExpr>(Obj))
+        Named = ME->getMemberDecl();
+      else {
+        Default = false;
+        break;
+      }
+      if (Named != D)
+        continue;
+      Any = true;
+      if (!Call->getArg(1)->IgnoreParenImpCasts()->isNullPointerConstant(
+              Ctx, Expr::NPC_ValueDependentIsNotNull)) {
+        Default = false;
+        break;
+      }
+    }
+  DefaultPthreadMutexes[D] = Any && Default;
+  return !(Any && Default);
+}
+
+void BlockingAnalysis::Impl::reportLoopLeaks(
+    std::vector<BlockingFinding> &Out) {
+  llvm::DenseSet<const Stmt *> Done;
+  for (const LoopLeakCandidate &L : LoopLeaks) {
+    const HeldLock &H = L.Held;
+    const ObjectKey &K = H.Key;
+    UnitInfo &I = *Infos.find(L.Unit)->second;
+    // Released on the round's other ways: holding it here is the slip.
+    if (!K.exact() || mayRecurse(K) || !containsObject(I.ExplicitReleases, K) ||
+        Done.count(H.Site))
+      continue;
+    const Stmt *Body = nullptr;
+    if (const auto *F = llvm::dyn_cast<ForStmt>(L.Loop))
+      Body = F->getBody();
+    else if (const auto *W = llvm::dyn_cast<WhileStmt>(L.Loop))
+      Body = W->getBody();
+    else if (const auto *D = llvm::dyn_cast<DoStmt>(L.Loop))
+      Body = D->getBody();
+    else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(L.Loop))
+      Body = R->getBody();
+    // Taken by every round, so also by the next; and there is a next.
+    if (!Body || !runsWith(Body, H.Site))
+      continue;
+    if (std::optional<uint64_t> Trips = constantTrips(L.Loop, Ctx);
+        Trips && *Trips <= 1)
+      continue;
+    // The next round gets there without releasing it first (not so
+    // `lk.unlock(); task(); lk.lock();`, which holds it round to round).
+    if (!I.G)
+      continue;
+    bool Reaches = false;
+    llvm::SmallVector<const CFGBlock *, 16> Work{L.Transition};
+    llvm::DenseSet<const CFGBlock *> Seen;
+    while (!Work.empty() && !Reaches) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (!B || !Seen.insert(B).second)
+        continue;
+      bool Released = false;
+      for (const CFGElement &E : *B) {
+        if (auto SE = E.getAs<CFGStmt>(); SE && SE->getStmt() == H.Site) {
+          Reaches = true;
+          break;
+        }
+        llvm::SmallVector<LockEvent, 2> Events;
+        Locks.eventsOf(E, I.Guards, Events);
+        for (const LockEvent &Ev : Events)
+          Released |= !Ev.Wait && Ev.Kind != LockEvent::Acquire &&
+                      keyOf(I, Ev.MutexExpr, Ev.Mutex).sameObject(K);
+        if (Released)
+          break;
+      }
+      if (!Released && !Reaches)
+        Work.append(B->succ_begin(), B->succ_end());
+    }
+    if (!Reaches)
+      continue;
+    Done.insert(H.Site);
+    // Where this way comes round: its `continue`, else its last statement.
+    const Stmt *Round = L.Back->getTerminatorStmt();
+    if (!llvm::isa_and_nonnull<ContinueStmt>(Round)) {
+      Round = nullptr;
+      for (const CFGElement &E : llvm::reverse(*L.Back))
+        if (auto SE = E.getAs<CFGStmt>()) {
+          Round = SE->getStmt();
+          break;
+        }
+    }
+    std::string Name = K.str();
+    BlockingFinding F;
+    F.Kind = BlockingFinding::SelfDeadlock;
+    F.At = H.Site;
+    F.Message = "'" + Name +
+                "' is acquired again by code that already holds it: a round "
+                "of the loop can come back here without releasing it, and "
+                "the next round waits for itself forever";
+    F.Notes.push_back({H.Site, "'" + Name + "' is acquired here"});
+    if (Round)
+      F.Notes.push_back(
+          {Round, "this way back round the loop keeps '" + Name + "' held"});
+    Out.push_back(std::move(F));
+  }
+}
+
 void BlockingAnalysis::Impl::reportLockOrder(
     std::vector<BlockingFinding> &Out) {
   const SourceManager &SM = Ctx.getSourceManager();
@@ -5272,6 +5461,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   }
   std::vector<BlockingFinding> Out = std::move(Findings);
   reportLeaks(Out);
+  reportLoopLeaks(Out);
   reportLockOrder(Out);
   reportRecursiveReads(Out);
   reportBlocked(Out);
