@@ -888,7 +888,23 @@ private:
     /// Every name it reaches: the variable or member, the parameters it is
     /// handed to, its local copies and references.
     llvm::SmallPtrSet<const ValueDecl *, 4> Names;
+    /// An object of this class (a channel's owner, not a channel): the
+    /// calls of its class's methods on it are its operations, their code
+    /// read with the rest (see thisConfined).
+    const CXXRecordDecl *Class = nullptr;
   };
+  /// Every method of \p C and of its bases uses `this` only to reach its
+  /// members and to hand it to lambdas (whose code does the same), and its
+  /// constructors and destructor call none of its methods and start
+  /// nothing on `this`: an object of C is reached only through the names
+  /// the code that holds it uses. C a class of the main file.
+  bool thisConfined(const CXXRecordDecl *C);
+  llvm::DenseMap<const CXXRecordDecl *, bool> ThisConfined;
+  /// Counts for a channel member \p F of the class of an object held in a
+  /// local variable: one object's member counted like a local channel.
+  void reportMemberCounts(std::vector<BlockingFinding> &Out,
+                          llvm::DenseSet<const Stmt *> &Done,
+                          const llvm::DenseSet<const Stmt *> &BlockingSends);
   /// The object \p K (in \p I) is created where we see it and reaches only
   /// code we read, under names the partner search matches: no partner that
   /// the analysis did not see can exist.
@@ -1126,6 +1142,9 @@ private:
     /// one is the first that takes the count past what the channel takes.
     static constexpr unsigned Any = ~0u;
     llvm::SmallVector<std::pair<const Stmt *, unsigned>, 4> Trace;
+    /// The same for the statements of the unit counted from (the calls and
+    /// started lambdas that reach the operations), for the witness.
+    llvm::SmallVector<std::pair<const Stmt *, unsigned>, 4> Via;
     static Count unknown() {
       Count C;
       C.Unknown = true;
@@ -1140,6 +1159,8 @@ private:
       Counted |= O.Counted;
       if (Trace.size() + O.Trace.size() <= 64)
         Trace.append(O.Trace.begin(), O.Trace.end());
+      if (Via.size() + O.Via.size() <= 64)
+        Via.append(O.Via.begin(), O.Via.end());
       return *this;
     }
     /// The first operation of the trace past \p Taken of them, or null.
@@ -1162,9 +1183,12 @@ private:
   /// The most sends (else receives) on the confined object \p Conf, whose
   /// operations are \p Sites, that one run of \p U can perform, through
   /// the calls, lambdas and threads it hands the object to.
+  /// \p ThisIsObject: \p U runs on the object (Conf.Class's), so `this`
+  /// names it; the units walked go to \p Reached.
   Count maxOps(const CodeUnit *U, const Confinement &Conf,
                const llvm::DenseMap<const Stmt *, OpKind> &Sites, bool Sends,
-               unsigned Depth);
+               unsigned Depth, bool ThisIsObject = false,
+               llvm::SmallPtrSetImpl<const CodeUnit *> *Reached = nullptr);
   /// Counts: a confined channel whose code can send more times than its
   /// receives and its buffer can take.
   /// A latch's or wait group's wait inside the loop that starts, one per
@@ -1174,6 +1198,8 @@ private:
                              llvm::DenseSet<const Stmt *> &Done);
   void reportCounts(std::vector<BlockingFinding> &Out,
                     llvm::DenseSet<const Stmt *> &Done);
+  static std::string timesText(const Count &C);
+  static std::string takesText(unsigned Receives, uint64_t Cap);
   /// Outlived: a receive (or a race of receives) in a loop that cannot
   /// be left while a partner remains, whose partners are finite: each sends
   /// to an object its own code creates, and runs to its end.
@@ -2758,6 +2784,25 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   return !Continues;
 }
 
+/// \p Site is a statement of \p Body that runs whenever \p Body does: one
+/// of its statements, through nested blocks only (not under a condition).
+static bool runsWith(const Stmt *Body, const Stmt *Site) {
+  llvm::SmallVector<const Stmt *, 8> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
+      Work.append(CS->body_begin(), CS->body_end());
+      continue;
+    }
+    if (const auto *E = llvm::dyn_cast<Expr>(S);
+        E && E->IgnoreImplicit() == Site)
+      return true;
+  }
+  return false;
+}
+
 /// How many times a counted loop runs its body at most: `for (int i = A;
 /// i < B; ++i)` with constants A and B, whose body does not change i.
 std::optional<uint64_t> constantTrips(const Stmt *Loop, const ASTContext &Ctx) {
@@ -2912,7 +2957,12 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
         Accounted.insert(N);
         // An operation on it, or a query; anything else its class does
         // (a reset, an accessor that hands it out) is not followed.
-        if (!SyncUses.count(N) && !isQuery(Method) &&
+        // An object's own methods are its operations (their code is read).
+        bool OwnMethod = C.Class && Method && !Method->isStatic() &&
+                         analysableDefinition(Method, Ctx) &&
+                         (Method->getParent() == C.Class ||
+                          C.Class->isDerivedFrom(Method->getParent()));
+        if (!OwnMethod && !SyncUses.count(N) && !isQuery(Method) &&
             !Channels.setsCapacity(llvm::dyn_cast<CXXMemberCallExpr>(Call))) {
           Escapes = true;
           return;
@@ -3869,11 +3919,19 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
 BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     const CodeUnit *U, const Confinement &Conf,
     const llvm::DenseMap<const Stmt *, OpKind> &Sites, bool Sends,
-    unsigned Depth) {
-  auto It = Infos.find(U);
-  if (Depth > MaxCallDepth || It == Infos.end() || !It->second->G)
+    unsigned Depth, bool ThisIsObject,
+    llvm::SmallPtrSetImpl<const CodeUnit *> *ReachedUnits) {
+  if (Depth > MaxCallDepth)
     return Count::unknown();
-  UnitInfo &I = *It->second;
+  UnitInfo &I = info(U);
+  // A unit that touches nothing itself is analysed only here: a method of
+  // an object that sets it up, or starts the code that uses it.
+  if (!I.Relevant && I.Status == UnitInfo::NotYet)
+    analyse(I, 0);
+  if (!I.G)
+    return Count::unknown();
+  if (ReachedUnits)
+    ReachedUnits->insert(U);
   const CFG &G = *I.G;
   // Lambdas bound to a variable may run any number of times.
   llvm::SmallPtrSet<const LambdaExpr *, 4> Bound;
@@ -3917,7 +3975,13 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     if (Correlated)
       return Count::unknown();
   }
+  auto IsThis = [&](const Expr *E) {
+    return ThisIsObject && E &&
+           llvm::isa<CXXThisExpr>(E->IgnoreParenImpCasts());
+  };
   auto Hands = [&](const Expr *E) {
+    if (IsThis(E))
+      return true;
     const Expr *N = handedName(E);
     const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N);
     return DRE && Conf.Names.count(DRE->getDecl());
@@ -3964,12 +4028,17 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       return C;
     }
     const CodeUnit *Callee = nullptr;
+    bool CalleeThis = false;
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
       bool Handed = false;
       for (const Expr *A : Call->arguments())
         Handed |= Hands(A);
-      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
-        Handed |= Hands(MC->getImplicitObjectArgument());
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+        const Expr *Obj = MC->getImplicitObjectArgument();
+        // Called on the object: its `this` is the object.
+        CalleeThis = Conf.Class && Hands(Obj);
+        Handed |= Hands(Obj);
+      }
       if (!Handed)
         return C;
       llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
@@ -3977,16 +4046,19 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
         return Targets.empty() ? C : Count::unknown();
       Callee = Targets.front();
     } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
-      bool Captures = false;
-      for (const LambdaCapture &Cap : LE->captures())
+      bool Captures = false, CapturesThis = false;
+      for (const LambdaCapture &Cap : LE->captures()) {
         Captures |=
             Cap.capturesVariable() && Conf.Names.count(Cap.getCapturedVar());
-      if (!Captures)
+        CapturesThis |= ThisIsObject && Cap.capturesThis();
+      }
+      if (!Captures && !CapturesThis)
         return C;
       Callee = Inv.unitOf(LE->getCallOperator());
       if (!Callee)
         return Count::unknown();
-      Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
+      Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1, CapturesThis,
+                        ReachedUnits);
       if ((In.N || In.Many) && Bound.count(LE))
         return Count::unknown();
       if ((In.N || In.Many) && Loop)
@@ -4007,7 +4079,8 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     } else {
       return C;
     }
-    Count In = maxOps(Callee, Conf, Sites, Sends, Depth + 1);
+    Count In =
+        maxOps(Callee, Conf, Sites, Sends, Depth + 1, CalleeThis, ReachedUnits);
     if ((In.N || In.Many) && Loop)
       In = Repeated(S, In);
     return In;
@@ -4016,31 +4089,52 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   // path by weight (a weighted statement inside a loop counts as many).
   unsigned NB = G.getNumBlockIDs();
   std::vector<Count> W(NB), Dist(NB);
+  auto Weighed = [&](const Stmt *S) {
+    Count C = Weight(S);
+    if (Depth == 0 && !Sites.count(S) && (C.N || C.Many))
+      C.Via.push_back({S, C.Many ? Count::Any : C.N});
+    return C;
+  };
   for (const CFGBlock *B : G) {
     for (const CFGElement &E : *B)
       if (auto SE = E.getAs<CFGStmt>())
-        W[B->getBlockID()] += Weight(SE->getStmt());
+        W[B->getBlockID()] += Weighed(SE->getStmt());
     if (const Stmt *T = B->getTerminatorStmt();
         T && llvm::isa<CXXForRangeStmt>(T))
       W[B->getBlockID()] += Weight(T);
   }
+  // The way out of a loop whose head is \p B (its condition), or null.
+  auto LoopExit = [](const CFGBlock *B) -> const CFGBlock * {
+    const Stmt *T = B->getTerminatorStmt();
+    if (!T || !llvm::isa<ForStmt, WhileStmt, CXXForRangeStmt>(T) ||
+        B->succ_size() != 2)
+      return nullptr;
+    return *(B->succ_begin() + 1);
+  };
+  // Depth first, a loop's way out before its body: in the reverse
+  // post-order the body then comes before what follows the loop, which a
+  // path through the body reaches by coming round (below).
   std::vector<unsigned char> State(NB, 0);
   std::vector<const CFGBlock *> Post;
-  llvm::SmallVector<std::pair<const CFGBlock *, CFGBlock::const_succ_iterator>,
-                    16>
-      Stack;
-  Stack.push_back({&G.getEntry(), G.getEntry().succ_begin()});
+  llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 16> Stack;
+  auto SuccAt = [&](const CFGBlock *B, unsigned I) -> const CFGBlock * {
+    unsigned N = B->succ_size();
+    if (LoopExit(B))
+      I = N - 1 - I;
+    return *(B->succ_begin() + I);
+  };
+  Stack.push_back({&G.getEntry(), 0});
   State[G.getEntry().getBlockID()] = 1;
   llvm::DenseSet<std::pair<unsigned, unsigned>> Back;
   while (!Stack.empty()) {
     auto &[B, SI] = Stack.back();
-    if (SI == B->succ_end()) {
+    if (SI == B->succ_size()) {
       State[B->getBlockID()] = 2;
       Post.push_back(B);
       Stack.pop_back();
       continue;
     }
-    const CFGBlock *S = *SI;
+    const CFGBlock *S = SuccAt(B, SI);
     ++SI;
     if (!S)
       continue;
@@ -4048,7 +4142,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       Back.insert({B->getBlockID(), S->getBlockID()});
     else if (State[S->getBlockID()] == 0) {
       State[S->getBlockID()] = 1;
-      Stack.push_back({S, S->succ_begin()});
+      Stack.push_back({S, 0});
     }
   }
   auto Better = [](const Count &A, const Count &B) {
@@ -4068,8 +4162,15 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     if (Better(Dist[Id], Result))
       Result = Dist[Id];
     for (const CFGBlock *S : B->succs()) {
-      if (!S || Back.count({Id, S->getBlockID()}))
+      if (!S)
         continue;
+      // Round the loop and out of it: what the body did (each weight in
+      // it already counts every round) is on the path that follows.
+      if (Back.count({Id, S->getBlockID()})) {
+        S = LoopExit(S);
+        if (!S)
+          continue;
+      }
       Count Next = Dist[Id];
       Next += W[S->getBlockID()];
       if (!Reached[S->getBlockID()] || Better(Next, Dist[S->getBlockID()])) {
@@ -4656,6 +4757,24 @@ void BlockingAnalysis::Impl::reportOutlived(
   }
 }
 
+/// "any number of times", "once", "3 times".
+std::string BlockingAnalysis::Impl::timesText(const Count &C) {
+  return C.Many     ? std::string("any number of times")
+         : C.N == 1 ? std::string("once")
+                    : std::to_string(C.N) + " times";
+}
+
+/// What the receives and the buffer take.
+std::string BlockingAnalysis::Impl::takesText(unsigned Receives, uint64_t Cap) {
+  std::string Buffer =
+      Cap == 0 ? std::string() : " its buffer holds " + std::to_string(Cap);
+  if (Receives == 0)
+    return "nothing receives from it" + (Cap ? "," + Buffer : std::string());
+  return "at most " + std::to_string(Receives) +
+         (Receives == 1 ? " receive takes" : " receives take") + " from it" +
+         (Cap ? " and" + Buffer : std::string());
+}
+
 void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
                                           llvm::DenseSet<const Stmt *> &Done) {
   // The sends that block (an Asio send nobody awaits does not).
@@ -4739,18 +4858,10 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     F.Kind = BlockingFinding::Counts;
     F.At = Blocked;
     std::string Name = K.str();
-    std::string Takes =
-        "at most " + std::to_string(Recvs.N) +
-        (Recvs.N == 1 ? " receive takes" : " receives take") + " from it" +
-        (Cap == 0 ? std::string()
-                  : " and its buffer holds " + std::to_string(Cap));
     F.Message = "a send on '" + SendName +
-                "' may wait forever: one run of the " + "code that reaches '" +
-                Name + "' can send to it " +
-                (Sends.Many     ? std::string("any number of times")
-                 : Sends.N == 1 ? std::string("once")
-                                : std::to_string(Sends.N) + " times") +
-                ", and " + Takes;
+                "' may wait forever: one run of the code that reaches '" +
+                Name + "' can send to it " + timesText(Sends) + ", and " +
+                takesText(Recvs.N, Cap);
     F.Notes.push_back({VD->getInit(),
                        "'" + VD->getNameAsString() + "' is created here",
                        VD->getLocation()});
@@ -4766,6 +4877,350 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     for (const Stmt *R : Receives)
       F.Notes.push_back({R, "receives from '" + Name + "' here"});
     Out.push_back(std::move(F));
+  }
+  reportMemberCounts(Out, Done, BlockingSends);
+}
+
+bool BlockingAnalysis::Impl::thisConfined(const CXXRecordDecl *C) {
+  C = C->getCanonicalDecl();
+  if (auto It = ThisConfined.find(C); It != ThisConfined.end())
+    return It->second;
+  bool Ok = true;
+  llvm::SmallVector<const CXXRecordDecl *, 4> Classes{C->getDefinition()};
+  while (Ok && !Classes.empty()) {
+    const CXXRecordDecl *RD = Classes.pop_back_val();
+    if (!RD || !mainFileClass(RD)) {
+      Ok = false;
+      break;
+    }
+    for (const CXXBaseSpecifier &B : RD->bases())
+      Classes.push_back(recordOf(B.getType())
+                            ? recordOf(B.getType())->getDefinition()
+                            : nullptr);
+    for (const Decl *D : RD->decls()) {
+      const auto *MD = llvm::dyn_cast<CXXMethodDecl>(D);
+      if (const auto *FT = llvm::dyn_cast<FunctionTemplateDecl>(D))
+        MD = llvm::dyn_cast<CXXMethodDecl>(FT->getTemplatedDecl());
+      const FunctionDecl *Def = nullptr;
+      if (!MD || MD->isStatic() || !MD->hasBody(Def))
+        continue;
+      bool Special = llvm::isa<CXXConstructorDecl, CXXDestructorDecl>(Def);
+      llvm::SmallVector<const Stmt *, 4> Roots{Def->getBody()};
+      if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+        for (const CXXCtorInitializer *Init : Ctor->inits())
+          Roots.push_back(Init->getInit());
+      for (const Stmt *Root : Roots) {
+        llvm::SmallPtrSet<const Expr *, 8> Accounted;
+        unsigned Uses = 0;
+        walkWithLambdas(Root, nullptr, [&](const Stmt *S) {
+          if (llvm::isa<CXXThisExpr>(S))
+            ++Uses;
+          if (const auto *ME = llvm::dyn_cast<MemberExpr>(S)) {
+            const Expr *Base = ME->getBase()->IgnoreParenImpCasts();
+            if (llvm::isa<CXXThisExpr>(Base)) {
+              Accounted.insert(Base);
+              // A constructor or destructor that calls a method runs the
+              // object's code outside the calls its holder makes.
+              Ok &= !(Special && llvm::isa<CXXMethodDecl>(ME->getMemberDecl()));
+            }
+          } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+            for (const Expr *Init : LE->capture_inits())
+              if (Init && llvm::isa<CXXThisExpr>(Init->IgnoreParenImpCasts()))
+                Accounted.insert(Init->IgnoreParenImpCasts());
+            Ok &= !(Special &&
+                    llvm::any_of(LE->captures(), [](const LambdaCapture &Cap) {
+                      return Cap.capturesThis();
+                    }));
+          }
+        });
+        Ok &= Accounted.size() == Uses;
+      }
+      if (!Ok)
+        break;
+    }
+  }
+  ThisConfined[C] = Ok;
+  return Ok;
+}
+
+void BlockingAnalysis::Impl::reportMemberCounts(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done,
+    const llvm::DenseSet<const Stmt *> &BlockingSends) {
+  if (Incomplete)
+    return;
+  // Channel members, each operated on only through `this`.
+  llvm::MapVector<const FieldDecl *, const OpRecord *> Members;
+  llvm::SmallPtrSet<const FieldDecl *, 4> Other;
+  for (const OpRecord &R : Ops) {
+    const auto *F = llvm::dyn_cast_or_null<FieldDecl>(R.Object.object());
+    if (!F || !R.Spec)
+      continue;
+    if (R.Object.Root == ObjectKey::This && R.Object.Path.size() == 1)
+      Members.insert({F, &R});
+    else
+      Other.insert(F);
+  }
+  for (const FieldDecl *F : Other)
+    Members.erase(F);
+  if (Members.empty())
+    return;
+  // The class of the object a local variable holds (by value, through a
+  // pointer or a std smart pointer).
+  auto ClassHeld = [](const VarDecl *VD) -> const CXXRecordDecl * {
+    const CXXRecordDecl *RD = recordOf(VD->getType());
+    if (const auto *Spec =
+            llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+        Spec && Spec->isInStdNamespace() && Spec->getIdentifier() &&
+        (Spec->getName() == "shared_ptr" || Spec->getName() == "unique_ptr") &&
+        Spec->getTemplateArgs().size() >= 1 &&
+        Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+      RD = recordOf(Spec->getTemplateArgs()[0].getAsType());
+    return RD ? RD->getDefinition() : nullptr;
+  };
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit *Owner = UP.get();
+    if (Owner->Fn->isDependentContext())
+      continue;
+    llvm::SmallVector<const VarDecl *, 4> Vars;
+    walkOwnCode(Owner->Body, [&](const Stmt *S) {
+      if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+        for (const Decl *D : DS->decls())
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+              VD && VD->hasLocalStorage() && VD->getInit() &&
+              !VD->getType()->isReferenceType())
+            Vars.push_back(VD);
+    });
+    for (const VarDecl *VD : Vars) {
+      const CXXRecordDecl *C = ClassHeld(VD);
+      if (!C)
+        continue;
+      for (const auto &[F, Rep] : Members) {
+        const auto *P = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+        if (!P || (P->getCanonicalDecl() != C->getCanonicalDecl() &&
+                   !C->isDerivedFrom(P)))
+          continue;
+        const ChannelSpec &Spec = *Rep->Spec;
+        std::optional<uint64_t> Capacity = Capacities.ofMember(F, Spec);
+        Confinement MemberConf;
+        if (!Capacity || !thisConfined(C) ||
+            !confined(*Infos.find(Rep->Unit)->second, Rep->Object, MemberConf))
+          continue;
+        ObjectKey K;
+        K.Root = ObjectKey::Var;
+        K.RootVar = VD;
+        Confinement Conf;
+        Conf.Class = C;
+        if (!confined(info(Owner), K, Conf))
+          continue;
+        // A capacity set by a method: the holder calls one that does first.
+        auto SetsIt = [&](const CXXMemberCallExpr *MC) {
+          const CXXMethodDecl *MD = MC->getMethodDecl();
+          return MD && MD->getIdentifier() &&
+                 llvm::is_contained(Spec.CapacitySetters, MD->getName()) &&
+                 namesDecl(handedName(MC->getImplicitObjectArgument()), F);
+        };
+        // (Set by a constructor: by every one, or the object made by
+        // another is not bounded.)
+        bool SetByMethods = false, SetByCtor = false, EveryCtor = true;
+        for (const CXXMethodDecl *MD : P->methods()) {
+          const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(MD);
+          if (Ctor && (Ctor->isCopyOrMoveConstructor() || Ctor->isDeleted()))
+            continue;
+          const FunctionDecl *Def = analysableDefinition(MD, Ctx);
+          bool Sets = false;
+          if (Def)
+            walkWithLambdas(Def->getBody(), nullptr, [&](const Stmt *S) {
+              if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+                Sets |= SetsIt(MC);
+            });
+          (Ctor ? SetByCtor : SetByMethods) |= Sets;
+          if (Ctor)
+            EveryCtor &= Sets;
+        }
+        if (SetByCtor && !EveryCtor)
+          continue;
+        if (SetByMethods) {
+          // Through calls on `this`, a few levels down.
+          std::function<bool(const FunctionDecl *, unsigned)> Reaches =
+              [&](const FunctionDecl *Fn, unsigned D) {
+                const FunctionDecl *Def = analysableDefinition(Fn, Ctx);
+                bool Found = false;
+                if (!Def || D > 4)
+                  return false;
+                walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+                  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+                  if (!MC || Found)
+                    return;
+                  Found =
+                      SetsIt(MC) ||
+                      (llvm::isa<CXXThisExpr>(MC->getImplicitObjectArgument()
+                                                  ->IgnoreParenImpCasts()) &&
+                       Reaches(MC->getMethodDecl(), D + 1));
+                });
+                return Found;
+              };
+          // The first statement after the declaration that names it.
+          const CXXMemberCallExpr *First = nullptr;
+          bool Seen = false;
+          walkOwnCode(Owner->Body, [&](const Stmt *S) {
+            const auto *E = llvm::dyn_cast<Expr>(S);
+            if (Seen || !E || !namesDecl(E, VD))
+              return;
+            Seen = true;
+            // The call that names it: its enclosing statement.
+            walkOwnCode(Owner->Body, [&](const Stmt *In) {
+              const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(In);
+              if (!First && MC &&
+                  handedName(MC->getImplicitObjectArgument()) == E)
+                First = MC;
+            });
+          });
+          if (!First || !runsWith(Owner->Body, First) ||
+              !Reaches(First->getMethodDecl(), 0))
+            continue;
+        }
+        // Its operations (only methods reached from this object's holder
+        // count them, below); a close ends the count.
+        llvm::DenseMap<const Stmt *, OpKind> Sites;
+        bool Closed = false;
+        const Stmt *LastSend = nullptr;
+        llvm::SmallVector<const Stmt *, 2> Receives;
+        for (const OpRecord &R : Ops) {
+          if (R.Object.object() != F ||
+              (R.Kind == OpKind::Send && !BlockingSends.count(R.Site)))
+            continue;
+          Sites[R.Site] = R.Kind;
+          Closed |= R.Kind == OpKind::Close || R.Kind == OpKind::Unknown;
+          if (R.Kind == OpKind::Send &&
+              (!LastSend ||
+               SM.isBeforeInTranslationUnit(LastSend->getBeginLoc(),
+                                            R.Site->getBeginLoc())))
+            LastSend = R.Site;
+          if ((R.Kind == OpKind::Receive || R.Kind == OpKind::TryReceive) &&
+              Receives.size() < 2)
+            Receives.push_back(R.Site);
+        }
+        if (Closed || !LastSend || Done.count(LastSend))
+          continue;
+        llvm::SmallPtrSet<const CodeUnit *, 8> Reached;
+        Count Sends = maxOps(Owner, Conf, Sites, true, 0, false, &Reached);
+        Count Recvs = maxOps(Owner, Conf, Sites, false, 0, false, &Reached);
+        uint64_t Cap = *Capacity;
+        if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
+            (Sends.Many && Recvs.Counted) ||
+            !(Sends.Many || Sends.N > Recvs.N + Cap))
+          continue;
+        // A send under a condition on the object's state that the code
+        // sharing the object changes (a "consumer closed" flag) is not
+        // known to happen.
+        llvm::SmallPtrSet<const ValueDecl *, 4> Decides;
+        for (const CodeUnit *U : Reached) {
+          bool SendsHere = false;
+          walkOwnCode(U->Body, [&](const Stmt *S) {
+            auto Op = Sites.find(S);
+            SendsHere |= Op != Sites.end() && Op->second == OpKind::Send &&
+                         !runsWith(U->Body, S);
+          });
+          if (!SendsHere)
+            continue;
+          // The members its conditions read, directly or through a local
+          // initialised from one.
+          llvm::SmallVector<const Stmt *, 4> Conds;
+          walkOwnCode(U->Body, [&](const Stmt *S) {
+            if (const auto *If = llvm::dyn_cast<IfStmt>(S))
+              Conds.push_back(If->getCond());
+            else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S))
+              Conds.push_back(Sw->getCond());
+            else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(S))
+              Conds.push_back(CO->getCond());
+          });
+          for (const Stmt *Cond : Conds)
+            walkOwnCode(Cond, [&](const Stmt *S) {
+              const Expr *Init = nullptr;
+              if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(S))
+                if (const auto *V = llvm::dyn_cast<VarDecl>(DR->getDecl());
+                    V && V->hasLocalStorage() && V->getInit())
+                  Init = V->getInit();
+              for (const Stmt *Root : {S, static_cast<const Stmt *>(Init)})
+                if (Root)
+                  walkOwnCode(Root, [&](const Stmt *In) {
+                    if (const auto *ME = llvm::dyn_cast<MemberExpr>(In);
+                        ME &&
+                        llvm::isa<CXXThisExpr>(
+                            ME->getBase()->IgnoreParenImpCasts()) &&
+                        llvm::isa<FieldDecl>(ME->getMemberDecl()))
+                      Decides.insert(ME->getMemberDecl());
+                  });
+            });
+        }
+        bool Changed = false;
+        auto Names = [&](const Expr *E) {
+          const auto *ME =
+              llvm::dyn_cast_or_null<MemberExpr>(E ? handedName(E) : nullptr);
+          return ME && Decides.count(ME->getMemberDecl());
+        };
+        for (const CodeUnit *U : Reached)
+          walkOwnCode(U->Body, [&](const Stmt *S) {
+            if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+              Changed |= BO->isAssignmentOp() && Names(BO->getLHS());
+            else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S))
+              Changed |=
+                  UO->isIncrementDecrementOp() && Names(UO->getSubExpr());
+            else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+              Changed |= MC->getMethodDecl() &&
+                         !MC->getMethodDecl()->isConst() &&
+                         Names(MC->getImplicitObjectArgument());
+            else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+              Changed |= OC->isAssignmentOp() && OC->getNumArgs() > 0 &&
+                         Names(OC->getArg(0));
+          });
+        if (Changed)
+          continue;
+        const Stmt *Blocked = Sends.past(Recvs.N + Cap);
+        if (!Blocked || !Sites.count(Blocked))
+          Blocked = LastSend;
+        if (Done.count(Blocked))
+          continue;
+        Done.insert(Blocked);
+        Done.insert(LastSend);
+        std::string Member = F->getNameAsString();
+        std::string Holder = VD->getNameAsString();
+        BlockingFinding Fd;
+        Fd.Kind = BlockingFinding::Counts;
+        Fd.At = Blocked;
+        Fd.Message = "a send on '" + Member +
+                     "' may wait forever: one run of the code that reaches '" +
+                     Holder + "' can send to its '" + Member + "' " +
+                     timesText(Sends) + ", and " + takesText(Recvs.N, Cap);
+        Fd.Notes.push_back({VD->getInit(),
+                            "'" + Holder + "' is created here; its '" + Member +
+                                "' is reached only through its methods",
+                            VD->getLocation()});
+        // Where the holder's code sends, in its order, then what receives.
+        for (auto [S, Times] : Sends.Via) {
+          std::string How = Times == Count::Any ? "any number of times"
+                            : Times == 1        ? "once"
+                                         : std::to_string(Times) + " times";
+          Fd.Notes.push_back(
+              {S, llvm::isa<LambdaExpr>(S)
+                      ? "the code started here sends to it " + How
+                      : "sends to it " + How + " here" +
+                            (llvm::isa<CallExpr>(S) && LoopOf.count(S)
+                                 ? ", in a loop"
+                                 : "")});
+        }
+        for (const Stmt *R : Receives) {
+          bool Runs = false;
+          for (const CodeUnit *U : Reached)
+            walkOwnCode(U->Body, [&](const Stmt *S) { Runs |= S == R; });
+          if (Runs)
+            Fd.Notes.push_back({R, "receives from '" + Member + "' here"});
+        }
+        Out.push_back(std::move(Fd));
+        break;
+      }
+    }
   }
 }
 
@@ -4919,25 +5374,6 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
                                           "' here: it waits forever"});
     Out.push_back(std::move(F));
   }
-}
-
-/// \p Site is a statement of \p Body that runs whenever \p Body does: one
-/// of its statements, through nested blocks only (not under a condition).
-static bool runsWith(const Stmt *Body, const Stmt *Site) {
-  llvm::SmallVector<const Stmt *, 8> Work{Body};
-  while (!Work.empty()) {
-    const Stmt *S = Work.pop_back_val();
-    if (!S)
-      continue;
-    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
-      Work.append(CS->body_begin(), CS->body_end());
-      continue;
-    }
-    if (const auto *E = llvm::dyn_cast<Expr>(S);
-        E && E->IgnoreImplicit() == Site)
-      return true;
-  }
-  return false;
 }
 
 bool BlockingAnalysis::Impl::mayRecurse(const ObjectKey &K) {
