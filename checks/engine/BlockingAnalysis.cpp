@@ -1342,7 +1342,7 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
     return false;
   QualType T = MD->getThisType()->getPointeeType();
   if (LockModel::isLockable(T) || Channels.specForType(T) ||
-      CVs.isConditionVariable(T))
+      CVs.isConditionVariable(T) || Counters.isCounterClass(MD->getParent()))
     return true;
   // A class nested in a channel type (its range-for iterator): the model
   // says what its loop does (one receive per round).

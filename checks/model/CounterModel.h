@@ -14,6 +14,8 @@
 
 #include "model/ModelConfig.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/DenseMap.h"
+#include <optional>
 #include <vector>
 
 namespace clang::tidy::threadleak {
@@ -39,16 +41,35 @@ struct CounterOp {
   explicit operator bool() const { return Kind != CounterOpKind::None; }
 };
 
+/// A project's own wait group, read from its code: a class with a
+/// condition variable and an integer count, a method that waits on the
+/// condition variable until the count is zero (with no timeout), one that
+/// lowers the count and notifies, and one that raises it (and neither waits
+/// nor notifies).
+struct InferredCounter {
+  llvm::DenseMap<const CXXMethodDecl *, CounterOpKind> Ops;
+};
+
+/// \p RD read as a wait group, or nothing. Non-template classes outside
+/// system headers only.
+std::optional<InferredCounter> inferWaitGroup(const CXXRecordDecl *RD);
+
 class CounterModel {
 public:
   explicit CounterModel(std::vector<CounterSpec> WaitGroups = {});
   CounterOp classify(const CXXMemberCallExpr *Call) const;
+  /// \p RD is a counter class of the model (a model-file wait group or one
+  /// read from its code): its own code is what the model says it does.
+  bool isCounterClass(const CXXRecordDecl *RD) const;
   /// The member names of the user's wait groups' waits (a TU with none of
   /// them, nor another trigger, is not analysed).
   std::vector<std::string> waitNames() const;
 
 private:
+  const InferredCounter *inferred(const CXXRecordDecl *RD) const;
   std::vector<CounterSpec> WaitGroups;
+  mutable llvm::DenseMap<const CXXRecordDecl *, std::optional<InferredCounter>>
+      Inferred;
 };
 
 } // namespace clang::tidy::threadleak

@@ -9,6 +9,7 @@
 
 #include "model/ChannelInference.h"
 #include "model/ChannelModel.h"
+#include "model/CounterModel.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Frontend/ASTUnit.h"
@@ -339,3 +340,155 @@ TEST_F(ChannelInferenceTest, EventWithoutItemsIsNoChannel) {
 }
 
 } // namespace
+
+//===-- Wait groups written on a condition variable
+//------------------------===//
+
+namespace {
+/// Each operation of class C read as a wait group, "name=kind" in
+/// declaration order; "-" when it is not one.
+std::string inferCounter(llvm::StringRef Code, std::unique_ptr<ASTUnit> &AST) {
+  AST = tooling::buildASTFromCodeWithArgs((llvm::Twine(Prelude) + Code).str(),
+                                          {"-std=c++20"}, "input.cc");
+  if (!AST)
+    return "<no AST>";
+  auto M = match(cxxRecordDecl(hasName("C"), isDefinition()).bind("c"),
+                 AST->getASTContext());
+  if (M.empty())
+    return "<no class>";
+  const auto *RD = M.front().getNodeAs<CXXRecordDecl>("c");
+  std::optional<InferredCounter> IC = inferWaitGroup(RD);
+  if (!IC)
+    return "-";
+  std::string Out;
+  for (const CXXMethodDecl *MD : RD->methods()) {
+    auto It = IC->Ops.find(MD->getCanonicalDecl());
+    if (It == IC->Ops.end())
+      continue;
+    Out += (Out.empty() ? "" : " ") + MD->getNameAsString() + "=" +
+           (It->second == CounterOpKind::Wait     ? "wait"
+            : It->second == CounterOpKind::Signal ? "done"
+                                                  : "add");
+  }
+  return Out;
+}
+} // namespace
+
+TEST(CounterInferenceTest, PredicateAndLoopWaits) {
+  std::unique_ptr<ASTUnit> AST;
+  const char *Body = R"cc(
+    class C {
+    public:
+      void Add(int n) { std::lock_guard<std::mutex> lk(m_); n_ += n; }
+      void Done() {
+        std::lock_guard<std::mutex> lk(m_);
+        if (--n_ == 0) cv_.notify_all();
+      }
+      void Wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [this] { return n_ == 0; });
+      }
+      int count() const { return n_; }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_ = 0;
+    };
+  )cc";
+  EXPECT_EQ(inferCounter(Body, AST), "Add=add Done=done Wait=wait");
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      void add() { ++n_; }
+      void done() { n_ -= 1; cv_.notify_one(); }
+      void wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        while (n_ > 0) cv_.wait(lk);
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; unsigned n_ = 0;
+    };
+  )cc",
+                         AST),
+            "add=add done=done wait=wait");
+}
+
+TEST(CounterInferenceTest, NotWaitGroups) {
+  std::unique_ptr<ASTUnit> AST;
+  // A timed wait.
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      void add() { ++n_; }
+      void done() { --n_; cv_.notify_all(); }
+      void wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait_for(lk, 1, [this] { return n_ == 0; });
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_ = 0;
+    };
+  )cc",
+                         AST),
+            "-");
+  // No add: a latch whose count the constructor sets is not read (yet).
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      explicit C(int n) : n_(n) {}
+      void done() { --n_; cv_.notify_all(); }
+      void wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [this] { return n_ == 0; });
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_;
+    };
+  )cc",
+                         AST),
+            "-");
+  // Waits for something else; two counts; a method that lowers and waits.
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      void add() { ++n_; }
+      void done() { --n_; cv_.notify_all(); }
+      void wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [this] { return open_; });
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_ = 0; bool open_;
+    };
+  )cc",
+                         AST),
+            "-");
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      void add() { ++n_; }
+      void done() { --m_count; cv_.notify_all(); }
+      void wait() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [this] { return n_ == 0; });
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_ = 0, m_count = 0;
+    };
+  )cc",
+                         AST),
+            "-");
+  EXPECT_EQ(inferCounter(R"cc(
+    class C {
+    public:
+      void add() { ++n_; }
+      void arrive() {
+        std::unique_lock<std::mutex> lk(m_);
+        if (--n_ == 0) cv_.notify_all();
+        cv_.wait(lk, [this] { return n_ == 0; });
+      }
+    private:
+      std::mutex m_; std::condition_variable cv_; int n_ = 0;
+    };
+  )cc",
+                         AST),
+            "-");
+}
