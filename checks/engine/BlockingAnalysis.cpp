@@ -1342,7 +1342,7 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
     return false;
   QualType T = MD->getThisType()->getPointeeType();
   if (LockModel::isLockable(T) || Channels.specForType(T) ||
-      CVs.isConditionVariable(T) || Counters.isCounterClass(MD->getParent()))
+      CVs.isConditionVariable(T))
     return true;
   // A class nested in a channel type (its range-for iterator): the model
   // says what its loop does (one receive per round).
@@ -3924,10 +3924,17 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   if (Depth > MaxCallDepth)
     return Count::unknown();
   UnitInfo &I = info(U);
-  // A unit that touches nothing itself is analysed only here: a method of
-  // an object that sets it up, or starts the code that uses it.
-  if (!I.Relevant && I.Status == UnitInfo::NotYet)
-    analyse(I, 0);
+  // A unit that touches nothing itself was not analysed: a method of an
+  // object that sets it up, or starts the code that uses it. Its calls and
+  // its CFG are all the count needs (analysing it here, while the findings
+  // are reported, would add operations to the lists being read).
+  if (!I.Relevant && I.Status == UnitInfo::NotYet && !I.G) {
+    prepare(I);
+    CFG::BuildOptions Opts;
+    Opts.AddImplicitDtors = true;
+    Opts.setAllAlwaysAdd();
+    I.G = CFG::buildCFG(U->Fn, const_cast<Stmt *>(U->Body), &Ctx, Opts);
+  }
   if (!I.G)
     return Count::unknown();
   if (ReachedUnits)

@@ -251,16 +251,6 @@ const InferredCounter *CounterModel::inferred(const CXXRecordDecl *RD) const {
   return It->second ? &*It->second : nullptr;
 }
 
-bool CounterModel::isCounterClass(const CXXRecordDecl *RD) const {
-  if (!RD || !RD->getIdentifier())
-    return false;
-  std::string Qualified = plainQualifiedName(RD);
-  for (const CounterSpec &S : WaitGroups)
-    if (S.Type == Qualified)
-      return true;
-  return inferred(RD) != nullptr;
-}
-
 CounterOp CounterModel::classify(const CXXMemberCallExpr *MC) const {
   CounterOp Op;
   const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;

@@ -58,9 +58,6 @@ class CounterModel {
 public:
   explicit CounterModel(std::vector<CounterSpec> WaitGroups = {});
   CounterOp classify(const CXXMemberCallExpr *Call) const;
-  /// \p RD is a counter class of the model (a model-file wait group or one
-  /// read from its code): its own code is what the model says it does.
-  bool isCounterClass(const CXXRecordDecl *RD) const;
   /// The member names of the user's wait groups' waits (a TU with none of
   /// them, nor another trigger, is not analysed).
   std::vector<std::string> waitNames() const;
