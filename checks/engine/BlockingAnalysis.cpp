@@ -800,6 +800,13 @@ private:
     return *P;
   }
   void prepare(UnitInfo &I);
+  /// \p U's CFG, implicit destructors on (a guard's end is an event).
+  std::unique_ptr<CFG> buildCFG(const CodeUnit &U) {
+    CFG::BuildOptions Opts;
+    Opts.AddImplicitDtors = true;
+    Opts.setAllAlwaysAdd();
+    return CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
+  }
   /// The key of \p E in \p I's names; where no path names it, the
   /// abstract object \p Fallback (or the variable or member \p E names).
   /// The units \p Call may run: its callee, or the lambdas of the
@@ -1184,11 +1191,11 @@ private:
   /// operations are \p Sites, that one run of \p U can perform, through
   /// the calls, lambdas and threads it hands the object to.
   /// \p ThisIsObject: \p U runs on the object (Conf.Class's), so `this`
-  /// names it; the units walked go to \p Reached.
+  /// names it; the units walked go to \p ReachedUnits.
   Count maxOps(const CodeUnit *U, const Confinement &Conf,
                const llvm::DenseMap<const Stmt *, OpKind> &Sites, bool Sends,
                unsigned Depth, bool ThisIsObject = false,
-               llvm::SmallPtrSetImpl<const CodeUnit *> *Reached = nullptr);
+               llvm::SmallPtrSetImpl<const CodeUnit *> *ReachedUnits = nullptr);
   /// Counts: a confined channel whose code can send more times than its
   /// receives and its buffer can take.
   /// A latch's or wait group's wait inside the loop that starts, one per
@@ -2239,11 +2246,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   const CodeUnit &U = *I.U;
   prepare(I);
   computeParamGuards(I);
-  CFG::BuildOptions Opts;
-  Opts.AddImplicitDtors = true;
-  Opts.setAllAlwaysAdd();
-  std::unique_ptr<CFG> G =
-      CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
+  std::unique_ptr<CFG> G = buildCFG(U);
   if (!G) {
     Incomplete = true;
     I.Status = UnitInfo::Done;
@@ -3930,10 +3933,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   // are reported, would add operations to the lists being read).
   if (!I.Relevant && I.Status == UnitInfo::NotYet && !I.G) {
     prepare(I);
-    CFG::BuildOptions Opts;
-    Opts.AddImplicitDtors = true;
-    Opts.setAllAlwaysAdd();
-    I.G = CFG::buildCFG(U->Fn, const_cast<Stmt *>(U->Body), &Ctx, Opts);
+    I.G = buildCFG(*U);
   }
   if (!I.G)
     return Count::unknown();
