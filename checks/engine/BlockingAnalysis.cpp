@@ -1205,6 +1205,23 @@ private:
                              llvm::DenseSet<const Stmt *> &Done);
   void reportCounts(std::vector<BlockingFinding> &Out,
                     llvm::DenseSet<const Stmt *> &Done);
+  /// The sends can outnumber what the receives and a buffer of \p Cap
+  /// take, where both counts are known well enough to say so.
+  static bool outnumber(const Count &Sends, const Count &Recvs, uint64_t Cap) {
+    return !Sends.Unknown && !Recvs.Unknown && !Recvs.Many &&
+           !(Sends.Many && Recvs.Counted) &&
+           (Sends.Many || Sends.N > Recvs.N + Cap);
+  }
+  /// The send that waits: the first one past the \p Taken that the
+  /// receives and the buffer take, along the path that sends the most;
+  /// else the last send.
+  static const Stmt *
+  blockedSend(const Count &Sends, uint64_t Taken,
+              const llvm::DenseMap<const Stmt *, OpKind> &Sites,
+              const Stmt *LastSend) {
+    const Stmt *Blocked = Sends.past(Taken);
+    return Blocked && Sites.count(Blocked) ? Blocked : LastSend;
+  }
   static std::string timesText(const Count &C);
   static std::string takesText(unsigned Receives, uint64_t Cap);
   /// Outlived: a receive (or a race of receives) in a loop that cannot
@@ -4843,15 +4860,9 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     Count Sends = maxOps(Owner, Conf, Sites, true, 0);
     Count Recvs = maxOps(Owner, Conf, Sites, false, 0);
     uint64_t Cap = *Capacity;
-    if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
-        (Sends.Many && Recvs.Counted) ||
-        !(Sends.Many || Sends.N > Recvs.N + Cap))
+    if (!outnumber(Sends, Recvs, Cap))
       continue;
-    // The send that waits: the first one past what the receives and the
-    // buffer take, along the path that sends the most.
-    const Stmt *Blocked = Sends.past(Recvs.N + Cap);
-    if (!Blocked || !Sites.count(Blocked))
-      Blocked = LastSend;
+    const Stmt *Blocked = blockedSend(Sends, Recvs.N + Cap, Sites, LastSend);
     if (Done.count(Blocked))
       continue;
     Done.insert(Blocked);
@@ -5114,9 +5125,7 @@ void BlockingAnalysis::Impl::reportMemberCounts(
         Count Sends = maxOps(Owner, Conf, Sites, true, 0, false, &Reached);
         Count Recvs = maxOps(Owner, Conf, Sites, false, 0, false, &Reached);
         uint64_t Cap = *Capacity;
-        if (Sends.Unknown || Recvs.Unknown || Recvs.Many ||
-            (Sends.Many && Recvs.Counted) ||
-            !(Sends.Many || Sends.N > Recvs.N + Cap))
+        if (!outnumber(Sends, Recvs, Cap))
           continue;
         // A send under a condition on the object's state that the code
         // sharing the object changes (a "consumer closed" flag) is not
@@ -5184,9 +5193,8 @@ void BlockingAnalysis::Impl::reportMemberCounts(
           });
         if (Changed)
           continue;
-        const Stmt *Blocked = Sends.past(Recvs.N + Cap);
-        if (!Blocked || !Sites.count(Blocked))
-          Blocked = LastSend;
+        const Stmt *Blocked =
+            blockedSend(Sends, Recvs.N + Cap, Sites, LastSend);
         if (Done.count(Blocked))
           continue;
         Done.insert(Blocked);
