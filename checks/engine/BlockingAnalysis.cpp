@@ -2804,6 +2804,19 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   return !Continues;
 }
 
+/// The body of the loop \p S (for, while, do, range-for), or null.
+static const Stmt *loopBody(const Stmt *S) {
+  if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+    return F->getBody();
+  if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+    return W->getBody();
+  if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+    return D->getBody();
+  if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
+    return R->getBody();
+  return nullptr;
+}
+
 /// \p Site is a statement of \p Body that runs whenever \p Body does: one
 /// of its statements, through nested blocks only (not under a condition).
 static bool runsWith(const Stmt *Body, const Stmt *Site) {
@@ -5462,15 +5475,7 @@ void BlockingAnalysis::Impl::reportLoopLeaks(
     if (!K.exact() || mayRecurse(K) || !containsObject(I.ExplicitReleases, K) ||
         Done.count(H.Site))
       continue;
-    const Stmt *Body = nullptr;
-    if (const auto *F = llvm::dyn_cast<ForStmt>(L.Loop))
-      Body = F->getBody();
-    else if (const auto *W = llvm::dyn_cast<WhileStmt>(L.Loop))
-      Body = W->getBody();
-    else if (const auto *D = llvm::dyn_cast<DoStmt>(L.Loop))
-      Body = D->getBody();
-    else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(L.Loop))
-      Body = R->getBody();
+    const Stmt *Body = loopBody(L.Loop);
     // Taken by every round, so also by the next; and there is a next.
     if (!Body || !runsWith(Body, H.Site))
       continue;
@@ -5804,15 +5809,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       functionObjectsAt(*U, S);
       if (!Touches && !Modelled)
         Touches = touchesSync(S);
-      const Stmt *LoopBody = nullptr;
-      if (const auto *F = llvm::dyn_cast<ForStmt>(S))
-        LoopBody = F->getBody();
-      else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
-        LoopBody = W->getBody();
-      else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
-        LoopBody = D->getBody();
-      else if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
-        LoopBody = R->getBody();
+      const Stmt *LoopBody = loopBody(S);
       if (LoopBody && !bodyRunsOnce(S, Ctx))
         walkOwnCode(LoopBody, [&](const Stmt *In) {
           if (llvm::isa<CallExpr, LambdaExpr, ForStmt, WhileStmt, DoStmt,
