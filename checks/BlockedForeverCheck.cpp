@@ -54,7 +54,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   for (const char *N :
        {"lock", "Lock", "LOCK", "rlock", "RLock", "lock_shared", "LockShared",
         "unlock", "Unlock", "wait", "Wait", "pthread_mutex_lock", "join",
-        "acquire", "arrive_and_wait", "count_down", "release"})
+        "acquire", "arrive_and_wait", "count_down", "release", "get_future"})
     Names.insert(N);
   for (const ChannelSpec &S : Channels->specs())
     for (const auto *L : {&S.Receive, &S.Send, &S.TrySend, &S.TryReceive})
@@ -145,10 +145,17 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
     if (!Reported.first(F.At->getBeginLoc(), Ctx->getSourceManager()))
       continue;
     diag(F.At->getBeginLoc(), "%0") << F.Message;
-    for (const WitnessStep &N : F.Notes)
-      if (N.At || N.Loc.isValid())
-        diag(N.At ? N.At->getBeginLoc() : N.Loc, "%0", DiagnosticIDs::Note)
-            << N.What;
+    for (const WitnessStep &N : F.Notes) {
+      // A scope as the place of a step: where it ends (what its end
+      // destroys).
+      SourceLocation At = N.Loc;
+      if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(N.At))
+        At = CS->getRBracLoc();
+      else if (N.At)
+        At = N.At->getBeginLoc();
+      if (At.isValid())
+        diag(At, "%0", DiagnosticIDs::Note) << N.What;
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "engine/Templates.h"
+#include "model/FutureModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -129,6 +130,12 @@ enum class OpKind {
   CounterSignal,
   /// WaitGroup::add: a later wait blocks until as many dones.
   CounterAdd,
+  /// A future's get() or wait(): blocks until its promise is set or
+  /// destroyed. The object is the promise (model/FutureModel.h).
+  FutureWait,
+  FutureSet,
+  /// The promise's destruction: a waiter wakes with broken_promise.
+  FutureDrop,
 };
 
 /// An operation on a channel or a condition variable, with the locks held
@@ -171,6 +178,11 @@ struct BlockedOp {
   bool BlocksAfterAdd = false;
   /// A latch's wait.
   bool Latch = false;
+  /// A future's wait through the object that holds its promise too
+  /// (`this->done_.wait()` of `this->donePromise_`): that object, hence
+  /// the promise, lives while the wait does; its destruction is no
+  /// partner.
+  bool OwnerAlive = false;
   const void *Type = nullptr;
 };
 
@@ -439,6 +451,12 @@ const char *opNoun(OpKind K) {
     return "a release of";
   case OpKind::CounterAdd:
     return "an add to";
+  case OpKind::FutureWait:
+    return "a wait for the value of";
+  case OpKind::FutureSet:
+    return "setting the value of";
+  case OpKind::FutureDrop:
+    return "the destruction of";
   }
   return "";
 }
@@ -553,11 +571,13 @@ const CXXRecordDecl *objectClass(QualType T) {
   return nullptr;
 }
 
-/// The operations that can complete a blocked \p K.
-bool isPartner(OpKind Blocked, OpKind Other) {
+/// The operations that can complete a blocked \p B: of the right kind
+/// (where \p R is on the object at all is the caller's business).
+bool isPartner(const BlockedOp &B, const OpRecord &R) {
+  OpKind Other = R.Kind;
   if (Other == OpKind::Unknown)
     return true;
-  switch (Blocked) {
+  switch (B.Kind) {
   case OpKind::Receive:
     return Other == OpKind::Send || Other == OpKind::TrySend ||
            Other == OpKind::Close;
@@ -568,6 +588,9 @@ bool isPartner(OpKind Blocked, OpKind Other) {
     return Other == OpKind::Notify;
   case OpKind::CounterWait:
     return Other == OpKind::CounterSignal;
+  case OpKind::FutureWait:
+    return Other == OpKind::FutureSet ||
+           (Other == OpKind::FutureDrop && !B.OwnerAlive);
   default:
     return false;
   }
@@ -1014,6 +1037,31 @@ private:
   /// \p S locks, waits, uses a channel or a counter, or hands a channel on.
   bool touchesSync(const Stmt *S) const;
   /// The names in \p Obj, the object expression of a sync operation.
+  //===-- Promises and futures (model/FutureModel.h) ----------------------===//
+  /// The promise whose state the future \p Future (in \p I's terms) waits
+  /// for, or an invalid key. \p OwnerAlive: the future is reached through
+  /// an object that holds the promise too.
+  ObjectKey promiseKey(UnitInfo &I, const Expr *Future, bool &OwnerAlive);
+  /// A future data member every assignment of which, in its class's code,
+  /// is a future of one promise reached from `this`: that promise's key
+  /// (rooted at `this`).
+  const ObjectKey *memberFuturePromise(const FieldDecl *F);
+  /// Every destruction of the promise \p K names is an operation we
+  /// record (a local's scope end, a lambda's end for its captures), or
+  /// cannot happen while \p I runs.
+  bool dropsKnown(const UnitInfo &I, const ObjectKey &K);
+  /// `std::move(V)` or `std::forward(V)` appears in \p VD's function.
+  /// \p OnlyLocal: each such move initialises a local or a lambda's
+  /// capture (whose end we record).
+  bool movedFrom(const VarDecl *VD, bool &OnlyLocal);
+  /// The destruction of promises \p VD holds (by value or through a
+  /// smart pointer) at \p Site.
+  void recordDrops(UnitInfo &I, const VarDecl *VD, ObjectKey K,
+                   const Stmt *Site, const State &S);
+  llvm::DenseMap<const FieldDecl *, std::optional<ObjectKey>> FutureMembers;
+  llvm::DenseMap<const VarDecl *, std::pair<bool, bool>> Moves;
+  llvm::DenseSet<std::pair<const Stmt *, const ValueDecl *>> DropSeen;
+
   void noteSyncUses(const Expr *Obj) {
     walkOwnCode(Obj, [&](const Stmt *In) {
       if (llvm::isa<DeclRefExpr, MemberExpr>(In))
@@ -1875,6 +1923,13 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
   }
 
+  // A promise's destruction wakes its waiters (with broken_promise).
+  if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
+    if (Record && D->getVarDecl() && D->getTriggerStmt())
+      recordDrops(I, D->getVarDecl(), I.KB->keyOfVar(D->getVarDecl()),
+                  D->getTriggerStmt(), S);
+    return;
+  }
   auto SE = E.getAs<CFGStmt>();
   if (!SE)
     return;
@@ -1967,6 +2022,40 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
           }
       ownBlockingOp(I, S, std::move(B), Record);
     }
+    return;
+  }
+  // Promises and futures: a one-shot channel named by its promise.
+  if (FutureOp FO = classifyFutureOp(Call)) {
+    NoteUses(FO.Object);
+    const void *Tag = oneShotTag(FO.Object->getType(), Ctx);
+    if (FO.Kind == FutureOpKind::Set) {
+      ObjectKey K = keyOf(I, FO.Object);
+      Skel(Call->getBeginLoc(), "set " + K.str());
+      if (Record)
+        record(I, OpKind::FutureSet, Call, K, S, Tag);
+      return;
+    }
+    if (FO.Kind != FutureOpKind::Wait)
+      return; // a link (get_future, share) or a timed wait
+    bool OwnerAlive = false;
+    ObjectKey K = promiseKey(I, FO.Object, OwnerAlive);
+    Skel(Call->getBeginLoc(),
+         "wait for " + (K.valid() ? K.str() : std::string("?")));
+    if (!K.valid())
+      return;
+    if (Record)
+      record(I, OpKind::FutureWait, Call, K, S, Tag);
+    // A promise that may be destroyed where we do not see it may wake
+    // the wait with broken_promise at any time.
+    if (!OwnerAlive && !dropsKnown(I, K))
+      return;
+    BlockedOp B;
+    B.Kind = OpKind::FutureWait;
+    B.Call = Call;
+    B.Object = K;
+    B.Type = Tag;
+    B.OwnerAlive = OwnerAlive;
+    ownBlockingOp(I, S, std::move(B), Record);
     return;
   }
   // Channel operations.
@@ -2309,6 +2398,9 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     const Stmt *Ret = nullptr;
     unsigned Index = 0;
     for (const CFGElement &E : *B) {
+      if (auto D = E.getAs<CFGAutomaticObjDtor>())
+        if (D->getTriggerStmt())
+          I.Pos.try_emplace(D->getTriggerStmt(), B->getBlockID(), Index);
       if (auto SE = E.getAs<CFGStmt>()) {
         I.Pos[SE->getStmt()] = {B->getBlockID(), Index};
         if (llvm::isa<CXXThrowExpr>(SE->getStmt()))
@@ -2349,6 +2441,24 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];
+  // What dies when the unit ends: promises its by-value parameters hold,
+  // a lambda's captures (its closure dies after its run, as far as we can
+  // tell).
+  if (Exit.Reached) {
+    auto AtExit = [&](const VarDecl *VD) {
+      I.Pos.try_emplace(U.Body, G->getExit().getBlockID(), 0);
+      recordDrops(I, VD, I.KB->keyOfVar(VD), U.Body, Exit);
+    };
+    if (U.Lambda) {
+      for (const LambdaCapture &C : U.Lambda->captures())
+        if (C.capturesVariable() && C.getCaptureKind() == LCK_ByCopy)
+          if (const auto *VD = llvm::dyn_cast<VarDecl>(C.getCapturedVar()))
+            AtExit(VD);
+    } else if (U.Fn) {
+      for (const ParmVarDecl *P : U.Fn->parameters())
+        AtExit(P);
+    }
+  }
   if (Exit.Reached) {
     for (const HeldLock &H : Exit.Held)
       if (H.Key.valid())
@@ -2934,6 +3044,239 @@ BlockingAnalysis::Impl::threadStartedOn(const CXXConstructExpr *CE) const {
              : nullptr;
 }
 
+//===-- Promises and futures ----------------------------------------------===//
+
+namespace {
+/// A promise held by value or through a smart pointer (not a reference or
+/// a raw pointer: someone else owns that one).
+QualType heldPromise(QualType T) {
+  if (T.isNull() || T->isReferenceType() || T->isPointerType())
+    return QualType();
+  if (const auto *Spec =
+          llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+              T->getAsCXXRecordDecl());
+      Spec && isSmartPointer(Spec) && Spec->getTemplateArgs().size() >= 1 &&
+      Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+    T = Spec->getTemplateArgs()[0].getAsType();
+  return isPromiseType(T) && !T->isPointerType() ? T : QualType();
+}
+} // namespace
+
+ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
+                                             bool &OwnerAlive) {
+  OwnerAlive = false;
+  ObjectKey K = I.KB->keyOf(Future);
+  if (!K.valid() || K.isElement())
+    return {};
+  if (const auto *F = llvm::dyn_cast_or_null<FieldDecl>(K.object());
+      F && isFutureType(F->getType()) && !F->getType()->isPointerType()) {
+    const ObjectKey *P = memberFuturePromise(F);
+    if (!P)
+      return {};
+    K.Path.pop_back();
+    K.Path.append(P->Path.begin(), P->Path.end());
+    // `obj.f_.wait()`, `obj.f()` (an accessor): obj lives while it waits.
+    OwnerAlive = llvm::isa<MemberExpr, CXXMemberCallExpr>(bareExpr(Future));
+  }
+  const ValueDecl *O = K.object();
+  if (!O || heldPromise(O->getType()).isNull())
+    return {};
+  return K;
+}
+
+const ObjectKey *
+BlockingAnalysis::Impl::memberFuturePromise(const FieldDecl *F) {
+  auto [It, New] = FutureMembers.try_emplace(F);
+  if (!New)
+    return It->second ? &*It->second : nullptr;
+  std::optional<ObjectKey> Found;
+  bool Bad = false;
+  // `base.F = <future of base.P...>`: the path P... from the base.
+  auto Take = [&](const ObjectKey &Base, const Expr *RHS,
+                  const KeyBuilder &KB) {
+    ObjectKey R = KB.keyOf(RHS);
+    if (!Base.exact() || !R.exact() || R.Root != Base.Root ||
+        R.RootVar != Base.RootVar || R.Path.size() <= Base.Path.size() ||
+        !std::equal(Base.Path.begin(), Base.Path.end(), R.Path.begin()) ||
+        heldPromise(R.object()->getType()).isNull()) {
+      Bad = true;
+      return;
+    }
+    ObjectKey Rel;
+    Rel.Root = ObjectKey::This;
+    Rel.Path.assign(R.Path.begin() + Base.Path.size(), R.Path.end());
+    if (Found && *Found != Rel)
+      Bad = true;
+    Found = Rel;
+  };
+  ObjectKey This;
+  This.Root = ObjectKey::This;
+  if (const Expr *Init = F->getInClassInitializer())
+    Take(This, Init, KeyBuilder(Init));
+  for (const auto &UP : Inv.units()) {
+    if (Bad)
+      break;
+    const CodeUnit &U = *UP;
+    std::optional<KeyBuilder> KB;
+    auto Builder = [&]() -> const KeyBuilder & {
+      if (!KB)
+        KB.emplace(U.Body);
+      return *KB;
+    };
+    if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
+        Ctor && !U.Lambda)
+      for (const CXXCtorInitializer *CI : Ctor->inits())
+        if (CI->getMember() == F && CI->isWritten())
+          Take(This, CI->getInit(), Builder());
+    walkOwnCode(U.Body, [&](const Stmt *S) {
+      const Expr *LHS = nullptr, *RHS = nullptr;
+      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+        if (BO->isAssignmentOp()) {
+          LHS = BO->getLHS();
+          RHS = BO->getRHS();
+        }
+      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
+          LHS = OC->getArg(0);
+          RHS = OC->getArg(1);
+        }
+      }
+      const auto *ME =
+          llvm::dyn_cast_or_null<MemberExpr>(LHS ? bareExpr(LHS) : nullptr);
+      if (!ME || ME->getMemberDecl() != F)
+        return;
+      Take(Builder().keyOf(ME->getBase()), RHS, Builder());
+    });
+  }
+  if (Bad || !Found)
+    return nullptr;
+  FutureMembers[F] = std::move(Found);
+  return &*FutureMembers[F];
+}
+
+bool BlockingAnalysis::Impl::movedFrom(const VarDecl *VD, bool &OnlyLocal) {
+  auto [It, New] = Moves.try_emplace(VD);
+  if (New) {
+    const auto *FD = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
+    const Stmt *Body = FD ? FD->getBody() : nullptr;
+    llvm::SmallPtrSet<const Expr *, 4> LocalInits;
+    bool Moved = false, Local = true;
+    walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+      if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+        for (const Decl *D : DS->decls())
+          if (const auto *V = llvm::dyn_cast<VarDecl>(D); V && V->getInit())
+            LocalInits.insert(bareExprThroughCopies(V->getInit()));
+      } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+        for (const Expr *Init : LE->capture_inits())
+          if (Init)
+            LocalInits.insert(bareExprThroughCopies(Init));
+      }
+    });
+    walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      if (!Call || !isIdentityLike(Call) || Call->getNumArgs() != 1)
+        return;
+      const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(Call->getArg(0)));
+      if (!DRE || DRE->getDecl() != VD)
+        return;
+      Moved = true;
+      Local &= LocalInits.count(Call) > 0;
+    });
+    It->second = {Moved, Local};
+  }
+  OnlyLocal = Moves[VD].second;
+  return Moves[VD].first;
+}
+
+bool BlockingAnalysis::Impl::dropsKnown(const UnitInfo &I, const ObjectKey &K) {
+  // A promise member of the object a member function runs on: the object
+  // lives while the function runs.
+  if (K.Root == ObjectKey::This)
+    return !I.U->Lambda;
+  if (K.Root != ObjectKey::Var || !K.RootVar || !K.exact())
+    return false;
+  const VarDecl *VD = K.RootVar;
+  if (!VD->hasLocalStorage())
+    return true; // destroyed after main returns
+  QualType T = VD->getType();
+  if (T->isReferenceType() || T->isPointerType())
+    return false;
+  bool OnlyLocal = true;
+  if (movedFrom(VD, OnlyLocal) && !OnlyLocal)
+    return false;
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !isSmartPointer(RD))
+    return true;
+  // A shared promise: each copy's end is a destruction we record (its
+  // owner's scope end, the end of a lambda that captured it by copy), as
+  // long as every use of it is one of those or goes through it.
+  const auto *FD = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
+  if (!FD || !FD->getBody())
+    return false;
+  unsigned Uses = 0, Through = 0;
+  walkWithLambdas(FD->getBody(), nullptr, [&](const Stmt *S) {
+    auto Names = [&](const Expr *E) {
+      const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(
+          E ? bareExprThroughCopies(E) : nullptr);
+      return DRE && DRE->getDecl() == VD;
+    };
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S)) {
+      Uses += DRE->getDecl() == VD;
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+      if ((OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star) &&
+          OC->getNumArgs() == 1 && Names(OC->getArg(0)))
+        ++Through;
+    } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      auto Init = LE->capture_init_begin();
+      for (auto C = LE->capture_begin(); C != LE->capture_end(); ++C, ++Init)
+        if (C->capturesVariable() && C->getCaptureKind() == LCK_ByCopy &&
+            !C->getCapturedVar()->isInitCapture() && Names(*Init))
+          ++Through;
+    }
+  });
+  return Uses == Through;
+}
+
+void BlockingAnalysis::Impl::recordDrops(UnitInfo &I, const VarDecl *VD,
+                                         ObjectKey K, const Stmt *Site,
+                                         const State &S) {
+  if (!K.valid())
+    return;
+  auto Add = [&](const ObjectKey &Key, const ValueDecl *What, QualType P) {
+    if (!DropSeen.insert({Site, What}).second)
+      return;
+    if (Dumping) {
+      SourceLocation At = Site == I.U->Body               ? Site->getEndLoc()
+                          : llvm::isa<CompoundStmt>(Site) ? Site->getEndLoc()
+                                                          : Site->getBeginLoc();
+      I.Skeleton.emplace_back(At, "destroy " + Key.str(), heldText(S));
+    }
+    Ops.push_back({OpKind::FutureDrop, Site, Key, I.U, heldObjects(S),
+                   oneShotTag(P, Ctx)});
+  };
+  QualType T = VD->getType();
+  if (QualType P = heldPromise(T); !P.isNull()) {
+    // A promise moved into another object: that one's end is the drop.
+    bool OnlyLocal = true;
+    if (isPromiseType(T) && movedFrom(VD, OnlyLocal))
+      return;
+    Add(K, VD, P);
+    return;
+  }
+  // An object holding promises: they die with it.
+  const CXXRecordDecl *RD = T->isReferenceType() || T->isPointerType()
+                                ? nullptr
+                                : T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition() || isSmartPointer(RD))
+    return;
+  for (const FieldDecl *F : RD->getDefinition()->fields())
+    if (QualType P = heldPromise(F->getType()); !P.isNull()) {
+      ObjectKey FK = K;
+      FK.Path.push_back(F);
+      Add(FK, F, P);
+    }
+}
+
 bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
                                         unsigned Depth, Confinement &C) {
   if (!Body || Depth > 4)
@@ -2996,7 +3339,8 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
                          (Method->getParent() == C.Class ||
                           C.Class->isDerivedFrom(Method->getParent()));
         if (!OwnMethod && !SyncUses.count(N) && !isQuery(Method) &&
-            !Channels.setsCapacity(llvm::dyn_cast<CXXMemberCallExpr>(Call))) {
+            !Channels.setsCapacity(llvm::dyn_cast<CXXMemberCallExpr>(Call)) &&
+            !classifyFutureOp(Call)) {
           Escapes = true;
           return;
         }
@@ -3155,13 +3499,19 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
   if (uninstantiatedMemberNames(RD, F))
     return false;
   // \p Root names it (a lambda's body is a unit of its own, walked below).
+  // A future made of it (`f_ = p_.get_future()`) is not: the future
+  // cannot complete a wait on it.
   auto Mentions = [F](const Stmt *Root) {
-    bool Names = false;
+    unsigned Names = 0, Links = 0;
     walkOwnCode(Root, [&](const Stmt *S) {
       const auto *E = llvm::dyn_cast<Expr>(S);
-      Names |= E && namesDecl(E, F);
+      Names += E && namesDecl(E, F);
+      if (FutureOp FO = classifyFutureOp(llvm::dyn_cast<CallExpr>(S));
+          FO && FO.Kind == FutureOpKind::Link &&
+          namesDecl(handedName(FO.Object), F))
+        ++Links;
     });
-    return Names;
+    return Names > Links;
   };
   // Other members' initialisers must not name it.
   for (const FieldDecl *Other : RD->fields())
@@ -3389,7 +3739,7 @@ bool BlockingAnalysis::Impl::knownPartners(
   if (!confined(*QI->second, Q.Object, Conf))
     return false;
   for (const OpRecord &R : Ops) {
-    if (!isPartner(Q.Kind, R.Kind))
+    if (!isPartner(Q, R))
       continue;
     if (!R.Object.object())
       return false;
@@ -3419,6 +3769,7 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
     return false;
   switch (Q.Kind) {
   case OpKind::Receive:
+  case OpKind::FutureWait:
     return true;
   case OpKind::Send:
     return Q.Unbuffered || !fillsBefore(Q).empty();
@@ -3472,9 +3823,12 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
   // In the blocked side's own code (which runs once), where no path leads
   // from it to the blocked operation: it has not run when the operation
   // blocks, and cannot run until the operation completes.
-  if (T.Self && R.Unit == T.Self->Unit && R.Site != siteOf(*T.Self) &&
+  // The same for the holder of a mutex, if its code runs once at a time.
+  const BlockedOp *Blocked = T.Self ? T.Self : T.Holder;
+  if (Blocked && R.Unit == Blocked->Unit && R.Site != siteOf(*Blocked) &&
       cfgPos(R.Unit, R.Site, HB, HI) &&
-      !mayReach(R.Unit, R.Site, siteOf(*T.Self))) {
+      !mayReach(R.Unit, R.Site, siteOf(*Blocked)) &&
+      (T.Self || !runsMoreThanOnce(R.Unit, 0))) {
     Why.push_back({R.Site, What + " cannot come before it in the same code: "
                                   "it runs only after the blocked operation"});
     return true;
@@ -3573,7 +3927,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // names it reaches; a name we cannot resolve may be any object.
     for (size_t R = 0; Stuck && R < Ops.size(); ++R) {
       const ObjectKey &K = Ops[R].Object;
-      if (!isPartner(B.Kind, Ops[R].Kind))
+      if (!isPartner(B, Ops[R]))
         continue;
       if (!K.object() || reachesName(K, B.Object, Conf.Names)) {
         // A partner in code that never runs is none.
@@ -3614,6 +3968,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           B.Kind == OpKind::Receive       ? "sends to it or closes it"
           : B.Kind == OpKind::Send        ? "receives from it or closes it"
           : B.Kind == OpKind::CounterWait ? "counts it down or releases it"
+          : B.Kind == OpKind::FutureWait  ? "sets its value"
                                           : "notifies it";
       std::string Race = B.Race ? " (nor any other operation of the race)" : "";
       // Partners in code that never runs: "nothing that runs".
@@ -3654,7 +4009,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                   : B.Kind == OpKind::Send  ? "receive from it or close it"
                   : B.Kind == OpKind::CounterWait
                       ? "count it down or release it"
-                      : "notify it")});
+                  : B.Kind == OpKind::FutureWait ? "set its value"
+                                                 : "notify it")});
       appendSteps(F.Notes, Verdicts[Idx].Dead);
       Out.push_back(std::move(F));
       continue;
@@ -3696,7 +4052,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     llvm::SmallVector<const OpRecord *, 4> Partners;
     bool Unknown = false;
     for (const OpRecord &R : Ops) {
-      if (!isPartner(B.Kind, R.Kind))
+      if (!isPartner(B, R))
         continue;
       if (!R.Type && !R.Object.sameObject(B.Object)) {
         Unknown = true;
@@ -4501,7 +4857,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     llvm::SmallVector<const BlockedOp *, 2> Receivers;
     bool Ok = true;
     for (const OpRecord &R : Ops) {
-      if (!isPartner(B.Kind, R.Kind) ||
+      if (!isPartner(B, R) ||
           (R.Object.object() && !reachesName(R.Object, B.Object, Conf.Names)))
         continue;
       auto Arm = ArmAt.find(R.Site);
@@ -4544,7 +4900,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         if (!canLeave(RU, Recv->Race, Arms, OnlyA))
           continue;
         for (const OpRecord &R : Ops) {
-          if (!isPartner(A->Kind, R.Kind) ||
+          if (!isPartner(*A, R) ||
               (R.Object.object() && !R.Object.sameObject(A->Object) &&
                !mayBeSame(R, A->Object, A->Type)))
             continue;
@@ -4708,7 +5064,7 @@ void BlockingAnalysis::Impl::reportOutlived(
         break;
       }
       for (const OpRecord &R : Ops) {
-        if (!isPartner(B.Kind, R.Kind))
+        if (!isPartner(B, R))
           continue;
         if (R.Object.object() && !reachesName(R.Object, B.Object, Conf.Names))
           continue;
@@ -5773,7 +6129,7 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
 
 bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
-    if (Channels.classify(Call))
+    if (Channels.classify(Call) || classifyFutureOp(Call))
       return true;
     // A channel handed on: where it goes may be a partner.
     for (const Expr *Arg : Call->arguments())

@@ -4,6 +4,7 @@
 #include "engine/StmtWalk.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
+#include "model/FutureModel.h"
 #include "clang/AST/DeclCXX.h"
 
 namespace clang::tidy::threadleak {
@@ -15,6 +16,12 @@ constexpr size_t MaxPath = 4;
 bool isPointerLike(QualType T) {
   T = T.getNonReferenceType();
   return T->isPointerType() || isSmartPointer(recordOf(T));
+}
+
+/// A promise or a future held by value.
+bool isOneShot(QualType T) {
+  return !T->isReferenceType() && !T->isPointerType() &&
+         (isPromiseType(T) || isFutureType(T));
 }
 
 /// A call that returns its argument's object: std::move, std::ref, ...
@@ -151,6 +158,24 @@ ObjectKey KeyBuilder::simplify(ObjectKey K) const {
   return concat(std::move(Base), Rest);
 }
 
+ObjectKey KeyBuilder::keyOfVar(const VarDecl *VD, unsigned Depth) const {
+  // A local reference, or a pointer set once: its initialiser's object.
+  // A future set once is its promise's state (`auto f = p.get_future()`),
+  // a promise moved into another (`[p = std::move(p)]`) the same state.
+  if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) && VD->getInit() &&
+      (VD->getType()->isReferenceType() ||
+       ((isPointerLike(VD->getType()) || isOneShot(VD->getType())) &&
+        !Assigned.count(VD)))) {
+    ObjectKey K = keyOf(VD->getInit(), Depth + 1);
+    if (K.valid())
+      return K;
+  }
+  ObjectKey K;
+  K.Root = ObjectKey::Var;
+  K.RootVar = VD;
+  return K;
+}
+
 ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
   if (!E || Depth > 12)
     return {};
@@ -167,20 +192,7 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
   }
   if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
     const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-    if (!VD)
-      return {};
-    // A local reference, or a pointer set once: its initialiser's object.
-    if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) && VD->getInit() &&
-        (VD->getType()->isReferenceType() ||
-         (isPointerLike(VD->getType()) && !Assigned.count(VD)))) {
-      ObjectKey K = keyOf(VD->getInit(), Depth + 1);
-      if (K.valid())
-        return K;
-    }
-    ObjectKey K;
-    K.Root = ObjectKey::Var;
-    K.RootVar = VD;
-    return K;
+    return VD ? keyOfVar(VD, Depth) : ObjectKey();
   }
   if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
     const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
@@ -221,11 +233,19 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     const Expr *Obj = MC->getImplicitObjectArgument();
     if (N == "get" && isSmartPointer(M->getParent()))
       return keyOf(Obj, Depth + 1);
+    // A future of a promise, or a shared copy of a future: the promise.
+    if (FutureOp FO = classifyFutureOp(MC); FO && FO.Kind == FutureOpKind::Link)
+      return keyOf(Obj, Depth + 1);
     if (N == "at" || N == "front" || N == "back")
       return append(keyOf(Obj, Depth + 1), nullptr);
     // An accessor: `mtx()` returning a data member of its object.
     if (const FieldDecl *FD = ownDataMember(accessorReturnValue(M)))
       return append(keyOf(Obj, Depth + 1), FD);
+    // A copy of a future member shares its state.
+    if (const Expr *R = accessorReturnValue(M);
+        R && isOneShot(M->getReturnType()))
+      if (const FieldDecl *FD = ownDataMember(bareExprThroughCopies(R)))
+        return append(keyOf(Obj, Depth + 1), FD);
     return {};
   }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
@@ -235,7 +255,9 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
   }
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
     if (CE->getNumArgs() == 1 &&
-        CE->getConstructor()->isCopyOrMoveConstructor())
+        (CE->getConstructor()->isCopyOrMoveConstructor() ||
+         // std::shared_future from a std::future: the same state.
+         (isOneShot(CE->getType()) && isOneShot(CE->getArg(0)->getType()))))
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
 }

@@ -73,6 +73,9 @@ public:
   explicit KeyBuilder(const Stmt *Body);
 
   ObjectKey keyOf(const Expr *E) const;
+  /// The key of a use of \p VD (a local reference stands for its
+  /// initialiser, ...).
+  ObjectKey keyOfVar(const VarDecl *VD) const { return keyOfVar(VD, 0); }
   /// \p K with a leading member of a local aggregate initialised with
   /// braces replaced by that member's initialiser's key.
   ObjectKey simplify(ObjectKey K) const;
@@ -81,6 +84,7 @@ public:
 
 private:
   ObjectKey keyOf(const Expr *E, unsigned Depth) const;
+  ObjectKey keyOfVar(const VarDecl *VD, unsigned Depth) const;
   llvm::DenseSet<const VarDecl *> Assigned;
 };
 

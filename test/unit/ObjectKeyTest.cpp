@@ -109,6 +109,57 @@ TEST_F(ObjectKeyTest, ReferencesAndPointersSetOnceStandForTheirInitialiser) {
   EXPECT_EQ(key("accessor"), "h.m exact m");
 }
 
+TEST_F(ObjectKeyTest, AFutureStandsForItsPromise) {
+  build(R"cc(
+    namespace std {
+    template <class T> struct future { T get(); ~future(); };
+    template <class T> struct shared_future {
+      shared_future(future<T> &&);
+      const T &get() const;
+      ~shared_future();
+    };
+    template <class T> struct promise {
+      promise();
+      promise(promise &&);
+      ~promise();
+      future<T> get_future();
+    };
+    } // namespace std
+    void use(const std::future<int> &);
+    void use(const std::shared_future<int> &);
+    void use(const std::promise<int> &);
+    void local() { std::promise<int> p; auto f = p.get_future(); use(f); }
+    void shared() {
+      std::promise<int> p;
+      std::shared_future<int> s = p.get_future();
+      use(s);
+    }
+    void moved() { std::promise<int> p; auto q = std::move(p); use(q); }
+    void captured() {
+      std::promise<int> p;
+      auto f = p.get_future();
+      [g = std::move(f)] { use(g); }();
+    }
+    void smart(std::shared_ptr<std::promise<int>> sp) {
+      auto f = sp->get_future();
+      use(f);
+    }
+    void reassigned(std::promise<int> &a) {
+      std::promise<int> p;
+      auto f = p.get_future();
+      f = a.get_future();
+      use(f);
+    }
+  )cc");
+  EXPECT_EQ(key("local"), "p exact p");
+  EXPECT_EQ(key("shared"), "p exact p");
+  EXPECT_EQ(key("moved"), "p exact p");
+  EXPECT_EQ(key("captured"), "p exact p");
+  EXPECT_EQ(key("smart"), "sp exact sp");
+  // Assigned another future since: its own root.
+  EXPECT_EQ(key("reassigned"), "f exact f");
+}
+
 TEST_F(ObjectKeyTest, ContainerElementsAreOneAbstractObject) {
   build(R"cc(
     void elem(std::vector<Holder> &v, int i) { use(v[i].m); }

@@ -1,0 +1,248 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+
+// threadleak-blocked-forever on promises and futures: a one-shot channel
+// whose state the promise names. A wait on a future (get(), wait())
+// completes when the promise is set, or destroyed unset (broken_promise);
+// every blocked-forever rule applies to it.
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+std::mutex mu;
+
+// The value is set only after the wait, in the same code.
+void selfWait() {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  int v = f.get();
+  // CHECK: :[[@LINE-1]]:11: warning: a wait for the value of 'p' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+  p.set_value(v);
+  // CHECK: :[[@LINE-1]]:3: note: setting the value of 'p' in 'selfWait' cannot come before it in the same code: it runs only after the blocked operation
+}
+// CHECK: :[[@LINE-1]]:1: note: the destruction of 'p' in 'selfWait' cannot come before it in the same code: it runs only after the blocked operation
+
+void selfWaitTask() {
+  std::packaged_task<int()> task([] { return 1; });
+  std::future<int> f = task.get_future();
+  f.wait();
+  // CHECK: :[[@LINE-1]]:3: warning: a wait for the value of 'task' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+  task();
+  // CHECK: :[[@LINE-1]]:3: note: setting the value of 'task' in 'selfWaitTask' cannot come before it in the same code: it runs only after the blocked operation
+}
+// CHECK: :[[@LINE-1]]:1: note: the destruction of 'task' in 'selfWaitTask' cannot come before it in the same code: it runs only after the blocked operation
+
+// The wait holds the mutex the only setter takes first.
+void heldWhileWaiting() {
+  std::promise<void> ready;
+  std::future<void> f = ready.get_future();
+  std::thread t([&] {
+    std::lock_guard<std::mutex> g(mu);
+    ready.set_value();
+  });
+  {
+    std::lock_guard<std::mutex> g(mu);
+    f.wait();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait for the value of 'ready' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:33: note: 'mu' is acquired here
+  }
+  t.join();
+}
+// CHECK: :[[@LINE-1]]:1: note: the destruction of 'ready' in 'heldWhileWaiting' cannot come before it in the same code: it runs only after the blocked operation
+// CHECK: :[[@LINE-11]]:5: note: setting the value of 'ready' in the lambda runs only with 'mu' held
+
+// A reply slot: the promise and its future are members of one object.
+class Request {
+public:
+  void complete(int v) {
+    std::lock_guard<std::mutex> g(mu_);
+    reply_.set_value(v);
+  }
+  int await() {
+    std::lock_guard<std::mutex> g(mu_);
+    return replyF_.get();
+    // CHECK: :[[@LINE-1]]:12: warning: a wait for the value of 'reply_' waits while holding 'mu_', and every operation that could complete it needs 'mu_' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-3]]:33: note: 'mu_' is acquired here
+    // CHECK: :[[@LINE-7]]:5: note: setting the value of 'reply_' in 'Request::complete' runs only with 'mu_' held
+  }
+
+private:
+  std::mutex mu_;
+  std::promise<int> reply_;
+  std::future<int> replyF_ = reply_.get_future();
+};
+
+void useRequest() {
+  Request r;
+  std::thread t([&] { r.complete(1); });
+  r.await();
+  t.join();
+}
+
+// Nothing sets the promise, and the object that holds it lives while the
+// wait does.
+class Loader {
+public:
+  void waitLoaded() { ready_.wait(); }
+  // CHECK: :[[@LINE-1]]:23: warning: a wait for the value of 'loaded_' waits forever: nothing in this translation unit sets its value, and no other code can reach 'Loader::loaded_' [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+3]]:22: note: 'Loader::loaded_' is declared here, in a class of this file that no other translation unit can name
+
+private:
+  std::promise<void> loaded_;
+  std::shared_future<void> ready_;
+
+public:
+  Loader() : ready_(loaded_.get_future().share()) {}
+};
+
+void useLoader() {
+  Loader l;
+  l.waitLoaded();
+}
+
+//===-- Negatives ----------------------------------------------------------===//
+
+// Set by another thread, no lock held.
+void handoff() {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  std::thread t([&] { p.set_value(1); });
+  f.get();
+  t.join();
+}
+
+// Set before the wait.
+void setFirst() {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  p.set_value(2);
+  f.get();
+}
+
+// Moved into the thread that sets it, which takes no lock.
+void movedIntoThread() {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  std::thread t([p = std::move(p)]() mutable { p.set_value(1); });
+  {
+    std::lock_guard<std::mutex> g(mu);
+    f.get();
+  }
+  t.join();
+}
+
+// Shared with code we do not read, which may set it (or drop it) at any
+// time.
+void post(std::function<void()> fn);
+void sharedPromise() {
+  auto p = std::make_shared<std::promise<int>>();
+  std::future<int> f = p->get_future();
+  post([p] { p->set_value(3); });
+  std::lock_guard<std::mutex> g(mu);
+  f.get();
+}
+
+// Moved into a container: whoever takes it out sets it, or destroys it.
+void intoContainer(std::vector<std::promise<int>> &pending) {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  pending.push_back(std::move(p));
+  std::lock_guard<std::mutex> g(mu);
+  f.get();
+}
+
+// Moved into the thread that runs it.
+void packagedOnThread() {
+  std::packaged_task<int()> task([] { return 1; });
+  std::future<int> fut = task.get_future();
+  std::thread t(std::move(task));
+  std::lock_guard<std::mutex> g(mu);
+  fut.get();
+  t.join();
+}
+
+// The setter takes another mutex.
+void otherMutex() {
+  std::mutex other;
+  std::promise<void> ready;
+  std::future<void> f = ready.get_future();
+  std::thread t([&] {
+    std::lock_guard<std::mutex> g(other);
+    ready.set_value();
+  });
+  {
+    std::lock_guard<std::mutex> g(mu);
+    f.wait();
+  }
+  t.join();
+}
+
+// A timed wait returns on its own.
+void timedWait() {
+  std::promise<void> ready;
+  std::future<void> f = ready.get_future();
+  std::thread t([&] {
+    std::lock_guard<std::mutex> g(mu);
+    ready.set_value();
+  });
+  {
+    std::lock_guard<std::mutex> g(mu);
+    f.wait_for(std::chrono::milliseconds(10));
+  }
+  t.join();
+}
+
+// The reply slot, set without the lock.
+class Slot {
+public:
+  void complete(int v) { reply_.set_value(v); }
+  int await() {
+    std::lock_guard<std::mutex> g(mu_);
+    return replyF_.get();
+  }
+
+private:
+  std::mutex mu_;
+  std::promise<int> reply_;
+  std::future<int> replyF_ = reply_.get_future();
+};
+
+void useSlot() {
+  Slot s;
+  std::thread t([&] { s.complete(1); });
+  s.await();
+  t.join();
+}
+
+// A copy of the future waited in a detached thread: the owner's end wakes
+// it (broken_promise).
+class Watcher {
+public:
+  void watch() {
+    std::thread([f = ready_] { f.wait(); }).detach();
+  }
+
+private:
+  std::promise<void> loaded_;
+  std::shared_future<void> ready_ = loaded_.get_future().share();
+};
+
+void useWatcher() {
+  Watcher w;
+  w.watch();
+}
+
+// A future we cannot trace to a promise.
+int fromAsync() {
+  std::future<int> f = std::async([] { return 1; });
+  std::lock_guard<std::mutex> g(mu);
+  return f.get();
+}
+int fromParameter(std::future<int> &f) {
+  std::lock_guard<std::mutex> g(mu);
+  return f.get();
+}
