@@ -1041,7 +1041,10 @@ private:
   /// The promise whose state the future \p Future (in \p I's terms) waits
   /// for, or an invalid key. \p OwnerAlive: the future is reached through
   /// an object that holds the promise too.
-  ObjectKey promiseKey(UnitInfo &I, const Expr *Future, bool &OwnerAlive);
+  ObjectKey promiseKey(UnitInfo &I, const Expr *Future, bool &OwnerAlive,
+                       bool Record, const CallExpr **Async = nullptr);
+  /// The unit a std::async call's callable runs, or null.
+  const CodeUnit *asyncBody(const Expr *Callable) const;
   /// A future data member every assignment of which, in its class's code,
   /// is a future of one promise reached from `this`: that promise's key
   /// (rooted at `this`).
@@ -1339,9 +1342,11 @@ private:
 
   /// A join() reached with locks held.
   struct JoinRecord {
-    const CXXMemberCallExpr *Call;
+    const CallExpr *Call;
     const CodeUnit *Unit;
     llvm::SmallVector<HeldLock, 2> Held;
+    /// A wait on the future of this std::async call, not a thread's join.
+    const CallExpr *Async = nullptr;
   };
   std::vector<JoinRecord> Joins;
 
@@ -2038,7 +2043,11 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (FO.Kind != FutureOpKind::Wait)
       return; // a link (get_future, share) or a timed wait
     bool OwnerAlive = false;
-    ObjectKey K = promiseKey(I, FO.Object, OwnerAlive);
+    const CallExpr *Async = nullptr;
+    ObjectKey K = promiseKey(I, FO.Object, OwnerAlive, Record, &Async);
+    // A std::async task's future: like a join of the task.
+    if (Record && Async && !S.Held.empty())
+      Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Async});
     Skel(Call->getBeginLoc(),
          "wait for " + (K.valid() ? K.str() : std::string("?")));
     if (!K.valid())
@@ -2441,12 +2450,14 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   }
   // Must-held at the exit, and what may have been released.
   const State &Exit = In[G->getExit().getBlockID()];
+  // The unit's body stands for its end (what dies there, a std::async
+  // task's completion).
+  I.Pos.try_emplace(U.Body, G->getExit().getBlockID(), 0);
   // What dies when the unit ends: promises its by-value parameters hold,
   // a lambda's captures (its closure dies after its run, as far as we can
   // tell).
   if (Exit.Reached) {
     auto AtExit = [&](const VarDecl *VD) {
-      I.Pos.try_emplace(U.Body, G->getExit().getBlockID(), 0);
       recordDrops(I, VD, I.KB->keyOfVar(VD), U.Body, Exit);
     };
     if (U.Lambda) {
@@ -3062,8 +3073,24 @@ QualType heldPromise(QualType T) {
 }
 } // namespace
 
+const CodeUnit *BlockingAnalysis::Impl::asyncBody(const Expr *Callable) const {
+  if (!Callable)
+    return nullptr;
+  const Expr *E = bareExprThroughCopies(Callable);
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E);
+      UO && UO->getOpcode() == UO_AddrOf)
+    E = bareExpr(UO->getSubExpr());
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E))
+    return Inv.unitOf(LE->getCallOperator());
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    if (const auto *FD = llvm::dyn_cast<FunctionDecl>(DRE->getDecl()))
+      return Inv.unitOf(FD);
+  return nullptr;
+}
+
 ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
-                                             bool &OwnerAlive) {
+                                             bool &OwnerAlive, bool Record,
+                                             const CallExpr **Async) {
   OwnerAlive = false;
   ObjectKey K = I.KB->keyOf(Future);
   if (!K.valid() || K.isElement())
@@ -3079,8 +3106,31 @@ ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
     OwnerAlive = llvm::isa<MemberExpr, CXXMemberCallExpr>(bareExpr(Future));
   }
   const ValueDecl *O = K.object();
-  if (!O || heldPromise(O->getType()).isNull())
+  if (!O)
     return {};
+  if (!heldPromise(O->getType()).isNull())
+    return K;
+  // A future std::async returned (`auto f = std::async(...)`): its task's
+  // end sets it, and nothing else does.
+  const auto *VD = llvm::dyn_cast<VarDecl>(O);
+  if (!VD || K.Root != ObjectKey::Var || !K.Path.empty() ||
+      !VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) || !VD->getInit() ||
+      I.KB->isReassigned(VD))
+    return {};
+  const auto *Call =
+      llvm::dyn_cast<CallExpr>(bareExprThroughCopies(VD->getInit()));
+  const CodeUnit *Body = Call ? asyncBody(asyncCallable(Call)) : nullptr;
+  if (!Body)
+    return {};
+  if (Record && DropSeen.insert({Body->Body, VD}).second)
+    Ops.push_back({OpKind::FutureSet,
+                   Body->Body,
+                   K,
+                   Body,
+                   {},
+                   oneShotTag(VD->getType(), Ctx)});
+  if (Async)
+    *Async = Call;
   return K;
 }
 
@@ -3466,9 +3516,11 @@ bool BlockingAnalysis::Impl::confined(const UnitInfo &I, const ObjectKey &K,
           return false;
       }
     } else if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+      // A std::async future: only its task's end sets it.
       const FunctionDecl *F = C->getDirectCallee();
-      if (!F || !F->getIdentifier() ||
-          !llvm::StringRef(F->getName()).starts_with("make_"))
+      if (!asyncCallable(C) &&
+          (!F || !F->getIdentifier() ||
+           !llvm::StringRef(F->getName()).starts_with("make_")))
         return false;
     } else if (!llvm::isa<CXXNewExpr>(E) && !llvm::isa<InitListExpr>(E)) {
       return false;
@@ -5610,9 +5662,18 @@ void BlockingAnalysis::Impl::reportMemberCounts(
 
 void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
   for (const JoinRecord &J : Joins) {
-    const Expr *Handle = J.Call->getImplicitObjectArgument();
-    auto Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
-                                   ThreadTypes, Ctx);
+    llvm::SmallVector<SpawnSite, 2> Starts;
+    if (J.Async) {
+      SpawnSite Async;
+      Async.Start = J.Async;
+      Async.Callable = asyncCallable(J.Async);
+      Starts.push_back(Async);
+    } else {
+      const Expr *Handle =
+          llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
+      Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
+                                ThreadTypes, Ctx);
+    }
     for (const SpawnSite &Start : Starts) {
       ResolvedBody Body = resolveCallable(Start.Callable);
       const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr;
@@ -5653,14 +5714,19 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::JoinUnderLock;
       F.At = J.Call;
       std::string Mu = By->Key.str();
-      F.Message = "join() waits for the thread while holding '" + Mu +
-                  "', which the thread acquires before it can finish: both "
-                  "wait forever";
+      const char *Who = J.Async ? "task" : "thread";
+      F.Message = std::string(J.Async ? "a wait for the std::async task's "
+                                        "result waits"
+                                      : "join() waits for the thread") +
+                  " while holding '" + Mu + "', which the " + Who +
+                  " acquires before it can finish: both wait forever";
       heldNotes(F.Notes, *By);
-      F.Notes.push_back({Start.Start, "the thread is started here"});
-      addChainNotes(F.Notes, Takes->Chain, "in the thread");
       F.Notes.push_back(
-          {Takes->Site, "the thread acquires '" + Takes->Key.str() + "' here"});
+          {Start.Start, std::string("the ") + Who + " is started here"});
+      addChainNotes(F.Notes, Takes->Chain, std::string("in the ") + Who);
+      F.Notes.push_back({Takes->Site, std::string("the ") + Who +
+                                          " acquires '" + Takes->Key.str() +
+                                          "' here"});
       Out.push_back(std::move(F));
       break;
     }

@@ -93,6 +93,21 @@ FutureOp classifyFutureOp(const CallExpr *Call) {
   return Op;
 }
 
+const Expr *asyncCallable(const CallExpr *Call) {
+  const FunctionDecl *FD = Call ? Call->getDirectCallee() : nullptr;
+  if (!FD || !FD->getIdentifier() || FD->getName() != "async" ||
+      Call->getNumArgs() == 0 ||
+      !oneOf(plainQualifiedName(FD),
+             {"std::async", "boost::async", "boost::fibers::async"}))
+    return nullptr;
+  // A launch policy first (std::launch, boost::launch, a fiber policy).
+  const Expr *First = Call->getArg(0);
+  QualType T = First->IgnoreParenImpCasts()->getType();
+  if (T->isEnumeralType() || T->isIntegralType(FD->getASTContext()))
+    return Call->getNumArgs() > 1 ? Call->getArg(1) : nullptr;
+  return First;
+}
+
 const void *oneShotTag(QualType T, const ASTContext &Ctx) {
   if (endOf(T) == End::None)
     return nullptr;

@@ -50,6 +50,9 @@ bool isPromiseType(QualType T);
 bool isFutureType(QualType T);
 /// What \p Call does to a promise or a future, if anything.
 FutureOp classifyFutureOp(const CallExpr *Call);
+/// The callable a `std::async` (`boost::async`, `boost::fibers::async`)
+/// call runs, whose end sets the future it returns; null for other calls.
+const Expr *asyncCallable(const CallExpr *Call);
 /// A tag shared by the promises and futures of one value type (`int` for
 /// std::promise<int>, std::future<int>, std::packaged_task<int(char)>), so
 /// that names which may alias are matched by type. Null if \p T is neither.

@@ -246,3 +246,53 @@ int fromParameter(std::future<int> &f) {
   std::lock_guard<std::mutex> g(mu);
   return f.get();
 }
+
+//===-- std::async: its task's end sets the future -------------------------===//
+
+void asyncUnderLock() {
+  std::lock_guard<std::mutex> g(mu);
+  auto f = std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+  f.get();
+}
+// CHECK: :[[@LINE-2]]:3: warning: a wait for the std::async task's result waits while holding 'mu', which the task acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-8]]:31: note: 'mu' is acquired here
+// CHECK: :[[@LINE-8]]:12: note: the task is started here
+// CHECK: :[[@LINE-8]]:33: note: the task acquires 'mu' here
+
+void asyncWaitsForCaller() {
+  std::promise<void> go;
+  std::shared_future<void> ready = go.get_future();
+  auto f = std::async(std::launch::async, [ready] { ready.wait(); });
+  f.get();
+  go.set_value();
+}
+// CHECK: :[[@LINE-4]]:53: warning: a wait for the value of 'go' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+// CHECK: :[[@LINE-3]]:3: note: setting the value of 'go' in 'asyncWaitsForCaller' runs only after a wait for the value of 'f' completes
+// CHECK: :[[@LINE-5]]:3: note: a wait for the value of 'f' waits here, and every operation that could complete it is held back too:
+// CHECK: :[[@LINE-7]]:67: note: setting the value of 'f' in the lambda cannot come before it in the same code: it runs only after the blocked operation
+// CHECK: :[[@LINE-5]]:1: note: the destruction of 'go' in 'asyncWaitsForCaller' runs only after a wait for the value of 'f' completes
+// CHECK: :[[@LINE-8]]:3: warning: a wait for the value of 'f' waits forever: every operation that could complete it runs only after it completes [threadleak-blocked-forever]
+// CHECK: :[[@LINE-10]]:67: note: setting the value of 'f' in the lambda runs only after a wait for the value of 'go' completes
+// CHECK: :[[@LINE-11]]:53: note: a wait for the value of 'go' waits here, and every operation that could complete it is held back too:
+// CHECK: :[[@LINE-10]]:3: note: setting the value of 'go' in 'asyncWaitsForCaller' cannot come before it in the same code: it runs only after the blocked operation
+// CHECK: :[[@LINE-10]]:1: note: the destruction of 'go' in 'asyncWaitsForCaller' cannot come before it in the same code: it runs only after the blocked operation
+
+// Negatives: set before the wait; the lock released before it.
+void asyncSetFirst() {
+  std::promise<void> go;
+  std::shared_future<void> ready = go.get_future();
+  auto f = std::async(std::launch::async, [ready] { ready.wait(); });
+  go.set_value();
+  f.get();
+}
+void asyncOutsideLock() {
+  auto f = std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+  { std::lock_guard<std::mutex> g(mu); }
+  f.get();
+}
