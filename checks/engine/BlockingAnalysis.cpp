@@ -2031,6 +2031,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   }
   // Promises and futures: a one-shot channel named by its promise.
   if (FutureOp FO = classifyFutureOp(Call)) {
+    // Nothing here changes the locks held: only the record pass matters.
+    if (!Record)
+      return;
     NoteUses(FO.Object);
     const void *Tag = oneShotTag(FO.Object->getType(), Ctx);
     if (FO.Kind == FutureOpKind::Set) {
