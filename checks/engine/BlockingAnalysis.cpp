@@ -1049,6 +1049,21 @@ private:
   /// is a future of one promise reached from `this`: that promise's key
   /// (rooted at `this`).
   const ObjectKey *memberFuturePromise(const FieldDecl *F);
+  /// \p R can complete \p B (isPartner), and is not a promise's
+  /// destruction that every path of its code reaches only after setting
+  /// the promise (the first completion wakes the waiters; that one never
+  /// is it).
+  bool partnerOf(const BlockedOp &B, const OpRecord &R) {
+    if (!isPartner(B, R))
+      return false;
+    if (R.Kind != OpKind::FutureDrop)
+      return true;
+    return llvm::none_of(Ops, [&](const OpRecord &Set) {
+      return Set.Kind == OpKind::FutureSet && Set.Unit == R.Unit &&
+             Set.Object.sameObject(R.Object) &&
+             dominates(R.Unit, Set.Site, R.Site);
+    });
+  }
   /// Every destruction of the promise \p K names is an operation we
   /// record (a local's scope end, a lambda's end for its captures), or
   /// cannot happen while \p I runs.
@@ -2410,8 +2425,10 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     const Stmt *Ret = nullptr;
     unsigned Index = 0;
     for (const CFGElement &E : *B) {
+      // A scope's end, where its objects die (the body's own end is the
+      // unit's exit, below).
       if (auto D = E.getAs<CFGAutomaticObjDtor>())
-        if (D->getTriggerStmt())
+        if (D->getTriggerStmt() && D->getTriggerStmt() != U.Body)
           I.Pos.try_emplace(D->getTriggerStmt(), B->getBlockID(), Index);
       if (auto SE = E.getAs<CFGStmt>()) {
         I.Pos[SE->getStmt()] = {B->getBlockID(), Index};
@@ -2455,7 +2472,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   const State &Exit = In[G->getExit().getBlockID()];
   // The unit's body stands for its end (what dies there, a std::async
   // task's completion).
-  I.Pos.try_emplace(U.Body, G->getExit().getBlockID(), 0);
+  I.Pos[U.Body] = {G->getExit().getBlockID(), 0};
   // What dies when the unit ends: promises its by-value parameters hold,
   // a lambda's captures (its closure dies after its run, as far as we can
   // tell).
@@ -3794,7 +3811,7 @@ bool BlockingAnalysis::Impl::knownPartners(
   if (!confined(*QI->second, Q.Object, Conf))
     return false;
   for (const OpRecord &R : Ops) {
-    if (!isPartner(Q, R))
+    if (!partnerOf(Q, R))
       continue;
     if (!R.Object.object())
       return false;
@@ -3982,7 +3999,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // names it reaches; a name we cannot resolve may be any object.
     for (size_t R = 0; Stuck && R < Ops.size(); ++R) {
       const ObjectKey &K = Ops[R].Object;
-      if (!isPartner(B, Ops[R]))
+      if (!partnerOf(B, Ops[R]))
         continue;
       if (!K.object() || reachesName(K, B.Object, Conf.Names)) {
         // A partner in code that never runs is none.
@@ -4107,7 +4124,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     llvm::SmallVector<const OpRecord *, 4> Partners;
     bool Unknown = false;
     for (const OpRecord &R : Ops) {
-      if (!isPartner(B, R))
+      if (!partnerOf(B, R))
         continue;
       if (!R.Type && !R.Object.sameObject(B.Object)) {
         Unknown = true;
