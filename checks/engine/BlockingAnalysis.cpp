@@ -571,6 +571,25 @@ const CXXRecordDecl *objectClass(QualType T) {
   return nullptr;
 }
 
+/// What a partner of a blocked \p K does, for "nothing ... <it>":
+/// `sends to it or closes it` (\p ThirdPerson) or `send to it or close it`.
+const char *partnerDoes(OpKind K, bool ThirdPerson) {
+  switch (K) {
+  case OpKind::Receive:
+    return ThirdPerson ? "sends to it or closes it" : "send to it or close it";
+  case OpKind::Send:
+    return ThirdPerson ? "receives from it or closes it"
+                       : "receive from it or close it";
+  case OpKind::CounterWait:
+    return ThirdPerson ? "counts it down or releases it"
+                       : "count it down or release it";
+  case OpKind::FutureWait:
+    return ThirdPerson ? "sets its value" : "set its value";
+  default:
+    return ThirdPerson ? "notifies it" : "notify it";
+  }
+}
+
 /// The operations that can complete a blocked \p B: of the right kind
 /// (where \p R is on the object at all is the caller's business).
 bool isPartner(const BlockedOp &B, const OpRecord &R) {
@@ -1041,8 +1060,10 @@ private:
   /// The promise whose state the future \p Future (in \p I's terms) waits
   /// for, or an invalid key. \p OwnerAlive: the future is reached through
   /// an object that holds the promise too.
+  /// Called in the record pass: a std::async future's task end is
+  /// recorded as its setter.
   ObjectKey promiseKey(UnitInfo &I, const Expr *Future, bool &OwnerAlive,
-                       bool Record, const CallExpr **Async = nullptr);
+                       const CallExpr **Async = nullptr);
   /// The unit a std::async call's callable runs, or null.
   const CodeUnit *asyncBody(const Expr *Callable) const;
   /// A future data member every assignment of which, in its class's code,
@@ -1078,7 +1099,9 @@ private:
                    const Stmt *Site, const State &S);
   llvm::DenseMap<const FieldDecl *, std::optional<ObjectKey>> FutureMembers;
   llvm::DenseMap<const VarDecl *, std::pair<bool, bool>> Moves;
-  llvm::DenseSet<std::pair<const Stmt *, const ValueDecl *>> DropSeen;
+  /// The promise destructions and std::async task ends recorded, by site
+  /// and object (one site may end several).
+  llvm::DenseSet<std::pair<const Stmt *, const ValueDecl *>> OneShotSeen;
 
   void noteSyncUses(const Expr *Obj) {
     walkOwnCode(Obj, [&](const Stmt *In) {
@@ -2054,24 +2077,22 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (FO.Kind == FutureOpKind::Set) {
       ObjectKey K = keyOf(I, FO.Object);
       Skel(Call->getBeginLoc(), "set " + K.str());
-      if (Record)
-        record(I, OpKind::FutureSet, Call, K, S, Tag);
+      record(I, OpKind::FutureSet, Call, K, S, Tag);
       return;
     }
     if (FO.Kind != FutureOpKind::Wait)
       return; // a link (get_future, share) or a timed wait
     bool OwnerAlive = false;
     const CallExpr *Async = nullptr;
-    ObjectKey K = promiseKey(I, FO.Object, OwnerAlive, Record, &Async);
+    ObjectKey K = promiseKey(I, FO.Object, OwnerAlive, &Async);
     // A std::async task's future: like a join of the task.
-    if (Record && Async && !S.Held.empty())
+    if (Async && !S.Held.empty())
       Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Async});
     Skel(Call->getBeginLoc(),
          "wait for " + (K.valid() ? K.str() : std::string("?")));
     if (!K.valid())
       return;
-    if (Record)
-      record(I, OpKind::FutureWait, Call, K, S, Tag);
+    record(I, OpKind::FutureWait, Call, K, S, Tag);
     // A promise that may be destroyed where we do not see it may wake
     // the wait with broken_promise at any time.
     if (!OwnerAlive && !dropsKnown(I, K))
@@ -2082,7 +2103,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     B.Object = K;
     B.Type = Tag;
     B.OwnerAlive = OwnerAlive;
-    ownBlockingOp(I, S, std::move(B), Record);
+    ownBlockingOp(I, S, std::move(B), /*Record=*/true);
     return;
   }
   // Channel operations.
@@ -3109,7 +3130,7 @@ const CodeUnit *BlockingAnalysis::Impl::asyncBody(const Expr *Callable) const {
 }
 
 ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
-                                             bool &OwnerAlive, bool Record,
+                                             bool &OwnerAlive,
                                              const CallExpr **Async) {
   OwnerAlive = false;
   ObjectKey K = I.KB->keyOf(Future);
@@ -3142,7 +3163,7 @@ ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
   const CodeUnit *Body = Call ? asyncBody(asyncCallable(Call)) : nullptr;
   if (!Body)
     return {};
-  if (Record && DropSeen.insert({Body->Body, VD}).second)
+  if (OneShotSeen.insert({Body->Body, VD}).second)
     Ops.push_back({OpKind::FutureSet,
                    Body->Body,
                    K,
@@ -3231,18 +3252,21 @@ bool BlockingAnalysis::Impl::movedFrom(const VarDecl *VD, bool &OnlyLocal) {
     const Stmt *Body = FD ? FD->getBody() : nullptr;
     llvm::SmallPtrSet<const Expr *, 4> LocalInits;
     bool Moved = false, Local = true;
+    // One pre-order walk: a declaration or a lambda comes before the move
+    // in its initialiser.
     walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
       if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
         for (const Decl *D : DS->decls())
           if (const auto *V = llvm::dyn_cast<VarDecl>(D); V && V->getInit())
             LocalInits.insert(bareExprThroughCopies(V->getInit()));
-      } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+        return;
+      }
+      if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
         for (const Expr *Init : LE->capture_inits())
           if (Init)
             LocalInits.insert(bareExprThroughCopies(Init));
+        return;
       }
-    });
-    walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
       const auto *Call = llvm::dyn_cast<CallExpr>(S);
       if (!Call || !isIdentityLike(Call) || Call->getNumArgs() != 1)
         return;
@@ -3313,7 +3337,7 @@ void BlockingAnalysis::Impl::recordDrops(UnitInfo &I, const VarDecl *VD,
   if (!K.valid())
     return;
   auto Add = [&](const ObjectKey &Key, const ValueDecl *What, QualType P) {
-    if (!DropSeen.insert({Site, What}).second)
+    if (!OneShotSeen.insert({Site, What}).second)
       return;
     if (Dumping) {
       SourceLocation At = Site == I.U->Body               ? Site->getEndLoc()
@@ -4036,12 +4060,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.At = B.Call;
       std::string Name = B.Object.str();
       const Confinement &Conf = Verdicts[Idx].Conf;
-      const char *Missing =
-          B.Kind == OpKind::Receive       ? "sends to it or closes it"
-          : B.Kind == OpKind::Send        ? "receives from it or closes it"
-          : B.Kind == OpKind::CounterWait ? "counts it down or releases it"
-          : B.Kind == OpKind::FutureWait  ? "sets its value"
-                                          : "notifies it";
+      const char *Missing = partnerDoes(B.Kind, /*ThirdPerson=*/true);
       std::string Race = B.Race ? " (nor any other operation of the race)" : "";
       // Partners in code that never runs: "nothing that runs".
       std::string Runs = Verdicts[Idx].Dead.empty() ? "" : "that runs ";
@@ -4074,15 +4093,9 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       }
       if (Conf.HandedAt)
         F.Notes.push_back(
-            {Conf.HandedAt,
-             "handed to '" + Conf.HandedTo->getNameAsString() +
-                 "' here, which does not " +
-                 (B.Kind == OpKind::Receive ? "send to it or close it"
-                  : B.Kind == OpKind::Send  ? "receive from it or close it"
-                  : B.Kind == OpKind::CounterWait
-                      ? "count it down or release it"
-                  : B.Kind == OpKind::FutureWait ? "set its value"
-                                                 : "notify it")});
+            {Conf.HandedAt, "handed to '" + Conf.HandedTo->getNameAsString() +
+                                "' here, which does not " +
+                                partnerDoes(B.Kind, /*ThirdPerson=*/false)});
       appendSteps(F.Notes, Verdicts[Idx].Dead);
       Out.push_back(std::move(F));
       continue;

@@ -238,14 +238,14 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
       return keyOf(Obj, Depth + 1);
     if (N == "at" || N == "front" || N == "back")
       return append(keyOf(Obj, Depth + 1), nullptr);
-    // An accessor: `mtx()` returning a data member of its object.
-    if (const FieldDecl *FD = ownDataMember(accessorReturnValue(M)))
-      return append(keyOf(Obj, Depth + 1), FD);
-    // A copy of a future member shares its state.
-    if (const Expr *R = accessorReturnValue(M);
-        R && isOneShot(M->getReturnType()))
-      if (const FieldDecl *FD = ownDataMember(bareExprThroughCopies(R)))
+    // An accessor: `mtx()` returning a data member of its object (a copy
+    // of a future member shares its state).
+    if (const Expr *R = accessorReturnValue(M)) {
+      if (isOneShot(M->getReturnType()))
+        R = bareExprThroughCopies(R);
+      if (const FieldDecl *FD = ownDataMember(R))
         return append(keyOf(Obj, Depth + 1), FD);
+    }
     return {};
   }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
