@@ -1326,6 +1326,59 @@ private:
   /// arm of its race ends, fired by code nothing orders after the send.
   void reportPartnerLeaves(std::vector<BlockingFinding> &Out,
                            llvm::DenseSet<const Stmt *> &Done);
+  /// PartnerSkips: a receive, an unbuffered send or a future's wait, once,
+  /// in the unit that creates the object, whose every partner is in code
+  /// that unit runs before it (a thread, a std::async task, a call), some
+  /// path of which returns without it (an error return before the
+  /// `set_value()`): the wait has nobody left to complete it.
+  void reportPartnerSkips(std::vector<BlockingFinding> &Out,
+                          llvm::DenseSet<const Stmt *> &Done);
+  /// Whether running some code surely performs one of a set of partner
+  /// operations: None (it cannot reach one), Skips (some path returns
+  /// without), Must (every path does, or we cannot tell).
+  enum class Performs { None, Skips, Must };
+  struct SkipSearch {
+    /// The partners, by unit, with where they are (block, element).
+    llvm::DenseMap<const CodeUnit *,
+                   llvm::SmallVector<std::pair<unsigned, unsigned>, 2>>
+        Sites;
+    llvm::DenseMap<const CodeUnit *, Performs> Memo;
+    /// Of a unit that Skips: the way it returns without a partner.
+    llvm::DenseMap<const CodeUnit *, std::vector<WitnessStep>> Why;
+    /// The variables and members the branches on that way read.
+    llvm::DenseMap<const CodeUnit *, llvm::SmallVector<const ValueDecl *, 4>>
+        Reads;
+    /// Units reached from a place that runs them (a call, a thread).
+    llvm::SmallPtrSet<const CodeUnit *, 8> Reached;
+    /// Names the partner search matches (for units we cannot see into).
+    const Confinement *Conf = nullptr;
+  };
+  /// \p U with its CFG: its analysis, or, for code the dataflow did not
+  /// need (it only starts or calls what does), a CFG built on demand.
+  /// Null when it has none (over budget).
+  const UnitInfo *withCFG(const CodeUnit *U);
+  llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> OnDemand;
+  /// What running \p Y does to the partners of \p S.
+  Performs performs(const CodeUnit *Y, SkipSearch &S, unsigned Depth);
+  /// What the element \p St of \p I does: a partner of its own, a call or a
+  /// thread start that runs a unit that performs one. \p Target gets that
+  /// unit (a Skips one, for the witness).
+  Performs stepAt(const UnitInfo &I, const Stmt *St, SkipSearch &S,
+                  unsigned Depth, const CodeUnit *&Target);
+  /// The lambda \p LE runs where it is written: a thread's or a
+  /// std::async task's callable, a thread container's emplace_back, or
+  /// called on the spot.
+  bool runsWhereWritten(const LambdaExpr *LE) const;
+  /// A walk of \p I's CFG from its entry that does not pass a block
+  /// \p Barrier says stops it, to \p Target (or the exit, if null) at
+  /// element \p TargetIdx; a loop is not left through its condition when
+  /// \p KeepLoops says the loop matters. \p Path gets the blocks, entry
+  /// first.
+  bool walkAvoiding(
+      const UnitInfo &I, const CFGBlock *Target, unsigned TargetIdx,
+      llvm::function_ref<bool(const CFGBlock *, unsigned Upto)> Barrier,
+      llvm::function_ref<bool(const Stmt *Loop)> KeepLoops,
+      llvm::SmallVectorImpl<const CFGBlock *> &Path);
   /// Where \p U starts in other code: its callers' calls, a lambda's
   /// creation.
   /// With \p CallsOnly, only the calls (what runs \p U to its end before
@@ -4266,6 +4319,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
   }
   reportPartnerLeaves(Out, Done);
+  reportPartnerSkips(Out, Done);
   reportOutlived(Out, Done);
   reportCounts(Out, Done);
   reportWaitInStartLoop(Out, Done);
@@ -5030,6 +5084,580 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     F.Message = "a send on '" + B.Object.str() +
                 "' may wait forever: its receiver's loop may have left "
                 "before it, and nothing else receives from it or closes it";
+    appendSteps(F.Notes, Why);
+    Out.push_back(std::move(F));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// PartnerSkips: every partner is in code that may return without it
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What a partner of a blocked \p K does, to its object \p Obj: "setting
+/// the value of 'p'", "sending to 'ch' or closing it".
+std::string partnerDoing(OpKind K, const std::string &Obj) {
+  switch (K) {
+  case OpKind::Receive:
+    return "sending to '" + Obj + "' or closing it";
+  case OpKind::Send:
+    return "receiving from '" + Obj + "' or closing it";
+  case OpKind::FutureWait:
+    return "setting the value of '" + Obj + "'";
+  default:
+    return "completing an operation on '" + Obj + "'";
+  }
+}
+
+/// The variables and members \p E reads.
+void readsOf(const Expr *E, llvm::SmallVectorImpl<const ValueDecl *> &Out) {
+  if (!E)
+    return;
+  walkOwnCode(E, [&](const Stmt *S) {
+    const ValueDecl *D = nullptr;
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+      D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (D && !llvm::is_contained(Out, D))
+      Out.push_back(D);
+  });
+}
+
+/// The parent of \p S, through the implicit nodes around an argument.
+const Stmt *parentThroughImplicit(ASTContext &Ctx, const Stmt *S) {
+  for (unsigned Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*S);
+    if (Parents.size() != 1)
+      return nullptr;
+    const Stmt *P = Parents[0].get<Stmt>();
+    if (!P)
+      return nullptr;
+    if (!llvm::isa<ImplicitCastExpr, MaterializeTemporaryExpr,
+                   CXXBindTemporaryExpr, ExprWithCleanups, ParenExpr,
+                   CXXFunctionalCastExpr>(P))
+      return P;
+    S = P;
+  }
+  return nullptr;
+}
+
+bool isLoopStmt(const Stmt *S) {
+  return llvm::isa_and_nonnull<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(S);
+}
+} // namespace
+
+const BlockingAnalysis::Impl::UnitInfo *
+BlockingAnalysis::Impl::withCFG(const CodeUnit *U) {
+  if (auto It = Infos.find(U); It != Infos.end()) {
+    if (It->second->G || It->second->Status != UnitInfo::NotYet)
+      return It->second->G ? It->second.get() : nullptr;
+  }
+  auto &P = OnDemand[U];
+  if (!P) {
+    P = std::make_unique<UnitInfo>();
+    P->U = U;
+    prepare(*P);
+    P->G = buildCFG(*U);
+    if (P->G)
+      for (const CFGBlock *B : *P->G) {
+        unsigned Index = 0;
+        for (const CFGElement &E : *B) {
+          if (auto SE = E.getAs<CFGStmt>())
+            P->Pos[SE->getStmt()] = {B->getBlockID(), Index};
+          ++Index;
+        }
+      }
+  }
+  return P->G ? P.get() : nullptr;
+}
+
+bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) const {
+  const Stmt *P = parentThroughImplicit(Ctx, LE);
+  if (!P)
+    return false;
+  auto IsLE = [&](const Expr *E) { return E && bareExpr(E) == LE; };
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(P))
+    return CE->getNumArgs() >= 1 && IsLE(CE->getArg(0)) &&
+           ThreadTypes.contains(CE->getConstructor()->getParent());
+  const auto *Call = llvm::dyn_cast<CallExpr>(P);
+  if (!Call)
+    return false;
+  if (const Expr *Callable = asyncCallable(Call))
+    return IsLE(Callable);
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+    return OC->getOperator() == OO_Call && IsLE(OC->getArg(0));
+  // threads.emplace_back([&] { ... }): constructs a thread on it.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    const CXXRecordDecl *RD = M ? M->getParent() : nullptr;
+    const auto *Spec =
+        llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+    if (!Spec || !M->getIdentifier() ||
+        !llvm::is_contained({llvm::StringRef("emplace_back"),
+                             llvm::StringRef("emplace"),
+                             llvm::StringRef("emplace_front")},
+                            M->getName()) ||
+        Spec->getTemplateArgs().size() < 1 ||
+        Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type ||
+        MC->getNumArgs() < 1 || !IsLE(MC->getArg(0)))
+      return false;
+    const CXXRecordDecl *Elem =
+        Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
+    return Elem && ThreadTypes.contains(Elem);
+  }
+  return false;
+}
+
+BlockingAnalysis::Impl::Performs
+BlockingAnalysis::Impl::stepAt(const UnitInfo &I, const Stmt *St, SkipSearch &S,
+                               unsigned Depth, const CodeUnit *&Target) {
+  Target = nullptr;
+  auto Runs = [&](const CodeUnit *Y) {
+    if (!Y)
+      return Performs::None;
+    Performs P = performs(Y, S, Depth + 1);
+    if (P != Performs::None) {
+      S.Reached.insert(Y);
+      Target = Y;
+    }
+    return P;
+  };
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(St)) {
+    if (I.RangeCalls.count(Call))
+      return Performs::None;
+    auto Targets = targetsOf(I, Call);
+    if (!Targets.empty()) {
+      // One target that performs: what it does; several, or a virtual
+      // call that may run another: it may run one that always does.
+      const CodeUnit *Only = nullptr;
+      unsigned N = 0;
+      Performs P = Performs::None;
+      for (const CodeUnit *T : Targets) {
+        Performs TP = performs(T, S, Depth + 1);
+        if (TP == Performs::None)
+          continue;
+        S.Reached.insert(T);
+        ++N;
+        Only = T;
+        P = TP;
+      }
+      if (N == 0)
+        return Performs::None;
+      if (N > 1 || I.MayOnly.count(Call))
+        return Performs::Must;
+      Target = Only;
+      return P;
+    }
+    if (const Expr *Callable = asyncCallable(Call))
+      return Runs(asyncBody(Callable));
+    return Performs::None;
+  }
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(St)) {
+    const CodeUnit *Y = Inv.unitOf(LE->getCallOperator());
+    if (!Y || performs(Y, S, Depth + 1) == Performs::None)
+      return Performs::None;
+    if (runsWhereWritten(LE))
+      return Runs(Y);
+    // Called through a function object: those calls are the steps.
+    if (!Inv.callersOf(Y->Fn).empty() || IndirectCallers.count(Y))
+      return Performs::None;
+    // Run by code we do not read: it may run, and do it.
+    S.Reached.insert(Y);
+    return Performs::Must;
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(St))
+    if (const FunctionDecl *FD = threadStartedOn(CE))
+      return Runs(Inv.unitOf(FD));
+  return Performs::None;
+}
+
+bool BlockingAnalysis::Impl::walkAvoiding(
+    const UnitInfo &I, const CFGBlock *Target, unsigned TargetIdx,
+    llvm::function_ref<bool(const CFGBlock *, unsigned)> Barrier,
+    llvm::function_ref<bool(const Stmt *)> KeepLoops,
+    llvm::SmallVectorImpl<const CFGBlock *> &Path) {
+  const CFG &G = *I.G;
+  // What happens at the exit (a task's end, a capture's destruction)
+  // happens on every way out.
+  if (!Target) {
+    Target = &G.getExit();
+    TargetIdx = ~0u;
+  }
+  llvm::DenseMap<const CFGBlock *, const CFGBlock *> From;
+  llvm::SmallVector<const CFGBlock *, 16> Work{&G.getEntry()};
+  From[&G.getEntry()] = nullptr;
+  const CFGBlock *Found = nullptr;
+  while (!Work.empty() && !Found) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (B == Target) {
+      if (!Barrier(B, TargetIdx))
+        Found = B;
+      continue;
+    }
+    // A path that ends in a throw or a call that does not return does not
+    // return.
+    if (B->hasNoReturnElement() || Barrier(B, B->size()) ||
+        llvm::any_of(*B, [](const CFGElement &E) {
+          auto SE = E.getAs<CFGStmt>();
+          return SE && llvm::isa<CXXThrowExpr>(SE->getStmt());
+        }))
+      continue;
+    const Stmt *Term = B->getTerminatorStmt();
+    unsigned K = 0;
+    for (const CFGBlock *Succ : B->succs()) {
+      bool Exit = K++ == 1 && isLoopStmt(Term);
+      if (!Succ || From.count(Succ) || (Exit && KeepLoops(Term)))
+        continue;
+      From[Succ] = B;
+      Work.push_back(Succ);
+    }
+  }
+  if (!Found)
+    return false;
+  Path.clear();
+  for (const CFGBlock *B = Found; B; B = From.lookup(B))
+    Path.push_back(B);
+  std::reverse(Path.begin(), Path.end());
+  return true;
+}
+
+BlockingAnalysis::Impl::Performs
+BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
+                                 unsigned Depth) {
+  if (auto It = S.Memo.find(Y); It != S.Memo.end())
+    return It->second;
+  if (Depth > MaxCallDepth)
+    return Performs::Must;
+  S.Memo[Y] = Performs::Must; // recursion: it may
+  const UnitInfo *II = withCFG(Y);
+  if (!II)
+    return Performs::Must; // no CFG: it may
+  const UnitInfo &I = *II;
+  struct Step {
+    unsigned Idx;
+    Performs P;
+    const Stmt *At;
+    const CodeUnit *Target;
+  };
+  llvm::DenseMap<unsigned, llvm::SmallVector<Step, 2>> Steps;
+  llvm::SmallPtrSet<const Stmt *, 8> StepStmts;
+  if (auto It = S.Sites.find(Y); It != S.Sites.end())
+    for (auto [Blk, Idx] : It->second)
+      Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
+  for (const OpRecord &R : Ops)
+    if (R.Unit == Y && S.Sites.count(Y))
+      StepStmts.insert(R.Site);
+  for (const CFGBlock *B : *I.G) {
+    unsigned Idx = 0;
+    for (const CFGElement &E : *B) {
+      if (auto SE = E.getAs<CFGStmt>()) {
+        const CodeUnit *T;
+        Performs P = stepAt(I, SE->getStmt(), S, Depth, T);
+        if (P != Performs::None) {
+          Steps[B->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
+          StepStmts.insert(SE->getStmt());
+        }
+      }
+      ++Idx;
+    }
+  }
+  if (Steps.empty())
+    return S.Memo[Y] = Performs::None;
+  auto MustBefore = [&](const CFGBlock *B, unsigned Upto) {
+    auto It = Steps.find(B->getBlockID());
+    return It != Steps.end() && llvm::any_of(It->second, [&](const Step &St) {
+             return St.P == Performs::Must && St.Idx < Upto;
+           });
+  };
+  // A loop that performs one in its body is not left before its first
+  // round: that it may run none is a guess about the data.
+  auto KeepLoops = [&](const Stmt *Loop) {
+    bool Has = false;
+    walkOwnCode(Loop, [&](const Stmt *In) { Has |= StepStmts.count(In) != 0; });
+    return Has;
+  };
+  llvm::SmallVector<const CFGBlock *, 16> Path;
+  if (!walkAvoiding(I, nullptr, 0, MustBefore, KeepLoops, Path))
+    return S.Memo[Y] = Performs::Must;
+  // The witness: a unit on the way that skips it in turn, or where this
+  // one returns.
+  std::vector<WitnessStep> Why;
+  llvm::SmallVector<const ValueDecl *, 4> Reads;
+  llvm::SmallVector<llvm::FoldingSetNodeID, 4> Tests;
+  for (const CFGBlock *B : Path) {
+    if (B->succ_size() > 1) {
+      const auto *Cond =
+          llvm::dyn_cast_or_null<Expr>(B->getTerminatorCondition());
+      readsOf(Cond, Reads);
+      // Two branches on the same test: the way may not exist (`if (ok)
+      // send(1); ... if (!ok) send(-1);`).
+      if (Cond) {
+        const Expr *E = Cond->IgnoreParenImpCasts();
+        while (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+          if (UO->getOpcode() != UO_LNot)
+            break;
+          E = UO->getSubExpr()->IgnoreParenImpCasts();
+        }
+        llvm::FoldingSetNodeID ID;
+        E->Profile(ID, Ctx, /*Canonical=*/true);
+        if (llvm::is_contained(Tests, ID))
+          return S.Memo[Y] = Performs::Must;
+        Tests.push_back(ID);
+      }
+    }
+    if (!Why.empty())
+      continue;
+    auto It = Steps.find(B->getBlockID());
+    if (It == Steps.end())
+      continue;
+    for (const Step &St : It->second)
+      if (St.P == Performs::Skips && St.Target && Why.empty()) {
+        Why.push_back({St.At, unitName(*St.Target) +
+                                  (llvm::isa<CallExpr>(St.At) &&
+                                           !llvm::isa<LambdaExpr>(St.At)
+                                       ? " is called here"
+                                       : " is started here")});
+        auto Inner = S.Why.find(St.Target);
+        if (Inner != S.Why.end())
+          Why.insert(Why.end(), Inner->second.begin(), Inner->second.end());
+        for (const ValueDecl *D : S.Reads.lookup(St.Target))
+          if (!llvm::is_contained(Reads, D))
+            Reads.push_back(D);
+      }
+  }
+  if (Why.empty()) {
+    const CFGBlock *Last = Path.size() >= 2 ? Path[Path.size() - 2] : nullptr;
+    const Stmt *Ret = nullptr;
+    if (Last)
+      for (const CFGElement &E : *Last)
+        if (auto SE = E.getAs<CFGStmt>())
+          if (llvm::isa<ReturnStmt>(SE->getStmt()))
+            Ret = SE->getStmt();
+    if (Ret)
+      Why.push_back({Ret, unitName(*Y) + " may return here"});
+    else
+      Why.push_back({nullptr, unitName(*Y) + " may reach its end here",
+                     Y->Body->getEndLoc()});
+  }
+  // Only what the branches read from outside the unit's own locals.
+  llvm::erase_if(Reads, [&](const ValueDecl *D) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(D);
+    return VD && !llvm::isa<ParmVarDecl>(VD) && VD->hasLocalStorage() &&
+           VD->getDeclContext() == Y->Fn;
+  });
+  S.Why[Y] = std::move(Why);
+  S.Reads[Y] = std::move(Reads);
+  return S.Memo[Y] = Performs::Skips;
+}
+
+void BlockingAnalysis::Impl::reportPartnerSkips(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  // The variables and members the branches of \p I that lead to \p To
+  // read.
+  auto ReadsBefore = [](const UnitInfo &I, const CFGBlock *To,
+                        llvm::SmallVectorImpl<const ValueDecl *> &Reads) {
+    llvm::SmallVector<const CFGBlock *, 16> Work{To};
+    llvm::DenseSet<const CFGBlock *> Seen;
+    while (!Work.empty()) {
+      const CFGBlock *Blk = Work.pop_back_val();
+      if (!Blk || !Seen.insert(Blk).second)
+        continue;
+      if (Blk->succ_size() > 1)
+        readsOf(llvm::dyn_cast_or_null<Expr>(Blk->getTerminatorCondition()),
+                Reads);
+      Work.append(Blk->pred_begin(), Blk->pred_end());
+    }
+  };
+  for (const BlockedOp &B : Blocking) {
+    if (!B.Chain.empty() || B.Race || Done.count(B.Call))
+      continue;
+    if (B.Kind != OpKind::Receive && B.Kind != OpKind::FutureWait &&
+        !(B.Kind == OpKind::Send && B.Unbuffered))
+      continue;
+    // An object created by the waiting code, or by the code that starts
+    // it (a lambda run by a thread), waited for once.
+    const VarDecl *Root =
+        B.Object.Root == ObjectKey::Var ? B.Object.RootVar : nullptr;
+    if (!Root || !Root->hasLocalStorage() || llvm::isa<ParmVarDecl>(Root) ||
+        Root->getType()->isReferenceType())
+      continue;
+    const CodeUnit *C = B.Unit;
+    const LambdaExpr *Started = nullptr;
+    if (Root->getDeclContext() != C->Fn) {
+      if (!C->Lambda || !runsWhereWritten(C->Lambda))
+        continue;
+      const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+          C->Lambda->getLambdaClass()->getDeclContext());
+      Started = C->Lambda;
+      C = Enc ? Inv.unitOf(Enc) : nullptr;
+      if (!C || Root->getDeclContext() != C->Fn)
+        continue;
+    }
+    if (inLoop(B.Call) || runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
+      continue;
+    const UnitInfo *CI = withCFG(C);
+    auto WI = Infos.find(B.Unit);
+    const CFGBlock *BB;
+    unsigned BIdx;
+    if (!CI || WI == Infos.end() || !cfgPos(B.Unit, B.Call, BB, BIdx))
+      continue;
+    const UnitInfo &I = *CI;
+    Confinement Conf;
+    if (!confined(*WI->second, B.Object, Conf))
+      continue;
+    // Its partners; those after it in its own code never come first (and
+    // a started waiter's own ones before it are not this question).
+    SkipSearch S;
+    S.Conf = &Conf;
+    llvm::SmallVector<const OpRecord *, 4> Partners;
+    bool Unknown = false;
+    for (const OpRecord &R : Ops) {
+      if (!partnerOf(B, R))
+        continue;
+      if (!R.Object.object()) {
+        Unknown = true;
+        break;
+      }
+      if (!reachesName(R.Object, B.Object, Conf.Names))
+        continue;
+      if (R.Unit == B.Unit) {
+        if (dominates(B.Unit, B.Call, R.Site))
+          continue;
+        if (Started) {
+          Unknown = true;
+          break;
+        }
+      }
+      const CFGBlock *PB;
+      unsigned PIdx;
+      if (!cfgPos(R.Unit, R.Site, PB, PIdx)) {
+        Unknown = true;
+        break;
+      }
+      S.Sites[R.Unit].push_back({PB->getBlockID(), PIdx});
+      Partners.push_back(&R);
+    }
+    if (Unknown || Partners.empty())
+      continue;
+    // What each element of the creating code does to them.
+    S.Memo[C] = Performs::Must;
+    struct Step {
+      unsigned Idx;
+      Performs P;
+      const Stmt *At;
+      const CodeUnit *Target;
+    };
+    llvm::DenseMap<unsigned, llvm::SmallVector<Step, 2>> Steps;
+    for (auto [Blk, Idx] : S.Sites.lookup(C))
+      Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
+    for (const CFGBlock *Blk : *I.G) {
+      unsigned Idx = 0;
+      for (const CFGElement &E : *Blk) {
+        if (auto SE = E.getAs<CFGStmt>()) {
+          const CodeUnit *T;
+          Performs P = stepAt(I, SE->getStmt(), S, 0, T);
+          if (P != Performs::None)
+            Steps[Blk->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
+        }
+        ++Idx;
+      }
+    }
+    // Every partner is in code we saw run from here; the started waiter
+    // does none of it.
+    if (llvm::any_of(Partners,
+                     [&](const OpRecord *R) {
+                       return R->Unit != C && !S.Reached.count(R->Unit);
+                     }) ||
+        (Started && S.Memo.lookup(B.Unit) != Performs::None))
+      continue;
+    auto Before = [&](Performs Min) {
+      return [&, Min](const CFGBlock *Blk, unsigned Upto) {
+        auto It = Steps.find(Blk->getBlockID());
+        return It != Steps.end() &&
+               llvm::any_of(It->second, [&](const Step &St) {
+                 return St.Idx < Upto && St.P >= Min;
+               });
+      };
+    };
+    auto NoLoops = [](const Stmt *) { return false; };
+    // Where the partners must have come by: the wait, in the creating
+    // code; its end, for a waiter it starts.
+    const CFGBlock *To = Started ? nullptr : BB;
+    unsigned ToIdx = Started ? 0 : BIdx;
+    llvm::SmallVector<const CFGBlock *, 16> Path;
+    // Every way there starts one (else whether it runs at all is a question
+    // of the data), and some way only ones that may skip it.
+    if (walkAvoiding(I, To, ToIdx, Before(Performs::Skips), NoLoops, Path) ||
+        !walkAvoiding(I, To, ToIdx, Before(Performs::Must), NoLoops, Path))
+      continue;
+    const Step *First = nullptr;
+    for (const CFGBlock *Blk : Path) {
+      auto It = Steps.find(Blk->getBlockID());
+      if (It == Steps.end())
+        continue;
+      for (const Step &St : It->second)
+        if (St.P == Performs::Skips && St.Target &&
+            (Blk != To || St.Idx < ToIdx) && !First)
+          First = &St;
+    }
+    if (!First)
+      continue;
+    // The way out is not decided by what the waiting code tests on its way
+    // to the wait (`if (ok)` on both sides): a parameter's value is the
+    // argument's.
+    llvm::SmallVector<const ValueDecl *, 4> SkipReads;
+    for (const ValueDecl *D : S.Reads.lookup(First->Target)) {
+      const auto *P = llvm::dyn_cast<ParmVarDecl>(D);
+      if (!P || P->getDeclContext() != First->Target->Fn) {
+        SkipReads.push_back(D);
+        continue;
+      }
+      unsigned Arg = P->getFunctionScopeIndex();
+      const Expr *A = nullptr;
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(First->At))
+        A = Arg < Call->getNumArgs() ? Call->getArg(Arg) : nullptr;
+      else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(First->At))
+        A = Arg + 1 < CE->getNumArgs() ? CE->getArg(Arg + 1) : nullptr;
+      readsOf(A, SkipReads);
+    }
+    llvm::SmallVector<const ValueDecl *, 8> WaiterReads;
+    ReadsBefore(*WI->second, BB, WaiterReads);
+    if (Started) {
+      auto SP = I.Pos.find(Started);
+      if (SP == I.Pos.end())
+        continue;
+      for (const CFGBlock *SB : *I.G)
+        if (SB->getBlockID() == SP->second.first)
+          ReadsBefore(I, SB, WaiterReads);
+    }
+    if (llvm::any_of(SkipReads, [&](const ValueDecl *D) {
+          return llvm::is_contained(WaiterReads, D);
+        }))
+      continue;
+    Done.insert(B.Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::PartnerSkips;
+    F.At = B.Call;
+    std::string Obj = B.Object.str();
+    F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
+                "' may wait forever: the code that " +
+                partnerDoes(B.Kind, /*ThirdPerson=*/true) +
+                " may return without doing so";
+    for (size_t P = 0; P < Partners.size() && P < 2; ++P)
+      F.Notes.push_back({Partners[P]->Site, partnerDoing(B.Kind, Obj) +
+                                                " here, in " +
+                                                unitName(*Partners[P]->Unit) +
+                                                ", would complete it"});
+    std::vector<WitnessStep> Why{
+        {First->At, unitName(*First->Target) +
+                        (llvm::isa<LambdaExpr, CXXConstructExpr>(First->At)
+                             ? " is started here"
+                             : " is called here")}};
+    for (const WitnessStep &W : S.Why.lookup(First->Target))
+      Why.push_back(W);
+    // The last step is where it leaves.
+    Why.back().What += " without " + partnerDoing(B.Kind, Obj);
     appendSteps(F.Notes, Why);
     Out.push_back(std::move(F));
   }

@@ -30,6 +30,10 @@
 //  - PartnerLeaves: a send whose only receivers are loops that another
 //    arm of their race ends, fired by code that nothing orders after the
 //    send;
+//  - PartnerSkips: a wait, once, on an object its own code creates, whose
+//    every partner is in code that code runs before it (a thread, a
+//    std::async task, a call), some path of which returns without the
+//    partner (an error return before the `set_value()`);
 //  - WaitCycle: every operation that could complete a blocking operation
 //    runs only after it completes: later in the same code (which runs
 //    once), or after another wait whose partners do (each waits for the
@@ -77,7 +81,8 @@ struct BlockingFinding {
     Counts,
     WaitCycle,
     Outlived,
-    PartnerLeaves
+    PartnerLeaves,
+    PartnerSkips
   };
   KindTy Kind;
   /// Where it is reported.

@@ -1,0 +1,325 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+
+// threadleak-blocked-forever: a partner that may never come because the
+// code it is in may return first. The waiting code creates the object
+// (or starts the code that waits on it) and runs, or calls, the only code
+// that could complete the wait; some path of that code returns without
+// it. Go's "missing send on the error path" leak; in C++, a worker that
+// forgets set_value() before an early return.
+
+#include <boost/fiber/all.hpp>
+#include <exception>
+#include <functional>
+#include <future>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+using IntChan = boost::fibers::unbuffered_channel<int>;
+bool check(int);
+int compute(int);
+bool next(int &);
+void log(const char *);
+
+//===-- Found -------------------------------------------------------------===//
+
+// The worker gives up on a bad item and never sets the promise.
+int sumAll(std::vector<int> items) {
+  std::promise<int> p;
+  std::thread t([&] {
+    int sum = 0;
+    for (int x : items) {
+      if (x < 0)
+        return;
+      sum += compute(x);
+    }
+    p.set_value(sum);
+  });
+  int r = p.get_future().get();
+  // CHECK: :[[@LINE-1]]:11: warning: a wait for the value of 'p' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-4]]:5: note: setting the value of 'p' here, in the lambda, would complete it
+  // CHECK: :[[@LINE-12]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-9]]:9: note: the lambda may return here without setting the value of 'p'
+  t.join();
+  return r;
+}
+
+// A thread started on a function, the promise handed by reference.
+void worker(std::promise<int> &p, int n) {
+  if (n < 0) {
+    log("bad input");
+    return;
+  }
+  p.set_value(compute(n));
+}
+int runWorker(int n) {
+  std::promise<int> p;
+  std::thread t(worker, std::ref(p), n);
+  int r = p.get_future().get();
+  // CHECK: :[[@LINE-1]]:11: warning: a wait for the value of 'p' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-7]]:3: note: setting the value of 'p' here, in 'worker', would complete it
+  // CHECK: :[[@LINE-4]]:15: note: 'worker' is started here
+  // CHECK: :[[@LINE-11]]:5: note: 'worker' may return here without setting the value of 'p'
+  t.join();
+  return r;
+}
+
+// Through a call: the lambda runs a helper that may return first.
+void fill(std::promise<int> &p, int n) {
+  if (!check(n))
+    return;
+  p.set_value(n);
+}
+int viaHelper(int n) {
+  std::promise<int> p;
+  std::thread t([&] { fill(p, n); });
+  int r = p.get_future().get();
+  // CHECK: :[[@LINE-1]]:11: warning: a wait for the value of 'p' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-7]]:3: note: setting the value of 'p' here, in 'fill', would complete it
+  // CHECK: :[[@LINE-4]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-5]]:23: note: 'fill' is called here
+  // CHECK: :[[@LINE-11]]:5: note: 'fill' may return here without setting the value of 'p'
+  t.join();
+  return r;
+}
+
+// No else: the value is set only when the test passes.
+int setIfValid(int n) {
+  std::promise<int> p;
+  std::thread t([&] {
+    if (check(n))
+      p.set_value(n);
+  });
+  int r = p.get_future().get();
+  // CHECK: :[[@LINE-1]]:11: warning: a wait for the value of 'p' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-4]]:7: note: setting the value of 'p' here, in the lambda, would complete it
+  // CHECK: :[[@LINE-7]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-5]]:3: note: the lambda may reach its end here without setting the value of 'p'
+  t.join();
+  return r;
+}
+
+// A channel: the producer returns on an error before it sends.
+int produceOne(std::vector<int> items) {
+  IntChan ch;
+  std::thread t([&] {
+    int sum = 0;
+    for (int x : items) {
+      if (!check(x))
+        return;
+      sum += x;
+    }
+    ch.push(sum);
+  });
+  int v = 0;
+  ch.pop(v);
+  // CHECK: :[[@LINE-1]]:3: warning: a receive from 'ch' may wait forever: the code that sends to it or closes it may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-5]]:5: note: sending to 'ch' or closing it here, in the lambda, would complete it
+  // CHECK: :[[@LINE-13]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-10]]:9: note: the lambda may return here without sending to 'ch' or closing it
+  t.join();
+  return v;
+}
+
+// The waiter is a thread too: the other thread is its only partner.
+void handOff() {
+  IntChan ch;
+  std::thread consumer([&] {
+    int v = 0;
+    ch.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'ch' may wait forever: the code that sends to it or closes it may return without doing so [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+7]]:5: note: sending to 'ch' or closing it here, in the lambda, would complete it
+    // CHECK: :[[@LINE+3]]:24: note: the lambda is started here
+    // CHECK: :[[@LINE+4]]:7: note: the lambda may return here without sending to 'ch' or closing it
+  });
+  std::thread producer([&] {
+    if (!check(1))
+      return;
+    ch.push(1);
+  });
+  consumer.join();
+  producer.join();
+}
+
+//===-- Not found -----------------------------------------------------------===//
+
+// Every path sets it: the error path sets an exception.
+int setsOnEveryPath(std::vector<int> items) {
+  std::promise<int> p;
+  std::thread t([&] {
+    int sum = 0;
+    for (int x : items) {
+      if (x < 0) {
+        p.set_exception(std::make_exception_ptr(std::runtime_error("bad")));
+        return;
+      }
+      sum += compute(x);
+    }
+    p.set_value(sum);
+  });
+  int r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// The error path closes the channel.
+int closesOnError(std::vector<int> items) {
+  IntChan ch;
+  std::thread t([&] {
+    for (int x : items)
+      if (!check(x)) {
+        ch.close();
+        return;
+      }
+    ch.push(1);
+  });
+  int v = 0;
+  ch.pop(v);
+  t.join();
+  return v;
+}
+
+// The waiter waits only when the worker was told to set it.
+int sameTest(bool ok) {
+  std::promise<int> p;
+  std::thread t([&] {
+    if (!ok)
+      return;
+    p.set_value(1);
+  });
+  int r = 0;
+  if (ok)
+    r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// The same, the flag handed to a function as an argument.
+void setIf(std::promise<int> &p, bool ok) {
+  if (!ok)
+    return;
+  p.set_value(1);
+}
+int sameTestThroughArgument(bool ok) {
+  std::promise<int> p;
+  std::thread t(setIf, std::ref(p), ok);
+  int r = 0;
+  if (ok)
+    r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// The other way out throws (std::terminate, not a silent return).
+int throwsInstead(int n) {
+  std::promise<int> p;
+  std::thread t([&] {
+    if (n < 0)
+      throw std::runtime_error("bad");
+    p.set_value(n);
+  });
+  int r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// The lambda owns the promise: its end wakes the waiter (broken_promise).
+int ownsThePromise(int n) {
+  std::promise<int> p;
+  std::future<int> f = p.get_future();
+  std::thread t([p = std::move(p), n]() mutable {
+    if (n < 0)
+      return;
+    p.set_value(n);
+  });
+  int r = f.get();
+  t.join();
+  return r;
+}
+
+// Run by code we do not read: it may run the lambda any way it likes.
+void submit(std::function<void()> task);
+int submitted(int n) {
+  std::promise<int> p;
+  submit([&] { p.set_value(n); });
+  return p.get_future().get();
+}
+
+// A search that sets it from inside its loop: that the loop may end
+// without a match is a question of the data.
+int search() {
+  std::promise<int> p;
+  std::thread t([&] {
+    int x;
+    while (next(x))
+      if (check(x)) {
+        p.set_value(x);
+        return;
+      }
+  });
+  int r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// Both branches of a try set it.
+int tryBoth(int n) {
+  std::promise<int> p;
+  std::thread t([&] {
+    try {
+      p.set_value(compute(n));
+    } catch (...) {
+      p.set_exception(std::current_exception());
+    }
+  });
+  int r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// Two tests of one flag: the way that sends neither does not exist.
+void sendEither(IntChan &out, bool ok) {
+  if (ok)
+    out.push(1);
+  log("between");
+  if (!ok)
+    out.push(-1);
+}
+int either(bool ok) {
+  IntChan ch;
+  std::thread t(sendEither, std::ref(ch), ok);
+  int v = 0;
+  ch.pop(v);
+  t.join();
+  return v;
+}
+
+// The waiting code sets it itself before it waits, whatever the worker
+// does.
+int setFirst(int n) {
+  std::promise<int> p;
+  std::thread t([&] {
+    if (n < 0)
+      return;
+    log("worker");
+  });
+  p.set_value(n);
+  int r = p.get_future().get();
+  t.join();
+  return r;
+}
+
+// Whether the worker starts at all is a question of the data: that is not
+// a path that skips it.
+int maybeStarted(int n) {
+  std::promise<int> p;
+  std::vector<std::thread> ts;
+  if (n > 0)
+    ts.emplace_back([&] { p.set_value(n); });
+  int r = p.get_future().get();
+  for (auto &t : ts)
+    t.join();
+  return r;
+}
