@@ -5,6 +5,7 @@
 #include "engine/ChannelCapacity.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ClassHierarchy.h"
+#include "engine/CvPredicate.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
@@ -1358,6 +1359,13 @@ private:
   /// Null when it has none (over budget).
   const UnitInfo *withCFG(const CodeUnit *U);
   llvm::DenseMap<const CodeUnit *, std::unique_ptr<UnitInfo>> OnDemand;
+  /// The state \p WC waits for is locals of \p C, of integral type, whose
+  /// constant initial values make it wait, that \p C's code (its lambdas
+  /// included) only reads and assigns: \p Writes gets the assignments,
+  /// with the unit each is in.
+  bool stateWrites(
+      const WaitCondition &WC, const CodeUnit *C,
+      llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Writes);
   /// What running \p Y does to the partners of \p S.
   Performs performs(const CodeUnit *Y, SkipSearch &S, unsigned Depth);
   /// What the element \p St of \p I does: a partner of its own, a call or a
@@ -5104,6 +5112,8 @@ std::string partnerDoing(OpKind K, const std::string &Obj) {
     return "receiving from '" + Obj + "' or closing it";
   case OpKind::FutureWait:
     return "setting the value of '" + Obj + "'";
+  case OpKind::Wait:
+    return "notifying '" + Obj + "'";
   default:
     return "completing an operation on '" + Obj + "'";
   }
@@ -5170,6 +5180,145 @@ BlockingAnalysis::Impl::withCFG(const CodeUnit *U) {
       }
   }
   return P->G ? P.get() : nullptr;
+}
+
+bool BlockingAnalysis::Impl::stateWrites(
+    const WaitCondition &WC, const CodeUnit *C,
+    llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Writes) {
+  llvm::DenseMap<const VarDecl *, int64_t> Init;
+  for (const ValueDecl *D : WC.Reads) {
+    const auto *V = llvm::dyn_cast<VarDecl>(D);
+    Expr::EvalResult R;
+    if (!V || V->getDeclContext() != C->Fn || !V->hasLocalStorage() ||
+        llvm::isa<ParmVarDecl>(V) ||
+        !V->getType()->isIntegralOrEnumerationType() || !V->getInit() ||
+        V->getInit()->isValueDependent() ||
+        !V->getInit()->EvaluateAsInt(R, Ctx))
+      return false;
+    Init[V] = R.Val.getInt().getExtValue();
+  }
+  // Does it wait, with the state as initialised?
+  std::function<std::optional<int64_t>(const Expr *)> Eval =
+      [&](const Expr *E) -> std::optional<int64_t> {
+    if (!E)
+      return std::nullopt;
+    E = E->IgnoreParenImpCasts();
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      if (const auto *V = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        if (auto It = Init.find(V); It != Init.end())
+          return It->second;
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+      std::optional<int64_t> X = Eval(UO->getSubExpr());
+      if (!X)
+        return std::nullopt;
+      if (UO->getOpcode() == UO_LNot)
+        return int64_t(!*X);
+      if (UO->getOpcode() == UO_Minus)
+        return -*X;
+      return std::nullopt;
+    }
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+      std::optional<int64_t> L = Eval(BO->getLHS()), R = Eval(BO->getRHS());
+      if (!L || !R)
+        return std::nullopt;
+      switch (BO->getOpcode()) {
+      case BO_LAnd:
+        return int64_t(*L && *R);
+      case BO_LOr:
+        return int64_t(*L || *R);
+      case BO_EQ:
+        return int64_t(*L == *R);
+      case BO_NE:
+        return int64_t(*L != *R);
+      case BO_LT:
+        return int64_t(*L < *R);
+      case BO_GT:
+        return int64_t(*L > *R);
+      case BO_LE:
+        return int64_t(*L <= *R);
+      case BO_GE:
+        return int64_t(*L >= *R);
+      case BO_Add:
+        return *L + *R;
+      case BO_Sub:
+        return *L - *R;
+      default:
+        return std::nullopt;
+      }
+    }
+    Expr::EvalResult R;
+    if (!E->isValueDependent() && E->EvaluateAsInt(R, Ctx))
+      return R.Val.getInt().getExtValue();
+    return std::nullopt;
+  };
+  std::optional<int64_t> Waits;
+  if (WC.PredicateCode) {
+    const auto *Body = llvm::dyn_cast<CompoundStmt>(WC.PredicateCode);
+    const auto *Ret = Body && Body->size() == 1
+                          ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
+                          : nullptr;
+    if (std::optional<int64_t> P =
+            Ret ? Eval(Ret->getRetValue()) : std::nullopt)
+      Waits = !*P;
+  } else if (const auto *W = llvm::dyn_cast<WhileStmt>(WC.Loop)) {
+    Waits = Eval(W->getCond());
+  } else if (const auto *F = llvm::dyn_cast<ForStmt>(WC.Loop)) {
+    Waits = Eval(F->getCond());
+  } else if (llvm::isa<DoStmt>(WC.Loop)) {
+    Waits = 1;
+  }
+  if (!Waits || !*Waits)
+    return false;
+  // Every use: a read, or an assignment (whose unit is the innermost
+  // lambda around it); a by-copy capture or any other use is not this
+  // shape.
+  bool Ok = true;
+  std::function<void(const Stmt *, const CodeUnit *)> Walk =
+      [&](const Stmt *S, const CodeUnit *U) {
+        if (!S || !Ok)
+          return;
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+          for (const LambdaCapture &Cap : LE->captures())
+            if (Cap.capturesVariable() && Cap.getCaptureKind() == LCK_ByCopy &&
+                Init.count(llvm::dyn_cast<VarDecl>(Cap.getCapturedVar())))
+              Ok = false;
+          const CodeUnit *In = Inv.unitOf(LE->getCallOperator());
+          Walk(LE->getBody(), In ? In : U);
+          return;
+        }
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S)) {
+          const auto *V = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+          if (!V || !Init.count(V))
+            return;
+          auto Parents = Ctx.getParents(*DRE);
+          const Stmt *P =
+              Parents.size() == 1 ? Parents[0].get<Stmt>() : nullptr;
+          while (P && llvm::isa<ParenExpr>(P)) {
+            auto PP = Ctx.getParents(*P);
+            P = PP.size() == 1 ? PP[0].get<Stmt>() : nullptr;
+          }
+          if (const auto *IC = llvm::dyn_cast_or_null<ImplicitCastExpr>(P);
+              IC && IC->getCastKind() == CK_LValueToRValue)
+            return;
+          if (const auto *BO = llvm::dyn_cast_or_null<BinaryOperator>(P);
+              BO && BO->isAssignmentOp() &&
+              BO->getLHS()->IgnoreParens() == DRE) {
+            Writes.push_back({U, BO});
+            return;
+          }
+          if (const auto *UO = llvm::dyn_cast_or_null<UnaryOperator>(P);
+              UO && UO->isIncrementDecrementOp()) {
+            Writes.push_back({U, UO});
+            return;
+          }
+          Ok = false;
+          return;
+        }
+        for (const Stmt *Child : S->children())
+          Walk(Child, U);
+      };
+  Walk(C->Body, C);
+  return Ok;
 }
 
 bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) const {
@@ -5473,8 +5622,22 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     if (!B.Chain.empty() || B.Race || Done.count(B.Call))
       continue;
     if (B.Kind != OpKind::Receive && B.Kind != OpKind::FutureWait &&
-        !(B.Kind == OpKind::Send && B.Unbuffered))
+        B.Kind != OpKind::Wait && !(B.Kind == OpKind::Send && B.Unbuffered))
       continue;
+    // A condition variable's wait: what it waits for, and where (the loop
+    // around a wait without a predicate).
+    std::optional<WaitCondition> WC;
+    const Stmt *WaitAt = B.Call;
+    if (B.Kind == OpKind::Wait) {
+      std::optional<ConditionWait> W = CVs.asWait(B.Call);
+      if (W)
+        WC = waitCondition(*W, B.Unit->Fn, Ctx);
+      if (!WC || WC->ReadsStopToken || WC->Reads.empty() ||
+          (!WC->PredicateCode && !WC->Loop))
+        continue;
+      if (WC->Loop)
+        WaitAt = WC->Loop;
+    }
     // An object created by the waiting code, or by the code that starts
     // it (a lambda run by a thread), waited for once.
     const VarDecl *Root =
@@ -5494,7 +5657,12 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       if (!C || Root->getDeclContext() != C->Fn)
         continue;
     }
-    if (inLoop(B.Call) || runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
+    if (inLoop(WaitAt) || runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
+      continue;
+    // The state a condition variable's waiter waits for: locals of the
+    // creating code it starts out waiting on, changed only by assignments.
+    llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Writes;
+    if (WC && !stateWrites(*WC, C, Writes))
       continue;
     const UnitInfo *CI = withCFG(C);
     auto WI = Infos.find(B.Unit);
@@ -5538,6 +5706,28 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       S.Sites[R.Unit].push_back({PB->getBlockID(), PIdx});
       Partners.push_back(&R);
     }
+    // A write to the state a waiter waits for may end its wait too.
+    llvm::SmallPtrSet<const CodeUnit *, 4> WriteUnits;
+    for (const auto &[WU, Site] : Writes) {
+      if (Unknown)
+        break;
+      const UnitInfo *WUI = withCFG(WU);
+      auto Pos = WUI ? WUI->Pos.find(Site) : decltype(WUI->Pos.end())();
+      if (!WUI || Pos == WUI->Pos.end()) {
+        Unknown = true;
+        break;
+      }
+      if (WU == B.Unit) {
+        if (dominates(B.Unit, WaitAt, Site))
+          continue;
+        if (Started) {
+          Unknown = true;
+          break;
+        }
+      }
+      S.Sites[WU].push_back(Pos->second);
+      WriteUnits.insert(WU);
+    }
     if (Unknown || Partners.empty())
       continue;
     // What each element of the creating code does to them.
@@ -5568,6 +5758,10 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     if (llvm::any_of(Partners,
                      [&](const OpRecord *R) {
                        return R->Unit != C && !S.Reached.count(R->Unit);
+                     }) ||
+        llvm::any_of(WriteUnits,
+                     [&](const CodeUnit *WU) {
+                       return WU != C && !S.Reached.count(WU);
                      }) ||
         (Started && S.Memo.lookup(B.Unit) != Performs::None))
       continue;
@@ -5642,7 +5836,8 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     std::string Obj = B.Object.str();
     F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                 "' may wait forever: the code that " +
-                partnerDoes(B.Kind, /*ThirdPerson=*/true) +
+                (WC ? std::string("makes its condition true and notifies it")
+                    : partnerDoes(B.Kind, /*ThirdPerson=*/true)) +
                 " may return without doing so";
     for (size_t P = 0; P < Partners.size() && P < 2; ++P)
       F.Notes.push_back({Partners[P]->Site, partnerDoing(B.Kind, Obj) +

@@ -9,9 +9,11 @@
 // forgets set_value() before an early return.
 
 #include <boost/fiber/all.hpp>
+#include <condition_variable>
 #include <exception>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -141,6 +143,59 @@ void handOff() {
   });
   consumer.join();
   producer.join();
+}
+
+// A condition variable: the waiter waits for a flag that only the worker
+// sets, and the worker may return before it does.
+void loadAll(std::vector<int> items) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool loaded = false;
+  std::thread t([&] {
+    for (int x : items)
+      if (!check(x))
+        return;
+    {
+      std::lock_guard<std::mutex> g(mu);
+      loaded = true;
+    }
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lk(mu);
+  cv.wait(lk, [&] { return loaded; });
+  // CHECK: :[[@LINE-1]]:3: warning: a wait on 'cv' may wait forever: the code that makes its condition true and notifies it may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-5]]:5: note: notifying 'cv' here, in the lambda, would complete it
+  // CHECK: :[[@LINE-14]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-12]]:9: note: the lambda may return here without notifying 'cv'
+  lk.unlock();
+  t.join();
+}
+
+// The same with the wait in a loop, on a count.
+void countTwo() {
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  auto part = [&](int n) {
+    if (!check(n))
+      return;
+    std::lock_guard<std::mutex> g(mu);
+    ++done;
+    cv.notify_all();
+  };
+  std::thread a([&] { part(1); });
+  std::thread b([&] { part(2); });
+  std::unique_lock<std::mutex> lk(mu);
+  while (done < 2)
+    cv.wait(lk);
+  // CHECK: :[[@LINE-1]]:5: warning: a wait on 'cv' may wait forever: the code that makes its condition true and notifies it may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-8]]:5: note: notifying 'cv' here, in the lambda, would complete it
+  // CHECK: :[[@LINE-7]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-8]]:23: note: the lambda is called here
+  // CHECK: :[[@LINE-14]]:7: note: the lambda may return here without notifying 'cv'
+  lk.unlock();
+  a.join();
+  b.join();
 }
 
 //===-- Not found -----------------------------------------------------------===//
@@ -322,4 +377,68 @@ int maybeStarted(int n) {
   for (auto &t : ts)
     t.join();
   return r;
+}
+
+// The error path sets the flag and notifies too.
+void loadAllOrFail(std::vector<int> items) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false, failed = false;
+  std::thread t([&] {
+    for (int x : items)
+      if (!check(x)) {
+        std::lock_guard<std::mutex> g(mu);
+        finished = failed = true;
+        cv.notify_one();
+        return;
+      }
+    {
+      std::lock_guard<std::mutex> g(mu);
+      finished = true;
+    }
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lk(mu);
+  cv.wait(lk, [&] { return finished; });
+  lk.unlock();
+  t.join();
+}
+
+// It does not wait at first: nothing is pending until the worker says so.
+void nothingPending() {
+  std::mutex mu;
+  std::condition_variable cv;
+  int pending = 0;
+  std::thread t([&] {
+    if (!check(0))
+      return;
+    std::lock_guard<std::mutex> g(mu);
+    pending = 0;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lk(mu);
+  cv.wait(lk, [&] { return pending == 0; });
+  lk.unlock();
+  t.join();
+}
+
+// The flag is handed to a function by reference: what it does with it is
+// not read here.
+void markDone(bool &flag);
+void handedOn() {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  std::thread t([&] {
+    if (!check(1))
+      return;
+    std::lock_guard<std::mutex> g(mu);
+    ready = true;
+    cv.notify_one();
+  });
+  markDone(ready);
+  std::unique_lock<std::mutex> lk(mu);
+  cv.wait(lk, [&] { return ready; });
+  lk.unlock();
+  t.join();
 }
