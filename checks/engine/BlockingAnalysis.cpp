@@ -1163,6 +1163,21 @@ private:
   bool runsMoreThanOnce(const CodeUnit *U, unsigned Depth,
                         bool Unbounded = false);
 
+  /// The guard variable of \p I that acquires at \p Site: its
+  /// construction, or a `lock()` call on it; null otherwise.
+  static const VarDecl *guardAt(const UnitInfo &I, const Stmt *Site) {
+    const auto *E = llvm::dyn_cast_or_null<Expr>(Site);
+    if (!E)
+      return nullptr;
+    if (const VarDecl *VD = I.Guards.ByInit.lookup(E))
+      return VD;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+              bareExpr(MC->getImplicitObjectArgument())))
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+          return I.Guards.Vars.count(VD) ? VD : nullptr;
+    return nullptr;
+  }
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
                     const CodeUnit &Unit);
@@ -1928,9 +1943,13 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       continue;
     if (H.Key == K && K.exact()) {
       // A callee that takes it only on some paths may be told not to
-      // (rocksdb's WriteOptionsFile(need_mutex_lock)).
+      // (rocksdb's WriteOptionsFile(need_mutex_lock)). A guard locked
+      // again through itself throws (std::system_error, boost::lock_error)
+      // instead of waiting.
       if (!(H.Shared && Shared) && !mayRecurse(K) &&
-          !(Conditional && !Chain.empty()))
+          !(Conditional && !Chain.empty()) &&
+          !(Chain.empty() && H.Chain.empty() && guardAt(I, Site) &&
+            guardAt(I, Site) == guardAt(I, H.Site)))
         selfDeadlock(H, K, Site, Chain, *I.U);
       // A read lock taken again: on a writer-preferring mutex, a writer
       // waiting in between holds the second one back.

@@ -1029,3 +1029,25 @@ struct Db2 {
     // CHECK: :[[@LINE-3]]:12: note: 'mu' is acquired here
   }
 };
+
+// Negative: a guard locked again through itself throws (std::system_error
+// for std::unique_lock, boost::lock_error for Boost's) instead of waiting:
+// Boost.Thread's own test of that.
+void relockThrows() {
+  std::mutex m;
+  std::unique_lock<std::mutex> lock(m);
+  try {
+    lock.lock();
+  } catch (...) {
+  }
+}
+
+// The same mutex through a second guard does wait.
+void secondGuard() {
+  std::mutex m;
+  std::unique_lock<std::mutex> lock(m, std::defer_lock);
+  lock.lock();
+  std::unique_lock<std::mutex> again(m);
+  // CHECK: :[[@LINE-1]]:32: warning: 'm' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:3: note: 'm' is acquired here
+}
