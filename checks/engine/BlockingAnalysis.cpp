@@ -5659,21 +5659,30 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     }
     // An object created by the waiting code, or by the code that starts
     // it (a lambda run by a thread), waited for once.
+    // Or a data member of the object the waiting method runs on, whose
+    // partners run only from that method.
     const VarDecl *Root =
         B.Object.Root == ObjectKey::Var ? B.Object.RootVar : nullptr;
-    if (!Root || !Root->hasLocalStorage() || llvm::isa<ParmVarDecl>(Root) ||
-        Root->getType()->isReferenceType())
+    const auto *Member =
+        B.Object.Root == ObjectKey::This && B.Object.Path.size() == 1
+            ? llvm::dyn_cast_or_null<FieldDecl>(B.Object.Path.front())
+            : nullptr;
+    if (Member ? WC.has_value()
+               : !Root || !Root->hasLocalStorage() ||
+                     llvm::isa<ParmVarDecl>(Root) ||
+                     Root->getType()->isReferenceType())
       continue;
     const CodeUnit *C = B.Unit;
     const LambdaExpr *Started = nullptr;
-    if (Root->getDeclContext() != C->Fn) {
+    if (Member ? C->Lambda != nullptr : Root->getDeclContext() != C->Fn) {
       if (!C->Lambda || !runsWhereWritten(C->Lambda))
         continue;
       const auto *Enc = llvm::dyn_cast<FunctionDecl>(
           C->Lambda->getLambdaClass()->getDeclContext());
       Started = C->Lambda;
       C = Enc ? Inv.unitOf(Enc) : nullptr;
-      if (!C || Root->getDeclContext() != C->Fn)
+      if (!C ||
+          (Member ? C->Lambda != nullptr : Root->getDeclContext() != C->Fn))
         continue;
     }
     if (inLoop(WaitAt) || runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
@@ -5783,6 +5792,19 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
                        return WU != C && !S.Reached.count(WU);
                      }) ||
         (Started && S.Memo.lookup(B.Unit) != Performs::None))
+      continue;
+    // A member: the code that reaches its partners runs only from here
+    // (another caller of it may perform one on the same object).
+    if (Member && llvm::any_of(S.Reached, [&](const CodeUnit *U) {
+          if (!U->Lambda && !onlyCalledHere(U))
+            return true;
+          llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4>
+              Starts;
+          startsOf(U, Starts);
+          return llvm::any_of(Starts, [&](const auto &St) {
+            return St.first != C && !S.Reached.count(St.first);
+          });
+        }))
       continue;
     auto Before = [&](Performs Min) {
       return [&, Min](const CFGBlock *Blk, unsigned Upto) {

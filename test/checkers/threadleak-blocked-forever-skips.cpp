@@ -198,6 +198,31 @@ void countTwo() {
   b.join();
 }
 
+// A member the waiting method's own thread sets, or not.
+bool init();
+void serve();
+class Loader {
+public:
+  void start() {
+    t_ = std::thread([this] {
+      if (!init())
+        return;
+      ready_.set_value();
+      serve();
+    });
+    ready_.get_future().wait();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait for the value of 'ready_' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:7: note: setting the value of 'ready_' here, in the lambda, would complete it
+    // CHECK: :[[@LINE-9]]:22: note: the lambda is started here
+    // CHECK: :[[@LINE-8]]:9: note: the lambda may return here without setting the value of 'ready_'
+  }
+  ~Loader() { t_.join(); }
+
+private:
+  std::promise<void> ready_;
+  std::thread t_;
+};
+
 //===-- Not found -----------------------------------------------------------===//
 
 // Every path sets it: the error path sets an exception.
@@ -442,3 +467,45 @@ void handedOn() {
   lk.unlock();
   t.join();
 }
+
+// A member that other code of its class may set: a failure reported from
+// elsewhere completes the wait.
+class FailableLoader {
+public:
+  void start() {
+    t_ = std::thread([this] {
+      if (!init())
+        return;
+      markReady();
+      serve();
+    });
+    ready_.get_future().wait();
+  }
+  void abort() { ready_.set_exception(std::make_exception_ptr(1)); }
+  ~FailableLoader() { t_.join(); }
+
+private:
+  void markReady() { ready_.set_value(); }
+  std::promise<void> ready_;
+  std::thread t_;
+};
+
+// The helper that sets it is called from elsewhere too.
+class SharedSetter {
+public:
+  void start() {
+    t_ = std::thread([this] {
+      if (!init())
+        return;
+      markReady();
+    });
+    ready_.get_future().wait();
+  }
+  void kick() { markReady(); }
+  ~SharedSetter() { t_.join(); }
+
+private:
+  void markReady() { ready_.set_value(); }
+  std::promise<void> ready_;
+  std::thread t_;
+};
