@@ -1946,15 +1946,15 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
       // (rocksdb's WriteOptionsFile(need_mutex_lock)). A guard locked
       // again through itself throws (std::system_error, boost::lock_error)
       // instead of waiting.
+      bool SameGuard = Chain.empty() && H.Chain.empty() && guardAt(I, Site) &&
+                       guardAt(I, Site) == guardAt(I, H.Site);
       if (!(H.Shared && Shared) && !mayRecurse(K) &&
-          !(Conditional && !Chain.empty()) &&
-          !(Chain.empty() && H.Chain.empty() && guardAt(I, Site) &&
-            guardAt(I, Site) == guardAt(I, H.Site)))
+          !(Conditional && !Chain.empty()) && !SameGuard)
         selfDeadlock(H, K, Site, Chain, *I.U);
       // A read lock taken again: on a writer-preferring mutex, a writer
       // waiting in between holds the second one back.
       if (H.Shared && Shared && !(Conditional && !Chain.empty()) &&
-          writerPreferring(K))
+          !SameGuard && writerPreferring(K))
         RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
       continue;
     }
@@ -3003,6 +3003,20 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
     if (Cond && !Cond->isValueDependent() &&
         Cond->EvaluateAsBooleanCondition(Again, Ctx) && !Again)
       return true;
+    // `do { ... } while (dummy_cond())`: Boost.Test's macros loop on a
+    // function that returns false.
+    if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(
+            Cond ? Cond->IgnoreParenImpCasts() : nullptr))
+      if (const FunctionDecl *FD = Call->getDirectCallee();
+          FD && Call->getNumArgs() == 0 && FD->getBody())
+        if (const auto *Body = llvm::dyn_cast<CompoundStmt>(FD->getBody());
+            Body && Body->size() == 1)
+          if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+              Ret && Ret->getRetValue() &&
+              !Ret->getRetValue()->isValueDependent() &&
+              Ret->getRetValue()->EvaluateAsBooleanCondition(Again, Ctx) &&
+              !Again)
+            return true;
     Body = D->getBody();
   } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
     Body = F->getBody();

@@ -347,7 +347,24 @@ static bool triesToLock(const CXXConstructExpr *CE) {
 
 bool LockModel::isSharedGuard(const CXXConstructExpr *CE) {
   const CXXRecordDecl *RD = CE->getConstructor()->getParent();
-  return RD->getIdentifier() && RD->getName() == "shared_lock";
+  if (RD->getIdentifier() && RD->getName() == "shared_lock")
+    return true;
+  // A project's reader guard: its constructor takes a read lock
+  // (rocksdb's ReadLock: `mu_->ReadLock()`, `pthread_rwlock_rdlock`).
+  const FunctionDecl *Def = nullptr;
+  if (!CE->getConstructor()->hasBody(Def) || !Def->getBody())
+    return false;
+  bool Reads = false;
+  walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    const auto *FD = Call ? Call->getDirectCallee() : nullptr;
+    if (FD && FD->getIdentifier()) {
+      std::string Key = foldedName(FD->getName());
+      Reads |= isSharedName(Key) && !llvm::StringRef(Key).contains("unlock");
+      Reads |= Key == "pthreadrwlockrdlock";
+    }
+  });
+  return Reads;
 }
 
 GuardVariables LockModel::guardsIn(const Stmt *Body) const {

@@ -111,3 +111,41 @@ struct Registry {
     mu.unlock();
   }
 };
+
+// Negative: a project's reader guard (its constructor takes a read lock,
+// like rocksdb's ReadLock) taken twice is two read locks, not a mutex
+// taken twice; on a mutex not declared writer-preferring, no finding.
+namespace port {
+class RWMutex {
+public:
+  void ReadLock() { mu_.lock_shared(); }
+  void ReadUnlock() { mu_.unlock_shared(); }
+  void WriteLock() { mu_.lock(); }
+  void WriteUnlock() { mu_.unlock(); }
+
+private:
+  std::shared_mutex mu_;
+};
+} // namespace port
+class ReadLock {
+public:
+  explicit ReadLock(port::RWMutex *mu) : mu_(mu) { mu_->ReadLock(); }
+  ~ReadLock() { mu_->ReadUnlock(); }
+
+private:
+  port::RWMutex *const mu_;
+};
+class CacheFile {
+public:
+  bool read() {
+    ReadLock l(&rwlock_);
+    return readFromDisk();
+  }
+
+private:
+  bool readFromDisk() {
+    ReadLock l(&rwlock_);
+    return true;
+  }
+  port::RWMutex rwlock_;
+};
