@@ -1366,8 +1366,8 @@ private:
         Reads;
     /// Units reached from a place that runs them (a call, a thread).
     llvm::SmallPtrSet<const CodeUnit *, 8> Reached;
-    /// Names the partner search matches (for units we cannot see into).
-    const Confinement *Conf = nullptr;
+    /// CFG elements left to classify, over every unit reached.
+    unsigned Budget = 20000;
   };
   /// \p U with its CFG: its analysis, or, for code the dataflow did not
   /// need (it only starts or calls what does), a CFG built on demand.
@@ -5524,15 +5524,24 @@ BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
   };
   llvm::DenseMap<unsigned, llvm::SmallVector<Step, 2>> Steps;
   llvm::SmallPtrSet<const Stmt *, 8> StepStmts;
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Own;
   if (auto It = S.Sites.find(Y); It != S.Sites.end())
-    for (auto [Blk, Idx] : It->second)
+    for (auto [Blk, Idx] : It->second) {
       Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
-  for (const OpRecord &R : Ops)
-    if (R.Unit == Y && S.Sites.count(Y))
-      StepStmts.insert(R.Site);
+      Own.insert({Blk, Idx});
+    }
   for (const CFGBlock *B : *I.G) {
     unsigned Idx = 0;
     for (const CFGElement &E : *B) {
+      // Over budget: silence (it may well perform one).
+      if (S.Budget == 0 || --S.Budget == 0)
+        return S.Memo[Y] = Performs::Must;
+      if (Own.count({B->getBlockID(), Idx})) {
+        if (auto SE = E.getAs<CFGStmt>())
+          StepStmts.insert(SE->getStmt());
+        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+          StepStmts.insert(D->getTriggerStmt());
+      }
       if (auto SE = E.getAs<CFGStmt>()) {
         const CodeUnit *T;
         Performs P = stepAt(I, SE->getStmt(), S, Depth, T);
@@ -5719,7 +5728,6 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     // Its partners; those after it in its own code never come first (and
     // a started waiter's own ones before it are not this question).
     SkipSearch S;
-    S.Conf = &Conf;
     llvm::SmallVector<const OpRecord *, 4> Partners;
     bool Unknown = false;
     for (const OpRecord &R : Ops) {
