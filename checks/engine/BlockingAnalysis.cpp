@@ -5661,15 +5661,18 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     }
   };
   for (const BlockedOp &B : Blocking) {
-    if (!B.Chain.empty() || B.Race || Done.count(B.Call))
+    // Made by the code, or by a function it calls (`waitFor(p)`).
+    if (B.Race || Done.count(B.Call) ||
+        (!B.Chain.empty() && B.Kind == OpKind::Wait))
       continue;
     if (B.Kind != OpKind::Receive && B.Kind != OpKind::FutureWait &&
         B.Kind != OpKind::Wait && !(B.Kind == OpKind::Send && B.Unbuffered))
       continue;
+    const Stmt *At = siteOf(B);
     // A condition variable's wait: what it waits for, and where (the loop
     // around a wait without a predicate).
     std::optional<WaitCondition> WC;
-    const Stmt *WaitAt = B.Call;
+    const Stmt *WaitAt = At;
     if (B.Kind == OpKind::Wait) {
       std::optional<ConditionWait> W = CVs.asWait(B.Call);
       if (W)
@@ -5708,7 +5711,10 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
           (Member ? C->Lambda != nullptr : Root->getDeclContext() != C->Fn))
         continue;
     }
-    if (inLoop(WaitAt) || runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
+    if (inLoop(WaitAt) || (!B.Chain.empty() && inLoop(B.Call)) ||
+        llvm::any_of(B.Chain,
+                     [&](const CallExpr *Call) { return inLoop(Call); }) ||
+        runsMoreThanOnce(B.Unit, 0) || runsMoreThanOnce(C, 0))
       continue;
     // The state a condition variable's waiter waits for: locals of the
     // creating code it starts out waiting on, changed only by assignments.
@@ -5719,7 +5725,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     auto WI = Infos.find(B.Unit);
     const CFGBlock *BB;
     unsigned BIdx;
-    if (!CI || WI == Infos.end() || !cfgPos(B.Unit, B.Call, BB, BIdx))
+    if (!CI || WI == Infos.end() || !cfgPos(B.Unit, At, BB, BIdx))
       continue;
     const UnitInfo &I = *CI;
     Confinement Conf;
@@ -5739,8 +5745,17 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       }
       if (!reachesName(R.Object, B.Object, Conf.Names))
         continue;
+      // (One in the function that waits: what it does before is not
+      // followed.)
+      if (llvm::any_of(B.Chain, [&](const CallExpr *Call) {
+            const FunctionDecl *FD = Call->getDirectCallee();
+            return FD && Inv.unitOf(FD) == R.Unit;
+          })) {
+        Unknown = true;
+        break;
+      }
       if (R.Unit == B.Unit) {
-        if (dominates(B.Unit, B.Call, R.Site))
+        if (dominates(B.Unit, At, R.Site))
           continue;
         if (Started) {
           Unknown = true;
@@ -5917,6 +5932,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     // The last step is where it leaves.
     Why.back().What += " without " + partnerDoing(B.Kind, Obj);
     appendSteps(F.Notes, Why);
+    addChainNotes(F.Notes, B.Chain, "which waits");
     Out.push_back(std::move(F));
   }
 }

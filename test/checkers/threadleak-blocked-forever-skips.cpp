@@ -509,3 +509,26 @@ private:
   std::promise<void> ready_;
   std::thread t_;
 };
+
+// Found: the wait is in a function the creating code calls.
+int receiveFrom(IntChan &ch) {
+  int v = 0;
+  ch.pop(v);
+  // CHECK: :[[@LINE-1]]:3: warning: a receive from 'ch' may wait forever: the code that sends to it or closes it may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE+11]]:5: note: sending to 'ch' or closing it here, in the lambda, would complete it
+  // CHECK: :[[@LINE+7]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE+8]]:7: note: the lambda may return here without sending to 'ch' or closing it
+  // CHECK: :[[@LINE+10]]:11: note: 'receiveFrom' is called here, which waits
+  return v;
+}
+int throughAHelper(int n) {
+  IntChan ch;
+  std::thread t([&] {
+    if (!check(n))
+      return;
+    ch.push(n);
+  });
+  int r = receiveFrom(ch);
+  t.join();
+  return r;
+}
