@@ -1381,6 +1381,31 @@ private:
   bool stateWrites(
       const WaitCondition &WC, const CodeUnit *C,
       llvm::SmallVectorImpl<std::pair<const CodeUnit *, const Stmt *>> &Writes);
+  /// An element of a unit that performs a partner (Skips or Must), at its
+  /// index in its block; what it runs, for the witness.
+  struct SkipStep {
+    unsigned Idx;
+    Performs P;
+    const Stmt *At;
+    const CodeUnit *Target;
+  };
+  using SkipSteps = llvm::DenseMap<unsigned, llvm::SmallVector<SkipStep, 2>>;
+  /// The steps of \p I's CFG (its partners of \p S, and what stepAt
+  /// says of each statement); \p Own gets the statements of its own
+  /// partners and steps. False over budget.
+  bool classifySteps(const UnitInfo &I, SkipSearch &S, unsigned Depth,
+                     SkipSteps &Steps,
+                     llvm::SmallPtrSetImpl<const Stmt *> &Own);
+  /// A step of \p Steps in \p B before element \p Upto performing at
+  /// least \p Min.
+  static bool stepBefore(const SkipSteps &Steps, const CFGBlock *B,
+                         unsigned Upto, Performs Min) {
+    auto It = Steps.find(B->getBlockID());
+    return It != Steps.end() &&
+           llvm::any_of(It->second, [&](const SkipStep &St) {
+             return St.Idx < Upto && St.P >= Min;
+           });
+  }
   /// What running \p Y does to the partners of \p S.
   Performs performs(const CodeUnit *Y, SkipSearch &S, unsigned Depth);
   /// What the element \p St of \p I does: a partner of its own, a call or a
@@ -5504,6 +5529,41 @@ bool BlockingAnalysis::Impl::walkAvoiding(
   return true;
 }
 
+bool BlockingAnalysis::Impl::classifySteps(
+    const UnitInfo &I, SkipSearch &S, unsigned Depth, SkipSteps &Steps,
+    llvm::SmallPtrSetImpl<const Stmt *> &Own) {
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Sites;
+  if (auto It = S.Sites.find(I.U); It != S.Sites.end())
+    for (auto [Blk, Idx] : It->second) {
+      Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
+      Sites.insert({Blk, Idx});
+    }
+  for (const CFGBlock *B : *I.G) {
+    unsigned Idx = 0;
+    for (const CFGElement &E : *B) {
+      // Over budget: silence (it may well perform one).
+      if (S.Budget == 0 || --S.Budget == 0)
+        return false;
+      if (Sites.count({B->getBlockID(), Idx})) {
+        if (auto SE = E.getAs<CFGStmt>())
+          Own.insert(SE->getStmt());
+        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
+          Own.insert(D->getTriggerStmt());
+      }
+      if (auto SE = E.getAs<CFGStmt>()) {
+        const CodeUnit *T;
+        Performs P = stepAt(I, SE->getStmt(), S, Depth, T);
+        if (P != Performs::None) {
+          Steps[B->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
+          Own.insert(SE->getStmt());
+        }
+      }
+      ++Idx;
+    }
+  }
+  return true;
+}
+
 BlockingAnalysis::Impl::Performs
 BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
                                  unsigned Depth) {
@@ -5516,50 +5576,14 @@ BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
   if (!II)
     return Performs::Must; // no CFG: it may
   const UnitInfo &I = *II;
-  struct Step {
-    unsigned Idx;
-    Performs P;
-    const Stmt *At;
-    const CodeUnit *Target;
-  };
-  llvm::DenseMap<unsigned, llvm::SmallVector<Step, 2>> Steps;
+  SkipSteps Steps;
   llvm::SmallPtrSet<const Stmt *, 8> StepStmts;
-  llvm::DenseSet<std::pair<unsigned, unsigned>> Own;
-  if (auto It = S.Sites.find(Y); It != S.Sites.end())
-    for (auto [Blk, Idx] : It->second) {
-      Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
-      Own.insert({Blk, Idx});
-    }
-  for (const CFGBlock *B : *I.G) {
-    unsigned Idx = 0;
-    for (const CFGElement &E : *B) {
-      // Over budget: silence (it may well perform one).
-      if (S.Budget == 0 || --S.Budget == 0)
-        return S.Memo[Y] = Performs::Must;
-      if (Own.count({B->getBlockID(), Idx})) {
-        if (auto SE = E.getAs<CFGStmt>())
-          StepStmts.insert(SE->getStmt());
-        else if (auto D = E.getAs<CFGAutomaticObjDtor>())
-          StepStmts.insert(D->getTriggerStmt());
-      }
-      if (auto SE = E.getAs<CFGStmt>()) {
-        const CodeUnit *T;
-        Performs P = stepAt(I, SE->getStmt(), S, Depth, T);
-        if (P != Performs::None) {
-          Steps[B->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
-          StepStmts.insert(SE->getStmt());
-        }
-      }
-      ++Idx;
-    }
-  }
+  if (!classifySteps(I, S, Depth, Steps, StepStmts))
+    return S.Memo[Y] = Performs::Must;
   if (Steps.empty())
     return S.Memo[Y] = Performs::None;
   auto MustBefore = [&](const CFGBlock *B, unsigned Upto) {
-    auto It = Steps.find(B->getBlockID());
-    return It != Steps.end() && llvm::any_of(It->second, [&](const Step &St) {
-             return St.P == Performs::Must && St.Idx < Upto;
-           });
+    return stepBefore(Steps, B, Upto, Performs::Must);
   };
   // A loop that performs one in its body is not left before its first
   // round: that it may run none is a guess about the data.
@@ -5602,7 +5626,7 @@ BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
     auto It = Steps.find(B->getBlockID());
     if (It == Steps.end())
       continue;
-    for (const Step &St : It->second)
+    for (const SkipStep &St : It->second)
       if (St.P == Performs::Skips && St.Target && Why.empty()) {
         Why.push_back({St.At, unitName(*St.Target) +
                                   (llvm::isa<CallExpr>(St.At) &&
@@ -5797,27 +5821,10 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       continue;
     // What each element of the creating code does to them.
     S.Memo[C] = Performs::Must;
-    struct Step {
-      unsigned Idx;
-      Performs P;
-      const Stmt *At;
-      const CodeUnit *Target;
-    };
-    llvm::DenseMap<unsigned, llvm::SmallVector<Step, 2>> Steps;
-    for (auto [Blk, Idx] : S.Sites.lookup(C))
-      Steps[Blk].push_back({Idx, Performs::Must, nullptr, nullptr});
-    for (const CFGBlock *Blk : *I.G) {
-      unsigned Idx = 0;
-      for (const CFGElement &E : *Blk) {
-        if (auto SE = E.getAs<CFGStmt>()) {
-          const CodeUnit *T;
-          Performs P = stepAt(I, SE->getStmt(), S, 0, T);
-          if (P != Performs::None)
-            Steps[Blk->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
-        }
-        ++Idx;
-      }
-    }
+    SkipSteps Steps;
+    llvm::SmallPtrSet<const Stmt *, 8> Ignored;
+    if (!classifySteps(I, S, 0, Steps, Ignored))
+      continue;
     // Every partner is in code we saw run from here; the started waiter
     // does none of it.
     if (llvm::any_of(Partners,
@@ -5845,11 +5852,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       continue;
     auto Before = [&](Performs Min) {
       return [&, Min](const CFGBlock *Blk, unsigned Upto) {
-        auto It = Steps.find(Blk->getBlockID());
-        return It != Steps.end() &&
-               llvm::any_of(It->second, [&](const Step &St) {
-                 return St.Idx < Upto && St.P >= Min;
-               });
+        return stepBefore(Steps, Blk, Upto, Min);
       };
     };
     auto NoLoops = [](const Stmt *) { return false; };
@@ -5863,12 +5866,12 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     if (walkAvoiding(I, To, ToIdx, Before(Performs::Skips), NoLoops, Path) ||
         !walkAvoiding(I, To, ToIdx, Before(Performs::Must), NoLoops, Path))
       continue;
-    const Step *First = nullptr;
+    const SkipStep *First = nullptr;
     for (const CFGBlock *Blk : Path) {
       auto It = Steps.find(Blk->getBlockID());
       if (It == Steps.end())
         continue;
-      for (const Step &St : It->second)
+      for (const SkipStep &St : It->second)
         if (St.P == Performs::Skips && St.Target &&
             (Blk != To || St.Idx < ToIdx) && !First)
           First = &St;
