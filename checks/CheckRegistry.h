@@ -29,16 +29,19 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "complete them: a mutex taken twice, a mutex left locked on a return "
        "path, two mutexes taken in opposite orders, a blocking channel "
        "operation, wait or join made while holding a mutex every partner "
-       "needs, and a wait on an object nobody else can reach.",
+       "needs, a wait on an object nobody else can reach, and a wait whose "
+       "only partners may return first.",
        "A thread blocked on a mutex, a channel or a condition variable waits "
        "for a partner: the holder's unlock, the other side of the channel, a "
        "notify. When the partner is the blocked thread itself (it holds the "
        "mutex it waits for), waits for the blocked thread (it needs a mutex "
        "the blocked thread holds), or does not exist (the object was never "
-       "shared), nothing ever wakes it, and the join on shutdown hangs. "
-       "Release the mutex before blocking or calling out, unlock it on every "
-       "return path, take mutexes in one global order, and share an object "
-       "before waiting on it."},
+       "shared) or may return without completing it (an error return before "
+       "the set_value(), the send, the notify), nothing ever wakes it, and "
+       "the join on shutdown hangs. Release the mutex before blocking or "
+       "calling out, unlock it on every return path, take mutexes in one "
+       "global order, share an object before waiting on it, and complete the "
+       "wait on every path."},
       {"threadleak-channel-recv-no-close",
        "Finds threads and coroutines that block receiving from a channel "
        "that, on some path of their owner, nothing closes or sends to.",
