@@ -5898,6 +5898,24 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     }
     llvm::SmallVector<const ValueDecl *, 8> WaiterReads;
     ReadsBefore(*WI->second, BB, WaiterReads);
+    // And every test of the functions down the chain to the wait
+    // (`if (activeStreams.empty()) ch.pop(v);` in the callee).
+    bool Unread = false;
+    for (const CallExpr *Call : B.Chain) {
+      const FunctionDecl *FD = Call->getDirectCallee();
+      const CodeUnit *CU = FD ? Inv.unitOf(FD) : nullptr;
+      const UnitInfo *CUI = CU ? withCFG(CU) : nullptr;
+      if (!CUI) {
+        Unread = true;
+        break;
+      }
+      for (const CFGBlock *Blk : *CUI->G)
+        if (Blk->succ_size() > 1)
+          readsOf(llvm::dyn_cast_or_null<Expr>(Blk->getTerminatorCondition()),
+                  WaiterReads);
+    }
+    if (Unread)
+      continue;
     if (Started) {
       auto SP = I.Pos.find(Started);
       if (SP == I.Pos.end())

@@ -532,3 +532,29 @@ int throughAHelper(int n) {
   t.join();
   return r;
 }
+
+// Negative: the waiter waits only while nothing is active, and the sender
+// sends only for the first active item: both sides test the same state,
+// the waiter down a call (grpc-go#1460's fixed keepalive).
+struct Client {
+  IntChan wake;
+  std::vector<int> active;
+  void keepalive() {
+    if (active.empty()) {
+      int v = 0;
+      wake.pop(v);
+    }
+  }
+  void add() {
+    active.push_back(1);
+    if (active.size() == 1)
+      wake.push(0);
+  }
+};
+void sameStateBothSides() {
+  Client c;
+  std::thread a([&] { c.keepalive(); });
+  std::thread b([&] { c.add(); });
+  a.join();
+  b.join();
+}
