@@ -1416,7 +1416,9 @@ private:
   /// The lambda \p LE runs where it is written: a thread's or a
   /// std::async task's callable, a thread container's emplace_back, or
   /// called on the spot.
-  bool runsWhereWritten(const LambdaExpr *LE) const;
+  bool runsWhereWritten(const LambdaExpr *LE);
+  llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
+  bool RunWhereWrittenKnown = false;
   /// A walk of \p I's CFG from its entry that does not pass a block
   /// \p Barrier says stops it, to \p Target (or the exit, if null) at
   /// element \p TargetIdx; a loop is not left through its condition when
@@ -5192,24 +5194,6 @@ void readsOf(const Expr *E, llvm::SmallVectorImpl<const ValueDecl *> &Out) {
   });
 }
 
-/// The parent of \p S, through the implicit nodes around an argument.
-const Stmt *parentThroughImplicit(ASTContext &Ctx, const Stmt *S) {
-  for (unsigned Depth = 0; Depth < 8; ++Depth) {
-    auto Parents = Ctx.getParents(*S);
-    if (Parents.size() != 1)
-      return nullptr;
-    const Stmt *P = Parents[0].get<Stmt>();
-    if (!P)
-      return nullptr;
-    if (!llvm::isa<ImplicitCastExpr, MaterializeTemporaryExpr,
-                   CXXBindTemporaryExpr, ExprWithCleanups, ParenExpr,
-                   CXXFunctionalCastExpr>(P))
-      return P;
-    S = P;
-  }
-  return nullptr;
-}
-
 bool isLoopStmt(const Stmt *S) {
   return llvm::isa_and_nonnull<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(S);
 }
@@ -5331,8 +5315,8 @@ bool BlockingAnalysis::Impl::stateWrites(
   // lambda around it); a by-copy capture or any other use is not this
   // shape.
   bool Ok = true;
-  std::function<void(const Stmt *, const CodeUnit *)> Walk =
-      [&](const Stmt *S, const CodeUnit *U) {
+  std::function<void(const Stmt *, const Stmt *, const CodeUnit *)> Walk =
+      [&](const Stmt *S, const Stmt *P, const CodeUnit *U) {
         if (!S || !Ok)
           return;
         if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
@@ -5341,20 +5325,13 @@ bool BlockingAnalysis::Impl::stateWrites(
                 Init.count(llvm::dyn_cast<VarDecl>(Cap.getCapturedVar())))
               Ok = false;
           const CodeUnit *In = Inv.unitOf(LE->getCallOperator());
-          Walk(LE->getBody(), In ? In : U);
+          Walk(LE->getBody(), LE, In ? In : U);
           return;
         }
         if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S)) {
           const auto *V = llvm::dyn_cast<VarDecl>(DRE->getDecl());
           if (!V || !Init.count(V))
             return;
-          auto Parents = Ctx.getParents(*DRE);
-          const Stmt *P =
-              Parents.size() == 1 ? Parents[0].get<Stmt>() : nullptr;
-          while (P && llvm::isa<ParenExpr>(P)) {
-            auto PP = Ctx.getParents(*P);
-            P = PP.size() == 1 ? PP[0].get<Stmt>() : nullptr;
-          }
           if (const auto *IC = llvm::dyn_cast_or_null<ImplicitCastExpr>(P);
               IC && IC->getCastKind() == CK_LValueToRValue)
             return;
@@ -5372,48 +5349,62 @@ bool BlockingAnalysis::Impl::stateWrites(
           Ok = false;
           return;
         }
+        // Parentheses hand their own parent down.
+        const Stmt *Down = llvm::isa<ParenExpr>(S) ? P : S;
         for (const Stmt *Child : S->children())
-          Walk(Child, U);
+          Walk(Child, Down, U);
       };
-  Walk(C->Body, C);
+  Walk(C->Body, nullptr, C);
   return Ok;
 }
 
-bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) const {
-  const Stmt *P = parentThroughImplicit(Ctx, LE);
-  if (!P)
-    return false;
-  auto IsLE = [&](const Expr *E) { return E && bareExpr(E) == LE; };
-  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(P))
-    return CE->getNumArgs() >= 1 && IsLE(CE->getArg(0)) &&
-           ThreadTypes.contains(CE->getConstructor()->getParent());
-  const auto *Call = llvm::dyn_cast<CallExpr>(P);
-  if (!Call)
-    return false;
-  if (const Expr *Callable = asyncCallable(Call))
-    return IsLE(Callable);
-  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
-    return OC->getOperator() == OO_Call && IsLE(OC->getArg(0));
-  // threads.emplace_back([&] { ... }): constructs a thread on it.
-  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
-    const CXXMethodDecl *M = MC->getMethodDecl();
-    const CXXRecordDecl *RD = M ? M->getParent() : nullptr;
-    const auto *Spec =
-        llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
-    if (!Spec || !M->getIdentifier() ||
-        !llvm::is_contained({llvm::StringRef("emplace_back"),
-                             llvm::StringRef("emplace"),
-                             llvm::StringRef("emplace_front")},
-                            M->getName()) ||
-        Spec->getTemplateArgs().size() < 1 ||
-        Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type ||
-        MC->getNumArgs() < 1 || !IsLE(MC->getArg(0)))
-      return false;
-    const CXXRecordDecl *Elem =
-        Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
-    return Elem && ThreadTypes.contains(Elem);
+bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) {
+  if (!RunWhereWrittenKnown) {
+    // One walk of the code, from the side that runs the lambda (no parent
+    // map): a thread's or std::async's callable, a thread container's
+    // emplace_back, a call on the spot.
+    RunWhereWrittenKnown = true;
+    auto Add = [&](const Expr *E) {
+      if (const auto *L =
+              llvm::dyn_cast_or_null<LambdaExpr>(E ? bareExpr(E) : nullptr))
+        RunWhereWritten.insert(L);
+    };
+    for (const auto &UP : Inv.units())
+      walkOwnCode(UP->Body, [&](const Stmt *S) {
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+          if (CE->getNumArgs() >= 1 &&
+              ThreadTypes.contains(CE->getConstructor()->getParent()))
+            Add(CE->getArg(0));
+          return;
+        }
+        const auto *Call = llvm::dyn_cast<CallExpr>(S);
+        if (!Call)
+          return;
+        if (const Expr *Callable = asyncCallable(Call))
+          Add(Callable);
+        if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
+            OC && OC->getOperator() == OO_Call)
+          Add(OC->getArg(0));
+        const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+        const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+        const auto *Spec =
+            M ? llvm::dyn_cast<ClassTemplateSpecializationDecl>(M->getParent())
+              : nullptr;
+        if (!Spec || !M->getIdentifier() || MC->getNumArgs() < 1 ||
+            !llvm::is_contained({llvm::StringRef("emplace_back"),
+                                 llvm::StringRef("emplace"),
+                                 llvm::StringRef("emplace_front")},
+                                M->getName()) ||
+            Spec->getTemplateArgs().size() < 1 ||
+            Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+          return;
+        if (const CXXRecordDecl *Elem =
+                Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
+            Elem && ThreadTypes.contains(Elem))
+          Add(MC->getArg(0));
+      });
   }
-  return false;
+  return RunWhereWritten.count(LE) != 0;
 }
 
 BlockingAnalysis::Impl::Performs
@@ -5801,8 +5792,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
       if (Unknown)
         break;
       const UnitInfo *WUI = withCFG(WU);
-      auto Pos = WUI ? WUI->Pos.find(Site) : decltype(WUI->Pos.end())();
-      if (!WUI || Pos == WUI->Pos.end()) {
+      if (!WUI || !WUI->Pos.count(Site)) {
         Unknown = true;
         break;
       }
@@ -5814,7 +5804,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
           break;
         }
       }
-      S.Sites[WU].push_back(Pos->second);
+      S.Sites[WU].push_back(WUI->Pos.lookup(Site));
       WriteUnits.insert(WU);
     }
     if (Unknown || Partners.empty())
