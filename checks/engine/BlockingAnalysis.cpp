@@ -1349,6 +1349,12 @@ private:
   /// `set_value()`): the wait has nobody left to complete it.
   void reportPartnerSkips(std::vector<BlockingFinding> &Out,
                           llvm::DenseSet<const Stmt *> &Done);
+  /// PartnerSkips for a latch or a wait group: a wait, once, in the code
+  /// that creates the counter, whose count is exactly the count-downs the
+  /// workers it starts make (one each), one of which may return without
+  /// its own.
+  void reportCounterSkips(std::vector<BlockingFinding> &Out,
+                          llvm::DenseSet<const Stmt *> &Done);
   /// Whether running some code surely performs one of a set of partner
   /// operations: None (it cannot reach one), Skips (some path returns
   /// without), Must (every path does, or we cannot tell).
@@ -1406,6 +1412,13 @@ private:
              return St.Idx < Upto && St.P >= Min;
            });
   }
+  /// The variables and members the branches that lead to \p To read.
+  static void readsBefore(const CFGBlock *To,
+                          llvm::SmallVectorImpl<const ValueDecl *> &Reads);
+  /// What the branches of the way \p First's code returns without a
+  /// partner read, a parameter standing for its argument at \p First.
+  static void skipReads(const SkipStep &First, const SkipSearch &S,
+                        llvm::SmallVectorImpl<const ValueDecl *> &Out);
   /// What running \p Y does to the partners of \p S.
   Performs performs(const CodeUnit *Y, SkipSearch &S, unsigned Depth);
   /// What the element \p St of \p I does: a partner of its own, a call or a
@@ -4391,6 +4404,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   reportOutlived(Out, Done);
   reportCounts(Out, Done);
   reportWaitInStartLoop(Out, Done);
+  reportCounterSkips(Out, Done);
 }
 
 //===----------------------------------------------------------------------===//
@@ -5657,24 +5671,42 @@ BlockingAnalysis::Impl::performs(const CodeUnit *Y, SkipSearch &S,
   return S.Memo[Y] = Performs::Skips;
 }
 
+void BlockingAnalysis::Impl::readsBefore(
+    const CFGBlock *To, llvm::SmallVectorImpl<const ValueDecl *> &Reads) {
+  llvm::SmallVector<const CFGBlock *, 16> Work{To};
+  llvm::DenseSet<const CFGBlock *> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *Blk = Work.pop_back_val();
+    if (!Blk || !Seen.insert(Blk).second)
+      continue;
+    if (Blk->succ_size() > 1)
+      readsOf(llvm::dyn_cast_or_null<Expr>(Blk->getTerminatorCondition()),
+              Reads);
+    Work.append(Blk->pred_begin(), Blk->pred_end());
+  }
+}
+
+void BlockingAnalysis::Impl::skipReads(
+    const SkipStep &First, const SkipSearch &S,
+    llvm::SmallVectorImpl<const ValueDecl *> &Out) {
+  for (const ValueDecl *D : S.Reads.lookup(First.Target)) {
+    const auto *P = llvm::dyn_cast<ParmVarDecl>(D);
+    if (!P || P->getDeclContext() != First.Target->Fn) {
+      Out.push_back(D);
+      continue;
+    }
+    unsigned Arg = P->getFunctionScopeIndex();
+    const Expr *A = nullptr;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(First.At))
+      A = Arg < Call->getNumArgs() ? Call->getArg(Arg) : nullptr;
+    else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(First.At))
+      A = Arg + 1 < CE->getNumArgs() ? CE->getArg(Arg + 1) : nullptr;
+    readsOf(A, Out);
+  }
+}
+
 void BlockingAnalysis::Impl::reportPartnerSkips(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
-  // The variables and members the branches of \p I that lead to \p To
-  // read.
-  auto ReadsBefore = [](const UnitInfo &I, const CFGBlock *To,
-                        llvm::SmallVectorImpl<const ValueDecl *> &Reads) {
-    llvm::SmallVector<const CFGBlock *, 16> Work{To};
-    llvm::DenseSet<const CFGBlock *> Seen;
-    while (!Work.empty()) {
-      const CFGBlock *Blk = Work.pop_back_val();
-      if (!Blk || !Seen.insert(Blk).second)
-        continue;
-      if (Blk->succ_size() > 1)
-        readsOf(llvm::dyn_cast_or_null<Expr>(Blk->getTerminatorCondition()),
-                Reads);
-      Work.append(Blk->pred_begin(), Blk->pred_end());
-    }
-  };
   for (const BlockedOp &B : Blocking) {
     // Made by the code, or by a function it calls (`waitFor(p)`).
     if (B.Race || Done.count(B.Call) ||
@@ -5872,22 +5904,9 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     // to the wait (`if (ok)` on both sides): a parameter's value is the
     // argument's.
     llvm::SmallVector<const ValueDecl *, 4> SkipReads;
-    for (const ValueDecl *D : S.Reads.lookup(First->Target)) {
-      const auto *P = llvm::dyn_cast<ParmVarDecl>(D);
-      if (!P || P->getDeclContext() != First->Target->Fn) {
-        SkipReads.push_back(D);
-        continue;
-      }
-      unsigned Arg = P->getFunctionScopeIndex();
-      const Expr *A = nullptr;
-      if (const auto *Call = llvm::dyn_cast<CallExpr>(First->At))
-        A = Arg < Call->getNumArgs() ? Call->getArg(Arg) : nullptr;
-      else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(First->At))
-        A = Arg + 1 < CE->getNumArgs() ? CE->getArg(Arg + 1) : nullptr;
-      readsOf(A, SkipReads);
-    }
+    skipReads(*First, S, SkipReads);
     llvm::SmallVector<const ValueDecl *, 8> WaiterReads;
-    ReadsBefore(*WI->second, BB, WaiterReads);
+    readsBefore(BB, WaiterReads);
     // And every test of the functions down the chain to the wait
     // (`if (activeStreams.empty()) ch.pop(v);` in the callee).
     bool Unread = false;
@@ -5912,7 +5931,7 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
         continue;
       for (const CFGBlock *SB : *I.G)
         if (SB->getBlockID() == SP->second.first)
-          ReadsBefore(I, SB, WaiterReads);
+          readsBefore(SB, WaiterReads);
     }
     if (llvm::any_of(SkipReads, [&](const ValueDecl *D) {
           return llvm::is_contained(WaiterReads, D);
@@ -5944,6 +5963,312 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     Why.back().What += " without " + partnerDoing(B.Kind, Obj);
     appendSteps(F.Notes, Why);
     addChainNotes(F.Notes, B.Chain, "which waits");
+    Out.push_back(std::move(F));
+  }
+}
+
+//===-- Counters: a wait that needs every count-down ----------------------===//
+
+namespace {
+/// \p L, a loop, runs \p E times: `for (T i = 0; i < E; ++i)`, or a
+/// range `for` over `c` with \p E `c.size()`.
+bool runsTimes(const Stmt *L, const Expr *E, const ASTContext &Ctx) {
+  E = E->IgnoreParenImpCasts();
+  while (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(E))
+    E = Cast->getSubExpr()->IgnoreParenImpCasts();
+  auto Same = [&](const Expr *A, const Expr *B) {
+    if (!A || !B)
+      return false;
+    llvm::FoldingSetNodeID X, Y;
+    A->IgnoreParenImpCasts()->Profile(X, Ctx, /*Canonical=*/true);
+    B->IgnoreParenImpCasts()->Profile(Y, Ctx, /*Canonical=*/true);
+    return X == Y;
+  };
+  if (const auto *F = llvm::dyn_cast<ForStmt>(L)) {
+    const auto *DS = llvm::dyn_cast_or_null<DeclStmt>(F->getInit());
+    const auto *V = DS && DS->isSingleDecl()
+                        ? llvm::dyn_cast<VarDecl>(DS->getSingleDecl())
+                        : nullptr;
+    Expr::EvalResult R;
+    if (!V || !V->getInit() || V->getInit()->isValueDependent() ||
+        !V->getInit()->EvaluateAsInt(R, Ctx) || R.Val.getInt() != 0)
+      return false;
+    auto IsV = [&](const Expr *X) {
+      const auto *DRE =
+          X ? llvm::dyn_cast<DeclRefExpr>(X->IgnoreParenImpCasts()) : nullptr;
+      return DRE && DRE->getDecl() == V;
+    };
+    const auto *Cond = llvm::dyn_cast_or_null<BinaryOperator>(
+        F->getCond() ? F->getCond()->IgnoreParenImpCasts() : nullptr);
+    const auto *Inc = llvm::dyn_cast_or_null<UnaryOperator>(F->getInc());
+    return Cond && (Cond->getOpcode() == BO_LT || Cond->getOpcode() == BO_NE) &&
+           IsV(Cond->getLHS()) && Same(Cond->getRHS(), E) && Inc &&
+           Inc->isIncrementOp() && IsV(Inc->getSubExpr());
+  }
+  if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(L)) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E);
+    const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+    return M && M->getIdentifier() && M->getName() == "size" &&
+           MC->getNumArgs() == 0 &&
+           Same(MC->getImplicitObjectArgument(), FR->getRangeInit());
+  }
+  return false;
+}
+} // namespace
+
+void BlockingAnalysis::Impl::reportCounterSkips(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const BlockedOp &B : Blocking) {
+    // A latch's or a wait group's wait, once, in the code that creates it.
+    if (B.Kind != OpKind::CounterWait || !(B.Latch || B.BlocksAfterAdd) ||
+        B.Race || !B.Chain.empty() || B.Unit != B.SiteUnit ||
+        Done.count(B.Call))
+      continue;
+    const ObjectKey &K = B.Object;
+    const CodeUnit *C = B.Unit;
+    const VarDecl *Root =
+        K.Root == ObjectKey::Var && K.Path.empty() && K.exact() ? K.RootVar
+                                                                : nullptr;
+    if (!Root || !Root->hasLocalStorage() || llvm::isa<ParmVarDecl>(Root) ||
+        Root->getType()->isReferenceType() || Root->getDeclContext() != C->Fn ||
+        inLoop(B.Call) || runsMoreThanOnce(C, 0))
+      continue;
+    auto CIt = Infos.find(C);
+    const CFGBlock *BB;
+    unsigned BIdx;
+    if (CIt == Infos.end() || !CIt->second->G || !cfgPos(C, B.Call, BB, BIdx))
+      continue;
+    const UnitInfo &I = *CIt->second;
+    Confinement Conf;
+    if (!confined(I, K, Conf))
+      continue;
+    // The loops of the creating code: a statement's innermost one.
+    llvm::DenseMap<const Stmt *, const Stmt *> Around;
+    walkOwnCode(C->Body, [&](const Stmt *S) {
+      const Stmt *Body = loopBody(S);
+      if (Body && !bodyRunsOnce(S, Ctx))
+        walkOwnCode(Body, [&](const Stmt *In) { Around[In] = S; });
+    });
+    // How many times each statement runs, as a sum: a constant, plus so
+    // many per round of a loop whose trip count we do not know. Nested
+    // loops are not this question.
+    using Terms = std::map<const Stmt *, uint64_t>;
+    auto AddTerm = [&](const Stmt *S, uint64_t N, Terms &T) {
+      const Stmt *L = Around.lookup(S);
+      if (L && Around.count(L))
+        return false;
+      if (L)
+        if (std::optional<uint64_t> Trips = constantTrips(L, Ctx)) {
+          N *= *Trips;
+          L = nullptr;
+        }
+      T[L] += N;
+      return true;
+    };
+    // By how much a count-down or an add changes the count.
+    auto By = [&](const Stmt *Site) -> std::optional<uint64_t> {
+      const auto *Call = llvm::dyn_cast<CallExpr>(Site);
+      if (!Call)
+        return std::nullopt;
+      if (Call->getNumArgs() == 0)
+        return 1;
+      return evaluateCount(Call->getArg(0), Ctx);
+    };
+    // The count it waits for, and the count-downs that could make it: its
+    // own, and one per start of each worker it starts that makes one.
+    Terms Count, Signals;
+    const OpRecord *FirstAdd = nullptr;
+    llvm::MapVector<const CodeUnit *, const OpRecord *> Workers;
+    bool Fits = true;
+    for (const OpRecord &R : Ops) {
+      if (!Fits)
+        break;
+      if (!partnerOf(B, R) && R.Kind != OpKind::CounterAdd)
+        continue;
+      if (!R.Object.object() || R.Kind == OpKind::Unknown) {
+        Fits = R.Object.object() && !reachesName(R.Object, K, Conf.Names);
+        continue;
+      }
+      if (!reachesName(R.Object, K, Conf.Names))
+        continue;
+      std::optional<uint64_t> N = By(R.Site);
+      if (R.Kind == OpKind::CounterAdd) {
+        Fits =
+            B.BlocksAfterAdd && R.Unit == C && N && AddTerm(R.Site, *N, Count);
+        if (!FirstAdd)
+          FirstAdd = &R;
+      } else if (R.Unit == C) {
+        Fits = N && AddTerm(R.Site, *N, Signals);
+      } else {
+        // At most one count-down of one per run of the worker.
+        Fits = N && *N == 1 && !Workers.count(R.Unit) && !inLoop(R.Site);
+        Workers[R.Unit] = &R;
+      }
+    }
+    if (!Fits || Workers.empty())
+      continue;
+    for (const auto &[W, R] : Workers) {
+      // A lambda the creating code runs where it writes it (a thread's), or
+      // a function it starts threads on: the starts are the creating
+      // code's, and nothing else runs it.
+      llvm::SmallVector<const Stmt *, 2> Starts;
+      if (!Inv.callersOf(W->Fn).empty() || IndirectCallers.count(W)) {
+        Fits = false;
+        break;
+      }
+      if (W->Lambda) {
+        if (runsWhereWritten(W->Lambda))
+          Starts.push_back(W->Lambda);
+      } else {
+        walkOwnCode(C->Body, [&](const Stmt *S) {
+          if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+              CE && threadStartedOn(CE) == W->Fn)
+            Starts.push_back(CE);
+        });
+      }
+      Fits &= !Starts.empty();
+      for (const Stmt *St : Starts)
+        Fits &= I.Pos.count(St) && AddTerm(St, 1, Signals);
+      if (!Fits)
+        break;
+    }
+    if (!Fits)
+      continue;
+    // A latch's count: a constant, or the trip count of the loop that
+    // starts the workers (`std::latch done(n); for (int i = 0; i < n;
+    // ++i)`).
+    const Expr *CountArg = nullptr;
+    if (B.Latch) {
+      const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+          Root->getInit() ? bareExpr(Root->getInit()) : nullptr);
+      if (!CE || CE->getNumArgs() < 1)
+        continue;
+      CountArg = CE->getArg(0);
+      if (std::optional<uint64_t> N = evaluateCount(CountArg, Ctx))
+        Count[nullptr] = *N;
+      else if (Signals.size() == 1 && Signals.begin()->first &&
+               Signals.begin()->second == 1 &&
+               runsTimes(Signals.begin()->first, CountArg, Ctx))
+        Count[Signals.begin()->first] = 1;
+      else
+        continue;
+    }
+    // Every count-down it could get is one it needs: then a worker that
+    // skips its own leaves the count short. (More count-downs than the
+    // count, or fewer, is another design.)
+    if (Count.empty() || Count != Signals)
+      continue;
+    SkipSearch S;
+    bool Placed = true;
+    for (const OpRecord &R : Ops) {
+      if (R.Kind != OpKind::CounterSignal || !R.Object.object() ||
+          !reachesName(R.Object, K, Conf.Names))
+        continue;
+      const CFGBlock *PB;
+      unsigned PIdx;
+      if (!cfgPos(R.Unit, R.Site, PB, PIdx)) {
+        Placed = false;
+        break;
+      }
+      S.Sites[R.Unit].push_back({PB->getBlockID(), PIdx});
+    }
+    if (!Placed)
+      continue;
+    S.Memo[C] = Performs::Must;
+    SkipSteps Steps;
+    llvm::SmallPtrSet<const Stmt *, 8> Ignored;
+    if (!classifySteps(I, S, 0, Steps, Ignored) ||
+        llvm::any_of(Workers, [&](const auto &WR) {
+          return !S.Reached.count(WR.first);
+        }))
+      continue;
+    // A worker started on the way to the wait that may return without its
+    // count-down.
+    const SkipStep *First = nullptr;
+    for (const CFGBlock *Blk : *I.G) {
+      auto It = Steps.find(Blk->getBlockID());
+      if (It == Steps.end())
+        continue;
+      for (const SkipStep &St : It->second)
+        if (!First && St.P == Performs::Skips && St.Target &&
+            Workers.count(St.Target) && mayReach(C, St.At, B.Call))
+          First = &St;
+    }
+    if (!First)
+      continue;
+    // Its way out is not decided by what the creating code tests before
+    // the wait (a loop's own counter decides nothing about it).
+    llvm::SmallVector<const ValueDecl *, 4> SkipR;
+    skipReads(*First, S, SkipR);
+    llvm::SmallVector<const ValueDecl *, 8> WaiterReads;
+    readsBefore(BB, WaiterReads);
+    llvm::erase_if(WaiterReads, [&](const ValueDecl *D) {
+      const auto *V = llvm::dyn_cast<VarDecl>(D);
+      if (!V)
+        return false;
+      for (const auto &[In, L] : Around) {
+        (void)In;
+        const auto *F = llvm::dyn_cast<ForStmt>(L);
+        if (F && F->getInit()) {
+          bool Declared = false;
+          walkOwnCode(F->getInit(), [&](const Stmt *X) {
+            if (const auto *DS = llvm::dyn_cast<DeclStmt>(X))
+              Declared |= llvm::is_contained(DS->decls(), V);
+          });
+          if (Declared)
+            return true;
+        }
+        if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(L);
+            FR && FR->getLoopVariable() == V)
+          return true;
+      }
+      return false;
+    });
+    if (llvm::any_of(SkipR, [&](const ValueDecl *D) {
+          return llvm::is_contained(WaiterReads, D);
+        }))
+      continue;
+    Done.insert(B.Call);
+    const OpRecord &Signal = *Workers.lookup(First->Target);
+    std::string Obj = K.str();
+    std::string SignalName = "count_down";
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(Signal.Site))
+      if (const FunctionDecl *FD = Call->getDirectCallee();
+          FD && FD->getIdentifier())
+        SignalName = FD->getName().str();
+    std::string Doing = "calling '" + SignalName + "()' on '" + Obj + "'";
+    BlockingFinding F;
+    F.Kind = BlockingFinding::PartnerSkips;
+    F.At = B.Call;
+    F.Message = "a wait on '" + Obj + "' may wait forever: it needs " +
+                (B.Latch ? std::string("every count-down its count asks for")
+                         : "a '" + SignalName + "()' for each one added") +
+                ", and code that makes one may return without it";
+    if (B.Latch) {
+      std::string Text = Lexer::getSourceText(CharSourceRange::getTokenRange(
+                                                  CountArg->getSourceRange()),
+                                              SM, Ctx.getLangOpts())
+                             .str();
+      std::optional<uint64_t> N = evaluateCount(CountArg, Ctx);
+      F.Notes.push_back({Root->getInit(),
+                         "'" + Obj + "' is created here with a count of " +
+                             (N              ? std::to_string(*N)
+                              : Text.empty() ? std::string("its argument")
+                                             : "'" + Text + "'"),
+                         Root->getLocation()});
+    } else {
+      F.Notes.push_back({FirstAdd->Site, "'" + Obj + "' is added to here"});
+    }
+    std::vector<WitnessStep> Why{
+        {First->At, unitName(*First->Target) + " is started here" +
+                        (Around.count(First->At) ? ", once per round" : "") +
+                        ": it makes one of them"}};
+    for (const WitnessStep &W : S.Why.lookup(First->Target))
+      Why.push_back(W);
+    Why.back().What += " without " + Doing;
+    appendSteps(F.Notes, Why);
+    F.Notes.push_back({Signal.Site, "the one it skips is here"});
     Out.push_back(std::move(F));
   }
 }
