@@ -791,7 +791,7 @@ public:
         MaxCallDepth(MaxCallDepth), Stats(Stats) {}
 
   std::vector<BlockingFinding> run();
-  void dump(llvm::raw_ostream &OS) const;
+  void dump(llvm::raw_ostream &OS);
   NameList WriterPreferring =
       NameList::parse(defaults::WriterPreferringMutexes);
 
@@ -968,6 +968,14 @@ private:
   /// The function a thread constructed with arguments runs
   /// (`std::thread(worker, ch)`), or null.
   const FunctionDecl *threadStartedOn(const CXXConstructExpr *CE) const;
+  /// The callable a thread container's `emplace_back` (`emplace`,
+  /// `emplace_front`) starts a thread on, or null.
+  const Expr *threadContainerCallable(const CXXMemberCallExpr *MC) const;
+  /// The function \p S starts a thread on: a thread's constructor or a
+  /// thread container's emplace_back with a function (a method's address
+  /// too, \p Object then getting the object it runs on).
+  const FunctionDecl *startedFunction(const Stmt *S,
+                                      const Expr **Object = nullptr) const;
   /// The same for a data member of a class of the main file, over the
   /// whole translation unit.
   bool confinedMember(const FieldDecl *F, Confinement &C);
@@ -1203,6 +1211,9 @@ private:
   bool callsThroughNull(const CallExpr *Call, std::string &Name) const;
   /// Functions named other than as a call's callee, found once per unit.
   llvm::DenseSet<const FunctionDecl *> AddressTaken;
+  /// Of those, the ones named elsewhere than as the function a thread is
+  /// started on (startsOf() knows those starts).
+  llvm::DenseSet<const FunctionDecl *> AddressEscapes;
   bool AddressTakenKnown = false;
   /// A mutex whose waiting writer holds back new readers: a read lock
   /// taken again by its holder may wait for that writer, which waits for
@@ -1430,7 +1441,18 @@ private:
   /// std::async task's callable, a thread container's emplace_back, or
   /// called on the spot.
   bool runsWhereWritten(const LambdaExpr *LE);
+  /// One walk of the units' code for where code runs: RunWhereWritten,
+  /// ThreadStarts, StartRefs.
+  void computeRunSites();
   llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
+  /// The functions threads are started on (canonical), with the unit and
+  /// the statement that starts each.
+  llvm::DenseMap<
+      const FunctionDecl *,
+      llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 1>>
+      ThreadStarts;
+  /// The names (`worker`, `&Server::run`) those starts hand over.
+  llvm::DenseSet<const Expr *> StartRefs;
   bool RunWhereWrittenKnown = false;
   /// A walk of \p I's CFG from its entry that does not pass a block
   /// \p Barrier says stops it, to \p Target (or the exit, if null) at
@@ -1807,6 +1829,7 @@ void BlockingAnalysis::Impl::computeAddressTaken() {
   if (AddressTakenKnown)
     return;
   AddressTakenKnown = true;
+  computeRunSites();
   using namespace ast_matchers;
   auto NotCallee =
       allOf(unless(hasParent(callExpr())),
@@ -1822,7 +1845,10 @@ void BlockingAnalysis::Impl::computeAddressTaken() {
     const ValueDecl *D = llvm::isa<DeclRefExpr>(E)
                              ? llvm::cast<DeclRefExpr>(E)->getDecl()
                              : llvm::cast<MemberExpr>(E)->getMemberDecl();
-    AddressTaken.insert(llvm::cast<FunctionDecl>(D)->getCanonicalDecl());
+    const auto *FD = llvm::cast<FunctionDecl>(D)->getCanonicalDecl();
+    AddressTaken.insert(FD);
+    if (!StartRefs.count(E))
+      AddressEscapes.insert(FD);
   }
 }
 
@@ -3218,10 +3244,64 @@ bool isQuery(const CXXMethodDecl *M) {
 }
 } // namespace
 
+const Expr *BlockingAnalysis::Impl::threadContainerCallable(
+    const CXXMemberCallExpr *MC) const {
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  const auto *Spec =
+      M ? llvm::dyn_cast<ClassTemplateSpecializationDecl>(M->getParent())
+        : nullptr;
+  if (!Spec || !M->getIdentifier() || MC->getNumArgs() < 1 ||
+      !llvm::is_contained({llvm::StringRef("emplace_back"),
+                           llvm::StringRef("emplace"),
+                           llvm::StringRef("emplace_front")},
+                          M->getName()) ||
+      Spec->getTemplateArgs().size() < 1 ||
+      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+    return nullptr;
+  const CXXRecordDecl *Elem =
+      Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
+  return Elem && ThreadTypes.contains(Elem) ? MC->getArg(0) : nullptr;
+}
+
+const FunctionDecl *
+BlockingAnalysis::Impl::startedFunction(const Stmt *S,
+                                        const Expr **Object) const {
+  const Expr *Callable = nullptr;
+  const Expr *Obj = nullptr;
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+    const FunctionDecl *FD = threadStartedOn(CE);
+    if (FD && CE->getNumArgs() >= 2)
+      Obj = CE->getArg(1);
+    if (Object)
+      *Object = Obj;
+    return FD;
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+    Callable = threadContainerCallable(MC);
+    if (Callable && MC->getNumArgs() >= 2)
+      Obj = MC->getArg(1);
+  }
+  const auto *Fn = llvm::dyn_cast_or_null<DeclRefExpr>(
+      Callable ? handedName(Callable) : nullptr);
+  const auto *FD = Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
+  if (Object)
+    *Object = FD ? Obj : nullptr;
+  return FD;
+}
+
+namespace {
+/// The first argument of a thread started on \p FD that is handed to its
+/// parameters: after the object, for a method.
+unsigned firstParamArg(const FunctionDecl *FD) {
+  const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(FD);
+  return MD && MD->isInstance() ? 2 : 1;
+}
+} // namespace
+
 const FunctionDecl *
 BlockingAnalysis::Impl::threadStartedOn(const CXXConstructExpr *CE) const {
   const auto *Fn =
-      CE->getNumArgs() > 1
+      CE->getNumArgs() >= 1
           ? llvm::dyn_cast_or_null<DeclRefExpr>(handedName(CE->getArg(0)))
           : nullptr;
   const auto *FD = Fn ? llvm::dyn_cast<FunctionDecl>(Fn->getDecl()) : nullptr;
@@ -3537,6 +3617,30 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
       Mentions.push_back(E);
       return;
     }
+    // A thread started on a function with arguments (by its constructor,
+    // or a thread container's emplace_back): each argument is handed to
+    // its parameter.
+    if (const FunctionDecl *FD = startedFunction(S)) {
+      llvm::SmallVector<const Expr *, 4> Args;
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+        Args.append(CE->arg_begin(), CE->arg_end());
+      else
+        Args.append(llvm::cast<CallExpr>(S)->arg_begin(),
+                    llvm::cast<CallExpr>(S)->arg_end());
+      unsigned First = firstParamArg(FD);
+      for (unsigned A = 1; A < Args.size(); ++A) {
+        const Expr *N = handedName(Args[A]);
+        if (!namesDecl(N, D))
+          continue;
+        Accounted.insert(N);
+        // The object a method runs on: what it does with it is not read.
+        if (A < First || !HandedTo(S, FD, A - First)) {
+          Escapes = true;
+          return;
+        }
+      }
+      return;
+    }
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
       // A smart pointer's `->` / `*` and std::move: looked through by the
       // call or construction around them.
@@ -3587,24 +3691,8 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
       }
       return;
     }
-    // A thread started on a function with arguments: each argument is
-    // handed to its parameter.
-    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
-      const FunctionDecl *FD = threadStartedOn(CE);
-      if (!FD)
-        return;
-      for (unsigned A = 1; A < CE->getNumArgs(); ++A) {
-        const Expr *N = handedName(CE->getArg(A));
-        if (!namesDecl(N, D))
-          continue;
-        Accounted.insert(N);
-        if (!HandedTo(CE, FD, A - 1)) {
-          Escapes = true;
-          return;
-        }
-      }
+    if (llvm::isa<CXXConstructExpr>(S))
       return;
-    }
     if (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(S)) {
       if (Cast->getType()->isVoidType())
         if (const Expr *N = handedName(Cast->getSubExpr()); namesDecl(N, D))
@@ -4686,6 +4774,9 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
         Handed |= Hands(CE->getArg(A));
       if (!Handed || !FD)
         return C;
+      // A method run on the object: its `this` is the object.
+      if (firstParamArg(FD) == 2)
+        CalleeThis = Conf.Class && Hands(CE->getArg(1));
       const FunctionDecl *Def = analysableDefinition(FD, Ctx);
       Callee = Def ? Inv.unitOf(Def) : nullptr;
       if (!Callee)
@@ -4886,6 +4977,13 @@ void BlockingAnalysis::Impl::startsOf(
     for (const auto &[CallerUnit, Call] : IC->second)
       if (CallerUnit)
         Out.push_back({CallerUnit, Call});
+  // A function a thread is started on runs, if at all, after the start.
+  if (!U->Lambda && !CallsOnly && U->Fn) {
+    computeRunSites();
+    if (auto TS = ThreadStarts.find(U->Fn->getCanonicalDecl());
+        TS != ThreadStarts.end())
+      Out.append(TS->second.begin(), TS->second.end());
+  }
   // A lambda runs, if at all, after it is created.
   if (U->Lambda && !CallsOnly)
     if (const auto *FD = llvm::dyn_cast<FunctionDecl>(
@@ -4960,7 +5058,7 @@ bool BlockingAnalysis::Impl::onlyCalledHere(const CodeUnit *U) {
   if (!FileOnly)
     return false;
   computeAddressTaken();
-  return !AddressTaken.count(FD->getCanonicalDecl());
+  return !AddressEscapes.count(FD->getCanonicalDecl());
 }
 
 bool BlockingAnalysis::Impl::startsAfter(
@@ -5372,7 +5470,7 @@ bool BlockingAnalysis::Impl::stateWrites(
   return Ok;
 }
 
-bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) {
+void BlockingAnalysis::Impl::computeRunSites() {
   if (!RunWhereWrittenKnown) {
     // One walk of the code, from the side that runs the lambda (no parent
     // map): a thread's or std::async's callable, a thread container's
@@ -5385,6 +5483,17 @@ bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) {
     };
     for (const auto &UP : Inv.units())
       walkOwnCode(UP->Body, [&](const Stmt *S) {
+        // A function a thread is started on: where it starts, and the
+        // name that hands it over (not an address that escapes).
+        if (const FunctionDecl *FD = startedFunction(S)) {
+          ThreadStarts[FD->getCanonicalDecl()].push_back({UP.get(), S});
+          const Expr *Callable =
+              llvm::isa<CXXConstructExpr>(S)
+                  ? llvm::cast<CXXConstructExpr>(S)->getArg(0)
+                  : llvm::cast<CXXMemberCallExpr>(S)->getArg(0);
+          StartRefs.insert(handedName(Callable));
+          return;
+        }
         if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
           if (CE->getNumArgs() >= 1 &&
               ThreadTypes.contains(CE->getConstructor()->getParent()))
@@ -5399,25 +5508,13 @@ bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) {
         if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
             OC && OC->getOperator() == OO_Call)
           Add(OC->getArg(0));
-        const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
-        const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
-        const auto *Spec =
-            M ? llvm::dyn_cast<ClassTemplateSpecializationDecl>(M->getParent())
-              : nullptr;
-        if (!Spec || !M->getIdentifier() || MC->getNumArgs() < 1 ||
-            !llvm::is_contained({llvm::StringRef("emplace_back"),
-                                 llvm::StringRef("emplace"),
-                                 llvm::StringRef("emplace_front")},
-                                M->getName()) ||
-            Spec->getTemplateArgs().size() < 1 ||
-            Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
-          return;
-        if (const CXXRecordDecl *Elem =
-                Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
-            Elem && ThreadTypes.contains(Elem))
-          Add(MC->getArg(0));
+        Add(threadContainerCallable(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
       });
   }
+}
+
+bool BlockingAnalysis::Impl::runsWhereWritten(const LambdaExpr *LE) {
+  computeRunSites();
   return RunWhereWritten.count(LE) != 0;
 }
 
@@ -5435,6 +5532,12 @@ BlockingAnalysis::Impl::stepAt(const UnitInfo &I, const Stmt *St, SkipSearch &S,
     }
     return P;
   };
+  // A thread started on a function (through a container's emplace_back
+  // too).
+  if (const FunctionDecl *FD = startedFunction(St)) {
+    const FunctionDecl *Def = analysableDefinition(FD, Ctx);
+    return Runs(Def ? Inv.unitOf(Def) : nullptr);
+  }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(St)) {
     if (I.RangeCalls.count(Call))
       return Performs::None;
@@ -5478,9 +5581,6 @@ BlockingAnalysis::Impl::stepAt(const UnitInfo &I, const Stmt *St, SkipSearch &S,
     S.Reached.insert(Y);
     return Performs::Must;
   }
-  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(St))
-    if (const FunctionDecl *FD = threadStartedOn(CE))
-      return Runs(Inv.unitOf(FD));
   return Performs::None;
 }
 
@@ -5699,8 +5799,10 @@ void BlockingAnalysis::Impl::skipReads(
     const Expr *A = nullptr;
     if (const auto *Call = llvm::dyn_cast<CallExpr>(First.At))
       A = Arg < Call->getNumArgs() ? Call->getArg(Arg) : nullptr;
-    else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(First.At))
-      A = Arg + 1 < CE->getNumArgs() ? CE->getArg(Arg + 1) : nullptr;
+    else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(First.At)) {
+      Arg += firstParamArg(First.Target->Fn);
+      A = Arg < CE->getNumArgs() ? CE->getArg(Arg) : nullptr;
+    }
     readsOf(A, Out);
   }
 }
@@ -5868,6 +5970,13 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
               Starts;
           startsOf(U, Starts);
           return llvm::any_of(Starts, [&](const auto &St) {
+            // A method a thread runs on another object acts on its members.
+            const Expr *Obj = nullptr;
+            if (const FunctionDecl *FD = startedFunction(St.second, &Obj);
+                FD && firstParamArg(FD) == 2 &&
+                !llvm::isa_and_nonnull<CXXThisExpr>(
+                    Obj ? Obj->IgnoreParenImpCasts() : nullptr))
+              return true;
             return St.first != C && !S.Reached.count(St.first);
           });
         }))
@@ -6122,9 +6231,9 @@ void BlockingAnalysis::Impl::reportCounterSkips(
           Starts.push_back(W->Lambda);
       } else {
         walkOwnCode(C->Body, [&](const Stmt *S) {
-          if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
-              CE && threadStartedOn(CE) == W->Fn)
-            Starts.push_back(CE);
+          if (const FunctionDecl *FD = startedFunction(S);
+              FD && FD->getCanonicalDecl() == W->Fn->getCanonicalDecl())
+            Starts.push_back(S);
         });
       }
       Fits &= !Starts.empty();
@@ -7634,7 +7743,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   return Unique;
 }
 
-void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
+void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {
   const SourceManager &SM = Ctx.getSourceManager();
   auto WhereLoc = [&](SourceLocation L) {
     PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(L));
@@ -7662,7 +7771,19 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) const {
     auto Callers = Inv.callersOf(U.Fn);
     bool Indirect = IndirectCallers.count(&U) != 0;
     OS << "\nunit " << Name(U) << " (" << Where(U.Body) << ")";
-    if (Callers.empty() && !Indirect)
+    llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 1> Threads;
+    if (!U.Lambda) {
+      computeRunSites();
+      if (auto TS = ThreadStarts.find(U.Fn->getCanonicalDecl());
+          TS != ThreadStarts.end())
+        Threads = TS->second;
+    }
+    if (Callers.empty() && !Indirect && !Threads.empty()) {
+      OS << " [context: a thread started at";
+      for (const auto &TS : Threads)
+        OS << " " << Where(TS.second);
+      OS << "]";
+    } else if (Callers.empty() && !Indirect)
       OS << (U.Lambda ? " [context: a thread body or callback]"
                       : " [root: nothing here calls it]");
     else

@@ -89,6 +89,17 @@ int main() {
   t.join();
 }
 
+// A method a thread is started on (its address handed to the thread) is a
+// context, with where it starts.
+struct Server {
+  std::mutex mu;
+  std::thread t;
+  void start() { t = std::thread(&Server::loop, this); }
+  // CHECK: unit 'Server::loop' ({{.*}}) [context: a thread started at [[@LINE-1]]:22]
+  // CHECK-NEXT: [[@LINE+1]]:45  acquire mu  held {}
+  void loop() { std::lock_guard<std::mutex> g(mu); }
+};
+
 // CHECK-LABEL: function objects:
 // CHECK-NEXT: Registry::onChange -> lambda at 60:18
 
@@ -97,4 +108,5 @@ int main() {
 // CHECK-NEXT: Circle::m <- m s.m
 // CHECK-NEXT: Registry::locks[...] <- locks[...] reg.locks[...]
 // CHECK-NEXT: Registry::mu <- mu r->mu reg.mu
+// CHECK-NEXT: Server::mu <- mu
 // CHECK-NEXT: Square::m <- m s.m

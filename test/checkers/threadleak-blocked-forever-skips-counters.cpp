@@ -153,6 +153,34 @@ void goStyle(const std::vector<Item> &items) {
   // CHECK: :[[@LINE-8]]:7: note: the one it skips is here
 }
 
+// A thread container's workers started on a method of the object, the
+// latch handed by reference.
+class Pool {
+public:
+  void runAll(int n) {
+    std::latch done(n);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < n; ++i)
+      ts.emplace_back(&Pool::one, this, std::ref(done), i);
+    done.wait();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait on 'done' may wait forever
+    // CHECK: :[[@LINE-6]]:16: note: 'done' is created here with a count of 'n'
+    // CHECK: :[[@LINE-4]]:7: note: 'Pool::one' is started here, once per round: it makes one of them
+    // CHECK: :[[@LINE+9]]:7: note: 'Pool::one' may return here without calling 'count_down()' on 'done'
+    // CHECK: :[[@LINE+10]]:5: note: the one it skips is here
+    for (auto &t : ts)
+      t.join();
+  }
+
+private:
+  void one(std::latch &l, int i) {
+    if (!check(i))
+      return;
+    work(i);
+    l.count_down();
+  }
+};
+
 //===-- Look-alikes (silent) ----------------------------------------------===//
 
 // Every way out of the worker counts down.

@@ -223,6 +223,31 @@ private:
   std::thread t_;
 };
 
+// The same with the thread started on a method of the object (its
+// address is handed to the thread, not to code we do not read).
+class MethodLoader {
+public:
+  void start() {
+    t_ = std::thread(&MethodLoader::run, this);
+    ready_.get_future().wait();
+    // CHECK: :[[@LINE-1]]:5: warning: a wait for the value of 'ready_' may wait forever: the code that sets its value may return without doing so [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+10]]:5: note: setting the value of 'ready_' here, in 'MethodLoader::run', would complete it
+    // CHECK: :[[@LINE-4]]:10: note: 'MethodLoader::run' is started here
+    // CHECK: :[[@LINE+7]]:7: note: 'MethodLoader::run' may return here without setting the value of 'ready_'
+  }
+  ~MethodLoader() { t_.join(); }
+
+private:
+  void run() {
+    if (!init())
+      return;
+    ready_.set_value();
+    serve();
+  }
+  std::promise<void> ready_;
+  std::thread t_;
+};
+
 //===-- Not found -----------------------------------------------------------===//
 
 // Every path sets it: the error path sets an exception.
@@ -558,3 +583,23 @@ void sameStateBothSides() {
   a.join();
   b.join();
 }
+
+// Negative: the thread runs the method on another object, whose promise
+// it sets.
+class PeerLoader {
+public:
+  void start(PeerLoader &peer) {
+    t_ = std::thread(&PeerLoader::run, &peer);
+    ready_.get_future().wait();
+  }
+  ~PeerLoader() { t_.join(); }
+
+private:
+  void run() {
+    if (!init())
+      return;
+    ready_.set_value();
+  }
+  std::promise<void> ready_;
+  std::thread t_;
+};
