@@ -130,10 +130,22 @@ std::unique_ptr<SyncInventory>
 InventoryCollector::take(const ASTContext &Ctx,
                          const ConditionVariableModel &CVs) {
   auto Inv = std::make_unique<SyncInventory>(Ctx, CVs);
+  // A lambda's call operator is a definition the matcher finds too; the
+  // code the lambda is written in adds it as a lambda (a thread's body, a
+  // callback), so it comes last: only a lambda no code of ours holds (a
+  // global's initialiser) is added as a plain function.
+  auto IsLambda = [](const FunctionDecl *FD) {
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
+    return MD && MD->getParent()->isLambda();
+  };
   for (const FunctionDecl *FD : Functions)
-    Inv->addFunction(FD);
+    if (!IsLambda(FD))
+      Inv->addFunction(FD);
   for (const FieldDecl *FD : Fields)
     Inv->addLambdasIn(FD->getInClassInitializer());
+  for (const FunctionDecl *FD : Functions)
+    if (IsLambda(FD))
+      Inv->addFunction(FD);
   clear();
   return Inv;
 }
