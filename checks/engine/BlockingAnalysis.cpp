@@ -5509,6 +5509,17 @@ void BlockingAnalysis::Impl::computeRunSites() {
             OC && OC->getOperator() == OO_Call)
           Add(OC->getArg(0));
         Add(threadContainerCallable(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
+        // Handed to an executor that runs it once (asio's post, a TBB task
+        // group's run).
+        static const NameList RunOnce = NameList::parse(
+            "::boost::asio::post;::boost::asio::dispatch;::boost::asio::defer;"
+            "::asio::post;::asio::dispatch;::asio::defer;"
+            "::tbb::detail::d1::task_group::run;"
+            "::oneapi::tbb::detail::d1::task_group::run;"
+            "::tbb::task_group::run;::oneapi::tbb::task_group::run");
+        if (RunOnce.containsCallee(Call))
+          for (const Expr *Arg : Call->arguments())
+            Add(Arg);
       });
   }
 }
