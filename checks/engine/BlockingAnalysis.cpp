@@ -5511,12 +5511,8 @@ void BlockingAnalysis::Impl::computeRunSites() {
         Add(threadContainerCallable(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
         // Handed to an executor that runs it once (asio's post, a TBB task
         // group's run).
-        static const NameList RunOnce = NameList::parse(
-            "::boost::asio::post;::boost::asio::dispatch;::boost::asio::defer;"
-            "::asio::post;::asio::dispatch;::asio::defer;"
-            "::tbb::detail::d1::task_group::run;"
-            "::oneapi::tbb::detail::d1::task_group::run;"
-            "::tbb::task_group::run;::oneapi::tbb::task_group::run");
+        static const NameList RunOnce =
+            NameList::parse(defaults::RunOnceSubmitFunctions);
         if (RunOnce.containsCallee(Call))
           for (const Expr *Arg : Call->arguments())
             Add(Arg);

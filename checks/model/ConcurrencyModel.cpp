@@ -22,6 +22,13 @@ const char DetachedSpawnFunctions[] =
 // they start (concurrencpp::null_result runs on an executor when its first
 // argument is an executor_tag, inline otherwise).
 const char DetachedCoroutineTypes[] = "::concurrencpp::null_result";
+// Asio's post/dispatch/defer and a oneTBB task group's run(): the handler
+// runs once, on the executor's threads (oneTBB's task_group lives in
+// tbb::detail::d1, named tbb::task_group through a using-declaration).
+const char RunOnceSubmitFunctions[] =
+    "::boost::asio::post;::boost::asio::dispatch;::boost::asio::defer;"
+    "::asio::post;::asio::dispatch;::asio::defer;"
+    "::tbb::detail::d1::task_group::run;::tbb::task_group::run";
 // Spawns into a scope that owns the coroutine until the scope is joined
 // (`co_await scope.join()`).
 const char ScopedSpawnFunctions[] = "::cppcoro::async_scope::spawn";

@@ -67,6 +67,9 @@ extern const char ScopedSpawnFunctions[];
 extern const char StopSignalFunctions[];
 extern const char BlockingFunctions[];
 extern const char InterruptionPoints[];
+/// Executors that run a callable they are handed once, elsewhere (not an
+/// option yet: the blocking analysis's built-in knowledge).
+extern const char RunOnceSubmitFunctions[];
 } // namespace defaults
 
 /// The model one check instance works with, built from its options.
