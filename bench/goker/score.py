@@ -39,11 +39,14 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The kernels' directory: this one, or another corpus in the same layout
+# (--corpus; its files still see this directory's include/).
+CORPUS = HERE
 DEFAULT_TL = '/work/main/build/bin/threadleak'
 
 
 def kernels(names):
-    all_ = sorted(f[:-4] for f in os.listdir(HERE)
+    all_ = sorted(f[:-4] for f in os.listdir(CORPUS)
                   if f.endswith('.cpp') and not f.endswith('_fixed.cpp'))
     return names or all_
 
@@ -75,7 +78,7 @@ def analyse(tl, path, timeout):
     cmd = [tl, '--no-cache', '--format=json', '--quiet', '-j', '1', os.path.basename(path),
            '--', '-std=c++20', '-pthread', f'-I{HERE}/include']
     try:
-        p = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, cwd=CORPUS, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, 'timeout'
     if p.returncode not in (0, 1):
@@ -97,10 +100,15 @@ def main():
     ap.add_argument('--timeout', type=float, default=300)
     ap.add_argument('--out', help='report path (default results/score-<date>.md)')
     ap.add_argument('--json-out', help='also write the per-kernel data as JSON')
+    ap.add_argument('--corpus', help='score the kernels of this directory instead (same layout: '
+                    'X.cpp, X_fixed.cpp, `// LEAK` marks; bench/goker/include on the include path)')
     args = ap.parse_args()
+    global CORPUS
+    if args.corpus:
+        CORPUS = os.path.abspath(args.corpus)
 
     gcatch = {}
-    gpath = os.path.join(HERE, 'gcatch.json')
+    gpath = os.path.join(CORPUS, 'gcatch.json')
     if os.path.exists(gpath):
         with open(gpath) as f:
             gcatch = json.load(f)
@@ -123,7 +131,7 @@ def main():
 
     rows, errors = [], []
     for k in kernels(args.kernels):
-        src, twin = os.path.join(HERE, k + '.cpp'), os.path.join(HERE, k + '_fixed.cpp')
+        src, twin = os.path.join(CORPUS, k + '.cpp'), os.path.join(CORPUS, k + '_fixed.cpp')
         marked = leak_lines(src)
         fb, eb = analyse(snap, src, args.timeout)
         ft, et = analyse(snap, twin, args.timeout) if os.path.exists(twin) else ([], 'no twin')
@@ -160,20 +168,23 @@ def main():
     n, found, at, twins, twin_total = totals(rows)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, 'w') as f:
-        f.write(f'# threadleak on the GoKer corpus ({date})\n\n')
+        name = 'the GoKer corpus' if CORPUS == HERE else f'`{os.path.relpath(CORPUS, os.path.dirname(HERE))}`'
+        f.write(f'# threadleak on {name} ({date})\n\n')
         f.write(f'`bench/goker/score.py`, a snapshot of `{args.threadleak}` ({version}), '
-                'each file analysed alone with `--no-cache -- -std=c++20 -pthread -Iinclude`, model file '
-                '`bench/goker/.threadleak.yaml`.\n\n')
+                'each file analysed alone with `--no-cache -- -std=c++20 -pthread -I<bench/goker>/include`, '
+                f'from `{os.path.relpath(CORPUS, os.path.dirname(HERE))}` (its `.threadleak.yaml`, if any, '
+                'is the model file).\n\n')
         f.write(f'- kernels: {n}\n')
         f.write(f'- **recall** (any finding in the buggy file): **{pct(found, n)}**\n')
         f.write(f'- recall at the `// LEAK` line: {pct(at, n)}\n')
         f.write(f'- **fixed twins with findings: {twins}/{n}** ({twin_total} findings)\n')
         f.write(f'- files that failed to analyse: {len(errors)}\n\n')
-        f.write('GCatch column: GCatch\'s published per-kernel result. No per-kernel GCatch data was found in '
-                'the corpora available (GoBench\'s README and configuration list the kernels, not tool results); '
-                'the only figure at hand is the aggregate quoted in issue 12, "GCatch 30/78" over GoKer\'s '
-                'blocking kernels, whose per-kernel split is unknown. Fill `gcatch.json` '
-                '(`{"grpc_660": "found", ...}`) to show it.\n\n')
+        if CORPUS == HERE:
+          f.write('GCatch column: GCatch\'s published per-kernel result. No per-kernel GCatch data was found in '
+                  'the corpora available (GoBench\'s README and configuration list the kernels, not tool results); '
+                  'the only figure at hand is the aggregate quoted in issue 12, "GCatch 30/78" over GoKer\'s '
+                  'blocking kernels, whose per-kernel split is unknown. Fill `gcatch.json` '
+                  '(`{"grpc_660": "found", ...}`) to show it.\n\n')
         f.write('## By project and by style\n\n| group | kernels | recall | at LEAK line | twins with findings |\n'
                 '| --- | ---: | ---: | ---: | ---: |\n')
         groups = collections.OrderedDict()
