@@ -23,6 +23,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
       GuardTypes(NameList::parse(
           Options.get("LockGuardTypes", defaults::LockGuardTypes))),
       ThreadTypes(NameList::parse(defaults::ThreadTypes)),
+      RunOnce(NameList::parse(defaults::RunOnceSubmitFunctions)),
       WriterPreferring(NameList::parse(Options.get(
           "WriterPreferringMutexes", defaults::WriterPreferringMutexes))),
       ChannelsOption(Options.get("Channels", "").str()),
@@ -42,6 +43,10 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   if (M) {
     CVTypes.add(M->ConditionVariableTypes);
     ThreadTypes.add(M->ThreadTypes);
+    // The model's spawn functions start a context per call: what they are
+    // handed runs once.
+    RunOnce.add(M->SpawnFunctions);
+    RunOnce.add(M->DetachedSpawnFunctions);
     WriterPreferring.add(M->WriterPreferringMutexes);
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
@@ -132,6 +137,7 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
                      ThreadTypes, MaxCallDepth);
   A.setDumping(DumpModel);
   A.setWriterPreferringMutexes(WriterPreferring);
+  A.setRunOnceFunctions(RunOnce);
   A.setUnanalysedTemplates(std::move(Unanalysed));
   std::vector<BlockingFinding> Findings = A.run();
   if (DumpModel) {

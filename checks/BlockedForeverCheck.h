@@ -41,7 +41,7 @@ public:
   }
 
 private:
-  NameList CVTypes, GuardTypes, ThreadTypes, WriterPreferring;
+  NameList CVTypes, GuardTypes, ThreadTypes, WriterPreferring, RunOnce;
   std::string CVTypesOption, GuardTypesOption, ChannelsOption,
       WriterPreferringOption;
   unsigned MaxCallDepth;

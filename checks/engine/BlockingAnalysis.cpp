@@ -794,6 +794,7 @@ public:
   void dump(llvm::raw_ostream &OS);
   NameList WriterPreferring =
       NameList::parse(defaults::WriterPreferringMutexes);
+  NameList RunOnce = NameList::parse(defaults::RunOnceSubmitFunctions);
 
 private:
   struct UnitInfo {
@@ -5477,8 +5478,13 @@ void BlockingAnalysis::Impl::computeRunSites() {
     // emplace_back, a call on the spot.
     RunWhereWrittenKnown = true;
     auto Add = [&](const Expr *E) {
-      if (const auto *L =
-              llvm::dyn_cast_or_null<LambdaExpr>(E ? bareExpr(E) : nullptr))
+      E = E ? bareExpr(E) : nullptr;
+      // Through the conversion to a parameter's function object
+      // (`submit(std::function<void()>)`).
+      if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(E);
+          CE && CE->getNumArgs() == 1)
+        E = bareExpr(CE->getArg(0));
+      if (const auto *L = llvm::dyn_cast_or_null<LambdaExpr>(E))
         RunWhereWritten.insert(L);
     };
     for (const auto &UP : Inv.units())
@@ -5511,8 +5517,6 @@ void BlockingAnalysis::Impl::computeRunSites() {
         Add(threadContainerCallable(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
         // Handed to an executor that runs it once (asio's post, a TBB task
         // group's run).
-        static const NameList RunOnce =
-            NameList::parse(defaults::RunOnceSubmitFunctions);
         if (RunOnce.containsCallee(Call))
           for (const Expr *Arg : Call->arguments())
             Add(Arg);
@@ -7906,6 +7910,10 @@ void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
 
 void BlockingAnalysis::setWriterPreferringMutexes(const NameList &Types) {
   P->WriterPreferring = Types;
+}
+
+void BlockingAnalysis::setRunOnceFunctions(const NameList &Fns) {
+  P->RunOnce = Fns;
 }
 
 void BlockingAnalysis::setUnanalysedTemplates(

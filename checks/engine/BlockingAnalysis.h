@@ -121,6 +121,10 @@ public:
   /// Mutex types whose waiting writer holds back new readers (default:
   /// defaults::WriterPreferringMutexes).
   void setWriterPreferringMutexes(const NameList &Types);
+  /// Functions that run a callable they are handed once, elsewhere (an
+  /// executor's post, a thread pool's submit): a lambda handed to one runs
+  /// where it is written (default: defaults::RunOnceSubmitFunctions).
+  void setRunOnceFunctions(const NameList &Fns);
   /// Template patterns left out of the inventory (engine/Templates.h: the
   /// instantiated ones, and those with dependent code): not analysed as
   /// written, but a member they name may have a partner there.
