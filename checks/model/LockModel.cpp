@@ -51,6 +51,28 @@ bool isSharedName(llvm::StringRef Key) {
       Key);
 }
 
+/// \p M's body (of the definition the translation unit has) calls an
+/// unlock of some lock.
+bool unlocksInBody(const CXXMethodDecl *M) {
+  const FunctionDecl *Def = nullptr;
+  if (!M || !M->hasBody(Def) || !Def->getBody())
+    return false;
+  bool Unlocks = false;
+  llvm::SmallVector<const Stmt *, 16> Work{Def->getBody()};
+  while (!Work.empty() && !Unlocks) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *F = Call->getDirectCallee();
+          F && F->getIdentifier())
+        Unlocks |= isReleaseName(foldedName(F->getName())) ||
+                   F->getName() == "pthread_mutex_unlock";
+    Work.append(S->child_begin(), S->child_end());
+  }
+  return Unlocks;
+}
+
 bool isWaitName(llvm::StringRef Name) {
   return Name == "wait" || Name == "wait_for" || Name == "wait_until" ||
          Name == "timed_wait";
@@ -523,8 +545,20 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
     }
     std::string Key = foldedName(Name);
     bool Acquire = isAcquireName(Key);
-    if (!Acquire && !isReleaseName(Key))
+    if (!Acquire && !isReleaseName(Key)) {
+      // A guard's own early release (oneTBB's scoped_lock::release()),
+      // told apart from std::unique_lock::release(), which lets go of
+      // the mutex still locked, by its body: it unlocks.
+      const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+          bareExpr(MC->getImplicitObjectArgument()));
+      const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      if (Key != "release" || !VD || !Guards.Vars.count(VD) ||
+          !unlocksInBody(MC->getMethodDecl()))
+        return;
+      MutexesOf(MC->getImplicitObjectArgument(), Ms);
+      Emit(LockEvent::Release, Ms, false, false);
       return;
+    }
     MutexesOf(MC->getImplicitObjectArgument(), Ms);
     Emit(Acquire ? LockEvent::Acquire : LockEvent::Release, Ms,
          isSharedName(Key), llvm::StringRef(Key).starts_with("try"));

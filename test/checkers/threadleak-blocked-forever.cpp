@@ -1051,3 +1051,40 @@ void secondGuard() {
   // CHECK: :[[@LINE-1]]:32: warning: 'm' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
   // CHECK: :[[@LINE-3]]:3: note: 'm' is acquired here
 }
+
+// Negative: a guard with its own early release (oneTBB's scoped_lock:
+// release() unlocks, acquire() locks again), let go and taken again in a
+// loop; the market's release() shape.
+template <class M> class ScopedLock {
+public:
+  explicit ScopedLock(M &m) : m_(&m) { m.lock(); }
+  ~ScopedLock() {
+    if (m_)
+      m_->unlock();
+  }
+  void acquire(M &m) {
+    m.lock();
+    m_ = &m;
+  }
+  void release() {
+    m_->unlock();
+    m_ = nullptr;
+  }
+
+private:
+  M *m_;
+};
+std::mutex theMarketMutex;
+bool othersLeft();
+void yieldNow();
+void releaseMarket(bool blocking) {
+  ScopedLock<std::mutex> lock(theMarketMutex);
+  if (blocking) {
+    while (othersLeft()) {
+      lock.release();
+      while (othersLeft())
+        yieldNow();
+      lock.acquire(theMarketMutex);
+    }
+  }
+}
