@@ -5477,6 +5477,13 @@ void BlockingAnalysis::Impl::computeRunSites() {
     // map): a thread's or std::async's callable, a thread container's
     // emplace_back, a call on the spot.
     RunWhereWrittenKnown = true;
+    // The run-once functions' own names, to ask the qualified name (a
+    // string built per call) only of the calls that may be one.
+    llvm::StringSet<> RunOnceNames;
+    for (const std::string &N : RunOnce.names())
+      RunOnceNames.insert(llvm::StringRef(N).rsplit("::").second.empty()
+                              ? llvm::StringRef(N)
+                              : llvm::StringRef(N).rsplit("::").second);
     auto Add = [&](const Expr *E) {
       E = E ? bareExpr(E) : nullptr;
       // Through the conversion to a parameter's function object
@@ -5517,7 +5524,10 @@ void BlockingAnalysis::Impl::computeRunSites() {
         Add(threadContainerCallable(llvm::dyn_cast<CXXMemberCallExpr>(Call)));
         // Handed to an executor that runs it once (asio's post, a TBB task
         // group's run).
-        if (RunOnce.containsCallee(Call))
+        const FunctionDecl *Callee = Call->getDirectCallee();
+        if (Callee && Callee->getIdentifier() &&
+            RunOnceNames.count(Callee->getName()) &&
+            RunOnce.containsCallee(Call))
           for (const Expr *Arg : Call->arguments())
             Add(Arg);
       });
