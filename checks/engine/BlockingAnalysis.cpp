@@ -462,6 +462,41 @@ const char *opNoun(OpKind K) {
   return "";
 }
 
+/// The first argument of the construction \p VD is initialised with (a
+/// latch's or a semaphore's count), or null.
+const Expr *countArgument(const VarDecl *VD) {
+  const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+      VD && VD->getInit() ? bareExpr(VD->getInit()) : nullptr);
+  return CE && CE->getNumArgs() >= 1 ? CE->getArg(0) : nullptr;
+}
+
+/// A count as the notes write it: its value, or its source text (explicit
+/// casts left out) quoted; empty when neither is known.
+std::string countText(const Expr *Arg, const ASTContext &Ctx) {
+  if (std::optional<uint64_t> N = evaluateCount(Arg, Ctx))
+    return std::to_string(*N);
+  Arg = Arg->IgnoreParenImpCasts();
+  while (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(Arg))
+    Arg = Cast->getSubExpr()->IgnoreParenImpCasts();
+  std::string Text = Lexer::getSourceText(
+                         CharSourceRange::getTokenRange(Arg->getSourceRange()),
+                         Ctx.getSourceManager(), Ctx.getLangOpts())
+                         .str();
+  return Text.empty() ? Text : "'" + Text + "'";
+}
+
+/// By how much the count-down or add \p Site changes its count: its
+/// argument's value, 1 without one; nothing when it is not a call or the
+/// value is not known.
+std::optional<uint64_t> countStep(const Stmt *Site, const ASTContext &Ctx) {
+  const auto *Call = llvm::dyn_cast<CallExpr>(Site);
+  if (!Call)
+    return std::nullopt;
+  if (Call->getNumArgs() == 0)
+    return 1;
+  return evaluateCount(Call->getArg(0), Ctx);
+}
+
 /// A name that may stand for another object of its type: a parameter, a
 /// reference, a raw pointer (a smart pointer or an object is its own
 /// allocation; a copy of a smart pointer resolves to the original's key).
@@ -2197,19 +2232,17 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.BlocksAfterAdd = CO.Family == CounterOp::WaitGroup;
       B.Latch = CO.Family == CounterOp::Latch && !ArriveAndWait;
       // As created: a latch with a positive count, a semaphore with none.
-      if (const auto *VD = llvm::dyn_cast_or_null<VarDecl>(K.object()))
-        if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
-                VD->getInit() ? bareExpr(VD->getInit()) : nullptr))
-          if (CE->getNumArgs() >= 1 && CO.Family != CounterOp::WaitGroup) {
-            Expr::EvalResult R;
-            if (!CE->getArg(0)->isValueDependent() &&
-                CE->getArg(0)->EvaluateAsInt(R, Ctx)) {
-              int64_t N = R.Val.getInt().getExtValue();
-              B.BlocksAsCreated = CO.Family == CounterOp::Latch
-                                      ? N > (ArriveAndWait ? 1 : 0)
-                                      : N == 0;
-            }
-          }
+      if (const Expr *Arg =
+              countArgument(llvm::dyn_cast_or_null<VarDecl>(K.object()));
+          Arg && CO.Family != CounterOp::WaitGroup) {
+        Expr::EvalResult R;
+        if (!Arg->isValueDependent() && Arg->EvaluateAsInt(R, Ctx)) {
+          int64_t N = R.Val.getInt().getExtValue();
+          B.BlocksAsCreated = CO.Family == CounterOp::Latch
+                                  ? N > (ArriveAndWait ? 1 : 0)
+                                  : N == 0;
+        }
+      }
       ownBlockingOp(I, S, std::move(B), Record);
     }
     return;
@@ -4526,22 +4559,14 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
     // all before the loop.
     std::string Count, CountText;
     if (B.Latch) {
-      const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
-          VD->getInit() ? bareExpr(VD->getInit()) : nullptr);
-      if (!CE || CE->getNumArgs() < 1)
+      const Expr *Arg = countArgument(VD);
+      if (!Arg)
         continue;
-      std::optional<uint64_t> N = evaluateCount(CE->getArg(0), Ctx);
+      std::optional<uint64_t> N = evaluateCount(Arg, Ctx);
       if (N && *N <= 1)
         continue;
       Count = N ? std::to_string(*N) : "its count";
-      const Expr *Arg = CE->getArg(0)->IgnoreParenImpCasts();
-      while (const auto *Cast = llvm::dyn_cast<ExplicitCastExpr>(Arg))
-        Arg = Cast->getSubExpr()->IgnoreParenImpCasts();
-      if (!N)
-        CountText = Lexer::getSourceText(
-                        CharSourceRange::getTokenRange(Arg->getSourceRange()),
-                        SM, Ctx.getLangOpts())
-                        .str();
+      CountText = countText(Arg, Ctx);
     }
     // Every count-down (and add) of the object, and who makes it.
     const LambdaExpr *Started = nullptr;
@@ -4565,11 +4590,8 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
                 Inv.callersOf(U->Fn).empty() && !IndirectCallers.count(U) &&
                 (!Started || Started == U->Lambda);
         // By one: `count_down(2)` may finish the count in one round.
-        if (const auto *Call = llvm::dyn_cast<CallExpr>(R.Site);
-            Call && Call->getNumArgs() >= 1) {
-          std::optional<uint64_t> By = evaluateCount(Call->getArg(0), Ctx);
-          Fits &= By && *By == 1;
-        }
+        if (llvm::isa<CallExpr>(R.Site))
+          Fits &= countStep(R.Site, Ctx) == 1u;
         Started = U->Lambda;
         Signal = &R;
       } else if (R.Kind == OpKind::Unknown) {
@@ -4596,9 +4618,8 @@ void BlockingAnalysis::Impl::reportWaitInStartLoop(
       F.Notes.push_back(
           {VD->getInit(),
            "'" + VD->getNameAsString() + "' is created here" +
-               (Count != "its count" ? " with a count of " + Count
-                : CountText.empty()  ? std::string()
-                                     : " with a count of '" + CountText + "'"),
+               (CountText.empty() ? std::string()
+                                  : " with a count of " + CountText),
            VD->getLocation()});
     else
       F.Notes.push_back({Add->Site, "adds to '" + Name +
@@ -6148,7 +6169,6 @@ bool runsTimes(const Stmt *L, const Expr *E, const ASTContext &Ctx) {
 
 void BlockingAnalysis::Impl::reportCounterSkips(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
-  const SourceManager &SM = Ctx.getSourceManager();
   for (const BlockedOp &B : Blocking) {
     // A latch's or a wait group's wait, once, in the code that creates it.
     if (B.Kind != OpKind::CounterWait || !(B.Latch || B.BlocksAfterAdd) ||
@@ -6173,12 +6193,20 @@ void BlockingAnalysis::Impl::reportCounterSkips(
     Confinement Conf;
     if (!confined(I, K, Conf))
       continue;
-    // The loops of the creating code: a statement's innermost one.
+    // The loops of the creating code: a statement's innermost one, and
+    // the loops' own variables (a `for`'s counter, a range's element).
     llvm::DenseMap<const Stmt *, const Stmt *> Around;
+    llvm::SmallPtrSet<const Decl *, 4> LoopVars;
     walkOwnCode(C->Body, [&](const Stmt *S) {
       const Stmt *Body = loopBody(S);
-      if (Body && !bodyRunsOnce(S, Ctx))
-        walkOwnCode(Body, [&](const Stmt *In) { Around[In] = S; });
+      if (!Body || bodyRunsOnce(S, Ctx))
+        return;
+      walkOwnCode(Body, [&](const Stmt *In) { Around[In] = S; });
+      if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+        if (const auto *DS = llvm::dyn_cast_or_null<DeclStmt>(F->getInit()))
+          LoopVars.insert(DS->decl_begin(), DS->decl_end());
+      if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(S))
+        LoopVars.insert(FR->getLoopVariable());
     });
     // How many times each statement runs, as a sum: a constant, plus so
     // many per round of a loop whose trip count we do not know. Nested
@@ -6196,20 +6224,12 @@ void BlockingAnalysis::Impl::reportCounterSkips(
       T[L] += N;
       return true;
     };
-    // By how much a count-down or an add changes the count.
-    auto By = [&](const Stmt *Site) -> std::optional<uint64_t> {
-      const auto *Call = llvm::dyn_cast<CallExpr>(Site);
-      if (!Call)
-        return std::nullopt;
-      if (Call->getNumArgs() == 0)
-        return 1;
-      return evaluateCount(Call->getArg(0), Ctx);
-    };
     // The count it waits for, and the count-downs that could make it: its
     // own, and one per start of each worker it starts that makes one.
     Terms Count, Signals;
     const OpRecord *FirstAdd = nullptr;
     llvm::MapVector<const CodeUnit *, const OpRecord *> Workers;
+    llvm::SmallVector<const OpRecord *, 4> SignalOps;
     bool Fits = true;
     for (const OpRecord &R : Ops) {
       if (!Fits)
@@ -6222,7 +6242,7 @@ void BlockingAnalysis::Impl::reportCounterSkips(
       }
       if (!reachesName(R.Object, K, Conf.Names))
         continue;
-      std::optional<uint64_t> N = By(R.Site);
+      std::optional<uint64_t> N = countStep(R.Site, Ctx);
       if (R.Kind == OpKind::CounterAdd) {
         Fits =
             B.BlocksAfterAdd && R.Unit == C && N && AddTerm(R.Site, *N, Count);
@@ -6230,10 +6250,12 @@ void BlockingAnalysis::Impl::reportCounterSkips(
           FirstAdd = &R;
       } else if (R.Unit == C) {
         Fits = N && AddTerm(R.Site, *N, Signals);
+        SignalOps.push_back(&R);
       } else {
         // At most one count-down of one per run of the worker.
         Fits = N && *N == 1 && !Workers.count(R.Unit) && !inLoop(R.Site);
         Workers[R.Unit] = &R;
+        SignalOps.push_back(&R);
       }
     }
     if (!Fits || Workers.empty())
@@ -6270,11 +6292,9 @@ void BlockingAnalysis::Impl::reportCounterSkips(
     // ++i)`).
     const Expr *CountArg = nullptr;
     if (B.Latch) {
-      const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
-          Root->getInit() ? bareExpr(Root->getInit()) : nullptr);
-      if (!CE || CE->getNumArgs() < 1)
+      CountArg = countArgument(Root);
+      if (!CountArg)
         continue;
-      CountArg = CE->getArg(0);
       if (std::optional<uint64_t> N = evaluateCount(CountArg, Ctx))
         Count[nullptr] = *N;
       else if (Signals.size() == 1 && Signals.begin()->first &&
@@ -6291,17 +6311,14 @@ void BlockingAnalysis::Impl::reportCounterSkips(
       continue;
     SkipSearch S;
     bool Placed = true;
-    for (const OpRecord &R : Ops) {
-      if (R.Kind != OpKind::CounterSignal || !R.Object.object() ||
-          !reachesName(R.Object, K, Conf.Names))
-        continue;
+    for (const OpRecord *R : SignalOps) {
       const CFGBlock *PB;
       unsigned PIdx;
-      if (!cfgPos(R.Unit, R.Site, PB, PIdx)) {
+      if (!cfgPos(R->Unit, R->Site, PB, PIdx)) {
         Placed = false;
         break;
       }
-      S.Sites[R.Unit].push_back({PB->getBlockID(), PIdx});
+      S.Sites[R->Unit].push_back({PB->getBlockID(), PIdx});
     }
     if (!Placed)
       continue;
@@ -6333,28 +6350,8 @@ void BlockingAnalysis::Impl::reportCounterSkips(
     skipReads(*First, S, SkipR);
     llvm::SmallVector<const ValueDecl *, 8> WaiterReads;
     readsBefore(BB, WaiterReads);
-    llvm::erase_if(WaiterReads, [&](const ValueDecl *D) {
-      const auto *V = llvm::dyn_cast<VarDecl>(D);
-      if (!V)
-        return false;
-      for (const auto &[In, L] : Around) {
-        (void)In;
-        const auto *F = llvm::dyn_cast<ForStmt>(L);
-        if (F && F->getInit()) {
-          bool Declared = false;
-          walkOwnCode(F->getInit(), [&](const Stmt *X) {
-            if (const auto *DS = llvm::dyn_cast<DeclStmt>(X))
-              Declared |= llvm::is_contained(DS->decls(), V);
-          });
-          if (Declared)
-            return true;
-        }
-        if (const auto *FR = llvm::dyn_cast<CXXForRangeStmt>(L);
-            FR && FR->getLoopVariable() == V)
-          return true;
-      }
-      return false;
-    });
+    llvm::erase_if(WaiterReads,
+                   [&](const ValueDecl *D) { return LoopVars.count(D); });
     if (llvm::any_of(SkipR, [&](const ValueDecl *D) {
           return llvm::is_contained(WaiterReads, D);
         }))
@@ -6376,17 +6373,12 @@ void BlockingAnalysis::Impl::reportCounterSkips(
                          : "a '" + SignalName + "()' for each one added") +
                 ", and code that makes one may return without it";
     if (B.Latch) {
-      std::string Text = Lexer::getSourceText(CharSourceRange::getTokenRange(
-                                                  CountArg->getSourceRange()),
-                                              SM, Ctx.getLangOpts())
-                             .str();
-      std::optional<uint64_t> N = evaluateCount(CountArg, Ctx);
-      F.Notes.push_back({Root->getInit(),
-                         "'" + Obj + "' is created here with a count of " +
-                             (N              ? std::to_string(*N)
-                              : Text.empty() ? std::string("its argument")
-                                             : "'" + Text + "'"),
-                         Root->getLocation()});
+      std::string Text = countText(CountArg, Ctx);
+      F.Notes.push_back(
+          {Root->getInit(),
+           "'" + Obj + "' is created here with a count of " +
+               (Text.empty() ? std::string("its argument") : Text),
+           Root->getLocation()});
     } else {
       F.Notes.push_back({FirstAdd->Site, "'" + Obj + "' is added to here"});
     }
