@@ -552,10 +552,17 @@ void LockModel::callEvents(const CallExpr *Call, const GuardVariables &Guards,
       const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
           bareExpr(MC->getImplicitObjectArgument()));
       const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-      if (Key != "release" || !VD || !Guards.Vars.count(VD) ||
-          !unlocksInBody(MC->getMethodDecl()))
+      if (Key != "release" || !VD || !unlocksInBody(MC->getMethodDecl()))
         return;
-      MutexesOf(MC->getImplicitObjectArgument(), Ms);
+      if (Guards.Vars.count(VD)) {
+        MutexesOf(MC->getImplicitObjectArgument(), Ms);
+      } else if (llvm::isa<ParmVarDecl>(VD) &&
+                 VD->getType()->isLValueReferenceType()) {
+        // A guard handed by reference (oneTBB's `add_ref_unsafe(lock,
+        // ...)`, which calls `lock.release()`): the parameter stands for
+        // the caller's guard, which the caller maps to its mutex.
+        Ms.push_back({VD, DRE, false});
+      }
       Emit(LockEvent::Release, Ms, false, false);
       return;
     }

@@ -1088,3 +1088,40 @@ void releaseMarket(bool blocking) {
     }
   }
 }
+
+// Negative: the guard handed by reference is let go by the callee
+// (oneTBB's market::add_ref_unsafe(lock, ...), lock.release()) before the
+// callee's callee takes the mutex again.
+int marketRefs;
+void setActiveWorkers() {
+  ScopedLock<std::mutex> lock(theMarketMutex);
+  ++marketRefs;
+}
+bool addRefUnsafe(ScopedLock<std::mutex> &lock) {
+  if (marketRefs == 0)
+    return false;
+  ++marketRefs;
+  lock.release();
+  setActiveWorkers();
+  return true;
+}
+void globalMarket() {
+  ScopedLock<std::mutex> lock(theMarketMutex);
+  if (!addRefUnsafe(lock))
+    marketRefs = 1;
+}
+// Positive: the same callee without the release.
+bool addRefHeld(ScopedLock<std::mutex> &lock) {
+  if (marketRefs == 0)
+    return false;
+  setActiveWorkers();
+  return true;
+}
+void globalMarketHeld() {
+  ScopedLock<std::mutex> lock(theMarketMutex);
+  addRefHeld(lock);
+  // CHECK: :[[@LINE-26]]:26: warning: 'theMarketMutex' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-3]]:26: note: 'theMarketMutex' is acquired here
+  // CHECK: :[[@LINE-3]]:3: note: 'addRefHeld' is called here, with 'theMarketMutex' held
+  // CHECK: :[[@LINE-9]]:3: note: 'setActiveWorkers' is called here, with 'theMarketMutex' held
+}
