@@ -30,7 +30,8 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "path, two mutexes taken in opposite orders, a blocking channel "
        "operation, wait or join made while holding a mutex every partner "
        "needs, a wait on an object nobody else can reach, and a wait whose "
-       "only partners may return first.",
+       "only partners may return first or give up (a timeout, a stop "
+       "token).",
        "A thread blocked on a mutex, a channel or a condition variable waits "
        "for a partner: the holder's unlock, the other side of the channel, a "
        "notify. When the partner is the blocked thread itself (it holds the "

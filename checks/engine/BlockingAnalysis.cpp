@@ -1389,6 +1389,25 @@ private:
   /// arm of its race ends, fired by code nothing orders after the send.
   void reportPartnerLeaves(std::vector<BlockingFinding> &Out,
                            llvm::DenseSet<const Stmt *> &Done);
+  /// PartnerGivesUp: a send on an unbuffered channel (or a receive, once)
+  /// whose every partner is an operation that may give up (a receive with a
+  /// timeout, one given a stop token something stops, a poll) in other code
+  /// that runs once and moves on when it does (no loop, or a loop its
+  /// failure ends): after a give-up, nobody completes the wait.
+  void reportPartnerGivesUp(std::vector<BlockingFinding> &Out,
+                            llvm::DenseSet<const Stmt *> &Done);
+  /// A stop request comes after a wait: in some code that leads to both
+  /// (\p FromWait, \p FromStop: their ancestors), the stop cannot come before
+  /// the way to the wait, or that way starts a thread that the code then joins
+  /// (a `join()`, a `get()`, a `wait()`) before the stop. True when it cannot
+  /// tell.
+  bool stopComesAfter(
+      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromWait,
+      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromStop);
+  /// The `request_stop()` calls of the units (a std::stop_source's, a
+  /// std::jthread's), found by the first walk (their units matter: what
+  /// orders them is asked).
+  std::vector<std::pair<const CodeUnit *, const CallExpr *>> StopRequests;
   /// PartnerSkips: a receive, an unbuffered send or a future's wait, once,
   /// in the unit that creates the object, whose every partner is in code
   /// that unit runs before it (a thread, a std::async task, a call), some
@@ -2327,8 +2346,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
       B.Object = K;
       B.Race = I.RaceOf.lookup(Call);
       B.Type = Type;
-      if (Kind == OpKind::Send && Op.Spec) {
-        // Unbuffered: the channel's capacity is 0 where it is created.
+      if (Op.Spec) {
+        // Unbuffered: the channel's capacity is 0 where it is created (for
+        // a receive: a try-send completes it only while it waits).
         std::optional<uint64_t> Cap;
         if (Op.Spec->Unbuffered)
           Cap = 0;
@@ -3171,6 +3191,21 @@ static const Stmt *loopBody(const Stmt *S) {
   if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
     return R->getBody();
   return nullptr;
+}
+
+/// What runs again with each round of the loop \p S: its body, its
+/// condition (a `while`'s condition variable too) and a `for`'s increment.
+/// (A range-for's range is evaluated once.)
+static llvm::SmallVector<const Stmt *, 4> loopRepeats(const Stmt *S) {
+  llvm::SmallVector<const Stmt *, 4> Out{loopBody(S)};
+  if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+    Out.append({F->getConditionVariableDeclStmt(), F->getCond(), F->getInc()});
+  else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+    Out.append({W->getConditionVariableDeclStmt(), W->getCond()});
+  else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+    Out.push_back(D->getCond());
+  llvm::erase(Out, nullptr);
+  return Out;
 }
 
 /// \p Site is a statement of \p Body that runs whenever \p Body does: one
@@ -4522,6 +4557,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     }
   }
   reportPartnerLeaves(Out, Done);
+  reportPartnerGivesUp(Out, Done);
   reportPartnerSkips(Out, Done);
   reportOutlived(Out, Done);
   reportCounts(Out, Done);
@@ -5286,6 +5322,246 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     F.Message = "a send on '" + B.Object.str() +
                 "' may wait forever: its receiver's loop may have left "
                 "before it, and nothing else receives from it or closes it";
+    appendSteps(F.Notes, Why);
+    Out.push_back(std::move(F));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// PartnerGivesUp: every partner may give up, and moves on when it does
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// \p E without the parentheses and implicit nodes around it.
+const Expr *bareOf(const Expr *E) {
+  for (const Expr *Prev = nullptr; E && E != Prev;) {
+    Prev = E;
+    E = E->IgnoreImplicit()->IgnoreParens();
+  }
+  return E;
+}
+
+/// The condition \p Cond is false when \p Op, written in it, fails: it is
+/// the operation's result (`ch.take(st)`), tested as it is (an optional's
+/// `operator bool`, `has_value()`), assigned (`(v = ch.take(st))`), held in
+/// the loop's condition variable \p CondVar, or one side of an `&&`.
+bool falseOnFailure(const Expr *Cond, const Stmt *Op, const VarDecl *CondVar) {
+  const Expr *E = bareOf(Cond);
+  if (!E)
+    return false;
+  if (E == Op)
+    return true;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    if (MD && MC->getNumArgs() == 0 &&
+        (llvm::isa<CXXConversionDecl>(MD) ||
+         (MD->getIdentifier() && MD->getName() == "has_value")))
+      return falseOnFailure(MC->getImplicitObjectArgument(), Op, CondVar);
+    return false;
+  }
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    if (BO->getOpcode() == BO_LAnd)
+      return falseOnFailure(BO->getLHS(), Op, CondVar) ||
+             falseOnFailure(BO->getRHS(), Op, CondVar);
+    if (BO->getOpcode() == BO_Assign)
+      return falseOnFailure(BO->getRHS(), Op, CondVar);
+    return false;
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+    return CE->getNumArgs() == 1 && falseOnFailure(CE->getArg(0), Op, CondVar);
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+    return CondVar && DRE->getDecl() == CondVar && CondVar->getInit() &&
+           falseOnFailure(CondVar->getInit(), Op, nullptr);
+  return false;
+}
+
+bool contains(const Stmt *Outer, const Stmt *S) {
+  bool Found = false;
+  if (Outer)
+    walkOwnCode(Outer, [&](const Stmt *In) { Found |= In == S; });
+  return Found;
+}
+
+/// How the operation \p Call may give up: it is given a stop token, a
+/// timeout (a duration or a time point), or neither (a poll).
+enum class GiveUp { StopToken, Timeout, Poll };
+GiveUp giveUpOf(const CallExpr *Call) {
+  GiveUp G = GiveUp::Poll;
+  for (const Expr *A : Call->arguments()) {
+    const CXXRecordDecl *RD = recordOf(A->getType());
+    if (!RD || !RD->getIdentifier())
+      continue;
+    llvm::StringRef N = RD->getName();
+    if (N == "stop_token")
+      return GiveUp::StopToken;
+    if (N == "duration" || N == "time_point")
+      G = GiveUp::Timeout;
+  }
+  return G;
+}
+} // namespace
+
+bool BlockingAnalysis::Impl::stopComesAfter(
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromWait,
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromStop) {
+  // Levels from the wait's own code up; past a lambda or a function a
+  // thread is started on, the wait runs apart from the code that starts it.
+  bool Apart = false;
+  const CodeUnit *Prev = nullptr;
+  for (const auto &[X, SW] : FromWait) {
+    if (Prev) {
+      computeRunSites();
+      Apart |= Prev->Lambda != nullptr ||
+               (Prev->Fn && ThreadStarts.count(Prev->Fn->getCanonicalDecl()));
+    }
+    Prev = X;
+    auto It = FromStop.find(X);
+    if (It == FromStop.end() || It->second == SW)
+      continue;
+    const Stmt *SS = It->second;
+    if (!Apart) {
+      if (!mayReach(X, SS, SW))
+        return true;
+      continue;
+    }
+    // Started apart: joined on the way from its start to the stop.
+    bool Joined = false;
+    walkOwnCode(X->Body, [&](const Stmt *S) {
+      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+      const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+      if (Joined || !MD || !MD->getIdentifier() ||
+          !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
+        return;
+      Joined = mayReach(X, SW, MC) && mayReach(X, MC, SS);
+    });
+    if (Joined)
+      return true;
+  }
+  return false;
+}
+
+void BlockingAnalysis::Impl::reportPartnerGivesUp(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  for (const BlockedOp &B : Blocking) {
+    if (B.Race || Done.count(B.Call) || Done.count(siteOf(B)))
+      continue;
+    // A send that waits for its receiver; a receive made once on an
+    // unbuffered channel (one in a loop waits for its senders' end:
+    // Outlived's question; a buffered one takes a try-send's item).
+    bool Send = B.Kind == OpKind::Send;
+    if (!B.Unbuffered ||
+        (!Send && !(B.Kind == OpKind::Receive && B.Chain.empty() &&
+                    !inLoop(B.Call) && !runsMoreThanOnce(B.Unit, 0))))
+      continue;
+    OpKind Try = Send ? OpKind::TryReceive : OpKind::TrySend;
+    auto BI = Infos.find(B.Unit);
+    Confinement Conf;
+    if (BI == Infos.end() || !confined(*BI->second, B.Object, Conf))
+      continue;
+    // Every partner may give up, in other code that runs once.
+    llvm::SmallVector<const OpRecord *, 2> Partners;
+    bool Ok = true;
+    for (const OpRecord &R : Ops) {
+      if (!partnerOf(B, R))
+        continue;
+      if (!R.Object.object()) {
+        Ok = false;
+        break;
+      }
+      if (!reachesName(R.Object, B.Object, Conf.Names))
+        continue;
+      const auto *Call = llvm::dyn_cast<CallExpr>(R.Site);
+      if (R.Kind != Try || !Call || R.Unit == B.Unit ||
+          runsMoreThanOnce(R.Unit, 0)) {
+        Ok = false;
+        break;
+      }
+      Partners.push_back(&R);
+    }
+    if (!Ok || Partners.empty())
+      continue;
+    // Each moves on when it gives up: it is in no loop, or in the
+    // condition of a loop (itself in none) that its failure makes false
+    // (`while (auto v = ch.take(st))`).
+    std::vector<WitnessStep> Why;
+    bool NeedsStop = false;
+    for (const OpRecord *R : Partners) {
+      const Stmt *Loop = LoopOf.lookup(R->Site);
+      if (Loop) {
+        const Expr *Cond = nullptr;
+        const VarDecl *CondVar = nullptr;
+        if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
+          Cond = W->getCond();
+          CondVar = W->getConditionVariable();
+        } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
+          Cond = F->getCond();
+          CondVar = F->getConditionVariable();
+        } else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop)) {
+          Cond = D->getCond();
+        }
+        bool InCond = contains(Cond, R->Site) ||
+                      (CondVar && contains(CondVar->getInit(), R->Site));
+        if (!InCond || inLoop(Loop) ||
+            !falseOnFailure(Cond, R->Site, CondVar)) {
+          Ok = false;
+          break;
+        }
+      }
+      GiveUp G = giveUpOf(llvm::cast<CallExpr>(R->Site));
+      NeedsStop |= G == GiveUp::StopToken;
+      std::string Role =
+          std::string(Partners.size() == 1 ? "the only " : "a ") +
+          (Send ? "receiver" : "sender");
+      std::string How = G == GiveUp::StopToken ? "gives up once its stop token "
+                                                 "is stopped"
+                        : G == GiveUp::Timeout ? "gives up when its time is up"
+                        : Send ? "takes an item only if one is waiting"
+                               : "hands its item over only if a receiver is "
+                                 "waiting";
+      Why.push_back({R->Site, Role + " of '" + B.Object.str() + "', in " +
+                                  unitName(*R->Unit) + ", " + How +
+                                  (Loop ? ", and its loop then ends"
+                                        : ", and then goes on without it")});
+    }
+    if (!Ok)
+      continue;
+    // A stop token gives up only once a stop is requested: some request
+    // that code we see start makes, and nothing orders after this wait.
+    if (NeedsStop) {
+      llvm::MapVector<const CodeUnit *, const Stmt *> FromWait;
+      if (!ancestors(B.Unit, B.Call, FromWait))
+        continue;
+      const CallExpr *Stop = nullptr;
+      for (const auto &[SU, SC] : StopRequests) {
+        llvm::MapVector<const CodeUnit *, const Stmt *> FromStop;
+        if (llvm::isa_and_nonnull<CXXDestructorDecl>(SU->Fn) ||
+            !ancestors(SU, SC, FromStop) ||
+            llvm::none_of(FromStop,
+                          [&](const auto &P) {
+                            return (P.first->Fn && P.first->Fn->isMain()) ||
+                                   FromWait.count(P.first);
+                          }) ||
+            stopComesAfter(FromWait, FromStop))
+          continue;
+        Stop = SC;
+        break;
+      }
+      if (!Stop)
+        continue;
+      Why.push_back({Stop, "a stop is requested here, and nothing orders it "
+                           "after this " +
+                               std::string(Send ? "send" : "receive")});
+    }
+    Done.insert(B.Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::PartnerGivesUp;
+    F.At = B.Call;
+    F.Message = std::string(Send ? "a send on '" : "a receive from '") +
+                B.Object.str() + "' may wait forever: " +
+                (Partners.size() == 1 ? "its only " : "each ") +
+                (Send ? "receiver" : "sender") +
+                " may give up first, and nothing else " +
+                (Send ? "receives from it" : "sends to it") + " or closes it";
     appendSteps(F.Notes, Why);
     Out.push_back(std::move(F));
   }
@@ -7624,13 +7900,20 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       functionObjectsAt(*U, S);
       if (!Touches && !Modelled)
         Touches = touchesSync(S);
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+        if (const CXXMethodDecl *MD = MC->getMethodDecl();
+            MD && MD->getIdentifier() && MD->getName() == "request_stop") {
+          StopRequests.push_back({U, MC});
+          Touches = true;
+        }
       const Stmt *LoopBody = loopBody(S);
       if (LoopBody && !bodyRunsOnce(S, Ctx))
-        walkOwnCode(LoopBody, [&](const Stmt *In) {
-          if (llvm::isa<CallExpr, LambdaExpr, ForStmt, WhileStmt, DoStmt,
-                        CXXForRangeStmt>(In))
-            LoopOf[In] = S; // inner loops come later and overwrite
-        });
+        for (const Stmt *Part : loopRepeats(S))
+          walkOwnCode(Part, [&](const Stmt *In) {
+            if (llvm::isa<CallExpr, LambdaExpr, ForStmt, WhileStmt, DoStmt,
+                          CXXForRangeStmt>(In))
+              LoopOf[In] = S; // inner loops come later and overwrite
+          });
     });
     if (Touches && !Modelled) {
       info(U).Relevant = true;

@@ -30,6 +30,9 @@
 //  - PartnerLeaves: a send whose only receivers are loops that another
 //    arm of their race ends, fired by code that nothing orders after the
 //    send;
+//  - PartnerGivesUp: a send on an unbuffered channel (or a receive, once)
+//    whose every partner may give up (a timeout, a stop token something
+//    stops, a poll) and moves on when it does;
 //  - PartnerSkips: a wait, once, on an object its own code creates, whose
 //    every partner is in code that code runs before it (a thread, a
 //    std::async task, a call), some path of which returns without the
@@ -82,6 +85,7 @@ struct BlockingFinding {
     WaitCycle,
     Outlived,
     PartnerLeaves,
+    PartnerGivesUp,
     PartnerSkips
   };
   KindTy Kind;

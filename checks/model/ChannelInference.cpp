@@ -598,7 +598,7 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
     bool Puts = false, Takes = false, Counts = false, Waits = false,
          Soft = false, Notifies = false, Flags = false, LoopTakes = false,
          LoopPuts = false;
-    size_t FirstPut = ~size_t(0), FirstWait = ~size_t(0);
+    size_t FirstPut = ~size_t(0), FirstWait = ~size_t(0), LastWait = ~size_t(0);
     // Every soft wait is given the same stop-token parameter.
     int StopParam = -1;
     bool OnlyStopParam = true;
@@ -621,6 +621,7 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
       case EvKind::Wait:
         Waits = true;
         FirstWait = std::min(FirstWait, I);
+        LastWait = I;
         break;
       case EvKind::SoftWait:
         Soft = true;
@@ -666,7 +667,14 @@ std::unique_ptr<InferredChannel> inferChannel(const CXXRecordDecl *RD) {
       if (Blocks) {
         Blocking = true;
         BlockingSend = true;
-        if (FirstWait < FirstPut) {
+        // A wait after the put is for its item to be taken (a rendezvous),
+        // whether or not the send first waits for the one slot to be free.
+        bool WaitsAfterPut = FirstPut != ~size_t(0) && LastWait > FirstPut;
+        if (FirstWait < FirstPut && WaitsAfterPut) {
+          M.Why = "'" + M.MD->getNameAsString() +
+                  "' waits for the slot, puts an item, then waits until it "
+                  "is taken";
+        } else if (FirstWait < FirstPut) {
           Unbuffered = false;
           const Event &E = M.Events[FirstWait];
           std::optional<Bound> B =
