@@ -1238,10 +1238,18 @@ private:
   void reportLockOrder(std::vector<BlockingFinding> &Out);
   /// \p U never runs: a function only this file's code can call (internal
   /// linkage, or a member of a class of the main file), whose address is
-  /// not taken, that is called, and whose every call is in code that never
-  /// runs or through a local pointer that is always null there. \p Why
-  /// gets the reason.
-  bool deadUnit(const CodeUnit *U, unsigned Depth, std::string &Why);
+  /// not taken, that nothing calls, or whose every call is in code that
+  /// never runs or through a local pointer that is always null there; or a
+  /// lambda written in such code. \p Why gets the reason.
+  /// With \p Uncalled false, code nothing calls is not dead (it may be an
+  /// entry point; see NoPartner).
+  bool deadUnit(const CodeUnit *U, unsigned Depth, std::string &Why,
+                bool Uncalled = false);
+  /// How many levels of callers (and lambdas' enclosing code) deadUnit
+  /// follows.
+  static constexpr unsigned MaxDeadDepth = 6;
+  static constexpr llvm::StringLiteral DeadVia =
+      "it is called only from code that never runs: ";
   /// \p Call's object is a local (smart) pointer that is null wherever it
   /// is used: it is never given anything but null.
   bool callsThroughNull(const CallExpr *Call, std::string &Name) const;
@@ -1908,9 +1916,16 @@ void BlockingAnalysis::Impl::computeAddressTaken() {
 }
 
 bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
-                                      std::string &Why) {
-  if (U->Lambda || Depth > 3)
+                                      std::string &Why, bool Uncalled) {
+  if (Depth > MaxDeadDepth)
     return false;
+  // A lambda exists only once the code it is written in runs.
+  if (U->Lambda) {
+    const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+        U->Lambda->getLambdaClass()->getDeclContext());
+    const CodeUnit *EU = Enc ? Inv.unitOf(Enc) : nullptr;
+    return EU && EU != U && deadUnit(EU, Depth + 1, Why, Uncalled);
+  }
   const FunctionDecl *FD = U->Fn;
   const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
   if (!FD ||
@@ -1935,31 +1950,45 @@ bool BlockingAnalysis::Impl::deadUnit(const CodeUnit *U, unsigned Depth,
   computeAddressTaken();
   if (AddressTaken.count(FD->getCanonicalDecl()))
     return false;
-  std::string NullName;
+  if (auto IC = IndirectCallers.find(U);
+      IC != IndirectCallers.end() && !IC->second.empty())
+    return false;
+  // Nothing calls it, and only this file could: it never runs (unless
+  // template code we do not analyse names it).
+  std::string Name = FD->getQualifiedNameAsString();
+  if (Inv.callersOf(FD).empty()) {
+    if (!Uncalled)
+      return false;
+    for (const FunctionDecl *T : UnanalysedTemplates)
+      if (mayNameMember(T->getBody(), FD))
+        return false;
+    Why = "nothing calls '" + Name + "', and no other translation unit can";
+    return true;
+  }
+  std::string NullName, Root;
   for (const auto &[CallerUnit, Call] : Inv.callersOf(FD)) {
     std::string Null, Sub;
     if (callsThroughNull(Call, Null)) {
       NullName = Null;
       continue;
     }
-    if (CallerUnit && CallerUnit != U && deadUnit(CallerUnit, Depth + 1, Sub))
+    if (CallerUnit && CallerUnit != U &&
+        deadUnit(CallerUnit, Depth + 1, Sub, Uncalled)) {
+      // The first reason at the root of the dead callers, said once.
+      if (Root.empty()) {
+        size_t P = Sub.rfind(DeadVia);
+        Root = P == std::string::npos ? Sub : Sub.substr(P + DeadVia.size());
+      }
       continue;
+    }
     return false;
   }
-  if (auto IC = IndirectCallers.find(U);
-      IC != IndirectCallers.end() && !IC->second.empty())
-    return false;
-  // Uncalled code is not dead code: a class of this file may have members
-  // its file does not use yet (tests, builds that call them). Dead is
-  // called, but only where the call cannot run.
-  if (Inv.callersOf(FD).empty())
-    return false;
-  Why = "'" + FD->getQualifiedNameAsString() + "' never runs: " +
+  Why = "'" + Name + "' never runs: " +
         (!NullName.empty()
              ? "it is called only through '" + NullName +
                    "', which is always null there, or from code that never "
                    "runs"
-             : std::string("it is called only from code that never runs"));
+             : DeadVia.str() + Root);
   return true;
 }
 
@@ -4312,6 +4341,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     Stuck &= Added;
     // A partner: an operation on the object itself, or through one of the
     // names it reaches; a name we cannot resolve may be any object.
+    std::optional<bool> Live;
     for (size_t R = 0; Stuck && R < Ops.size(); ++R) {
       const ObjectKey &K = Ops[R].Object;
       if (!partnerOf(B, Ops[R]))
@@ -4320,11 +4350,23 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         // A partner in code that never runs is none.
         // Only for an operation in code that is itself reached (a lambda,
         // or code with callers here): a partner in uncalled code of a
-        // file whose own entry points are uncalled is the same guess.
+        // file whose own entry points are uncalled is the same guess. And
+        // a partner in code nothing calls (that only this file could) is
+        // none only for a wait that `main` leads to: in a program whose
+        // `main` we see, what nothing calls and no other file can never
+        // runs (without one, an uncalled function may be the entry point
+        // a test harness or another file's code runs).
         std::string Why;
-        if (K.object() && !Incomplete &&
-            (B.Unit->Lambda || !Inv.callersOf(B.Unit->Fn).empty()) &&
-            deadUnit(Ops[R].Unit, 0, Why)) {
+        bool Reached = B.Unit->Lambda || !Inv.callersOf(B.Unit->Fn).empty();
+        if (Reached && !Live) {
+          llvm::MapVector<const CodeUnit *, const Stmt *> From;
+          Live = ancestors(B.Unit, B.Call, From) &&
+                 llvm::any_of(From, [](const auto &P) {
+                   return P.first->Fn && P.first->Fn->isMain();
+                 });
+        }
+        if (K.object() && !Incomplete && Reached &&
+            deadUnit(Ops[R].Unit, 0, Why, *Live)) {
           if (Verdicts[Idx].Dead.empty())
             Verdicts[Idx].Dead.push_back(
                 {Ops[R].Site, std::string(opNoun(Ops[R].Kind)) + " '" +
