@@ -5522,6 +5522,17 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
     }
     if (!Ok || Partners.empty())
       continue;
+    // A library channel's send in a context that the receiving code
+    // starts is threadleak-channel-send-no-receiver's question (the
+    // spawner that may not receive): one finding per bug.
+    if (Send && B.Unit->Lambda &&
+        llvm::all_of(Partners, [&](const OpRecord *R) {
+          const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+              B.Unit->Lambda->getLambdaClass()->getDeclContext());
+          return R->Spec && !Channels.inferredFor(R->Spec) && Enc &&
+                 Inv.unitOf(Enc) == R->Unit;
+        }))
+      continue;
     // Each moves on when it gives up: it is in no loop, or in the
     // condition of a loop (itself in none) that its failure makes false
     // (`while (auto v = ch.take(st))`).
