@@ -5237,6 +5237,20 @@ bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
   return false;
 }
 
+/// \p E is a timer's wait (`t.async_wait(...)` on an Asio waitable or
+/// deadline timer): it completes by itself.
+static bool timerWait(const Expr *E) {
+  const auto *MC =
+      llvm::dyn_cast_or_null<CXXMemberCallExpr>(E ? bareExpr(E) : nullptr);
+  const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD || !MD->getIdentifier() || MD->getName() != "async_wait")
+    return false;
+  const CXXRecordDecl *RD = MD->getParent();
+  return RD && RD->getIdentifier() &&
+         (RD->getName() == "basic_waitable_timer" ||
+          RD->getName() == "basic_deadline_timer");
+}
+
 void BlockingAnalysis::Impl::reportPartnerLeaves(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
   llvm::DenseMap<const Stmt *, const BlockedOp *> ArmAt;
@@ -5302,9 +5316,29 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       for (const BlockedOp &A : Blocking)
         if (A.Race == Recv->Race && A.Chain.empty())
           Arms.push_back(&A);
+      // The operands we do not model must be timers' waits: they fire by
+      // themselves (an idle timeout).
+      const Expr *Timer = nullptr;
       if (Arms.size() != RaceArms.lookup(Recv->Race)) {
-        Ok = false;
-        break;
+        llvm::SmallVector<const Expr *, 4> Alternatives;
+        raceAlternatives(llvm::cast<CoawaitExpr>(Recv->Race)->getOperand(),
+                         Alternatives);
+        for (const Expr *Alt : Alternatives) {
+          bool Modelled = false;
+          walkOwnCode(Alt, [&](const Stmt *S) {
+            Modelled |= llvm::any_of(
+                Arms, [&](const BlockedOp *A) { return S == A->Call; });
+          });
+          if (Modelled)
+            continue;
+          if (!timerWait(Alt)) {
+            Ok = false;
+            break;
+          }
+          Timer = Alt;
+        }
+        if (!Ok)
+          break;
       }
       // The other arms' partners: what makes the loop leave. An arm leaves
       // when, of all arms, its winning alone can lead out.
@@ -5336,6 +5370,19 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
             Trigger = &R;
             TriggerArm = A;
           }
+        }
+      }
+      // A timer's win that leads out: it needs nobody.
+      if (!Trigger && Timer) {
+        llvm::SmallVector<bool, 4> OnlyTimers(Arms.size(), true);
+        if (canLeave(RU, Recv->Race, Arms, OnlyTimers)) {
+          if (Why.empty())
+            Why.push_back(
+                {Recv->Call, "the only receiver, in " + unitName(*RU) +
+                                 ", takes from '" + Recv->Object.str() +
+                                 "' in a loop, racing a timer's wait that "
+                                 "ends the loop when it fires first"});
+          continue;
         }
       }
       if (!Trigger) {

@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/channel.hpp>
+#include <chrono>
 #include <memory>
 
 namespace asio = boost::asio;
@@ -56,7 +57,68 @@ void drive(asio::io_context &io) {
   }, asio::detached);
 }
 
+// An idle timeout ends the loop: a timer's wait fires by itself, and a
+// request after it waits forever (Go's `case <-time.After(idle): return`).
+struct IdleNode {
+  Chan requests;
+  asio::steady_timer idle;
+  explicit IdleNode(asio::any_io_executor ex) : requests(ex), idle(ex) {}
+
+  asio::awaitable<void> run() {
+    for (;;) {
+      idle.expires_after(std::chrono::seconds(1));
+      auto r = co_await (requests.async_receive(asio::use_awaitable) ||
+                         idle.async_wait(asio::use_awaitable));
+      if (r.index() == 1)
+        co_return;
+      handle(std::get<0>(r));
+    }
+  }
+  asio::awaitable<void> request(int v) {
+    co_await requests.async_send(error_code{}, v, asio::use_awaitable);
+    // CHECK: :[[@LINE-1]]:14: warning: a send on 'requests' may wait forever: its receiver's loop may have left before it, and nothing else receives from it or closes it [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-10]]:26: note: the only receiver, in 'IdleNode::run', takes from 'requests' in a loop, racing a timer's wait that ends the loop when it fires first
+  }
+};
+void driveIdle(asio::io_context &io) {
+  auto n = std::make_shared<IdleNode>(io.get_executor());
+  asio::co_spawn(io, n->run(), asio::detached);
+  asio::co_spawn(io, [n]() -> asio::awaitable<void> {
+    co_await n->request(1);
+  }, asio::detached);
+}
+
 //===-- Negative ----------------------------------------------------------===//
+
+// A heartbeat: the timer's win goes round the loop again.
+struct BeatNode {
+  Chan requests;
+  asio::steady_timer beat;
+  explicit BeatNode(asio::any_io_executor ex) : requests(ex), beat(ex) {}
+
+  asio::awaitable<void> run() {
+    for (;;) {
+      beat.expires_after(std::chrono::seconds(1));
+      auto r = co_await (requests.async_receive(asio::use_awaitable) ||
+                         beat.async_wait(asio::use_awaitable));
+      if (r.index() == 1) {
+        handle(0);
+        continue;
+      }
+      handle(std::get<0>(r));
+    }
+  }
+  asio::awaitable<void> request(int v) {
+    co_await requests.async_send(error_code{}, v, asio::use_awaitable);
+  }
+};
+void driveBeat(asio::io_context &io) {
+  auto n = std::make_shared<BeatNode>(io.get_executor());
+  asio::co_spawn(io, n->run(), asio::detached);
+  asio::co_spawn(io, [n]() -> asio::awaitable<void> {
+    co_await n->request(1);
+  }, asio::detached);
+}
 
 // The fix: the sender gives up when the node is done.
 struct Node2 {
