@@ -173,17 +173,23 @@ void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   Worker W{Start, Body, Spawned.Noun};
   llvm::SmallVector<const CallExpr *, 4> Chain;
   llvm::DenseSet<const FunctionDecl *> Seen;
-  findWaits(W, Body, 0, Chain, Seen);
+  llvm::SmallPtrSet<const ParmVarDecl *, 2> NonNull;
+  findWaits(W, Body, 0, Chain, Seen, NonNull);
 }
 
 void CvWaitNoStopCheck::findWaits(
     const Worker &W, const FunctionDecl *Fn, unsigned Depth,
     llvm::SmallVectorImpl<const CallExpr *> &Chain,
-    llvm::DenseSet<const FunctionDecl *> &Seen) {
-  if (!Seen.insert(Fn).second)
+    llvm::DenseSet<const FunctionDecl *> &Seen,
+    const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull) {
+  // Each function once, but once more with what a caller rules out (the
+  // depth bounds that).
+  if (NonNull.empty() && !Seen.insert(Fn).second)
     return;
+  // (`sendImpl(v, &ctx)` next to `sendImpl(v, nullptr)`: the wait under
+  // `if (!ctx)` is the other caller's.)
   llvm::SmallVector<const CallExpr *, 16> Calls;
-  collectCalls(Fn->getBody(), Calls);
+  collectCalls(Fn->getBody(), NonNull, Calls);
   for (const CallExpr *Call : Calls)
     if (std::optional<ConditionWait> Wait = CVs->asWait(Call))
       if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))
@@ -202,8 +208,10 @@ void CvWaitNoStopCheck::findWaits(
     if (ChannelOp Op = Channels->classify(Call);
         Op && !Channels->inferredFor(Op.Spec))
       continue;
+    llvm::SmallPtrSet<const ParmVarDecl *, 2> CalleeNonNull;
+    nonNullParams(Call, Callee, CalleeNonNull);
     Chain.push_back(Call);
-    findWaits(W, Callee, Depth + 1, Chain, Seen);
+    findWaits(W, Callee, Depth + 1, Chain, Seen, CalleeNonNull);
     Chain.pop_back();
   }
 }

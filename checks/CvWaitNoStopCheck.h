@@ -61,9 +61,12 @@ private:
     const FunctionDecl *Body;
     llvm::StringRef Noun;
   };
+  /// \p NonNull: pointer parameters of \p Fn the call into it gives an
+  /// address (a branch their null test rules out is not followed).
   void findWaits(const Worker &W, const FunctionDecl *Fn, unsigned Depth,
                  llvm::SmallVectorImpl<const CallExpr *> &Chain,
-                 llvm::DenseSet<const FunctionDecl *> &Seen);
+                 llvm::DenseSet<const FunctionDecl *> &Seen,
+                 const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull);
   void analyse(const Worker &W, const ConditionWait &Wait,
                const FunctionDecl *Fn,
                llvm::ArrayRef<const CallExpr *> Chain);

@@ -326,6 +326,90 @@ void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out) {
   });
 }
 
+/// The value \p Cond has when every parameter of \p NonNull is not null,
+/// if it is a null test of one of them.
+static std::optional<bool>
+nullTestValue(const Expr *Cond,
+              const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull) {
+  if (!Cond)
+    return std::nullopt;
+  Cond = Cond->IgnoreParenImpCasts();
+  auto IsParam = [&](const Expr *E) {
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+    const auto *P = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+    return P && NonNull.count(P);
+  };
+  if (IsParam(Cond))
+    return true;
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
+      UO && UO->getOpcode() == UO_LNot)
+    if (std::optional<bool> V = nullTestValue(UO->getSubExpr(), NonNull))
+      return !*V;
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
+      BO && BO->isEqualityOp()) {
+    const Expr *L = BO->getLHS()->IgnoreParenImpCasts();
+    const Expr *R = BO->getRHS()->IgnoreParenImpCasts();
+    bool Null = llvm::isa<CXXNullPtrLiteralExpr, GNUNullExpr>(R) ||
+                llvm::isa<CXXNullPtrLiteralExpr, GNUNullExpr>(L);
+    if (Null && (IsParam(L) || IsParam(R)))
+      return BO->getOpcode() == BO_NE;
+  }
+  return std::nullopt;
+}
+
+void collectCalls(const Stmt *S,
+                  const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull,
+                  llvm::SmallVectorImpl<const CallExpr *> &Out) {
+  if (NonNull.empty()) {
+    collectCalls(S, Out);
+    return;
+  }
+  detail::walkStmts(
+      S,
+      [&](const Stmt *Cur, llvm::SmallVectorImpl<const Stmt *> &Next) {
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur)) {
+          Next.append(LE->capture_init_begin(), LE->capture_init_end());
+          return;
+        }
+        const Expr *Cond = nullptr;
+        const Stmt *Then = nullptr, *Else = nullptr;
+        if (const auto *If = llvm::dyn_cast<IfStmt>(Cur)) {
+          Cond = If->getCond();
+          Then = If->getThen();
+          Else = If->getElse();
+        } else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(Cur)) {
+          Cond = CO->getCond();
+          Then = CO->getTrueExpr();
+          Else = CO->getFalseExpr();
+        }
+        std::optional<bool> V = nullTestValue(Cond, NonNull);
+        for (const Stmt *Child : Cur->children())
+          if (!V || Child == Cond || (Child != Then && Child != Else) ||
+              Child == (*V ? Then : Else))
+            Next.push_back(Child);
+      },
+      [&](const Stmt *Node) {
+        if (const auto *CE = llvm::dyn_cast<CallExpr>(Node))
+          Out.push_back(CE);
+        return true;
+      });
+}
+
+void nonNullParams(const CallExpr *Call, const FunctionDecl *Callee,
+                   llvm::SmallPtrSetImpl<const ParmVarDecl *> &Out) {
+  if (!Call || !Callee || llvm::isa<CXXOperatorCallExpr>(Call))
+    return;
+  for (unsigned I = 0; I < Call->getNumArgs() && I < Callee->getNumParams();
+       ++I) {
+    const Expr *A = Call->getArg(I)->IgnoreParenImpCasts();
+    bool Address = llvm::isa<CXXThisExpr>(A);
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(A))
+      Address |= UO->getOpcode() == UO_AddrOf;
+    if (Address && Callee->getParamDecl(I)->getType()->isPointerType())
+      Out.insert(Callee->getParamDecl(I));
+  }
+}
+
 const FunctionDecl *analysableDefinition(const FunctionDecl *FD,
                                          const ASTContext &Ctx) {
   const FunctionDecl *Def = definitionWithBody(FD);

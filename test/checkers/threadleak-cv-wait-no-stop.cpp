@@ -633,3 +633,40 @@ void stopFromThread() {
   g.join();
 }
 } // namespace stop_waits
+
+// One implementation behind two sends: `send(v)` passes no token, the wait
+// under `if (!ctx)` is its; `send(v, ctx)` hands its token's address, and
+// its waits give up on the stop (loki#21062's fix).
+class TokenChan {
+public:
+  void send(int v) { (void)sendImpl(v, nullptr); }
+  bool send(int v, std::stop_token ctx) { return sendImpl(v, &ctx); }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+private:
+  bool sendImpl(int v, std::stop_token *ctx) {
+    std::unique_lock<std::mutex> lk(mu_);
+    auto taken = [&] { return !full_; };
+    if (ctx) {
+      if (!cv_.wait(lk, *ctx, taken))
+        return false;
+    } else {
+      cv_.wait(lk, taken);
+    }
+    full_ = true;
+    value_ = v;
+    cv_.notify_all();
+    return true;
+  }
+  std::mutex mu_;
+  std::condition_variable_any cv_;
+  bool full_ = false, closed_ = false;
+  int value_ = 0;
+};
+void feedWithToken(TokenChan &ch, std::stop_token ctx) {
+  std::thread([&ch, ctx] { ch.send(1, ctx); }).detach();
+}
