@@ -7990,6 +7990,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   // and where they are called.
   llvm::SmallVector<const CodeUnit *, 16> Work;
   llvm::SmallPtrSet<const CXXRecordDecl *, 16> Classes;
+  const IdentifierInfo *RequestStop = &Ctx.Idents.get("request_stop");
   for (const auto &UP : Inv.units()) {
     const CodeUnit *U = UP.get();
     ++Stats.Units;
@@ -8002,7 +8003,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
         Touches = touchesSync(S);
       if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
         if (const CXXMethodDecl *MD = MC->getMethodDecl();
-            MD && MD->getIdentifier() && MD->getName() == "request_stop") {
+            MD && MD->getIdentifier() == RequestStop) {
           StopRequests.push_back({U, MC});
           Touches = true;
         }
