@@ -5471,6 +5471,63 @@ bool contains(const Stmt *Outer, const Stmt *S) {
   return Found;
 }
 
+/// The result of \p Op, in \p U, decides a branch written in the code (not
+/// in a macro's expansion): \p Op is in the condition of an `if`, a loop, a
+/// `switch`, a `?:`, or initialises or is assigned to a local that one
+/// reads.
+bool resultTested(const CodeUnit *U, const Stmt *Op) {
+  llvm::SmallPtrSet<const VarDecl *, 2> Holders;
+  walkOwnCode(U->Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+            VD && contains(VD->getInit(), Op))
+          Holders.insert(VD);
+    } else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+               BO && BO->getOpcode() == BO_Assign &&
+               contains(BO->getRHS(), Op)) {
+      if (const auto *DRE =
+              llvm::dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParenImpCasts()))
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+          Holders.insert(VD);
+    }
+  });
+  auto Decides = [&](const Expr *Cond) {
+    if (!Cond || Cond->getBeginLoc().isMacroID())
+      return false;
+    bool Found = false;
+    walkOwnCode(Cond, [&](const Stmt *In) {
+      if (In == Op)
+        Found = true;
+      else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+          Found |= Holders.count(VD) != 0;
+    });
+    return Found;
+  };
+  bool Tested = false;
+  walkOwnCode(U->Body, [&](const Stmt *S) {
+    if (Tested)
+      return;
+    if (const auto *If = llvm::dyn_cast<IfStmt>(S))
+      Tested = Decides(If->getCond()) ||
+               (If->getConditionVariable() &&
+                Holders.count(If->getConditionVariable()) &&
+                !If->getBeginLoc().isMacroID());
+    else if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
+      Tested = Decides(W->getCond());
+    else if (const auto *F = llvm::dyn_cast<ForStmt>(S))
+      Tested = Decides(F->getCond());
+    else if (const auto *D = llvm::dyn_cast<DoStmt>(S))
+      Tested = Decides(D->getCond());
+    else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S))
+      Tested = Decides(Sw->getCond());
+    else if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(S))
+      Tested = Decides(CO->getCond());
+  });
+  return Tested;
+}
+
 /// How the operation \p Call may give up: it is given a stop token, a
 /// timeout (a duration or a time point), or neither (a poll).
 enum class GiveUp { StopToken, Timeout, Poll };
@@ -5606,6 +5663,13 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
           Ok = false;
           break;
         }
+      }
+      // The code handles the give-up: a branch of its own tests the
+      // result (`if (!r) return`), not an assertion's macro that expects
+      // success (`BOOST_CHECK(success == c.pop_wait_for(v, 1s))`).
+      if (!Loop && !resultTested(R->Unit, R->Site)) {
+        Ok = false;
+        break;
       }
       GiveUp G = giveUpOf(llvm::cast<CallExpr>(R->Site));
       NeedsStop |= G == GiveUp::StopToken;

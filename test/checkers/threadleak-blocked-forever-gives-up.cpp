@@ -289,6 +289,18 @@ void polling(std::stop_token st) {
   }
 }
 
+// A test that expects the timed receive to succeed (the result goes to an
+// assertion's macro, no branch of the code's own): the give-up is not a
+// path it takes on purpose.
+void expect(bool ok, const char *what);
+#define EXPECT_TRUE(x) expect(static_cast<bool>(x), #x)
+void testRecvFor() {
+  auto ch = std::make_shared<Rendezvous<int>>();
+  std::thread t([ch] { ch->send(1); });
+  EXPECT_TRUE(ch->recv_for(1000ms));
+  t.join();
+}
+
 // A library channel's send in a fiber the giving-up code starts:
 // threadleak-channel-send-no-receiver reports it (its spawner may not
 // receive), not this check.
