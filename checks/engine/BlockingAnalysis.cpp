@@ -5645,17 +5645,8 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
     for (const OpRecord *R : Partners) {
       const Stmt *Loop = LoopOf.lookup(R->Site);
       if (Loop) {
-        const Expr *Cond = nullptr;
         const VarDecl *CondVar = nullptr;
-        if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
-          Cond = W->getCond();
-          CondVar = W->getConditionVariable();
-        } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
-          Cond = F->getCond();
-          CondVar = F->getConditionVariable();
-        } else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop)) {
-          Cond = D->getCond();
-        }
+        const Expr *Cond = loopCondition(Loop, &CondVar);
         bool InCond = contains(Cond, R->Site) ||
                       (CondVar && contains(CondVar->getInit(), R->Site));
         if (!InCond || inLoop(Loop) ||

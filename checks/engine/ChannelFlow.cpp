@@ -2,9 +2,10 @@
 
 #include "engine/ChannelFlow.h"
 #include "engine/BodyResolver.h"
-#include "engine/ForeverAnalysis.h"
 #include "engine/ContextSpawns.h"
+#include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
+#include "engine/StmtWalk.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -343,19 +344,10 @@ struct ChannelFlow::Walker {
   /// until the channel is closed. A counted loop (`for (i < n)`) or one on a
   /// flag ends by itself once enough values arrived.
   bool endsOnlyByChannel(const Stmt *Loop) const {
-    const Expr *Cond = nullptr;
     // `while (auto v = ch.pop())`: the receive is the condition variable's
     // initializer.
     const VarDecl *CondVar = nullptr;
-    if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop)) {
-      Cond = W->getCond();
-      CondVar = W->getConditionVariable();
-    } else if (const auto *F = llvm::dyn_cast<ForStmt>(Loop)) {
-      Cond = F->getCond();
-      CondVar = F->getConditionVariable();
-    }
-    else if (const auto *D = llvm::dyn_cast<DoStmt>(Loop))
-      Cond = D->getCond();
+    const Expr *Cond = loopCondition(Loop, &CondVar);
     // A loop with its own way out (`if (v == kStop) break;`) ends on a
     // sentinel or a status: a send can end it.
     if (hasOwnExit(Loop))

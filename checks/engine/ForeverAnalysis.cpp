@@ -127,12 +127,9 @@ private:
   int NextComponent = 0;
 };
 
-const Expr *loopCondition(const Stmt *Loop) {
-  if (const auto *W = llvm::dyn_cast<WhileStmt>(Loop))
-    return W->getCond();
-  if (const auto *F = llvm::dyn_cast<ForStmt>(Loop))
-    return F->getCond();
-  return nullptr;
+/// A `while`'s or a `for`'s condition (not a `do`'s: its body runs first).
+const Expr *whileOrForCondition(const Stmt *Loop) {
+  return llvm::isa<DoStmt>(Loop) ? nullptr : loopCondition(Loop);
 }
 
 bool isLoopStmt(const Stmt *S) {
@@ -824,7 +821,7 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
       const Stmt *T = B->getTerminatorStmt();
       if (!T || !isLoopStmt(T))
         continue;
-      const Expr *Cond = loopCondition(T);
+      const Expr *Cond = whileOrForCondition(T);
       if (!Cond || !isUnchanging(Cond, Fn))
         continue;
       UnchangingParts.insert(T);
@@ -859,7 +856,7 @@ void ForeverAnalysis::computeLocalEndlessLoops(const FunctionDecl *Fn,
           else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(T))
             TC = BO->isLogicalOp() ? BO : nullptr;
           else if (isLoopStmt(T))
-            TC = loopCondition(T);
+            TC = whileOrForCondition(T);
           if (TC && isTokenTest(TC, Token, Fn))
             continue;
         }

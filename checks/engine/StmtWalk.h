@@ -12,6 +12,7 @@
 
 #include "clang/AST/Decl.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/Stmt.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -108,6 +109,27 @@ inline bool isStatementOf(const Stmt *Body, const Stmt *S) {
           Found = true;
   });
   return Found;
+}
+
+/// The condition of the loop \p Loop (a `while`, `for` or `do`), or null;
+/// \p CondVar gets a `while`'s or `for`'s condition variable
+/// (`while (auto v = ch.pop())`), if any.
+inline const Expr *loopCondition(const Stmt *Loop,
+                                 const VarDecl **CondVar = nullptr) {
+  const VarDecl *V = nullptr;
+  const Expr *Cond = nullptr;
+  if (const auto *W = llvm::dyn_cast_or_null<WhileStmt>(Loop)) {
+    Cond = W->getCond();
+    V = W->getConditionVariable();
+  } else if (const auto *F = llvm::dyn_cast_or_null<ForStmt>(Loop)) {
+    Cond = F->getCond();
+    V = F->getConditionVariable();
+  } else if (const auto *D = llvm::dyn_cast_or_null<DoStmt>(Loop)) {
+    Cond = D->getCond();
+  }
+  if (CondVar)
+    *CondVar = V;
+  return Cond;
 }
 
 } // namespace clang::tidy::threadleak
