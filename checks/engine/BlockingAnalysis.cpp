@@ -1404,14 +1404,29 @@ private:
   /// failure ends): after a give-up, nobody completes the wait.
   void reportPartnerGivesUp(std::vector<BlockingFinding> &Out,
                             llvm::DenseSet<const Stmt *> &Done);
-  /// A stop request comes after a wait: in some code that leads to both
-  /// (\p FromWait, \p FromStop: their ancestors), the stop cannot come before
-  /// the way to the wait, or that way starts a thread that the code then joins
-  /// (a `join()`, a `get()`, a `wait()`) before the stop. True when it cannot
-  /// tell.
-  bool stopComesAfter(
-      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromWait,
-      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromStop);
+  /// Code whose ancestors are \p FromR runs where we see it start: from
+  /// `main`, or from code that also leads to a wait (\p FromWait); with
+  /// \p Itself, \p RUnit leading to the wait counts too.
+  static bool
+  seenToStart(const llvm::MapVector<const CodeUnit *, const Stmt *> &FromR,
+              const CodeUnit *RUnit,
+              const llvm::MapVector<const CodeUnit *, const Stmt *> &FromWait,
+              bool Itself) {
+    return llvm::any_of(FromR, [&](const auto &P) {
+      return (Itself || P.first != RUnit) &&
+             ((P.first->Fn && P.first->Fn->isMain()) ||
+              FromWait.count(P.first));
+    });
+  }
+  /// orderedBefore's question on the ancestors of each (\p FromA,
+  /// \p FromB): in some code that leads to both, B cannot come before the
+  /// way to A. With \p StartsApart, a way to A through a thread start
+  /// orders it only where the starting code joins (`join()`, `get()`,
+  /// `wait()`) between the start and B.
+  bool orderedByAncestors(
+      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromA,
+      const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB,
+      bool StartsApart);
   /// The `request_stop()` calls of the units (a std::stop_source's, a
   /// std::jthread's), found by the first walk (their units matter: what
   /// orders them is asked).
@@ -5225,13 +5240,47 @@ bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
   llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
   if (!ancestors(UA, A, FromA) || !ancestors(UB, B, FromB))
     return true; // cannot tell: assume it is
+  return orderedByAncestors(FromA, FromB, /*StartsApart=*/false);
+}
+
+bool BlockingAnalysis::Impl::orderedByAncestors(
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromA,
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB,
+    bool StartsApart) {
+  // Levels from A's own code up; with StartsApart, past a lambda or a
+  // function a thread is started on, A runs apart from the code that
+  // starts it.
+  bool Apart = false;
+  const CodeUnit *Prev = nullptr;
   for (const auto &[X, SA] : FromA) {
+    if (Prev && StartsApart) {
+      computeRunSites();
+      Apart |= Prev->Lambda != nullptr ||
+               (Prev->Fn && ThreadStarts.count(Prev->Fn->getCanonicalDecl()));
+    }
+    Prev = X;
     auto It = FromB.find(X);
     if (It == FromB.end() || It->second == SA)
       continue;
-    // B cannot come before A there (a loop around A may run no round; then
-    // A never happens at all).
-    if (!mayReach(X, It->second, SA))
+    const Stmt *SB = It->second;
+    if (!Apart) {
+      // B cannot come before A there (a loop around A may run no round;
+      // then A never happens at all).
+      if (!mayReach(X, SB, SA))
+        return true;
+      continue;
+    }
+    // Started apart: joined on the way from its start to B.
+    bool Joined = false;
+    walkOwnCode(X->Body, [&](const Stmt *S) {
+      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+      const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+      if (Joined || !MD || !MD->getIdentifier() ||
+          !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
+        return;
+      Joined = mayReach(X, SA, MC) && mayReach(X, MC, SB);
+    });
+    if (Joined)
       return true;
   }
   return false;
@@ -5279,12 +5328,8 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           FromSend->clear();
       }
       llvm::MapVector<const CodeUnit *, const Stmt *> FromR;
-      if (!ancestors(R.Unit, R.Site, FromR))
-        return false;
-      return llvm::any_of(FromR, [&](const auto &P) {
-        return P.first != R.Unit && ((P.first->Fn && P.first->Fn->isMain()) ||
-                                     FromSend->count(P.first));
-      });
+      return ancestors(R.Unit, R.Site, FromR) &&
+             seenToStart(FromR, R.Unit, *FromSend, /*Itself=*/false);
     };
     // Every partner is a receive that races others, in a loop.
     llvm::SmallVector<const BlockedOp *, 2> Receivers;
@@ -5324,12 +5369,9 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         raceAlternatives(llvm::cast<CoawaitExpr>(Recv->Race)->getOperand(),
                          Alternatives);
         for (const Expr *Alt : Alternatives) {
-          bool Modelled = false;
-          walkOwnCode(Alt, [&](const Stmt *S) {
-            Modelled |= llvm::any_of(
-                Arms, [&](const BlockedOp *A) { return S == A->Call; });
-          });
-          if (Modelled)
+          if (llvm::any_of(Arms, [&](const BlockedOp *A) {
+                return containsStmt(Alt, A->Call);
+              }))
             continue;
           if (!timerWait(Alt)) {
             Ok = false;
@@ -5421,21 +5463,12 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// \p E without the parentheses and implicit nodes around it.
-const Expr *bareOf(const Expr *E) {
-  for (const Expr *Prev = nullptr; E && E != Prev;) {
-    Prev = E;
-    E = E->IgnoreImplicit()->IgnoreParens();
-  }
-  return E;
-}
-
 /// The condition \p Cond is false when \p Op, written in it, fails: it is
 /// the operation's result (`ch.take(st)`), tested as it is (an optional's
 /// `operator bool`, `has_value()`), assigned (`(v = ch.take(st))`), held in
 /// the loop's condition variable \p CondVar, or one side of an `&&`.
 bool falseOnFailure(const Expr *Cond, const Stmt *Op, const VarDecl *CondVar) {
-  const Expr *E = bareOf(Cond);
+  const Expr *E = bareExpr(Cond);
   if (!E)
     return false;
   if (E == Op)
@@ -5464,13 +5497,6 @@ bool falseOnFailure(const Expr *Cond, const Stmt *Op, const VarDecl *CondVar) {
   return false;
 }
 
-bool contains(const Stmt *Outer, const Stmt *S) {
-  bool Found = false;
-  if (Outer)
-    walkOwnCode(Outer, [&](const Stmt *In) { Found |= In == S; });
-  return Found;
-}
-
 /// The result of \p Op, in \p U, decides a branch written in the code (not
 /// in a macro's expansion): \p Op is in the condition of an `if`, a loop, a
 /// `switch`, a `?:`, or initialises or is assigned to a local that one
@@ -5481,11 +5507,11 @@ bool resultTested(const CodeUnit *U, const Stmt *Op) {
     if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
       for (const Decl *D : DS->decls())
         if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
-            VD && contains(VD->getInit(), Op))
+            VD && containsStmt(VD->getInit(), Op))
           Holders.insert(VD);
     } else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
                BO && BO->getOpcode() == BO_Assign &&
-               contains(BO->getRHS(), Op)) {
+               containsStmt(BO->getRHS(), Op)) {
       if (const auto *DRE =
               llvm::dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParenImpCasts()))
         if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
@@ -5547,45 +5573,6 @@ GiveUp giveUpOf(const CallExpr *Call) {
 }
 } // namespace
 
-bool BlockingAnalysis::Impl::stopComesAfter(
-    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromWait,
-    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromStop) {
-  // Levels from the wait's own code up; past a lambda or a function a
-  // thread is started on, the wait runs apart from the code that starts it.
-  bool Apart = false;
-  const CodeUnit *Prev = nullptr;
-  for (const auto &[X, SW] : FromWait) {
-    if (Prev) {
-      computeRunSites();
-      Apart |= Prev->Lambda != nullptr ||
-               (Prev->Fn && ThreadStarts.count(Prev->Fn->getCanonicalDecl()));
-    }
-    Prev = X;
-    auto It = FromStop.find(X);
-    if (It == FromStop.end() || It->second == SW)
-      continue;
-    const Stmt *SS = It->second;
-    if (!Apart) {
-      if (!mayReach(X, SS, SW))
-        return true;
-      continue;
-    }
-    // Started apart: joined on the way from its start to the stop.
-    bool Joined = false;
-    walkOwnCode(X->Body, [&](const Stmt *S) {
-      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
-      const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
-      if (Joined || !MD || !MD->getIdentifier() ||
-          !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
-        return;
-      Joined = mayReach(X, SW, MC) && mayReach(X, MC, SS);
-    });
-    if (Joined)
-      return true;
-  }
-  return false;
-}
-
 void BlockingAnalysis::Impl::reportPartnerGivesUp(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
   for (const BlockedOp &B : Blocking) {
@@ -5629,11 +5616,13 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
     // A library channel's send in a context that the receiving code
     // starts is threadleak-channel-send-no-receiver's question (the
     // spawner that may not receive): one finding per bug.
-    if (Send && B.Unit->Lambda &&
-        llvm::all_of(Partners, [&](const OpRecord *R) {
-          const auto *Enc = llvm::dyn_cast<FunctionDecl>(
-              B.Unit->Lambda->getLambdaClass()->getDeclContext());
-          return R->Spec && !Channels.inferredFor(R->Spec) && Enc &&
+    if (const auto *Enc =
+            Send && B.Unit->Lambda
+                ? llvm::dyn_cast<FunctionDecl>(
+                      B.Unit->Lambda->getLambdaClass()->getDeclContext())
+                : nullptr;
+        Enc && llvm::all_of(Partners, [&](const OpRecord *R) {
+          return R->Spec && !Channels.inferredFor(R->Spec) &&
                  Inv.unitOf(Enc) == R->Unit;
         }))
       continue;
@@ -5647,8 +5636,8 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
       if (Loop) {
         const VarDecl *CondVar = nullptr;
         const Expr *Cond = loopCondition(Loop, &CondVar);
-        bool InCond = contains(Cond, R->Site) ||
-                      (CondVar && contains(CondVar->getInit(), R->Site));
+        bool InCond = containsStmt(Cond, R->Site) ||
+                      (CondVar && containsStmt(CondVar->getInit(), R->Site));
         if (!InCond || inLoop(Loop) ||
             !falseOnFailure(Cond, R->Site, CondVar)) {
           Ok = false;
@@ -5691,12 +5680,8 @@ void BlockingAnalysis::Impl::reportPartnerGivesUp(
         llvm::MapVector<const CodeUnit *, const Stmt *> FromStop;
         if (llvm::isa_and_nonnull<CXXDestructorDecl>(SU->Fn) ||
             !ancestors(SU, SC, FromStop) ||
-            llvm::none_of(FromStop,
-                          [&](const auto &P) {
-                            return (P.first->Fn && P.first->Fn->isMain()) ||
-                                   FromWait.count(P.first);
-                          }) ||
-            stopComesAfter(FromWait, FromStop))
+            !seenToStart(FromStop, SU, FromWait, /*Itself=*/true) ||
+            orderedByAncestors(FromWait, FromStop, /*StartsApart=*/true))
           continue;
         Stop = SC;
         break;
@@ -6846,13 +6831,9 @@ bool BlockingAnalysis::Impl::canLeave(const CodeUnit *C, const Stmt *Site,
   // Alternative index -> never fires.
   llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);
   for (size_t K = 0; K < Alternatives.size(); ++K)
-    for (size_t A = 0; A < Arms.size(); ++A) {
-      bool In = false;
-      walkOwnCode(Alternatives[K],
-                  [&](const Stmt *S) { In |= S == Arms[A]->Call; });
-      if (In)
+    for (size_t A = 0; A < Arms.size(); ++A)
+      if (containsStmt(Alternatives[K], Arms[A]->Call))
         Never[K] = ArmNever[A];
-    }
   const CFGBlock *Start;
   unsigned StartIdx;
   if (!cfgPos(C, Site, Start, StartIdx) &&

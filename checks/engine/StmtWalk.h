@@ -111,6 +111,14 @@ inline bool isStatementOf(const Stmt *Body, const Stmt *S) {
   return Found;
 }
 
+/// \p S is \p Outer or a statement of it (lambda bodies aside).
+inline bool containsStmt(const Stmt *Outer, const Stmt *S) {
+  bool Found = false;
+  if (Outer && S)
+    walkOwnCode(Outer, [&](const Stmt *In) { Found |= In == S; });
+  return Found;
+}
+
 /// The condition of the loop \p Loop (a `while`, `for` or `do`), or null;
 /// \p CondVar gets a `while`'s or `for`'s condition variable
 /// (`while (auto v = ch.pop())`), if any.
