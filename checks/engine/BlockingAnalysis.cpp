@@ -137,6 +137,12 @@ enum class OpKind {
   FutureSet,
   /// The promise's destruction: a waiter wakes with broken_promise.
   FutureDrop,
+  /// A wait that only a stop ends (a stop-aware wait whose predicate is
+  /// `false`, a wait for `stop_requested()`). The object is the wait's
+  /// condition variable; the stop source is found from its token.
+  StopWait,
+  /// A std::stop_source's `request_stop()`: the object is the source.
+  StopRequest,
 };
 
 /// An operation on a channel or a condition variable, with the locks held
@@ -458,6 +464,10 @@ const char *opNoun(OpKind K) {
     return "setting the value of";
   case OpKind::FutureDrop:
     return "the destruction of";
+  case OpKind::StopWait:
+    return "a wait for a stop, on";
+  case OpKind::StopRequest:
+    return "a stop request on";
   }
   return "";
 }
@@ -646,9 +656,48 @@ bool isPartner(const BlockedOp &B, const OpRecord &R) {
   case OpKind::FutureWait:
     return Other == OpKind::FutureSet ||
            (Other == OpKind::FutureDrop && !B.OwnerAlive);
+  case OpKind::StopWait:
+    return Other == OpKind::StopRequest;
   default:
     return false;
   }
+}
+
+/// The stop token (or source) whose stop alone ends the untimed wait
+/// \p W: a stop-aware wait whose predicate is never true (`<-ctx.Done()`
+/// written `cv.wait(lk, ctx, [] { return false; })`), or a wait whose
+/// predicate is only `tok.stop_requested()`. Null otherwise.
+const Expr *stopOnlyToken(const ConditionWait &W) {
+  const auto *LE =
+      W.Predicate
+          ? llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(W.Predicate))
+          : nullptr;
+  const auto *Body =
+      LE ? llvm::dyn_cast_or_null<CompoundStmt>(LE->getBody()) : nullptr;
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  const Expr *V = Ret ? Ret->getRetValue() : nullptr;
+  if (!V)
+    return nullptr;
+  V = V->IgnoreParenImpCasts();
+  if (W.StopAware) {
+    const auto *B = llvm::dyn_cast<CXXBoolLiteralExpr>(V);
+    if (!B || B->getValue())
+      return nullptr;
+    for (const Expr *Arg : W.Call->arguments())
+      if (isStopTokenType(Arg->getType()))
+        return Arg;
+    return nullptr;
+  }
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(V);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getName() != "stop_requested")
+    return nullptr;
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  return isStopTokenType(Obj->getType()) || isStopSourceType(Obj->getType())
+             ? Obj
+             : nullptr;
 }
 
 bool isFunctionObjectType(QualType T) {
@@ -1431,6 +1480,56 @@ private:
   /// std::jthread's), found by the first walk (their units matter: what
   /// orders them is asked).
   std::vector<std::pair<const CodeUnit *, const CallExpr *>> StopRequests;
+
+  // Stop sources as objects: a wait that only a stop ends, and the
+  // `request_stop()` calls of the sources its token comes from.
+  struct StopWaitSite {
+    BlockedOp Op;
+    /// The token (or source) whose stop alone ends the wait.
+    const Expr *Token;
+  };
+  std::vector<StopWaitSite> StopWaits;
+  /// Where a stop token's value comes from, as far as it is followed.
+  struct TokenTrace {
+    llvm::SmallVector<const ValueDecl *, 2> Sources;
+    /// The `get_token()` calls found on the way, for the witness.
+    llvm::SmallVector<const Expr *, 2> Made;
+    llvm::SmallPtrSet<const Decl *, 8> Seen;
+    unsigned Budget = 64;
+  };
+  /// The std::stop_source objects (data members, variables: abstract)
+  /// that the stop token, or source, \p Tok may be of: followed through
+  /// `get_token()`, copies, locals set once, captures, parameters (to every
+  /// call of a function only this file can call), and token members (to
+  /// every write of them). False where it may come from elsewhere (a
+  /// std::jthread's token, a lambda's parameter, a caller we do not see).
+  bool stopSources(const Expr *Tok, unsigned Depth, TokenTrace &T);
+  bool paramStopSources(const ParmVarDecl *P, unsigned Depth, TokenTrace &T);
+  bool memberStopSources(const FieldDecl *F, unsigned Depth, TokenTrace &T);
+  /// Every call of \p FD (a function or a constructor) is one we see:
+  /// \p Out gets each with the argument for parameter \p Idx. False if
+  /// it may be called otherwise (its address is taken, another file may
+  /// call it, a container constructs it in place).
+  bool everyCallOf(const FunctionDecl *FD, unsigned Idx,
+                   llvm::SmallVectorImpl<const Expr *> &Out);
+  /// Every name of the stop source \p D is the object of a `get_token()`,
+  /// `request_stop()`, `stop_requested()` or `stop_possible()`: it is not
+  /// copied (a copy shares its state), handed out, or reset.
+  bool sourceStaysPut(const ValueDecl *D);
+  llvm::DenseMap<const ValueDecl *, bool> SourcesPut;
+  /// No `request_stop()` of \p Src can end the wait \p B: each is in code
+  /// that never runs (\p Live: \p B's wait is one `main()` leads to),
+  /// runs only after \p B completes, or in a std::stop_callback on a token
+  /// whose sources are never stopped in turn. \p Why gets the witness.
+  bool sourceNeverStopped(const ValueDecl *Src, const BlockedOp &B,
+                          unsigned Depth, bool Live,
+                          std::vector<WitnessStep> &Why);
+  /// The token of the std::stop_callback that runs the lambda \p U, if it
+  /// is one's callback.
+  const Expr *callbackToken(const CodeUnit *U);
+  /// A wait that only a stop ends, of a source nothing that runs stops.
+  void reportStopWaits(std::vector<BlockingFinding> &Out,
+                       llvm::DenseSet<const Stmt *> &Done);
   /// PartnerSkips: a receive, an unbuffered send or a future's wait, once,
   /// in the unit that creates the object, whose every partner is in code
   /// that unit runs before it (a thread, a std::async task, a call), some
@@ -1553,9 +1652,10 @@ private:
   /// The code that leads to \p S in \p U (its callers and the places that
   /// create its lambda, transitively), with the statement there that does;
   /// \p U itself with \p S. False when it is too far to tell.
+  /// \p MaxDepth: levels of callers (0: MaxCallDepth).
   bool ancestors(const CodeUnit *U, const Stmt *S,
                  llvm::MapVector<const CodeUnit *, const Stmt *> &Out,
-                 bool CallsOnly = false);
+                 bool CallsOnly = false, unsigned MaxDepth = 0);
   /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
   /// starts: some code leads to both, and no path there goes from the way
   /// to B to the way to A. True when it cannot tell (too deep).
@@ -2407,6 +2507,18 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
     return;
   }
+  // A std::stop_source's request_stop(): the partner of a wait that only
+  // a stop ends.
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+      MC && isStopSourceType(MC->getImplicitObjectArgument()->getType()) &&
+      MC->getMethodDecl() && MC->getMethodDecl()->getIdentifier() &&
+      MC->getMethodDecl()->getName() == "request_stop") {
+    ObjectKey K = keyOf(I, MC->getImplicitObjectArgument());
+    Skel(Call->getBeginLoc(), "request stop " + K.str());
+    if (Record)
+      record(I, OpKind::StopRequest, Call, K, S, nullptr);
+    return;
+  }
   // Condition variables.
   if (std::optional<ConditionWait> W = CVs.asWait(Call)) {
     const Expr *CVExpr = nullptr;
@@ -2420,6 +2532,16 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
          std::string(W->Timed ? "timed " : "") + "wait on " + K.str());
     if (Record)
       record(I, OpKind::Wait, Call, K, S, objectClass(CVExpr->getType()));
+    // A wait only a stop ends: asked after the dataflow (reportStopWaits).
+    if (Record && !W->Timed)
+      if (const Expr *Token = stopOnlyToken(*W)) {
+        BlockedOp B;
+        B.Kind = OpKind::StopWait;
+        B.Call = Call;
+        B.Object = K;
+        B.Unit = B.SiteUnit = I.U;
+        StopWaits.push_back({std::move(B), Token});
+      }
     const void *CVType = objectClass(CVExpr->getType());
     if (!W->Timed && !W->StopAware) {
       BlockedOp B;
@@ -4620,6 +4742,475 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   reportCounts(Out, Done);
   reportWaitInStartLoop(Out, Done);
   reportCounterSkips(Out, Done);
+  reportStopWaits(Out, Done);
+}
+
+//===----------------------------------------------------------------------===//
+// Stop sources: a wait only a stop ends, of a source nothing stops
+//===----------------------------------------------------------------------===//
+
+/// How a diagnostic names a stop source: `Class::member`, or the variable.
+static std::string sourceName(const ValueDecl *D) {
+  if (const auto *FD = llvm::dyn_cast<FieldDecl>(D))
+    return FD->getParent()->getNameAsString() + "::" + FD->getNameAsString();
+  return D->getNameAsString();
+}
+
+bool BlockingAnalysis::Impl::stopSources(const Expr *Tok, unsigned Depth,
+                                         TokenTrace &T) {
+  if (!Tok || Depth > 8 || T.Budget == 0)
+    return false;
+  --T.Budget;
+  const Expr *E = bareExprThroughCopies(Tok);
+  auto Add = [&](const ValueDecl *D) {
+    if (!llvm::is_contained(T.Sources, D))
+      T.Sources.push_back(D);
+    return true;
+  };
+  // A source itself (the object of `src.stop_requested()`, `get_token()`).
+  if (isStopSourceType(E->getType()) ||
+      (E->getType()->isReferenceType() &&
+       isStopSourceType(E->getType().getNonReferenceType()))) {
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+      const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+      return F && isStopSourceType(F->getType()) && Add(F);
+    }
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+    const auto *V = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    if (!V || llvm::isa<ParmVarDecl>(V))
+      return false;
+    if (V->getType()->isReferenceType())
+      return V->hasLocalStorage() && V->getInit() &&
+             stopSources(V->getInit(), Depth + 1, T);
+    return isStopSourceType(V->getType()) && Add(V);
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (!M || !M->getIdentifier() || M->getName() != "get_token" ||
+        !isStopSourceType(Obj->getType()))
+      return false; // a std::jthread's get_stop_token(), an accessor
+    if (T.Made.size() < 2)
+      T.Made.push_back(MC);
+    return stopSources(Obj, Depth + 1, T);
+  }
+  if (!isStopTokenType(E->getType()))
+    return false;
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+    const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    return F && memberStopSources(F, Depth, T);
+  }
+  const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+  const auto *V = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!V)
+    return false;
+  if (!T.Seen.insert(V).second)
+    return true;
+  if (const auto *P = llvm::dyn_cast<ParmVarDecl>(V))
+    return paramStopSources(P, Depth, T);
+  // A local (or an init-capture) set once.
+  if (!V->hasLocalStorage() || !V->getInit())
+    return false;
+  const auto *Owner =
+      llvm::dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
+  if (!Owner || !Owner->getBody() ||
+      KeyBuilder(Owner->getBody()).isReassigned(V))
+    return false;
+  return stopSources(V->getInit(), Depth + 1, T);
+}
+
+bool BlockingAnalysis::Impl::paramStopSources(const ParmVarDecl *P,
+                                              unsigned Depth, TokenTrace &T) {
+  const auto *FD = llvm::dyn_cast<FunctionDecl>(P->getDeclContext());
+  // A lambda's parameter: a std::jthread's own token, a callback's
+  // argument, handed in by code we do not read.
+  if (!FD || (llvm::isa<CXXMethodDecl>(FD) &&
+              llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda()))
+    return false;
+  llvm::SmallVector<const Expr *, 4> Args;
+  if (!everyCallOf(FD, P->getFunctionScopeIndex(), Args) || Args.empty())
+    return false;
+  for (const Expr *A : Args)
+    if (!stopSources(A, Depth + 1, T))
+      return false;
+  return true;
+}
+
+bool BlockingAnalysis::Impl::memberStopSources(const FieldDecl *F,
+                                               unsigned Depth, TokenTrace &T) {
+  if (!T.Seen.insert(F).second)
+    return true;
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+  if (!RD || !mainFileClass(RD) || uninstantiatedMemberNames(RD, F))
+    return false;
+  for (const FunctionDecl *TF : UnanalysedTemplates)
+    if (mayNameMember(TF->getBody(), F))
+      return false;
+  // Every write of it: its initialisers and assignments.
+  llvm::SmallVector<const Expr *, 4> Values;
+  if (const Expr *Init = F->getInClassInitializer())
+    Values.push_back(Init);
+  bool Bad = false;
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit &U = *UP;
+    if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
+        Ctor && !U.Lambda)
+      for (const CXXCtorInitializer *CI : Ctor->inits())
+        if (CI->getMember() == F && CI->isWritten())
+          Values.push_back(CI->getInit());
+    walkOwnCode(U.Body, [&](const Stmt *S) {
+      const Expr *LHS = nullptr, *RHS = nullptr;
+      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+        if (BO->isAssignmentOp()) {
+          LHS = BO->getLHS();
+          RHS = BO->getRHS();
+        }
+      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
+          LHS = OC->getArg(0);
+          RHS = OC->getArg(1);
+        }
+      }
+      const auto *ME =
+          llvm::dyn_cast_or_null<MemberExpr>(LHS ? bareExpr(LHS) : nullptr);
+      if (ME && ME->getMemberDecl() == F)
+        Values.push_back(RHS);
+    });
+    if (Bad)
+      return false;
+  }
+  if (Values.empty())
+    return false;
+  for (const Expr *V : Values)
+    if (!stopSources(V, Depth + 1, T))
+      return false;
+  return true;
+}
+
+bool BlockingAnalysis::Impl::everyCallOf(
+    const FunctionDecl *FD, unsigned Idx,
+    llvm::SmallVectorImpl<const Expr *> &Out) {
+  FD = FD->getCanonicalDecl();
+  const FunctionDecl *Def = analysableDefinition(FD, Ctx);
+  if (!Def || Def->isMain() || Def->isTemplateInstantiation())
+    return false;
+  // Only this file's code can call it: a method of a class of this file
+  // (and, for a virtual one, every method it overrides), or a function
+  // with internal linkage.
+  const SourceManager &SM = Ctx.getSourceManager();
+  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
+  std::function<bool(const CXXMethodDecl *)> FileOnly =
+      [&](const CXXMethodDecl *M) {
+        if (!mainFileClass(M->getParent()))
+          return false;
+        for (const CXXMethodDecl *O : M->overridden_methods())
+          if (!FileOnly(O))
+            return false;
+        return true;
+      };
+  if (MD ? !FileOnly(MD)
+         : (Def->isExternallyVisible() ||
+            !SM.isInMainFile(SM.getExpansionLoc(Def->getLocation()))))
+    return false;
+  computeAddressTaken();
+  if (AddressTaken.count(FD))
+    return false;
+  for (const FunctionDecl *TF : UnanalysedTemplates)
+    if (mayNameMember(TF->getBody(), Def))
+      return false;
+  auto Arg = [&](const Expr *A) {
+    if (!A)
+      return false;
+    Out.push_back(A);
+    return true;
+  };
+  for (const auto &[CU, Call] : Inv.callersOf(Def))
+    if (!Arg(argumentFor(Call, Def, Idx)))
+      return false;
+  // Virtual calls that may run it (and calls through a std::function).
+  if (const CodeUnit *U = Inv.unitOf(Def))
+    if (auto IC = IndirectCallers.find(U); IC != IndirectCallers.end())
+      for (const auto &[CU, Call] : IC->second) {
+        const auto *CE = llvm::dyn_cast_or_null<CallExpr>(Call);
+        if (!CE || !Arg(argumentFor(CE, Def, Idx)))
+          return false;
+      }
+  const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def);
+  const CXXRecordDecl *Class = Ctor ? Ctor->getParent() : nullptr;
+  bool Bad = false;
+  auto Visit = [&](const Stmt *S) {
+    if (Bad)
+      return;
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+      if (Ctor && CE->getConstructor()->getCanonicalDecl() == FD)
+        Bad = !Arg(Idx < CE->getNumArgs() ? CE->getArg(Idx) : nullptr);
+      return;
+    }
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    if (!Call)
+      return;
+    if (!Ctor)
+      return;
+    // std::make_unique<C>(args...) / make_shared: the constructor of C with
+    // as many parameters, if it is the only one.
+    const FunctionDecl *Callee = Call->getDirectCallee();
+    const TemplateArgumentList *TA =
+        Callee ? Callee->getTemplateSpecializationArgs() : nullptr;
+    if (!TA || TA->size() == 0 ||
+        TA->get(0).getKind() != TemplateArgument::Type)
+      return;
+    if (recordOf(TA->get(0).getAsType()) != Class)
+      return;
+    if (!Callee->isInStdNamespace() || !Callee->getIdentifier() ||
+        (Callee->getName() != "make_unique" &&
+         Callee->getName() != "make_shared")) {
+      Bad = true; // constructed elsewhere, out of sight
+      return;
+    }
+    unsigned Same = 0;
+    for (const CXXConstructorDecl *C : Class->ctors())
+      Same += C->getNumParams() == Call->getNumArgs() &&
+              !C->isCopyOrMoveConstructor();
+    if (Same != 1 || Call->getNumArgs() != Def->getNumParams())
+      Bad = true;
+    else
+      Bad = !Arg(Call->getArg(Idx));
+  };
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit &U = *UP;
+    if (!Ctor)
+      break;
+    walkOwnCode(U.Body, Visit);
+    if (const auto *C = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
+        C && !U.Lambda)
+      for (const CXXCtorInitializer *CI : C->inits())
+        if (CI->getInit())
+          walkOwnCode(CI->getInit(), Visit);
+    if (Bad)
+      return false;
+  }
+  // A class constructed in place by a container (emplace_back) is
+  // constructed where we do not look: only direct constructions count.
+  if (Ctor)
+    for (const auto &UP : Inv.units()) {
+      walkOwnCode(UP->Body, [&](const Stmt *S) {
+        const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+        const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+        if (M && M->getIdentifier() && M->getName().starts_with("emplace"))
+          if (const auto *Spec =
+                  llvm::dyn_cast<ClassTemplateSpecializationDecl>(
+                      M->getParent()))
+            for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
+              if (A.getKind() == TemplateArgument::Type &&
+                  recordOf(A.getAsType()) == Class)
+                Bad = true;
+      });
+      if (Bad)
+        return false;
+    }
+  return true;
+}
+
+bool BlockingAnalysis::Impl::sourceStaysPut(const ValueDecl *D) {
+  auto [It, New] = SourcesPut.try_emplace(D, false);
+  if (!New)
+    return It->second;
+  if (const auto *F = llvm::dyn_cast<FieldDecl>(D)) {
+    const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+    if (!RD || !mainFileClass(RD) || uninstantiatedMemberNames(RD, F))
+      return false;
+    for (const FunctionDecl *TF : UnanalysedTemplates)
+      if (mayNameMember(TF->getBody(), F))
+        return false;
+  } else if (const auto *V = llvm::dyn_cast<VarDecl>(D)) {
+    if (!V->hasLocalStorage() && V->isExternallyVisible())
+      return false;
+  } else {
+    return false;
+  }
+  llvm::SmallPtrSet<const Expr *, 8> Mentions, Accounted;
+  auto Visit = [&](const Stmt *S) {
+    if (const auto *E = llvm::dyn_cast<Expr>(S); E && namesDecl(E, D)) {
+      Mentions.insert(E);
+      return;
+    }
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+    const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+    if (!M || !M->getIdentifier())
+      return;
+    llvm::StringRef N = M->getName();
+    if (N != "get_token" && N != "request_stop" && N != "stop_requested" &&
+        N != "stop_possible")
+      return;
+    if (const Expr *Obj = handedName(MC->getImplicitObjectArgument());
+        namesDecl(Obj, D))
+      Accounted.insert(Obj);
+  };
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit &U = *UP;
+    walkOwnCode(U.Body, Visit);
+    if (const auto *C = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
+        C && !U.Lambda)
+      for (const CXXCtorInitializer *CI : C->inits())
+        if (CI->getInit() && CI->getMember() != D)
+          walkWithLambdas(CI->getInit(), nullptr, Visit);
+  }
+  if (const auto *F = llvm::dyn_cast<FieldDecl>(D))
+    for (const FieldDecl *Other : F->getParent()->fields())
+      if (Other != F && Other->hasInClassInitializer())
+        walkWithLambdas(Other->getInClassInitializer(), nullptr, Visit);
+  for (const Expr *M : Mentions)
+    if (!Accounted.count(M))
+      return false;
+  It = SourcesPut.find(D);
+  It->second = true;
+  return true;
+}
+
+const Expr *BlockingAnalysis::Impl::callbackToken(const CodeUnit *U) {
+  if (!U->Lambda)
+    return nullptr;
+  const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+      U->Lambda->getLambdaClass()->getDeclContext());
+  const CodeUnit *EU = Enc ? Inv.unitOf(Enc) : nullptr;
+  if (!EU)
+    return nullptr;
+  auto IsLambda = [&](const Expr *A) {
+    const Expr *E = bareExprThroughCopies(A);
+    // Converted to the callback's std::function.
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E);
+        CE && CE->getNumArgs() == 1)
+      E = bareExprThroughCopies(CE->getArg(0));
+    return E == U->Lambda;
+  };
+  auto NamesCallback = [](QualType T) {
+    return T.getAsString().find("stop_callback") != std::string::npos;
+  };
+  const Expr *Found = nullptr;
+  walkOwnCode(EU->Body, [&](const Stmt *S) {
+    if (Found)
+      return;
+    llvm::ArrayRef<const Expr *> Args;
+    QualType Made;
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+      Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+      Made = CE->getType();
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      Args = llvm::ArrayRef(MC->getArgs(), MC->getNumArgs());
+      Made = MC->getImplicitObjectArgument()->getType();
+    } else if (const auto *C = llvm::dyn_cast<CallExpr>(S)) {
+      Args = llvm::ArrayRef(C->getArgs(), C->getNumArgs());
+      Made = C->getType();
+    } else {
+      return;
+    }
+    if (Args.size() != 2 || !IsLambda(Args[1]) ||
+        !isStopTokenType(Args[0]->getType()) || !NamesCallback(Made))
+      return;
+    Found = Args[0];
+  });
+  return Found;
+}
+
+bool BlockingAnalysis::Impl::sourceNeverStopped(const ValueDecl *Src,
+                                                const BlockedOp &B,
+                                                unsigned Depth, bool Live,
+                                                std::vector<WitnessStep> &Why) {
+  if (Depth > 3 || !sourceStaysPut(Src))
+    return false;
+  std::string Name = Src->getNameAsString();
+  unsigned Requests = 0;
+  for (const OpRecord &R : Ops) {
+    if (R.Kind != OpKind::StopRequest)
+      continue;
+    const ValueDecl *O = R.Object.object();
+    if (!O || R.Object.isElement())
+      return false; // a source we cannot name: it may be this one
+    if (O != Src)
+      continue;
+    ++Requests;
+    std::string Dead;
+    if (deadUnit(R.Unit, 0, Dead, Live)) {
+      Why.push_back(
+          {R.Site, "a stop of '" + Name + "' is requested here, but " + Dead});
+      continue;
+    }
+    // Only once the wait is over: later in its own code, or in code that
+    // starts or is called only after it.
+    std::vector<WitnessStep> After;
+    if (gated(R, GateTarget{&B, {}, nullptr}, 0, After)) {
+      appendSteps(Why, After);
+      continue;
+    }
+    // In a std::stop_callback: only once another token is stopped.
+    if (const Expr *Parent = callbackToken(R.Unit)) {
+      TokenTrace PT;
+      std::vector<WitnessStep> Sub;
+      if (stopSources(Parent, 0, PT) && !PT.Sources.empty() &&
+          llvm::all_of(PT.Sources, [&](const ValueDecl *P) {
+            return P != Src && sourceNeverStopped(P, B, Depth + 1, Live, Sub);
+          })) {
+        std::string PName;
+        if (const auto *N = llvm::dyn_cast<NamedDecl>(
+                namedObject(Parent) ? namedObject(Parent) : nullptr))
+          PName = " '" + N->getNameAsString() + "'";
+        Why.push_back({R.Site, "a stop of '" + Name +
+                                   "' is requested here only by a "
+                                   "std::stop_callback on the token" +
+                                   PName + ", which nothing stops:"});
+        appendSteps(Why, Sub);
+        continue;
+      }
+    }
+    return false;
+  }
+  if (!Requests)
+    Why.push_back({nullptr,
+                   "nothing requests a stop of '" + sourceName(Src) + "'",
+                   Src->getLocation()});
+  return true;
+}
+
+void BlockingAnalysis::Impl::reportStopWaits(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  if (Incomplete)
+    return;
+  for (const StopWaitSite &SW : StopWaits) {
+    const BlockedOp &B = SW.Op;
+    if (Done.count(B.Call))
+      continue;
+    TokenTrace T;
+    if (!stopSources(SW.Token, 0, T) || T.Sources.empty())
+      continue;
+    // Whether `main` leads to it: threads started in callbacks of calls
+    // go deeper than a call chain.
+    llvm::MapVector<const CodeUnit *, const Stmt *> From;
+    bool Live = ancestors(B.Unit, B.Call, From, false, 2 * MaxCallDepth) &&
+                llvm::any_of(From, [](const auto &P) {
+                  return P.first->Fn && P.first->Fn->isMain();
+                });
+    std::vector<WitnessStep> Why;
+    if (!llvm::all_of(T.Sources, [&](const ValueDecl *Src) {
+          return sourceNeverStopped(Src, B, 0, Live, Why);
+        }))
+      continue;
+    Done.insert(B.Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::NoPartner;
+    F.At = B.Call;
+    std::string Srcs = "'" + sourceName(T.Sources.front()) + "'";
+    if (T.Sources.size() > 1)
+      Srcs +=
+          " (or another of " + std::to_string(T.Sources.size()) + " sources)";
+    F.Message = "a wait on '" + B.Object.str() +
+                "' waits forever: only a stop of " + Srcs +
+                " ends it, and nothing that runs requests one";
+    for (const Expr *M : T.Made)
+      F.Notes.push_back({M, "its stop token is made here, of '" +
+                                sourceName(T.Sources.front()) + "'"});
+    appendSteps(F.Notes, Why);
+    Out.push_back(std::move(F));
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -5109,14 +5700,17 @@ void BlockingAnalysis::Impl::startsOf(
 
 bool BlockingAnalysis::Impl::ancestors(
     const CodeUnit *U, const Stmt *S,
-    llvm::MapVector<const CodeUnit *, const Stmt *> &Out, bool CallsOnly) {
+    llvm::MapVector<const CodeUnit *, const Stmt *> &Out, bool CallsOnly,
+    unsigned MaxDepth) {
+  if (!MaxDepth)
+    MaxDepth = MaxCallDepth;
   Out[U] = S;
   llvm::SmallVector<std::pair<const CodeUnit *, unsigned>, 8> Work{{U, 0}};
   while (!Work.empty()) {
     auto [Cur, Depth] = Work.pop_back_val();
     llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
     startsOf(Cur, Starts, CallsOnly);
-    if (!Starts.empty() && Depth >= MaxCallDepth)
+    if (!Starts.empty() && Depth >= MaxDepth)
       return false; // too far to tell
     for (const auto &[Up, Site] : Starts)
       if (Out.insert({Up, Site}).second)

@@ -185,6 +185,14 @@ bool isStopTokenType(QualType T) {
          plainQualifiedName(RD) == "std::stop_token";
 }
 
+bool isStopSourceType(QualType T) {
+  if (T->isReferenceType() || T->isPointerType())
+    return false;
+  const CXXRecordDecl *RD = recordOf(T);
+  return RD && RD->getIdentifier() && RD->getName() == "stop_source" &&
+         plainQualifiedName(RD) == "std::stop_source";
+}
+
 llvm::StringRef threadNoun(const CXXRecordDecl *RD) {
   return RD && RD->getIdentifier() && RD->getName() == "fiber" &&
                  plainQualifiedName(RD) == "boost::fibers::fiber"

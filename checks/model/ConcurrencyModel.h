@@ -109,6 +109,8 @@ struct ConcurrencyModel {
 
 /// std::stop_token, by value or reference.
 bool isStopTokenType(QualType T);
+/// std::stop_source (by value).
+bool isStopSourceType(QualType T);
 
 /// What runs on a context of thread type \p RD: "fiber" for
 /// boost::fibers::fiber, else "thread".
