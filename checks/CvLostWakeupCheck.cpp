@@ -351,6 +351,10 @@ static void predicatePolarities(const WaitCondition &C, KeyUses &Out,
         polarityOf(Ret->getRetValue(), true, Out, Ctx);
     return;
   }
+  if (C.Guard) { // waits once, while the `if`'s condition holds
+    polarityOf(C.Guard->getCond(), false, Out, Ctx);
+    return;
+  }
   const Expr *Cond = nullptr;
   if (const auto *WS = llvm::dyn_cast<WhileStmt>(C.Loop))
     Cond = WS->getCond();
@@ -444,6 +448,8 @@ void LostWakeupAnalysis::collectWaiters() {
       if (!M)
         continue;
       std::optional<WaitCondition> Cond = waitCondition(W, U->Fn, Ctx);
+      if (!Cond)
+        Cond = guardedWaitCondition(W, U->Fn, Ctx);
       if (!Cond)
         continue;
       // A condition variable or mutex known by a reference: the notifier

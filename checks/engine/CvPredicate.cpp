@@ -132,6 +132,34 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
   return C;
 }
 
+std::optional<WaitCondition> guardedWaitCondition(const ConditionWait &Wait,
+                                                  const FunctionDecl *Fn,
+                                                  const ASTContext &Ctx,
+                                                  unsigned MaxDepth) {
+  if (Wait.Predicate)
+    return std::nullopt;
+  const Stmt *Body = Fn->getBody();
+  if (const auto *CB = llvm::dyn_cast_or_null<CoroutineBodyStmt>(Body))
+    Body = CB->getBody();
+  const Stmt *Loop = nullptr;
+  if (!enclosingLoop(Body, Wait.Call, nullptr, Loop) || Loop)
+    return std::nullopt;
+  // The innermost `if` whose then-branch holds the wait.
+  WaitCondition C;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *If = llvm::dyn_cast<IfStmt>(S);
+    if (If && !If->hasInitStorage() && !If->hasVarStorage() &&
+        containsStmt(If->getThen(), Wait.Call) &&
+        (!C.Guard || containsStmt(C.Guard->getThen(), If)))
+      C.Guard = If;
+  });
+  if (!C.Guard)
+    return std::nullopt;
+  ReadCollector R(C, Ctx, MaxDepth);
+  R.read(C.Guard->getCond(), 0);
+  return C;
+}
+
 void writtenObjects(const Expr *Target,
                     llvm::function_ref<void(const ValueDecl *)> Visit) {
   Target = bareExpr(Target);

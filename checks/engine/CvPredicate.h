@@ -25,6 +25,9 @@ struct WaitCondition {
   const Stmt *PredicateCode = nullptr;
   /// The innermost loop around a predicate-less wait.
   const Stmt *Loop = nullptr;
+  /// Of a predicate-less wait outside any loop (guardedWaitCondition()):
+  /// the `if` whose condition it waits under.
+  const IfStmt *Guard = nullptr;
   /// The variables and data members the predicate (or the loop's tests)
   /// read, through the functions they call, in the order first read. A
   /// member read through another (`state_.stop`) lists both.
@@ -34,7 +37,9 @@ struct WaitCondition {
 
   /// Where to point at it in a diagnostic: the predicate or the loop.
   const Stmt *anchor(const ConditionWait &W) const {
-    return PredicateCode ? static_cast<const Stmt *>(W.Predicate) : Loop;
+    return PredicateCode ? static_cast<const Stmt *>(W.Predicate)
+           : Guard       ? static_cast<const Stmt *>(Guard)
+                         : Loop;
   }
 };
 
@@ -46,6 +51,15 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
                                            const FunctionDecl *Fn,
                                            const ASTContext &Ctx,
                                            unsigned MaxDepth = 4);
+
+/// What a predicate-less \p Wait outside any loop waits for: the condition
+/// of the `if` it is written under (`if (!ready) cv.wait(lk);` waits once
+/// while `!ready` holds), read like a loop's. Nullopt if it is in a loop,
+/// has a predicate, or is under no `if`.
+std::optional<WaitCondition> guardedWaitCondition(const ConditionWait &Wait,
+                                                  const FunctionDecl *Fn,
+                                                  const ASTContext &Ctx,
+                                                  unsigned MaxDepth = 4);
 
 /// The variable or data member that an assignment to, or a non-const call
 /// on, \p Target changes: the member named last (`state_.stop` is `stop`),
