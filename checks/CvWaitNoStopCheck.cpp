@@ -131,11 +131,24 @@ void CvWaitNoStopCheck::addStopMethods(const std::vector<std::string> &Names) {
 
 bool CvWaitNoStopCheck::isStopMethodName(llvm::StringRef Name) const {
   // A name that starts with a stop word, case and underscores aside: stop,
-  // Stop, StopAndJoin, shutdown_now, CloseAll, join_all.
-  std::string Key = foldedName(Name);
-  return llvm::any_of(StopMethods, [&](const std::string &Word) {
-    return llvm::StringRef(Key).starts_with(Word);
-  });
+  // Stop, StopAndJoin, shutdown_now, CloseAll, join_all; or whose later
+  // words do, after a first word that is not an accessor's: NotifyShutdown,
+  // on_close, beginStop (not setStopCallback, isClosed, getJoinHandle).
+  std::vector<std::string> Words = identifierWords(Name);
+  for (size_t I = 0; I < Words.size(); ++I) {
+    if (I == 1 && llvm::is_contained({"set", "get", "is", "has", "can",
+                                      "should", "was", "will", "need"},
+                                     Words.front()))
+      return false;
+    std::string Rest;
+    for (size_t J = I; J < Words.size(); ++J)
+      Rest += Words[J];
+    if (llvm::any_of(StopMethods, [&](const std::string &Word) {
+          return llvm::StringRef(Rest).starts_with(Word);
+        }))
+      return true;
+  }
+  return false;
 }
 
 void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -348,6 +361,21 @@ CvWaitNoStopCheck::effectsOf(const FunctionDecl *Root,
   llvm::DenseSet<const FunctionDecl *> Visited{Root};
   collect(Root->getBody(), E, 0, Visited, Skip);
   return EffectCache[{Root, Skip}] = std::move(E);
+}
+
+bool CvWaitNoStopCheck::waitsForStop(const CXXMethodDecl *M) const {
+  // `drainOnCancel()`: it waits, untimed, for a stop token, and what it
+  // does after runs once the stop comes: a stop path.
+  const FunctionDecl *Def = analysableDefinition(M, *Ctx);
+  if (!Def || !Def->getBody())
+    return false;
+  bool Waits = false;
+  walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (std::optional<ConditionWait> W = CVs->asWait(Call))
+        Waits |= W->StopAware && !W->Timed;
+  });
+  return Waits;
 }
 
 bool CvWaitNoStopCheck::neverWoken(const ValueDecl *CV,
@@ -635,10 +663,11 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     for (const CXXMethodDecl *M : RD->methods()) {
       // A const member function is a query (closed(), stopped()), not a
       // stop path, whatever its name starts with.
-      bool IsStop = llvm::isa<CXXDestructorDecl>(M)
-                        ? M->isUserProvided()
-                        : M->getIdentifier() && !M->isConst() &&
-                              isStopMethodName(M->getName());
+      bool IsStop =
+          llvm::isa<CXXDestructorDecl>(M)
+              ? M->isUserProvided()
+              : M->getIdentifier() && !M->isConst() &&
+                    (isStopMethodName(M->getName()) || waitsForStop(M));
       if (!IsStop)
         continue;
       if (const FunctionDecl *Def = analysableDefinition(M, *Ctx)) {

@@ -1,0 +1,137 @@
+// RUN: not %threadleak --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+
+// What counts as a stop path: a method whose name starts with a stop word
+// or has one after a first word that is not an accessor's (yuzu#7670's
+// GPU::NotifyShutdown); a method that waits, untimed, for its stop token
+// (promql-engine#94's drainBufferOnCancel: what it does next runs once the
+// stop comes).
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+// Negative: NotifyShutdown() wakes the fence wait.
+class Gpu {
+public:
+  void WaitFence(int v) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return done_ >= v || shutting_down_; });
+  }
+  void NotifyShutdown() {
+    std::lock_guard g(mu_);
+    shutting_down_ = true;
+    cv_.notify_all();
+  }
+  void Stop() {}
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int done_ = 0;
+  bool shutting_down_ = false;
+};
+class Presenter {
+public:
+  explicit Presenter(Gpu &g) : gpu_(g), t_([this] { gpu_.WaitFence(3); }) {}
+  ~Presenter() { t_.join(); }
+
+private:
+  Gpu &gpu_;
+  std::thread t_;
+};
+
+// Positive: the method that sets the flag is an accessor by its name, and
+// Stop() changes nothing the wait reads.
+class Gpu2 {
+public:
+  void WaitFence(int v) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return done_ >= v || shutting_down_; });
+  }
+  void setShutdownFlag() {
+    std::lock_guard g(mu_);
+    shutting_down_ = true;
+    cv_.notify_all();
+  }
+  void Stop() {}
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int done_ = 0;
+  bool shutting_down_ = false;
+};
+class Presenter2 {
+public:
+  explicit Presenter2(Gpu2 &g) : gpu_(g), t_([this] { gpu_.WaitFence(3); }) {}
+  ~Presenter2() { t_.join(); }
+
+private:
+  Gpu2 &gpu_;
+  std::thread t_;
+};
+// CHECK: :[[@LINE-24]]:9: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+// CHECK: :[[@LINE-25]]:18: note: the predicate reads 'done_', 'v', 'shutting_down_'
+// CHECK: :[[@LINE-8]]:3: note: stop path '~Presenter2' changes none of it
+// CHECK: :[[@LINE-20]]:8: note: stop path 'Stop' changes none of it
+// CHECK: :[[@LINE-11]]:43: note: thread started here
+// CHECK: :[[@LINE-12]]:55: note: the thread's body calls 'WaitFence' here
+
+// Negative: a bounded buffer's producer waits for room, which the drainer
+// makes once the operator's stop token is stopped.
+class Buffer {
+public:
+  void push(int v) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return q_.size() < 2; });
+    q_.push_back(v);
+    cv_.notify_all();
+  }
+  bool pop() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !q_.empty() || closed_; });
+    if (q_.empty())
+      return false;
+    q_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void close() {
+    std::lock_guard g(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<int> q_;
+  bool closed_ = false;
+};
+class Operator {
+public:
+  void start(std::stop_token ctx) {
+    pull_ = std::jthread([this, ctx] { pull(ctx); });
+    drain_ = std::jthread([this, ctx] { drainOnCancel(ctx); });
+  }
+
+private:
+  void pull(std::stop_token ctx) {
+    while (!ctx.stop_requested())
+      buffer_.push(1);
+    buffer_.close();
+  }
+  void drainOnCancel(std::stop_token ctx) {
+    std::mutex m;
+    std::condition_variable_any done;
+    std::unique_lock lk(m);
+    done.wait(lk, ctx, [] { return false; });
+    while (buffer_.pop()) {
+    }
+  }
+  Buffer buffer_;
+  std::jthread pull_, drain_;
+};
