@@ -58,10 +58,24 @@ namespace {
 /// calls.
 constexpr unsigned MaxEffectDepth = 4;
 
-
 /// The class a worker's code belongs to: the class of a member function,
 /// or of the member function (or member initializer) a lambda is written
 /// in.
+/// The semaphore (a variable or data member) that \p Call acquires or
+/// releases (std::counting_semaphore, std::binary_semaphore), or null.
+const ValueDecl *semaphoreOp(const CallExpr *Call, llvm::StringRef Op) {
+  const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(Call);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getName() != Op)
+    return nullptr;
+  const CXXRecordDecl *RD = M->getParent();
+  if (!RD->getIdentifier() || !RD->isInStdNamespace() ||
+      (RD->getName() != "counting_semaphore" &&
+       RD->getName() != "binary_semaphore"))
+    return nullptr;
+  return namedObject(MC->getImplicitObjectArgument());
+}
+
 const CXXRecordDecl *ownerClass(const FunctionDecl *Body) {
   for (const DeclContext *DC = Body; DC; DC = DC->getParent())
     if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC))
@@ -204,9 +218,13 @@ void CvWaitNoStopCheck::findWaits(
   llvm::SmallVector<const CallExpr *, 16> Calls;
   collectCalls(Fn->getBody(), NonNull, Calls);
   for (const CallExpr *Call : Calls)
-    if (std::optional<ConditionWait> Wait = CVs->asWait(Call))
+    if (std::optional<ConditionWait> Wait = CVs->asWait(Call)) {
       if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))
         analyse(W, *Wait, Fn, Chain);
+    } else if (const ValueDecl *Sem = semaphoreOp(Call, "acquire")) {
+      if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))
+        analyseAcquire(W, llvm::cast<CXXMemberCallExpr>(Call), Sem, Fn, Chain);
+    }
   if (Depth >= Model.MaxCallDepth)
     return;
   for (const CallExpr *Call : Calls) {
@@ -274,6 +292,11 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
       return;
     if (const ValueDecl *CV = CVs->notified(Call)) {
       E.Notifies.insert(CV);
+      return;
+    }
+    // A semaphore's release wakes its acquire as a notify does a wait.
+    if (const ValueDecl *Sem = semaphoreOp(Call, "release")) {
+      E.Notifies.insert(Sem);
       return;
     }
     const FunctionDecl *Callee = Call->getDirectCallee();
@@ -361,6 +384,90 @@ CvWaitNoStopCheck::effectsOf(const FunctionDecl *Root,
   llvm::DenseSet<const FunctionDecl *> Visited{Root};
   collect(Root->getBody(), E, 0, Visited, Skip);
   return EffectCache[{Root, Skip}] = std::move(E);
+}
+
+void CvWaitNoStopCheck::analyseAcquire(const Worker &W,
+                                       const CXXMemberCallExpr *Call,
+                                       const ValueDecl *Sem,
+                                       const FunctionDecl *Fn,
+                                       llvm::ArrayRef<const CallExpr *> Chain) {
+  const auto *Field = llvm::dyn_cast<FieldDecl>(Sem);
+  if (!Field || Sem->getType()->isReferenceType() ||
+      Sem->getType()->isPointerType())
+    return;
+  // What the loop around it tests (its way out, a stop flag).
+  ConditionWait AsWait;
+  AsWait.Call = Call;
+  std::optional<WaitCondition> Cond =
+      waitCondition(AsWait, Fn, *Ctx, MaxEffectDepth);
+  if (!Cond || !Cond->Loop || Cond->Reads.empty())
+    return;
+  // The stop paths of the worker's class and of the semaphore's.
+  llvm::SmallVector<const FunctionDecl *, 4> Roots;
+  for (const CXXRecordDecl *RD :
+       {ownerClass(W.Body),
+        llvm::dyn_cast<CXXRecordDecl>(Field->getParent())}) {
+    if (!RD || !RD->hasDefinition())
+      continue;
+    for (const CXXMethodDecl *M : RD->methods()) {
+      bool IsStop = llvm::isa<CXXDestructorDecl>(M)
+                        ? M->isUserProvided()
+                        : M->getIdentifier() && !M->isConst() &&
+                              isStopMethodName(M->getName());
+      if (!IsStop)
+        continue;
+      const FunctionDecl *Def = analysableDefinition(M, *Ctx);
+      if (!Def)
+        return; // a stop path we cannot read
+      if (!llvm::is_contained(Roots, Def))
+        Roots.push_back(Def);
+    }
+  }
+  if (llvm::is_contained(Roots, Fn) ||
+      llvm::any_of(Chain, [&](const CallExpr *C) {
+        const FunctionDecl *D =
+            analysableDefinition(C->getDirectCallee(), *Ctx);
+        return D && llvm::is_contained(Roots, D);
+      }))
+    return;
+  // Some stop path changes what the loop tests, and none releases the
+  // semaphore: the worker learns of the stop only after an acquire that
+  // the stop does not end.
+  const FunctionDecl *Writer = nullptr;
+  const Stmt *WriteAt = nullptr;
+  const ValueDecl *State = nullptr;
+  for (const FunctionDecl *Root : Roots) {
+    const Effects &E = effectsOf(Root, nullptr);
+    if (E.Unknown || E.Notifies.contains(Sem))
+      return;
+    if (Writer)
+      continue;
+    for (const ValueDecl *D : Cond->Reads)
+      if (auto It = E.Writes.find(D); It != E.Writes.end()) {
+        Writer = Root;
+        WriteAt = It->second;
+        State = D;
+        break;
+      }
+  }
+  if (!Writer)
+    return;
+  Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
+  diag(Call->getExprLoc(),
+       "acquire of %0 can block forever: the stop path changes %1 but never "
+       "releases %0")
+      << Sem << State;
+  diag(Cond->Loop->getBeginLoc(),
+       "the %0 leaves this loop on %1, which it tests only after the acquire "
+       "returns",
+       DiagnosticIDs::Note)
+      << W.Noun << State;
+  diag(WriteAt->getBeginLoc(), "%0 is changed here", DiagnosticIDs::Note)
+      << State;
+  diag(Writer->getLocation(), "%0 never calls release() on %1",
+       DiagnosticIDs::Note)
+      << patternDecl(Writer) << Sem;
+  emitSpawnNotes(*this, W.Start, W.Noun, Chain);
 }
 
 bool CvWaitNoStopCheck::waitsForStop(const CXXMethodDecl *M) const {

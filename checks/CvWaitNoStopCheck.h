@@ -70,6 +70,11 @@ private:
   void analyse(const Worker &W, const ConditionWait &Wait,
                const FunctionDecl *Fn,
                llvm::ArrayRef<const CallExpr *> Chain);
+  /// A semaphore's `acquire()` in a loop of the worker (derecho#14): the
+  /// stop path that changes what the loop tests must also release it.
+  void analyseAcquire(const Worker &W, const CXXMemberCallExpr *Call,
+                      const ValueDecl *Sem, const FunctionDecl *Fn,
+                      llvm::ArrayRef<const CallExpr *> Chain);
   /// The std::jthread (a variable or a data member) whose destructor is
   /// the stop path of \p W's wait \p Wait in \p Fn, when
   /// threadleak-jthread-ignores-stop leaves that wait to this check; null

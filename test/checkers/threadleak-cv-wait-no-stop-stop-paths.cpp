@@ -135,3 +135,84 @@ private:
   Buffer buffer_;
   std::jthread pull_, drain_;
 };
+
+// A semaphore's acquire() in the worker's loop is a wait like a condition
+// variable's (derecho#14): the stop path that changes what the loop tests
+// must release it.
+#include <atomic>
+#include <semaphore>
+
+// Positive: shutdown() sets the flag and joins; the worker is parked in
+// acquire() with the count at zero.
+class Persistence {
+public:
+  void start() {
+    thread_ = std::thread([this] {
+      do {
+        sem_.acquire();
+        handle();
+      } while (!shutdown_);
+    });
+  }
+  void post() { sem_.release(); }
+  void shutdown() {
+    shutdown_ = true;
+    thread_.join();
+  }
+
+private:
+  void handle() {}
+  std::thread thread_;
+  std::atomic<bool> shutdown_{false};
+  std::counting_semaphore<> sem_{0};
+};
+// CHECK: :[[@LINE-17]]:14: warning: acquire of 'sem_' can block forever: the stop path changes 'shutdown_' but never releases 'sem_' [threadleak-cv-wait-no-stop]
+// CHECK: :[[@LINE-19]]:7: note: the thread leaves this loop on 'shutdown_', which it tests only after the acquire returns
+// CHECK: :[[@LINE-12]]:5: note: 'shutdown_' is changed here
+// CHECK: :[[@LINE-14]]:8: note: 'shutdown' never calls release() on 'sem_'
+// CHECK: :[[@LINE-23]]:15: note: thread started here
+
+// Negative: the fix: shutdown() releases it once.
+class Persistence2 {
+public:
+  void start() {
+    thread_ = std::thread([this] {
+      while (!shutdown_) {
+        sem_.acquire();
+        handle();
+      }
+    });
+  }
+  void post() { sem_.release(); }
+  void shutdown() {
+    shutdown_ = true;
+    sem_.release();
+    thread_.join();
+  }
+
+private:
+  void handle() {}
+  std::thread thread_;
+  std::atomic<bool> shutdown_{false};
+  std::counting_semaphore<> sem_{0};
+};
+
+// Negative: no stop path changes what the loop tests (a pool whose workers
+// live as long as the process): not this check's question.
+class Pool {
+public:
+  void start() {
+    thread_ = std::thread([this] {
+      while (running_) {
+        sem_.acquire();
+      }
+    });
+  }
+  void post() { sem_.release(); }
+  void drain() { thread_.detach(); }
+
+private:
+  std::thread thread_;
+  bool running_ = true;
+  std::counting_semaphore<> sem_{0};
+};
