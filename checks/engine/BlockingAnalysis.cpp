@@ -700,6 +700,63 @@ const Expr *stopOnlyToken(const ConditionWait &W) {
              : nullptr;
 }
 
+/// Nothing in \p S leaves the loop it is the body of: no `return`,
+/// `co_return`, `goto` or `throw`, no `break` of its own (one inside an
+/// inner loop or `switch` is theirs), no call of a function that does not
+/// return. Lambdas are other code.
+bool noWayOut(const Stmt *S, bool Nested) {
+  if (!S || llvm::isa<LambdaExpr>(S))
+    return true;
+  if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, IndirectGotoStmt,
+                CXXThrowExpr>(S))
+    return false;
+  if (llvm::isa<BreakStmt>(S))
+    return Nested;
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *FD = Call->getDirectCallee();
+        FD && FD->isNoReturn())
+      return false;
+  bool Inner =
+      Nested ||
+      llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
+  for (const Stmt *Child : S->children())
+    if (!noWayOut(Child, Inner))
+      return false;
+  return true;
+}
+
+/// A loop whose only way out is a stop: `while (!st.stop_requested())`
+/// (or `for (; !st.stop_requested();)`, `do ... while`) with no other
+/// exit in its body. The `stop_requested()` call, or null.
+const CXXMemberCallExpr *stopOnlyLoop(const Stmt *Loop) {
+  const Expr *Cond = nullptr;
+  const Stmt *Body = nullptr;
+  if (const auto *WS = llvm::dyn_cast<WhileStmt>(Loop)) {
+    Cond = WS->getCond();
+    Body = WS->getBody();
+  } else if (const auto *FS = llvm::dyn_cast<ForStmt>(Loop)) {
+    Cond = FS->getCond();
+    Body = FS->getBody();
+  } else if (const auto *DS = llvm::dyn_cast<DoStmt>(Loop)) {
+    Cond = DS->getCond();
+    Body = DS->getBody();
+  }
+  const auto *Not =
+      Cond ? llvm::dyn_cast<UnaryOperator>(Cond->IgnoreParenImpCasts())
+           : nullptr;
+  if (!Not || Not->getOpcode() != UO_LNot)
+    return nullptr;
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(
+      Not->getSubExpr()->IgnoreParenImpCasts());
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getName() != "stop_requested")
+    return nullptr;
+  QualType T = MC->getImplicitObjectArgument()->getType();
+  if (!isStopTokenType(T) && !isStopSourceType(T))
+    return nullptr;
+  return noWayOut(Body, false) ? MC : nullptr;
+}
+
 bool isFunctionObjectType(QualType T) {
   const CXXRecordDecl *RD = recordOf(T);
   return RD && RD->getIdentifier() && RD->getName() == "function" &&
@@ -1487,8 +1544,13 @@ private:
     BlockedOp Op;
     /// The token (or source) whose stop alone ends the wait.
     const Expr *Token;
+    /// A loop only a stop ends (stopOnlyLoop), rather than a wait.
+    const Stmt *Loop = nullptr;
   };
   std::vector<StopWaitSite> StopWaits;
+  /// The `stop_requested()` calls that are the only way out of their loop
+  /// (found by the first walk), with the loop.
+  llvm::DenseMap<const CallExpr *, const Stmt *> StopLoops;
   /// Where a stop token's value comes from, as far as it is followed.
   struct TokenTrace {
     llvm::SmallVector<const ValueDecl *, 2> Sources;
@@ -1621,6 +1683,14 @@ private:
   /// One walk of the units' code for where code runs: RunWhereWritten,
   /// ThreadStarts, StartRefs.
   void computeRunSites();
+  /// The constructions of each constructor (canonical) in the units' code
+  /// and constructor initialisers, with the unit (computed on first use).
+  llvm::DenseMap<
+      const FunctionDecl *,
+      llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 1>>
+      ConstructSites;
+  bool ConstructSitesDone = false;
+  void computeConstructSites();
   llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
   /// The functions threads are started on (canonical), with the unit and
   /// the statement that starts each.
@@ -2507,6 +2577,18 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     }
     return;
   }
+  // The test of a loop only a stop ends: asked like a wait only a stop
+  // ends (reportStopWaits).
+  if (Record)
+    if (auto It = StopLoops.find(Call); It != StopLoops.end()) {
+      BlockedOp B;
+      B.Kind = OpKind::StopWait;
+      B.Call = Call;
+      B.Unit = B.SiteUnit = I.U;
+      const auto *MC = llvm::cast<CXXMemberCallExpr>(Call);
+      StopWaits.push_back(
+          {std::move(B), MC->getImplicitObjectArgument(), It->second});
+    }
   // A std::stop_source's request_stop(): the partner of a wait that only
   // a stop ends.
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
@@ -4787,12 +4869,25 @@ bool BlockingAnalysis::Impl::stopSources(const Expr *Tok, unsigned Depth,
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
     const CXXMethodDecl *M = MC->getMethodDecl();
     const Expr *Obj = MC->getImplicitObjectArgument();
-    if (!M || !M->getIdentifier() || M->getName() != "get_token" ||
-        !isStopSourceType(Obj->getType()))
-      return false; // a std::jthread's get_stop_token(), an accessor
-    if (T.Made.size() < 2)
-      T.Made.push_back(MC);
-    return stopSources(Obj, Depth + 1, T);
+    if (M && M->getIdentifier() && M->getName() == "get_token" &&
+        isStopSourceType(Obj->getType())) {
+      if (T.Made.size() < 2)
+        T.Made.push_back(MC);
+      return stopSources(Obj, Depth + 1, T);
+    }
+    // An accessor of a class of this file (`ctx.done()`: `return
+    // src_.get_token();`): what it returns. A std::jthread's
+    // get_stop_token() is not followed.
+    const FunctionDecl *Def = M ? analysableDefinition(M, Ctx) : nullptr;
+    const auto *Body =
+        Def ? llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody()) : nullptr;
+    const auto *Ret = Body && Body->size() == 1
+                          ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
+                          : nullptr;
+    if (!Ret || !Ret->getRetValue() || !mainFileClass(M->getParent()) ||
+        mayDispatchElsewhere(MC))
+      return false;
+    return stopSources(Ret->getRetValue(), Depth + 1, T);
   }
   if (!isStopTokenType(E->getType()))
     return false;
@@ -5197,14 +5292,16 @@ void BlockingAnalysis::Impl::reportStopWaits(
     Done.insert(B.Call);
     BlockingFinding F;
     F.Kind = BlockingFinding::NoPartner;
-    F.At = B.Call;
+    F.At = SW.Loop ? SW.Loop : B.Call;
     std::string Srcs = "'" + sourceName(T.Sources.front()) + "'";
     if (T.Sources.size() > 1)
       Srcs +=
           " (or another of " + std::to_string(T.Sources.size()) + " sources)";
-    F.Message = "a wait on '" + B.Object.str() +
-                "' waits forever: only a stop of " + Srcs +
-                " ends it, and nothing that runs requests one";
+    F.Message = SW.Loop ? "this loop never ends: only a stop of " + Srcs +
+                              " ends it, and nothing that runs requests one"
+                        : "a wait on '" + B.Object.str() +
+                              "' waits forever: only a stop of " + Srcs +
+                              " ends it, and nothing that runs requests one";
     for (const Expr *M : T.Made)
       F.Notes.push_back({M, "its stop token is made here, of '" +
                                 sourceName(T.Sources.front()) + "'"});
@@ -5683,6 +5780,13 @@ void BlockingAnalysis::Impl::startsOf(
     for (const auto &[CallerUnit, Call] : IC->second)
       if (CallerUnit)
         Out.push_back({CallerUnit, Call});
+  // A constructor runs where its object is made.
+  if (!U->Lambda && llvm::isa_and_nonnull<CXXConstructorDecl>(U->Fn)) {
+    computeConstructSites();
+    if (auto CS = ConstructSites.find(U->Fn->getCanonicalDecl());
+        CS != ConstructSites.end())
+      Out.append(CS->second.begin(), CS->second.end());
+  }
   // A function a thread is started on runs, if at all, after the start.
   if (!U->Lambda && !CallsOnly && U->Fn) {
     computeRunSites();
@@ -5696,6 +5800,27 @@ void BlockingAnalysis::Impl::startsOf(
             U->Lambda->getLambdaClass()->getDeclContext()))
       if (const CodeUnit *Enclosing = Inv.unitOf(FD))
         Out.push_back({Enclosing, U->Lambda});
+}
+
+void BlockingAnalysis::Impl::computeConstructSites() {
+  if (ConstructSitesDone)
+    return;
+  ConstructSitesDone = true;
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit *U = UP.get();
+    auto Visit = [&](const Stmt *S) {
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+        if (const CXXConstructorDecl *C = CE->getConstructor();
+            C && !C->isImplicit() && Inv.unitOf(analysableDefinition(C, Ctx)))
+          ConstructSites[C->getCanonicalDecl()].push_back({U, CE});
+    };
+    walkOwnCode(U->Body, Visit);
+    if (const auto *C = llvm::dyn_cast_or_null<CXXConstructorDecl>(U->Fn);
+        C && !U->Lambda)
+      for (const CXXCtorInitializer *CI : C->inits())
+        if (CI->getInit() && CI->isWritten())
+          walkOwnCode(CI->getInit(), Visit);
+  }
 }
 
 bool BlockingAnalysis::Impl::ancestors(
@@ -8635,6 +8760,11 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
         if (const CXXMethodDecl *MD = MC->getMethodDecl();
             MD && MD->getIdentifier() == RequestStop) {
           StopRequests.push_back({U, MC});
+          Touches = true;
+        }
+      if (llvm::isa<WhileStmt, ForStmt, DoStmt>(S))
+        if (const CXXMemberCallExpr *MC = stopOnlyLoop(S)) {
+          StopLoops[MC] = S;
           Touches = true;
         }
       const Stmt *LoopBody = loopBody(S);

@@ -10,6 +10,7 @@
 // request_stop() does not count in code that never runs, in code that runs
 // only after the wait, or in a std::stop_callback on a token nothing stops.
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -51,7 +52,7 @@ private:
 // CHECK: :[[@LINE-8]]:7: warning: a wait on 'cv' waits forever: only a stop of 'Rows::cancel_' ends it, and nothing that runs requests one [threadleak-blocked-forever]
 // CHECK: :[[@LINE-19]]:41: note: its stop token is made here, of 'Rows::cancel_'
 // CHECK: :[[@LINE-21]]:42: note: a stop of 'cancel_' is requested here only by a std::stop_callback on the token 'parent', which nothing stops:
-// CHECK: :[[@LINE+224]]:20: note: nothing requests a stop of 'background'
+// CHECK: :[[@LINE+311]]:20: note: nothing requests a stop of 'background'
 // CHECK: :[[@LINE-10]]:5: note: 'Rows::awaitDone' gets here only after the blocked operation completes
 // CHECK: :[[@LINE-21]]:18: note: a stop request on 'cancel_' in 'Rows::close' runs only from there
 
@@ -274,6 +275,93 @@ static void stopThenJoin() {
   t.join();
 }
 
+// Positive: a Go-style context class; the watcher's token comes through an
+// accessor, and nothing calls cancel().
+class Context {
+public:
+  std::stop_token done() const { return src_.get_token(); }
+  void cancel() { src_.request_stop(); }
+
+private:
+  std::stop_source src_;
+};
+class Session {
+public:
+  Session() : watcher_([this] { watch(ctx_.done()); }) {}
+  ~Session() { watcher_.join(); }
+
+private:
+  static void watch(std::stop_token done) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lk(m);
+    cv.wait(lk, done, [] { return false; });
+  }
+  Context ctx_;
+  std::thread watcher_;
+};
+// CHECK: :[[@LINE-5]]:5: warning: a wait on 'cv' waits forever: only a stop of 'Context::src_' ends it, and nothing that runs requests one [threadleak-blocked-forever]
+// CHECK: :[[@LINE-22]]:41: note: its stop token is made here, of 'Context::src_'
+// CHECK: :[[@LINE-22]]:19: note: a stop of 'src_' is requested here, but nothing calls 'Context::cancel', and no other translation unit can
+
+// Positive: a loop only a stop ends; nothing stops the source.
+class Heartbeat {
+public:
+  void start() {
+    t_ = std::thread([this] {
+      while (!stop_.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+  ~Heartbeat() { t_.join(); }
+
+private:
+  std::stop_source stop_;
+  std::thread t_;
+};
+// CHECK: :[[@LINE-11]]:7: warning: this loop never ends: only a stop of 'Heartbeat::stop_' ends it, and nothing that runs requests one [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:20: note: nothing requests a stop of 'Heartbeat::stop_'
+
+// Negative: the destructor stops it before the join.
+class Heartbeat2 {
+public:
+  void start() {
+    t_ = std::thread([tok = stop_.get_token()] {
+      while (!tok.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+  ~Heartbeat2() {
+    stop_.request_stop();
+    t_.join();
+  }
+
+private:
+  std::stop_source stop_;
+  std::thread t_;
+};
+
+// Negative: the loop has another way out.
+class Retry {
+public:
+  void start() {
+    t_ = std::thread([this] {
+      while (!stop_.stop_requested()) {
+        if (attempt())
+          break;
+      }
+    });
+  }
+  ~Retry() { t_.join(); }
+
+private:
+  bool attempt() { return true; }
+  std::stop_source stop_;
+  std::thread t_;
+};
+
 int main() {
   std::stop_source background;
   Rows rs;
@@ -298,4 +386,11 @@ int main() {
   l.init(parent.get_token());
   parent.request_stop();
   stopThenJoin();
+  Session session;
+  Heartbeat hb;
+  hb.start();
+  Heartbeat2 hb2;
+  hb2.start();
+  Retry retry;
+  retry.start();
 }
