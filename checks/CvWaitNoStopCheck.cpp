@@ -471,7 +471,7 @@ void CvWaitNoStopCheck::analyseAcquire(const Worker &W,
 }
 
 bool CvWaitNoStopCheck::waitsForStop(const CXXMethodDecl *M) const {
-  // `drainOnCancel()`: it waits, untimed, for a stop token, and what it
+  // `drainOnCancel()`: it waits, untimed, for nothing but a stop, and what it
   // does after runs once the stop comes: a stop path.
   const FunctionDecl *Def = analysableDefinition(M, *Ctx);
   if (!Def || !Def->getBody())
@@ -480,7 +480,7 @@ bool CvWaitNoStopCheck::waitsForStop(const CXXMethodDecl *M) const {
   walkOwnCode(Def->getBody(), [&](const Stmt *S) {
     if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
       if (std::optional<ConditionWait> W = CVs->asWait(Call))
-        Waits |= W->StopAware && !W->Timed;
+        Waits |= W->StopAware && !W->Timed && stopOnlyToken(*W);
   });
   return Waits;
 }

@@ -84,7 +84,7 @@ private:
                                    const FunctionDecl *Fn, bool &Owned);
   void addStopMethods(const std::vector<std::string> &Names);
   bool isStopMethodName(llvm::StringRef Name) const;
-  /// \p M waits, untimed, for a stop token: its code after that runs once
+  /// \p M waits, untimed, for nothing but a stop: its code after that runs once
   /// a stop is requested (a drainer started on the stop token).
   bool waitsForStop(const CXXMethodDecl *M) const;
   /// Nothing that can reach \p CV notifies it or changes \p Reads.

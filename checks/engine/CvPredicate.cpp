@@ -132,6 +132,43 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
   return C;
 }
 
+/// The stop token (or source) whose stop alone ends the untimed wait
+/// \p W: a stop-aware wait whose predicate is never true (`<-ctx.Done()`
+/// written `cv.wait(lk, ctx, [] { return false; })`), or a wait whose
+/// predicate is only `tok.stop_requested()`. Null otherwise.
+const Expr *stopOnlyToken(const ConditionWait &W) {
+  const auto *LE =
+      W.Predicate
+          ? llvm::dyn_cast<LambdaExpr>(bareExprThroughCopies(W.Predicate))
+          : nullptr;
+  const auto *Body =
+      LE ? llvm::dyn_cast_or_null<CompoundStmt>(LE->getBody()) : nullptr;
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const auto *Ret = llvm::dyn_cast<ReturnStmt>(Body->body_front());
+  const Expr *V = Ret ? Ret->getRetValue() : nullptr;
+  if (!V)
+    return nullptr;
+  V = V->IgnoreParenImpCasts();
+  if (W.StopAware) {
+    const auto *B = llvm::dyn_cast<CXXBoolLiteralExpr>(V);
+    if (!B || B->getValue())
+      return nullptr;
+    for (const Expr *Arg : W.Call->arguments())
+      if (isStopTokenType(Arg->getType()))
+        return Arg;
+    return nullptr;
+  }
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(V);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getName() != "stop_requested")
+    return nullptr;
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  return isStopTokenType(Obj->getType()) || isStopSourceType(Obj->getType())
+             ? Obj
+             : nullptr;
+}
+
 std::optional<WaitCondition> guardedWaitCondition(const ConditionWait &Wait,
                                                   const FunctionDecl *Fn,
                                                   const ASTContext &Ctx,

@@ -52,6 +52,12 @@ std::optional<WaitCondition> waitCondition(const ConditionWait &Wait,
                                            const ASTContext &Ctx,
                                            unsigned MaxDepth = 4);
 
+/// The stop token (or source) whose stop alone ends the untimed wait
+/// \p W: a stop-aware wait whose predicate is never true (`<-ctx.Done()`
+/// written `cv.wait(lk, ctx, [] { return false; })`), or a wait whose
+/// predicate is only `tok.stop_requested()`. Null otherwise.
+const Expr *stopOnlyToken(const ConditionWait &W);
+
 /// What a predicate-less \p Wait outside any loop waits for: the condition
 /// of the `if` it is written under (`if (!ready) cv.wait(lk);` waits once
 /// while `!ready` holds), read like a loop's. Nullopt if it is in a loop,
