@@ -410,11 +410,7 @@ void CvWaitNoStopCheck::analyseAcquire(const Worker &W,
     if (!RD || !RD->hasDefinition())
       continue;
     for (const CXXMethodDecl *M : RD->methods()) {
-      bool IsStop = llvm::isa<CXXDestructorDecl>(M)
-                        ? M->isUserProvided()
-                        : M->getIdentifier() && !M->isConst() &&
-                              isStopMethodName(M->getName());
-      if (!IsStop)
+      if (!isStopPath(M))
         continue;
       const FunctionDecl *Def = analysableDefinition(M, *Ctx);
       if (!Def)
@@ -468,6 +464,15 @@ void CvWaitNoStopCheck::analyseAcquire(const Worker &W,
        DiagnosticIDs::Note)
       << patternDecl(Writer) << Sem;
   emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+}
+
+bool CvWaitNoStopCheck::isStopPath(const CXXMethodDecl *M) const {
+  // A const member function is a query (closed(), stopped()), not a stop
+  // path, whatever its name starts with.
+  if (llvm::isa<CXXDestructorDecl>(M))
+    return M->isUserProvided();
+  return M->getIdentifier() && !M->isConst() &&
+         (isStopMethodName(M->getName()) || waitsForStop(M));
 }
 
 bool CvWaitNoStopCheck::waitsForStop(const CXXMethodDecl *M) const {
@@ -768,14 +773,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     if (!RD || !RD->hasDefinition())
       return;
     for (const CXXMethodDecl *M : RD->methods()) {
-      // A const member function is a query (closed(), stopped()), not a
-      // stop path, whatever its name starts with.
-      bool IsStop =
-          llvm::isa<CXXDestructorDecl>(M)
-              ? M->isUserProvided()
-              : M->getIdentifier() && !M->isConst() &&
-                    (isStopMethodName(M->getName()) || waitsForStop(M));
-      if (!IsStop)
+      if (!isStopPath(M))
         continue;
       if (const FunctionDecl *Def = analysableDefinition(M, *Ctx)) {
         if (!llvm::is_contained(Roots, Def))

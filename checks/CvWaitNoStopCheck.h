@@ -87,6 +87,9 @@ private:
   /// \p M waits, untimed, for nothing but a stop: its code after that runs once
   /// a stop is requested (a drainer started on the stop token).
   bool waitsForStop(const CXXMethodDecl *M) const;
+  /// \p M is a stop path: the user-provided destructor, a non-const
+  /// StopMethods member, or one that waits for nothing but a stop.
+  bool isStopPath(const CXXMethodDecl *M) const;
   /// Nothing that can reach \p CV notifies it or changes \p Reads.
   bool neverWoken(const ValueDecl *CV, llvm::ArrayRef<const ValueDecl *> Reads);
   const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);

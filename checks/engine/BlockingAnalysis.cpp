@@ -692,18 +692,8 @@ bool noWayOut(const Stmt *S, bool Nested) {
 /// (or `for (; !st.stop_requested();)`, `do ... while`) with no other
 /// exit in its body. The `stop_requested()` call, or null.
 const CXXMemberCallExpr *stopOnlyLoop(const Stmt *Loop) {
-  const Expr *Cond = nullptr;
-  const Stmt *Body = nullptr;
-  if (const auto *WS = llvm::dyn_cast<WhileStmt>(Loop)) {
-    Cond = WS->getCond();
-    Body = WS->getBody();
-  } else if (const auto *FS = llvm::dyn_cast<ForStmt>(Loop)) {
-    Cond = FS->getCond();
-    Body = FS->getBody();
-  } else if (const auto *DS = llvm::dyn_cast<DoStmt>(Loop)) {
-    Cond = DS->getCond();
-    Body = DS->getBody();
-  }
+  const Expr *Cond = loopCondition(Loop);
+  const Stmt *Body = loopBody(Loop);
   const auto *Not =
       Cond ? llvm::dyn_cast<UnaryOperator>(Cond->IgnoreParenImpCasts())
            : nullptr;
@@ -1184,6 +1174,13 @@ private:
   /// is a future of one promise reached from `this`: that promise's key
   /// (rooted at `this`).
   const ObjectKey *memberFuturePromise(const FieldDecl *F);
+  /// Every write of the data member \p F: its in-class initialiser (no
+  /// unit), constructor initialisers (no base: `this`'s), and assignments
+  /// `base.F = value`, each with the unit that makes it.
+  void memberWrites(
+      const FieldDecl *F,
+      llvm::function_ref<void(const CodeUnit *, const Expr *, const Expr *)>
+          Visit);
   /// \p R can complete \p B (isPartner), and is not a promise's
   /// destruction that every path of its code reaches only after setting
   /// the promise (the first completion wakes the waiters; that one never
@@ -3391,19 +3388,6 @@ bool bodyRunsOnce(const Stmt *Loop, const ASTContext &Ctx) {
   return !Continues;
 }
 
-/// The body of the loop \p S (for, while, do, range-for), or null.
-static const Stmt *loopBody(const Stmt *S) {
-  if (const auto *F = llvm::dyn_cast<ForStmt>(S))
-    return F->getBody();
-  if (const auto *W = llvm::dyn_cast<WhileStmt>(S))
-    return W->getBody();
-  if (const auto *D = llvm::dyn_cast<DoStmt>(S))
-    return D->getBody();
-  if (const auto *R = llvm::dyn_cast<CXXForRangeStmt>(S))
-    return R->getBody();
-  return nullptr;
-}
-
 /// What runs again with each round of the loop \p S: its body, its
 /// condition (a `while`'s condition variable too) and a `for`'s increment.
 /// (A range-for's range is evaluated once.)
@@ -3696,24 +3680,42 @@ BlockingAnalysis::Impl::memberFuturePromise(const FieldDecl *F) {
   };
   ObjectKey This;
   This.Root = ObjectKey::This;
-  if (const Expr *Init = F->getInClassInitializer())
-    Take(This, Init, KeyBuilder(Init));
-  for (const auto &UP : Inv.units()) {
+  // Keys in the unit that writes (one builder per unit).
+  const CodeUnit *BuiltFor = nullptr;
+  std::optional<KeyBuilder> KB;
+  memberWrites(F, [&](const CodeUnit *U, const Expr *Base, const Expr *Value) {
     if (Bad)
-      break;
-    const CodeUnit &U = *UP;
-    std::optional<KeyBuilder> KB;
-    auto Builder = [&]() -> const KeyBuilder & {
-      if (!KB)
-        KB.emplace(U.Body);
-      return *KB;
-    };
-    if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
-        Ctor && !U.Lambda)
+      return;
+    if (!U) {
+      Take(This, Value, KeyBuilder(Value));
+      return;
+    }
+    if (BuiltFor != U) {
+      KB.emplace(U->Body);
+      BuiltFor = U;
+    }
+    Take(Base ? KB->keyOf(Base) : This, Value, *KB);
+  });
+  if (Bad || !Found)
+    return nullptr;
+  FutureMembers[F] = std::move(Found);
+  return &*FutureMembers[F];
+}
+
+void BlockingAnalysis::Impl::memberWrites(
+    const FieldDecl *F,
+    llvm::function_ref<void(const CodeUnit *, const Expr *, const Expr *)>
+        Visit) {
+  if (const Expr *Init = F->getInClassInitializer())
+    Visit(nullptr, nullptr, Init);
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit *U = UP.get();
+    if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U->Fn);
+        Ctor && !U->Lambda)
       for (const CXXCtorInitializer *CI : Ctor->inits())
         if (CI->getMember() == F && CI->isWritten())
-          Take(This, CI->getInit(), Builder());
-    walkOwnCode(U.Body, [&](const Stmt *S) {
+          Visit(U, nullptr, CI->getInit());
+    walkOwnCode(U->Body, [&](const Stmt *S) {
       const Expr *LHS = nullptr, *RHS = nullptr;
       if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
         if (BO->isAssignmentOp()) {
@@ -3728,15 +3730,10 @@ BlockingAnalysis::Impl::memberFuturePromise(const FieldDecl *F) {
       }
       const auto *ME =
           llvm::dyn_cast_or_null<MemberExpr>(LHS ? bareExpr(LHS) : nullptr);
-      if (!ME || ME->getMemberDecl() != F)
-        return;
-      Take(Builder().keyOf(ME->getBase()), RHS, Builder());
+      if (ME && ME->getMemberDecl() == F)
+        Visit(U, ME->getBase(), RHS);
     });
   }
-  if (Bad || !Found)
-    return nullptr;
-  FutureMembers[F] = std::move(Found);
-  return &*FutureMembers[F];
 }
 
 bool BlockingAnalysis::Impl::movedFrom(const VarDecl *VD, bool &OnlyLocal) {
@@ -4906,37 +4903,9 @@ bool BlockingAnalysis::Impl::memberStopSources(const FieldDecl *F,
       return false;
   // Every write of it: its initialisers and assignments.
   llvm::SmallVector<const Expr *, 4> Values;
-  if (const Expr *Init = F->getInClassInitializer())
-    Values.push_back(Init);
-  bool Bad = false;
-  for (const auto &UP : Inv.units()) {
-    const CodeUnit &U = *UP;
-    if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U.Fn);
-        Ctor && !U.Lambda)
-      for (const CXXCtorInitializer *CI : Ctor->inits())
-        if (CI->getMember() == F && CI->isWritten())
-          Values.push_back(CI->getInit());
-    walkOwnCode(U.Body, [&](const Stmt *S) {
-      const Expr *LHS = nullptr, *RHS = nullptr;
-      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
-        if (BO->isAssignmentOp()) {
-          LHS = BO->getLHS();
-          RHS = BO->getRHS();
-        }
-      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
-          LHS = OC->getArg(0);
-          RHS = OC->getArg(1);
-        }
-      }
-      const auto *ME =
-          llvm::dyn_cast_or_null<MemberExpr>(LHS ? bareExpr(LHS) : nullptr);
-      if (ME && ME->getMemberDecl() == F)
-        Values.push_back(RHS);
-    });
-    if (Bad)
-      return false;
-  }
+  memberWrites(F, [&](const CodeUnit *, const Expr *, const Expr *Value) {
+    Values.push_back(Value);
+  });
   if (Values.empty())
     return false;
   for (const Expr *V : Values)

@@ -13,6 +13,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/Stmt.h"
+#include "clang/AST/StmtCXX.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -117,6 +118,19 @@ inline bool containsStmt(const Stmt *Outer, const Stmt *S) {
   if (Outer && S)
     walkOwnCode(Outer, [&](const Stmt *In) { Found |= In == S; });
   return Found;
+}
+
+/// The body of the loop \p S (for, while, do, range-for), or null.
+inline const Stmt *loopBody(const Stmt *S) {
+  if (const auto *F = llvm::dyn_cast_or_null<ForStmt>(S))
+    return F->getBody();
+  if (const auto *W = llvm::dyn_cast_or_null<WhileStmt>(S))
+    return W->getBody();
+  if (const auto *D = llvm::dyn_cast_or_null<DoStmt>(S))
+    return D->getBody();
+  if (const auto *R = llvm::dyn_cast_or_null<CXXForRangeStmt>(S))
+    return R->getBody();
+  return nullptr;
 }
 
 /// The condition of the loop \p Loop (a `while`, `for` or `do`), or null;
