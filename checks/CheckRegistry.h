@@ -29,9 +29,10 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "complete them: a mutex taken twice, a mutex left locked on a return "
        "path, two mutexes taken in opposite orders, a blocking channel "
        "operation, wait or join made while holding a mutex every partner "
-       "needs, a wait on an object nobody else can reach, and a wait whose "
+       "needs, a wait on an object nobody else can reach, a wait whose "
        "only partners may return first or give up (a timeout, a stop "
-       "token).",
+       "token), and a wait or loop only a stop ends whose stop source "
+       "nothing that runs stops.",
        "A thread blocked on a mutex, a channel or a condition variable waits "
        "for a partner: the holder's unlock, the other side of the channel, a "
        "notify. When the partner is the blocked thread itself (it holds the "
@@ -76,8 +77,8 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "notify; change it before the notify, and notify the condition "
        "variable the waiter sleeps on."},
       {"threadleak-cv-wait-no-stop",
-       "Finds workers waiting on a condition variable that nothing on the "
-       "owner's stop path wakes: no shutdown state in the predicate, no "
+       "Finds workers waiting on a condition variable (or a semaphore) that "
+       "nothing on the owner's stop path wakes: no shutdown state in the predicate, no "
        "notify, no stop_token overload.",
        "A worker blocked in a condition variable wait returns only when "
        "notified with its predicate true. If the stop path (destructor, "
