@@ -4939,8 +4939,10 @@ bool BlockingAnalysis::Impl::everyCallOf(
          : (Def->isExternallyVisible() ||
             !SM.isInMainFile(SM.getExpansionLoc(Def->getLocation()))))
     return false;
+  // Named other than as a callee: only a thread started on it with its
+  // arguments (`std::thread(&C::run, this, tok)`) is a call we can read.
   computeAddressTaken();
-  if (AddressTaken.count(FD))
+  if (AddressEscapes.count(FD))
     return false;
   for (const FunctionDecl *TF : UnanalysedTemplates)
     if (mayNameMember(TF->getBody(), Def))
@@ -4951,6 +4953,20 @@ bool BlockingAnalysis::Impl::everyCallOf(
     Out.push_back(A);
     return true;
   };
+  if (AddressTaken.count(FD)) {
+    computeRunSites();
+    auto TS = ThreadStarts.find(FD);
+    if (TS == ThreadStarts.end())
+      return false;
+    unsigned A = Idx + firstParamArg(Def);
+    for (const auto &[SU, S] : TS->second) {
+      const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+      unsigned N = CE ? CE->getNumArgs() : MC ? MC->getNumArgs() : 0;
+      if (A >= N || !Arg(CE ? CE->getArg(A) : MC->getArg(A)))
+        return false;
+    }
+  }
   for (const auto &[CU, Call] : Inv.callersOf(Def))
     if (!Arg(argumentFor(Call, Def, Idx)))
       return false;

@@ -52,7 +52,7 @@ private:
 // CHECK: :[[@LINE-8]]:7: warning: a wait on 'cv' waits forever: only a stop of 'Rows::cancel_' ends it, and nothing that runs requests one [threadleak-blocked-forever]
 // CHECK: :[[@LINE-19]]:41: note: its stop token is made here, of 'Rows::cancel_'
 // CHECK: :[[@LINE-21]]:42: note: a stop of 'cancel_' is requested here only by a std::stop_callback on the token 'parent', which nothing stops:
-// CHECK: :[[@LINE+311]]:20: note: nothing requests a stop of 'background'
+// CHECK: :[[@LINE+351]]:20: note: nothing requests a stop of 'background'
 // CHECK: :[[@LINE-10]]:5: note: 'Rows::awaitDone' gets here only after the blocked operation completes
 // CHECK: :[[@LINE-21]]:18: note: a stop request on 'cancel_' in 'Rows::close' runs only from there
 
@@ -362,6 +362,46 @@ private:
   std::thread t_;
 };
 
+// Positive: the token is an argument of the thread the method runs on.
+class Tail {
+public:
+  void start() { t_ = std::thread(&Tail::follow, this, stop_.get_token()); }
+  ~Tail() { t_.join(); }
+
+private:
+  void follow(std::stop_token st) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lk(m);
+    cv.wait(lk, st, [] { return false; });
+  }
+  std::stop_source stop_;
+  std::thread t_;
+};
+// CHECK: :[[@LINE-5]]:5: warning: a wait on 'cv' waits forever: only a stop of 'Tail::stop_' ends it, and nothing that runs requests one [threadleak-blocked-forever]
+// CHECK: :[[@LINE-14]]:56: note: its stop token is made here, of 'Tail::stop_'
+// CHECK: :[[@LINE-5]]:20: note: nothing requests a stop of 'Tail::stop_'
+
+// Negative: the same, stopped by the destructor.
+class Tail2 {
+public:
+  void start() { t_ = std::thread(&Tail2::follow, this, stop_.get_token()); }
+  ~Tail2() {
+    stop_.request_stop();
+    t_.join();
+  }
+
+private:
+  void follow(std::stop_token st) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lk(m);
+    cv.wait(lk, st, [] { return false; });
+  }
+  std::stop_source stop_;
+  std::thread t_;
+};
+
 int main() {
   std::stop_source background;
   Rows rs;
@@ -393,4 +433,8 @@ int main() {
   hb2.start();
   Retry retry;
   retry.start();
+  Tail tail;
+  tail.start();
+  Tail2 tail2;
+  tail2.start();
 }
