@@ -8961,6 +8961,32 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {
       OS << " " << N;
     OS << "\n";
   }
+  // Waits only a stop ends, and the sources their tokens were traced to.
+  std::vector<std::pair<std::pair<unsigned, unsigned>, std::string>> Stops;
+  for (const StopWaitSite &SW : StopWaits) {
+    PresumedLoc P = SM.getPresumedLoc(
+        SM.getExpansionLoc((SW.Loop ? SW.Loop : SW.Op.Call)->getBeginLoc()));
+    TokenTrace T;
+    std::string L = "  " + Where(SW.Loop ? SW.Loop : SW.Op.Call) + " " +
+                    (SW.Loop ? "loop" : "wait") + " in " + Name(*SW.Op.Unit) +
+                    ": ";
+    if (!stopSources(SW.Token, 0, T) || T.Sources.empty()) {
+      L += "token not traced (a std::jthread's, a lambda's parameter, or "
+           "from code another file may run)";
+    } else {
+      L += "stop of";
+      for (const ValueDecl *D : T.Sources)
+        L += " " + sourceName(D);
+    }
+    Stops.push_back(
+        {{P.isValid() ? P.getLine() : 0, P.isValid() ? P.getColumn() : 0}, L});
+  }
+  if (!Stops.empty()) {
+    llvm::sort(Stops);
+    OS << "\nwaits only a stop ends:\n";
+    for (const auto &[At, L] : Stops)
+      OS << L << "\n";
+  }
   // The project's own classes read as channels.
   std::vector<const InferredChannel *> Read = Channels.inferred();
   if (Read.empty())
