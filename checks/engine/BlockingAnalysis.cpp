@@ -1497,6 +1497,8 @@ private:
   /// std::jthread's), found by the first walk (their units matter: what
   /// orders them is asked).
   std::vector<std::pair<const CodeUnit *, const CallExpr *>> StopRequests;
+  /// `request_stop`, interned once (run()): compared on every call.
+  const IdentifierInfo *RequestStopId = nullptr;
 
   // Stop sources as objects: a wait that only a stop ends, and the
   // `request_stop()` calls of the sources its token comes from.
@@ -1693,6 +1695,10 @@ private:
   /// member of a class of this file, a function of this file with internal
   /// linkage, whose address is not taken.
   bool onlyCalledHere(const CodeUnit *U);
+  /// Only this file's code can name \p FD: a method of a class of this
+  /// file (and, for a virtual one, of every method it overrides), or a
+  /// function with internal linkage of this file.
+  bool fileOnly(const FunctionDecl *FD) const;
   /// Like orderedBefore(), but false when it cannot tell.
   /// \p Where gets the code that orders them, and where B's way starts
   /// in it.
@@ -2552,9 +2558,9 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   // A std::stop_source's request_stop(): the partner of a wait that only
   // a stop ends.
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
-      MC && isStopSourceType(MC->getImplicitObjectArgument()->getType()) &&
-      MC->getMethodDecl() && MC->getMethodDecl()->getIdentifier() &&
-      MC->getMethodDecl()->getName() == "request_stop") {
+      MC && MC->getMethodDecl() && RequestStopId &&
+      MC->getMethodDecl()->getIdentifier() == RequestStopId &&
+      isStopSourceType(MC->getImplicitObjectArgument()->getType())) {
     ObjectKey K = keyOf(I, MC->getImplicitObjectArgument());
     Skel(Call->getBeginLoc(), "request stop " + K.str());
     if (Record)
@@ -4921,23 +4927,7 @@ bool BlockingAnalysis::Impl::everyCallOf(
   const FunctionDecl *Def = analysableDefinition(FD, Ctx);
   if (!Def || Def->isMain() || Def->isTemplateInstantiation())
     return false;
-  // Only this file's code can call it: a method of a class of this file
-  // (and, for a virtual one, every method it overrides), or a function
-  // with internal linkage.
-  const SourceManager &SM = Ctx.getSourceManager();
-  const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
-  std::function<bool(const CXXMethodDecl *)> FileOnly =
-      [&](const CXXMethodDecl *M) {
-        if (!mainFileClass(M->getParent()))
-          return false;
-        for (const CXXMethodDecl *O : M->overridden_methods())
-          if (!FileOnly(O))
-            return false;
-        return true;
-      };
-  if (MD ? !FileOnly(MD)
-         : (Def->isExternallyVisible() ||
-            !SM.isInMainFile(SM.getExpansionLoc(Def->getLocation()))))
+  if (!fileOnly(Def))
     return false;
   // Named other than as a callee: only a thread started on it with its
   // arguments (`std::thread(&C::run, this, tok)`) is a call we can read.
@@ -5823,6 +5813,16 @@ bool BlockingAnalysis::Impl::surelyOrderedBefore(
   return false;
 }
 
+bool BlockingAnalysis::Impl::fileOnly(const FunctionDecl *FD) const {
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD))
+    return mainFileClass(MD->getParent()) &&
+           llvm::all_of(MD->overridden_methods(),
+                        [&](const CXXMethodDecl *O) { return fileOnly(O); });
+  const SourceManager &SM = Ctx.getSourceManager();
+  return !FD->isExternallyVisible() &&
+         SM.isInMainFile(SM.getExpansionLoc(FD->getLocation()));
+}
+
 bool BlockingAnalysis::Impl::onlyCalledHere(const CodeUnit *U) {
   if (U->Lambda)
     return true;
@@ -5830,14 +5830,7 @@ bool BlockingAnalysis::Impl::onlyCalledHere(const CodeUnit *U) {
   if (!FD || FD->isMain())
     return false;
   const auto *MD = llvm::dyn_cast<CXXMethodDecl>(FD);
-  if (MD && MD->isVirtual())
-    return false;
-  const SourceManager &SM = Ctx.getSourceManager();
-  bool FileOnly =
-      MD ? mainFileClass(MD->getParent())
-         : !FD->isExternallyVisible() &&
-               SM.isInMainFile(SM.getExpansionLoc(FD->getLocation()));
-  if (!FileOnly)
+  if ((MD && MD->isVirtual()) || !fileOnly(FD))
     return false;
   computeAddressTaken();
   return !AddressEscapes.count(FD->getCanonicalDecl());
@@ -8693,7 +8686,8 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   // and where they are called.
   llvm::SmallVector<const CodeUnit *, 16> Work;
   llvm::SmallPtrSet<const CXXRecordDecl *, 16> Classes;
-  const IdentifierInfo *RequestStop = &Ctx.Idents.get("request_stop");
+  const IdentifierInfo *RequestStop = RequestStopId =
+      &Ctx.Idents.get("request_stop");
   for (const auto &UP : Inv.units()) {
     const CodeUnit *U = UP.get();
     ++Stats.Units;
