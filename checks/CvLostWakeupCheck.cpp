@@ -579,6 +579,10 @@ bool LostWakeupAnalysis::entryHeld(const CodeUnit &U, const Target &T,
     auto It = R.HeldAtCall.find(Call);
     if (It != R.HeldAtCall.end() && !It->second)
       return false;
+    // A destruction (`delete p`, a scope's end) is no call this walk
+    // sees: nothing says M is held there.
+    if (It == R.HeldAtCall.end() && isDestruction(Call))
+      return false;
   }
   return true;
 }

@@ -209,7 +209,9 @@ bool addRequirement(Requirements &To, std::pair<const ParmVarDecl *, bool> R) {
 
 /// What a callee does, in its own terms, for its callers.
 struct Effect {
-  enum KindTy { Acquire, Block } Kind;
+  /// Join: a thread's join() (Site), in SiteUnit: a caller holding a lock
+  /// the thread needs waits forever (reportJoins).
+  enum KindTy { Acquire, Block, Join } Kind;
   ObjectKey Key;
   bool Shared = false;
   const Stmt *Site = nullptr;
@@ -221,6 +223,8 @@ struct Effect {
   /// For a Block: the operation (index into Impl::Blocking, as reached in
   /// the callee itself).
   size_t Op = 0;
+  /// For a Join: the unit the join is written in.
+  const CodeUnit *SiteUnit = nullptr;
   /// Under branches on `bool` parameters that their function only reads:
   /// it happens only where each has the value given. A call that passes a
   /// constant decides; one that passes a parameter of its own hands the
@@ -988,6 +992,12 @@ private:
   void analyse(UnitInfo &I, unsigned Depth);
   void transfer(UnitInfo &I, const CFGElement &E, State &S, bool Record,
                 unsigned Depth);
+  void transferElement(UnitInfo &I, const CFGElement &E, State &S, bool Record,
+                       unsigned Depth);
+  /// A call into code of ours (\p Call's targets), or the destructors an
+  /// element runs: their summaries applied.
+  void callInto(UnitInfo &I, State &S, const CallExpr *Call, bool Record,
+                unsigned Depth, SourceLocation At = SourceLocation());
   void acquire(UnitInfo &I, State &S, const ObjectKey &K, bool Shared,
                const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain,
                llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record,
@@ -1651,6 +1661,12 @@ private:
       const FunctionDecl *,
       llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 1>>
       ConstructSites;
+  /// The `std::make_unique<C>(...)` and `std::make_shared<C>(...)` calls
+  /// for each class (canonical), with the unit.
+  llvm::DenseMap<
+      const CXXRecordDecl *,
+      llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 1>>
+      MakeSites;
   bool ConstructSitesDone = false;
   void computeConstructSites();
   llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
@@ -1733,10 +1749,14 @@ private:
   /// A join() reached with locks held.
   struct JoinRecord {
     const CallExpr *Call;
-    const CodeUnit *Unit;
+    const CodeUnit *Unit; ///< The unit that holds the locks.
     llvm::SmallVector<HeldLock, 2> Held;
     /// A wait on the future of this std::async call, not a thread's join.
     const CallExpr *Async = nullptr;
+    /// The unit the join is written in, and the calls from Unit to it
+    /// (a destructor's join, reached through `delete`).
+    const CodeUnit *SiteUnit = nullptr;
+    llvm::SmallVector<const CallExpr *, 2> Chain;
   };
   std::vector<JoinRecord> Joins;
 
@@ -2218,6 +2238,25 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
 }
 
 std::string BlockingAnalysis::Impl::callNote(const CallExpr *C) const {
+  // A destruction (`delete p`, a scope's end: SyncInventory's made-up
+  // call).
+  if (isDestruction(C)) {
+    const FunctionDecl *D = C->getDirectCallee();
+    std::string Runs = "the destructor '" + patternName(D) + "' runs ";
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C);
+    const Expr *Obj = MC ? MC->getImplicitObjectArgument() : nullptr;
+    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(Obj))
+      return Runs + "when '" + DRE->getDecl()->getNameAsString() +
+             "' goes out of scope";
+    // A destructor's member, at its end (made up, so with no location of
+    // its own).
+    if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(Obj);
+        ME && llvm::isa<CXXThisExpr>(ME->getBase()) &&
+        ME->getMemberLoc().isInvalid())
+      return Runs + "as the member '" + ME->getMemberDecl()->getNameAsString() +
+             "' is destroyed";
+    return Runs + "here";
+  }
   if (invokedFunction(C))
     return "'" + patternName(C->getDirectCallee()) + "' calls " +
            calleeName(C) + " here";
@@ -2295,6 +2334,40 @@ void BlockingAnalysis::Impl::blockingOp(
 
 void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                                       State &S, bool Record, unsigned Depth) {
+  transferElement(I, E, S, Record, Depth);
+  if (I.U->Destroys.empty())
+    return;
+  // The destructors the element runs (SyncInventory): after the statement
+  // (`delete p` destroys, then frees), at a local's or a member's end.
+  const void *Trigger = nullptr;
+  SourceLocation At; // for the dump: where the scope ends
+  if (auto SE = E.getAs<CFGStmt>())
+    Trigger = SE->getStmt();
+  else if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
+    // A guard's end is the lock model's business.
+    if (!I.Guards.Vars.count(D->getVarDecl()))
+      Trigger = D->getVarDecl();
+    if (D->getTriggerStmt())
+      At = D->getTriggerStmt()->getEndLoc();
+  } else if (auto M = E.getAs<CFGMemberDtor>())
+    Trigger = M->getFieldDecl();
+  else if (auto B = E.getAs<CFGBaseDtor>()) {
+    if (const CXXRecordDecl *RD =
+            B->getBaseSpecifier()->getType()->getAsCXXRecordDecl())
+      Trigger = RD->getCanonicalDecl();
+  }
+  if (!Trigger)
+    return;
+  auto It = I.U->Destroys.find(Trigger);
+  if (It == I.U->Destroys.end())
+    return;
+  for (const CallExpr *Call : It->second)
+    callInto(I, S, Call, Record, Depth, At);
+}
+
+void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
+                                             State &S, bool Record,
+                                             unsigned Depth) {
   auto Skel = [&](SourceLocation At, std::string What) {
     if (Record && Dumping && At.isValid())
       I.Skeleton.emplace_back(At, std::move(What), heldText(S));
@@ -2396,10 +2469,21 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
     if (const CXXMethodDecl *M = MC->getMethodDecl())
       if (M->getIdentifier() && M->getName() == "join" &&
           MC->getNumArgs() == 0 && ThreadTypes.contains(M->getParent())) {
-        Skel(Call->getBeginLoc(),
-             "join " + I.KB->keyOf(MC->getImplicitObjectArgument()).str());
+        ObjectKey K = I.KB->keyOf(MC->getImplicitObjectArgument());
+        Skel(Call->getBeginLoc(), "join " + K.str());
         if (Record && !S.Held.empty())
           Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
+        // A caller may hold the lock (a destructor joining its thread,
+        // run by `delete` under the owner's mutex).
+        if (Record) {
+          Effect Ef;
+          Ef.Kind = Effect::Join;
+          Ef.Key = K;
+          Ef.Site = MC;
+          Ef.SiteUnit = I.U;
+          Ef.ReleasedBefore = S.Released;
+          addEffect(I, std::move(Ef));
+        }
         return;
       }
   // Latches, semaphores and wait groups.
@@ -2637,7 +2721,20 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   }
   if (!Events.empty())
     return; // A lock or unlock: its implementation is the model's business.
+  callInto(I, S, Call, Record, Depth);
+}
 
+void BlockingAnalysis::Impl::callInto(UnitInfo &I, State &S,
+                                      const CallExpr *Call, bool Record,
+                                      unsigned Depth, SourceLocation At) {
+  auto Skel = [&](SourceLocation At, std::string What) {
+    if (Record && Dumping && At.isValid())
+      I.Skeleton.emplace_back(At, std::move(What), heldText(S));
+  };
+  auto NoteUses = [&](const Expr *Obj) {
+    if (Record)
+      noteSyncUses(Obj);
+  };
   // A call into the translation unit's own code (or through a function
   // object whose lambdas we know): its summary, in our terms.
   llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
@@ -2667,7 +2764,8 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   if (Record)
     CallHeld[Call] = heldObjects(S);
   if (Record && Dumping) {
-    std::string What = I.Calls.count(Call)     ? "call"
+    std::string What = isDestruction(Call)     ? "destroy: runs"
+                       : I.Calls.count(Call)   ? "call"
                        : I.MayOnly.count(Call) ? "virtual call, may run:"
                                                : "call through std::function:";
     for (const CodeUnit *T : Targets) {
@@ -2681,7 +2779,7 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
                                                  std::to_string(P.getColumn())
                                            : std::string("?"));
     }
-    Skel(Call->getBeginLoc(), What);
+    Skel(At.isValid() ? At : Call->getBeginLoc(), What);
   }
   bool MayOnly = I.MayOnly.count(Call);
   for (const CodeUnit *Callee : Targets)
@@ -2720,6 +2818,14 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       // `if (need_lock)`.
       acquire(I, S, K, Ef.Shared, Ef.Site, Chain, ReleasedBefore, Record,
               Conditional || !Req.empty());
+    } else if (Ef.Kind == Effect::Join) {
+      if (Record && !S.Held.empty() && !MayOnly && Req.empty())
+        Joins.push_back({llvm::cast<CallExpr>(Ef.Site),
+                         I.U,
+                         {S.Held.begin(), S.Held.end()},
+                         nullptr,
+                         Ef.SiteUnit,
+                         Chain});
     } else if (Record) {
       BlockedOp B = Blocking[Ef.Op];
       B.Object = K;
@@ -5747,10 +5853,23 @@ void BlockingAnalysis::Impl::computeConstructSites() {
   for (const auto &UP : Inv.units()) {
     const CodeUnit *U = UP.get();
     auto Visit = [&](const Stmt *S) {
-      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
         if (const CXXConstructorDecl *C = CE->getConstructor();
             C && !C->isImplicit() && Inv.unitOf(analysableDefinition(C, Ctx)))
           ConstructSites[C->getCanonicalDecl()].push_back({U, CE});
+        return;
+      }
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+      const TemplateArgumentList *TA =
+          Callee ? Callee->getTemplateSpecializationArgs() : nullptr;
+      if (TA && TA->size() > 0 &&
+          TA->get(0).getKind() == TemplateArgument::Type &&
+          Callee->isInStdNamespace() && Callee->getIdentifier() &&
+          (Callee->getName() == "make_unique" ||
+           Callee->getName() == "make_shared"))
+        if (const CXXRecordDecl *RD = recordOf(TA->get(0).getAsType()))
+          MakeSites[RD->getCanonicalDecl()].push_back({U, Call});
     };
     walkOwnCode(U->Body, Visit);
     if (const auto *C = llvm::dyn_cast_or_null<CXXConstructorDecl>(U->Fn);
@@ -8136,14 +8255,30 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
     } else {
       const Expr *Handle =
           llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
-      Starts = findThreadStarts(Handle, J.Unit->Fn, J.Call->getBeginLoc(),
+      const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
+      Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
                                 ThreadTypes, Ctx);
     }
+    // What each start runs: its callable, or the lambdas of the
+    // std::function it is given (a thread wrapper's `std::thread(fn_)`).
+    llvm::SmallVector<std::pair<const SpawnSite *, const CodeUnit *>, 2> Bodies;
     for (const SpawnSite &Start : Starts) {
       ResolvedBody Body = resolveCallable(Start.Callable);
-      const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr;
-      if (!BU)
+      if (const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr) {
+        Bodies.push_back({&Start, BU});
         continue;
+      }
+      const ValueDecl *FO =
+          Start.Callable && isFunctionObjectType(Start.Callable->getType())
+              ? calledObject(Start.Callable)
+              : nullptr;
+      if (auto It = FO ? FunctionObjects.find(FO) : FunctionObjects.end();
+          It != FunctionObjects.end())
+        for (const CodeUnit *BU : It->second)
+          Bodies.push_back({&Start, BU});
+    }
+    for (const auto &[StartP, BU] : Bodies) {
+      const SpawnSite &Start = *StartP;
       auto It = Infos.find(BU);
       if (It == Infos.end() || It->second->Status != UnitInfo::Done)
         continue;
@@ -8186,6 +8321,7 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
                   " while holding '" + Mu + "', which the " + Who +
                   " acquires before it can finish: both wait forever";
       heldNotes(F.Notes, *By);
+      addChainNotes(F.Notes, J.Chain, "holding '" + Mu + "'");
       F.Notes.push_back(
           {Start.Start, std::string("the ") + Who + " is started here"});
       addChainNotes(F.Notes, Takes->Chain, std::string("in the ") + Who);
@@ -8494,7 +8630,9 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
                      llvm::SmallVectorImpl<const LambdaExpr *> &)>
       Sources = [&](const Expr *E, unsigned Depth,
                     llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
-        if (!E || Depth > 3)
+        // Deep enough for a lambda converted to a std::function argument
+        // of a constructor that moves its parameter into the member.
+        if (!E || Depth > 5)
           return;
         E = bareExpr(E);
         if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E)) {
@@ -8580,6 +8718,24 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
     for (const auto &[CallerUnit, Call] : Inv.callersOf(FD))
       if (const Expr *Arg = argumentFor(Call, FD, Idx))
         (Container ? Elements : Sources)(Arg, Depth + 1, Out);
+    // A constructor's: what its constructions pass (`new Thread([..]{})`,
+    // `std::make_unique<Callback>(plugin, [..]{})`: a constructor of as
+    // many parameters).
+    const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(FD);
+    if (!Ctor)
+      return;
+    computeConstructSites();
+    if (auto CS = ConstructSites.find(Ctor->getCanonicalDecl());
+        CS != ConstructSites.end())
+      for (const auto &[CU, S] : CS->second)
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+            CE && Idx < CE->getNumArgs())
+          (Container ? Elements : Sources)(CE->getArg(Idx), Depth + 1, Out);
+    if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
+        MS != MakeSites.end())
+      for (const auto &[CU, Call] : MS->second)
+        if (Call->getNumArgs() == FD->getNumParams())
+          (Container ? Elements : Sources)(Call->getArg(Idx), Depth + 1, Out);
   };
   llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
   // A parameter called through: what its callers pass.
@@ -8662,6 +8818,12 @@ bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
     if (Channels.classify(Call) || classifyFutureOp(Call))
       return true;
+    // A join: a caller may hold a lock the thread needs.
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      if (const CXXMethodDecl *M = MC->getMethodDecl();
+          M && M->getIdentifier() && M->getName() == "join" &&
+          MC->getNumArgs() == 0 && ThreadTypes.contains(M->getParent()))
+        return true;
     // A channel handed on: where it goes may be a partner.
     for (const Expr *Arg : Call->arguments())
       if (Channels.specForType(Arg->getType()))
@@ -8900,9 +9062,10 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {
     OS << "  summary:";
     std::vector<std::string> Said;
     for (const Effect &Ef : I->Sum.Effects) {
-      std::string E =
-          std::string(Ef.Kind == Effect::Acquire ? "acquires " : "blocks on ") +
-          Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
+      std::string E = std::string(Ef.Kind == Effect::Acquire ? "acquires "
+                                  : Ef.Kind == Effect::Join  ? "joins "
+                                                             : "blocks on ") +
+                      Ef.Key.str() + (Ef.Chain.empty() ? "" : " (via calls)");
       // What it requires of the parameters: `if lock`, `if !lock`.
       for (const auto &[P, V] : Ef.Requires)
         E += std::string(" if ") + (V ? "" : "!") + P->getNameAsString();

@@ -2,9 +2,11 @@
 
 #include "engine/SyncInventory.h"
 #include "engine/ClassHierarchy.h"
+#include "engine/Destructors.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/ObjectKey.h"
 #include "engine/StmtWalk.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
 
 namespace clang::tidy::threadleak {
@@ -53,6 +55,15 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
       Lambdas.push_back(LE);
       return;
     }
+    if (destructionAt(S))
+      Pending.push_back({&U, S});
+    else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+            VD && VD->hasLocalStorage() && !VD->getType()->isReferenceType() &&
+            VD->getType()->getAsCXXRecordDecl() &&
+            !VD->getType()->isDependentType())
+          Pending.push_back({&U, nullptr, VD});
     const auto *Call = llvm::dyn_cast<CallExpr>(S);
     if (!Call)
       return;
@@ -87,6 +98,261 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
   for (const LambdaExpr *LE : Lambdas)
     if (const CXXMethodDecl *Op = LE->getCallOperator())
       addUnit(Op, LE, LE->getBody());
+}
+
+namespace {
+
+/// The locals \p Body gives away (`std::move(v)`, `return v;`,
+/// `v.release()`, `v.swap(w)`): what they own at the end of their scope is
+/// not known, so their end destroys nothing we can name.
+llvm::DenseSet<const VarDecl *> givenAway(const Stmt *Body) {
+  llvm::DenseSet<const VarDecl *> Out;
+  auto Named = [&](const Expr *E) {
+    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(
+            E ? E->IgnoreParenImpCasts() : nullptr))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        Out.insert(VD);
+  };
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *R = llvm::dyn_cast<ReturnStmt>(S)) {
+      Named(R->getRetValue());
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      if (M && M->getIdentifier() &&
+          (M->getName() == "release" || M->getName() == "swap"))
+        Named(MC->getImplicitObjectArgument());
+    } else if (const auto *C = llvm::dyn_cast<CallExpr>(S)) {
+      const FunctionDecl *FD = C->getDirectCallee();
+      if (FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+          (FD->getName() == "move" || FD->getName() == "forward" ||
+           FD->getName() == "swap" || FD->getName() == "exchange"))
+        for (const Expr *Arg : C->arguments())
+          Named(Arg);
+    } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
+      for (const Expr *Init : LE->capture_inits())
+        Named(Init); // a copy or a move into the closure
+    }
+  });
+  return Out;
+}
+
+/// `Object.~T()` (`Object->~T()` for a pointer), written nowhere: the call
+/// a destruction makes, for the call graph.
+const CallExpr *madeUpCall(const ASTContext &Ctx, const FunctionDecl *Dtor,
+                           const Expr *Object, SourceLocation Loc) {
+  bool Arrow = Object->getType()->isPointerType();
+  auto *ME = MemberExpr::CreateImplicit(
+      Ctx, const_cast<Expr *>(Object), Arrow, const_cast<FunctionDecl *>(Dtor),
+      Ctx.BoundMemberTy, VK_PRValue, OK_Ordinary);
+  return CXXMemberCallExpr::Create(Ctx, ME, {}, Ctx.VoidTy, VK_PRValue, Loc,
+                                   FPOptionsOverride());
+}
+
+/// The declaration \p E names last (`c` of `this->c`, `it` of `*it`).
+const ValueDecl *lastNamed(const Expr *E) {
+  E = E ? E->IgnoreParenImpCasts() : nullptr;
+  if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
+    return ME->getMemberDecl();
+  if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
+    return DRE->getDecl();
+  return nullptr;
+}
+
+/// \p Body moves out of the elements \p Erase (a container's erase, pop
+/// or clear on \p Container) destroys: `auto t = std::move(q.front());
+/// q.pop_front();`, `out.push_back(std::move(it->second)); m.erase(it);`.
+/// What is destroyed then is a moved-from shell.
+bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
+                      const Expr *Container) {
+  llvm::SmallPtrSet<const ValueDecl *, 4> Names;
+  if (const ValueDecl *C = lastNamed(Container))
+    Names.insert(C);
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(Erase))
+    for (const Expr *Arg : Call->arguments())
+      walkOwnCode(Arg, [&](const Stmt *S) { // an iterator, converted
+        if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+          Names.insert(DRE->getDecl());
+      });
+  if (Names.empty())
+    return false;
+  bool Moved = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *C = llvm::dyn_cast<CallExpr>(S);
+    const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;
+    if (Moved || !FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
+        FD->getName() != "move" || C->getNumArgs() != 1)
+      return;
+    walkOwnCode(C->getArg(0), [&](const Stmt *In) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+        Moved |= Names.count(DRE->getDecl()) != 0;
+      else if (const auto *ME = llvm::dyn_cast<MemberExpr>(In))
+        Moved |= Names.count(ME->getMemberDecl()) != 0;
+    });
+  });
+  return Moved;
+}
+
+/// \p S is written inside a loop of \p Body.
+bool inLoopOf(const Stmt *Body, const Stmt *S) {
+  bool In = false;
+  walkOwnCode(Body, [&](const Stmt *L) {
+    if (In || !llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(L))
+      return;
+    walkOwnCode(L, [&](const Stmt *X) { In |= X == S; });
+  });
+  return In;
+}
+
+/// \p Assign (`p = ...` of an owning pointer) is the one assignment of a
+/// local declared empty (`std::unique_ptr<Job> job; ... job =
+/// std::move(q.front());`): it destroys nothing.
+bool firstOwnerAssignment(const Stmt *Body, const Stmt *Assign) {
+  const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Assign);
+  const auto *DRE =
+      OC ? llvm::dyn_cast<DeclRefExpr>(OC->getArg(0)->IgnoreParenImpCasts())
+         : nullptr;
+  const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!VD || !VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD))
+    return false;
+  if (const Expr *Init = VD->getInit()) {
+    const auto *CE =
+        llvm::dyn_cast<CXXConstructExpr>(Init->IgnoreParenImpCasts());
+    if (!CE ||
+        (CE->getNumArgs() > 0 && !llvm::isa<CXXNullPtrLiteralExpr>(
+                                     CE->getArg(0)->IgnoreParenImpCasts())))
+      return false;
+  }
+  unsigned Writes = 0;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const Expr *Target = nullptr;
+    if (const auto *O = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+        O && O->getOperator() == OO_Equal)
+      Target = O->getArg(0);
+    else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+             MC && MC->getMethodDecl() &&
+             MC->getMethodDecl()->getIdentifier() &&
+             (MC->getMethodDecl()->getName() == "reset" ||
+              MC->getMethodDecl()->getName() == "swap"))
+      Target = MC->getImplicitObjectArgument();
+    if (const auto *R = llvm::dyn_cast_or_null<DeclRefExpr>(
+            Target ? Target->IgnoreParenImpCasts() : nullptr))
+      Writes += R->getDecl() == VD;
+  });
+  // In a loop, a second round destroys the first round's: not known here
+  // either way, so only a body with one write at all counts.
+  return Writes == 1 && !inLoopOf(Body, Assign);
+}
+
+/// The class of \p T, or of what it owns if it is a std::unique_ptr or
+/// std::shared_ptr.
+const CXXRecordDecl *ownedClass(QualType T) {
+  const CXXRecordDecl *RD = T.getNonReferenceType()->getAsCXXRecordDecl();
+  if (const auto *Spec =
+          llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+      Spec && Spec->isInStdNamespace() && Spec->getIdentifier() &&
+      (Spec->getName() == "unique_ptr" || Spec->getName() == "shared_ptr") &&
+      Spec->getTemplateArgs().size() > 0 &&
+      Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+    return Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
+  return RD;
+}
+
+} // namespace
+
+void SyncInventory::addDestructorCalls() {
+  llvm::SmallVector<const CXXDestructorDecl *, 8> Written;
+  for (const auto &UP : Units)
+    if (const auto *D = llvm::dyn_cast<CXXDestructorDecl>(UP->Fn);
+        D && !UP->Lambda)
+      Written.push_back(D);
+  auto HasUnit = [&](const FunctionDecl *FD) {
+    return ByFunction.count(FD) != 0;
+  };
+  DestructorClosure Closure(HasUnit, Written);
+  auto Add = [&](CodeUnit &U, const void *Trigger, QualType T, bool Dynamic,
+                 llvm::function_ref<const Expr *()> Object,
+                 SourceLocation Loc) {
+    const Expr *Obj = nullptr;
+    // The object itself, or what it owns (std::unique_ptr<C>): the
+    // destructors of that class (or of a class derived from it) run on
+    // it; the others on an element or a member we do not name.
+    const CXXRecordDecl *Own = ownedClass(T);
+    for (const FunctionDecl *Dtor : Closure.of(T, Dynamic)) {
+      if (Dtor == U.Fn)
+        continue; // a destructor destroying its own class's objects
+      const CXXRecordDecl *Of = llvm::cast<CXXMethodDecl>(Dtor)->getParent();
+      const Expr *This = nullptr;
+      if (Own && (Of == Own || Of->isDerivedFrom(Own))) {
+        if (!Obj)
+          Obj = Object();
+        This = Obj;
+      } else {
+        This = new (Ctx) OpaqueValueExpr(
+            Loc,
+            llvm::cast<CXXMethodDecl>(Dtor)->getThisType()->getPointeeType(),
+            VK_LValue);
+      }
+      const CallExpr *Call = madeUpCall(Ctx, Dtor, This, Loc);
+      U.Calls.push_back({Call, Dtor});
+      Callers[Dtor].push_back({&U, Call});
+      U.Destroys[Trigger].push_back(Call);
+    }
+  };
+  llvm::DenseMap<const CodeUnit *, llvm::DenseSet<const VarDecl *>> Away;
+  for (const PendingDestroy &P : Pending) {
+    CodeUnit &U = *P.Unit;
+    if (P.At) {
+      Destruction D = destructionAt(P.At);
+      if (!D.Dynamic && movesElementsOut(U.Body, P.At, D.Object))
+        continue;
+      if (firstOwnerAssignment(U.Body, P.At))
+        continue;
+      Add(
+          U, P.At, D.Destroyed, D.Dynamic, [&] { return D.Object; },
+          P.At->getBeginLoc());
+      continue;
+    }
+    auto It = Away.find(&U);
+    if (It == Away.end())
+      It = Away.try_emplace(&U, givenAway(U.Body)).first;
+    if (It->second.count(P.Var))
+      continue;
+    Add(
+        U, P.Var, P.Var->getType(), false,
+        [&]() -> const Expr * {
+          auto *VD = const_cast<VarDecl *>(P.Var);
+          return DeclRefExpr::Create(
+              Ctx, NestedNameSpecifierLoc(), SourceLocation(), VD, false,
+              VD->getLocation(), VD->getType(), VK_LValue);
+        },
+        P.Var->getLocation());
+  }
+  Pending.clear();
+  // A destructor's members and bases, destroyed at its end.
+  for (const CXXDestructorDecl *D : Written) {
+    CodeUnit &U = *const_cast<CodeUnit *>(ByFunction.lookup(D));
+    const CXXRecordDecl *RD = D->getParent();
+    SourceLocation End = U.Body ? U.Body->getEndLoc() : D->getLocation();
+    auto This = [&]() -> Expr * {
+      return CXXThisExpr::Create(Ctx, End, D->getThisType(),
+                                 /*IsImplicit=*/false);
+    };
+    for (const FieldDecl *F : RD->fields()) {
+      if (F->getType()->isReferenceType())
+        continue;
+      Add(
+          U, F, F->getType(), false,
+          [&]() -> const Expr * {
+            return MemberExpr::CreateImplicit(
+                Ctx, This(), true, const_cast<FieldDecl *>(F), F->getType(),
+                VK_LValue, OK_Ordinary);
+          },
+          End);
+    }
+    for (const CXXBaseSpecifier &B : RD->bases())
+      if (const CXXRecordDecl *BD = B.getType()->getAsCXXRecordDecl())
+        Add(U, BD->getCanonicalDecl(), B.getType(), false, This, End);
+  }
 }
 
 llvm::ArrayRef<std::pair<const CodeUnit *, const CallExpr *>>
@@ -146,6 +412,7 @@ InventoryCollector::take(const ASTContext &Ctx,
   for (const FunctionDecl *FD : Functions)
     if (IsLambda(FD))
       Inv->addFunction(FD);
+  Inv->addDestructorCalls();
   clear();
   return Inv;
 }

@@ -18,6 +18,7 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include <memory>
 #include <vector>
@@ -48,7 +49,19 @@ struct CodeUnit {
     llvm::SmallVector<const FunctionDecl *, 2> Targets;
   };
   llvm::SmallVector<Dispatch, 1> Dispatches;
+  /// Destructors this code runs without a call written (Destructors.h),
+  /// by what runs them: a statement (`delete p`, `p.reset()`,
+  /// `c.erase(it)`), a local variable (at the end of its scope) or, in a
+  /// destructor, a data member or a base class (at its end). Each is a
+  /// call made up for the purpose, `Object.~T()`, and is in Calls too.
+  llvm::DenseMap<const void *, llvm::SmallVector<const CallExpr *, 1>> Destroys;
 };
+
+/// \p Call runs a destructor: one of CodeUnit::Destroys (made up, in no
+/// CFG), or a rare explicit `p->~T()`.
+inline bool isDestruction(const CallExpr *Call) {
+  return llvm::isa_and_nonnull<CXXDestructorDecl>(Call->getDirectCallee());
+}
 
 class SyncInventory {
 public:
@@ -65,6 +78,9 @@ public:
   const CodeUnit *unitOf(const FunctionDecl *FD) const {
     return ByFunction.lookup(FD);
   }
+  /// Adds the destructors each unit runs without a call written (see
+  /// CodeUnit::Destroys): once every unit is in.
+  void addDestructorCalls();
   /// The call sites of \p FD in the units walked.
   llvm::ArrayRef<std::pair<const CodeUnit *, const CallExpr *>>
   callersOf(const FunctionDecl *FD) const;
@@ -76,6 +92,14 @@ private:
   const ASTContext &Ctx;
   const ConditionVariableModel &CVs;
   std::vector<std::unique_ptr<CodeUnit>> Units;
+  /// What destroys objects, found by the walk: a statement, or a local
+  /// variable (its type says what it destroys).
+  struct PendingDestroy {
+    CodeUnit *Unit;
+    const Stmt *At; ///< Null for a local variable.
+    const VarDecl *Var = nullptr;
+  };
+  std::vector<PendingDestroy> Pending;
   llvm::DenseMap<const FunctionDecl *, const CodeUnit *> ByFunction;
   llvm::DenseMap<const FunctionDecl *,
                  llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>
