@@ -6,6 +6,7 @@
 #include "engine/ChannelFlow.h"
 #include "engine/ClassHierarchy.h"
 #include "engine/CvPredicate.h"
+#include "engine/Destructors.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
@@ -998,6 +999,16 @@ private:
   /// element runs: their summaries applied.
   void callInto(UnitInfo &I, State &S, const CallExpr *Call, bool Record,
                 unsigned Depth, SourceLocation At = SourceLocation());
+  /// A destruction that joins a thread (a std::jthread, or a class's
+  /// jthread members): a join of each, where the destruction runs.
+  void joinAtDestruction(UnitInfo &I, State &S, const CallExpr *Call,
+                         bool Record, SourceLocation At);
+  /// The made-up `obj.member.~jthread()` of an implicit destructor's
+  /// made-up call, per member (made once: the dataflow runs each element
+  /// more than once).
+  llvm::DenseMap<std::pair<const CallExpr *, const FieldDecl *>,
+                 const CallExpr *>
+      MemberJoins;
   void acquire(UnitInfo &I, State &S, const ObjectKey &K, bool Shared,
                const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain,
                llvm::ArrayRef<ObjectKey> ReleasedBefore, bool Record,
@@ -2361,8 +2372,64 @@ void BlockingAnalysis::Impl::transfer(UnitInfo &I, const CFGElement &E,
   auto It = I.U->Destroys.find(Trigger);
   if (It == I.U->Destroys.end())
     return;
-  for (const CallExpr *Call : It->second)
-    callInto(I, S, Call, Record, Depth, At);
+  for (const CallExpr *Call : It->second) {
+    if (Inv.unitOf(Call->getDirectCallee()))
+      callInto(I, S, Call, Record, Depth, At);
+    else
+      joinAtDestruction(I, S, Call, Record, At);
+  }
+}
+
+void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
+                                               const CallExpr *Call,
+                                               bool Record, SourceLocation At) {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  const auto *Dtor =
+      llvm::dyn_cast_or_null<CXXDestructorDecl>(Call->getDirectCallee());
+  if (!MC || !Dtor)
+    return;
+  // The jthreads it joins: the object itself, or its jthread members.
+  llvm::SmallVector<const CallExpr *, 1> Joined;
+  if (isJoiningThread(Dtor->getParent())) {
+    Joined.push_back(Call);
+  } else {
+    for (const FieldDecl *F : Dtor->getParent()->fields()) {
+      const CXXRecordDecl *RD = F->getType()->getAsCXXRecordDecl();
+      if (!isJoiningThread(RD) || !RD->getDestructor())
+        continue;
+      const CallExpr *&J = MemberJoins[{Call, F}];
+      if (!J) {
+        Expr *Obj = const_cast<Expr *>(MC->getImplicitObjectArgument());
+        auto *Handle = MemberExpr::CreateImplicit(
+            Ctx, Obj, Obj->getType()->isPointerType(),
+            const_cast<FieldDecl *>(F), F->getType(), VK_LValue, OK_Ordinary);
+        auto *ME = MemberExpr::CreateImplicit(
+            Ctx, Handle, false, RD->getDestructor(), Ctx.BoundMemberTy,
+            VK_PRValue, OK_Ordinary);
+        J = CXXMemberCallExpr::Create(Ctx, ME, {}, Ctx.VoidTy, VK_PRValue,
+                                      Call->getBeginLoc(), FPOptionsOverride());
+      }
+      Joined.push_back(J);
+    }
+  }
+  for (const CallExpr *J : Joined) {
+    const auto *JC = llvm::cast<CXXMemberCallExpr>(J);
+    ObjectKey K = I.KB->keyOf(JC->getImplicitObjectArgument());
+    if (Record && Dumping)
+      I.Skeleton.emplace_back(At.isValid() ? At : J->getBeginLoc(),
+                              "destroy: joins " + K.str(), heldText(S));
+    if (!Record)
+      continue;
+    if (!S.Held.empty())
+      Joins.push_back({J, I.U, {S.Held.begin(), S.Held.end()}});
+    Effect Ef;
+    Ef.Kind = Effect::Join;
+    Ef.Key = K;
+    Ef.Site = J;
+    Ef.SiteUnit = I.U;
+    Ef.ReleasedBefore = S.Released;
+    addEffect(I, std::move(Ef));
+  }
 }
 
 void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
@@ -8256,6 +8323,23 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       const Expr *Handle =
           llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
       const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
+      // A destroyed object's jthread member (`w_->t`): started somewhere
+      // in its class's members, as `this->t` is.
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(Handle);
+          ME && isDestruction(J.Call) &&
+          !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          Handle = MemberExpr::CreateImplicit(
+              Ctx,
+              CXXThisExpr::Create(
+                  Ctx, ME->getBeginLoc(),
+                  Ctx.getPointerType(
+                      ME->getBase()->getType()->isPointerType()
+                          ? ME->getBase()->getType()->getPointeeType()
+                          : ME->getBase()->getType()),
+                  /*IsImplicit=*/true),
+              true, const_cast<FieldDecl *>(F), F->getType(), VK_LValue,
+              OK_Ordinary);
       Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
                                 ThreadTypes, Ctx);
     }
@@ -8315,11 +8399,23 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       F.At = J.Call;
       std::string Mu = By->Key.str();
       const char *Who = J.Async ? "task" : "thread";
-      F.Message = std::string(J.Async ? "a wait for the std::async task's "
-                                        "result waits"
-                                      : "join() waits for the thread") +
-                  " while holding '" + Mu + "', which the " + Who +
-                  " acquires before it can finish: both wait forever";
+      const Expr *Handle = J.Async ? nullptr
+                                   : llvm::cast<CXXMemberCallExpr>(J.Call)
+                                         ->getImplicitObjectArgument();
+      F.Message =
+          std::string(
+              J.Async ? "a wait for the std::async task's "
+                        "result waits"
+              : isDestruction(J.Call)
+                  ? "destroying the std::jthread '" +
+                        keyOf(*Infos.find(J.SiteUnit ? J.SiteUnit : J.Unit)
+                                   ->second,
+                              Handle)
+                            .str() +
+                        "' joins its thread"
+                  : "join() waits for the thread") +
+          " while holding '" + Mu + "', which the " + Who +
+          " acquires before it can finish: both wait forever";
       heldNotes(F.Notes, *By);
       addChainNotes(F.Notes, J.Chain, "holding '" + Mu + "'");
       F.Notes.push_back(

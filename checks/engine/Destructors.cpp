@@ -59,6 +59,11 @@ bool isOwner(QualType T) { return stdKind(classOf(T)) == StdKind::Owner; }
 
 } // namespace
 
+bool isJoiningThread(const CXXRecordDecl *RD) {
+  return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
+         RD->getName() == "jthread";
+}
+
 Destruction destructionAt(const Stmt *S) {
   Destruction D;
   if (const auto *Del = llvm::dyn_cast<CXXDeleteExpr>(S)) {
@@ -140,6 +145,12 @@ void DestructorClosure::collect(
     if (!llvm::is_contained(Out, FD))
       Out.push_back(FD);
   };
+  // A std::jthread's destructor joins its thread: the made-up call's
+  // callee, read by the blocking analysis as a join.
+  if (isJoiningThread(RD)) {
+    Add(RD->getDestructor());
+    return;
+  }
   switch (stdKind(RD)) {
   case StdKind::Owner:
     for (QualType A : typeArguments(RD)) {
@@ -173,9 +184,15 @@ void DestructorClosure::collect(
     Add(Def); // its members and bases are destroyed at its end (CFG)
     return;
   }
-  // An implicit destructor: the members', then the bases'.
+  // An implicit destructor: the members', then the bases'. One that
+  // destroys a std::jthread member joins it: the destructor itself is the
+  // call (on its object, whose members the analysis names).
   for (const FieldDecl *F : RD->fields())
-    if (!F->getType()->isReferenceType())
+    if (isJoiningThread(classOf(F->getType())))
+      Add(Dtor);
+  for (const FieldDecl *F : RD->fields())
+    if (!F->getType()->isReferenceType() &&
+        !isJoiningThread(classOf(F->getType())))
       collect(F->getType(), false, Depth + 1, Out);
   for (const CXXBaseSpecifier &B : RD->bases())
     collect(B.getType(), false, Depth + 1, Out);

@@ -39,6 +39,9 @@ struct Destruction {
   explicit operator bool() const { return !Destroyed.isNull(); }
 };
 
+/// A class whose destructor joins the thread it runs: std::jthread.
+bool isJoiningThread(const CXXRecordDecl *RD);
+
 /// \p S destroys something: `delete p`; `p.reset(...)` or `p = ...` of a
 /// std::unique_ptr or std::shared_ptr; `c.erase(...)`, `c.clear()`,
 /// `c.pop_front()`, `c.pop_back()`, `c.pop()` of a standard container or
@@ -57,7 +60,9 @@ public:
 
   /// The destructors destroying a \p T runs (\p Dynamic: through a
   /// pointer, so those of the classes derived from it too), in a stable
-  /// order, without duplicates.
+  /// order, without duplicates: definitions the model reads, and
+  /// declarations of destructors that join a thread (std::jthread's, and
+  /// the implicit one of a class with a std::jthread member).
   llvm::ArrayRef<const FunctionDecl *> of(QualType T, bool Dynamic);
 
 private:

@@ -175,21 +175,71 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
       });
   if (Names.empty())
     return false;
+  auto Names_ = [&](const Expr *E) {
+    bool Named = false;
+    walkOwnCode(E, [&](const Stmt *In) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
+        Named |= Names.count(DRE->getDecl()) != 0;
+      else if (const auto *ME = llvm::dyn_cast<MemberExpr>(In))
+        Named |= Names.count(ME->getMemberDecl()) != 0;
+    });
+    return Named;
+  };
+  // A class-typed value read from them into a variable (`test =
+  // it->second;`, `auto t = *it;`): a copy of an owner keeps its pointee.
+  auto CopiedOut = [&](const Expr *E) {
+    return E && E->getType()->getAsCXXRecordDecl() && Names_(E);
+  };
   bool Moved = false;
   walkOwnCode(Body, [&](const Stmt *S) {
+    if (Moved)
+      return;
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+            VD && !VD->getType()->isReferenceType() && CopiedOut(VD->getInit()))
+          Moved = true;
+      return;
+    }
     const auto *C = llvm::dyn_cast<CallExpr>(S);
+    if (const auto *OC = llvm::dyn_cast_or_null<CXXOperatorCallExpr>(C);
+        OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2) {
+      Moved = CopiedOut(OC->getArg(1));
+      return;
+    }
     const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;
-    if (Moved || !FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
+    if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
         FD->getName() != "move" || C->getNumArgs() != 1)
       return;
-    walkOwnCode(C->getArg(0), [&](const Stmt *In) {
-      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
-        Moved |= Names.count(DRE->getDecl()) != 0;
-      else if (const auto *ME = llvm::dyn_cast<MemberExpr>(In))
-        Moved |= Names.count(ME->getMemberDecl()) != 0;
-    });
+    Moved = Names_(C->getArg(0));
   });
   return Moved;
+}
+
+/// \p Erase erases from a set of std::shared_ptr by a std::shared_ptr
+/// the code holds (`tunnels_.erase(expired)`): the element is not the last
+/// owner of what it points to.
+bool erasesByOwner(const Stmt *Erase) {
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Erase);
+  if (!MC || MC->getNumArgs() != 1)
+    return false;
+  const CXXRecordDecl *Arg =
+      MC->getArg(0)->getType().getNonReferenceType()->getAsCXXRecordDecl();
+  return Arg && Arg->isInStdNamespace() && Arg->getIdentifier() &&
+         Arg->getName() == "shared_ptr";
+}
+
+/// The class whose member \p U is (a lambda's: the class of the code it is
+/// written in).
+const CXXRecordDecl *classOfUnit(const CodeUnit &U) {
+  const DeclContext *DC = U.Fn;
+  while (DC) {
+    if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(DC);
+        MD && !MD->getParent()->isLambda())
+      return MD->getParent();
+    DC = DC->getParent();
+  }
+  return nullptr;
 }
 
 /// \p S is written inside a loop of \p Body.
@@ -277,10 +327,15 @@ void SyncInventory::addDestructorCalls() {
     // destructors of that class (or of a class derived from it) run on
     // it; the others on an element or a member we do not name.
     const CXXRecordDecl *Own = ownedClass(T);
+    const CXXRecordDecl *Self = classOfUnit(U);
     for (const FunctionDecl *Dtor : Closure.of(T, Dynamic)) {
-      if (Dtor == U.Fn)
-        continue; // a destructor destroying its own class's objects
       const CXXRecordDecl *Of = llvm::cast<CXXMethodDecl>(Dtor)->getParent();
+      // Code of a class destroying an object of that class (a pool's
+      // tunnel owning the pool back, a tree's node its children): not
+      // followed; a chain that would destroy `this` under its own lock is
+      // a use after free before it is a deadlock.
+      if (Self && Of->getCanonicalDecl() == Self->getCanonicalDecl())
+        continue;
       const Expr *This = nullptr;
       if (Own && (Of == Own || Of->isDerivedFrom(Own))) {
         if (!Obj)
@@ -293,8 +348,11 @@ void SyncInventory::addDestructorCalls() {
             VK_LValue);
       }
       const CallExpr *Call = madeUpCall(Ctx, Dtor, This, Loc);
-      U.Calls.push_back({Call, Dtor});
-      Callers[Dtor].push_back({&U, Call});
+      // A joining destructor with no body here is no call into our code.
+      if (ByFunction.count(Dtor)) {
+        U.Calls.push_back({Call, Dtor});
+        Callers[Dtor].push_back({&U, Call});
+      }
       U.Destroys[Trigger].push_back(Call);
     }
   };
@@ -303,7 +361,8 @@ void SyncInventory::addDestructorCalls() {
     CodeUnit &U = *P.Unit;
     if (P.At) {
       Destruction D = destructionAt(P.At);
-      if (!D.Dynamic && movesElementsOut(U.Body, P.At, D.Object))
+      if (!D.Dynamic &&
+          (movesElementsOut(U.Body, P.At, D.Object) || erasesByOwner(P.At)))
         continue;
       if (firstOwnerAssignment(U.Body, P.At))
         continue;
@@ -323,9 +382,10 @@ void SyncInventory::addDestructorCalls() {
           auto *VD = const_cast<VarDecl *>(P.Var);
           return DeclRefExpr::Create(
               Ctx, NestedNameSpecifierLoc(), SourceLocation(), VD, false,
-              VD->getLocation(), VD->getType(), VK_LValue);
+              VD->getSourceRange().getEnd(), VD->getType(), VK_LValue);
         },
-        P.Var->getLocation());
+        // After its initialiser (a jthread started there is joined here).
+        P.Var->getSourceRange().getEnd());
   }
   Pending.clear();
   // A destructor's members and bases, destroyed at its end.

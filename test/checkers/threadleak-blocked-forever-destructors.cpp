@@ -308,6 +308,55 @@ private:
   std::vector<std::unique_ptr<Worker>> keep_;
 };
 
+// Positive: a std::jthread joins when it is destroyed: at the end of its
+// scope, under a guard declared before it; and as a member of an object a
+// std::unique_ptr drops under the lock.
+class Ticker {
+public:
+  void tick() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++ticks_;
+  }
+  void burst() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::jthread t([this] { tick(); });
+  }
+// CHECK: :[[@LINE-2]]:38: warning: destroying the std::jthread 't' joins its thread while holding 'mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE-4]]:18: note: the thread is started here
+// CHECK: :[[@LINE-5]]:29: note: 'Ticker::tick' is called here, in the thread
+// CHECK: :[[@LINE-11]]:33: note: the thread acquires 'mu_' here
+  // Negative: the guard is declared after the jthread, so it is released
+  // first.
+  void burst_ok() {
+    std::jthread t([this] { tick(); });
+    std::lock_guard<std::mutex> lock(mu_);
+  }
+  std::mutex mu_;
+  int ticks_ = 0;
+};
+struct TickWorker {
+  explicit TickWorker(Ticker &tk) : t([&tk] { tk.tick(); }) {}
+  std::jthread t;
+};
+class TickOwner {
+public:
+  void start() { w_ = std::make_unique<TickWorker>(tk_); }
+  void stop() {
+    std::lock_guard<std::mutex> lock(tk_.mu_);
+    w_.reset();
+  }
+// CHECK: :[[@LINE-2]]:5: warning: destroying the std::jthread 'w_->t' joins its thread while holding 'tk_.mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:33: note: 'tk_.mu_' is acquired here
+// CHECK: :[[@LINE-12]]:37: note: the thread is started here
+// CHECK: :[[@LINE-13]]:47: note: 'Ticker::tick' is called here, in the thread
+// CHECK: :[[@LINE-36]]:33: note: the thread acquires 'tk.mu_' here
+
+private:
+  Ticker tk_;
+  std::unique_ptr<TickWorker> w_;
+};
+
 int main() {
   auto *w = new Watcher;
   w->watch();
@@ -332,12 +381,18 @@ int main() {
   Pool p;
   p.run_one();
   p.adopt(o);
+  Ticker tk;
+  tk.burst();
+  tk.burst_ok();
+  TickOwner to;
+  to.start();
+  to.stop();
 }
 
 // The dump says where destructors run: after `delete`, and at a scope's
 // end (the implicit ~Owner destroys its unique_ptr<Worker> member).
 // DUMP-LABEL: unit 'Watcher::~Watcher'
-// DUMP:   [[@LINE-285]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
+// DUMP:   [[@LINE-340]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
 // DUMP:   summary: {{.*}}joins thread_->thread_ (via calls)
 // DUMP-LABEL: unit 'main'
 // DUMP:   [[@LINE-8]]:1  destroy: runs 'Worker::~Worker'  held {}
