@@ -1767,7 +1767,7 @@ private:
     /// The unit the join is written in, and the calls from Unit to it
     /// (a destructor's join, reached through `delete`).
     const CodeUnit *SiteUnit = nullptr;
-    llvm::SmallVector<const CallExpr *, 2> Chain;
+    llvm::SmallVector<const CallExpr *, 2> Chain = {};
   };
   std::vector<JoinRecord> Joins;
 

@@ -188,7 +188,15 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
   // A class-typed value read from them into a variable (`test =
   // it->second;`, `auto t = *it;`): a copy of an owner keeps its pointee.
   auto CopiedOut = [&](const Expr *E) {
-    return E && E->getType()->getAsCXXRecordDecl() && Names_(E);
+    const CXXRecordDecl *RD = E ? E->getType()->getAsCXXRecordDecl() : nullptr;
+    // An iterator (`auto it = c.begin()`) holds no element.
+    if (!RD || !RD->getIdentifier() ||
+        llvm::StringRef(RD->getName()).contains_insensitive("iterator") ||
+        !Names_(E))
+      return false;
+    bool HasErase = false; // `it = c.erase(it)`: the next iterator
+    walkOwnCode(E, [&](const Stmt *In) { HasErase |= In == Erase; });
+    return !HasErase;
   };
   bool Moved = false;
   walkOwnCode(Body, [&](const Stmt *S) {
@@ -204,7 +212,8 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
     const auto *C = llvm::dyn_cast<CallExpr>(S);
     if (const auto *OC = llvm::dyn_cast_or_null<CXXOperatorCallExpr>(C);
         OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2) {
-      Moved = CopiedOut(OC->getArg(1));
+      const ValueDecl *To = lastNamed(OC->getArg(0));
+      Moved = !(To && Names.count(To)) && CopiedOut(OC->getArg(1));
       return;
     }
     const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;

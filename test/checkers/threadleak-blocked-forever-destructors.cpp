@@ -253,6 +253,32 @@ private:
   int scrapes_ = 0;
 };
 
+// Negative: the entry is copied out before the lock, so the erase does
+// not drop the last owner; the copy is dropped after the lock.
+class CacheCopies {
+public:
+  explicit CacheCopies(Registry &r)
+      : reg_(std::make_unique<Registration>(r, [this] {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++scrapes_;
+        })) {}
+  void expire(int k) {
+    std::shared_ptr<Client> last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(k);
+      last = it->second;
+      entries_.erase(it);
+    }
+  }
+
+private:
+  std::mutex mu_;
+  std::map<int, std::shared_ptr<Client>> entries_;
+  std::unique_ptr<Registration> reg_;
+  int scrapes_ = 0;
+};
+
 // Negative: deleted after the lock is released.
 class WatcherFixed {
 public:
@@ -377,6 +403,8 @@ int main() {
   c.expire(1);
   CacheFixed cf(r);
   cf.expire(1);
+  CacheCopies cc(r);
+  cc.expire(1);
   exporter.join();
   Pool p;
   p.run_one();
@@ -392,7 +420,7 @@ int main() {
 // The dump says where destructors run: after `delete`, and at a scope's
 // end (the implicit ~Owner destroys its unique_ptr<Worker> member).
 // DUMP-LABEL: unit 'Watcher::~Watcher'
-// DUMP:   [[@LINE-340]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
+// DUMP:   [[@LINE-368]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
 // DUMP:   summary: {{.*}}joins thread_->thread_ (via calls)
 // DUMP-LABEL: unit 'main'
 // DUMP:   [[@LINE-8]]:1  destroy: runs 'Worker::~Worker'  held {}
