@@ -1003,6 +1003,10 @@ private:
   /// jthread members): a join of each, where the destruction runs.
   void joinAtDestruction(UnitInfo &I, State &S, const CallExpr *Call,
                          bool Record, SourceLocation At);
+  /// A join of \p K (written, or a destruction's), recorded: judged here
+  /// if locks are held, and a summary effect for the callers.
+  void recordJoin(UnitInfo &I, const State &S, const CallExpr *Join,
+                  const ObjectKey &K);
   /// The made-up `obj.member.~jthread()` of an implicit destructor's
   /// made-up call, per member (made once: the dataflow runs each element
   /// more than once).
@@ -2418,18 +2422,25 @@ void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
     if (Record && Dumping)
       I.Skeleton.emplace_back(At.isValid() ? At : J->getBeginLoc(),
                               "destroy: joins " + K.str(), heldText(S));
-    if (!Record)
-      continue;
-    if (!S.Held.empty())
-      Joins.push_back({J, I.U, {S.Held.begin(), S.Held.end()}});
-    Effect Ef;
-    Ef.Kind = Effect::Join;
-    Ef.Key = K;
-    Ef.Site = J;
-    Ef.SiteUnit = I.U;
-    Ef.ReleasedBefore = S.Released;
-    addEffect(I, std::move(Ef));
+    if (Record)
+      recordJoin(I, S, J, K);
   }
+}
+
+void BlockingAnalysis::Impl::recordJoin(UnitInfo &I, const State &S,
+                                        const CallExpr *Join,
+                                        const ObjectKey &K) {
+  if (!S.Held.empty())
+    Joins.push_back({Join, I.U, {S.Held.begin(), S.Held.end()}});
+  // A caller may hold the lock (a destructor joining its thread, run by
+  // `delete` under the owner's mutex): a summary effect.
+  Effect Ef;
+  Ef.Kind = Effect::Join;
+  Ef.Key = K;
+  Ef.Site = Join;
+  Ef.SiteUnit = I.U;
+  Ef.ReleasedBefore = S.Released;
+  addEffect(I, std::move(Ef));
 }
 
 void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
@@ -2538,19 +2549,8 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
           MC->getNumArgs() == 0 && ThreadTypes.contains(M->getParent())) {
         ObjectKey K = I.KB->keyOf(MC->getImplicitObjectArgument());
         Skel(Call->getBeginLoc(), "join " + K.str());
-        if (Record && !S.Held.empty())
-          Joins.push_back({MC, I.U, {S.Held.begin(), S.Held.end()}});
-        // A caller may hold the lock (a destructor joining its thread,
-        // run by `delete` under the owner's mutex).
-        if (Record) {
-          Effect Ef;
-          Ef.Kind = Effect::Join;
-          Ef.Key = K;
-          Ef.Site = MC;
-          Ef.SiteUnit = I.U;
-          Ef.ReleasedBefore = S.Released;
-          addEffect(I, std::move(Ef));
-        }
+        if (Record)
+          recordJoin(I, S, MC, K);
         return;
       }
   // Latches, semaphores and wait groups.
@@ -8399,23 +8399,23 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       F.At = J.Call;
       std::string Mu = By->Key.str();
       const char *Who = J.Async ? "task" : "thread";
-      const Expr *Handle = J.Async ? nullptr
-                                   : llvm::cast<CXXMemberCallExpr>(J.Call)
-                                         ->getImplicitObjectArgument();
-      F.Message =
-          std::string(
-              J.Async ? "a wait for the std::async task's "
-                        "result waits"
-              : isDestruction(J.Call)
-                  ? "destroying the std::jthread '" +
-                        keyOf(*Infos.find(J.SiteUnit ? J.SiteUnit : J.Unit)
-                                   ->second,
-                              Handle)
-                            .str() +
-                        "' joins its thread"
-                  : "join() waits for the thread") +
-          " while holding '" + Mu + "', which the " + Who +
-          " acquires before it can finish: both wait forever";
+      std::string Joiner;
+      if (J.Async) {
+        Joiner = "a wait for the std::async task's result waits";
+      } else if (isDestruction(J.Call)) {
+        // The jthread as the unit that destroys it names it.
+        const UnitInfo &SI =
+            *Infos.find(J.SiteUnit ? J.SiteUnit : J.Unit)->second;
+        Joiner = "destroying the std::jthread '" +
+                 keyOf(SI, llvm::cast<CXXMemberCallExpr>(J.Call)
+                               ->getImplicitObjectArgument())
+                     .str() +
+                 "' joins its thread";
+      } else {
+        Joiner = "join() waits for the thread";
+      }
+      F.Message = Joiner + " while holding '" + Mu + "', which the " + Who +
+                  " acquires before it can finish: both wait forever";
       heldNotes(F.Notes, *By);
       addChainNotes(F.Notes, J.Chain, "holding '" + Mu + "'");
       F.Notes.push_back(

@@ -59,6 +59,14 @@ bool isOwner(QualType T) { return stdKind(classOf(T)) == StdKind::Owner; }
 
 } // namespace
 
+const CXXRecordDecl *ownedClass(QualType T) {
+  const CXXRecordDecl *RD = classOf(T);
+  if (isOwner(T))
+    if (auto Args = typeArguments(RD); !Args.empty())
+      return classOf(Args.front());
+  return RD;
+}
+
 bool isJoiningThread(const CXXRecordDecl *RD) {
   return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
          RD->getName() == "jthread";

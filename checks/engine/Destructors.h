@@ -39,6 +39,10 @@ struct Destruction {
   explicit operator bool() const { return !Destroyed.isNull(); }
 };
 
+/// The class of \p T, or of what it owns if it is a std::unique_ptr or
+/// std::shared_ptr: whose destructor runs on the object itself.
+const CXXRecordDecl *ownedClass(QualType T);
+
 /// A class whose destructor joins the thread it runs: std::jthread.
 bool isJoiningThread(const CXXRecordDecl *RD);
 

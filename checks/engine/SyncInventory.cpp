@@ -6,7 +6,6 @@
 #include "engine/ForeverAnalysis.h"
 #include "engine/ObjectKey.h"
 #include "engine/StmtWalk.h"
-#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/StmtCXX.h"
 
 namespace clang::tidy::threadleak {
@@ -175,7 +174,7 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
       });
   if (Names.empty())
     return false;
-  auto Names_ = [&](const Expr *E) {
+  auto NamesAny = [&](const Expr *E) {
     bool Named = false;
     walkOwnCode(E, [&](const Stmt *In) {
       if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
@@ -192,7 +191,7 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
     // An iterator (`auto it = c.begin()`) holds no element.
     if (!RD || !RD->getIdentifier() ||
         llvm::StringRef(RD->getName()).contains_insensitive("iterator") ||
-        !Names_(E))
+        !NamesAny(E))
       return false;
     bool HasErase = false; // `it = c.erase(it)`: the next iterator
     walkOwnCode(E, [&](const Stmt *In) { HasErase |= In == Erase; });
@@ -220,7 +219,7 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
     if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
         FD->getName() != "move" || C->getNumArgs() != 1)
       return;
-    Moved = Names_(C->getArg(0));
+    Moved = NamesAny(C->getArg(0));
   });
   return Moved;
 }
@@ -302,20 +301,6 @@ bool firstOwnerAssignment(const Stmt *Body, const Stmt *Assign) {
   return Writes == 1 && !inLoopOf(Body, Assign);
 }
 
-/// The class of \p T, or of what it owns if it is a std::unique_ptr or
-/// std::shared_ptr.
-const CXXRecordDecl *ownedClass(QualType T) {
-  const CXXRecordDecl *RD = T.getNonReferenceType()->getAsCXXRecordDecl();
-  if (const auto *Spec =
-          llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
-      Spec && Spec->isInStdNamespace() && Spec->getIdentifier() &&
-      (Spec->getName() == "unique_ptr" || Spec->getName() == "shared_ptr") &&
-      Spec->getTemplateArgs().size() > 0 &&
-      Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
-    return Spec->getTemplateArgs()[0].getAsType()->getAsCXXRecordDecl();
-  return RD;
-}
-
 } // namespace
 
 void SyncInventory::addDestructorCalls() {
@@ -370,6 +355,9 @@ void SyncInventory::addDestructorCalls() {
     CodeUnit &U = *P.Unit;
     if (P.At) {
       Destruction D = destructionAt(P.At);
+      // The cheap question first: does it run any code of ours at all?
+      if (Closure.of(D.Destroyed, D.Dynamic).empty())
+        continue;
       if (!D.Dynamic &&
           (movesElementsOut(U.Body, P.At, D.Object) || erasesByOwner(P.At)))
         continue;
@@ -380,6 +368,8 @@ void SyncInventory::addDestructorCalls() {
           P.At->getBeginLoc());
       continue;
     }
+    if (Closure.of(P.Var->getType(), false).empty())
+      continue;
     auto It = Away.find(&U);
     if (It == Away.end())
       It = Away.try_emplace(&U, givenAway(U.Body)).first;
