@@ -8323,9 +8323,19 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       const Expr *Handle =
           llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
       const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
+      // A container's jthreads, destroyed together (`threads_.clear()`):
+      // every element's start.
+      if (isDestruction(J.Call) &&
+          !isJoiningThread(Handle->getType()->getAsCXXRecordDecl()))
+        if (const CXXRecordDecl *E = elementClass(Handle->getType());
+            E && isJoiningThread(E)) {
+          Starts = findElementThreadStarts(
+              Handle, Site->Fn, J.Call->getBeginLoc(), ThreadTypes, Ctx);
+          Handle = nullptr;
+        }
       // A destroyed object's jthread member (`w_->t`): started somewhere
       // in its class's members, as `this->t` is.
-      if (const auto *ME = llvm::dyn_cast<MemberExpr>(Handle);
+      if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(Handle);
           ME && isDestruction(J.Call) &&
           !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
         if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
@@ -8340,8 +8350,9 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
                   /*IsImplicit=*/true),
               true, const_cast<FieldDecl *>(F), F->getType(), VK_LValue,
               OK_Ordinary);
-      Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
-                                ThreadTypes, Ctx);
+      if (Handle)
+        Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
+                                  ThreadTypes, Ctx);
     }
     // What each start runs: its callable, or the lambdas of the
     // std::function it is given (a thread wrapper's `std::thread(fn_)`).
@@ -8406,11 +8417,14 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
         // The jthread as the unit that destroys it names it.
         const UnitInfo &SI =
             *Infos.find(J.SiteUnit ? J.SiteUnit : J.Unit)->second;
-        Joiner = "destroying the std::jthread '" +
-                 keyOf(SI, llvm::cast<CXXMemberCallExpr>(J.Call)
-                               ->getImplicitObjectArgument())
-                     .str() +
-                 "' joins its thread";
+        const Expr *H =
+            llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
+        std::string Name = keyOf(SI, H).str();
+        Joiner =
+            isJoiningThread(H->getType()->getAsCXXRecordDecl())
+                ? "destroying the std::jthread '" + Name + "' joins its thread"
+                : "destroying the std::jthreads of '" + Name +
+                      "' joins their threads";
       } else {
         Joiner = "join() waits for the thread";
       }

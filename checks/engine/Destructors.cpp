@@ -67,6 +67,14 @@ const CXXRecordDecl *ownedClass(QualType T) {
   return RD;
 }
 
+const CXXRecordDecl *elementClass(QualType T) {
+  const CXXRecordDecl *RD = classOf(T);
+  if (stdKind(RD) != StdKind::Container)
+    return nullptr;
+  auto Args = typeArguments(RD);
+  return Args.empty() ? nullptr : classOf(Args.front());
+}
+
 bool isJoiningThread(const CXXRecordDecl *RD) {
   return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
          RD->getName() == "jthread";

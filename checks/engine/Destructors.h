@@ -43,6 +43,10 @@ struct Destruction {
 /// std::shared_ptr: whose destructor runs on the object itself.
 const CXXRecordDecl *ownedClass(QualType T);
 
+/// The class of the elements of \p T, a standard container (its first
+/// type argument), or null.
+const CXXRecordDecl *elementClass(QualType T);
+
 /// A class whose destructor joins the thread it runs: std::jthread.
 bool isJoiningThread(const CXXRecordDecl *RD);
 

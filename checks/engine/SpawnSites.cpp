@@ -328,6 +328,19 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
   return findThreadStartsAt(Handle, Owner, Before, ThreadTypes, Ctx, 0);
 }
 
+llvm::SmallVector<SpawnSite, 2>
+findElementThreadStarts(const Expr *Container, const FunctionDecl *Owner,
+                        SourceLocation Before, const NameList &ThreadTypes,
+                        ASTContext &Ctx) {
+  ElementRef Elem;
+  Elem.Container = handleDecl(Container);
+  Elem.Kind = ElementKind::Any;
+  if (!Elem.Container ||
+      (llvm::isa<VarDecl>(Elem.Container) && !isOwnLocal(Elem.Container)))
+    return {};
+  return findContainerStarts(Elem, Owner, Before, ThreadTypes, Ctx, 1);
+}
+
 static llvm::SmallVector<SpawnSite, 2>
 findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
                    SourceLocation Before, const NameList &ThreadTypes,

@@ -43,6 +43,14 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
                  SourceLocation Before, const NameList &ThreadTypes,
                  ASTContext &Ctx);
 
+/// The starts of the threads in the container \p Container (a variable or
+/// data member) names: every element (its clear() or destruction joins
+/// them all, for std::jthread).
+llvm::SmallVector<SpawnSite, 2>
+findElementThreadStarts(const Expr *Container, const FunctionDecl *Owner,
+                        SourceLocation Before, const NameList &ThreadTypes,
+                        ASTContext &Ctx);
+
 /// A construction of a thread type from a callable (not a copy or move).
 bool isThreadStart(const CXXConstructExpr *CCE, const NameList &ThreadTypes);
 

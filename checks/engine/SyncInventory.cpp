@@ -331,7 +331,10 @@ void SyncInventory::addDestructorCalls() {
       if (Self && Of->getCanonicalDecl() == Self->getCanonicalDecl())
         continue;
       const Expr *This = nullptr;
-      if (Own && (Of == Own || Of->isDerivedFrom(Own))) {
+      // A container's own jthread elements (`threads_.clear()`): the
+      // container, whose elements the analysis follows to their starts.
+      bool Elements = isJoiningThread(Of) && elementClass(T) == Of;
+      if (Elements || (Own && (Of == Own || Of->isDerivedFrom(Own)))) {
         if (!Obj)
           Obj = Object();
         This = Obj;

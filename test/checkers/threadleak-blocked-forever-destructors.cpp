@@ -383,6 +383,41 @@ private:
   std::unique_ptr<TickWorker> w_;
 };
 
+// Positive: a container of jthreads cleared under the mutex its threads
+// take; negative: moved out under it and dropped after it.
+class JPool {
+public:
+  void start() {
+    for (int i = 0; i < 4; ++i)
+      threads_.emplace_back([this] { work(); });
+  }
+  void work() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+  }
+  void stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_.clear();
+  }
+// CHECK: :[[@LINE-2]]:5: warning: destroying the std::jthreads of 'threads_' joins their threads while holding 'mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE-12]]:7: note: the thread is started here
+// CHECK: :[[@LINE-13]]:38: note: 'JPool::work' is called here, in the thread
+// CHECK: :[[@LINE-11]]:33: note: the thread acquires 'mu_' here
+  void stop_ok() {
+    std::vector<std::jthread> old;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      old = std::move(threads_);
+    }
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<std::jthread> threads_;
+  int done_ = 0;
+};
+
 int main() {
   auto *w = new Watcher;
   w->watch();
@@ -415,12 +450,16 @@ int main() {
   TickOwner to;
   to.start();
   to.stop();
+  JPool jp;
+  jp.start();
+  jp.stop();
+  jp.stop_ok();
 }
 
 // The dump says where destructors run: after `delete`, and at a scope's
 // end (the implicit ~Owner destroys its unique_ptr<Worker> member).
 // DUMP-LABEL: unit 'Watcher::~Watcher'
-// DUMP:   [[@LINE-368]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
+// DUMP:   [[@LINE-407]]:12  destroy: runs 'Thread::~Thread'  held {init_mu_}
 // DUMP:   summary: {{.*}}joins thread_->thread_ (via calls)
 // DUMP-LABEL: unit 'main'
 // DUMP:   [[@LINE-8]]:1  destroy: runs 'Worker::~Worker'  held {}
