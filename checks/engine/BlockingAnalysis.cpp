@@ -8338,18 +8338,10 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(Handle);
           ME && isDestruction(J.Call) &&
           !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
-        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
-          Handle = MemberExpr::CreateImplicit(
-              Ctx,
-              CXXThisExpr::Create(
-                  Ctx, ME->getBeginLoc(),
-                  Ctx.getPointerType(
-                      ME->getBase()->getType()->isPointerType()
-                          ? ME->getBase()->getType()->getPointeeType()
-                          : ME->getBase()->getType()),
-                  /*IsImplicit=*/true),
-              true, const_cast<FieldDecl *>(F), F->getType(), VK_LValue,
-              OK_Ordinary);
+        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl())) {
+          Starts = findMemberThreadStarts(F, ThreadTypes);
+          Handle = nullptr;
+        }
       if (Handle)
         Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
                                   ThreadTypes, Ctx);

@@ -329,6 +329,33 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
 }
 
 llvm::SmallVector<SpawnSite, 2>
+findMemberThreadStarts(const FieldDecl *FD, const NameList &ThreadTypes) {
+  llvm::SmallVector<SpawnSite, 2> Result;
+  llvm::SmallVector<const CXXConstructExpr *, 2> Starts;
+  const CXXRecordDecl *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+  if (!RD)
+    return Result;
+  if (const CXXConstructExpr *CCE =
+          asThreadStart(FD->getInClassInitializer(), ThreadTypes))
+    Starts.push_back(CCE);
+  for (const CXXMethodDecl *M : RD->methods()) {
+    const FunctionDecl *Def = definitionWithBody(M);
+    if (!Def)
+      continue;
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getMember() == FD && Init->isWritten())
+          if (const CXXConstructExpr *CCE =
+                  asThreadStart(Init->getInit(), ThreadTypes))
+            Starts.push_back(CCE);
+    collectAssignments(Def->getBody(), FD, ThreadTypes, Starts);
+  }
+  for (const CXXConstructExpr *CCE : Starts)
+    Result.push_back({CCE, CCE->getArg(0)});
+  return Result;
+}
+
+llvm::SmallVector<SpawnSite, 2>
 findElementThreadStarts(const Expr *Container, const FunctionDecl *Owner,
                         SourceLocation Before, const NameList &ThreadTypes,
                         ASTContext &Ctx) {
@@ -397,28 +424,7 @@ findThreadStartsAt(const Expr *Handle, const FunctionDecl *Owner,
 
   // A data member: started in any member of the class, or in its
   // initialisers.
-  const auto *FD = llvm::cast<FieldDecl>(D);
-  const CXXRecordDecl *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
-  if (!RD)
-    return Result;
-  if (const CXXConstructExpr *CCE =
-          asThreadStart(FD->getInClassInitializer(), ThreadTypes))
-    Starts.push_back(CCE);
-  for (const CXXMethodDecl *M : RD->methods()) {
-    const FunctionDecl *Def = definitionWithBody(M);
-    if (!Def)
-      continue;
-    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->getMember() == FD && Init->isWritten())
-          if (const CXXConstructExpr *CCE =
-                  asThreadStart(Init->getInit(), ThreadTypes))
-            Starts.push_back(CCE);
-    collectAssignments(Def->getBody(), FD, ThreadTypes, Starts);
-  }
-  for (const CXXConstructExpr *CCE : Starts)
-    Add(CCE);
-  return Result;
+  return findMemberThreadStarts(llvm::cast<FieldDecl>(D), ThreadTypes);
 }
 
 llvm::SmallVector<SpawnSite, 2> findPthreadCreates(const Expr *Id,

@@ -43,6 +43,11 @@ findThreadStarts(const Expr *Handle, const FunctionDecl *Owner,
                  SourceLocation Before, const NameList &ThreadTypes,
                  ASTContext &Ctx);
 
+/// The starts of the thread the data member \p FD holds, in any member of
+/// its class or its initialisers (whichever object of the class it is).
+llvm::SmallVector<SpawnSite, 2>
+findMemberThreadStarts(const FieldDecl *FD, const NameList &ThreadTypes);
+
 /// The starts of the threads in the container \p Container (a variable or
 /// data member) names: every element (its clear() or destruction joins
 /// them all, for std::jthread).
