@@ -5,7 +5,10 @@
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
 #include "model/FutureModel.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/Basic/SourceManager.h"
 
 namespace clang::tidy::threadleak {
 
@@ -35,7 +38,36 @@ bool isIdentityCall(const CallExpr *Call) {
          N == "addressof" || N == "forward";
 }
 
+/// A member of std::pair: `first`, `second`.
+bool isPairMember(const ValueDecl *Member) {
+  const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(Member);
+  const RecordDecl *RD = FD ? FD->getParent() : nullptr;
+  return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
+         RD->getName() == "pair";
+}
+
+/// The container an iterator is taken from: `c.begin()`, `c.find(k)`,
+/// `c.erase(it)` (a method of a standard container returning an
+/// iterator), or null.
+const Expr *iteratedContainer(const Expr *Init) {
+  const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(
+      Init ? bareExprThroughCopies(Init) : nullptr);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  if (!M || !M->getParent()->isInStdNamespace())
+    return nullptr;
+  const CXXRecordDecl *Ret =
+      M->getReturnType().getNonReferenceType()->getAsCXXRecordDecl();
+  if (!Ret || !Ret->getIdentifier() ||
+      !Ret->getName().contains_insensitive("iterator"))
+    return nullptr;
+  return MC->getImplicitObjectArgument();
+}
+
 ObjectKey append(ObjectKey K, const ValueDecl *Member) {
+  // The key and the value of a map's element are the element: elements
+  // are collapsed anyway.
+  if (Member && K.isElement() && isPairMember(Member))
+    return K;
   if (!K.valid())
     K.Root = ObjectKey::Unknown;
   K.Path.push_back(Member);
@@ -96,8 +128,11 @@ std::string ObjectKey::str() const {
 }
 
 KeyBuilder::KeyBuilder(const Stmt *Body) {
-  auto Note = [&](const Expr *E) {
+  auto Note = [&](const Expr *E, bool Write = true) {
     E = bareExpr(E);
+    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()); VD && Write)
+        Written.insert(VD);
     // `v.f = ...` changes v too (its members are read from its initialiser).
     while (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
       E = bareExpr(ME->getBase());
@@ -111,7 +146,7 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
         Note(BO->getLHS());
     } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
       if (UO->isIncrementDecrementOp())
-        Note(UO->getSubExpr());
+        Note(UO->getSubExpr(), /*Write=*/false);
     } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
       if (OC->isAssignmentOp() && OC->getNumArgs() >= 1)
         Note(OC->getArg(0));
@@ -137,7 +172,19 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
   });
 }
 
-ObjectKey KeyBuilder::keyOf(const Expr *E) const { return keyOf(E, 0); }
+ObjectKey KeyBuilder::keyOf(const Expr *E) const {
+  ObjectKey K = keyOf(E, 0);
+  if (Targets && !K.Path.empty())
+    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back());
+        FD &&
+        (FD->getType()->isReferenceType() || FD->getType()->isPointerType()))
+      if (const ValueDecl *T = Targets(FD)) {
+        if (const auto *G = llvm::dyn_cast<VarDecl>(T))
+          return ObjectKey{ObjectKey::Var, G, {}};
+        return ObjectKey{ObjectKey::Unknown, nullptr, {T}};
+      }
+  return K;
+}
 
 ObjectKey KeyBuilder::simplify(ObjectKey K) const {
   if (K.Root != ObjectKey::Var || !K.RootVar || K.Path.empty() || !K.Path[0])
@@ -170,6 +217,14 @@ ObjectKey KeyBuilder::keyOfVar(const VarDecl *VD, unsigned Depth) const {
     if (K.valid())
       return K;
   }
+  // An iterator into a container, stepped but not reassigned: an element.
+  if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) &&
+      !Written.count(VD))
+    if (const Expr *C = iteratedContainer(VD->getInit())) {
+      ObjectKey K = keyOf(C, Depth + 1);
+      if (K.valid())
+        return append(std::move(K), nullptr);
+    }
   ObjectKey K;
   K.Root = ObjectKey::Var;
   K.RootVar = VD;
@@ -246,12 +301,14 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
       if (const FieldDecl *FD = ownDataMember(R))
         return append(keyOf(Obj, Depth + 1), FD);
     }
-    return {};
+    return keyOfReturn(MC, Depth + 1);
   }
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
     if (isIdentityCall(Call))
       return keyOf(Call->getArg(0), Depth + 1);
-    return {};
+    if (llvm::isa<CXXOperatorCallExpr>(Call))
+      return {};
+    return keyOfReturn(Call, Depth + 1);
   }
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
     if (CE->getNumArgs() == 1 &&
@@ -260,6 +317,58 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
          (isOneShot(CE->getType()) && isOneShot(CE->getArg(0)->getType()))))
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
+}
+
+ObjectKey KeyBuilder::keyOfReturn(const CallExpr *Call, unsigned Depth) const {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  const FunctionDecl *Def = Callee ? Callee->getDefinition() : nullptr;
+  if (!Def || !Def->getBody() || Depth > 12)
+    return {};
+  // A virtual call may run another body.
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
+      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+      !MD->getParent()->hasAttr<FinalAttr>())
+    return {};
+  // What is returned is the object itself: a reference or a pointer to it,
+  // a smart pointer sharing it, a future sharing a promise's state. A copy
+  // of anything else is another object.
+  QualType RT = Def->getReturnType();
+  if (!RT->isReferenceType() && !isPointerLike(RT) && !isOneShot(RT))
+    return {};
+  SourceManager &SM = Def->getASTContext().getSourceManager();
+  if (SM.isInSystemHeader(Def->getLocation()))
+    return {};
+  auto [It, New] = Returns.try_emplace(Def);
+  if (New) {
+    KeyBuilder Own(Def->getBody());
+    std::optional<ObjectKey> Found;
+    bool Bad = false;
+    walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+      const auto *Ret = llvm::dyn_cast<ReturnStmt>(S);
+      if (!Ret || Bad)
+        return;
+      const Expr *V = Ret->getRetValue();
+      if (V && isOneShot(RT))
+        V = bareExprThroughCopies(V);
+      ObjectKey K = V ? Own.keyOf(V, Depth + 1) : ObjectKey();
+      // Rooted where the caller can name it: the object called, or a
+      // parameter of this function (not a local, a fresh object per call).
+      bool Named =
+          K.Root == ObjectKey::This ||
+          (K.Root == ObjectKey::Var && llvm::isa<ParmVarDecl>(K.RootVar) &&
+           K.RootVar->getDeclContext() == Def);
+      if (!Named || (Found && *Found != K))
+        Bad = true;
+      else
+        Found = K;
+    });
+    It = Returns.find(Def);
+    It->second = Bad ? std::nullopt : Found;
+  }
+  if (!It->second)
+    return {};
+  ObjectKey K = mapThroughCall(*It->second, Call, Def, *this);
+  return K.Root == ObjectKey::Unknown ? ObjectKey() : K;
 }
 
 std::optional<unsigned> invokedArgument(const CallExpr *Call) {

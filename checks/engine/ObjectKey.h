@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -73,6 +74,12 @@ public:
   explicit KeyBuilder(const Stmt *Body);
 
   ObjectKey keyOf(const Expr *E) const;
+  /// What a data member that refers to another object (a reference or a
+  /// raw pointer) always refers to: a member of another class, a global.
+  /// A key that ends in such a member names that object instead (an
+  /// abstract key: its root is not known).
+  using MemberTargetFn = std::function<const ValueDecl *(const FieldDecl *)>;
+  void setMemberTargets(MemberTargetFn F) { Targets = std::move(F); }
   /// The key of a use of \p VD (a local reference stands for its
   /// initialiser, ...).
   ObjectKey keyOfVar(const VarDecl *VD) const { return keyOfVar(VD, 0); }
@@ -85,7 +92,18 @@ public:
 private:
   ObjectKey keyOf(const Expr *E, unsigned Depth) const;
   ObjectKey keyOfVar(const VarDecl *VD, unsigned Depth) const;
+  /// The object a call of a function defined here returns (a reference, a
+  /// pointer, a future of a promise), in the caller's terms.
+  ObjectKey keyOfReturn(const CallExpr *Call, unsigned Depth) const;
   llvm::DenseSet<const VarDecl *> Assigned;
+  /// Those of them given another value by an assignment (not only stepped
+  /// by `++`/`--`).
+  llvm::DenseSet<const VarDecl *> Written;
+  /// Per callee, what every `return` of it names in its own terms (rooted
+  /// at its `this` or a parameter), or nothing.
+  mutable llvm::DenseMap<const FunctionDecl *, std::optional<ObjectKey>>
+      Returns;
+  MemberTargetFn Targets;
 };
 
 /// A call that runs a callable it is handed at once, in the caller's thread

@@ -109,6 +109,73 @@ TEST_F(ObjectKeyTest, ReferencesAndPointersSetOnceStandForTheirInitialiser) {
   EXPECT_EQ(key("accessor"), "h.m exact m");
 }
 
+TEST_F(ObjectKeyTest, ACallStandsForWhatEveryReturnNames) {
+  build(R"cc(
+    struct Box {
+      Holder h;
+      Holder *other;
+      Mutex &lockFor(int k) {
+        if (k > 0)
+          return h.m;
+        return this->h.m;
+      }
+      Mutex &either(bool b) { return b ? h.m : other->m; }
+      Mutex &fresh() { static Mutex s; return s; }
+      Mutex *pick(Holder *p) { return &p->m; }
+      virtual Mutex &virt() { return h.m; }
+    };
+    void member() { Box b; use(b.lockFor(1)); }
+    void twoObjects() { Box b; use(b.either(true)); }
+    void parameter(Box &b, Holder &x) { use(*b.pick(&x)); }
+    void virtualCall(Box &b) { use(b.virt()); }
+  )cc");
+  // Both returns name `this->h.m`: the caller's `b.h.m`.
+  EXPECT_EQ(key("member"), "b.h.m exact m");
+  // Returns that name two objects (or a function's own static): nothing.
+  EXPECT_EQ(key("twoObjects"), "invalid");
+  // A parameter of the callee: the caller's argument.
+  EXPECT_EQ(key("parameter"), "x.m exact m");
+  // An override may return another object.
+  EXPECT_EQ(key("virtualCall"), "invalid");
+}
+
+TEST_F(ObjectKeyTest, AnIteratorNamesItsContainersElements) {
+  build(R"cc(
+    namespace std {
+    template <class K, class V> struct pair { K first; V second; };
+    template <class K, class V> struct map {
+      struct iterator {
+        pair<const K, V> *operator->() const;
+        pair<const K, V> &operator*() const;
+        iterator &operator++();
+      };
+      iterator find(const K &);
+      iterator begin();
+      V &operator[](const K &);
+    };
+    } // namespace std
+    struct Table { std::map<int, Mutex> locks; };
+    void found(Table &t) { auto it = t.locks.find(1); use(it->second); }
+    void stepped(Table &t) {
+      auto it = t.locks.begin();
+      ++it;
+      use((*it).second);
+    }
+    void subscript(Table &t) { use(t.locks[1]); }
+    void reassigned(Table &t, Table &u) {
+      auto it = t.locks.find(1);
+      it = u.locks.find(2);
+      use(it->second);
+    }
+  )cc");
+  // A map's value is its element: the same key as `locks[k]`.
+  EXPECT_EQ(key("found"), "t.locks[...] abstract locks[]");
+  EXPECT_EQ(key("stepped"), "t.locks[...] abstract locks[]");
+  EXPECT_EQ(key("subscript"), "t.locks[...] abstract locks[]");
+  // Given another container's iterator since: its own root.
+  EXPECT_EQ(key("reassigned"), "it.second exact second");
+}
+
 TEST_F(ObjectKeyTest, AFutureStandsForItsPromise) {
   build(R"cc(
     namespace std {
