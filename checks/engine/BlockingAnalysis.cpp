@@ -622,6 +622,35 @@ const CXXRecordDecl *objectClass(QualType T) {
   return nullptr;
 }
 
+/// A promise held by value or through a smart pointer (not a reference or
+/// a raw pointer: someone else owns that one).
+QualType heldPromise(QualType T) {
+  if (T.isNull() || T->isReferenceType() || T->isPointerType())
+    return QualType();
+  if (const auto *Spec =
+          llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+              T->getAsCXXRecordDecl());
+      Spec && isSmartPointer(Spec) && Spec->getTemplateArgs().size() >= 1 &&
+      Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
+    T = Spec->getTemplateArgs()[0].getAsType();
+  return isPromiseType(T) && !T->isPointerType() ? T : QualType();
+}
+
+/// The promise type a standard container of promises holds (as a type
+/// argument: `std::vector<std::promise<T>>`, `std::map<K,
+/// std::shared_ptr<std::promise<T>>>`), or null.
+QualType elementPromise(QualType T) {
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      T.isNull() || T->isPointerType() ? nullptr : recordOf(T));
+  if (!Spec || !Spec->isInStdNamespace() || isSmartPointer(Spec))
+    return QualType();
+  for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
+    if (A.getKind() == TemplateArgument::Type)
+      if (QualType P = heldPromise(A.getAsType()); !P.isNull())
+        return P;
+  return QualType();
+}
+
 /// What a partner of a blocked \p K does, for "nothing ... <it>":
 /// `sends to it or closes it` (\p ThirdPerson) or `send to it or close it`.
 const char *partnerDoes(OpKind K, bool ThirdPerson) {
@@ -716,6 +745,9 @@ const CXXMemberCallExpr *stopOnlyLoop(const Stmt *Loop) {
 }
 
 bool isFunctionObjectType(QualType T) {
+  // A pointer to a function: what it is given, as a std::function.
+  if (!T.isNull() && T.getNonReferenceType()->isFunctionPointerType())
+    return true;
   const CXXRecordDecl *RD = recordOf(T);
   return RD && RD->getIdentifier() && RD->getName() == "function" &&
          (RD->isInStdNamespace() ||
@@ -1199,6 +1231,20 @@ private:
   /// is a future of one promise reached from `this`: that promise's key
   /// (rooted at `this`).
   const ObjectKey *memberFuturePromise(const FieldDecl *F);
+  /// What the reference or pointer data member \p F always refers to (the
+  /// same member of objects of one class, or one global), from every value
+  /// it is given in this translation unit: its initialisers (a
+  /// constructor's parameter stands for what its constructions pass),
+  /// assignments and aggregate initialisations. Null if they differ or
+  /// one is not known.
+  const ValueDecl *memberTarget(const FieldDecl *F);
+  llvm::DenseMap<const FieldDecl *, const ValueDecl *> MemberTargets;
+  /// Values given to reference and pointer data members, by member (with
+  /// the code that gives them; null for an in-class initialiser).
+  llvm::DenseMap<const FieldDecl *,
+                 std::vector<std::pair<const CodeUnit *, const Expr *>>>
+      MemberValues;
+  bool MemberValuesDone = false;
   /// Every write of the data member \p F: its in-class initialiser (no
   /// unit), constructor initialisers (no base: `this`'s), and assignments
   /// `base.F = value`, each with the unit that makes it.
@@ -1245,7 +1291,9 @@ private:
         SyncUses.insert(llvm::cast<Expr>(In));
     });
   }
-  bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M);
+  /// \p Via: for a call, the callee's acquisition it stands for.
+  bool acquiresAt(UnitInfo &I, const CFGElement &E, const ObjectKey &M,
+                  const Effect **Via = nullptr);
   bool needsBeforeNext(const CodeUnit *U, const Stmt *Site, const ObjectKey &M);
 
   /// Where \p S is in the CFG of \p U (false where it has no place).
@@ -1269,10 +1317,11 @@ private:
     /// on its way is held back unless it started after that.
     const BlockedOp *Holder = nullptr;
   };
-  /// An acquisition of \p M in \p U's own code that every path to \p Site
-  /// runs (outside any loop around the site), or null.
+  /// An acquisition of \p M in \p U's own code on a path to \p Site
+  /// (outside any loop around the site; one every path runs if there is
+  /// one), or null.
   const Stmt *takenOnTheWay(const CodeUnit *U, const Stmt *Site,
-                            const ObjectKey &M);
+                            const ObjectKey &M, const Effect **Via = nullptr);
   /// \p R cannot run while the target holds: it holds the mutex, comes
   /// after the blocked operation, runs after a loop whose every round
   /// takes the mutex, or comes after a blocking operation whose every
@@ -1682,6 +1731,11 @@ private:
       const CXXRecordDecl *,
       llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 1>>
       MakeSites;
+  /// Constructions in data members' own initialisers (`Ptr p_{&f};`), by
+  /// constructor: the class's constructors run them, not a unit of ours.
+  llvm::DenseMap<const CXXConstructorDecl *,
+                 llvm::SmallVector<const CXXConstructExpr *, 1>>
+      FieldInitSites;
   bool ConstructSitesDone = false;
   void computeConstructSites();
   llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
@@ -1747,6 +1801,19 @@ private:
   std::vector<const BlockedOp *> fillsBefore(const BlockedOp &Q);
   bool orderedBefore(const CodeUnit *UA, const Stmt *A, const CodeUnit *UB,
                      const Stmt *B);
+  /// Every run of \p A (in \p UA, from each of the places that start its
+  /// code) comes before \p B (in \p UB), or it cannot tell. Code run on a
+  /// thread or through a lambda runs apart from where it is started: only
+  /// a join on the way orders it.
+  bool everyRunBefore(const CodeUnit *UA, const Stmt *A, const CodeUnit *UB,
+                      const Stmt *B);
+  bool
+  everyRunBefore(const CodeUnit *UA, const Stmt *A,
+                 const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB,
+                 bool Apart, unsigned Depth);
+  /// In \p X, a join (`join()`, `get()`, `wait()`) lies on a way from
+  /// \p From to \p To.
+  bool joinedBetween(const CodeUnit *X, const Stmt *From, const Stmt *To);
   bool canLeave(const CodeUnit *C, const Stmt *Site,
                 llvm::ArrayRef<const BlockedOp *> Arms,
                 llvm::ArrayRef<bool> ArmNever);
@@ -1774,6 +1841,8 @@ private:
     llvm::SmallVector<const CallExpr *, 2> Chain = {};
   };
   std::vector<JoinRecord> Joins;
+  /// Waits for a std::async task's result: a join, judged as one.
+  llvm::DenseSet<const Stmt *> AsyncWaits;
 
   ASTContext &Ctx;
   const SyncInventory &Inv;
@@ -1859,6 +1928,8 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
 void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
   const CodeUnit &U = *I.U;
   I.KB = std::make_unique<KeyBuilder>(U.Body);
+  I.KB->setMemberTargets(
+      [this](const FieldDecl *F) { return memberTarget(F); });
   I.Guards = Locks.guardsIn(U.Body);
   for (const auto &[Call, Callee] : U.Calls)
     if (const CodeUnit *CU = Inv.unitOf(Callee))
@@ -2237,10 +2308,16 @@ std::string BlockingAnalysis::Impl::calleeName(const CallExpr *C) const {
   if (FD && llvm::isa<CXXMethodDecl>(FD) &&
       llvm::cast<CXXMethodDecl>(FD)->getParent()->isLambda())
     Name = "the lambda";
-  // A call through a std::function: name the function object.
+  // A call through a std::function or a pointer to functions: name the
+  // function object.
+  const Expr *Through = nullptr;
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(C);
-      OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0) {
-    const Expr *Callee = OC->getArg(0)->IgnoreParenImpCasts();
+      OC && OC->getOperator() == OO_Call && OC->getNumArgs() > 0)
+    Through = OC->getArg(0);
+  else if (!FD && !llvm::isa<CXXMemberCallExpr>(C) && C->getCallee())
+    Through = C->getCallee();
+  if (Through) {
+    const Expr *Callee = Through->IgnoreParenImpCasts();
     if (const auto *ME = llvm::dyn_cast<MemberExpr>(Callee))
       Name = "the function object '" + ME->getMemberDecl()->getNameAsString() +
              "'";
@@ -2509,6 +2586,18 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
   if (!SE)
     return;
   const Stmt *St = SE->getStmt();
+  // Erasing a container's promises wakes their waiters (broken_promise).
+  if (Record)
+    if (Destruction D = destructionAt(St); D && !D.Dynamic)
+      if (QualType P = elementPromise(D.Destroyed); !P.isNull()) {
+        ObjectKey K = keyOf(I, D.Object);
+        if (K.valid()) {
+          K.Path.push_back(nullptr);
+          Skel(St->getBeginLoc(), "destroy " + K.str());
+          Ops.push_back({OpKind::FutureDrop, St, K, I.U, heldObjects(S),
+                         oneShotTag(P, Ctx)});
+        }
+      }
 
   // An assignment makes the paths rooted at its target name another object.
   auto Kill = [&](const Expr *LHS) {
@@ -2616,6 +2705,8 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
     const CallExpr *Async = nullptr;
     ObjectKey K = promiseKey(I, FO.Object, OwnerAlive, &Async);
     // A std::async task's future: like a join of the task.
+    if (Async)
+      AsyncWaits.insert(Call);
     if (Async && !S.Held.empty())
       Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Async});
     Skel(Call->getBeginLoc(),
@@ -2834,7 +2925,9 @@ void BlockingAnalysis::Impl::callInto(UnitInfo &I, State &S,
     std::string What = isDestruction(Call)     ? "destroy: runs"
                        : I.Calls.count(Call)   ? "call"
                        : I.MayOnly.count(Call) ? "virtual call, may run:"
-                                               : "call through std::function:";
+                       : llvm::isa<CXXOperatorCallExpr>(Call)
+                           ? "call through std::function:"
+                           : "call through a function pointer:";
     for (const CodeUnit *T : Targets) {
       if (!T->Lambda) {
         What += " " + unitName(*T);
@@ -3305,7 +3398,8 @@ bool BlockingAnalysis::Impl::requiredAt(const Effect &Ef, const CallExpr *Call,
 }
 
 bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
-                                        const ObjectKey &M) {
+                                        const ObjectKey &M,
+                                        const Effect **Via) {
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
   for (const LockEvent &Ev : Events)
@@ -3329,8 +3423,11 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
       bool Unknown = false;
       if (Ef.Kind == Effect::Acquire &&
           requiredAt(Ef, Call, Callee->Fn, Req, Unknown) &&
-          calleeKey(I, Ef.Key, Call, Callee->Fn).sameObject(M))
+          calleeKey(I, Ef.Key, Call, Callee->Fn).sameObject(M)) {
+        if (Via && !Takes && !Any)
+          *Via = &Ef;
         Takes = true;
+      }
     }
     if (!Takes)
       return false;
@@ -3755,21 +3852,7 @@ BlockingAnalysis::Impl::threadStartedOn(const CXXConstructExpr *CE) const {
 
 //===-- Promises and futures ----------------------------------------------===//
 
-namespace {
-/// A promise held by value or through a smart pointer (not a reference or
-/// a raw pointer: someone else owns that one).
-QualType heldPromise(QualType T) {
-  if (T.isNull() || T->isReferenceType() || T->isPointerType())
-    return QualType();
-  if (const auto *Spec =
-          llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
-              T->getAsCXXRecordDecl());
-      Spec && isSmartPointer(Spec) && Spec->getTemplateArgs().size() >= 1 &&
-      Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type)
-    T = Spec->getTemplateArgs()[0].getAsType();
-  return isPromiseType(T) && !T->isPointerType() ? T : QualType();
-}
-} // namespace
+namespace {} // namespace
 
 const CodeUnit *BlockingAnalysis::Impl::asyncBody(const Expr *Callable) const {
   if (!Callable)
@@ -3791,7 +3874,7 @@ ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
                                              const CallExpr **Async) {
   OwnerAlive = false;
   ObjectKey K = I.KB->keyOf(Future);
-  if (!K.valid() || K.isElement())
+  if (!K.valid())
     return {};
   if (const auto *F = llvm::dyn_cast_or_null<FieldDecl>(K.object());
       F && isFutureType(F->getType()) && !F->getType()->isPointerType()) {
@@ -3807,6 +3890,9 @@ ObjectKey BlockingAnalysis::Impl::promiseKey(UnitInfo &I, const Expr *Future,
   if (!O)
     return {};
   if (!heldPromise(O->getType()).isNull())
+    return K;
+  // An element of a container of promises (all elements are one object).
+  if (K.isElement() && !elementPromise(O->getType()).isNull())
     return K;
   // A future std::async returned (`auto f = std::async(...)`): its task's
   // end sets it, and nothing else does.
@@ -3879,6 +3965,122 @@ BlockingAnalysis::Impl::memberFuturePromise(const FieldDecl *F) {
     return nullptr;
   FutureMembers[F] = std::move(Found);
   return &*FutureMembers[F];
+}
+
+namespace {
+bool refersToObject(const FieldDecl *F) {
+  QualType T = F->getType();
+  if (!T->isReferenceType() && !T->isPointerType())
+    return false;
+  QualType P = T->getPointeeType();
+  return !P.isNull() && P->isRecordType();
+}
+} // namespace
+
+const ValueDecl *BlockingAnalysis::Impl::memberTarget(const FieldDecl *F) {
+  if (!refersToObject(F))
+    return nullptr;
+  auto [It, New] = MemberTargets.try_emplace(F, nullptr);
+  if (!New)
+    return It->second;
+  if (!MemberValuesDone) {
+    MemberValuesDone = true;
+    auto Give = [&](const FieldDecl *FD, const CodeUnit *U, const Expr *V) {
+      if (FD && V && refersToObject(FD))
+        MemberValues[FD].push_back({U, V});
+    };
+    for (const auto &UP : Inv.units()) {
+      const CodeUnit *U = UP.get();
+      if (const auto *Ctor = llvm::dyn_cast_or_null<CXXConstructorDecl>(U->Fn);
+          Ctor && !U->Lambda)
+        for (const CXXCtorInitializer *CI : Ctor->inits())
+          if (CI->isWritten())
+            Give(CI->getMember(), U, CI->getInit());
+      walkOwnCode(U->Body, [&](const Stmt *S) {
+        if (const auto *IL = llvm::dyn_cast<InitListExpr>(S)) {
+          const auto *RD = IL->getType()->getAsRecordDecl();
+          if (!RD || IL->isTransparent())
+            return;
+          for (const FieldDecl *FD : RD->fields())
+            if (FD->getFieldIndex() < IL->getNumInits())
+              Give(FD, U, IL->getInit(FD->getFieldIndex()));
+          return;
+        }
+        const Expr *LHS = nullptr, *RHS = nullptr;
+        if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+            BO && BO->isAssignmentOp()) {
+          LHS = BO->getLHS();
+          RHS = BO->getRHS();
+        }
+        if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(
+                LHS ? bareExpr(LHS) : nullptr))
+          Give(llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()), U, RHS);
+      });
+    }
+  }
+  // What one value refers to: a key's object, or, for a constructor's
+  // parameter, what each construction passes.
+  const ValueDecl *Found = nullptr;
+  bool Bad = false;
+  auto Take = [&](const Expr *V, const Stmt *Body) {
+    ObjectKey K = KeyBuilder(Body ? Body : V).keyOf(V);
+    const ValueDecl *O = K.isElement() ? nullptr : K.object();
+    // A member, or a global: not a local, a parameter or F itself.
+    const auto *Var = llvm::dyn_cast_or_null<VarDecl>(O);
+    if (!O || O == F || (Var && Var->hasLocalStorage()) ||
+        (Found && Found != O))
+      Bad = true;
+    else
+      Found = O;
+  };
+
+  if (const Expr *Init = F->getInClassInitializer())
+    Take(Init, nullptr);
+  auto VI = MemberValues.find(F);
+  if (VI != MemberValues.end())
+    for (const auto &[U, V] : VI->second) {
+      if (Bad)
+        break;
+      const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(V));
+      const auto *PVD =
+          DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+      const auto *Ctor =
+          PVD ? llvm::dyn_cast<CXXConstructorDecl>(PVD->getDeclContext())
+              : nullptr;
+      if (!Ctor) {
+        Take(V, U ? U->Body : nullptr);
+        continue;
+      }
+      // A constructor's parameter: each construction's argument.
+      computeConstructSites();
+      unsigned Idx = PVD->getFunctionScopeIndex(), Sites = 0;
+      if (auto CS = ConstructSites.find(Ctor->getCanonicalDecl());
+          CS != ConstructSites.end())
+        for (const auto &[CU, S] : CS->second)
+          if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+              CE && Idx < CE->getNumArgs()) {
+            Take(CE->getArg(Idx), CU->Body);
+            ++Sites;
+          }
+      for (const CXXConstructExpr *CE :
+           FieldInitSites.lookup(Ctor->getCanonicalDecl()))
+        if (Idx < CE->getNumArgs()) {
+          Take(CE->getArg(Idx), nullptr);
+          ++Sites;
+        }
+      if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
+          MS != MakeSites.end())
+        for (const auto &[CU, Call] : MS->second)
+          if (Call->getNumArgs() == Ctor->getNumParams()) {
+            Take(Call->getArg(Idx), CU->Body);
+            ++Sites;
+          }
+      if (!Sites)
+        Bad = true;
+    }
+  if (Bad || !Found)
+    return nullptr;
+  return MemberTargets[F] = Found;
 }
 
 void BlockingAnalysis::Impl::memberWrites(
@@ -4484,24 +4686,37 @@ const Stmt *BlockingAnalysis::Impl::loopTakesBefore(const CodeUnit *U,
 
 const Stmt *BlockingAnalysis::Impl::takenOnTheWay(const CodeUnit *U,
                                                   const Stmt *Site,
-                                                  const ObjectKey &M) {
+                                                  const ObjectKey &M,
+                                                  const Effect **Via) {
   const CFGBlock *BS;
   unsigned IS;
   if (!cfgPos(U, Site, BS, IS))
     return nullptr;
   UnitInfo &I = *Infos.find(U)->second;
+  const Stmt *Found = nullptr;
   for (const CFGBlock *B : *I.G)
     for (const CFGElement &E : *B) {
       auto SE = E.getAs<CFGStmt>();
-      if (!SE || !acquiresAt(I, E, M))
+      const Effect *Through = nullptr;
+      if (!SE || !acquiresAt(I, E, M, &Through))
         continue;
       const Stmt *Acq = SE->getStmt();
-      // Every path to the site takes it, and the site does not lead back
-      // to it (a loop would make it the next round's, not this one's).
-      if (dominates(U, Acq, Site) && !mayReach(U, Site, Acq))
-        return Acq;
+      // A path to the site takes it (a branch taken rarely is how such
+      // deadlocks hide; a callee's acquisition may be on one of its paths
+      // too), and the site does not lead back to it (a loop would make it
+      // the next round's, not this one's). One every path takes first.
+      if (Acq == Site || !mayReach(U, Acq, Site) || mayReach(U, Site, Acq))
+        continue;
+      bool Must = dominates(U, Acq, Site);
+      if (!Found || Must) {
+        Found = Acq;
+        if (Via)
+          *Via = Through;
+      }
+      if (Must)
+        return Found;
     }
-  return nullptr;
+  return Found;
 }
 
 bool BlockingAnalysis::Impl::knownPartners(
@@ -4570,9 +4785,14 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
                      "' in " + unitName(*R.Unit);
   if (T.Mutex.valid()) {
     std::string Mu = "'" + T.Mutex.str() + "'";
-    if (containsObject(R.Held, T.Mutex) ||
-        containsObject(entryHeld(R.Unit, 0), T.Mutex)) {
+    if (containsObject(R.Held, T.Mutex)) {
       Why.push_back({R.Site, What + " runs only with " + Mu + " held"});
+      return true;
+    }
+    if (containsObject(entryHeld(R.Unit, 0), T.Mutex)) {
+      Why.push_back({R.Site, What + " runs only with " + Mu +
+                                 " held by every caller of " +
+                                 unitName(*R.Unit)});
       return true;
     }
     if (const Stmt *Acq = loopTakesBefore(R.Unit, R.Site, T.Mutex)) {
@@ -4585,12 +4805,20 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
     // when the holder takes the mutex, it waits for the holder. Nothing
     // may order the holder after that point (it is started there, or
     // waits for what comes after it).
+    const Effect *Via = nullptr;
     if (T.Holder)
-      if (const Stmt *Acq = takenOnTheWay(R.Unit, R.Site, T.Mutex))
-        if (!orderedBefore(R.Unit, Acq, T.Holder->Unit, siteOf(*T.Holder))) {
-          Why.push_back({Acq, unitName(*R.Unit) + " takes " + Mu +
+      if (const Stmt *Acq = takenOnTheWay(R.Unit, R.Site, T.Mutex, &Via))
+        if (!everyRunBefore(R.Unit, Acq, T.Holder->Unit, siteOf(*T.Holder))) {
+          bool Every = dominates(R.Unit, Acq, R.Site);
+          Why.push_back({Acq, unitName(*R.Unit) +
+                                  (Every ? " takes " : " may take ") + Mu +
                                   " here, on its way to " + opNoun(R.Kind) +
                                   " '" + R.Object.str() + "'"});
+          // Through calls: down to the acquisition.
+          if (Via && Via->Site) {
+            addChainNotes(Why, Via->Chain, "on the way");
+            Why.push_back({Via->Site, Mu + " is acquired here"});
+          }
           return true;
         }
   }
@@ -4822,8 +5050,9 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         continue;
       }
     }
-    // Waiting with a mutex held that every partner needs.
-    if (B.Held.empty())
+    // Waiting with a mutex held that every partner needs (a std::async
+    // task's result: the join's rule, reportJoins).
+    if (B.Held.empty() || AsyncWaits.count(B.Call))
       continue;
     llvm::SmallVector<const OpRecord *, 4> Partners;
     bool Unknown = false;
@@ -4885,15 +5114,16 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         OwnGate =
             cfgPos(B.Unit, H.Site, HB, HI) && !blocksBefore(B.Unit, H.Site);
       }
-      enum GateKind { Holds, NextRound, NextPoll, Other };
+      enum GateKind { Holds, CallersHold, NextRound, NextPoll, Other };
       llvm::SmallVector<GateKind, 4> Gates;
       std::vector<std::vector<WitnessStep>> Whys;
       bool AllGated = true;
       for (const OpRecord *R : Partners) {
         Whys.emplace_back();
-        if (containsObject(R->Held, H.Key) ||
-            containsObject(entryHeld(R->Unit, 0), H.Key)) {
+        if (containsObject(R->Held, H.Key)) {
           Gates.push_back(Holds);
+        } else if (containsObject(entryHeld(R->Unit, 0), H.Key)) {
+          Gates.push_back(CallersHold);
         } else if (Again && needsBeforeNext(R->Unit, R->Site, H.Key)) {
           Gates.push_back(NextRound);
         } else if ((R->Kind == OpKind::TryReceive ||
@@ -4918,7 +5148,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       F.Kind = BlockingFinding::HeldByPartner;
       F.At = B.Call;
       std::string Obj = B.Object.str(), Mu = H.Key.str();
-      bool AllHeld = llvm::all_of(Gates, [](GateKind G) { return G == Holds; });
+      bool AllHeld = llvm::all_of(
+          Gates, [](GateKind G) { return G == Holds || G == CallersHold; });
       F.Message = std::string(opNoun(B.Kind)) + " '" + Obj +
                   "' waits while holding '" + Mu + "', and every operation " +
                   "that could complete it " + (AllHeld ? "needs" : "may need") +
@@ -4938,19 +5169,22 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
         }
         appendSteps(
             F.Notes,
-            WitnessStep{R->Site, std::string(opNoun(R->Kind)) + " '" +
-                                     R->Object.str() + "' in " +
-                                     unitName(*R->Unit) +
-                                     (Gates[P] == Holds
-                                          ? " runs only with '" + Mu + "' held"
-                                      : Gates[P] == NextPoll
-                                          ? " does not wait for it, and may "
-                                            "take '" +
-                                                Mu + "' before it polls again"
-                                          : " may take '" + Mu +
-                                                "' before it runs again, while "
-                                                "this operation runs more than "
-                                                "once")});
+            WitnessStep{
+                R->Site,
+                std::string(opNoun(R->Kind)) + " '" + R->Object.str() +
+                    "' in " + unitName(*R->Unit) +
+                    (Gates[P] == Holds ? " runs only with '" + Mu + "' held"
+                     : Gates[P] == CallersHold
+                         ? " runs only with '" + Mu +
+                               "' held by every caller of " + unitName(*R->Unit)
+                     : Gates[P] == NextPoll
+                         ? " does not wait for it, and may "
+                           "take '" +
+                               Mu + "' before it polls again"
+                         : " may take '" + Mu +
+                               "' before it runs again, while "
+                               "this operation runs more than "
+                               "once")});
       }
       Out.push_back(std::move(F));
       break;
@@ -5917,6 +6151,7 @@ void BlockingAnalysis::Impl::computeConstructSites() {
   if (ConstructSitesDone)
     return;
   ConstructSitesDone = true;
+  llvm::SmallPtrSet<const CXXRecordDecl *, 16> Seen;
   for (const auto &UP : Inv.units()) {
     const CodeUnit *U = UP.get();
     auto Visit = [&](const Stmt *S) {
@@ -5944,6 +6179,18 @@ void BlockingAnalysis::Impl::computeConstructSites() {
       for (const CXXCtorInitializer *CI : C->inits())
         if (CI->getInit() && CI->isWritten())
           walkOwnCode(CI->getInit(), Visit);
+    // The data members' own initialisers of the classes of our code.
+    const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(U->Fn);
+    if (!MD || U->Lambda || !Seen.insert(MD->getParent()).second)
+      continue;
+    for (const FieldDecl *F : MD->getParent()->fields())
+      if (const Expr *Init = F->getInClassInitializer())
+        walkOwnCode(Init, [&](const Stmt *S) {
+          if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+            if (const CXXConstructorDecl *C = CE->getConstructor();
+                C && !C->isImplicit())
+              FieldInitSites[C->getCanonicalDecl()].push_back(CE);
+        });
   }
 }
 
@@ -6089,6 +6336,57 @@ bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
   return orderedByAncestors(FromA, FromB, /*StartsApart=*/false);
 }
 
+bool BlockingAnalysis::Impl::everyRunBefore(const CodeUnit *UA, const Stmt *A,
+                                            const CodeUnit *UB, const Stmt *B) {
+  llvm::MapVector<const CodeUnit *, const Stmt *> FromB;
+  if (!ancestors(UB, B, FromB))
+    return true; // cannot tell: assume it is
+  return everyRunBefore(UA, A, FromB, /*Apart=*/false, 0);
+}
+
+bool BlockingAnalysis::Impl::everyRunBefore(
+    const CodeUnit *UA, const Stmt *A,
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB, bool Apart,
+    unsigned Depth) {
+  if (auto It = FromB.find(UA); It != FromB.end() && It->second != A) {
+    // Code both reach: B cannot come before A there (a loop around A may
+    // run no round; then A never happens at all), or, apart, a join waits
+    // for A's run on the way to B.
+    if (!Apart)
+      return !mayReach(UA, It->second, A);
+    return joinedBetween(UA, A, It->second);
+  }
+  llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Starts;
+  startsOf(UA, Starts);
+  if (Starts.empty())
+    return false; // an entry point B's code does not share
+  if (Depth >= MaxCallDepth)
+    return true; // too far to tell
+  // Past a lambda or a function a thread is started on, A runs apart
+  // from the code that starts it.
+  computeRunSites();
+  bool Next = Apart || UA->Lambda != nullptr ||
+              (UA->Fn && ThreadStarts.count(UA->Fn->getCanonicalDecl()));
+  for (const auto &[Up, Site] : Starts)
+    if (!everyRunBefore(Up, Site, FromB, Next, Depth + 1))
+      return false;
+  return true;
+}
+
+bool BlockingAnalysis::Impl::joinedBetween(const CodeUnit *X, const Stmt *From,
+                                           const Stmt *To) {
+  bool Joined = false;
+  walkOwnCode(X->Body, [&](const Stmt *S) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
+    const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+    if (Joined || !MD || !MD->getIdentifier() ||
+        !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
+      return;
+    Joined = mayReach(X, From, MC) && mayReach(X, MC, To);
+  });
+  return Joined;
+}
+
 bool BlockingAnalysis::Impl::orderedByAncestors(
     const llvm::MapVector<const CodeUnit *, const Stmt *> &FromA,
     const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB,
@@ -6117,16 +6415,7 @@ bool BlockingAnalysis::Impl::orderedByAncestors(
       continue;
     }
     // Started apart: joined on the way from its start to B.
-    bool Joined = false;
-    walkOwnCode(X->Body, [&](const Stmt *S) {
-      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
-      const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
-      if (Joined || !MD || !MD->getIdentifier() ||
-          !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
-        return;
-      Joined = mayReach(X, SA, MC) && mayReach(X, MC, SB);
-    });
-    if (Joined)
+    if (joinedBetween(X, SA, SB))
       return true;
   }
   return false;
@@ -6938,9 +7227,54 @@ bool BlockingAnalysis::Impl::walkAvoiding(
   return true;
 }
 
+namespace {
+/// The function object variable \p S calls (`cb(x)`, `cb.operator()(x)`).
+const VarDecl *calledObject(const Stmt *S) {
+  const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+  if (!OC || OC->getOperator() != OO_Call || OC->getNumArgs() == 0)
+    return nullptr;
+  const auto *DRE =
+      llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(OC->getArg(0)));
+  return DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+}
+
+/// \p S gives one of \p Vars to other code, not calling it: an argument
+/// of a call (`q.push_back(std::move(cb))`), the value of an assignment
+/// (`cb_ = cb`), a lambda's capture.
+bool handsOn(const Stmt *S,
+             const llvm::SmallPtrSetImpl<const VarDecl *> &Vars) {
+  auto Names = [&](const Expr *E) {
+    E = E ? bareExprThroughCopies(E) : nullptr;
+    while (const auto *C = llvm::dyn_cast_or_null<CallExpr>(E)) {
+      if (!isIdentityLike(C) || C->getNumArgs() != 1)
+        break;
+      E = bareExprThroughCopies(C->getArg(0));
+    }
+    const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E);
+    const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    return VD && Vars.count(VD);
+  };
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S))
+    return llvm::any_of(LE->capture_inits(), Names);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+    return BO->isAssignmentOp() && Names(BO->getRHS());
+  const auto *Call = llvm::dyn_cast<CallExpr>(S);
+  if (!Call || calledObject(S) || isIdentityLike(Call))
+    return false;
+  unsigned First = 0;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+    First = OC->isAssignmentOp() ? 1 : 0;
+  for (unsigned A = First; A < Call->getNumArgs(); ++A)
+    if (Names(Call->getArg(A)))
+      return true;
+  return false;
+}
+} // namespace
+
 bool BlockingAnalysis::Impl::classifySteps(
     const UnitInfo &I, SkipSearch &S, unsigned Depth, SkipSteps &Steps,
     llvm::SmallPtrSetImpl<const Stmt *> &Own) {
+  llvm::SmallPtrSet<const VarDecl *, 2> Performing;
   llvm::DenseSet<std::pair<unsigned, unsigned>> Sites;
   if (auto It = S.Sites.find(I.U); It != S.Sites.end())
     for (auto [Blk, Idx] : It->second) {
@@ -6965,8 +7299,27 @@ bool BlockingAnalysis::Impl::classifySteps(
         if (P != Performs::None) {
           Steps[B->getBlockID()].push_back({Idx, P, SE->getStmt(), T});
           Own.insert(SE->getStmt());
+          if (const VarDecl *F = calledObject(SE->getStmt()))
+            Performing.insert(F);
         }
       }
+      ++Idx;
+    }
+  }
+  if (Performing.empty())
+    return true;
+  // A function object whose call performs one, handed on instead (stored
+  // in a container or a member to be called later, passed to other code):
+  // that code may call it, and do it.
+  for (const CFGBlock *B : *I.G) {
+    unsigned Idx = 0;
+    for (const CFGElement &E : *B) {
+      if (auto SE = E.getAs<CFGStmt>())
+        if (handsOn(SE->getStmt(), Performing)) {
+          Steps[B->getBlockID()].push_back(
+              {Idx, Performs::Must, SE->getStmt(), nullptr});
+          Own.insert(SE->getStmt());
+        }
       ++Idx;
     }
   }
@@ -8726,21 +9079,32 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
   // a parameter of a function whose call sites we see, and another
   // function object (resolved once every one is known).
   std::function<void(const ParmVarDecl *, unsigned,
-                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+                     llvm::SmallVectorImpl<const FunctionDecl *> &)>
       FromParam;
   std::function<void(const Expr *, unsigned,
-                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+                     llvm::SmallVectorImpl<const FunctionDecl *> &)>
       Sources = [&](const Expr *E, unsigned Depth,
-                    llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+                    llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
         // Deep enough for a lambda converted to a std::function argument
         // of a constructor that moves its parameter into the member.
         if (!E || Depth > 5)
           return;
         E = bareExpr(E);
         if (const auto *LE = llvm::dyn_cast<LambdaExpr>(E)) {
-          Out.push_back(LE);
+          Out.push_back(LE->getCallOperator());
           return;
         }
+        // A function (`&f`, `f`) given to a pointer to functions.
+        if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E);
+            UO && UO->getOpcode() == UO_AddrOf)
+          E = bareExpr(UO->getSubExpr());
+        if (const auto *FRef = llvm::dyn_cast<DeclRefExpr>(E))
+          if (const auto *Fn = llvm::dyn_cast<FunctionDecl>(FRef->getDecl());
+              Fn && !llvm::isa<CXXMethodDecl>(Fn)) {
+            if (const FunctionDecl *Def = analysableDefinition(Fn, Ctx))
+              Out.push_back(Def);
+            return;
+          }
         if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E)) {
           if (CE->getNumArgs() >= 1)
             Sources(CE->getArg(0), Depth + 1, Out);
@@ -8783,9 +9147,9 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
   // What a container is given: its elements, in an initializer list, a
   // pair (`m.insert({k, f})`, std::make_pair) or a constructor's arguments.
   std::function<void(const Expr *, unsigned,
-                     llvm::SmallVectorImpl<const LambdaExpr *> &)>
+                     llvm::SmallVectorImpl<const FunctionDecl *> &)>
       Elements = [&](const Expr *E, unsigned Depth,
-                     llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+                     llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
         if (!E || Depth > 4)
           return;
         E = bareExpr(E);
@@ -8812,7 +9176,7 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
         }
       };
   FromParam = [&](const ParmVarDecl *PVD, unsigned Depth,
-                  llvm::SmallVectorImpl<const LambdaExpr *> &Out) {
+                  llvm::SmallVectorImpl<const FunctionDecl *> &Out) {
     const auto *FD = llvm::dyn_cast<FunctionDecl>(PVD->getDeclContext());
     if (!FD)
       return;
@@ -8833,13 +9197,17 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
         if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
             CE && Idx < CE->getNumArgs())
           (Container ? Elements : Sources)(CE->getArg(Idx), Depth + 1, Out);
+    for (const CXXConstructExpr *CE :
+         FieldInitSites.lookup(Ctor->getCanonicalDecl()))
+      if (Idx < CE->getNumArgs())
+        (Container ? Elements : Sources)(CE->getArg(Idx), Depth + 1, Out);
     if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
         MS != MakeSites.end())
       for (const auto &[CU, Call] : MS->second)
         if (Call->getNumArgs() == FD->getNumParams())
           (Container ? Elements : Sources)(Call->getArg(Idx), Depth + 1, Out);
   };
-  llvm::SmallVector<const LambdaExpr *, 2> Lambdas;
+  llvm::SmallVector<const FunctionDecl *, 2> Lambdas;
   // A parameter called through: what its callers pass.
   if (!Src) {
     if (const auto *PVD = llvm::dyn_cast<ParmVarDecl>(Target))
@@ -8850,8 +9218,8 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
     Sources(Src, 0, Lambdas);
   }
   auto &List = FunctionObjects[Target];
-  for (const LambdaExpr *LE : Lambdas)
-    if (const CodeUnit *U = Inv.unitOf(LE->getCallOperator()))
+  for (const FunctionDecl *Fn : Lambdas)
+    if (const CodeUnit *U = Inv.unitOf(Fn))
       if (!llvm::is_contained(List, U))
         List.push_back(U);
 }
@@ -8887,7 +9255,35 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
           addFunctionObject(D, nullptr);
       }
     }
+  } else if (const auto *Call = llvm::dyn_cast<CallExpr>(S);
+             Call && !llvm::isa<CXXMemberCallExpr, CXXOperatorCallExpr>(S) &&
+             !Call->getDirectCallee() && Call->getCallee() &&
+             Call->getCallee()
+                 ->IgnoreParenImpCasts()
+                 ->getType()
+                 ->isFunctionPointerType()) {
+    // `handler_(p)`: a call through a pointer to functions.
+    if (const ValueDecl *D = calledObject(Call->getCallee())) {
+      CallsThrough[&U].push_back({Call, D});
+      if (llvm::isa<ParmVarDecl>(D) && !FunctionObjects.count(D))
+        addFunctionObject(D, nullptr);
+    }
   } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+    // `a.swap(b)`: each holds what the other held (`callbacks.swap(
+    // impl_->callbacks)`, then the local's elements are called).
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    if (M && M->getIdentifier() && M->getName() == "swap" &&
+        MC->getNumArgs() == 1) {
+      const ValueDecl *A = namedObject(MC->getImplicitObjectArgument());
+      const ValueDecl *B = namedObject(MC->getArg(0));
+      if (A && B && A != B &&
+          (isFunctionObjectType(A->getType()) ||
+           isFunctionObjectContainer(A->getType()))) {
+        FunctionAliases[A].insert(B);
+        FunctionAliases[B].insert(A);
+      }
+      return;
+    }
     // `v.push_back(f)`, `m.emplace(k, f)`: elements of the container.
     if (storesElements(MC->getMethodDecl()))
       if (const ValueDecl *C = namedObject(MC->getImplicitObjectArgument());

@@ -315,8 +315,8 @@ void sharedUnderLock() {
 // CHECK: :[[@LINE-6]]:33: note: 'mu' is acquired here
 // CHECK: :[[@LINE-10]]:5: note: setting the value of 'p' in the lambda runs only with 'mu' held
 
-// Negative: the lambda may end without setting it (its copy's end wakes
-// the waiter with broken_promise).
+// The lambda may end without setting it (its copy's end wakes the waiter
+// with broken_promise), but on its other way it needs 'mu' first.
 bool ready();
 void sharedMaybeUnset() {
   auto p = std::make_shared<std::promise<int>>();
@@ -326,6 +326,27 @@ void sharedMaybeUnset() {
       return;
     std::lock_guard<std::mutex> g(mu);
     p->set_value(3);
+  });
+  {
+    std::lock_guard<std::mutex> g(mu);
+    f.get();
+  }
+  t.join();
+}
+// CHECK: :[[@LINE-4]]:5: warning: a wait for the value of 'p' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-6]]:33: note: 'mu' is acquired here
+// CHECK: :[[@LINE-10]]:5: note: setting the value of 'p' in the lambda runs only with 'mu' held
+// CHECK: :[[@LINE-12]]:5: note: the lambda may take 'mu' here, on its way to the destruction of 'p'
+
+// Negative: either way wakes the waiter before the lambda takes 'mu'.
+void sharedSetsFirst() {
+  auto p = std::make_shared<std::promise<int>>();
+  std::future<int> f = p->get_future();
+  std::thread t([p] {
+    if (!ready())
+      return;
+    p->set_value(3);
+    std::lock_guard<std::mutex> g(mu);
   });
   {
     std::lock_guard<std::mutex> g(mu);

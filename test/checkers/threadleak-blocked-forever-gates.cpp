@@ -92,8 +92,9 @@ public:
   }
 };
 
-// A loop that can go round without taking the mutex: not every round
-// waits for it (silent; the analysis does not weigh which rounds run).
+// A loop that can go round without taking the mutex: a round that takes
+// it, with the stopper holding it, waits forever (a branch taken rarely is
+// how such deadlocks hide).
 class SometimesLocks {
   std::mutex mu;
   fibers::buffered_channel<int> updates{4};
@@ -117,6 +118,9 @@ public:
     updates.close();
     int v;
     done.pop(v);
+    // CHECK: :[[@LINE-1]]:5: warning: a receive from 'done' waits while holding 'mu', and every operation that could complete it may need 'mu' first: both sides wait forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-5]]:33: note: 'mu' is acquired here
+    // CHECK: :[[@LINE-13]]:9: note: the lambda may take 'mu' here, on its way to a close of 'done'
   }
 };
 

@@ -1,0 +1,236 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+
+// threadleak-blocked-forever: objects reached through what refers to them.
+//  - A reference or pointer data member that every value it is given makes
+//    refer to the same member of another class (its constructor's parameter
+//    stands for what each construction passes) is that member.
+//  - A pointer to functions holds the functions it is given, as a
+//    std::function holds lambdas; a call through it runs them.
+//  - Containers of callbacks that swap their contents hold what the other
+//    held.
+
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+//===-- A reference member to the owner's mutex ---------------------------===//
+
+class Worker {
+public:
+  explicit Worker(std::mutex &m) : mu_(m) {}
+  void step() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++steps_;
+  }
+
+private:
+  std::mutex &mu_;
+  int steps_ = 0;
+};
+
+// The owner joins, holding its mutex, a thread whose worker takes it.
+class Owner {
+public:
+  void start() {
+    t_ = std::thread([this] { w_.step(); });
+  }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu_);
+    t_.join();
+  }
+// CHECK: :[[@LINE-2]]:5: warning: join() waits for the thread while holding 'mu_', which the thread acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE-8]]:10: note: the thread is started here
+// CHECK: :[[@LINE-9]]:31: note: 'Worker::step' is called here, in the thread
+// CHECK: :[[@LINE-23]]:33: note: the thread acquires 'mu_' here
+
+private:
+  std::mutex mu_;
+  Worker w_{mu_};
+  std::thread t_;
+};
+
+// The fix: the join is outside the lock.
+class FixedWorker {
+public:
+  explicit FixedWorker(std::mutex &m) : mu_(m) {}
+  void step() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++steps_;
+  }
+
+private:
+  std::mutex &mu_;
+  int steps_ = 0;
+};
+class FixedOwner {
+public:
+  void start() {
+    t_ = std::thread([this] { w_.step(); });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+    }
+    t_.join();
+  }
+
+private:
+  std::mutex mu_;
+  FixedWorker w_{mu_};
+  std::thread t_;
+};
+
+// A look-alike: the worker is given its own mutex by one owner and the
+// owner's by another; which one a worker takes is not known (silent).
+class SharedWorker {
+public:
+  explicit SharedWorker(std::mutex &m) : mu_(m) {}
+  void step() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++steps_;
+  }
+
+private:
+  std::mutex &mu_;
+  int steps_ = 0;
+};
+std::mutex spare;
+class TwoOwners {
+public:
+  void start() {
+    t_ = std::thread([this] { w_.step(); });
+  }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu_);
+    t_.join();
+  }
+
+private:
+  std::mutex mu_;
+  SharedWorker w_{spare};
+  SharedWorker other_{mu_};
+  std::thread t_;
+};
+
+//===-- A pointer to functions --------------------------------------------===//
+
+// facebook/rocksdb#1552's shape: the registry runs its handler, a function
+// given as a pointer, holding its mutex; the handler takes the merge lock,
+// which the reporter holds while it folds the registry.
+using Handler = void (*)(void *);
+class Registry {
+public:
+  explicit Registry(Handler h) : handler_(h) {}
+  void exitThread(void *p) {
+    std::lock_guard<std::mutex> g(mu_);
+    handler_(p);
+  }
+  void fold() const {
+    std::lock_guard<std::mutex> g(mu_);
+  }
+
+private:
+  mutable std::mutex mu_;
+  Handler handler_;
+};
+
+std::mutex merge_lock;
+void mergeOne(void *) {
+  std::lock_guard<std::mutex> g(merge_lock);
+}
+// CHECK: :[[@LINE-2]]:31: warning: lock-order inversion: 'merge_lock' is acquired while 'mu_' is held, and 'Histogram::report' acquires 'registry_.mu_' while holding 'merge_lock'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE+9]]:33: note: 'merge_lock' is acquired here
+// CHECK: :[[@LINE+9]]:5: note: 'Registry::fold' is called here, holding 'merge_lock'
+// CHECK: :[[@LINE-15]]:33: note: 'registry_.mu_' is acquired here while 'merge_lock' is held
+// CHECK: :[[@LINE-20]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE-20]]:5: note: the function object 'handler_' is called here, holding 'mu_'
+
+class Histogram {
+public:
+  void report() {
+    std::lock_guard<std::mutex> g(merge_lock);
+    registry_.fold();
+  }
+  void threadExit(void *p) { registry_.exitThread(p); }
+
+private:
+  Registry registry_{&mergeOne};
+};
+
+void runHistogram() {
+  Histogram h;
+  std::thread t([&] { h.threadExit(nullptr); });
+  h.report();
+  t.join();
+}
+
+//===-- Callbacks swapped out of a container ------------------------------===//
+
+// The callbacks are swapped out and run with the mutex still held; one of
+// them takes it again.
+class Signal {
+public:
+  void connect(std::function<void()> cb) {
+    std::lock_guard<std::mutex> g(mu_);
+    slots_.push_back(std::move(cb));
+  }
+  void emit() {
+    std::lock_guard<std::mutex> g(mu_);
+    std::vector<std::function<void()>> now;
+    now.swap(slots_);
+    for (auto &f : now)
+      f();
+  }
+  int count() {
+    std::lock_guard<std::mutex> g(mu_);
+    return static_cast<int>(slots_.size());
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> slots_;
+};
+// CHECK: :[[@LINE-8]]:33: warning: 's.mu_' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE+7]]:3: note: 'Signal::emit' is called here
+// CHECK: :[[@LINE-17]]:33: note: 's.mu_' is acquired here
+// CHECK: :[[@LINE-14]]:7: note: the function object 'f' is called here, with 's.mu_' held
+// CHECK: :[[@LINE+3]]:26: note: 'Signal::count' is called here, with 's.mu_' held
+
+void useSignal(Signal &s) {
+  s.connect([&s] { (void)s.count(); });
+  s.emit();
+}
+
+// The fix: run them after the unlock.
+class FixedSignal {
+public:
+  void connect(std::function<void()> cb) {
+    std::lock_guard<std::mutex> g(mu_);
+    slots_.push_back(std::move(cb));
+  }
+  void emit() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      now.swap(slots_);
+    }
+    for (auto &f : now)
+      f();
+  }
+  int count() {
+    std::lock_guard<std::mutex> g(mu_);
+    return static_cast<int>(slots_.size());
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> slots_;
+};
+
+void useFixedSignal(FixedSignal &s) {
+  s.connect([&s] { (void)s.count(); });
+  s.emit();
+}
