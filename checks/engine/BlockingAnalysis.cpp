@@ -950,6 +950,10 @@ private:
     Summary Sum;
     /// Abstract mutexes released by an explicit call / by anything.
     KeyList ExplicitReleases, AnyReleases;
+    /// Released where this unit does not hold them: its callers' locks
+    /// (a condition's Wait() that unlocks its caller's mutex and locks it
+    /// again returns it to them).
+    KeyList CallersReleased;
     /// The CFG, kept for the questions asked after the dataflow, and where
     /// each statement is in it (block, element index).
     std::unique_ptr<CFG> G;
@@ -1928,8 +1932,6 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
 void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
   const CodeUnit &U = *I.U;
   I.KB = std::make_unique<KeyBuilder>(U.Body);
-  I.KB->setMemberTargets(
-      [this](const FieldDecl *F) { return memberTarget(F); });
   I.Guards = Locks.guardsIn(U.Body);
   for (const auto &[Call, Callee] : U.Calls)
     if (const CodeUnit *CU = Inv.unitOf(Callee))
@@ -2567,6 +2569,10 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       else if (auto D = E.getAs<CFGAutomaticObjDtor>())
         At = D->getTriggerStmt()->getEndLoc();
       Skel(At, "release " + K.str() + (Ev.Site ? "" : " (end of scope)"));
+      if (Record && llvm::none_of(S.Held, [&](const HeldLock &H) {
+            return H.Key.sameObject(K);
+          }))
+        addObject(I.CallersReleased, K);
       releaseFrom(S, K);
       if (Record && Ev.Site && llvm::isa<CallExpr>(Ev.Site))
         addObject(I.ExplicitReleases, K);
@@ -2899,7 +2905,13 @@ void BlockingAnalysis::Impl::callInto(UnitInfo &I, State &S,
   if (Targets.empty()) { // A channel or condition variable handed to code we do
                          // not read: that
     // code may complete (or be) any operation on it.
-    if (Record && !isIdentityLike(Call) && !I.RangeCalls.count(Call))
+    // A smart pointer's own members (`pw = std::make_shared<Pipe>()`)
+    // change which object it owns, not the object.
+    const auto *Method =
+        llvm::dyn_cast_or_null<CXXMethodDecl>(Call->getDirectCallee());
+    bool OwnerOnly = Method && isSmartPointer(Method->getParent());
+    if (Record && !OwnerOnly && !isIdentityLike(Call) &&
+        !I.RangeCalls.count(Call))
       for (const Expr *Arg : Call->arguments()) {
         const CXXRecordDecl *RD = objectClass(Arg->getType());
         if (!RD)
@@ -8828,6 +8840,9 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
     const ObjectKey &K = L.Held.Key;
     if (!containsObject(I.ExplicitReleases, K))
       continue; // A lock wrapper: it returns holding the lock on purpose.
+    // Its callers' lock, given back: it released it without holding it.
+    if (containsObject(I.CallersReleased, K))
+      continue;
     if (L.Unit->Fn->hasAttr<AcquireCapabilityAttr>() ||
         L.Unit->Fn->hasAttr<TryAcquireCapabilityAttr>())
       continue;
@@ -9340,6 +9355,9 @@ bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
 }
 
 std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
+  // Reference and pointer members are what they refer to, for the whole
+  // run (and for the dump after it).
+  threadleak::MemberTargets Resolve([this](const FieldDecl *F) { return memberTarget(F); });
   // One walk over every unit: which units matter (those with a lock event,
   // a channel operation, a wait or a notify, and below, those that call
   // them), what is written inside a loop, what function objects are given
@@ -9503,6 +9521,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
 }
 
 void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {
+  threadleak::MemberTargets Resolve([this](const FieldDecl *F) { return memberTarget(F); });
   const SourceManager &SM = Ctx.getSourceManager();
   auto WhereLoc = [&](SourceLocation L) {
     PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(L));

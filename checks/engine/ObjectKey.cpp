@@ -96,6 +96,8 @@ bool ObjectKey::exact() const {
 }
 
 const ValueDecl *ObjectKey::object() const {
+  if (!Path.empty() && Path.back())
+    return MemberTargets::resolve(Path.back());
   for (const ValueDecl *M : llvm::reverse(Path))
     if (M)
       return M;
@@ -172,18 +174,28 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
   });
 }
 
-ObjectKey KeyBuilder::keyOf(const Expr *E) const {
-  ObjectKey K = keyOf(E, 0);
-  if (Targets && !K.Path.empty())
-    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back());
-        FD &&
-        (FD->getType()->isReferenceType() || FD->getType()->isPointerType()))
-      if (const ValueDecl *T = Targets(FD)) {
-        if (const auto *G = llvm::dyn_cast<VarDecl>(T))
-          return ObjectKey{ObjectKey::Var, G, {}};
-        return ObjectKey{ObjectKey::Unknown, nullptr, {T}};
-      }
-  return K;
+ObjectKey KeyBuilder::keyOf(const Expr *E) const { return keyOf(E, 0); }
+
+namespace {
+thread_local const MemberTargets *CurrentTargets = nullptr;
+} // namespace
+
+MemberTargets::MemberTargets(Fn Resolve)
+    : Resolve(std::move(Resolve)), Outer(CurrentTargets) {
+  CurrentTargets = this;
+}
+
+MemberTargets::~MemberTargets() { CurrentTargets = Outer; }
+
+const ValueDecl *MemberTargets::resolve(const ValueDecl *Member) {
+  const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(Member);
+  if (!CurrentTargets || !FD)
+    return Member;
+  QualType T = FD->getType();
+  if (!T->isReferenceType() && !T->isPointerType())
+    return Member;
+  const ValueDecl *Target = CurrentTargets->Resolve(FD);
+  return Target ? Target : Member;
 }
 
 ObjectKey KeyBuilder::simplify(ObjectKey K) const {

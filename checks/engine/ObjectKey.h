@@ -51,7 +51,9 @@ struct ObjectKey {
   /// Names one object: a known root and no container element.
   bool exact() const;
   /// The abstract object: the last data member, or the root variable;
-  /// for an element, the container's member (see isElement()).
+  /// for an element, the container's member (see isElement()). A last
+  /// member that refers to another object (a reference or a pointer data
+  /// member) is, while a MemberTargets scope resolves it, that object.
   const ValueDecl *object() const;
   bool isElement() const { return !Path.empty() && !Path.back(); }
   /// Same abstract object.
@@ -66,6 +68,24 @@ struct ObjectKey {
   std::string str() const;
 };
 
+/// While alive, ObjectKey::object() reads a reference or pointer data
+/// member that ends a key as what \p Resolve says it always refers to (a
+/// member of another class, a global; null: itself). The exact key keeps
+/// its own path. One scope at a time, on one thread (an analysis's run).
+class MemberTargets {
+public:
+  using Fn = std::function<const ValueDecl *(const FieldDecl *)>;
+  explicit MemberTargets(Fn Resolve);
+  ~MemberTargets();
+  MemberTargets(const MemberTargets &) = delete;
+  MemberTargets &operator=(const MemberTargets &) = delete;
+  static const ValueDecl *resolve(const ValueDecl *Member);
+
+private:
+  Fn Resolve;
+  const MemberTargets *Outer;
+};
+
 /// Builds keys for the expressions of one function (or lambda).
 class KeyBuilder {
 public:
@@ -74,12 +94,6 @@ public:
   explicit KeyBuilder(const Stmt *Body);
 
   ObjectKey keyOf(const Expr *E) const;
-  /// What a data member that refers to another object (a reference or a
-  /// raw pointer) always refers to: a member of another class, a global.
-  /// A key that ends in such a member names that object instead (an
-  /// abstract key: its root is not known).
-  using MemberTargetFn = std::function<const ValueDecl *(const FieldDecl *)>;
-  void setMemberTargets(MemberTargetFn F) { Targets = std::move(F); }
   /// The key of a use of \p VD (a local reference stands for its
   /// initialiser, ...).
   ObjectKey keyOfVar(const VarDecl *VD) const { return keyOfVar(VD, 0); }
@@ -103,7 +117,6 @@ private:
   /// at its `this` or a parameter), or nothing.
   mutable llvm::DenseMap<const FunctionDecl *, std::optional<ObjectKey>>
       Returns;
-  MemberTargetFn Targets;
 };
 
 /// A call that runs a callable it is handed at once, in the caller's thread

@@ -44,7 +44,7 @@ public:
 // CHECK: :[[@LINE-4]]:33: note: 'mu_' is acquired here
 // CHECK: :[[@LINE-8]]:10: note: the thread is started here
 // CHECK: :[[@LINE-9]]:31: note: 'Worker::step' is called here, in the thread
-// CHECK: :[[@LINE-23]]:33: note: the thread acquires 'mu_' here
+// CHECK: :[[@LINE-23]]:33: note: the thread acquires 'w_.mu_' here
 
 private:
   std::mutex mu_;
@@ -234,3 +234,41 @@ void useFixedSignal(FixedSignal &s) {
   s.connect([&s] { (void)s.count(); });
   s.emit();
 }
+
+//===-- A pointer member to the caller's mutex, given back ----------------===//
+
+// Go's sync.Cond: Wait() unlocks the mutex its caller holds, waits, and
+// locks it again. Returning it held gives it back: no leaked lock.
+class Cond {
+public:
+  explicit Cond(std::mutex *l) : l_(l) {}
+  void wait() {
+    l_->unlock();
+    std::this_thread::yield();
+    l_->lock();
+  }
+
+private:
+  std::mutex *l_;
+};
+
+class Queue {
+public:
+  void pop() {
+    mu_.lock();
+    while (n_ == 0)
+      cond_.wait();
+    --n_;
+    mu_.unlock();
+  }
+  void push() {
+    mu_.lock();
+    ++n_;
+    mu_.unlock();
+  }
+
+private:
+  std::mutex mu_;
+  Cond cond_{&mu_};
+  int n_ = 0;
+};
