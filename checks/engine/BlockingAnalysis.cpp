@@ -57,6 +57,20 @@ struct State {
   KeyList Released;
 };
 
+/// One names a project's mutex wrapper, the other the mutex inside it
+/// (`lock` and `lock.m`, a `Mutex` class whose `m` a condition's Wait()
+/// adopts): the same lock.
+bool wrapsLock(const ObjectKey &A, const ObjectKey &B) {
+  if (A.Root == ObjectKey::Unknown || A.Root != B.Root ||
+      A.RootVar != B.RootVar || A.Path.size() == B.Path.size())
+    return false;
+  const ObjectKey &Short = A.Path.size() < B.Path.size() ? A : B;
+  const ObjectKey &Long = A.Path.size() < B.Path.size() ? B : A;
+  return std::equal(Short.Path.begin(), Short.Path.end(), Long.Path.begin()) &&
+         llvm::all_of(llvm::drop_begin(Long.Path, Short.Path.size()),
+                      [](const ValueDecl *M) { return M != nullptr; });
+}
+
 bool containsObject(llvm::ArrayRef<ObjectKey> Keys, const ObjectKey &K) {
   return llvm::any_of(Keys,
                       [&](const ObjectKey &O) { return O.sameObject(K); });
@@ -1332,6 +1346,13 @@ private:
   /// partner is gated in turn (to depth 3). \p Why gets the witness.
   bool gated(const OpRecord &R, const GateTarget &T, unsigned Depth,
              std::vector<WitnessStep> &Why);
+  /// The gate "taken on the way": \p U takes T.Mutex on a way to \p Site
+  /// (\p What, for the note), not ordered before the holder; or, where it
+  /// does not, every call of \p U comes after such an acquisition in its
+  /// caller (in the caller's thread), to a few levels.
+  bool takesOnTheWay(const CodeUnit *U, const Stmt *Site,
+                     const std::string &What, const GateTarget &T,
+                     unsigned Depth, std::vector<WitnessStep> &Why);
   /// The operations that can complete the direct blocking operation \p Q,
   /// on an object whose every name is known; false if one may be unknown.
   bool knownPartners(const BlockedOp &Q,
@@ -4788,6 +4809,49 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
   }
 }
 
+bool BlockingAnalysis::Impl::takesOnTheWay(const CodeUnit *U, const Stmt *Site,
+                                           const std::string &What,
+                                           const GateTarget &T, unsigned Depth,
+                                           std::vector<WitnessStep> &Why) {
+  std::string Mu = "'" + T.Mutex.str() + "'";
+  const Effect *Via = nullptr;
+  if (const Stmt *Acq = takenOnTheWay(U, Site, T.Mutex, &Via)) {
+    if (everyRunBefore(U, Acq, T.Holder->Unit, siteOf(*T.Holder)))
+      return false;
+    bool Every = dominates(U, Acq, Site);
+    Why.push_back({Acq, unitName(*U) + (Every ? " takes " : " may take ") + Mu +
+                            " here, on its way to " + What});
+    // Through calls: down to the acquisition.
+    if (Via && Via->Site) {
+      addChainNotes(Why, Via->Chain, "on the way");
+      Why.push_back({Via->Site, Mu + " is acquired here"});
+    }
+    return true;
+  }
+  // Its callers, each in its own thread: every one on the way to its call.
+  if (Depth >= 3 || U->Lambda)
+    return false;
+  llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Callers;
+  for (const auto &[C, Call] : Inv.callersOf(U->Fn))
+    if (C)
+      Callers.push_back({C, Call});
+  if (Callers.empty())
+    return false;
+  std::vector<WitnessStep> First;
+  for (const auto &[C, Call] : Callers) {
+    std::vector<WitnessStep> Steps;
+    if (C == U || !Infos.count(C) ||
+        !takesOnTheWay(C, Call, "the call of " + unitName(*U), T, Depth + 1,
+                       Steps))
+      return false;
+    if (First.empty())
+      First = std::move(Steps);
+  }
+  Why.insert(Why.end(), First.begin(), First.end());
+  Why.push_back({Site, What + " in " + unitName(*U) + " comes after that"});
+  return true;
+}
+
 bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
                                    unsigned Depth,
                                    std::vector<WitnessStep> &Why) {
@@ -4817,22 +4881,11 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
     // when the holder takes the mutex, it waits for the holder. Nothing
     // may order the holder after that point (it is started there, or
     // waits for what comes after it).
-    const Effect *Via = nullptr;
-    if (T.Holder)
-      if (const Stmt *Acq = takenOnTheWay(R.Unit, R.Site, T.Mutex, &Via))
-        if (!everyRunBefore(R.Unit, Acq, T.Holder->Unit, siteOf(*T.Holder))) {
-          bool Every = dominates(R.Unit, Acq, R.Site);
-          Why.push_back({Acq, unitName(*R.Unit) +
-                                  (Every ? " takes " : " may take ") + Mu +
-                                  " here, on its way to " + opNoun(R.Kind) +
-                                  " '" + R.Object.str() + "'"});
-          // Through calls: down to the acquisition.
-          if (Via && Via->Site) {
-            addChainNotes(Why, Via->Chain, "on the way");
-            Why.push_back({Via->Site, Mu + " is acquired here"});
-          }
-          return true;
-        }
+    if (T.Holder &&
+        takesOnTheWay(R.Unit, R.Site,
+                      std::string(opNoun(R.Kind)) + " '" + R.Object.str() + "'",
+                      T, 0, Why))
+      return true;
   }
   // In the blocked side's own code (which runs once), where no path leads
   // from it to the blocked operation: it has not run when the operation
@@ -5110,7 +5163,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     bool Again = InALoop || runsMoreThanOnce(B.Unit, 0);
     for (const HeldLock &H : B.Held) {
       if (!H.Key.object() ||
-          (B.OwnMutex.valid() && H.Key.sameObject(B.OwnMutex)))
+          (B.OwnMutex.valid() &&
+           (H.Key.sameObject(B.OwnMutex) || wrapsLock(H.Key, B.OwnMutex))))
         continue;
       // Each partner holds M, or cannot run again without maybe taking M
       // first while the blocked side runs more than once (the first match
@@ -6391,10 +6445,18 @@ bool BlockingAnalysis::Impl::joinedBetween(const CodeUnit *X, const Stmt *From,
   walkOwnCode(X->Body, [&](const Stmt *S) {
     const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S);
     const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
-    if (Joined || !MD || !MD->getIdentifier() ||
-        !llvm::is_contained({"join", "get", "wait"}, MD->getName()))
+    if (Joined || !MD || !MD->getIdentifier())
       return;
-    Joined = mayReach(X, From, MC) && mayReach(X, MC, To);
+    // A thread's join(), a future's get() or wait(), a latch's or a wait
+    // group's wait() (not a smart pointer's get()).
+    llvm::StringRef N = MD->getName();
+    FutureOp FO = classifyFutureOp(MC);
+    CounterOp CO = Counters.classify(MC);
+    bool Waits = (N == "join" && MC->getNumArgs() == 0) ||
+                 (FO && FO.Kind == FutureOpKind::Wait) ||
+                 (CO && CO.Kind == CounterOpKind::Wait);
+    if (Waits)
+      Joined = mayReach(X, From, MC) && mayReach(X, MC, To);
   });
   return Joined;
 }

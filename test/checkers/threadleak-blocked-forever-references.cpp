@@ -1,5 +1,6 @@
 // RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
 // RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' --config="{CheckOptions: {threadleak-blocked-forever.DumpModel: true}}" %s -- %stubflags | FileCheck --check-prefix=DUMP %s
 
 // threadleak-blocked-forever: objects reached through what refers to them.
 //  - A reference or pointer data member that every value it is given makes
@@ -272,3 +273,18 @@ private:
   Cond cond_{&mu_};
   int n_ = 0;
 };
+
+// The model: the call through the pointer and the swapped container reach
+// what they were given; the reference members are names of their owners'
+// mutexes (not SharedWorker's, given two).
+// DUMP-LABEL: unit 'Registry::exitThread'
+// DUMP:   call through a function pointer: 'mergeOne'  held {mu_}
+// DUMP-LABEL: unit 'Signal::emit'
+// DUMP:   call through std::function: lambda at {{[0-9]+}}:13  held {mu_}
+// DUMP-LABEL: function objects:
+// DUMP:   Registry::handler_ -> 'mergeOne'
+// DUMP:   Signal::slots_ -> lambda at
+// DUMP-LABEL: objects:
+// DUMP:   Owner::mu_ <- mu_ w_.mu_
+// DUMP:   Queue::mu_ <- cond_.l_ l_ mu_
+// DUMP:   SharedWorker::mu_ <- mu_ w_.mu_

@@ -1,5 +1,6 @@
 // RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
 // RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' --config="{CheckOptions: {threadleak-blocked-forever.DumpModel: true}}" %s -- %stubflags | FileCheck --check-prefix=DUMP %s
 
 // threadleak-blocked-forever: objects a function returns, and promises kept
 // in containers. A call of a function defined here stands for the object
@@ -14,7 +15,9 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <latch>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -264,6 +267,91 @@ void runSerialDb() {
   flusher.join();
 }
 
+// cockroachdb#1055's shape: the worker takes the mutex in a call before the
+// one that counts down (its caller's way, not the counting function's).
+// The workers are started in a loop whose smart pointers' get() is no join.
+class Stopper {
+public:
+  void startTask() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++tasks_;
+  }
+  void setStopped() { stopped_.count_down(); }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu_);
+    stopped_.wait();
+  }
+// CHECK: :[[@LINE-2]]:5: warning: a wait on 'stopped_' waits while holding 'mu_', and every operation that could complete it may need 'mu_' first: both sides wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-4]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE+17]]:7: note: the lambda takes 'mu_' here, on its way to the call of 'Stopper::setStopped'
+// CHECK: :[[@LINE-11]]:33: note: 'mu_' is acquired here
+// CHECK: :[[@LINE-9]]:23: note: a release of 'stopped_' in 'Stopper::setStopped' comes after that
+
+private:
+  std::mutex mu_;
+  std::latch stopped_{1};
+  int tasks_ = 0;
+};
+
+void runStoppers() {
+  std::vector<std::unique_ptr<Stopper>> stoppers;
+  stoppers.push_back(std::make_unique<Stopper>());
+  std::vector<std::thread> workers;
+  for (auto &sp : stoppers) {
+    Stopper *s = sp.get();
+    workers.emplace_back([s] {
+      s->startTask();
+      s->setStopped();
+    });
+  }
+  std::thread stopper([&stoppers] {
+    for (auto &s : stoppers)
+      s->stop();
+  });
+  stopper.join();
+  for (auto &w : workers)
+    w.join();
+}
+
+// A look-alike: the workers are joined before the stopper starts.
+class JoinedStopper {
+public:
+  void startTask() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++tasks_;
+  }
+  void setStopped() { stopped_.count_down(); }
+  void stop() {
+    std::lock_guard<std::mutex> g(mu_);
+    stopped_.wait();
+  }
+
+private:
+  std::mutex mu_;
+  std::latch stopped_{1};
+  int tasks_ = 0;
+};
+
+void runJoinedStoppers() {
+  std::vector<std::unique_ptr<JoinedStopper>> stoppers;
+  stoppers.push_back(std::make_unique<JoinedStopper>());
+  std::vector<std::thread> workers;
+  for (auto &sp : stoppers) {
+    JoinedStopper *s = sp.get();
+    workers.emplace_back([s] {
+      s->startTask();
+      s->setStopped();
+    });
+  }
+  for (auto &w : workers)
+    w.join();
+  std::thread stopper([&stoppers] {
+    for (auto &s : stoppers)
+      s->stop();
+  });
+  stopper.join();
+}
+
 //===-- A callback kept for later is not a callback skipped --------------===//
 
 // apache/arrow's Future: a callback added before the future finishes is
@@ -316,3 +404,14 @@ void runJob() {
   f.wait();
   t.join();
 }
+
+// The model: the returned future is the caller's name of the container's
+// promises; the iterator's element is set and erased; a local's future
+// names nothing.
+// DUMP-LABEL: unit 'Pending::deliver'
+// DUMP:   set slots_[...]  held {mu_}
+// DUMP:   destroy slots_[...]  held {mu_}
+// DUMP-LABEL: unit 'Client::call'
+// DUMP:   wait for pending_.slots_[...]  held {mu_}
+// DUMP-LABEL: unit 'useFresh'
+// DUMP:   wait for ?  held {fmu}
