@@ -61,14 +61,31 @@ struct State {
 /// (`lock` and `lock.m`, a `Mutex` class whose `m` a condition's Wait()
 /// adopts): the same lock.
 bool wrapsLock(const ObjectKey &A, const ObjectKey &B) {
-  if (A.Root == ObjectKey::Unknown || A.Root != B.Root ||
-      A.RootVar != B.RootVar || A.Path.size() == B.Path.size())
+  if (A.Path.size() == B.Path.size())
     return false;
   const ObjectKey &Short = A.Path.size() < B.Path.size() ? A : B;
   const ObjectKey &Long = A.Path.size() < B.Path.size() ? B : A;
-  return std::equal(Short.Path.begin(), Short.Path.end(), Long.Path.begin()) &&
-         llvm::all_of(llvm::drop_begin(Long.Path, Short.Path.size()),
-                      [](const ValueDecl *M) { return M != nullptr; });
+  auto InsideFrom = [&](size_t I) {
+    return llvm::all_of(llvm::drop_begin(Long.Path, I),
+                        [](const ValueDecl *M) { return M != nullptr; });
+  };
+  if (A.Root != ObjectKey::Unknown && A.Root == B.Root &&
+      A.RootVar == B.RootVar &&
+      std::equal(Short.Path.begin(), Short.Path.end(), Long.Path.begin()) &&
+      InsideFrom(Short.Path.size()))
+    return true;
+  // Through a member that refers to the wrapper (leveldb's CondVar holds
+  // the `Mutex *mu_` it was built with, and its Wait() adopts
+  // `mu_->mu_`): the wrapper named the other way.
+  const ValueDecl *Wrapper = Short.object();
+  if (!Wrapper || Short.isElement())
+    return false;
+  for (size_t I = 0; I + 1 < Long.Path.size(); ++I) {
+    const ValueDecl *M = Long.Path[I];
+    if (M && M != Wrapper && MemberTargets::resolve(M) == Wrapper)
+      return InsideFrom(I + 1);
+  }
+  return false;
 }
 
 bool containsObject(llvm::ArrayRef<ObjectKey> Keys, const ObjectKey &K) {
@@ -663,6 +680,23 @@ QualType elementPromise(QualType T) {
       if (QualType P = heldPromise(A.getAsType()); !P.isNull())
         return P;
   return QualType();
+}
+
+/// A std::async call whose future's destructor waits for the task: not one
+/// launched `std::launch::deferred` only (that task never runs unwaited).
+/// Boost's and Boost.Fiber's futures do not wait in their destructors.
+bool blockingAsync(const CallExpr *Call) {
+  if (!asyncCallable(Call))
+    return false;
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->isInStdNamespace())
+    return false;
+  if (Call->getNumArgs() > 1)
+    if (const auto *DRE =
+            llvm::dyn_cast<DeclRefExpr>(Call->getArg(0)->IgnoreParenImpCasts()))
+      if (DRE->getDecl()->getName() == "deferred")
+        return false;
+  return true;
 }
 
 /// What a partner of a blocked \p K does, for "nothing ... <it>":
@@ -1350,6 +1384,9 @@ private:
   /// (\p What, for the note), not ordered before the holder; or, where it
   /// does not, every call of \p U comes after such an acquisition in its
   /// caller (in the caller's thread), to a few levels.
+  /// \p Call's value is thrown away at once: its full-expression is a
+  /// statement of a block, a branch or a loop body.
+  bool discardedResult(const CallExpr *Call);
   bool takesOnTheWay(const CodeUnit *U, const Stmt *Site,
                      const std::string &What, const GateTarget &T,
                      unsigned Depth, std::vector<WitnessStep> &Why);
@@ -1868,6 +1905,9 @@ private:
   std::vector<JoinRecord> Joins;
   /// Waits for a std::async task's result: a join, judged as one.
   llvm::DenseSet<const Stmt *> AsyncWaits;
+  /// The destruction of a std::async task's future (a made-up destructor
+  /// call) -> that std::async call: its destructor waits for the task.
+  llvm::DenseMap<const CallExpr *, const CallExpr *> AsyncOfJoin;
 
   ASTContext &Ctx;
   const SyncInventory &Inv;
@@ -2492,6 +2532,48 @@ void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
       llvm::dyn_cast_or_null<CXXDestructorDecl>(Call->getDirectCallee());
   if (!MC || !Dtor)
     return;
+  // A std::async task's future (SyncInventory adds only those): its
+  // destructor waits for the task, unless a wait on it came first.
+  if (isFutureType(Dtor->getThisType()->getPointeeType())) {
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+        MC->getImplicitObjectArgument()->IgnoreImpCasts());
+    const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    const auto *Async =
+        VD && VD->getInit()
+            ? llvm::dyn_cast<CallExpr>(bareExprThroughCopies(VD->getInit()))
+            : nullptr;
+    if (!Async || !blockingAsync(Async))
+      return;
+    bool Waited = false;
+    walkOwnCode(I.U->Body, [&](const Stmt *St) {
+      const auto *W = llvm::dyn_cast<CXXMemberCallExpr>(St);
+      FutureOp FO = W ? classifyFutureOp(W) : FutureOp();
+      if (FO && FO.Kind == FutureOpKind::Wait)
+        if (const auto *R = llvm::dyn_cast<DeclRefExpr>(bareExpr(FO.Object)))
+          Waited |= R->getDecl() == VD;
+    });
+    if (Waited)
+      return;
+    if (Record && Dumping)
+      I.Skeleton.emplace_back(At.isValid() ? At : Call->getBeginLoc(),
+                              "destroy: waits for the std::async task of " +
+                                  VD->getNameAsString(),
+                              heldText(S));
+    if (!Record)
+      return;
+    AsyncOfJoin[Call] = Async;
+    AsyncWaits.insert(Call);
+    if (!S.Held.empty())
+      Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Async});
+    Effect Ef;
+    Ef.Kind = Effect::Join;
+    Ef.Key = I.KB->keyOf(MC->getImplicitObjectArgument());
+    Ef.Site = Call;
+    Ef.SiteUnit = I.U;
+    Ef.ReleasedBefore = S.Released;
+    addEffect(I, std::move(Ef));
+    return;
+  }
   // The jthreads it joins: the object itself, or its jthread members.
   llvm::SmallVector<const CallExpr *, 1> Joined;
   if (isJoiningThread(Dtor->getParent())) {
@@ -2711,6 +2793,22 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       }
       ownBlockingOp(I, S, std::move(B), Record);
     }
+    return;
+  }
+  // A std::async call whose future is discarded: the temporary's
+  // destructor waits for the task at once, like a join.
+  if (Record && blockingAsync(Call) && discardedResult(Call)) {
+    Skel(Call->getBeginLoc(), "waits for its std::async task (discarded)");
+    AsyncOfJoin[Call] = Call;
+    AsyncWaits.insert(Call);
+    if (!S.Held.empty())
+      Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Call});
+    Effect Ef;
+    Ef.Kind = Effect::Join;
+    Ef.Site = Call;
+    Ef.SiteUnit = I.U;
+    Ef.ReleasedBefore = S.Released;
+    addEffect(I, std::move(Ef));
     return;
   }
   // Promises and futures: a one-shot channel named by its promise.
@@ -3016,7 +3114,7 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
         Joins.push_back({llvm::cast<CallExpr>(Ef.Site),
                          I.U,
                          {S.Held.begin(), S.Held.end()},
-                         nullptr,
+                         AsyncOfJoin.lookup(llvm::cast<CallExpr>(Ef.Site)),
                          Ef.SiteUnit,
                          Chain});
     } else if (Record) {
@@ -4807,6 +4905,31 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
   default:
     return false;
   }
+}
+
+bool BlockingAnalysis::Impl::discardedResult(const CallExpr *Call) {
+  const Stmt *Cur = Call;
+  for (unsigned Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.size() != 1)
+      return false;
+    const Stmt *P = Parents[0].get<Stmt>();
+    if (!P)
+      return false;
+    // The statement of a block, or of a branch or a loop body.
+    if (llvm::isa<CompoundStmt, IfStmt, WhileStmt, ForStmt, DoStmt>(P))
+      return !llvm::isa<Expr>(P) &&
+             (llvm::isa<CompoundStmt>(P) || !llvm::isa<Expr>(Cur) ||
+              loopBody(P) == Cur ||
+              (llvm::isa<IfStmt>(P) &&
+               (llvm::cast<IfStmt>(P)->getThen() == Cur ||
+                llvm::cast<IfStmt>(P)->getElse() == Cur)));
+    if (!llvm::isa<ExprWithCleanups, CXXBindTemporaryExpr,
+                   MaterializeTemporaryExpr, ImplicitCastExpr, ParenExpr>(P))
+      return false;
+    Cur = P;
+  }
+  return false;
 }
 
 bool BlockingAnalysis::Impl::takesOnTheWay(const CodeUnit *U, const Stmt *Site,
@@ -8830,7 +8953,18 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
       std::string Mu = By->Key.str();
       const char *Who = J.Async ? "task" : "thread";
       std::string Joiner;
-      if (J.Async) {
+      if (J.Async && J.Async == J.Call) {
+        Joiner = "the future of this std::async call is discarded: its "
+                 "destructor waits for the task at once";
+      } else if (J.Async && isDestruction(J.Call)) {
+        const auto *Fut =
+            llvm::dyn_cast<DeclRefExpr>(llvm::cast<CXXMemberCallExpr>(J.Call)
+                                            ->getImplicitObjectArgument()
+                                            ->IgnoreImpCasts());
+        Joiner = "destroying '" +
+                 (Fut ? Fut->getDecl()->getNameAsString() : std::string("?")) +
+                 "', the future of a std::async task, waits for the task";
+      } else if (J.Async) {
         Joiner = "a wait for the std::async task's result waits";
       } else if (isDestruction(J.Call)) {
         // The jthread as the unit that destroys it names it.

@@ -6,6 +6,7 @@
 #include "engine/ForeverAnalysis.h"
 #include "engine/ObjectKey.h"
 #include "engine/StmtWalk.h"
+#include "model/FutureModel.h"
 #include "clang/AST/StmtCXX.h"
 
 namespace clang::tidy::threadleak {
@@ -371,13 +372,33 @@ void SyncInventory::addDestructorCalls() {
           P.At->getBeginLoc());
       continue;
     }
-    if (Closure.of(P.Var->getType(), false).empty())
+    // The future of a std::async task: its destructor waits for the task.
+    const CallExpr *Async = nullptr;
+    if (P.Var->getInit())
+      if (const auto *C =
+              llvm::dyn_cast<CallExpr>(bareExprThroughCopies(P.Var->getInit()));
+          C && asyncCallable(C))
+        Async = C;
+    if (!Async && Closure.of(P.Var->getType(), false).empty())
       continue;
     auto It = Away.find(&U);
     if (It == Away.end())
       It = Away.try_emplace(&U, givenAway(U.Body)).first;
     if (It->second.count(P.Var))
       continue;
+    if (Async) {
+      const CXXRecordDecl *RD = P.Var->getType()->getAsCXXRecordDecl();
+      const CXXDestructorDecl *Dtor = RD ? RD->getDestructor() : nullptr;
+      if (!Dtor)
+        continue;
+      auto *VD = const_cast<VarDecl *>(P.Var);
+      const Expr *Obj = DeclRefExpr::Create(
+          Ctx, NestedNameSpecifierLoc(), SourceLocation(), VD, false,
+          VD->getSourceRange().getEnd(), VD->getType(), VK_LValue);
+      U.Destroys[P.Var].push_back(
+          madeUpCall(Ctx, Dtor, Obj, P.Var->getSourceRange().getEnd()));
+      continue;
+    }
     Add(
         U, P.Var, P.Var->getType(), false,
         [&]() -> const Expr * {

@@ -260,6 +260,55 @@ void asyncUnderLock() {
 // CHECK: :[[@LINE-8]]:12: note: the task is started here
 // CHECK: :[[@LINE-8]]:33: note: the task acquires 'mu' here
 
+// A std::async task's future waits for the task when it is destroyed: at
+// the end of its scope, or at once when the call's result is discarded.
+void asyncFutureDies() {
+  std::lock_guard<std::mutex> g(mu);
+  auto f = std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+}
+// CHECK: :[[@LINE-2]]:4: warning: destroying 'f', the future of a std::async task, waits for the task while holding 'mu', which the task acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-7]]:31: note: 'mu' is acquired here
+// CHECK: :[[@LINE-7]]:12: note: the task is started here
+// CHECK: :[[@LINE-7]]:33: note: the task acquires 'mu' here
+void asyncDiscarded() {
+  std::lock_guard<std::mutex> g(mu);
+  std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+}
+// CHECK: :[[@LINE-5]]:3: warning: the future of this std::async call is discarded: its destructor waits for the task at once while holding 'mu', which the task acquires before it can finish: both wait forever [threadleak-blocked-forever]
+// CHECK: :[[@LINE-7]]:31: note: 'mu' is acquired here
+// CHECK: :[[@LINE-7]]:3: note: the task is started here
+// CHECK: :[[@LINE-7]]:33: note: the task acquires 'mu' here
+// Negatives: the guard dies first (declared after the future); the task
+// was waited for already; a deferred task never runs unwaited.
+void asyncGuardDiesFirst() {
+  auto f = std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+  std::lock_guard<std::mutex> g(mu);
+}
+void asyncWaitedFirst() {
+  auto f = std::async(std::launch::async, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+  f.wait();
+  std::lock_guard<std::mutex> g(mu);
+}
+void asyncDeferred() {
+  std::lock_guard<std::mutex> g(mu);
+  auto f = std::async(std::launch::deferred, [] {
+    std::lock_guard<std::mutex> g2(mu);
+    return 1;
+  });
+}
+
 void asyncWaitsForCaller() {
   std::promise<void> go;
   std::shared_future<void> ready = go.get_future();

@@ -11,6 +11,7 @@
 //  - Containers of callbacks that swap their contents hold what the other
 //    held.
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -288,3 +289,75 @@ private:
 // DUMP:   Owner::mu_ <- mu_ w_.mu_
 // DUMP:   Queue::mu_ <- cond_.l_ l_ mu_
 // DUMP:   SharedWorker::mu_ <- mu_ w_.mu_
+
+//===-- A condition variable that holds a pointer to its mutex wrapper ----===//
+
+// leveldb's port::CondVar: built with the Mutex it waits with; Wait()
+// adopts that wrapper's std::mutex, so waiting releases the lock its caller
+// holds through the wrapper (silent: the waiter does not hold it).
+namespace port {
+class CondVar;
+class Mutex {
+public:
+  void Lock() { mu_.lock(); }
+  void Unlock() { mu_.unlock(); }
+
+private:
+  friend class CondVar;
+  std::mutex mu_;
+};
+class CondVar {
+public:
+  explicit CondVar(Mutex *mu) : mu_(mu) {}
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  void Signal() { cv_.notify_one(); }
+
+private:
+  std::condition_variable cv_;
+  Mutex *const mu_;
+};
+} // namespace port
+
+class MutexLock {
+public:
+  explicit MutexLock(port::Mutex *mu) : mu_(mu) { mu_->Lock(); }
+  ~MutexLock() { mu_->Unlock(); }
+
+private:
+  port::Mutex *const mu_;
+};
+
+class Db {
+public:
+  ~Db() {
+    MutexLock l(&mutex_);
+    while (scheduled_)
+      done_.Wait();
+  }
+  void Write() {
+    MutexLock l(&mutex_);
+    ++writes_;
+  }
+  void Background() {
+    Write();
+    scheduled_ = false;
+    done_.Signal();
+  }
+
+private:
+  port::Mutex mutex_;
+  port::CondVar done_{&mutex_};
+  bool scheduled_ = true;
+  int writes_ = 0;
+};
+
+void runDb() {
+  Db *db = new Db;
+  std::thread t([db] { db->Background(); });
+  delete db;
+  t.join();
+}
