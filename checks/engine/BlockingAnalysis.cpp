@@ -1084,13 +1084,16 @@ private:
   void callInto(UnitInfo &I, State &S, const CallExpr *Call, bool Record,
                 unsigned Depth, SourceLocation At = SourceLocation());
   /// A destruction that joins a thread (a std::jthread, or a class's
-  /// jthread members): a join of each, where the destruction runs.
+  /// jthread members), or waits for a std::async task (its future): a
+  /// join of each, where the destruction runs.
   void joinAtDestruction(UnitInfo &I, State &S, const CallExpr *Call,
                          bool Record, SourceLocation At);
   /// A join of \p K (written, or a destruction's), recorded: judged here
   /// if locks are held, and a summary effect for the callers.
+  /// \p Async: the std::async call whose task the join waits for (a
+  /// destroyed or discarded future of it).
   void recordJoin(UnitInfo &I, const State &S, const CallExpr *Join,
-                  const ObjectKey &K);
+                  const ObjectKey &K, const CallExpr *Async = nullptr);
   /// The made-up `obj.member.~jthread()` of an implicit destructor's
   /// made-up call, per member (made once: the dataflow runs each element
   /// more than once).
@@ -2559,19 +2562,9 @@ void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
                               "destroy: waits for the std::async task of " +
                                   VD->getNameAsString(),
                               heldText(S));
-    if (!Record)
-      return;
-    AsyncOfJoin[Call] = Async;
-    AsyncWaits.insert(Call);
-    if (!S.Held.empty())
-      Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Async});
-    Effect Ef;
-    Ef.Kind = Effect::Join;
-    Ef.Key = I.KB->keyOf(MC->getImplicitObjectArgument());
-    Ef.Site = Call;
-    Ef.SiteUnit = I.U;
-    Ef.ReleasedBefore = S.Released;
-    addEffect(I, std::move(Ef));
+    if (Record)
+      recordJoin(I, S, Call, I.KB->keyOf(MC->getImplicitObjectArgument()),
+                 Async);
     return;
   }
   // The jthreads it joins: the object itself, or its jthread members.
@@ -2611,9 +2604,14 @@ void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
 
 void BlockingAnalysis::Impl::recordJoin(UnitInfo &I, const State &S,
                                         const CallExpr *Join,
-                                        const ObjectKey &K) {
+                                        const ObjectKey &K,
+                                        const CallExpr *Async) {
+  if (Async) {
+    AsyncOfJoin[Join] = Async;
+    AsyncWaits.insert(Join);
+  }
   if (!S.Held.empty())
-    Joins.push_back({Join, I.U, {S.Held.begin(), S.Held.end()}});
+    Joins.push_back({Join, I.U, {S.Held.begin(), S.Held.end()}, Async});
   // A caller may hold the lock (a destructor joining its thread, run by
   // `delete` under the owner's mutex): a summary effect.
   Effect Ef;
@@ -2799,16 +2797,7 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
   // destructor waits for the task at once, like a join.
   if (Record && blockingAsync(Call) && discardedResult(Call)) {
     Skel(Call->getBeginLoc(), "waits for its std::async task (discarded)");
-    AsyncOfJoin[Call] = Call;
-    AsyncWaits.insert(Call);
-    if (!S.Held.empty())
-      Joins.push_back({Call, I.U, {S.Held.begin(), S.Held.end()}, Call});
-    Effect Ef;
-    Ef.Kind = Effect::Join;
-    Ef.Site = Call;
-    Ef.SiteUnit = I.U;
-    Ef.ReleasedBefore = S.Released;
-    addEffect(I, std::move(Ef));
+    recordJoin(I, S, Call, ObjectKey(), /*Async=*/Call);
     return;
   }
   // Promises and futures: a one-shot channel named by its promise.
