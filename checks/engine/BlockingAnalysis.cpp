@@ -59,7 +59,8 @@ struct State {
 
 /// One names a project's mutex wrapper, the other the mutex inside it
 /// (`lock` and `lock.m`, a `Mutex` class whose `m` a condition's Wait()
-/// adopts): the same lock.
+/// adopts; or `cv.mu_->m` for a wrapper of that class): the same lock, or
+/// maybe the same.
 bool wrapsLock(const ObjectKey &A, const ObjectKey &B) {
   if (A.Path.size() == B.Path.size())
     return false;
@@ -74,18 +75,19 @@ bool wrapsLock(const ObjectKey &A, const ObjectKey &B) {
       std::equal(Short.Path.begin(), Short.Path.end(), Long.Path.begin()) &&
       InsideFrom(Short.Path.size()))
     return true;
-  // Through a member that refers to the wrapper (leveldb's CondVar holds
-  // the `Mutex *mu_` it was built with, and its Wait() adopts
-  // `mu_->mu_`): the wrapper named the other way.
+  // The mutex inside a wrapper of the other's class, reached some other
+  // way (leveldb's CondVar holds the `Mutex *mu_` it was built with, and
+  // its Wait() adopts `mu_->mu_`): it may be the same wrapper, so a wait
+  // may release it. Not known to be held while it waits.
   const ValueDecl *Wrapper = Short.object();
   if (!Wrapper || Short.isElement())
     return false;
-  for (size_t I = 0; I + 1 < Long.Path.size(); ++I) {
-    const ValueDecl *M = Long.Path[I];
-    if (M && M != Wrapper && MemberTargets::resolve(M) == Wrapper)
-      return InsideFrom(I + 1);
-  }
-  return false;
+  const auto *Inner = llvm::dyn_cast_or_null<FieldDecl>(Long.Path.back());
+  const CXXRecordDecl *WrapperClass =
+      Wrapper->getType().getNonReferenceType()->getAsCXXRecordDecl();
+  return Inner && WrapperClass && Long.Path.size() >= 2 &&
+         Inner->getParent()->getCanonicalDecl() ==
+             WrapperClass->getCanonicalDecl();
 }
 
 bool containsObject(llvm::ArrayRef<ObjectKey> Keys, const ObjectKey &K) {

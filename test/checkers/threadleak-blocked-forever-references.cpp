@@ -331,6 +331,13 @@ private:
   port::Mutex *const mu_;
 };
 
+// Condition variables are built with different mutexes (a writer's with
+// the queue's): the one a wait adopts may be the one its caller holds.
+struct Writer {
+  explicit Writer(port::Mutex *mu) : cv(mu) {}
+  port::CondVar cv;
+};
+
 class Db {
 public:
   ~Db() {
@@ -340,6 +347,7 @@ public:
   }
   void Write() {
     MutexLock l(&mutex_);
+    Writer w(&queue_mu_);
     ++writes_;
   }
   void Background() {
@@ -350,6 +358,7 @@ public:
 
 private:
   port::Mutex mutex_;
+  port::Mutex queue_mu_;
   port::CondVar done_{&mutex_};
   bool scheduled_ = true;
   int writes_ = 0;
@@ -361,3 +370,4 @@ void runDb() {
   delete db;
   t.join();
 }
+
