@@ -684,23 +684,6 @@ QualType elementPromise(QualType T) {
   return QualType();
 }
 
-/// A std::async call whose future's destructor waits for the task: not one
-/// launched `std::launch::deferred` only (that task never runs unwaited).
-/// Boost's and Boost.Fiber's futures do not wait in their destructors.
-bool blockingAsync(const CallExpr *Call) {
-  if (!asyncCallable(Call))
-    return false;
-  const FunctionDecl *FD = Call->getDirectCallee();
-  if (!FD || !FD->isInStdNamespace())
-    return false;
-  if (Call->getNumArgs() > 1)
-    if (const auto *DRE =
-            llvm::dyn_cast<DeclRefExpr>(Call->getArg(0)->IgnoreParenImpCasts()))
-      if (DRE->getDecl()->getName() == "deferred")
-        return false;
-  return true;
-}
-
 /// What a partner of a blocked \p K does, for "nothing ... <it>":
 /// `sends to it or closes it` (\p ThirdPerson) or `send to it or close it`.
 const char *partnerDoes(OpKind K, bool ThirdPerson) {
@@ -1804,6 +1787,13 @@ private:
                  llvm::SmallVector<const CXXConstructExpr *, 1>>
       FieldInitSites;
   bool ConstructSitesDone = false;
+  /// What each construction of an object with \p Ctor gives its parameter
+  /// \p Idx: `new C(a)`, a local or a member built so, a data member's own
+  /// initialiser (no unit: the class's constructors run it),
+  /// `std::make_unique<C>(a)` / `std::make_shared` of as many arguments.
+  void constructionArguments(
+      const CXXConstructorDecl *Ctor, unsigned Idx,
+      llvm::function_ref<void(const Expr *, const CodeUnit *)> Visit);
   void computeConstructSites();
   llvm::DenseSet<const LambdaExpr *> RunWhereWritten;
   /// The functions threads are started on (canonical), with the unit and
@@ -1878,8 +1868,8 @@ private:
   everyRunBefore(const CodeUnit *UA, const Stmt *A,
                  const llvm::MapVector<const CodeUnit *, const Stmt *> &FromB,
                  bool Apart, unsigned Depth);
-  /// In \p X, a join (`join()`, `get()`, `wait()`) lies on a way from
-  /// \p From to \p To.
+  /// In \p X, a join (a thread's `join()`, a future's or a latch's or wait
+  /// group's wait) lies on a way from \p From to \p To.
   bool joinedBetween(const CodeUnit *X, const Stmt *From, const Stmt *To);
   bool canLeave(const CodeUnit *C, const Stmt *Site,
                 llvm::ArrayRef<const BlockedOp *> Arms,
@@ -3974,8 +3964,6 @@ BlockingAnalysis::Impl::threadStartedOn(const CXXConstructExpr *CE) const {
 
 //===-- Promises and futures ----------------------------------------------===//
 
-namespace {} // namespace
-
 const CodeUnit *BlockingAnalysis::Impl::asyncBody(const Expr *Callable) const {
   if (!Callable)
     return nullptr;
@@ -4174,29 +4162,12 @@ const ValueDecl *BlockingAnalysis::Impl::memberTarget(const FieldDecl *F) {
         continue;
       }
       // A constructor's parameter: each construction's argument.
-      computeConstructSites();
-      unsigned Idx = PVD->getFunctionScopeIndex(), Sites = 0;
-      if (auto CS = ConstructSites.find(Ctor->getCanonicalDecl());
-          CS != ConstructSites.end())
-        for (const auto &[CU, S] : CS->second)
-          if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
-              CE && Idx < CE->getNumArgs()) {
-            Take(CE->getArg(Idx), CU->Body);
-            ++Sites;
-          }
-      for (const CXXConstructExpr *CE :
-           FieldInitSites.lookup(Ctor->getCanonicalDecl()))
-        if (Idx < CE->getNumArgs()) {
-          Take(CE->getArg(Idx), nullptr);
-          ++Sites;
-        }
-      if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
-          MS != MakeSites.end())
-        for (const auto &[CU, Call] : MS->second)
-          if (Call->getNumArgs() == Ctor->getNumParams()) {
-            Take(Call->getArg(Idx), CU->Body);
-            ++Sites;
-          }
+      unsigned Sites = 0;
+      constructionArguments(Ctor, PVD->getFunctionScopeIndex(),
+                            [&](const Expr *Arg, const CodeUnit *CU) {
+                              Take(Arg, CU ? CU->Body : nullptr);
+                              ++Sites;
+                            });
       if (!Sites)
         Bad = true;
     }
@@ -4908,13 +4879,12 @@ bool BlockingAnalysis::Impl::discardedResult(const CallExpr *Call) {
     if (!P)
       return false;
     // The statement of a block, or of a branch or a loop body.
-    if (llvm::isa<CompoundStmt, IfStmt, WhileStmt, ForStmt, DoStmt>(P))
-      return !llvm::isa<Expr>(P) &&
-             (llvm::isa<CompoundStmt>(P) || !llvm::isa<Expr>(Cur) ||
-              loopBody(P) == Cur ||
-              (llvm::isa<IfStmt>(P) &&
-               (llvm::cast<IfStmt>(P)->getThen() == Cur ||
-                llvm::cast<IfStmt>(P)->getElse() == Cur)));
+    if (llvm::isa<CompoundStmt>(P))
+      return true;
+    if (const auto *If = llvm::dyn_cast<IfStmt>(P))
+      return If->getThen() == Cur || If->getElse() == Cur;
+    if (llvm::isa<WhileStmt, ForStmt, DoStmt>(P))
+      return loopBody(P) == Cur;
     if (!llvm::isa<ExprWithCleanups, CXXBindTemporaryExpr,
                    MaterializeTemporaryExpr, ImplicitCastExpr, ParenExpr>(P))
       return false;
@@ -4945,14 +4915,12 @@ bool BlockingAnalysis::Impl::takesOnTheWay(const CodeUnit *U, const Stmt *Site,
   // Its callers, each in its own thread: every one on the way to its call.
   if (Depth >= 3 || U->Lambda)
     return false;
-  llvm::SmallVector<std::pair<const CodeUnit *, const Stmt *>, 4> Callers;
-  for (const auto &[C, Call] : Inv.callersOf(U->Fn))
-    if (C)
-      Callers.push_back({C, Call});
-  if (Callers.empty())
-    return false;
   std::vector<WitnessStep> First;
-  for (const auto &[C, Call] : Callers) {
+  bool Any = false;
+  for (const auto &[C, Call] : Inv.callersOf(U->Fn)) {
+    if (!C)
+      continue;
+    Any = true;
     std::vector<WitnessStep> Steps;
     if (C == U || !Infos.count(C) ||
         !takesOnTheWay(C, Call, "the call of " + unitName(*U), T, Depth + 1,
@@ -4961,6 +4929,8 @@ bool BlockingAnalysis::Impl::takesOnTheWay(const CodeUnit *U, const Stmt *Site,
     if (First.empty())
       First = std::move(Steps);
   }
+  if (!Any)
+    return false;
   Why.insert(Why.end(), First.begin(), First.end());
   Why.push_back({Site, What + " in " + unitName(*U) + " comes after that"});
   return true;
@@ -6372,6 +6342,27 @@ void BlockingAnalysis::Impl::computeConstructSites() {
               FieldInitSites[C->getCanonicalDecl()].push_back(CE);
         });
   }
+}
+
+void BlockingAnalysis::Impl::constructionArguments(
+    const CXXConstructorDecl *Ctor, unsigned Idx,
+    llvm::function_ref<void(const Expr *, const CodeUnit *)> Visit) {
+  computeConstructSites();
+  if (auto CS = ConstructSites.find(Ctor->getCanonicalDecl());
+      CS != ConstructSites.end())
+    for (const auto &[CU, S] : CS->second)
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+          CE && Idx < CE->getNumArgs())
+        Visit(CE->getArg(Idx), CU);
+  for (const CXXConstructExpr *CE :
+       FieldInitSites.lookup(Ctor->getCanonicalDecl()))
+    if (Idx < CE->getNumArgs())
+      Visit(CE->getArg(Idx), nullptr);
+  if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
+      MS != MakeSites.end())
+    for (const auto &[CU, Call] : MS->second)
+      if (Call->getNumArgs() == Ctor->getNumParams())
+        Visit(Call->getArg(Idx), CU);
 }
 
 bool BlockingAnalysis::Impl::ancestors(
@@ -9392,22 +9383,9 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
     const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(FD);
     if (!Ctor)
       return;
-    computeConstructSites();
-    if (auto CS = ConstructSites.find(Ctor->getCanonicalDecl());
-        CS != ConstructSites.end())
-      for (const auto &[CU, S] : CS->second)
-        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
-            CE && Idx < CE->getNumArgs())
-          (Container ? Elements : Sources)(CE->getArg(Idx), Depth + 1, Out);
-    for (const CXXConstructExpr *CE :
-         FieldInitSites.lookup(Ctor->getCanonicalDecl()))
-      if (Idx < CE->getNumArgs())
-        (Container ? Elements : Sources)(CE->getArg(Idx), Depth + 1, Out);
-    if (auto MS = MakeSites.find(Ctor->getParent()->getCanonicalDecl());
-        MS != MakeSites.end())
-      for (const auto &[CU, Call] : MS->second)
-        if (Call->getNumArgs() == FD->getNumParams())
-          (Container ? Elements : Sources)(Call->getArg(Idx), Depth + 1, Out);
+    constructionArguments(Ctor, Idx, [&](const Expr *Arg, const CodeUnit *) {
+      (Container ? Elements : Sources)(Arg, Depth + 1, Out);
+    });
   };
   llvm::SmallVector<const FunctionDecl *, 2> Lambdas;
   // A parameter called through: what its callers pass.

@@ -55,10 +55,8 @@ const Expr *iteratedContainer(const Expr *Init) {
   const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
   if (!M || !M->getParent()->isInStdNamespace())
     return nullptr;
-  const CXXRecordDecl *Ret =
-      M->getReturnType().getNonReferenceType()->getAsCXXRecordDecl();
-  if (!Ret || !Ret->getIdentifier() ||
-      !Ret->getName().contains_insensitive("iterator"))
+  if (!isIteratorClass(
+          M->getReturnType().getNonReferenceType()->getAsCXXRecordDecl()))
     return nullptr;
   return MC->getImplicitObjectArgument();
 }

@@ -190,9 +190,7 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
   auto CopiedOut = [&](const Expr *E) {
     const CXXRecordDecl *RD = E ? E->getType()->getAsCXXRecordDecl() : nullptr;
     // An iterator (`auto it = c.begin()`) holds no element.
-    if (!RD || !RD->getIdentifier() ||
-        llvm::StringRef(RD->getName()).contains_insensitive("iterator") ||
-        !NamesAny(E))
+    if (!RD || !RD->getIdentifier() || isIteratorClass(RD) || !NamesAny(E))
       return false;
     bool HasErase = false; // `it = c.erase(it)`: the next iterator
     walkOwnCode(E, [&](const Stmt *In) { HasErase |= In == Erase; });
@@ -377,7 +375,7 @@ void SyncInventory::addDestructorCalls() {
     if (P.Var->getInit())
       if (const auto *C =
               llvm::dyn_cast<CallExpr>(bareExprThroughCopies(P.Var->getInit()));
-          C && asyncCallable(C))
+          C && blockingAsync(C))
         Async = C;
     if (!Async && Closure.of(P.Var->getType(), false).empty())
       continue;
@@ -386,29 +384,22 @@ void SyncInventory::addDestructorCalls() {
       It = Away.try_emplace(&U, givenAway(U.Body)).first;
     if (It->second.count(P.Var))
       continue;
+    // The local, named after its initialiser (a jthread started there is
+    // joined here).
+    SourceLocation End = P.Var->getSourceRange().getEnd();
+    auto Ref = [&]() -> const Expr * {
+      auto *VD = const_cast<VarDecl *>(P.Var);
+      return DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                 SourceLocation(), VD, false, End,
+                                 VD->getType(), VK_LValue);
+    };
     if (Async) {
       const CXXRecordDecl *RD = P.Var->getType()->getAsCXXRecordDecl();
-      const CXXDestructorDecl *Dtor = RD ? RD->getDestructor() : nullptr;
-      if (!Dtor)
-        continue;
-      auto *VD = const_cast<VarDecl *>(P.Var);
-      const Expr *Obj = DeclRefExpr::Create(
-          Ctx, NestedNameSpecifierLoc(), SourceLocation(), VD, false,
-          VD->getSourceRange().getEnd(), VD->getType(), VK_LValue);
-      U.Destroys[P.Var].push_back(
-          madeUpCall(Ctx, Dtor, Obj, P.Var->getSourceRange().getEnd()));
+      if (const CXXDestructorDecl *Dtor = RD ? RD->getDestructor() : nullptr)
+        U.Destroys[P.Var].push_back(madeUpCall(Ctx, Dtor, Ref(), End));
       continue;
     }
-    Add(
-        U, P.Var, P.Var->getType(), false,
-        [&]() -> const Expr * {
-          auto *VD = const_cast<VarDecl *>(P.Var);
-          return DeclRefExpr::Create(
-              Ctx, NestedNameSpecifierLoc(), SourceLocation(), VD, false,
-              VD->getSourceRange().getEnd(), VD->getType(), VK_LValue);
-        },
-        // After its initialiser (a jthread started there is joined here).
-        P.Var->getSourceRange().getEnd());
+    Add(U, P.Var, P.Var->getType(), false, Ref, End);
   }
   Pending.clear();
   // A destructor's members and bases, destroyed at its end.

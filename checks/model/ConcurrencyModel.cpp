@@ -231,6 +231,11 @@ const Expr *accessorReturnValue(const FunctionDecl *FD) {
   return Ret ? Ret->getRetValue() : nullptr;
 }
 
+bool isIteratorClass(const CXXRecordDecl *RD) {
+  return RD && RD->getIdentifier() &&
+         RD->getName().contains_insensitive("iterator");
+}
+
 const FieldDecl *ownDataMember(const Expr *E) {
   const auto *ME =
       llvm::dyn_cast_or_null<MemberExpr>(E ? bareExpr(E) : nullptr);

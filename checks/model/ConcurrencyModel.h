@@ -133,6 +133,10 @@ const Expr *bareExprThroughCopies(const Expr *E);
 /// or null.
 const Expr *accessorReturnValue(const FunctionDecl *FD);
 
+/// An iterator class (a standard container's `iterator`, libstdc++'s
+/// `__normal_iterator`, `_Rb_tree_iterator`...), by its name.
+bool isIteratorClass(const CXXRecordDecl *RD);
+
 /// The data member of `this` that \p E names directly (`m_`, `this->m_`),
 /// or null (`in.m`, a local, a call).
 const FieldDecl *ownDataMember(const Expr *E);

@@ -108,6 +108,20 @@ const Expr *asyncCallable(const CallExpr *Call) {
   return First;
 }
 
+bool blockingAsync(const CallExpr *Call) {
+  if (!asyncCallable(Call))
+    return false;
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->isInStdNamespace())
+    return false;
+  if (Call->getNumArgs() > 1)
+    if (const auto *DRE =
+            llvm::dyn_cast<DeclRefExpr>(Call->getArg(0)->IgnoreParenImpCasts()))
+      if (DRE->getDecl()->getName() == "deferred")
+        return false;
+  return true;
+}
+
 const void *oneShotTag(QualType T, const ASTContext &Ctx) {
   if (endOf(T) == End::None)
     return nullptr;

@@ -53,6 +53,10 @@ FutureOp classifyFutureOp(const CallExpr *Call);
 /// The callable a `std::async` (`boost::async`, `boost::fibers::async`)
 /// call runs, whose end sets the future it returns; null for other calls.
 const Expr *asyncCallable(const CallExpr *Call);
+/// A std::async call whose future's destructor waits for the task: not one
+/// launched `std::launch::deferred` only (that task never runs unwaited).
+/// Boost's and Boost.Fiber's futures do not wait in their destructors.
+bool blockingAsync(const CallExpr *Call);
 /// A tag shared by the promises and futures of one value type (`int` for
 /// std::promise<int>, std::future<int>, std::packaged_task<int(char)>), so
 /// that names which may alias are matched by type. Null if \p T is neither.
