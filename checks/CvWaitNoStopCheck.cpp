@@ -29,7 +29,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "CvWaitNoStopCheck.h"
-#include "model/CallDepth.h"
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/CvPredicate.h"
@@ -38,10 +37,12 @@
 #include "engine/StmtWalk.h"
 #include "engine/StopTokenUse.h"
 #include "engine/Templates.h"
+#include "model/CallDepth.h"
 #include "model/UserModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/Lex/Lexer.h"
@@ -58,9 +59,6 @@ namespace {
 /// calls.
 constexpr unsigned MaxEffectDepth = 4;
 
-/// The class a worker's code belongs to: the class of a member function,
-/// or of the member function (or member initializer) a lambda is written
-/// in.
 /// The semaphore (a variable or data member) that \p Call acquires or
 /// releases (std::counting_semaphore, std::binary_semaphore), or null.
 const ValueDecl *semaphoreOp(const CallExpr *Call, llvm::StringRef Op) {
@@ -76,6 +74,9 @@ const ValueDecl *semaphoreOp(const CallExpr *Call, llvm::StringRef Op) {
   return namedObject(MC->getImplicitObjectArgument());
 }
 
+/// The class a worker's code belongs to: the class of a member function,
+/// or of the member function (or member initializer) a lambda is written
+/// in.
 const CXXRecordDecl *ownerClass(const FunctionDecl *Body) {
   for (const DeclContext *DC = Body; DC; DC = DC->getParent())
     if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC))
@@ -180,6 +181,7 @@ void CvWaitNoStopCheck::onEndOfTranslationUnit() {
   Analysis.reset();
   JthreadLoops.reset();
   EffectCache.clear();
+  Defined.reset();
   Reported.clear();
   Ctx = nullptr;
 }
@@ -294,11 +296,16 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
       E.Notifies.insert(CV);
       return;
     }
+    if (std::optional<ConditionWait> Wait = CVs->asWait(Call))
+      if (Wait->CondVar)
+        E.Waits.insert(Wait->CondVar);
     // A semaphore's release wakes its acquire as a notify does a wait.
     if (const ValueDecl *Sem = semaphoreOp(Call, "release")) {
       E.Notifies.insert(Sem);
       return;
     }
+    if (const ValueDecl *Sem = semaphoreOp(Call, "acquire"))
+      E.Waits.insert(Sem);
     const FunctionDecl *Callee = Call->getDirectCallee();
     if (!Callee) {
       E.Unknown = true; // A call through a pointer: anything may happen.
@@ -466,6 +473,143 @@ void CvWaitNoStopCheck::analyseAcquire(const Worker &W,
   emitSpawnNotes(*this, W.Start, W.Noun, Chain);
 }
 
+namespace {
+/// Function and lambda definitions outside system headers.
+class DefinitionFinder : public RecursiveASTVisitor<DefinitionFinder> {
+public:
+  DefinitionFinder(const SourceManager &SM,
+                   std::vector<const FunctionDecl *> &Out)
+      : SM(SM), Out(Out) {}
+  bool VisitFunctionDecl(FunctionDecl *FD) {
+    if (FD->doesThisDeclarationHaveABody() && !FD->isDependentContext() &&
+        !SM.isInSystemHeader(FD->getLocation()))
+      Out.push_back(FD);
+    return true;
+  }
+  bool VisitLambdaExpr(LambdaExpr *LE) {
+    const CXXMethodDecl *Op = LE->getCallOperator();
+    if (Op && Op->hasBody() && !Op->isDependentContext() &&
+        !SM.isInSystemHeader(Op->getLocation()))
+      Out.push_back(Op);
+    return true;
+  }
+
+private:
+  const SourceManager &SM;
+  std::vector<const FunctionDecl *> &Out;
+};
+} // namespace
+
+llvm::ArrayRef<const FunctionDecl *> CvWaitNoStopCheck::definedFunctions() {
+  if (!Defined) {
+    Defined.emplace();
+    DefinitionFinder(Ctx->getSourceManager(), *Defined)
+        .TraverseDecl(Ctx->getTranslationUnitDecl());
+  }
+  return *Defined;
+}
+
+const FunctionDecl *
+CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
+                                const FunctionDecl *Fn,
+                                llvm::ArrayRef<const CallExpr *> Chain,
+                                llvm::ArrayRef<const ValueDecl *> Reads) {
+  const SourceManager &SM = Ctx->getSourceManager();
+  // The effects of the calls of \p Region that end before \p At begins.
+  auto EffectsBefore = [&](const Stmt *Region, const Stmt *At, Effects &E) {
+    llvm::DenseSet<const FunctionDecl *> Visited;
+    walkOwnCode(Region, [&](const Stmt *S) {
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      if (Call && Call != At &&
+          SM.isBeforeInTranslationUnit(Call->getEndLoc(), At->getBeginLoc()))
+        collect(Call, E, 1, Visited, nullptr);
+    });
+  };
+
+  // What the worker asks for on its way to the wait: the code before each
+  // call of the chain, from the wait outwards, up to the innermost loop
+  // around one (what a previous iteration did is not a request).
+  llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
+      Levels{{Fn, Wait.Call}};
+  for (size_t I = Chain.size(); I-- > 0;)
+    Levels.push_back(
+        {I == 0 ? W.Body
+                : analysableDefinition(Chain[I - 1]->getDirectCallee(), *Ctx),
+         Chain[I]});
+  Effects Asked;
+  for (const auto &[F, At] : Levels) {
+    if (!F || !F->getBody())
+      break;
+    const Stmt *Loop = nullptr;
+    walkOwnCode(F->getBody(), [&](const Stmt *S) {
+      if (const Stmt *B = loopBody(S); B && containsStmt(B, At))
+        Loop = S; // Outer loops come first: the last is the innermost.
+    });
+    EffectsBefore(Loop ? loopBody(Loop) : F->getBody(), At, Asked);
+    if (Loop)
+      break;
+  }
+  if (Asked.Notifies.empty())
+    return nullptr;
+
+  // Code that waits for one of those and then answers: changes what the
+  // predicate reads and notifies the condition variable. Not the worker's
+  // own code, and not the condition variable's class (a queue whose pop()
+  // waits and then notifies the pushers is the channel, not a partner).
+  const auto *Owner = llvm::dyn_cast<FieldDecl>(Wait.CondVar)
+                          ? llvm::dyn_cast<FieldDecl>(Wait.CondVar)->getParent()
+                          : nullptr;
+  llvm::SmallPtrSet<const FunctionDecl *, 4> Own{W.Body, Fn};
+  for (const CallExpr *C : Chain)
+    if (const FunctionDecl *D =
+            analysableDefinition(C->getDirectCallee(), *Ctx))
+      Own.insert(D);
+  auto Answers = [&](const Effects &E) {
+    return E.Notifies.contains(Wait.CondVar) &&
+           (Reads.empty() || llvm::any_of(Reads, [&](const ValueDecl *D) {
+              return E.Writes.count(D) != 0;
+            }));
+  };
+  auto WaitsForRequest = [&](const Effects &E) {
+    return llvm::any_of(E.Waits, [&](const ValueDecl *D) {
+      return Asked.Notifies.contains(D);
+    });
+  };
+  for (const FunctionDecl *S : definedFunctions()) {
+    if (Own.contains(S))
+      continue;
+    if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(S);
+        MD && Owner && MD->getParent() == Owner)
+      continue;
+    const Effects &All = effectsOf(S, nullptr);
+    if (!Answers(All) || !WaitsForRequest(All))
+      continue;
+    // In that order: a call that waits for the request, then one (after
+    // it ends) that answers.
+    const CallExpr *Request = nullptr;
+    llvm::DenseSet<const FunctionDecl *> Visited;
+    bool Found = false;
+    walkOwnCode(S->getBody(), [&](const Stmt *Node) {
+      const auto *Call = llvm::dyn_cast<CallExpr>(Node);
+      if (Found || !Call)
+        return;
+      Effects E;
+      Visited.clear();
+      collect(Call, E, 1, Visited, nullptr);
+      if (Request &&
+          SM.isBeforeInTranslationUnit(Request->getEndLoc(),
+                                       Call->getBeginLoc()) &&
+          Answers(E))
+        Found = true;
+      else if (!Request && WaitsForRequest(E))
+        Request = Call;
+    });
+    if (Found)
+      return S;
+  }
+  return nullptr;
+}
+
 bool CvWaitNoStopCheck::isStopPath(const CXXMethodDecl *M) const {
   // A const member function is a query (closed(), stopped()), not a stop
   // path, whatever its name starts with.
@@ -612,14 +756,8 @@ bool CvWaitNoStopCheck::neverWoken(const ValueDecl *CV,
                 OC->getDirectCallee()))
           if (!MD->isConst() && OC->getNumArgs() >= 1)
             Target = OC->getArg(0);
-      } else if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Node)) {
-        // Captured by reference: the lambda may write it where it runs.
-        for (const LambdaCapture &C : LE->captures())
-          if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
-            if (llvm::is_contained(Reads, C.getCapturedVar()) &&
-                llvm::cast<VarDecl>(C.getCapturedVar()) != nullptr)
-              ; // The lambda's body is walked too: its writes count there.
       }
+      // A lambda's body is walked too: its writes count there.
       if (Target)
         if (const ValueDecl *D = writtenObject(Target))
           Woken |= llvm::is_contained(Reads, D);
@@ -881,6 +1019,12 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       SilentState = Written;
     }
   }
+
+  // The worker waits for the reply to its own request: the code that
+  // answers it wakes it whatever the stop path does; whether that code can
+  // stop answering first is threadleak-blocked-forever's question.
+  if (replyingCode(W, Wait, Fn, Chain, Reads))
+    return;
 
   Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
   std::string Reading = Reads.empty() ? "" : nameList(Reads);

@@ -3,16 +3,18 @@
 #ifndef THREADLEAK_CVWAITNOSTOPCHECK_H
 #define THREADLEAK_CVWAITNOSTOPCHECK_H
 
+#include "clang-tidy/ClangTidyCheck.h"
 #include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/Templates.h"
-#include "model/ConcurrencyModel.h"
 #include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
 #include "model/WaitModel.h"
-#include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace clang::tidy::threadleak {
 
@@ -46,8 +48,10 @@ public:
   struct Effects {
     /// Variables and data members it may change, with where.
     llvm::DenseMap<const ValueDecl *, const Stmt *> Writes;
-    /// Condition variables it notifies.
+    /// Condition variables it notifies (and semaphores it releases).
     llvm::DenseSet<const ValueDecl *> Notifies;
+    /// Condition variables it waits on (and semaphores it acquires).
+    llvm::DenseSet<const ValueDecl *> Waits;
     /// It calls code we cannot read with access to the object (or
     /// interrupts a Boost thread): assume it wakes the worker.
     bool Unknown = false;
@@ -90,6 +94,18 @@ private:
   /// \p M is a stop path: the user-provided destructor, a non-const
   /// StopMethods member, or one that waits for nothing but a stop.
   bool isStopPath(const CXXMethodDecl *M) const;
+  /// The code that answers \p W's wait \p Wait in \p Fn (reached through
+  /// \p Chain) when the wait is for a reply: on its way to the wait, in the
+  /// iteration that reaches it, the worker notifies (or releases) what that
+  /// code waits for before it changes what the predicate reads (\p Reads)
+  /// and notifies the wait's condition variable. Null if none.
+  const FunctionDecl *replyingCode(const Worker &W, const ConditionWait &Wait,
+                                   const FunctionDecl *Fn,
+                                   llvm::ArrayRef<const CallExpr *> Chain,
+                                   llvm::ArrayRef<const ValueDecl *> Reads);
+  /// Every function and lambda defined in the TU outside system headers,
+  /// found once, when first asked.
+  llvm::ArrayRef<const FunctionDecl *> definedFunctions();
   /// Nothing that can reach \p CV notifies it or changes \p Reads.
   bool neverWoken(const ValueDecl *CV, llvm::ArrayRef<const ValueDecl *> Reads);
   const Effects &effectsOf(const FunctionDecl *Root, const FunctionDecl *Skip);
@@ -116,6 +132,7 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, const FunctionDecl *>,
                  Effects>
       EffectCache;
+  std::optional<std::vector<const FunctionDecl *>> Defined;
   /// The waits reported, by location: one finding per template location,
   /// whatever instantiates it.
   FindingOnce Reported;

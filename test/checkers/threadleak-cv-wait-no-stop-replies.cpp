@@ -1,0 +1,192 @@
+// RUN: not %threadleak --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-cv-wait-no-stop' %s -- %stubflags | %check-all %s
+
+// A worker that waits for the answer to the request it has just made is
+// woken by the code that answers it, not by a stop path: on its way to the
+// wait, in the same iteration, it notifies what other code waits for before
+// that code changes what the predicate reads and notifies the wait's
+// condition variable. Whether that code can stop answering first is
+// threadleak-blocked-forever's question, not this check's.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+void draw(int);
+
+// A two-way mailbox: a queue per direction, picked by a reference.
+class Mailbox {
+public:
+  enum Dir { ToServer, ToClient };
+  void send(Dir D, int M) {
+    Queue &Q = D == ToServer ? server_ : client_;
+    std::lock_guard<std::mutex> Lk(Q.mu);
+    Q.items.push_back(M);
+    Q.cv.notify_one();
+  }
+  int receive(Dir D) {
+    Queue &Q = D == ToServer ? server_ : client_;
+    std::unique_lock<std::mutex> Lk(Q.mu);
+    Q.cv.wait(Lk, [&] { return !Q.items.empty(); });
+    // CHECK: :[[@LINE-1]]:10: warning: wait on 'cv' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:19: note: the predicate reads 'items', 'Q'
+    int M = Q.items.front();
+    Q.items.pop_front();
+    return M;
+  }
+
+private:
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<int> items;
+  };
+  Queue server_, client_;
+};
+
+// The renderer answers every request it takes.
+class Renderer {
+public:
+  void start() { thread_ = std::thread([this] { serve(); }); }
+  void render() { box_.send(Mailbox::ToServer, 1); }
+  int wait() { return box_.receive(Mailbox::ToClient); }
+  void stop() {
+    box_.send(Mailbox::ToServer, 0);
+    thread_.join();
+  }
+
+private:
+  void serve() {
+    for (;;) {
+      int M = box_.receive(Mailbox::ToServer);
+      if (M == 0)
+        return;
+      draw(M);
+      box_.send(Mailbox::ToClient, M);
+    }
+  }
+  Mailbox box_;
+  std::thread thread_;
+};
+
+// Silent: each frame asks the renderer for a frame and waits for it; the
+// stop path only sets the flag the loop tests, and the answer wakes the
+// wait.
+class Presenter {
+public:
+  explicit Presenter(Renderer &R) : r_(R) {}
+  void start() { thread_ = std::thread([this] { loop(); }); }
+  void stop() {
+    stopping_ = true;
+    thread_.join();
+  }
+
+private:
+  void loop() {
+    while (!stopping_) {
+      r_.render();
+      r_.wait();
+    }
+  }
+  Renderer &r_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// Reported: the request comes after the wait; the first wait answers
+// nothing the thread asked, and the stop path does not wake it.
+class LatePresenter {
+public:
+  explicit LatePresenter(Renderer &R) : r_(R) {}
+  void start() { thread_ = std::thread([this] { loop(); }); }
+  void stop() {
+    // CHECK: :[[@LINE-1]]:8: note: stop path 'stop' changes none of it
+    // CHECK: :[[@LINE-3]]:28: note: thread started here
+    // CHECK: :[[@LINE-4]]:49: note: the thread's body calls 'loop' here
+    stopping_ = true;
+    thread_.join();
+  }
+
+private:
+  void loop() {
+    while (!stopping_) {
+      r_.wait();
+      // CHECK: :[[@LINE-1]]:7: note: which calls 'wait' here
+      // CHECK: :[[@LINE-63]]:23: note: which calls 'receive' here
+      r_.render();
+    }
+  }
+  Renderer &r_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// A queue with one condition variable for both sides: pop() waits and then
+// notifies the pushers.
+class Queue1 {
+public:
+  void push(int V) {
+    std::lock_guard<std::mutex> Lk(mu_);
+    items_.push_back(V);
+    cv_.notify_all();
+  }
+  int pop() {
+    std::unique_lock<std::mutex> Lk(mu_);
+    cv_.wait(Lk, [&] { return !items_.empty(); });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:18: note: the predicate reads 'items_'
+    int V = items_.front();
+    items_.pop_front();
+    cv_.notify_all();
+    return V;
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<int> items_;
+};
+
+// Reported: the worker pushes a request and pops an answer, but the only
+// code that takes a request and then pushes is the queue's own pop(): the
+// queue, not a partner that answers.
+class Asker {
+public:
+  void start() { thread_ = std::thread([this] { loop(); }); }
+  void stop() {
+    // CHECK: :[[@LINE-1]]:8: note: stop path 'stop' changes none of it
+    // CHECK: :[[@LINE-3]]:28: note: thread started here
+    // CHECK: :[[@LINE-4]]:49: note: the thread's body calls 'loop' here
+    stopping_ = true;
+    thread_.join();
+  }
+
+private:
+  void loop() {
+    while (!stopping_) {
+      requests_.push(1);
+      draw(answers_.pop());
+      // CHECK: :[[@LINE-1]]:12: note: which calls 'pop' here
+    }
+  }
+  Queue1 requests_, answers_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+int main() {
+  Renderer R;
+  R.start();
+  Presenter P(R);
+  P.start();
+  LatePresenter L(R);
+  L.start();
+  Asker A;
+  A.start();
+  P.stop();
+  L.stop();
+  A.stop();
+  R.stop();
+}
