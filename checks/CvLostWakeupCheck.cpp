@@ -148,7 +148,7 @@ struct WriteInfo {
   const Expr *Value = nullptr;
 };
 
-enum class Rule { Unlocked, AfterNotify, OtherCV };
+enum class Rule { Unlocked, AfterNotify, OtherCV, TestedAfterWait };
 
 struct Finding {
   Rule Kind;
@@ -160,6 +160,11 @@ struct Finding {
   const CodeUnit *Unit;
   /// The condition variable the waiter sleeps on.
   const ValueDecl *CV = nullptr;
+  /// Rule d (TestedAfterWait): the waiter (Write is its wait), the test
+  /// after the wait, and the notifier's flag write (Unit is the notifier).
+  const Waiter *By = nullptr;
+  const Expr *Test = nullptr;
+  const Stmt *FlagWrite = nullptr;
 };
 
 /// Sets of at most MaxTracked statements (null: a write the caller made).
@@ -405,6 +410,13 @@ private:
   void transfer(const CodeUnit &U, const UnitInfo &UI, const Target &T,
                 const CFGElement &E, State &S, RunResult &R, bool Record);
   void report(const CodeUnit &U, const Target &T, std::vector<Finding> &Out);
+  /// Rule d: a waiter tests state only after its wait; a notifier sets it
+  /// once and notifies.
+  void testedAfterWait(std::vector<Finding> &Out);
+  /// \p U, or a function it calls before \p Before (to a depth), reads
+  /// \p K.
+  bool readsBefore(const CodeUnit &U, const ValueDecl *K, const Stmt *Before,
+                   unsigned Depth) const;
   UnitInfo &info(const CodeUnit &U);
   bool reachesNotify(const CodeUnit &U, const ValueDecl *CV, unsigned Depth);
   bool entryHeld(const CodeUnit &U, const Target &T, unsigned Depth);
@@ -625,8 +637,10 @@ std::optional<WriteInfo> LostWakeupAnalysis::asWrite(const Stmt *S,
     const CXXMethodDecl *MD = MC->getMethodDecl();
     if (!MD || MD->isConst())
       return std::nullopt;
+    // store(), exchange(), and a project's atomic's set() / Set().
     bool Flag = MD->getIdentifier() &&
-                (MD->getName() == "store" || MD->getName() == "exchange") &&
+                (MD->getName() == "store" || MD->getName() == "exchange" ||
+                 MD->getName().equals_insensitive("set")) &&
                 MC->getNumArgs() >= 1 && isConstantValue(MC->getArg(0), Ctx);
     if (Flag)
       Value = MC->getArg(0);
@@ -952,13 +966,167 @@ void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
     for (const DeclContext *DC = U.Fn; DC && !CanNameC; DC = DC->getParent())
       CanNameC = DC == VD->getDeclContext();
   }
+  // Nor when the code the other condition variable wakes notifies C in
+  // turn (a pool's workers, woken for the shutdown, notify the schedulers'
+  // condition variable as they finish): the wake-up is relayed.
+  auto Relayed = [&](const ValueDecl *Other) {
+    return llvm::any_of(Inv.units(), [&](const auto &R) {
+      return waitsOn(*R, Other) && reachesNotify(*R, T.CV, 0);
+    });
+  };
   for (const auto &[W, Other] : Exit.OtherNotified)
     if (CanNameC && llvm::is_contained(Exit.Unannounced, W) &&
-        !llvm::is_contained(Exit.AfterOpen, W))
+        !llvm::is_contained(Exit.AfterOpen, W) && !Relayed(CVs.notified(Other)))
       Add({Rule::OtherCV, W, nullptr, {Other}, CVs.notified(Other), &U});
 }
 
+/// The variable or data member \p N names, if it is a name.
+static const ValueDecl *nameIn(const Stmt *N) {
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
+    return ME->getMemberDecl();
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+    return DRE->getDecl();
+  return nullptr;
+}
+
+/// Running \p S leaves the loop it is in: a return, a throw, or a `break`
+/// of its own.
+static bool leavesLoop(const Stmt *S) {
+  if (llvm::isa_and_nonnull<BreakStmt>(S))
+    return true;
+  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
+    if (llvm::any_of(CS->body(),
+                     [](const Stmt *C) { return llvm::isa<BreakStmt>(C); }))
+      return true;
+  bool Leaves = false;
+  walkOwnCode(S, [&](const Stmt *N) {
+    Leaves |= llvm::isa<ReturnStmt>(N) || llvm::isa<CXXThrowExpr>(N);
+  });
+  return Leaves;
+}
+
+bool LostWakeupAnalysis::readsBefore(const CodeUnit &U, const ValueDecl *K,
+                                     const Stmt *Before, unsigned Depth) const {
+  const SourceManager &SM = Ctx.getSourceManager();
+  bool Reads = false;
+  walkWithLambdas(U.Body, nullptr, [&](const Stmt *N) {
+    if (Reads || (Before && !SM.isBeforeInTranslationUnit(N->getBeginLoc(),
+                                                          Before->getEndLoc())))
+      return;
+    if (nameIn(N) == K)
+      Reads = true;
+  });
+  if (Reads || Depth >= 2)
+    return Reads;
+  for (const auto &[Call, Callee] : U.Calls)
+    if (!Before ||
+        SM.isBeforeInTranslationUnit(Call->getEndLoc(), Before->getBeginLoc()))
+      if (const CodeUnit *CU = Inv.unitOf(Callee))
+        if (CU != &U && readsBefore(*CU, K, nullptr, Depth + 1))
+          return true;
+  return false;
+}
+
+void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto Before = [&](SourceLocation L, SourceLocation R) {
+    return SM.isBeforeInTranslationUnit(L, R);
+  };
+  for (const Waiter &Wt : Waiters) {
+    const CodeUnit &U = *Wt.Unit;
+    const CallExpr *Wait = Wt.Wait.Call;
+    // The waiter takes the mutex itself before the wait: its critical
+    // section, and so what it tests before sleeping, starts here.
+    const UnitInfo &UI = info(U);
+    if (!llvm::any_of(UI.Guards.Vars, [&](const auto &Entry) {
+          const GuardVariables::Guard &G = Entry.second;
+          return !G.Adopts && G.Construction &&
+                 llvm::is_contained(G.Mutexes, Wt.Mutex) &&
+                 Before(G.Construction->getBeginLoc(), Wait->getBeginLoc());
+        }))
+      continue;
+    // The innermost loop around the wait.
+    const Stmt *Loop = nullptr;
+    walkOwnCode(U.Body, [&](const Stmt *S) {
+      if (const Stmt *B = loopBody(S); B && containsStmt(B, Wait))
+        Loop = S;
+    });
+    if (!Loop)
+      continue;
+    // What it tests after waking, in that loop, to leave it: shared state
+    // (a data member or a global), not the waiter's locals.
+    llvm::SmallVector<std::pair<const ValueDecl *, const Expr *>, 2> Exits;
+    walkOwnCode(loopBody(Loop), [&](const Stmt *N) {
+      const auto *If = llvm::dyn_cast<IfStmt>(N);
+      if (!If || !If->getCond() ||
+          !Before(Wait->getEndLoc(), If->getBeginLoc()) ||
+          !leavesLoop(If->getThen()))
+        return;
+      walkOwnCode(If->getCond(), [&](const Stmt *C) {
+        const ValueDecl *D = nameIn(C);
+        const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+        if (!D || (!llvm::isa<FieldDecl>(D) && !(VD && VD->hasGlobalStorage())))
+          return;
+        QualType T = D->getType();
+        if (D == Wt.Mutex || D == Wt.Wait.CondVar || T.isConstQualified() ||
+            LockModel::isLockable(T) || CVs.isConditionVariable(T) ||
+            isAliasable(D) ||
+            llvm::any_of(Exits, [&](const auto &E) { return E.first == D; }))
+          return;
+        Exits.push_back({D, If->getCond()});
+      });
+    });
+    for (const auto &[K, Test] : Exits) {
+      // Tested before the first wait (the predicate, the loop's condition,
+      // code before the loop, the functions it calls there): a notify that
+      // came earlier is seen.
+      if (readsBefore(U, K, Wait, 0))
+        continue;
+      // A notifier that sets it once, to a constant, and notifies the
+      // condition variable; not a handshake that waits on it too.
+      Target One;
+      One.CV = Wt.Wait.CondVar;
+      One.Mutex = Wt.Mutex;
+      One.Keys.push_back(K);
+      for (const auto &N : Inv.units()) {
+        if (N.get() == &U || waitsOn(*N, One.CV) ||
+            !reachesNotify(*N, One.CV, 0))
+          continue;
+        const Stmt *FlagWrite = nullptr;
+        walkOwnCode(N->Body, [&](const Stmt *S) {
+          if (FlagWrite)
+            return;
+          if (std::optional<WriteInfo> W = asWrite(S, One, *N);
+              W && W->Flag && W->What == K)
+            FlagWrite = S;
+        });
+        if (!FlagWrite)
+          continue;
+        // Where it notifies: its own notify, or the call that leads to one.
+        const Expr *Notify = nullptr;
+        for (const auto &[Call, CV] : N->Notifies)
+          if (CV == One.CV && !Notify)
+            Notify = Call;
+        for (const auto &[Call, Callee] : N->Calls)
+          if (!Notify)
+            if (const CodeUnit *CU = Inv.unitOf(Callee))
+              if (reachesNotify(*CU, One.CV, 1))
+                Notify = Call;
+        Finding F{Rule::TestedAfterWait, Wait, K, {}, nullptr, N.get(), One.CV};
+        if (Notify)
+          F.NotifyPath.push_back(Notify);
+        F.By = &Wt;
+        F.Test = Test;
+        F.FlagWrite = FlagWrite;
+        Out.push_back(std::move(F));
+        break;
+      }
+    }
+  }
+}
+
 void LostWakeupAnalysis::run(std::vector<Finding> &Out) {
+  testedAfterWait(Out);
   for (auto &Entry : Targets) {
     const Target &T = Entry.second;
     // Code that notifies C, itself or through its calls; and, for rule c,
@@ -988,6 +1156,8 @@ CvLostWakeupCheck::CvLostWakeupCheck(StringRef Name, ClangTidyContext *Context)
   else if (!Error.empty())
     configurationDiag("%0") << Error;
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+  // A project's Cond::Wait(Mutex &) / Signal() is a condition variable.
+  CVs->setReadWrappers(true);
   Locks = std::make_unique<LockModel>(GuardTypes);
 }
 
@@ -1050,12 +1220,50 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
   for (const Finding &F : Findings) {
     if (!F.What || !Reported.first(F.Write->getBeginLoc(), SM))
       continue;
-    const Waiter *W = A.waiterReading(F.CV, F.What);
+    const Waiter *W = F.By ? F.By : A.waiterReading(F.CV, F.What);
     if (!W)
       continue;
     std::string Name = keyName(F.What);
     const Expr *Notify = F.NotifyPath.empty() ? nullptr : F.NotifyPath.back();
     SourceLocation Loc = F.Write->getBeginLoc();
+    if (F.Kind == Rule::TestedAfterWait) {
+      diag(W->Wait.Call->getExprLoc(),
+           "lost wake-up: %0 is tested only after the wait on %1; a notify "
+           "that sets it before this wait begins wakes nobody, and the wait "
+           "may block forever")
+          << Name << W->Wait.CondVar;
+      diag(F.Test->getBeginLoc(),
+           "%0 is tested here, once the wait has returned, and not before "
+           "the wait, holding %1",
+           DiagnosticIDs::Note)
+          << Name << W->Mutex;
+      { // Emitted when Sets goes out of scope: before the next note.
+        auto Sets =
+            diag(F.FlagWrite->getBeginLoc(),
+                 "%select{%1|a lambda}0 sets %2 here", DiagnosticIDs::Note)
+            << (F.Unit->Lambda ? 1 : 0);
+        if (F.Unit->Lambda)
+          Sets << "";
+        else
+          Sets << patternDecl(F.Unit->Fn);
+        Sets << Name;
+      }
+      if (Notify) {
+        const auto *NotifyCall = llvm::dyn_cast<CallExpr>(Notify);
+        if (NotifyCall && CVs->notified(NotifyCall))
+          diag(Notify->getExprLoc(),
+               "and notifies %0 here, whether or not the waiter is asleep",
+               DiagnosticIDs::Note)
+              << W->Wait.CondVar;
+        else if (NotifyCall && NotifyCall->getDirectCallee())
+          diag(Notify->getExprLoc(),
+               "and calls %0 here, which notifies %1, whether or not the "
+               "waiter is asleep",
+               DiagnosticIDs::Note)
+              << patternDecl(NotifyCall->getDirectCallee()) << W->Wait.CondVar;
+      }
+      continue;
+    }
     switch (F.Kind) {
     case Rule::Unlocked: {
       auto D = diag(Loc, "lost wake-up: %0 is changed without holding %1, "
@@ -1108,6 +1316,8 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
                 "after the change")
           << Name << F.OtherCV << W->Wait.CondVar;
       break;
+    case Rule::TestedAfterWait:
+      break;
     }
     // Notes, in the order things happen.
     diag(W->Wait.Call->getExprLoc(),
@@ -1137,6 +1347,8 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
       diag(Notify->getExprLoc(), "only %0 is notified here",
            DiagnosticIDs::Note)
           << F.OtherCV;
+      break;
+    case Rule::TestedAfterWait:
       break;
     }
   }

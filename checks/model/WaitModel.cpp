@@ -1,8 +1,11 @@
 //===--- WaitModel.cpp ----------------------------------------------------===//
 
 #include "model/WaitModel.h"
+#include "engine/StmtWalk.h"
+#include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/STLExtras.h"
 
 namespace clang::tidy::threadleak {
@@ -216,7 +219,85 @@ bool spawnerCanCancel(const Expr *Token) {
 
 bool ConditionVariableModel::isConditionVariable(QualType T) const {
   const CXXRecordDecl *RD = recordNamed(T);
-  return RD && Types.contains(RD);
+  if (!RD)
+    return false;
+  if (Types.contains(RD))
+    return true;
+  if (!ReadWrappers || !RD->hasDefinition())
+    return false;
+  for (const CXXMethodDecl *M : RD->methods())
+    if (wrapperOp(M).Kind == WrapperOp::Wait)
+      return true;
+  return false;
+}
+
+/// The parameter of \p Fn that \p E (a wait's lock argument) is made
+/// from: the parameter itself (`unique_lock<mutex> &lk`), what it names
+/// (`&m->mu_`), or, for a local lock, what the local was constructed
+/// from (`unique_lock<mutex> l(mutex.m, std::adopt_lock)`).
+static const ParmVarDecl *lockParameter(const Expr *E, const FunctionDecl *Fn) {
+  const ParmVarDecl *Found = nullptr;
+  auto Scan = [&](const Stmt *S) {
+    walkOwnCode(S, [&](const Stmt *N) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+        if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()))
+          if (!Found && P->getDeclContext() == Fn)
+            Found = P;
+    });
+  };
+  Scan(E);
+  if (Found)
+    return Found;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->hasLocalStorage() && VD->getInit())
+        Scan(VD->getInit());
+  return Found;
+}
+
+const ConditionVariableModel::WrapperOp &
+ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
+  auto [It, New] = Wrappers.try_emplace(MD);
+  if (!New)
+    return It->second;
+  WrapperOp Op;
+  const CXXRecordDecl *RD = MD->getParent();
+  const FunctionDecl *Def = nullptr;
+  if (MD->getIdentifier() && !MD->isStatic() && !Types.contains(RD) &&
+      !MD->getASTContext().getSourceManager().isInSystemHeader(
+          MD->getLocation()) &&
+      MD->hasBody(Def) && Def->getBody()) {
+    unsigned Waits = 0, Notifies = 0, Loops = 0;
+    std::optional<ConditionWait> Inner;
+    auto OwnMember = [&](const ValueDecl *D) {
+      const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(D);
+      return FD && FD->getParent() == RD;
+    };
+    walkOwnCode(Def->getBody(), [&](const Stmt *N) {
+      Loops += loopBody(N) != nullptr;
+      const auto *Call = llvm::dyn_cast<CallExpr>(N);
+      if (!Call)
+        return;
+      if (std::optional<ConditionWait> W = asWait(Call)) {
+        ++Waits;
+        if (OwnMember(W->CondVar))
+          Inner = W;
+      } else if (const ValueDecl *CV = notified(Call)) {
+        Notifies += OwnMember(CV) ? 1 : 2; // Another's: not a wrapper.
+      }
+    });
+    if (Waits == 1 && Inner && !Notifies && !Loops && !Inner->Predicate &&
+        !Inner->StopAware && Inner->Lock) {
+      if (const ParmVarDecl *P = lockParameter(Inner->Lock, Def)) {
+        Op.Kind = WrapperOp::Wait;
+        Op.LockParam = P->getFunctionScopeIndex();
+        Op.Timed = Inner->Timed;
+      }
+    } else if (!Waits && Notifies == 1 && !Loops) {
+      Op.Kind = WrapperOp::Notify;
+    }
+  }
+  return Wrappers[MD] = Op;
 }
 
 const Expr *
@@ -283,6 +364,17 @@ ConditionVariableModel::asWait(const CallExpr *Call) const {
   const CXXMethodDecl *MD = MC->getMethodDecl();
   if (!MD || !MD->getIdentifier())
     return std::nullopt;
+  if (ReadWrappers)
+    if (const WrapperOp &Op = wrapperOp(MD); Op.Kind == WrapperOp::Wait) {
+      if (Op.LockParam >= MC->getNumArgs())
+        return std::nullopt;
+      ConditionWait W;
+      W.Call = MC;
+      W.CondVar = namedObject(MC->getImplicitObjectArgument());
+      W.Lock = MC->getArg(Op.LockParam);
+      W.Timed = Op.Timed;
+      return W;
+    }
   llvm::StringRef Name = MD->getName();
   bool Timed = Name == "wait_for" || Name == "wait_until" ||
                Name == "timed_wait";
@@ -318,8 +410,11 @@ const ValueDecl *ConditionVariableModel::notified(const CallExpr *Call) const {
   if (!MC)
     return nullptr;
   const CXXMethodDecl *MD = MC->getMethodDecl();
-  if (!MD || !MD->getIdentifier() ||
-      (MD->getName() != "notify_one" && MD->getName() != "notify_all"))
+  if (!MD || !MD->getIdentifier())
+    return nullptr;
+  if (ReadWrappers && wrapperOp(MD).Kind == WrapperOp::Notify)
+    return namedObject(MC->getImplicitObjectArgument());
+  if (MD->getName() != "notify_one" && MD->getName() != "notify_all")
     return nullptr;
   const Expr *Obj = onConditionVariable(MC);
   return Obj ? namedObject(Obj) : nullptr;

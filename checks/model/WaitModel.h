@@ -22,6 +22,7 @@
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
 #include <string>
@@ -109,11 +110,29 @@ public:
   const ValueDecl *notified(const CallExpr *Call) const;
   bool isConditionVariable(QualType T) const;
 
+  /// Also read a project's condition-variable wrapper (see
+  /// wrapperOp()): its waits and notifies are the wrapper object's.
+  void setReadWrappers(bool On) { ReadWrappers = On; }
+
 private:
   /// The object of \p MC if it is a condition variable of a listed type
   /// (the method's class, or the object's), else null.
   const Expr *onConditionVariable(const CXXMemberCallExpr *MC) const;
+  /// What a member function of a project's class does to the class's own
+  /// condition variable when it is all the function does: waits on it
+  /// once, with no predicate, outside any loop, releasing a lock its
+  /// caller hands it (ceph's `Cond::Wait(Mutex &)`, a `wait(unique_lock
+  /// &)`), or notifies it (`Signal()`, `Broadcast()`).
+  struct WrapperOp {
+    enum KindTy { None, Wait, Notify } Kind = None;
+    /// Of a wait: the parameter the caller's lock comes in.
+    unsigned LockParam = 0;
+    bool Timed = false;
+  };
+  const WrapperOp &wrapperOp(const CXXMethodDecl *MD) const;
   NameList Types;
+  bool ReadWrappers = false;
+  mutable llvm::DenseMap<const CXXMethodDecl *, WrapperOp> Wrappers;
 };
 
 /// The variable or data member an object expression names (through

@@ -273,6 +273,51 @@ private:
   int queued_ = 0;
 };
 
+// Negative for rule c: the condition variable notified wakes the workers,
+// and they notify the schedulers' in turn as they finish (ClickHouse's
+// ThreadPool: finalize() wakes the workers only; a scheduler waiting for a
+// free slot is woken by the job that finishes).
+class RelayPool {
+public:
+  void finalize() {
+    {
+      std::lock_guard<std::mutex> g(m_);
+      shutdown_ = true;
+    }
+    new_job_.notify_all();
+  }
+  void schedule(int J) {
+    std::unique_lock<std::mutex> lk(m_);
+    job_finished_.wait(lk, [this] { return scheduled_ < 4 || shutdown_; });
+    jobs_.push_back(J);
+    ++scheduled_;
+    new_job_.notify_one();
+  }
+  void worker() {
+    bool done = false;
+    for (;;) {
+      std::unique_lock<std::mutex> lk(m_);
+      if (done) {
+        --scheduled_;
+        job_finished_.notify_all();
+      }
+      new_job_.wait(lk, [this] { return !jobs_.empty() || shutdown_; });
+      if (jobs_.empty())
+        return;
+      jobs_.pop_front();
+      done = true;
+    }
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable job_finished_;
+  std::condition_variable new_job_;
+  std::deque<int> jobs_;
+  int scheduled_ = 0;
+  bool shutdown_ = false;
+};
+
 //===-- Negative: the idiomatic fixes ---------------------------------------===//
 
 // The write under the mutex, the notify after unlocking.
