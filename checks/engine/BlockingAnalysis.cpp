@@ -788,9 +788,11 @@ bool isFunctionObjectType(QualType T) {
 }
 
 /// A container of function objects: an array of them, or a standard
-/// sequence or map whose elements (a map's mapped values) are. A call
-/// through any element may run what any element was given.
-bool isFunctionObjectContainer(QualType T) {
+/// sequence or map whose elements (a map's mapped values) are, or are
+/// containers of them in turn (a registry of callbacks per key,
+/// `std::map<Id, std::vector<Callback>>`). A call through any element may
+/// run what any element was given.
+bool isFunctionObjectContainer(QualType T, unsigned Depth = 0) {
   T = T.getNonReferenceType();
   if (const auto *AT = llvm::dyn_cast<ArrayType>(T.getCanonicalType()))
     return isFunctionObjectType(AT->getElementType());
@@ -806,9 +808,32 @@ bool isFunctionObjectContainer(QualType T) {
     return false;
   for (const TemplateArgument &A : Spec->getTemplateArgs().asArray())
     if (A.getKind() == TemplateArgument::Type &&
-        isFunctionObjectType(A.getAsType()) && !A.getAsType()->isPointerType())
+        ((isFunctionObjectType(A.getAsType()) &&
+          !A.getAsType()->isPointerType()) ||
+         (Depth == 0 && isFunctionObjectContainer(A.getAsType(), 1))))
       return true;
   return false;
+}
+
+/// `it->second`, `(*it).first`: a member of the element an iterator
+/// local (`auto it = m.find(k)`) stands at; its container, or null.
+const ValueDecl *iteratorElementContainer(const Expr *E) {
+  const auto *ME = llvm::dyn_cast<MemberExpr>(bareExpr(E));
+  if (!ME || !isPairMember(ME->getMemberDecl()))
+    return nullptr;
+  const Expr *Base = bareExpr(ME->getBase());
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Base);
+      OC && (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star) &&
+      OC->getNumArgs() >= 1)
+    Base = bareExpr(OC->getArg(0));
+  const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Base);
+  const auto *It = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!It || !It->hasLocalStorage() ||
+      !isIteratorClass(It->getType()->getAsCXXRecordDecl()))
+    return nullptr;
+  const Expr *C = iteratedContainer(It->getInit());
+  const ValueDecl *D = C ? namedObject(C) : nullptr;
+  return D && isFunctionObjectContainer(D->getType()) ? D : nullptr;
 }
 
 /// The container of function objects \p E is an element of (`v[i]`,
@@ -829,7 +854,9 @@ const ValueDecl *elementContainer(const Expr *E) {
       Base = MC->getImplicitObjectArgument();
   }
   const ValueDecl *D = Base ? namedObject(Base) : nullptr;
-  return D && isFunctionObjectContainer(D->getType()) ? D : nullptr;
+  if (D && isFunctionObjectContainer(D->getType()))
+    return D;
+  return iteratorElementContainer(E);
 }
 
 /// The function object a call's callee expression \p E names: a variable,
@@ -9464,9 +9491,12 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
       }
       return;
     }
-    // `v.push_back(f)`, `m.emplace(k, f)`: elements of the container.
+    // `v.push_back(f)`, `m.emplace(k, f)`: elements of the container;
+    // `m[k].push_back(f)`: of the registry the list is an element of.
+    const Expr *Into = MC->getImplicitObjectArgument();
     if (storesElements(MC->getMethodDecl()))
-      if (const ValueDecl *C = namedObject(MC->getImplicitObjectArgument());
+      if (const ValueDecl *C = elementContainer(Into) ? elementContainer(Into)
+                                                      : namedObject(Into);
           C && isFunctionObjectContainer(C->getType()))
         for (const Expr *Arg : MC->arguments())
           addFunctionObject(C, Arg);

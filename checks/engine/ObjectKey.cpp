@@ -38,7 +38,8 @@ bool isIdentityCall(const CallExpr *Call) {
          N == "addressof" || N == "forward";
 }
 
-/// A member of std::pair: `first`, `second`.
+} // namespace
+
 bool isPairMember(const ValueDecl *Member) {
   const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(Member);
   const RecordDecl *RD = FD ? FD->getParent() : nullptr;
@@ -46,9 +47,6 @@ bool isPairMember(const ValueDecl *Member) {
          RD->getName() == "pair";
 }
 
-/// The container an iterator is taken from: `c.begin()`, `c.find(k)`,
-/// `c.erase(it)` (a method of a standard container returning an
-/// iterator), or null.
 const Expr *iteratedContainer(const Expr *Init) {
   const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(
       Init ? bareExprThroughCopies(Init) : nullptr);
@@ -60,6 +58,8 @@ const Expr *iteratedContainer(const Expr *Init) {
     return nullptr;
   return MC->getImplicitObjectArgument();
 }
+
+namespace {
 
 ObjectKey append(ObjectKey K, const ValueDecl *Member) {
   // The key and the value of a map's element are the element: elements

@@ -151,6 +151,14 @@ ObjectKey mapThroughCall(const ObjectKey &CalleeKey, const CallExpr *Call,
                          const FunctionDecl *Callee, const KeyBuilder &Caller,
                          const FunctionDecl *CallerFn = nullptr);
 
+/// A member of std::pair: `first`, `second`.
+bool isPairMember(const ValueDecl *Member);
+
+/// The container an iterator is taken from: `c.begin()`, `c.find(k)`,
+/// `c.erase(it)` (a method of a standard container returning an
+/// iterator), or null.
+const Expr *iteratedContainer(const Expr *Init);
+
 } // namespace clang::tidy::threadleak
 
 #endif
