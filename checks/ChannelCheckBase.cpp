@@ -52,6 +52,14 @@ void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
       continue;
     analyse(Spawned, U, *Flow, Ctx);
   }
+  analyseSpawn(Spawned, *Flow, Ctx);
+}
+
+bool ChannelCheckBase::markReported(const BlockingChannelUse &Use,
+                                    ASTContext &Ctx) {
+  if (!Reported.insert({Use.Where, Use.Origin.Decl}).second)
+    return false;
+  return ReportedAt.first(opLoc(Use), Ctx.getSourceManager(), originLoc(Use));
 }
 
 std::string ChannelCheckBase::describe(const FunctionDecl *Owner) {
@@ -86,8 +94,7 @@ ChannelCheckBase::localOwner(const BlockingChannelUse &Use,
 void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
                                         const BlockingChannelUse &Use,
                                         ASTContext &Ctx) {
-  Reported.insert({Use.Where, Use.Origin.Decl});
-  ReportedAt.first(opLoc(Use), Ctx.getSourceManager(), originLoc(Use));
+  markReported(Use, Ctx);
   diag(Context.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
       << Context.Noun;
   for (const CallExpr *Call : Use.CallChain)

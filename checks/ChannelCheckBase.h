@@ -47,6 +47,13 @@ protected:
                        const BlockingChannelUse &Use, ChannelFlow &Flow,
                        ASTContext &Ctx) = 0;
 
+  /// Called once per spawned context whose body is a lambda: for what
+  /// the context does to its owner's channels.
+  virtual void analyseSpawn(const SpawnedContext &, ChannelFlow &,
+                            ASTContext &) {}
+  /// Marks \p Use reported; false if it already was.
+  bool markReported(const BlockingChannelUse &Use, ASTContext &Ctx);
+
   /// The notes every channel finding starts with: where the context was
   /// started, the calls that lead to the operation, the channel's creation.
   void emitContextNotes(const SpawnedContext &Context,

@@ -1,6 +1,7 @@
 //===--- ChannelRecvNoCloseCheck.cpp --------------------------------------===//
 
 #include "ChannelRecvNoCloseCheck.h"
+#include "engine/StmtWalk.h"
 #include "engine/StopTokenUse.h"
 
 namespace clang::tidy::threadleak {
@@ -51,6 +52,108 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
       << Context.Noun << V << (Use.UntilClosed ? 0 : 1) << describe(Owner);
   emitContextNotes(Context, Use, Ctx);
   emitPathNote(*Path, Owner, V, Missing);
+}
+
+void ChannelRecvNoCloseCheck::analyseSpawn(const SpawnedContext &Context,
+                                           ChannelFlow &Flow, ASTContext &Ctx) {
+  // The closer: a lambda, started by the function it is written in.
+  const auto *Closer = llvm::dyn_cast<CXXMethodDecl>(Context.Body);
+  if (!Closer || !Closer->getParent()->isLambda() || !Closer->getBody())
+    return;
+  const auto *Owner =
+      llvm::dyn_cast<FunctionDecl>(Closer->getParent()->getDeclContext());
+  if (!Owner || !Owner->getBody())
+    return;
+  const SourceManager &SM = Ctx.getSourceManager();
+  SourceRange LambdaRange = Closer->getBody()->getSourceRange();
+  auto InLambda = [&](const Stmt *S) {
+    return LambdaRange.isValid() &&
+           !SM.isBeforeInTranslationUnit(S->getBeginLoc(),
+                                         LambdaRange.getBegin()) &&
+           !SM.isBeforeInTranslationUnit(LambdaRange.getEnd(), S->getEndLoc());
+  };
+  auto OwnersLocal = [&](const Expr *E) -> const VarDecl * {
+    const VarDecl *V = Flow.originOf(E, NoBindings).var();
+    return V && V->hasLocalStorage() && !llvm::isa<ParmVarDecl>(V) &&
+                   V->getDeclContext() == Owner
+               ? V
+               : nullptr;
+  };
+  // The owner's channels it closes.
+  llvm::SmallVector<const VarDecl *, 2> Closed;
+  walkWithLambdas(Closer->getBody(), nullptr, [&](const Stmt *S) {
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (ChannelOp Op = model().classify(Call);
+          Op.Kind == ChannelOpKind::Close)
+        if (const VarDecl *V = OwnersLocal(Op.Channel);
+            V && !llvm::is_contained(Closed, V))
+          Closed.push_back(V);
+  });
+  if (Closed.empty())
+    return;
+  llvm::SmallVector<BlockingChannelUse, 4> Uses;
+  bool UsesRead = false;
+  for (const VarDecl *V : Closed) {
+    // Nothing else may close it: outside the lambda, the channel is only
+    // operated on, never closed nor handed to other code.
+    bool Elsewhere = false;
+    walkWithLambdas(Owner->getBody(), nullptr, [&](const Stmt *S) {
+      if (Elsewhere || InLambda(S))
+        return;
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      const auto *Construct = llvm::dyn_cast<CXXConstructExpr>(S);
+      if (Call) {
+        if (ChannelOp Op = model().classify(Call);
+            Op && OwnersLocal(Op.Channel) == V) {
+          Elsewhere = Op.Kind == ChannelOpKind::Close;
+          return;
+        }
+        // (A lambda given to a call is walked as code: what it captures is
+        // not handed on.)
+        for (const Expr *Arg : Call->arguments())
+          Elsewhere |=
+              !llvm::isa<LambdaExpr>(bareExpr(Arg)) && OwnersLocal(Arg) == V;
+      } else if (Construct && !llvm::isa<CXXTemporaryObjectExpr>(S)) {
+        for (const Expr *Arg : Construct->arguments())
+          Elsewhere |= OwnersLocal(Arg) == V;
+      }
+    });
+    if (Elsewhere)
+      continue;
+    if (!UsesRead) {
+      Flow.blockingUses(Owner, NoBindings, Uses);
+      UsesRead = true;
+    }
+    for (const BlockingChannelUse &U : Uses) {
+      // The owner's own receive loop on it, after the start.
+      if (U.Op.Kind != ChannelOpKind::Receive || !U.UntilClosed ||
+          U.Origin.var() != V || !U.CallChain.empty() || InLambda(U.Where) ||
+          !SM.isBeforeInTranslationUnit(Context.Start->getEndLoc(),
+                                        U.Where->getBeginLoc()))
+        continue;
+      std::optional<UnreleasedPath> Path =
+          Flow.findSkippingPath(Closer, V, ReleaseRules());
+      if (!Path || !markReported(U, Ctx))
+        continue;
+      diag(opLoc(U), "%0 may block here forever: it receives until %1 is "
+                     "closed, and the %2 that closes it may return without "
+                     "closing it")
+          << describe(Owner) << V << Context.Noun;
+      diag(Context.Start->getBeginLoc(), "%0 started here", DiagnosticIDs::Note)
+          << Context.Noun;
+      unsigned How = Path->Kind == UnreleasedPath::Return     ? 0
+                     : Path->Kind == UnreleasedPath::CoReturn ? 1
+                     : Path->Kind == UnreleasedPath::Throw    ? 2
+                                                              : 3;
+      diag(Path->Loc,
+           "the %0 %select{returns|co_returns|throws|ends}1 here without "
+           "closing %2",
+           DiagnosticIDs::Note)
+          << Context.Noun << How << V;
+      diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
+          << V;
+    }
+  }
 }
 
 } // namespace clang::tidy::threadleak

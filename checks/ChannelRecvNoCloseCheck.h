@@ -8,7 +8,9 @@
 namespace clang::tidy::threadleak {
 
 /// Finds threads and coroutines that block receiving from a channel that,
-/// on some path of their owner, nothing closes or sends to.
+/// on some path of their owner, nothing closes or sends to; and functions
+/// that receive until their own channel is closed when the only context
+/// that closes it may return without doing so.
 ///
 /// For the user-facing documentation see
 /// docs/checks/threadleak-channel-recv-no-close.md
@@ -19,6 +21,10 @@ public:
 private:
   void analyse(const SpawnedContext &Context, const BlockingChannelUse &Use,
                ChannelFlow &Flow, ASTContext &Ctx) override;
+  /// The other way round: the function that starts the context receives
+  /// until a channel of its own is closed, and only the context closes it.
+  void analyseSpawn(const SpawnedContext &Context, ChannelFlow &Flow,
+                    ASTContext &Ctx) override;
 };
 
 } // namespace clang::tidy::threadleak

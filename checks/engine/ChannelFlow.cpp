@@ -901,6 +901,16 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
                 Facts.empty() ? nullptr : &Facts);
 }
 
+std::optional<UnreleasedPath>
+ChannelFlow::findSkippingPath(const FunctionDecl *Closer,
+                              const VarDecl *Channel, ReleaseRules Rules) {
+  const CFG *G = cfgFor(Closer);
+  if (!G)
+    return std::nullopt;
+  BlockedBody = nullptr;
+  return search(Closer, *G, &G->getEntry(), 0, Channel, Rules);
+}
+
 using Branch = RaceBranch;
 
 /// An if or ?: decides between its two successors by a truth value (a

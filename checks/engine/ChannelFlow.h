@@ -131,6 +131,14 @@ public:
                                                    const FunctionDecl *Body,
                                                    ReleaseRules Rules);
 
+  /// A path of \p Closer (a lambda's body that reaches \p Channel, a local
+  /// of the function it is written in, by capture) from its entry to its
+  /// exit that never releases \p Channel. None when every path releases
+  /// it, or when the analysis cannot tell.
+  std::optional<UnreleasedPath> findSkippingPath(const FunctionDecl *Closer,
+                                                 const VarDecl *Channel,
+                                                 ReleaseRules Rules);
+
   /// True if \p Owner closes, sends to or hands on \p Channel anywhere
   /// (for a counted receive loop, whose number of receives a path-by-path
   /// search cannot match with sends).
