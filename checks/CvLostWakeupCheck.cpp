@@ -148,7 +148,7 @@ struct WriteInfo {
   const Expr *Value = nullptr;
 };
 
-enum class Rule { Unlocked, AfterNotify, OtherCV, TestedAfterWait };
+enum class Rule { Unlocked, AfterNotify, OtherCV, TestedAfterWait, WakesOne };
 
 struct Finding {
   Rule Kind;
@@ -165,6 +165,9 @@ struct Finding {
   const Waiter *By = nullptr;
   const Expr *Test = nullptr;
   const Stmt *FlagWrite = nullptr;
+  /// Rule e: the loop that starts the waiting code (Write is the
+  /// notify_one()).
+  const Stmt *Spawns = nullptr;
 };
 
 /// Sets of at most MaxTracked statements (null: a write the caller made).
@@ -413,6 +416,14 @@ private:
   /// Rule d: a waiter tests state only after its wait; a notifier sets it
   /// once and notifies.
   void testedAfterWait(std::vector<Finding> &Out);
+  /// Rule e: a flag every waiter leaves on, announced with notify_one()
+  /// while the waiting code runs on several threads.
+  void wakesOne(std::vector<Finding> &Out);
+  /// \p U may run on several threads at once: it (or a caller, two
+  /// levels up) is a lambda written in a loop, or a function named (not
+  /// called) in a loop: `std::thread(&Pool::work, this)` per worker. The
+  /// loop, or null.
+  const Stmt *startedInLoop(const CodeUnit &U, unsigned Depth);
   /// \p U, or a function it calls before \p Before (to a depth), reads
   /// \p K.
   bool readsBefore(const CodeUnit &U, const ValueDecl *K, const Stmt *Before,
@@ -1125,8 +1136,142 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
   }
 }
 
+/// The innermost loop of \p Body whose body contains \p S, or null.
+static const Stmt *loopAround(const Stmt *Body, const Stmt *S) {
+  const Stmt *Loop = nullptr;
+  walkOwnCode(Body, [&](const Stmt *N) {
+    if (const Stmt *B = loopBody(N); B && containsStmt(B, S))
+      Loop = N;
+  });
+  return Loop;
+}
+
+const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
+                                              unsigned Depth) {
+  if (U.Lambda) {
+    const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+        U.Lambda->getLambdaClass()->getDeclContext());
+    if (const CodeUnit *E = Enc ? Inv.unitOf(Enc) : nullptr)
+      if (const Stmt *Loop = loopAround(E->Body, U.Lambda))
+        return Loop;
+  } else {
+    // Named, not called, in a loop of some unit: handed to a spawn.
+    for (const auto &Other : Inv.units()) {
+      llvm::SmallPtrSet<const Expr *, 8> Callees;
+      const Stmt *Found = nullptr;
+      walkOwnCode(Other->Body, [&](const Stmt *N) {
+        if (const auto *C = llvm::dyn_cast<CallExpr>(N))
+          if (C->getCallee())
+            Callees.insert(C->getCallee()->IgnoreParenImpCasts());
+      });
+      walkOwnCode(Other->Body, [&](const Stmt *N) {
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N);
+        if (Found || !DRE || Callees.contains(DRE) ||
+            DRE->getDecl()->getAsFunction() == nullptr ||
+            DRE->getDecl()->getAsFunction()->getCanonicalDecl() !=
+                U.Fn->getCanonicalDecl())
+          return;
+        Found = loopAround(Other->Body, DRE);
+      });
+      if (Found)
+        return Found;
+    }
+  }
+  if (Depth >= 2)
+    return nullptr;
+  for (const auto &[Caller, Call] : Inv.callersOf(U.Fn))
+    if (const Stmt *Loop = startedInLoop(*Caller, Depth + 1))
+      return Loop;
+  return nullptr;
+}
+
+/// \p Call wakes one waiter: notify_one() or pthread_cond_signal().
+static bool wakesOneWaiter(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  return FD && FD->getIdentifier() &&
+         (FD->getName() == "notify_one" ||
+          FD->getName() == "pthread_cond_signal");
+}
+
+void LostWakeupAnalysis::wakesOne(std::vector<Finding> &Out) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (auto &Entry : Targets) {
+    const Target &T = Entry.second;
+    for (const auto &N : Inv.units()) {
+      // The notifier: its own notifies of C, every one a notify_one(),
+      // nothing it calls notifies C, and it does not wait on C itself.
+      llvm::SmallVector<const CallExpr *, 2> Ones;
+      bool All = false;
+      for (const auto &[Call, CV] : N->Notifies)
+        if (CV == T.CV) {
+          if (wakesOneWaiter(Call))
+            Ones.push_back(Call);
+          else
+            All = true;
+        }
+      // (One notify_one() per waiter, in a loop, wakes them all.)
+      llvm::erase_if(Ones, [&](const CallExpr *C) {
+        return loopAround(N->Body, C) != nullptr;
+      });
+      if (Ones.empty() || All || waitsOn(*N, T.CV) ||
+          llvm::any_of(N->Calls, [&](const auto &C) {
+            const CodeUnit *CU = Inv.unitOf(C.second);
+            return CU && reachesNotify(*CU, T.CV, 1);
+          }))
+        continue;
+      // A flag it sets, once, to a value that wakes, before a notify_one().
+      const Stmt *FlagWrite = nullptr;
+      const CallExpr *One = nullptr;
+      Key What = nullptr;
+      walkOwnCode(N->Body, [&](const Stmt *S) {
+        if (FlagWrite)
+          return;
+        std::optional<WriteInfo> W = asWrite(S, T, *N);
+        if (!W || !W->Flag || !canWake(*W, T) || isStopState(W->What))
+          return;
+        for (const CallExpr *C : Ones)
+          if (SM.isBeforeInTranslationUnit(S->getEndLoc(), C->getBeginLoc())) {
+            FlagWrite = S;
+            One = C;
+            What = W->What;
+            return;
+          }
+      });
+      if (!FlagWrite)
+        continue;
+      // A waiter that leaves on it without consuming it (a hand-off to one
+      // waiter resets the flag) or passing the wake-up on, and that runs
+      // on several threads.
+      for (const Waiter &Wt : Waiters) {
+        if (Wt.Wait.CondVar != T.CV || Wt.Mutex != T.Mutex ||
+            !llvm::is_contained(Wt.Keys, What) || Wt.Unit == N.get() ||
+            reachesNotify(*Wt.Unit, T.CV, 0))
+          continue;
+        bool Consumes = false;
+        walkOwnCode(Wt.Unit->Body, [&](const Stmt *S) {
+          if (std::optional<WriteInfo> W = asWrite(S, T, *Wt.Unit);
+              W && W->What == What)
+            Consumes = true;
+        });
+        if (Consumes)
+          continue;
+        const Stmt *Loop = startedInLoop(*Wt.Unit, 0);
+        if (!Loop)
+          continue;
+        Finding F{Rule::WakesOne, One, What, {One}, nullptr, N.get(), T.CV};
+        F.By = &Wt;
+        F.FlagWrite = FlagWrite;
+        F.Spawns = Loop;
+        Out.push_back(std::move(F));
+        break;
+      }
+    }
+  }
+}
+
 void LostWakeupAnalysis::run(std::vector<Finding> &Out) {
   testedAfterWait(Out);
+  wakesOne(Out);
   for (auto &Entry : Targets) {
     const Target &T = Entry.second;
     // Code that notifies C, itself or through its calls; and, for rule c,
@@ -1226,6 +1371,42 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     std::string Name = keyName(F.What);
     const Expr *Notify = F.NotifyPath.empty() ? nullptr : F.NotifyPath.back();
     SourceLocation Loc = F.Write->getBeginLoc();
+    if (F.Kind == Rule::WakesOne) {
+      const auto *One = llvm::cast<CallExpr>(F.Write);
+      bool Pthread = !llvm::isa<CXXMemberCallExpr>(One);
+      {
+        auto D = diag(One->getExprLoc(),
+                      "lost wake-up: %0 wakes one waiter, but every waiter "
+                      "on %1 leaves on %2; the others sleep on forever")
+                 << (Pthread ? "pthread_cond_signal()" : "notify_one()")
+                 << W->Wait.CondVar << Name;
+        // The fix-it: wake them all.
+        SourceLocation NameLoc = One->getExprLoc();
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(One))
+          if (const auto *ME = llvm::dyn_cast<MemberExpr>(MC->getCallee()))
+            NameLoc = ME->getMemberLoc();
+        if (Pthread) {
+          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+                  One->getCallee()->IgnoreParenImpCasts()))
+            NameLoc = DRE->getLocation();
+        }
+        if (NameLoc.isValid() && !NameLoc.isMacroID())
+          D << FixItHint::CreateReplacement(SourceRange(NameLoc, NameLoc),
+                                            Pthread ? "pthread_cond_broadcast"
+                                                    : "notify_all");
+      }
+      diag(F.FlagWrite->getBeginLoc(), "%0 is set here, for every waiter",
+           DiagnosticIDs::Note)
+          << Name;
+      diag(W->Wait.Call->getExprLoc(),
+           "the waiter leaves on %0 here, and does not notify %1 again",
+           DiagnosticIDs::Note)
+          << Name << W->Wait.CondVar;
+      diag(F.Spawns->getBeginLoc(),
+           "the waiting code is started for each round of this loop",
+           DiagnosticIDs::Note);
+      continue;
+    }
     if (F.Kind == Rule::TestedAfterWait) {
       diag(W->Wait.Call->getExprLoc(),
            "lost wake-up: %0 is tested only after the wait on %1; a notify "
@@ -1317,6 +1498,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
           << Name << F.OtherCV << W->Wait.CondVar;
       break;
     case Rule::TestedAfterWait:
+    case Rule::WakesOne:
       break;
     }
     // Notes, in the order things happen.
@@ -1349,6 +1531,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
           << F.OtherCV;
       break;
     case Rule::TestedAfterWait:
+    case Rule::WakesOne:
       break;
     }
   }
