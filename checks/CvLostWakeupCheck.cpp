@@ -33,8 +33,8 @@
 #include "CvLostWakeupCheck.h"
 #include "engine/CvPredicate.h"
 #include "engine/ForeverAnalysis.h"
-#include "engine/Templates.h"
 #include "engine/StmtWalk.h"
+#include "engine/Templates.h"
 #include "model/CallDepth.h"
 #include "model/UserModel.h"
 #include "clang/AST/Attr.h"
@@ -45,6 +45,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include <functional>
 #include <map>
 
 using namespace clang::ast_matchers;
@@ -148,7 +149,14 @@ struct WriteInfo {
   const Expr *Value = nullptr;
 };
 
-enum class Rule { Unlocked, AfterNotify, OtherCV, TestedAfterWait, WakesOne };
+enum class Rule {
+  Unlocked,
+  AfterNotify,
+  OtherCV,
+  TestedAfterWait,
+  WakesOne,
+  Unchecked
+};
 
 struct Finding {
   Rule Kind;
@@ -416,6 +424,9 @@ private:
   /// Rule d: a waiter tests state only after its wait; a notifier sets it
   /// once and notifies.
   void testedAfterWait(std::vector<Finding> &Out);
+  /// Rule f: a notifier changes only state no wait on the condition
+  /// variable checks, state a waiter reads once its wait has returned.
+  void unchecked(std::vector<Finding> &Out);
   /// Rule e: a flag every waiter leaves on, announced with notify_one()
   /// while the waiting code runs on several threads.
   void wakesOne(std::vector<Finding> &Out);
@@ -1269,9 +1280,117 @@ void LostWakeupAnalysis::wakesOne(std::vector<Finding> &Out) {
   }
 }
 
+void LostWakeupAnalysis::unchecked(std::vector<Finding> &Out) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::DenseSet<const ValueDecl *> Seen;
+  for (const Waiter &First : Waiters) {
+    const ValueDecl *CV = First.Wait.CondVar;
+    if (!Seen.insert(CV).second)
+      continue;
+    // Every wait on it is read (a wait we cannot read may check anything),
+    // and what they check, together.
+    unsigned Waits = 0, Read = 0;
+    for (const auto &U : Inv.units())
+      for (const ConditionWait &W : U->Waits)
+        Waits += W.CondVar == CV;
+    Target Checked;
+    Checked.CV = CV;
+    for (const Waiter &Wt : Waiters)
+      if (Wt.Wait.CondVar == CV) {
+        ++Read;
+        for (Key K : Wt.Keys)
+          if (!llvm::is_contained(Checked.Keys, K))
+            Checked.Keys.push_back(K);
+      }
+    if (Waits != Read)
+      continue;
+    for (const auto &N : Inv.units()) {
+      // A notifier of its own, that waits on nothing of it.
+      const CallExpr *Notify = nullptr;
+      for (const auto &[Call, NCV] : N->Notifies)
+        if (NCV == CV && !Notify)
+          Notify = Call;
+      if (!Notify || waitsOn(*N, CV))
+        continue;
+      // It (and what it calls) changes nothing a wait checks, and calls
+      // no code we cannot read that is given the object.
+      bool Helps = false;
+      std::function<void(const CodeUnit &, unsigned)> Scan =
+          [&](const CodeUnit &C, unsigned Depth) {
+            walkOwnCode(C.Body, [&](const Stmt *S) {
+              if (Helps)
+                return;
+              if (asWrite(S, Checked, C)) {
+                Helps = true;
+                return;
+              }
+              const auto *Call = llvm::dyn_cast<CallExpr>(S);
+              if (!Call)
+                return;
+              // Code we cannot read: a call through a pointer or a function
+              // object, or a project function defined elsewhere.
+              const FunctionDecl *Callee = Call->getDirectCallee();
+              const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
+              if (!Callee || (OC && OC->getOperator() == OO_Call) ||
+                  (!Callee->hasBody() &&
+                   !SM.isInSystemHeader(Callee->getLocation())))
+                Helps = true;
+            });
+            if (Depth >= 2)
+              return;
+            for (const auto &[Call, Callee] : C.Calls)
+              if (const CodeUnit *CU = Inv.unitOf(Callee); CU && !Helps)
+                Scan(*CU, Depth + 1);
+          };
+      Scan(*N, 0);
+      if (Helps)
+        continue;
+      // What it does change, before the notify: shared state a waiter
+      // reads once its wait has returned (the error it returns).
+      walkOwnCode(N->Body, [&](const Stmt *S) {
+        const Expr *Target = nullptr;
+        if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+            BO && BO->isAssignmentOp())
+          Target = BO->getLHS();
+        else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+                 OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+          Target = OC->getArg(0);
+        const ValueDecl *D = Target ? writtenObject(Target) : nullptr;
+        const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+        if (!D ||
+            (!llvm::isa<FieldDecl>(D) && !(VD && VD->hasGlobalStorage())) ||
+            isAliasable(D) ||
+            !SM.isBeforeInTranslationUnit(S->getEndLoc(),
+                                          Notify->getBeginLoc()))
+          return;
+        for (const Waiter &Wt : Waiters) {
+          if (Wt.Wait.CondVar != CV || Wt.Unit == N.get())
+            continue;
+          const Stmt *ReadAfter = nullptr;
+          walkWithLambdas(Wt.Unit->Body, nullptr, [&](const Stmt *R) {
+            if (!ReadAfter && nameIn(R) == D &&
+                SM.isBeforeInTranslationUnit(Wt.Wait.Call->getEndLoc(),
+                                             R->getBeginLoc()))
+              ReadAfter = R;
+          });
+          if (!ReadAfter)
+            continue;
+          Finding F{Rule::Unchecked, Wt.Wait.Call, D, {Notify},
+                    nullptr,         N.get(),      CV};
+          F.By = &Wt;
+          F.FlagWrite = S;
+          F.Test = llvm::dyn_cast<Expr>(ReadAfter);
+          Out.push_back(std::move(F));
+        }
+      });
+    }
+  }
+}
+
 void LostWakeupAnalysis::run(std::vector<Finding> &Out) {
   testedAfterWait(Out);
   wakesOne(Out);
+  unchecked(Out);
   for (auto &Entry : Targets) {
     const Target &T = Entry.second;
     // Code that notifies C, itself or through its calls; and, for rule c,
@@ -1371,6 +1490,33 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     std::string Name = keyName(F.What);
     const Expr *Notify = F.NotifyPath.empty() ? nullptr : F.NotifyPath.back();
     SourceLocation Loc = F.Write->getBeginLoc();
+    if (F.Kind == Rule::Unchecked) {
+      {
+        auto D = diag(W->Wait.Call->getExprLoc(),
+                      "lost wake-up: the wait on %0 does not check %1, which "
+                      "%select{%3|a lambda}2 changes before notifying %0; "
+                      "woken by that notify, the waiter finds nothing it "
+                      "checks changed and sleeps on")
+                 << W->Wait.CondVar << Name << (F.Unit->Lambda ? 1 : 0);
+        if (F.Unit->Lambda)
+          D << "";
+        else
+          D << patternDecl(F.Unit->Fn);
+      }
+      diag(F.FlagWrite->getBeginLoc(), "%0 is changed here",
+           DiagnosticIDs::Note)
+          << Name;
+      if (Notify)
+        diag(Notify->getExprLoc(), "and %0 is notified here",
+             DiagnosticIDs::Note)
+            << W->Wait.CondVar;
+      if (F.Test)
+        diag(F.Test->getBeginLoc(),
+             "the waiter reads %0 here, only once the wait has returned",
+             DiagnosticIDs::Note)
+            << Name;
+      continue;
+    }
     if (F.Kind == Rule::WakesOne) {
       const auto *One = llvm::cast<CallExpr>(F.Write);
       bool Pthread = !llvm::isa<CXXMemberCallExpr>(One);
@@ -1499,6 +1645,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
       break;
     case Rule::TestedAfterWait:
     case Rule::WakesOne:
+    case Rule::Unchecked:
       break;
     }
     // Notes, in the order things happen.
@@ -1532,6 +1679,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
       break;
     case Rule::TestedAfterWait:
     case Rule::WakesOne:
+    case Rule::Unchecked:
       break;
     }
   }
