@@ -533,7 +533,9 @@ llvm::StringRef checkHelp(llvm::StringRef Check) {
        "it on the path where the receiver gives up"},
       {"threadleak-cv-lost-wakeup",
        "change the predicate's state while holding the waiter's mutex, "
-       "before the notify (the notify may follow the unlock)"},
+       "before the notify (the notify may follow the unlock); let the "
+       "predicate check every flag the waiter leaves on, and wake every "
+       "waiter (notify_all) for a flag they all leave on"},
       {"threadleak-cv-wait-no-stop",
        "make the predicate read a stopping flag, set it under the lock and "
        "notify_all() on the stop path, or wait with "
