@@ -402,6 +402,7 @@ public:
   bool hasWaiters() const { return !ByCV.empty(); }
   void run(std::vector<Finding> &Out);
   const Waiter *waiterReading(const ValueDecl *CV, Key K) const;
+  bool isStopSite(const Stmt *S) const { return StopSites.contains(S); }
 
 private:
   struct Target {
@@ -449,6 +450,14 @@ private:
   bool canWake(const WriteInfo &W, const Target &T) const;
   bool heldOnEdge(const CFGBlock &From, unsigned SuccIndex, const Target &T,
                   const UnitInfo &UI) const;
+  /// \p Call returns only once a stop has been requested: a wait that only
+  /// a stop ends (`cv.wait(lk, tok, [] { return false; })`), or a call of a
+  /// function of the TU that makes one (`Done(ctx)`). The request itself
+  /// was made elsewhere, with no lock of ours held.
+  bool observesStop(const CallExpr *Call);
+  /// The std::stop_callback construction that runs the lambda \p U when a
+  /// stop is requested, or null.
+  const CXXConstructExpr *stopCallbackOf(const CodeUnit &U);
   bool waitsOn(const CodeUnit &U, const ValueDecl *CV) const {
     return llvm::any_of(U.Waits, [&](const ConditionWait &W) {
       return W.CondVar == CV;
@@ -470,6 +479,10 @@ private:
   std::map<std::tuple<const CodeUnit *, const Target *, bool>, RunResult> Runs;
   std::map<std::tuple<const CodeUnit *, const ValueDecl *, unsigned>, bool>
       Reaches;
+  llvm::DenseMap<const FunctionDecl *, bool> StopObservers;
+  /// The sites standing for a stop request made elsewhere (see
+  /// observesStop() and stopCallbackOf()).
+  llvm::DenseSet<const Stmt *> StopSites;
 };
 
 void LostWakeupAnalysis::collectWaiters() {
@@ -842,6 +855,14 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
     }
     return;
   }
+  if (observesStop(Call)) {
+    // The stop state changed before this returned, under no lock of ours.
+    if (llvm::is_contained(T.Keys, stopStateOf(U)) && !S.Held) {
+      StopSites.insert(Call);
+      addTo(S.Pending, Call);
+    }
+    return;
+  }
   if (CVs.asWait(Call))
     return;
 
@@ -907,6 +928,13 @@ const RunResult &LostWakeupAnalysis::runUnit(const CodeUnit &U,
   Entry.Reached = true;
   Entry.Held = EntryHeld;
   Entry.Pending.push_back(nullptr); // The caller's writes.
+  // A stop_callback's lambda runs right after the stop request, made
+  // without our lock (request_stop() runs it on the requesting thread).
+  if (const CXXConstructExpr *CB = stopCallbackOf(U);
+      CB && !EntryHeld && llvm::is_contained(T.Keys, stopStateOf(U))) {
+    StopSites.insert(CB);
+    addTo(Entry.Pending, CB);
+  }
   In[G->getEntry().getBlockID()] = Entry;
   // A round-robin fixpoint in block order; the lattice is finite and small.
   auto Pass = [&](bool Record) {
@@ -963,6 +991,8 @@ void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
   auto Add = [&](Finding F) {
     if (std::optional<WriteInfo> W = asWrite(F.Write, T, *F.Unit))
       F.What = W->What;
+    else if (StopSites.contains(F.Write))
+      F.What = stopStateOf(*F.Unit);
     F.CV = T.CV;
     Out.push_back(std::move(F));
   };
@@ -1000,6 +1030,53 @@ void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
     if (CanNameC && llvm::is_contained(Exit.Unannounced, W) &&
         !llvm::is_contained(Exit.AfterOpen, W) && !Relayed(CVs.notified(Other)))
       Add({Rule::OtherCV, W, nullptr, {Other}, CVs.notified(Other), &U});
+}
+
+bool LostWakeupAnalysis::observesStop(const CallExpr *Call) {
+  if (std::optional<ConditionWait> W = CVs.asWait(Call))
+    return !W->Timed && stopOnlyToken(*W);
+  const FunctionDecl *Def = nullptr;
+  if (!mayDispatchElsewhere(Call))
+    Def = analysableDefinition(Call->getDirectCallee(), Ctx);
+  const CodeUnit *Callee = Def ? Inv.unitOf(Def) : nullptr;
+  if (!Callee || Callee->Lambda)
+    return false;
+  auto [It, New] = StopObservers.try_emplace(Def, false);
+  if (!New)
+    return It->second;
+  // A function whose body waits, untimed, for nothing but a stop, and
+  // notifies nothing itself (`void Done(std::stop_token)`).
+  bool Observes = Callee->Notifies.empty() &&
+                  llvm::any_of(Callee->Waits, [](const ConditionWait &W) {
+                    return !W.Timed && stopOnlyToken(W);
+                  });
+  return StopObservers[Def] = Observes;
+}
+
+const CXXConstructExpr *LostWakeupAnalysis::stopCallbackOf(const CodeUnit &U) {
+  if (!U.Lambda)
+    return nullptr;
+  const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+      U.Lambda->getLambdaClass()->getDeclContext());
+  const CodeUnit *E = Enc ? Inv.unitOf(Enc) : nullptr;
+  if (!E)
+    return nullptr;
+  const CXXConstructExpr *Found = nullptr;
+  walkOwnCode(E->Body, [&](const Stmt *N) {
+    const auto *CE = llvm::dyn_cast<CXXConstructExpr>(N);
+    const CXXRecordDecl *RD = CE ? CE->getConstructor()->getParent() : nullptr;
+    if (Found || !RD || !RD->isInStdNamespace() || !RD->getIdentifier() ||
+        RD->getName() != "stop_callback" || CE->getNumArgs() < 2)
+      return;
+    const Expr *Arg = bareExpr(CE->getArg(1));
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Arg))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+          VD && VD->getInit())
+        Arg = bareExpr(VD->getInit());
+    if (Arg == U.Lambda)
+      Found = CE;
+  });
+  return Found;
 }
 
 /// The variable or data member \p N names, if it is a name.
@@ -1593,6 +1670,16 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     }
     switch (F.Kind) {
     case Rule::Unlocked: {
+      if (A.isStopSite(F.Write)) {
+        diag(Loc, "lost wake-up: the stop request %select{this call waits "
+                  "for|this callback runs on}0 is made without holding %1, "
+                  "the mutex the wait on %2 checks the stop state under, and "
+                  "the notify that follows does not take %1; a waiter between "
+                  "its check and its sleep misses it and waits forever")
+            << (llvm::isa<CXXConstructExpr>(F.Write) ? 1 : 0) << W->Mutex
+            << W->Wait.CondVar;
+        break;
+      }
       auto D = diag(Loc, "lost wake-up: %0 is changed without holding %1, "
                          "the mutex the wait on %2 checks it under; a "
                          "waiter between its check and its sleep misses the "

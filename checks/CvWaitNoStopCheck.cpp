@@ -124,6 +124,7 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
     configurationDiag("%0") << Error;
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
+  CVs->setReadWrappers(true);
   Channels = std::make_unique<ChannelModel>(UserChannels);
   JthreadModel = Model;
   JthreadModel.InterruptionPointsStop = false;
