@@ -267,7 +267,7 @@ ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
       !MD->getASTContext().getSourceManager().isInSystemHeader(
           MD->getLocation()) &&
       MD->hasBody(Def) && Def->getBody()) {
-    unsigned Waits = 0, Notifies = 0, Loops = 0;
+    unsigned Waits = 0, Notifies = 0, Loops = 0, Other = 0;
     std::optional<ConditionWait> Inner;
     auto OwnMember = [&](const ValueDecl *D) {
       const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(D);
@@ -275,6 +275,13 @@ ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
     };
     walkOwnCode(Def->getBody(), [&](const Stmt *N) {
       Loops += loopBody(N) != nullptr;
+      // Anything else it does (a state it changes, a call of anything but
+      // its own lock objects) makes it more than a wrapper: an event, a
+      // queue.
+      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(N))
+        Other += BO->isAssignmentOp();
+      if (const auto *UO = llvm::dyn_cast<UnaryOperator>(N))
+        Other += UO->isIncrementDecrementOp();
       const auto *Call = llvm::dyn_cast<CallExpr>(N);
       if (!Call)
         return;
@@ -284,8 +291,18 @@ ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
           Inner = W;
       } else if (const ValueDecl *CV = notified(Call)) {
         Notifies += OwnMember(CV) ? 1 : 2; // Another's: not a wrapper.
+      } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+            bareExpr(MC->getImplicitObjectArgument()));
+        const auto *VD =
+            DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+        Other += !(VD && VD->hasLocalStorage());
+      } else {
+        ++Other;
       }
     });
+    if (Other)
+      return Wrappers[MD] = Op;
     if (Waits == 1 && Inner && !Notifies && !Loops && !Inner->Predicate &&
         !Inner->StopAware && Inner->Lock) {
       if (const ParmVarDecl *P = lockParameter(Inner->Lock, Def)) {

@@ -216,3 +216,45 @@ private:
   bool running_ = true;
   std::counting_semaphore<> sem_{0};
 };
+
+// Silent: the stop path sets an event, a class that changes its state and
+// notifies its own condition variable (Poco's Event): not a bare wrapper of
+// the condition variable, so what set() changes is read as the stop path's
+// change of the waited-for state.
+class Event {
+public:
+  void set() {
+    std::lock_guard<std::mutex> L(mu_);
+    state_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> L(mu_);
+    cv_.wait(L, [&] { return state_; });
+    state_ = false;
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool state_ = false;
+};
+
+class EventWorker {
+public:
+  EventWorker() : thread_([this] { run(); }) {}
+  void stop() {
+    stopped_ = true;
+    wake_.set();
+    thread_.join();
+  }
+
+private:
+  void run() {
+    while (!stopped_)
+      wake_.wait();
+  }
+  Event wake_;
+  std::atomic<bool> stopped_{false};
+  std::thread thread_;
+};
