@@ -455,9 +455,6 @@ private:
   /// function of the TU that makes one (`Done(ctx)`). The request itself
   /// was made elsewhere, with no lock of ours held.
   bool observesStop(const CallExpr *Call);
-  /// The std::stop_callback construction that runs the lambda \p U when a
-  /// stop is requested, or null.
-  const CXXConstructExpr *stopCallbackOf(const CodeUnit &U);
   bool waitsOn(const CodeUnit &U, const ValueDecl *CV) const {
     return llvm::any_of(U.Waits, [&](const ConditionWait &W) {
       return W.CondVar == CV;
@@ -481,7 +478,7 @@ private:
       Reaches;
   llvm::DenseMap<const FunctionDecl *, bool> StopObservers;
   /// The sites standing for a stop request made elsewhere (see
-  /// observesStop() and stopCallbackOf()).
+  /// observesStop() and stopCallbackSite()).
   llvm::DenseSet<const Stmt *> StopSites;
 };
 
@@ -930,7 +927,7 @@ const RunResult &LostWakeupAnalysis::runUnit(const CodeUnit &U,
   Entry.Pending.push_back(nullptr); // The caller's writes.
   // A stop_callback's lambda runs right after the stop request, made
   // without our lock (request_stop() runs it on the requesting thread).
-  if (const CXXConstructExpr *CB = stopCallbackOf(U);
+  if (const Stmt *CB = stopCallbackSite(Inv, U);
       CB && !EntryHeld && llvm::is_contained(T.Keys, stopStateOf(U))) {
     StopSites.insert(CB);
     addTo(Entry.Pending, CB);
@@ -1053,32 +1050,6 @@ bool LostWakeupAnalysis::observesStop(const CallExpr *Call) {
   return StopObservers[Def] = Observes;
 }
 
-const CXXConstructExpr *LostWakeupAnalysis::stopCallbackOf(const CodeUnit &U) {
-  if (!U.Lambda)
-    return nullptr;
-  const auto *Enc = llvm::dyn_cast<FunctionDecl>(
-      U.Lambda->getLambdaClass()->getDeclContext());
-  const CodeUnit *E = Enc ? Inv.unitOf(Enc) : nullptr;
-  if (!E)
-    return nullptr;
-  const CXXConstructExpr *Found = nullptr;
-  walkOwnCode(E->Body, [&](const Stmt *N) {
-    const auto *CE = llvm::dyn_cast<CXXConstructExpr>(N);
-    const CXXRecordDecl *RD = CE ? CE->getConstructor()->getParent() : nullptr;
-    if (Found || !RD || !RD->isInStdNamespace() || !RD->getIdentifier() ||
-        RD->getName() != "stop_callback" || CE->getNumArgs() < 2)
-      return;
-    const Expr *Arg = bareExpr(CE->getArg(1));
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Arg))
-      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-          VD && VD->getInit())
-        Arg = bareExpr(VD->getInit());
-    if (Arg == U.Lambda)
-      Found = CE;
-  });
-  return Found;
-}
-
 /// The variable or data member \p N names, if it is a name.
 static const ValueDecl *nameIn(const Stmt *N) {
   if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
@@ -1145,11 +1116,7 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
         }))
       continue;
     // The innermost loop around the wait.
-    const Stmt *Loop = nullptr;
-    walkOwnCode(U.Body, [&](const Stmt *S) {
-      if (const Stmt *B = loopBody(S); B && containsStmt(B, Wait))
-        Loop = S;
-    });
+    const Stmt *Loop = innermostLoopAround(U.Body, Wait);
     if (!Loop)
       continue;
     // What it tests after waking, in that loop, to leave it: shared state
@@ -1224,23 +1191,13 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
   }
 }
 
-/// The innermost loop of \p Body whose body contains \p S, or null.
-static const Stmt *loopAround(const Stmt *Body, const Stmt *S) {
-  const Stmt *Loop = nullptr;
-  walkOwnCode(Body, [&](const Stmt *N) {
-    if (const Stmt *B = loopBody(N); B && containsStmt(B, S))
-      Loop = N;
-  });
-  return Loop;
-}
-
 const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
                                               unsigned Depth) {
   if (U.Lambda) {
     const auto *Enc = llvm::dyn_cast<FunctionDecl>(
         U.Lambda->getLambdaClass()->getDeclContext());
     if (const CodeUnit *E = Enc ? Inv.unitOf(Enc) : nullptr)
-      if (const Stmt *Loop = loopAround(E->Body, U.Lambda))
+      if (const Stmt *Loop = innermostLoopAround(E->Body, U.Lambda))
         return Loop;
   } else {
     // Named, not called, in a loop of some unit: handed to a spawn.
@@ -1259,7 +1216,7 @@ const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
             DRE->getDecl()->getAsFunction()->getCanonicalDecl() !=
                 U.Fn->getCanonicalDecl())
           return;
-        Found = loopAround(Other->Body, DRE);
+        Found = innermostLoopAround(Other->Body, DRE);
       });
       if (Found)
         return Found;
@@ -1299,7 +1256,7 @@ void LostWakeupAnalysis::wakesOne(std::vector<Finding> &Out) {
         }
       // (One notify_one() per waiter, in a loop, wakes them all.)
       llvm::erase_if(Ones, [&](const CallExpr *C) {
-        return loopAround(N->Body, C) != nullptr;
+        return innermostLoopAround(N->Body, C) != nullptr;
       });
       if (Ones.empty() || All || waitsOn(*N, T.CV) ||
           llvm::any_of(N->Calls, [&](const auto &C) {
@@ -1676,8 +1633,10 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
                   "the mutex the wait on %2 checks the stop state under, and "
                   "the notify that follows does not take %1; a waiter between "
                   "its check and its sleep misses it and waits forever")
-            << (llvm::isa<CXXConstructExpr>(F.Write) ? 1 : 0) << W->Mutex
-            << W->Wait.CondVar;
+            << (F.Unit->Lambda && stopCallbackSite(*Inv, *F.Unit) == F.Write
+                    ? 1
+                    : 0)
+            << W->Mutex << W->Wait.CondVar;
         break;
       }
       auto D = diag(Loc, "lost wake-up: %0 is changed without holding %1, "

@@ -541,11 +541,7 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
   for (const auto &[F, At] : Levels) {
     if (!F || !F->getBody())
       break;
-    const Stmt *Loop = nullptr;
-    walkOwnCode(F->getBody(), [&](const Stmt *S) {
-      if (const Stmt *B = loopBody(S); B && containsStmt(B, At))
-        Loop = S; // Outer loops come first: the last is the innermost.
-    });
+    const Stmt *Loop = innermostLoopAround(F->getBody(), At);
     EffectsBefore(Loop ? loopBody(Loop) : F->getBody(), At, Asked);
     if (Loop)
       break;

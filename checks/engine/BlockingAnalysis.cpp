@@ -5685,48 +5685,8 @@ bool BlockingAnalysis::Impl::sourceStaysPut(const ValueDecl *D) {
 }
 
 const Expr *BlockingAnalysis::Impl::callbackToken(const CodeUnit *U) {
-  if (!U->Lambda)
-    return nullptr;
-  const auto *Enc = llvm::dyn_cast<FunctionDecl>(
-      U->Lambda->getLambdaClass()->getDeclContext());
-  const CodeUnit *EU = Enc ? Inv.unitOf(Enc) : nullptr;
-  if (!EU)
-    return nullptr;
-  auto IsLambda = [&](const Expr *A) {
-    const Expr *E = bareExprThroughCopies(A);
-    // Converted to the callback's std::function.
-    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E);
-        CE && CE->getNumArgs() == 1)
-      E = bareExprThroughCopies(CE->getArg(0));
-    return E == U->Lambda;
-  };
-  auto NamesCallback = [](QualType T) {
-    return T.getAsString().find("stop_callback") != std::string::npos;
-  };
-  const Expr *Found = nullptr;
-  walkOwnCode(EU->Body, [&](const Stmt *S) {
-    if (Found)
-      return;
-    llvm::ArrayRef<const Expr *> Args;
-    QualType Made;
-    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
-      Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
-      Made = CE->getType();
-    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
-      Args = llvm::ArrayRef(MC->getArgs(), MC->getNumArgs());
-      Made = MC->getImplicitObjectArgument()->getType();
-    } else if (const auto *C = llvm::dyn_cast<CallExpr>(S)) {
-      Args = llvm::ArrayRef(C->getArgs(), C->getNumArgs());
-      Made = C->getType();
-    } else {
-      return;
-    }
-    if (Args.size() != 2 || !IsLambda(Args[1]) ||
-        !isStopTokenType(Args[0]->getType()) || !NamesCallback(Made))
-      return;
-    Found = Args[0];
-  });
-  return Found;
+  const Expr *Token = nullptr;
+  return stopCallbackSite(Inv, *U, &Token) ? Token : nullptr;
 }
 
 bool BlockingAnalysis::Impl::sourceNeverStopped(const ValueDecl *Src,

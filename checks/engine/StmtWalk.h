@@ -133,6 +133,18 @@ inline const Stmt *loopBody(const Stmt *S) {
   return nullptr;
 }
 
+/// The innermost loop of \p Body (lambdas' bodies aside) whose body
+/// contains \p S, or null.
+inline const Stmt *innermostLoopAround(const Stmt *Body, const Stmt *S) {
+  const Stmt *Loop = nullptr;
+  walkOwnCode(Body, [&](const Stmt *N) {
+    // Outer loops come first: the last one found is the innermost.
+    if (const Stmt *B = loopBody(N); B && containsStmt(B, S))
+      Loop = N;
+  });
+  return Loop;
+}
+
 /// The condition of the loop \p Loop (a `while`, `for` or `do`), or null;
 /// \p CondVar gets a `while`'s or `for`'s condition variable
 /// (`while (auto v = ch.pop())`), if any.

@@ -491,4 +491,57 @@ InventoryCollector::take(const ASTContext &Ctx,
   return Inv;
 }
 
+const Stmt *stopCallbackSite(const SyncInventory &Inv, const CodeUnit &U,
+                             const Expr **Token) {
+  if (!U.Lambda)
+    return nullptr;
+  const auto *Enc = llvm::dyn_cast<FunctionDecl>(
+      U.Lambda->getLambdaClass()->getDeclContext());
+  const CodeUnit *EU = Enc ? Inv.unitOf(Enc) : nullptr;
+  if (!EU)
+    return nullptr;
+  auto IsLambda = [&](const Expr *A) {
+    const Expr *E = bareExprThroughCopies(A);
+    // Converted to the callback's std::function.
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E);
+        CE && CE->getNumArgs() == 1)
+      E = bareExprThroughCopies(CE->getArg(0));
+    // Kept in a variable first.
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+          VD && VD->hasLocalStorage() && VD->getInit())
+        E = bareExprThroughCopies(VD->getInit());
+    return E == U.Lambda;
+  };
+  auto NamesCallback = [](QualType T) {
+    return T.getAsString().find("stop_callback") != std::string::npos;
+  };
+  const Stmt *Found = nullptr;
+  walkOwnCode(EU->Body, [&](const Stmt *S) {
+    if (Found)
+      return;
+    llvm::ArrayRef<const Expr *> Args;
+    QualType Made;
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+      Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+      Made = CE->getType();
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      Args = llvm::ArrayRef(MC->getArgs(), MC->getNumArgs());
+      Made = MC->getImplicitObjectArgument()->getType();
+    } else if (const auto *C = llvm::dyn_cast<CallExpr>(S)) {
+      Args = llvm::ArrayRef(C->getArgs(), C->getNumArgs());
+      Made = C->getType();
+    } else {
+      return;
+    }
+    if (Args.size() != 2 || !IsLambda(Args[1]) ||
+        !isStopTokenType(Args[0]->getType()) || !NamesCallback(Made))
+      return;
+    Found = S;
+    if (Token)
+      *Token = Args[0];
+  });
+  return Found;
+}
+
 } // namespace clang::tidy::threadleak

@@ -106,6 +106,14 @@ private:
       Callers;
 };
 
+/// The statement that registers the lambda \p U as a stop callback in the
+/// code that writes it (`std::stop_callback cb(tok, [..] {..})`, a
+/// project's callback type named so, built or emplaced with the token and
+/// the lambda, converted to a std::function or not), or null; \p Token
+/// gets the token.
+const Stmt *stopCallbackSite(const SyncInventory &Inv, const CodeUnit &U,
+                             const Expr **Token = nullptr);
+
 /// What a check collects during matching to build the inventory at the end
 /// of the translation unit: every function definition outside system
 /// headers, and every data member with an initialiser (where threads are
