@@ -516,12 +516,19 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
                                 llvm::ArrayRef<const CallExpr *> Chain,
                                 llvm::ArrayRef<const ValueDecl *> Reads) {
   const SourceManager &SM = Ctx->getSourceManager();
+  // A call given a lambda hands code to run elsewhere (a thread, a pool's
+  // job): what that code does is not this thread's request or answer.
+  auto HandsOnCode = [](const CallExpr *Call) {
+    return llvm::any_of(Call->arguments(), [](const Expr *A) {
+      return llvm::isa<LambdaExpr>(bareExpr(A));
+    });
+  };
   // The effects of the calls of \p Region that end before \p At begins.
   auto EffectsBefore = [&](const Stmt *Region, const Stmt *At, Effects &E) {
     llvm::DenseSet<const FunctionDecl *> Visited;
     walkOwnCode(Region, [&](const Stmt *S) {
       const auto *Call = llvm::dyn_cast<CallExpr>(S);
-      if (Call && Call != At &&
+      if (Call && Call != At && !HandsOnCode(Call) &&
           SM.isBeforeInTranslationUnit(Call->getEndLoc(), At->getBeginLoc()))
         collect(Call, E, 1, Visited, nullptr);
     });
@@ -588,7 +595,7 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
     bool Found = false;
     walkOwnCode(S->getBody(), [&](const Stmt *Node) {
       const auto *Call = llvm::dyn_cast<CallExpr>(Node);
-      if (Found || !Call)
+      if (Found || !Call || HandsOnCode(Call))
         return;
       Effects E;
       Visited.clear();

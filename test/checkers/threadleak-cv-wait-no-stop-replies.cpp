@@ -9,6 +9,8 @@
 // threadleak-blocked-forever's question, not this check's.
 
 #include <atomic>
+#include <memory>
+#include <vector>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -174,6 +176,67 @@ private:
   Queue1 requests_, answers_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+};
+
+// Go's unbuffered channel: send() returns once a receiver took the value.
+class Chan {
+public:
+  void send(int V) {
+    std::unique_lock<std::mutex> L(mu_);
+    cv_.wait(L, [&] { return !slot_; });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:17: note: the predicate reads 'slot_'
+    // CHECK: :[[@LINE+36]]:3: note: stop path '~Frontend' changes none of it
+    // CHECK: :[[@LINE+41]]:5: note: thread started here
+    // CHECK: :[[@LINE+41]]:7: note: the thread's body calls 'send' here
+    slot_ = V;
+    unsigned Mine = ++put_;
+    cv_.notify_all();
+    cv_.wait(L, [&] { return taken_ >= Mine; });
+    // CHECK: :[[@LINE-1]]:9: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:17: note: the predicate reads 'taken_', 'Mine'
+    // CHECK: :[[@LINE+27]]:3: note: stop path '~Frontend' changes none of it
+    // CHECK: :[[@LINE+32]]:5: note: thread started here
+    // CHECK: :[[@LINE+32]]:7: note: the thread's body calls 'send' here
+  }
+  int recv() {
+    std::unique_lock<std::mutex> L(mu_);
+    cv_.wait(L, [&] { return slot_ != 0; });
+    int V = slot_;
+    slot_ = 0;
+    ++taken_;
+    cv_.notify_all();
+    return V;
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int slot_ = 0;
+  unsigned put_ = 0, taken_ = 0;
+};
+
+// Reported, both waits of the second send: the function that receives is
+// no replier. It receives once and returns; the worker's code it hands to
+// the thread (the lambda given to emplace_back) is not its own request or
+// answer (loki#21062's For() and its background sender).
+class Frontend {
+public:
+  ~Frontend() {
+    for (auto &T : bg_)
+      T.join();
+  }
+  int first() {
+    auto Ch = std::make_shared<Chan>();
+    bg_.emplace_back([Ch] {
+      Ch->send(1);
+      Ch->send(2);
+    });
+    return Ch->recv();
+  }
+
+private:
+  std::vector<std::thread> bg_;
 };
 
 int main() {
