@@ -131,9 +131,10 @@ void ChannelRecvNoCloseCheck::analyseSpawn(const SpawnedContext &Context,
           !SM.isBeforeInTranslationUnit(Context.Start->getEndLoc(),
                                         U.Where->getBeginLoc()))
         continue;
+      // (An exception out of a thread's body ends the process: no leak.)
       std::optional<UnreleasedPath> Path =
           Flow.findSkippingPath(Closer, V, ReleaseRules());
-      if (!Path || !markReported(U, Ctx))
+      if (!Path || Path->Kind == UnreleasedPath::Throw || !markReported(U, Ctx))
         continue;
       diag(opLoc(U), "%0 may block here forever: it receives until %1 is "
                      "closed, and the %2 that closes it may return without "
@@ -143,11 +144,9 @@ void ChannelRecvNoCloseCheck::analyseSpawn(const SpawnedContext &Context,
           << Context.Noun;
       unsigned How = Path->Kind == UnreleasedPath::Return     ? 0
                      : Path->Kind == UnreleasedPath::CoReturn ? 1
-                     : Path->Kind == UnreleasedPath::Throw    ? 2
-                                                              : 3;
+                                                              : 2;
       diag(Path->Loc,
-           "the %0 %select{returns|co_returns|throws|ends}1 here without "
-           "closing %2",
+           "the %0 %select{returns|co_returns|ends}1 here without closing %2",
            DiagnosticIDs::Note)
           << Context.Noun << How << V;
       diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)

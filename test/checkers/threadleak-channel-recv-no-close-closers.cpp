@@ -106,3 +106,20 @@ void single() {
   out.pop(V);
   producer.join();
 }
+
+// Silent: the producer's only way out without the close is an exception,
+// which ends the process (std::terminate) rather than leaving the loop
+// waiting.
+void pumpThrows() {
+  Chan out{8};
+  std::thread producer([&out] {
+    if (cancelled())
+      throw 1;
+    out.push(produce());
+    out.close();
+  });
+  int V;
+  while (out.pop(V) == boost::fibers::channel_op_status::success)
+    consume(V);
+  producer.join();
+}
