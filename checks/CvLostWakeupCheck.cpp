@@ -402,7 +402,10 @@ public:
   bool hasWaiters() const { return !ByCV.empty(); }
   void run(std::vector<Finding> &Out);
   const Waiter *waiterReading(const ValueDecl *CV, Key K) const;
-  bool isStopSite(const Stmt *S) const { return StopSites.contains(S); }
+  /// \p S stands for a stop request made elsewhere: 0 if not, 1 for a
+  /// call that returns once it is made, 2 for a stop callback's
+  /// registration.
+  unsigned stopSite(const Stmt *S) const { return StopSites.lookup(S); }
 
 private:
   struct Target {
@@ -478,8 +481,12 @@ private:
       Reaches;
   llvm::DenseMap<const FunctionDecl *, bool> StopObservers;
   /// The sites standing for a stop request made elsewhere (see
-  /// observesStop() and stopCallbackSite()).
-  llvm::DenseSet<const Stmt *> StopSites;
+  /// observesStop() and stopCallbackSite()), as stopSite() says.
+  llvm::DenseMap<const Stmt *, unsigned> StopSites;
+  /// stopCallbackSite() of each unit run, once.
+  llvm::DenseMap<const CodeUnit *, const Stmt *> CallbackSites;
+  /// startedInLoop() of each unit asked, once.
+  llvm::DenseMap<const CodeUnit *, const Stmt *> StartLoops;
 };
 
 void LostWakeupAnalysis::collectWaiters() {
@@ -855,7 +862,7 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
   if (observesStop(Call)) {
     // The stop state changed before this returned, under no lock of ours.
     if (llvm::is_contained(T.Keys, stopStateOf(U)) && !S.Held) {
-      StopSites.insert(Call);
+      StopSites[Call] = 1;
       addTo(S.Pending, Call);
     }
     return;
@@ -927,9 +934,12 @@ const RunResult &LostWakeupAnalysis::runUnit(const CodeUnit &U,
   Entry.Pending.push_back(nullptr); // The caller's writes.
   // A stop_callback's lambda runs right after the stop request, made
   // without our lock (request_stop() runs it on the requesting thread).
-  if (const Stmt *CB = stopCallbackSite(Inv, U);
+  auto [Site, NewSite] = CallbackSites.try_emplace(&U, nullptr);
+  if (NewSite)
+    Site->second = stopCallbackSite(Inv, U);
+  if (const Stmt *CB = Site->second;
       CB && !EntryHeld && llvm::is_contained(T.Keys, stopStateOf(U))) {
-    StopSites.insert(CB);
+    StopSites[CB] = 2;
     addTo(Entry.Pending, CB);
   }
   In[G->getEntry().getBlockID()] = Entry;
@@ -988,7 +998,7 @@ void LostWakeupAnalysis::report(const CodeUnit &U, const Target &T,
   auto Add = [&](Finding F) {
     if (std::optional<WriteInfo> W = asWrite(F.Write, T, *F.Unit))
       F.What = W->What;
-    else if (StopSites.contains(F.Write))
+    else if (StopSites.count(F.Write))
       F.What = stopStateOf(*F.Unit);
     F.CV = T.CV;
     Out.push_back(std::move(F));
@@ -1059,22 +1069,6 @@ static const ValueDecl *nameIn(const Stmt *N) {
   return nullptr;
 }
 
-/// Running \p S leaves the loop it is in: a return, a throw, or a `break`
-/// of its own.
-static bool leavesLoop(const Stmt *S) {
-  if (llvm::isa_and_nonnull<BreakStmt>(S))
-    return true;
-  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
-    if (llvm::any_of(CS->body(),
-                     [](const Stmt *C) { return llvm::isa<BreakStmt>(C); }))
-      return true;
-  bool Leaves = false;
-  walkOwnCode(S, [&](const Stmt *N) {
-    Leaves |= llvm::isa<ReturnStmt>(N) || llvm::isa<CXXThrowExpr>(N);
-  });
-  return Leaves;
-}
-
 bool LostWakeupAnalysis::readsBefore(const CodeUnit &U, const ValueDecl *K,
                                      const Stmt *Before, unsigned Depth) const {
   const SourceManager &SM = Ctx.getSourceManager();
@@ -1126,7 +1120,7 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
       const auto *If = llvm::dyn_cast<IfStmt>(N);
       if (!If || !If->getCond() ||
           !Before(Wait->getEndLoc(), If->getBeginLoc()) ||
-          !leavesLoop(If->getThen()))
+          noWayOut(If->getThen()))
         return;
       walkOwnCode(If->getCond(), [&](const Stmt *C) {
         const ValueDecl *D = nameIn(C);
@@ -1193,6 +1187,13 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
 
 const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
                                               unsigned Depth) {
+  // Once per unit asked (the walk below scans every unit).
+  if (Depth == 0) {
+    if (auto It = StartLoops.find(&U); It != StartLoops.end())
+      return It->second;
+    const Stmt *Loop = startedInLoop(U, 1);
+    return StartLoops[&U] = Loop;
+  }
   if (U.Lambda) {
     const auto *Enc = llvm::dyn_cast<FunctionDecl>(
         U.Lambda->getLambdaClass()->getDeclContext());
@@ -1222,7 +1223,8 @@ const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
         return Found;
     }
   }
-  if (Depth >= 2)
+  // (The walk counts from 1: two levels of callers above \p U.)
+  if (Depth >= 3)
     return nullptr;
   for (const auto &[Caller, Call] : Inv.callersOf(U.Fn))
     if (const Stmt *Loop = startedInLoop(*Caller, Depth + 1))
@@ -1627,16 +1629,13 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     }
     switch (F.Kind) {
     case Rule::Unlocked: {
-      if (A.isStopSite(F.Write)) {
+      if (unsigned Site = A.stopSite(F.Write)) {
         diag(Loc, "lost wake-up: the stop request %select{this call waits "
                   "for|this callback runs on}0 is made without holding %1, "
                   "the mutex the wait on %2 checks the stop state under, and "
                   "the notify that follows does not take %1; a waiter between "
                   "its check and its sleep misses it and waits forever")
-            << (F.Unit->Lambda && stopCallbackSite(*Inv, *F.Unit) == F.Write
-                    ? 1
-                    : 0)
-            << W->Mutex << W->Wait.CondVar;
+            << (Site == 2 ? 1 : 0) << W->Mutex << W->Wait.CondVar;
         break;
       }
       auto D = diag(Loc, "lost wake-up: %0 is changed without holding %1, "

@@ -730,31 +730,6 @@ bool isPartner(const BlockedOp &B, const OpRecord &R) {
   }
 }
 
-/// Nothing in \p S leaves the loop it is the body of: no `return`,
-/// `co_return`, `goto` or `throw`, no `break` of its own (one inside an
-/// inner loop or `switch` is theirs), no call of a function that does not
-/// return. Lambdas are other code.
-bool noWayOut(const Stmt *S, bool Nested) {
-  if (!S || llvm::isa<LambdaExpr>(S))
-    return true;
-  if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, IndirectGotoStmt,
-                CXXThrowExpr>(S))
-    return false;
-  if (llvm::isa<BreakStmt>(S))
-    return Nested;
-  if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
-    if (const FunctionDecl *FD = Call->getDirectCallee();
-        FD && FD->isNoReturn())
-      return false;
-  bool Inner =
-      Nested ||
-      llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
-  for (const Stmt *Child : S->children())
-    if (!noWayOut(Child, Inner))
-      return false;
-  return true;
-}
-
 /// A loop whose only way out is a stop: `while (!st.stop_requested())`
 /// (or `for (; !st.stop_requested();)`, `do ... while`) with no other
 /// exit in its body. The `stop_requested()` call, or null.

@@ -133,6 +133,31 @@ inline const Stmt *loopBody(const Stmt *S) {
   return nullptr;
 }
 
+/// Nothing in \p S leaves the loop it is the body of: no `return`,
+/// `co_return`, `goto` or `throw`, no `break` of its own (one inside an
+/// inner loop or `switch` is theirs), no call of a function that does not
+/// return. Lambdas are other code.
+inline bool noWayOut(const Stmt *S, bool Nested = false) {
+  if (!S || llvm::isa<LambdaExpr>(S))
+    return true;
+  if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, IndirectGotoStmt,
+                CXXThrowExpr>(S))
+    return false;
+  if (llvm::isa<BreakStmt>(S))
+    return Nested;
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *FD = Call->getDirectCallee();
+        FD && FD->isNoReturn())
+      return false;
+  bool Inner =
+      Nested ||
+      llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
+  for (const Stmt *Child : S->children())
+    if (!noWayOut(Child, Inner))
+      return false;
+  return true;
+}
+
 /// The innermost loop of \p Body (lambdas' bodies aside) whose body
 /// contains \p S, or null.
 inline const Stmt *innermostLoopAround(const Stmt *Body, const Stmt *S) {
