@@ -445,6 +445,12 @@ private:
                    unsigned Depth) const;
   UnitInfo &info(const CodeUnit &U);
   bool reachesNotify(const CodeUnit &U, const ValueDecl *CV, unsigned Depth);
+  /// The waiter \p Wt notifies \p CV (itself or through a call) once its
+  /// wait has returned: it passes a wake-up on.
+  bool passesOn(const Waiter &Wt, const ValueDecl *CV);
+  /// \p S runs once \p Wt's wait has returned: after it, or in a loop
+  /// around it.
+  bool afterWait(const Waiter &Wt, const Stmt *S) const;
   bool entryHeld(const CodeUnit &U, const Target &T, unsigned Depth);
   std::optional<WriteInfo> asWrite(const Stmt *S, const Target &T,
                                    const CodeUnit &U) const;
@@ -487,6 +493,11 @@ private:
   llvm::DenseMap<const CodeUnit *, const Stmt *> CallbackSites;
   /// startedInLoop() of each unit asked, once.
   llvm::DenseMap<const CodeUnit *, const Stmt *> StartLoops;
+
+public:
+  /// A function handed to a second call (startedInLoop()'s answer when no
+  /// loop starts it) -> the first.
+  llvm::DenseMap<const Stmt *, const Stmt *> HandedTwice;
 };
 
 void LostWakeupAnalysis::collectWaiters() {
@@ -1185,6 +1196,39 @@ void LostWakeupAnalysis::testedAfterWait(std::vector<Finding> &Out) {
   }
 }
 
+/// A class whose objects run a thread: it can be joined or detached
+/// (std::thread, std::jthread, boost::thread, a project's Thread).
+static bool isThreadClass(QualType T) {
+  const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+  if (!RD || !RD->hasDefinition())
+    return false;
+  for (const CXXMethodDecl *M : RD->getDefinition()->methods())
+    if (M->getIdentifier() &&
+        (M->getName() == "join" || M->getName() == "detach"))
+      return true;
+  return false;
+}
+
+/// \p Call starts a thread on a routine among its arguments:
+/// pthread_create, std::async, or an emplace_back/push_back into a
+/// container of threads.
+static bool startsThread(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->getIdentifier())
+    return false;
+  llvm::StringRef N = FD->getName();
+  if (N == "pthread_create" || (N == "async" && FD->isInStdNamespace()))
+    return true;
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC || (N != "emplace_back" && N != "push_back" && N != "emplace"))
+    return false;
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      MC->getMethodDecl()->getParent());
+  return Spec && Spec->getTemplateArgs().size() >= 1 &&
+         Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type &&
+         isThreadClass(Spec->getTemplateArgs()[0].getAsType());
+}
+
 const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
                                               unsigned Depth) {
   // Once per unit asked (the walk below scans every unit).
@@ -1201,14 +1245,31 @@ const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
       if (const Stmt *Loop = innermostLoopAround(E->Body, U.Lambda))
         return Loop;
   } else {
-    // Named, not called, in a loop of some unit: handed to a spawn.
+    // Named, not called, in a loop of some unit: handed to a spawn; or
+    // handed to two thread starts (`pthread_create(&a, 0, stopper, ..)` and
+    // again for b).
+    const DeclRefExpr *FirstHanded = nullptr;
+    const Stmt *SecondHanded = nullptr;
     for (const auto &Other : Inv.units()) {
-      llvm::SmallPtrSet<const Expr *, 8> Callees;
+      llvm::SmallPtrSet<const Expr *, 8> Callees, Arguments;
       const Stmt *Found = nullptr;
+      auto Argument = [&](const Expr *A) {
+        A = bareExpr(A);
+        if (const auto *UO = llvm::dyn_cast<UnaryOperator>(A);
+            UO && UO->getOpcode() == UO_AddrOf)
+          A = bareExpr(UO->getSubExpr());
+        Arguments.insert(A);
+      };
       walkOwnCode(Other->Body, [&](const Stmt *N) {
-        if (const auto *C = llvm::dyn_cast<CallExpr>(N))
+        if (const auto *C = llvm::dyn_cast<CallExpr>(N)) {
           if (C->getCallee())
             Callees.insert(C->getCallee()->IgnoreParenImpCasts());
+          if (startsThread(C))
+            llvm::for_each(C->arguments(), Argument);
+        } else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(N)) {
+          if (isThreadClass(CE->getType()))
+            llvm::for_each(CE->arguments(), Argument);
+        }
       });
       walkOwnCode(Other->Body, [&](const Stmt *N) {
         const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N);
@@ -1218,9 +1279,19 @@ const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
                 U.Fn->getCanonicalDecl())
           return;
         Found = innermostLoopAround(Other->Body, DRE);
+        if (!Arguments.contains(DRE) || SecondHanded)
+          return;
+        if (!FirstHanded)
+          FirstHanded = DRE;
+        else
+          SecondHanded = DRE;
       });
       if (Found)
         return Found;
+    }
+    if (SecondHanded) {
+      HandedTwice[SecondHanded] = FirstHanded;
+      return SecondHanded;
     }
   }
   // (The walk counts from 1: two levels of callers above \p U.)
@@ -1232,88 +1303,116 @@ const Stmt *LostWakeupAnalysis::startedInLoop(const CodeUnit &U,
   return nullptr;
 }
 
-/// \p Call wakes one waiter: notify_one() or pthread_cond_signal().
-static bool wakesOneWaiter(const CallExpr *Call) {
-  const FunctionDecl *FD = Call->getDirectCallee();
-  return FD && FD->getIdentifier() &&
-         (FD->getName() == "notify_one" ||
-          FD->getName() == "pthread_cond_signal");
-}
-
 void LostWakeupAnalysis::wakesOne(std::vector<Finding> &Out) {
   const SourceManager &SM = Ctx.getSourceManager();
+  auto Before = [&](const Stmt *A, const Stmt *B) {
+    return SM.isBeforeInTranslationUnit(A->getEndLoc(), B->getBeginLoc());
+  };
   for (auto &Entry : Targets) {
     const Target &T = Entry.second;
     for (const auto &N : Inv.units()) {
-      // The notifier: its own notifies of C, every one a notify_one(),
-      // nothing it calls notifies C, and it does not wait on C itself.
-      llvm::SmallVector<const CallExpr *, 2> Ones;
-      bool All = false;
+      // The notifier: its notifies of C after the flag's write are all
+      // notify_one(), nothing it calls notifies C, and it does not wait on
+      // C itself afterwards (what it did before, starting up, is apart).
+      llvm::SmallVector<const CallExpr *, 2> Ones, Alls;
       for (const auto &[Call, CV] : N->Notifies)
-        if (CV == T.CV) {
-          if (wakesOneWaiter(Call))
-            Ones.push_back(Call);
-          else
-            All = true;
-        }
+        if (CV == T.CV)
+          (CVs.wakesOne(Call) ? Ones : Alls).push_back(Call);
       // (One notify_one() per waiter, in a loop, wakes them all.)
       llvm::erase_if(Ones, [&](const CallExpr *C) {
         return innermostLoopAround(N->Body, C) != nullptr;
       });
-      if (Ones.empty() || All || waitsOn(*N, T.CV) ||
-          llvm::any_of(N->Calls, [&](const auto &C) {
+      if (Ones.empty() || llvm::any_of(N->Calls, [&](const auto &C) {
             const CodeUnit *CU = Inv.unitOf(C.second);
             return CU && reachesNotify(*CU, T.CV, 1);
           }))
         continue;
-      // A flag it sets, once, to a value that wakes, before a notify_one().
-      const Stmt *FlagWrite = nullptr;
-      const CallExpr *One = nullptr;
-      Key What = nullptr;
+      // A flag it sets, once, to a value that wakes, announced by a
+      // notify_one() (the first notify of C after it), with no notify_all()
+      // of C after it.
+      struct Candidate {
+        const Stmt *FlagWrite;
+        const CallExpr *One;
+        Key What;
+      };
+      llvm::SmallVector<Candidate, 2> Candidates;
       walkOwnCode(N->Body, [&](const Stmt *S) {
-        if (FlagWrite)
-          return;
         std::optional<WriteInfo> W = asWrite(S, T, *N);
-        if (!W || !W->Flag || !canWake(*W, T) || isStopState(W->What))
+        if (!W || !W->Flag || !canWake(*W, T) || isStopState(W->What) ||
+            llvm::any_of(Alls,
+                         [&](const CallExpr *C) { return Before(S, C); }) ||
+            llvm::any_of(N->Waits, [&](const ConditionWait &Wait) {
+              return Wait.CondVar == T.CV &&
+                     (Before(S, Wait.Call) || innermostLoopAround(N->Body, S));
+            }))
           return;
-        for (const CallExpr *C : Ones)
-          if (SM.isBeforeInTranslationUnit(S->getEndLoc(), C->getBeginLoc())) {
-            FlagWrite = S;
-            One = C;
-            What = W->What;
-            return;
-          }
+        const CallExpr *Next = nullptr;
+        for (const auto &[Call, CV] : N->Notifies)
+          if (CV == T.CV && Before(S, Call) && (!Next || Before(Call, Next)))
+            Next = Call;
+        if (Next && llvm::is_contained(Ones, Next))
+          Candidates.push_back({S, Next, W->What});
       });
-      if (!FlagWrite)
-        continue;
       // A waiter that leaves on it without consuming it (a hand-off to one
       // waiter resets the flag) or passing the wake-up on, and that runs
       // on several threads.
-      for (const Waiter &Wt : Waiters) {
-        if (Wt.Wait.CondVar != T.CV || Wt.Mutex != T.Mutex ||
-            !llvm::is_contained(Wt.Keys, What) || Wt.Unit == N.get() ||
-            reachesNotify(*Wt.Unit, T.CV, 0))
-          continue;
-        bool Consumes = false;
-        walkOwnCode(Wt.Unit->Body, [&](const Stmt *S) {
-          if (std::optional<WriteInfo> W = asWrite(S, T, *Wt.Unit);
-              W && W->What == What)
-            Consumes = true;
-        });
-        if (Consumes)
-          continue;
-        const Stmt *Loop = startedInLoop(*Wt.Unit, 0);
-        if (!Loop)
-          continue;
-        Finding F{Rule::WakesOne, One, What, {One}, nullptr, N.get(), T.CV};
-        F.By = &Wt;
-        F.FlagWrite = FlagWrite;
-        F.Spawns = Loop;
-        Out.push_back(std::move(F));
-        break;
+      for (const Candidate &C : Candidates) {
+        bool Found = false;
+        for (const Waiter &Wt : Waiters) {
+          if (Wt.Wait.CondVar != T.CV || Wt.Mutex != T.Mutex ||
+              !llvm::is_contained(Wt.Keys, C.What) || Wt.Unit == N.get() ||
+              passesOn(Wt, T.CV))
+            continue;
+          // (What it writes before its wait, starting a shutdown, is not
+          // taking the flag.)
+          bool Consumes = false;
+          walkOwnCode(Wt.Unit->Body, [&](const Stmt *S) {
+            if (std::optional<WriteInfo> W = asWrite(S, T, *Wt.Unit);
+                W && W->What == C.What && afterWait(Wt, S))
+              Consumes = true;
+          });
+          if (Consumes)
+            continue;
+          const Stmt *Loop = startedInLoop(*Wt.Unit, 0);
+          if (!Loop)
+            continue;
+          Finding F{Rule::WakesOne, C.One,   C.What, {C.One},
+                    nullptr,        N.get(), T.CV};
+          F.By = &Wt;
+          F.FlagWrite = C.FlagWrite;
+          F.Spawns = Loop;
+          Out.push_back(std::move(F));
+          Found = true;
+          break;
+        }
+        if (Found)
+          break;
       }
     }
   }
+}
+
+bool LostWakeupAnalysis::afterWait(const Waiter &Wt, const Stmt *S) const {
+  // What comes after the wait, or in a loop around it, runs once it is
+  // woken.
+  if (Ctx.getSourceManager().isBeforeInTranslationUnit(
+          Wt.Wait.Call->getEndLoc(), S->getBeginLoc()))
+    return true;
+  const Stmt *Loop = innermostLoopAround(Wt.Unit->Body, Wt.Wait.Call);
+  return Loop && containsStmt(Loop, S);
+}
+
+bool LostWakeupAnalysis::passesOn(const Waiter &Wt, const ValueDecl *CV) {
+  // A notify before the wait (kicking another thread first) passes
+  // nothing on.
+  for (const auto &[Call, Notified] : Wt.Unit->Notifies)
+    if (Notified == CV && afterWait(Wt, Call))
+      return true;
+  for (const auto &C : Wt.Unit->Calls)
+    if (const CodeUnit *Callee = Inv.unitOf(C.second))
+      if (afterWait(Wt, C.first) && reachesNotify(*Callee, CV, 1))
+        return true;
+  return false;
 }
 
 void LostWakeupAnalysis::unchecked(std::vector<Finding> &Out) {
@@ -1555,27 +1654,27 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     }
     if (F.Kind == Rule::WakesOne) {
       const auto *One = llvm::cast<CallExpr>(F.Write);
-      bool Pthread = !llvm::isa<CXXMemberCallExpr>(One);
       {
+        const FunctionDecl *Callee = One->getDirectCallee();
+        std::string Called =
+            (Callee ? Callee->getName() : llvm::StringRef("notify_one")).str() +
+            "()";
         auto D = diag(One->getExprLoc(),
                       "lost wake-up: %0 wakes one waiter, but every waiter "
                       "on %1 leaves on %2; the others sleep on forever")
-                 << (Pthread ? "pthread_cond_signal()" : "notify_one()")
-                 << W->Wait.CondVar << Name;
+                 << Called << W->Wait.CondVar << Name;
         // The fix-it: wake them all.
         SourceLocation NameLoc = One->getExprLoc();
-        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(One))
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(One)) {
           if (const auto *ME = llvm::dyn_cast<MemberExpr>(MC->getCallee()))
             NameLoc = ME->getMemberLoc();
-        if (Pthread) {
-          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
-                  One->getCallee()->IgnoreParenImpCasts()))
-            NameLoc = DRE->getLocation();
+        } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+                       One->getCallee()->IgnoreParenImpCasts())) {
+          NameLoc = DRE->getLocation();
         }
-        if (NameLoc.isValid() && !NameLoc.isMacroID())
-          D << FixItHint::CreateReplacement(SourceRange(NameLoc, NameLoc),
-                                            Pthread ? "pthread_cond_broadcast"
-                                                    : "notify_all");
+        std::string All = CVs->wakeAllName(One);
+        if (!All.empty() && NameLoc.isValid() && !NameLoc.isMacroID())
+          D << FixItHint::CreateReplacement(SourceRange(NameLoc, NameLoc), All);
       }
       diag(F.FlagWrite->getBeginLoc(), "%0 is set here, for every waiter",
            DiagnosticIDs::Note)
@@ -1584,9 +1683,16 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
            "the waiter leaves on %0 here, and does not notify %1 again",
            DiagnosticIDs::Note)
           << Name << W->Wait.CondVar;
-      diag(F.Spawns->getBeginLoc(),
-           "the waiting code is started for each round of this loop",
-           DiagnosticIDs::Note);
+      if (const Stmt *First = A.HandedTwice.lookup(F.Spawns)) {
+        diag(First->getBeginLoc(), "the waiting code is started here",
+             DiagnosticIDs::Note);
+        diag(F.Spawns->getBeginLoc(), "and here, on another thread",
+             DiagnosticIDs::Note);
+      } else {
+        diag(F.Spawns->getBeginLoc(),
+             "the waiting code is started for each round of this loop",
+             DiagnosticIDs::Note);
+      }
       continue;
     }
     if (F.Kind == Rule::TestedAfterWait) {

@@ -2,11 +2,13 @@
 
 #include "model/WaitModel.h"
 #include "engine/StmtWalk.h"
+#include "model/LockModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace clang::tidy::threadleak {
 
@@ -217,6 +219,10 @@ bool spawnerCanCancel(const Expr *Token) {
   return Token && !recordIs(strip(Token)->getType(), {"detached_t"});
 }
 
+static const FunctionDecl *pthreadCond(const CallExpr *Call);
+static std::vector<std::pair<unsigned, int64_t>>
+defaultArgs(const CXXMethodDecl *MD);
+
 bool ConditionVariableModel::isConditionVariable(QualType T) const {
   const CXXRecordDecl *RD = recordNamed(T);
   if (!RD)
@@ -226,7 +232,9 @@ bool ConditionVariableModel::isConditionVariable(QualType T) const {
   if (!ReadWrappers || !RD->hasDefinition())
     return false;
   for (const CXXMethodDecl *M : RD->methods())
-    if (wrapperOp(M).Kind == WrapperOp::Wait)
+    if (wrapperOp(M).Kind == WrapperOp::Wait ||
+        (M->getMinRequiredArguments() < M->getNumParams() &&
+         wrapperOp(M, defaultArgs(M), 0).Kind == WrapperOp::Wait))
       return true;
   return false;
 }
@@ -255,66 +263,374 @@ static const ParmVarDecl *lockParameter(const Expr *E, const FunctionDecl *Fn) {
   return Found;
 }
 
+/// The integer constant \p E is, a default argument's too.
+static std::optional<int64_t> constantValue(const Expr *E,
+                                            const ASTContext &Ctx) {
+  E = E->IgnoreParenImpCasts();
+  if (const auto *DA = llvm::dyn_cast<CXXDefaultArgExpr>(E))
+    E = DA->getExpr()->IgnoreParenImpCasts();
+  if (E->isValueDependent() || E->isTypeDependent() ||
+      !E->getType()->isIntegralOrEnumerationType())
+    return std::nullopt;
+  Expr::EvalResult R;
+  if (!E->EvaluateAsInt(R, Ctx))
+    return std::nullopt;
+  return R.Val.getInt().tryExtValue();
+}
+
+/// What \p E is given the constants \p Args passes to \p Fn's parameters:
+/// a bound parameter's value, or a constant.
+static std::optional<int64_t>
+boundValue(const Expr *E, const FunctionDecl *Fn,
+           const std::vector<std::pair<unsigned, int64_t>> &Args,
+           const ASTContext &Ctx) {
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts())) {
+    if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl())) {
+      if (P->getDeclContext() != Fn)
+        return std::nullopt;
+      for (const auto &[I, V] : Args)
+        if (I == P->getFunctionScopeIndex())
+          return V;
+      return std::nullopt;
+    }
+  }
+  return constantValue(E, Ctx);
+}
+
+/// Which way \p Cond goes when \p Fn is called with \p Args: `p == 0`,
+/// `p != k`, `!p`, `p`; nothing if it depends on anything else.
+static std::optional<bool>
+decided(const Expr *Cond, const FunctionDecl *Fn,
+        const std::vector<std::pair<unsigned, int64_t>> &Args,
+        const ASTContext &Ctx) {
+  if (Args.empty())
+    return std::nullopt;
+  Cond = Cond->IgnoreParenImpCasts();
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond)) {
+    if (UO->getOpcode() != UO_LNot)
+      return std::nullopt;
+    if (std::optional<bool> B = decided(UO->getSubExpr(), Fn, Args, Ctx))
+      return !*B;
+    return std::nullopt;
+  }
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond)) {
+    if (!BO->isComparisonOp())
+      return std::nullopt;
+    std::optional<int64_t> L = boundValue(BO->getLHS(), Fn, Args, Ctx);
+    std::optional<int64_t> R = boundValue(BO->getRHS(), Fn, Args, Ctx);
+    if (!L || !R)
+      return std::nullopt;
+    switch (BO->getOpcode()) {
+    case BO_EQ:
+      return *L == *R;
+    case BO_NE:
+      return *L != *R;
+    case BO_LT:
+      return *L < *R;
+    case BO_GT:
+      return *L > *R;
+    case BO_LE:
+      return *L <= *R;
+    case BO_GE:
+      return *L >= *R;
+    default:
+      return std::nullopt;
+    }
+  }
+  if (llvm::isa<DeclRefExpr>(Cond))
+    if (std::optional<int64_t> V = boundValue(Cond, Fn, Args, Ctx))
+      return *V != 0;
+  return std::nullopt;
+}
+
+static bool endsInReturn(const Stmt *S) {
+  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
+    return !CS->body_empty() && endsInReturn(CS->body_back());
+  return llvm::isa_and_nonnull<ReturnStmt>(S);
+}
+
+/// walkOwnCode() of \p Fn's \p Body as a call passing \p Args runs it: an
+/// `if` that the constants decide is walked only into the branch taken,
+/// and a taken branch that returns ends its block.
+template <typename VisitFn>
+static void walkTaken(const Stmt *Body, const FunctionDecl *Fn,
+                      const std::vector<std::pair<unsigned, int64_t>> &Args,
+                      const ASTContext &Ctx, VisitFn &&Visit) {
+  auto Taken = [&](const Stmt *S) -> std::optional<const Stmt *> {
+    const auto *If = llvm::dyn_cast<IfStmt>(S);
+    if (!If || If->getInit() || If->getConditionVariable())
+      return std::nullopt;
+    std::optional<bool> B = decided(If->getCond(), Fn, Args, Ctx);
+    if (!B)
+      return std::nullopt;
+    return *B ? If->getThen() : If->getElse();
+  };
+  detail::walkStmts(
+      Body,
+      [&](const Stmt *Cur, llvm::SmallVectorImpl<const Stmt *> &Out) {
+        if (const auto *LE = llvm::dyn_cast<LambdaExpr>(Cur)) {
+          Out.append(LE->capture_init_begin(), LE->capture_init_end());
+        } else if (std::optional<const Stmt *> T = Taken(Cur)) {
+          Out.push_back(*T);
+        } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(Cur)) {
+          for (const Stmt *Child : CS->body()) {
+            Out.push_back(Child);
+            if (std::optional<const Stmt *> T = Taken(Child);
+                T && endsInReturn(*T))
+              break;
+          }
+        } else {
+          Out.append(Cur->child_begin(), Cur->child_end());
+        }
+      },
+      [&](const Stmt *Cur) {
+        Visit(Cur);
+        return true;
+      });
+}
+
+/// The call that is the whole body of \p Def (`return impl_->wait(t);`),
+/// on `this` or on a data member of \p RD (\p OnMember), of a member
+/// function defined outside system headers; else null.
+static const CXXMemberCallExpr *forwardedCall(const FunctionDecl *Def,
+                                              const CXXRecordDecl *RD,
+                                              bool &OnMember) {
+  const auto *CS = llvm::dyn_cast<CompoundStmt>(Def->getBody());
+  if (!CS || CS->size() != 1)
+    return nullptr;
+  const Stmt *S = CS->body_front();
+  if (const auto *RS = llvm::dyn_cast<ReturnStmt>(S))
+    S = RS->getRetValue();
+  const auto *E = llvm::dyn_cast_or_null<Expr>(S);
+  const auto *MC = E ? llvm::dyn_cast<CXXMemberCallExpr>(bareExpr(E)) : nullptr;
+  const CXXMethodDecl *Callee = MC ? MC->getMethodDecl() : nullptr;
+  const FunctionDecl *CalleeDef = nullptr;
+  if (!Callee || !Callee->hasBody(CalleeDef) ||
+      Def->getASTContext().getSourceManager().isInSystemHeader(
+          CalleeDef->getLocation()))
+    return nullptr;
+  const Expr *Obj = MC->getImplicitObjectArgument()->IgnoreParenImpCasts();
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Obj))
+    if (OC->getOperator() == OO_Arrow && OC->getNumArgs() == 1)
+      Obj = OC->getArg(0)->IgnoreParenImpCasts();
+  if (llvm::isa<CXXThisExpr>(Obj)) {
+    OnMember = false;
+    return MC;
+  }
+  const auto *ME = llvm::dyn_cast<MemberExpr>(Obj);
+  const auto *FD =
+      ME ? llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+  if (!FD || FD->getParent() != RD ||
+      !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+    return nullptr;
+  OnMember = true;
+  return MC;
+}
+
+/// \p E (a wait's lock argument), or the local lock it names through that
+/// local's initialiser, is made from a lockable data member of \p RD's own:
+/// `mutex_.getUnderlyingImpl()`, `unique_lock l(m_, adopt_lock)`.
+static bool ownLock(const Expr *E, const CXXRecordDecl *RD) {
+  bool Found = false;
+  auto Scan = [&](const Stmt *S) {
+    walkOwnCode(S, [&](const Stmt *N) {
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
+        if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          Found |=
+              FD->getParent() == RD &&
+              llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()) &&
+              LockModel::isLockable(FD->getType());
+    });
+  };
+  Scan(E);
+  if (!Found)
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        if (VD->hasLocalStorage() && VD->getInit())
+          Scan(VD->getInit());
+  return Found;
+}
+
+/// The constants \p MD's default arguments give the parameters a call
+/// leaves out.
+static std::vector<std::pair<unsigned, int64_t>>
+defaultArgs(const CXXMethodDecl *MD) {
+  std::vector<std::pair<unsigned, int64_t>> Args;
+  for (const ParmVarDecl *P : MD->parameters())
+    if (P->hasDefaultArg() && !P->hasUninstantiatedDefaultArg() &&
+        !P->hasUnparsedDefaultArg())
+      if (std::optional<int64_t> V =
+              constantValue(P->getDefaultArg(), MD->getASTContext()))
+        Args.emplace_back(P->getFunctionScopeIndex(), *V);
+  return Args;
+}
+
 const ConditionVariableModel::WrapperOp &
 ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
-  auto [It, New] = Wrappers.try_emplace(MD);
-  if (!New)
+  if (auto It = Wrappers.find(MD); It != Wrappers.end())
     return It->second;
+  WrapperOp Op = wrapperOp(MD, {}, 0);
+  return Wrappers[MD] = Op;
+}
+
+ConditionVariableModel::WrapperOp
+ConditionVariableModel::wrapperOpOf(const CXXMemberCallExpr *MC) const {
+  const CXXMethodDecl *MD = MC->getMethodDecl();
+  ConstArgs Args;
+  for (unsigned I = 0; I < MC->getNumArgs(); ++I)
+    if (std::optional<int64_t> V =
+            constantValue(MC->getArg(I), MD->getASTContext()))
+      Args.emplace_back(I, *V);
+  return Args.empty() ? wrapperOp(MD) : wrapperOp(MD, Args, 0);
+}
+
+ConditionVariableModel::WrapperOp
+ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD,
+                                  const ConstArgs &Args, unsigned Depth) const {
+  auto Key = std::make_pair(MD, Args);
+  if (auto It = BoundWrappers.find(Key); It != BoundWrappers.end())
+    return It->second;
+  BoundWrappers[Key] = WrapperOp(); // Recursion: not through itself.
   WrapperOp Op;
   const CXXRecordDecl *RD = MD->getParent();
   const FunctionDecl *Def = nullptr;
-  if (MD->getIdentifier() && !MD->isStatic() && !Types.contains(RD) &&
-      !MD->getASTContext().getSourceManager().isInSystemHeader(
-          MD->getLocation()) &&
-      MD->hasBody(Def) && Def->getBody()) {
-    unsigned Waits = 0, Notifies = 0, Loops = 0, Other = 0;
-    std::optional<ConditionWait> Inner;
-    auto OwnMember = [&](const ValueDecl *D) {
-      const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(D);
-      return FD && FD->getParent() == RD;
-    };
-    walkOwnCode(Def->getBody(), [&](const Stmt *N) {
-      Loops += loopBody(N) != nullptr;
-      // Anything else it does (a state it changes, a call of anything but
-      // its own lock objects) makes it more than a wrapper: an event, a
-      // queue.
-      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(N))
-        Other += BO->isAssignmentOp();
-      if (const auto *UO = llvm::dyn_cast<UnaryOperator>(N))
-        Other += UO->isIncrementDecrementOp();
-      const auto *Call = llvm::dyn_cast<CallExpr>(N);
-      if (!Call)
-        return;
-      if (std::optional<ConditionWait> W = asWait(Call)) {
-        ++Waits;
-        if (OwnMember(W->CondVar))
-          Inner = W;
-      } else if (const ValueDecl *CV = notified(Call)) {
-        Notifies += OwnMember(CV) ? 1 : 2; // Another's: not a wrapper.
-      } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
-        const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
-            bareExpr(MC->getImplicitObjectArgument()));
-        const auto *VD =
-            DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-        Other += !(VD && VD->hasLocalStorage());
-      } else {
-        ++Other;
+  const ASTContext &Ctx = MD->getASTContext();
+  if (!MD->getIdentifier() || MD->isStatic() || Types.contains(RD) ||
+      Ctx.getSourceManager().isInSystemHeader(MD->getLocation()) ||
+      !MD->hasBody(Def) || !Def->getBody())
+    return BoundWrappers[Key] = Op;
+  // A forwarder is what it forwards to.
+  bool OnMember = false;
+  if (const CXXMemberCallExpr *Fwd = forwardedCall(Def, RD, OnMember)) {
+    if (Depth >= 3)
+      return BoundWrappers[Key] = Op;
+    ConstArgs Inner;
+    llvm::SmallVector<int, 4> ParamOf(Fwd->getNumArgs(), -1);
+    for (unsigned I = 0; I < Fwd->getNumArgs(); ++I) {
+      const Expr *A = Fwd->getArg(I);
+      if (std::optional<int64_t> V = boundValue(A, Def, Args, Ctx)) {
+        Inner.emplace_back(I, *V);
+        continue;
       }
-    });
-    if (Other)
-      return Wrappers[MD] = Op;
-    if (Waits == 1 && Inner && !Notifies && !Loops && !Inner->Predicate &&
-        !Inner->StopAware && Inner->Lock) {
-      if (const ParmVarDecl *P = lockParameter(Inner->Lock, Def)) {
-        Op.Kind = WrapperOp::Wait;
-        Op.LockParam = P->getFunctionScopeIndex();
-        Op.Timed = Inner->Timed;
-      }
-    } else if (!Waits && Notifies == 1 && !Loops) {
-      Op.Kind = WrapperOp::Notify;
+      const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(A));
+      const auto *P =
+          DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+      if (!P || P->getDeclContext() != Def)
+        return BoundWrappers[Key] = Op;
+      ParamOf[I] = P->getFunctionScopeIndex();
     }
+    WrapperOp In = wrapperOp(Fwd->getMethodDecl(), Inner, Depth + 1);
+    if (In.Kind == WrapperOp::Wait) {
+      if (In.LockSelf) {
+        if (OnMember && !LockModel::isLockableClass(RD))
+          return BoundWrappers[Key] = Op;
+        Op.LockSelf = true;
+      } else if (In.LockParam < ParamOf.size() && ParamOf[In.LockParam] >= 0) {
+        Op.LockParam = ParamOf[In.LockParam];
+      } else {
+        return BoundWrappers[Key] = Op;
+      }
+      Op.Kind = WrapperOp::Wait;
+      Op.Timed = In.Timed;
+    } else if (In.Kind == WrapperOp::Notify) {
+      Op.Kind = WrapperOp::Notify;
+      Op.One = In.One;
+    }
+    return BoundWrappers[Key] = Op;
   }
-  return Wrappers[MD] = Op;
+  unsigned Waits = 0, Notifies = 0, Loops = 0, Other = 0;
+  std::optional<ConditionWait> Inner;
+  const CallExpr *Notify = nullptr;
+  auto OwnMember = [&](const ValueDecl *D) {
+    const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(D);
+    return FD && FD->getParent() == RD;
+  };
+  // What the wait's lock argument calls (`mutex_.getUnderlyingImpl()`)
+  // only names the lock.
+  llvm::SmallPtrSet<const Stmt *, 8> InLockArgument;
+  walkTaken(Def->getBody(), Def, Args, Ctx, [&](const Stmt *N) {
+    Loops += loopBody(N) != nullptr;
+    // Anything else it does (a state it changes, a call of anything but
+    // its own lock objects) makes it more than a wrapper: an event, a
+    // queue.
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(N))
+      Other += BO->isAssignmentOp();
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(N))
+      Other += UO->isIncrementDecrementOp();
+    const auto *Call = llvm::dyn_cast<CallExpr>(N);
+    if (!Call || InLockArgument.contains(Call))
+      return;
+    if (std::optional<ConditionWait> W = asWait(Call)) {
+      ++Waits;
+      if (OwnMember(W->CondVar))
+        Inner = W;
+      if (W->Lock)
+        walkOwnCode(W->Lock, [&](const Stmt *L) { InLockArgument.insert(L); });
+    } else if (const ValueDecl *CV = notified(Call)) {
+      Notifies += OwnMember(CV) ? 1 : 2; // Another's: not a wrapper.
+      Notify = Call;
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+      const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+          bareExpr(MC->getImplicitObjectArgument()));
+      const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      Other += !(VD && VD->hasLocalStorage());
+    } else {
+      ++Other;
+    }
+  });
+  if (Other)
+    return BoundWrappers[Key] = Op;
+  if (Waits == 1 && Inner && !Notifies && !Loops && !Inner->Predicate &&
+      !Inner->StopAware && Inner->Lock) {
+    if (const ParmVarDecl *P = lockParameter(Inner->Lock, Def)) {
+      Op.Kind = WrapperOp::Wait;
+      Op.LockParam = P->getFunctionScopeIndex();
+      Op.Timed = Inner->Timed;
+    } else if (ownLock(Inner->Lock, RD) && LockModel::isLockableClass(RD)) {
+      // A monitor: callers hold it through its own lock().
+      Op.Kind = WrapperOp::Wait;
+      Op.LockSelf = true;
+      Op.Timed = Inner->Timed;
+    }
+  } else if (!Waits && Notifies == 1 && !Loops) {
+    Op.Kind = WrapperOp::Notify;
+    Op.One = wakesOne(Notify);
+  }
+  return BoundWrappers[Key] = Op;
+}
+
+bool ConditionVariableModel::wakesOne(const CallExpr *Call) const {
+  if (const FunctionDecl *FD = pthreadCond(Call))
+    return FD->getName() == "pthread_cond_signal";
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD || !MD->getIdentifier())
+    return false;
+  if (MD->getName() == "notify_one")
+    return onConditionVariable(MC) != nullptr;
+  if (!ReadWrappers)
+    return false;
+  WrapperOp Op = wrapperOpOf(MC);
+  return Op.Kind == WrapperOp::Notify && Op.One;
+}
+
+std::string ConditionVariableModel::wakeAllName(const CallExpr *Call) const {
+  if (pthreadCond(Call))
+    return "pthread_cond_broadcast";
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+  const CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD || !MD->getIdentifier())
+    return "";
+  if (MD->getName() == "notify_one")
+    return "notify_all";
+  for (const CXXMethodDecl *M : MD->getParent()->methods()) {
+    if (!M->getIdentifier() || M->getMinRequiredArguments() != 0)
+      continue;
+    WrapperOp Op = wrapperOp(M, defaultArgs(M), 0);
+    if (Op.Kind == WrapperOp::Notify && !Op.One)
+      return M->getName().str();
+  }
+  return "";
 }
 
 const Expr *
@@ -382,13 +698,14 @@ ConditionVariableModel::asWait(const CallExpr *Call) const {
   if (!MD || !MD->getIdentifier())
     return std::nullopt;
   if (ReadWrappers)
-    if (const WrapperOp &Op = wrapperOp(MD); Op.Kind == WrapperOp::Wait) {
-      if (Op.LockParam >= MC->getNumArgs())
+    if (WrapperOp Op = wrapperOpOf(MC); Op.Kind == WrapperOp::Wait) {
+      if (!Op.LockSelf && Op.LockParam >= MC->getNumArgs())
         return std::nullopt;
       ConditionWait W;
       W.Call = MC;
       W.CondVar = namedObject(MC->getImplicitObjectArgument());
-      W.Lock = MC->getArg(Op.LockParam);
+      W.Lock = Op.LockSelf ? MC->getImplicitObjectArgument()
+                           : MC->getArg(Op.LockParam);
       W.Timed = Op.Timed;
       return W;
     }
@@ -429,7 +746,7 @@ const ValueDecl *ConditionVariableModel::notified(const CallExpr *Call) const {
   const CXXMethodDecl *MD = MC->getMethodDecl();
   if (!MD || !MD->getIdentifier())
     return nullptr;
-  if (ReadWrappers && wrapperOp(MD).Kind == WrapperOp::Notify)
+  if (ReadWrappers && wrapperOpOf(MC).Kind == WrapperOp::Notify)
     return namedObject(MC->getImplicitObjectArgument());
   if (MD->getName() != "notify_one" && MD->getName() != "notify_all")
     return nullptr;

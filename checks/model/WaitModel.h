@@ -24,8 +24,10 @@
 #include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace clang::tidy::threadleak {
 
@@ -113,6 +115,13 @@ public:
   /// Also read a project's condition-variable wrapper (see
   /// wrapperOp()): its waits and notifies are the wrapper object's.
   void setReadWrappers(bool On) { ReadWrappers = On; }
+  /// \p Call wakes one waiter: notify_one(), pthread_cond_signal(), or a
+  /// wrapper's notify that makes one of them.
+  bool wakesOne(const CallExpr *Call) const;
+  /// The name of the member function of \p Call's class that wakes every
+  /// waiter instead (notify_all, pthread_cond_broadcast, or a wrapper's
+  /// own), for a fix-it; empty if there is none.
+  std::string wakeAllName(const CallExpr *Call) const;
 
 private:
   /// The object of \p MC if it is a condition variable of a listed type
@@ -122,17 +131,36 @@ private:
   /// condition variable when it is all the function does: waits on it
   /// once, with no predicate, outside any loop, releasing a lock its
   /// caller hands it (ceph's `Cond::Wait(Mutex &)`, a `wait(unique_lock
-  /// &)`), or notifies it (`Signal()`, `Broadcast()`).
+  /// &)`) or the class's own mutex, which callers hold through the class's
+  /// lock() (a monitor: thrift's `Monitor::wait()`), or notifies it
+  /// (`Signal()`, `Broadcast()`). A function that only forwards to
+  /// another member function, of its class or of a member object (a
+  /// pimpl), with its own parameters or constants, is what the callee is;
+  /// a constant argument decides the callee's `if (timeout == 0)`.
   struct WrapperOp {
     enum KindTy { None, Wait, Notify } Kind = None;
-    /// Of a wait: the parameter the caller's lock comes in.
+    /// Of a wait: the parameter the caller's lock comes in, unless
+    /// LockSelf.
     unsigned LockParam = 0;
+    /// Of a wait: the lock released is the wrapper object itself.
+    bool LockSelf = false;
     bool Timed = false;
+    /// Of a notify: wakes one waiter.
+    bool One = false;
   };
+  /// Parameter index -> the constant a call passes.
+  using ConstArgs = std::vector<std::pair<unsigned, int64_t>>;
   const WrapperOp &wrapperOp(const CXXMethodDecl *MD) const;
+  WrapperOp wrapperOp(const CXXMethodDecl *MD, const ConstArgs &Args,
+                      unsigned Depth) const;
+  /// wrapperOp() of \p MC's callee, given the constants \p MC passes
+  /// (default arguments included).
+  WrapperOp wrapperOpOf(const CXXMemberCallExpr *MC) const;
   NameList Types;
   bool ReadWrappers = false;
   mutable llvm::DenseMap<const CXXMethodDecl *, WrapperOp> Wrappers;
+  mutable std::map<std::pair<const CXXMethodDecl *, ConstArgs>, WrapperOp>
+      BoundWrappers;
 };
 
 /// The variable or data member an object expression names (through
