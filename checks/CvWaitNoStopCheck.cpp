@@ -38,6 +38,7 @@
 #include "engine/StopTokenUse.h"
 #include "engine/Templates.h"
 #include "model/CallDepth.h"
+#include "model/LockModel.h"
 #include "model/UserModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -234,6 +235,13 @@ void CvWaitNoStopCheck::findWaits(
     const FunctionDecl *Callee =
         analysableDefinition(Call->getDirectCallee(), *Ctx);
     if (!Callee || mayDispatchElsewhere(Call))
+      continue;
+    // A lock a project writes on a condition variable (Go's sync.Mutex,
+    // a writer-preferring reader-writer lock): its lock() waits for the
+    // holder's unlock(), not for a stop path; whether that can block
+    // forever (a lock cycle, a holder that never unlocks) is
+    // blocked-forever's question.
+    if (LockModel::isAcquisition(Callee))
       continue;
     // A channel operation: the channel checks own its internal wait (a
     // blocking queue's pop() waits on its own condition variable).

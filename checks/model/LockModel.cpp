@@ -130,7 +130,10 @@ const ValueDecl *LockModel::mutexNamed(const Expr *E) {
   // (`store_.mtx()`), only an accessor that returns its own data member
   // directly (`return mu_;`): one returning `inner.mu` would give a
   // wrapper's mutex and the mutex inside it two names.
-  if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E))) {
+  // (`*p` of a smart pointer is the object it points to, however short
+  // its operator* is: libc++'s is one `return`.)
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E));
+      Call && !llvm::isa<CXXOperatorCallExpr>(Call)) {
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
       if (!llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument())))
         return ownDataMember(accessorResult(Call));
@@ -278,6 +281,15 @@ bool LockModel::isLockable(QualType T) {
     if (TT->getDecl()->getName() == "pthread_mutex_t")
       return true;
   return isLockableClass(T->getAsCXXRecordDecl());
+}
+
+bool LockModel::isAcquisition(const FunctionDecl *FD) {
+  const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(FD);
+  if (!MD || !MD->getIdentifier())
+    return false;
+  std::string Key = foldedName(MD->getName());
+  return isAcquireName(Key) && !llvm::StringRef(Key).starts_with("try") &&
+         isLockableClass(MD->getParent());
 }
 
 bool LockModel::isLockableClass(const CXXRecordDecl *RD) {

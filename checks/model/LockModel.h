@@ -90,6 +90,9 @@ public:
   /// The class part of isLockable(): a lock()/unlock() pair, its own or a
   /// base's.
   static bool isLockableClass(const CXXRecordDecl *RD);
+  /// \p FD is a lockable class's blocking acquisition (lock(), RLock(),
+  /// lock_shared(), ...): what it waits for is the holder's unlock.
+  static bool isAcquisition(const FunctionDecl *FD);
   /// \p RD, a reader-writer lock a project writes itself (outside system
   /// headers, with a reader's and a writer's acquire defined here:
   /// lock_shared / lock, RLock / Lock, read_lock / write_lock), makes new readers wait

@@ -258,3 +258,48 @@ private:
   std::atomic<bool> stopped_{false};
   std::thread thread_;
 };
+
+// Silent: a mutex the project writes on a condition variable (Go's
+// sync.Mutex, which another thread may unlock). Its lock() waits for the
+// holder's unlock(), not for a stop path: whether that can block forever is
+// blocked-forever's question.
+class GoMutex {
+public:
+  void lock() {
+    std::unique_lock<std::mutex> L(m_);
+    cv_.wait(L, [this] { return !locked_; });
+    locked_ = true;
+  }
+  void unlock() {
+    std::lock_guard<std::mutex> L(m_);
+    locked_ = false;
+    cv_.notify_all();
+  }
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool locked_ = false;
+};
+
+class Sweeper {
+public:
+  Sweeper() : thread_([this] { run(); }) {}
+  void Stop() {
+    stopped_ = true;
+    thread_.join();
+  }
+
+private:
+  void run() {
+    while (!stopped_) {
+      filtersMu_.lock();
+      ++sweeps_;
+      filtersMu_.unlock();
+    }
+  }
+  GoMutex filtersMu_;
+  int sweeps_ = 0;
+  std::atomic<bool> stopped_{false};
+  std::thread thread_;
+};
