@@ -752,14 +752,29 @@ const CXXMemberCallExpr *stopOnlyLoop(const Stmt *Loop) {
   return noWayOut(Body, false) ? MC : nullptr;
 }
 
+static bool isFunctionClass(const CXXRecordDecl *RD) {
+  return RD && RD->getIdentifier() && RD->getName() == "function" &&
+         (RD->isInStdNamespace() ||
+          plainQualifiedName(RD) == "boost::function");
+}
+
 bool isFunctionObjectType(QualType T) {
   // A pointer to a function: what it is given, as a std::function.
   if (!T.isNull() && T.getNonReferenceType()->isFunctionPointerType())
     return true;
   const CXXRecordDecl *RD = recordOf(T);
-  return RD && RD->getIdentifier() && RD->getName() == "function" &&
-         (RD->isInStdNamespace() ||
-          plainQualifiedName(RD) == "boost::function");
+  if (isFunctionClass(RD))
+    return true;
+  // A smart pointer to a std::function (a registry of
+  // `std::shared_ptr<std::function<void()>>` handles): called as `(*p)()`.
+  const auto *Spec =
+      llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+  if (!Spec || !Spec->isInStdNamespace() || !Spec->getIdentifier() ||
+      (Spec->getName() != "shared_ptr" && Spec->getName() != "unique_ptr") ||
+      Spec->getTemplateArgs().size() < 1 ||
+      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+    return false;
+  return isFunctionClass(recordOf(Spec->getTemplateArgs()[0].getAsType()));
 }
 
 /// A container of function objects: an array of them, or a standard
@@ -861,13 +876,29 @@ bool storesElements(const CXXMethodDecl *M) {
 /// argument: a container may hold some).
 class ObjectsOf : public RecursiveASTVisitor<ObjectsOf> {
 public:
-  explicit ObjectsOf(const CXXRecordDecl *C) : C(C->getCanonicalDecl()) {}
+  ObjectsOf(const CXXRecordDecl *C, const SourceManager &SM)
+      : C(C->getCanonicalDecl()), SM(SM) {}
   bool shouldVisitTemplateInstantiations() const { return true; }
   bool shouldVisitImplicitCode() const { return true; }
 
   /// Variables of type C (canonical declarations).
   llvm::SmallPtrSet<const VarDecl *, 2> Vars;
+  /// The objects made on the heap: `std::make_shared<C>(..)`,
+  /// `std::make_unique<C>(..)`, `new C(..)`, in the project's code.
+  llvm::SmallVector<const Expr *, 2> Heap;
   bool Other = false;
+
+  bool VisitCallExpr(CallExpr *E) {
+    const FunctionDecl *FD = E->getDirectCallee();
+    const TemplateArgumentList *Args =
+        FD ? FD->getTemplateSpecializationArgs() : nullptr;
+    if (isFactory(FD) && Args && Args->size() >= 1 &&
+        Args->get(0).getKind() == TemplateArgument::Type &&
+        kind(Args->get(0).getAsType()) == 1 &&
+        !SM.isInSystemHeader(E->getBeginLoc()))
+      Heap.push_back(E);
+    return true;
+  }
 
   bool VisitVarDecl(VarDecl *D) {
     if (int K = kind(D->getType()))
@@ -881,26 +912,35 @@ public:
   bool VisitCXXRecordDecl(CXXRecordDecl *D) {
     if (D->isThisDeclarationADefinition() && D->getCanonicalDecl() != C)
       for (const CXXBaseSpecifier &B : D->bases())
-        Other |= kind(B.getType()) != 0;
-    if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(D))
+        Other |= kind(B.getType()) != 0 && !holdsNone(D);
+    if (const auto *Spec = llvm::dyn_cast<ClassTemplateSpecializationDecl>(D);
+        Spec && !holdsNone(Spec))
       arguments(Spec->getTemplateArgs().asArray());
     return true;
   }
   bool VisitFunctionDecl(FunctionDecl *D) {
-    if (const TemplateArgumentList *Args = D->getTemplateSpecializationArgs())
+    if (const TemplateArgumentList *Args = D->getTemplateSpecializationArgs();
+        Args && !isFactory(D) && !holdsNone(D))
       arguments(Args->asArray());
     return true;
   }
   bool VisitCXXNewExpr(CXXNewExpr *E) {
-    Other |= kind(E->getAllocatedType()) != 0;
+    if (int K = kind(E->getAllocatedType())) {
+      if (K == 1 && !E->isArray() && !SM.isInSystemHeader(E->getBeginLoc()))
+        Heap.push_back(E);
+      else if (!SM.isInSystemHeader(E->getBeginLoc()))
+        Other = true;
+    }
     return true;
   }
   /// An expression that makes an object; a variable's own initialiser
-  /// makes that variable.
+  /// makes that variable. (The standard library's own constructions are
+  /// its factories' or its containers', counted where they are called or
+  /// named.)
   bool VisitExpr(Expr *E) {
     if (!llvm::isa<CXXConstructExpr, InitListExpr, CXXParenListInitExpr,
                    CompoundLiteralExpr, ImplicitValueInitExpr>(E) ||
-        !kind(E->getType()))
+        !kind(E->getType()) || SM.isInSystemHeader(E->getBeginLoc()))
       return true;
     if (const auto *IL = llvm::dyn_cast<InitListExpr>(E))
       if (!IL->isSemanticForm())
@@ -940,7 +980,60 @@ private:
       if (A.getKind() == TemplateArgument::Type)
         Other |= kind(A.getAsType()) != 0;
   }
+  /// std::make_shared, std::make_unique, std::allocate_shared.
+  static bool isFactory(const FunctionDecl *FD) {
+    return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+           (FD->getName() == "make_shared" || FD->getName() == "make_unique" ||
+            FD->getName() == "allocate_shared");
+  }
+  /// A template of the standard library's (or another system header's)
+  /// that holds no C of its own: anything but a container, an optional, a
+  /// variant, a tuple or a pair. Smart pointers, their control blocks,
+  /// allocators and type traits make no object of C by themselves (a
+  /// factory that does is counted where it is called, and a container that
+  /// does where it is named); a project's template may hold some.
+  bool holdsNone(const NamedDecl *D) const {
+    if (!SM.isInSystemHeader(D->getLocation()))
+      return false;
+    if (llvm::isa<FunctionDecl>(D))
+      return true;
+    static constexpr llvm::StringLiteral Holders[] = {"vector",
+                                                      "deque",
+                                                      "list",
+                                                      "forward_list",
+                                                      "array",
+                                                      "map",
+                                                      "multimap",
+                                                      "set",
+                                                      "multiset",
+                                                      "unordered_map",
+                                                      "unordered_multimap",
+                                                      "unordered_set",
+                                                      "unordered_multiset",
+                                                      "optional",
+                                                      "variant",
+                                                      "tuple",
+                                                      "pair",
+                                                      "queue",
+                                                      "stack",
+                                                      "priority_queue",
+                                                      "valarray",
+                                                      "_Tuple_impl",
+                                                      "_Head_base",
+                                                      "_Optional_base",
+                                                      "_Optional_payload",
+                                                      "_Variant_storage",
+                                                      "_Uninitialized",
+                                                      "_List_node",
+                                                      "_Rb_tree_node",
+                                                      "_Hash_node",
+                                                      "_Hash_node_value",
+                                                      "_Hash_node_value_base",
+                                                      "_Fwd_list_node"};
+    return !D->getIdentifier() || !llvm::is_contained(Holders, D->getName());
+  }
   const CXXRecordDecl *C;
+  const SourceManager &SM;
   llvm::SmallVector<const Expr *, 4> Made;
 };
 
@@ -1219,8 +1312,16 @@ private:
   /// duration, or a local of `main` (which runs once), that is the one
   /// object of C the translation unit makes (C a class of the main file),
   /// or null.
-  const VarDecl *onlyObject(const CXXRecordDecl *C);
-  llvm::DenseMap<const CXXRecordDecl *, const VarDecl *> OnlyObjects;
+  const VarDecl *onlyObject(const CXXRecordDecl *C) { return only(C).Var; }
+  /// The only object of \p C, made on the heap once, in `main`
+  /// (`std::make_shared<C>()`, `new C`): where, or null.
+  const Expr *onlyHeapObject(const CXXRecordDecl *C) { return only(C).Made; }
+  struct OnlyObject {
+    const VarDecl *Var = nullptr;
+    const Expr *Made = nullptr;
+  };
+  const OnlyObject &only(const CXXRecordDecl *C);
+  llvm::DenseMap<const CXXRecordDecl *, OnlyObject> OnlyObjects;
   /// \p A and \p B name one mutex: the same member of the only object of
   /// its class, reached in two ways (`this->mu` in Page's code and
   /// `page.mu`, where `static Page page;` is the one Page; `this->mu` and
@@ -2096,16 +2197,23 @@ void BlockingAnalysis::Impl::selfDeadlock(
               "for itself forever";
   // Two names of one member: say why they are one mutex.
   if (!(First.Key == K) && !K.Path.empty())
-    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back()))
-      if (const VarDecl *Only =
-              onlyObject(llvm::cast<CXXRecordDecl>(FD->getParent())))
+    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back())) {
+      const auto *C = llvm::cast<CXXRecordDecl>(FD->getParent());
+      if (const VarDecl *Only = onlyObject(C))
         F.Notes.push_back({nullptr,
                            "'" + Only->getNameAsString() + "' is the only '" +
-                               FD->getParent()->getNameAsString() +
-                               "' the program makes: '" + First.Key.str() +
-                               "' and '" + K.str() + "' are both its '" +
-                               FD->getNameAsString() + "'",
+                               C->getNameAsString() + "' the program makes: '" +
+                               First.Key.str() + "' and '" + K.str() +
+                               "' are both its '" + FD->getNameAsString() + "'",
                            Only->getLocation()});
+      else if (const Expr *Made = onlyHeapObject(C))
+        F.Notes.push_back({Made, "the '" + C->getNameAsString() +
+                                     "' made here is the only one the program "
+                                     "makes: '" +
+                                     First.Key.str() + "' and '" + K.str() +
+                                     "' are both its '" +
+                                     FD->getNameAsString() + "'"});
+    }
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
@@ -2430,6 +2538,13 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
   if (!Record)
     return;
   Acquisitions.push_back({K, Site, Shared, I.U});
+  // A recursive mutex this thread already holds: taking it again does not
+  // wait, whatever else is held.
+  bool Reentered =
+      K.exact() && mayRecurse(K) &&
+      llvm::any_of(S.Held, [&](const HeldLock &H) {
+        return H.Key == K && !containsObject(ReleasedBefore, H.Key);
+      });
   for (const HeldLock &H : S.Held) {
     if (containsObject(ReleasedBefore, H.Key))
       continue;
@@ -2464,6 +2579,12 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
         I.Sum.Pending.size() < MaxEffects)
       I.Sum.Pending.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
     if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
+      continue;
+    // Taken together by one statement (`std::scoped_lock l(a, b)`,
+    // `std::lock(a, b)`): the standard's deadlock-avoidance algorithm
+    // backs off instead of waiting while it holds one, whatever order
+    // other code takes them in.
+    if ((H.Site == Site && H.Chain.empty() && Chain.empty()) || Reentered)
       continue;
     Edge E{H.Key, K, H, Site, {Chain.begin(), Chain.end()}, I.U};
     Edges.push_back(std::move(E));
@@ -3317,19 +3438,29 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
 
 //===-- The only object of a class ----------------------------------------===//
 
-const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
+const BlockingAnalysis::Impl::OnlyObject &
+BlockingAnalysis::Impl::only(const CXXRecordDecl *C) {
   C = C->getCanonicalDecl();
   if (auto It = OnlyObjects.find(C); It != OnlyObjects.end())
     return It->second;
-  const VarDecl *Only = nullptr;
+  OnlyObject Only;
   // A class only this file's code makes objects of: not a template's, not
   // a lambda's, not a union.
   const CXXRecordDecl *Def = C->getDefinition();
   if (Def && !llvm::isa<ClassTemplateSpecializationDecl>(Def) &&
       !Def->getInstantiatedFromMemberClass() && mainFileClass(Def)) {
-    ObjectsOf Find(Def);
+    ObjectsOf Find(Def, Ctx.getSourceManager());
     Find.TraverseDecl(Ctx.getTranslationUnitDecl());
-    if (!Find.Other && Find.Vars.size() == 1 && Find.onlyInitialisers()) {
+    if (!Find.Other && Find.Vars.empty() && Find.Heap.size() == 1 &&
+        Find.onlyInitialisers()) {
+      // One made on the heap, once: in `main` (nothing may call it), not
+      // in a loop.
+      const Expr *E = Find.Heap.front();
+      const FunctionDecl *Fn = enclosingFunction(E, Ctx);
+      if (Fn && Fn->isMain() && !innermostLoopAround(Fn->getBody(), E))
+        Only.Made = E;
+    } else if (!Find.Other && Find.Vars.size() == 1 && Find.Heap.empty() &&
+               Find.onlyInitialisers()) {
       const VarDecl *V = *Find.Vars.begin();
       // One object for the whole program: not one per thread, not a
       // local or a parameter of code that may run twice at once. `main`
@@ -3338,11 +3469,10 @@ const VarDecl *BlockingAnalysis::Impl::onlyObject(const CXXRecordDecl *C) {
       if (V->getStorageDuration() == SD_Static ||
           (V->getStorageDuration() == SD_Automatic &&
            !llvm::isa<ParmVarDecl>(V) && Fn && Fn->isMain()))
-        Only = V;
+        Only.Var = V;
     }
   }
-  OnlyObjects[C] = Only;
-  return Only;
+  return OnlyObjects[C] = Only;
 }
 
 bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
@@ -3353,7 +3483,7 @@ bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
       !A.Path.empty() && !B.Path.empty() && A.Path.back() == B.Path.back())
     if (const auto *F = llvm::dyn_cast<FieldDecl>(A.Path.back()))
       if (const auto *C = llvm::dyn_cast<CXXRecordDecl>(F->getParent()))
-        if (onlyObject(C))
+        if (onlyObject(C) || onlyHeapObject(C))
           return true;
   const ObjectKey *T = &A, *V = &B;
   if (T->Root != ObjectKey::This)
@@ -9267,6 +9397,15 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
         }
         if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
           if (isIdentityLike(C) && C->getNumArgs() == 1) {
+            Sources(C->getArg(0), Depth + 1, Out);
+            return;
+          }
+          // `std::make_shared<std::function<void()>>(cb)`: what it holds.
+          if (const FunctionDecl *F = C->getDirectCallee();
+              F && F->isInStdNamespace() && F->getIdentifier() &&
+              (F->getName() == "make_shared" ||
+               F->getName() == "make_unique") &&
+              C->getNumArgs() == 1) {
             Sources(C->getArg(0), Depth + 1, Out);
             return;
           }

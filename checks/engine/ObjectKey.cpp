@@ -21,6 +21,30 @@ bool isPointerLike(QualType T) {
   return T->isPointerType() || isSmartPointer(recordOf(T));
 }
 
+/// A handle: a class of the project's whose one data member is a smart
+/// pointer (lldb's `SBMutex` over a `shared_ptr<recursive_mutex>`): a copy
+/// shares the object it points to, so the handle names that object.
+bool isHandle(QualType T) {
+  T = T.getNonReferenceType();
+  if (T->isPointerType())
+    return false;
+  const CXXRecordDecl *RD = recordOf(T);
+  if (!RD || !RD->hasDefinition() || RD->isLambda() || RD->isUnion() ||
+      RD->getNumBases() || RD->isPolymorphic() ||
+      RD->getASTContext().getSourceManager().isInSystemHeader(
+          RD->getLocation()))
+    return false;
+  RD = RD->getDefinition();
+  const FieldDecl *Only = nullptr;
+  for (const FieldDecl *F : RD->fields()) {
+    if (Only)
+      return false;
+    Only = F;
+  }
+  return Only && !Only->getType()->isReferenceType() &&
+         isSmartPointer(recordOf(Only->getType()));
+}
+
 /// A promise or a future held by value.
 bool isOneShot(QualType T) {
   return !T->isReferenceType() && !T->isPointerType() &&
@@ -221,7 +245,8 @@ ObjectKey KeyBuilder::keyOfVar(const VarDecl *VD, unsigned Depth) const {
   // a promise moved into another (`[p = std::move(p)]`) the same state.
   if (VD->hasLocalStorage() && !llvm::isa<ParmVarDecl>(VD) && VD->getInit() &&
       (VD->getType()->isReferenceType() ||
-       ((isPointerLike(VD->getType()) || isOneShot(VD->getType())) &&
+       ((isPointerLike(VD->getType()) || isOneShot(VD->getType()) ||
+         isHandle(VD->getType())) &&
         !Assigned.count(VD)))) {
     ObjectKey K = keyOf(VD->getInit(), Depth + 1);
     if (K.valid())
@@ -320,11 +345,15 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
       return {};
     return keyOfReturn(Call, Depth + 1);
   }
+  if (const auto *FC = llvm::dyn_cast<CXXFunctionalCastExpr>(E))
+    return keyOf(FC->getSubExpr(), Depth + 1);
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
     if (CE->getNumArgs() == 1 &&
         (CE->getConstructor()->isCopyOrMoveConstructor() ||
          // std::shared_future from a std::future: the same state.
-         (isOneShot(CE->getType()) && isOneShot(CE->getArg(0)->getType()))))
+         (isOneShot(CE->getType()) && isOneShot(CE->getArg(0)->getType())) ||
+         // A handle made from the smart pointer it keeps.
+         (isHandle(CE->getType()) && isPointerLike(CE->getArg(0)->getType()))))
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
 }
@@ -343,7 +372,8 @@ ObjectKey KeyBuilder::keyOfReturn(const CallExpr *Call, unsigned Depth) const {
   // a smart pointer sharing it, a future sharing a promise's state. A copy
   // of anything else is another object.
   QualType RT = Def->getReturnType();
-  if (!RT->isReferenceType() && !isPointerLike(RT) && !isOneShot(RT))
+  if (!RT->isReferenceType() && !isPointerLike(RT) && !isOneShot(RT) &&
+      !isHandle(RT))
     return {};
   SourceManager &SM = Def->getASTContext().getSourceManager();
   if (SM.isInSystemHeader(Def->getLocation()))
@@ -358,7 +388,7 @@ ObjectKey KeyBuilder::keyOfReturn(const CallExpr *Call, unsigned Depth) const {
       if (!Ret || Bad)
         return;
       const Expr *V = Ret->getRetValue();
-      if (V && isOneShot(RT))
+      if (V && (isOneShot(RT) || isHandle(RT)))
         V = bareExprThroughCopies(V);
       ObjectKey K = V ? Own.keyOf(V, Depth + 1) : ObjectKey();
       // Rooted where the caller can name it: the object called, or a
