@@ -139,6 +139,34 @@ TEST_F(ObjectKeyTest, ACallStandsForWhatEveryReturnNames) {
   EXPECT_EQ(key("virtualCall"), "invalid");
 }
 
+TEST_F(ObjectKeyTest, AHandleNamesWhatItPointsTo) {
+  build(R"cc(
+    struct Handle {
+      explicit Handle(std::shared_ptr<Mutex> p) : p_(p) {}
+      void lock();
+      void unlock();
+      std::shared_ptr<Mutex> p_;
+    };
+    struct Two { std::shared_ptr<Mutex> a, b; };
+    struct Target {
+      std::shared_ptr<Mutex> api;
+      Handle handle() { return Handle(api); }
+    };
+    void use(const Handle &);
+    void use(const Two &);
+    void made(Target &t) { Handle h = t.handle(); use(h); }
+    void copied(Target &t) { Handle h = t.handle(); Handle c = h; use(c); }
+    void direct(Target &t) { use(Handle(t.api)); }
+    void notAHandle(Target &t) { Two x{t.api, t.api}; use(x); }
+  )cc");
+  // Made from the pointer it keeps, returned, copied: the pointee.
+  EXPECT_EQ(key("made"), "t.api exact api");
+  EXPECT_EQ(key("copied"), "t.api exact api");
+  EXPECT_EQ(key("direct"), "t.api exact api");
+  // Two pointers: an object of its own.
+  EXPECT_EQ(key("notAHandle"), "x exact x");
+}
+
 TEST_F(ObjectKeyTest, AnIteratorNamesItsContainersElements) {
   build(R"cc(
     namespace std {
