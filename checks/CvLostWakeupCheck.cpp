@@ -406,6 +406,11 @@ public:
   /// call that returns once it is made, 2 for a stop callback's
   /// registration.
   unsigned stopSite(const Stmt *S) const { return StopSites.lookup(S); }
+  /// Where the waiting code was first handed to a thread start, when
+  /// startedInLoop() answered \p Second, its second one; else null.
+  const Stmt *firstStart(const Stmt *Second) const {
+    return HandedTwice.lookup(Second);
+  }
 
 private:
   struct Target {
@@ -493,10 +498,8 @@ private:
   llvm::DenseMap<const CodeUnit *, const Stmt *> CallbackSites;
   /// startedInLoop() of each unit asked, once.
   llvm::DenseMap<const CodeUnit *, const Stmt *> StartLoops;
-
-public:
-  /// A function handed to a second call (startedInLoop()'s answer when no
-  /// loop starts it) -> the first.
+  /// A function handed to a second thread start (startedInLoop()'s answer
+  /// when no loop starts it) -> the first.
   llvm::DenseMap<const Stmt *, const Stmt *> HandedTwice;
 };
 
@@ -1683,7 +1686,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
            "the waiter leaves on %0 here, and does not notify %1 again",
            DiagnosticIDs::Note)
           << Name << W->Wait.CondVar;
-      if (const Stmt *First = A.HandedTwice.lookup(F.Spawns)) {
+      if (const Stmt *First = A.firstStart(F.Spawns)) {
         diag(First->getBeginLoc(), "the waiting code is started here",
              DiagnosticIDs::Note);
         diag(F.Spawns->getBeginLoc(), "and here, on another thread",

@@ -609,6 +609,13 @@ bool aliasable(const ObjectKey &K) {
   return false;
 }
 
+/// std::make_shared, std::make_unique, std::allocate_shared.
+bool isStdFactory(const FunctionDecl *FD) {
+  return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+         (FD->getName() == "make_shared" || FD->getName() == "make_unique" ||
+          FD->getName() == "allocate_shared");
+}
+
 /// An expression that creates a new object (`std::make_shared<Chan>()`,
 /// `new Chan`, `Chan()`): no operation can be waiting on it yet.
 bool isFreshObject(const Expr *E) {
@@ -622,11 +629,7 @@ bool isFreshObject(const Expr *E) {
   if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
     return !CE->getConstructor()->isCopyOrMoveConstructor();
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E))
-    if (const FunctionDecl *FD = Call->getDirectCallee())
-      return FD->isInStdNamespace() && FD->getIdentifier() &&
-             (FD->getName() == "make_shared" ||
-              FD->getName() == "make_unique" ||
-              FD->getName() == "allocate_shared");
+    return isStdFactory(Call->getDirectCallee());
   return false;
 }
 
@@ -892,7 +895,7 @@ public:
     const FunctionDecl *FD = E->getDirectCallee();
     const TemplateArgumentList *Args =
         FD ? FD->getTemplateSpecializationArgs() : nullptr;
-    if (isFactory(FD) && Args && Args->size() >= 1 &&
+    if (isStdFactory(FD) && Args && Args->size() >= 1 &&
         Args->get(0).getKind() == TemplateArgument::Type &&
         kind(Args->get(0).getAsType()) == 1 &&
         !SM.isInSystemHeader(E->getBeginLoc()))
@@ -920,7 +923,7 @@ public:
   }
   bool VisitFunctionDecl(FunctionDecl *D) {
     if (const TemplateArgumentList *Args = D->getTemplateSpecializationArgs();
-        Args && !isFactory(D) && !holdsNone(D))
+        Args && !isStdFactory(D) && !holdsNone(D))
       arguments(Args->asArray());
     return true;
   }
@@ -979,12 +982,6 @@ private:
     for (const TemplateArgument &A : Args)
       if (A.getKind() == TemplateArgument::Type)
         Other |= kind(A.getAsType()) != 0;
-  }
-  /// std::make_shared, std::make_unique, std::allocate_shared.
-  static bool isFactory(const FunctionDecl *FD) {
-    return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
-           (FD->getName() == "make_shared" || FD->getName() == "make_unique" ||
-            FD->getName() == "allocate_shared");
   }
   /// A template of the standard library's (or another system header's)
   /// that holds no C of its own: anything but a container, an optional, a
@@ -9401,11 +9398,7 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
             return;
           }
           // `std::make_shared<std::function<void()>>(cb)`: what it holds.
-          if (const FunctionDecl *F = C->getDirectCallee();
-              F && F->isInStdNamespace() && F->getIdentifier() &&
-              (F->getName() == "make_shared" ||
-               F->getName() == "make_unique") &&
-              C->getNumArgs() == 1) {
+          if (isStdFactory(C->getDirectCallee()) && C->getNumArgs() == 1) {
             Sources(C->getArg(0), Depth + 1, Out);
             return;
           }

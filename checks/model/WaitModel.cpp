@@ -231,35 +231,44 @@ bool ConditionVariableModel::isConditionVariable(QualType T) const {
     return true;
   if (!ReadWrappers || !RD->hasDefinition())
     return false;
-  for (const CXXMethodDecl *M : RD->methods())
-    if (wrapperOp(M).Kind == WrapperOp::Wait ||
-        (M->getMinRequiredArguments() < M->getNumParams() &&
-         wrapperOp(M, defaultArgs(M), 0).Kind == WrapperOp::Wait))
-      return true;
-  return false;
+  if (auto It = WrapperClasses.find(RD->getCanonicalDecl());
+      It != WrapperClasses.end())
+    return It->second;
+  bool Waits = llvm::any_of(RD->methods(), [&](const CXXMethodDecl *M) {
+    return wrapperOp(M).Kind == WrapperOp::Wait ||
+           (M->getMinRequiredArguments() < M->getNumParams() &&
+            wrapperOp(M, defaultArgs(M), 0).Kind == WrapperOp::Wait);
+  });
+  // (Asked while a wrapper is being read, the answer may rest on that
+  // reading's placeholder: not kept.)
+  if (!Reading)
+    WrapperClasses[RD->getCanonicalDecl()] = Waits;
+  return Waits;
+}
+
+/// Walks what a wait's lock argument \p E is made from: \p E itself and,
+/// for a local lock, what the local was constructed from
+/// (`unique_lock<mutex> l(mutex.m, std::adopt_lock)`).
+template <typename VisitFn>
+static void walkLockArgument(const Expr *E, VisitFn &&Visit) {
+  walkOwnCode(E, Visit);
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->hasLocalStorage() && VD->getInit())
+        walkOwnCode(VD->getInit(), Visit);
 }
 
 /// The parameter of \p Fn that \p E (a wait's lock argument) is made
 /// from: the parameter itself (`unique_lock<mutex> &lk`), what it names
-/// (`&m->mu_`), or, for a local lock, what the local was constructed
-/// from (`unique_lock<mutex> l(mutex.m, std::adopt_lock)`).
+/// (`&m->mu_`), or what a local lock was constructed from.
 static const ParmVarDecl *lockParameter(const Expr *E, const FunctionDecl *Fn) {
   const ParmVarDecl *Found = nullptr;
-  auto Scan = [&](const Stmt *S) {
-    walkOwnCode(S, [&](const Stmt *N) {
-      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
-        if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()))
-          if (!Found && P->getDeclContext() == Fn)
-            Found = P;
-    });
-  };
-  Scan(E);
-  if (Found)
-    return Found;
-  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
-    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
-      if (VD->hasLocalStorage() && VD->getInit())
-        Scan(VD->getInit());
+  walkLockArgument(E, [&](const Stmt *N) {
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+      if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()))
+        if (!Found && P->getDeclContext() == Fn)
+          Found = P;
+  });
   return Found;
 }
 
@@ -427,27 +436,18 @@ static const CXXMemberCallExpr *forwardedCall(const FunctionDecl *Def,
   return MC;
 }
 
-/// \p E (a wait's lock argument), or the local lock it names through that
-/// local's initialiser, is made from a lockable data member of \p RD's own:
-/// `mutex_.getUnderlyingImpl()`, `unique_lock l(m_, adopt_lock)`.
+/// \p E (a wait's lock argument) is made from a lockable data member of
+/// \p RD's own: `mutex_.getUnderlyingImpl()`, `unique_lock l(m_,
+/// adopt_lock)`.
 static bool ownLock(const Expr *E, const CXXRecordDecl *RD) {
   bool Found = false;
-  auto Scan = [&](const Stmt *S) {
-    walkOwnCode(S, [&](const Stmt *N) {
-      if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
-        if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
-          Found |=
-              FD->getParent() == RD &&
-              llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()) &&
-              LockModel::isLockable(FD->getType());
-    });
-  };
-  Scan(E);
-  if (!Found)
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(bareExpr(E)))
-      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
-        if (VD->hasLocalStorage() && VD->getInit())
-          Scan(VD->getInit());
+  walkLockArgument(E, [&](const Stmt *N) {
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
+      if (const auto *FD = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+        Found |= FD->getParent() == RD &&
+                 llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()) &&
+                 LockModel::isLockable(FD->getType());
+  });
   return Found;
 }
 
@@ -476,6 +476,11 @@ ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD) const {
 ConditionVariableModel::WrapperOp
 ConditionVariableModel::wrapperOpOf(const CXXMemberCallExpr *MC) const {
   const CXXMethodDecl *MD = MC->getMethodDecl();
+  // Most member calls are the standard library's: no wrapper, and no
+  // reason to evaluate their arguments.
+  if (!MD->hasBody() || MD->getASTContext().getSourceManager().isInSystemHeader(
+                            MD->getLocation()))
+    return WrapperOp();
   ConstArgs Args;
   for (unsigned I = 0; I < MC->getNumArgs(); ++I)
     if (std::optional<int64_t> V =
@@ -491,6 +496,11 @@ ConditionVariableModel::wrapperOp(const CXXMethodDecl *MD,
   if (auto It = BoundWrappers.find(Key); It != BoundWrappers.end())
     return It->second;
   BoundWrappers[Key] = WrapperOp(); // Recursion: not through itself.
+  struct ReadingScope {
+    unsigned &N;
+    explicit ReadingScope(unsigned &N) : N(N) { ++N; }
+    ~ReadingScope() { --N; }
+  } Scope(Reading);
   WrapperOp Op;
   const CXXRecordDecl *RD = MD->getParent();
   const FunctionDecl *Def = nullptr;

@@ -159,6 +159,10 @@ private:
   NameList Types;
   bool ReadWrappers = false;
   mutable llvm::DenseMap<const CXXMethodDecl *, WrapperOp> Wrappers;
+  /// isConditionVariable() of a class of the project's, once.
+  mutable llvm::DenseMap<const CXXRecordDecl *, bool> WrapperClasses;
+  /// How many wrapper readings are in progress.
+  mutable unsigned Reading = 0;
   mutable std::map<std::pair<const CXXMethodDecl *, ConstArgs>, WrapperOp>
       BoundWrappers;
 };
