@@ -2,6 +2,7 @@
 
 #include "BlockedForeverCheck.h"
 #include "engine/BlockingAnalysis.h"
+#include "engine/PoolStarvation.h"
 #include "engine/SyncInventory.h"
 #include "engine/Templates.h"
 #include "model/CallDepth.h"
@@ -140,8 +141,23 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   A.setRunOnceFunctions(RunOnce);
   A.setUnanalysedTemplates(std::move(Unanalysed));
   std::vector<BlockingFinding> Findings = A.run();
+  // The pool model caches what it read per class: one per translation unit.
+  ThreadPoolModel Pools(ThreadTypes);
+  PoolStarvation Starving(*Ctx, *Inv, Pools);
+  std::vector<BlockingFinding> More = Starving.run();
+  if (!More.empty()) {
+    const SourceManager &SM = Ctx->getSourceManager();
+    Findings.insert(Findings.end(), std::make_move_iterator(More.begin()),
+                    std::make_move_iterator(More.end()));
+    std::stable_sort(Findings.begin(), Findings.end(),
+                     [&](const BlockingFinding &X, const BlockingFinding &Y) {
+                       return SM.isBeforeInTranslationUnit(X.At->getBeginLoc(),
+                                                           Y.At->getBeginLoc());
+                     });
+  }
   if (DumpModel) {
     A.dump(llvm::outs());
+    Starving.dump(llvm::outs());
     llvm::outs().flush();
   }
   // One finding per template location: the instantiations of a template

@@ -609,13 +609,6 @@ bool aliasable(const ObjectKey &K) {
   return false;
 }
 
-/// std::make_shared, std::make_unique, std::allocate_shared.
-bool isStdFactory(const FunctionDecl *FD) {
-  return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
-         (FD->getName() == "make_shared" || FD->getName() == "make_unique" ||
-          FD->getName() == "allocate_shared");
-}
-
 /// An expression that creates a new object (`std::make_shared<Chan>()`,
 /// `new Chan`, `Chan()`): no operation can be waiting on it yet.
 bool isFreshObject(const Expr *E) {

@@ -37,6 +37,9 @@
 //    every partner is in code that code runs before it (a thread, a
 //    std::async task, a call), some path of which returns without the
 //    partner (an error return before the `set_value()`);
+//  - PoolStarvation (engine/PoolStarvation, a question of its own over the
+//    same inventory): a thread pool's task waits for a task it queued on
+//    the same pool, and every worker can be such a task;
 //  - WaitCycle: every operation that could complete a blocking operation
 //    runs only after it completes: later in the same code (which runs
 //    once), or after another wait whose partners do (each waits for the
@@ -86,7 +89,8 @@ struct BlockingFinding {
     Outlived,
     PartnerLeaves,
     PartnerGivesUp,
-    PartnerSkips
+    PartnerSkips,
+    PoolStarvation
   };
   KindTy Kind;
   /// Where it is reported.

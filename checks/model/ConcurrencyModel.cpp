@@ -179,6 +179,12 @@ const CXXRecordDecl *recordOf(QualType T) {
   return T->getAsCXXRecordDecl();
 }
 
+bool isStdFactory(const FunctionDecl *FD) {
+  return FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+         (FD->getName() == "make_shared" || FD->getName() == "make_unique" ||
+          FD->getName() == "allocate_shared");
+}
+
 bool isStopTokenType(QualType T) {
   const CXXRecordDecl *RD = recordOf(T);
   return RD && RD->getIdentifier() && RD->getName() == "stop_token" &&

@@ -154,6 +154,9 @@ std::vector<std::string> identifierWords(llvm::StringRef Name);
 /// The record behind \p T (through references, pointers and typedefs).
 const CXXRecordDecl *recordOf(QualType T);
 
+/// std::make_shared, std::make_unique, std::allocate_shared.
+bool isStdFactory(const FunctionDecl *FD);
+
 } // namespace clang::tidy::threadleak
 
 #endif

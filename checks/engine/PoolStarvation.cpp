@@ -1,0 +1,1058 @@
+//===--- PoolStarvation.cpp - a pool's task waiting on its own pool -------===//
+
+#include "engine/PoolStarvation.h"
+#include "model/FutureModel.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include <optional>
+
+namespace clang::tidy::threadleak {
+
+namespace {
+
+/// How deep the code of a task is followed, and how far a value is traced
+/// back through arguments.
+constexpr unsigned MaxFrames = 6;
+constexpr unsigned MaxValueDepth = 6;
+
+/// A place a submit is called: the pool, the object, the task.
+struct SubmitSite {
+  const CallExpr *Call = nullptr;
+  const ThreadPoolClass *Pool = nullptr;
+  const CodeUnit *In = nullptr;
+  /// The task's code (a lambda), or null.
+  const CodeUnit *Task = nullptr;
+};
+
+/// One step into a task's code: the unit, and the call (in the previous
+/// frame) that runs it.
+struct Frame {
+  const CodeUnit *U;
+  const CallExpr *Call;
+};
+
+/// What a count can be: between Min and Max; Source is where the largest
+/// value is written.
+struct Range {
+  uint64_t Min = 0, Max = 0;
+  const Expr *Source = nullptr;
+};
+
+/// Calls in \p Body, not in the lambdas written there.
+template <typename Fn> void forEachCall(const Stmt *Body, Fn &&Visit) {
+  struct V : RecursiveASTVisitor<V> {
+    Fn &Visit;
+    explicit V(Fn &Visit) : Visit(Visit) {}
+    bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+    bool VisitCallExpr(CallExpr *C) {
+      Visit(C);
+      return true;
+    }
+  } W(Visit);
+  W.TraverseStmt(const_cast<Stmt *>(Body));
+}
+
+/// The variable or data member of `this` a pool object expression names
+/// (`pool`, `*pool_`, `pool_->`, `this->pool_`), or null.
+const ValueDecl *poolDecl(const Expr *Obj) {
+  const Expr *E = bareExpr(Obj);
+  for (unsigned I = 0; E && I < 4; ++I) {
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+      if ((Op->getOperator() == OO_Arrow || Op->getOperator() == OO_Star) &&
+          Op->getNumArgs() >= 1) {
+        E = bareExpr(Op->getArg(0));
+        continue;
+      }
+      return nullptr;
+    }
+    if (const auto *U = llvm::dyn_cast<UnaryOperator>(E)) {
+      if (U->getOpcode() != UO_Deref)
+        return nullptr;
+      E = bareExpr(U->getSubExpr());
+      continue;
+    }
+    break;
+  }
+  if (!E)
+    return nullptr;
+  if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(E))
+    return llvm::dyn_cast<VarDecl>(DR->getDecl());
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    if (llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+      return llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+  return nullptr;
+}
+
+/// The statement's enclosing loop's bound, and whether there is one:
+/// `for (...; i < n; ...)` gives n; other loops give null.
+std::optional<const Expr *> enclosingLoopBound(const Stmt *S, const Stmt *Body,
+                                               ASTContext &Ctx) {
+  const Stmt *Cur = S;
+  for (unsigned Steps = 0; Cur && Cur != Body && Steps < 64; ++Steps) {
+    DynTypedNodeList Ps = Ctx.getParents(*Cur);
+    const Stmt *P = Ps.empty() ? nullptr : Ps[0].get<Stmt>();
+    if (!P || llvm::isa<LambdaExpr>(P))
+      return std::nullopt;
+    if (const auto *F = llvm::dyn_cast<ForStmt>(P)) {
+      if (F->getBody() == Cur) {
+        const auto *B = llvm::dyn_cast_or_null<BinaryOperator>(
+            F->getCond() ? F->getCond()->IgnoreParenImpCasts() : nullptr);
+        if (B && B->getOpcode() == BO_LT)
+          return bareExpr(B->getRHS());
+        return nullptr;
+      }
+    } else if (llvm::isa<WhileStmt, DoStmt, CXXForRangeStmt>(P)) {
+      return nullptr;
+    }
+    Cur = P;
+  }
+  return std::nullopt;
+}
+
+/// The lambda a task argument holds: written there, converted to a
+/// std::function (or another task type), or a local initialised with one.
+const LambdaExpr *taskLambda(const Expr *E) {
+  for (unsigned I = 0; E && I < 6; ++I) {
+    E = bareExprThroughCopies(E);
+    if (const auto *L = llvm::dyn_cast_or_null<LambdaExpr>(E))
+      return L;
+    if (const auto *C = llvm::dyn_cast_or_null<CXXConstructExpr>(E)) {
+      if (C->getNumArgs() < 1 || !ThreadPoolModel::isTaskType(C->getType()))
+        return nullptr;
+      E = C->getArg(0);
+      continue;
+    }
+    if (const auto *Cast = llvm::dyn_cast_or_null<CXXFunctionalCastExpr>(E)) {
+      E = Cast->getSubExpr();
+      continue;
+    }
+    if (const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(E)) {
+      const auto *V = llvm::dyn_cast<VarDecl>(DR->getDecl());
+      if (!V || !V->hasLocalStorage() || !V->getInit())
+        return nullptr;
+      E = V->getInit();
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+std::string describe(const NamedDecl *D) {
+  return D ? D->getQualifiedNameAsString() : std::string("?");
+}
+
+} // namespace
+
+class PoolStarvation::Impl {
+public:
+  Impl(ASTContext &Ctx, const SyncInventory &Inv, const ThreadPoolModel &Pools)
+      : Ctx(Ctx), Inv(Inv), Pools(Pools) {}
+
+  std::vector<BlockingFinding> run();
+  void dump(llvm::raw_ostream &OS) const;
+
+private:
+  void collectSites();
+  void explore(const SubmitSite &Outer, std::vector<Frame> &Frames);
+  void waitsIn(const SubmitSite &Outer, const std::vector<Frame> &Frames);
+  /// The submit sites a future names: where its value comes from (in the
+  /// terms of frame \p At).
+  void originsOf(const Expr *E, const std::vector<Frame> &Frames, unsigned At,
+                 llvm::SmallVectorImpl<std::pair<unsigned, unsigned>> &Out,
+                 unsigned Depth);
+  /// The submit sites whose tasks are the only code that runs \p U, but
+  /// for calls made by the waiting code itself (\p Frames: they run before
+  /// its wait, and cannot end it).
+  bool runOnlyBy(const CodeUnit *U, const std::vector<Frame> &Frames,
+                 llvm::SmallVectorImpl<unsigned> &Sites, unsigned Depth);
+  /// Site \p Inner, reached in frame \p At, queues on the pool \p Outer
+  /// queues the task on.
+  bool samePool(const SubmitSite &Outer, unsigned Inner,
+                const std::vector<Frame> &Frames, unsigned At);
+  void index();
+  /// A constructor's parameters bound to one construction's arguments.
+  using Bindings = llvm::DenseMap<const ParmVarDecl *, const Expr *>;
+  std::optional<Range> valueOf(const Expr *E, unsigned Depth,
+                               const Bindings *B = nullptr);
+  /// How many workers the pool object \p Object (the pool's variable or
+  /// data member) runs: at most Max.
+  std::optional<Range> workers(const ThreadPoolClass &P,
+                               const ValueDecl *Object,
+                               const Expr **Start = nullptr);
+  std::optional<Range> workersOf(const ThreadPoolClass &P, const Bindings *B,
+                                 const Expr **Start);
+  /// Where \p D's pool object is made (constructions, std::make_unique),
+  /// followed through references, parameters and data members; false if
+  /// some of it cannot be followed.
+  bool madeAt(const ValueDecl *D, llvm::SmallVectorImpl<const Expr *> &Out,
+              unsigned Depth);
+  uint64_t timesAtLeast(const SubmitSite &S);
+  static const ValueDecl *outerPool(const SubmitSite &S) {
+    return poolDecl(
+        llvm::cast<CXXMemberCallExpr>(S.Call)->getImplicitObjectArgument());
+  }
+  bool onlyOneObject(const CXXRecordDecl *RD);
+  const FunctionDecl *enclosingFunction(const Stmt *S) const;
+
+  void report(const SubmitSite &Outer, const std::vector<Frame> &Frames,
+              unsigned WaitFrame, const CallExpr *Wait, unsigned InnerSite,
+              unsigned InnerFrame, const ValueDecl *CondVar);
+
+  ASTContext &Ctx;
+  const SyncInventory &Inv;
+  const ThreadPoolModel &Pools;
+  std::vector<SubmitSite> Sites;
+  llvm::DenseMap<const CallExpr *, unsigned> SiteOf;
+  llvm::DenseMap<const LambdaExpr *, const CodeUnit *> LambdaUnits;
+  llvm::DenseMap<const CodeUnit *, llvm::SmallVector<unsigned, 1>> SitesOfTask;
+
+  /// A wait found in a task's code, with what it waits for.
+  struct Candidate {
+    unsigned Outer;
+    std::vector<Frame> Frames;
+    unsigned WaitFrame;
+    const CallExpr *Wait;
+    unsigned Inner, InnerFrame;
+    const ValueDecl *CondVar;
+  };
+  std::vector<Candidate> Candidates;
+  unsigned CurrentOuter = 0;
+
+  // Where functions are called and objects made (built on first need).
+  bool Indexed = false;
+  llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<const Expr *, 2>>
+      CallsTo;
+  llvm::DenseMap<const CXXRecordDecl *, llvm::SmallVector<const Expr *, 2>>
+      Makes;
+  llvm::DenseMap<
+      const FieldDecl *,
+      llvm::SmallVector<std::pair<const Expr *, const FunctionDecl *>, 2>>
+      FieldWrites;
+  llvm::DenseMap<const VarDecl *, llvm::SmallVector<const Expr *, 2>> VarWrites;
+  llvm::SmallPtrSet<const Stmt *, 8> Reported;
+  std::vector<BlockingFinding> Findings;
+};
+
+void PoolStarvation::Impl::collectSites() {
+  for (const auto &U : Inv.units())
+    if (U->Lambda)
+      LambdaUnits[U->Lambda] = U.get();
+  for (const auto &U : Inv.units()) {
+    forEachCall(U->Body, [&](const CallExpr *C) {
+      const Expr *Task = nullptr;
+      const ThreadPoolClass *P = Pools.submitOf(C, &Task);
+      if (!P)
+        return;
+      SubmitSite S;
+      S.Call = C;
+      S.Pool = P;
+      S.In = U.get();
+      if (const LambdaExpr *L = taskLambda(Task))
+        S.Task = LambdaUnits.lookup(L);
+      SiteOf[C] = Sites.size();
+      if (S.Task)
+        SitesOfTask[S.Task].push_back(Sites.size());
+      Sites.push_back(S);
+    });
+  }
+}
+
+std::vector<BlockingFinding> PoolStarvation::Impl::run() {
+  collectSites();
+  for (unsigned I = 0; I < Sites.size(); ++I) {
+    if (!Sites[I].Task)
+      continue;
+    CurrentOuter = I;
+    std::vector<Frame> Frames{{Sites[I].Task, Sites[I].Call}};
+    explore(Sites[I], Frames);
+  }
+  // How many tasks that wait on their own pool can run at once, per pool
+  // class: each outer site once, or its loop's count.
+  // (Per pool object: where it is made, when that is one place; else the
+  // name it is reached by.)
+  auto ObjectOf = [&](const SubmitSite &S) -> const void * {
+    llvm::SmallVector<const Expr *, 2> Made;
+    const ValueDecl *D = outerPool(S);
+    if (D && madeAt(D, Made, 0) && Made.size() == 1)
+      return Made.front();
+    return D ? static_cast<const void *>(D) : S.Pool;
+  };
+  llvm::DenseMap<const void *, uint64_t> Waiting;
+  llvm::SmallPtrSet<const CallExpr *, 4> Counted;
+  for (const Candidate &C : Candidates)
+    if (Counted.insert(Sites[C.Outer].Call).second)
+      Waiting[ObjectOf(Sites[C.Outer])] += timesAtLeast(Sites[C.Outer]);
+  for (const Candidate &C : Candidates) {
+    const SubmitSite &Outer = Sites[C.Outer];
+    std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer));
+    if (!K || K->Max == 0)
+      continue;
+    if (K->Max > 1 && Waiting[ObjectOf(Outer)] < K->Max)
+      continue;
+    report(Outer, C.Frames, C.WaitFrame, C.Wait, C.Inner, C.InnerFrame,
+           C.CondVar);
+  }
+  llvm::sort(Findings, [&](const BlockingFinding &A, const BlockingFinding &B) {
+    return Ctx.getSourceManager().isBeforeInTranslationUnit(
+        A.At->getBeginLoc(), B.At->getBeginLoc());
+  });
+  return std::move(Findings);
+}
+
+void PoolStarvation::Impl::explore(const SubmitSite &Outer,
+                                   std::vector<Frame> &Frames) {
+  waitsIn(Outer, Frames);
+  if (Frames.size() >= MaxFrames)
+    return;
+  const CodeUnit *U = Frames.back().U;
+  for (const auto &[Call, FD] : U->Calls) {
+    if (SiteOf.count(Call))
+      continue;
+    const CodeUnit *Callee = Inv.unitOf(FD);
+    if (!Callee ||
+        llvm::any_of(Frames, [&](const Frame &F) { return F.U == Callee; }))
+      continue;
+    Frames.push_back({Callee, Call});
+    explore(Outer, Frames);
+    Frames.pop_back();
+  }
+}
+
+void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
+                                   const std::vector<Frame> &Frames) {
+  unsigned At = Frames.size() - 1;
+  const CodeUnit *U = Frames.back().U;
+  auto Add = [&](const CallExpr *Wait, unsigned Inner, unsigned InnerFrame,
+                 const ValueDecl *CV) {
+    // A wait that runs the pool's pending tasks (the pool's helper on the
+    // way, or a call of one next to the wait) is no wait of a held worker.
+    for (const Frame &F : Frames) {
+      if (Outer.Pool->Helpers.count(F.U->Fn))
+        return;
+      for (const auto &[Call, FD] : F.U->Calls)
+        if (Outer.Pool->Helpers.count(FD))
+          return;
+    }
+    Candidates.push_back(
+        {CurrentOuter, Frames, At, Wait, Inner, InnerFrame, CV});
+  };
+  // A future the pool's submit returned: its first wait in the unit (the
+  // others wait for the same task). A future the unit also waits for with
+  // a timeout is one it gives up on.
+  llvm::SmallPtrSet<const Decl *, 2> Timed, Seen;
+  auto FutureDecl = [](const Expr *E) -> const Decl * {
+    const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(bareExpr(E));
+    return DR ? DR->getDecl() : nullptr;
+  };
+  forEachCall(U->Body, [&](const CallExpr *C) {
+    FutureOp Op = classifyFutureOp(C);
+    if (Op.Kind == FutureOpKind::TimedWait)
+      if (const Decl *D = FutureDecl(Op.Object))
+        Timed.insert(D);
+  });
+  forEachCall(U->Body, [&](const CallExpr *C) {
+    FutureOp Op = classifyFutureOp(C);
+    if (Op.Kind != FutureOpKind::Wait || !Op.Object)
+      return;
+    if (const Decl *D = FutureDecl(Op.Object))
+      if (Timed.count(D) || !Seen.insert(D).second)
+        return;
+    llvm::SmallVector<std::pair<unsigned, unsigned>, 2> Origins;
+    originsOf(Op.Object, Frames, At, Origins, 0);
+    for (auto [Site, SiteFrame] : Origins)
+      if (samePool(Outer, Site, Frames, SiteFrame)) {
+        Add(C, Site, SiteFrame, nullptr);
+        return;
+      }
+  });
+  // A condition variable only tasks this code queues on the pool notify.
+  for (const ConditionWait &W : U->Waits) {
+    if (W.Timed || W.StopAware || !W.CondVar)
+      continue;
+    llvm::SmallVector<unsigned, 2> Notifiers;
+    bool Any = false, Only = true;
+    for (const auto &N : Inv.units())
+      for (const auto &[Call, CV] : N->Notifies)
+        if (CV == W.CondVar) {
+          Any = true;
+          Only = Only && runOnlyBy(N.get(), Frames, Notifiers, 0);
+        }
+    if (!Any || !Only || Notifiers.empty())
+      continue;
+    std::optional<std::pair<unsigned, unsigned>> Queued;
+    for (unsigned Site : Notifiers) {
+      unsigned InFrame = Frames.size();
+      for (unsigned I = 0; I < Frames.size(); ++I)
+        if (Frames[I].U == Sites[Site].In)
+          InFrame = I;
+      if (InFrame == Frames.size() || !samePool(Outer, Site, Frames, InFrame)) {
+        Queued.reset();
+        break;
+      }
+      Queued = {Site, InFrame};
+    }
+    if (Queued)
+      Add(W.Call, Queued->first, Queued->second, W.CondVar);
+  }
+}
+
+bool PoolStarvation::Impl::runOnlyBy(const CodeUnit *U,
+                                     const std::vector<Frame> &Frames,
+                                     llvm::SmallVectorImpl<unsigned> &Out,
+                                     unsigned Depth) {
+  auto It = SitesOfTask.find(U);
+  if (It != SitesOfTask.end()) {
+    Out.append(It->second.begin(), It->second.end());
+    return true;
+  }
+  if (Depth >= 3 || !U->Fn)
+    return false;
+  auto Callers = Inv.callersOf(U->Fn);
+  if (Callers.empty())
+    return false;
+  for (const auto &[Caller, Call] : Callers) {
+    if (llvm::any_of(Frames, [&](const Frame &F) { return F.U == Caller; }))
+      continue;
+    if (!runOnlyBy(Caller, Frames, Out, Depth + 1))
+      return false;
+  }
+  return true;
+}
+
+void PoolStarvation::Impl::originsOf(
+    const Expr *E, const std::vector<Frame> &Frames, unsigned At,
+    llvm::SmallVectorImpl<std::pair<unsigned, unsigned>> &Out, unsigned Depth) {
+  if (!E || Depth > 8)
+    return;
+  E = bareExprThroughCopies(E);
+  if (!E)
+    return;
+  if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
+    auto S = SiteOf.find(C);
+    if (S != SiteOf.end()) {
+      Out.push_back({S->second, At});
+      return;
+    }
+    const FunctionDecl *FD = C->getDirectCallee();
+    if (FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+        FD->getName() == "move" && C->getNumArgs() == 1)
+      return originsOf(C->getArg(0), Frames, At, Out, Depth + 1);
+    // An element of a container of futures: `v[i]`, `v.front()`, `*it`.
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(C)) {
+      if ((Op->getOperator() == OO_Subscript || Op->getOperator() == OO_Star) &&
+          Op->getNumArgs() >= 1)
+        originsOf(Op->getArg(0), Frames, At, Out, Depth + 1);
+      return;
+    }
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C)) {
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      if (M && M->getParent()->isInStdNamespace() && M->getIdentifier() &&
+          (M->getName() == "front" || M->getName() == "back" ||
+           M->getName() == "at"))
+        originsOf(MC->getImplicitObjectArgument(), Frames, At, Out, Depth + 1);
+    }
+    return;
+  }
+  const auto *DR = llvm::dyn_cast<DeclRefExpr>(E);
+  const auto *V = DR ? llvm::dyn_cast<VarDecl>(DR->getDecl()) : nullptr;
+  if (!V)
+    return;
+  // A parameter of the frame's function: the argument its caller gave.
+  if (const auto *PV = llvm::dyn_cast<ParmVarDecl>(V)) {
+    if (At == 0)
+      return;
+    const FunctionDecl *Fn = Frames[At].U->Fn;
+    unsigned Index = PV->getFunctionScopeIndex();
+    if (!Fn || Index >= Fn->getNumParams() || Fn->getParamDecl(Index) != PV)
+      return;
+    if (const Expr *Arg = argumentFor(Frames[At].Call, Fn, Index))
+      originsOf(Arg, Frames, At - 1, Out, Depth + 1);
+    return;
+  }
+  // The element variable of a range-for: the container it runs over.
+  DynTypedNodeList Ps = Ctx.getParents(*V);
+  for (unsigned Up = 0; Up < 2 && !Ps.empty(); ++Up) {
+    if (const auto *RF = Ps[0].get<CXXForRangeStmt>()) {
+      if (RF->getLoopVariable() == V)
+        originsOf(RF->getRangeInit(), Frames, At, Out, Depth + 1);
+      return;
+    }
+    if (const auto *DS = Ps[0].get<DeclStmt>())
+      Ps = Ctx.getParents(*DS);
+    else
+      break;
+  }
+  if (!V->hasLocalStorage())
+    return;
+  // A local: its initialiser, what is assigned to it or put in it.
+  if (V->getInit())
+    originsOf(V->getInit(), Frames, At, Out, Depth + 1);
+  index();
+  for (const Expr *W : VarWrites.lookup(V))
+    originsOf(W, Frames, At, Out, Depth + 1);
+}
+
+bool PoolStarvation::Impl::samePool(const SubmitSite &Outer, unsigned Inner,
+                                    const std::vector<Frame> &Frames,
+                                    unsigned At) {
+  const SubmitSite &In = Sites[Inner];
+  if (In.Pool != Outer.Pool)
+    return false;
+  const auto *OuterCall = llvm::cast<CXXMemberCallExpr>(Outer.Call);
+  const auto *InnerCall = llvm::cast<CXXMemberCallExpr>(In.Call);
+  const ValueDecl *A = poolDecl(OuterCall->getImplicitObjectArgument());
+  const ValueDecl *B = poolDecl(InnerCall->getImplicitObjectArgument());
+  // A parameter of a frame: what its caller gave.
+  while (B && llvm::isa<ParmVarDecl>(B) && At > 0) {
+    const FunctionDecl *Fn = Frames[At].U->Fn;
+    const auto *PV = llvm::cast<ParmVarDecl>(B);
+    unsigned Index = PV->getFunctionScopeIndex();
+    if (!Fn || Index >= Fn->getNumParams() || Fn->getParamDecl(Index) != PV)
+      break;
+    const Expr *Arg = argumentFor(Frames[At].Call, Fn, Index);
+    B = Arg ? poolDecl(Arg) : nullptr;
+    --At;
+  }
+  if (A && A == B) {
+    if (!llvm::isa<FieldDecl>(A))
+      return true;
+    // A data member of `this`: the same object only while every call from
+    // the task down to the inner site is made on `this`.
+    for (unsigned I = 1; I <= At; ++I) {
+      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Frames[I].Call);
+      if (!MC || !llvm::isa<CXXThisExpr>(
+                     MC->getImplicitObjectArgument()->IgnoreParenImpCasts()))
+        return false;
+    }
+    return true;
+  }
+  return onlyOneObject(Outer.Pool->Class);
+}
+
+void PoolStarvation::Impl::index() {
+  if (Indexed)
+    return;
+  Indexed = true;
+  struct V : RecursiveASTVisitor<V> {
+    Impl &I;
+    const FunctionDecl *Fn = nullptr;
+    explicit V(Impl &I) : I(I) {}
+    bool VisitCallExpr(CallExpr *C) {
+      if (const FunctionDecl *FD = C->getDirectCallee()) {
+        I.CallsTo[FD->getCanonicalDecl()].push_back(C);
+        if (isStdFactory(FD) && FD->getName() != "allocate_shared")
+          if (const CXXRecordDecl *RD = recordOf(C->getType()))
+            if (const auto *Spec =
+                    llvm::dyn_cast<ClassTemplateSpecializationDecl>(RD))
+              if (Spec->getTemplateArgs().size() >= 1 &&
+                  Spec->getTemplateArgs()[0].getKind() ==
+                      TemplateArgument::Type)
+                if (const CXXRecordDecl *Made = Spec->getTemplateArgs()[0]
+                                                    .getAsType()
+                                                    ->getAsCXXRecordDecl())
+                  I.Makes[Made->getCanonicalDecl()].push_back(C);
+      }
+      // What a local is given: `v.push_back(x)`, `v.emplace_back(x)`.
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C))
+        if (const CXXMethodDecl *M = MC->getMethodDecl();
+            M && M->getIdentifier() && C->getNumArgs() >= 1 &&
+            (M->getName().starts_with("push") ||
+             M->getName().starts_with("emplace") || M->getName() == "insert"))
+          if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(
+                  bareExpr(MC->getImplicitObjectArgument())))
+            if (const auto *Var = llvm::dyn_cast<VarDecl>(DR->getDecl()))
+              I.VarWrites[Var].push_back(C->getArg(C->getNumArgs() - 1));
+      return true;
+    }
+    bool VisitCXXConstructExpr(CXXConstructExpr *E) {
+      const CXXConstructorDecl *Ctor = E->getConstructor();
+      if (!Ctor->isCopyOrMoveConstructor()) {
+        I.CallsTo[Ctor->getCanonicalDecl()].push_back(E);
+        I.Makes[Ctor->getParent()->getCanonicalDecl()].push_back(E);
+      }
+      return true;
+    }
+    // An aggregate's members: `Indexer X{Pool}`.
+    bool VisitInitListExpr(InitListExpr *ILE) {
+      if (ILE->isSyntacticForm() && ILE->getSemanticForm())
+        ILE = ILE->getSemanticForm();
+      const auto *RD = ILE->getType()->getAsCXXRecordDecl();
+      if (!RD || RD->isUnion() || RD->getNumBases() ||
+          !Lists.insert(ILE).second)
+        return true;
+      unsigned N = 0;
+      for (const FieldDecl *F : RD->fields()) {
+        if (N >= ILE->getNumInits())
+          break;
+        I.FieldWrites[F].push_back({ILE->getInit(N++), Fn});
+      }
+      return true;
+    }
+    llvm::SmallPtrSet<const InitListExpr *, 8> Lists;
+    bool VisitBinaryOperator(BinaryOperator *B) {
+      if (B->getOpcode() == BO_Assign)
+        assigned(B->getLHS(), B->getRHS());
+      return true;
+    }
+    bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr *Op) {
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2)
+        assigned(Op->getArg(0), Op->getArg(1));
+      return true;
+    }
+    void assigned(const Expr *L, const Expr *R) {
+      L = bareExpr(L);
+      if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(L)) {
+        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          I.FieldWrites[F].push_back({R, Fn});
+      } else if (const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(L)) {
+        if (const auto *Var = llvm::dyn_cast<VarDecl>(DR->getDecl()))
+          I.VarWrites[Var].push_back(R);
+      }
+    }
+  } W(*this);
+  for (const auto &U : Inv.units()) {
+    if (U->Lambda || !U->Fn)
+      continue;
+    W.Fn = U->Fn;
+    W.TraverseStmt(const_cast<Stmt *>(U->Body));
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(U->Fn))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->isWritten()) {
+          W.TraverseStmt(Init->getInit());
+          if (const FieldDecl *F = Init->getMember())
+            FieldWrites[F].push_back({Init->getInit(), Ctor});
+        }
+  }
+  // Default member initialisers.
+  for (const auto &[RD, Made] : Makes)
+    for (const FieldDecl *F : RD->fields())
+      if (const Expr *Init = F->getInClassInitializer())
+        FieldWrites[F].push_back({Init, nullptr});
+}
+
+const FunctionDecl *
+PoolStarvation::Impl::enclosingFunction(const Stmt *S) const {
+  DynTypedNodeList Ps = Ctx.getParents(*S);
+  for (unsigned Steps = 0; !Ps.empty() && Steps < 256; ++Steps) {
+    if (const auto *FD = Ps[0].get<FunctionDecl>())
+      return FD;
+    if (const auto *L = Ps[0].get<LambdaExpr>())
+      return L->getCallOperator();
+    Ps = Ctx.getParents(Ps[0]);
+  }
+  return nullptr;
+}
+
+std::optional<Range> PoolStarvation::Impl::valueOf(const Expr *E,
+                                                   unsigned Depth,
+                                                   const Bindings *Bound) {
+  if (!E || Depth > MaxValueDepth)
+    return std::nullopt;
+  const Expr *B = bareExpr(E);
+  if (!B || B->isValueDependent())
+    return std::nullopt;
+  Expr::EvalResult R;
+  if (B->EvaluateAsInt(R, Ctx)) {
+    if (R.Val.getInt().isNegative())
+      return std::nullopt;
+    uint64_t V = R.Val.getInt().getLimitedValue();
+    return Range{V, V, B};
+  }
+  auto Merge = [](std::optional<Range> Acc, const Range &X) {
+    if (!Acc)
+      return X;
+    Range Out = *Acc;
+    Out.Min = std::min(Out.Min, X.Min);
+    if (X.Max > Out.Max) {
+      Out.Max = X.Max;
+      Out.Source = X.Source;
+    }
+    return Out;
+  };
+  if (const auto *C = llvm::dyn_cast<CallExpr>(B)) {
+    const FunctionDecl *FD = C->getDirectCallee();
+    if (FD && FD->isInStdNamespace() && FD->getIdentifier() &&
+        (FD->getName() == "min" || FD->getName() == "max") &&
+        C->getNumArgs() == 2) {
+      std::optional<Range> X = valueOf(C->getArg(0), Depth + 1, Bound);
+      std::optional<Range> Y = valueOf(C->getArg(1), Depth + 1, Bound);
+      if (FD->getName() == "max")
+        return X && Y ? std::optional<Range>(Merge(X, *Y)) : std::nullopt;
+      if (!X || !Y)
+        return X ? X : Y; // at most the one we know
+      return X->Max <= Y->Max ? X : Y;
+    }
+    return std::nullopt;
+  }
+  if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(B)) {
+    std::optional<Range> X = valueOf(CO->getTrueExpr(), Depth + 1, Bound);
+    std::optional<Range> Y = valueOf(CO->getFalseExpr(), Depth + 1, Bound);
+    return X && Y ? std::optional<Range>(Merge(X, *Y)) : std::nullopt;
+  }
+  index();
+  // A parameter: what every call of its function gives it.
+  if (const auto *DR = llvm::dyn_cast<DeclRefExpr>(B)) {
+    const auto *PV = llvm::dyn_cast<ParmVarDecl>(DR->getDecl());
+    const auto *Fn =
+        PV ? llvm::dyn_cast_or_null<FunctionDecl>(PV->getDeclContext())
+           : nullptr;
+    if (!Fn)
+      return std::nullopt;
+    // One construction's argument.
+    if (Bound)
+      if (const Expr *Arg = Bound->lookup(PV))
+        return valueOf(Arg, Depth + 1);
+    unsigned Index = PV->getFunctionScopeIndex();
+    auto It = CallsTo.find(Fn->getCanonicalDecl());
+    std::optional<Range> Acc;
+    llvm::SmallVector<const Expr *, 4> Args;
+    if (It != CallsTo.end())
+      for (const Expr *Site : It->second) {
+        const Expr *Arg = nullptr;
+        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Site))
+          Arg = Index < CE->getNumArgs() ? CE->getArg(Index) : nullptr;
+        else
+          Arg = argumentFor(llvm::cast<CallExpr>(Site), Fn, Index);
+        if (!Arg)
+          return std::nullopt;
+        Args.push_back(Arg);
+      }
+    // A constructor reached through std::make_unique / make_shared.
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Fn)) {
+      for (const Expr *Made :
+           Makes.lookup(Ctor->getParent()->getCanonicalDecl())) {
+        const auto *Call = llvm::dyn_cast<CallExpr>(Made);
+        if (!Call)
+          continue;
+        unsigned Candidates = 0;
+        for (const CXXConstructorDecl *K : Ctor->getParent()->ctors())
+          Candidates += !K->isCopyOrMoveConstructor() &&
+                        K->getNumParams() == Call->getNumArgs();
+        if (Candidates != 1 || Ctor->getNumParams() != Call->getNumArgs())
+          return std::nullopt;
+        Args.push_back(Call->getArg(Index));
+      }
+    }
+    if (Args.empty())
+      return std::nullopt;
+    for (const Expr *Arg : Args) {
+      std::optional<Range> X = valueOf(Arg, Depth + 1);
+      if (!X)
+        return std::nullopt;
+      Acc = Merge(Acc, *X);
+    }
+    return Acc;
+  }
+  // A data member: everything written to it.
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(B)) {
+    const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (!F)
+      return std::nullopt;
+    auto It = FieldWrites.find(F);
+    if (It == FieldWrites.end())
+      return std::nullopt;
+    std::optional<Range> Acc;
+    for (const auto &[Value, In] : It->second) {
+      // A constructor's initialiser sees that construction's arguments.
+      std::optional<Range> X =
+          valueOf(Value, Depth + 1,
+                  In && llvm::isa<CXXConstructorDecl>(In) ? Bound : nullptr);
+      if (!X)
+        return std::nullopt;
+      Acc = Merge(Acc, *X);
+    }
+    return Acc;
+  }
+  return std::nullopt;
+}
+
+std::optional<Range> PoolStarvation::Impl::workers(const ThreadPoolClass &P,
+                                                   const ValueDecl *Object,
+                                                   const Expr **Start) {
+  // Per object where we can tell where it is made: the most any of its
+  // constructions gives.
+  llvm::SmallVector<const Expr *, 2> Made;
+  if (Object && madeAt(Object, Made, 0) && !Made.empty()) {
+    std::optional<Range> Most;
+    for (const Expr *M : Made) {
+      Bindings B;
+      const CXXConstructorDecl *Ctor = nullptr;
+      llvm::ArrayRef<const Expr *> Args;
+      llvm::SmallVector<const Expr *, 4> ArgList;
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(M)) {
+        Ctor = CE->getConstructor();
+        for (const Expr *A : CE->arguments())
+          ArgList.push_back(A);
+      } else if (const auto *Call = llvm::dyn_cast<CallExpr>(M)) {
+        for (const CXXConstructorDecl *K : P.Class->ctors())
+          if (!K->isCopyOrMoveConstructor() &&
+              K->getNumParams() == Call->getNumArgs()) {
+            if (Ctor) {
+              Ctor = nullptr;
+              break;
+            }
+            Ctor = K;
+          }
+        for (const Expr *A : Call->arguments())
+          ArgList.push_back(A);
+      }
+      Args = ArgList;
+      if (Ctor)
+        for (unsigned I = 0; I < Ctor->getNumParams() && I < Args.size(); ++I)
+          B[Ctor->getParamDecl(I)] = Args[I];
+      std::optional<Range> K = workersOf(P, &B, Start);
+      if (!K)
+        return std::nullopt;
+      if (!Most || K->Max > Most->Max)
+        Most = K;
+    }
+    return Most;
+  }
+  return workersOf(P, nullptr, Start);
+}
+
+std::optional<Range> PoolStarvation::Impl::workersOf(const ThreadPoolClass &P,
+                                                     const Bindings *B,
+                                                     const Expr **Start) {
+  Range Total;
+  for (const ThreadPoolClass::WorkerStart &W : P.Workers) {
+    if (W.Unbounded)
+      return std::nullopt;
+    if (Start && !*Start)
+      *Start = W.Start;
+    if (W.Bounds.empty()) {
+      Total.Min += 1;
+      Total.Max += 1;
+      continue;
+    }
+    // At most the smallest bound we know.
+    std::optional<Range> Best;
+    for (const Expr *Bound : W.Bounds)
+      if (std::optional<Range> X = valueOf(Bound, 0, B))
+        if (!Best || X->Max < Best->Max)
+          Best = X;
+    if (!Best)
+      return std::nullopt;
+    Total.Min += Best->Min;
+    Total.Max += Best->Max;
+    if (!Total.Source)
+      Total.Source = Best->Source;
+  }
+  return Total;
+}
+
+bool PoolStarvation::Impl::madeAt(const ValueDecl *D,
+                                  llvm::SmallVectorImpl<const Expr *> &Out,
+                                  unsigned Depth) {
+  if (!D || Depth > 4)
+    return false;
+  index();
+  auto FromValue = [&](const Expr *V) {
+    const Expr *E = bareExpr(V);
+    if (const auto *New = llvm::dyn_cast_or_null<CXXNewExpr>(E))
+      E = New->getConstructExpr();
+    if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(E)) {
+      if (!CE->getConstructor()->isCopyOrMoveConstructor()) {
+        Out.push_back(CE);
+        return true;
+      }
+      E = CE->getNumArgs() == 1 ? bareExpr(CE->getArg(0)) : nullptr;
+    }
+    if (const auto *Call = llvm::dyn_cast_or_null<CallExpr>(E))
+      if (isStdFactory(Call->getDirectCallee())) {
+        Out.push_back(Call);
+        return true;
+      }
+    const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(E);
+    return DR && madeAt(DR->getDecl(), Out, Depth + 1);
+  };
+  if (const auto *PV = llvm::dyn_cast<ParmVarDecl>(D)) {
+    const auto *Fn = llvm::dyn_cast<FunctionDecl>(PV->getDeclContext());
+    auto It = Fn ? CallsTo.find(Fn->getCanonicalDecl()) : CallsTo.end();
+    if (It == CallsTo.end())
+      return false;
+    unsigned Index = PV->getFunctionScopeIndex();
+    for (const Expr *Site : It->second) {
+      const Expr *Arg = nullptr;
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Site))
+        Arg = Index < CE->getNumArgs() ? CE->getArg(Index) : nullptr;
+      else
+        Arg = argumentFor(llvm::cast<CallExpr>(Site), Fn, Index);
+      if (!Arg || !FromValue(Arg))
+        return false;
+    }
+    return true;
+  }
+  if (const auto *V = llvm::dyn_cast<VarDecl>(D)) {
+    if (!V->getInit())
+      return false;
+    return FromValue(V->getInit());
+  }
+  if (const auto *F = llvm::dyn_cast<FieldDecl>(D)) {
+    auto It = FieldWrites.find(F);
+    if (It == FieldWrites.end())
+      return false;
+    for (const auto &[Value, In] : It->second)
+      if (!FromValue(Value))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+uint64_t PoolStarvation::Impl::timesAtLeast(const SubmitSite &S) {
+  std::optional<const Expr *> Bound =
+      enclosingLoopBound(S.Call, S.In->Body, Ctx);
+  if (!Bound)
+    return 1;
+  if (!*Bound)
+    return 0;
+  std::optional<Range> R = valueOf(*Bound, 0);
+  return R ? R->Min : 0;
+}
+
+bool PoolStarvation::Impl::onlyOneObject(const CXXRecordDecl *RD) {
+  index();
+  auto It = Makes.find(RD->getCanonicalDecl());
+  if (It == Makes.end() || It->second.size() != 1)
+    return false;
+  const Expr *Made = It->second.front();
+  const FunctionDecl *Fn = enclosingFunction(Made);
+  const CodeUnit *U = Fn ? Inv.unitOf(Fn) : nullptr;
+  return U && !enclosingLoopBound(Made, U->Body, Ctx);
+}
+
+void PoolStarvation::Impl::report(const SubmitSite &Outer,
+                                  const std::vector<Frame> &Frames,
+                                  unsigned WaitFrame, const CallExpr *Wait,
+                                  unsigned InnerSite, unsigned InnerFrame,
+                                  const ValueDecl *CondVar) {
+  if (!Reported.insert(Wait).second)
+    return;
+  const SubmitSite &Inner = Sites[InnerSite];
+  const Expr *Start = nullptr;
+  std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer), &Start);
+  if (!K)
+    return;
+  const auto *OuterCall = llvm::cast<CXXMemberCallExpr>(Outer.Call);
+  const ValueDecl *PoolVar = poolDecl(OuterCall->getImplicitObjectArgument());
+  std::string PoolName =
+      PoolVar ? PoolVar->getName().str() : Outer.Pool->Class->getName().str();
+  BlockingFinding F;
+  F.Kind = BlockingFinding::PoolStarvation;
+  F.At = Wait;
+  std::string What =
+      CondVar ? "a task that would notify '" + CondVar->getName().str() + "'"
+              : std::string("the task it waits for");
+  if (K->Max == 1)
+    F.Message = "a task of thread pool '" + PoolName +
+                "' waits for a task it queued on the same pool; the pool has "
+                "one worker thread and this task holds it, so the queued "
+                "task never runs";
+  else
+    F.Message = "a task of thread pool '" + PoolName +
+                "' waits for a task it queued on the same pool; when its " +
+                std::to_string(K->Max) +
+                " worker threads all run such tasks, none is left to run the "
+                "queued ones";
+  auto Note = [&](const Stmt *At, std::string Text) {
+    F.Notes.push_back({At, std::move(Text)});
+  };
+  if (Start)
+    Note(Start, "'" + Outer.Pool->Class->getName().str() +
+                    "' starts its worker threads here");
+  if (K->Source && K->Source != Start)
+    Note(K->Source,
+         K->Max == 1 ? std::string("one worker thread, given here")
+                     : std::to_string(K->Max) + " worker threads, given here");
+  Note(Outer.Call,
+       timesAtLeast(Outer) > 1 ||
+               enclosingLoopBound(Outer.Call, Outer.In->Body, Ctx)
+           ? "the task is queued on '" + PoolName + "' here, in a loop"
+           : "the task is queued on '" + PoolName + "' here");
+  for (unsigned I = 1; I <= InnerFrame; ++I)
+    if (Frames[I].U->Fn)
+      Note(Frames[I].Call,
+           "the task calls '" + describe(Frames[I].U->Fn) + "'");
+  Note(Inner.Call, "it queues " + What + " on the same pool here");
+  for (unsigned I = InnerFrame + 1; I <= WaitFrame; ++I)
+    if (Frames[I].U->Fn)
+      Note(Frames[I].Call, "it waits in '" + describe(Frames[I].U->Fn) + "'");
+  Findings.push_back(std::move(F));
+}
+
+void PoolStarvation::Impl::dump(llvm::raw_ostream &OS) const {
+  llvm::SmallVector<const ThreadPoolClass *, 2> Seen;
+  for (const SubmitSite &S : Sites)
+    if (!llvm::is_contained(Seen, S.Pool))
+      Seen.push_back(S.Pool);
+  if (Seen.empty())
+    return;
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto Pos = [&](SourceLocation L) {
+    L = SM.getExpansionLoc(L);
+    return std::to_string(SM.getExpansionLineNumber(L)) + ":" +
+           std::to_string(SM.getExpansionColumnNumber(L));
+  };
+  OS << "\npools:\n";
+  for (const ThreadPoolClass *P : Seen) {
+    OS << "pool '" << P->Class->getQualifiedNameAsString() << "' ("
+       << Pos(P->Class->getLocation()) << "): queue " << P->Queue->getName()
+       << "; submits";
+    llvm::SmallVector<std::string, 2> Names;
+    for (const auto &[Fn, Index] : P->Submits)
+      Names.push_back(Fn->getNameAsString());
+    llvm::sort(Names);
+    Names.erase(std::unique(Names.begin(), Names.end()), Names.end());
+    for (const std::string &N : Names)
+      OS << " '" << N << "'";
+    for (const ThreadPoolClass::WorkerStart &W : P->Workers) {
+      OS << "; workers at " << Pos(W.Start->getBeginLoc());
+      if (W.Unbounded)
+        OS << " (unbounded)";
+      for (const Expr *B : W.Bounds)
+        OS << " (at most "
+           << Lexer::getSourceText(
+                  CharSourceRange::getTokenRange(B->getSourceRange()), SM,
+                  Ctx.getLangOpts())
+           << ")";
+    }
+    if (!P->Helpers.empty()) {
+      llvm::SmallVector<std::string, 2> H;
+      for (const FunctionDecl *Fn : P->Helpers)
+        H.push_back(Fn->getNameAsString());
+      llvm::sort(H);
+      OS << "; runs pending tasks in";
+      for (const std::string &N : H)
+        OS << " '" << N << "'";
+    }
+    OS << "\n";
+  }
+  std::vector<const SubmitSite *> Ordered;
+  for (const SubmitSite &S : Sites)
+    Ordered.push_back(&S);
+  llvm::stable_sort(Ordered, [&](const SubmitSite *A, const SubmitSite *B) {
+    return SM.isBeforeInTranslationUnit(A->Call->getBeginLoc(),
+                                        B->Call->getBeginLoc());
+  });
+  for (const SubmitSite *SP : Ordered) {
+    const SubmitSite &S = *SP;
+    OS << "  " << Pos(S.Call->getBeginLoc()) << "  queue on '"
+       << S.Pool->Class->getName() << "'"
+       << (S.Task ? "" : " (a task we cannot read)") << "\n";
+  }
+}
+
+PoolStarvation::PoolStarvation(ASTContext &Ctx, const SyncInventory &Inv,
+                               const ThreadPoolModel &Pools)
+    : P(std::make_unique<Impl>(Ctx, Inv, Pools)) {}
+PoolStarvation::~PoolStarvation() = default;
+std::vector<BlockingFinding> PoolStarvation::run() { return P->run(); }
+void PoolStarvation::dump(llvm::raw_ostream &OS) const { P->dump(OS); }
+
+} // namespace clang::tidy::threadleak
