@@ -9067,7 +9067,13 @@ bool BlockingAnalysis::Impl::releasesBelow(const CodeUnit *U,
   auto It = Infos.find(U);
   if (It == Infos.end())
     return false;
-  if (containsObject(It->second->AnyReleases, K))
+  // The unit itself may release what its callee returned holding; a
+  // callee gives it back only by releasing it where the callee does not hold
+  // it (a callee that takes and releases the mutex itself gives back
+  // nothing).
+  if (containsObject(Depth == 0 ? It->second->AnyReleases
+                                : It->second->CallersReleased,
+                     K))
     return true;
   if (Depth >= MaxCallDepth)
     return false;

@@ -214,6 +214,53 @@ struct Gate {
   void other() { std::lock_guard lk(mu); }
 };
 
+// watermill#318: Subscribe() returns an error holding closedLock; the caller
+// goes on to Close(), which takes and releases the mutex itself (it gives
+// back nothing the caller holds), so the next Subscribe() waits forever.
+struct PubSub {
+  std::mutex closedLock;
+  bool closed = false;
+  bool subscribe() {
+    closedLock.lock();
+    if (closed)
+      return false;
+      // CHECK: :[[@LINE-1]]:7: warning: 'closedLock' is still held when 'PubSub::subscribe' returns here, though its other paths release it; the next acquisition of 'closedLock' waits forever [threadleak-blocked-forever]
+      // CHECK: :[[@LINE-4]]:5: note: 'closedLock' is acquired here
+      // CHECK: :[[@LINE+5]]:5: note: 'PubSub::close' acquires 'closedLock' here: it waits forever
+    closedLock.unlock();
+    return true;
+  }
+  void close() {
+    closedLock.lock();
+    closed = true;
+    closedLock.unlock();
+  }
+};
+void route(PubSub &P) {
+  P.subscribe();
+  P.close();
+}
+
+// Negative: the caller hands the mutex to a function that releases it
+// without taking it (the caller's lock, given back).
+struct Turnstile {
+  std::mutex mu;
+  bool shut = false;
+  bool enter() {
+    mu.lock();
+    if (shut)
+      return true;
+    mu.unlock();
+    return false;
+  }
+  void leave() { mu.unlock(); }
+  void pass() {
+    if (enter())
+      leave();
+  }
+  void other() { std::lock_guard lk(mu); }
+};
+
 // grpc-go#3017: a timer callback returns early holding the mutex.
 struct Cache {
   std::mutex mu;
