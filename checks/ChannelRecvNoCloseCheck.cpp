@@ -35,7 +35,8 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   }
 
   const FunctionDecl *Owner = localOwner(Use, Context);
-  if (!Owner)
+  // Given a channel made elsewhere before the start (an out-parameter).
+  if (!Owner || Flow.repointedBefore(Owner, Use.Origin.var(), Context.Start))
     return;
   const VarDecl *V = Use.Origin.var();
   // A counted loop (`for (i < n) q.pop(v)`) is matched by sends in a loop of

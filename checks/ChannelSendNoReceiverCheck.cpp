@@ -70,7 +70,8 @@ void ChannelSendNoReceiverCheck::analyse(const SpawnedContext &Context,
   if (Use.Op.Kind != ChannelOpKind::Send || Use.InLoop)
     return;
   const FunctionDecl *Owner = localOwner(Use, Context);
-  if (!Owner)
+  // Given a channel made elsewhere before the start (an out-parameter).
+  if (!Owner || Flow.repointedBefore(Owner, Use.Origin.var(), Context.Start))
     return;
   const VarDecl *V = Use.Origin.var();
   // One finding per context and channel: the first send tells the story.

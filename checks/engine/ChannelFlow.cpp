@@ -471,6 +471,96 @@ static bool isConstChannelRef(QualType ParamType) {
   return !isSmartPointer(Pointee->getAsCXXRecordDecl());
 }
 
+/// \p Def stores another channel in what its parameter \p Index refers
+/// to (`*out = ch`, `out = ch` for a reference): the caller's variable then
+/// names a channel made elsewhere.
+static bool assignsThrough(const FunctionDecl *Def, unsigned Index) {
+  const ParmVarDecl *P = Def->getParamDecl(Index);
+  bool ByRef = P->getType()->isReferenceType();
+  if (!ByRef && !P->getType()->isPointerType())
+    return false;
+  auto IsTarget = [&](const Expr *L) {
+    L = L->IgnoreParenImpCasts();
+    if (const auto *U = llvm::dyn_cast<UnaryOperator>(L)) {
+      if (U->getOpcode() != UO_Deref || ByRef)
+        return false;
+      L = U->getSubExpr()->IgnoreParenImpCasts();
+    } else if (!ByRef) {
+      return false;
+    }
+    const auto *DR = llvm::dyn_cast<DeclRefExpr>(L);
+    return DR && DR->getDecl() == P;
+  };
+  llvm::SmallVector<const Stmt *, 32> Work{Def->getBody()};
+  while (!Work.empty()) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *B = llvm::dyn_cast<BinaryOperator>(S))
+      if (B->getOpcode() == BO_Assign && IsTarget(B->getLHS()))
+        return true;
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+      if (Op->getOperator() == OO_Equal && Op->getNumArgs() == 2 &&
+          IsTarget(Op->getArg(0)))
+        return true;
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
+bool ChannelFlow::repointedBefore(const FunctionDecl *Owner, const VarDecl *V,
+                                  const Stmt *Start) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  bool Found = false;
+  llvm::SmallVector<const Stmt *, 32> Work{Owner->getBody()};
+  while (!Work.empty() && !Found) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (Start &&
+        !SM.isBeforeInTranslationUnit(S->getBeginLoc(), Start->getBeginLoc()))
+      continue;
+    // `v = other` (a channel made elsewhere; a fresh one is made here too).
+    const Expr *L = nullptr, *R = nullptr;
+    if (const auto *B = llvm::dyn_cast<BinaryOperator>(S);
+        B && B->getOpcode() == BO_Assign) {
+      L = B->getLHS();
+      R = B->getRHS();
+    } else if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+               Op && Op->getOperator() == OO_Equal && Op->getNumArgs() == 2) {
+      L = Op->getArg(0);
+      R = Op->getArg(1);
+    }
+    if (L) {
+      const auto *DR = llvm::dyn_cast<DeclRefExpr>(L->IgnoreParenImpCasts());
+      const Expr *Value = bareExpr(R);
+      if (DR && DR->getDecl() == V && Value &&
+          !llvm::isa<CXXConstructExpr, CXXNewExpr, InitListExpr>(Value))
+        Found = true;
+    }
+    // `fill(&v)`, `fill(v)`: an out-parameter the callee stores another
+    // channel in.
+    if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *Callee = Call->getDirectCallee())
+        if (const FunctionDecl *Def = analysableDefinition(Callee, Ctx))
+          for (unsigned I = 0,
+                        N = std::min(Call->getNumArgs(), Def->getNumParams());
+               I < N && !Found; ++I) {
+            const Expr *Arg =
+                Call->getArg(I + (llvm::isa<CXXOperatorCallExpr>(Call) &&
+                                          llvm::isa<CXXMethodDecl>(Callee)
+                                      ? 1
+                                      : 0));
+            if (originOf(Arg, NoBindings).Decl == V && assignsThrough(Def, I))
+              Found = true;
+          }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  return Found;
+}
+
 bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
                            const FunctionDecl *Callee, unsigned ParamIndex,
                            ReleaseRules Rules) {

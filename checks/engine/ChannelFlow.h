@@ -169,6 +169,13 @@ public:
     const CallExpr *TimedCall = nullptr;
   };
 
+  /// \p V (a local of \p Owner) is given another channel before \p Start
+  /// (in source order): assigned a channel made elsewhere, or handed to
+  /// a function that stores one through its out-parameter. Its channel is
+  /// then not one \p Owner made.
+  bool repointedBefore(const FunctionDecl *Owner, const VarDecl *V,
+                       const Stmt *Start);
+
 private:
   struct Walker;
   /// Lambdas held in a local variable that is only ever called.

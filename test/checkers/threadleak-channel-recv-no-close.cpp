@@ -942,6 +942,41 @@ void channel_parameter(Chan &ch) {
   t.detach();
 }
 
+// An out-parameter: before the start, the owner's variable is given the
+// channel of another object, which that object closes (watermill's
+// Subscribe(ctx, topic, &out)); it is not a channel the owner made. Given
+// after the start, the thread still holds the owner's own, which nothing
+// closes.
+struct Topic {
+  std::shared_ptr<Chan> out = std::make_shared<Chan>(8);
+  void subscribe(std::shared_ptr<Chan> *Into) { *Into = out; }
+  void shutdown() { out->close(); }
+};
+void out_parameter(Topic &T) {
+  std::shared_ptr<Chan> Orders = std::make_shared<Chan>(8);
+  T.subscribe(&Orders);
+  std::thread Consumer([Orders] {
+    int V;
+    while (Orders->pop(V) == channel_op_status::success)
+      handle(V);
+  });
+  Consumer.detach();
+}
+void out_parameter_after_start(Topic &T) {
+  std::shared_ptr<Chan> Orders = std::make_shared<Chan>(8);
+  std::thread Consumer([Orders] {
+    int V;
+    while (Orders->pop(V) == channel_op_status::success)
+    // CHECK: :[[@LINE-1]]:20: warning: thread may block here forever: 'Orders' is not closed on every path of 'out_parameter_after_start' [threadleak-channel-recv-no-close]
+    // CHECK: :[[@LINE-4]]:15: note: thread started here
+    // CHECK: :[[@LINE-6]]:25: note: channel 'Orders' created here
+    // CHECK: :[[@LINE+5]]:1: note: 'out_parameter_after_start' ends here without closing 'Orders'
+      handle(V);
+  });
+  T.subscribe(&Orders);
+  Consumer.detach();
+}
+
 // A detached thread doing finite work: it sends and closes; the owner's own
 // receive loop is not a spawned context.
 void detached_finite_work() {
