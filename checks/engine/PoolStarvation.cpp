@@ -8,6 +8,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include <functional>
 #include <optional>
 
 namespace clang::tidy::threadleak {
@@ -173,7 +174,21 @@ private:
   /// Site \p Inner, reached in frame \p At, queues on the pool \p Outer
   /// queues the task on.
   bool samePool(const SubmitSite &Outer, unsigned Inner,
-                const std::vector<Frame> &Frames, unsigned At);
+                const std::vector<Frame> &Frames, unsigned At) {
+    return Sites[Inner].Pool == Outer.Pool &&
+           sameObject(Outer,
+                      llvm::cast<CXXMemberCallExpr>(Sites[Inner].Call)
+                          ->getImplicitObjectArgument(),
+                      Frames, At);
+  }
+  /// \p Object (a pool object expression in frame \p At) is the pool
+  /// \p Outer queues the task on.
+  bool sameObject(const SubmitSite &Outer, const Expr *Object,
+                  const std::vector<Frame> &Frames, unsigned At);
+  /// A member of the pool that waits until no task is left (queued or
+  /// running), or null; its wait in \p Wait.
+  bool drains(const ThreadPoolClass &P, const CodeUnit *U,
+              const CallExpr **Wait);
   void index();
   /// A constructor's parameters bound to one construction's arguments.
   using Bindings = llvm::DenseMap<const ParmVarDecl *, const Expr *>;
@@ -290,9 +305,10 @@ std::vector<BlockingFinding> PoolStarvation::Impl::run() {
   for (const Candidate &C : Candidates) {
     const SubmitSite &Outer = Sites[C.Outer];
     std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer));
-    if (!K || K->Max == 0)
+    if (C.Inner != ~0u && (!K || K->Max == 0))
       continue;
-    if (K->Max > 1 && Waiting[ObjectOf(Outer)] < K->Max)
+    // (A wait for the pool to run out of tasks waits for itself.)
+    if (C.Inner != ~0u && K->Max > 1 && Waiting[ObjectOf(Outer)] < K->Max)
       continue;
     report(Outer, C.Frames, C.WaitFrame, C.Wait, C.Inner, C.InnerFrame,
            C.CondVar);
@@ -341,6 +357,17 @@ void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
     Candidates.push_back(
         {CurrentOuter, Frames, At, Wait, Inner, InnerFrame, CV});
   };
+  // A member of the same pool that waits for it to run out of tasks: this
+  // task is one of them, at any worker count.
+  if (At > 0) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Frames[At].Call);
+    const CallExpr *Wait = nullptr;
+    if (MC && drains(*Outer.Pool, U, &Wait) &&
+        sameObject(Outer, MC->getImplicitObjectArgument(), Frames, At - 1)) {
+      Add(Wait, ~0u, At - 1, nullptr);
+      return;
+    }
+  }
   // A future the pool's submit returned: its first wait in the unit (the
   // others wait for the same task). A future the unit also waits for with
   // a timeout is one it gives up on.
@@ -497,16 +524,12 @@ void PoolStarvation::Impl::originsOf(
     originsOf(W, Frames, At, Out, Depth + 1);
 }
 
-bool PoolStarvation::Impl::samePool(const SubmitSite &Outer, unsigned Inner,
-                                    const std::vector<Frame> &Frames,
-                                    unsigned At) {
-  const SubmitSite &In = Sites[Inner];
-  if (In.Pool != Outer.Pool)
-    return false;
-  const auto *OuterCall = llvm::cast<CXXMemberCallExpr>(Outer.Call);
-  const auto *InnerCall = llvm::cast<CXXMemberCallExpr>(In.Call);
-  const ValueDecl *A = poolDecl(OuterCall->getImplicitObjectArgument());
-  const ValueDecl *B = poolDecl(InnerCall->getImplicitObjectArgument());
+bool PoolStarvation::Impl::sameObject(const SubmitSite &Outer,
+                                      const Expr *Object,
+                                      const std::vector<Frame> &Frames,
+                                      unsigned At) {
+  const ValueDecl *A = outerPool(Outer);
+  const ValueDecl *B = poolDecl(Object);
   // A parameter of a frame: what its caller gave.
   while (B && llvm::isa<ParmVarDecl>(B) && At > 0) {
     const FunctionDecl *Fn = Frames[At].U->Fn;
@@ -934,13 +957,12 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
                                   const ValueDecl *CondVar) {
   if (!Reported.insert(Wait).second)
     return;
-  const SubmitSite &Inner = Sites[InnerSite];
   const Expr *Start = nullptr;
   std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer), &Start);
-  if (!K)
+  bool Drain = InnerSite == ~0u;
+  if (!Drain && !K)
     return;
-  const auto *OuterCall = llvm::cast<CXXMemberCallExpr>(Outer.Call);
-  const ValueDecl *PoolVar = poolDecl(OuterCall->getImplicitObjectArgument());
+  const ValueDecl *PoolVar = outerPool(Outer);
   std::string PoolName =
       PoolVar ? PoolVar->getName().str() : Outer.Pool->Class->getName().str();
   BlockingFinding F;
@@ -949,7 +971,11 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
   std::string What =
       CondVar ? "a task that would notify '" + CondVar->getName().str() + "'"
               : std::string("the task it waits for");
-  if (K->Max == 1)
+  if (Drain)
+    F.Message = "a task of thread pool '" + PoolName +
+                "' waits for the pool to run out of tasks, and it is one of "
+                "them: the wait never ends";
+  else if (K->Max == 1)
     F.Message = "a task of thread pool '" + PoolName +
                 "' waits for a task it queued on the same pool; the pool has "
                 "one worker thread and this task holds it, so the queued "
@@ -963,13 +989,15 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
   auto Note = [&](const Stmt *At, std::string Text) {
     F.Notes.push_back({At, std::move(Text)});
   };
-  if (Start)
-    Note(Start, "'" + Outer.Pool->Class->getName().str() +
-                    "' starts its worker threads here");
-  if (K->Source && K->Source != Start)
-    Note(K->Source,
-         K->Max == 1 ? std::string("one worker thread, given here")
-                     : std::to_string(K->Max) + " worker threads, given here");
+  if (!Drain) {
+    if (Start)
+      Note(Start, "'" + Outer.Pool->Class->getName().str() +
+                      "' starts its worker threads here");
+    if (K->Source && K->Source != Start)
+      Note(K->Source, K->Max == 1 ? std::string("one worker thread, given here")
+                                  : std::to_string(K->Max) +
+                                        " worker threads, given here");
+  }
   Note(Outer.Call,
        timesAtLeast(Outer) > 1 ||
                enclosingLoopBound(Outer.Call, Outer.In->Body, Ctx)
@@ -979,11 +1007,159 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
     if (Frames[I].U->Fn)
       Note(Frames[I].Call,
            "the task calls '" + describe(Frames[I].U->Fn) + "'");
-  Note(Inner.Call, "it queues " + What + " on the same pool here");
-  for (unsigned I = InnerFrame + 1; I <= WaitFrame; ++I)
-    if (Frames[I].U->Fn)
-      Note(Frames[I].Call, "it waits in '" + describe(Frames[I].U->Fn) + "'");
+  if (Drain) {
+    Note(Frames[WaitFrame].Call,
+         "it waits for the pool in '" + describe(Frames[WaitFrame].U->Fn) +
+             "', which returns when no task is queued or running");
+  } else {
+    Note(Sites[InnerSite].Call, "it queues " + What + " on the same pool here");
+    for (unsigned I = InnerFrame + 1; I <= WaitFrame; ++I)
+      if (Frames[I].U->Fn)
+        Note(Frames[I].Call, "it waits in '" + describe(Frames[I].U->Fn) + "'");
+  }
   Findings.push_back(std::move(F));
+}
+
+bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
+                                  const CallExpr **Wait) {
+  const auto *M = llvm::dyn_cast_or_null<CXXMethodDecl>(U->Fn);
+  if (!M || M->getParent()->getCanonicalDecl() != P.Class->getCanonicalDecl() ||
+      P.Submits.count(M) || P.Helpers.count(M))
+    return false;
+  // The members counting the tasks still running: those the workers'
+  // code lowers after it runs a task (a local of a task type called).
+  // (The queue itself does not hold the task that is running.)
+  llvm::SmallPtrSet<const FieldDecl *, 4> Counts;
+  for (const FunctionDecl *Fn : P.WorkerCode) {
+    struct V : RecursiveASTVisitor<V> {
+      const SourceManager &SM;
+      SourceLocation Ran;
+      llvm::SmallVector<std::pair<SourceLocation, const FieldDecl *>, 4>
+          Lowered;
+      explicit V(const SourceManager &SM) : SM(SM) {}
+      bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+      bool VisitCallExpr(CallExpr *C) {
+        const Expr *Callee = C->getCallee();
+        if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(C))
+          if (Op->getOperator() == OO_Call)
+            Callee = Op->getArg(0);
+        const Expr *B = bareExpr(Callee);
+        if (const auto *U = llvm::dyn_cast_or_null<UnaryOperator>(B);
+            U && U->getOpcode() == UO_Deref)
+          B = bareExpr(U->getSubExpr());
+        const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(B);
+        const auto *Var = DR ? llvm::dyn_cast<VarDecl>(DR->getDecl()) : nullptr;
+        if (Var && Var->hasLocalStorage() &&
+            ThreadPoolModel::isTaskType(Var->getType()) && Ran.isInvalid())
+          Ran = C->getBeginLoc();
+        return true;
+      }
+      bool VisitUnaryOperator(UnaryOperator *U) {
+        if (U->isDecrementOp())
+          if (const FieldDecl *F = ownDataMember(U->getSubExpr()))
+            Lowered.push_back({U->getBeginLoc(), F});
+        return true;
+      }
+      bool VisitCompoundAssignOperator(CompoundAssignOperator *C) {
+        if (C->getOpcode() == BO_SubAssign)
+          if (const FieldDecl *F = ownDataMember(C->getLHS()))
+            Lowered.push_back({C->getBeginLoc(), F});
+        return true;
+      }
+    } W(Ctx.getSourceManager());
+    if (!Fn->getBody())
+      continue;
+    W.TraverseStmt(const_cast<Stmt *>(Fn->getBody()));
+    if (W.Ran.isInvalid())
+      continue;
+    for (const auto &[At, F] : W.Lowered)
+      if (Ctx.getSourceManager().isBeforeInTranslationUnit(W.Ran, At))
+        Counts.insert(F);
+  }
+  if (Counts.empty())
+    return false;
+  // Every term says "none left" (Positive: the predicate) or "some left"
+  // (the condition of a loop around a wait without one), and one reads a
+  // count of tasks.
+  std::function<bool(const Expr *, bool, bool &)> Terms =
+      [&](const Expr *E, bool Positive, bool &Counted) -> bool {
+    E = E ? E->IgnoreParenImpCasts() : nullptr;
+    if (!E)
+      return false;
+    auto Member = [&](const Expr *X) -> bool {
+      const FieldDecl *F = ownDataMember(X);
+      if (F && Counts.count(F))
+        Counted = true;
+      return F != nullptr;
+    };
+    auto Zero = [&](const Expr *X) {
+      Expr::EvalResult R;
+      return X->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0;
+    };
+    auto Empty = [&](const Expr *X) {
+      const auto *C =
+          llvm::dyn_cast<CXXMemberCallExpr>(X->IgnoreParenImpCasts());
+      return C && C->getMethodDecl() && C->getMethodDecl()->getIdentifier() &&
+             C->getMethodDecl()->getName() == "empty" &&
+             Member(C->getImplicitObjectArgument());
+    };
+    auto Size = [&](const Expr *X) {
+      const auto *C =
+          llvm::dyn_cast<CXXMemberCallExpr>(X->IgnoreParenImpCasts());
+      return C && C->getMethodDecl() && C->getMethodDecl()->getIdentifier() &&
+             C->getMethodDecl()->getName() == "size" &&
+             Member(C->getImplicitObjectArgument());
+    };
+    if (const auto *B = llvm::dyn_cast<BinaryOperator>(E)) {
+      if (B->getOpcode() == (Positive ? BO_LAnd : BO_LOr))
+        return Terms(B->getLHS(), Positive, Counted) &&
+               Terms(B->getRHS(), Positive, Counted);
+      const Expr *L = B->getLHS()->IgnoreParenImpCasts();
+      const Expr *R = B->getRHS()->IgnoreParenImpCasts();
+      if (Zero(L))
+        std::swap(L, R);
+      if (!Zero(R) || !(Member(L) || Size(L)))
+        return false;
+      return Positive ? B->getOpcode() == BO_EQ
+                      : B->getOpcode() == BO_NE || B->getOpcode() == BO_GT;
+    }
+    if (const auto *U = llvm::dyn_cast<UnaryOperator>(E);
+        U && U->getOpcode() == UO_LNot) {
+      const Expr *X = U->getSubExpr()->IgnoreParenImpCasts();
+      return Positive ? (Member(X) && X->getType()->isIntegerType()) : Empty(X);
+    }
+    if (Empty(E))
+      return Positive;
+    return !Positive && Member(E) && E->getType()->isIntegerType();
+  };
+  for (const ConditionWait &W : U->Waits) {
+    if (W.Timed || !W.CondVar || !llvm::isa<FieldDecl>(W.CondVar))
+      continue;
+    bool Counted = false, Ok = false;
+    if (W.Predicate) {
+      const auto *L = llvm::dyn_cast_or_null<LambdaExpr>(bareExpr(W.Predicate));
+      const auto *Body =
+          L ? llvm::dyn_cast<CompoundStmt>(L->getBody()) : nullptr;
+      const auto *Ret = Body && Body->size() == 1
+                            ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
+                            : nullptr;
+      Ok = Ret && Terms(Ret->getRetValue(), true, Counted);
+    } else {
+      DynTypedNodeList Ps = Ctx.getParents(*W.Call);
+      for (unsigned Up = 0; Up < 4 && !Ps.empty(); ++Up) {
+        if (const auto *Loop = Ps[0].get<WhileStmt>()) {
+          Ok = Terms(Loop->getCond(), false, Counted);
+          break;
+        }
+        Ps = Ctx.getParents(Ps[0]);
+      }
+    }
+    if (Ok && Counted) {
+      *Wait = W.Call;
+      return true;
+    }
+  }
+  return false;
 }
 
 void PoolStarvation::Impl::dump(llvm::raw_ostream &OS) const {

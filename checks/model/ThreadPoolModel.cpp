@@ -412,6 +412,7 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
   }
   if (P->Submits.empty())
     return nullptr;
+  P->WorkerCode.insert(WorkerFns.begin(), WorkerFns.end());
   return P;
 }
 

@@ -56,6 +56,8 @@ struct ThreadPoolClass {
   /// Member functions that take tasks off the queue and are no worker's
   /// own code: a wait that runs pending tasks while it waits.
   llvm::SmallPtrSet<const FunctionDecl *, 2> Helpers;
+  /// The workers' code: the lambdas and members their threads run.
+  llvm::SmallPtrSet<const FunctionDecl *, 4> WorkerCode;
 };
 
 class ThreadPoolModel {

@@ -8,7 +8,8 @@
 // (TileDB#1757: a tile task waits for its chunk tasks on the compute pool;
 // ClickHouse#55132: a backup job waits for the entry jobs it scheduled on
 // the backup pool). Reported where the worker count is known and the
-// waiting tasks can take every worker.
+// waiting tasks can take every worker; a task that waits for its own pool
+// to have no task left waits for itself, at any worker count.
 
 #include <algorithm>
 #include <condition_variable>
@@ -446,11 +447,142 @@ int run(InlinePool &Pool) {
 }
 } // namespace inline_run
 
+// A task that waits for its own pool to run out of tasks (a wait for the
+// count of queued and running tasks to reach zero, which counts the task
+// itself) waits forever, at any worker count.
+class CountingPool {
+public:
+  explicit CountingPool(unsigned N) {
+    for (unsigned I = 0; I < N; ++I)
+      Workers.emplace_back([this] { run(); });
+  }
+  void post(std::function<void()> F) {
+    std::lock_guard<std::mutex> L(Mu);
+    Tasks.push(std::move(F));
+    ++Pending;
+    More.notify_one();
+  }
+  void waitIdle() {
+    std::unique_lock<std::mutex> L(Mu);
+    Idle.wait(L, [this] { return Pending == 0; });
+    // CHECK: :[[@LINE-1]]:5: warning: a task of thread pool 'Workers' waits for the pool to run out of tasks, and it is one of them: the wait never ends [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+50]]:18: note: the task is queued on 'Workers' here
+    // CHECK: :[[@LINE+49]]:40: note: the task calls 'drain::Crawler::fetch'
+    // CHECK: :[[@LINE+46]]:5: note: it waits for the pool in 'CountingPool::waitIdle', which returns when no task is queued or running
+  }
+  void waitEmpty() {
+    std::unique_lock<std::mutex> L(Mu);
+    while (!Tasks.empty() || Running)
+      Idle.wait(L);
+      // CHECK: :[[@LINE-1]]:7: warning: a task of thread pool 'P' waits for the pool to run out of tasks, and it is one of them: the wait never ends [threadleak-blocked-forever]
+      // CHECK: :[[@LINE+47]]:3: note: the task is queued on 'P' here
+      // CHECK: :[[@LINE+46]]:17: note: it waits for the pool in 'CountingPool::waitEmpty', which returns when no task is queued or running
+  }
+  // Silent: the queue alone does not hold the running task.
+  void waitQueued() {
+    std::unique_lock<std::mutex> L(Mu);
+    Idle.wait(L, [this] { return Tasks.empty(); });
+  }
+
+private:
+  void run() {
+    for (;;) {
+      std::function<void()> F;
+      {
+        std::unique_lock<std::mutex> L(Mu);
+        More.wait(L, [this] { return !Tasks.empty(); });
+        F = std::move(Tasks.front());
+        Tasks.pop();
+        ++Running;
+      }
+      F();
+      std::lock_guard<std::mutex> L(Mu);
+      --Running;
+      if (--Pending == 0)
+        Idle.notify_all();
+    }
+  }
+  std::mutex Mu;
+  std::condition_variable More, Idle;
+  std::queue<std::function<void()>> Tasks;
+  unsigned Pending = 0, Running = 0;
+  std::vector<std::thread> Workers;
+};
+
+namespace drain {
+struct Crawler {
+  CountingPool &Workers;
+  void fetch(int Url) {
+    Workers.post([Url] { (void)Url; });
+    Workers.waitIdle();
+  }
+  void start() { Workers.post([this] { fetch(1); }); }
+};
+void run() {
+  CountingPool P(configuredThreads());
+  Crawler C{P};
+  C.start();
+  P.post([&P] { P.waitEmpty(); });
+  P.post([&P] { P.waitQueued(); });
+  // Silent: code that is no task of the pool waits for it to drain.
+  P.waitIdle();
+}
+} // namespace drain
+
+// Silent: a pool that lowers its count when a task is taken, before it
+// runs: the count does not hold the running task.
+class TakenPool {
+public:
+  explicit TakenPool(unsigned N) {
+    for (unsigned I = 0; I < N; ++I)
+      Workers.emplace_back([this] { run(); });
+  }
+  void post(std::function<void()> F) {
+    std::lock_guard<std::mutex> L(Mu);
+    Tasks.push(std::move(F));
+    ++Queued;
+    More.notify_one();
+  }
+  void waitTaken() {
+    std::unique_lock<std::mutex> L(Mu);
+    Taken.wait(L, [this] { return Queued == 0; });
+  }
+
+private:
+  void run() {
+    for (;;) {
+      std::function<void()> F;
+      {
+        std::unique_lock<std::mutex> L(Mu);
+        More.wait(L, [this] { return !Tasks.empty(); });
+        F = std::move(Tasks.front());
+        Tasks.pop();
+        if (--Queued == 0)
+          Taken.notify_all();
+      }
+      F();
+    }
+  }
+  std::mutex Mu;
+  std::condition_variable More, Taken;
+  std::queue<std::function<void()>> Tasks;
+  unsigned Queued = 0;
+  std::vector<std::thread> Workers;
+};
+
+namespace taken {
+void run(TakenPool &P) {
+  P.post([&P] { P.waitTaken(); });
+}
+} // namespace taken
+
 // DUMP-LABEL: {{^}}pools:
 // DUMP-NEXT: pool 'ComputePool' (28:7): queue Queue; submits 'execute'; workers at 33:7 (at most NumThreads)
 // DUMP-NEXT: pool 'FixedPool' (113:7): queue Jobs; submits 'submit'; workers at 117:7 (at most Size)
 // DUMP-NEXT: pool 'GrowingPool' (176:7): queue Jobs; submits 'schedule'; workers at 184:7 (at most MaxThreads) (at most Scheduled + 1)
 // DUMP-NEXT: pool 'HelpingPool' (257:7): queue Queue; submits 'execute'; workers at 261:7 (at most N); runs pending tasks in 'wait_all'
+// DUMP-NEXT: pool 'CountingPool' (452:7): queue Tasks; submits 'post'; workers at 456:7 (at most N)
+// DUMP-NEXT: pool 'TakenPool' (533:7): queue Tasks; submits 'post'; workers at 537:7 (at most N)
 // DUMP-NEXT:   90:23  queue on 'ComputePool'
 // DUMP-NEXT:   97:22  queue on 'ComputePool'
 // DUMP-NEXT:   152:31  queue on 'FixedPool'
@@ -467,3 +599,8 @@ int run(InlinePool &Pool) {
 // DUMP-NEXT:   381:3  queue on 'FixedPool'
 // DUMP-NEXT:   388:29  queue on 'ComputePool'
 // DUMP-NEXT:   396:25  queue on 'ComputePool'
+// DUMP-NEXT:   515:5  queue on 'CountingPool'
+// DUMP-NEXT:   518:18  queue on 'CountingPool'
+// DUMP-NEXT:   524:3  queue on 'CountingPool'
+// DUMP-NEXT:   525:3  queue on 'CountingPool'
+// DUMP-NEXT:   574:3  queue on 'TakenPool'
