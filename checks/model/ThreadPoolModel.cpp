@@ -366,7 +366,7 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
       llvm::StringRef N = C->getMethodDecl()->getName();
       if (isPushName(N))
         Pushes = true;
-      else if (isTakeName(N) && !hasWord(N, {"front", "top", "back"}))
+      else if (isTakeName(N) && N != "front" && N != "top" && N != "back")
         Takes = true;
     });
     if (Takes)
