@@ -23,7 +23,11 @@ constexpr unsigned MaxValueDepth = 6;
 /// A place a submit is called: the pool, the object, the task.
 struct SubmitSite {
   const CallExpr *Call = nullptr;
+  /// The project's pool, or null for a library executor (Library).
   const ThreadPoolClass *Pool = nullptr;
+  const CXXRecordDecl *Library = nullptr;
+  /// The pool object as written (`pool_`, `*pool`, `ioc`).
+  const Expr *Object = nullptr;
   const CodeUnit *In = nullptr;
   /// The task's code (a lambda), or null.
   const CodeUnit *Task = nullptr;
@@ -143,6 +147,61 @@ const LambdaExpr *taskLambda(const Expr *E) {
   return nullptr;
 }
 
+/// An Asio execution context whose handlers run on the threads that run it:
+/// io_context (io_service), thread_pool.
+const CXXRecordDecl *asioContext(QualType T) {
+  const CXXRecordDecl *RD = recordOf(T);
+  if (!RD || !RD->getIdentifier())
+    return nullptr;
+  std::string N = plainQualifiedName(RD);
+  for (const char *Name : {"boost::asio::io_context", "asio::io_context",
+                           "boost::asio::io_service", "asio::io_service",
+                           "boost::asio::thread_pool", "asio::thread_pool"})
+    if (N == Name)
+      return RD;
+  return nullptr;
+}
+
+bool isAsioThreadPool(const CXXRecordDecl *RD) {
+  return RD && RD->getName() == "thread_pool";
+}
+
+/// `asio::post(ctx, f)`, `asio::defer(ctx.get_executor(), f)`,
+/// `ctx.post(f)`: a handler queued on an Asio context (dispatch may run it
+/// at once: not one). The context object and the handler.
+const CXXRecordDecl *asioSubmit(const CallExpr *C, const Expr **Object,
+                                const Expr **Task) {
+  const FunctionDecl *FD = C->getDirectCallee();
+  if (!FD || !FD->getIdentifier() ||
+      (FD->getName() != "post" && FD->getName() != "defer"))
+    return nullptr;
+  const Expr *Ctx = nullptr;
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C)) {
+    if (C->getNumArgs() != 1)
+      return nullptr;
+    Ctx = MC->getImplicitObjectArgument();
+    *Task = C->getArg(0);
+  } else {
+    std::string N = plainQualifiedName(FD);
+    if ((N != "boost::asio::post" && N != "asio::post" &&
+         N != "boost::asio::defer" && N != "asio::defer") ||
+        C->getNumArgs() < 2)
+      return nullptr;
+    Ctx = C->getArg(0);
+    *Task = C->getArg(1);
+  }
+  // An executor taken from the context: `ctx.get_executor()`.
+  if (const auto *Get =
+          llvm::dyn_cast_or_null<CXXMemberCallExpr>(bareExpr(Ctx)))
+    if (Get->getMethodDecl() && Get->getMethodDecl()->getIdentifier() &&
+        Get->getMethodDecl()->getName() == "get_executor")
+      Ctx = Get->getImplicitObjectArgument();
+  const CXXRecordDecl *RD = asioContext(bareExpr(Ctx)->getType());
+  if (RD)
+    *Object = Ctx;
+  return RD;
+}
+
 std::string describe(const NamedDecl *D) {
   return D ? D->getQualifiedNameAsString() : std::string("?");
 }
@@ -166,6 +225,14 @@ private:
   void originsOf(const Expr *E, const std::vector<Frame> &Frames, unsigned At,
                  llvm::SmallVectorImpl<std::pair<unsigned, unsigned>> &Out,
                  unsigned Depth);
+  /// Every unit of \p Partners runs only in tasks that the waiting code
+  /// (\p Frames) queues on \p Outer's pool: one such site and its frame.
+  std::optional<std::pair<unsigned, unsigned>>
+  queuedHere(llvm::ArrayRef<const CodeUnit *> Partners, const SubmitSite &Outer,
+             const std::vector<Frame> &Frames);
+  /// The promise whose future \p E is (`p.get_future()`, a local made
+  /// from one), or null.
+  const ValueDecl *promiseOf(const Expr *E, unsigned Depth = 0);
   /// The submit sites whose tasks are the only code that runs \p U, but
   /// for calls made by the waiting code itself (\p Frames: they run before
   /// its wait, and cannot end it).
@@ -176,10 +243,8 @@ private:
   bool samePool(const SubmitSite &Outer, unsigned Inner,
                 const std::vector<Frame> &Frames, unsigned At) {
     return Sites[Inner].Pool == Outer.Pool &&
-           sameObject(Outer,
-                      llvm::cast<CXXMemberCallExpr>(Sites[Inner].Call)
-                          ->getImplicitObjectArgument(),
-                      Frames, At);
+           Sites[Inner].Library == Outer.Library &&
+           sameObject(Outer, Sites[Inner].Object, Frames, At);
   }
   /// \p Object (a pool object expression in frame \p At) is the pool
   /// \p Outer queues the task on.
@@ -208,8 +273,27 @@ private:
               unsigned Depth);
   uint64_t timesAtLeast(const SubmitSite &S);
   static const ValueDecl *outerPool(const SubmitSite &S) {
-    return poolDecl(
-        llvm::cast<CXXMemberCallExpr>(S.Call)->getImplicitObjectArgument());
+    return poolDecl(S.Object);
+  }
+  static const CXXRecordDecl *classOf(const SubmitSite &S) {
+    return S.Pool ? S.Pool->Class : S.Library;
+  }
+  /// The worker count of the pool or context \p S queues on.
+  std::optional<Range> workersAt(const SubmitSite &S,
+                                 const Expr **Start = nullptr);
+  /// The threads that run the Asio context \p D (`ctx.run()` in main, or
+  /// in a lambda a thread is started on, once or in a counted loop).
+  std::optional<Range> runners(const ValueDecl *D, const Expr **Start);
+  /// \p A and \p B name one object: the same name, or both made at the
+  /// same one place.
+  bool sameMade(const ValueDecl *A, const ValueDecl *B) {
+    if (!A || !B)
+      return false;
+    if (A == B)
+      return true;
+    llvm::SmallVector<const Expr *, 2> MA, MB;
+    return madeAt(A, MA, 0) && madeAt(B, MB, 0) && MA.size() == 1 &&
+           MB.size() == 1 && MA.front() == MB.front();
   }
   bool onlyOneObject(const CXXRecordDecl *RD);
   const FunctionDecl *enclosingFunction(const Stmt *S) const;
@@ -259,13 +343,19 @@ void PoolStarvation::Impl::collectSites() {
       LambdaUnits[U->Lambda] = U.get();
   for (const auto &U : Inv.units()) {
     forEachCall(U->Body, [&](const CallExpr *C) {
-      const Expr *Task = nullptr;
+      const Expr *Task = nullptr, *Object = nullptr;
       const ThreadPoolClass *P = Pools.submitOf(C, &Task);
-      if (!P)
+      const CXXRecordDecl *Library =
+          P ? nullptr : asioSubmit(C, &Object, &Task);
+      if (!P && !Library)
         return;
       SubmitSite S;
       S.Call = C;
       S.Pool = P;
+      S.Library = Library;
+      S.Object =
+          P ? llvm::cast<CXXMemberCallExpr>(C)->getImplicitObjectArgument()
+            : Object;
       S.In = U.get();
       if (const LambdaExpr *L = taskLambda(Task))
         S.Task = LambdaUnits.lookup(L);
@@ -295,7 +385,7 @@ std::vector<BlockingFinding> PoolStarvation::Impl::run() {
     const ValueDecl *D = outerPool(S);
     if (D && madeAt(D, Made, 0) && Made.size() == 1)
       return Made.front();
-    return D ? static_cast<const void *>(D) : S.Pool;
+    return D ? static_cast<const void *>(D) : classOf(S);
   };
   llvm::DenseMap<const void *, uint64_t> Waiting;
   llvm::SmallPtrSet<const CallExpr *, 4> Counted;
@@ -304,7 +394,7 @@ std::vector<BlockingFinding> PoolStarvation::Impl::run() {
       Waiting[ObjectOf(Sites[C.Outer])] += timesAtLeast(Sites[C.Outer]);
   for (const Candidate &C : Candidates) {
     const SubmitSite &Outer = Sites[C.Outer];
-    std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer));
+    std::optional<Range> K = workersAt(Outer);
     if (C.Inner != ~0u && (!K || K->Max == 0))
       continue;
     // (A wait for the pool to run out of tasks waits for itself.)
@@ -348,6 +438,8 @@ void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
     // A wait that runs the pool's pending tasks (the pool's helper on the
     // way, or a call of one next to the wait) is no wait of a held worker.
     for (const Frame &F : Frames) {
+      if (!Outer.Pool)
+        break;
       if (Outer.Pool->Helpers.count(F.U->Fn))
         return;
       for (const auto &[Call, FD] : F.U->Calls)
@@ -359,7 +451,7 @@ void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
   };
   // A member of the same pool that waits for it to run out of tasks: this
   // task is one of them, at any worker count.
-  if (At > 0) {
+  if (At > 0 && Outer.Pool) {
     const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Frames[At].Call);
     const CallExpr *Wait = nullptr;
     if (MC && drains(*Outer.Pool, U, &Wait) &&
@@ -396,36 +488,82 @@ void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
         Add(C, Site, SiteFrame, nullptr);
         return;
       }
+    // A promise every setter of which is a task this code queues on the
+    // same pool.
+    const ValueDecl *Promise = promiseOf(Op.Object);
+    if (!Promise)
+      return;
+    llvm::SmallVector<const CodeUnit *, 2> Setters;
+    for (const auto &N : Inv.units())
+      forEachCall(N->Body, [&](const CallExpr *S) {
+        FutureOp Set = classifyFutureOp(S);
+        if (Set.Kind == FutureOpKind::Set && Set.Object &&
+            poolDecl(Set.Object) == Promise &&
+            !llvm::is_contained(Setters, N.get()))
+          Setters.push_back(N.get());
+      });
+    if (auto Q = queuedHere(Setters, Outer, Frames))
+      Add(C, Q->first, Q->second, nullptr);
   });
   // A condition variable only tasks this code queues on the pool notify.
   for (const ConditionWait &W : U->Waits) {
     if (W.Timed || W.StopAware || !W.CondVar)
       continue;
-    llvm::SmallVector<unsigned, 2> Notifiers;
-    bool Any = false, Only = true;
+    llvm::SmallVector<const CodeUnit *, 2> Partners;
     for (const auto &N : Inv.units())
       for (const auto &[Call, CV] : N->Notifies)
-        if (CV == W.CondVar) {
-          Any = true;
-          Only = Only && runOnlyBy(N.get(), Frames, Notifiers, 0);
-        }
-    if (!Any || !Only || Notifiers.empty())
-      continue;
-    std::optional<std::pair<unsigned, unsigned>> Queued;
-    for (unsigned Site : Notifiers) {
-      unsigned InFrame = Frames.size();
-      for (unsigned I = 0; I < Frames.size(); ++I)
-        if (Frames[I].U == Sites[Site].In)
-          InFrame = I;
-      if (InFrame == Frames.size() || !samePool(Outer, Site, Frames, InFrame)) {
-        Queued.reset();
-        break;
-      }
-      Queued = {Site, InFrame};
-    }
-    if (Queued)
-      Add(W.Call, Queued->first, Queued->second, W.CondVar);
+        if (CV == W.CondVar)
+          Partners.push_back(N.get());
+    if (auto Q = queuedHere(Partners, Outer, Frames))
+      Add(W.Call, Q->first, Q->second, W.CondVar);
   }
+}
+
+std::optional<std::pair<unsigned, unsigned>>
+PoolStarvation::Impl::queuedHere(llvm::ArrayRef<const CodeUnit *> Partners,
+                                 const SubmitSite &Outer,
+                                 const std::vector<Frame> &Frames) {
+  if (Partners.empty())
+    return std::nullopt;
+  llvm::SmallVector<unsigned, 2> Sites;
+  for (const CodeUnit *N : Partners)
+    if (!runOnlyBy(N, Frames, Sites, 0))
+      return std::nullopt;
+  if (Sites.empty())
+    return std::nullopt;
+  std::optional<std::pair<unsigned, unsigned>> Queued;
+  for (unsigned Site : Sites) {
+    unsigned InFrame = Frames.size();
+    for (unsigned I = 0; I < Frames.size(); ++I)
+      if (Frames[I].U == this->Sites[Site].In)
+        InFrame = I;
+    if (InFrame == Frames.size() || !samePool(Outer, Site, Frames, InFrame))
+      return std::nullopt;
+    Queued = {Site, InFrame};
+  }
+  return Queued;
+}
+
+const ValueDecl *PoolStarvation::Impl::promiseOf(const Expr *E,
+                                                 unsigned Depth) {
+  if (!E || Depth > 4)
+    return nullptr;
+  E = bareExprThroughCopies(E);
+  if (const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(E)) {
+    const auto *V = llvm::dyn_cast<VarDecl>(DR->getDecl());
+    return V && V->hasLocalStorage() && !llvm::isa<ParmVarDecl>(V) &&
+                   V->getInit()
+               ? promiseOf(V->getInit(), Depth + 1)
+               : nullptr;
+  }
+  const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(E);
+  if (!MC)
+    return nullptr;
+  FutureOp Op = classifyFutureOp(MC);
+  if (Op.Kind != FutureOpKind::Link || !Op.Object ||
+      !isPromiseType(Op.Object->getType()))
+    return nullptr;
+  return poolDecl(Op.Object);
 }
 
 bool PoolStarvation::Impl::runOnlyBy(const CodeUnit *U,
@@ -554,7 +692,7 @@ bool PoolStarvation::Impl::sameObject(const SubmitSite &Outer,
     }
     return true;
   }
-  return onlyOneObject(Outer.Pool->Class);
+  return onlyOneObject(classOf(Outer));
 }
 
 void PoolStarvation::Impl::index() {
@@ -928,6 +1066,117 @@ bool PoolStarvation::Impl::madeAt(const ValueDecl *D,
   return false;
 }
 
+std::optional<Range> PoolStarvation::Impl::workersAt(const SubmitSite &S,
+                                                     const Expr **Start) {
+  if (S.Pool)
+    return workers(*S.Pool, outerPool(S), Start);
+  const ValueDecl *D = outerPool(S);
+  if (!D)
+    return std::nullopt;
+  if (isAsioThreadPool(S.Library)) {
+    // Its threads: the constructor's argument.
+    llvm::SmallVector<const Expr *, 2> Made;
+    if (!madeAt(D, Made, 0) || Made.empty())
+      return std::nullopt;
+    std::optional<Range> Most;
+    for (const Expr *M : Made) {
+      const auto *CE = llvm::dyn_cast<CXXConstructExpr>(M);
+      if (!CE || CE->getNumArgs() != 1)
+        return std::nullopt;
+      std::optional<Range> X = valueOf(CE->getArg(0), 0);
+      if (!X)
+        return std::nullopt;
+      if (!Most || X->Max > Most->Max)
+        Most = X;
+    }
+    return Most;
+  }
+  return runners(D, Start);
+}
+
+std::optional<Range> PoolStarvation::Impl::runners(const ValueDecl *D,
+                                                   const Expr **Start) {
+  Range Total;
+  unsigned Found = 0;
+  for (const auto &U : Inv.units()) {
+    bool Failed = false;
+    forEachCall(U->Body, [&](const CallExpr *C) {
+      const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C);
+      const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+      if (Failed || !M || !M->getIdentifier() || M->getName() != "run" ||
+          !asioContext(MC->getImplicitObjectArgument()->getType()) ||
+          !sameMade(poolDecl(MC->getImplicitObjectArgument()), D))
+        return;
+      ++Found;
+      if (Start && !*Start)
+        *Start = C;
+      // main runs it once.
+      if (!U->Lambda) {
+        if (U->Fn && U->Fn->isMain()) {
+          Total.Min += 1;
+          Total.Max += 1;
+        } else {
+          Failed = true;
+        }
+        return;
+      }
+      // A lambda a thread is started on: once, or per round of a counted
+      // loop.
+      DynTypedNodeList Ps = Ctx.getParents(*U->Lambda);
+      const Stmt *StartExpr = nullptr;
+      for (unsigned Up = 0; Up < 6 && !Ps.empty() && !StartExpr; ++Up) {
+        if (const auto *CE = Ps[0].get<CXXConstructExpr>()) {
+          if (ThreadPoolModel::isTaskType(CE->getType()))
+            ; // a std::function around it: keep looking up
+          else if (recordOf(CE->getType()) &&
+                   recordOf(CE->getType())->getName().contains("thread"))
+            StartExpr = CE;
+          else
+            break;
+        } else if (const auto *Call = Ps[0].get<CXXMemberCallExpr>()) {
+          const CXXMethodDecl *E = Call->getMethodDecl();
+          if (E && E->getIdentifier() && E->getName().starts_with("emplace"))
+            StartExpr = Call;
+          break;
+        } else if (!Ps[0].get<MaterializeTemporaryExpr>() &&
+                   !Ps[0].get<ImplicitCastExpr>() &&
+                   !Ps[0].get<CXXBindTemporaryExpr>()) {
+          break;
+        }
+        Ps = Ctx.getParents(Ps[0]);
+      }
+      const FunctionDecl *Owner =
+          StartExpr ? enclosingFunction(StartExpr) : nullptr;
+      const CodeUnit *OwnerUnit = Owner ? Inv.unitOf(Owner) : nullptr;
+      if (!OwnerUnit) {
+        Failed = true;
+        return;
+      }
+      std::optional<const Expr *> Bound =
+          enclosingLoopBound(StartExpr, OwnerUnit->Body, Ctx);
+      if (!Bound) {
+        Total.Min += 1;
+        Total.Max += 1;
+        return;
+      }
+      std::optional<Range> R = *Bound ? valueOf(*Bound, 0) : std::nullopt;
+      if (!R) {
+        Failed = true;
+        return;
+      }
+      Total.Min += R->Min;
+      Total.Max += R->Max;
+      if (!Total.Source)
+        Total.Source = R->Source;
+    });
+    if (Failed)
+      return std::nullopt;
+  }
+  if (!Found)
+    return std::nullopt;
+  return Total;
+}
+
 uint64_t PoolStarvation::Impl::timesAtLeast(const SubmitSite &S) {
   std::optional<const Expr *> Bound =
       enclosingLoopBound(S.Call, S.In->Body, Ctx);
@@ -958,20 +1207,34 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
   if (!Reported.insert(Wait).second)
     return;
   const Expr *Start = nullptr;
-  std::optional<Range> K = workers(*Outer.Pool, outerPool(Outer), &Start);
+  std::optional<Range> K = workersAt(Outer, &Start);
   bool Drain = InnerSite == ~0u;
   if (!Drain && !K)
     return;
   const ValueDecl *PoolVar = outerPool(Outer);
   std::string PoolName =
-      PoolVar ? PoolVar->getName().str() : Outer.Pool->Class->getName().str();
+      PoolVar ? PoolVar->getName().str() : classOf(Outer)->getName().str();
   BlockingFinding F;
   F.Kind = BlockingFinding::PoolStarvation;
   F.At = Wait;
   std::string What =
       CondVar ? "a task that would notify '" + CondVar->getName().str() + "'"
               : std::string("the task it waits for");
-  if (Drain)
+  bool Context = Outer.Library && !isAsioThreadPool(Outer.Library);
+  if (Context && !Drain)
+    F.Message =
+        K->Max == 1
+            ? "a handler of io_context '" + PoolName +
+                  "' waits for a handler it posted to the same context; one "
+                  "thread runs the context and this handler holds it, so the "
+                  "posted handler never runs"
+            : "a handler of io_context '" + PoolName +
+                  "' waits for a handler it posted to the same context; "
+                  "when the " +
+                  std::to_string(K->Max) +
+                  " threads that run it all run such handlers, none is left "
+                  "to run the posted ones";
+  else if (Drain)
     F.Message = "a task of thread pool '" + PoolName +
                 "' waits for the pool to run out of tasks, and it is one of "
                 "them: the wait never ends";
@@ -990,29 +1253,43 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
     F.Notes.push_back({At, std::move(Text)});
   };
   if (!Drain) {
-    if (Start)
+    if (Start && Outer.Pool)
       Note(Start, "'" + Outer.Pool->Class->getName().str() +
                       "' starts its worker threads here");
+    else if (Start)
+      Note(Start, K->Max == 1 ? "'" + PoolName +
+                                    "' runs its handlers on "
+                                    "the one thread that runs "
+                                    "it here"
+                              : "'" + PoolName +
+                                    "' runs its handlers on "
+                                    "the threads that run it "
+                                    "here");
     if (K->Source && K->Source != Start)
       Note(K->Source, K->Max == 1 ? std::string("one worker thread, given here")
                                   : std::to_string(K->Max) +
                                         " worker threads, given here");
   }
+  std::string Task = Context ? "handler" : "task";
   Note(Outer.Call,
        timesAtLeast(Outer) > 1 ||
                enclosingLoopBound(Outer.Call, Outer.In->Body, Ctx)
-           ? "the task is queued on '" + PoolName + "' here, in a loop"
-           : "the task is queued on '" + PoolName + "' here");
+           ? "the " + Task + " is " + (Context ? "posted to" : "queued on") +
+                 " '" + PoolName + "' here, in a loop"
+           : "the " + Task + " is " + (Context ? "posted to" : "queued on") +
+                 " '" + PoolName + "' here");
   for (unsigned I = 1; I <= InnerFrame; ++I)
     if (Frames[I].U->Fn)
       Note(Frames[I].Call,
-           "the task calls '" + describe(Frames[I].U->Fn) + "'");
+           "the " + Task + " calls '" + describe(Frames[I].U->Fn) + "'");
   if (Drain) {
     Note(Frames[WaitFrame].Call,
          "it waits for the pool in '" + describe(Frames[WaitFrame].U->Fn) +
              "', which returns when no task is queued or running");
   } else {
-    Note(Sites[InnerSite].Call, "it queues " + What + " on the same pool here");
+    Note(Sites[InnerSite].Call,
+         Context ? "it posts the handler it waits for to the same context here"
+                 : "it queues " + What + " on the same pool here");
     for (unsigned I = InnerFrame + 1; I <= WaitFrame; ++I)
       if (Frames[I].U->Fn)
         Note(Frames[I].Call, "it waits in '" + describe(Frames[I].U->Fn) + "'");
@@ -1165,9 +1442,9 @@ bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
 void PoolStarvation::Impl::dump(llvm::raw_ostream &OS) const {
   llvm::SmallVector<const ThreadPoolClass *, 2> Seen;
   for (const SubmitSite &S : Sites)
-    if (!llvm::is_contained(Seen, S.Pool))
+    if (S.Pool && !llvm::is_contained(Seen, S.Pool))
       Seen.push_back(S.Pool);
-  if (Seen.empty())
+  if (Sites.empty())
     return;
   const SourceManager &SM = Ctx.getSourceManager();
   auto Pos = [&](SourceLocation L) {
@@ -1219,7 +1496,7 @@ void PoolStarvation::Impl::dump(llvm::raw_ostream &OS) const {
   for (const SubmitSite *SP : Ordered) {
     const SubmitSite &S = *SP;
     OS << "  " << Pos(S.Call->getBeginLoc()) << "  queue on '"
-       << S.Pool->Class->getName() << "'"
+       << classOf(S)->getName() << "'"
        << (S.Task ? "" : " (a task we cannot read)") << "\n";
   }
 }
