@@ -202,6 +202,15 @@ const CXXRecordDecl *asioSubmit(const CallExpr *C, const Expr **Object,
   return RD;
 }
 
+/// The argument a call or construction \p Site (of \p Fn) gives its
+/// parameter \p Index, or null.
+const Expr *argumentAt(const Expr *Site, const FunctionDecl *Fn,
+                       unsigned Index) {
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Site))
+    return Index < CE->getNumArgs() ? CE->getArg(Index) : nullptr;
+  return argumentFor(llvm::cast<CallExpr>(Site), Fn, Index);
+}
+
 std::string describe(const NamedDecl *D) {
   return D ? D->getQualifiedNameAsString() : std::string("?");
 }
@@ -874,11 +883,7 @@ std::optional<Range> PoolStarvation::Impl::valueOf(const Expr *E,
     llvm::SmallVector<const Expr *, 4> Args;
     if (It != CallsTo.end())
       for (const Expr *Site : It->second) {
-        const Expr *Arg = nullptr;
-        if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Site))
-          Arg = Index < CE->getNumArgs() ? CE->getArg(Index) : nullptr;
-        else
-          Arg = argumentFor(llvm::cast<CallExpr>(Site), Fn, Index);
+        const Expr *Arg = argumentAt(Site, Fn, Index);
         if (!Arg)
           return std::nullopt;
         Args.push_back(Arg);
@@ -1039,11 +1044,7 @@ bool PoolStarvation::Impl::madeAt(const ValueDecl *D,
       return false;
     unsigned Index = PV->getFunctionScopeIndex();
     for (const Expr *Site : It->second) {
-      const Expr *Arg = nullptr;
-      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Site))
-        Arg = Index < CE->getNumArgs() ? CE->getArg(Index) : nullptr;
-      else
-        Arg = argumentFor(llvm::cast<CallExpr>(Site), Fn, Index);
+      const Expr *Arg = argumentAt(Site, Fn, Index);
       if (!Arg || !FromValue(Arg))
         return false;
     }
@@ -1316,14 +1317,7 @@ bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
       explicit V(const SourceManager &SM) : SM(SM) {}
       bool TraverseLambdaExpr(LambdaExpr *) { return true; }
       bool VisitCallExpr(CallExpr *C) {
-        const Expr *Callee = C->getCallee();
-        if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(C))
-          if (Op->getOperator() == OO_Call)
-            Callee = Op->getArg(0);
-        const Expr *B = bareExpr(Callee);
-        if (const auto *U = llvm::dyn_cast_or_null<UnaryOperator>(B);
-            U && U->getOpcode() == UO_Deref)
-          B = bareExpr(U->getSubExpr());
+        const Expr *B = calledObject(C);
         const auto *DR = llvm::dyn_cast_or_null<DeclRefExpr>(B);
         const auto *Var = DR ? llvm::dyn_cast<VarDecl>(DR->getDecl()) : nullptr;
         if (Var && Var->hasLocalStorage() &&

@@ -211,6 +211,18 @@ bool assignedToOneThread(const Expr *Start, ASTContext &Ctx) {
 
 } // namespace
 
+const Expr *calledObject(const CallExpr *Call) {
+  const Expr *Callee = Call->getCallee();
+  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Call))
+    if (Op->getOperator() == OO_Call)
+      Callee = Op->getArg(0);
+  const Expr *B = bareExpr(Callee);
+  if (const auto *U = llvm::dyn_cast_or_null<UnaryOperator>(B);
+      U && U->getOpcode() == UO_Deref)
+    B = bareExpr(U->getSubExpr());
+  return B;
+}
+
 bool ThreadPoolModel::isTaskType(QualType T) {
   if (T.isNull())
     return false;
@@ -395,12 +407,8 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
       explicit Inline(const ParmVarDecl *Param) : Param(Param) {}
       bool TraverseLambdaExpr(LambdaExpr *) { return true; }
       bool VisitCallExpr(CallExpr *C) {
-        const Expr *Callee = C->getCallee();
-        if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(C))
-          if (Op->getOperator() == OO_Call)
-            Callee = Op->getArg(0);
         if (const auto *DR =
-                llvm::dyn_cast_or_null<DeclRefExpr>(bareExpr(Callee)))
+                llvm::dyn_cast_or_null<DeclRefExpr>(calledObject(C)))
           Found |= DR->getDecl() == Param;
         return true;
       }

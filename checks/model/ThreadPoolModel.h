@@ -60,6 +60,10 @@ struct ThreadPoolClass {
   llvm::SmallPtrSet<const FunctionDecl *, 4> WorkerCode;
 };
 
+/// What \p Call calls, bare: the callee of `f()`, the object of
+/// `f.operator()()` and of `(*p)()` (the pointer).
+const Expr *calledObject(const CallExpr *Call);
+
 class ThreadPoolModel {
 public:
   explicit ThreadPoolModel(NameList ThreadTypes)

@@ -577,30 +577,30 @@ void run(TakenPool &P) {
 } // namespace taken
 
 // DUMP-LABEL: {{^}}pools:
-// DUMP-NEXT: pool 'ComputePool' (28:7): queue Queue; submits 'execute'; workers at 33:7 (at most NumThreads)
-// DUMP-NEXT: pool 'FixedPool' (113:7): queue Jobs; submits 'submit'; workers at 117:7 (at most Size)
-// DUMP-NEXT: pool 'GrowingPool' (176:7): queue Jobs; submits 'schedule'; workers at 184:7 (at most MaxThreads) (at most Scheduled + 1)
-// DUMP-NEXT: pool 'HelpingPool' (257:7): queue Queue; submits 'execute'; workers at 261:7 (at most N); runs pending tasks in 'wait_all'
-// DUMP-NEXT: pool 'CountingPool' (452:7): queue Tasks; submits 'post'; workers at 456:7 (at most N)
-// DUMP-NEXT: pool 'TakenPool' (533:7): queue Tasks; submits 'post'; workers at 537:7 (at most N)
-// DUMP-NEXT:   90:23  queue on 'ComputePool'
-// DUMP-NEXT:   97:22  queue on 'ComputePool'
-// DUMP-NEXT:   152:31  queue on 'FixedPool'
-// DUMP-NEXT:   164:22  queue on 'FixedPool'
-// DUMP-NEXT:   216:5  queue on 'GrowingPool'
-// DUMP-NEXT:   234:7  queue on 'GrowingPool'
-// DUMP-NEXT:   313:22  queue on 'HelpingPool'
-// DUMP-NEXT:   318:21  queue on 'HelpingPool'
-// DUMP-NEXT:   337:21  queue on 'ComputePool'
-// DUMP-NEXT:   344:19  queue on 'ComputePool'
-// DUMP-NEXT:   355:31  queue on 'FixedPool'
-// DUMP-NEXT:   359:29  queue on 'FixedPool'
-// DUMP-NEXT:   374:31  queue on 'FixedPool'
-// DUMP-NEXT:   381:3  queue on 'FixedPool'
-// DUMP-NEXT:   388:29  queue on 'ComputePool'
-// DUMP-NEXT:   396:25  queue on 'ComputePool'
-// DUMP-NEXT:   515:5  queue on 'CountingPool'
-// DUMP-NEXT:   518:18  queue on 'CountingPool'
-// DUMP-NEXT:   524:3  queue on 'CountingPool'
+// DUMP-NEXT: pool 'ComputePool' (29:7): queue Queue; submits 'execute'; workers at 34:7 (at most NumThreads)
+// DUMP-NEXT: pool 'FixedPool' (114:7): queue Jobs; submits 'submit'; workers at 118:7 (at most Size)
+// DUMP-NEXT: pool 'GrowingPool' (177:7): queue Jobs; submits 'schedule'; workers at 185:7 (at most MaxThreads) (at most Scheduled + 1)
+// DUMP-NEXT: pool 'HelpingPool' (258:7): queue Queue; submits 'execute'; workers at 262:7 (at most N); runs pending tasks in 'wait_all'
+// DUMP-NEXT: pool 'CountingPool' (453:7): queue Tasks; submits 'post'; workers at 457:7 (at most N)
+// DUMP-NEXT: pool 'TakenPool' (534:7): queue Tasks; submits 'post'; workers at 538:7 (at most N)
+// DUMP-NEXT:   91:23  queue on 'ComputePool'
+// DUMP-NEXT:   98:22  queue on 'ComputePool'
+// DUMP-NEXT:   153:31  queue on 'FixedPool'
+// DUMP-NEXT:   165:22  queue on 'FixedPool'
+// DUMP-NEXT:   217:5  queue on 'GrowingPool'
+// DUMP-NEXT:   235:7  queue on 'GrowingPool'
+// DUMP-NEXT:   314:22  queue on 'HelpingPool'
+// DUMP-NEXT:   319:21  queue on 'HelpingPool'
+// DUMP-NEXT:   338:21  queue on 'ComputePool'
+// DUMP-NEXT:   345:19  queue on 'ComputePool'
+// DUMP-NEXT:   356:31  queue on 'FixedPool'
+// DUMP-NEXT:   360:29  queue on 'FixedPool'
+// DUMP-NEXT:   375:31  queue on 'FixedPool'
+// DUMP-NEXT:   382:3  queue on 'FixedPool'
+// DUMP-NEXT:   389:29  queue on 'ComputePool'
+// DUMP-NEXT:   397:25  queue on 'ComputePool'
+// DUMP-NEXT:   516:5  queue on 'CountingPool'
+// DUMP-NEXT:   519:18  queue on 'CountingPool'
 // DUMP-NEXT:   525:3  queue on 'CountingPool'
-// DUMP-NEXT:   574:3  queue on 'TakenPool'
+// DUMP-NEXT:   526:3  queue on 'CountingPool'
+// DUMP-NEXT:   575:3  queue on 'TakenPool'
