@@ -154,9 +154,13 @@ const CXXRecordDecl *asioContext(QualType T) {
   if (!RD || !RD->getIdentifier())
     return nullptr;
   std::string N = plainQualifiedName(RD);
-  for (const char *Name : {"boost::asio::io_context", "asio::io_context",
-                           "boost::asio::io_service", "asio::io_service",
-                           "boost::asio::thread_pool", "asio::thread_pool"})
+  for (const char *Name :
+       {"boost::asio::io_context", "asio::io_context",
+        "boost::asio::io_service", "asio::io_service",
+        "boost::asio::thread_pool", "asio::thread_pool", "boost::asio::strand",
+        "asio::strand", "boost::asio::io_context::strand",
+        "asio::io_context::strand", "boost::asio::io_service::strand",
+        "asio::io_service::strand"})
     if (N == Name)
       return RD;
   return nullptr;
@@ -164,6 +168,11 @@ const CXXRecordDecl *asioContext(QualType T) {
 
 bool isAsioThreadPool(const CXXRecordDecl *RD) {
   return RD && RD->getName() == "thread_pool";
+}
+
+/// A strand runs one of its handlers at a time, whatever runs its context.
+bool isAsioStrand(const CXXRecordDecl *RD) {
+  return RD && RD->getName() == "strand";
 }
 
 /// `asio::post(ctx, f)`, `asio::defer(ctx.get_executor(), f)`,
@@ -1071,6 +1080,8 @@ std::optional<Range> PoolStarvation::Impl::workersAt(const SubmitSite &S,
                                                      const Expr **Start) {
   if (S.Pool)
     return workers(*S.Pool, outerPool(S), Start);
+  if (isAsioStrand(S.Library))
+    return Range{1, 1, nullptr};
   const ValueDecl *D = outerPool(S);
   if (!D)
     return std::nullopt;
@@ -1222,7 +1233,12 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
       CondVar ? "a task that would notify '" + CondVar->getName().str() + "'"
               : std::string("the task it waits for");
   bool Context = Outer.Library && !isAsioThreadPool(Outer.Library);
-  if (Context && !Drain)
+  if (isAsioStrand(Outer.Library))
+    F.Message = "a handler on strand '" + PoolName +
+                "' waits for a handler it posted to the same strand; the "
+                "strand runs one handler at a time, so the posted handler "
+                "never runs";
+  else if (Context && !Drain)
     F.Message =
         K->Max == 1
             ? "a handler of io_context '" + PoolName +
@@ -1289,8 +1305,11 @@ void PoolStarvation::Impl::report(const SubmitSite &Outer,
              "', which returns when no task is queued or running");
   } else {
     Note(Sites[InnerSite].Call,
-         Context ? "it posts the handler it waits for to the same context here"
-                 : "it queues " + What + " on the same pool here");
+         Context
+             ? std::string("it posts the handler it waits for to the same ") +
+                   (isAsioStrand(Outer.Library) ? "strand" : "context") +
+                   " here"
+             : "it queues " + What + " on the same pool here");
     for (unsigned I = InnerFrame + 1; I <= WaitFrame; ++I)
       if (Frames[I].U->Fn)
         Note(Frames[I].Call, "it waits in '" + describe(Frames[I].U->Fn) + "'");

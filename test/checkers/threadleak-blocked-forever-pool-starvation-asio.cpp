@@ -6,7 +6,8 @@
 // that handler sets) holds one of the threads that run the context; when
 // they are all held so, the posted handler never runs. The threads: a
 // thread_pool's constructor argument, or the run() calls of an io_context
-// (main's, a thread's started once or in a counted loop).
+// (main's, a thread's started once or in a counted loop); a strand runs one
+// handler at a time.
 
 #include <boost/asio.hpp>
 #include <future>
@@ -100,3 +101,21 @@ void unknown_pool() {
   });
   Pool.join();
 }
+
+// A handler on a strand waits for a handler it posted to the same strand:
+// the strand runs one at a time, whatever the threads of its context.
+struct Connection {
+  asio::strand<asio::io_context::executor_type> Strand;
+  int header();
+  void onRead() {
+    std::promise<int> Parsed;
+    std::future<int> F = Parsed.get_future();
+    asio::post(Strand, [this, &Parsed] { Parsed.set_value(header()); });
+    F.wait();
+    // CHECK: :[[@LINE-1]]:5: warning: a handler on strand 'Strand' waits for a handler it posted to the same strand; the strand runs one handler at a time, so the posted handler never runs [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+4]]:18: note: the handler is posted to 'Strand' here
+    // CHECK: :[[@LINE+3]]:46: note: the handler calls 'Connection::onRead'
+    // CHECK: :[[@LINE-5]]:5: note: it posts the handler it waits for to the same strand here
+  }
+  void start() { asio::post(Strand, [this] { onRead(); }); }
+};
