@@ -31,8 +31,10 @@ inline llvm::ArrayRef<CheckInfo> allChecks() {
        "operation, wait or join made while holding a mutex every partner "
        "needs, a wait on an object nobody else can reach, a wait whose "
        "only partners may return first or give up (a timeout, a stop "
-       "token), and a wait or loop only a stop ends whose stop source "
-       "nothing that runs stops.",
+       "token), a wait or loop only a stop ends whose stop source "
+       "nothing that runs stops, and a thread pool's task (an Asio "
+       "handler) that waits for a task it queued on the same pool when "
+       "such tasks can hold every worker.",
        "A thread blocked on a mutex, a channel or a condition variable waits "
        "for a partner: the holder's unlock, the other side of the channel, a "
        "notify. When the partner is the blocked thread itself (it holds the "
