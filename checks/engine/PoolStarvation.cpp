@@ -1140,14 +1140,16 @@ std::optional<Range> PoolStarvation::Impl::runners(const ValueDecl *D,
         if (const auto *CE = Ps[0].get<CXXConstructExpr>()) {
           if (ThreadPoolModel::isTaskType(CE->getType()))
             ; // a std::function around it: keep looking up
-          else if (recordOf(CE->getType()) &&
-                   recordOf(CE->getType())->getName().contains("thread"))
+          else if (Pools.isThreadType(CE->getType()))
             StartExpr = CE;
           else
             break;
         } else if (const auto *Call = Ps[0].get<CXXMemberCallExpr>()) {
+          // A thread emplaced into a container of threads.
           const CXXMethodDecl *E = Call->getMethodDecl();
-          if (E && E->getIdentifier() && E->getName().starts_with("emplace"))
+          if (E && E->getIdentifier() && E->getName().starts_with("emplace") &&
+              !Call->getType().isNull() &&
+              Pools.isThreadType(Call->getType().getNonReferenceType()))
             StartExpr = Call;
           break;
         } else if (!Ps[0].get<MaterializeTemporaryExpr>() &&

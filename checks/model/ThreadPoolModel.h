@@ -78,10 +78,12 @@ public:
 
   /// A callable a pool keeps as a task (see the file comment).
   static bool isTaskType(QualType T);
+  /// A thread handle of the model's thread types (or a smart pointer to
+  /// one).
+  bool isThreadType(QualType T) const;
 
 private:
   std::unique_ptr<ThreadPoolClass> read(const CXXRecordDecl *RD) const;
-  bool isThreadType(QualType T) const;
 
   NameList ThreadTypes;
   mutable llvm::DenseMap<const CXXRecordDecl *,
