@@ -1331,11 +1331,9 @@ bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
   llvm::SmallPtrSet<const FieldDecl *, 4> Counts;
   for (const FunctionDecl *Fn : P.WorkerCode) {
     struct V : RecursiveASTVisitor<V> {
-      const SourceManager &SM;
       SourceLocation Ran;
       llvm::SmallVector<std::pair<SourceLocation, const FieldDecl *>, 4>
           Lowered;
-      explicit V(const SourceManager &SM) : SM(SM) {}
       bool TraverseLambdaExpr(LambdaExpr *) { return true; }
       bool VisitCallExpr(CallExpr *C) {
         const Expr *B = calledObject(C);
@@ -1358,7 +1356,7 @@ bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
             Lowered.push_back({C->getBeginLoc(), F});
         return true;
       }
-    } W(Ctx.getSourceManager());
+    } W;
     if (!Fn->getBody())
       continue;
     W.TraverseStmt(const_cast<Stmt *>(Fn->getBody()));
@@ -1388,20 +1386,16 @@ bool PoolStarvation::Impl::drains(const ThreadPoolClass &P, const CodeUnit *U,
       Expr::EvalResult R;
       return X->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0;
     };
-    auto Empty = [&](const Expr *X) {
+    // `m.empty()`, `m.size()` on a member.
+    auto OnMember = [&](const Expr *X, llvm::StringRef Name) {
       const auto *C =
           llvm::dyn_cast<CXXMemberCallExpr>(X->IgnoreParenImpCasts());
       return C && C->getMethodDecl() && C->getMethodDecl()->getIdentifier() &&
-             C->getMethodDecl()->getName() == "empty" &&
+             C->getMethodDecl()->getName() == Name &&
              Member(C->getImplicitObjectArgument());
     };
-    auto Size = [&](const Expr *X) {
-      const auto *C =
-          llvm::dyn_cast<CXXMemberCallExpr>(X->IgnoreParenImpCasts());
-      return C && C->getMethodDecl() && C->getMethodDecl()->getIdentifier() &&
-             C->getMethodDecl()->getName() == "size" &&
-             Member(C->getImplicitObjectArgument());
-    };
+    auto Empty = [&](const Expr *X) { return OnMember(X, "empty"); };
+    auto Size = [&](const Expr *X) { return OnMember(X, "size"); };
     if (const auto *B = llvm::dyn_cast<BinaryOperator>(E)) {
       if (B->getOpcode() == (Positive ? BO_LAnd : BO_LOr))
         return Terms(B->getLHS(), Positive, Counted) &&
