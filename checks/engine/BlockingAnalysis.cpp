@@ -567,17 +567,6 @@ bool isPointerLike(QualType T) {
   return RD && isSmartPointer(RD);
 }
 
-/// The first template argument of the class \p T names (a container's
-/// element, a smart pointer's pointee), or a null type.
-QualType firstTypeArgument(QualType T) {
-  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
-      recordOf(T.getNonReferenceType()));
-  if (!Spec || Spec->getTemplateArgs().size() < 1 ||
-      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
-    return QualType();
-  return Spec->getTemplateArgs()[0].getAsType();
-}
-
 bool aliasable(const ObjectKey &K) {
   const ValueDecl *D = K.object();
   if (!D)

@@ -1,6 +1,7 @@
 //===--- PoolStarvation.cpp - a pool's task waiting on its own pool -------===//
 
 #include "engine/PoolStarvation.h"
+#include "engine/StmtWalk.h"
 #include "model/FutureModel.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -49,16 +50,10 @@ struct Range {
 
 /// Calls in \p Body, not in the lambdas written there.
 template <typename Fn> void forEachCall(const Stmt *Body, Fn &&Visit) {
-  struct V : RecursiveASTVisitor<V> {
-    Fn &Visit;
-    explicit V(Fn &Visit) : Visit(Visit) {}
-    bool TraverseLambdaExpr(LambdaExpr *) { return true; }
-    bool VisitCallExpr(CallExpr *C) {
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *C = llvm::dyn_cast<CallExpr>(S))
       Visit(C);
-      return true;
-    }
-  } W(Visit);
-  W.TraverseStmt(const_cast<Stmt *>(Body));
+  });
 }
 
 /// The variable or data member of `this` a pool object expression names
@@ -299,6 +294,17 @@ private:
   /// The worker count of the pool or context \p S queues on.
   std::optional<Range> workersAt(const SubmitSite &S,
                                  const Expr **Start = nullptr);
+  std::optional<Range> countWorkers(const SubmitSite &S, const Expr **Start);
+  /// The units that set \p Promise (set_value, set_exception), from one
+  /// walk of the translation unit.
+  llvm::ArrayRef<const CodeUnit *> settersOf(const ValueDecl *Promise);
+  /// Per submit site, its pool's worker count and where the workers start.
+  llvm::DenseMap<const CallExpr *,
+                 std::pair<std::optional<Range>, const Expr *>>
+      WorkersOf;
+  bool SettersIndexed = false;
+  llvm::DenseMap<const ValueDecl *, llvm::SmallVector<const CodeUnit *, 2>>
+      Setters;
   /// The threads that run the Asio context \p D (`ctx.run()` in main, or
   /// in a lambda a thread is started on, once or in a counted loop).
   std::optional<Range> runners(const ValueDecl *D, const Expr **Start);
@@ -511,16 +517,7 @@ void PoolStarvation::Impl::waitsIn(const SubmitSite &Outer,
     const ValueDecl *Promise = promiseOf(Op.Object);
     if (!Promise)
       return;
-    llvm::SmallVector<const CodeUnit *, 2> Setters;
-    for (const auto &N : Inv.units())
-      forEachCall(N->Body, [&](const CallExpr *S) {
-        FutureOp Set = classifyFutureOp(S);
-        if (Set.Kind == FutureOpKind::Set && Set.Object &&
-            poolDecl(Set.Object) == Promise &&
-            !llvm::is_contained(Setters, N.get()))
-          Setters.push_back(N.get());
-      });
-    if (auto Q = queuedHere(Setters, Outer, Frames))
+    if (auto Q = queuedHere(settersOf(Promise), Outer, Frames))
       Add(C, Q->first, Q->second, nullptr);
   });
   // A condition variable only tasks this code queues on the pool notify.
@@ -1078,6 +1075,35 @@ bool PoolStarvation::Impl::madeAt(const ValueDecl *D,
 
 std::optional<Range> PoolStarvation::Impl::workersAt(const SubmitSite &S,
                                                      const Expr **Start) {
+  auto [It, New] = WorkersOf.try_emplace(S.Call);
+  if (New)
+    It->second.first = countWorkers(S, &It->second.second);
+  if (Start)
+    *Start = It->second.second;
+  return It->second.first;
+}
+
+llvm::ArrayRef<const CodeUnit *>
+PoolStarvation::Impl::settersOf(const ValueDecl *Promise) {
+  if (!SettersIndexed) {
+    SettersIndexed = true;
+    for (const auto &N : Inv.units())
+      forEachCall(N->Body, [&](const CallExpr *S) {
+        FutureOp Set = classifyFutureOp(S);
+        if (Set.Kind != FutureOpKind::Set || !Set.Object)
+          return;
+        auto &List = Setters[poolDecl(Set.Object)];
+        if (!llvm::is_contained(List, N.get()))
+          List.push_back(N.get());
+      });
+  }
+  auto It = Setters.find(Promise);
+  return It == Setters.end() ? llvm::ArrayRef<const CodeUnit *>()
+                             : llvm::ArrayRef<const CodeUnit *>(It->second);
+}
+
+std::optional<Range> PoolStarvation::Impl::countWorkers(const SubmitSite &S,
+                                                        const Expr **Start) {
   if (S.Pool)
     return workers(*S.Pool, outerPool(S), Start);
   if (isAsioStrand(S.Library))

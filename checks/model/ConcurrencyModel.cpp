@@ -2,6 +2,7 @@
 
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -177,6 +178,15 @@ const CXXRecordDecl *recordOf(QualType T) {
   if (const auto *PT = T->getAs<PointerType>())
     T = PT->getPointeeType();
   return T->getAsCXXRecordDecl();
+}
+
+QualType firstTypeArgument(QualType T) {
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      recordOf(T.getNonReferenceType()));
+  if (!Spec || Spec->getTemplateArgs().size() < 1 ||
+      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+    return QualType();
+  return Spec->getTemplateArgs()[0].getAsType();
 }
 
 bool isStdFactory(const FunctionDecl *FD) {

@@ -154,6 +154,10 @@ std::vector<std::string> identifierWords(llvm::StringRef Name);
 /// The record behind \p T (through references, pointers and typedefs).
 const CXXRecordDecl *recordOf(QualType T);
 
+/// The first template argument of the class \p T names (a container's
+/// element, a smart pointer's pointee), or a null type.
+QualType firstTypeArgument(QualType T);
+
 /// std::make_shared, std::make_unique, std::allocate_shared.
 bool isStdFactory(const FunctionDecl *FD);
 

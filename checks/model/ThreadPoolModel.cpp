@@ -1,6 +1,8 @@
 //===--- ThreadPoolModel.cpp - a project's thread pool --------------------===//
 
 #include "model/ThreadPoolModel.h"
+#include "engine/StmtWalk.h"
+#include "model/ChannelModel.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
@@ -9,15 +11,6 @@
 namespace clang::tidy::threadleak {
 
 namespace {
-
-const QualType firstTemplateArgument(QualType T) {
-  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
-      T.isNull() ? nullptr : T->getAsCXXRecordDecl());
-  if (!Spec || Spec->getTemplateArgs().size() == 0 ||
-      Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
-    return QualType();
-  return Spec->getTemplateArgs()[0].getAsType();
-}
 
 bool isCallableHolder(const CXXRecordDecl *RD) {
   static const char *const Names[] = {
@@ -29,11 +22,6 @@ bool isCallableHolder(const CXXRecordDecl *RD) {
     if (N == Name)
       return true;
   return false;
-}
-
-bool isSmartPointer(const CXXRecordDecl *RD) {
-  std::string N = plainQualifiedName(RD);
-  return N == "std::unique_ptr" || N == "std::shared_ptr";
 }
 
 /// A name's words include one of \p Words.
@@ -62,20 +50,13 @@ bool isTakeName(llvm::StringRef Name) {
 /// written there, which run elsewhere).
 template <typename Fn>
 void forEachMemberCallOn(const Stmt *Body, const FieldDecl *F, Fn &&Visit) {
-  struct V : RecursiveASTVisitor<V> {
-    const FieldDecl *F;
-    Fn &Visit;
-    V(const FieldDecl *F, Fn &Visit) : F(F), Visit(Visit) {}
-    bool TraverseLambdaExpr(LambdaExpr *) { return true; }
-    bool VisitCXXMemberCallExpr(CXXMemberCallExpr *C) {
-      const auto *M = C->getMethodDecl();
-      if (M && M->getIdentifier() &&
-          ownDataMember(C->getImplicitObjectArgument()) == F)
-        Visit(C);
-      return true;
-    }
-  } W(F, Visit);
-  W.TraverseStmt(const_cast<Stmt *>(Body));
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *C = llvm::dyn_cast<CXXMemberCallExpr>(S);
+    const CXXMethodDecl *M = C ? C->getMethodDecl() : nullptr;
+    if (M && M->getIdentifier() &&
+        ownDataMember(C->getImplicitObjectArgument()) == F)
+      Visit(C);
+  });
 }
 
 /// The member functions of the class and the lambdas that \p Callable (a
@@ -232,7 +213,7 @@ bool ThreadPoolModel::isTaskType(QualType T) {
   if (isCallableHolder(RD))
     return true;
   if (isSmartPointer(RD)) {
-    QualType Inner = firstTemplateArgument(T.getNonReferenceType());
+    QualType Inner = firstTypeArgument(T.getNonReferenceType());
     const CXXRecordDecl *In =
         Inner.isNull() ? nullptr : Inner->getAsCXXRecordDecl();
     return In && isCallableHolder(In);
@@ -251,7 +232,7 @@ bool ThreadPoolModel::isTaskType(QualType T) {
 bool ThreadPoolModel::isThreadType(QualType T) const {
   const CXXRecordDecl *RD = recordOf(T);
   if (RD && isSmartPointer(RD))
-    RD = recordOf(firstTemplateArgument(T.getNonReferenceType()));
+    RD = recordOf(firstTypeArgument(T.getNonReferenceType()));
   return RD && ThreadTypes.contains(RD);
 }
 
@@ -276,7 +257,7 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
   // The queue: one data member that is a container of tasks.
   const FieldDecl *Queue = nullptr;
   for (const FieldDecl *F : RD->fields()) {
-    QualType Elem = firstTemplateArgument(F->getType());
+    QualType Elem = firstTypeArgument(F->getType());
     if (Elem.isNull() || isTaskType(F->getType()))
       continue;
     if (isTaskType(Elem)) {
@@ -321,7 +302,7 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
         if (!MD || !MD->getIdentifier() || C->getNumArgs() < 1 ||
             !MD->getName().starts_with("emplace"))
           return true;
-        QualType Elem = firstTemplateArgument(
+        QualType Elem = firstTypeArgument(
             C->getImplicitObjectArgument()->getType().getNonReferenceType());
         if (!Elem.isNull() && Model.isThreadType(Elem) &&
             !Model.isThreadType(C->getArg(0)->getType()))
@@ -401,20 +382,14 @@ ThreadPoolModel::read(const CXXRecordDecl *RD) const {
       continue;
     // Runs it at once (on the caller's thread) on some path: not only queued.
     const ParmVarDecl *Param = M->getParamDecl(*Task);
-    struct Inline : RecursiveASTVisitor<Inline> {
-      const ParmVarDecl *Param;
-      bool Found = false;
-      explicit Inline(const ParmVarDecl *Param) : Param(Param) {}
-      bool TraverseLambdaExpr(LambdaExpr *) { return true; }
-      bool VisitCallExpr(CallExpr *C) {
+    bool Inline = false;
+    walkOwnCode(M->getBody(), [&](const Stmt *S) {
+      if (const auto *C = llvm::dyn_cast<CallExpr>(S))
         if (const auto *DR =
                 llvm::dyn_cast_or_null<DeclRefExpr>(calledObject(C)))
-          Found |= DR->getDecl() == Param;
-        return true;
-      }
-    } In(Param);
-    In.TraverseStmt(const_cast<Stmt *>(M->getBody()));
-    if (In.Found)
+          Inline |= DR->getDecl() == Param;
+    });
+    if (Inline)
       continue;
     P->Submits[M] = *Task;
   }
