@@ -31,6 +31,21 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
                      "%select{closes|closes or sends to}2 %3")
         << Context.Noun << patternDecl(RD) << (Use.UntilClosed ? 0 : 1) << F;
     emitContextNotes(Context, Use, Ctx);
+    // A channel the class borrows: where it is lent, by whom.
+    if (const Expr *Lender = Flow.lenderOf(F)) {
+      ChannelOrigin O = Flow.originOf(Lender, NoBindings);
+      const Decl *Who = nullptr;
+      if (const FieldDecl *LF = O.field())
+        Who = patternDecl(llvm::cast<CXXRecordDecl>(LF->getParent()));
+      else if (const VarDecl *V = O.var())
+        Who = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
+      if (const auto *ND = llvm::dyn_cast_or_null<NamedDecl>(Who))
+        diag(Lender->getExprLoc(),
+             "%0 is lent %1 here, and %2 never %select{closes|closes or "
+             "sends to}3 it either",
+             DiagnosticIDs::Note)
+            << patternDecl(RD) << O.Decl << ND << (Use.UntilClosed ? 0 : 1);
+    }
     return;
   }
 

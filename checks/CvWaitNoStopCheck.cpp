@@ -32,6 +32,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ContextSpawns.h"
 #include "engine/CvPredicate.h"
+#include "engine/Lenders.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
@@ -184,6 +185,7 @@ void CvWaitNoStopCheck::onEndOfTranslationUnit() {
   JthreadLoops.reset();
   EffectCache.clear();
   Defined.reset();
+  Lending.reset();
   Reported.clear();
   Ctx = nullptr;
 }
@@ -937,6 +939,55 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar)) {
     AddClass(ownerClass(W.Body));
     AddClass(llvm::dyn_cast<CXXRecordDecl>(FD->getParent()));
+    // The object that holds the condition variable is one its worker's
+    // class borrows (`s_.cv`, or `s_.wait()` into the holder's code, with
+    // `Shared &s_` bound to what the constructor is handed): the lenders'
+    // stop paths count too, and for a lender that is a local, the function
+    // that makes it. (Lenders we cannot list: the stop paths of the
+    // classes on the way, as for an object of its own.)
+    if (!Lending)
+      Lending = std::make_unique<MemberLenders>(*Ctx);
+    const auto *Holder = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+    llvm::SmallVector<const FieldDecl *, 4> Borrowed, Path, LenderPath;
+    for (const CallExpr *C : Chain)
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(C))
+        if (MC->getRecordDecl() == Holder) {
+          memberPath(MC->getImplicitObjectArgument(), Path);
+          if (!Path.empty())
+            Borrowed.push_back(Path.front());
+        }
+    const Expr *CVExpr = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+      CVExpr = MC->getImplicitObjectArgument();
+    else if (Call->getNumArgs() > 0)
+      CVExpr = Call->getArg(0);
+    memberPath(CVExpr, Path);
+    if (!Path.empty())
+      Borrowed.push_back(Path.size() > 1 ? Path[1] : Path[0]);
+    llvm::SmallVector<const Expr *, 4> Lenders;
+    for (const FieldDecl *M : Borrowed) {
+      if (Lending->lendersOf(M, Lenders) != MemberLenders::Lent)
+        continue;
+      for (const Expr *Arg : Lenders) {
+        memberPath(Arg, LenderPath);
+        const auto *Ref =
+            llvm::dyn_cast<DeclRefExpr>(Arg->IgnoreParenImpCasts());
+        const auto *V = Ref ? llvm::dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+        const auto *Maker =
+            V ? llvm::dyn_cast<FunctionDecl>(V->getDeclContext()) : nullptr;
+        if (!LenderPath.empty()) {
+          AddClass(
+              llvm::dyn_cast<CXXRecordDecl>(LenderPath.back()->getParent()));
+        } else if (V && V->hasLocalStorage() && !llvm::isa<ParmVarDecl>(V) &&
+                   Maker && analysableDefinition(Maker, *Ctx)) {
+          if (!llvm::is_contained(Roots, Maker))
+            Roots.push_back(Maker);
+          Skip = W.Body;
+        } else {
+          return; // a lender we cannot follow may stop it
+        }
+      }
+    }
   } else if (const auto *VD = llvm::dyn_cast<VarDecl>(Wait.CondVar)) {
     const auto *Owner = llvm::dyn_cast<FunctionDecl>(VD->getDeclContext());
     if (!VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) || !Owner ||

@@ -6,6 +6,7 @@
 #include "clang-tidy/ClangTidyCheck.h"
 #include "engine/ContextSpawns.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/Lenders.h"
 #include "engine/Templates.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
@@ -133,6 +134,9 @@ private:
                  Effects>
       EffectCache;
   std::optional<std::vector<const FunctionDecl *>> Defined;
+  /// Who lends the worker's class the objects it borrows; made on first
+  /// use in a translation unit.
+  std::unique_ptr<MemberLenders> Lending;
   /// The waits reported, by location: one finding per template location,
   /// whatever instantiates it.
   FindingOnce Reported;

@@ -1467,6 +1467,14 @@ private:
   /// Blocking operations written in \p U that may run before \p Site.
   bool blocksBefore(const CodeUnit *U, const Stmt *Site);
   bool surelyWaits(const BlockedOp &Q);
+  /// \p Q, a wait group's wait, waits once the blocked side of \p T runs:
+  /// it is a lambda started in \p Q's code after an add to that group in
+  /// the same round (the add may not run at all, but then neither does
+  /// the blocked side).
+  bool addsBeforeStart(const BlockedOp &Q, const GateTarget &T);
+  /// Every way from \p From to \p To in \p U's code goes through \p Via.
+  bool onlyThrough(const CodeUnit *U, const Stmt *From, const Stmt *Via,
+                   const Stmt *To);
   /// Where \p Q is in its unit: the operation, or the call that leads to
   /// it.
   static const Stmt *siteOf(const BlockedOp &Q) {
@@ -2544,20 +2552,22 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
         RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
       continue;
     }
+    // Two mutexes of one abstract object held in different members
+    // (`trx->mutex.m` and `thd->lock.m`): as two objects.
+    bool Same = H.Key.sameObject(K) && !surelyDistinct(H.Key, K);
     // `this->mu` and `p.mu` where `this` can only be `p`.
-    if (H.Key.sameObject(K) && !(H.Shared && Shared) && !mayRecurse(K) &&
+    if (Same && !(H.Shared && Shared) && !mayRecurse(K) &&
         !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
       selfDeadlock(H, K, Site, Chain, *I.U);
       continue;
     }
     // The same member of `this` and of a named object: the same mutex
     // where a caller's `this` is that object (decided at the calls).
-    if (H.Key.sameObject(K) && H.Key.Root == ObjectKey::This &&
-        K.Root == ObjectKey::Var && K.exact() && !(H.Shared && Shared) &&
-        !mayRecurse(K) && !(Conditional && !Chain.empty()) &&
-        I.Sum.Pending.size() < MaxEffects)
+    if (Same && H.Key.Root == ObjectKey::This && K.Root == ObjectKey::Var &&
+        K.exact() && !(H.Shared && Shared) && !mayRecurse(K) &&
+        !(Conditional && !Chain.empty()) && I.Sum.Pending.size() < MaxEffects)
       I.Sum.Pending.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
-    if (H.Key.sameObject(K) || !H.Key.object() || !K.object())
+    if (Same || !H.Key.object() || !K.object())
       continue;
     // Taken together by one statement (`std::scoped_lock l(a, b)`,
     // `std::lock(a, b)`): the standard's deadlock-avoidance algorithm
@@ -4678,6 +4688,15 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
       return false;
   if (uninstantiatedMemberNames(RD, F))
     return false;
+  // A member bound to an object it is handed (a reference, a pointer to or
+  // a copy of a handle of what a parameter or another object names) is
+  // that object: whoever handed it reaches it too.
+  auto Borrows = [](const Expr *Init) {
+    return Init && handedName(Init) != nullptr;
+  };
+  if (F->getType()->isReferenceType() ||
+      (F->hasInClassInitializer() && Borrows(F->getInClassInitializer())))
+    return false;
   // \p Root names it (a lambda's body is a unit of its own, walked below).
   // A future made of it (`f_ = p_.get_future()`) is not: the future
   // cannot complete a wait on it.
@@ -4721,8 +4740,9 @@ bool BlockingAnalysis::Impl::confinedMember(const FieldDecl *F,
     }
     if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(U.Fn))
       for (const CXXCtorInitializer *Init : Ctor->inits()) {
-        if (Init->getMember() != F && Init->getInit() &&
-            Mentions(Init->getInit()))
+        if (Init->getMember() == F
+                ? Borrows(Init->getInit())
+                : Init->getInit() && Mentions(Init->getInit()))
           return false;
       }
     if (!confinedIn(U.Body, F, 0, C))
@@ -4782,6 +4802,26 @@ bool BlockingAnalysis::Impl::dominates(const CodeUnit *U, const Stmt *Via,
     return IV < IT;
   const CFGBlock *Entry = &Infos.find(U)->second->G->getEntry();
   return !reachesBlock({Entry}, BT, BV);
+}
+
+bool BlockingAnalysis::Impl::onlyThrough(const CodeUnit *U, const Stmt *From,
+                                         const Stmt *Via, const Stmt *To) {
+  const CFGBlock *BF, *BV, *BT;
+  unsigned IF, IV, IT;
+  if (!cfgPos(U, From, BF, IF) || !cfgPos(U, Via, BV, IV) ||
+      !cfgPos(U, To, BT, IT))
+    return false;
+  // In From's own block, whichever comes first.
+  if (BF == BT && IF < IT && !(BF == BV && IF < IV && IV < IT))
+    return false;
+  if (BF == BV && IF < IV)
+    return true;
+  llvm::SmallVector<const CFGBlock *, 4> Succs(BF->succ_begin(),
+                                               BF->succ_end());
+  // Entering To's block: Via first if it is earlier in that block.
+  if (BV == BT)
+    return IV < IT || !reachesBlock(Succs, BT, nullptr);
+  return !reachesBlock(Succs, BT, BV);
 }
 
 bool BlockingAnalysis::Impl::mayReach(const CodeUnit *U, const Stmt *From,
@@ -4980,6 +5020,19 @@ bool BlockingAnalysis::Impl::surelyWaits(const BlockedOp &Q) {
   }
 }
 
+bool BlockingAnalysis::Impl::addsBeforeStart(const BlockedOp &Q,
+                                             const GateTarget &T) {
+  if (Q.Kind != OpKind::CounterWait || !Q.BlocksAfterAdd || !T.Self ||
+      !T.Self->Unit->Lambda)
+    return false;
+  const Stmt *Start = T.Self->Unit->Lambda;
+  return llvm::any_of(Ops, [&](const OpRecord &R) {
+    return R.Kind == OpKind::CounterAdd && R.Unit == Q.Unit &&
+           R.Object == Q.Object && dominates(Q.Unit, R.Site, Start) &&
+           mayReach(Q.Unit, Start, siteOf(Q));
+  });
+}
+
 bool BlockingAnalysis::Impl::discardedResult(const CallExpr *Call) {
   const Stmt *Cur = Call;
   for (unsigned Depth = 0; Depth < 8; ++Depth) {
@@ -5107,8 +5160,13 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
   if (Depth >= 3)
     return false;
   for (const BlockedOp &Q : Blocking) {
-    if (Q.Unit != R.Unit || siteOf(Q) == R.Site || &Q == T.Self ||
-        !surelyWaits(Q) || !dominates(R.Unit, siteOf(Q), R.Site))
+    // (A wait for a group the blocked side's starter adds to before the
+    // start: it gates \p R if every way from the start to \p R waits.)
+    if (Q.Unit != R.Unit || siteOf(Q) == R.Site || &Q == T.Self)
+      continue;
+    if (!(surelyWaits(Q) && dominates(R.Unit, siteOf(Q), R.Site)) &&
+        !(addsBeforeStart(Q, T) &&
+          onlyThrough(R.Unit, T.Self->Unit->Lambda, siteOf(Q), R.Site)))
       continue;
     llvm::SmallVector<const OpRecord *, 4> Partners;
     if (!knownPartners(Q, Partners))
@@ -8511,6 +8569,7 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     const Stmt *LastSend = nullptr;
     std::string SendName;
     llvm::SmallVector<const Stmt *, 2> Receives;
+    llvm::SmallVector<const OpRecord *, 1> Closes;
     bool Closed = false;
     for (const OpRecord &R : Ops) {
       const ObjectKey &RK = R.Object;
@@ -8519,7 +8578,9 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
       if (R.Kind == OpKind::Send && !BlockingSends.count(R.Site))
         continue;
       Sites[R.Site] = R.Kind;
-      Closed |= R.Kind == OpKind::Close || R.Kind == OpKind::Unknown;
+      Closed |= R.Kind == OpKind::Unknown;
+      if (R.Kind == OpKind::Close)
+        Closes.push_back(&R);
       if (R.Kind == OpKind::Send &&
           (!LastSend || SM.isBeforeInTranslationUnit(LastSend->getBeginLoc(),
                                                      R.Site->getBeginLoc()))) {
@@ -8532,6 +8593,22 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
     }
     if (Closed || !LastSend || Done.count(LastSend))
       continue;
+    // A close ends the count, unless it cannot run while a send waits: it
+    // comes after a wait for every sender to finish (a wait group the
+    // senders count down after their send).
+    std::vector<WitnessStep> CloseGate;
+    if (!Closes.empty()) {
+      const BlockedOp *Sender = nullptr;
+      for (const BlockedOp &B : Blocking)
+        if (B.Call == LastSend && B.Chain.empty())
+          Sender = &B;
+      GateTarget T;
+      T.Self = Sender;
+      if (!Sender || !llvm::all_of(Closes, [&](const OpRecord *C) {
+            return gated(*C, T, 0, CloseGate);
+          }))
+        continue;
+    }
     Count Sends = maxOps(Owner, Conf, Sites, true, 0);
     Count Recvs = maxOps(Owner, Conf, Sites, false, 0);
     uint64_t Cap = *Capacity;
@@ -8569,6 +8646,7 @@ void BlockingAnalysis::Impl::reportCounts(std::vector<BlockingFinding> &Out,
            "handed to '" + Conf.HandedTo->getNameAsString() + "' here"});
     for (const Stmt *R : Receives)
       F.Notes.push_back({R, "receives from '" + Name + "' here"});
+    appendSteps(F.Notes, CloseGate); // why no close can release it
     Out.push_back(std::move(F));
   }
   reportMemberCounts(Out, Done, BlockingSends);
@@ -9291,24 +9369,44 @@ void BlockingAnalysis::Impl::reportLockOrder(
     std::vector<BlockingFinding> &Out) {
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::DenseSet<std::pair<const ValueDecl *, const ValueDecl *>> Done;
+  llvm::DenseSet<std::pair<const Stmt *, const Stmt *>> DoneSites;
   for (size_t A = 0; A < Edges.size(); ++A)
     for (size_t B = A + 1; B < Edges.size(); ++B) {
       const Edge &E1 = Edges[A], &E2 = Edges[B];
-      if (!E1.From.sameObject(E2.To) || !E1.To.sameObject(E2.From))
+      auto Matches = [](const ObjectKey &P, const ObjectKey &Q) {
+        return P.sameObject(Q) && !surelyDistinct(P, Q);
+      };
+      if (!Matches(E1.From, E2.To) || !Matches(E1.To, E2.From))
         continue;
       const ValueDecl *X = E1.From.object(), *Y = E1.To.object();
       if (X > Y)
         std::swap(X, Y);
-      if (!Done.insert({X, Y}).second)
+      // (Two mutexes of one abstract object: one finding per site pair.)
+      if (X == Y ? !DoneSites.insert({E1.ToSite, E2.ToSite}).second
+                 : !Done.insert({X, Y}).second)
         continue;
       // Report at the later acquisition; the earlier order is the witness.
+      // An acquisition inside a lock wrapper (a function that returns
+      // holding what it took: `mysql_mutex_lock(&thd->lock)`) is the
+      // wrapper's call.
+      auto SiteOf = [&](const Edge &E) -> const Stmt * {
+        for (const CallExpr *C : E.ToChain) {
+          const FunctionDecl *Callee = C->getDirectCallee();
+          const CodeUnit *U =
+              Callee ? Inv.unitOf(analysableDefinition(Callee, Ctx)) : nullptr;
+          auto It = U ? Infos.find(U) : Infos.end();
+          if (It != Infos.end() && !It->second->Sum.ExitHeld.empty())
+            return C;
+        }
+        return E.ToSite;
+      };
       const Edge *First = &E1, *Second = &E2;
-      if (SM.isBeforeInTranslationUnit(E2.ToSite->getBeginLoc(),
-                                       E1.ToSite->getBeginLoc()))
+      if (SM.isBeforeInTranslationUnit(SiteOf(E2)->getBeginLoc(),
+                                       SiteOf(E1)->getBeginLoc()))
         std::swap(First, Second);
       BlockingFinding F;
       F.Kind = BlockingFinding::LockOrder;
-      F.At = Second->ToSite;
+      F.At = SiteOf(*Second);
       std::string P = Second->From.str(), Q = Second->To.str();
       std::string FP = First->From.str(), FQ = First->To.str();
       // Two mutexes written alike: name them by their class.

@@ -88,7 +88,7 @@ const Expr *stripChannelExpr(const Expr *E) {
 
 ChannelFlow::ChannelFlow(ASTContext &Ctx, const ChannelModel &Model,
                          unsigned MaxCallDepth)
-    : Ctx(Ctx), Model(Model), MaxCallDepth(MaxCallDepth) {}
+    : Ctx(Ctx), Model(Model), MaxCallDepth(MaxCallDepth), Lending(Ctx) {}
 
 ChannelFlow::~ChannelFlow() = default;
 
@@ -1427,9 +1427,39 @@ bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
             mentionsRelease(Init->getInit(), {Field}, NoBindings, Rules))
           Any = true;
   }
+  bool May = !AllVisible || Any || lendersMayRelease(Field, Rules);
   It = MemberCache.find(Field);
-  It->second = !AllVisible || Any;
-  return It->second;
+  It->second = May;
+  return May;
+}
+
+bool ChannelFlow::lendersMayRelease(const FieldDecl *Field,
+                                    ReleaseRules Rules) {
+  llvm::SmallVector<const Expr *, 4> Args;
+  switch (Lending.lendersOf(Field, Args)) {
+  case MemberLenders::Own:
+    return false;
+  case MemberLenders::Unknown:
+    return true;
+  case MemberLenders::Lent:
+    break;
+  }
+  for (const Expr *Arg : Args) {
+    ChannelOrigin O = originOf(Arg, NoBindings);
+    if (const FieldDecl *Lent = O.field()) {
+      if (memberMayBeReleased(Lent, Rules))
+        return true;
+    } else if (const VarDecl *V = O.var()) {
+      const auto *Fn = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
+      if (llvm::isa<ParmVarDecl>(V) || !Fn || !Fn->getBody() ||
+          mentionsRelease(Fn->getBody(), {V}, NoBindings, Rules))
+        return true;
+    } else {
+      return true;
+    }
+  }
+  Lenders[Field] = Args.front();
+  return false;
 }
 
 } // namespace clang::tidy::threadleak

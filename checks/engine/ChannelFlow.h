@@ -26,6 +26,7 @@
 #ifndef THREADLEAK_ENGINE_CHANNELFLOW_H
 #define THREADLEAK_ENGINE_CHANNELFLOW_H
 
+#include "engine/Lenders.h"
 #include "engine/PathFacts.h"
 #include "model/ChannelModel.h"
 #include "clang/AST/ASTContext.h"
@@ -148,8 +149,15 @@ public:
   }
 
   /// True unless every member function of \p Field's class is visible in
-  /// this translation unit and none of them releases \p Field.
+  /// this translation unit and none of them releases \p Field, and, for a
+  /// channel the class borrows (a member a constructor binds to what it is
+  /// handed), every lender is seen and none releases the channel it lends.
   bool memberMayBeReleased(const FieldDecl *Field, ReleaseRules Rules);
+  /// For a borrowed member judged unreleased: the argument that lends it
+  /// (a construction's), for the note; null otherwise.
+  const Expr *lenderOf(const FieldDecl *Field) const {
+    return Lenders.lookup(Field);
+  }
 
   /// \p Fn's CFG (a coroutine's body without its implicit parts), built
   /// once, with implicit destructors and every expression an element; null
@@ -225,6 +233,12 @@ private:
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
   llvm::DenseSet<const FunctionDecl *> InProgress;
   llvm::DenseMap<const FieldDecl *, bool> MemberCache;
+  /// The lenders of a borrowed member: each binding constructor's argument
+  /// for it, at every construction of the TU. False if one cannot be
+  /// resolved (or none is seen) or may release the channel.
+  bool lendersMayRelease(const FieldDecl *Field, ReleaseRules Rules);
+  MemberLenders Lending;
+  llvm::DenseMap<const FieldDecl *, const Expr *> Lenders;
   llvm::DenseMap<const FunctionDecl *, bool> NeverReturnsCache;
   llvm::DenseMap<const FunctionDecl *, HelperLambdas> Helpers;
   /// The body of the context whose channel findUnreleasedPath follows.

@@ -126,6 +126,45 @@ const ValueDecl *ObjectKey::object() const {
   return RootVar;
 }
 
+/// What holds \p K's object by value, from the object out: its member,
+/// the members (or the variable) that contain it, up to the first that
+/// is reached through a pointer or a reference, or is a union's.
+static llvm::SmallVector<const ValueDecl *, 4> containment(const ObjectKey &K) {
+  llvm::SmallVector<const ValueDecl *, 4> Out;
+  auto HoldsByValue = [](const ValueDecl *D) {
+    QualType T = D->getType();
+    const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+    return !T->isReferenceType() && !T->isPointerType() && RD &&
+           !RD->isUnion() && !isSmartPointer(RD);
+  };
+  for (size_t I = K.Path.size(); I-- > 0;) {
+    const ValueDecl *M = K.Path[I];
+    if (!M)
+      return Out;
+    if (const auto *F = llvm::dyn_cast<FieldDecl>(M))
+      if (F->getParent()->isUnion())
+        return Out;
+    if (!Out.empty() && !HoldsByValue(M))
+      return Out;
+    Out.push_back(M);
+  }
+  if (K.Root == ObjectKey::Var && K.RootVar && !Out.empty() &&
+      HoldsByValue(K.RootVar))
+    Out.push_back(K.RootVar);
+  return Out;
+}
+
+bool surelyDistinct(const ObjectKey &A, const ObjectKey &B) {
+  if (A.Path.empty() || B.Path.empty())
+    return false;
+  llvm::SmallVector<const ValueDecl *, 4> CA = containment(A),
+                                          CB = containment(B);
+  for (size_t I = 1; I < CA.size() && I < CB.size(); ++I)
+    if (CA[I]->getCanonicalDecl() != CB[I]->getCanonicalDecl())
+      return true;
+  return false;
+}
+
 std::string ObjectKey::str() const {
   std::string S;
   QualType Prev;

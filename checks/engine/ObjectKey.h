@@ -68,6 +68,12 @@ struct ObjectKey {
   std::string str() const;
 };
 
+/// \p A and \p B (the same abstract object) are surely two objects: the
+/// member they end in is held by value in different members or variables
+/// (`objA.a.m` and `lockB.m`, `trx->mutex.m` and `thd->lock.m`: a project's
+/// mutex type wrapping the real one, one abstract object for all).
+bool surelyDistinct(const ObjectKey &A, const ObjectKey &B);
+
 /// While alive, ObjectKey::object() reads a reference or pointer data
 /// member that ends a key as what \p Resolve says it always refers to (a
 /// member of another class, a global; null: itself). The exact key keeps
