@@ -49,6 +49,9 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
     RunOnce.add(M->SpawnFunctions);
     RunOnce.add(M->DetachedSpawnFunctions);
     WriterPreferring.add(M->WriterPreferringMutexes);
+    CaseReceive.add(M->SelectCases.Receive);
+    CaseSend.add(M->SelectCases.Send);
+    CaseDefault.add(M->SelectCases.Default);
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
@@ -139,6 +142,7 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   A.setDumping(DumpModel);
   A.setWriterPreferringMutexes(WriterPreferring);
   A.setRunOnceFunctions(RunOnce);
+  A.setSelectCases(CaseReceive, CaseSend, CaseDefault);
   A.setUnanalysedTemplates(std::move(Unanalysed));
   std::vector<BlockingFinding> Findings = A.run();
   // The pool model caches what it read per class: one per translation unit.

@@ -42,6 +42,8 @@ public:
 
 private:
   NameList CVTypes, GuardTypes, ThreadTypes, WriterPreferring, RunOnce;
+  /// A Go-style select's case constructors (the model file's SelectCases).
+  NameList CaseReceive, CaseSend, CaseDefault;
   std::string CVTypesOption, GuardTypesOption, ChannelsOption,
       WriterPreferringOption;
   unsigned MaxCallDepth;

@@ -1033,6 +1033,22 @@ public:
   NameList WriterPreferring =
       NameList::parse(defaults::WriterPreferringMutexes);
   NameList RunOnce = NameList::parse(defaults::RunOnceSubmitFunctions);
+  /// A Go-style select's case constructors.
+  NameList CaseReceive, CaseSend, CaseDefault;
+  /// Cases of a select with a default case: they never block.
+  llvm::DenseSet<const CallExpr *> NonBlockingCases;
+  /// Every case of a select (its call).
+  llvm::DenseSet<const Stmt *> CaseSites;
+  /// Per unit, its selects: which case fired (and so what runs after one)
+  /// is not followed.
+  llvm::DenseMap<const CodeUnit *, llvm::SmallPtrSet<const Stmt *, 2>> Selects;
+  /// \p Call makes a case of a select: the operation it stands for.
+  ChannelOp caseOp(const CallExpr *Call) const;
+  /// \p E is a call that makes a case of a select.
+  bool isCaseCall(const Expr *E) const;
+  /// \p R may run only after a select (in its code, or in code on the
+  /// way to it): which case fired, and what ordered it, is not followed.
+  bool afterSelect(const OpRecord &R);
 
 private:
   struct UnitInfo {
@@ -2114,6 +2130,35 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
         });
       return;
     }
+    // A Go-style select: a race of its cases (none blocks with a default).
+    if (const auto *Sel = llvm::dyn_cast<CallExpr>(S);
+        Sel && !CaseReceive.empty() &&
+        llvm::any_of(Sel->arguments(),
+                     [&](const Expr *A) { return isCaseCall(A); })) {
+      bool Default = false;
+      unsigned Arms = 0;
+      for (const Expr *A : Sel->arguments()) {
+        const auto *Case = llvm::dyn_cast<CallExpr>(bareExpr(A));
+        if (!Case || !isCaseCall(Case)) {
+          ++Arms; // something else: it may fire
+          continue;
+        }
+        if (CaseDefault.containsCallee(Case)) {
+          Default = true;
+          continue;
+        }
+        ++Arms;
+        I.RaceOf[Case] = Sel;
+        CaseSites.insert(Case);
+      }
+      RaceArms[Sel] = Arms;
+      Selects[I.U].insert(Sel);
+      if (Default)
+        for (const Expr *A : Sel->arguments())
+          if (const auto *Case = llvm::dyn_cast<CallExpr>(bareExpr(A)))
+            NonBlockingCases.insert(Case);
+      return;
+    }
     // Calls awaited by a coroutine, and the races (`a || b`) among them.
     const auto *CA = llvm::dyn_cast<CoawaitExpr>(S);
     if (!CA)
@@ -2945,9 +2990,18 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
     ownBlockingOp(I, S, std::move(B), /*Record=*/true);
     return;
   }
-  // Channel operations.
-  if (ChannelOp Op = Channels.classify(Call)) {
+  // Channel operations (a select's cases too).
+  ChannelOp Op = Channels.classify(Call);
+  bool Case = false;
+  if (!Op)
+    Case = bool(Op = caseOp(Call));
+  if (Op) {
     ObjectKey K = keyOf(I, Op.Channel);
+    // A case on a channel we cannot name (a timer's, `after(d)`) is not an
+    // operation on every channel of its type: it is left out, and the
+    // select's other cases do not block for good.
+    if (Case && !K.object())
+      return;
     NoteUses(Op.Channel);
     const void *Type = objectClass(Op.Channel->getType());
     OpKind Kind = OpKind::Close;
@@ -4948,10 +5002,14 @@ const Stmt *BlockingAnalysis::Impl::takenOnTheWay(const CodeUnit *U,
       // A path to the site takes it (a branch taken rarely is how such
       // deadlocks hide; a callee's acquisition may be on one of its paths
       // too), and the site does not lead back to it (a loop would make it
-      // the next round's, not this one's). One every path takes first.
-      if (Acq == Site || !mayReach(U, Acq, Site) || mayReach(U, Site, Acq))
+      // the next round's, not this one's), unless every way to the site
+      // takes it first: each round of the loop does, the first included.
+      // One every path takes first.
+      if (Acq == Site || !mayReach(U, Acq, Site))
         continue;
       bool Must = dominates(U, Acq, Site);
+      if (!Must && mayReach(U, Site, Acq))
+        continue;
       if (!Found || Must) {
         Found = Acq;
         if (Via)
@@ -5217,6 +5275,8 @@ bool BlockingAnalysis::Impl::mainFileClass(const CXXRecordDecl *RD) const {
 
 void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
   llvm::DenseSet<const Stmt *> Done;
+  // Held-lock findings on a select's cases, by select.
+  llvm::MapVector<const Stmt *, std::vector<BlockingFinding>> HeldArms;
   // Races: a member blocks forever only if every member does.
   llvm::DenseMap<const Stmt *, unsigned> RaceStuck;
   struct Verdict {
@@ -5414,6 +5474,11 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
       continue;
     bool Again = InALoop || runsMoreThanOnce(B.Unit, 0);
+    // A select's case (a stop case is how such a wait is made safe): held
+    // back only by a partner that holds the mutex, or must take it before
+    // it runs again; not by one that takes it on its way (an order the
+    // select's other cases may rule out).
+    bool Select = B.Race && !llvm::isa<CoawaitExpr>(B.Race);
     for (const HeldLock &H : B.Held) {
       if (!H.Key.object() ||
           (B.OwnMutex.valid() &&
@@ -5452,7 +5517,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           // while it waits completes it, and every poll after the one
           // under way takes M first.
           Gates.push_back(NextPoll);
-        } else if (OwnGate &&
+        } else if (OwnGate && !Select &&
                    gated(*R, GateTarget{nullptr, H.Key, &B}, 0, Whys.back())) {
           Gates.push_back(Other);
         } else {
@@ -5505,10 +5570,17 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                                "this operation runs more than "
                                "once")});
       }
-      Out.push_back(std::move(F));
+      // A select's case: only if every case is held back, once.
+      if (B.Race && !llvm::isa<CoawaitExpr>(B.Race))
+        HeldArms[B.Race].push_back(std::move(F));
+      else
+        Out.push_back(std::move(F));
       break;
     }
   }
+  for (auto &[Race, Fs] : HeldArms)
+    if (Fs.size() == RaceArms.lookup(Race))
+      Out.push_back(std::move(Fs.front()));
   reportPartnerLeaves(Out, Done);
   reportPartnerGivesUp(Out, Done);
   reportPartnerSkips(Out, Done);
@@ -6808,6 +6880,11 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       // themselves (an idle timeout).
       const Expr *Timer = nullptr;
       if (Arms.size() != RaceArms.lookup(Recv->Race)) {
+        // (A select's other cases: not read.)
+        if (!llvm::isa<CoawaitExpr>(Recv->Race)) {
+          Ok = false;
+          break;
+        }
         llvm::SmallVector<const Expr *, 4> Alternatives;
         raceAlternatives(llvm::cast<CoawaitExpr>(Recv->Race)->getOperand(),
                          Alternatives);
@@ -6851,7 +6928,8 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           // destruction ends everything anyway.
           if (!Trigger && R.Object.object() && R.Unit != RU &&
               !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) && startsWithSend(R) &&
-              !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
+              !orderedBefore(B.Unit, B.Call, R.Unit, R.Site) &&
+              !afterSelect(R)) {
             Trigger = &R;
             TriggerArm = A;
           }
@@ -7853,7 +7931,8 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     for (const OpRecord &R : Ops) {
       if (!partnerOf(B, R))
         continue;
-      if (!R.Object.object()) {
+      // (A select's case: whether it fires is not followed.)
+      if (!R.Object.object() || CaseSites.count(R.Site)) {
         Unknown = true;
         break;
       }
@@ -8332,8 +8411,12 @@ bool BlockingAnalysis::Impl::canLeave(const CodeUnit *C, const Stmt *Site,
             if (V->getInit() && bareExpr(V->getInit()) == First.Race)
               Result = V;
     });
-    raceAlternatives(llvm::cast<CoawaitExpr>(First.Race)->getOperand(),
-                     Alternatives);
+    // A select's alternatives are its arguments, its result their index.
+    if (const auto *CA = llvm::dyn_cast<CoawaitExpr>(First.Race))
+      raceAlternatives(CA->getOperand(), Alternatives);
+    else if (const auto *Sel = llvm::dyn_cast<CallExpr>(First.Race))
+      for (const Expr *A : Sel->arguments())
+        Alternatives.push_back(bareExpr(A));
   }
   // Alternative index -> never fires.
   llvm::SmallVector<bool, 4> Never(Alternatives.size(), false);
@@ -9387,15 +9470,18 @@ void BlockingAnalysis::Impl::reportLockOrder(
         continue;
       // Report at the later acquisition; the earlier order is the witness.
       // An acquisition inside a lock wrapper (a function that returns
-      // holding what it took: `mysql_mutex_lock(&thd->lock)`) is the
-      // wrapper's call.
+      // holding what it took, and releases nothing: `mysql_mutex_lock(
+      // &thd->lock)`) is the wrapper's call.
       auto SiteOf = [&](const Edge &E) -> const Stmt * {
         for (const CallExpr *C : E.ToChain) {
           const FunctionDecl *Callee = C->getDirectCallee();
           const CodeUnit *U =
               Callee ? Inv.unitOf(analysableDefinition(Callee, Ctx)) : nullptr;
           auto It = U ? Infos.find(U) : Infos.end();
-          if (It != Infos.end() && !It->second->Sum.ExitHeld.empty())
+          // (One that releases on the way, `unlock(); ...; lock();`, is
+          // not a wrapper: the acquisition is its own.)
+          if (It != Infos.end() && !It->second->Sum.ExitHeld.empty() &&
+              It->second->Sum.MayRelease.empty())
             return C;
         }
         return E.ToSite;
@@ -9673,6 +9759,49 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
         if (VD->getInit())
           addFunctionObject(VD, VD->getInit());
   }
+}
+
+bool BlockingAnalysis::Impl::afterSelect(const OpRecord &R) {
+  if (Selects.empty())
+    return false;
+  llvm::MapVector<const CodeUnit *, const Stmt *> From;
+  if (!ancestors(R.Unit, R.Site, From))
+    return true;
+  for (const auto &[U, Site] : From) {
+    auto It = Selects.find(U);
+    if (It != Selects.end())
+      for (const Stmt *Sel : It->second)
+        if (Sel != Site && mayReach(U, Sel, Site))
+          return true;
+  }
+  return false;
+}
+
+bool BlockingAnalysis::Impl::isCaseCall(const Expr *E) const {
+  const auto *Call = E ? llvm::dyn_cast<CallExpr>(bareExpr(E)) : nullptr;
+  return Call && !CaseReceive.empty() &&
+         (CaseReceive.containsCallee(Call) || CaseSend.containsCallee(Call) ||
+          CaseDefault.containsCallee(Call));
+}
+
+ChannelOp BlockingAnalysis::Impl::caseOp(const CallExpr *Call) const {
+  ChannelOp Op;
+  if (CaseReceive.empty() || Call->getNumArgs() == 0)
+    return Op;
+  bool Receive = CaseReceive.containsCallee(Call);
+  if (!Receive && !CaseSend.containsCallee(Call))
+    return Op;
+  const ChannelSpec *Spec = Channels.specForType(Call->getArg(0)->getType());
+  if (!Spec)
+    return Op;
+  bool Blocks = !NonBlockingCases.count(Call);
+  Op.Kind = Receive
+                ? (Blocks ? ChannelOpKind::Receive : ChannelOpKind::TryReceive)
+                : (Blocks ? ChannelOpKind::Send : ChannelOpKind::TrySend);
+  Op.Call = Call;
+  Op.Channel = Call->getArg(0);
+  Op.Spec = Spec;
+  return Op;
 }
 
 bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
@@ -10049,6 +10178,14 @@ BlockingAnalysis::~BlockingAnalysis() = default;
 std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
 
 void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
+
+void BlockingAnalysis::setSelectCases(const NameList &Receive,
+                                      const NameList &Send,
+                                      const NameList &Default) {
+  P->CaseReceive = Receive;
+  P->CaseSend = Send;
+  P->CaseDefault = Default;
+}
 
 void BlockingAnalysis::setWriterPreferringMutexes(const NameList &Types) {
   P->WriterPreferring = Types;

@@ -129,6 +129,11 @@ public:
   /// Mutex types whose waiting writer holds back new readers (default:
   /// defaults::WriterPreferringMutexes).
   void setWriterPreferringMutexes(const NameList &Types);
+  /// The case constructors of a Go-style select (the model file's
+  /// `SelectCases`): a select call whose arguments are cases is a race of
+  /// their operations, which never blocks with a default case.
+  void setSelectCases(const NameList &Receive, const NameList &Send,
+                      const NameList &Default);
   /// Functions that run a callable they are handed once, elsewhere (an
   /// executor's post, a thread pool's submit): a lambda handed to one runs
   /// where it is written (default: defaults::RunOnceSubmitFunctions).

@@ -1036,6 +1036,13 @@ std::optional<IndexTest> indexTest(const CFGBlock &B, const ASTContext &Ctx) {
     T.K = V.Val.getInt().getLimitedValue();
     T.OnTrue = BO->getOpcode() == BO_EQ ? Branch::Is : Branch::IsNot;
   }
+  // A Go-style select's result: the index itself (`if (fired == 0)`).
+  if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(Call))
+    if (const auto *V = llvm::dyn_cast<VarDecl>(Ref->getDecl());
+        V && V->getType()->isIntegerType()) {
+      T.Result = V;
+      return T;
+    }
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
   if (!MC || !MC->getMethodDecl() || !MC->getMethodDecl()->getIdentifier() ||
       MC->getMethodDecl()->getName() != "index")

@@ -255,7 +255,8 @@ const Expr *stripChannelExpr(const Expr *E);
 /// alternatives, left to right, as the result variant orders them.
 void raceAlternatives(const Expr *E, llvm::SmallVectorImpl<const Expr *> &Out);
 
-/// What a branch on `r.index()` says about which alternative of a race won.
+/// What a branch on `r.index()` (or on a Go-style select's integer result,
+/// `fired == 0`) says about which alternative of a race won.
 enum class RaceBranch { Unknown, Is, IsNot };
 struct IndexTest {
   const VarDecl *Result = nullptr; ///< `r`

@@ -110,6 +110,14 @@ template <> struct MappingTraits<CounterSpec> {
   }
 };
 
+template <> struct MappingTraits<ModelConfig::SelectCaseSpec> {
+  static void mapping(IO &IO, ModelConfig::SelectCaseSpec &S) {
+    IO.mapOptional("Receive", S.Receive);
+    IO.mapOptional("Send", S.Send);
+    IO.mapOptional("Default", S.Default);
+  }
+};
+
 template <> struct MappingTraits<ModelConfig> {
   static void mapping(IO &IO, ModelConfig &M) {
     IO.mapOptional("Channels", M.Channels);
@@ -122,6 +130,7 @@ template <> struct MappingTraits<ModelConfig> {
     IO.mapOptional("StopSignalFunctions", M.StopSignalFunctions);
     IO.mapOptional("BlockingFunctions", M.BlockingFunctions);
     IO.mapOptional("SelectFunctions", M.SelectFunctions);
+    IO.mapOptional("SelectCases", M.SelectCases);
     IO.mapOptional("ConditionVariableTypes", M.ConditionVariableTypes);
     IO.mapOptional("WriterPreferringMutexes", M.WriterPreferringMutexes);
     IO.mapOptional("StopMethods", M.StopMethods);

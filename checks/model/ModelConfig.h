@@ -95,6 +95,13 @@ struct ModelConfig {
   /// Functions that wait for the first of several events (a select over
   /// descriptors, the project's own event demultiplexer).
   std::vector<std::string> SelectFunctions;
+  /// A Go-style select built from case objects (`select(case_recv(a, &x),
+  /// case_send(b, v), case_default())`): the functions that make each kind
+  /// of case, a channel their first argument. A select blocks until one
+  /// of its cases can fire; with a default case, it never blocks.
+  struct SelectCaseSpec {
+    std::vector<std::string> Receive, Send, Default;
+  } SelectCases;
   /// Condition variable types (waits with wait/wait_for/wait_until/
   /// timed_wait, wake-ups with notify_one/notify_all).
   std::vector<std::string> ConditionVariableTypes;
