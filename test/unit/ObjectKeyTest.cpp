@@ -304,4 +304,37 @@ TEST_F(ObjectKeyTest, ThroughACallThisAndParametersBecomeTheCallersNames) {
   EXPECT_EQ(Mapped[2], "own: m abstract");
 }
 
+TEST_F(ObjectKeyTest, WrappedMutexesHeldInDifferentMembersAreTwo) {
+  build(R"cc(
+    struct Wrapped { Mutex m; };
+    struct Thd { Wrapped lock; Wrapped other; };
+    struct Trx { Wrapped mutex; Thd *thd; };
+    Wrapped ga, gb;
+    void use2(Mutex &, Mutex &);
+    void twoGlobals() { use2(ga.m, gb.m); }
+    void twoMembers(Trx *t) { use2(t->mutex.m, t->thd->lock.m); }
+    void sameMember(Thd *a, Thd *b) { use2(a->lock.m, b->lock.m); }
+    void throughPointers(Wrapped *p, Wrapped *q) { use2(p->m, q->m); }
+    void oneAndUnknown(Wrapped *p) { use2(ga.m, p->m); }
+  )cc");
+  auto Pair = [&](llvm::StringRef Fn) {
+    const FunctionDecl *FD = function(Fn);
+    auto M = match(findAll(callExpr(callee(functionDecl(hasName("use2"))))
+                               .bind("c")),
+                   *FD->getBody(), AST->getASTContext());
+    const auto *Call = M.front().getNodeAs<CallExpr>("c");
+    KeyBuilder KB(FD->getBody());
+    ObjectKey A = KB.keyOf(Call->getArg(0)), B = KB.keyOf(Call->getArg(1));
+    EXPECT_TRUE(A.sameObject(B)) << Fn.str();
+    return surelyDistinct(A, B);
+  };
+  EXPECT_TRUE(Pair("twoGlobals"));
+  EXPECT_TRUE(Pair("twoMembers"));
+  // The same member of two objects, or objects reached through pointers:
+  // maybe one mutex.
+  EXPECT_FALSE(Pair("sameMember"));
+  EXPECT_FALSE(Pair("throughPointers"));
+  EXPECT_FALSE(Pair("oneAndUnknown"));
+}
+
 } // namespace
