@@ -2,6 +2,7 @@
 
 #include "engine/Lenders.h"
 #include "engine/BodyResolver.h"
+#include "engine/ChannelFlow.h"
 #include "engine/StmtWalk.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/ExprCXX.h"
@@ -10,42 +11,12 @@
 
 namespace clang::tidy::threadleak {
 
-namespace {
-
 /// The parameter \p E refers to, through copies, `*`, `&`, std::move and
 /// smart-pointer copies; null for anything else.
-const ParmVarDecl *parameterOf(const Expr *E) {
-  for (int Guard = 0; E && Guard < 8; ++Guard) {
-    E = E->IgnoreParenImpCasts();
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
-      return llvm::dyn_cast<ParmVarDecl>(DRE->getDecl());
-    if (const auto *M = llvm::dyn_cast<MaterializeTemporaryExpr>(E))
-      E = M->getSubExpr();
-    else if (const auto *B = llvm::dyn_cast<CXXBindTemporaryExpr>(E))
-      E = B->getSubExpr();
-    else if (const auto *U = llvm::dyn_cast<UnaryOperator>(E))
-      E = U->getOpcode() == UO_AddrOf || U->getOpcode() == UO_Deref
-              ? U->getSubExpr()
-              : nullptr;
-    else if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
-      E = CE->getNumArgs() == 1 &&
-                  CE->getConstructor()->isCopyOrMoveConstructor()
-              ? CE->getArg(0)
-              : nullptr;
-    else if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
-      const FunctionDecl *F = Call->getDirectCallee();
-      bool Identity = F && F->isInStdNamespace() && F->getIdentifier() &&
-                      Call->getNumArgs() == 1 &&
-                      (F->getName() == "move" || F->getName() == "forward" ||
-                       F->getName() == "ref");
-      E = Identity ? Call->getArg(0) : nullptr;
-    } else
-      return nullptr;
-  }
-  return nullptr;
+static const ParmVarDecl *parameterOf(const Expr *E) {
+  const auto *Ref = llvm::dyn_cast_or_null<DeclRefExpr>(stripChannelExpr(E));
+  return Ref ? llvm::dyn_cast<ParmVarDecl>(Ref->getDecl()) : nullptr;
 }
-
-} // namespace
 
 void memberPath(const Expr *E, llvm::SmallVectorImpl<const FieldDecl *> &Out) {
   Out.clear();
