@@ -30,6 +30,7 @@
 
 #include "CvWaitNoStopCheck.h"
 #include "engine/BodyResolver.h"
+#include "engine/ChannelFlow.h"
 #include "engine/ContextSpawns.h"
 #include "engine/CvPredicate.h"
 #include "engine/Lenders.h"
@@ -971,7 +972,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       for (const Expr *Arg : Lenders) {
         memberPath(Arg, LenderPath);
         const auto *Ref =
-            llvm::dyn_cast<DeclRefExpr>(Arg->IgnoreParenImpCasts());
+            llvm::dyn_cast_or_null<DeclRefExpr>(stripChannelExpr(Arg));
         const auto *V = Ref ? llvm::dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
         const auto *Maker =
             V ? llvm::dyn_cast<FunctionDecl>(V->getDeclContext()) : nullptr;
