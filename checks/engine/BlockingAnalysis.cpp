@@ -2132,7 +2132,7 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     }
     // A Go-style select: a race of its cases (none blocks with a default).
     if (const auto *Sel = llvm::dyn_cast<CallExpr>(S);
-        Sel && !CaseReceive.empty() &&
+        Sel && (!CaseReceive.empty() || !CaseSend.empty()) &&
         llvm::any_of(Sel->arguments(),
                      [&](const Expr *A) { return isCaseCall(A); })) {
       bool Default = false;
@@ -9779,14 +9779,14 @@ bool BlockingAnalysis::Impl::afterSelect(const OpRecord &R) {
 
 bool BlockingAnalysis::Impl::isCaseCall(const Expr *E) const {
   const auto *Call = E ? llvm::dyn_cast<CallExpr>(bareExpr(E)) : nullptr;
-  return Call && !CaseReceive.empty() &&
+  return Call && (!CaseReceive.empty() || !CaseSend.empty()) &&
          (CaseReceive.containsCallee(Call) || CaseSend.containsCallee(Call) ||
           CaseDefault.containsCallee(Call));
 }
 
 ChannelOp BlockingAnalysis::Impl::caseOp(const CallExpr *Call) const {
   ChannelOp Op;
-  if (CaseReceive.empty() || Call->getNumArgs() == 0)
+  if ((CaseReceive.empty() && CaseSend.empty()) || Call->getNumArgs() == 0)
     return Op;
   bool Receive = CaseReceive.containsCallee(Call);
   if (!Receive && !CaseSend.containsCallee(Call))
