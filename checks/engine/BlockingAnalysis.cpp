@@ -1046,9 +1046,14 @@ public:
   ChannelOp caseOp(const CallExpr *Call) const;
   /// \p E is a call that makes a case of a select.
   bool isCaseCall(const Expr *E) const;
-  /// \p R may run only after a select (in its code, or in code on the
-  /// way to it): which case fired, and what ordered it, is not followed.
-  bool afterSelect(const OpRecord &R);
+  /// Some code of \p From (a site and the code that leads to it, see
+  /// ancestors()) may reach its statement after a select: which case
+  /// fired, and what ordered it, is not followed.
+  bool afterSelect(const llvm::MapVector<const CodeUnit *, const Stmt *> &From);
+  /// \p Race is a Go-style select (not an awaited `||`).
+  static bool isSelect(const Stmt *Race) {
+    return Race && !llvm::isa<CoawaitExpr>(Race);
+  }
 
 private:
   struct UnitInfo {
@@ -5478,7 +5483,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // back only by a partner that holds the mutex, or must take it before
     // it runs again; not by one that takes it on its way (an order the
     // select's other cases may rule out).
-    bool Select = B.Race && !llvm::isa<CoawaitExpr>(B.Race);
+    bool Select = isSelect(B.Race);
     for (const HeldLock &H : B.Held) {
       if (!H.Key.object() ||
           (B.OwnMutex.valid() &&
@@ -5571,7 +5576,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                                "once")});
       }
       // A select's case: only if every case is held back, once.
-      if (B.Race && !llvm::isa<CoawaitExpr>(B.Race))
+      if (isSelect(B.Race))
         HeldArms[B.Race].push_back(std::move(F));
       else
         Out.push_back(std::move(F));
@@ -6842,9 +6847,11 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         if (!ancestors(B.Unit, B.Call, *FromSend))
           FromSend->clear();
       }
+      // (Not after a select: what made its case fire is not followed.)
       llvm::MapVector<const CodeUnit *, const Stmt *> FromR;
       return ancestors(R.Unit, R.Site, FromR) &&
-             seenToStart(FromR, R.Unit, *FromSend, /*Itself=*/false);
+             seenToStart(FromR, R.Unit, *FromSend, /*Itself=*/false) &&
+             !afterSelect(FromR);
     };
     // Every partner is a receive that races others, in a loop.
     llvm::SmallVector<const BlockedOp *, 2> Receivers;
@@ -6881,7 +6888,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       const Expr *Timer = nullptr;
       if (Arms.size() != RaceArms.lookup(Recv->Race)) {
         // (A select's other cases: not read.)
-        if (!llvm::isa<CoawaitExpr>(Recv->Race)) {
+        if (isSelect(Recv->Race)) {
           Ok = false;
           break;
         }
@@ -6928,8 +6935,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           // destruction ends everything anyway.
           if (!Trigger && R.Object.object() && R.Unit != RU &&
               !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) && startsWithSend(R) &&
-              !orderedBefore(B.Unit, B.Call, R.Unit, R.Site) &&
-              !afterSelect(R)) {
+              !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
             Trigger = &R;
             TriggerArm = A;
           }
@@ -9761,12 +9767,8 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
   }
 }
 
-bool BlockingAnalysis::Impl::afterSelect(const OpRecord &R) {
-  if (Selects.empty())
-    return false;
-  llvm::MapVector<const CodeUnit *, const Stmt *> From;
-  if (!ancestors(R.Unit, R.Site, From))
-    return true;
+bool BlockingAnalysis::Impl::afterSelect(
+    const llvm::MapVector<const CodeUnit *, const Stmt *> &From) {
   for (const auto &[U, Site] : From) {
     auto It = Selects.find(U);
     if (It != Selects.end())
