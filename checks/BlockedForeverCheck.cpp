@@ -56,6 +56,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
   Channels = std::make_unique<ChannelModel>(User);
+  Contexts = std::make_unique<ContextModel>(M ? M->Contexts
+                                              : std::vector<ContextSpec>());
   Counters = std::make_unique<CounterModel>(M ? M->WaitGroups
                                               : std::vector<CounterSpec>());
   // A TU is analysed only if it locks, waits, or uses a channel.
@@ -143,6 +145,8 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   A.setWriterPreferringMutexes(WriterPreferring);
   A.setRunOnceFunctions(RunOnce);
   A.setSelectCases(CaseReceive, CaseSend, CaseDefault);
+  if (!Contexts->empty())
+    A.setContexts(Contexts.get());
   A.setUnanalysedTemplates(std::move(Unanalysed));
   std::vector<BlockingFinding> Findings = A.run();
   // The pool model caches what it read per class: one per translation unit.

@@ -3,12 +3,13 @@
 #ifndef THREADLEAK_BLOCKEDFOREVERCHECK_H
 #define THREADLEAK_BLOCKEDFOREVERCHECK_H
 
+#include "clang-tidy/ClangTidyCheck.h"
 #include "engine/SyncInventory.h"
 #include "model/ChannelModel.h"
+#include "model/ContextModel.h"
 #include "model/CounterModel.h"
 #include "model/LockModel.h"
 #include "model/WaitModel.h"
-#include "clang-tidy/ClangTidyCheck.h"
 #include <memory>
 #include <vector>
 
@@ -54,6 +55,7 @@ private:
   std::unique_ptr<LockModel> Locks;
   std::unique_ptr<ChannelModel> Channels;
   std::unique_ptr<CounterModel> Counters;
+  std::unique_ptr<ContextModel> Contexts;
   /// The names of the calls that make a TU worth analysing.
   std::vector<std::string> TriggerNames;
   InventoryCollector Code;

@@ -1033,6 +1033,11 @@ public:
   NameList WriterPreferring =
       NameList::parse(defaults::WriterPreferringMutexes);
   NameList RunOnce = NameList::parse(defaults::RunOnceSubmitFunctions);
+  /// Go-style contexts (the model file's), or null.
+  const ContextModel *Contexts = nullptr;
+  /// The classes of the contexts whose done channels are received from
+  /// (an operation's Type).
+  llvm::DenseSet<const void *> ContextClasses;
   /// A Go-style select's case constructors.
   NameList CaseReceive, CaseSend, CaseDefault;
   /// Cases of a select with a default case: they never block.
@@ -1141,8 +1146,28 @@ private:
       }
     return M;
   }
+  /// The context \p E names (a context, or a call of its Done member), or
+  /// nothing if \p E is none. A context a factory made is keyed by the
+  /// variable that holds it (for `auto [ctx, cancel] = with_cancel()`, the
+  /// decomposed pair: the context and its cancel function are one
+  /// object); one derived from a parent, by the parent (cancelling the
+  /// parent cancels it); copies and init-captures by what they copy.
+  std::optional<ObjectKey> contextKey(const UnitInfo &I, const Expr *E,
+                                      unsigned Depth = 0) const;
+  /// The key of the context that \p VD, initialised by a factory call,
+  /// holds.
+  std::optional<ObjectKey> factoryKey(const UnitInfo &I, const VarDecl *VD,
+                                      unsigned Depth) const;
+  /// \p Call cancels a context (a Cancel member, or a call of the cancel
+  /// function a factory returned): which one. \p Callee gets the
+  /// expression naming the context or the cancel function.
+  std::optional<ObjectKey> cancelKey(const UnitInfo &I, const CallExpr *Call,
+                                     const Expr *&Callee) const;
   ObjectKey keyOf(const UnitInfo &I, const Expr *E,
                   const ValueDecl *Fallback = nullptr) const {
+    if (Contexts && E)
+      if (std::optional<ObjectKey> C = contextKey(I, E))
+        return *C;
     ObjectKey K = I.KB->keyOf(E);
     if (K.valid())
       return K;
@@ -2079,6 +2104,21 @@ private:
 //===----------------------------------------------------------------------===//
 
 bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
+  // A context's own code, and a context factory's (with the cancel
+  // function it returns): the model says what they do.
+  if (Contexts && !Contexts->empty() && U.Fn)
+    for (const DeclContext *DC = U.Fn; DC; DC = DC->getParent()) {
+      if (const auto *FD = llvm::dyn_cast<FunctionDecl>(DC)) {
+        if (const auto *M = llvm::dyn_cast<CXXMethodDecl>(FD);
+            M && Contexts->isContextClass(M->getParent()))
+          return true;
+        if (Contexts->isFactory(FD))
+          return true;
+      } else if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC);
+                 RD && !RD->isLambda() && Contexts->isContextClass(RD)) {
+        return true;
+      }
+    }
   const auto *MD = llvm::dyn_cast<CXXMethodDecl>(U.Fn);
   if (!MD || U.Lambda)
     return false;
@@ -3009,6 +3049,14 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       return;
     NoteUses(Op.Channel);
     const void *Type = objectClass(Op.Channel->getType());
+    // A receive from a context's done channel: from the context.
+    if (const auto *DC = Contexts ? llvm::dyn_cast<CallExpr>(
+                                        bareExprThroughCopies(Op.Channel))
+                                  : nullptr)
+      if (const Expr *Ctx = Contexts->doneOf(DC)) {
+        Type = Contexts->contextClassIn(Ctx->getType());
+        ContextClasses.insert(Type);
+      }
     OpKind Kind = OpKind::Close;
     switch (Op.Kind) {
     case ChannelOpKind::Receive:
@@ -3074,6 +3122,21 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       StopWaits.push_back(
           {std::move(B), MC->getImplicitObjectArgument(), It->second});
     }
+  // A context's cancel: the close of its done channel.
+  if (const Expr *Callee = nullptr;
+      std::optional<ObjectKey> K = cancelKey(I, Call, Callee)) {
+    NoteUses(Callee);
+    Skel(Call->getBeginLoc(), "cancel " + K->str());
+    // Its class: the context's, or the one the factory's pair holds.
+    const void *Type = nullptr;
+    if (K->RootVar)
+      Type = Contexts->contextClassIn(K->RootVar->getType());
+    if (!Type)
+      Type = Contexts->contextClassIn(Callee->getType());
+    if (Record && K->valid())
+      record(I, OpKind::Close, Call, *K, S, Type);
+    return;
+  }
   // A std::stop_source's request_stop(): the partner of a wait that only
   // a stop ends.
   if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
@@ -3878,8 +3941,12 @@ const Expr *handedName(const Expr *E) {
 }
 
 bool namesDecl(const Expr *N, const ValueDecl *D) {
-  if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N))
+  if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(N)) {
+    // A structured binding names the object it decomposes.
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      return BD == D || BD->getDecomposedDecl() == D;
     return DRE->getDecl() == D;
+  }
   if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(N))
     return ME->getMemberDecl() == D;
   return false;
@@ -4713,9 +4780,11 @@ bool BlockingAnalysis::Impl::confined(const UnitInfo &I, const ObjectKey &K,
           return false;
       }
     } else if (const auto *C = llvm::dyn_cast<CallExpr>(E)) {
-      // A std::async future: only its task's end sets it.
+      // A std::async future: only its task's end sets it. A new context
+      // (not derived from a parent: then the key is the parent's).
       const FunctionDecl *F = C->getDirectCallee();
       if (!asyncCallable(C) &&
+          !(Contexts && Contexts->factoryCall(C) && !Contexts->parentOf(C)) &&
           (!F || !F->getIdentifier() ||
            !llvm::StringRef(F->getName()).starts_with("make_")))
         return false;
@@ -5363,6 +5432,12 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
       std::string Name = B.Object.str();
       const Confinement &Conf = Verdicts[Idx].Conf;
       const char *Missing = partnerDoes(B.Kind, /*ThirdPerson=*/true);
+      // A context's done channel: only a cancel closes it.
+      std::string What = std::string(opNoun(B.Kind)) + " '" + Name + "'";
+      if (B.Kind == OpKind::Receive && ContextClasses.count(B.Type)) {
+        Missing = "cancels it";
+        What = "a receive from the done channel of '" + Name + "'";
+      }
       std::string Race = B.Race ? " (nor any other operation of the race)" : "";
       // Partners in code that never runs: "nothing that runs".
       std::string Runs = Verdicts[Idx].Dead.empty() ? "" : "that runs ";
@@ -5370,8 +5445,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
               llvm::dyn_cast_or_null<FieldDecl>(B.Object.object())) {
         std::string Qualified = Field->getParent()->getNameAsString() +
                                 "::" + Field->getNameAsString();
-        F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
-                    "' waits forever: nothing in this translation unit " +
+        F.Message = What + " waits forever: nothing in this translation unit " +
                     Runs + Missing + Race + ", and no other code can reach '" +
                     Qualified + "'";
         F.Notes.push_back({nullptr,
@@ -5381,9 +5455,8 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                            Field->getLocation()});
       } else {
         const VarDecl *VD = B.Object.RootVar;
-        std::string Var = VD->getNameAsString();
-        F.Message = std::string(opNoun(B.Kind)) + " '" + Name +
-                    "' waits forever: '" + Var + "' " +
+        std::string Var = varName(VD);
+        F.Message = What + " waits forever: '" + Var + "' " +
                     (Conf.Shared ? "" : "is created here and ") +
                     (Conf.Shared ? "reaches only code of this translation "
                                    "unit, and none of it "
@@ -9779,6 +9852,119 @@ bool BlockingAnalysis::Impl::afterSelect(
   return false;
 }
 
+std::optional<ObjectKey>
+BlockingAnalysis::Impl::factoryKey(const UnitInfo &I, const VarDecl *VD,
+                                   unsigned Depth) const {
+  const CallExpr *F = Contexts->factoryCall(VD->getInit());
+  if (!F)
+    return std::nullopt;
+  if (const Expr *Parent = Contexts->parentOf(F)) {
+    if (std::optional<ObjectKey> K = contextKey(I, Parent, Depth + 1))
+      return K;
+    return I.KB->keyOf(Parent);
+  }
+  ObjectKey K;
+  K.Root = ObjectKey::Var;
+  K.RootVar = VD;
+  return K;
+}
+
+std::optional<ObjectKey>
+BlockingAnalysis::Impl::contextKey(const UnitInfo &I, const Expr *E,
+                                   unsigned Depth) const {
+  if (!Contexts || Contexts->empty() || !E || Depth > 4)
+    return std::nullopt;
+  E = bareExprThroughCopies(E);
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
+    const Expr *Ctx = Contexts->doneOf(Call);
+    if (!Ctx)
+      return std::nullopt;
+    if (std::optional<ObjectKey> K = contextKey(I, Ctx, Depth + 1))
+      return K;
+    return I.KB->keyOf(Ctx);
+  }
+  if (!Contexts->isContextType(E->getType()))
+    return std::nullopt;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      if (const auto *DD =
+              llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl()))
+        return factoryKey(I, DD, Depth);
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+        VD && VD->getInit() && !llvm::isa<ParmVarDecl>(VD) &&
+        !VD->getType()->isReferenceType()) {
+      if (std::optional<ObjectKey> K = factoryKey(I, VD, Depth))
+        return K;
+      // An init-capture, or a local copy never given another value.
+      if (VD->isInitCapture() ||
+          (VD->hasLocalStorage() && !I.KB->isReassigned(VD)))
+        return contextKey(I, VD->getInit(), Depth + 1);
+    }
+    return std::nullopt;
+  }
+  // `p.first` of `auto p = with_cancel()`.
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E);
+      ME && isPairMember(ME->getMemberDecl()))
+    if (const auto *DRE =
+            llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase())))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        return factoryKey(I, VD, Depth);
+  return std::nullopt;
+}
+
+std::optional<ObjectKey>
+BlockingAnalysis::Impl::cancelKey(const UnitInfo &I, const CallExpr *Call,
+                                  const Expr *&Callee) const {
+  if (!Contexts || Contexts->empty())
+    return std::nullopt;
+  if (const Expr *Ctx = Contexts->cancelledBy(Call)) {
+    Callee = Ctx;
+    if (std::optional<ObjectKey> K = contextKey(I, Ctx))
+      return K;
+    return I.KB->keyOf(Ctx);
+  }
+  // A call of the cancel function: `cancel()`, `p.second()`.
+  const Expr *F = nullptr;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call)) {
+    if (OC->getOperator() != OO_Call || OC->getNumArgs() != 1)
+      return std::nullopt;
+    F = OC->getArg(0);
+  } else if (!llvm::isa<CXXMemberCallExpr>(Call) && Call->getNumArgs() == 0) {
+    F = Call->getCallee();
+  }
+  for (unsigned Depth = 0; F && Depth < 4; ++Depth) {
+    F = bareExprThroughCopies(F);
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(F)) {
+      const auto *DRE =
+          llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase()));
+      const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      if (!VD || !isPairMember(ME->getMemberDecl()) ||
+          Contexts->isContextType(ME->getType()))
+        return std::nullopt;
+      Callee = F;
+      return factoryKey(I, VD, 0);
+    }
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(F);
+    if (!DRE || Contexts->isContextType(DRE->getType()))
+      return std::nullopt;
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl())) {
+      const auto *DD = llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl());
+      if (!DD)
+        return std::nullopt;
+      Callee = F;
+      return factoryKey(I, DD, 0);
+    }
+    // An init-capture or a local copy of the cancel function.
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD || !VD->getInit() || llvm::isa<ParmVarDecl>(VD) ||
+        !(VD->isInitCapture() ||
+          (VD->hasLocalStorage() && !I.KB->isReassigned(VD))))
+      return std::nullopt;
+    F = VD->getInit();
+  }
+  return std::nullopt;
+}
+
 bool BlockingAnalysis::Impl::isCaseCall(const Expr *E) const {
   const auto *Call = E ? llvm::dyn_cast<CallExpr>(bareExpr(E)) : nullptr;
   return Call && (!CaseReceive.empty() || !CaseSend.empty()) &&
@@ -9810,6 +9996,17 @@ bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
     if (Channels.classify(Call) || classifyFutureOp(Call))
       return true;
+    // A context's cancel, through a member or the cancel function.
+    if (Contexts && !Contexts->empty()) {
+      if (Contexts->cancelledBy(Call))
+        return true;
+      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
+          OC && OC->getOperator() == OO_Call && OC->getNumArgs() == 1)
+        if (const Expr *F = handedName(OC->getArg(0)))
+          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(F);
+              DRE && llvm::isa<BindingDecl>(DRE->getDecl()))
+            return true;
+    }
     // A join: a caller may hold a lock the thread needs.
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
       if (const CXXMethodDecl *M = MC->getMethodDecl();
@@ -10188,6 +10385,8 @@ void BlockingAnalysis::setSelectCases(const NameList &Receive,
   P->CaseSend = Send;
   P->CaseDefault = Default;
 }
+
+void BlockingAnalysis::setContexts(const ContextModel *M) { P->Contexts = M; }
 
 void BlockingAnalysis::setWriterPreferringMutexes(const NameList &Types) {
   P->WriterPreferring = Types;

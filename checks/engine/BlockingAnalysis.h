@@ -60,6 +60,7 @@
 #include "engine/ObjectKey.h"
 #include "engine/SyncInventory.h"
 #include "model/ChannelModel.h"
+#include "model/ContextModel.h"
 #include "model/CounterModel.h"
 #include "model/LockModel.h"
 #include "model/WaitModel.h"
@@ -134,6 +135,10 @@ public:
   /// their operations, which never blocks with a default case.
   void setSelectCases(const NameList &Receive, const NameList &Send,
                       const NameList &Default);
+  /// Go-style contexts (the model file's `Contexts`): a receive from a
+  /// context's done channel is one from the context, which its cancels
+  /// close. \p M outlives the analysis.
+  void setContexts(const ContextModel *M);
   /// Functions that run a callable they are handed once, elsewhere (an
   /// executor's post, a thread pool's submit): a lambda handed to one runs
   /// where it is written (default: defaults::RunOnceSubmitFunctions).

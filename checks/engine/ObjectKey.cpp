@@ -165,11 +165,19 @@ bool surelyDistinct(const ObjectKey &A, const ObjectKey &B) {
   return false;
 }
 
+std::string varName(const VarDecl *VD) {
+  // `auto [ctx, cancel] = ...`: by its first name.
+  if (const auto *DD = llvm::dyn_cast<DecompositionDecl>(VD))
+    if (!DD->bindings().empty())
+      return DD->bindings().front()->getNameAsString();
+  return VD->getNameAsString();
+}
+
 std::string ObjectKey::str() const {
   std::string S;
   QualType Prev;
   if (Root == Var && RootVar) {
-    S = RootVar->getNameAsString();
+    S = varName(RootVar);
     Prev = RootVar->getType();
   } else if (Root == Unknown && !Path.empty() && Path.front()) {
     // A local of a callee, or a path cut at the front: its own name.

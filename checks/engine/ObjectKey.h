@@ -68,6 +68,10 @@ struct ObjectKey {
   std::string str() const;
 };
 
+/// How a diagnostic names a variable (a structured binding's decomposed
+/// object by its first name).
+std::string varName(const VarDecl *VD);
+
 /// \p A and \p B (the same abstract object) are surely two objects: the
 /// member they end in is held by value in different members or variables
 /// (`objA.a.m` and `lockB.m`, `trx->mutex.m` and `thd->lock.m`: a project's

@@ -17,6 +17,7 @@ using namespace clang::tidy::threadleak;
 
 LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(ChannelSpec)
 LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(CounterSpec)
+LLVM_YAML_IS_FLOW_SEQUENCE_VECTOR(ContextSpec)
 
 namespace {
 /// The file's top level: only `Model` for now; an unknown key is an error
@@ -110,6 +111,31 @@ template <> struct MappingTraits<CounterSpec> {
   }
 };
 
+template <> struct MappingTraits<ContextSpec> {
+  static void mapping(IO &IO, ContextSpec &S) {
+    IO.mapRequired("Type", S.Type);
+    IO.mapRequired("Done", S.Done);
+    IO.mapOptional("Cancel", S.Cancel);
+    IO.mapOptional("WithCancel", S.WithCancel);
+    IO.mapOptional("Background", S.Background);
+  }
+  static std::string validate(IO &, ContextSpec &S) {
+    if (!normalizeClassName(S.Type))
+      return "a context's 'Type' must name a class";
+    if (S.Done.empty())
+      return "context '" + S.Type + "' needs a 'Done' member";
+    if (std::optional<std::string> Bad =
+            normalizeOperationNames({&S.Done, &S.Cancel}))
+      return "context member '" + *Bad +
+             "' must be an unqualified member name such as 'done'";
+    for (std::vector<std::string> *L : {&S.WithCancel, &S.Background})
+      for (std::string &F : *L)
+        if (!normalizeClassName(F))
+          return "context function '" + F + "' must be a qualified name";
+    return "";
+  }
+};
+
 template <> struct MappingTraits<ModelConfig::SelectCaseSpec> {
   static void mapping(IO &IO, ModelConfig::SelectCaseSpec &S) {
     IO.mapOptional("Receive", S.Receive);
@@ -122,6 +148,7 @@ template <> struct MappingTraits<ModelConfig> {
   static void mapping(IO &IO, ModelConfig &M) {
     IO.mapOptional("Channels", M.Channels);
     IO.mapOptional("WaitGroups", M.WaitGroups);
+    IO.mapOptional("Contexts", M.Contexts);
     IO.mapOptional("ThreadTypes", M.ThreadTypes);
     IO.mapOptional("SpawnFunctions", M.SpawnFunctions);
     IO.mapOptional("DetachedSpawnFunctions", M.DetachedSpawnFunctions);

@@ -69,12 +69,34 @@ struct CounterSpec {
   std::vector<std::string> Add, Done, Wait;
 };
 
+/// A Go-style context (Go's context.Context): an object whose done channel
+/// is closed, for good, when it is cancelled; a context derived from
+/// another is cancelled with it.
+struct ContextSpec {
+  /// Fully qualified class name.
+  std::string Type;
+  /// Member functions, by unqualified name, that return its done channel
+  /// (a channel type of the model).
+  std::vector<std::string> Done;
+  /// Member functions, by unqualified name, that cancel it.
+  std::vector<std::string> Cancel;
+  /// Functions (qualified names) that make a context and return it with
+  /// the function that cancels it (`auto [ctx, cancel] = with_cancel()`),
+  /// or return the context alone. A context argument is the parent.
+  std::vector<std::string> WithCancel;
+  /// Functions that return a new context nothing cancels but its own
+  /// Cancel members (Go's context.Background()).
+  std::vector<std::string> Background;
+};
+
 /// The model section of a `.threadleak.yaml`. Every list adds to the
 /// built-in model and to the checks' options.
 struct ModelConfig {
   std::vector<ChannelSpec> Channels;
   /// WaitGroup-like counters.
   std::vector<CounterSpec> WaitGroups;
+  /// Go-style contexts.
+  std::vector<ContextSpec> Contexts;
   /// Thread handle types (constructing one from a callable starts a
   /// context).
   std::vector<std::string> ThreadTypes;

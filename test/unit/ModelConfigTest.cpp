@@ -106,6 +106,38 @@ TEST(ModelConfigTest, CoroutineSpawnKeysAddToTheOptions) {
             "m.yaml:2:26: not a sequence");
 }
 
+// Go-style contexts: a class, its done and cancel members, and the
+// functions that make one.
+TEST(ModelConfigTest, Contexts) {
+  auto M = parseModelConfig(R"(
+Model:
+  Contexts:
+    - Type: '::go::Context'
+      Done: [done]
+      Cancel: [cancel]
+      WithCancel: ['::go::with_cancel', go::with_timeout]
+      Background: [go::background]
+)",
+                            "m.yaml");
+  ASSERT_TRUE(bool(M)) << llvm::toString(M.takeError());
+  ASSERT_EQ(M->Contexts.size(), 1u);
+  const ContextSpec &C = M->Contexts[0];
+  EXPECT_EQ(C.Type, "go::Context");
+  EXPECT_EQ(C.Done, (std::vector<std::string>{"done"}));
+  EXPECT_EQ(C.Cancel, (std::vector<std::string>{"cancel"}));
+  EXPECT_EQ(C.WithCancel,
+            (std::vector<std::string>{"go::with_cancel", "go::with_timeout"}));
+  EXPECT_EQ(C.Background, (std::vector<std::string>{"go::background"}));
+  EXPECT_EQ(errorOf("Model:\n  Contexts:\n    - {Type: go::Context}\n"),
+            "m.yaml:3:8: missing required key 'Done'");
+  EXPECT_EQ(errorOf("Model:\n  Contexts:\n    - {Type: go::C, Done: "
+                    "[go::done]}\n"),
+            "m.yaml:3:8: context member 'go::done' must be an unqualified "
+            "member name such as 'done'");
+  EXPECT_EQ(errorOf("Model:\n  Contexts:\n    - {Type: ' ', Done: [d]}\n"),
+            "m.yaml:3:8: a context's 'Type' must name a class");
+}
+
 TEST(ModelConfigTest, EmptyFilesAndEmptyModelsAreFine) {
   EXPECT_EQ(errorOf(""), "");
   EXPECT_EQ(errorOf("# nothing yet\n"), "");
