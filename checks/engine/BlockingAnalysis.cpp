@@ -3613,6 +3613,18 @@ bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
 
 //===-- Constant arguments ------------------------------------------------===//
 
+namespace {
+/// \p S always leaves its function: a `return`, a `throw`, or a block
+/// that ends in one.
+bool alwaysLeaves(const Stmt *S) {
+  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
+    return !CS->body_empty() && alwaysLeaves(CS->body_back());
+  if (const auto *E = llvm::dyn_cast_or_null<Expr>(S))
+    return llvm::isa<CXXThrowExpr>(E->IgnoreParenImpCasts());
+  return llvm::isa_and_nonnull<ReturnStmt>(S);
+}
+} // namespace
+
 bool BlockingAnalysis::Impl::readOnlyBool(const ParmVarDecl *P) {
   if (auto It = ReadOnlyBools.find(P); It != ReadOnlyBools.end())
     return It->second;
@@ -3709,6 +3721,23 @@ void BlockingAnalysis::Impl::computeParamGuards(UnitInfo &I) {
           Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl());
       });
       Guard(Sw->getBody(), {}, Opaque);
+    } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S)) {
+      // `if (canceled) return;`: what follows runs only when the test
+      // fails (a plain test of parameters; another leaves it as it was).
+      llvm::ArrayRef<Stmt *> Body(CS->body_begin(), CS->size());
+      for (size_t K = 0; K + 1 < Body.size(); ++K) {
+        const auto *If = llvm::dyn_cast<IfStmt>(Body[K]);
+        if (!If || If->getElse() || If->getInit() ||
+            If->getConditionVariable() || !alwaysLeaves(If->getThen()))
+          continue;
+        Requirements Req;
+        bool Opaque = false;
+        paramLiterals(If->getCond(), false, Req, Opaque);
+        if (Opaque || Req.empty())
+          continue;
+        for (size_t J = K + 1; J < Body.size(); ++J)
+          Guard(Body[J], Req, false);
+      }
     }
   });
 }

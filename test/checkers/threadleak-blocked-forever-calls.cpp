@@ -318,6 +318,58 @@ void aUnderB() {
   // CHECK: :[[@LINE-6]]:31: note: 'b' is acquired here
   a.unlock();
 }
+// An early return on the parameter: what follows runs only when it is
+// false (arangodb/arangodb#11567: a timer item's cancel runs its handler
+// with `true`, and the handler returns at once).
+class Timer {
+  std::mutex mu;
+  std::function<void(bool)> handler;
+  void run(bool canceled) { handler(canceled); }
+
+public:
+  Timer() {
+    handler = [this](bool canceled) {
+      if (canceled)
+        return;
+      std::lock_guard<std::mutex> g(mu);
+    };
+  }
+  // Correct: a cancel under the lock runs nothing that takes it.
+  void cancelLocked() {
+    std::lock_guard<std::mutex> g(mu);
+    run(true);
+  }
+};
+// The same handler, fired under the lock: it takes the lock again.
+class Alarm {
+  std::mutex mu;
+  std::function<void(bool)> handler;
+  void run(bool canceled) { handler(canceled); }
+
+public:
+  Alarm() {
+    handler = [this](bool canceled) {
+      if (canceled)
+        return;
+      std::lock_guard<std::mutex> g(mu);
+      // CHECK: :[[@LINE-1]]:35: warning: 'mu' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+      // CHECK: :[[@LINE+13]]:16: note: 'a' is the only 'Alarm' the program makes: 'mu' and 'mu' are both its 'mu'
+      // CHECK: :[[@LINE+6]]:33: note: 'mu' is acquired here
+      // CHECK: :[[@LINE+6]]:5: note: 'constants::Alarm::run' is called here, with 'mu' held
+      // CHECK: :[[@LINE-12]]:29: note: the function object 'handler' is called here, with 'mu' held
+    };
+  }
+  void fireLocked() {
+    std::lock_guard<std::mutex> g(mu);
+    run(false);
+  }
+};
+void timers() {
+  static Timer t;
+  static Alarm a;
+  t.cancelLocked();
+  a.fireLocked();
+}
 } // namespace constants
 
 //===-- The only object of a class ----------------------------------------===//
