@@ -6314,9 +6314,34 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
       Entry.second = Count::Any;
     return C;
   };
+  // A statement inside a loop that no path comes back to runs once per
+  // run (`for (;;) { if (failed) { errs.send(e); return; } }`).
+  llvm::DenseMap<const Stmt *, const CFGBlock *> BlockOf;
+  auto OnCycle = [&](const Stmt *S) {
+    if (BlockOf.empty())
+      for (const CFGBlock *B : G)
+        for (const CFGElement &E : *B)
+          if (auto SE = E.getAs<CFGStmt>())
+            BlockOf[SE->getStmt()] = B;
+    const CFGBlock *From = BlockOf.lookup(S);
+    if (!From)
+      return true;
+    llvm::SmallVector<const CFGBlock *, 8> Work(From->succ_begin(),
+                                                From->succ_end());
+    llvm::SmallPtrSet<const CFGBlock *, 16> Seen;
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.pop_back_val();
+      if (!B || !Seen.insert(B).second)
+        continue;
+      if (B == From)
+        return true;
+      Work.append(B->succ_begin(), B->succ_end());
+    }
+    return false;
+  };
   auto Weight = [&](const Stmt *S) -> Count {
     Count C;
-    bool Loop = inLoop(S);
+    bool Loop = inLoop(S) && OnCycle(S);
     if (auto Op = Sites.find(S); Op != Sites.end()) {
       bool Counted = Sends ? Op->second == OpKind::Send
                            : (Op->second == OpKind::Receive ||

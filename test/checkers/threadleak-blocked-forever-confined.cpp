@@ -299,6 +299,25 @@ int consumeFixed() {
   return v;
 }
 
+// Negative: inside a loop, but nothing comes back to the send: the error
+// path sends once and returns.
+bool step(int i);
+void produceUntilError(std::shared_ptr<IntChan> out) {
+  for (int i = 0;; ++i) {
+    if (!step(i)) {
+      out->push(-1);
+      return;
+    }
+  }
+}
+int consumeError() {
+  auto ch = std::make_shared<IntChan>();
+  fibers::fiber(produceUntilError, ch).detach();
+  int v;
+  ch->pop(v);
+  return v;
+}
+
 // Negative: two branches on the same condition exclude each other.
 void produceEither(std::shared_ptr<IntChan> out, bool ok) {
   if (ok)
