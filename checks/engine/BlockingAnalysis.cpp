@@ -518,6 +518,22 @@ const Expr *countArgument(const VarDecl *VD) {
   return CE && CE->getNumArgs() >= 1 ? CE->getArg(0) : nullptr;
 }
 
+/// The count a data member is made with: its default member initialiser
+/// (`std::latch open_{1};`), where no constructor initialises it otherwise.
+const Expr *countArgument(const FieldDecl *FD) {
+  if (!FD || !FD->hasInClassInitializer())
+    return nullptr;
+  for (const CXXConstructorDecl *C :
+       llvm::cast<CXXRecordDecl>(FD->getParent())->ctors())
+    for (const CXXCtorInitializer *Init : C->inits())
+      if (Init->isWritten() && Init->getMember() == FD)
+        return nullptr;
+  const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+      FD->getInClassInitializer() ? bareExpr(FD->getInClassInitializer())
+                                  : nullptr);
+  return CE && CE->getNumArgs() >= 1 ? CE->getArg(0) : nullptr;
+}
+
 /// A count as the notes write it: its value, or its source text (explicit
 /// casts left out) quoted; empty when neither is known.
 std::string countText(const Expr *Arg, const ASTContext &Ctx) {
@@ -1619,6 +1635,14 @@ private:
   llvm::DenseMap<const ValueDecl *, bool> DefaultPthreadMutexes;
   void reportBlocked(std::vector<BlockingFinding> &Out);
   void reportJoins(std::vector<BlockingFinding> &Out);
+  /// Every path of \p U from its entry to its exit passes \p S.
+  bool onEveryPath(const CodeUnit *U, const Stmt *S);
+  /// The condition-variable wait \p B (a predicate wait) blocks as its
+  /// objects are made: its predicate is false while the data members it
+  /// reads hold their initial values (zero, false, null, empty), and only
+  /// \p Writers (or the waiting function itself) change them.
+  bool waitsAsMade(const BlockedOp &B,
+                   const llvm::SmallPtrSetImpl<const CodeUnit *> &Writers);
   /// How many times something can happen on one run: a number, any
   /// number (ManyAt: the loop that makes it so), or not known.
   struct Count {
@@ -2034,6 +2058,20 @@ private:
     llvm::SmallVector<const CallExpr *, 2> Chain = {};
   };
   std::vector<JoinRecord> Joins;
+  /// What the thread (or std::async task) \p J waits for runs: each start
+  /// of it with the unit it runs (\p Starts holds the starts). With
+  /// \p Members, a joined data member's starts anywhere in its class.
+  void joinedBodies(
+      const JoinRecord &J, llvm::SmallVectorImpl<SpawnSite> &Starts,
+      llvm::SmallVectorImpl<std::pair<const SpawnSite *, const CodeUnit *>>
+          &Bodies,
+      bool Members = false);
+  /// JoinFirst: a join of a thread whose body cannot end without a wait
+  /// that only code after the join completes.
+  void reportJoinsFirst(std::vector<BlockingFinding> &Out);
+  /// Every join, with locks held or not (JoinFirst's), once.
+  std::vector<JoinRecord> AllJoins;
+  llvm::DenseSet<const CallExpr *> JoinSeen;
   /// Waits for a std::async task's result: a join, judged as one.
   llvm::DenseSet<const Stmt *> AsyncWaits;
   /// The destruction of a std::async task's future (a made-up destructor
@@ -2806,6 +2844,8 @@ void BlockingAnalysis::Impl::recordJoin(UnitInfo &I, const State &S,
   }
   if (!S.Held.empty())
     Joins.push_back({Join, I.U, {S.Held.begin(), S.Held.end()}, Async});
+  if (JoinSeen.insert(Join).second)
+    AllJoins.push_back({Join, I.U, {}, Async});
   // A caller may hold the lock (a destructor joining its thread, run by
   // `delete` under the owner's mutex): a summary effect.
   Effect Ef;
@@ -2972,8 +3012,11 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       B.BlocksAfterAdd = CO.Family == CounterOp::WaitGroup;
       B.Latch = CO.Family == CounterOp::Latch && !ArriveAndWait;
       // As created: a latch with a positive count, a semaphore with none.
+      const ValueDecl *Obj = K.object();
       if (const Expr *Arg =
-              countArgument(llvm::dyn_cast_or_null<VarDecl>(K.object()));
+              llvm::isa_and_nonnull<FieldDecl>(Obj)
+                  ? countArgument(llvm::cast<FieldDecl>(Obj))
+                  : countArgument(llvm::dyn_cast_or_null<VarDecl>(Obj));
           Arg && CO.Family != CounterOp::WaitGroup) {
         Expr::EvalResult R;
         if (!Arg->isValueDependent() && Arg->EvaluateAsInt(R, Ctx)) {
@@ -9208,59 +9251,334 @@ void BlockingAnalysis::Impl::reportMemberCounts(
   }
 }
 
+void BlockingAnalysis::Impl::joinedBodies(
+    const JoinRecord &J, llvm::SmallVectorImpl<SpawnSite> &Starts,
+    llvm::SmallVectorImpl<std::pair<const SpawnSite *, const CodeUnit *>>
+        &Bodies,
+    bool Members) {
+  if (J.Async) {
+    SpawnSite Async;
+    Async.Start = J.Async;
+    Async.Callable = asyncCallable(J.Async);
+    Starts.push_back(Async);
+  } else {
+    const Expr *Handle =
+        llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
+    const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
+    // A container's jthreads, destroyed together (`threads_.clear()`):
+    // every element's start.
+    if (isDestruction(J.Call) &&
+        !isJoiningThread(Handle->getType()->getAsCXXRecordDecl()))
+      if (const CXXRecordDecl *E = elementClass(Handle->getType());
+          E && isJoiningThread(E)) {
+        Starts = findElementThreadStarts(
+            Handle, Site->Fn, J.Call->getBeginLoc(), ThreadTypes, Ctx);
+        Handle = nullptr;
+      }
+    // A destroyed object's jthread member (`w_->t`): started somewhere
+    // in its class's members, as `this->t` is.
+    if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(Handle);
+        ME && isDestruction(J.Call) &&
+        !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+      if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl())) {
+        Starts = findMemberThreadStarts(F, ThreadTypes);
+        Handle = nullptr;
+      }
+    if (Handle)
+      Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
+                                ThreadTypes, Ctx);
+    // A data member joined where it was not started (`stop()` joins what
+    // `start()` started): its starts in its class's members.
+    if (Members && Handle && Starts.empty())
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(bareExpr(Handle)))
+        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          Starts = findMemberThreadStarts(F, ThreadTypes);
+  }
+  // What each start runs: its callable, or the lambdas of the
+  // std::function it is given (a thread wrapper's `std::thread(fn_)`).
+  for (const SpawnSite &Start : Starts) {
+    ResolvedBody Body = resolveCallable(Start.Callable);
+    if (const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr) {
+      Bodies.push_back({&Start, BU});
+      continue;
+    }
+    const ValueDecl *FO =
+        Start.Callable && isFunctionObjectType(Start.Callable->getType())
+            ? calledObject(Start.Callable)
+            : nullptr;
+    if (auto It = FO ? FunctionObjects.find(FO) : FunctionObjects.end();
+        It != FunctionObjects.end())
+      for (const CodeUnit *BU : It->second)
+        Bodies.push_back({&Start, BU});
+  }
+}
+
+bool BlockingAnalysis::Impl::onEveryPath(const CodeUnit *U, const Stmt *S) {
+  const CFGBlock *BS;
+  unsigned IS;
+  if (!cfgPos(U, S, BS, IS))
+    return false;
+  const CFG &G = *Infos.find(U)->second->G;
+  llvm::SmallVector<const CFGBlock *, 16> Work{&G.getEntry()};
+  llvm::SmallPtrSet<const CFGBlock *, 32> Seen;
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.pop_back_val();
+    if (!B || B == BS || !Seen.insert(B).second)
+      continue;
+    if (B == &G.getExit())
+      return false;
+    Work.append(B->succ_begin(), B->succ_end());
+  }
+  return true;
+}
+
+namespace {
+/// \p E, an initialiser, gives a zero value: 0, false, nullptr, `{}`, or a
+/// class object constructed with no arguments.
+bool zeroInit(const Expr *E) {
+  if (!E)
+    return false;
+  E = E->IgnoreParenImpCasts();
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+    return CE->getNumArgs() == 0 ||
+           (CE->getNumArgs() == 1 && zeroInit(CE->getArg(0)));
+  if (const auto *IL = llvm::dyn_cast<InitListExpr>(E))
+    return IL->getNumInits() == 0 ||
+           (IL->getNumInits() == 1 && zeroInit(IL->getInit(0)));
+  if (llvm::isa<CXXNullPtrLiteralExpr, ImplicitValueInitExpr>(E))
+    return true;
+  if (const auto *B = llvm::dyn_cast<CXXBoolLiteralExpr>(E))
+    return !B->getValue();
+  if (const auto *I = llvm::dyn_cast<IntegerLiteral>(E))
+    return I->getValue() == 0;
+  return false;
+}
+
+/// \p E reads a data member (`n`, `q.size()`): that member.
+const FieldDecl *memberRead(const Expr *E) {
+  E = E ? E->IgnoreParenImpCasts() : nullptr;
+  if (const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(E))
+    if (MC->getNumArgs() == 0 && MC->getMethodDecl() &&
+        MC->getMethodDecl()->isConst())
+      E = MC->getImplicitObjectArgument()->IgnoreParenImpCasts();
+  const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E);
+  return ME ? llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+}
+
+/// \p E is false when every data member it reads is zero (0, false,
+/// null, empty): `n > 0`, `ready`, `!q.empty()`, `a || b` of such.
+bool falseAtZero(const Expr *E) {
+  E = E->IgnoreParenImpCasts();
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+    const Expr *L = BO->getLHS(), *R = BO->getRHS();
+    auto Lit = [](const Expr *X, uint64_t &V) {
+      X = X->IgnoreParenImpCasts();
+      if (llvm::isa<CXXNullPtrLiteralExpr>(X)) {
+        V = 0;
+        return true;
+      }
+      const auto *I = llvm::dyn_cast<IntegerLiteral>(X);
+      if (I)
+        V = I->getValue().getZExtValue();
+      return I != nullptr;
+    };
+    uint64_t V = 0;
+    switch (BO->getOpcode()) {
+    case BO_LOr:
+      return falseAtZero(L) && falseAtZero(R);
+    case BO_LAnd:
+      return falseAtZero(L) || falseAtZero(R);
+    case BO_GT:
+      return memberRead(L) && Lit(R, V) && V == 0;
+    case BO_LT:
+      return memberRead(R) && Lit(L, V) && V == 0;
+    case BO_GE:
+      return memberRead(L) && Lit(R, V) && V >= 1;
+    case BO_NE:
+      return (memberRead(L) && Lit(R, V) && V == 0) ||
+             (memberRead(R) && Lit(L, V) && V == 0);
+    default:
+      return false;
+    }
+  }
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E);
+      UO && UO->getOpcode() == UO_LNot) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(
+        UO->getSubExpr()->IgnoreParenImpCasts());
+    const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+    return M && M->getIdentifier() && M->getName() == "empty" && memberRead(MC);
+  }
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    return M && M->getIdentifier() && M->getName() == "has_value" &&
+           memberRead(MC);
+  }
+  if (const FieldDecl *F = memberRead(E))
+    return F->getType()->isBooleanType() || F->getType()->isPointerType();
+  return false;
+}
+} // namespace
+
+bool BlockingAnalysis::Impl::waitsAsMade(
+    const BlockedOp &B,
+    const llvm::SmallPtrSetImpl<const CodeUnit *> &Writers) {
+  const CodeUnit *Waiter = B.SiteUnit ? B.SiteUnit : B.Unit;
+  std::optional<ConditionWait> W = CVs.asWait(B.Call);
+  if (!W || !W->Predicate || !Waiter)
+    return false;
+  std::optional<WaitCondition> WC = waitCondition(*W, Waiter->Fn, Ctx);
+  if (!WC || !WC->PredicateCode || WC->ReadsStopToken)
+    return false;
+  // The predicate: `return <expr>;`, alone.
+  const Expr *Pred = nullptr;
+  if (const auto *CS = llvm::dyn_cast<CompoundStmt>(WC->PredicateCode)) {
+    if (CS->size() == 1)
+      if (const auto *R = llvm::dyn_cast<ReturnStmt>(CS->body_front()))
+        Pred = R->getRetValue();
+  } else if (const auto *E = llvm::dyn_cast<Expr>(WC->PredicateCode)) {
+    Pred = E;
+  }
+  if (!Pred || !falseAtZero(Pred) || WC->Reads.empty())
+    return false;
+  for (const ValueDecl *D : WC->Reads) {
+    const auto *F = llvm::dyn_cast<FieldDecl>(D);
+    if (!F)
+      return false;
+    // Made zero: its initialiser, or every constructor's.
+    if (F->hasInClassInitializer() && !zeroInit(F->getInClassInitializer()))
+      return false;
+    if (!F->hasInClassInitializer() && !F->getType()->isRecordType())
+      return false; // a scalar left indeterminate, or set elsewhere
+    // (Of the constructors this translation unit uses.)
+    for (const CXXConstructorDecl *C :
+         llvm::cast<CXXRecordDecl>(F->getParent())->ctors())
+      if (C->isUsed())
+        for (const CXXCtorInitializer *Init : C->inits())
+          if (Init->isWritten() && Init->getMember() == F &&
+              !zeroInit(Init->getInit()))
+            return false;
+    // Changed only by the writers (and the waiter, after its wait).
+    bool Other = false;
+    for (const auto &UP : Inv.units()) {
+      const CodeUnit *U = UP.get();
+      if (U == Waiter || Writers.count(U) || Other)
+        continue;
+      walkOwnCode(U->Body, [&](const Stmt *S) {
+        const Expr *Target = nullptr;
+        if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+          if (BO->isAssignmentOp())
+            Target = BO->getLHS();
+        } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
+          if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
+            Target = UO->getSubExpr();
+        } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+          if (MC->getMethodDecl() && !MC->getMethodDecl()->isConst())
+            Target = MC->getImplicitObjectArgument();
+        } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+          if (OC->getNumArgs() >= 1)
+            if (const auto *M = llvm::dyn_cast_or_null<CXXMethodDecl>(
+                    OC->getDirectCallee());
+                M && !M->isConst())
+              Target = OC->getArg(0);
+        }
+        if (Target && writtenObject(Target) == F)
+          Other = true;
+      });
+    }
+    if (Other)
+      return false;
+  }
+  return true;
+}
+
+void BlockingAnalysis::Impl::reportJoinsFirst(
+    std::vector<BlockingFinding> &Out) {
+  // Nothing to find without a wait that may be the one (the thread starts
+  // are looked up only then).
+  if (AllJoins.empty() || llvm::none_of(Blocking, [&](const BlockedOp &B) {
+        return !B.Race &&
+               (B.Kind == OpKind::Wait ? B.HasPredicate : surelyWaits(B));
+      }))
+    return;
+  for (const JoinRecord &J : AllJoins) {
+    if (J.Async || isDestruction(J.Call))
+      continue; // a future's wait, a jthread's destruction: not yet
+    llvm::SmallVector<SpawnSite, 2> Starts;
+    llvm::SmallVector<std::pair<const SpawnSite *, const CodeUnit *>, 2> Bodies;
+    joinedBodies(J, Starts, Bodies, /*Members=*/true);
+    for (const auto &[StartP, BU] : Bodies) {
+      auto It = Infos.find(BU);
+      if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+        continue;
+      // A wait the body cannot end without, each of whose partners runs
+      // only after the join (in the joiner's code after it).
+      const BlockedOp *W = nullptr;
+      llvm::SmallVector<const OpRecord *, 4> Partners;
+      // Per partner, where the joiner's code leads to it after the join.
+      llvm::SmallVector<const Stmt *, 4> Ways;
+      for (const BlockedOp &B : Blocking) {
+        bool Predicate = B.Kind == OpKind::Wait && B.HasPredicate && !B.Race;
+        if (B.Unit != BU || (!surelyWaits(B) && !Predicate) ||
+            !onEveryPath(BU, siteOf(B)))
+          continue;
+        Partners.clear();
+        if (!knownPartners(B, Partners) || Partners.empty())
+          continue;
+        Ways.clear();
+        if (!llvm::all_of(Partners, [&](const OpRecord *R) {
+              std::pair<const CodeUnit *, const Stmt *> Where;
+              if (R->Unit == BU || !surelyOrderedBefore(J.Unit, J.Call, R->Unit,
+                                                        R->Site, &Where))
+                return false;
+              Ways.push_back(Where.second);
+              return true;
+            }))
+          continue;
+        // A predicate wait blocks only if its state is not already what
+        // it waits for: as made, changed only where it is notified.
+        if (Predicate) {
+          llvm::SmallPtrSet<const CodeUnit *, 4> Writers;
+          for (const OpRecord *R : Partners)
+            Writers.insert(R->Unit);
+          if (!waitsAsMade(B, Writers))
+            continue;
+        }
+        W = &B;
+        break;
+      }
+      if (!W)
+        continue;
+      BlockingFinding F;
+      F.Kind = BlockingFinding::JoinFirst;
+      F.At = J.Call;
+      F.Message = "join() waits for a thread that never finishes: " +
+                  std::string(opNoun(W->Kind)) + " '" + W->Object.str() +
+                  "' in it waits for code that runs only after this join; "
+                  "both wait forever";
+      F.Notes.push_back({StartP->Start, "the thread is started here"});
+      addChainNotes(F.Notes, W->Chain, "in the thread");
+      F.Notes.push_back({W->Call, "it waits here"});
+      for (size_t P = 0; P < Partners.size(); ++P) {
+        const OpRecord *R = Partners[P];
+        const auto *Via = llvm::dyn_cast_or_null<CallExpr>(Ways[P]);
+        if (Via && Via != R->Site)
+          F.Notes.push_back({Via, callNote(Via) + ", only after the join"});
+        F.Notes.push_back(
+            {R->Site,
+             std::string(opNoun(R->Kind)) + " '" + R->Object.str() + "' here" +
+                 (Via && Via != R->Site ? "" : ", only after the join")});
+      }
+      Out.push_back(std::move(F));
+      break;
+    }
+  }
+}
+
 void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
   for (const JoinRecord &J : Joins) {
     llvm::SmallVector<SpawnSite, 2> Starts;
-    if (J.Async) {
-      SpawnSite Async;
-      Async.Start = J.Async;
-      Async.Callable = asyncCallable(J.Async);
-      Starts.push_back(Async);
-    } else {
-      const Expr *Handle =
-          llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
-      const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
-      // A container's jthreads, destroyed together (`threads_.clear()`):
-      // every element's start.
-      if (isDestruction(J.Call) &&
-          !isJoiningThread(Handle->getType()->getAsCXXRecordDecl()))
-        if (const CXXRecordDecl *E = elementClass(Handle->getType());
-            E && isJoiningThread(E)) {
-          Starts = findElementThreadStarts(
-              Handle, Site->Fn, J.Call->getBeginLoc(), ThreadTypes, Ctx);
-          Handle = nullptr;
-        }
-      // A destroyed object's jthread member (`w_->t`): started somewhere
-      // in its class's members, as `this->t` is.
-      if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(Handle);
-          ME && isDestruction(J.Call) &&
-          !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
-        if (const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl())) {
-          Starts = findMemberThreadStarts(F, ThreadTypes);
-          Handle = nullptr;
-        }
-      if (Handle)
-        Starts = findThreadStarts(Handle, Site->Fn, J.Call->getBeginLoc(),
-                                  ThreadTypes, Ctx);
-    }
-    // What each start runs: its callable, or the lambdas of the
-    // std::function it is given (a thread wrapper's `std::thread(fn_)`).
     llvm::SmallVector<std::pair<const SpawnSite *, const CodeUnit *>, 2> Bodies;
-    for (const SpawnSite &Start : Starts) {
-      ResolvedBody Body = resolveCallable(Start.Callable);
-      if (const CodeUnit *BU = Body ? Inv.unitOf(Body.Function) : nullptr) {
-        Bodies.push_back({&Start, BU});
-        continue;
-      }
-      const ValueDecl *FO =
-          Start.Callable && isFunctionObjectType(Start.Callable->getType())
-              ? calledObject(Start.Callable)
-              : nullptr;
-      if (auto It = FO ? FunctionObjects.find(FO) : FunctionObjects.end();
-          It != FunctionObjects.end())
-        for (const CodeUnit *BU : It->second)
-          Bodies.push_back({&Start, BU});
-    }
+    joinedBodies(J, Starts, Bodies);
     for (const auto &[StartP, BU] : Bodies) {
       const SpawnSite &Start = *StartP;
       auto It = Infos.find(BU);
@@ -10223,6 +10541,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportRecursiveReads(Out);
   reportBlocked(Out);
   reportJoins(Out);
+  reportJoinsFirst(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::stable_sort(Out,

@@ -85,6 +85,7 @@ struct BlockingFinding {
     HeldByPartner,
     NoPartner,
     JoinUnderLock,
+    JoinFirst,
     Counts,
     WaitCycle,
     Outlived,
