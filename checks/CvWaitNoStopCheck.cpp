@@ -759,21 +759,8 @@ bool CvWaitNoStopCheck::neverWoken(const ValueDecl *CV,
     if (Woken)
       return false;
     walkWithLambdas(S, nullptr, [&](const Stmt *Node) {
-      const Expr *Target = nullptr;
-      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Node)) {
-        if (BO->isAssignmentOp())
-          Target = BO->getLHS();
-      } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Node)) {
-        if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
-          Target = UO->getSubExpr();
-      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Node)) {
-        if (const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(
-                OC->getDirectCallee()))
-          if (!MD->isConst() && OC->getNumArgs() >= 1)
-            Target = OC->getArg(0);
-      }
       // A lambda's body is walked too: its writes count there.
-      if (Target)
+      if (const Expr *Target = writeTarget(Node))
         if (const ValueDecl *D = writtenObject(Target))
           Woken |= llvm::is_contained(Reads, D);
     });

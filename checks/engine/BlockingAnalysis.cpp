@@ -6369,18 +6369,9 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     const CFGBlock *From = BlockOf.lookup(S);
     if (!From)
       return true;
-    llvm::SmallVector<const CFGBlock *, 8> Work(From->succ_begin(),
-                                                From->succ_end());
-    llvm::SmallPtrSet<const CFGBlock *, 16> Seen;
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.pop_back_val();
-      if (!B || !Seen.insert(B).second)
-        continue;
-      if (B == From)
-        return true;
-      Work.append(B->succ_begin(), B->succ_end());
-    }
-    return false;
+    llvm::SmallVector<const CFGBlock *, 4> Succs(From->succ_begin(),
+                                                 From->succ_end());
+    return reachesBlock(Succs, From, nullptr);
   };
   auto Weight = [&](const Stmt *S) -> Count {
     Count C;
@@ -9319,17 +9310,10 @@ bool BlockingAnalysis::Impl::onEveryPath(const CodeUnit *U, const Stmt *S) {
   if (!cfgPos(U, S, BS, IS))
     return false;
   const CFG &G = *Infos.find(U)->second->G;
-  llvm::SmallVector<const CFGBlock *, 16> Work{&G.getEntry()};
-  llvm::SmallPtrSet<const CFGBlock *, 32> Seen;
-  while (!Work.empty()) {
-    const CFGBlock *B = Work.pop_back_val();
-    if (!B || B == BS || !Seen.insert(B).second)
-      continue;
-    if (B == &G.getExit())
-      return false;
-    Work.append(B->succ_begin(), B->succ_end());
-  }
-  return true;
+  if (BS == &G.getEntry())
+    return true;
+  const CFGBlock *Entry = &G.getEntry();
+  return !reachesBlock(Entry, &G.getExit(), BS);
 }
 
 namespace {
@@ -9464,23 +9448,10 @@ bool BlockingAnalysis::Impl::waitsAsMade(
       if (U == Waiter || Writers.count(U) || Other)
         continue;
       walkOwnCode(U->Body, [&](const Stmt *S) {
-        const Expr *Target = nullptr;
-        if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
-          if (BO->isAssignmentOp())
-            Target = BO->getLHS();
-        } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
-          if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
-            Target = UO->getSubExpr();
-        } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+        const Expr *Target = writeTarget(S);
+        if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
           if (MC->getMethodDecl() && !MC->getMethodDecl()->isConst())
             Target = MC->getImplicitObjectArgument();
-        } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-          if (OC->getNumArgs() >= 1)
-            if (const auto *M = llvm::dyn_cast_or_null<CXXMethodDecl>(
-                    OC->getDirectCallee());
-                M && !M->isConst())
-              Target = OC->getArg(0);
-        }
         if (Target && writtenObject(Target) == F)
           Other = true;
       });

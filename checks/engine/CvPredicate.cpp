@@ -249,4 +249,19 @@ const ValueDecl *writtenObject(const Expr *Target) {
   return First;
 }
 
+const Expr *writeTarget(const Stmt *S) {
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+    return BO->isAssignmentOp() ? BO->getLHS() : nullptr;
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S))
+    return UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf
+               ? UO->getSubExpr()
+               : nullptr;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S))
+    if (const auto *MD =
+            llvm::dyn_cast_or_null<CXXMethodDecl>(OC->getDirectCallee()))
+      if (!MD->isConst() && OC->getNumArgs() >= 1)
+        return OC->getArg(0);
+  return nullptr;
+}
+
 } // namespace clang::tidy::threadleak

@@ -72,6 +72,11 @@ std::optional<WaitCondition> guardedWaitCondition(const ConditionWait &Wait,
 /// through `*p`, `p->`, `a[i]` and smart pointers; null if none.
 const ValueDecl *writtenObject(const Expr *Target);
 
+/// What \p S writes to, written as it is: an assignment's left side, the
+/// operand of `++`, `--` or `&`, the object of a non-const operator call
+/// (`q[i] = v`'s `q`, `s += t`); null for anything else.
+const Expr *writeTarget(const Stmt *S);
+
 /// Every variable and data member along \p Target, the one named last
 /// first (`state_.stop`: `stop`, then `state_`).
 void writtenObjects(const Expr *Target,
