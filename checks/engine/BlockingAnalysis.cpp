@@ -3096,10 +3096,11 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
     if (const auto *DC = Contexts ? llvm::dyn_cast<CallExpr>(
                                         bareExprThroughCopies(Op.Channel))
                                   : nullptr)
-      if (const Expr *Ctx = Contexts->doneOf(DC)) {
-        Type = Contexts->contextClassIn(Ctx->getType());
-        ContextClasses.insert(Type);
-      }
+      if (const Expr *Ctx = Contexts->doneOf(DC))
+        if (const CXXRecordDecl *C = Contexts->contextClassIn(Ctx->getType())) {
+          Type = C;
+          ContextClasses.insert(C);
+        }
     OpKind Kind = OpKind::Close;
     switch (Op.Kind) {
     case ChannelOpKind::Receive:
