@@ -521,10 +521,11 @@ const Expr *countArgument(const VarDecl *VD) {
 /// The count a data member is made with: its default member initialiser
 /// (`std::latch open_{1};`), where no constructor initialises it otherwise.
 const Expr *countArgument(const FieldDecl *FD) {
-  if (!FD || !FD->hasInClassInitializer())
+  const auto *RD =
+      FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
+  if (!RD || !FD->hasInClassInitializer())
     return nullptr;
-  for (const CXXConstructorDecl *C :
-       llvm::cast<CXXRecordDecl>(FD->getParent())->ctors())
+  for (const CXXConstructorDecl *C : RD->ctors())
     for (const CXXCtorInitializer *Init : C->inits())
       if (Init->isWritten() && Init->getMember() == FD)
         return nullptr;
@@ -2313,15 +2314,15 @@ void BlockingAnalysis::Impl::selfDeadlock(
   // Two names of one member: say why they are one mutex.
   if (!(First.Key == K) && !K.Path.empty())
     if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back())) {
-      const auto *C = llvm::cast<CXXRecordDecl>(FD->getParent());
-      if (const VarDecl *Only = onlyObject(C))
+      const auto *C = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
+      if (const VarDecl *Only = C ? onlyObject(C) : nullptr)
         F.Notes.push_back({nullptr,
                            "'" + Only->getNameAsString() + "' is the only '" +
                                C->getNameAsString() + "' the program makes: '" +
                                First.Key.str() + "' and '" + K.str() +
                                "' are both its '" + FD->getNameAsString() + "'",
                            Only->getLocation()});
-      else if (const Expr *Made = onlyHeapObject(C))
+      else if (const Expr *Made = C ? onlyHeapObject(C) : nullptr)
         F.Notes.push_back({Made, "the '" + C->getNameAsString() +
                                      "' made here is the only one the program "
                                      "makes: '" +
@@ -9427,7 +9428,9 @@ bool BlockingAnalysis::Impl::waitsAsMade(
     return false;
   for (const ValueDecl *D : WC->Reads) {
     const auto *F = llvm::dyn_cast<FieldDecl>(D);
-    if (!F)
+    const auto *RD =
+        F ? llvm::dyn_cast<CXXRecordDecl>(F->getParent()) : nullptr;
+    if (!RD)
       return false;
     // Made zero: its initialiser, or every constructor's.
     if (F->hasInClassInitializer() && !zeroInit(F->getInClassInitializer()))
@@ -9435,8 +9438,7 @@ bool BlockingAnalysis::Impl::waitsAsMade(
     if (!F->hasInClassInitializer() && !F->getType()->isRecordType())
       return false; // a scalar left indeterminate, or set elsewhere
     // (Of the constructors this translation unit uses.)
-    for (const CXXConstructorDecl *C :
-         llvm::cast<CXXRecordDecl>(F->getParent())->ctors())
+    for (const CXXConstructorDecl *C : RD->ctors())
       if (C->isUsed())
         for (const CXXCtorInitializer *Init : C->inits())
           if (Init->isWritten() && Init->getMember() == F &&
