@@ -10270,45 +10270,9 @@ BlockingAnalysis::Impl::cancelKey(const UnitInfo &I, const CallExpr *Call,
     return I.KB->keyOf(Ctx);
   }
   // A call of the cancel function: `cancel()`, `p.second()`.
-  const Expr *F = nullptr;
-  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call)) {
-    if (OC->getOperator() != OO_Call || OC->getNumArgs() != 1)
-      return std::nullopt;
-    F = OC->getArg(0);
-  } else if (!llvm::isa<CXXMemberCallExpr>(Call) && Call->getNumArgs() == 0) {
-    F = Call->getCallee();
-  }
-  for (unsigned Depth = 0; F && Depth < 4; ++Depth) {
-    F = bareExprThroughCopies(F);
-    if (const auto *ME = llvm::dyn_cast<MemberExpr>(F)) {
-      const auto *DRE =
-          llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase()));
-      const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-      if (!VD || !isPairMember(ME->getMemberDecl()) ||
-          Contexts->isContextType(ME->getType()))
-        return std::nullopt;
-      Callee = F;
-      return factoryKey(I, VD, 0);
-    }
-    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(F);
-    if (!DRE || Contexts->isContextType(DRE->getType()))
-      return std::nullopt;
-    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl())) {
-      const auto *DD = llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl());
-      if (!DD)
-        return std::nullopt;
-      Callee = F;
-      return factoryKey(I, DD, 0);
-    }
-    // An init-capture or a local copy of the cancel function.
-    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-    if (!VD || !VD->getInit() || llvm::isa<ParmVarDecl>(VD) ||
-        !(VD->isInitCapture() ||
-          (VD->hasLocalStorage() && !I.KB->isReassigned(VD))))
-      return std::nullopt;
-    F = VD->getInit();
-  }
-  return std::nullopt;
+  const VarDecl *Made = Contexts->cancelFunctionCall(
+      Call, Callee, [&](const VarDecl *VD) { return !I.KB->isReassigned(VD); });
+  return Made ? factoryKey(I, Made, 0) : std::nullopt;
 }
 
 bool BlockingAnalysis::Impl::isCaseCall(const Expr *E) const {
@@ -10342,17 +10306,14 @@ bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
     if (Channels.classify(Call) || classifyFutureOp(Call))
       return true;
-    // A context's cancel, through a member or the cancel function.
-    if (Contexts && !Contexts->empty()) {
-      if (Contexts->cancelledBy(Call))
-        return true;
-      if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
-          OC && OC->getOperator() == OO_Call && OC->getNumArgs() == 1)
-        if (const Expr *F = handedName(OC->getArg(0)))
-          if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(F);
-              DRE && llvm::isa<BindingDecl>(DRE->getDecl()))
-            return true;
-    }
+    // A context's cancel, through a member or the cancel function (a
+    // copy of it too: whether it is reassigned is the dataflow's
+    // question).
+    const Expr *Callee = nullptr;
+    if (Contexts && (Contexts->cancelledBy(Call) ||
+                     Contexts->cancelFunctionCall(
+                         Call, Callee, [](const VarDecl *) { return true; })))
+      return true;
     // A join: a caller may hold a lock the thread needs.
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
       if (const CXXMethodDecl *M = MC->getMethodDecl();

@@ -1,6 +1,7 @@
 //===--- ContextModel.cpp -------------------------------------------------===//
 
 #include "model/ContextModel.h"
+#include "engine/ObjectKey.h"
 #include "clang/AST/DeclTemplate.h"
 
 using namespace clang;
@@ -76,5 +77,51 @@ const CXXRecordDecl *ContextModel::contextClassIn(QualType T) const {
         if (const auto *In = A.getAsType()->getAsCXXRecordDecl();
             In && Types.contains(In))
           return In->getCanonicalDecl();
+  return nullptr;
+}
+
+const VarDecl *ContextModel::cancelFunctionCall(
+    const CallExpr *Call, const Expr *&Callee,
+    llvm::function_ref<bool(const VarDecl *)> Stable) const {
+  if (Types.empty() || Factories.empty())
+    return nullptr;
+  // What is called: `f()` on a function object, or a function pointer.
+  const Expr *F = nullptr;
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Call)) {
+    if (OC->getOperator() != OO_Call || OC->getNumArgs() != 1)
+      return nullptr;
+    F = OC->getArg(0);
+  } else if (!llvm::isa<CXXMemberCallExpr>(Call) && Call->getNumArgs() == 0) {
+    F = Call->getCallee();
+  }
+  // The variable a factory initialised, if it is one.
+  auto Made = [&](const VarDecl *VD, const Expr *Name) -> const VarDecl * {
+    if (!VD || !factoryCall(VD->getInit()))
+      return nullptr;
+    Callee = Name;
+    return VD;
+  };
+  for (unsigned Depth = 0; F && Depth < 4; ++Depth) {
+    F = bareExprThroughCopies(F);
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(F)) {
+      const auto *DRE =
+          llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase()));
+      if (!DRE || !isPairMember(ME->getMemberDecl()) ||
+          isContextType(ME->getType()))
+        return nullptr;
+      return Made(llvm::dyn_cast<VarDecl>(DRE->getDecl()), F);
+    }
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(F);
+    if (!DRE || isContextType(DRE->getType()))
+      return nullptr;
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      return Made(llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl()), F);
+    // An init-capture or a local copy of the cancel function.
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (!VD || !VD->getInit() || llvm::isa<ParmVarDecl>(VD) ||
+        !(VD->isInitCapture() || (VD->hasLocalStorage() && Stable(VD))))
+      return nullptr;
+    F = VD->getInit();
+  }
   return nullptr;
 }

@@ -20,6 +20,7 @@
 #include "model/ConcurrencyModel.h"
 #include "model/ModelConfig.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include <vector>
 
@@ -44,6 +45,15 @@ public:
   /// The context class \p T is, or the first one a pair or tuple \p T
   /// holds (a factory's result): its canonical declaration, or null.
   const CXXRecordDecl *contextClassIn(QualType T) const;
+  /// \p Call calls the cancel function a factory returned (`cancel()` of
+  /// `auto [ctx, cancel] = with_cancel()`, `p.second()` of `auto p =
+  /// with_cancel()`, or a copy or init-capture of either): the variable
+  /// the factory initialised, or null. \p Callee gets the name called. A
+  /// local copy is looked through only where \p Stable says it is never
+  /// given another value.
+  const VarDecl *
+  cancelFunctionCall(const CallExpr *Call, const Expr *&Callee,
+                     llvm::function_ref<bool(const VarDecl *)> Stable) const;
   /// \p FD is a context factory.
   bool isFactory(const FunctionDecl *FD) const {
     return Factories.contains(FD);
