@@ -9467,12 +9467,16 @@ bool BlockingAnalysis::Impl::waitsAsMade(
 
 void BlockingAnalysis::Impl::reportJoinsFirst(
     std::vector<BlockingFinding> &Out) {
-  // Nothing to find without a wait that may be the one (the thread starts
-  // are looked up only then).
-  if (AllJoins.empty() || llvm::none_of(Blocking, [&](const BlockedOp &B) {
-        return !B.Race &&
-               (B.Kind == OpKind::Wait ? B.HasPredicate : surelyWaits(B));
-      }))
+  // The waits that may be the one: surely blocking, or a predicate wait
+  // (asked below whether it blocks as made). Without one, nothing to find
+  // (the thread starts are looked up only then).
+  if (AllJoins.empty())
+    return;
+  llvm::SmallVector<const BlockedOp *, 8> Candidates;
+  for (const BlockedOp &B : Blocking)
+    if (!B.Race && (B.Kind == OpKind::Wait ? B.HasPredicate : surelyWaits(B)))
+      Candidates.push_back(&B);
+  if (Candidates.empty())
     return;
   for (const JoinRecord &J : AllJoins) {
     if (J.Async || isDestruction(J.Call))
@@ -9490,10 +9494,10 @@ void BlockingAnalysis::Impl::reportJoinsFirst(
       llvm::SmallVector<const OpRecord *, 4> Partners;
       // Per partner, where the joiner's code leads to it after the join.
       llvm::SmallVector<const Stmt *, 4> Ways;
-      for (const BlockedOp &B : Blocking) {
-        bool Predicate = B.Kind == OpKind::Wait && B.HasPredicate && !B.Race;
-        if (B.Unit != BU || (!surelyWaits(B) && !Predicate) ||
-            !onEveryPath(BU, siteOf(B)))
+      for (const BlockedOp *C : Candidates) {
+        const BlockedOp &B = *C;
+        bool Predicate = B.Kind == OpKind::Wait;
+        if (B.Unit != BU || !onEveryPath(BU, siteOf(B)))
           continue;
         Partners.clear();
         if (!knownPartners(B, Partners) || Partners.empty())
