@@ -1638,6 +1638,9 @@ private:
   void reportJoins(std::vector<BlockingFinding> &Out);
   /// Every path of \p U from its entry to its exit passes \p S.
   bool onEveryPath(const CodeUnit *U, const Stmt *S);
+  /// Fills \p I.Pos from \p I.G (a CFG built outside the dataflow, which
+  /// fills it as it goes).
+  void indexCFG(UnitInfo &I);
   /// The condition-variable wait \p B (a predicate wait) blocks as its
   /// objects are made: its predicate is false while the data members it
   /// reads hold their initial values (zero, false, null, empty), and only
@@ -6280,6 +6283,7 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
   if (!I.Relevant && I.Status == UnitInfo::NotYet && !I.G) {
     prepare(I);
     I.G = buildCFG(*U);
+    indexCFG(I);
   }
   if (!I.G)
     return Count::unknown();
@@ -6360,20 +6364,12 @@ BlockingAnalysis::Impl::Count BlockingAnalysis::Impl::maxOps(
     return C;
   };
   // A statement inside a loop that no path comes back to runs once per
-  // run (`for (;;) { if (failed) { errs.send(e); return; } }`).
-  llvm::DenseMap<const Stmt *, const CFGBlock *> BlockOf;
+  // run (`for (;;) { if (failed) { errs.send(e); return; } }`); one the
+  // CFG does not place is taken to be on a cycle.
   auto OnCycle = [&](const Stmt *S) {
-    if (BlockOf.empty())
-      for (const CFGBlock *B : G)
-        for (const CFGElement &E : *B)
-          if (auto SE = E.getAs<CFGStmt>())
-            BlockOf[SE->getStmt()] = B;
-    const CFGBlock *From = BlockOf.lookup(S);
-    if (!From)
-      return true;
-    llvm::SmallVector<const CFGBlock *, 4> Succs(From->succ_begin(),
-                                                 From->succ_end());
-    return reachesBlock(Succs, From, nullptr);
+    const CFGBlock *B;
+    unsigned Idx;
+    return !cfgPos(U, S, B, Idx) || mayReach(U, S, S);
   };
   auto Weight = [&](const Stmt *S) -> Count {
     Count C;
@@ -7439,6 +7435,19 @@ bool isLoopStmt(const Stmt *S) {
 }
 } // namespace
 
+void BlockingAnalysis::Impl::indexCFG(UnitInfo &I) {
+  if (!I.G)
+    return;
+  for (const CFGBlock *B : *I.G) {
+    unsigned Index = 0;
+    for (const CFGElement &E : *B) {
+      if (auto SE = E.getAs<CFGStmt>())
+        I.Pos[SE->getStmt()] = {B->getBlockID(), Index};
+      ++Index;
+    }
+  }
+}
+
 const BlockingAnalysis::Impl::UnitInfo *
 BlockingAnalysis::Impl::withCFG(const CodeUnit *U) {
   if (auto It = Infos.find(U); It != Infos.end()) {
@@ -7451,15 +7460,7 @@ BlockingAnalysis::Impl::withCFG(const CodeUnit *U) {
     P->U = U;
     prepare(*P);
     P->G = buildCFG(*U);
-    if (P->G)
-      for (const CFGBlock *B : *P->G) {
-        unsigned Index = 0;
-        for (const CFGElement &E : *B) {
-          if (auto SE = E.getAs<CFGStmt>())
-            P->Pos[SE->getStmt()] = {B->getBlockID(), Index};
-          ++Index;
-        }
-      }
+    indexCFG(*P);
   }
   return P->G ? P.get() : nullptr;
 }
