@@ -119,6 +119,24 @@ ChannelOrigin ChannelFlow::originOf(const Expr *E,
         return O;
     if (!VD->hasLocalStorage())
       return {}; // a global: anyone may release it.
+    // `Chan c = req.stream;`: a copy of a channel handle (a Go-style
+    // channel, a shared pointer) made from one we cannot name is that
+    // channel, which anyone may release.
+    if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
+            VD->getInit() ? VD->getInit()->IgnoreImplicit() : nullptr);
+        CE && CE->getNumArgs() == 1 &&
+        CE->getConstructor()->isCopyOrMoveConstructor()) {
+      const Expr *Src = CE->getArg(0)->IgnoreImplicit();
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(Src);
+          Call && Call->getDirectCallee() &&
+          Call->getDirectCallee()->isInStdNamespace() &&
+          Call->getDirectCallee()->getIdentifier() &&
+          Call->getDirectCallee()->getName() == "move" &&
+          Call->getNumArgs() == 1)
+        Src = Call->getArg(0)->IgnoreImplicit();
+      if (llvm::isa<DeclRefExpr, MemberExpr>(Src) && !originOf(Src, Bindings))
+        return {};
+    }
     return {VD};
   }
   if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {

@@ -935,6 +935,21 @@ void global_channel() {
   t.detach();
 }
 
+// A copy of a channel handle the owner was given (containerd's
+// `stream := req.resizeStream`): the channel is the caller's, which anyone
+// may close.
+struct ExecRequest {
+  std::shared_ptr<Chan> resize;
+};
+void handle_resizes(const ExecRequest &req) {
+  std::shared_ptr<Chan> stream = req.resize;
+  std::thread([stream] {
+    int v;
+    while (stream->pop(v) == channel_op_status::success)
+      handle(v);
+  }).detach();
+}
+
 // Known limit: a channel that is a parameter of the owner is never reported
 // (its caller may close it), even when nothing can.
 void channel_parameter(Chan &ch) {
