@@ -1636,6 +1636,10 @@ private:
   llvm::DenseMap<const ValueDecl *, bool> DefaultPthreadMutexes;
   void reportBlocked(std::vector<BlockingFinding> &Out);
   void reportJoins(std::vector<BlockingFinding> &Out);
+  /// JoinUnderLock for a wait group: a wait on it, holding M, for a
+  /// count-down made by code started apart (a goroutine's body, after
+  /// its work) that may acquire M before it: both wait forever.
+  void reportCounterJoins(std::vector<BlockingFinding> &Out);
   /// Every path of \p U from its entry to its exit passes \p S.
   bool onEveryPath(const CodeUnit *U, const Stmt *S);
   /// Fills \p I.Pos from \p I.G (a CFG built outside the dataflow, which
@@ -1751,6 +1755,16 @@ private:
   /// arm of its race ends, fired by code nothing orders after the send.
   void reportPartnerLeaves(std::vector<BlockingFinding> &Out,
                            llvm::DenseSet<const Stmt *> &Done);
+  /// PartnerLeaves, on their own: a send, in a loop, on a channel whose
+  /// every receiver is a loop started by the sending code before that
+  /// loop, each of which may leave (a `return` or `break` that does not
+  /// test what it received: an error path) while the sender goes on.
+  void reportReceiversLeave(std::vector<BlockingFinding> &Out,
+                            llvm::DenseSet<const Stmt *> &Done);
+  /// A send on a channel whose capacity is not a constant: bounded, by a
+  /// value that is not the number of items (no size(), no variable the
+  /// sending loop's own bound reads). \p Loop is that loop.
+  bool boundedBelowItems(const BlockedOp &B, const Stmt *Loop);
   /// PartnerGivesUp: a send on an unbuffered channel (or a receive, once)
   /// whose every partner is an operation that may give up (a receive with a
   /// timeout, one given a stop token something stops, a poll) in other code
@@ -4667,6 +4681,7 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
   if (!C.Names.insert(D).second && Depth > 0)
     return true; // Already followed (a recursive call, a second call site).
   llvm::SmallPtrSet<const Expr *, 8> Accounted;
+  llvm::SmallPtrSet<const Stmt *, 2> RangeStmts;
   llvm::SmallVector<const Expr *, 8> Mentions;
   bool Escapes = false;
   // \p Arg of \p Call goes to parameter \p P of \p Callee.
@@ -4774,8 +4789,20 @@ bool BlockingAnalysis::Impl::confinedIn(const Stmt *Body, const ValueDecl *D,
           Accounted.insert(N);
       return;
     }
+    // A range-for over a channel receives from it (its hidden range
+    // reference is the channel).
+    if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(S)) {
+      if (Channels.rangeReceive(For))
+        if (const Expr *N = handedName(For->getRangeInit()); namesDecl(N, D)) {
+          Accounted.insert(N);
+          RangeStmts.insert(For->getRangeStmt());
+        }
+      return;
+    }
     // A local copy or reference: confined in turn.
     if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+      if (RangeStmts.count(DS))
+        return;
       for (const Decl *Dc : DS->decls()) {
         const auto *V = llvm::dyn_cast<VarDecl>(Dc);
         const Expr *N = V && V->getInit() ? handedName(V->getInit()) : nullptr;
@@ -5737,6 +5764,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     if (Fs.size() == RaceArms.lookup(Race))
       Out.push_back(std::move(Fs.front()));
   reportPartnerLeaves(Out, Done);
+  reportReceiversLeave(Out, Done);
   reportPartnerGivesUp(Out, Done);
   reportPartnerSkips(Out, Done);
   reportOutlived(Out, Done);
@@ -7019,9 +7047,12 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
       if (!isPartner(B, R) ||
           (R.Object.object() && !reachesName(R.Object, B.Object, Conf.Names)))
         continue;
+      // (One that receives once takes one item: a buffer may hold this
+      // send's.)
       auto Arm = ArmAt.find(R.Site);
       if (R.Kind != OpKind::Receive || Arm == ArmAt.end() ||
-          Arm->second->Unit == B.Unit || !inLoop(Arm->second->Call)) {
+          Arm->second->Unit == B.Unit ||
+          (!inLoop(Arm->second->Call) && !B.Unbuffered)) {
         Ok = false;
         break;
       }
@@ -7092,7 +7123,10 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
           // code that also leads to the send (code that runs from places
           // we do not see is not known to run at all); the object's
           // destruction ends everything anyway.
-          if (!Trigger && R.Object.object() && R.Unit != RU &&
+          // (A cancellation, a close, explains it best.)
+          if ((!Trigger ||
+               (Trigger->Kind != OpKind::Close && R.Kind == OpKind::Close)) &&
+              R.Object.object() && R.Unit != RU &&
               !llvm::isa<CXXDestructorDecl>(R.Unit->Fn) && startsWithSend(R) &&
               !orderedBefore(B.Unit, B.Call, R.Unit, R.Site)) {
             Trigger = &R;
@@ -7106,10 +7140,14 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         if (canLeave(RU, Recv->Race, Arms, OnlyTimers)) {
           if (Why.empty())
             Why.push_back(
-                {Recv->Call, "the only receiver, in " + unitName(*RU) +
-                                 ", takes from '" + Recv->Object.str() +
-                                 "' in a loop, racing a timer's wait that "
-                                 "ends the loop when it fires first"});
+                {Recv->Call,
+                 "the only receiver, in " + unitName(*RU) + ", takes from '" +
+                     Recv->Object.str() +
+                     (inLoop(Recv->Call)
+                          ? "' in a loop, racing a timer's wait that ends the "
+                            "loop when it fires first"
+                          : "' once, racing a timer's wait that goes on "
+                            "without it when it fires first")});
           continue;
         }
       }
@@ -7118,16 +7156,383 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
         break;
       }
       if (Why.empty()) {
-        Why.push_back({Recv->Call, "the only receiver, in " + unitName(*RU) +
-                                       ", takes from '" + Recv->Object.str() +
-                                       "' in a loop, racing a receive from '" +
-                                       TriggerArm->Object.str() + "'"});
         Why.push_back(
-            {Trigger->Site, std::string(opNoun(Trigger->Kind)) + " '" +
-                                Trigger->Object.str() + "' in " +
-                                unitName(*Trigger->Unit) +
-                                " ends that loop, and nothing orders it after "
-                                "this send"});
+            {Recv->Call, "the only receiver, in " + unitName(*RU) +
+                             ", takes from '" + Recv->Object.str() +
+                             (inLoop(Recv->Call) ? "' in a loop" : "' once") +
+                             ", racing a receive from '" +
+                             TriggerArm->Object.str() + "'"});
+        Why.push_back(
+            {Trigger->Site,
+             (Trigger->Kind == OpKind::Close &&
+                      ContextClasses.count(TriggerArm->Type)
+                  ? std::string("a cancel of")
+                  : std::string(opNoun(Trigger->Kind))) +
+                 " '" + Trigger->Object.str() + "' in " +
+                 unitName(*Trigger->Unit) +
+                 (inLoop(Recv->Call) ? " ends that loop" : " wins that race") +
+                 ", and nothing orders it after this send"});
+      }
+    }
+    if (!Ok)
+      continue;
+    Done.insert(B.Call);
+    BlockingFinding F;
+    F.Kind = BlockingFinding::PartnerLeaves;
+    F.At = B.Call;
+    F.Message =
+        "a send on '" + B.Object.str() + "' may wait forever: " +
+        (llvm::all_of(Receivers,
+                      [&](const BlockedOp *R) { return inLoop(R->Call); })
+             ? "its receiver's loop may have left before it"
+             : "its receiver may have gone on before it") +
+        ", and nothing else receives from it or closes it";
+    appendSteps(F.Notes, Why);
+    Out.push_back(std::move(F));
+  }
+}
+
+namespace {
+/// The innermost loop of \p Body (lambdas aside) that \p Site is part of:
+/// in its body or its condition; a range-for receive is its own loop.
+const Stmt *loopOfSite(const Stmt *Body, const Stmt *Site) {
+  if (llvm::isa<CXXForRangeStmt>(Site))
+    return Site;
+  const Stmt *Loop = nullptr;
+  walkOwnCode(Body, [&](const Stmt *N) {
+    // Outer loops come first: the last one found is the innermost.
+    if (N != Site &&
+        llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(N) &&
+        containsStmt(N, Site))
+      Loop = N;
+  });
+  return Loop;
+}
+
+/// The locals that hold what the operation \p Site gave, in \p Body: a
+/// local its result initialises or is assigned to, one it takes by
+/// reference or address (`pop(v)`, `recv(&v)`), a range-for's variable.
+void resultHolders(const Stmt *Body, const Stmt *Site,
+                   llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+  auto AddVar = [&](const Expr *E) {
+    if (!E)
+      return;
+    E = E->IgnoreParenImpCasts();
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E);
+        UO && UO->getOpcode() == UO_AddrOf)
+      E = UO->getSubExpr()->IgnoreParenImpCasts();
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E))
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()))
+        Out.insert(VD);
+  };
+  if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(Site))
+    Out.insert(For->getLoopVariable());
+  else if (const auto *Call = llvm::dyn_cast<CallExpr>(Site))
+    for (const Expr *A : Call->arguments())
+      AddVar(A);
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+            VD && containsStmt(VD->getInit(), Site))
+          Out.insert(VD);
+    } else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+               BO && BO->getOpcode() == BO_Assign &&
+               containsStmt(BO->getRHS(), Site)) {
+      AddVar(BO->getLHS());
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+               OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+               containsStmt(OC->getArg(1), Site)) {
+      AddVar(OC->getArg(0));
+    }
+  });
+}
+
+/// \p E tests what \p Site gave: it reads the operation or one of
+/// \p Holders as a value (negated, compared, a member of it, a method
+/// called on it), not as an argument handed to a function that works
+/// on it (`process(v)`).
+bool testsResult(const Expr *E, const Stmt *Site,
+                 const llvm::SmallPtrSetImpl<const VarDecl *> &Holders) {
+  if (!E)
+    return false;
+  E = E->IgnoreParenImpCasts();
+  if (E == Site)
+    return true;
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    // (`auto [ec, v] = co_await ch.async_receive(...)`: a binding of it.)
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      VD = llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl());
+    return VD && Holders.count(VD);
+  }
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E))
+    return testsResult(UO->getSubExpr(), Site, Holders);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E))
+    return testsResult(BO->getLHS(), Site, Holders) ||
+           testsResult(BO->getRHS(), Site, Holders);
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E))
+    return llvm::any_of(OC->arguments(), [&](const Expr *A) {
+      return testsResult(A, Site, Holders);
+    });
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E))
+    return E == Site ||
+           testsResult(MC->getImplicitObjectArgument(), Site, Holders);
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    return testsResult(ME->getBase(), Site, Holders);
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(E))
+    return CE->getNumArgs() == 1 && testsResult(CE->getArg(0), Site, Holders);
+  if (const auto *CO = llvm::dyn_cast<ConditionalOperator>(E))
+    return testsResult(CO->getCond(), Site, Holders);
+  if (const auto *Cl = llvm::dyn_cast<ExprWithCleanups>(E))
+    return testsResult(Cl->getSubExpr(), Site, Holders);
+  return false;
+}
+
+/// The statements of \p S, a loop's body, that leave the loop on their
+/// own: a `return`, `co_return` or `goto`, a `break` of the loop's own,
+/// not under an `if` or `switch` that tests what \p Site gave (a closed
+/// channel's status, a sentinel value). Lambdas are other code; a throw
+/// is not followed.
+void ownExits(const Stmt *S, const Stmt *Site,
+              const llvm::SmallPtrSetImpl<const VarDecl *> &Holders,
+              bool Nested, llvm::SmallVectorImpl<const Stmt *> &Out) {
+  if (!S || llvm::isa<LambdaExpr>(S))
+    return;
+  if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt>(S) ||
+      (llvm::isa<BreakStmt>(S) && !Nested)) {
+    Out.push_back(S);
+    return;
+  }
+  auto Tested = [&](const Expr *Cond, const VarDecl *CondVar) {
+    return testsResult(Cond, Site, Holders) ||
+           (CondVar &&
+            (Holders.count(CondVar) || containsStmt(CondVar->getInit(), Site)));
+  };
+  if (const auto *If = llvm::dyn_cast<IfStmt>(S)) {
+    if (Tested(If->getCond(), If->getConditionVariable()))
+      return;
+  } else if (const auto *Sw = llvm::dyn_cast<SwitchStmt>(S)) {
+    if (Tested(Sw->getCond(), Sw->getConditionVariable()))
+      return;
+  }
+  bool Inner =
+      Nested ||
+      llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(S);
+  for (const Stmt *Child : S->children())
+    ownExits(Child, Site, Holders, Inner, Out);
+}
+
+/// \p E's value is a number of items: it calls size() or the like, or
+/// is sizeof, or reads a local initialised so.
+bool countsItems(const Expr *E, unsigned Depth = 0) {
+  bool Found = false;
+  walkOwnCode(E, [&](const Stmt *S) {
+    if (Found)
+      return;
+    if (llvm::isa<UnaryExprOrTypeTraitExpr>(S)) {
+      Found = true;
+    } else if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+      const FunctionDecl *FD = Call->getDirectCallee();
+      if (FD && FD->getIdentifier()) {
+        llvm::StringRef N = FD->getName();
+        Found = N == "size" || N == "ssize" || N == "length" || N == "count" ||
+                N == "distance" || N == "len" || N == "capacity";
+      }
+    } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S)) {
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+          VD && Depth < 2 && VD->hasLocalStorage() && VD->getInit())
+        Found = countsItems(VD->getInit(), Depth + 1);
+    }
+  });
+  return Found;
+}
+
+/// The variables \p S reads (lambdas aside).
+void readVars(const Stmt *S, llvm::SmallPtrSetImpl<const ValueDecl *> &Out) {
+  walkOwnCode(S, [&](const Stmt *N) {
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+      Out.insert(DRE->getDecl());
+    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
+      Out.insert(ME->getMemberDecl());
+  });
+}
+
+/// What bounds \p Loop's rounds: its condition, or a range-for's range.
+const Stmt *loopBound(const Stmt *Loop) {
+  if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(Loop))
+    return For->getRangeInit();
+  return loopCondition(Loop);
+}
+
+/// \p Cond, a loop's condition, reads only its own code's locals (an
+/// index, an iterator, a lambda's copy): nothing another thread may
+/// change. (A range-for's range is its items.)
+bool readsOnlyLocals(const Stmt *Cond, const CodeUnit &U) {
+  if (!Cond || llvm::isa<CXXForRangeStmt>(Cond))
+    return true;
+  auto ByCopy = [&](const VarDecl *VD) {
+    return U.Lambda &&
+           llvm::any_of(U.Lambda->captures(), [&](const LambdaCapture &C) {
+             return C.capturesVariable() && C.getCapturedVar() == VD &&
+                    C.getCaptureKind() == LCK_ByCopy;
+           });
+  };
+  bool Ok = true;
+  walkOwnCode(Cond, [&](const Stmt *N) {
+    if (llvm::isa<MemberExpr>(N)) {
+      const auto *ME = llvm::cast<MemberExpr>(N);
+      if (llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+        Ok = false;
+    } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N)) {
+      if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+          VD && (!VD->hasLocalStorage() || VD->getType()->isReferenceType() ||
+                 (DRE->refersToEnclosingVariableOrCapture() && !ByCopy(VD))))
+        Ok = false;
+    }
+  });
+  return Ok;
+}
+} // namespace
+
+bool BlockingAnalysis::Impl::boundedBelowItems(const BlockedOp &B,
+                                               const Stmt *Loop) {
+  const auto *VD = llvm::dyn_cast_or_null<VarDecl>(B.Object.object());
+  if (!VD || B.Object.Root != ObjectKey::Var || !B.Object.Path.empty() ||
+      !VD->hasLocalStorage() || VD->getType()->isReferenceType() ||
+      llvm::isa<ParmVarDecl>(VD) || !VD->getInit())
+    return false;
+  const ChannelSpec *Spec = nullptr;
+  for (const OpRecord &R : Ops)
+    if (R.Site == B.Call && R.Spec)
+      Spec = R.Spec;
+  if (!Spec || Spec->Unbuffered)
+    return false;
+  const Expr *Cap = Channels.capacityArgument(VD->getInit(), *Spec);
+  if (!Cap || countsItems(Cap))
+    return false;
+  // The loop sends as many items as the channel holds.
+  llvm::SmallPtrSet<const ValueDecl *, 4> CapVars, BoundVars;
+  readVars(Cap, CapVars);
+  readVars(loopBound(Loop), BoundVars);
+  return llvm::none_of(
+      CapVars, [&](const ValueDecl *D) { return BoundVars.count(D) != 0; });
+}
+
+void BlockingAnalysis::Impl::reportReceiversLeave(
+    std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
+  for (const BlockedOp &B : Blocking) {
+    if (B.Kind != OpKind::Send || B.Race || !B.Chain.empty() ||
+        Done.count(B.Call))
+      continue;
+    // A send run any number of times, by a loop of its own code that
+    // nothing but its items ends.
+    const Stmt *Loop = loopOfSite(B.Unit->Body, B.Call);
+    if (!Loop || !mayReach(B.Unit, B.Call, B.Call) ||
+        !readsOnlyLocals(
+            llvm::isa<CXXForRangeStmt>(Loop) ? Loop : loopBound(Loop), *B.Unit))
+      continue;
+    {
+      llvm::SmallPtrSet<const VarDecl *, 2> Holders;
+      resultHolders(B.Unit->Body, B.Call, Holders);
+      llvm::SmallVector<const Stmt *, 2> Exits;
+      ownExits(loopBody(Loop), B.Call, Holders, false, Exits);
+      if (!Exits.empty())
+        continue;
+    }
+    // It waits once the buffer is full: unbuffered, a constant capacity
+    // below the loop's constant bound if it has one, or a bound that is
+    // not the number of items.
+    if (!B.Unbuffered) {
+      if (B.Capacity) {
+        const VarDecl *CondVar = nullptr;
+        if (const auto *BO = llvm::dyn_cast_or_null<BinaryOperator>(
+                bareExpr(loopCondition(Loop, &CondVar))))
+          if (std::optional<uint64_t> N = evaluateCount(BO->getRHS(), Ctx);
+              N && ((BO->getOpcode() == BO_LE && *N < *B.Capacity) ||
+                    ((BO->getOpcode() == BO_LT || BO->getOpcode() == BO_NE) &&
+                     *N <= *B.Capacity)))
+            continue;
+      } else if (!boundedBelowItems(B, Loop)) {
+        continue;
+      }
+    }
+    auto BI = Infos.find(B.Unit);
+    Confinement Conf;
+    if (BI == Infos.end() || !confined(*BI->second, B.Object, Conf))
+      continue;
+    // Every partner receives in other code; a close is the sender's own,
+    // after its loop.
+    llvm::MapVector<const CodeUnit *, const OpRecord *> Receivers;
+    bool Ok = true;
+    for (const OpRecord &R : Ops) {
+      if (!partnerOf(B, R))
+        continue;
+      if (!R.Object.object() || CaseSites.count(R.Site)) {
+        Ok = false;
+        break;
+      }
+      if (!reachesName(R.Object, B.Object, Conf.Names))
+        continue;
+      if (R.Kind == OpKind::Close && R.Unit == B.Unit &&
+          !mayReach(B.Unit, R.Site, B.Call))
+        continue;
+      auto [It, New] = Receivers.insert({R.Unit, &R});
+      if (R.Kind != OpKind::Receive || R.Unit == B.Unit ||
+          (!New && It->second->Site != R.Site)) {
+        Ok = false;
+        break;
+      }
+    }
+    if (!Ok || Receivers.empty())
+      continue;
+    // Each receiver is a loop, started by the sending code before its
+    // loop and called from there by nothing that runs it again, that
+    // may leave on its own.
+    std::vector<WitnessStep> Why;
+    for (const auto &[RU, R] : Receivers) {
+      llvm::MapVector<const CodeUnit *, const Stmt *> FromR, Calls;
+      if (!mayReach(RU, R->Site, R->Site) || !ancestors(RU, R->Site, FromR) ||
+          !ancestors(RU, R->Site, Calls, /*CallsOnly=*/true) ||
+          Calls.count(B.Unit)) {
+        Ok = false;
+        break;
+      }
+      auto Start = FromR.find(B.Unit);
+      if (Start == FromR.end() || !mayReach(B.Unit, Start->second, B.Call) ||
+          mayReach(B.Unit, B.Call, Start->second) ||
+          llvm::any_of(Calls, [&](const auto &C) {
+            return C.first != RU && mayReach(C.first, C.second, C.second);
+          })) {
+        Ok = false;
+        break;
+      }
+      const Stmt *RLoop = loopOfSite(RU->Body, R->Site);
+      llvm::SmallPtrSet<const VarDecl *, 2> Holders;
+      resultHolders(RU->Body, R->Site, Holders);
+      llvm::SmallVector<const Stmt *, 2> Exits;
+      ownExits(loopBody(RLoop), R->Site, Holders, false, Exits);
+      const CFGBlock *XB;
+      unsigned XI;
+      const Stmt *Exit = nullptr;
+      for (const Stmt *X : Exits)
+        if (cfgPos(RU, X, XB, XI) && mayReach(RU, R->Site, X)) {
+          Exit = X;
+          break;
+        }
+      if (!RLoop || !Exit) {
+        Ok = false;
+        break;
+      }
+      if (Why.empty()) {
+        Why.push_back({Start->second, "the receiving code, " + unitName(*RU) +
+                                          ", is started here, before the "
+                                          "loop that sends"});
+        Why.push_back(
+            {R->Site, "it takes from '" + B.Object.str() + "' in a loop"});
+        Why.push_back({Exit, "and may leave that loop here, on a path that "
+                             "does not depend on what it received; nothing "
+                             "then takes what this loop sends"});
       }
     }
     if (!Ok)
@@ -7137,7 +7542,7 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     F.Kind = BlockingFinding::PartnerLeaves;
     F.At = B.Call;
     F.Message = "a send on '" + B.Object.str() +
-                "' may wait forever: its receiver's loop may have left "
+                "' may wait forever: every receiver may leave its loop "
                 "before it, and nothing else receives from it or closes it";
     appendSteps(F.Notes, Why);
     Out.push_back(std::move(F));
@@ -9641,6 +10046,87 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
   }
 }
 
+void BlockingAnalysis::Impl::reportCounterJoins(
+    std::vector<BlockingFinding> &Out) {
+  for (const BlockedOp &B : Blocking) {
+    if (B.Kind != OpKind::CounterWait || !B.BlocksAfterAdd || B.Held.empty() ||
+        B.Race)
+      continue;
+    llvm::SmallVector<const OpRecord *, 4> Partners;
+    bool Unknown = false;
+    for (const OpRecord &R : Ops) {
+      if (!partnerOf(B, R))
+        continue;
+      if (!R.Type && !R.Object.sameObject(B.Object)) {
+        Unknown = true;
+        break;
+      }
+      if (mayBeSame(R, B.Object, B.Type))
+        Partners.push_back(&R);
+    }
+    if (Unknown || Partners.empty())
+      continue;
+    // The code that calls its way to the wait: a count-down there is not
+    // made apart from it.
+    llvm::MapVector<const CodeUnit *, const Stmt *> FromB;
+    if (!ancestors(B.Unit, siteOf(B), FromB, /*CallsOnly=*/true))
+      continue;
+    const BlockingFinding *Made = nullptr;
+    for (const OpRecord *R : Partners) {
+      llvm::MapVector<const CodeUnit *, const Stmt *> Calls, All;
+      std::pair<const CodeUnit *, const Stmt *> Where;
+      if (!ancestors(R->Unit, R->Site, Calls, /*CallsOnly=*/true) ||
+          !ancestors(R->Unit, R->Site, All) || All.size() == Calls.size() ||
+          llvm::any_of(Calls,
+                       [&](const auto &C) { return FromB.count(C.first); }) ||
+          startsAfter(B, *R, Where) ||
+          everyRunBefore(R->Unit, R->Site, B.Unit, siteOf(B)))
+        continue;
+      auto It = Infos.find(R->Unit);
+      if (It == Infos.end() || It->second->Status != UnitInfo::Done)
+        continue;
+      for (const HeldLock &H : B.Held) {
+        // A waiter that waits on a condition variable under M lets the
+        // counting code past its use of M (as for a join).
+        if (!H.Key.object() || llvm::any_of(Ops, [&](const OpRecord &W) {
+              return W.Unit == B.Unit && W.Kind == OpKind::Wait &&
+                     containsObject(W.Held, H.Key);
+            }))
+          continue;
+        const Effect *Takes = nullptr;
+        for (const Effect &Ef : It->second->Sum.Effects)
+          if (Ef.Kind == Effect::Acquire && H.Key.sameObject(Ef.Key) &&
+              !(H.Shared && Ef.Shared) &&
+              mayReach(R->Unit, Ef.Chain.empty() ? Ef.Site : Ef.Chain.front(),
+                       R->Site)) {
+            Takes = &Ef;
+            break;
+          }
+        if (!Takes)
+          continue;
+        std::string Mu = H.Key.str();
+        BlockingFinding F;
+        F.Kind = BlockingFinding::JoinUnderLock;
+        F.At = B.Call;
+        F.Message = "a wait on '" + B.Object.str() + "' while holding '" + Mu +
+                    "', for code that acquires '" + Mu +
+                    "' before it counts it down: both wait forever";
+        heldNotes(F.Notes, H);
+        addChainNotes(F.Notes, B.Chain, "holding '" + Mu + "'");
+        addChainNotes(F.Notes, Takes->Chain, "in the code that counts down");
+        F.Notes.push_back({Takes->Site, "it may acquire '" + Mu + "' here"});
+        F.Notes.push_back(
+            {R->Site, "before it counts '" + B.Object.str() + "' down here"});
+        Out.push_back(std::move(F));
+        Made = &Out.back();
+        break;
+      }
+      if (Made)
+        break;
+    }
+  }
+}
+
 bool BlockingAnalysis::Impl::releasesBelow(const CodeUnit *U,
                                            const ObjectKey &K, unsigned Depth,
                                            const CodeUnit *Except) {
@@ -10481,6 +10967,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportRecursiveReads(Out);
   reportBlocked(Out);
   reportJoins(Out);
+  reportCounterJoins(Out);
   reportJoinsFirst(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();

@@ -22,14 +22,18 @@
 //  - NoPartner: a blocking operation on an object private to the function
 //    (created there, never shared) that nothing there releases;
 //  - JoinUnderLock: a join() made while holding a mutex that the joined
-//    thread's body acquires: it may never finish;
+//    thread's body acquires: it may never finish; likewise a wait group's
+//    wait whose count-down comes, in code started apart, after that code
+//    may acquire the mutex;
 //  - Outlived: a receive in a loop that cannot be left while a partner
 //    remains (its way out is an operation nothing that runs performs),
 //    whose partners are all finite: other code that creates the object,
 //    sends to it and runs to its end;
 //  - PartnerLeaves: a send whose only receivers are loops that another
-//    arm of their race ends, fired by code that nothing orders after the
-//    send;
+//    arm of their race ends (or that race once, and go on), fired by code
+//    that nothing orders after the send; or a feeder's send in a loop
+//    whose receivers, started before that loop, may all leave their loops
+//    on their own (an early return on an error);
 //  - PartnerGivesUp: a send on an unbuffered channel (or a receive, once)
 //    whose every partner may give up (a timeout, a stop token something
 //    stops, a poll) and moves on when it does;
