@@ -14,9 +14,11 @@
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/fiber/all.hpp>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +95,85 @@ void crawlWith(const std::vector<std::string> &urls, unsigned checkers) {
   jobs.close();
   for (auto &w : workers)
     w.join();
+}
+
+// A bounded queue the project writes (read as a channel), uploaders that
+// give up on a failed upload.
+template <typename T> class BoundedQueue {
+public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  void push(T v) {
+    std::unique_lock<std::mutex> lk(mu_);
+    not_full_.wait(lk, [this] { return closed_ || items_.size() < capacity_; });
+    if (closed_)
+      return;
+    items_.push_back(std::move(v));
+    not_empty_.notify_one();
+  }
+  std::optional<T> pop() {
+    std::unique_lock<std::mutex> lk(mu_);
+    not_empty_.wait(lk, [this] { return closed_ || !items_.empty(); });
+    if (items_.empty())
+      return std::nullopt;
+    T v = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return v;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<T> items_;
+  size_t capacity_;
+  bool closed_ = false;
+};
+
+bool upload(const std::string &);
+
+void uploadAll(const std::vector<std::string> &files, size_t parallel) {
+  BoundedQueue<std::string> q(parallel);
+  std::vector<std::thread> uploaders;
+  for (size_t i = 0; i < parallel; ++i)
+    uploaders.emplace_back([&q] {
+      while (auto f = q.pop()) {
+        if (!upload(*f))
+          return;
+      }
+    });
+  for (const auto &f : files)
+    q.push(f);
+    // CHECK: :[[@LINE-1]]:5: warning: a send on 'q' may wait forever: every receiver may leave its loop before it, and nothing else receives from it or closes it [threadleak-blocked-forever]
+    // CHECK: :[[@LINE-9]]:28: note: the receiving code, the lambda, is started here, before the loop that sends
+    // CHECK: :[[@LINE-9]]:23: note: it takes from 'q' in a loop
+    // CHECK: :[[@LINE-8]]:11: note: and may leave that loop here, on a path that does not depend on what it received; nothing then takes what this loop sends
+    // CHECK: :[[@LINE-51]]:8: note: 'BoundedQueue' is read as a channel: 'push' waits for room, then puts an item
+  q.close();
+  for (auto &t : uploaders)
+    t.join();
+}
+
+// Look-alike: the uploader leaves on an empty name, which the feeder sends
+// last (a poison pill).
+void uploadUntilEmpty(const std::vector<std::string> &files) {
+  BoundedQueue<std::string> q(4);
+  std::thread uploader([&q] {
+    while (auto f = q.pop()) {
+      if (f->empty())
+        return;
+      upload(*f);
+    }
+  });
+  for (const auto &f : files)
+    q.push(f);
+  q.push("");
+  uploader.join();
 }
 
 //===-- Look-alikes: the feeder always has a receiver, or a way out -------===//
