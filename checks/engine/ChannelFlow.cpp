@@ -120,8 +120,10 @@ ChannelOrigin ChannelFlow::originOf(const Expr *E,
     if (!VD->hasLocalStorage())
       return {}; // a global: anyone may release it.
     // `Chan c = req.stream;`: a copy of a channel handle (a Go-style
-    // channel, a shared pointer) made from one we cannot name is that
-    // channel, which anyone may release.
+    // channel, a shared pointer) is the channel it copies: one we cannot
+    // name (anyone may release it), a parameter (its caller's), what a
+    // parameter is bound to. (A copy of another local stays itself: its
+    // releases are made through its own name.)
     if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(
             VD->getInit() ? VD->getInit()->IgnoreImplicit() : nullptr);
         CE && CE->getNumArgs() == 1 &&
@@ -134,8 +136,13 @@ ChannelOrigin ChannelFlow::originOf(const Expr *E,
           Call->getDirectCallee()->getName() == "move" &&
           Call->getNumArgs() == 1)
         Src = Call->getArg(0)->IgnoreImplicit();
-      if (llvm::isa<DeclRefExpr, MemberExpr>(Src) && !originOf(Src, Bindings))
-        return {};
+      if (llvm::isa<DeclRefExpr, MemberExpr>(Src)) {
+        ChannelOrigin O = originOf(Src, Bindings);
+        const VarDecl *OV = O.var();
+        if (!O || llvm::isa_and_nonnull<ParmVarDecl>(OV) ||
+            (OV && OV->getDeclContext() != VD->getDeclContext()))
+          return O;
+      }
     }
     return {VD};
   }

@@ -950,6 +950,15 @@ void handle_resizes(const ExecRequest &req) {
   }).detach();
 }
 
+void handle_resizes_of(std::shared_ptr<Chan> resize) {
+  std::shared_ptr<Chan> stream = resize;
+  std::thread([stream] {
+    int v;
+    while (stream->pop(v) == channel_op_status::success)
+      handle(v);
+  }).detach();
+}
+
 // Known limit: a channel that is a parameter of the owner is never reported
 // (its caller may close it), even when nothing can.
 void channel_parameter(Chan &ch) {
