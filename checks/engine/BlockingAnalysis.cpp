@@ -7366,11 +7366,25 @@ const Stmt *loopBound(const Stmt *Loop) {
 }
 
 /// \p Cond, a loop's condition, reads only its own code's locals (an
-/// index, an iterator, a lambda's copy): nothing another thread may
-/// change. (A range-for's range is its items.)
+/// index, an iterator, a lambda's copy), none that a lambda of that code
+/// captures by reference or whose address it takes: nothing another
+/// thread may change. (A range-for's range is its items.)
 bool readsOnlyLocals(const Stmt *Cond, const CodeUnit &U) {
   if (!Cond || llvm::isa<CXXForRangeStmt>(Cond))
     return true;
+  llvm::SmallPtrSet<const ValueDecl *, 4> Shared;
+  walkOwnCode(U.Body, [&](const Stmt *N) {
+    if (const auto *LE = llvm::dyn_cast<LambdaExpr>(N)) {
+      for (const LambdaCapture &C : LE->captures())
+        if (C.capturesVariable() && C.getCaptureKind() == LCK_ByRef)
+          Shared.insert(C.getCapturedVar());
+    } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(N);
+               UO && UO->getOpcode() == UO_AddrOf) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(
+              UO->getSubExpr()->IgnoreParenImpCasts()))
+        Shared.insert(DRE->getDecl());
+    }
+  });
   auto ByCopy = [&](const VarDecl *VD) {
     return U.Lambda &&
            llvm::any_of(U.Lambda->captures(), [&](const LambdaCapture &C) {
@@ -7387,6 +7401,7 @@ bool readsOnlyLocals(const Stmt *Cond, const CodeUnit &U) {
     } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N)) {
       if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
           VD && (!VD->hasLocalStorage() || VD->getType()->isReferenceType() ||
+                 Shared.count(VD) ||
                  (DRE->refersToEnclosingVariableOrCapture() && !ByCopy(VD))))
         Ok = false;
     }

@@ -296,6 +296,26 @@ void crawlWatched(const std::vector<std::string> &urls) {
   worker.join();
 }
 
+// The feeder's loop stops once a worker failed (its condition reads a
+// local the worker writes).
+void crawlUntilFailed(const std::vector<std::string> &urls) {
+  Jobs jobs(4);
+  bool failed = false;
+  std::thread worker([&jobs, &failed] {
+    std::string url;
+    while (jobs.pop(url) == channel_op_status::success)
+      if (!fetch(url)) {
+        failed = true;
+        return;
+      }
+  });
+  size_t n = urls.size();
+  for (size_t i = 0; !failed && i < n; ++i)
+    jobs.push(urls[i]);
+  jobs.close();
+  worker.join();
+}
+
 //===-- A receiver that takes one item, racing a stop ---------------------===//
 
 namespace asio = boost::asio;
