@@ -1061,6 +1061,15 @@ public:
   llvm::DenseSet<const CallExpr *> NonBlockingCases;
   /// Every case of a select (its call).
   llvm::DenseSet<const Stmt *> CaseSites;
+  /// The test of a range-for over a channel (`__begin != __end`), where
+  /// the loop's receive blocks, and the loop (where it is recorded).
+  llvm::DenseMap<const Stmt *, const Stmt *> RangeTests;
+  /// \p Q is the operation recorded at \p Site (a range-for's receive
+  /// blocks at its test).
+  bool isOpAt(const BlockedOp &Q, const Stmt *Site) const {
+    return siteOf(Q) == Site ||
+           (Q.Chain.empty() && RangeTests.lookup(Q.Call) == Site);
+  }
   /// Per unit, its selects: which case fired (and so what runs after one)
   /// is not followed.
   llvm::DenseMap<const CodeUnit *, llvm::SmallPtrSet<const Stmt *, 2>> Selects;
@@ -3555,8 +3564,26 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
             llvm::dyn_cast_or_null<CXXForRangeStmt>(B->getTerminatorStmt()))
       if (ChannelOp Op = Channels.rangeReceive(For)) {
         ObjectKey K = keyOf(I, Op.Channel);
-        record(I, OpKind::Receive, For, K, S,
-               objectClass(Op.Channel->getType()));
+        const void *Type = objectClass(Op.Channel->getType());
+        record(I, OpKind::Receive, For, K, S, Type);
+        if (Dumping)
+          I.Skeleton.emplace_back(For->getBeginLoc(),
+                                  "a range-for receive from " + K.str(),
+                                  heldText(S));
+        // It blocks as the same loop written with a receive in its
+        // condition does: at the test that ends it (the iterator that
+        // stops only once the channel is closed).
+        if (const auto *Test = llvm::dyn_cast_or_null<CallExpr>(
+                For->getCond() ? For->getCond()->IgnoreImplicit() : nullptr);
+            Test && K.valid()) {
+          RangeTests[Test] = For;
+          BlockedOp BO;
+          BO.Kind = OpKind::Receive;
+          BO.Call = Test;
+          BO.Object = K;
+          BO.Type = Type;
+          ownBlockingOp(I, S, std::move(BO), /*Record=*/true);
+        }
       }
     if (Dumping && !B->succ_empty() && *B->succ_begin() == &G->getExit())
       I.Skeleton.emplace_back(Ret ? Ret->getBeginLoc() : U.Body->getEndLoc(),
@@ -5225,7 +5252,7 @@ bool BlockingAnalysis::Impl::blocksBefore(const CodeUnit *U, const Stmt *Site) {
       continue;
     const Stmt *At =
         Q.Chain.empty() ? static_cast<const Stmt *>(Q.Call) : Q.Chain.front();
-    if (At != Site && mayReach(U, At, Site))
+    if (!isOpAt(Q, Site) && mayReach(U, At, Site))
       return true;
   }
   return false;
@@ -5398,7 +5425,7 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
   for (const BlockedOp &Q : Blocking) {
     // (A wait for a group the blocked side's starter adds to before the
     // start: it gates \p R if every way from the start to \p R waits.)
-    if (Q.Unit != R.Unit || siteOf(Q) == R.Site || &Q == T.Self)
+    if (Q.Unit != R.Unit || isOpAt(Q, R.Site) || &Q == T.Self)
       continue;
     if (!(surelyWaits(Q) && dominates(R.Unit, siteOf(Q), R.Site)) &&
         !(addsBeforeStart(Q, T) &&
