@@ -1461,6 +1461,20 @@ private:
              dominates(R.Unit, Set.Site, R.Site);
     });
   }
+  /// The partners of \p B that may be on its object (of its type, where
+  /// a name may alias); false when one of no known type may be.
+  bool partnersMaybeOn(const BlockedOp &B,
+                       llvm::SmallVectorImpl<const OpRecord *> &Out) {
+    for (const OpRecord &R : Ops) {
+      if (!partnerOf(B, R))
+        continue;
+      if (!R.Type && !R.Object.sameObject(B.Object))
+        return false;
+      if (mayBeSame(R, B.Object, B.Type))
+        Out.push_back(&R);
+    }
+    return true;
+  }
   /// Every destruction of the promise \p K names is an operation we
   /// record (a local's scope end, a lambda's end for its captures), or
   /// cannot happen while \p I runs.
@@ -5642,18 +5656,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     if (B.Held.empty() || AsyncWaits.count(B.Call))
       continue;
     llvm::SmallVector<const OpRecord *, 4> Partners;
-    bool Unknown = false;
-    for (const OpRecord &R : Ops) {
-      if (!partnerOf(B, R))
-        continue;
-      if (!R.Type && !R.Object.sameObject(B.Object)) {
-        Unknown = true;
-        continue;
-      }
-      if (mayBeSame(R, B.Object, B.Type))
-        Partners.push_back(&R);
-    }
-    if (Unknown || Partners.empty())
+    if (!partnersMaybeOn(B, Partners) || Partners.empty())
       continue;
     // Runs more than once: in a loop (of its own code or of the calls that
     // reach it), or in a unit entered more than once.
@@ -10095,18 +10098,7 @@ void BlockingAnalysis::Impl::reportCounterJoins(
         B.Race)
       continue;
     llvm::SmallVector<const OpRecord *, 4> Partners;
-    bool Unknown = false;
-    for (const OpRecord &R : Ops) {
-      if (!partnerOf(B, R))
-        continue;
-      if (!R.Type && !R.Object.sameObject(B.Object)) {
-        Unknown = true;
-        break;
-      }
-      if (mayBeSame(R, B.Object, B.Type))
-        Partners.push_back(&R);
-    }
-    if (Unknown || Partners.empty())
+    if (!partnersMaybeOn(B, Partners) || Partners.empty())
       continue;
     // The code that calls its way to the wait: a count-down there is not
     // made apart from it.
