@@ -50,11 +50,21 @@ const char BuiltinChannels[] =
     "]";
 } // namespace defaults
 
+/// The built-in channel table, parsed once per process: every check that
+/// reads channels builds a model per translation unit, and the table is
+/// the same for all of them.
+static const std::vector<ChannelSpec> &builtinSpecs() {
+  static const std::vector<ChannelSpec> Specs = [] {
+    auto Builtin = parseChannelSpecs(defaults::BuiltinChannels, "built-in");
+    if (!Builtin)
+      llvm::report_fatal_error(Builtin.takeError());
+    return std::move(*Builtin);
+  }();
+  return Specs;
+}
+
 ChannelModel::ChannelModel(const std::vector<ChannelSpec> &User) {
-  auto Builtin = parseChannelSpecs(defaults::BuiltinChannels, "built-in");
-  if (!Builtin)
-    llvm::report_fatal_error(Builtin.takeError());
-  Specs = std::move(*Builtin);
+  Specs = builtinSpecs();
   Specs.insert(Specs.end(), User.begin(), User.end());
   // A user spec for a built-in type replaces it.
   for (size_t I = 0; I < Specs.size(); ++I)
