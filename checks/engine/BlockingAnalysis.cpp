@@ -1461,6 +1461,12 @@ private:
              dominates(R.Unit, Set.Site, R.Site);
     });
   }
+  /// The partners of \p B on its confined object (those that reach one of
+  /// \p Conf's names); false when one may be on it without our knowing:
+  /// no object named, or a select's case (whether it fires is not
+  /// followed).
+  bool confinedPartners(const BlockedOp &B, const Confinement &Conf,
+                        llvm::SmallVectorImpl<const OpRecord *> &Out);
   /// The partners of \p B that may be on its object (of its type, where
   /// a name may alias); false when one of no known type may be.
   bool partnersMaybeOn(const BlockedOp &B,
@@ -7464,6 +7470,20 @@ bool BlockingAnalysis::Impl::boundedBelowItems(const BlockedOp &B,
       CapVars, [&](const ValueDecl *D) { return BoundVars.count(D) != 0; });
 }
 
+bool BlockingAnalysis::Impl::confinedPartners(
+    const BlockedOp &B, const Confinement &Conf,
+    llvm::SmallVectorImpl<const OpRecord *> &Out) {
+  for (const OpRecord &R : Ops) {
+    if (!partnerOf(B, R))
+      continue;
+    if (!R.Object.object() || CaseSites.count(R.Site))
+      return false;
+    if (reachesName(R.Object, B.Object, Conf.Names))
+      Out.push_back(&R);
+  }
+  return true;
+}
+
 void BlockingAnalysis::Impl::reportReceiversLeave(
     std::vector<BlockingFinding> &Out, llvm::DenseSet<const Stmt *> &Done) {
   for (const BlockedOp &B : Blocking) {
@@ -7509,25 +7529,17 @@ void BlockingAnalysis::Impl::reportReceiversLeave(
     // Every partner receives in other code; a close is the sender's own,
     // after its loop.
     llvm::MapVector<const CodeUnit *, const OpRecord *> Receivers;
-    bool Ok = true;
-    for (const OpRecord &R : Ops) {
-      if (!partnerOf(B, R))
-        continue;
-      if (!R.Object.object() || CaseSites.count(R.Site)) {
-        Ok = false;
+    llvm::SmallVector<const OpRecord *, 4> Partners;
+    bool Ok = confinedPartners(B, Conf, Partners);
+    for (const OpRecord *R : Partners) {
+      if (!Ok)
         break;
-      }
-      if (!reachesName(R.Object, B.Object, Conf.Names))
+      if (R->Kind == OpKind::Close && R->Unit == B.Unit &&
+          !mayReach(B.Unit, R->Site, B.Call))
         continue;
-      if (R.Kind == OpKind::Close && R.Unit == B.Unit &&
-          !mayReach(B.Unit, R.Site, B.Call))
-        continue;
-      auto [It, New] = Receivers.insert({R.Unit, &R});
-      if (R.Kind != OpKind::Receive || R.Unit == B.Unit ||
-          (!New && It->second->Site != R.Site)) {
-        Ok = false;
-        break;
-      }
+      auto [It, New] = Receivers.insert({R->Unit, R});
+      Ok = R->Kind == OpKind::Receive && R->Unit != B.Unit &&
+           (New || It->second->Site == R->Site);
     }
     if (!Ok || Receivers.empty())
       continue;
@@ -8546,18 +8558,12 @@ void BlockingAnalysis::Impl::reportPartnerSkips(
     // Its partners; those after it in its own code never come first (and
     // a started waiter's own ones before it are not this question).
     SkipSearch S;
-    llvm::SmallVector<const OpRecord *, 4> Partners;
-    bool Unknown = false;
-    for (const OpRecord &R : Ops) {
-      if (!partnerOf(B, R))
-        continue;
-      // (A select's case: whether it fires is not followed.)
-      if (!R.Object.object() || CaseSites.count(R.Site)) {
-        Unknown = true;
+    llvm::SmallVector<const OpRecord *, 4> Partners, OnObject;
+    bool Unknown = !confinedPartners(B, Conf, OnObject);
+    for (const OpRecord *RP : OnObject) {
+      if (Unknown)
         break;
-      }
-      if (!reachesName(R.Object, B.Object, Conf.Names))
-        continue;
+      const OpRecord &R = *RP;
       // (One in the function that waits: what it does before is not
       // followed.)
       if (llvm::any_of(B.Chain, [&](const CallExpr *Call) {
