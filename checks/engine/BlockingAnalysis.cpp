@@ -7229,20 +7229,19 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
 }
 
 namespace {
-/// The innermost loop of \p Body (lambdas aside) that \p Site is part of:
-/// in its body or its condition; a range-for receive is its own loop.
-const Stmt *loopOfSite(const Stmt *Body, const Stmt *Site) {
-  if (llvm::isa<CXXForRangeStmt>(Site))
-    return Site;
-  const Stmt *Loop = nullptr;
-  walkOwnCode(Body, [&](const Stmt *N) {
-    // Outer loops come first: the last one found is the innermost.
-    if (N != Site &&
-        llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(N) &&
-        containsStmt(N, Site))
-      Loop = N;
+/// The variables and members \p E reads.
+void readsOf(const Expr *E, llvm::SmallVectorImpl<const ValueDecl *> &Out) {
+  if (!E)
+    return;
+  walkOwnCode(E, [&](const Stmt *S) {
+    const ValueDecl *D = nullptr;
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+      D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (D && !llvm::is_contained(Out, D))
+      Out.push_back(D);
   });
-  return Loop;
 }
 
 /// The locals that hold what the operation \p Site gave, in \p Body: a
@@ -7384,18 +7383,8 @@ bool countsItems(const Expr *E, unsigned Depth = 0) {
   return Found;
 }
 
-/// The variables \p S reads (lambdas aside).
-void readVars(const Stmt *S, llvm::SmallPtrSetImpl<const ValueDecl *> &Out) {
-  walkOwnCode(S, [&](const Stmt *N) {
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
-      Out.insert(DRE->getDecl());
-    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(N))
-      Out.insert(ME->getMemberDecl());
-  });
-}
-
 /// What bounds \p Loop's rounds: its condition, or a range-for's range.
-const Stmt *loopBound(const Stmt *Loop) {
+const Expr *loopBound(const Stmt *Loop) {
   if (const auto *For = llvm::dyn_cast<CXXForRangeStmt>(Loop))
     return For->getRangeInit();
   return loopCondition(Loop);
@@ -7463,11 +7452,12 @@ bool BlockingAnalysis::Impl::boundedBelowItems(const BlockedOp &B,
   if (!Cap || countsItems(Cap))
     return false;
   // The loop sends as many items as the channel holds.
-  llvm::SmallPtrSet<const ValueDecl *, 4> CapVars, BoundVars;
-  readVars(Cap, CapVars);
-  readVars(loopBound(Loop), BoundVars);
-  return llvm::none_of(
-      CapVars, [&](const ValueDecl *D) { return BoundVars.count(D) != 0; });
+  llvm::SmallVector<const ValueDecl *, 4> CapVars, BoundVars;
+  readsOf(Cap, CapVars);
+  readsOf(loopBound(Loop), BoundVars);
+  return llvm::none_of(CapVars, [&](const ValueDecl *D) {
+    return llvm::is_contained(BoundVars, D);
+  });
 }
 
 bool BlockingAnalysis::Impl::confinedPartners(
@@ -7492,7 +7482,7 @@ void BlockingAnalysis::Impl::reportReceiversLeave(
       continue;
     // A send run any number of times, by a loop of its own code that
     // nothing but its items ends.
-    const Stmt *Loop = loopOfSite(B.Unit->Body, B.Call);
+    const Stmt *Loop = LoopOf.lookup(B.Call);
     if (!Loop || !mayReach(B.Unit, B.Call, B.Call) ||
         !readsOnlyLocals(
             llvm::isa<CXXForRangeStmt>(Loop) ? Loop : loopBound(Loop), *B.Unit))
@@ -7564,7 +7554,10 @@ void BlockingAnalysis::Impl::reportReceiversLeave(
         Ok = false;
         break;
       }
-      const Stmt *RLoop = loopOfSite(RU->Body, R->Site);
+      // (A range-for receive is its own loop.)
+      const Stmt *RLoop = llvm::isa<CXXForRangeStmt>(R->Site)
+                              ? R->Site
+                              : LoopOf.lookup(R->Site);
       llvm::SmallPtrSet<const VarDecl *, 2> Holders;
       resultHolders(RU->Body, R->Site, Holders);
       llvm::SmallVector<const Stmt *, 2> Exits;
@@ -7875,21 +7868,6 @@ std::string partnerDoing(OpKind K, const std::string &Obj) {
   default:
     return "completing an operation on '" + Obj + "'";
   }
-}
-
-/// The variables and members \p E reads.
-void readsOf(const Expr *E, llvm::SmallVectorImpl<const ValueDecl *> &Out) {
-  if (!E)
-    return;
-  walkOwnCode(E, [&](const Stmt *S) {
-    const ValueDecl *D = nullptr;
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
-      D = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
-      D = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
-    if (D && !llvm::is_contained(Out, D))
-      Out.push_back(D);
-  });
 }
 
 bool isLoopStmt(const Stmt *S) {
