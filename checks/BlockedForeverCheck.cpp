@@ -49,9 +49,8 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
     RunOnce.add(M->SpawnFunctions);
     RunOnce.add(M->DetachedSpawnFunctions);
     WriterPreferring.add(M->WriterPreferringMutexes);
-    CaseReceive.add(M->SelectCases.Receive);
-    CaseSend.add(M->SelectCases.Send);
-    CaseDefault.add(M->SelectCases.Default);
+    Cases = SelectCaseModel(M->SelectCases.Receive, M->SelectCases.Send,
+                            M->SelectCases.Default);
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);
@@ -144,7 +143,7 @@ void BlockedForeverCheck::onEndOfTranslationUnit() {
   A.setDumping(DumpModel);
   A.setWriterPreferringMutexes(WriterPreferring);
   A.setRunOnceFunctions(RunOnce);
-  A.setSelectCases(CaseReceive, CaseSend, CaseDefault);
+  A.setSelectCases(Cases);
   if (!Contexts->empty())
     A.setContexts(Contexts.get());
   A.setUnanalysedTemplates(std::move(Unanalysed));

@@ -44,7 +44,7 @@ public:
 private:
   NameList CVTypes, GuardTypes, ThreadTypes, WriterPreferring, RunOnce;
   /// A Go-style select's case constructors (the model file's SelectCases).
-  NameList CaseReceive, CaseSend, CaseDefault;
+  SelectCaseModel Cases;
   std::string CVTypesOption, GuardTypesOption, ChannelsOption,
       WriterPreferringOption;
   unsigned MaxCallDepth;

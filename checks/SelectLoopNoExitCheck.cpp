@@ -51,6 +51,8 @@ SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     Spawns.add(*M);
     SelectFunctions.add(M->SelectFunctions);
+    Cases = SelectCaseModel(M->SelectCases.Receive, M->SelectCases.Send,
+                            M->SelectCases.Default);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;
@@ -265,7 +267,7 @@ SelectLoopNoExitCheck::findWait(const EndlessLoop &Loop,
   const SourceManager &SM = Ctx->getSourceManager();
   const Expr *Best = nullptr;
   for (const Stmt *S : Loop.Statements) {
-    std::optional<MultiWait> W = asMultiWait(S, SelectFunctions);
+    std::optional<MultiWait> W = asMultiWait(S, SelectFunctions, Cases);
     if (!W)
       continue;
     // The outermost `||` of a nested one: it comes first in the source and
@@ -303,7 +305,7 @@ SelectLoopNoExitCheck::findWaitIn(const FunctionDecl *Fn, unsigned Depth,
   llvm::SmallVector<const CallExpr *, 16> Inner;
   collectCalls(Fn->getBody(), Inner);
   for (const CallExpr *Call : Inner)
-    if (asMultiWait(Call, SelectFunctions))
+    if (asMultiWait(Call, SelectFunctions, Cases))
       return Call;
   if (Depth >= Model.MaxCallDepth)
     return nullptr;
@@ -345,7 +347,7 @@ void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
   for (const CallExpr *Call : WaitCalls)
     diag(Call->getBeginLoc(), "the loop calls %0 here", DiagnosticIDs::Note)
         << patternDecl(Call->getDirectCallee());
-  std::optional<MultiWait> W = asMultiWait(Wait, SelectFunctions);
+  std::optional<MultiWait> W = asMultiWait(Wait, SelectFunctions, Cases);
   switch (W->Kind) {
   case MultiWait::AwaitableOr:
     diag(Wait->getBeginLoc(),
@@ -372,6 +374,25 @@ void SelectLoopNoExitCheck::report(const EndlessLoop &Loop, const Expr *Wait,
          "waits here in %0; whatever it reports, the loop goes on",
          DiagnosticIDs::Note)
         << W->Callee;
+    break;
+  case MultiWait::CaseSelect:
+    if (W->HasDefault)
+      diag(Wait->getBeginLoc(),
+           "selects here among %0 cases and a default, so it never waits; "
+           "whichever fires, the loop goes on",
+           DiagnosticIDs::Note)
+          << W->Alternatives;
+    else if (W->Alternatives == 1)
+      diag(Wait->getBeginLoc(),
+           "waits here for its only case to fire; when it fires, the loop "
+           "goes on",
+           DiagnosticIDs::Note);
+    else
+      diag(Wait->getBeginLoc(),
+           "waits here for the first of %0 cases to fire; whichever fires, "
+           "the loop goes on",
+           DiagnosticIDs::Note)
+          << W->Alternatives;
     break;
   }
   if (Loop.Kind == EndlessLoop::DeadExitAfterWait) {

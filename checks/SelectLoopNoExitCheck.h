@@ -7,6 +7,7 @@
 #include "engine/ForeverAnalysis.h"
 #include "engine/Templates.h"
 #include "model/ConcurrencyModel.h"
+#include "model/WaitModel.h"
 #include "clang-tidy/ClangTidyCheck.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
@@ -83,6 +84,8 @@ private:
   ConcurrencyModel UninterruptibleModel;
   SpawnSiteOptions Spawns;
   NameList SelectFunctions;
+  /// A Go-style select of case objects (the model file's SelectCases).
+  SelectCaseModel Cases;
   std::string SelectFunctionsOption, StopSignalFunctionsOption;
   ASTContext *Ctx = nullptr;
   std::unique_ptr<ForeverAnalysis> Analysis, UninterruptibleAnalysis;

@@ -1056,7 +1056,7 @@ public:
   /// (an operation's Type).
   llvm::DenseSet<const void *> ContextClasses;
   /// A Go-style select's case constructors.
-  NameList CaseReceive, CaseSend, CaseDefault;
+  SelectCaseModel Cases;
   /// Cases of a select with a default case: they never block.
   llvm::DenseSet<const CallExpr *> NonBlockingCases;
   /// Every case of a select (its call).
@@ -1075,8 +1075,6 @@ public:
   llvm::DenseMap<const CodeUnit *, llvm::SmallPtrSet<const Stmt *, 2>> Selects;
   /// \p Call makes a case of a select: the operation it stands for.
   ChannelOp caseOp(const CallExpr *Call) const;
-  /// \p E is a call that makes a case of a select.
-  bool isCaseCall(const Expr *E) const;
   /// Some code of \p From (a site and the code that leads to it, see
   /// ancestors()) may reach its statement after a select: which case
   /// fired, and what ordered it, is not followed.
@@ -2262,18 +2260,17 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     }
     // A Go-style select: a race of its cases (none blocks with a default).
     if (const auto *Sel = llvm::dyn_cast<CallExpr>(S);
-        Sel && (!CaseReceive.empty() || !CaseSend.empty()) &&
-        llvm::any_of(Sel->arguments(),
-                     [&](const Expr *A) { return isCaseCall(A); })) {
+        Sel && Cases.isSelect(Sel)) {
       bool Default = false;
       unsigned Arms = 0;
       for (const Expr *A : Sel->arguments()) {
-        const auto *Case = llvm::dyn_cast<CallExpr>(bareExpr(A));
-        if (!Case || !isCaseCall(Case)) {
+        SelectCaseModel::CaseKind Kind = Cases.caseKind(A);
+        if (Kind == SelectCaseModel::CaseKind::None) {
           ++Arms; // something else: it may fire
           continue;
         }
-        if (CaseDefault.containsCallee(Case)) {
+        const auto *Case = llvm::cast<CallExpr>(bareExpr(A));
+        if (Kind == SelectCaseModel::CaseKind::Default) {
           Default = true;
           continue;
         }
@@ -10784,20 +10781,14 @@ BlockingAnalysis::Impl::cancelKey(const UnitInfo &I, const CallExpr *Call,
   return Made ? factoryKey(I, Made, 0) : std::nullopt;
 }
 
-bool BlockingAnalysis::Impl::isCaseCall(const Expr *E) const {
-  const auto *Call = E ? llvm::dyn_cast<CallExpr>(bareExpr(E)) : nullptr;
-  return Call && (!CaseReceive.empty() || !CaseSend.empty()) &&
-         (CaseReceive.containsCallee(Call) || CaseSend.containsCallee(Call) ||
-          CaseDefault.containsCallee(Call));
-}
-
 ChannelOp BlockingAnalysis::Impl::caseOp(const CallExpr *Call) const {
   ChannelOp Op;
-  if ((CaseReceive.empty() && CaseSend.empty()) || Call->getNumArgs() == 0)
+  SelectCaseModel::CaseKind Kind = Cases.caseKind(Call);
+  if ((Kind != SelectCaseModel::CaseKind::Receive &&
+       Kind != SelectCaseModel::CaseKind::Send) ||
+      Call->getNumArgs() == 0)
     return Op;
-  bool Receive = CaseReceive.containsCallee(Call);
-  if (!Receive && !CaseSend.containsCallee(Call))
-    return Op;
+  bool Receive = Kind == SelectCaseModel::CaseKind::Receive;
   const ChannelSpec *Spec = Channels.specForType(Call->getArg(0)->getType());
   if (!Spec)
     return Op;
@@ -11196,12 +11187,8 @@ std::vector<BlockingFinding> BlockingAnalysis::run() { return P->run(); }
 
 void BlockingAnalysis::setDumping(bool On) { P->Dumping = On; }
 
-void BlockingAnalysis::setSelectCases(const NameList &Receive,
-                                      const NameList &Send,
-                                      const NameList &Default) {
-  P->CaseReceive = Receive;
-  P->CaseSend = Send;
-  P->CaseDefault = Default;
+void BlockingAnalysis::setSelectCases(const SelectCaseModel &Cases) {
+  P->Cases = Cases;
 }
 
 void BlockingAnalysis::setContexts(const ContextModel *M) { P->Contexts = M; }

@@ -138,8 +138,7 @@ public:
   /// The case constructors of a Go-style select (the model file's
   /// `SelectCases`): a select call whose arguments are cases is a race of
   /// their operations, which never blocks with a default case.
-  void setSelectCases(const NameList &Receive, const NameList &Send,
-                      const NameList &Default);
+  void setSelectCases(const SelectCaseModel &Cases);
   /// Go-style contexts (the model file's `Contexts`): a receive from a
   /// context's done channel is one from the context, which its cancels
   /// close. \p M outlives the analysis.

@@ -68,8 +68,38 @@ static bool recordIs(QualType T, std::initializer_list<llvm::StringRef> Names) {
   return llvm::is_contained(Names, RD->getName());
 }
 
+SelectCaseModel::SelectCaseModel(const std::vector<std::string> &Receive,
+                                 const std::vector<std::string> &Send,
+                                 const std::vector<std::string> &Default) {
+  this->Receive.add(Receive);
+  this->Send.add(Send);
+  this->Default.add(Default);
+}
+
+SelectCaseModel::CaseKind SelectCaseModel::caseKind(const Expr *E) const {
+  if (empty() || !E)
+    return CaseKind::None;
+  const auto *Call = llvm::dyn_cast<CallExpr>(bareExpr(E));
+  if (!Call)
+    return CaseKind::None;
+  if (Receive.containsCallee(Call))
+    return CaseKind::Receive;
+  if (Send.containsCallee(Call))
+    return CaseKind::Send;
+  if (Default.containsCallee(Call))
+    return CaseKind::Default;
+  return CaseKind::None;
+}
+
+bool SelectCaseModel::isSelect(const CallExpr *Call) const {
+  return !empty() && !llvm::isa<CXXOperatorCallExpr>(Call) &&
+         llvm::any_of(Call->arguments(),
+                      [&](const Expr *A) { return isCase(A); });
+}
+
 std::optional<MultiWait> asMultiWait(const Stmt *S,
-                                     const NameList &SelectFunctions) {
+                                     const NameList &SelectFunctions,
+                                     const SelectCaseModel &Cases) {
   const auto *E = llvm::dyn_cast<Expr>(S);
   if (!E)
     return std::nullopt;
@@ -106,6 +136,19 @@ std::optional<MultiWait> asMultiWait(const Stmt *S,
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
     if (llvm::isa<CXXOperatorCallExpr>(Call))
       return std::nullopt;
+    if (Cases.isSelect(Call)) {
+      MultiWait W;
+      W.Kind = MultiWait::CaseSelect;
+      W.Where = E;
+      W.Callee = Call->getDirectCallee();
+      for (const Expr *A : Call->arguments()) {
+        if (Cases.caseKind(A) == SelectCaseModel::CaseKind::Default)
+          W.HasDefault = true;
+        else
+          ++W.Alternatives; // a case, or something else that may fire
+      }
+      return W;
+    }
     const FunctionDecl *F = Call->getDirectCallee();
     // At global scope only C functions: a project's own C++ `poll()` is not
     // the system call.

@@ -6,7 +6,8 @@
 // - multi-way waits: Asio's awaitable operator `||` (nested, flattened),
 //   `make_parallel_group(...).async_wait(wait_for_one...)`, and the
 //   SelectFunctions option (poll, ppoll, epoll_wait, select, ... and the
-//   user's own);
+//   user's own), and a Go-style select of case objects (the model file's
+//   SelectCases);
 // - what makes `co_await E` throw: the I/O objects (channels, timers,
 //   sockets) whose failure, closing or cancellation completes E with an
 //   error, when E's completion token throws (use_awaitable, deferred) and
@@ -37,6 +38,33 @@ extern const char ConditionVariableTypes[];
 extern const char StopMethods[];
 } // namespace defaults
 
+/// A Go-style select built from case objects, as the model file's
+/// `SelectCases` declares it: `select(case_recv(a, &x), case_send(b, v),
+/// case_default())`. A call with a case among its arguments is a select,
+/// whatever its name: it waits until one of its cases can fire, and never
+/// waits with a default case. A case constructor only describes an
+/// operation; the select performs it.
+class SelectCaseModel {
+public:
+  enum class CaseKind { None, Receive, Send, Default };
+
+  SelectCaseModel() = default;
+  SelectCaseModel(const std::vector<std::string> &Receive,
+                  const std::vector<std::string> &Send,
+                  const std::vector<std::string> &Default);
+
+  bool empty() const { return Receive.empty() && Send.empty(); }
+  /// What \p E (parentheses, casts and temporaries aside) makes, if it is a
+  /// call of a case constructor.
+  CaseKind caseKind(const Expr *E) const;
+  bool isCase(const Expr *E) const { return caseKind(E) != CaseKind::None; }
+  /// Whether \p Call is a select of cases.
+  bool isSelect(const CallExpr *Call) const;
+
+private:
+  NameList Receive, Send, Default;
+};
+
 /// A wait for the first of several events.
 struct MultiWait {
   enum KindTy {
@@ -46,21 +74,27 @@ struct MultiWait {
     ParallelGroup,
     /// poll, epoll_wait, select, or a user-declared select function.
     SelectCall,
+    /// A select of case objects (SelectCaseModel).
+    CaseSelect,
   };
   KindTy Kind = SelectCall;
   /// The `||` expression (outermost), the async_wait call, or the call.
   const Expr *Where = nullptr;
-  /// Operands of `||` or operations of the group; 0 when not known (a
-  /// ranged group, a select over descriptors).
+  /// Operands of `||`, operations of the group, or a select's cases other
+  /// than its default; 0 when not known (a ranged group, a select over
+  /// descriptors).
   unsigned Alternatives = 0;
-  /// The function called (SelectCall), for diagnostics.
+  /// A select of cases with a default case: it never waits.
+  bool HasDefault = false;
+  /// The function called (SelectCall, CaseSelect), for diagnostics.
   const FunctionDecl *Callee = nullptr;
 };
 
 /// \p S as a multi-way wait, if it is one. An operand of an enclosing `||`
 /// is not one by itself (only the outermost `||` is).
 std::optional<MultiWait> asMultiWait(const Stmt *S,
-                                     const NameList &SelectFunctions);
+                                     const NameList &SelectFunctions,
+                                     const SelectCaseModel &Cases = {});
 
 /// The objects whose failure (closed, cancelled, an I/O error) makes
 /// `co_await E` throw. A null entry stands for an object we cannot name
