@@ -117,9 +117,11 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   CVTypesOption = CVTypes.str();
   std::string Error;
   std::vector<ChannelSpec> UserChannels;
+  std::vector<CounterSpec> UserCounters;
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     Spawns.add(*M);
     UserChannels = M->Channels;
+    UserCounters = M->WaitGroups;
     CVTypes.add(M->ConditionVariableTypes);
     addStopMethods(M->StopMethods);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
@@ -129,6 +131,7 @@ CvWaitNoStopCheck::CvWaitNoStopCheck(StringRef Name, ClangTidyContext *Context)
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   CVs->setReadWrappers(true);
   Channels = std::make_unique<ChannelModel>(UserChannels);
+  Counters = std::make_unique<CounterModel>(std::move(UserCounters));
   JthreadModel = Model;
   JthreadModel.InterruptionPointsStop = false;
 }
@@ -252,6 +255,12 @@ void CvWaitNoStopCheck::findWaits(
     // own waits are this check's.
     if (ChannelOp Op = Channels->classify(Call);
         Op && !Channels->inferredFor(Op.Spec))
+      continue;
+    // A wait group the model file declares, likewise: whether its wait
+    // can block forever (a count-down missing on some path) is
+    // blocked-forever's question, not a stop path's.
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+        MC && Counters->declares(MC->getRecordDecl()))
       continue;
     llvm::SmallPtrSet<const ParmVarDecl *, 2> CalleeNonNull;
     nonNullParams(Call, Callee, CalleeNonNull);

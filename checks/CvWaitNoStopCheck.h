@@ -10,6 +10,7 @@
 #include "engine/Templates.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
+#include "model/CounterModel.h"
 #include "model/WaitModel.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -124,6 +125,8 @@ private:
   /// Channel operations are not followed into (their waits are the
   /// channel checks').
   std::unique_ptr<ChannelModel> Channels;
+  /// Nor a wait group's the model file declares.
+  std::unique_ptr<CounterModel> Counters;
   std::unique_ptr<ForeverAnalysis> Analysis;
   /// Loops as threadleak-jthread-ignores-stop sees them in a std::jthread:
   /// Boost's interruption points do nothing there.

@@ -294,6 +294,14 @@ CounterOp CounterModel::classify(const CXXMemberCallExpr *MC) const {
   return Op;
 }
 
+bool CounterModel::declares(const CXXRecordDecl *RD) const {
+  if (!RD || WaitGroups.empty() || !RD->getIdentifier())
+    return false;
+  std::string Qualified = plainQualifiedName(RD);
+  return llvm::any_of(
+      WaitGroups, [&](const CounterSpec &S) { return S.Type == Qualified; });
+}
+
 std::vector<std::string> CounterModel::waitNames() const {
   std::vector<std::string> Names;
   for (const CounterSpec &S : WaitGroups)

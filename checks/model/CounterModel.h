@@ -58,6 +58,9 @@ class CounterModel {
 public:
   explicit CounterModel(std::vector<CounterSpec> WaitGroups = {});
   CounterOp classify(const CXXMemberCallExpr *Call) const;
+  /// \p RD is a wait group the user's model declares (not one read from
+  /// its code): its methods are the model's operations, not code to read.
+  bool declares(const CXXRecordDecl *RD) const;
   /// The member names of the user's wait groups' waits (a TU with none of
   /// them, nor another trigger, is not analysed).
   std::vector<std::string> waitNames() const;
