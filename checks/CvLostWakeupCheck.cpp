@@ -1762,7 +1762,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
                        MRD->getName() == "recursive_timed_mutex");
       bool Accessible = false;
       if (const auto *FD = llvm::dyn_cast<FieldDecl>(W->Mutex)) {
-        const auto *MD = llvm::dyn_cast<CXXMethodDecl>(
+        const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(
             F.Unit->Lambda ? nullptr : F.Unit->Fn);
         Accessible = MD && !MD->isStatic() && MD->getParent() == FD->getParent();
       } else if (const auto *VD = llvm::dyn_cast<VarDecl>(W->Mutex)) {

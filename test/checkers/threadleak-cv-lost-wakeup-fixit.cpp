@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -74,7 +75,30 @@ private:
   std::condition_variable cv_;
   bool stopped_ = false;
 };
-// Only the write without a fix-it is left.
+// No fix-it in a lambda, whose mutex is a member of the class whose method
+// writes the lambda (Paddle#30718; this crashed the check once).
+void post(std::function<void()> task);
+class Executor {
+public:
+  void run(unsigned ops) {
+    for (unsigned i = 0; i < ops; ++i)
+      post([this] {
+        done_.store(done_ + 1);
+        // WARN: :[[@LINE-1]]:9: warning: lost wake-up: 'done_' is changed without holding 'mutex_'
+        // FIXED: {{^}}        done_.store(done_ + 1);
+        cv_.notify_all();
+      });
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return done_ == ops; });
+  }
+
+private:
+  std::atomic<unsigned> done_{0};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+};
+// Only the writes without a fix-it are left.
 // AFTER-NOT: warning:
 // AFTER: warning: lost wake-up: 'stopped_' is changed
+// AFTER: warning: lost wake-up: 'done_' is changed
 // AFTER-NOT: warning:
