@@ -6158,7 +6158,7 @@ bool BlockingAnalysis::Impl::sourceNeverStopped(const ValueDecl *Src,
             return P != Src && sourceNeverStopped(P, B, Depth + 1, Live, Sub);
           })) {
         std::string PName;
-        if (const auto *N = llvm::dyn_cast<NamedDecl>(
+        if (const auto *N = llvm::dyn_cast_or_null<NamedDecl>(
                 namedObject(Parent) ? namedObject(Parent) : nullptr))
           PName = " '" + N->getNameAsString() + "'";
         Why.push_back({R.Site, "a stop of '" + Name +
