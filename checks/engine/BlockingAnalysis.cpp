@@ -3526,6 +3526,20 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   llvm::SmallVector<const CFGBlock *, 16> Work{&G->getEntry()};
   llvm::DenseSet<const CFGBlock *> Queued{&G->getEntry()};
   size_t Budget = 40 * G->getNumBlockIDs() + 100;
+  // `if (threads_enabled) lock(m);`: only the mode that locks matters
+  // (LockModel::isModeGuardedLocking); its false edge is not followed.
+  // Per block: 0 not asked yet, 1 no, 2 yes.
+  std::vector<uint8_t> ModeGuarded(G->getNumBlockIDs(), 0);
+  auto OnlyTaken = [&](const CFGBlock *B) {
+    uint8_t &M = ModeGuarded[B->getBlockID()];
+    if (!M) {
+      const auto *If = llvm::dyn_cast_or_null<IfStmt>(B->getTerminatorStmt());
+      M = If && B->succ_size() == 2 && Locks.isModeGuardedLocking(If, I.Guards)
+              ? 2
+              : 1;
+    }
+    return M == 2;
+  };
   while (!Work.empty()) {
     if (Budget-- == 0) {
       ++Stats.OverBudget;
@@ -3539,7 +3553,11 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     State S = In[B->getBlockID()];
     for (const CFGElement &E : *B)
       transfer(I, E, S, false, Depth);
+    bool Taken = OnlyTaken(B);
+    unsigned Edge = 0;
     for (const CFGBlock *Succ : B->succs()) {
+      if (Edge++ == 1 && Taken)
+        continue;
       if (!Succ)
         continue;
       State &SI = In[Succ->getBlockID()];

@@ -283,6 +283,114 @@ bool LockModel::isLockable(QualType T) {
   return isLockableClass(T->getAsCXXRecordDecl());
 }
 
+/// \p E reads a mode of the program: a global or static variable, a
+/// member of one, or an argument-less function that only returns one.
+static bool readsProgramMode(const Expr *E, unsigned Depth = 0) {
+  E = bareExpr(E);
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    // Not a thread's own flag: one may say "this thread holds it".
+    return VD && VD->hasGlobalStorage() &&
+           VD->getTLSKind() == VarDecl::TLS_None &&
+           !VD->getType()->isReferenceType();
+  }
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    return !ME->isArrow() && llvm::isa<FieldDecl>(ME->getMemberDecl()) &&
+           readsProgramMode(ME->getBase(), Depth);
+  const auto *Call = llvm::dyn_cast<CallExpr>(E);
+  if (!Call || Depth > 1)
+    return false;
+  const FunctionDecl *F = Call->getDirectCallee();
+  if (!F)
+    return false;
+  // __builtin_expect(mode, 0): OPAL_UNLIKELY and friends.
+  if (F->getBuiltinID() == Builtin::BI__builtin_expect)
+    return Call->getNumArgs() == 2 && readsProgramMode(Call->getArg(0), Depth);
+  const FunctionDecl *Def = nullptr;
+  if (Call->getNumArgs() != 0 || llvm::isa<CXXMethodDecl>(F) ||
+      !F->hasBody(Def) || !Def)
+    return false;
+  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody());
+  const auto *Ret = Body && Body->size() == 1
+                        ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
+                        : nullptr;
+  return Ret && Ret->getRetValue() &&
+         readsProgramMode(Ret->getRetValue(), Depth + 1);
+}
+
+/// \p Ptr, a data member or a global (through members of either), is what
+/// \p Locked goes through to reach its mutex.
+static bool lockedThrough(const Expr *Ptr, const Expr *Locked) {
+  Ptr = bareExpr(Ptr);
+  const ValueDecl *P = nullptr;
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(Ptr))
+    P = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+  else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Ptr))
+    if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+        VD && VD->hasGlobalStorage())
+      P = VD;
+  if (!P || !Ptr->getType()->isPointerType())
+    return false;
+  bool Found = false;
+  walkOwnCode(Locked, [&](const Stmt *S) {
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(S))
+      Found |= ME->getMemberDecl() == P;
+    else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(S))
+      Found |= DRE->getDecl() == P;
+  });
+  return Found;
+}
+
+bool LockModel::isModeGuardedLocking(const IfStmt *If,
+                                     const GuardVariables &Guards) const {
+  if (!If || If->getElse() || If->hasInitStorage() || If->hasVarStorage() ||
+      If->isConsteval())
+    return false;
+  const Stmt *Then = If->getThen();
+  if (const auto *CS = llvm::dyn_cast<CompoundStmt>(Then))
+    Then = CS->size() == 1 ? CS->body_front() : nullptr;
+  const auto *Call = llvm::dyn_cast_or_null<CallExpr>(
+      Then ? bareExpr(llvm::dyn_cast<Expr>(Then)) : nullptr);
+  if (!Call)
+    return false;
+  // The branch only locks or unlocks.
+  llvm::SmallVector<LockEvent, 2> Events;
+  callEvents(Call, Guards, Events);
+  const Expr *Locked = nullptr;
+  if (!Events.empty()) {
+    if (llvm::any_of(Events, [](const LockEvent &E) { return E.Try; }))
+      return false;
+    Locked = Events.front().MutexExpr;
+  } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    const CXXMethodDecl *M = MC->getMethodDecl();
+    if (!M || !M->getIdentifier() || !isLockableClass(M->getParent()))
+      return false;
+    std::string Key = foldedName(M->getName());
+    if (!(isAcquisition(M) || isReleaseName(Key)))
+      return false;
+    Locked = MC->getImplicitObjectArgument();
+  } else {
+    return false;
+  }
+  const Expr *Cond = If->getCond();
+  if (!Cond)
+    return false;
+  if (readsProgramMode(Cond))
+    return true;
+  // `if (mu_) mu_->lock();`: a mutex the object (or the program) may not
+  // have.
+  Cond = bareExpr(Cond);
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
+      BO && BO->getOpcode() == BO_NE) {
+    const Expr *R = BO->getRHS()->IgnoreParenImpCasts();
+    const auto *Zero = llvm::dyn_cast<IntegerLiteral>(R);
+    if (llvm::isa<CXXNullPtrLiteralExpr, GNUNullExpr>(R) ||
+        (Zero && Zero->getValue() == 0))
+      Cond = BO->getLHS();
+  }
+  return Locked && lockedThrough(Cond, Locked);
+}
+
 bool LockModel::isAcquisition(const FunctionDecl *FD) {
   const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(FD);
   if (!MD || !MD->getIdentifier())

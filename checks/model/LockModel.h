@@ -119,6 +119,21 @@ public:
   void eventsOf(const CFGElement &E, const GuardVariables &Guards,
                 llvm::SmallVectorImpl<LockEvent> &Out) const;
 
+  /// `if (MODE) lock(m);`, `if (MODE) m->unlock();`: an `if` with no else
+  /// whose branch only takes or releases a mutex (a lockable's acquisition
+  /// or release, pthread's, a project wrapper's), under a test of a mode
+  /// of the program, not of the call: a global or static variable (a
+  /// member of one), a call of an argument-less function whose body only
+  /// returns such a variable (OpenMPI's `opal_using_threads()`, a
+  /// library's "threads enabled" switch), or whether a data member or
+  /// global the locked mutex is reached through is null; through
+  /// `__builtin_expect`. Locking the mode turns off never blocks, so the
+  /// lock sets that matter are the mode's that locks: the branch taken.
+  /// Never a parameter or a local: a caller may say with one that it
+  /// already holds the mutex.
+  bool isModeGuardedLocking(const IfStmt *If,
+                            const GuardVariables &Guards) const;
+
 private:
   void constructionEvents(const CXXConstructExpr *CE,
                           const GuardVariables &Guards,
