@@ -1178,6 +1178,16 @@ private:
   /// parent cancels it); copies and init-captures by what they copy.
   std::optional<ObjectKey> contextKey(const UnitInfo &I, const Expr *E,
                                       unsigned Depth = 0) const;
+  /// \p B, a send in a lambda, is on a local of the code that creates the
+  /// lambda, made afresh for each lambda it creates, and nothing else
+  /// sends on it.
+  bool freshPerRun(const BlockedOp &B) const;
+  /// \p Call of a method that only returns a context member's done
+  /// channel (`Dying()`): that member of the object it is called on.
+  std::optional<ObjectKey>
+  forwardedDone(const UnitInfo &I, const CallExpr *Call, unsigned Depth) const;
+  /// The context member whose done channel \p Call's method only returns.
+  const FieldDecl *forwardedDoneMember(const CallExpr *Call) const;
   /// The key of the context that \p VD, initialised by a factory call,
   /// holds.
   std::optional<ObjectKey> factoryKey(const UnitInfo &I, const VarDecl *VD,
@@ -1592,6 +1602,10 @@ private:
           return I.Guards.Vars.count(VD) ? VD : nullptr;
     return nullptr;
   }
+  /// When \p Held and \p K name one member differently: why they are one
+  /// mutex (the only object of its class the program makes).
+  void sameMutexNote(std::vector<WitnessStep> &Notes, const ObjectKey &Held,
+                     const ObjectKey &K);
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
                     const CodeUnit &Unit);
@@ -2037,7 +2051,9 @@ private:
                  bool CallsOnly = false, unsigned MaxDepth = 0);
   /// \p A (in \p UA), when it happens, completes before \p B (in \p UB)
   /// starts: some code leads to both, and no path there goes from the way
-  /// to B to the way to A. True when it cannot tell (too deep).
+  /// to B to the way to A; a way to A through a thread start (a lambda
+  /// handed on, a function a thread runs) orders it only where that code
+  /// joins between the start and B. True when it cannot tell (too deep).
   /// Only the calls this translation unit shows can run \p U: a lambda, a
   /// member of a class of this file, a function of this file with internal
   /// linkage, whose address is not taken.
@@ -2180,6 +2196,8 @@ private:
   /// Some unit that matters was left out (no CFG, over budget): its
   /// operations are not recorded, so "no partner anywhere" cannot be said.
   bool Incomplete = false;
+  /// The first unit left out, and why (for the model dump).
+  std::pair<const CodeUnit *, const char *> LeftOut{nullptr, nullptr};
 };
 
 //===----------------------------------------------------------------------===//
@@ -2345,6 +2363,30 @@ void BlockingAnalysis::Impl::record(UnitInfo &I, OpKind K, const Stmt *Site,
   Ops.push_back({K, Site, Obj, I.U, heldObjects(S), Type});
 }
 
+void BlockingAnalysis::Impl::sameMutexNote(std::vector<WitnessStep> &Notes,
+                                           const ObjectKey &Held,
+                                           const ObjectKey &K) {
+  // Two names of one member: say why they are one mutex.
+  if (Held == K || K.Path.empty())
+    return;
+  const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back());
+  const auto *C = FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
+  if (!C)
+    return;
+  std::string Both = "'" + Held.str() + "' and '" + K.str() +
+                     "' are both its '" + FD->getNameAsString() + "'";
+  if (const VarDecl *Only = onlyObject(C))
+    Notes.push_back({nullptr,
+                     "'" + Only->getNameAsString() + "' is the only '" +
+                         C->getNameAsString() + "' the program makes: " + Both,
+                     Only->getLocation()});
+  else if (const Expr *Made = onlyHeapObject(C))
+    Notes.push_back({Made, "the '" + C->getNameAsString() +
+                               "' made here is the only one the program "
+                               "makes: " +
+                               Both});
+}
+
 void BlockingAnalysis::Impl::selfDeadlock(
     const HeldLock &First, const ObjectKey &K, const Stmt *Site,
     llvm::ArrayRef<const CallExpr *> Chain, const CodeUnit &Unit) {
@@ -2354,25 +2396,7 @@ void BlockingAnalysis::Impl::selfDeadlock(
   F.Message = "'" + K.str() +
               "' is acquired again by code that already holds it; it waits "
               "for itself forever";
-  // Two names of one member: say why they are one mutex.
-  if (!(First.Key == K) && !K.Path.empty())
-    if (const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(K.Path.back())) {
-      const auto *C = llvm::dyn_cast<CXXRecordDecl>(FD->getParent());
-      if (const VarDecl *Only = C ? onlyObject(C) : nullptr)
-        F.Notes.push_back({nullptr,
-                           "'" + Only->getNameAsString() + "' is the only '" +
-                               C->getNameAsString() + "' the program makes: '" +
-                               First.Key.str() + "' and '" + K.str() +
-                               "' are both its '" + FD->getNameAsString() + "'",
-                           Only->getLocation()});
-      else if (const Expr *Made = C ? onlyHeapObject(C) : nullptr)
-        F.Notes.push_back({Made, "the '" + C->getNameAsString() +
-                                     "' made here is the only one the program "
-                                     "makes: '" +
-                                     First.Key.str() + "' and '" + K.str() +
-                                     "' are both its '" +
-                                     FD->getNameAsString() + "'"});
-    }
+  sameMutexNote(F.Notes, First.Key, K);
   heldNotes(F.Notes, First);
   addChainNotes(F.Notes, Chain, "with '" + K.str() + "' held");
   Findings.push_back(std::move(F));
@@ -2597,12 +2621,15 @@ void BlockingAnalysis::Impl::reportRecursiveReads(
                      "holds it for reading; a writer that starts waiting in "
                      "between holds this second read lock back, and waits "
                      "itself for the first: both wait forever";
+    sameMutexNote(F.Notes, R.First.Key, R.Key);
     heldNotes(F.Notes, R.First);
-    addChainNotes(F.Notes, R.Chain, "with " + Mu + " held for reading");
+    addChainNotes(F.Notes, R.Chain,
+                  "with '" + R.First.Key.str() + "' held for reading");
     std::string Type = "'" + plainQualifiedName(RD) + "'";
     F.Notes.push_back(
         {Writer->Site,
-         Mu + " is locked for writing here, in " + unitName(*Writer->Unit) +
+         "'" + Writer->Key.str() + "' is locked for writing here, in " +
+             unitName(*Writer->Unit) +
              (RD->isInStdNamespace()
                   ? "; a thread that holds a " + Type +
                         " must not lock it again (undefined behaviour), and "
@@ -2731,6 +2758,14 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     if (Same && !(H.Shared && Shared) && !mayRecurse(K) &&
         !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
       selfDeadlock(H, K, Site, Chain, *I.U);
+      continue;
+    }
+    // Read-locked again through another name of that one object
+    // (influxdb#26369: `f->mu` of a tag key pointing back at the log file
+    // whose `mu` is held).
+    if (Same && H.Shared && Shared && !(Conditional && !Chain.empty()) &&
+        writerPreferring(K) && sameThroughOnlyObject(H.Key, K)) {
+      RecursiveReads.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
       continue;
     }
     // The same member of `this` and of a named object: the same mutex
@@ -3139,12 +3174,16 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
     // A receive from a context's done channel: from the context.
     if (const auto *DC = Contexts ? llvm::dyn_cast<CallExpr>(
                                         bareExprThroughCopies(Op.Channel))
-                                  : nullptr)
-      if (const Expr *Ctx = Contexts->doneOf(DC))
-        if (const CXXRecordDecl *C = Contexts->contextClassIn(Ctx->getType())) {
+                                  : nullptr) {
+      const Expr *Ctx = Contexts->doneOf(DC);
+      const FieldDecl *Fwd = Ctx ? nullptr : forwardedDoneMember(DC);
+      if (Ctx || Fwd)
+        if (const CXXRecordDecl *C = Contexts->contextClassIn(
+                Ctx ? Ctx->getType() : Fwd->getType())) {
           Type = C;
           ContextClasses.insert(C);
         }
+    }
     OpKind Kind = OpKind::Close;
     switch (Op.Kind) {
     case ChannelOpKind::Receive:
@@ -3517,6 +3556,8 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   std::unique_ptr<CFG> G = buildCFG(U);
   if (!G) {
     Incomplete = true;
+    if (!LeftOut.first)
+      LeftOut = {&U, "no CFG"};
     I.Status = UnitInfo::Done;
     return;
   }
@@ -3544,6 +3585,8 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     if (Budget-- == 0) {
       ++Stats.OverBudget;
       Incomplete = true;
+      if (!LeftOut.first)
+        LeftOut = {&U, "over its budget"};
       I.Sum = Summary();
       I.Status = UnitInfo::Done;
       return;
@@ -6948,7 +6991,7 @@ bool BlockingAnalysis::Impl::orderedBefore(const CodeUnit *UA, const Stmt *A,
   llvm::MapVector<const CodeUnit *, const Stmt *> FromA, FromB;
   if (!ancestors(UA, A, FromA) || !ancestors(UB, B, FromB))
     return true; // cannot tell: assume it is
-  return orderedByAncestors(FromA, FromB, /*StartsApart=*/false);
+  return orderedByAncestors(FromA, FromB, /*StartsApart=*/true);
 }
 
 bool BlockingAnalysis::Impl::everyRunBefore(const CodeUnit *UA, const Stmt *A,
@@ -7044,6 +7087,36 @@ bool BlockingAnalysis::Impl::orderedByAncestors(
   return false;
 }
 
+bool BlockingAnalysis::Impl::freshPerRun(const BlockedOp &B) const {
+  const LambdaExpr *L = B.Unit->Lambda;
+  const VarDecl *VD = B.Object.Root == ObjectKey::Var && B.Object.Path.empty()
+                          ? B.Object.RootVar
+                          : nullptr;
+  const auto *Creator =
+      L ? llvm::dyn_cast<FunctionDecl>(L->getLambdaClass()->getDeclContext())
+        : nullptr;
+  if (!VD || !Creator || !VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
+      VD->getType()->isReferenceType() || VD->getDeclContext() != Creator)
+    return false;
+  // Made in the round of the loop that creates the lambda (or no loop
+  // creates it: each call of the creating code makes its own).
+  if (const Stmt *Loop = LoopOf.lookup(L)) {
+    bool Inside = false;
+    walkOwnCode(loopBody(Loop), [&](const Stmt *S) {
+      if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+        Inside |= llvm::is_contained(DS->decls(), VD);
+    });
+    if (!Inside)
+      return false;
+  }
+  // No other send on it: one item for its buffer.
+  return llvm::none_of(Ops, [&](const OpRecord &R) {
+    return R.Site != B.Call &&
+           (R.Kind == OpKind::Send || R.Kind == OpKind::TrySend) &&
+           R.Object.sameObject(B.Object);
+  });
+}
+
 /// \p E is a timer's wait (`t.async_wait(...)` on an Asio waitable or
 /// deadline timer): it completes by itself.
 static bool timerWait(const Expr *E) {
@@ -7071,6 +7144,10 @@ void BlockingAnalysis::Impl::reportPartnerLeaves(
     // A send that waits: unbuffered, or buffered and run any number of
     // times (the buffer fills once nobody takes from it).
     bool Again = inLoop(B.Call) || runsMoreThanOnce(B.Unit, 0, true);
+    // A lambda run again, each run with its own channel (made by the code
+    // that creates it, in the same round of its loop): one item each.
+    if (Again && !B.Unbuffered && !inLoop(B.Call) && freshPerRun(B))
+      Again = false;
     if (!B.Unbuffered && !(B.Capacity && Again))
       continue;
     auto BI = Infos.find(B.Unit);
@@ -10739,6 +10816,51 @@ BlockingAnalysis::Impl::factoryKey(const UnitInfo &I, const VarDecl *VD,
   return K;
 }
 
+const FieldDecl *
+BlockingAnalysis::Impl::forwardedDoneMember(const CallExpr *Call) const {
+  // A method of the translation unit whose body only returns the done
+  // channel of a context member of its object: `chan Dying() { return
+  // dying_.done(); }` (a catacomb's, a tomb's, a worker's).
+  const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(Call);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  const FunctionDecl *Def = nullptr;
+  if (!Contexts || !M || M->isVirtual() || !M->hasBody(Def) || !Def)
+    return nullptr;
+  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody());
+  const auto *Ret = Body && Body->size() == 1
+                        ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
+                        : nullptr;
+  const auto *Inner =
+      Ret && Ret->getRetValue()
+          ? llvm::dyn_cast<CallExpr>(bareExprThroughCopies(Ret->getRetValue()))
+          : nullptr;
+  const Expr *Ctx = Inner ? Contexts->doneOf(Inner) : nullptr;
+  const auto *ME =
+      Ctx ? llvm::dyn_cast<MemberExpr>(bareExprThroughCopies(Ctx)) : nullptr;
+  const auto *Member =
+      ME ? llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+  if (!Member || Member->getType()->isReferenceType() ||
+      Member->getType()->isPointerType() ||
+      !llvm::isa<CXXThisExpr>(bareExpr(ME->getBase())))
+    return nullptr;
+  return Member;
+}
+
+std::optional<ObjectKey>
+BlockingAnalysis::Impl::forwardedDone(const UnitInfo &I, const CallExpr *Call,
+                                      unsigned Depth) const {
+  // Called on an object we can name: that object's member.
+  const FieldDecl *Member = forwardedDoneMember(Call);
+  if (!Member || Depth > 4)
+    return std::nullopt;
+  ObjectKey K = I.KB->keyOf(
+      llvm::cast<CXXMemberCallExpr>(Call)->getImplicitObjectArgument());
+  if (!K.valid() || K.isElement())
+    return std::nullopt;
+  K.Path.push_back(Member);
+  return K;
+}
+
 std::optional<ObjectKey>
 BlockingAnalysis::Impl::contextKey(const UnitInfo &I, const Expr *E,
                                    unsigned Depth) const {
@@ -10748,7 +10870,7 @@ BlockingAnalysis::Impl::contextKey(const UnitInfo &I, const Expr *E,
   if (const auto *Call = llvm::dyn_cast<CallExpr>(E)) {
     const Expr *Ctx = Contexts->doneOf(Call);
     if (!Ctx)
-      return std::nullopt;
+      return forwardedDone(I, Call, Depth);
     if (std::optional<ObjectKey> K = contextKey(I, Ctx, Depth + 1))
       return K;
     return I.KB->keyOf(Ctx);
@@ -11047,6 +11169,10 @@ void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {
   }
   OS << "# threadleak model: " << Units.size() << " of " << Inv.units().size()
      << " code units analysed\n";
+  if (LeftOut.first)
+    OS << "# incomplete: " << Name(*LeftOut.first) << " (" << LeftOut.second
+       << ") and any other unit left out may name any data member, so no "
+          "question about one is asked\n";
   for (const UnitInfo *I : Units) {
     const CodeUnit &U = *I->U;
     auto Callers = Inv.callersOf(U.Fn);
