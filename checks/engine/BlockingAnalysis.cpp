@@ -3846,11 +3846,15 @@ void BlockingAnalysis::Impl::paramLiterals(const Expr *Cond, bool Value,
         Opaque = true; // `p && !p`: nothing to say.
       return;
     }
-  // Another test: opaque if it reads a parameter (a condition on anything
-  // else is as if absent, as everywhere in the dataflow).
+  // Another test: opaque if it reads a parameter, or a thread's own flag,
+  // with which a caller may say it holds what is taken (a condition on
+  // anything else is as if absent, as everywhere in the dataflow).
   walkOwnCode(Cond, [&](const Stmt *In) {
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In))
-      Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl());
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In)) {
+      const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+      Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl()) ||
+                (VD && VD->getTLSKind() != VarDecl::TLS_None);
+    }
   });
 }
 

@@ -125,3 +125,22 @@ struct Table {
     return count(true) + countLocked(false);
   }
 };
+
+// Look-alike: a thread's own flag says whether it already holds the lock
+// (the caller clears it around the call): not a mode, and the callee's
+// acquisition is the caller's to decide.
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static thread_local bool t_need_lock = true;
+void registry_add() {
+  if (t_need_lock)
+    pthread_mutex_lock(&registry_lock);
+  if (t_need_lock)
+    pthread_mutex_unlock(&registry_lock);
+}
+void registry_rebuild() {
+  pthread_mutex_lock(&registry_lock);
+  t_need_lock = false;
+  registry_add();
+  t_need_lock = true;
+  pthread_mutex_unlock(&registry_lock);
+}
