@@ -92,7 +92,13 @@ SelectCaseModel::CaseKind SelectCaseModel::caseKind(const Expr *E) const {
 }
 
 bool SelectCaseModel::isSelect(const CallExpr *Call) const {
-  return !empty() && !llvm::isa<CXXOperatorCallExpr>(Call) &&
+  // (Not the standard library's: `cases.push_back(case_recv(a))` builds a
+  // select, it is none.)
+  const FunctionDecl *F = Call->getDirectCallee();
+  const auto *M = llvm::dyn_cast_or_null<CXXMethodDecl>(F);
+  bool Std =
+      M ? M->getParent()->isInStdNamespace() : F && F->isInStdNamespace();
+  return !empty() && !llvm::isa<CXXOperatorCallExpr>(Call) && !Std &&
          llvm::any_of(Call->arguments(),
                       [&](const Expr *A) { return isCase(A); });
 }
