@@ -49,8 +49,7 @@ BlockedForeverCheck::BlockedForeverCheck(StringRef Name,
     RunOnce.add(M->SpawnFunctions);
     RunOnce.add(M->DetachedSpawnFunctions);
     WriterPreferring.add(M->WriterPreferringMutexes);
-    Cases = SelectCaseModel(M->SelectCases.Receive, M->SelectCases.Send,
-                            M->SelectCases.Default);
+    Cases = SelectCaseModel(M->SelectCases);
   }
   CVs = std::make_unique<ConditionVariableModel>(CVTypes);
   Locks = std::make_unique<LockModel>(GuardTypes);

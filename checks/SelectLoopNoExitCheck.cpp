@@ -51,8 +51,7 @@ SelectLoopNoExitCheck::SelectLoopNoExitCheck(StringRef Name,
   if (const ModelConfig *M = userModelFor(Context, Error)) {
     Spawns.add(*M);
     SelectFunctions.add(M->SelectFunctions);
-    Cases = SelectCaseModel(M->SelectCases.Receive, M->SelectCases.Send,
-                            M->SelectCases.Default);
+    Cases = SelectCaseModel(M->SelectCases);
     Model.StopSignalFunctions.add(M->StopSignalFunctions);
   } else if (!Error.empty()) {
     configurationDiag("%0") << Error;

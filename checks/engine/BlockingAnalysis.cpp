@@ -10827,17 +10827,12 @@ BlockingAnalysis::Impl::forwardedDoneMember(const CallExpr *Call) const {
   // dying_.done(); }` (a catacomb's, a tomb's, a worker's).
   const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(Call);
   const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
-  const FunctionDecl *Def = nullptr;
-  if (!Contexts || !M || M->isVirtual() || !M->hasBody(Def) || !Def)
+  if (!Contexts || !M || M->isVirtual())
     return nullptr;
-  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody());
-  const auto *Ret = Body && Body->size() == 1
-                        ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
-                        : nullptr;
+  const Expr *Returned = accessorReturnValue(M);
   const auto *Inner =
-      Ret && Ret->getRetValue()
-          ? llvm::dyn_cast<CallExpr>(bareExprThroughCopies(Ret->getRetValue()))
-          : nullptr;
+      Returned ? llvm::dyn_cast<CallExpr>(bareExprThroughCopies(Returned))
+               : nullptr;
   const Expr *Ctx = Inner ? Contexts->doneOf(Inner) : nullptr;
   const auto *ME =
       Ctx ? llvm::dyn_cast<MemberExpr>(bareExprThroughCopies(Ctx)) : nullptr;

@@ -306,16 +306,10 @@ static bool readsProgramMode(const Expr *E, unsigned Depth = 0) {
   // __builtin_expect(mode, 0): OPAL_UNLIKELY and friends.
   if (F->getBuiltinID() == Builtin::BI__builtin_expect)
     return Call->getNumArgs() == 2 && readsProgramMode(Call->getArg(0), Depth);
-  const FunctionDecl *Def = nullptr;
-  if (Call->getNumArgs() != 0 || llvm::isa<CXXMethodDecl>(F) ||
-      !F->hasBody(Def) || !Def)
+  if (Call->getNumArgs() != 0 || llvm::isa<CXXMethodDecl>(F))
     return false;
-  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody());
-  const auto *Ret = Body && Body->size() == 1
-                        ? llvm::dyn_cast<ReturnStmt>(Body->body_front())
-                        : nullptr;
-  return Ret && Ret->getRetValue() &&
-         readsProgramMode(Ret->getRetValue(), Depth + 1);
+  const Expr *Returned = accessorReturnValue(F);
+  return Returned && readsProgramMode(Returned, Depth + 1);
 }
 
 /// \p Ptr, a data member or a global (through members of either), is what

@@ -68,12 +68,10 @@ static bool recordIs(QualType T, std::initializer_list<llvm::StringRef> Names) {
   return llvm::is_contained(Names, RD->getName());
 }
 
-SelectCaseModel::SelectCaseModel(const std::vector<std::string> &Receive,
-                                 const std::vector<std::string> &Send,
-                                 const std::vector<std::string> &Default) {
-  this->Receive.add(Receive);
-  this->Send.add(Send);
-  this->Default.add(Default);
+SelectCaseModel::SelectCaseModel(const ModelConfig::SelectCaseSpec &Spec) {
+  Receive.add(Spec.Receive);
+  Send.add(Spec.Send);
+  Default.add(Spec.Default);
 }
 
 SelectCaseModel::CaseKind SelectCaseModel::caseKind(const Expr *E) const {

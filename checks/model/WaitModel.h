@@ -21,6 +21,7 @@
 #define THREADLEAK_MODEL_WAITMODEL_H
 
 #include "model/ConcurrencyModel.h"
+#include "model/ModelConfig.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/ExprCXX.h"
 #include "llvm/ADT/DenseMap.h"
@@ -49,9 +50,8 @@ public:
   enum class CaseKind { None, Receive, Send, Default };
 
   SelectCaseModel() = default;
-  SelectCaseModel(const std::vector<std::string> &Receive,
-                  const std::vector<std::string> &Send,
-                  const std::vector<std::string> &Default);
+  /// From the model file's `SelectCases`.
+  explicit SelectCaseModel(const ModelConfig::SelectCaseSpec &Spec);
 
   bool empty() const { return Receive.empty() && Send.empty(); }
   /// What \p E (parentheses, casts and temporaries aside) makes, if it is a
