@@ -273,15 +273,12 @@ CounterOp CounterModel::classify(const CXXMemberCallExpr *MC) const {
     }
     return Op;
   }
-  std::string Qualified = plainQualifiedName(M->getParent());
-  for (const CounterSpec &S : WaitGroups) {
-    if (S.Type != Qualified)
-      continue;
+  if (const CounterSpec *S = declaredSpec(M->getParent())) {
     Op.Family = CounterOp::WaitGroup;
-    Op.Kind = llvm::is_contained(S.Wait, N)   ? CounterOpKind::Wait
-              : llvm::is_contained(S.Done, N) ? CounterOpKind::Signal
-              : llvm::is_contained(S.Add, N)  ? CounterOpKind::Add
-                                              : CounterOpKind::None;
+    Op.Kind = llvm::is_contained(S->Wait, N)   ? CounterOpKind::Wait
+              : llvm::is_contained(S->Done, N) ? CounterOpKind::Signal
+              : llvm::is_contained(S->Add, N)  ? CounterOpKind::Add
+                                               : CounterOpKind::None;
     return Op;
   }
   if (const InferredCounter *IC = inferred(M->getParent())) {
@@ -294,12 +291,18 @@ CounterOp CounterModel::classify(const CXXMemberCallExpr *MC) const {
   return Op;
 }
 
-bool CounterModel::declares(const CXXRecordDecl *RD) const {
+const CounterSpec *CounterModel::declaredSpec(const CXXRecordDecl *RD) const {
   if (!RD || WaitGroups.empty() || !RD->getIdentifier())
-    return false;
+    return nullptr;
   std::string Qualified = plainQualifiedName(RD);
-  return llvm::any_of(
-      WaitGroups, [&](const CounterSpec &S) { return S.Type == Qualified; });
+  for (const CounterSpec &S : WaitGroups)
+    if (S.Type == Qualified)
+      return &S;
+  return nullptr;
+}
+
+bool CounterModel::declares(const CXXRecordDecl *RD) const {
+  return declaredSpec(RD) != nullptr;
 }
 
 std::vector<std::string> CounterModel::waitNames() const {

@@ -66,6 +66,8 @@ public:
   std::vector<std::string> waitNames() const;
 
 private:
+  /// The user's wait group \p RD is, if it is one.
+  const CounterSpec *declaredSpec(const CXXRecordDecl *RD) const;
   const InferredCounter *inferred(const CXXRecordDecl *RD) const;
   std::vector<CounterSpec> WaitGroups;
   mutable llvm::DenseMap<const CXXRecordDecl *, std::optional<InferredCounter>>
