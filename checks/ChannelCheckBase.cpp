@@ -17,9 +17,13 @@ ChannelCheckBase::ChannelCheckBase(StringRef Name, ClangTidyContext *Context)
   const ModelConfig *M = nullptr;
   std::vector<ChannelSpec> User =
       channelSpecsFor(*this, Name, ChannelsOption, Context, M);
-  if (M)
+  if (M) {
     Spawns.add(*M);
+    Cases = SelectCaseModel(M->SelectCases);
+  }
   Channels = std::make_unique<ChannelModel>(User);
+  Contexts = std::make_unique<ContextModel>(M ? M->Contexts
+                                              : std::vector<ContextSpec>());
 }
 
 void ChannelCheckBase::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -37,8 +41,11 @@ void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
   if (!Start)
     return;
   ASTContext &Ctx = *Result.Context;
-  if (!Flow)
+  if (!Flow) {
     Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
+    Flow->setSelects(Cases.empty() ? nullptr : &Cases,
+                     Contexts->empty() ? nullptr : Contexts.get());
+  }
   SpawnedContext Spawned = Spawns.resolve(Start, Flow.get());
   if (!Spawned || !shouldAnalyseBody(Spawned.Body))
     return;
@@ -80,9 +87,7 @@ SourceLocation ChannelCheckBase::opLoc(const BlockingChannelUse &Use) {
 }
 
 const FunctionDecl *
-ChannelCheckBase::localOwner(const BlockingChannelUse &Use,
-                             const SpawnedContext &Context) {
-  const VarDecl *V = Use.Origin.var();
+ChannelCheckBase::localOwner(const VarDecl *V, const SpawnedContext &Context) {
   if (!V || llvm::isa<ParmVarDecl>(V) || !V->hasLocalStorage())
     return nullptr;
   const auto *Owner = llvm::dyn_cast<FunctionDecl>(V->getDeclContext());
@@ -101,12 +106,45 @@ void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
     if (const FunctionDecl *F = Call->getDirectCallee())
       diag(Call->getBeginLoc(), "which calls %0", DiagnosticIDs::Note)
           << patternDecl(F);
-  if (const VarDecl *V = Use.Origin.var())
+  if (Use.Context || !Use.Arms.empty()) {
+    // A select's channels and contexts, each once, or the context.
+    llvm::SmallVector<SelectArm, 2> Arms(Use.Arms.begin(), Use.Arms.end());
+    if (Arms.empty())
+      Arms.push_back({Use.Op, Use.Origin, true});
+    llvm::SmallPtrSet<const Decl *, 4> Seen;
+    for (const SelectArm &A : Arms) {
+      const VarDecl *V = A.Origin.var();
+      if (!V || !Seen.insert(V).second)
+        continue;
+      if (A.Context) {
+        const NamedDecl *Name = Flow->contextName(V);
+        diag(Name->getLocation(), "context %0 created here",
+             DiagnosticIDs::Note)
+            << Name;
+      } else {
+        diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
+            << V;
+      }
+    }
+  } else if (const VarDecl *V = Use.Origin.var())
     diag(V->getLocation(), "channel %0 created here", DiagnosticIDs::Note)
         << V;
   else if (const FieldDecl *F = Use.Origin.field())
     diag(F->getLocation(), "channel %0 declared here", DiagnosticIDs::Note)
         << F;
+}
+
+void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,
+                                    const FunctionDecl *Owner,
+                                    llvm::StringRef Missing) {
+  static const char *const Ways[] = {"returns", "co_returns", "throws", "ends"};
+  if (Path.Kind == UnreleasedPath::ScopeEnd) {
+    diag(Path.Loc, "%0 goes out of scope here, without %1", DiagnosticIDs::Note)
+        << Flow->contextName(Path.Dead) << Missing;
+    return;
+  }
+  diag(Path.Loc, "%0 %1 here without %2", DiagnosticIDs::Note)
+      << describe(Owner) << Ways[Path.Kind] << Missing;
 }
 
 void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,

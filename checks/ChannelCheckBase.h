@@ -10,12 +10,14 @@
 #ifndef THREADLEAK_CHANNELCHECKBASE_H
 #define THREADLEAK_CHANNELCHECKBASE_H
 
+#include "clang-tidy/ClangTidyCheck.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ContextSpawns.h"
 #include "engine/Templates.h"
 #include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
-#include "clang-tidy/ClangTidyCheck.h"
+#include "model/ContextModel.h"
+#include "model/WaitModel.h"
 #include "llvm/ADT/DenseSet.h"
 #include <memory>
 
@@ -61,6 +63,11 @@ protected:
   /// The note at the end of an unreleased path.
   void emitPathNote(const UnreleasedPath &Path, const FunctionDecl *Owner,
                     const VarDecl *Channel, StringRef Missing);
+  /// The same for several channels or a context: \p Missing names them
+  /// ("cancelling 'ctx' or closing 'jobs'").
+  void emitPathNote(const UnreleasedPath &Path, const FunctionDecl *Owner,
+                    StringRef Missing);
+  ChannelFlow &flow() { return *Flow; }
   /// How diagnostics name the owner: "'fetch_all'", "the enclosing lambda".
   static std::string describe(const FunctionDecl *Owner);
   /// The location of the blocking operation.
@@ -70,6 +77,10 @@ protected:
   /// The function that owns a local channel, if the channel is one of its
   /// locals (not a parameter, not the body's own).
   static const FunctionDecl *localOwner(const BlockingChannelUse &Use,
+                                        const SpawnedContext &Context) {
+    return localOwner(Use.Origin.var(), Context);
+  }
+  static const FunctionDecl *localOwner(const VarDecl *V,
                                         const SpawnedContext &Context);
 
   const ChannelModel &model() const { return *Channels; }
@@ -82,6 +93,9 @@ private:
   std::string ChannelsOption;
   unsigned MaxCallDepth;
   std::unique_ptr<ChannelModel> Channels;
+  /// The model file's select cases and contexts.
+  SelectCaseModel Cases;
+  std::unique_ptr<ContextModel> Contexts;
   std::unique_ptr<ChannelFlow> Flow;
   llvm::DenseSet<std::pair<const Stmt *, const Decl *>> Reported;
   /// The operations reported, by location: one finding per template

@@ -6,6 +6,74 @@
 
 namespace clang::tidy::threadleak {
 
+namespace {
+
+/// What would release \p Arm, for a note: "closing or sending to 'quit'".
+std::string releaseWords(const SelectArm &Arm, const ChannelFlow &Flow) {
+  const VarDecl *V = Arm.Origin.var();
+  if (Arm.Context)
+    return "cancelling '" + Flow.contextName(V)->getNameAsString() + "'";
+  std::string Verb = !Arm.Exits ? "closing"
+                     : Arm.Op.Kind == ChannelOpKind::Send
+                         ? "receiving from or closing"
+                         : "closing or sending to";
+  return Verb + " '" + V->getNameAsString() + "'";
+}
+
+} // namespace
+
+void ChannelRecvNoCloseCheck::analyseWatched(const SpawnedContext &Context,
+                                             const BlockingChannelUse &Use,
+                                             ChannelFlow &Flow,
+                                             ASTContext &Ctx) {
+  llvm::SmallVector<SelectArm, 2> Arms(Use.Arms.begin(), Use.Arms.end());
+  if (Arms.empty())
+    Arms.push_back({Use.Op, Use.Origin, true});
+  // Every channel (and context) a local of one owner, made there.
+  const FunctionDecl *Owner = nullptr;
+  llvm::SmallVector<Watched, 2> Ws;
+  std::string Missing;
+  for (unsigned I = 0; I < Arms.size(); ++I) {
+    const SelectArm &A = Arms[I];
+    const VarDecl *V = A.Origin.var();
+    const FunctionDecl *O = localOwner(V, Context);
+    if (!O || (Owner && O != Owner) ||
+        (!A.Context && Flow.repointedBefore(O, V, Context.Start)))
+      return;
+    Owner = O;
+    Watched W{V, ReleaseRules(), A.Context};
+    // A case that leaves the loop is released by one operation of its
+    // partner; any other only by a close.
+    if (!A.Context && A.Exits)
+      (A.Op.Kind == ChannelOpKind::Send ? W.Rules.Receive : W.Rules.Send) =
+          true;
+    Ws.push_back(W);
+    // "closing 'jobs', and without closing or sending to 'quit'"
+    if (I)
+      Missing += I + 1 == Arms.size() ? ", and without " : ", without ";
+    Missing += releaseWords(A, Flow);
+  }
+  // Released on no path at all is threadleak-blocked-forever's finding
+  // (nothing in the unit releases it): one finding per bug.
+  if (!Flow.releasedSomewhere(Owner, Ws))
+    return;
+  std::optional<UnreleasedPath> Path =
+      Flow.findUnreleasedPath(Owner, Context.Start, Ws, Context.Body);
+  if (!Path)
+    return;
+  if (Use.Arms.empty())
+    diag(opLoc(Use), "%0 may block here forever: context %1 is not cancelled "
+                     "on every path of %2")
+        << Context.Noun << Flow.contextName(Use.Origin.var())
+        << describe(Owner);
+  else
+    diag(opLoc(Use), "%0 may block here forever: on some path of %1, no case "
+                     "of this select can fire")
+        << Context.Noun << describe(Owner);
+  emitContextNotes(Context, Use, Ctx);
+  emitPathNote(*Path, Owner, Missing);
+}
+
 void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
                                       const BlockingChannelUse &Use,
                                       ChannelFlow &Flow, ASTContext &Ctx) {
@@ -16,6 +84,11 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
   // typically a std::stop_callback closes the channel.
   if (analyzeStopToken(Context.Body, Ctx, maxCallDepth()).Use == TokenUse::Consulted)
     return;
+  // A select of cases, or a wait for a context's cancel.
+  if (Use.Context || !Use.Arms.empty()) {
+    analyseWatched(Context, Use, Flow, Ctx);
+    return;
+  }
   // A receive loop that only the channel can end needs a close; a single
   // receive (or one in a counted loop) is released by sends too.
   ReleaseRules Rules;

@@ -2279,26 +2279,15 @@ void BlockingAnalysis::Impl::prepare(UnitInfo &I) {
     // A Go-style select: a race of its cases (none blocks with a default).
     if (const auto *Sel = llvm::dyn_cast<CallExpr>(S);
         Sel && Cases.isSelect(Sel)) {
-      bool Default = false;
-      unsigned Arms = 0;
-      for (const Expr *A : Sel->arguments()) {
-        SelectCaseModel::CaseKind Kind = Cases.caseKind(A);
-        if (Kind == SelectCaseModel::CaseKind::None) {
-          ++Arms; // something else: it may fire
-          continue;
-        }
-        const auto *Case = llvm::cast<CallExpr>(bareExpr(A));
-        if (Kind == SelectCaseModel::CaseKind::Default) {
-          Default = true;
-          continue;
-        }
-        ++Arms;
+      SelectCaseModel::Arms A = Cases.armsOf(Sel);
+      for (const CallExpr *Case : A.Cases) {
         I.RaceOf[Case] = Sel;
         CaseSites.insert(Case);
       }
-      RaceArms[Sel] = Arms;
+      // Something else among the arguments: it may fire.
+      RaceArms[Sel] = A.Cases.size() + A.Others;
       Selects[I.U].insert(Sel);
-      if (Default)
+      if (A.Default)
         for (const Expr *A : Sel->arguments())
           if (const auto *Case = llvm::dyn_cast<CallExpr>(bareExpr(A)))
             NonBlockingCases.insert(Case);
@@ -10921,24 +10910,7 @@ BlockingAnalysis::Impl::cancelKey(const UnitInfo &I, const CallExpr *Call,
 }
 
 ChannelOp BlockingAnalysis::Impl::caseOp(const CallExpr *Call) const {
-  ChannelOp Op;
-  SelectCaseModel::CaseKind Kind = Cases.caseKind(Call);
-  if ((Kind != SelectCaseModel::CaseKind::Receive &&
-       Kind != SelectCaseModel::CaseKind::Send) ||
-      Call->getNumArgs() == 0)
-    return Op;
-  bool Receive = Kind == SelectCaseModel::CaseKind::Receive;
-  const ChannelSpec *Spec = Channels.specForType(Call->getArg(0)->getType());
-  if (!Spec)
-    return Op;
-  bool Blocks = !NonBlockingCases.count(Call);
-  Op.Kind = Receive
-                ? (Blocks ? ChannelOpKind::Receive : ChannelOpKind::TryReceive)
-                : (Blocks ? ChannelOpKind::Send : ChannelOpKind::TrySend);
-  Op.Call = Call;
-  Op.Channel = Call->getArg(0);
-  Op.Spec = Spec;
-  return Op;
+  return Cases.caseOp(Call, Channels, !NonBlockingCases.count(Call));
 }
 
 bool BlockingAnalysis::Impl::touchesSync(const Stmt *S) const {

@@ -7,8 +7,11 @@
 #include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "model/ConcurrencyModel.h"
+#include "model/ContextModel.h"
+#include "model/WaitModel.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -164,9 +167,78 @@ void ChannelFlow::bindTrailing(const FunctionDecl *Body,
   unsigned NP = Body->getNumParams();
   if (Args.size() > NP)
     return;
-  for (unsigned I = 0; I < Args.size(); ++I)
-    if (ChannelOrigin O = originOf(Args[I], NoBindings))
-      Out[Body->getParamDecl(NP - Args.size() + I)] = O;
+  for (unsigned I = 0; I < Args.size(); ++I) {
+    const ParmVarDecl *P = Body->getParamDecl(NP - Args.size() + I);
+    if (ChannelOrigin O = argumentOrigin(Args[I], P, NoBindings))
+      Out[P] = O;
+  }
+}
+
+ChannelOrigin ChannelFlow::argumentOrigin(const Expr *Arg, const ParmVarDecl *P,
+                                          const ParamBindings &B) const {
+  if (ChannelOrigin O = originOf(Arg, B))
+    return O;
+  // A context handed on (`go worker(ctx)`).
+  if (Contexts && Contexts->isContextType(P->getType()))
+    return contextOf(Arg, B);
+  return {};
+}
+
+ChannelOrigin ChannelFlow::contextOf(const Expr *E,
+                                     const ParamBindings &Bindings) const {
+  if (!Contexts || Contexts->empty())
+    return {};
+  // A context made by a factory with no parent, or with a fresh background
+  // context as its parent: only its own cancels end it.
+  auto Root = [&](const CallExpr *Factory) {
+    const Expr *Parent =
+        Factory->arguments().empty() ? nullptr : Contexts->parentOf(Factory);
+    if (!Parent)
+      return true;
+    const CallExpr *Made = Contexts->factoryCall(Parent);
+    return Made && !Contexts->parentOf(Made);
+  };
+  for (unsigned Depth = 0; E && Depth < 8; ++Depth) {
+    E = bareExprThroughCopies(stripChannelExpr(E));
+    const VarDecl *VD = nullptr;
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+      // `p.first` of `auto p = with_cancel(...)`.
+      const auto *Base =
+          llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase()));
+      if (!Base || !Contexts->isContextType(ME->getType()))
+        return {};
+      VD = llvm::dyn_cast<VarDecl>(Base->getDecl());
+    } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+      if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+        VD = llvm::dyn_cast_or_null<VarDecl>(BD->getDecomposedDecl());
+      else
+        VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+    }
+    if (!VD)
+      return {};
+    if (const auto *P = llvm::dyn_cast<ParmVarDecl>(VD)) {
+      auto It = Bindings.find(P);
+      return It != Bindings.end() ? It->second : ChannelOrigin{P};
+    }
+    if (!VD->hasLocalStorage() || !VD->getInit())
+      return {};
+    if (const CallExpr *Factory = Contexts->factoryCall(VD->getInit()))
+      return Root(Factory) ? ChannelOrigin{VD} : ChannelOrigin{};
+    // An init-capture, or a local copy of another context.
+    E = VD->getInit();
+  }
+  return {};
+}
+
+const NamedDecl *ChannelFlow::contextName(const VarDecl *V) const {
+  if (const auto *DD = llvm::dyn_cast<DecompositionDecl>(V)) {
+    for (const BindingDecl *B : DD->bindings())
+      if (Contexts && Contexts->isContextType(B->getType()))
+        return B;
+    if (!DD->bindings().empty())
+      return DD->bindings().front();
+  }
+  return V;
 }
 
 struct ChannelFlow::Walker {
@@ -185,22 +257,271 @@ struct ChannelFlow::Walker {
   unsigned CountedLoops = 0;
   llvm::DenseSet<const Expr *> AwaitedHere = {};
 
+  /// The context whose done channel \p Channel is (`ctx.done()`), if any.
+  ChannelOrigin doneContext(const Expr *Channel) const {
+    const auto *Done = llvm::dyn_cast_or_null<CallExpr>(bareExpr(Channel));
+    const Expr *C =
+        Done && Flow.Contexts ? Flow.Contexts->doneOf(Done) : nullptr;
+    return C ? Flow.contextOf(C, Bindings) : ChannelOrigin();
+  }
+
   void record(const ChannelOp &Op, const Stmt *Where) {
     ChannelOrigin O = Flow.originOf(Op.Channel, Bindings);
+    bool Context = false;
+    if (!O && Op.Kind == ChannelOpKind::Receive)
+      Context = bool(O = doneContext(Op.Channel));
     if (!O)
       return;
     BlockingChannelUse U;
     U.Op = Op;
     U.Where = Where;
     U.Origin = O;
+    U.Context = Context;
+    fill(U);
+    Out.push_back(std::move(U));
+  }
+
+  void fill(BlockingChannelUse &U) const {
     U.InLoop = Loops > 0;
     U.UntilClosed = UntilClosedLoops > 0;
     U.Counted = CountedLoops > 0;
     U.CallChain.assign(Chain.begin(), Chain.end());
+  }
+
+  /// A select of cases with no default: one use, its cases the arms. Not
+  /// in a loop only its channels end (the select-loop check's question),
+  /// nor in a counted one; silence when a case's channel cannot be named.
+  void recordSelect(const CallExpr *Sel) {
+    SelectCaseModel::Arms A = Flow.Cases->armsOf(Sel);
+    if (A.Default || A.Others || A.Cases.empty() || UntilClosedLoops ||
+        CountedLoops)
+      return;
+    BlockingChannelUse U;
+    bool Receives = false;
+    for (const CallExpr *Case : A.Cases) {
+      SelectArm Arm;
+      Arm.Op = Flow.Cases->caseOp(Case, Flow.Model);
+      if (Case->getNumArgs() == 0)
+        return;
+      if (ChannelOrigin C = doneContext(Case->getArg(0))) {
+        if (Arm.Op && Arm.Op.Kind != ChannelOpKind::Receive)
+          return;
+        Arm.Op.Kind = ChannelOpKind::Receive;
+        Arm.Op.Call = Case;
+        Arm.Op.Channel = Case->getArg(0);
+        Arm.Origin = C;
+        Arm.Context = true;
+      } else if (Arm.Op) {
+        Arm.Origin = Flow.originOf(Arm.Op.Channel, Bindings);
+      }
+      if (!Arm.Op || !Arm.Origin)
+        return;
+      Receives |= Arm.Op.Kind == ChannelOpKind::Receive;
+      U.Arms.push_back(Arm);
+    }
+    if (!Receives)
+      return;
+    if (Loops)
+      markExits(Sel, U.Arms);
+    U.Op = U.Arms.front().Op;
+    U.Op.Kind = ChannelOpKind::Receive;
+    U.Origin = U.Arms.front().Origin;
+    U.Context = U.Arms.front().Context;
+    U.Where = Sel;
+    fill(U);
     Out.push_back(std::move(U));
   }
 
+  /// The first parent of \p S that is not an implicit node or parentheses.
+  const Stmt *parentOf(const Stmt *S, const Decl **AsDecl = nullptr) const {
+    for (unsigned Depth = 0; S && Depth < 64; ++Depth) {
+      auto Parents = Flow.Ctx.getParents(*S);
+      if (Parents.empty())
+        return nullptr;
+      if (AsDecl)
+        *AsDecl = Parents[0].get<Decl>();
+      const Stmt *P = Parents[0].get<Stmt>();
+      if (!P || !(llvm::isa<ImplicitCastExpr, ParenExpr, FullExpr,
+                            MaterializeTemporaryExpr, CXXBindTemporaryExpr>(P)))
+        return P;
+      S = P;
+    }
+    return nullptr;
+  }
+
+  /// The innermost loop around \p S in its function; \p BreakLeaves tells
+  /// whether a `break` at \p S leaves it (no switch in between).
+  const Stmt *enclosingLoop(const Stmt *S, bool &BreakLeaves) const {
+    BreakLeaves = true;
+    DynTypedNode N = DynTypedNode::create(*S);
+    for (unsigned Depth = 0; Depth < 256; ++Depth) {
+      auto Parents = Flow.Ctx.getParents(N);
+      if (Parents.empty())
+        return nullptr;
+      N = Parents[0];
+      // (A variable's initialiser: on to its declaration statement.)
+      if (const auto *VD = N.get<VarDecl>();
+          VD && VD->getDeclContext()->isFunctionOrMethod())
+        continue;
+      S = N.get<Stmt>();
+      if (!S || llvm::isa<LambdaExpr>(S))
+        return nullptr;
+      if (llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt>(S))
+        return S;
+      if (llvm::isa<SwitchStmt>(S))
+        BreakLeaves = false;
+    }
+    return nullptr;
+  }
+
+  /// \p S, run, leaves the loop it is in: a return, throw, goto, a call that
+  /// never returns, or (\p BreakLeaves) a break of no inner loop or switch.
+  static bool leaves(const Stmt *S, bool BreakLeaves) {
+    llvm::SmallVector<std::pair<const Stmt *, bool>, 16> Work{{S, BreakLeaves}};
+    while (!Work.empty()) {
+      auto [X, Break] = Work.pop_back_val();
+      if (!X || llvm::isa<LambdaExpr>(X))
+        continue;
+      if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, CXXThrowExpr>(X) ||
+          (Break && llvm::isa<BreakStmt>(X)))
+        return true;
+      if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
+        if (const FunctionDecl *F = Call->getDirectCallee();
+            F && F->isNoReturn())
+          return true;
+      bool Inner =
+          llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(X);
+      for (const Stmt *C : X->children())
+        Work.push_back({C, Break && !Inner});
+    }
+    return false;
+  }
+
+  /// Which arms of \p Sel, in a loop, leave the loop when they fire, read
+  /// from the tests of its result: `if (select(...) == 0) return;`, a
+  /// switch on it, either on a variable it initialises. When the tests
+  /// cannot be read, or none leaves (the loop ends some other way), every
+  /// arm may.
+  void markExits(const CallExpr *Sel, llvm::SmallVectorImpl<SelectArm> &Arms) {
+    bool SelBreak = true;
+    const Stmt *Loop = enclosingLoop(Sel, SelBreak);
+    if (!Loop)
+      return;
+    unsigned N = Arms.size();
+    llvm::SmallVector<bool, 4> Exits(N, false);
+    bool Read = true;
+    auto Others = [&](std::optional<uint64_t> K) {
+      for (unsigned I = 0; I < N; ++I)
+        if (!K || I != *K)
+          Exits[I] = true;
+    };
+    auto Constant = [&](const Expr *E) -> std::optional<uint64_t> {
+      Expr::EvalResult R;
+      if (!E || E->isValueDependent() || !E->EvaluateAsInt(R, Flow.Ctx) ||
+          R.Val.getInt().isNegative() || R.Val.getInt().getZExtValue() >= N)
+        return std::nullopt;
+      return R.Val.getInt().getZExtValue();
+    };
+    // How the result (the select, or a variable holding it) is tested.
+    auto Tested = [&](const Expr *Result) {
+      const Stmt *P = parentOf(Result);
+      if (const auto *BO = llvm::dyn_cast_or_null<BinaryOperator>(P);
+          BO && (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE)) {
+        std::optional<uint64_t> K = Constant(BO->getRHS());
+        if (!K)
+          K = Constant(BO->getLHS());
+        const auto *If = llvm::dyn_cast_or_null<IfStmt>(parentOf(BO));
+        if (!K || !If || bareExpr(If->getCond()) != BO) {
+          Read = false;
+          return;
+        }
+        bool IfBreak = true;
+        if (enclosingLoop(If, IfBreak) != Loop) {
+          Read = false;
+          return;
+        }
+        bool Then = leaves(If->getThen(), IfBreak);
+        bool Else = leaves(If->getElse(), IfBreak);
+        if (BO->getOpcode() == BO_NE)
+          std::swap(Then, Else);
+        if (Then)
+          Exits[*K] = true;
+        if (Else)
+          Others(K);
+        return;
+      }
+      const auto *Switch = llvm::dyn_cast_or_null<SwitchStmt>(P);
+      const auto *Body =
+          Switch ? llvm::dyn_cast_or_null<CompoundStmt>(Switch->getBody())
+                 : nullptr;
+      bool SwitchBreak = true;
+      if (!Body || enclosingLoop(Switch, SwitchBreak) != Loop) {
+        Read = false;
+        return;
+      }
+      // Sections between labels; one that does not end in a jump falls
+      // into the next, which then speaks for its labels too.
+      llvm::SmallVector<uint64_t, 4> Labels, Listed;
+      bool Default = false, Leaves = false, DefaultLeaves = false;
+      auto Close = [&] {
+        if (Leaves)
+          for (uint64_t K : Labels)
+            Exits[K] = true;
+        DefaultLeaves |= Default && Leaves;
+        Labels.clear();
+        Default = Leaves = false;
+      };
+      const Stmt *Last = nullptr;
+      for (const Stmt *C : Body->body()) {
+        if (llvm::isa<SwitchCase>(C) && Last &&
+            llvm::isa<BreakStmt, ContinueStmt, ReturnStmt, CoreturnStmt>(Last))
+          Close();
+        while (const auto *SC = llvm::dyn_cast_or_null<SwitchCase>(C)) {
+          if (const auto *CS = llvm::dyn_cast<CaseStmt>(SC)) {
+            std::optional<uint64_t> K = Constant(CS->getLHS());
+            if (!K || CS->caseStmtIsGNURange()) {
+              Read = false;
+              return;
+            }
+            Labels.push_back(*K);
+            Listed.push_back(*K);
+          } else {
+            Default = true;
+          }
+          C = SC->getSubStmt();
+        }
+        Leaves |= leaves(C, false);
+        Last = C;
+      }
+      Close();
+      if (DefaultLeaves)
+        for (unsigned I = 0; I < N; ++I)
+          if (!llvm::is_contained(Listed, I))
+            Exits[I] = true;
+    };
+    const Decl *Holder = nullptr;
+    parentOf(Sel, &Holder);
+    if (const auto *R = llvm::dyn_cast_or_null<VarDecl>(Holder)) {
+      // Every use of the variable in the loop is a test we read.
+      walkWithLambdas(Loop, nullptr, [&](const Stmt *S) {
+        if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(S);
+            Ref && Ref->getDecl() == R && Read)
+          Tested(Ref);
+      });
+    } else {
+      Tested(Sel);
+    }
+    if (!Read || llvm::none_of(Exits, [](bool E) { return E; }))
+      return;
+    for (unsigned I = 0; I < N; ++I)
+      Arms[I].Exits = Exits[I];
+  }
+
   void visitCall(const CallExpr *Call) {
+    if (Flow.Cases && Flow.Cases->isSelect(Call)) {
+      recordSelect(Call);
+      return;
+    }
     if (ChannelOp Op = Flow.Model.classify(Call)) {
       if ((Op.Kind == ChannelOpKind::Receive ||
            Op.Kind == ChannelOpKind::Send) &&
@@ -228,7 +549,8 @@ struct ChannelFlow::Walker {
     for (unsigned I = 0, N = std::min<unsigned>(Call->getNumArgs(),
                                                 Callee->getNumParams());
          I < N; ++I)
-      if (ChannelOrigin O = Flow.originOf(Call->getArg(I), Bindings))
+      if (ChannelOrigin O = Flow.argumentOrigin(
+              Call->getArg(I), Callee->getParamDecl(I), Bindings))
         Inner[Callee->getParamDecl(I)] = O;
     Chain.push_back(Call);
     Active.insert(Callee);
@@ -957,8 +1279,8 @@ bool ChannelFlow::joinNeverReturns(const Stmt *S, const FunctionDecl *Owner) {
 
 std::optional<UnreleasedPath>
 ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
-                                const VarDecl *Channel,
-                                const FunctionDecl *Body, ReleaseRules Rules) {
+                                llvm::ArrayRef<Watched> Channels,
+                                const FunctionDecl *Body) {
   const CFG *G = cfgFor(Owner);
   if (!G)
     return std::nullopt;
@@ -1006,14 +1328,29 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
   }
   if (!StartBlock)
     return std::nullopt;
-  if (releasedByAnotherContext(Owner, Channel, Body, Rules))
-    return std::nullopt;
+  for (const Watched &W : Channels)
+    if (W.Context ? cancelledByAnotherContext(Owner, W.V, Body)
+                  : releasedByAnotherContext(Owner, W.V, Body, W.Rules))
+      return std::nullopt;
   BlockedBody = Body;
   // What reaching the spawn says: inside `for (i = 0; i < n; ++i)`, n > 0,
   // so a later `if (n == 0) return;` is not a path from it.
   PathFacts Facts = PathFacts::at(From, Owner, Ctx);
-  return search(Owner, *G, StartBlock, StartIndex, Channel, Rules,
+  return search(Owner, *G, StartBlock, StartIndex, Channels,
                 Facts.empty() ? nullptr : &Facts);
+}
+
+bool ChannelFlow::releasedSomewhere(const FunctionDecl *Owner,
+                                    llvm::ArrayRef<Watched> Channels) {
+  bool Found = false;
+  walkPruned(Owner->getBody(), [&](const Stmt *S) {
+    if (Found || llvm::isa<LambdaExpr>(S))
+      return false; // (another context's: asked apart)
+    Found = llvm::any_of(
+        Channels, [&](const Watched &W) { return releases(S, W, Owner); });
+    return !Found;
+  });
+  return Found;
 }
 
 std::optional<UnreleasedPath>
@@ -1023,7 +1360,7 @@ ChannelFlow::findSkippingPath(const FunctionDecl *Closer,
   if (!G)
     return std::nullopt;
   BlockedBody = nullptr;
-  return search(Closer, *G, &G->getEntry(), 0, Channel, Rules);
+  return search(Closer, *G, &G->getEntry(), 0, {{Channel, Rules}});
 }
 
 using Branch = RaceBranch;
@@ -1210,8 +1547,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
 std::optional<UnreleasedPath>
 ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
                     const CFGBlock *StartBlock, unsigned StartIndex,
-                    const VarDecl *Channel, ReleaseRules Rules,
-                    const PathFacts *Facts) {
+                    llvm::ArrayRef<Watched> Channels, const PathFacts *Facts) {
   // A receive that is one alternative of a race (`co_await (recv || timer)`)
   // may not have happened: the path carries it as pending until a branch on
   // the race's result (`r.index() == 1`) tells which alternative won. A
@@ -1222,7 +1558,12 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
     const RaceInfo *Race;
   };
   static const llvm::DenseMap<const CallExpr *, RaceInfo> NoRaces;
-  const auto &RaceCalls = Rules.Receive ? racesIn(Owner) : NoRaces;
+  auto Watches = [&](const VarDecl *V) {
+    return llvm::any_of(Channels, [&](const Watched &W) { return W.V == V; });
+  };
+  bool Receives =
+      llvm::any_of(Channels, [](const Watched &W) { return W.Rules.Receive; });
+  const auto &RaceCalls = Receives ? racesIn(Owner) : NoRaces;
   llvm::DenseSet<std::pair<const CFGBlock *, const RaceInfo *>> Seen;
   llvm::SmallVector<State, 32> Work;
   Work.push_back({StartBlock, StartIndex, nullptr});
@@ -1238,18 +1579,28 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
       if (I++ < St.First)
         continue;
       if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
-        if (D->getVarDecl() != Channel &&
-            guardReleases(D->getVarDecl(), Channel, Rules, Owner)) {
+        const VarDecl *Dying = D->getVarDecl();
+        if (!Watches(Dying) && llvm::any_of(Channels, [&](const Watched &W) {
+              return !W.Context && guardReleases(Dying, W.V, W.Rules, Owner);
+            })) {
           Released = true;
           break;
         }
-        if (D->getVarDecl() == Channel) {
+        if (Watches(Dying)) {
+          // A context whose class's own destructor may cancel it.
+          if (const CXXRecordDecl *RD =
+                  Contexts ? Contexts->contextClassIn(Dying->getType())
+                           : nullptr;
+              RD && RD->hasUserDeclaredDestructor()) {
+            Released = true;
+            break;
+          }
           // The channel dies here, unreleased. Report the return that
           // ends its scope, if there is one.
           Ended = exitOf(*B, Owner);
           if (!Ended) {
             SourceLocation L = D->getTriggerStmt()->getEndLoc();
-            Ended = UnreleasedPath{UnreleasedPath::ScopeEnd, L};
+            Ended = UnreleasedPath{UnreleasedPath::ScopeEnd, L, Dying};
           }
           break;
         }
@@ -1264,15 +1615,20 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
           auto R = RaceCalls.find(Call);
           if (R != RaceCalls.end()) {
             ChannelOp Op = Model.classify(Call);
+            const auto *V = originOf(Op.Channel, NoBindings).var();
             if ((Op.Kind == ChannelOpKind::Receive ||
                  Op.Kind == ChannelOpKind::TryReceive) &&
-                originOf(Op.Channel, NoBindings).Decl == Channel) {
+                llvm::any_of(Channels, [&](const Watched &W) {
+                  return W.V == V && W.Rules.Receive;
+                })) {
               Race = &R->second;
               continue;
             }
           }
         }
-      if (releases(St2, Channel, Rules, Owner)) {
+      if (llvm::any_of(Channels, [&](const Watched &W) {
+            return releases(St2, W, Owner);
+          })) {
         Released = true;
         break;
       }
@@ -1358,6 +1714,154 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
   return std::nullopt;
 }
 
+bool ChannelFlow::namesContext(const Expr *E, const VarDecl *V,
+                               bool &Cancel) const {
+  E = bareExprThroughCopies(stripChannelExpr(E));
+  if (!E)
+    return false;
+  // The context (`ctx`), its cancel function (`cancel`, `p.second`), or
+  // both (`p`).
+  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    const ValueDecl *D = DRE->getDecl();
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(D)) {
+      if (BD->getDecomposedDecl() != V)
+        return false;
+      Cancel = !Contexts->isContextType(BD->getType());
+      return true;
+    }
+    if (D == V) {
+      Cancel = !Contexts->isContextType(V->getType());
+      return true;
+    }
+  }
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E))
+    if (const auto *Base =
+            llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(ME->getBase()));
+        Base && Base->getDecl() == V) {
+      Cancel = !Contexts->isContextType(ME->getType());
+      return true;
+    }
+  Cancel = false;
+  return contextOf(E, NoBindings).Decl == V;
+}
+
+bool ChannelFlow::mentionsCancel(const Stmt *Body, const VarDecl *V) const {
+  bool Found = false;
+  walkWithLambdas(Body, nullptr, [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    if (Found || !Call)
+      return;
+    const Expr *Callee = nullptr;
+    if (const Expr *C = Contexts->cancelledBy(Call))
+      Found = !V || contextOf(C, NoBindings).Decl == V;
+    else if (const VarDecl *Made = Contexts->cancelFunctionCall(
+                 Call, Callee, [](const VarDecl *) { return true; }))
+      Found = !V || Made == V;
+  });
+  return Found;
+}
+
+bool ChannelFlow::cancels(const Stmt *S, const VarDecl *V,
+                          const FunctionDecl *Fn) {
+  bool Cancel = false;
+  // Code that may cancel the context it is handed: a callee (or a
+  // callable) whose body we cannot read, or one that cancels a context; none
+  // when no context type has a Cancel member (Go's: only the cancel
+  // function cancels).
+  auto MayCancel = [&](const FunctionDecl *Callee) {
+    if (!Contexts->hasCancelMembers())
+      return false;
+    const FunctionDecl *Def =
+        Callee ? analysableDefinition(Callee, Ctx) : nullptr;
+    return !Def || mentionsCancel(Def->getBody(), nullptr);
+  };
+  if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
+    const Expr *Callee = nullptr;
+    if (const Expr *C = Contexts->cancelledBy(Call))
+      return contextOf(C, NoBindings).Decl == V;
+    if (const VarDecl *Made = Contexts->cancelFunctionCall(
+            Call, Callee, [](const VarDecl *) { return true; }))
+      return Made == V;
+    // `finish()` where `auto finish = [&] { cancel(); ... };`
+    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
+        Op && Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
+      if (const auto *Ref =
+              llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0))))
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl())) {
+          auto It = helperLambdasIn(Fn).ByVar.find(VD);
+          if (It != helperLambdasIn(Fn).ByVar.end())
+            return mentionsCancel(It->second->getBody(), V);
+        }
+    const FunctionDecl *Target =
+        mayDispatchElsewhere(Call) ? nullptr : Call->getDirectCallee();
+    for (const Expr *Arg : Call->arguments())
+      if (namesContext(Arg, V, Cancel) && (Cancel || MayCancel(Target)))
+        return true;
+    return false;
+  }
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S)) {
+    if (CE->getConstructor()->isCopyOrMoveConstructor())
+      return false;
+    const FunctionDecl *Target = CE->getConstructor();
+    if (CE->getNumArgs() > 0)
+      if (ResolvedBody Body = resolveCallable(CE->getArg(0)))
+        Target = Body.Function; // a context started on it
+    for (const Expr *Arg : CE->arguments())
+      if (namesContext(Arg, V, Cancel) && (Cancel || MayCancel(Target)))
+        return true;
+    return false;
+  }
+  if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+    if (helperLambdasIn(Fn).Exprs.contains(L))
+      return false; // cancels where it is called
+    for (const LambdaCapture &C : L->captures()) {
+      const auto *Captured = C.capturesVariable()
+                                 ? llvm::dyn_cast<ValueDecl>(C.getCapturedVar())
+                                 : nullptr;
+      const auto *BD = llvm::dyn_cast_or_null<BindingDecl>(Captured);
+      if (Captured == V || (BD && BD->getDecomposedDecl() == V))
+        return mentionsCancel(L->getBody(), V);
+    }
+    return false;
+  }
+  const Expr *Out = nullptr;
+  if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(S))
+    Out = Ret->getRetValue();
+  else if (const auto *Ret = llvm::dyn_cast<CoreturnStmt>(S))
+    Out = Ret->getOperand();
+  else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S))
+    Out = BO->isAssignmentOp() ? BO->getRHS() : nullptr;
+  // Returned, stored elsewhere, copied into an aggregate: its cancel may
+  // come from there.
+  if (Out)
+    return namesContext(Out, V, Cancel);
+  if (const auto *IL = llvm::dyn_cast<InitListExpr>(S))
+    return llvm::any_of(
+        IL->inits(), [&](const Expr *I) { return namesContext(I, V, Cancel); });
+  if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+    for (const Decl *D : DS->decls())
+      if (const auto *Alias = llvm::dyn_cast<VarDecl>(D))
+        if (Alias != V && Alias->getInit() &&
+            namesContext(Alias->getInit(), V, Cancel) && Cancel)
+          return true; // a copy of the cancel function
+  return false;
+}
+
+bool ChannelFlow::cancelledByAnotherContext(const FunctionDecl *Owner,
+                                            const VarDecl *V,
+                                            const FunctionDecl *Body) {
+  // Another lambda of the owner (a second worker, a callback) that cancels
+  // it: it runs in an order the owner's CFG does not show.
+  bool Found = false;
+  walkWithLambdas(Owner->getBody(), Body, [&](const Stmt *S) {
+    const auto *L = llvm::dyn_cast<LambdaExpr>(S);
+    if (!Found && L && L->getCallOperator() != Body &&
+        !helperLambdasIn(Owner).Exprs.contains(L))
+      Found = mentionsCancel(L->getBody(), V);
+  });
+  return Found;
+}
+
 bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
                                            const VarDecl *V,
                                            const FunctionDecl *Body,
@@ -1424,7 +1928,7 @@ bool ChannelFlow::paramReleasedOnAllPaths(const FunctionDecl *Fn,
     Result = true;
   } else {
     // From the entry: every path must release the parameter.
-    Result = !search(Fn, *G, &G->getEntry(), 0, P, Rules);
+    Result = !search(Fn, *G, &G->getEntry(), 0, {{P, Rules}});
   }
   InProgress.erase(Fn);
   Summaries[{Fn, Key}] = Result;

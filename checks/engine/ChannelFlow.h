@@ -21,6 +21,12 @@
 // leak. A member channel is released if any member function of its class
 // releases it.
 //
+// With the model file's `SelectCases` and `Contexts`: a select of cases is
+// one blocking use, released on a path if any case can fire for good (a
+// case that leaves the select's loop, or any case of a select in no loop);
+// a receive from a Go-style context's done channel (a case on it too) is
+// one from the context, released only by cancelling it.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef THREADLEAK_ENGINE_CHANNELFLOW_H
@@ -38,6 +44,9 @@
 #include <optional>
 
 namespace clang::tidy::threadleak {
+
+class ContextModel;
+class SelectCaseModel;
 
 /// Where a channel lives: a variable (local or parameter, the channel
 /// itself or a smart pointer to it) or a data member of the class whose
@@ -58,6 +67,20 @@ using ParamBindings = llvm::DenseMap<const ParmVarDecl *, ChannelOrigin>;
 /// No parameter bound: the owner's own view.
 inline const ParamBindings NoBindings;
 
+/// One case of a select a context waits in.
+struct SelectArm {
+  /// The case's receive or send (Op.Call is the case constructor's call).
+  ChannelOp Op;
+  /// Its channel, or (Context) the context whose done channel it receives
+  /// from.
+  ChannelOrigin Origin;
+  bool Context = false;
+  /// Its firing leaves the loop the select is in: every case of a select in
+  /// no loop, and every case when the tests of the select's result cannot
+  /// be read.
+  bool Exits = true;
+};
+
 /// A receive or send that blocks the context performing it.
 struct BlockingChannelUse {
   ChannelOp Op;
@@ -77,6 +100,11 @@ struct BlockingChannelUse {
   bool Counted = false;
   /// Calls from the context's body down to the function performing it.
   llvm::SmallVector<const CallExpr *, 4> CallChain;
+  /// A receive from a context's done channel: Origin is the context.
+  bool Context = false;
+  /// A select of cases (Where is the select's call; Op and Origin are its
+  /// first case's).
+  llvm::SmallVector<SelectArm, 2> Arms;
 };
 
 /// What counts as releasing the context blocked on a channel.
@@ -85,6 +113,15 @@ struct ReleaseRules {
   bool Send = false;
   /// A receive that certainly happens releases a single send.
   bool Receive = false;
+};
+
+/// A channel (or a context) the owner may release, and what releases it.
+struct Watched {
+  const VarDecl *V = nullptr;
+  ReleaseRules Rules;
+  /// V is a context (the variable its factory initialised): only its
+  /// cancels release it.
+  bool Context = false;
 };
 
 /// A path of the owner on which the channel is never released.
@@ -98,6 +135,8 @@ struct UnreleasedPath {
   };
   KindTy Kind = FallOff;
   SourceLocation Loc;
+  /// For ScopeEnd: the variable whose scope ends.
+  const VarDecl *Dead = nullptr;
 };
 
 class ChannelFlow {
@@ -105,6 +144,26 @@ public:
   ChannelFlow(ASTContext &Ctx, const ChannelModel &Model,
               unsigned MaxCallDepth);
   ~ChannelFlow();
+
+  /// The model file's select cases and contexts (either may be null): the
+  /// context side then reads selects and done channels.
+  void setSelects(const SelectCaseModel *Cases, const ContextModel *Contexts) {
+    this->Cases = Cases;
+    this->Contexts = Contexts;
+  }
+
+  /// The context \p E names, in the terms of the function that made it:
+  /// the variable a context factory initialised (`ctx` or `[ctx, cancel]`),
+  /// through copies, captures and the parameters \p Bindings binds; none
+  /// for a context derived from a parent (its parent's cancels reach it).
+  ChannelOrigin contextOf(const Expr *E, const ParamBindings &Bindings) const;
+  /// The origin of a call's argument \p Arg for its parameter \p P: the
+  /// channel it names, or the context.
+  ChannelOrigin argumentOrigin(const Expr *Arg, const ParmVarDecl *P,
+                               const ParamBindings &B) const;
+  /// How diagnostics name the context \p V (a contextOf() variable): the
+  /// binding of the context type in `auto [ctx, cancel] = ...`, else \p V.
+  const NamedDecl *contextName(const VarDecl *V) const;
 
   /// The channel \p E denotes, seen through `&`, `*`, `->`, `.get()`,
   /// std::ref/std::move, casts and smart-pointer copies; parameters bound in
@@ -130,7 +189,20 @@ public:
                                                    const Stmt *From,
                                                    const VarDecl *Channel,
                                                    const FunctionDecl *Body,
-                                                   ReleaseRules Rules);
+                                                   ReleaseRules Rules) {
+    return findUnreleasedPath(Owner, From, {{Channel, Rules}}, Body);
+  }
+  /// The same for several channels (a select's cases, a context): a path
+  /// on which none of \p Channels is released.
+  std::optional<UnreleasedPath>
+  findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
+                     llvm::ArrayRef<Watched> Channels,
+                     const FunctionDecl *Body);
+
+  /// \p Owner's own code (not its lambdas) releases one of \p Channels
+  /// somewhere, on some path.
+  bool releasedSomewhere(const FunctionDecl *Owner,
+                         llvm::ArrayRef<Watched> Channels);
 
   /// A path of \p Closer (a lambda's body that reaches \p Channel, a local
   /// of the function it is written in, by capture) from its entry to its
@@ -204,15 +276,25 @@ private:
   /// True if \p S joins a thread whose body never returns: it never
   /// returns either.
   bool joinNeverReturns(const Stmt *S, const FunctionDecl *Owner);
-  std::optional<UnreleasedPath> search(const FunctionDecl *Owner,
-                                       const CFG &Graph,
-                                       const CFGBlock *StartBlock,
-                                       unsigned StartIndex,
-                                       const VarDecl *Channel,
-                                       ReleaseRules Rules,
-                                       const PathFacts *Facts = nullptr);
+  std::optional<UnreleasedPath>
+  search(const FunctionDecl *Owner, const CFG &Graph,
+         const CFGBlock *StartBlock, unsigned StartIndex,
+         llvm::ArrayRef<Watched> Channels, const PathFacts *Facts = nullptr);
   bool releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
                 const FunctionDecl *Fn);
+  bool releases(const Stmt *S, const Watched &W, const FunctionDecl *Fn) {
+    return W.Context ? cancels(S, W.V, Fn) : releases(S, W.V, W.Rules, Fn);
+  }
+  /// \p S cancels the context \p V, or hands its cancel function (or the
+  /// context, to code that may cancel it) on.
+  bool cancels(const Stmt *S, const VarDecl *V, const FunctionDecl *Fn);
+  /// \p Body calls a cancel of the context \p V.
+  bool mentionsCancel(const Stmt *Body, const VarDecl *V) const;
+  /// \p E names the context \p V or its cancel function.
+  bool namesContext(const Expr *E, const VarDecl *V, bool &Cancel) const;
+  /// Another lambda of \p Owner (not \p Body) that may cancel \p V.
+  bool cancelledByAnotherContext(const FunctionDecl *Owner, const VarDecl *V,
+                                 const FunctionDecl *Body);
   bool passesTo(const Expr *Arg, const VarDecl *V, const FunctionDecl *Callee,
                 unsigned ParamIndex, ReleaseRules Rules);
   bool mentionsRelease(const Stmt *Body, ChannelOrigin O,
@@ -226,6 +308,8 @@ private:
 
   ASTContext &Ctx;
   const ChannelModel &Model;
+  const SelectCaseModel *Cases = nullptr;
+  const ContextModel *Contexts = nullptr;
   unsigned MaxCallDepth;
   llvm::DenseMap<const FunctionDecl *, std::unique_ptr<CFG>> CFGs;
   llvm::DenseMap<const FunctionDecl *, llvm::DenseSet<const Expr *>> Awaited;

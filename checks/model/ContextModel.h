@@ -54,6 +54,9 @@ public:
   const VarDecl *
   cancelFunctionCall(const CallExpr *Call, const Expr *&Callee,
                      llvm::function_ref<bool(const VarDecl *)> Stable) const;
+  /// Some context type has a Cancel member: code handed a context (not
+  /// its cancel function) may cancel it.
+  bool hasCancelMembers() const { return !Cancel.empty(); }
   /// \p FD is a context factory.
   bool isFactory(const FunctionDecl *FD) const {
     return Factories.contains(FD);

@@ -101,6 +101,46 @@ bool SelectCaseModel::isSelect(const CallExpr *Call) const {
                       [&](const Expr *A) { return isCase(A); });
 }
 
+SelectCaseModel::Arms SelectCaseModel::armsOf(const CallExpr *Select) const {
+  Arms A;
+  for (const Expr *Arg : Select->arguments()) {
+    switch (caseKind(Arg)) {
+    case CaseKind::None:
+      ++A.Others;
+      break;
+    case CaseKind::Default:
+      A.Default = true;
+      break;
+    case CaseKind::Receive:
+    case CaseKind::Send:
+      A.Cases.push_back(llvm::cast<CallExpr>(bareExpr(Arg)));
+      break;
+    }
+  }
+  return A;
+}
+
+ChannelOp SelectCaseModel::caseOp(const CallExpr *Case,
+                                  const ChannelModel &Channels,
+                                  bool Blocks) const {
+  ChannelOp Op;
+  CaseKind Kind = caseKind(Case);
+  if ((Kind != CaseKind::Receive && Kind != CaseKind::Send) ||
+      Case->getNumArgs() == 0)
+    return Op;
+  const ChannelSpec *Spec = Channels.specForType(Case->getArg(0)->getType());
+  if (!Spec)
+    return Op;
+  bool Receive = Kind == CaseKind::Receive;
+  Op.Kind = Receive
+                ? (Blocks ? ChannelOpKind::Receive : ChannelOpKind::TryReceive)
+                : (Blocks ? ChannelOpKind::Send : ChannelOpKind::TrySend);
+  Op.Call = Case;
+  Op.Channel = Case->getArg(0);
+  Op.Spec = Spec;
+  return Op;
+}
+
 std::optional<MultiWait> asMultiWait(const Stmt *S,
                                      const NameList &SelectFunctions,
                                      const SelectCaseModel &Cases) {
@@ -145,12 +185,10 @@ std::optional<MultiWait> asMultiWait(const Stmt *S,
       W.Kind = MultiWait::CaseSelect;
       W.Where = E;
       W.Callee = Call->getDirectCallee();
-      for (const Expr *A : Call->arguments()) {
-        if (Cases.caseKind(A) == SelectCaseModel::CaseKind::Default)
-          W.HasDefault = true;
-        else
-          ++W.Alternatives; // a case, or something else that may fire
-      }
+      SelectCaseModel::Arms A = Cases.armsOf(Call);
+      W.HasDefault = A.Default;
+      // A case, or something else that may fire.
+      W.Alternatives = A.Cases.size() + A.Others;
       return W;
     }
     const FunctionDecl *F = Call->getDirectCallee();

@@ -20,6 +20,7 @@
 #ifndef THREADLEAK_MODEL_WAITMODEL_H
 #define THREADLEAK_MODEL_WAITMODEL_H
 
+#include "model/ChannelModel.h"
 #include "model/ConcurrencyModel.h"
 #include "model/ModelConfig.h"
 #include "clang/AST/Expr.h"
@@ -60,6 +61,22 @@ public:
   bool isCase(const Expr *E) const { return caseKind(E) != CaseKind::None; }
   /// Whether \p Call is a select of cases.
   bool isSelect(const CallExpr *Call) const;
+
+  /// What a select's arguments are.
+  struct Arms {
+    /// Its receive and send cases, in the order written.
+    llvm::SmallVector<const CallExpr *, 4> Cases;
+    /// It has a default case: it never waits.
+    bool Default = false;
+    /// Arguments that are no case we know: each may fire.
+    unsigned Others = 0;
+  };
+  Arms armsOf(const CallExpr *Select) const;
+  /// The operation a receive or send case stands for: on its first
+  /// argument, a channel \p Channels knows; none otherwise. A case of a
+  /// select with a default (\p Blocks false) is a try-receive or try-send.
+  ChannelOp caseOp(const CallExpr *Case, const ChannelModel &Channels,
+                   bool Blocks = true) const;
 
 private:
   NameList Receive, Send, Default;
