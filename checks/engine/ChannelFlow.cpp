@@ -1499,6 +1499,25 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
       Work.push_back(CB->getBody());
       continue;
     }
+    // A Go-style select's receive cases race its other cases, decided by
+    // its integer result (`int fired = select(...)`; `if (fired == 1)`).
+    auto SelectRace = [&](const Expr *E, const VarDecl *R) {
+      const auto *Sel = llvm::dyn_cast_or_null<CallExpr>(bareExpr(E));
+      if (!Cases || !Sel || !Cases->isSelect(Sel))
+        return;
+      for (unsigned I = 0; I < Sel->getNumArgs(); ++I)
+        if (const auto *Case =
+                llvm::dyn_cast<CallExpr>(bareExpr(Sel->getArg(I))))
+          if (Cases->caseKind(Case) == SelectCaseModel::CaseKind::Receive)
+            It->second.try_emplace(Case, RaceInfo{R, I, Sel->getNumArgs()});
+    };
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *R = llvm::dyn_cast<VarDecl>(D))
+          if (const Expr *Init = R->getInit())
+            SelectRace(Init, R);
+    if (const auto *E = llvm::dyn_cast<Expr>(S))
+      SelectRace(E, nullptr);
     if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
       for (const Decl *D : DS->decls())
         if (const auto *R = llvm::dyn_cast<VarDecl>(D))
@@ -1615,6 +1634,8 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
           auto R = RaceCalls.find(Call);
           if (R != RaceCalls.end()) {
             ChannelOp Op = Model.classify(Call);
+            if (!Op && Cases)
+              Op = Cases->caseOp(Call, Model); // a select's receive case
             const auto *V = originOf(Op.Channel, NoBindings).var();
             if ((Op.Kind == ChannelOpKind::Receive ||
                  Op.Kind == ChannelOpKind::TryReceive) &&
