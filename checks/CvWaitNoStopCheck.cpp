@@ -530,6 +530,22 @@ llvm::ArrayRef<const FunctionDecl *> CvWaitNoStopCheck::definedFunctions() {
   return *Defined;
 }
 
+/// \p Fn may return (or throw) between \p From and \p To, in source order:
+/// the answering code may leave between the request it takes and its answer
+/// (a cancellation point between two items).
+static bool leavesBetween(const FunctionDecl *Fn, const Stmt *From,
+                          const Stmt *To) {
+  const SourceManager &SM = Fn->getASTContext().getSourceManager();
+  bool Leaves = false;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    Leaves |=
+        llvm::isa<ReturnStmt, CoreturnStmt, CXXThrowExpr>(S) &&
+        SM.isBeforeInTranslationUnit(From->getEndLoc(), S->getBeginLoc()) &&
+        SM.isBeforeInTranslationUnit(S->getEndLoc(), To->getBeginLoc());
+  });
+  return Leaves;
+}
+
 const FunctionDecl *
 CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
                                 const FunctionDecl *Fn,
@@ -594,17 +610,23 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
               return E.Writes.count(D) != 0;
             }));
   };
+  // (A method of the condition variable's class answers only a request
+  // made on another object: a worker loop of the class that waits on its
+  // own semaphore and then notifies, not a queue's pop() waiting on the
+  // class's own member.)
+  bool OwnerMethod = false;
   auto WaitsForRequest = [&](const Effects &E) {
     return llvm::any_of(E.Waits, [&](const ValueDecl *D) {
-      return Asked.Notifies.contains(D);
+      const auto *F = llvm::dyn_cast<FieldDecl>(D);
+      return Asked.Notifies.contains(D) &&
+             !(OwnerMethod && F && F->getParent() == Owner);
     });
   };
   for (const FunctionDecl *S : definedFunctions()) {
     if (Own.contains(S))
       continue;
-    if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(S);
-        MD && Owner && MD->getParent() == Owner)
-      continue;
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(S);
+    OwnerMethod = MD && Owner && MD->getParent() == Owner;
     const Effects &All = effectsOf(S, nullptr);
     if (!Answers(All) || !WaitsForRequest(All))
       continue;
@@ -624,7 +646,7 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
           SM.isBeforeInTranslationUnit(Request->getEndLoc(),
                                        Call->getBeginLoc()) &&
           Answers(E))
-        Found = true;
+        Found = !leavesBetween(S, Request, Call);
       else if (!Request && WaitsForRequest(E))
         Request = Call;
     });

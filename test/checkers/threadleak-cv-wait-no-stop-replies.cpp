@@ -6,7 +6,8 @@
 // wait, in the same iteration, it notifies what other code waits for before
 // that code changes what the predicate reads and notifies the wait's
 // condition variable. Whether that code can stop answering first is
-// threadleak-blocked-forever's question, not this check's.
+// threadleak-blocked-forever's question, not this check's; but code that
+// may return between taking the request and answering it is no answer.
 
 #include <atomic>
 #include <memory>
@@ -253,3 +254,187 @@ int main() {
   A.stop();
   R.stop();
 }
+
+// The answering loop belongs to the class of the condition variable waited
+// on, and waits for the request on another object (a project semaphore):
+// it answers (pcsx2#4483's fix: the GS thread drains its queue before it
+// honours a stop).
+class Semaphore {
+public:
+  void post() {
+    std::lock_guard<std::mutex> Lk(M);
+    ++N;
+    Cv.notify_one();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> Lk(M);
+    Cv.wait(Lk, [this] { return N > 0; });
+    --N;
+  }
+
+private:
+  std::mutex M;
+  std::condition_variable Cv;
+  int N = 0;
+};
+
+class GsThread {
+public:
+  void start() { T = std::thread([this] { run(); }); }
+  void send(int P) {
+    {
+      std::lock_guard<std::mutex> Lk(Mu);
+      Ring.push_back(P);
+      ++Write;
+    }
+    Event.post();
+  }
+  void waitGs() {
+    std::unique_lock<std::mutex> Lk(Mu);
+    Empty.wait(Lk, [this] { return Read == Write; });
+  }
+  void cancel() {
+    Stop = true;
+    Event.post();
+    T.join();
+  }
+
+private:
+  bool pop(int &Out) {
+    std::lock_guard<std::mutex> Lk(Mu);
+    if (Ring.empty())
+      return false;
+    Out = Ring.front();
+    return true;
+  }
+  void commit() {
+    std::lock_guard<std::mutex> Lk(Mu);
+    Ring.pop_front();
+    if (++Read == Write)
+      Empty.notify_all();
+  }
+  void run() {
+    for (;;) {
+      Event.wait();
+      int P;
+      while (pop(P)) {
+        draw(P);
+        commit();
+      }
+      if (Stop)
+        return;
+    }
+  }
+  std::thread T;
+  std::mutex Mu;
+  std::condition_variable Empty;
+  std::deque<int> Ring;
+  int Read = 0, Write = 0;
+  Semaphore Event;
+  std::atomic<bool> Stop{false};
+};
+
+// The same loop with a cancellation point between two items (pcsx2#4483):
+// it may leave with the request taken and unanswered, and the stop path
+// makes nothing of the predicate true.
+class EarlyOutGsThread {
+public:
+  void start() { T = std::thread([this] { run(); }); }
+  void send(int P) {
+    {
+      std::lock_guard<std::mutex> Lk(Mu);
+      Ring.push_back(P);
+      ++Write;
+    }
+    Event.post();
+  }
+  void waitGs() {
+    std::unique_lock<std::mutex> Lk(Mu);
+    Empty.wait(Lk, [this] { return Read == Write; });
+    // CHECK: :[[@LINE-1]]:11: warning: wait on 'Empty' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+    // CHECK: :[[@LINE-2]]:20: note: the predicate reads 'Read', 'Write'
+    // CHECK: :[[@LINE+63]]:8: note: stop path 'cancel' changes none of it
+    // CHECK: :[[@LINE+5]]:8: note: stop path 'cancel' changes none of it
+    // CHECK: :[[@LINE+59]]:9: note: thread started here
+    // CHECK: :[[@LINE+58]]:30: note: the thread's body calls 'loopEarlyOut' here
+    // CHECK: :[[@LINE+75]]:7: note: which calls 'waitGs' here
+  }
+  void cancel() {
+    Stop = true;
+    Event.post();
+    T.join();
+  }
+
+private:
+  bool pop(int &Out) {
+    std::lock_guard<std::mutex> Lk(Mu);
+    if (Ring.empty())
+      return false;
+    Out = Ring.front();
+    return true;
+  }
+  void commit() {
+    std::lock_guard<std::mutex> Lk(Mu);
+    Ring.pop_front();
+    if (++Read == Write)
+      Empty.notify_all();
+  }
+  void run() {
+    for (;;) {
+      Event.wait();
+      int P;
+      while (pop(P)) {
+        if (Stop)
+          return;
+        draw(P);
+        commit();
+      }
+    }
+  }
+  std::thread T;
+  std::mutex Mu;
+  std::condition_variable Empty;
+  std::deque<int> Ring;
+  int Read = 0, Write = 0;
+  Semaphore Event;
+  std::atomic<bool> Stop{false};
+};
+
+GsThread &gs() {
+  static GsThread G;
+  return G;
+}
+EarlyOutGsThread &cgs() {
+  static EarlyOutGsThread G;
+  return G;
+}
+
+// The client thread: it sends a packet, then waits for the GS to drain.
+class VuThread {
+public:
+  void start() {
+    T = std::thread([this] { loop(); });
+    U = std::thread([this] { loopEarlyOut(); });
+  }
+  void cancel() {
+    Stop = true;
+    T.join();
+    U.join();
+  }
+
+private:
+  void loop() {
+    while (!Stop) {
+      gs().send(1);
+      gs().waitGs();
+    }
+  }
+  void loopEarlyOut() {
+    while (!Stop) {
+      cgs().send(1);
+      cgs().waitGs();
+    }
+  }
+  std::thread T, U;
+  std::atomic<bool> Stop{false};
+};
