@@ -8282,8 +8282,9 @@ bool BlockingAnalysis::Impl::walkAvoiding(
       continue;
     }
     // A path that ends in a throw or a call that does not return does not
-    // return.
-    if (B->hasNoReturnElement() || Barrier(B, B->size()) ||
+    // return. (Going through a block runs its terminator too: a range-for's
+    // receive is its loop's test, after the block's elements.)
+    if (B->hasNoReturnElement() || Barrier(B, B->size() + 1) ||
         llvm::any_of(*B, [](const CFGElement &E) {
           auto SE = E.getAs<CFGStmt>();
           return SE && llvm::isa<CXXThrowExpr>(SE->getStmt());

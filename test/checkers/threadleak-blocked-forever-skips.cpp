@@ -603,3 +603,39 @@ private:
   std::promise<void> ready_;
   std::thread t_;
 };
+
+// A range-for over a channel receives at its loop's test, before the body
+// runs: a receiver that iterates cannot leave before the values come
+// (argo-cd#14304's watch goroutine, whose twin this was reported on).
+void consumeAll(boost::fibers::unbuffered_channel<int> &ch) {
+  for (int v : ch)
+    compute(v);
+}
+void rangeReceiver() {
+  boost::fibers::unbuffered_channel<int> ch;
+  std::thread t([&ch] { consumeAll(ch); });
+  ch.push(1);
+  ch.push(2);
+  ch.close();
+  t.join();
+}
+
+// One that may return before its loop does skip it.
+void consumeIfReady(boost::fibers::unbuffered_channel<int> &ch) {
+  if (!init())
+    return;
+  for (int v : ch)
+    compute(v);
+}
+void rangeReceiverMayReturn() {
+  boost::fibers::unbuffered_channel<int> ch;
+  std::thread t([&ch] { consumeIfReady(ch); });
+  ch.push(1);
+  // CHECK: :[[@LINE-1]]:3: warning: a send on 'ch' may wait forever: the code that receives from it or closes it may return without doing so [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-8]]:3: note: receiving from 'ch' or closing it here, in 'consumeIfReady', would complete it
+  // CHECK: :[[@LINE-4]]:17: note: the lambda is started here
+  // CHECK: :[[@LINE-5]]:25: note: 'consumeIfReady' is called here
+  // CHECK: :[[@LINE-12]]:5: note: 'consumeIfReady' may return here without receiving from 'ch' or closing it
+  ch.close();
+  t.join();
+}
