@@ -1,0 +1,161 @@
+// Port: cosmos/cosmos-sdk#13881 ("perf: optimize iteration on nested cache context")
+//   (the deadlock it removed is described in cosmos/cosmos-sdk#14296,
+//   "Opening iterators on same CacheKV store deadlocks".)
+//   cachekv.Store keeps writes in an unsorted map and, when an iterator is
+//   opened, dirtyItems() moves the keys of the range into sortedCache, a
+//   tm-db MemDB, with sortedCache.Set(), which takes the MemDB's write lock.
+//   The cache side of the iterator is a tm-db memDBIterator: it takes the
+//   MemDB read lock and starts a visitor goroutine that walks the btree and
+//   pushes every item into a channel of capacity 64, releasing the read lock
+//   only when the walk ends. A module that iterates over a range with more
+//   than 64 items and, inside the loop, writes a key and opens a second
+//   iterator on the same store (nested iteration) blocks in sortedCache.Set()
+//   on the write lock; the read lock is held by the first iterator's visitor,
+//   which is blocked sending into the full channel that only the blocked
+//   caller reads.
+// Style: (c) Go-style library gochan.h: go::RWMutex (MemDB.mtx), go::chan (visitor channel), go::Context (iterator cancel), go::Mutex (cachekv mtx), go::spawn;
+//   the fixed twin has no visitor goroutine, channel or context
+// Bug class: helper goroutine holds a read lock while blocked on a bounded channel; its consumer then needs the write lock
+// Shape: 100 validators are written to the store; the EndBlocker opens an
+//   iterator over them (the visitor fills the 64-slot channel and blocks
+//   holding the MemDB read lock), then, for the first validator, sets a power
+//   key and opens a nested iterator over the power prefix: dirtyItems() calls
+//   sortedCache.Set() and blocks on the write lock. The program hangs.
+// Fix: the cache iterator no longer runs a goroutine over a locked MemDB: the
+//   sorted cache is a btree walked in place by the caller (a memIterator
+//   keeping its position), so no lock is held between Next() calls and a
+//   nested iterator can insert dirty items into the sorted cache.
+#include "gochan.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct item {
+  std::string key;
+  std::string value;
+};
+
+// ---- tm-db memdb.go / memdb_iterator.go ----
+class MemDB {
+ public:
+  go::RWMutex mtx;
+  std::map<std::string, std::string> btree;
+
+  void Set(const std::string &key, const std::string &value) {
+    mtx.lock(); // LEAK
+    btree[key] = value;
+    mtx.unlock();
+  }
+};
+
+class memDBIterator {
+  go::chan<item> ch_{64};
+  go::Context ctx_;
+  item item_;
+  bool valid_ = false;
+
+ public:
+  memDBIterator(MemDB *db, std::string start, std::string end) {
+    db->mtx.rlock();
+    go::chan<item> ch = ch_;
+    go::Context ctx = ctx_;
+    go::spawn([db, ch, ctx, start, end] {
+      for (auto it = db->btree.lower_bound(start); it != db->btree.end() && it->first < end; ++it) {
+        item i{it->first, it->second};
+        if (go::select(go::case_recv(ctx.done()), go::case_send(ch, i)) == 0) {
+          break;
+        }
+      }
+      ch.close();
+      db->mtx.runlock(); // deferred RUnlock
+    });
+    // prime the iterator with the first value, if any
+    if (auto first = ch_.recv()) {
+      item_ = *first;
+      valid_ = true;
+    }
+  }
+  bool Valid() const { return valid_; }
+  const item &Item() const { return item_; }
+  void Next() {
+    if (auto next = ch_.recv()) {
+      item_ = *next;
+    } else {
+      valid_ = false;
+    }
+  }
+  void Close() {
+    ctx_.cancel();
+    while (ch_.recv()) {
+    }
+  }
+};
+
+// ---- store/cachekv/store.go ----
+class Store {
+  go::Mutex mtx_;
+  std::map<std::string, std::string> cache_;
+  std::map<std::string, bool> unsortedCache_;
+  MemDB sortedCache_;
+
+  void dirtyItems(const std::string &start, const std::string &end) {
+    std::vector<item> unsorted;
+    for (auto it = unsortedCache_.begin(); it != unsortedCache_.end();) {
+      if (it->first >= start && it->first < end) {
+        unsorted.push_back({it->first, cache_[it->first]});
+        it = unsortedCache_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto &kv : unsorted) {
+      sortedCache_.Set(kv.key, kv.value);
+    }
+  }
+
+ public:
+  void Set(const std::string &key, const std::string &value) {
+    mtx_.lock();
+    cache_[key] = value;
+    unsortedCache_[key] = true;
+    mtx_.unlock();
+  }
+
+  std::unique_ptr<memDBIterator> Iterator(const std::string &start, const std::string &end) {
+    mtx_.lock();
+    dirtyItems(start, end);
+    auto cache = std::make_unique<memDBIterator>(&sortedCache_, start, end);
+    mtx_.unlock();
+    return cache; // newCacheMergeIterator(parent, cache): the parent is empty here
+  }
+};
+
+// ---- x/staking EndBlocker ----
+int main() {
+  Store store;
+  char key[32];
+  for (int i = 0; i < 100; i++) {
+    std::snprintf(key, sizeof key, "validators/%03d", i);
+    store.Set(key, "bonded");
+  }
+
+  int updates = 0;
+  auto validators = store.Iterator("validators/", "validators0");
+  for (; validators->Valid(); validators->Next()) {
+    go::sleep_ms(updates == 0 ? 100 : 0); // the visitor has filled its channel by now
+    std::string power = "power/" + validators->Item().key.substr(11);
+    store.Set(power, "10");
+    auto powers = store.Iterator("power/", "power0");
+    for (; powers->Valid(); powers->Next()) {
+    }
+    powers->Close();
+    updates++;
+  }
+  validators->Close();
+  go::wait_all_goroutines();
+  std::printf("applied %d validator updates\n", updates);
+  return 0;
+}
