@@ -48,6 +48,9 @@ struct HeldLock {
   llvm::SmallVector<const CallExpr *, 2> Chain;
   /// Acquired by an explicit lock() call in the holding unit itself.
   bool Explicit = false;
+  /// Acquired by a call, in the holding unit itself, of a project's
+  /// function that returns holding it (EnterCriticalSection()).
+  bool ByWrapper = false;
 };
 
 struct State {
@@ -3508,8 +3511,16 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
       I.Sum.Pending.push_back(std::move(Mine));
     }
   }
-  for (const ObjectKey &R : Sum->MayRelease)
-    releaseFrom(S, calleeKey(I, R, Call, Callee->Fn));
+  for (const ObjectKey &R : Sum->MayRelease) {
+    ObjectKey Mine = calleeKey(I, R, Call, Callee->Fn);
+    // A release wrapper (LeaveCriticalSection()) of a lock a wrapper took
+    // here: released as explicitly as an unlock().
+    if (Record && llvm::any_of(S.Held, [&](const HeldLock &H) {
+          return H.ByWrapper && H.Key.sameObject(Mine);
+        }))
+      addObject(I.ExplicitReleases, Mine);
+    releaseFrom(S, Mine);
+  }
   // Held after the call only if it is the one function called.
   if (!Only)
     return;
@@ -3517,6 +3528,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     HeldLock Mine = H;
     Mine.Key = calleeKey(I, H.Key, Call, Callee->Fn);
     Mine.Chain.insert(Mine.Chain.begin(), Call);
+    // (Taken by the wrapper itself, not by code it calls in turn.)
+    Mine.ByWrapper = H.Explicit && H.Chain.empty();
     Mine.Explicit = false;
     if (Mine.Key.valid())
       S.Held.push_back(std::move(Mine));
@@ -3662,7 +3675,7 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     if (!B->succ_empty() && *B->succ_begin() == &G->getExit() && !Throws &&
         !B->hasNoReturnElement())
       for (const HeldLock &H : S.Held)
-        if (H.Explicit && H.Chain.empty())
+        if ((H.Explicit && H.Chain.empty()) || H.ByWrapper)
           Leaks.push_back({I.U, Ret, H});
     // Back to a loop's head: what this way round still holds.
     for (const CFGBlock *Succ : B->succs())
@@ -10304,10 +10317,12 @@ void BlockingAnalysis::Impl::reportLeaks(std::vector<BlockingFinding> &Out) {
           Released = true;
     if (Released)
       continue;
-    // Someone else takes it: that acquisition waits forever.
+    // Someone else takes it: that acquisition waits forever. (The same
+    // one, when its code runs again: on another thread, or in a loop.)
     const Acquisition *Blocked = nullptr;
     for (const Acquisition &A : Acquisitions)
-      if (A.Key.sameObject(K) && A.Site != L.Held.Site &&
+      if (A.Key.sameObject(K) &&
+          (A.Site != L.Held.Site || runsMoreThanOnce(L.Unit, 0)) &&
           !(A.Shared && L.Held.Shared)) {
         Blocked = &A;
         break;
