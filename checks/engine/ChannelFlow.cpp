@@ -1491,6 +1491,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
   if (!New)
     return It->second;
   llvm::SmallVector<const Stmt *, 32> Work{Fn->getBody()};
+  llvm::SmallPtrSet<const CallExpr *, 4> DroppedSelects;
   while (!Work.empty()) {
     const Stmt *S = Work.pop_back_val();
     if (!S || llvm::isa<LambdaExpr>(S))
@@ -1500,16 +1501,27 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
       continue;
     }
     // A Go-style select's receive cases race its other cases, decided by
-    // its integer result (`int fired = select(...)`; `if (fired == 1)`).
+    // its integer result (`int fired = select(...)`; `if (fired == 1)`,
+    // `switch (select(...))`). One whose result is dropped tells nothing:
+    // its case is no receive on any path.
+    if (const auto *CS = llvm::dyn_cast<CompoundStmt>(S))
+      for (const Stmt *Child : CS->body())
+        if (const auto *E = llvm::dyn_cast<Expr>(Child))
+          if (const auto *Sel = llvm::dyn_cast<CallExpr>(bareExpr(E)))
+            DroppedSelects.insert(Sel);
     auto SelectRace = [&](const Expr *E, const VarDecl *R) {
       const auto *Sel = llvm::dyn_cast_or_null<CallExpr>(bareExpr(E));
-      if (!Cases || !Sel || !Cases->isSelect(Sel))
+      if (!Cases || !Sel || !Cases->isSelect(Sel) ||
+          DroppedSelects.contains(Sel))
         return;
       for (unsigned I = 0; I < Sel->getNumArgs(); ++I)
         if (const auto *Case =
                 llvm::dyn_cast<CallExpr>(bareExpr(Sel->getArg(I))))
-          if (Cases->caseKind(Case) == SelectCaseModel::CaseKind::Receive)
-            It->second.try_emplace(Case, RaceInfo{R, I, Sel->getNumArgs()});
+          if (Cases->caseKind(Case) == SelectCaseModel::CaseKind::Receive) {
+            RaceInfo RI{R, I, Sel->getNumArgs()};
+            RI.Select = Sel;
+            It->second.try_emplace(Case, RI);
+          }
     };
     if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
       for (const Decl *D : DS->decls())
@@ -1678,9 +1690,22 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
     if (Race && B->succ_size() == 2) {
       if (Race->TimedCall)
         TimedOnTrue = receivedOnTrue(*B, Race->TimedCall);
-      else if ((Test = indexTest(*B, Ctx)) && Test->Result != Race->Result)
+      else if ((Test = indexTest(*B, Ctx)) &&
+               !(Test->Result ? Test->Result == Race->Result
+                              : Test->Select && Test->Select == Race->Select))
         Test.reset();
     }
+    // A switch on a select's result: each case label says which case fired.
+    const SwitchStmt *Switch = nullptr;
+    if (Race && Race->Select)
+      if (const auto *Sw =
+              llvm::dyn_cast_or_null<SwitchStmt>(B->getTerminatorStmt())) {
+        const Expr *On = bareExpr(Sw->getCond());
+        const auto *Ref = llvm::dyn_cast<DeclRefExpr>(On);
+        if (On == Race->Select ||
+            (Race->Result && Ref && Ref->getDecl() == Race->Result))
+          Switch = Sw;
+      }
     // A branch the facts at the start decide has one way.
     std::optional<bool> Decided;
     if (Facts && B->succ_size() == 2)
@@ -1697,6 +1722,41 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
         if (IsTrue == *TimedOnTrue)
           continue; // the timed receive received on this branch
         Next = nullptr;
+      }
+      if (Switch) {
+        // The alternative fired on this way: its label, or no label of
+        // its index (the default, or past the switch).
+        auto Listed = [&](uint64_t K) {
+          for (const SwitchCase *SC = Switch->getSwitchCaseList(); SC;
+               SC = SC->getNextSwitchCase())
+            if (const auto *CS = llvm::dyn_cast<CaseStmt>(SC)) {
+              Expr::EvalResult V;
+              if (!CS->getLHS()->EvaluateAsInt(V, Ctx) ||
+                  V.Val.getInt().getLimitedValue() == K)
+                return true; // (one not read: it may be)
+            }
+          return false;
+        };
+        std::optional<bool> Won;
+        if (const auto *CS =
+                llvm::dyn_cast_or_null<CaseStmt>(Succ->getLabel())) {
+          Expr::EvalResult V;
+          if (CS->getLHS()->EvaluateAsInt(V, Ctx))
+            Won = V.Val.getInt().getLimitedValue() == Race->Alternative;
+        } else {
+          // Past a switch with a label for every case: no way.
+          bool All = !llvm::isa_and_nonnull<DefaultStmt>(Succ->getLabel());
+          for (unsigned K = 0; All && K < Race->Count; ++K)
+            All = Listed(K);
+          if (All)
+            continue;
+          Won = !Listed(Race->Alternative);
+        }
+        if (Won) {
+          if (*Won)
+            continue; // the receive happened on this branch
+          Next = nullptr;
+        }
       }
       if (Test) {
         Branch Br = Test->OnTrue;

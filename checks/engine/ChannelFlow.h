@@ -247,6 +247,9 @@ public:
     /// A timed or non-blocking receive (pop_wait_for, try_pop): resolved by
     /// a branch on its own result (`== channel_op_status::success`).
     const CallExpr *TimedCall = nullptr;
+    /// A Go-style select's receive case: the select, whose integer result
+    /// says which case fired (tested where it is made, or through Result).
+    const CallExpr *Select = nullptr;
   };
 
   /// \p V (a local of \p Owner) is given another channel before \p Start
@@ -344,6 +347,9 @@ void raceAlternatives(const Expr *E, llvm::SmallVectorImpl<const Expr *> &Out);
 enum class RaceBranch { Unknown, Is, IsNot };
 struct IndexTest {
   const VarDecl *Result = nullptr; ///< `r`
+  /// Or the call whose result is tested where it is made
+  /// (`if (select(...) == 1)`).
+  const CallExpr *Select = nullptr;
   uint64_t K = 0;
   /// On the true branch, alternative K won (Is) or did not (IsNot).
   RaceBranch OnTrue = RaceBranch::Unknown;
