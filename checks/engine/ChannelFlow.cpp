@@ -377,24 +377,7 @@ struct ChannelFlow::Walker {
   /// \p S, run, leaves the loop it is in: a return, throw, goto, a call that
   /// never returns, or (\p BreakLeaves) a break of no inner loop or switch.
   static bool leaves(const Stmt *S, bool BreakLeaves) {
-    llvm::SmallVector<std::pair<const Stmt *, bool>, 16> Work{{S, BreakLeaves}};
-    while (!Work.empty()) {
-      auto [X, Break] = Work.pop_back_val();
-      if (!X || llvm::isa<LambdaExpr>(X))
-        continue;
-      if (llvm::isa<ReturnStmt, CoreturnStmt, GotoStmt, CXXThrowExpr>(X) ||
-          (Break && llvm::isa<BreakStmt>(X)))
-        return true;
-      if (const auto *Call = llvm::dyn_cast<CallExpr>(X))
-        if (const FunctionDecl *F = Call->getDirectCallee();
-            F && F->isNoReturn())
-          return true;
-      bool Inner =
-          llvm::isa<WhileStmt, ForStmt, DoStmt, CXXForRangeStmt, SwitchStmt>(X);
-      for (const Stmt *C : X->children())
-        Work.push_back({C, Break && !Inner});
-    }
-    return false;
+    return !noWayOut(S, /*Nested=*/!BreakLeaves);
   }
 
   /// Which arms of \p Sel, in a loop, leave the loop when they fire, read
