@@ -108,11 +108,8 @@ void ChannelCheckBase::emitContextNotes(const SpawnedContext &Context,
           << patternDecl(F);
   if (Use.Context || !Use.Arms.empty()) {
     // A select's channels and contexts, each once, or the context.
-    llvm::SmallVector<SelectArm, 2> Arms(Use.Arms.begin(), Use.Arms.end());
-    if (Arms.empty())
-      Arms.push_back({Use.Op, Use.Origin, true});
     llvm::SmallPtrSet<const Decl *, 4> Seen;
-    for (const SelectArm &A : Arms) {
+    for (const SelectArm &A : Use.arms()) {
       const VarDecl *V = A.Origin.var();
       if (!V || !Seen.insert(V).second)
         continue;
@@ -151,29 +148,13 @@ void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,
                                     const FunctionDecl *Owner,
                                     const VarDecl *Channel,
                                     StringRef Missing) {
-  switch (Path.Kind) {
-  case UnreleasedPath::Return:
-    diag(Path.Loc, "%0 returns here without %1 %2", DiagnosticIDs::Note)
-        << describe(Owner) << Missing << Channel;
-    break;
-  case UnreleasedPath::CoReturn:
-    diag(Path.Loc, "%0 co_returns here without %1 %2", DiagnosticIDs::Note)
-        << describe(Owner) << Missing << Channel;
-    break;
-  case UnreleasedPath::Throw:
-    diag(Path.Loc, "%0 throws here without %1 %2", DiagnosticIDs::Note)
-        << describe(Owner) << Missing << Channel;
-    break;
-  case UnreleasedPath::FallOff:
-    diag(Path.Loc, "%0 ends here without %1 %2", DiagnosticIDs::Note)
-        << describe(Owner) << Missing << Channel;
-    break;
-  case UnreleasedPath::ScopeEnd:
+  if (Path.Kind == UnreleasedPath::ScopeEnd) {
     diag(Path.Loc, "%0 goes out of scope here without %1 it",
          DiagnosticIDs::Note)
         << Channel << Missing;
-    break;
+    return;
   }
+  emitPathNote(Path, Owner, (Missing + " '" + Channel->getName() + "'").str());
 }
 
 } // namespace clang::tidy::threadleak

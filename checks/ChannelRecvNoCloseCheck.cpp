@@ -26,9 +26,7 @@ void ChannelRecvNoCloseCheck::analyseWatched(const SpawnedContext &Context,
                                              const BlockingChannelUse &Use,
                                              ChannelFlow &Flow,
                                              ASTContext &Ctx) {
-  llvm::SmallVector<SelectArm, 2> Arms(Use.Arms.begin(), Use.Arms.end());
-  if (Arms.empty())
-    Arms.push_back({Use.Op, Use.Origin, true});
+  llvm::SmallVector<SelectArm, 2> Arms = Use.arms();
   // Every channel (and context) a local of one owner, made there.
   const FunctionDecl *Owner = nullptr;
   llvm::SmallVector<Watched, 2> Ws;

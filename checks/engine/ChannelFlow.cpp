@@ -996,21 +996,23 @@ ChannelFlow::helperLambdasIn(const FunctionDecl *Fn) {
   return It->second;
 }
 
+const LambdaExpr *ChannelFlow::calledHelper(const Stmt *S,
+                                            const FunctionDecl *Fn) {
+  const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+  if (!Op || Op->getOperator() != OO_Call || Op->getNumArgs() == 0)
+    return nullptr;
+  const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0)));
+  const auto *VD = Ref ? llvm::dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+  return VD ? helperLambdasIn(Fn).ByVar.lookup(VD) : nullptr;
+}
+
 bool ChannelFlow::releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
                            const FunctionDecl *Fn) {
   // `finish()` where `auto finish = [&] { ch.close(); ... };`
-  if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(S))
-    if (Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
-      if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0))))
-        if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl())) {
-          const HelperLambdas &H = helperLambdasIn(Fn);
-          auto It = H.ByVar.find(VD);
-          if (It != H.ByVar.end())
-            for (const LambdaCapture &C : It->second->captures())
-              if (C.capturesVariable() && C.getCapturedVar() == V)
-                return mentionsRelease(It->second->getBody(), {V}, NoBindings,
-                                       Rules);
-        }
+  if (const LambdaExpr *Helper = calledHelper(S, Fn))
+    for (const LambdaCapture &C : Helper->captures())
+      if (C.capturesVariable() && C.getCapturedVar() == V)
+        return mentionsRelease(Helper->getBody(), {V}, NoBindings, Rules);
   if (const auto *Call = llvm::dyn_cast<CallExpr>(S)) {
     if (ChannelOp Op = Model.classify(Call)) {
       if (originOf(Op.Channel, NoBindings).Decl != V)
@@ -1506,17 +1508,13 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
             It->second.try_emplace(Case, RI);
           }
     };
-    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
-      for (const Decl *D : DS->decls())
-        if (const auto *R = llvm::dyn_cast<VarDecl>(D))
-          if (const Expr *Init = R->getInit())
-            SelectRace(Init, R);
     if (const auto *E = llvm::dyn_cast<Expr>(S))
       SelectRace(E, nullptr);
     if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
       for (const Decl *D : DS->decls())
         if (const auto *R = llvm::dyn_cast<VarDecl>(D))
-          if (const Expr *Init = R->getInit())
+          if (const Expr *Init = R->getInit()) {
+            SelectRace(Init, R);
             if (const auto *A =
                     llvm::dyn_cast<CoawaitExpr>(bareExpr(Init))) {
               llvm::SmallVector<const Expr *, 4> Alts;
@@ -1526,6 +1524,7 @@ ChannelFlow::racesIn(const FunctionDecl *Fn) {
                   if (const auto *Call = llvm::dyn_cast<CallExpr>(Alts[I]))
                     It->second[Call] = {R, I, (unsigned)Alts.size()};
             }
+          }
     if (const auto *A = llvm::dyn_cast<CoawaitExpr>(S)) {
       // `co_await (a || b);` whose result nobody keeps: a race nobody
       // inspects (a declared result was registered above).
@@ -1594,13 +1593,14 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
         continue;
       if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
         const VarDecl *Dying = D->getVarDecl();
-        if (!Watches(Dying) && llvm::any_of(Channels, [&](const Watched &W) {
+        bool Own = Watches(Dying);
+        if (!Own && llvm::any_of(Channels, [&](const Watched &W) {
               return !W.Context && guardReleases(Dying, W.V, W.Rules, Owner);
             })) {
           Released = true;
           break;
         }
-        if (Watches(Dying)) {
+        if (Own) {
           // A context whose class's own destructor may cancel it.
           if (const CXXRecordDecl *RD =
                   Contexts ? Contexts->contextClassIn(Dying->getType())
@@ -1678,17 +1678,32 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
                               : Test->Select && Test->Select == Race->Select))
         Test.reset();
     }
-    // A switch on a select's result: each case label says which case fired.
+    // A switch on a select's result: each case label says which case
+    // fired (a label whose value cannot be read may be any).
     const SwitchStmt *Switch = nullptr;
+    llvm::DenseMap<const SwitchCase *, std::optional<uint64_t>> Labels;
     if (Race && Race->Select)
       if (const auto *Sw =
               llvm::dyn_cast_or_null<SwitchStmt>(B->getTerminatorStmt())) {
         const Expr *On = bareExpr(Sw->getCond());
         const auto *Ref = llvm::dyn_cast<DeclRefExpr>(On);
         if (On == Race->Select ||
-            (Race->Result && Ref && Ref->getDecl() == Race->Result))
+            (Race->Result && Ref && Ref->getDecl() == Race->Result)) {
           Switch = Sw;
+          for (const SwitchCase *SC = Sw->getSwitchCaseList(); SC;
+               SC = SC->getNextSwitchCase())
+            if (const auto *CS = llvm::dyn_cast<CaseStmt>(SC)) {
+              Expr::EvalResult V;
+              Labels[CS] = CS->getLHS()->EvaluateAsInt(V, Ctx)
+                               ? std::optional(V.Val.getInt().getLimitedValue())
+                               : std::nullopt;
+            }
+        }
       }
+    auto Listed = [&](uint64_t K) {
+      return llvm::any_of(
+          Labels, [&](const auto &L) { return !L.second || *L.second == K; });
+    };
     // A branch the facts at the start decide has one way.
     std::optional<bool> Decided;
     if (Facts && B->succ_size() == 2)
@@ -1709,23 +1724,11 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
       if (Switch) {
         // The alternative fired on this way: its label, or no label of
         // its index (the default, or past the switch).
-        auto Listed = [&](uint64_t K) {
-          for (const SwitchCase *SC = Switch->getSwitchCaseList(); SC;
-               SC = SC->getNextSwitchCase())
-            if (const auto *CS = llvm::dyn_cast<CaseStmt>(SC)) {
-              Expr::EvalResult V;
-              if (!CS->getLHS()->EvaluateAsInt(V, Ctx) ||
-                  V.Val.getInt().getLimitedValue() == K)
-                return true; // (one not read: it may be)
-            }
-          return false;
-        };
         std::optional<bool> Won;
         if (const auto *CS =
                 llvm::dyn_cast_or_null<CaseStmt>(Succ->getLabel())) {
-          Expr::EvalResult V;
-          if (CS->getLHS()->EvaluateAsInt(V, Ctx))
-            Won = V.Val.getInt().getLimitedValue() == Race->Alternative;
+          if (std::optional<uint64_t> K = Labels.lookup(CS))
+            Won = *K == Race->Alternative;
         } else {
           // Past a switch with a label for every case: no way.
           bool All = !llvm::isa_and_nonnull<DefaultStmt>(Succ->getLabel());
@@ -1847,15 +1850,8 @@ bool ChannelFlow::cancels(const Stmt *S, const VarDecl *V,
             Call, Callee, [](const VarDecl *) { return true; }))
       return Made == V;
     // `finish()` where `auto finish = [&] { cancel(); ... };`
-    if (const auto *Op = llvm::dyn_cast<CXXOperatorCallExpr>(Call);
-        Op && Op->getOperator() == OO_Call && Op->getNumArgs() > 0)
-      if (const auto *Ref =
-              llvm::dyn_cast<DeclRefExpr>(bareExpr(Op->getArg(0))))
-        if (const auto *VD = llvm::dyn_cast<VarDecl>(Ref->getDecl())) {
-          auto It = helperLambdasIn(Fn).ByVar.find(VD);
-          if (It != helperLambdasIn(Fn).ByVar.end())
-            return mentionsCancel(It->second->getBody(), V);
-        }
+    if (const LambdaExpr *Helper = calledHelper(Call, Fn))
+      return mentionsCancel(Helper->getBody(), V);
     const FunctionDecl *Target =
         mayDispatchElsewhere(Call) ? nullptr : Call->getDirectCallee();
     for (const Expr *Arg : Call->arguments())

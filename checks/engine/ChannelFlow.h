@@ -105,6 +105,13 @@ struct BlockingChannelUse {
   /// A select of cases (Where is the select's call; Op and Origin are its
   /// first case's).
   llvm::SmallVector<SelectArm, 2> Arms;
+
+  /// What the use waits on: a select's arms, or itself as one arm.
+  llvm::SmallVector<SelectArm, 2> arms() const {
+    if (!Arms.empty())
+      return Arms;
+    return {SelectArm{Op, Origin, Context}};
+  }
 };
 
 /// What counts as releasing the context blocked on a channel.
@@ -267,6 +274,8 @@ private:
     llvm::DenseSet<const LambdaExpr *> Exprs;
   };
   const HelperLambdas &helperLambdasIn(const FunctionDecl *Fn);
+  /// \p S calls a helper lambda of \p Fn (`finish()`): its lambda.
+  const LambdaExpr *calledHelper(const Stmt *S, const FunctionDecl *Fn);
   bool destructorCloses(const CXXRecordDecl *RD, ReleaseRules Rules);
   bool guardReleases(const VarDecl *Guard, const VarDecl *V,
                      ReleaseRules Rules, const FunctionDecl *Fn);
