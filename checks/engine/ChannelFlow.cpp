@@ -1318,11 +1318,100 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
                   : releasedByAnotherContext(Owner, W.V, Body, W.Rules))
       return std::nullopt;
   BlockedBody = Body;
+  if (releasedOnTheWay(Owner, StartBlock, StartIndex, From, Body, Channels))
+    return std::nullopt;
   // What reaching the spawn says: inside `for (i = 0; i < n; ++i)`, n > 0,
   // so a later `if (n == 0) return;` is not a path from it.
   PathFacts Facts = PathFacts::at(From, Owner, Ctx);
   return search(Owner, *G, StartBlock, StartIndex, Channels,
                 Facts.empty() ? nullptr : &Facts);
+}
+
+bool ChannelFlow::releasedOnTheWay(const FunctionDecl *Owner,
+                                   const CFGBlock *StartBlock,
+                                   unsigned StartIndex, const Stmt *From,
+                                   const FunctionDecl *Body,
+                                   llvm::ArrayRef<Watched> Channels) {
+  // The code that may run before the start: the blocks that reach it, and
+  // the start's own block up to it. A close there stays (a closed channel
+  // wakes every later receiver); a channel handed on there may be released
+  // by the code it went to at any later time (gatekeeper#2708: the cert
+  // rotator, registered with the manager before the controllers' goroutine
+  // starts, closes the channel it waits on).
+  // Not the start itself, nor another start of the same body (two
+  // consumers of one channel: `std::thread a(consume, std::ref(ch))`
+  // hands it to nothing else).
+  llvm::SmallVector<SourceRange, 2> Starts;
+  bool StartsKnown = false;
+  auto FindStarts = [&] {
+    StartsKnown = true;
+    if (From)
+      Starts.push_back(From->getSourceRange());
+    walkPruned(Owner->getBody(), [&](const Stmt *S) {
+      if (llvm::isa<LambdaExpr>(S))
+        return false;
+      llvm::ArrayRef<const Expr *> Args;
+      if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S))
+        Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+      else if (const auto *Call = llvm::dyn_cast<CallExpr>(S))
+        Args = llvm::ArrayRef(Call->getArgs(), Call->getNumArgs());
+      if (llvm::any_of(Args, [&](const Expr *A) {
+            return resolveCallable(A).Function == Body;
+          }))
+        Starts.push_back(S->getSourceRange());
+      return true;
+    });
+  };
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto PartOfStart = [&](const Stmt *S) {
+    if (!StartsKnown)
+      FindStarts();
+    SourceRange R = S->getSourceRange();
+    return R.isValid() && llvm::any_of(Starts, [&](SourceRange Start) {
+             return Start.isValid() &&
+                    !SM.isBeforeInTranslationUnit(R.getBegin(),
+                                                  Start.getBegin()) &&
+                    !SM.isBeforeInTranslationUnit(Start.getEnd(), R.getEnd());
+           });
+  };
+  llvm::DenseSet<const CFGBlock *> Seen;
+  llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 16> Work{
+      {StartBlock, StartIndex - 1}};
+  // Backwards from the start, up to where the channel is made: a channel
+  // declared in a loop is a new one each round, which the last round's
+  // code did not release (moby#33781's `results`).
+  auto Declares = [&](const Stmt *S) {
+    const auto *DS = llvm::dyn_cast<DeclStmt>(S);
+    return DS && llvm::any_of(DS->decls(), [&](const Decl *D) {
+             return llvm::any_of(Channels,
+                                 [&](const Watched &W) { return W.V == D; });
+           });
+  };
+  while (!Work.empty()) {
+    auto [B, Upto] = Work.pop_back_val();
+    bool Made = false;
+    for (unsigned I = std::min<unsigned>(Upto, B->size()); I-- > 0 && !Made;) {
+      auto CS = (*B)[I].getAs<CFGStmt>();
+      if (!CS)
+        continue;
+      if (Declares(CS->getStmt())) {
+        Made = true;
+        break;
+      }
+      if (llvm::any_of(Channels,
+                       [&](const Watched &W) {
+                         return releases(CS->getStmt(), W, Owner);
+                       }) &&
+          !PartOfStart(CS->getStmt()))
+        return true;
+    }
+    if (Made)
+      continue;
+    for (const CFGBlock *Pred : B->preds())
+      if (Pred && Seen.insert(Pred).second)
+        Work.push_back({Pred, Pred->size()});
+  }
+  return false;
 }
 
 bool ChannelFlow::releasedSomewhere(const FunctionDecl *Owner,

@@ -294,6 +294,14 @@ private:
          llvm::ArrayRef<Watched> Channels, const PathFacts *Facts = nullptr);
   bool releases(const Stmt *S, const VarDecl *V, ReleaseRules Rules,
                 const FunctionDecl *Fn);
+  /// Some code of \p Owner that may run before the context running
+  /// \p Body starts (at element \p StartIndex of \p StartBlock, the
+  /// expression \p From) releases one of \p Channels: closes it, or hands
+  /// it on.
+  bool releasedOnTheWay(const FunctionDecl *Owner, const CFGBlock *StartBlock,
+                        unsigned StartIndex, const Stmt *From,
+                        const FunctionDecl *Body,
+                        llvm::ArrayRef<Watched> Channels);
   bool releases(const Stmt *S, const Watched &W, const FunctionDecl *Fn) {
     return W.Context ? cancels(S, W.V, Fn) : releases(S, W.V, W.Rules, Fn);
   }

@@ -1104,3 +1104,46 @@ private:
   Chan q_{2};
   std::thread t_;
 };
+
+//===-- Released before the context starts ----------------------------------===//
+
+// A channel closed before the receiver starts stays closed: it is woken at
+// once.
+void closed_before_start() {
+  Chan ch{4};
+  ch.close();
+  std::thread t([&ch] { for (int v : ch) handle(v); });
+  t.join();
+}
+
+// Handed, before the receiver starts, to a function that always hands it on
+// in turn: that code may close it at any later time (gatekeeper#2708: the
+// cert rotator, registered with the manager before the controllers'
+// goroutine starts, closes the channel they wait on).
+void register_closer(std::function<void()>);
+void add_rotator(std::shared_ptr<Chan> ready) {
+  register_closer([ready] { ready->close(); });
+}
+void handed_before_start() {
+  auto ready = std::make_shared<Chan>(1);
+  add_rotator(ready);
+  std::thread t([ready] { handle(ready->value_pop()); });
+  t.detach();
+}
+
+// Look-alike: the close before the start is on a path that returns before
+// the receiver is started; on the other one nothing closes it.
+void closed_on_another_path(bool quit) {
+  Chan ch{4};
+  if (quit) {
+    ch.close();
+    return;
+  }
+  std::thread t([&ch] { for (int v : ch) handle(v); });
+  ch.push(1);
+  t.join();
+}
+// CHECK: :[[@LINE-4]]:25: warning: thread may block here forever: 'ch' is not closed on every path of 'closed_on_another_path' [threadleak-channel-recv-no-close]
+// CHECK: :[[@LINE-5]]:15: note: thread started here
+// CHECK: :[[@LINE-11]]:8: note: channel 'ch' created here
+// CHECK: :[[@LINE-4]]:1: note: 'ch' goes out of scope here without closing it
