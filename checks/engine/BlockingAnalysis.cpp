@@ -257,6 +257,8 @@ struct Effect {
   /// For an Acquire: under a branch on a parameter of the unit (`if
   /// (need_lock) mu.lock();`): a caller may be one that says not to.
   bool Conditional = false;
+  /// For an Acquire: a condition wait taking its mutex back.
+  bool Rewait = false;
   /// For a Block: the operation (index into Impl::Blocking, as reached in
   /// the callee itself).
   size_t Op = 0;
@@ -1214,7 +1216,34 @@ private:
       K.Path.push_back(Fallback);
     return K;
   }
+  /// The mutex a lock event takes or gives back: a class that lends a
+  /// member's lock (LockModel::lentMutex) stands for that member.
+  ObjectKey lockKey(const UnitInfo &I, const LockEvent &Ev) const {
+    ObjectKey K = keyOf(I, Ev.MutexExpr, Ev.Mutex);
+    QualType T;
+    if (Ev.MutexExpr)
+      T = Ev.MutexExpr->getType();
+    else if (Ev.Mutex)
+      T = Ev.Mutex->getType();
+    if (K.valid() && !T.isNull())
+      if (const FieldDecl *F = Locks.lentMutex(recordOf(T)))
+        K.Path.push_back(F);
+    return K;
+  }
   bool isModelledImplementation(const CodeUnit &U) const;
+  /// The locks \p LE, the body of a context started where it is written
+  /// (a thread's or a spawn function's callable), may release without
+  /// taking them first: those its starter hands it.
+  KeyList handedTo(const LambdaExpr *LE, unsigned Depth) {
+    const CodeUnit *L = Inv.unitOf(LE->getCallOperator());
+    if (!L || Depth + 1 > MaxCallDepth)
+      return {};
+    computeRunSites();
+    if (!RunWhereWritten.contains(LE))
+      return {};
+    const Summary *Sum = summaryOf(L, Depth + 1);
+    return Sum ? Sum->MayRelease : KeyList();
+  }
   const Summary *summaryOf(const CodeUnit *U, unsigned Depth);
   void analyse(UnitInfo &I, unsigned Depth);
   void transfer(UnitInfo &I, const CFGElement &E, State &S, bool Record,
@@ -2080,6 +2109,16 @@ private:
   /// its own code, when they are at least its capacity: then Q finds the
   /// buffer full unless something took from it in between. Empty if not.
   std::vector<const BlockedOp *> fillsBefore(const BlockedOp &Q);
+  /// One note per send of \p Fills (fillsBefore(\p Q)): it fills the
+  /// buffer before \p Q.
+  void addFillNotes(std::vector<WitnessStep> &Notes, const BlockedOp &Q,
+                    llvm::ArrayRef<const BlockedOp *> Fills) {
+    for (const BlockedOp *P : Fills)
+      Notes.push_back({siteOf(*P), std::string(opNoun(P->Kind)) + " '" +
+                                       P->Object.str() + "' before it fills " +
+                                       "the buffer (capacity " +
+                                       std::to_string(*Q.Capacity) + ")"});
+  }
   bool orderedBefore(const CodeUnit *UA, const Stmt *A, const CodeUnit *UB,
                      const Stmt *B);
   /// Every run of \p A (in \p UA, from each of the places that start its
@@ -2227,6 +2266,10 @@ bool BlockingAnalysis::Impl::isModelledImplementation(const CodeUnit &U) const {
   if (!MD || U.Lambda)
     return false;
   QualType T = MD->getThisType()->getPointeeType();
+  // A class that lends a member's lock: only its lock and unlock are the
+  // lock's (the member's) code; the rest is the class's own.
+  if (Locks.lentMutex(MD->getParent()))
+    return MD->getIdentifier() && LockModel::namesLockOrUnlock(MD->getName());
   if (LockModel::isLockable(T) || Channels.specForType(T) ||
       CVs.isConditionVariable(T))
     return true;
@@ -2939,11 +2982,35 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
   llvm::SmallVector<LockEvent, 2> Events;
   Locks.eventsOf(E, I.Guards, Events);
   for (const LockEvent &Ev : Events) {
-    // A wait releases its mutex and takes it back: the locks held do not
-    // change. A lock that does nothing is not one.
-    if (Ev.Wait || locksNothing(Ev))
+    // A lock that does nothing is not one.
+    if (locksNothing(Ev))
       continue;
-    ObjectKey K = keyOf(I, Ev.MutexExpr, Ev.Mutex);
+    // A wait releases its mutex and takes it back: the locks held do not
+    // change, but taking it back, after every other lock held, is an
+    // acquisition in that order (SDL#12365: the opener waits on the loop's
+    // condition holding the device lock; the loop thread, holding the
+    // loop's lock, takes the device lock). Its own hold does not count: it
+    // was given up first.
+    if (Ev.Wait) {
+      if (Ev.Kind != LockEvent::Acquire || !Record)
+        continue;
+      ObjectKey K = lockKey(I, Ev);
+      if (!K.valid())
+        continue;
+      KeyList GivenUp{K};
+      acquire(I, S, K, Ev.Shared, Ev.Site, {}, GivenUp, Record);
+      Effect Ef;
+      Ef.Kind = Effect::Acquire;
+      Ef.Key = K;
+      Ef.Shared = Ev.Shared;
+      Ef.Site = Ev.Site;
+      Ef.Rewait = true;
+      Ef.ReleasedBefore = S.Released;
+      addObject(Ef.ReleasedBefore, K);
+      addEffect(I, std::move(Ef));
+      continue;
+    }
+    ObjectKey K = lockKey(I, Ev);
     if (Ev.MutexExpr && Record)
       noteSyncUses(Ev.MutexExpr);
     if (Ev.Kind == LockEvent::Acquire) {
@@ -2998,6 +3065,21 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
   if (!SE)
     return;
   const Stmt *St = SE->getStmt();
+  // A context started here that releases a lock it did not take (a Go
+  // mutex, unlocked by the goroutine: kubo's GC worker runs the GC lock's
+  // unlocker): the lock is handed over with it; this code no longer
+  // decides when it is free.
+  if (const auto *LE = llvm::dyn_cast<LambdaExpr>(St); LE && !S.Held.empty())
+    for (const ObjectKey &K : handedTo(LE, Depth)) {
+      Skel(LE->getBeginLoc(),
+           "hand " + K.str() + " to the context started here");
+      llvm::SmallVector<ObjectKey, 2> Handed;
+      for (const HeldLock &H : S.Held)
+        if (H.Key.sameObject(K))
+          Handed.push_back(H.Key);
+      for (const ObjectKey &H : Handed)
+        releaseFrom(S, H);
+    }
   // Erasing a container's promises wakes their waiters (broken_promise).
   if (Record)
     if (Destruction D = destructionAt(St); D && !D.Dynamic)
@@ -3961,7 +4043,7 @@ bool BlockingAnalysis::Impl::acquiresAt(UnitInfo &I, const CFGElement &E,
   Locks.eventsOf(E, I.Guards, Events);
   for (const LockEvent &Ev : Events)
     if (Ev.Kind == LockEvent::Acquire && !Ev.Try && !Ev.Wait &&
-        keyOf(I, Ev.MutexExpr, Ev.Mutex).sameObject(M))
+        lockKey(I, Ev).sameObject(M))
       return true;
   auto SE = E.getAs<CFGStmt>();
   const auto *Call = SE ? llvm::dyn_cast<CallExpr>(SE->getStmt()) : nullptr;
@@ -5709,12 +5791,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
                     "it runs only after it completes";
         // A buffered send: the sends before it filled the buffer.
         if (!B.Unbuffered)
-          for (const BlockedOp *P : fillsBefore(B))
-            F.Notes.push_back(
-                {siteOf(*P), std::string(opNoun(P->Kind)) + " '" +
-                                 P->Object.str() + "' before it fills " +
-                                 "the buffer (capacity " +
-                                 std::to_string(*B.Capacity) + ")"});
+          addFillNotes(F.Notes, B, fillsBefore(B));
         addChainNotes(F.Notes, B.Chain, "which blocks");
         appendSteps(F.Notes, Why);
         Out.push_back(std::move(F));
@@ -5735,10 +5812,17 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           return inLoop(C);
         });
     // A buffered send waits only once the buffer is full: when it runs any
-    // number of times (in a loop, a context started in a loop).
-    if (B.Kind == OpKind::Send && !B.Unbuffered &&
-        !(B.Capacity && (InALoop || runsMoreThanOnce(B.Unit, 0, true))))
-      continue;
+    // number of times (in a loop, a context started in a loop), or after
+    // sends of the same code that fill it (tendermint#1673: two
+    // CheckTx() calls, a channel of capacity 1).
+    std::vector<const BlockedOp *> Fills;
+    if (B.Kind == OpKind::Send && !B.Unbuffered) {
+      if (B.Capacity && !InALoop && !runsMoreThanOnce(B.Unit, 0, true))
+        Fills = fillsBefore(B);
+      if (!(B.Capacity &&
+            (InALoop || runsMoreThanOnce(B.Unit, 0, true) || !Fills.empty())))
+        continue;
+    }
     // A sender that drains the buffer under the mutex it sends under
     // (`try_pop(stale); push(v);`, grpc-go#1353's fix) always finds room.
     if (B.Kind == OpKind::Send && !B.Unbuffered &&
@@ -5755,7 +5839,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
     // releases.
     if (B.Kind == OpKind::Wait && !B.OwnMutex.valid())
       continue;
-    bool Again = InALoop || runsMoreThanOnce(B.Unit, 0);
+    bool Again = InALoop || runsMoreThanOnce(B.Unit, 0) || !Fills.empty();
     // A select's case (a stop case is how such a wait is made safe): held
     // back only by a partner that holds the mutex, or must take it before
     // it runs again; not by one that takes it on its way (an order the
@@ -5827,6 +5911,7 @@ void BlockingAnalysis::Impl::reportBlocked(std::vector<BlockingFinding> &Out) {
           std::equal(H.Chain.begin(), H.Chain.end(), Rest.begin()))
         Rest = Rest.drop_front(H.Chain.size());
       addChainNotes(F.Notes, Rest, "holding '" + Mu + "'");
+      addFillNotes(F.Notes, B, Fills);
       for (size_t P = 0; P < Partners.size() && P < 3; ++P) {
         const OpRecord *R = Partners[P];
         if (Gates[P] == Other) {
@@ -10109,16 +10194,22 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
                  containsObject(R.Held, H.Key);
         });
       };
-      for (const Effect &Ef : It->second->Sum.Effects) {
-        if (Ef.Kind != Effect::Acquire)
-          continue;
-        for (const HeldLock &H : J.Held)
-          if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared) &&
-              !WaitsUnder(H)) {
-            Takes = &Ef;
-            By = &H;
+      // (A wait's taking back its mutex only where nothing else takes it:
+      // the first acquisition is the plainer witness.)
+      for (bool Rewaits : {false, true}) {
+        for (const Effect &Ef : It->second->Sum.Effects) {
+          if (Ef.Kind != Effect::Acquire || Ef.Rewait != Rewaits)
+            continue;
+          for (const HeldLock &H : J.Held)
+            if (H.Key.sameObject(Ef.Key) && !(H.Shared && Ef.Shared) &&
+                !WaitsUnder(H)) {
+              Takes = &Ef;
+              By = &H;
+              break;
+            }
+          if (Takes)
             break;
-          }
+        }
         if (Takes)
           break;
       }
@@ -10447,7 +10538,7 @@ void BlockingAnalysis::Impl::reportLoopLeaks(
         Locks.eventsOf(E, I.Guards, Events);
         for (const LockEvent &Ev : Events)
           Released |= !Ev.Wait && Ev.Kind != LockEvent::Acquire &&
-                      keyOf(I, Ev.MutexExpr, Ev.Mutex).sameObject(K);
+                      lockKey(I, Ev).sameObject(K);
         if (Released)
           break;
       }
@@ -10793,6 +10884,26 @@ void BlockingAnalysis::Impl::functionObjectsAt(const CodeUnit &U,
       if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
         if (VD->getInit())
           addFunctionObject(VD, VD->getInit());
+  } else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+             BO && BO->getOpcode() == BO_Assign) {
+    // `stream.process = output_callback;`: a C callback table's pointer
+    // to functions (SDL's PipeWire stream events).
+    addFunctionObject(namedObject(BO->getLHS()), BO->getRHS());
+  } else if (const auto *IL = llvm::dyn_cast<InitListExpr>(S)) {
+    // `return {[this] { lk_.unlock(); }};`: an aggregate's function-object
+    // members hold what initialises them (kubo's Unlocker).
+    const auto *RD = IL->getType()->getAsCXXRecordDecl();
+    if (!RD || !RD->isAggregate() || IL->isTransparent() ||
+        RD->getNumBases() != 0 || RD->isUnion())
+      return;
+    unsigned Index = 0;
+    for (const FieldDecl *F : RD->fields()) {
+      if (Index >= IL->getNumInits())
+        break;
+      if (isFunctionObjectType(F->getType()))
+        addFunctionObject(F, IL->getInit(Index));
+      ++Index;
+    }
   }
 }
 

@@ -415,6 +415,88 @@ bool LockModel::isLockableClass(const CXXRecordDecl *RD) {
   return Lock && Unlock;
 }
 
+/// The data member \p M's body lends its lock of, in one call of the
+/// direction its name says: `proxyMtx.lock()`, `return mu_.try_lock()`,
+/// `pthread_mutex_unlock(&m_)`; null otherwise.
+static const FieldDecl *forwardedTo(const CXXMethodDecl *M,
+                                    llvm::StringRef Key) {
+  const FunctionDecl *Def = nullptr;
+  if (!M->hasBody(Def))
+    return nullptr;
+  const auto *Body = llvm::dyn_cast_or_null<CompoundStmt>(Def->getBody());
+  if (!Body || Body->size() != 1)
+    return nullptr;
+  const Stmt *Only = Body->body_front();
+  if (const auto *Ret = llvm::dyn_cast<ReturnStmt>(Only))
+    Only = Ret->getRetValue();
+  const auto *Call = llvm::dyn_cast_or_null<CallExpr>(Only);
+  const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+  if (!Callee || !Callee->getIdentifier())
+    return nullptr;
+  const Expr *Target = nullptr;
+  std::string CalleeKey = foldedName(Callee->getName());
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call)) {
+    Target = MC->getImplicitObjectArgument();
+  } else if (Call->getNumArgs() == 1 &&
+             (Callee->getName() == "pthread_mutex_lock" ||
+              Callee->getName() == "pthread_mutex_unlock")) {
+    Target = Call->getArg(0);
+    CalleeKey = Callee->getName() == "pthread_mutex_lock" ? "lock" : "unlock";
+  }
+  if (!Target || CalleeKey != Key)
+    return nullptr;
+  Target = Target->IgnoreParenImpCasts();
+  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Target);
+      UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref))
+    Target = UO->getSubExpr()->IgnoreParenImpCasts();
+  const auto *ME = llvm::dyn_cast<MemberExpr>(Target);
+  if (!ME || !llvm::isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+    return nullptr;
+  const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+  return F && LockModel::isLockable(F->getType()) ? F : nullptr;
+}
+
+bool LockModel::namesLockOrUnlock(llvm::StringRef Name) {
+  std::string Key = foldedName(Name);
+  return isAcquireName(Key) || isReleaseName(Key);
+}
+
+const FieldDecl *LockModel::lentMutex(const CXXRecordDecl *RD) const {
+  if (!RD || !RD->hasDefinition())
+    return nullptr;
+  RD = RD->getDefinition();
+  auto [It, New] = Lent.try_emplace(RD, nullptr);
+  if (!New)
+    return It->second;
+  if (RD->getASTContext().getSourceManager().isInSystemHeader(
+          RD->getLocation()))
+    return nullptr;
+  const FieldDecl *To = nullptr;
+  bool Lock = false, Unlock = false, Other = false;
+  for (const CXXMethodDecl *M : RD->methods()) {
+    if (!M->getIdentifier() || M->isImplicit())
+      continue;
+    std::string Key = foldedName(M->getName());
+    bool Acquires = isAcquireName(Key), Releases = isReleaseName(Key);
+    if (!Acquires && !Releases) {
+      Other = true;
+      continue;
+    }
+    const FieldDecl *F = forwardedTo(M, Key);
+    if (!F || (To && F != To))
+      return nullptr;
+    To = F;
+    Lock |= Acquires && !llvm::StringRef(Key).starts_with("try");
+    Unlock |= Releases;
+  }
+  // A class that is only the lock (a project's Mutex over std::mutex) is
+  // one: its name is the mutex's.
+  if (!Lock || !Unlock || !Other)
+    return nullptr;
+  Lent[RD] = To;
+  return To;
+}
+
 /// A word of it (identifierWords) that says "takes the lock": `Lock`, `lock_shared`,
 /// `AcquireRead`, `EnterCriticalSection`.
 static bool saysLock(llvm::StringRef Name) {

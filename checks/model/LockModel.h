@@ -90,6 +90,16 @@ public:
   /// The class part of isLockable(): a lock()/unlock() pair, its own or a
   /// base's.
   static bool isLockableClass(const CXXRecordDecl *RD);
+  /// \p RD, a lockable class of the project's (outside system headers)
+  /// with methods of its own besides, only lends a data member's lock: each
+  /// of its own lock and unlock methods is one call of the same direction
+  /// on that member (`void Lock() { proxyMtx.lock(); }`, tendermint's
+  /// Mempool). Its lock() is the member's, and its other methods are
+  /// ordinary code, not a lock's implementation. Null for any other class
+  /// (a class that is only a lock is the mutex).
+  const FieldDecl *lentMutex(const CXXRecordDecl *RD) const;
+  /// \p Name is a lock's or an unlock's (any case, try-locks included).
+  static bool namesLockOrUnlock(llvm::StringRef Name);
   /// \p FD is a lockable class's blocking acquisition (lock(), RLock(),
   /// lock_shared(), ...): what it waits for is the holder's unlock.
   static bool isAcquisition(const FunctionDecl *FD);
@@ -149,6 +159,7 @@ private:
   static bool isSharedGuard(const CXXConstructExpr *CE);
 
   NameList GuardTypes;
+  mutable llvm::DenseMap<const CXXRecordDecl *, const FieldDecl *> Lent;
 };
 
 } // namespace clang::tidy::threadleak
