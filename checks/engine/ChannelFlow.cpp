@@ -1262,6 +1262,14 @@ bool ChannelFlow::joinNeverReturns(const Stmt *S, const FunctionDecl *Owner) {
   return true;
 }
 
+/// \p Outer's text holds all of \p Inner's (both valid).
+static bool encloses(SourceRange Outer, SourceRange Inner,
+                     const SourceManager &SM) {
+  return Outer.isValid() && Inner.isValid() &&
+         !SM.isBeforeInTranslationUnit(Inner.getBegin(), Outer.getBegin()) &&
+         !SM.isBeforeInTranslationUnit(Outer.getEnd(), Inner.getEnd());
+}
+
 std::optional<UnreleasedPath>
 ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
                                 llvm::ArrayRef<Watched> Channels,
@@ -1299,10 +1307,7 @@ ChannelFlow::findUnreleasedPath(const FunctionDecl *Owner, const Stmt *From,
         auto S = E.getAs<CFGStmt>();
         if (!S)
           continue;
-        SourceRange R = S->getStmt()->getSourceRange();
-        if (R.isValid() && FromRange.isValid() &&
-            !SM.isBeforeInTranslationUnit(FromRange.getBegin(), R.getBegin()) &&
-            !SM.isBeforeInTranslationUnit(R.getEnd(), FromRange.getEnd())) {
+        if (encloses(S->getStmt()->getSourceRange(), FromRange, SM)) {
           StartBlock = B;
           StartIndex = I;
         }
@@ -1366,13 +1371,9 @@ bool ChannelFlow::releasedOnTheWay(const FunctionDecl *Owner,
   auto PartOfStart = [&](const Stmt *S) {
     if (!StartsKnown)
       FindStarts();
-    SourceRange R = S->getSourceRange();
-    return R.isValid() && llvm::any_of(Starts, [&](SourceRange Start) {
-             return Start.isValid() &&
-                    !SM.isBeforeInTranslationUnit(R.getBegin(),
-                                                  Start.getBegin()) &&
-                    !SM.isBeforeInTranslationUnit(Start.getEnd(), R.getEnd());
-           });
+    return llvm::any_of(Starts, [&](SourceRange Start) {
+      return encloses(Start, S->getSourceRange(), SM);
+    });
   };
   llvm::DenseSet<const CFGBlock *> Seen;
   llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 16> Work{
