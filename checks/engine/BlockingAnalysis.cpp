@@ -2206,6 +2206,9 @@ private:
   std::vector<LeakCandidate> Leaks;
   std::vector<LoopLeakCandidate> LoopLeaks;
   std::vector<Acquisition> Acquisitions;
+  /// The condition waits whose taking back of their mutex is recorded as
+  /// an acquisition (for the notes' wording).
+  llvm::DenseSet<const Stmt *> RewaitSites;
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
   llvm::DenseSet<const Stmt *> SeenOp;
@@ -2997,6 +3000,8 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       ObjectKey K = lockKey(I, Ev);
       if (!K.valid())
         continue;
+      if (Ev.Site)
+        RewaitSites.insert(Ev.Site);
       KeyList GivenUp{K};
       acquire(I, S, K, Ev.Shared, Ev.Site, {}, GivenUp, Record);
       Effect Ef;
@@ -10640,9 +10645,12 @@ void BlockingAnalysis::Impl::reportLockOrder(
       heldNotes(F.Notes, First->FromHeld);
       addChainNotes(F.Notes, First->ToChain,
                     "holding '" + First->From.str() + "'");
-      F.Notes.push_back({First->ToSite, "'" + First->To.str() +
-                                            "' is acquired here while '" +
-                                            First->From.str() + "' is held"});
+      F.Notes.push_back({First->ToSite,
+                         "'" + First->To.str() +
+                             (RewaitSites.contains(First->ToSite)
+                                  ? "' is taken back here, by the wait, while '"
+                                  : "' is acquired here while '") +
+                             First->From.str() + "' is held"});
       heldNotes(F.Notes, Second->FromHeld);
       addChainNotes(F.Notes, Second->ToChain, "holding '" + P + "'");
       Out.push_back(std::move(F));

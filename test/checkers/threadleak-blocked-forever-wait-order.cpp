@@ -48,7 +48,7 @@ static void output_callback(void *data) {
   // CHECK: :[[@LINE-1]]:3: warning: lock-order inversion: 'lock' is acquired while 'l->lock' is held, and 'open_device' acquires 'g_loop.lock' while holding 'd->lock'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
   // CHECK: :[[@LINE+11]]:3: note: 'd->lock' is acquired here
   // CHECK: :[[@LINE+15]]:5: note: 'loop_wait' is called here, holding 'd->lock'
-  // CHECK: :[[@LINE-18]]:41: note: 'g_loop.lock' is acquired here while 'd->lock' is held
+  // CHECK: :[[@LINE-18]]:41: note: 'g_loop.lock' is taken back here, by the wait, while 'd->lock' is held
   // CHECK: :[[@LINE-15]]:3: note: 'l->lock' is acquired here
   // CHECK: :[[@LINE-13]]:3: note: the function object 'process' is called here, holding 'l->lock'
   d->frames++;
