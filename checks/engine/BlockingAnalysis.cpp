@@ -1216,6 +1216,22 @@ private:
       K.Path.push_back(Fallback);
     return K;
   }
+  /// The acquisition of \p K that \p Ev makes, as an effect of \p I's
+  /// summary, with what was released before it (for a wait taking its
+  /// mutex back, that mutex too: its own hold was given up first).
+  void addAcquireEffect(UnitInfo &I, const State &S, const ObjectKey &K,
+                        const LockEvent &Ev) {
+    Effect Ef;
+    Ef.Kind = Effect::Acquire;
+    Ef.Key = K;
+    Ef.Shared = Ev.Shared;
+    Ef.Site = Ev.Site;
+    Ef.Rewait = Ev.Wait;
+    Ef.ReleasedBefore = S.Released;
+    if (Ev.Wait)
+      addObject(Ef.ReleasedBefore, K);
+    addEffect(I, std::move(Ef));
+  }
   /// The mutex a lock event takes or gives back: a class that lends a
   /// member's lock (LockModel::lentMutex) stands for that member.
   ObjectKey lockKey(const UnitInfo &I, const LockEvent &Ev) const {
@@ -3004,15 +3020,7 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
         RewaitSites.insert(Ev.Site);
       KeyList GivenUp{K};
       acquire(I, S, K, Ev.Shared, Ev.Site, {}, GivenUp, Record);
-      Effect Ef;
-      Ef.Kind = Effect::Acquire;
-      Ef.Key = K;
-      Ef.Shared = Ev.Shared;
-      Ef.Site = Ev.Site;
-      Ef.Rewait = true;
-      Ef.ReleasedBefore = S.Released;
-      addObject(Ef.ReleasedBefore, K);
-      addEffect(I, std::move(Ef));
+      addAcquireEffect(I, S, K, Ev);
       continue;
     }
     ObjectKey K = lockKey(I, Ev);
@@ -3025,15 +3033,8 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
       if (Ev.Try)
         continue;
       acquire(I, S, K, Ev.Shared, Ev.Site, {}, {}, Record);
-      if (Record) {
-        Effect Ef;
-        Ef.Kind = Effect::Acquire;
-        Ef.Key = K;
-        Ef.Shared = Ev.Shared;
-        Ef.Site = Ev.Site;
-        Ef.ReleasedBefore = S.Released;
-        addEffect(I, std::move(Ef));
-      }
+      if (Record)
+        addAcquireEffect(I, S, K, Ev);
       HeldLock H;
       H.Key = K;
       H.Shared = Ev.Shared;
