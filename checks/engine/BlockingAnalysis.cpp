@@ -603,12 +603,17 @@ bool aliasable(const ObjectKey &K) {
            llvm::any_of(Spec->getTemplateArgs().asArray(),
                         [](const TemplateArgument &A) {
                           return A.getKind() == TemplateArgument::Type &&
-                                 isPointerLike(A.getAsType());
+                                 (isPointerLike(A.getAsType()) ||
+                                  isHandle(A.getAsType()));
                         });
   }
   if (llvm::isa<ParmVarDecl>(D))
     return true;
   if (T->isReferenceType() || T->isPointerType())
+    return true;
+  // A handle (a Go-style `chan<T>` over a shared state) is a pointer: a copy
+  // names the same object under another name.
+  if (isHandle(T))
     return true;
   // A pointer to a pointer (`std::shared_ptr<std::shared_ptr<Chan>>`): the
   // inner one may be assigned any object.
@@ -1310,12 +1315,29 @@ private:
   void record(UnitInfo &I, OpKind K, const Stmt *Site, const ObjectKey &Obj,
               const State &S, const void *Type);
   /// \p R may operate on the object \p B blocks on.
-  static bool mayBeSame(const OpRecord &R, const ObjectKey &Obj,
-                        const void *Type) {
+  bool mayBeSame(const OpRecord &R, const ObjectKey &Obj, const void *Type) {
     if (R.Object.sameObject(Obj))
       return true;
-    return (aliasable(R.Object) || aliasable(Obj)) && R.Type && R.Type == Type;
+    return R.Type && R.Type == Type && (mayAlias(R.Object) || mayAlias(Obj));
   }
+  /// Another name may reach \p K's object (aliasable()), or \p K ends in a
+  /// handle held by value that may be a copy of another one (copiedHandle).
+  bool mayAlias(const ObjectKey &K) {
+    if (!aliasable(K))
+      return false;
+    const ValueDecl *D = K.isElement() ? nullptr : K.object();
+    if (!D || llvm::isa<ParmVarDecl>(D) || !isHandle(D->getType()) ||
+        D->getType()->isReferenceType())
+      return true;
+    return copiedHandle(D);
+  }
+  /// The handle data member or variable \p D may hold a copy of another
+  /// handle: something other than a construction of a new object gives it
+  /// a value (an initialiser, an assignment, an aggregate's element), or a
+  /// non-const reference or its address reaches code that may assign it.
+  /// A handle that only ever holds objects made for it names nothing else.
+  bool copiedHandle(const ValueDecl *D);
+  llvm::DenseMap<const ValueDecl *, bool> CopiedHandles;
   KeyList heldObjects(const State &S) const;
   const KeyList &entryHeld(const CodeUnit *U, unsigned Depth);
   bool releasedByCallers(const CodeUnit *U, const ObjectKey &K, unsigned Depth,
@@ -4711,6 +4733,102 @@ const ValueDecl *BlockingAnalysis::Impl::memberTarget(const FieldDecl *F) {
   if (Bad || !Found)
     return nullptr;
   return MemberTargets[F] = Found;
+}
+
+namespace {
+/// \p V constructs a new object (a constructor that neither copies nor
+/// moves: `chan<T>(n)`, `{0}`, a default construction) rather than a copy
+/// of another one.
+bool constructsNew(const Expr *V) {
+  V = V ? bareExprThroughCopies(V) : nullptr;
+  if (const auto *FC = llvm::dyn_cast_or_null<CXXFunctionalCastExpr>(V))
+    V = bareExprThroughCopies(FC->getSubExpr());
+  if (const auto *DI = llvm::dyn_cast_or_null<CXXDefaultInitExpr>(V))
+    return constructsNew(DI->getExpr());
+  const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(V);
+  return CE && CE->getConstructor() &&
+         !CE->getConstructor()->isCopyOrMoveConstructor();
+}
+} // namespace
+
+bool BlockingAnalysis::Impl::copiedHandle(const ValueDecl *D) {
+  auto [It, New] = CopiedHandles.try_emplace(D, true);
+  if (!New)
+    return It->second;
+  bool Copied = false;
+  auto Given = [&](const Expr *V) { Copied |= !constructsNew(V); };
+  // Where a use of D may change what it holds beyond an assignment: bound
+  // to a non-const reference (`std::swap(a, b)`), its address taken.
+  auto Escapes = [&](const Stmt *S) {
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(S)) {
+      if (UO->getOpcode() == UO_AddrOf &&
+          namesDecl(bareExpr(UO->getSubExpr()), D))
+        Copied = true;
+      return;
+    }
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+    if (!Callee || llvm::isa<CXXOperatorCallExpr>(Call))
+      return;
+    for (unsigned A = 0; A < Call->getNumArgs() && A < Callee->getNumParams();
+         ++A) {
+      QualType PT = Callee->getParamDecl(A)->getType();
+      if (PT->isReferenceType() &&
+          !PT.getNonReferenceType().isConstQualified() &&
+          namesDecl(bareExpr(Call->getArg(A)), D))
+        Copied = true;
+    }
+  };
+  if (const auto *F = llvm::dyn_cast<FieldDecl>(D)) {
+    const CXXRecordDecl *Owner = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+    // Initialisers (a constructor without one default-constructs it) and
+    // assignments.
+    memberWrites(
+        F, [&](const CodeUnit *, const Expr *, const Expr *V) { Given(V); });
+    for (const auto &UP : Inv.units()) {
+      if (Copied)
+        break;
+      walkOwnCode(UP->Body, [&](const Stmt *S) {
+        if (const auto *IL = llvm::dyn_cast<InitListExpr>(S)) {
+          if (!IL->isTransparent() && Owner &&
+              IL->getType()->getAsCXXRecordDecl() == Owner &&
+              F->getFieldIndex() < IL->getNumInits())
+            Given(IL->getInit(F->getFieldIndex()));
+          return;
+        }
+        Escapes(S);
+      });
+    }
+  } else if (const auto *VD = llvm::dyn_cast<VarDecl>(D)) {
+    Given(VD->getInit());
+    const auto *FD = llvm::dyn_cast_or_null<FunctionDecl>(VD->getDeclContext());
+    const Stmt *Body = FD ? FD->getBody() : nullptr;
+    auto Visit = [&](const Stmt *S) {
+      const Expr *LHS = nullptr, *RHS = nullptr;
+      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
+        if (BO->isAssignmentOp()) {
+          LHS = BO->getLHS();
+          RHS = BO->getRHS();
+        }
+      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
+          LHS = OC->getArg(0);
+          RHS = OC->getArg(1);
+        }
+      }
+      if (LHS && namesDecl(bareExpr(LHS), D))
+        Given(RHS);
+      Escapes(S);
+    };
+    if (Body && VD->hasLocalStorage())
+      walkWithLambdas(Body, nullptr, Visit);
+    else
+      for (const auto &UP : Inv.units())
+        walkOwnCode(UP->Body, Visit);
+  } else {
+    Copied = true;
+  }
+  return CopiedHandles[D] = Copied;
 }
 
 void BlockingAnalysis::Impl::memberWrites(

@@ -21,9 +21,25 @@ bool isPointerLike(QualType T) {
   return T->isPointerType() || isSmartPointer(recordOf(T));
 }
 
-/// A handle: a class of the project's whose one data member is a smart
-/// pointer (lldb's `SBMutex` over a `shared_ptr<recursive_mutex>`): a copy
-/// shares the object it points to, so the handle names that object.
+/// A promise or a future held by value.
+bool isOneShot(QualType T) {
+  return !T->isReferenceType() && !T->isPointerType() &&
+         (isPromiseType(T) || isFutureType(T));
+}
+
+/// A call that returns its argument's object: std::move, std::ref, ...
+bool isIdentityCall(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
+      Call->getNumArgs() != 1)
+    return false;
+  llvm::StringRef N = FD->getName();
+  return N == "move" || N == "ref" || N == "cref" || N == "as_const" ||
+         N == "addressof" || N == "forward";
+}
+
+} // namespace
+
 bool isHandle(QualType T) {
   T = T.getNonReferenceType();
   if (T->isPointerType())
@@ -44,25 +60,6 @@ bool isHandle(QualType T) {
   return Only && !Only->getType()->isReferenceType() &&
          isSmartPointer(recordOf(Only->getType()));
 }
-
-/// A promise or a future held by value.
-bool isOneShot(QualType T) {
-  return !T->isReferenceType() && !T->isPointerType() &&
-         (isPromiseType(T) || isFutureType(T));
-}
-
-/// A call that returns its argument's object: std::move, std::ref, ...
-bool isIdentityCall(const CallExpr *Call) {
-  const FunctionDecl *FD = Call->getDirectCallee();
-  if (!FD || !FD->isInStdNamespace() || !FD->getIdentifier() ||
-      Call->getNumArgs() != 1)
-    return false;
-  llvm::StringRef N = FD->getName();
-  return N == "move" || N == "ref" || N == "cref" || N == "as_const" ||
-         N == "addressof" || N == "forward";
-}
-
-} // namespace
 
 bool isPairMember(const ValueDecl *Member) {
   const auto *FD = llvm::dyn_cast_or_null<FieldDecl>(Member);

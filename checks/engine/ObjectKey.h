@@ -161,6 +161,12 @@ ObjectKey mapThroughCall(const ObjectKey &CalleeKey, const CallExpr *Call,
                          const FunctionDecl *Callee, const KeyBuilder &Caller,
                          const FunctionDecl *CallerFn = nullptr);
 
+/// A handle: a class of the project's whose one data member is a smart
+/// pointer (lldb's `SBMutex` over a `shared_ptr<recursive_mutex>`, a Go-style
+/// `chan<T>` over its shared state): a copy shares the object it points to,
+/// so the handle names that object, and two handles may name one.
+bool isHandle(QualType T);
+
 /// A member of std::pair: `first`, `second`.
 bool isPairMember(const ValueDecl *Member);
 
