@@ -294,6 +294,8 @@ struct Edge {
   const Stmt *ToSite;
   llvm::SmallVector<const CallExpr *, 2> ToChain;
   const CodeUnit *Unit;
+  /// `To` is taken for reading (a shared lock).
+  bool ToShared = false;
 };
 
 struct LeakCandidate {
@@ -1150,6 +1152,9 @@ private:
   std::unique_ptr<CFG> buildCFG(const CodeUnit &U) {
     CFG::BuildOptions Opts;
     Opts.AddImplicitDtors = true;
+    // A constructor's written initialisers are its first steps (the
+    // inventory lists their calls as the constructor's).
+    Opts.AddInitializers = true;
     Opts.setAllAlwaysAdd();
     return CFG::buildCFG(U.Fn, const_cast<Stmt *>(U.Body), &Ctx, Opts);
   }
@@ -2858,7 +2863,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     // other code takes them in.
     if ((H.Site == Site && H.Chain.empty() && Chain.empty()) || Reentered)
       continue;
-    Edge E{H.Key, K, H, Site, {Chain.begin(), Chain.end()}, I.U};
+    Edge E{H.Key, K, H, Site, {Chain.begin(), Chain.end()}, I.U, Shared};
     Edges.push_back(std::move(E));
   }
 }
@@ -10710,6 +10715,13 @@ void BlockingAnalysis::Impl::reportLockOrder(
         return P.sameObject(Q) && !surelyDistinct(P, Q);
       };
       if (!Matches(E1.From, E2.To) || !Matches(E1.To, E2.From))
+        continue;
+      // A reader/writer mutex that one order holds for reading and the
+      // other takes for reading lets the second in: no cycle there
+      // (ros_comm#2121's fix: the callback's shared hold, and the shared
+      // re-acquisition of a removal made from within a callback).
+      if ((E1.FromHeld.Shared && E2.ToShared) ||
+          (E2.FromHeld.Shared && E1.ToShared))
         continue;
       const ValueDecl *X = E1.From.object(), *Y = E1.To.object();
       if (X > Y)

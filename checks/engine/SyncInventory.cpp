@@ -50,7 +50,7 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
   U.Body = Body;
   ByFunction[Fn] = &U;
   llvm::SmallVector<const LambdaExpr *, 4> Lambdas;
-  walkOwnCode(Body, [&](const Stmt *S) {
+  auto Visit = [&](const Stmt *S) {
     if (const auto *LE = llvm::dyn_cast<LambdaExpr>(S)) {
       Lambdas.push_back(LE);
       return;
@@ -94,7 +94,16 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
       U.Calls.push_back({Call, Def});
       Callers[Def].push_back({&U, Call});
     }
-  });
+  };
+  walkOwnCode(Body, Visit);
+  // A constructor's written initialisers run before its body, in its code
+  // (its CFG has them): `h_(tm.add(5, [this] { tick(); }))` is a call of
+  // `add` by the constructor.
+  if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Fn);
+      Ctor && !Lambda)
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->isWritten())
+        walkOwnCode(Init->getInit(), Visit);
   for (const LambdaExpr *LE : Lambdas)
     if (const CXXMethodDecl *Op = LE->getCallOperator())
       addUnit(Op, LE, LE->getBody());

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 //===-- std::call_once ----------------------------------------------------===//
@@ -547,3 +548,85 @@ void relockThenLock() {
   // CHECK: :[[@LINE-16]]:3: note: 'm' is acquired here
 }
 } // namespace guards
+
+// A constructor's initialisers are its code: the callback registered by a
+// call in one (ros_comm#2121's timer: `timer_{&tm, tm.add(period, [this]
+// { timerCallback(); }, &queue)}`) is what the registry's std::function
+// holds, and firing it under the registry's lock takes the node's.
+namespace ctor_init {
+class Timers {
+public:
+  int add(std::function<void()> cb) {
+    std::lock_guard<std::mutex> g(mu_);
+    cbs_.push_back(std::move(cb));
+    return int(cbs_.size());
+  }
+  void fire() {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto &cb : cbs_)
+      cb();
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> cbs_;
+};
+class Node {
+public:
+  explicit Node(Timers &t) : t_(t), id_(t.add([this] { tick(); })) {}
+  void tick() {
+    std::lock_guard<std::mutex> g(state_);
+    // CHECK: :[[@LINE-1]]:33: warning: lock-order inversion: 'state_' is acquired while 'mu_' is held, and 'ctor_init::Node::restart' acquires 't_.mu_' while holding 'state_'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+9]]:33: note: 'state_' is acquired here
+    // CHECK: :[[@LINE+9]]:5: note: 'ctor_init::Timers::fire' is called here, holding 'state_'
+    // CHECK: :[[@LINE-17]]:33: note: 't_.mu_' is acquired here while 'state_' is held
+    // CHECK: :[[@LINE-18]]:33: note: 'mu_' is acquired here
+    // CHECK: :[[@LINE-17]]:7: note: the function object 'cb' is called here, holding 'mu_'
+    // CHECK: :[[@LINE-9]]:56: note: 'ctor_init::Node::tick' is called here, holding 'mu_'
+    ++ticks_;
+  }
+  void restart() {
+    std::lock_guard<std::mutex> g(state_);
+    t_.fire();
+  }
+
+private:
+  Timers &t_;
+  int id_;
+  std::mutex state_;
+  int ticks_ = 0;
+};
+} // namespace ctor_init
+
+// A reader/writer mutex that both orders take for reading: the second
+// reader gets in, so there is no cycle (ros_comm#2121's fix: the
+// callback's shared hold, and a shared re-acquisition under the user's
+// lock). Taken exclusively by one order, it is one.
+namespace shared_both {
+std::shared_mutex rw;
+std::mutex m;
+void reader() {
+  std::shared_lock<std::shared_mutex> r(rw);
+  std::lock_guard<std::mutex> g(m);
+}
+void rereader() {
+  std::lock_guard<std::mutex> g(m);
+  std::shared_lock<std::shared_mutex> r(rw);
+}
+} // namespace shared_both
+namespace shared_one {
+std::shared_mutex rw;
+std::mutex m;
+void reader() {
+  std::shared_lock<std::shared_mutex> r(rw);
+  std::lock_guard<std::mutex> g(m);
+}
+void writer() {
+  std::lock_guard<std::mutex> g(m);
+  std::unique_lock<std::shared_mutex> w(rw);
+  // CHECK: :[[@LINE-1]]:39: warning: lock-order inversion: 'rw' is acquired while 'm' is held, and 'shared_one::reader' acquires 'm' while holding 'rw'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-7]]:39: note: 'rw' is acquired here
+  // CHECK: :[[@LINE-7]]:31: note: 'm' is acquired here while 'rw' is held
+  // CHECK: :[[@LINE-5]]:31: note: 'm' is acquired here
+}
+} // namespace shared_one
