@@ -189,6 +189,37 @@ void unite(StmtSet &S, const StmtSet &O) {
     addTo(S, X);
 }
 
+/// The local variable an access reaches its object through (`s` of
+/// `s->closed = true`, `s->cv.notify_one()`, `(*it).m`), a structured
+/// binding by the object it decomposes; null if none.
+const ValueDecl *accessRoot(const Stmt *St) {
+  const Expr *E = llvm::dyn_cast_or_null<Expr>(St);
+  for (unsigned Depth = 0; E && Depth < 8; ++Depth) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(E)) {
+      E = BO->getLHS();
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E)) {
+      if (OC->getNumArgs() == 0)
+        return nullptr;
+      E = OC->getArg(0);
+    } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E)) {
+      E = MC->getImplicitObjectArgument();
+    } else if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+      E = ME->getBase();
+    } else if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E)) {
+      E = UO->getSubExpr();
+    } else if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+      if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+        return BD->getDecomposedDecl();
+      const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+      return VD && VD->hasLocalStorage() ? VD : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 struct State {
   bool Reached = false;
   bool Held = false;
@@ -197,6 +228,12 @@ struct State {
   StmtSet AfterOpen;
   enum NotifyTy : uint8_t { None, HeldSince, Open } Notify = None;
   const Expr *OpenNotify = nullptr;
+  /// The variable the last notify reached its condition variable through
+  /// (`s` of `s->cv.notify_one()`), and whether that variable has been
+  /// declared again since (the next round of the loop that declares it: a
+  /// write through it is to another object than the one notified).
+  const ValueDecl *NotifyRoot = nullptr;
+  bool NotifyRootRenewed = false;
   llvm::SmallVector<std::pair<const Stmt *, const CallExpr *>, 2> OtherNotified;
 
   bool join(const State &O) {
@@ -214,6 +251,12 @@ struct State {
     if (O.Notify > Notify) {
       Notify = O.Notify;
       OpenNotify = O.OpenNotify;
+      NotifyRoot = O.NotifyRoot;
+      NotifyRootRenewed = O.NotifyRootRenewed;
+    } else if (O.Notify == Notify && O.NotifyRoot != NotifyRoot) {
+      NotifyRoot = nullptr;
+    } else if (O.Notify == Notify) {
+      NotifyRootRenewed = NotifyRootRenewed && O.NotifyRootRenewed;
     }
     for (const auto &P : O.OtherNotified)
       if (!llvm::is_contained(OtherNotified, P) &&
@@ -222,6 +265,8 @@ struct State {
     return Held != Old.Held || Pending.size() != Old.Pending.size() ||
            Unannounced.size() != Old.Unannounced.size() ||
            AfterOpen.size() != Old.AfterOpen.size() || Notify != Old.Notify ||
+           NotifyRoot != Old.NotifyRoot ||
+           NotifyRootRenewed != Old.NotifyRootRenewed ||
            OtherNotified.size() != Old.OtherNotified.size();
   }
 };
@@ -818,6 +863,14 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
     return;
   const Stmt *St = CS->getStmt();
 
+  // The notified object's variable declared again: the loop's next round,
+  // and through it another object (`for (auto &[id, s] : subs) { s->closed
+  // = true; s->cv.notify_one(); }`).
+  if (const auto *DS = llvm::dyn_cast<DeclStmt>(St); DS && S.NotifyRoot) {
+    if (llvm::is_contained(DS->decls(), S.NotifyRoot))
+      S.NotifyRootRenewed = true;
+  }
+
   if (std::optional<WriteInfo> W = asWrite(St, T, U)) {
     if (!canWake(*W, T))
       return; // It can only make the predicate false: nothing to lose.
@@ -825,7 +878,8 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
       addTo(S.Pending, St);
     if (W->Flag) {
       addTo(S.Unannounced, St);
-      if (S.Notify == State::Open)
+      if (S.Notify == State::Open &&
+          !(S.NotifyRootRenewed && accessRoot(St) == S.NotifyRoot))
         addTo(S.AfterOpen, St);
     }
     return;
@@ -865,6 +919,8 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
       NotifiesTarget({Call});
       S.Notify = S.Held ? State::HeldSince : State::Open;
       S.OpenNotify = Call;
+      S.NotifyRoot = accessRoot(Call);
+      S.NotifyRootRenewed = false;
     } else {
       for (const Stmt *W : S.Unannounced)
         if (S.OtherNotified.size() < MaxTracked &&
@@ -909,6 +965,7 @@ void LostWakeupAnalysis::transfer(const CodeUnit &U, const UnitInfo &UI,
       if (Sum.NotifiesC) {
         S.Notify = State::Open;
         S.OpenNotify = Call;
+        S.NotifyRoot = nullptr;
       }
       if (!Sum.IncomingSurvives)
         S.Pending.clear();

@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <stop_token>
@@ -890,3 +892,70 @@ private:
   std::condition_variable done_cv_;
   std::atomic<int> alive_{0};
 };
+
+//===-- Negative: each round of the loop notifies another object ----------===//
+
+// nats.go#172's fix: Close() marks every subscription closed and signals
+// its condition variable, under its mutex. The next round's write is to
+// the next subscription, not to the one just notified.
+namespace per_round {
+struct Sub {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool closed = false;
+  bool async = true;
+  std::deque<int> pending;
+};
+class Conn {
+public:
+  void close() {
+    std::lock_guard<std::mutex> g(mu_);
+    for (auto &[id, s] : subs_) {
+      std::lock_guard<std::mutex> sg(s->mu);
+      s->closed = true;
+      if (s->async)
+        s->cv.notify_one();
+    }
+  }
+  void deliver(std::shared_ptr<Sub> s) {
+    std::unique_lock<std::mutex> lk(s->mu);
+    while (s->pending.empty() && !s->closed)
+      s->cv.wait(lk);
+  }
+
+private:
+  std::mutex mu_;
+  std::map<int, std::shared_ptr<Sub>> subs_;
+};
+} // namespace per_round
+
+//===-- Positive: in one round, the flag set after that object's notify ---===//
+
+namespace same_round {
+struct Sub {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool closed = false;
+};
+class Conn {
+public:
+  void close() {
+    for (auto &[id, s] : subs_) {
+      s->cv.notify_one();
+      std::lock_guard<std::mutex> sg(s->mu);
+      s->closed = true;
+      // CHECK: :[[@LINE-1]]:7: warning: lost wake-up: 'closed' is changed after 'cv' was notified; a waiter woken by that notify may already have checked it and gone back to sleep, and nothing notifies it again [threadleak-cv-lost-wakeup]
+      // CHECK: :[[@LINE+7]]:13: note: the waiter checks 'closed' here, holding 'mu', and then sleeps on 'cv'
+      // CHECK: :[[@LINE-5]]:13: note: 'cv' is notified here, before 'closed' changes
+    }
+  }
+  void deliver(std::shared_ptr<Sub> s) {
+    std::unique_lock<std::mutex> lk(s->mu);
+    while (!s->closed)
+      s->cv.wait(lk);
+  }
+
+private:
+  std::map<int, std::shared_ptr<Sub>> subs_;
+};
+} // namespace same_round
