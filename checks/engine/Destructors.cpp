@@ -9,12 +9,13 @@ namespace clang::tidy::threadleak {
 
 namespace {
 
-enum class StdKind { None, Owner, Container, Other };
+enum class StdKind { None, Owner, Container, Callable, Other };
 
 /// How a class of namespace std destroys what it holds: an owning smart
 /// pointer destroys its pointee, a container (or optional, pair, tuple,
-/// variant) its elements; anything else of the library holds nothing of
-/// ours that it destroys (a std::function's target is not read here).
+/// variant) its elements, a std::function its target (a closure, with
+/// what it captured); anything else of the library holds nothing of ours
+/// that it destroys.
 StdKind stdKind(const CXXRecordDecl *RD) {
   if (!RD || !RD->isInStdNamespace() || !RD->getIdentifier())
     return StdKind::None;
@@ -28,6 +29,8 @@ StdKind stdKind(const CXXRecordDecl *RD) {
              StdKind::Container)
       .Cases("queue", "stack", "priority_queue", StdKind::Container)
       .Cases("optional", "pair", "tuple", "variant", StdKind::Container)
+      .Cases("function", "move_only_function", "copyable_function",
+             StdKind::Callable)
       .Default(StdKind::Other);
 }
 
@@ -75,6 +78,10 @@ const CXXRecordDecl *elementClass(QualType T) {
   return Args.empty() ? nullptr : classOf(Args.front());
 }
 
+bool isCallableWrapper(QualType T) {
+  return stdKind(classOf(T)) == StdKind::Callable;
+}
+
 bool isJoiningThread(const CXXRecordDecl *RD) {
   return RD && RD->isInStdNamespace() && RD->getIdentifier() &&
          RD->getName() == "jthread";
@@ -92,9 +99,16 @@ Destruction destructionAt(const Stmt *S) {
     return D;
   }
   if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+    if (OC->getOperator() != OO_Equal || OC->getNumArgs() != 2)
+      return D;
+    // `f = g;`: the old target of a std::function.
+    if (isCallableWrapper(OC->getArg(0)->getType())) {
+      D.Destroyed = OC->getArg(0)->getType().getNonReferenceType();
+      D.Object = OC->getArg(0);
+      return D;
+    }
     // `p = nullptr;`, `p = std::move(q);`: the old pointee.
-    if (OC->getOperator() != OO_Equal || OC->getNumArgs() != 2 ||
-        !isOwner(OC->getArg(0)->getType()))
+    if (!isOwner(OC->getArg(0)->getType()))
       return D;
     if (auto Args = typeArguments(classOf(OC->getArg(0)->getType()));
         !Args.empty()) {
@@ -177,6 +191,18 @@ void DestructorClosure::collect(
   case StdKind::Container:
     for (QualType A : typeArguments(RD))
       collect(A, false, Depth + 1, Out);
+    return;
+  case StdKind::Callable:
+    // The closures it may hold: their captures by value are destroyed
+    // with it.
+    if (Callables)
+      if (auto It = Callables->find(
+              T.getNonReferenceType().getCanonicalType().getTypePtr());
+          It != Callables->end())
+        for (const CXXRecordDecl *Closure : It->second)
+          for (const FieldDecl *F : Closure->fields())
+            if (!F->getType()->isReferenceType())
+              collect(F->getType(), false, Depth + 1, Out);
     return;
   case StdKind::Other:
     return;

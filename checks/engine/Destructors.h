@@ -47,13 +47,18 @@ const CXXRecordDecl *ownedClass(QualType T);
 /// type argument), or null.
 const CXXRecordDecl *elementClass(QualType T);
 
+/// A standard type-erased callable: std::function, std::move_only_function,
+/// std::copyable_function.
+bool isCallableWrapper(QualType T);
+
 /// A class whose destructor joins the thread it runs: std::jthread.
 bool isJoiningThread(const CXXRecordDecl *RD);
 
 /// \p S destroys something: `delete p`; `p.reset(...)` or `p = ...` of a
-/// std::unique_ptr or std::shared_ptr; `c.erase(...)`, `c.clear()`,
-/// `c.pop_front()`, `c.pop_back()`, `c.pop()` of a standard container or
-/// std::optional's `reset()`.
+/// std::unique_ptr or std::shared_ptr; `f = ...` of a std::function (its
+/// old target, a closure and what it captured); `c.erase(...)`,
+/// `c.clear()`, `c.pop_front()`, `c.pop_back()`, `c.pop()` of a standard
+/// container or std::optional's `reset()`.
 Destruction destructionAt(const Stmt *S);
 
 /// Which destructor definitions (with bodies in this translation unit)
@@ -61,10 +66,18 @@ Destruction destructionAt(const Stmt *S);
 class DestructorClosure {
 public:
   /// \p HasUnit: the destructor definitions the model reads.
+  /// The closure classes (lambdas) converted to each type of callable
+  /// wrapper (`std::function<void()>`, canonical): what destroying one may
+  /// destroy.
+  using CallableTargets =
+      llvm::DenseMap<const Type *, llvm::SmallVector<const CXXRecordDecl *, 2>>;
+
   explicit DestructorClosure(
       llvm::function_ref<bool(const FunctionDecl *)> HasUnit,
-      llvm::ArrayRef<const CXXDestructorDecl *> Written)
-      : HasUnit(HasUnit), Written(Written.begin(), Written.end()) {}
+      llvm::ArrayRef<const CXXDestructorDecl *> Written,
+      const CallableTargets *Callables = nullptr)
+      : HasUnit(HasUnit), Written(Written.begin(), Written.end()),
+        Callables(Callables) {}
 
   /// The destructors destroying a \p T runs (\p Dynamic: through a
   /// pointer, so those of the classes derived from it too), in a stable
@@ -79,6 +92,7 @@ private:
   llvm::function_ref<bool(const FunctionDecl *)> HasUnit;
   /// Every written destructor definition the model reads.
   llvm::SmallVector<const CXXDestructorDecl *, 8> Written;
+  const CallableTargets *Callables;
   llvm::DenseMap<std::pair<const Decl *, unsigned>,
                  llvm::SmallVector<const FunctionDecl *, 2>>
       Cache;

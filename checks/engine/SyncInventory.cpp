@@ -55,6 +55,27 @@ void SyncInventory::addUnit(const FunctionDecl *Fn, const LambdaExpr *Lambda,
       Lambdas.push_back(LE);
       return;
     }
+    // A lambda turned into a std::function (`post([conn] { ... })`,
+    // `f = [p] { ... }`): destroying one of that type may destroy it.
+    const Expr *Converted = nullptr;
+    QualType Wrapper;
+    if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(S);
+        CE && CE->getNumArgs() >= 1 && isCallableWrapper(CE->getType())) {
+      Converted = CE->getArg(0);
+      Wrapper = CE->getType();
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+               OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+               isCallableWrapper(OC->getArg(0)->getType())) {
+      Converted = OC->getArg(1);
+      Wrapper = OC->getArg(0)->getType().getNonReferenceType();
+    }
+    if (const CXXRecordDecl *Closure =
+            Converted ? Converted->getType()->getAsCXXRecordDecl() : nullptr;
+        Closure && Closure->isLambda()) {
+      auto &To = Callables[Wrapper.getCanonicalType().getTypePtr()];
+      if (!llvm::is_contained(To, Closure))
+        To.push_back(Closure);
+    }
     if (destructionAt(S))
       Pending.push_back({&U, S});
     else if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
@@ -124,7 +145,9 @@ llvm::DenseSet<const VarDecl *> givenAway(const Stmt *Body) {
   };
   walkOwnCode(Body, [&](const Stmt *S) {
     if (const auto *R = llvm::dyn_cast<ReturnStmt>(S)) {
-      Named(R->getRetValue());
+      // (`return v;` of a class type is a move construction from `v`.)
+      Named(R->getRetValue() ? bareExprThroughCopies(R->getRetValue())
+                             : nullptr);
     } else if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
       const CXXMethodDecl *M = MC->getMethodDecl();
       if (M && M->getIdentifier() &&
@@ -258,13 +281,20 @@ const CXXRecordDecl *classOfUnit(const CodeUnit &U) {
   return nullptr;
 }
 
-/// \p S is written inside a loop of \p Body.
-bool inLoopOf(const Stmt *Body, const Stmt *S) {
+/// \p S is written inside a loop of \p Body (one that does not also
+/// declare \p Fresh, if given).
+bool inLoopOf(const Stmt *Body, const Stmt *S, const VarDecl *Fresh = nullptr) {
   bool In = false;
   walkOwnCode(Body, [&](const Stmt *L) {
     if (In || !llvm::isa<ForStmt, WhileStmt, DoStmt, CXXForRangeStmt>(L))
       return;
-    walkOwnCode(L, [&](const Stmt *X) { In |= X == S; });
+    bool Has = false, Declares = false;
+    walkOwnCode(L, [&](const Stmt *X) {
+      Has |= X == S;
+      if (const auto *DS = llvm::dyn_cast<DeclStmt>(X); DS && Fresh)
+        Declares |= llvm::is_contained(DS->decls(), Fresh);
+    });
+    In = Has && !Declares;
   });
   return In;
 }
@@ -305,8 +335,9 @@ bool firstOwnerAssignment(const Stmt *Body, const Stmt *Assign) {
       Writes += R->getDecl() == VD;
   });
   // In a loop, a second round destroys the first round's: not known here
-  // either way, so only a body with one write at all counts.
-  return Writes == 1 && !inLoopOf(Body, Assign);
+  // either way, so only a body with one write at all counts, unless the
+  // local is declared in that loop too (each round's is a new one).
+  return Writes == 1 && !inLoopOf(Body, Assign, VD);
 }
 
 } // namespace
@@ -320,7 +351,7 @@ void SyncInventory::addDestructorCalls() {
   auto HasUnit = [&](const FunctionDecl *FD) {
     return ByFunction.count(FD) != 0;
   };
-  DestructorClosure Closure(HasUnit, Written);
+  DestructorClosure Closure(HasUnit, Written, &Callables);
   auto Add = [&](CodeUnit &U, const void *Trigger, QualType T, bool Dynamic,
                  llvm::function_ref<const Expr *()> Object,
                  SourceLocation Loc) {

@@ -13,6 +13,7 @@
 #ifndef THREADLEAK_ENGINE_SYNCINVENTORY_H
 #define THREADLEAK_ENGINE_SYNCINVENTORY_H
 
+#include "engine/Destructors.h"
 #include "model/WaitModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -100,6 +101,9 @@ private:
     const VarDecl *Var = nullptr;
   };
   std::vector<PendingDestroy> Pending;
+  /// The lambdas converted to each type of std::function: what destroying
+  /// one may destroy (DestructorClosure).
+  DestructorClosure::CallableTargets Callables;
   llvm::DenseMap<const FunctionDecl *, const CodeUnit *> ByFunction;
   llvm::DenseMap<const FunctionDecl *,
                  llvm::SmallVector<std::pair<const CodeUnit *, const CallExpr *>, 2>>

@@ -463,3 +463,86 @@ int main() {
 // DUMP:   summary: {{.*}}joins thread_->thread_ (via calls)
 // DUMP-LABEL: unit 'main'
 // DUMP:   [[@LINE-8]]:1  destroy: runs 'Worker::~Worker'  held {}
+
+// A std::function's target is destroyed with it: assigning over one
+// destroys the closure it held and what that captured (envoy#3645: the
+// dispatcher assigns the next posted callback over the previous one while
+// it holds post_lock_; the previous one held the last reference to a
+// connection whose destructor posts, locking post_lock_ again). A local
+// declared in the loop's body is a new one each round: its assignment
+// destroys nothing, and its end comes after the guard's.
+namespace callable_targets {
+class Dispatcher {
+public:
+  void post(std::function<void()> cb) {
+    std::lock_guard<std::mutex> g(post_lock_);
+    // CHECK: :[[@LINE-1]]:33: warning: 'd_.post_lock_' is acquired again by code that already holds it; it waits for itself forever [threadleak-blocked-forever]
+    // CHECK: :[[@LINE+46]]:12: note: 'dispatcher' is the only 'Dispatcher' the program makes: 'post_lock_' and 'd_.post_lock_' are both its 'post_lock_'
+    // CHECK: :[[@LINE+9]]:37: note: 'post_lock_' is acquired here
+    // CHECK: :[[@LINE+11]]:9: note: the destructor 'callable_targets::Connection::~Connection' runs here, with 'd_.post_lock_' held
+    // CHECK: :[[@LINE+48]]:5: note: 'callable_targets::Dispatcher::post' is called here, with 'd_.post_lock_' held
+    callbacks_.push_back(std::move(cb));
+  }
+  void runPostCallbacks() {
+    std::function<void()> callback;
+    while (true) {
+      {
+        std::lock_guard<std::mutex> g(post_lock_);
+        if (callbacks_.empty())
+          return;
+        callback = callbacks_.front();
+        callbacks_.pop_front();
+      }
+      callback();
+    }
+  }
+  // The local is returned (moved out): its end destroys nothing.
+  std::function<void()> take() {
+    std::lock_guard<std::mutex> g(post_lock_);
+    if (callbacks_.empty())
+      return {};
+    auto work = std::move(callbacks_.front());
+    callbacks_.pop_front();
+    return work;
+  }
+  void runPostCallbacksFixed() {
+    while (true) {
+      std::function<void()> callback;
+      {
+        std::lock_guard<std::mutex> g(post_lock_);
+        if (callbacks_.empty())
+          return;
+        callback = callbacks_.front();
+        callbacks_.pop_front();
+      }
+      callback();
+    }
+  }
+
+private:
+  std::mutex post_lock_;
+  std::deque<std::function<void()>> callbacks_;
+};
+Dispatcher dispatcher;
+class Connection {
+public:
+  explicit Connection(Dispatcher &d) : d_(d) {}
+  ~Connection() {
+    d_.post([] {});
+  }
+  void onWrite() {}
+
+private:
+  Dispatcher &d_;
+};
+void serve() {
+  auto c = std::make_shared<Connection>(dispatcher);
+  dispatcher.post([c] { c->onWrite(); });
+  std::thread t([] { dispatcher.runPostCallbacks(); });
+  t.join();
+  if (auto w = dispatcher.take())
+    w();
+  std::thread u([] { dispatcher.runPostCallbacksFixed(); });
+  u.join();
+}
+} // namespace callable_targets
