@@ -4741,6 +4741,23 @@ const ValueDecl *BlockingAnalysis::Impl::memberTarget(const FieldDecl *F) {
 }
 
 namespace {
+/// `L = R` (built-in or overloaded, compound too): its two sides.
+bool assignmentSides(const Stmt *S, const Expr *&LHS, const Expr *&RHS) {
+  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+      BO && BO->isAssignmentOp()) {
+    LHS = BO->getLHS();
+    RHS = BO->getRHS();
+    return true;
+  }
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S);
+      OC && OC->isAssignmentOp() && OC->getNumArgs() == 2) {
+    LHS = OC->getArg(0);
+    RHS = OC->getArg(1);
+    return true;
+  }
+  return false;
+}
+
 /// \p V constructs a new object (a constructor that neither copies nor
 /// moves: `chan<T>(n)`, `{0}`, a default construction) rather than a copy
 /// of another one.
@@ -4810,18 +4827,7 @@ bool BlockingAnalysis::Impl::copiedHandle(const ValueDecl *D) {
     const Stmt *Body = FD ? FD->getBody() : nullptr;
     auto Visit = [&](const Stmt *S) {
       const Expr *LHS = nullptr, *RHS = nullptr;
-      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
-        if (BO->isAssignmentOp()) {
-          LHS = BO->getLHS();
-          RHS = BO->getRHS();
-        }
-      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
-          LHS = OC->getArg(0);
-          RHS = OC->getArg(1);
-        }
-      }
-      if (LHS && namesDecl(bareExpr(LHS), D))
+      if (assignmentSides(S, LHS, RHS) && namesDecl(bareExpr(LHS), D))
         Given(RHS);
       Escapes(S);
     };
@@ -4851,17 +4857,7 @@ void BlockingAnalysis::Impl::memberWrites(
           Visit(U, nullptr, CI->getInit());
     walkOwnCode(U->Body, [&](const Stmt *S) {
       const Expr *LHS = nullptr, *RHS = nullptr;
-      if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S)) {
-        if (BO->isAssignmentOp()) {
-          LHS = BO->getLHS();
-          RHS = BO->getRHS();
-        }
-      } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
-        if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
-          LHS = OC->getArg(0);
-          RHS = OC->getArg(1);
-        }
-      }
+      assignmentSides(S, LHS, RHS);
       const auto *ME =
           llvm::dyn_cast_or_null<MemberExpr>(LHS ? bareExpr(LHS) : nullptr);
       if (ME && ME->getMemberDecl() == F)
