@@ -5725,10 +5725,21 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
     llvm::SmallVector<const OpRecord *, 4> Partners;
     if (!knownPartners(Q, Partners))
       continue;
+    // A partner the blocked side ran on its way to the operation (before
+    // it on every way, in the code that holds the locks or in the code the
+    // operation is written in: `stop_.send(done); done.recv();`) has
+    // completed Q's partner already: the blocked side's own locks do not
+    // hold it back.
+    auto RanBefore = [&](const OpRecord *P) {
+      return Blocked && ((P->Unit == Blocked->Unit &&
+                          dominates(P->Unit, P->Site, siteOf(*Blocked))) ||
+                         (Blocked->SiteUnit && P->Unit == Blocked->SiteUnit &&
+                          dominates(P->Unit, P->Site, Blocked->Call)));
+    };
     std::vector<WitnessStep> Sub;
     bool All = true;
     for (const OpRecord *P : Partners)
-      if (P->Site == R.Site || !gated(*P, T, Depth + 1, Sub)) {
+      if (P->Site == R.Site || RanBefore(P) || !gated(*P, T, Depth + 1, Sub)) {
         All = false;
         break;
       }
