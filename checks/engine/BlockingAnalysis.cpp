@@ -10726,9 +10726,17 @@ void BlockingAnalysis::Impl::reportLockOrder(
       // A reader/writer mutex that one order holds for reading and the
       // other takes for reading lets the second in: no cycle there
       // (ros_comm#2121's fix: the callback's shared hold, and the shared
-      // re-acquisition of a removal made from within a callback).
-      if ((E1.FromHeld.Shared && E2.ToShared) ||
-          (E2.FromHeld.Shared && E1.ToShared))
+      // re-acquisition of a removal made from within a callback). Unless a
+      // writer that waits holds new readers back, and one may wait for it
+      // (serf#507: a third goroutine's Lock() between the two RLock()s).
+      auto ReadersPass = [&](const ObjectKey &K) {
+        return !writerPreferring(K) ||
+               llvm::none_of(Acquisitions, [&](const Acquisition &A) {
+                 return !A.Shared && A.Key.sameObject(K);
+               });
+      };
+      if ((E1.FromHeld.Shared && E2.ToShared && ReadersPass(E1.From)) ||
+          (E2.FromHeld.Shared && E1.ToShared && ReadersPass(E2.From)))
         continue;
       const ValueDecl *X = E1.From.object(), *Y = E1.To.object();
       if (X > Y)

@@ -149,3 +149,27 @@ private:
   }
   port::RWMutex rwlock_;
 };
+
+// Two orders that both take a reader/writer mutex for reading wait for
+// each other where a writer that waits holds new readers back (the
+// standard's shared mutexes here) and one may wait (serf#507: a third
+// goroutine's Lock() between the two RLock()s). With no writer that waits,
+// the second reader gets in (threadleak-blocked-forever-calls.cpp,
+// shared_both).
+namespace shared_orders {
+std::shared_mutex rw;
+std::mutex m;
+void reader() {
+  std::shared_lock<std::shared_mutex> r(rw);
+  std::lock_guard<std::mutex> g(m);
+}
+void rereader() {
+  std::lock_guard<std::mutex> g(m);
+  std::shared_lock<std::shared_mutex> r(rw);
+  // CHECK: :[[@LINE-1]]:39: warning: lock-order inversion: 'rw' is acquired while 'm' is held, and 'shared_orders::reader' acquires 'm' while holding 'rw'; two threads taking both orders wait for each other forever [threadleak-blocked-forever]
+  // CHECK: :[[@LINE-7]]:39: note: 'rw' is acquired here
+  // CHECK: :[[@LINE-7]]:31: note: 'm' is acquired here while 'rw' is held
+  // CHECK: :[[@LINE-5]]:31: note: 'm' is acquired here
+}
+void writer() { std::unique_lock<std::shared_mutex> w(rw); }
+} // namespace shared_orders
