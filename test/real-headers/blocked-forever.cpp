@@ -135,3 +135,20 @@ void oneSlot() {
   std::binary_semaphore s(1);
   s.acquire();
 }
+
+// A std::function destroys the lambda it holds. A local returned by value
+// is given away (`return work;` is a move construction from it in
+// libstdc++'s std::function): its end under the lock destroys nothing.
+namespace returned_callable {
+std::mutex post_lock;
+struct Conn {
+  ~Conn() { std::lock_guard<std::mutex> g(post_lock); }
+};
+std::function<void()> slot;
+void give() { slot = [c = std::make_shared<Conn>()] {}; }
+std::function<void()> take() {
+  std::lock_guard<std::mutex> g(post_lock);
+  auto work = std::move(slot);
+  return work;
+}
+} // namespace returned_callable
