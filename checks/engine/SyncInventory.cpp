@@ -19,8 +19,11 @@ void SyncInventory::addFunction(const FunctionDecl *FD) {
     Body = CB->getBody();
   if (Body)
     addUnit(FD, nullptr, Body);
+  // (The constructor's unit walks its written initialisers already.)
   if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(FD))
     for (const CXXCtorInitializer *Init : Ctor->inits()) {
+      if (Body && Init->isWritten())
+        continue;
       const Expr *E = Init->getInit();
       if (const auto *DI = llvm::dyn_cast_or_null<CXXDefaultInitExpr>(E))
         E = DI->getExpr();
