@@ -9,6 +9,7 @@
 #include "engine/Destructors.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/SpawnSites.h"
+#include "engine/StateFlags.h"
 #include "engine/StmtWalk.h"
 #include "engine/Templates.h"
 #include "model/FutureModel.h"
@@ -1137,6 +1138,15 @@ private:
     llvm::DenseMap<const Stmt *, ParamGuard> ParamGuards;
     /// The skeleton, for --dump-model: (statement, what happens, held).
     std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
+    /// Self-deadlocks on a mutex the unit itself acquired, judged once its
+    /// CFG is complete (flagStopsReentry asks where its statements are).
+    struct SelfDeadlock {
+      HeldLock First;
+      ObjectKey Key;
+      const Stmt *Site;
+      llvm::SmallVector<const CallExpr *, 2> Chain;
+    };
+    std::vector<SelfDeadlock> OwnSelfDeadlocks;
   };
 
   UnitInfo &info(const CodeUnit *U) {
@@ -1684,6 +1694,23 @@ private:
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
                     const CodeUnit &Unit);
+  /// A self-deadlock found in \p I: on a mutex \p I acquired itself,
+  /// judged once its CFG is complete; else reported now.
+  void ownSelfDeadlock(UnitInfo &I, const HeldLock &H, const ObjectKey &K,
+                       const Stmt *Site,
+                       llvm::ArrayRef<const CallExpr *> Chain) {
+    if (!H.Chain.empty())
+      return selfDeadlock(H, K, Site, Chain, *I.U);
+    I.OwnSelfDeadlocks.push_back({H, K, Site, {Chain.begin(), Chain.end()}});
+  }
+  /// \p Holder, holding \p HeldKey since \p HeldSite, set a state flag
+  /// beside that mutex (a data member of the same object) before the call
+  /// that leads back to it, and the code on the way back takes the mutex
+  /// only while that flag says otherwise (`if (state == Running)`): it
+  /// does not (canonical/mir#4469's fix; see StateFlags.h).
+  bool flagStopsReentry(const CodeUnit *Holder, const ObjectKey &HeldKey,
+                        const Stmt *HeldSite, const Stmt *Site,
+                        llvm::ArrayRef<const CallExpr *> Chain);
   void addChainNotes(std::vector<WitnessStep> &Notes,
                      llvm::ArrayRef<const CallExpr *> Chain,
                      llvm::StringRef Why) const;
@@ -2483,6 +2510,62 @@ void BlockingAnalysis::Impl::selfDeadlock(
   Findings.push_back(std::move(F));
 }
 
+bool BlockingAnalysis::Impl::flagStopsReentry(
+    const CodeUnit *Holder, const ObjectKey &HeldKey, const Stmt *HeldSite,
+    const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain) {
+  const auto *MutexField = HeldKey.Path.empty()
+                               ? nullptr
+                               : llvm::dyn_cast_or_null<FieldDecl>(
+                                     HeldKey.Path.back());
+  auto HI = Infos.find(Holder);
+  if (!MutexField || HI == Infos.end() || !HI->second->KB)
+    return false;
+  // The tests on the way back: around each call of the chain and around
+  // the acquisition, on members of the mutex's class.
+  llvm::SmallVector<FlagTest, 4> Tests;
+  for (const CallExpr *C : Chain)
+    guardingFlagTests(C, Ctx, Tests);
+  guardingFlagTests(Site, Ctx, Tests);
+  llvm::erase_if(Tests, [&](const FlagTest &T) {
+    return llvm::cast<FieldDecl>(T.Member->getMemberDecl())->getParent() !=
+           MutexField->getParent();
+  });
+  if (Tests.empty())
+    return false;
+  const Stmt *Entry = Chain.empty() ? Site : Chain.front();
+  // A destructor is run by a statement of the holder's (`q.clear()`; a
+  // key of its CFG positions), not by its made-up call.
+  if (!Chain.empty() && isDestruction(Chain.front())) {
+    Entry = nullptr;
+    for (const auto &[By, Calls] : Holder->Destroys)
+      if (llvm::is_contained(Calls, Chain.front()) &&
+          HI->second->Pos.count(static_cast<const Stmt *>(By)))
+        Entry = static_cast<const Stmt *>(By);
+    if (!Entry)
+      return false;
+  }
+  bool Stops = false;
+  walkOwnCode(Holder->Body, [&](const Stmt *S) {
+    std::optional<FlagWrite> W = Stops ? std::nullopt : flagWrite(S, Ctx);
+    if (!W)
+      return;
+    // The flag of the object whose mutex is held, written while it is
+    // held and before the call.
+    ObjectKey WK = HI->second->KB->keyOf(W->Member);
+    if (WK.Root != HeldKey.Root || WK.RootVar != HeldKey.RootVar ||
+        WK.Path.size() != HeldKey.Path.size() ||
+        !std::equal(WK.Path.begin(), WK.Path.end() - 1,
+                    HeldKey.Path.begin()) ||
+        !dominates(Holder, HeldSite, S) || !dominates(Holder, S, Entry))
+      return;
+    Stops = llvm::any_of(Tests, [&](const FlagTest &T) {
+      return T.Member->getMemberDecl() == W->Member->getMemberDecl() &&
+             T.failedBy(W->Value);
+    });
+  });
+  return Stops;
+}
+
 bool BlockingAnalysis::Impl::callsThroughNull(const CallExpr *Call,
                                               std::string &Name) const {
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
@@ -2824,7 +2907,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
                        guardAt(I, Site) == guardAt(I, H.Site);
       if (!(H.Shared && Shared) && !mayRecurse(K) &&
           !(Conditional && !Chain.empty()) && !SameGuard)
-        selfDeadlock(H, K, Site, Chain, *I.U);
+        ownSelfDeadlock(I, H, K, Site, Chain);
       // A read lock taken again: on a writer-preferring mutex, a writer
       // waiting in between holds the second one back.
       if (H.Shared && Shared && !(Conditional && !Chain.empty()) &&
@@ -2838,7 +2921,7 @@ void BlockingAnalysis::Impl::acquire(UnitInfo &I, State &S, const ObjectKey &K,
     // `this->mu` and `p.mu` where `this` can only be `p`.
     if (Same && !(H.Shared && Shared) && !mayRecurse(K) &&
         !(Conditional && !Chain.empty()) && sameThroughOnlyObject(H.Key, K)) {
-      selfDeadlock(H, K, Site, Chain, *I.U);
+      ownSelfDeadlock(I, H, K, Site, Chain);
       continue;
     }
     // Read-locked again through another name of that one object
@@ -3611,6 +3694,9 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(P.Chain.begin(), P.Chain.end());
     if ((HK == P.Key && HK.exact()) || sameThroughOnlyObject(HK, P.Key)) {
+      if (P.Held.Chain.empty() && flagStopsReentry(Callee, P.Held.Key,
+                                                   P.Held.Site, P.Site, P.Chain))
+        continue;
       HeldLock First = P.Held;
       First.Key = HK;
       First.Chain.insert(First.Chain.begin(), Call);
@@ -3829,6 +3915,10 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   }
   I.G = std::move(G);
   I.Status = UnitInfo::Done;
+  for (const UnitInfo::SelfDeadlock &D : I.OwnSelfDeadlocks)
+    if (!flagStopsReentry(I.U, D.First.Key, D.First.Site, D.Site, D.Chain))
+      selfDeadlock(D.First, D.Key, D.Site, D.Chain, *I.U);
+  I.OwnSelfDeadlocks.clear();
 }
 
 //===-- The only object of a class ----------------------------------------===//
@@ -3896,18 +3986,6 @@ bool BlockingAnalysis::Impl::sameThroughOnlyObject(const ObjectKey &A,
 }
 
 //===-- Constant arguments ------------------------------------------------===//
-
-namespace {
-/// \p S always leaves its function: a `return`, a `throw`, or a block
-/// that ends in one.
-bool alwaysLeaves(const Stmt *S) {
-  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
-    return !CS->body_empty() && alwaysLeaves(CS->body_back());
-  if (const auto *E = llvm::dyn_cast_or_null<Expr>(S))
-    return llvm::isa<CXXThrowExpr>(E->IgnoreParenImpCasts());
-  return llvm::isa_and_nonnull<ReturnStmt>(S);
-}
-} // namespace
 
 bool BlockingAnalysis::Impl::readOnlyBool(const ParmVarDecl *P) {
   if (auto It = ReadOnlyBools.find(P); It != ReadOnlyBools.end())

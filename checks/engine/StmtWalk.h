@@ -112,6 +112,16 @@ inline bool isStatementOf(const Stmt *Body, const Stmt *S) {
   return Found;
 }
 
+/// \p S always leaves its function: a `return`, a `throw`, or a block
+/// that ends in one.
+inline bool alwaysLeaves(const Stmt *S) {
+  if (const auto *CS = llvm::dyn_cast_or_null<CompoundStmt>(S))
+    return !CS->body_empty() && alwaysLeaves(CS->body_back());
+  if (const auto *E = llvm::dyn_cast_or_null<Expr>(S))
+    return llvm::isa<CXXThrowExpr>(E->IgnoreParenImpCasts());
+  return llvm::isa_and_nonnull<ReturnStmt>(S);
+}
+
 /// \p S is \p Outer or a statement of it (lambda bodies aside).
 inline bool containsStmt(const Stmt *Outer, const Stmt *S) {
   bool Found = false;
