@@ -1,6 +1,7 @@
 //===--- ChannelCapacity.cpp - how many items a channel object holds ------===//
 
 #include "engine/ChannelCapacity.h"
+#include "engine/SpawnSites.h"
 #include "engine/StmtWalk.h"
 #include "model/ConcurrencyModel.h"
 #include "clang/AST/ExprCXX.h"
@@ -8,6 +9,7 @@
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace clang::tidy::threadleak {
 
@@ -120,7 +122,9 @@ ChannelCapacity::constructorsGive(const FieldDecl *FD, const ChannelSpec &S) {
     Agreed = C;
     Any = true;
   };
-  auto FromInit = [&](const Expr *Init, const CXXConstructorDecl *Ctor) {
+  // \p Ctor: the function whose parameters \p Init may name (a
+  // constructor, or the function an aggregate's braces are written in).
+  auto FromInit = [&](const Expr *Init, const FunctionDecl *Ctor) {
     if (!Init) {
       Merge(S.DefaultCapacity ? std::optional<uint64_t>(*S.DefaultCapacity)
                               : std::nullopt);
@@ -165,8 +169,36 @@ ChannelCapacity::constructorsGive(const FieldDecl *FD, const ChannelSpec &S) {
     if (!Known)
       break;
   }
-  if (!SawCtor) // The implicit default constructor, not declared yet.
+  // The implicit default constructor, not declared yet (an aggregate made
+  // only with braces has none).
+  if (!SawCtor && !RD->isAggregate())
     FromInit(FD->getInClassInitializer(), nullptr);
+  // An aggregate is made with braces too (`Request{n, chan(1)}`): each
+  // gives the member its element, or its default.
+  if (Known && RD->isAggregate()) {
+    using namespace ast_matchers;
+    llvm::SmallPtrSet<const InitListExpr *, 4> Seen;
+    for (const BoundNodes &N :
+         match(traverse(TK_AsIs, findAll(initListExpr().bind("i"))), Ctx)) {
+      const auto *ILE = N.getNodeAs<InitListExpr>("i");
+      if (!ILE->isSemanticForm())
+        ILE = ILE->getSemanticForm();
+      if (!ILE || ILE->getType().isNull() ||
+          ILE->getType()->getAsCXXRecordDecl() != RD ||
+          !Seen.insert(ILE).second)
+        continue;
+      const Expr *Init = FD->getFieldIndex() < ILE->getNumInits()
+                             ? ILE->getInit(FD->getFieldIndex())
+                             : nullptr;
+      if (const auto *DI = llvm::dyn_cast_or_null<CXXDefaultInitExpr>(Init))
+        Init = DI->getExpr();
+      if (Init && llvm::isa<ImplicitValueInitExpr>(Init))
+        Init = nullptr;
+      FromInit(Init, enclosingFunction(ILE, Ctx));
+      if (!Known)
+        break;
+    }
+  }
   return Known && Any ? Agreed : std::nullopt;
 }
 

@@ -254,6 +254,9 @@ ChannelModel::constructionArgs(const Expr *Init, const ChannelSpec &S) const {
   if (!Init)
     return std::nullopt;
   Init = Init->IgnoreImplicit();
+  // `chan<int>(1)`: an explicit construction written as a cast.
+  if (const auto *Cast = llvm::dyn_cast<CXXFunctionalCastExpr>(Init))
+    Init = Cast->getSubExpr()->IgnoreImplicit();
   if (const auto *New = llvm::dyn_cast<CXXNewExpr>(Init))
     Init = New->getConstructExpr();
   if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(Init)) {
