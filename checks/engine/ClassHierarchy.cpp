@@ -4,6 +4,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ForeverAnalysis.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
 
 namespace clang::tidy::threadleak {
@@ -120,22 +121,56 @@ DispatchTargets ClassHierarchy::targets(const CXXMethodDecl *M,
              (!S->isDependentContext() &&
               SM.isInMainFile(SM.getExpansionLoc(S->getLocation())));
   index();
+  llvm::SmallVector<const CXXRecordDecl *, 4> Classes;
   auto Consider = [&](const CXXRecordDecl *C) {
-    if (C->isAbstract())
-      return;
-    const CXXMethodDecl *O = M->getCorrespondingMethodInClass(C);
-    if (!O || O->isPureVirtual()) {
-      T.Complete = false;
-      return;
-    }
-    Add(O);
+    if (!C->isAbstract())
+      Classes.push_back(C);
   };
   if (!llvm::is_contained(Dynamic, S))
     Consider(S);
   for (const CXXRecordDecl *C : Dynamic)
     if (C == S || C->isDerivedFrom(S))
       Consider(C);
+  // In a closed set, a class of this file whose objects nothing here
+  // makes runs nothing (unless no class is made at all: then we do not
+  // know how its objects come to be).
+  if (T.Closed && Classes.size() > 1) {
+    llvm::SmallVector<const CXXRecordDecl *, 4> Made;
+    for (const CXXRecordDecl *C : Classes)
+      if (!(C->isInAnonymousNamespace() || C->isLocalClass() ||
+            SM.isInMainFile(SM.getExpansionLoc(C->getLocation()))) ||
+          made(C))
+        Made.push_back(C);
+    if (!Made.empty())
+      Classes = std::move(Made);
+  }
+  for (const CXXRecordDecl *C : Classes) {
+    const CXXMethodDecl *O = M->getCorrespondingMethodInClass(C);
+    if (!O || O->isPureVirtual()) {
+      T.Complete = false;
+      continue;
+    }
+    Add(O);
+  }
   return T;
+}
+
+bool ClassHierarchy::made(const CXXRecordDecl *C) {
+  if (!Made) {
+    struct Finder : RecursiveASTVisitor<Finder> {
+      llvm::DenseSet<const CXXRecordDecl *> Out;
+      bool shouldVisitTemplateInstantiations() const { return true; }
+      bool shouldVisitImplicitCode() const { return true; }
+      bool VisitCXXConstructExpr(CXXConstructExpr *E) {
+        if (E->getConstructionKind() == CXXConstructionKind::Complete)
+          Out.insert(E->getConstructor()->getParent()->getCanonicalDecl());
+        return true;
+      }
+    } F;
+    F.TraverseAST(const_cast<ASTContext &>(Ctx));
+    Made = std::move(F.Out);
+  }
+  return Made->count(C->getCanonicalDecl());
 }
 
 const DispatchTargets &ClassHierarchy::targets(const CallExpr *Call) {
