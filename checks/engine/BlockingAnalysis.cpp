@@ -282,11 +282,23 @@ struct PendingSelf {
   llvm::SmallVector<const CallExpr *, 2> Chain;
 };
 
+/// A call back into a unit whose analysis is under way (recursion: a
+/// callback that calls the function running it again): the object it is
+/// called on, the calls from the summary's unit down to that call, and the
+/// locks held along them (in the summary's unit's terms).
+struct Reentry {
+  const CodeUnit *Target;
+  ObjectKey Object;
+  llvm::SmallVector<const CallExpr *, 2> Chain;
+  llvm::SmallVector<HeldLock, 2> Held;
+};
+
 struct Summary {
   std::vector<Effect> Effects;
   llvm::SmallVector<HeldLock, 2> ExitHeld;
   KeyList MayRelease;
   std::vector<PendingSelf> Pending;
+  std::vector<Reentry> Reentries;
 };
 
 struct Edge {
@@ -901,6 +913,8 @@ public:
   /// The objects made on the heap: `std::make_shared<C>(..)`,
   /// `std::make_unique<C>(..)`, `new C(..)`, in the project's code.
   llvm::SmallVector<const Expr *, 2> Heap;
+  /// The constructions of those made by `new`.
+  llvm::SmallPtrSet<const Expr *, 2> HeapInits;
   bool Other = false;
 
   bool VisitCallExpr(CallExpr *E) {
@@ -941,9 +955,12 @@ public:
   }
   bool VisitCXXNewExpr(CXXNewExpr *E) {
     if (int K = kind(E->getAllocatedType())) {
-      if (K == 1 && !E->isArray() && !SM.isInSystemHeader(E->getBeginLoc()))
+      if (K == 1 && !E->isArray() && !SM.isInSystemHeader(E->getBeginLoc())) {
         Heap.push_back(E);
-      else if (!SM.isInSystemHeader(E->getBeginLoc()))
+        // Its construction is this object's, not another.
+        if (const Expr *Init = E->getInitializer())
+          HeapInits.insert(Init->IgnoreImplicit());
+      } else if (!SM.isInSystemHeader(E->getBeginLoc()))
         Other = true;
     }
     return true;
@@ -970,8 +987,10 @@ public:
       for (const VarDecl *R : V->redecls())
         if (const Expr *Init = R->getInit())
           Inits.insert(Init->IgnoreImplicit());
-    return llvm::all_of(
-        Made, [&](const Expr *E) { return Inits.count(E->IgnoreImplicit()); });
+    return llvm::all_of(Made, [&](const Expr *E) {
+      return Inits.count(E->IgnoreImplicit()) ||
+             HeapInits.count(E->IgnoreImplicit());
+    });
   }
 
 private:
@@ -1147,6 +1166,14 @@ private:
       llvm::SmallVector<const CallExpr *, 2> Chain;
     };
     std::vector<SelfDeadlock> OwnSelfDeadlocks;
+    /// Calls back into this unit, with the locks it held there: judged
+    /// against what it acquires once its summary is complete.
+    struct OwnReentry {
+      llvm::SmallVector<HeldLock, 2> Held;
+      ObjectKey Object;
+      llvm::SmallVector<const CallExpr *, 2> Chain;
+    };
+    std::vector<OwnReentry> OwnReentries;
   };
 
   UnitInfo &info(const CodeUnit *U) {
@@ -1694,6 +1721,22 @@ private:
   void selfDeadlock(const HeldLock &First, const ObjectKey &K, const Stmt *Site,
                     llvm::ArrayRef<const CallExpr *> Chain,
                     const CodeUnit &Unit);
+  /// A call back into \p R.Target, reached from \p I in state \p S:
+  /// judged there if \p I is that unit, else handed to \p I's callers.
+  void noteReentry(UnitInfo &I, const State &S, Reentry R) {
+    R.Held.append(S.Held.begin(), S.Held.end());
+    if (R.Target == I.U) {
+      if (!R.Held.empty())
+        I.OwnReentries.push_back(
+            {std::move(R.Held), std::move(R.Object), std::move(R.Chain)});
+      return;
+    }
+    if (I.Sum.Reentries.size() < MaxEffects)
+      I.Sum.Reentries.push_back(std::move(R));
+  }
+  /// The calls back into \p I, judged once its summary is complete: a
+  /// mutex it held there that it acquires again, on the same object.
+  void reportReentries(UnitInfo &I);
   /// A self-deadlock found in \p I: on a mutex \p I acquired itself,
   /// judged once its CFG is complete; else reported now.
   void ownSelfDeadlock(UnitInfo &I, const HeldLock &H, const ObjectKey &K,
@@ -3617,8 +3660,36 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
                                           bool MayOnly) {
   const Summary *Sum =
       Depth < MaxCallDepth ? summaryOf(Callee, Depth + 1) : nullptr;
-  if (!Sum)
+  if (!Sum) {
+    // A call back into a unit under analysis: noted, for that unit to
+    // judge with its locks (only what surely runs).
+    auto CI = Infos.find(Callee);
+    if (Record && !MayOnly && Depth < MaxCallDepth && CI != Infos.end() &&
+        CI->second->Status == UnitInfo::InProgress && !Callee->Lambda) {
+      ObjectKey This;
+      This.Root = ObjectKey::This;
+      ObjectKey Obj = calleeKey(I, This, Call, Callee->Fn);
+      if (Obj.valid())
+        noteReentry(I, S, {Callee, std::move(Obj), {Call}, {}});
+    }
     return;
+  }
+  for (const Reentry &R : Record && !MayOnly ? llvm::ArrayRef(Sum->Reentries)
+                                             : llvm::ArrayRef<Reentry>()) {
+    if (R.Chain.size() + 1 > MaxCallDepth)
+      continue;
+    Reentry Mine{R.Target, calleeKey(I, R.Object, Call, Callee->Fn), {Call}};
+    Mine.Chain.append(R.Chain.begin(), R.Chain.end());
+    for (HeldLock H : R.Held) {
+      H.Key = calleeKey(I, H.Key, Call, Callee->Fn);
+      H.Chain.insert(H.Chain.begin(), Call);
+      H.Explicit = false;
+      if (H.Key.valid())
+        Mine.Held.push_back(std::move(H));
+    }
+    if (Mine.Object.valid())
+      noteReentry(I, S, std::move(Mine));
+  }
   for (const Effect &Ef : Sum->Effects) {
     if (Ef.Chain.size() + 1 > MaxCallDepth)
       continue;
@@ -3919,6 +3990,46 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
     if (!flagStopsReentry(I.U, D.First.Key, D.First.Site, D.Site, D.Chain))
       selfDeadlock(D.First, D.Key, D.Site, D.Chain, *I.U);
   I.OwnSelfDeadlocks.clear();
+  reportReentries(I);
+}
+
+void BlockingAnalysis::Impl::reportReentries(UnitInfo &I) {
+  llvm::SmallPtrSet<const Stmt *, 2> Reported;
+  for (const UnitInfo::OwnReentry &R : I.OwnReentries)
+    for (const Effect &E : I.Sum.Effects) {
+      if (E.Kind != Effect::Acquire || E.Conditional || E.Shared ||
+          !E.Requires.empty() || Reported.count(E.Site) ||
+          R.Chain.size() + E.Chain.size() > MaxCallDepth)
+        continue;
+      // The mutex the unit acquires, on the object it is called on again.
+      ObjectKey K;
+      if (E.Key.Root == ObjectKey::This) {
+        K = R.Object;
+        K.Path.append(E.Key.Path.begin(), E.Key.Path.end());
+      } else if (E.Key.Root == ObjectKey::Var && E.Key.RootVar &&
+                 E.Key.RootVar->hasGlobalStorage()) {
+        K = E.Key;
+      } else {
+        continue;
+      }
+      if (mayRecurse(K))
+        continue;
+      llvm::SmallVector<const CallExpr *, 4> Chain(R.Chain.begin(),
+                                                   R.Chain.end());
+      Chain.append(E.Chain.begin(), E.Chain.end());
+      for (const HeldLock &H : R.Held) {
+        if (H.Shared ||
+            !((H.Key == K && K.exact()) || sameThroughOnlyObject(H.Key, K)))
+          continue;
+        if (H.Chain.empty() &&
+            flagStopsReentry(I.U, H.Key, H.Site, E.Site, Chain))
+          continue;
+        selfDeadlock(H, K, E.Site, Chain, *I.U);
+        Reported.insert(E.Site);
+        break;
+      }
+    }
+  I.OwnReentries.clear();
 }
 
 //===-- The only object of a class ----------------------------------------===//
