@@ -1765,6 +1765,10 @@ private:
   std::string callNote(const CallExpr *C) const;
 
   void reportLockOrder(std::vector<BlockingFinding> &Out);
+  /// Drops the findings in code that never runs (deadUnit, code nothing
+  /// calls included) of a program whose `main` is in this translation
+  /// unit: what they describe cannot happen.
+  void dropDeadFindings(std::vector<BlockingFinding> &Out);
   /// \p U never runs: a function only this file's code can call (internal
   /// linkage, or a member of a class of the main file), whose address is
   /// not taken, that nothing calls, or whose every call is in code that
@@ -2709,17 +2713,32 @@ void BlockingAnalysis::Impl::computeAddressTaken() {
   AddressTakenKnown = true;
   computeRunSites();
   using namespace ast_matchers;
-  auto NotCallee =
-      allOf(unless(hasParent(callExpr())),
-            unless(hasParent(implicitCastExpr(hasParent(callExpr())))));
+  // Named other than as the callee of a call (an argument of one too:
+  // `pthread_create(&t, nullptr, run, arg)`).
+  auto IsCallee = [&](const Expr *E) {
+    const Expr *Callee = E;
+    for (unsigned I = 0; I < 2; ++I) {
+      DynTypedNodeList Parents = Ctx.getParents(*Callee);
+      if (Parents.empty())
+        return false;
+      if (const auto *C = Parents[0].get<CallExpr>())
+        return C->getCallee() == Callee;
+      const auto *ICE = Parents[0].get<ImplicitCastExpr>();
+      if (!ICE)
+        return false;
+      Callee = ICE;
+    }
+    return false;
+  };
   for (const BoundNodes &N :
        match(traverse(TK_AsIs,
                       findAll(expr(anyOf(declRefExpr(to(functionDecl())),
-                                         memberExpr(member(cxxMethodDecl()))),
-                                   NotCallee)
+                                         memberExpr(member(cxxMethodDecl()))))
                                   .bind("r"))),
              Ctx)) {
     const auto *E = N.getNodeAs<Expr>("r");
+    if (IsCallee(E))
+      continue;
     const ValueDecl *D = llvm::isa<DeclRefExpr>(E)
                              ? llvm::cast<DeclRefExpr>(E)->getDecl()
                              : llvm::cast<MemberExpr>(E)->getMemberDecl();
@@ -11559,6 +11578,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   reportJoins(Out);
   reportCounterJoins(Out);
   reportJoinsFirst(Out);
+  dropDeadFindings(Out);
   // One finding per location, in source order.
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::stable_sort(Out,
@@ -11584,6 +11604,29 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
                      "' is read as a channel: " + IC->reasonFor(MD),
                  patternLocation(MD)});
   return Unique;
+}
+
+void BlockingAnalysis::Impl::dropDeadFindings(
+    std::vector<BlockingFinding> &Out) {
+  // Only in a program: its `main` is here, so a function of this file that
+  // nothing calls never runs.
+  if (Out.empty() || llvm::none_of(Inv.units(), [](const auto &U) {
+        return U->Fn && !U->Lambda && U->Fn->isMain();
+      }))
+    return;
+  llvm::DenseMap<const Stmt *, const CodeUnit *> UnitOf;
+  for (const BlockingFinding &F : Out)
+    UnitOf[F.At] = nullptr;
+  for (const auto &U : Inv.units())
+    walkOwnCode(U->Body, [&](const Stmt *S) {
+      if (auto It = UnitOf.find(S); It != UnitOf.end() && !It->second)
+        It->second = U.get();
+    });
+  llvm::erase_if(Out, [&](const BlockingFinding &F) {
+    std::string Why;
+    const CodeUnit *U = UnitOf.lookup(F.At);
+    return U && deadUnit(U, 0, Why, /*Uncalled=*/true);
+  });
 }
 
 void BlockingAnalysis::Impl::dump(llvm::raw_ostream &OS) {

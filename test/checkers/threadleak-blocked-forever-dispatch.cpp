@@ -275,4 +275,18 @@ int main() {
   one::Logger l(d);
   d.add(&l);
   d.fire();
+  // What the program runs (a function nothing calls never runs).
+  accessor::Store store;
+  accessor::Replica replica(store);
+  replica.tick();
+  store.send(replica);
+  turnstile::Cache cache;
+  cache.lookup();
+  cache.add();
+  mark::Table marked;
+  marked.rows();
+  marked.insert();
+  readers_first::Table table;
+  table.rows();
+  table.insert();
 }
