@@ -11036,13 +11036,15 @@ void BlockingAnalysis::Impl::addFunctionObject(const ValueDecl *Target,
           Out.push_back(LE->getCallOperator());
           return;
         }
-        // A function (`&f`, `f`) given to a pointer to functions.
+        // A function (`&f`, `f`, a static member `&C::f`) given to a
+        // pointer to functions.
         if (const auto *UO = llvm::dyn_cast<UnaryOperator>(E);
             UO && UO->getOpcode() == UO_AddrOf)
           E = bareExpr(UO->getSubExpr());
         if (const auto *FRef = llvm::dyn_cast<DeclRefExpr>(E))
           if (const auto *Fn = llvm::dyn_cast<FunctionDecl>(FRef->getDecl());
-              Fn && !llvm::isa<CXXMethodDecl>(Fn)) {
+              Fn && (!llvm::isa<CXXMethodDecl>(Fn) ||
+                     llvm::cast<CXXMethodDecl>(Fn)->isStatic())) {
             if (const FunctionDecl *Def = analysableDefinition(Fn, Ctx))
               Out.push_back(Def);
             return;
