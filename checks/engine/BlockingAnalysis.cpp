@@ -2560,10 +2560,10 @@ void BlockingAnalysis::Impl::selfDeadlock(
 bool BlockingAnalysis::Impl::flagStopsReentry(
     const CodeUnit *Holder, const ObjectKey &HeldKey, const Stmt *HeldSite,
     const Stmt *Site, llvm::ArrayRef<const CallExpr *> Chain) {
-  const auto *MutexField = HeldKey.Path.empty()
-                               ? nullptr
-                               : llvm::dyn_cast_or_null<FieldDecl>(
-                                     HeldKey.Path.back());
+  const auto *MutexField =
+      HeldKey.Path.empty()
+          ? nullptr
+          : llvm::dyn_cast_or_null<FieldDecl>(HeldKey.Path.back());
   auto HI = Infos.find(Holder);
   if (!MutexField || HI == Infos.end() || !HI->second->KB)
     return false;
@@ -2601,8 +2601,7 @@ bool BlockingAnalysis::Impl::flagStopsReentry(
     ObjectKey WK = HI->second->KB->keyOf(W->Member);
     if (WK.Root != HeldKey.Root || WK.RootVar != HeldKey.RootVar ||
         WK.Path.size() != HeldKey.Path.size() ||
-        !std::equal(WK.Path.begin(), WK.Path.end() - 1,
-                    HeldKey.Path.begin()) ||
+        !std::equal(WK.Path.begin(), WK.Path.end() - 1, HeldKey.Path.begin()) ||
         !dominates(Holder, HeldSite, S) || !dominates(Holder, S, Entry))
       return;
     Stops = llvm::any_of(Tests, [&](const FlagTest &T) {
@@ -3784,8 +3783,8 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     llvm::SmallVector<const CallExpr *, 2> Chain{Call};
     Chain.append(P.Chain.begin(), P.Chain.end());
     if ((HK == P.Key && HK.exact()) || sameThroughOnlyObject(HK, P.Key)) {
-      if (P.Held.Chain.empty() && flagStopsReentry(Callee, P.Held.Key,
-                                                   P.Held.Site, P.Site, P.Chain))
+      if (P.Held.Chain.empty() &&
+          flagStopsReentry(Callee, P.Held.Key, P.Held.Site, P.Site, P.Chain))
         continue;
       HeldLock First = P.Held;
       First.Key = HK;

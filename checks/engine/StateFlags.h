@@ -1,4 +1,4 @@
-//===--- StateFlags.h - a data member tested and set as a state flag -*- C++ -*-===//
+//===--- StateFlags.h - members tested and set as state flags --*- C++ -*-===//
 //
 // Code often decides by a state value whether to take a lock or wait at
 // all: `if (state == Running) { lock_guard l(mu); ... }`, `if (stopping_)
