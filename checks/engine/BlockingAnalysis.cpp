@@ -1157,15 +1157,11 @@ private:
     llvm::DenseMap<const Stmt *, ParamGuard> ParamGuards;
     /// The skeleton, for --dump-model: (statement, what happens, held).
     std::vector<std::tuple<SourceLocation, std::string, std::string>> Skeleton;
-    /// Self-deadlocks on a mutex the unit itself acquired, judged once its
-    /// CFG is complete (flagStopsReentry asks where its statements are).
-    struct SelfDeadlock {
-      HeldLock First;
-      ObjectKey Key;
-      const Stmt *Site;
-      llvm::SmallVector<const CallExpr *, 2> Chain;
-    };
-    std::vector<SelfDeadlock> OwnSelfDeadlocks;
+    /// Self-deadlocks on a mutex the unit itself acquired (the held lock,
+    /// the key taken again, where, and the calls down to it), judged once
+    /// its CFG is complete (flagStopsReentry asks where its statements
+    /// are).
+    std::vector<PendingSelf> OwnSelfDeadlocks;
     /// Calls back into this unit, with the locks it held there: judged
     /// against what it acquires once its summary is complete.
     struct OwnReentry {
@@ -4004,9 +4000,9 @@ void BlockingAnalysis::Impl::analyse(UnitInfo &I, unsigned Depth) {
   }
   I.G = std::move(G);
   I.Status = UnitInfo::Done;
-  for (const UnitInfo::SelfDeadlock &D : I.OwnSelfDeadlocks)
-    if (!flagStopsReentry(I.U, D.First.Key, D.First.Site, D.Site, D.Chain))
-      selfDeadlock(D.First, D.Key, D.Site, D.Chain, *I.U);
+  for (const PendingSelf &D : I.OwnSelfDeadlocks)
+    if (!flagStopsReentry(I.U, D.Held.Key, D.Held.Site, D.Site, D.Chain))
+      selfDeadlock(D.Held, D.Key, D.Site, D.Chain, *I.U);
   I.OwnSelfDeadlocks.clear();
   reportReentries(I);
 }
