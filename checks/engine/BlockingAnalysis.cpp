@@ -4145,36 +4145,25 @@ bool BlockingAnalysis::Impl::readOnlyBool(const ParmVarDecl *P) {
 
 void BlockingAnalysis::Impl::paramLiterals(const Expr *Cond, bool Value,
                                            Requirements &Out, bool &Opaque) {
-  if (!Cond)
-    return;
-  Cond = Cond->IgnoreParenImpCasts();
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
-      UO && UO->getOpcode() == UO_LNot)
-    return paramLiterals(UO->getSubExpr(), !Value, Out, Opaque);
-  // `a && b` true (or `a || b` false): both are.
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
-      BO && ((BO->getOpcode() == BO_LAnd && Value) ||
-             (BO->getOpcode() == BO_LOr && !Value))) {
-    paramLiterals(BO->getLHS(), Value, Out, Opaque);
-    paramLiterals(BO->getRHS(), Value, Out, Opaque);
-    return;
-  }
-  if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Cond))
-    if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl());
-        P && readOnlyBool(P)) {
-      if (!addRequirement(Out, {P, Value}))
-        Opaque = true; // `p && !p`: nothing to say.
-      return;
-    }
-  // Another test: opaque if it reads a parameter, or a thread's own flag,
-  // with which a caller may say it holds what is taken (a condition on
-  // anything else is as if absent, as everywhere in the dataflow).
-  walkOwnCode(Cond, [&](const Stmt *In) {
-    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In)) {
-      const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
-      Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl()) ||
-                (VD && VD->getTLSKind() != VarDecl::TLS_None);
-    }
+  forEachImpliedTest(Cond, Value, [&](const Expr *Test, bool TestValue) {
+    if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Test))
+      if (const auto *P = llvm::dyn_cast<ParmVarDecl>(DRE->getDecl());
+          P && readOnlyBool(P)) {
+        if (!addRequirement(Out, {P, TestValue}))
+          Opaque = true; // `p && !p`: nothing to say.
+        return;
+      }
+    // Another test: opaque if it reads a parameter, or a thread's own
+    // flag, with which a caller may say it holds what is taken (a
+    // condition on anything else is as if absent, as everywhere in the
+    // dataflow).
+    walkOwnCode(Test, [&](const Stmt *In) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(In)) {
+        const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
+        Opaque |= llvm::isa<ParmVarDecl>(DRE->getDecl()) ||
+                  (VD && VD->getTLSKind() != VarDecl::TLS_None);
+      }
+    });
   });
 }
 

@@ -34,44 +34,34 @@ std::optional<llvm::APSInt> constantOf(const Expr *E, const ASTContext &Ctx) {
 
 void flagTests(const Expr *Cond, bool Value, const ASTContext &Ctx,
                llvm::SmallVectorImpl<FlagTest> &Out) {
-  if (!Cond)
-    return;
-  Cond = Cond->IgnoreParenImpCasts();
-  if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
-      UO && UO->getOpcode() == UO_LNot)
-    return flagTests(UO->getSubExpr(), !Value, Ctx, Out);
-  const Expr *L = nullptr, *R = nullptr;
-  BinaryOperatorKind Op = BO_Comma;
-  if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond)) {
-    L = BO->getLHS(), R = BO->getRHS(), Op = BO->getOpcode();
-  } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Cond);
-             OC && OC->getNumArgs() == 2 &&
-             (OC->getOperator() == OO_EqualEqual ||
-              OC->getOperator() == OO_ExclaimEqual)) {
-    L = OC->getArg(0), R = OC->getArg(1);
-    Op = BinaryOperator::getOverloadedOpcode(OC->getOperator());
-  }
-  // `a && b` true, `a || b` false: both are.
-  if ((Op == BO_LAnd && Value) || (Op == BO_LOr && !Value)) {
-    flagTests(L, Value, Ctx, Out);
-    flagTests(R, Value, Ctx, Out);
-    return;
-  }
-  if (Op == BO_EQ || Op == BO_NE) {
-    std::optional<llvm::APSInt> C = constantOf(R, Ctx);
-    const MemberExpr *M = C ? memberRead(L) : nullptr;
-    if (!M && (C = constantOf(L, Ctx)))
-      M = memberRead(R);
-    if (M)
-      Out.push_back({M, (Op == BO_EQ) == Value, *C});
-    return;
-  }
-  if (Op != BO_Comma)
-    return;
-  // A member tested for truth: not zero.
-  if (const MemberExpr *M = memberRead(Cond);
-      M && Cond->getType()->isScalarType())
-    Out.push_back({M, !Value, llvm::APSInt::get(0)});
+  forEachImpliedTest(Cond, Value, [&](const Expr *Test, bool TestValue) {
+    const Expr *L = nullptr, *R = nullptr;
+    BinaryOperatorKind Op = BO_Comma;
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Test)) {
+      L = BO->getLHS(), R = BO->getRHS(), Op = BO->getOpcode();
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Test);
+               OC && OC->getNumArgs() == 2 &&
+               (OC->getOperator() == OO_EqualEqual ||
+                OC->getOperator() == OO_ExclaimEqual)) {
+      L = OC->getArg(0), R = OC->getArg(1);
+      Op = BinaryOperator::getOverloadedOpcode(OC->getOperator());
+    }
+    if (Op == BO_EQ || Op == BO_NE) {
+      std::optional<llvm::APSInt> C = constantOf(R, Ctx);
+      const MemberExpr *M = C ? memberRead(L) : nullptr;
+      if (!M && (C = constantOf(L, Ctx)))
+        M = memberRead(R);
+      if (M)
+        Out.push_back({M, (Op == BO_EQ) == TestValue, *C});
+      return;
+    }
+    if (Op != BO_Comma)
+      return;
+    // A member tested for truth: not zero.
+    if (const MemberExpr *M = memberRead(Test);
+        M && Test->getType()->isScalarType())
+      Out.push_back({M, !TestValue, llvm::APSInt::get(0)});
+  });
 }
 
 void guardingFlagTests(const Stmt *S, ASTContext &Ctx,

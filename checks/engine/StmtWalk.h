@@ -112,6 +112,31 @@ inline bool isStatementOf(const Stmt *Body, const Stmt *S) {
   return Found;
 }
 
+/// The tests \p Cond evaluating to \p Value implies, each with the value
+/// it must have: through `!`, the operands of `a && b` being true and of
+/// `a || b` being false. \p Visit(Test, TestValue) sees each, bare.
+template <typename Fn>
+void forEachImpliedTest(const Expr *Cond, bool Value, Fn &&Visit) {
+  while (Cond) {
+    Cond = Cond->IgnoreParenImpCasts();
+    if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
+        UO && UO->getOpcode() == UO_LNot) {
+      Cond = UO->getSubExpr();
+      Value = !Value;
+      continue;
+    }
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
+        BO && ((BO->getOpcode() == BO_LAnd && Value) ||
+               (BO->getOpcode() == BO_LOr && !Value))) {
+      forEachImpliedTest(BO->getLHS(), Value, Visit);
+      Cond = BO->getRHS();
+      continue;
+    }
+    Visit(Cond, Value);
+    return;
+  }
+}
+
 /// \p S always leaves its function: a `return`, a `throw`, or a block
 /// that ends in one.
 inline bool alwaysLeaves(const Stmt *S) {
