@@ -176,17 +176,7 @@ ChannelCapacity::constructorsGive(const FieldDecl *FD, const ChannelSpec &S) {
   // An aggregate is made with braces too (`Request{n, chan(1)}`): each
   // gives the member its element, or its default.
   if (Known && RD->isAggregate()) {
-    using namespace ast_matchers;
-    llvm::SmallPtrSet<const InitListExpr *, 4> Seen;
-    for (const BoundNodes &N :
-         match(traverse(TK_AsIs, findAll(initListExpr().bind("i"))), Ctx)) {
-      const auto *ILE = N.getNodeAs<InitListExpr>("i");
-      if (!ILE->isSemanticForm())
-        ILE = ILE->getSemanticForm();
-      if (!ILE || ILE->getType().isNull() ||
-          ILE->getType()->getAsCXXRecordDecl() != RD ||
-          !Seen.insert(ILE).second)
-        continue;
+    for (const InitListExpr *ILE : bracesOf(RD)) {
       const Expr *Init = FD->getFieldIndex() < ILE->getNumInits()
                              ? ILE->getInit(FD->getFieldIndex())
                              : nullptr;
@@ -200,6 +190,30 @@ ChannelCapacity::constructorsGive(const FieldDecl *FD, const ChannelSpec &S) {
     }
   }
   return Known && Any ? Agreed : std::nullopt;
+}
+
+llvm::ArrayRef<const InitListExpr *>
+ChannelCapacity::bracesOf(const CXXRecordDecl *RD) {
+  // One walk of the translation unit, for every aggregate asked about.
+  if (!Braces) {
+    Braces.emplace();
+    using namespace ast_matchers;
+    llvm::SmallPtrSet<const InitListExpr *, 8> Seen;
+    for (const BoundNodes &N :
+         match(traverse(TK_AsIs, findAll(initListExpr().bind("i"))), Ctx)) {
+      const auto *ILE = N.getNodeAs<InitListExpr>("i");
+      if (!ILE->isSemanticForm())
+        ILE = ILE->getSemanticForm();
+      const CXXRecordDecl *Of = ILE && !ILE->getType().isNull()
+                                    ? ILE->getType()->getAsCXXRecordDecl()
+                                    : nullptr;
+      if (Of && Seen.insert(ILE).second)
+        (*Braces)[Of->getCanonicalDecl()].push_back(ILE);
+    }
+  }
+  auto It = Braces->find(RD->getCanonicalDecl());
+  return It == Braces->end() ? llvm::ArrayRef<const InitListExpr *>()
+                             : llvm::ArrayRef(It->second);
 }
 
 std::optional<uint64_t>

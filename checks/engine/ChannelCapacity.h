@@ -60,8 +60,15 @@ private:
                                            const ChannelSpec &S);
   std::optional<uint64_t> everyCall(const FunctionDecl *F, unsigned Index);
 
+  /// The brace initialisations (semantic forms) of aggregate \p RD.
+  llvm::ArrayRef<const InitListExpr *> bracesOf(const CXXRecordDecl *RD);
+
   ASTContext &Ctx;
   const ChannelModel &Channels;
+  /// Per class (canonical), its brace initialisations, once asked.
+  std::optional<llvm::DenseMap<const CXXRecordDecl *,
+                               llvm::SmallVector<const InitListExpr *, 2>>>
+      Braces;
   llvm::DenseMap<const FieldDecl *, std::optional<uint64_t>> Members;
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>,
                  std::optional<uint64_t>>
