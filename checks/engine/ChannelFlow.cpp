@@ -1183,6 +1183,35 @@ static std::optional<UnreleasedPath> exitOf(const CFGBlock &B,
 
 /// \p B ends in a call that never returns: the process (or thread) ends
 /// there, and nothing is left blocked.
+/// \p Test asks a channel whether it is closed (`ch.is_closed()`,
+/// `ch.closed()`, `ch->isClosed()`) or open (`ch.is_open()`): the channel
+/// as written, and whether the test is true when the channel is closed.
+struct ClosedQuery {
+  const Expr *Channel;
+  bool TrueWhenClosed;
+  /// A close of this channel leaves blocked senders waiting.
+  bool WakesOnlyReceivers;
+};
+static std::optional<ClosedQuery> closedQuery(const Expr *Test,
+                                              const ChannelModel &Model) {
+  const auto *Call =
+      llvm::dyn_cast<CXXMemberCallExpr>(Test->IgnoreParenImpCasts());
+  const CXXMethodDecl *M = Call ? Call->getMethodDecl() : nullptr;
+  if (!M || !M->getIdentifier() || M->getNumParams() != 0 ||
+      !M->getReturnType()->isBooleanType())
+    return std::nullopt;
+  std::string Name = M->getName().lower();
+  Name.erase(std::remove(Name.begin(), Name.end(), '_'), Name.end());
+  bool Closed = Name == "closed" || Name == "isclosed";
+  if (!Closed && Name != "isopen")
+    return std::nullopt;
+  const Expr *Object = Call->getImplicitObjectArgument();
+  const ChannelSpec *Spec = Model.specForRecord(M->getParent());
+  if (!Object || !Spec)
+    return std::nullopt;
+  return ClosedQuery{Object, Closed, !Spec->WakesOnlyReceivers.empty()};
+}
+
 static bool endsInNoReturn(const CFGBlock &B) {
   for (auto It = B.rbegin(); It != B.rend(); ++It)
     if (auto S = It->getAs<CFGStmt>()) {
@@ -1800,10 +1829,32 @@ ChannelFlow::search(const FunctionDecl *Owner, const CFG &Graph,
       if (const auto *Cond =
               llvm::dyn_cast_or_null<Expr>(B->getTerminatorCondition()))
         Decided = Facts->decide(Cond);
+    // `if (ch.is_closed()) return;`: on the way where a watched channel is
+    // closed, it is released.
+    const Expr *TwoWay =
+        B->succ_size() == 2
+            ? llvm::dyn_cast_or_null<Expr>(B->getTerminatorCondition())
+            : nullptr;
+    auto ClosedOn = [&](bool Value) {
+      bool Closed = false;
+      forEachImpliedTest(TwoWay, Value, [&](const Expr *T, bool TV) {
+        if (auto Q = closedQuery(T, Model); Q && Q->TrueWhenClosed == TV) {
+          const VarDecl *V = originOf(Q->Channel, NoBindings).var();
+          // A blocked sender (Rules.Receive) may outlive a close.
+          Closed |= llvm::any_of(Channels, [&](const Watched &W) {
+            return V && W.V == V && !W.Context &&
+                   !(W.Rules.Receive && Q->WakesOnlyReceivers);
+          });
+        }
+      });
+      return Closed;
+    };
     unsigned SuccIndex = 0;
     for (const CFGBlock *Succ : B->succs()) {
       bool IsTrue = SuccIndex++ == 0;
       if (!Succ || (Decided && IsTrue != *Decided))
+        continue;
+      if (TwoWay && ClosedOn(IsTrue))
         continue;
       const RaceInfo *Next = Race;
       if (TimedOnTrue) {
