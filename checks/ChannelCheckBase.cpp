@@ -34,18 +34,64 @@ void ChannelCheckBase::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 
 void ChannelCheckBase::registerMatchers(MatchFinder *Finder) {
   Spawns.registerMatchers(Finder, this);
+  // Cross-TU (the CLI only, see engine/CrossTU.h): what the functions of
+  // this file do to the channels they are given, and member functions to
+  // their class's channels.
+  if (crosstu::recording())
+    Finder->addMatcher(
+        functionDecl(isDefinition(), isExpansionInMainFile(),
+                     unless(isImplicit()),
+                     anyOf(hasAnyParameter(parmVarDecl()), cxxMethodDecl()))
+            .bind("summarise-channels"),
+        this);
+}
+
+void ChannelCheckBase::ensureFlow(ASTContext &Ctx) {
+  if (Flow)
+    return;
+  Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
+  Flow->setSelects(Cases.empty() ? nullptr : &Cases,
+                   Contexts->empty() ? nullptr : Contexts.get());
+}
+
+void ChannelCheckBase::summarise(const FunctionDecl *FD, ASTContext &Ctx) {
+  crosstu::Recording *Rec = crosstu::recording();
+  if (!Rec)
+    return;
+  const auto *M = llvm::dyn_cast<CXXMethodDecl>(FD);
+  bool Members =
+      M && !M->isStatic() &&
+      llvm::any_of(M->getParent()->fields(), [&](const FieldDecl *F) {
+        return Channels->specForType(F->getType());
+      });
+  if (!Members && !llvm::any_of(FD->parameters(), [&](const ParmVarDecl *P) {
+        return Channels->specForType(P->getType());
+      }))
+    return;
+  std::string Id = crosstu::summaryIdentity(FD, Ctx);
+  if (Id.empty())
+    return;
+  ensureFlow(Ctx);
+  // Both channel checks record the same facts; the second writes them
+  // again.
+  crosstu::FunctionSummary &S = Rec->Defined[Id];
+  S.Name = FD->getNameAsString();
+  S.Channels = Flow->channelParamFacts(FD);
+  if (Members)
+    S.Members = Flow->memberReleaseFacts(M);
 }
 
 void ChannelCheckBase::check(const MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+  if (const auto *FD =
+          Result.Nodes.getNodeAs<FunctionDecl>("summarise-channels")) {
+    summarise(FD, Ctx);
+    return;
+  }
   const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
-  ASTContext &Ctx = *Result.Context;
-  if (!Flow) {
-    Flow = std::make_unique<ChannelFlow>(Ctx, *Channels, MaxCallDepth);
-    Flow->setSelects(Cases.empty() ? nullptr : &Cases,
-                     Contexts->empty() ? nullptr : Contexts.get());
-  }
+  ensureFlow(Ctx);
   SpawnedContext Spawned = Spawns.resolve(Start, Flow.get());
   if (!Spawned || !shouldAnalyseBody(Spawned.Body))
     return;
@@ -146,8 +192,18 @@ void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,
 
 void ChannelCheckBase::emitPathNote(const UnreleasedPath &Path,
                                     const FunctionDecl *Owner,
-                                    const VarDecl *Channel,
-                                    StringRef Missing) {
+                                    const VarDecl *Channel, StringRef Missing,
+                                    ReleaseRules Rules) {
+  // Read from another unit's summary (the CLI's cross-TU pass): the calls
+  // that hand the channel to a function that may not release it.
+  llvm::SmallVector<const CallExpr *, 2> Elsewhere;
+  Flow->unreleasedElsewhere(Owner, Channel, Rules, Elsewhere);
+  for (const CallExpr *Call : Elsewhere)
+    diag(Call->getBeginLoc(),
+         "%0 is defined in another translation unit, and some path of it "
+         "returns without %1 %2",
+         DiagnosticIDs::Note)
+        << Call->getDirectCallee() << Missing << Channel;
   if (Path.Kind == UnreleasedPath::ScopeEnd) {
     diag(Path.Loc, "%0 goes out of scope here without %1 it",
          DiagnosticIDs::Note)

@@ -61,8 +61,11 @@ protected:
   void emitContextNotes(const SpawnedContext &Context,
                         const BlockingChannelUse &Use, ASTContext &Ctx);
   /// The note at the end of an unreleased path.
+  /// Calls that hand \p Channel to a function of another unit that may not
+  /// release it by \p Rules (a cross-TU summary) get a note first.
   void emitPathNote(const UnreleasedPath &Path, const FunctionDecl *Owner,
-                    const VarDecl *Channel, StringRef Missing);
+                    const VarDecl *Channel, StringRef Missing,
+                    ReleaseRules Rules);
   /// The same for several channels or a context: \p Missing names them
   /// ("cancelling 'ctx' or closing 'jobs'").
   void emitPathNote(const UnreleasedPath &Path, const FunctionDecl *Owner,
@@ -87,6 +90,11 @@ protected:
   unsigned maxCallDepth() const { return MaxCallDepth; }
 
 private:
+  void ensureFlow(ASTContext &Ctx);
+  /// Records, for the cross-TU pass, what \p FD does to the channels it
+  /// is given.
+  void summarise(const FunctionDecl *FD, ASTContext &Ctx);
+
   SpawnSiteOptions Spawns;
   /// The option value as given (the model file's additions are not written
   /// back).

@@ -138,7 +138,7 @@ void ChannelRecvNoCloseCheck::analyse(const SpawnedContext &Context,
                    "%select{closed|closed or sent to}2 on every path of %3")
       << Context.Noun << V << (Use.UntilClosed ? 0 : 1) << describe(Owner);
   emitContextNotes(Context, Use, Ctx);
-  emitPathNote(*Path, Owner, V, Missing);
+  emitPathNote(*Path, Owner, V, Missing, Rules);
 }
 
 void ChannelRecvNoCloseCheck::analyseSpawn(const SpawnedContext &Context,

@@ -98,7 +98,7 @@ void ChannelSendNoReceiverCheck::analyse(const SpawnedContext &Context,
       D << *Fix;
   }
   emitContextNotes(Context, Use, Ctx);
-  emitPathNote(*Path, Owner, V, "receiving from or closing");
+  emitPathNote(*Path, Owner, V, "receiving from or closing", Rules);
 }
 
 } // namespace clang::tidy::threadleak

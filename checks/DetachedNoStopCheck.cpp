@@ -179,17 +179,10 @@ ForeverAnalysis &DetachedNoStopCheck::analysis(ASTContext &Ctx,
 
 void DetachedNoStopCheck::summarise(const FunctionDecl *FD, ASTContext &Ctx) {
   crosstu::Recording *Rec = crosstu::recording();
-  if (!Rec || !FD->doesThisDeclarationHaveABody() || isCoroutine(FD))
-    return;
-  // Other units call what a header declares; a function declared only in
-  // this file is not worth a summary.
-  const SourceManager &SM = Ctx.getSourceManager();
-  if (SM.isWrittenInMainFile(
-          SM.getExpansionLoc(FD->getFirstDecl()->getLocation())))
-    return;
-  std::string Id = crosstu::identity(FD, Ctx);
+  std::string Id = Rec ? crosstu::summaryIdentity(FD, Ctx) : std::string();
   if (Id.empty())
     return;
+  const SourceManager &SM = Ctx.getSourceManager();
   // Recorded even without a fact: another unit's definition of the same
   // function with a fact is then ambiguous, not a verdict.
   crosstu::FunctionSummary &S = Rec->Defined[Id];

@@ -891,6 +891,15 @@ bool ChannelFlow::repointedBefore(const FunctionDecl *Owner, const VarDecl *V,
   return Found;
 }
 
+/// What a cross-TU summary says of a channel parameter, by \p Rules (not
+/// both a send and a receive: no fact records that).
+static bool releasedBy(const crosstu::FunctionSummary::ChannelParam &C,
+                       ReleaseRules Rules) {
+  return Rules.Send      ? C.ClosesOrSends
+         : Rules.Receive ? C.ClosesOrReceives
+                         : C.Closes;
+}
+
 bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
                            const FunctionDecl *Callee, unsigned ParamIndex,
                            ReleaseRules Rules) {
@@ -901,9 +910,93 @@ bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
   if (Callee && ParamIndex < Callee->getNumParams() &&
       isConstChannelRef(Callee->getParamDecl(ParamIndex)->getType()))
     return false;
+  if (!Def && Callee && !(Rules.Send && Rules.Receive))
+    // Defined in another unit: what its summary says, in the CLI's
+    // cross-TU pass.
+    if (const crosstu::FunctionSummary *S = crosstu::ask(Callee, Ctx))
+      if (const auto *C = S->channelParam(ParamIndex))
+        return releasedBy(*C, Rules);
   if (!Def || ParamIndex >= Def->getNumParams() || Def->isVariadic())
     return true; // escapes to code we cannot read
   return paramReleasedOnAllPaths(Def, ParamIndex, Rules);
+}
+
+void ChannelFlow::unreleasedElsewhere(
+    const FunctionDecl *Owner, const VarDecl *V, ReleaseRules Rules,
+    llvm::SmallVectorImpl<const CallExpr *> &Out) {
+  if (!crosstu::enabled() || (Rules.Send && Rules.Receive))
+    return;
+  walkOwnCode(Owner->getBody(), [&](const Stmt *S) {
+    const auto *Call = llvm::dyn_cast<CallExpr>(S);
+    const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+    if (!Callee || analysableDefinition(Callee, Ctx) ||
+        mayDispatchElsewhere(Call))
+      return;
+    const crosstu::FunctionSummary *Summary = crosstu::ask(Callee, Ctx);
+    if (!Summary)
+      return;
+    unsigned Offset =
+        llvm::isa<CXXOperatorCallExpr>(Call) && llvm::isa<CXXMethodDecl>(Callee)
+            ? 1
+            : 0;
+    for (unsigned I = Offset; I < Call->getNumArgs(); ++I) {
+      const auto *C = Summary->channelParam(I - Offset);
+      if (C && originOf(Call->getArg(I), NoBindings).Decl == V &&
+          !releasedBy(*C, Rules)) {
+        Out.push_back(Call);
+        return;
+      }
+    }
+  });
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::sort(Out, [&](const CallExpr *A, const CallExpr *B) {
+    return SM.isBeforeInTranslationUnit(A->getBeginLoc(), B->getBeginLoc());
+  });
+}
+
+std::optional<crosstu::FunctionSummary::MemberFacts>
+ChannelFlow::memberReleaseFacts(const CXXMethodDecl *Def) {
+  if (Def->isStatic() || !Def->doesThisDeclarationHaveABody())
+    return std::nullopt;
+  std::optional<crosstu::FunctionSummary::MemberFacts> Facts;
+  for (const FieldDecl *Field : Def->getParent()->fields()) {
+    if (!Model.specForType(Field->getType()))
+      continue;
+    if (!Facts)
+      Facts.emplace();
+    std::string Name = Field->getName().str();
+    if (mentionsRelease(Def->getBody(), {Field}, NoBindings, {}))
+      Facts->Closes.push_back(Name);
+    if (mentionsRelease(Def->getBody(), {Field}, NoBindings,
+                        {/*Send=*/true, false}))
+      Facts->ClosesOrSends.push_back(Name);
+    if (mentionsRelease(Def->getBody(), {Field}, NoBindings,
+                        {false, /*Receive=*/true}))
+      Facts->ClosesOrReceives.push_back(Name);
+  }
+  if (Facts) {
+    llvm::sort(Facts->Closes);
+    llvm::sort(Facts->ClosesOrSends);
+    llvm::sort(Facts->ClosesOrReceives);
+  }
+  return Facts;
+}
+
+std::vector<crosstu::FunctionSummary::ChannelParam>
+ChannelFlow::channelParamFacts(const FunctionDecl *Def) {
+  std::vector<crosstu::FunctionSummary::ChannelParam> Facts;
+  if (!Def->doesThisDeclarationHaveABody() || Def->isVariadic())
+    return Facts;
+  for (unsigned I = 0; I < Def->getNumParams(); ++I) {
+    QualType T = Def->getParamDecl(I)->getType();
+    if (!Model.specForType(T) || isConstChannelRef(T))
+      continue;
+    Facts.push_back(
+        {I, paramReleasedOnAllPaths(Def, I, {}),
+         paramReleasedOnAllPaths(Def, I, {/*Send=*/true, false}),
+         paramReleasedOnAllPaths(Def, I, {false, /*Receive=*/true})});
+  }
+  return Facts;
 }
 
 bool ChannelFlow::mentionsRelease(const Stmt *Body, ChannelOrigin O,
@@ -2138,7 +2231,9 @@ bool ChannelFlow::paramReleasedOnAllPaths(const FunctionDecl *Fn,
 
 bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
                                       ReleaseRules Rules) {
-  auto [It, New] = MemberCache.try_emplace(Field, true);
+  std::pair<const FieldDecl *, unsigned> Key{
+      Field, (Rules.Send ? 1 : 0) + (Rules.Receive ? 2 : 0)};
+  auto [It, New] = MemberCache.try_emplace(Key, true);
   if (!New)
     return It->second;
   const auto *RD = llvm::dyn_cast<CXXRecordDecl>(Field->getParent());
@@ -2153,8 +2248,24 @@ bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
       continue;
     const FunctionDecl *Def = definitionWithBody(M);
     if (!Def) {
+      // Defined in another unit: what its summary says, in the CLI's
+      // cross-TU pass (every such function is asked about in the first).
+      const crosstu::FunctionSummary *S =
+          Rules.Send && Rules.Receive ? nullptr : crosstu::ask(M, Ctx);
+      if (S && S->Members) {
+        const crosstu::FunctionSummary::MemberFacts &F = *S->Members;
+        const std::vector<std::string> &Names = Rules.Send ? F.ClosesOrSends
+                                                : Rules.Receive
+                                                    ? F.ClosesOrReceives
+                                                    : F.Closes;
+        if (llvm::is_contained(Names, Field->getName()))
+          Any = true;
+        continue;
+      }
       AllVisible = false;
-      break;
+      if (!crosstu::enabled())
+        break;
+      continue;
     }
     if (mentionsRelease(Def->getBody(), {Field}, NoBindings, Rules))
       Any = true;
@@ -2165,7 +2276,7 @@ bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
           Any = true;
   }
   bool May = !AllVisible || Any || lendersMayRelease(Field, Rules);
-  It = MemberCache.find(Field);
+  It = MemberCache.find(Key);
   It->second = May;
   return May;
 }

@@ -32,6 +32,7 @@
 #ifndef THREADLEAK_ENGINE_CHANNELFLOW_H
 #define THREADLEAK_ENGINE_CHANNELFLOW_H
 
+#include "engine/CrossTU.h"
 #include "engine/Lenders.h"
 #include "engine/PathFacts.h"
 #include "model/ChannelModel.h"
@@ -238,6 +239,26 @@ public:
     return Lenders.lookup(Field);
   }
 
+  /// The calls of \p Owner's own code that hand \p V to a function of
+  /// another unit whose cross-TU summary says some path of it does not
+  /// release it by \p Rules, in source order (for the notes).
+  void unreleasedElsewhere(const FunctionDecl *Owner, const VarDecl *V,
+                           ReleaseRules Rules,
+                           llvm::SmallVectorImpl<const CallExpr *> &Out);
+
+  /// For a member function \p Def (a definition, not static) of a class
+  /// with channel data members: the members its body may release, by each
+  /// release rule (what memberMayBeReleased() asks of it). What a cross-TU
+  /// summary records.
+  std::optional<crosstu::FunctionSummary::MemberFacts>
+  memberReleaseFacts(const CXXMethodDecl *Def);
+
+  /// For each channel \p Def (a definition) is given as a parameter that it
+  /// may release (not a const reference): whether every path of \p Def
+  /// releases it, by each release rule. What a cross-TU summary records.
+  std::vector<crosstu::FunctionSummary::ChannelParam>
+  channelParamFacts(const FunctionDecl *Def);
+
   /// \p Fn's CFG (a coroutine's body without its implicit parts), built
   /// once, with implicit destructors and every expression an element; null
   /// when it has no body or is over MaxCFGBlocks.
@@ -336,7 +357,8 @@ private:
   /// (function, parameter, rules) -> releases on all paths.
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
   llvm::DenseSet<const FunctionDecl *> InProgress;
-  llvm::DenseMap<const FieldDecl *, bool> MemberCache;
+  /// By field and release rules (Send + 2 * Receive).
+  llvm::DenseMap<std::pair<const FieldDecl *, unsigned>, bool> MemberCache;
   /// The lenders of a borrowed member: each binding constructor's argument
   /// for it, at every construction of the TU. False if one cannot be
   /// resolved (or none is seen) or may release the channel.

@@ -1,6 +1,7 @@
 //===--- CrossTU.cpp ------------------------------------------------------===//
 
 #include "engine/CrossTU.h"
+#include "engine/BodyResolver.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/Mangle.h"
 #include "clang/Basic/SourceManager.h"
@@ -64,6 +65,18 @@ std::string identity(const FunctionDecl *FD, ASTContext &Ctx) {
     For = &Ctx;
   }
   return Names->getName(FD);
+}
+
+std::string summaryIdentity(const FunctionDecl *FD, ASTContext &Ctx) {
+  if (!FD->doesThisDeclarationHaveABody() || isCoroutine(FD))
+    return {};
+  // Other units call what a header declares; a function declared only in
+  // this file is not worth a summary.
+  const SourceManager &SM = Ctx.getSourceManager();
+  if (SM.isWrittenInMainFile(
+          SM.getExpansionLoc(FD->getFirstDecl()->getLocation())))
+    return {};
+  return identity(FD, Ctx);
 }
 
 const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx) {
@@ -141,6 +154,25 @@ llvm::json::Value toJSON(const FunctionSummary &S) {
   }
   if (!Starts.empty())
     O["starts"] = std::move(Starts);
+  llvm::json::Array Channels;
+  for (const FunctionSummary::ChannelParam &C : S.Channels)
+    Channels.push_back(llvm::json::Object{{"param", int64_t(C.Param)},
+                                          {"closes", C.Closes},
+                                          {"closes-or-sends", C.ClosesOrSends},
+                                          {"closes-or-receives",
+                                           C.ClosesOrReceives}});
+  if (!Channels.empty())
+    O["channels"] = std::move(Channels);
+  if (S.Members) {
+    auto Names = [](const std::vector<std::string> &V) {
+      return llvm::json::Array(V);
+    };
+    O["members"] =
+        llvm::json::Object{{"closes", Names(S.Members->Closes)},
+                           {"closes-or-sends", Names(S.Members->ClosesOrSends)},
+                           {"closes-or-receives",
+                            Names(S.Members->ClosesOrReceives)}};
+  }
   return O;
 }
 
@@ -197,6 +229,40 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
       }
       S.Starts.push_back(std::move(St));
     }
+  if (const llvm::json::Array *Channels = O->getArray("channels"))
+    for (const llvm::json::Value &CV : *Channels) {
+      const llvm::json::Object *CO = CV.getAsObject();
+      if (!CO)
+        return false;
+      auto Param = CO->getInteger("param");
+      auto Closes = CO->getBoolean("closes");
+      auto Sends = CO->getBoolean("closes-or-sends");
+      auto Receives = CO->getBoolean("closes-or-receives");
+      if (!Param || *Param < 0 || *Param > int64_t(UINT16_MAX) || !Closes ||
+          !Sends || !Receives || S.channelParam(unsigned(*Param)))
+        return false;
+      S.Channels.push_back({unsigned(*Param), *Closes, *Sends, *Receives});
+    }
+  if (const llvm::json::Object *M = O->getObject("members")) {
+    FunctionSummary::MemberFacts F;
+    auto Names = [&](llvm::StringRef Key, std::vector<std::string> &Out) {
+      const llvm::json::Array *A = M->getArray(Key);
+      if (!A)
+        return false;
+      for (const llvm::json::Value &N : *A) {
+        auto Name = N.getAsString();
+        if (!Name)
+          return false;
+        Out.push_back(Name->str());
+      }
+      return true;
+    };
+    if (!Names("closes", F.Closes) ||
+        !Names("closes-or-sends", F.ClosesOrSends) ||
+        !Names("closes-or-receives", F.ClosesOrReceives))
+      return false;
+    S.Members = std::move(F);
+  }
   return true;
 }
 

@@ -11,7 +11,14 @@
 //
 //   - the function loops forever with no way out (the loop analysis of
 //     threadleak-detached-no-stop), with the notes that lead to the loop;
-//   - the function starts a detached thread on one of its parameters.
+//   - the function starts a detached thread on one of its parameters;
+//   - for each channel it is given as a parameter, whether every path from
+//     its entry closes it (or sends to it, or receives from it for
+//     certain): what the channel checks ask of a call that hands a channel
+//     on;
+//   - for a member function, the channel data members of its class it may
+//     release: what the channel checks ask of a class whose member
+//     functions are not all defined in the unit.
 //
 // and the functions it asked about and found no body for. A second pass
 // re-runs a unit that asked about a function some other unit summarised,
@@ -74,11 +81,50 @@ struct FunctionSummary {
     std::optional<Location> Started;
   };
 
+  /// What every path from the function's entry does to the channel it is
+  /// given as parameter Param (ChannelFlow::paramReleasedOnAllPaths, with
+  /// each of the release rules).
+  struct ChannelParam {
+    unsigned Param = 0;
+    /// Closed on every path.
+    bool Closes = false;
+    /// Closed or sent to on every path (releases a single receive).
+    bool ClosesOrSends = false;
+    /// Closed or received from, for certain, on every path (releases a
+    /// single send).
+    bool ClosesOrReceives = false;
+
+    friend bool operator==(const ChannelParam &A, const ChannelParam &B) {
+      return A.Param == B.Param && A.Closes == B.Closes &&
+             A.ClosesOrSends == B.ClosesOrSends &&
+             A.ClosesOrReceives == B.ClosesOrReceives;
+    }
+  };
+
+  /// A member function: the channel data members of its class that its
+  /// body may release somewhere (ChannelFlow::memberReleaseFacts), by name,
+  /// sorted, by each of the release rules.
+  struct MemberFacts {
+    std::vector<std::string> Closes, ClosesOrSends, ClosesOrReceives;
+  };
+
   std::string Name;
   std::optional<Forever> Loops;
   std::vector<Start> Starts;
+  /// By parameter index, each parameter once.
+  std::vector<ChannelParam> Channels;
+  std::optional<MemberFacts> Members;
 
-  bool empty() const { return !Loops && Starts.empty(); }
+  bool empty() const {
+    return !Loops && Starts.empty() && Channels.empty() && !Members;
+  }
+  /// The fact about parameter \p Param, if the function has one.
+  const ChannelParam *channelParam(unsigned Param) const {
+    for (const ChannelParam &C : Channels)
+      if (C.Param == Param)
+        return &C;
+    return nullptr;
+  }
 };
 
 llvm::json::Value toJSON(const FunctionSummary &S);
@@ -110,6 +156,12 @@ bool enabled();
 /// inline functions, constructors and destructors, declarations in system
 /// headers.
 std::string identity(const FunctionDecl *FD, ASTContext &Ctx);
+
+/// The identity of \p FD, a definition of this unit, if it is worth a
+/// summary: other units can call it (a header declares it, it has an
+/// identity()) and it runs where it is called (not a coroutine). Empty
+/// otherwise.
+std::string summaryIdentity(const FunctionDecl *FD, ASTContext &Ctx);
 
 /// \p Callee has no body here: records that it was asked for (pass 1) and
 /// returns its summary, if another unit provided one (pass 2).

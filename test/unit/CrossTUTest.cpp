@@ -98,6 +98,8 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   St.Detach = {"/p/b.cpp", 7};
   St.Started = crosstu::Location{"/p/b.cpp", 5};
   S.Starts.push_back(St);
+  S.Channels.push_back({2, false, true, false});
+  S.Members = crosstu::FunctionSummary::MemberFacts{{"jobs_"}, {"jobs_", "quit_"}, {}};
 
   crosstu::FunctionSummary Back;
   ASSERT_TRUE(crosstu::fromJSON(crosstu::toJSON(S), Back));
@@ -114,11 +116,30 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   EXPECT_TRUE(Back.Starts[0].Interruptible);
   ASSERT_TRUE(Back.Starts[0].Started);
   EXPECT_EQ(Back.Starts[0].Started->Offset, 5u);
+  ASSERT_EQ(Back.Channels.size(), 1u);
+  EXPECT_EQ(Back.Channels[0], S.Channels[0]);
+  EXPECT_EQ(Back.channelParam(2), &Back.Channels[0]);
+  EXPECT_EQ(Back.channelParam(0), nullptr);
+  EXPECT_FALSE(Back.empty());
+  ASSERT_TRUE(Back.Members);
+  EXPECT_EQ(Back.Members->Closes, std::vector<std::string>{"jobs_"});
+  EXPECT_EQ(Back.Members->ClosesOrSends,
+            (std::vector<std::string>{"jobs_", "quit_"}));
+  EXPECT_TRUE(Back.Members->ClosesOrReceives.empty());
+  // A member function with channel members and no fact about them is not
+  // an empty summary: it says it releases none.
+  crosstu::FunctionSummary None;
+  None.Members.emplace();
+  EXPECT_FALSE(None.empty());
 
   for (const char *Bad :
        {R"({})", R"({"name": "f", "loops": {"chain": [], "kind": "no-exit"}})",
         R"({"name": "f", "starts": [{"param": -1, "interruptible": false, "noun": "thread", "detach": ["/a", 1]}]})",
-        R"({"name": "f", "starts": [{"param": 0, "interruptible": false, "noun": "thread", "detach": ["/a"]}]})"}) {
+        R"({"name": "f", "starts": [{"param": 0, "interruptible": false, "noun": "thread", "detach": ["/a"]}]})",
+        R"({"name": "f", "channels": [{"param": 0, "closes": true, "closes-or-sends": true}]})",
+        R"({"name": "f", "members": {"closes": ["a"], "closes-or-sends": [1], "closes-or-receives": []}})",
+        R"({"name": "f", "members": {"closes": [], "closes-or-sends": []}})",
+        R"({"name": "f", "channels": [{"param": 0, "closes": false, "closes-or-sends": false, "closes-or-receives": false}, {"param": 0, "closes": true, "closes-or-sends": true, "closes-or-receives": true}]})"}) {
     llvm::Expected<llvm::json::Value> V = llvm::json::parse(Bad);
     ASSERT_TRUE(bool(V));
     crosstu::FunctionSummary Out;
