@@ -32,6 +32,7 @@
 #include "engine/BodyResolver.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ContextSpawns.h"
+#include "engine/CrossTU.h"
 #include "engine/CvPredicate.h"
 #include "engine/Lenders.h"
 #include "engine/PathNotes.h"
@@ -182,6 +183,13 @@ void CvWaitNoStopCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 
 void CvWaitNoStopCheck::registerMatchers(MatchFinder *Finder) {
   Spawns.registerMatchers(Finder, this);
+  // Cross-TU (the CLI only, see engine/CrossTU.h): the stop paths this file
+  // defines, to summarise what they change and notify.
+  if (crosstu::recording())
+    Finder->addMatcher(cxxMethodDecl(isDefinition(), isExpansionInMainFile(),
+                                     unless(isImplicit()))
+                           .bind("summarise"),
+                       this);
 }
 
 void CvWaitNoStopCheck::onEndOfTranslationUnit() {
@@ -195,6 +203,11 @@ void CvWaitNoStopCheck::onEndOfTranslationUnit() {
 }
 
 void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
+  if (const auto *M = Result.Nodes.getNodeAs<CXXMethodDecl>("summarise")) {
+    Ctx = Result.Context;
+    summarise(M);
+    return;
+  }
   const Expr *Start = Spawns.matched(Result);
   if (!Start)
     return;
@@ -656,6 +669,60 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
   return nullptr;
 }
 
+/// How a cross-TU summary names \p D, state a waiter may test: a data
+/// member or a variable with static storage, by qualified name; empty for
+/// anything else (a local, a parameter).
+static std::string stateName(const ValueDecl *D) {
+  if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+    if (VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD))
+      return {};
+  if (!llvm::isa<FieldDecl, VarDecl>(D) || !D->getIdentifier())
+    return {};
+  return D->getQualifiedNameAsString();
+}
+
+void CvWaitNoStopCheck::summarise(const CXXMethodDecl *M) {
+  crosstu::Recording *Rec = crosstu::recording();
+  if (!Rec || M->isStatic() || !isStopPath(M))
+    return;
+  std::string Id = crosstu::summaryIdentity(M, *Ctx);
+  if (Id.empty())
+    return;
+  const Effects &E = effectsOf(M, nullptr);
+  const SourceManager &SM = Ctx->getSourceManager();
+  crosstu::FunctionSummary::StateEffects F;
+  F.Unknown = E.Unknown;
+  F.RequestsStop = E.RequestsStop != nullptr;
+  for (const auto &[D, Where] : E.Writes) {
+    std::string Name = stateName(D);
+    if (Name.empty())
+      continue;
+    std::optional<crosstu::Location> At =
+        crosstu::locationOf(Where->getBeginLoc(), SM);
+    if (!At) {
+      F.Unknown = true; // a write the notes could not show: silence
+      continue;
+    }
+    F.Writes.emplace_back(std::move(Name), std::move(*At));
+  }
+  for (const ValueDecl *D : E.Notifies) {
+    std::string Name = stateName(D);
+    if (!Name.empty())
+      F.Notifies.push_back(std::move(Name));
+  }
+  // The effects are sets: a deterministic text.
+  llvm::sort(F.Writes, [](const auto &A, const auto &B) {
+    return std::tie(A.first, A.second.File, A.second.Offset) <
+           std::tie(B.first, B.second.File, B.second.Offset);
+  });
+  llvm::sort(F.Notifies);
+  F.Notifies.erase(std::unique(F.Notifies.begin(), F.Notifies.end()),
+                   F.Notifies.end());
+  crosstu::FunctionSummary &S = Rec->Defined[Id];
+  S.Name = M->getNameAsString();
+  S.Effects = std::move(F);
+}
+
 bool CvWaitNoStopCheck::isStopPath(const CXXMethodDecl *M) const {
   // A const member function is a query (closed(), stopped()), not a stop
   // path, whatever its name starts with.
@@ -940,11 +1007,16 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   // not instantiate (its stop() is called elsewhere) is code we cannot
   // read here: it may wake the wait.
   bool UnreadStopPath = false;
+  // Stop paths defined in another unit, read from its summary (the CLI's
+  // cross-TU pass).
+  llvm::SmallVector<
+      std::pair<const CXXMethodDecl *, const crosstu::FunctionSummary *>, 2>
+      External;
   auto AddClass = [&](const CXXRecordDecl *RD) {
     if (!RD || !RD->hasDefinition())
       return;
     for (const CXXMethodDecl *M : RD->methods()) {
-      if (!isStopPath(M))
+      if (M->isDeleted() || !isStopPath(M))
         continue;
       if (const FunctionDecl *Def = analysableDefinition(M, *Ctx)) {
         if (!llvm::is_contained(Roots, Def))
@@ -952,6 +1024,16 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       } else if (const FunctionDecl *Pattern =
                      M->getTemplateInstantiationPattern()) {
         UnreadStopPath |= Pattern->doesThisDeclarationHaveABody();
+      } else if (!M->isDefaulted()) {
+        // Defined in another unit (or in a header we do not read): it may
+        // wake the wait, unless that unit's summary says what it does.
+        const crosstu::FunctionSummary *S = crosstu::ask(M, *Ctx);
+        if (S && S->Effects) {
+          if (!llvm::is_contained(External, std::make_pair(M, S)))
+            External.emplace_back(M, S);
+        } else {
+          UnreadStopPath = true;
+        }
       }
     }
   };
@@ -1030,8 +1112,8 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     return;
   // No stop path, but nothing anywhere notifies the condition variable or
   // changes what the predicate reads: the wait never ends.
-  if (Roots.empty() && !Reads.empty() && !Cond->ReadsStopToken &&
-      neverWoken(Wait.CondVar, Reads)) {
+  if (Roots.empty() && External.empty() && !Reads.empty() &&
+      !Cond->ReadsStopToken && neverWoken(Wait.CondVar, Reads)) {
     Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
     diag(Call->getExprLoc(),
          "wait on %0 can block forever: nothing notifies %0 or changes what "
@@ -1056,11 +1138,11 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     return;
   }
 
-  if (Roots.empty() && !Jthread)
+  if (Roots.empty() && External.empty() && !Jthread)
     return; // No stop path we can read.
   // ~jthread() the only stop path: a constructor that makes the predicate
   // true and notifies releases the wait as soon as the object exists.
-  if (Roots.empty())
+  if (Roots.empty() && External.empty())
     if (const auto *FD = llvm::dyn_cast<FieldDecl>(Wait.CondVar))
       if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(FD->getParent()))
         for (const CXXConstructorDecl *C : RD->ctors())
@@ -1075,6 +1157,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
 
   const FunctionDecl *WritesButSilent = nullptr;
   const Stmt *SilentWrite = nullptr;
+  SourceLocation SilentWriteLoc;
   const ValueDecl *SilentState = nullptr;
   for (const FunctionDecl *Root : Roots) {
     const Effects &E = effectsOf(Root, Skip);
@@ -1098,6 +1181,41 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     if (!WritesButSilent) {
       WritesButSilent = Root;
       SilentWrite = E.Writes.lookup(Written);
+      SilentWriteLoc = SilentWrite->getBeginLoc();
+      SilentState = Written;
+    }
+  }
+  std::string CVName = stateName(Wait.CondVar);
+  for (const auto &[M, S] : External) {
+    const crosstu::FunctionSummary::StateEffects &E = *S->Effects;
+    if (E.Unknown)
+      return;
+    bool Notifies = !CVName.empty() && llvm::is_contained(E.Notifies, CVName);
+    if (Cond->ReadsStopToken && E.RequestsStop && Notifies)
+      return;
+    const ValueDecl *Written = nullptr;
+    const crosstu::Location *Where = nullptr;
+    for (const ValueDecl *D : Reads) {
+      std::string Name = stateName(D);
+      for (const auto &[W, Loc] : E.Writes)
+        if (!Name.empty() && W == Name) {
+          Written = D;
+          Where = &Loc;
+          break;
+        }
+      if (Written)
+        break;
+    }
+    if (!Written)
+      continue;
+    if (Notifies)
+      return; // This stop path wakes the worker.
+    if (!WritesButSilent) {
+      SourceLocation At = crosstu::locate(*Where, Ctx->getSourceManager());
+      if (At.isInvalid())
+        return; // notes that cannot point at real code: no finding
+      WritesButSilent = M;
+      SilentWriteLoc = At;
       SilentState = Written;
     }
   }
@@ -1146,7 +1264,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
         Nameable = VD->getDeclContext() == WritesButSilent;
       }
       const SourceManager &SM = Ctx->getSourceManager();
-      if (Nameable && !SilentWrite->getBeginLoc().isMacroID() &&
+      if (Nameable && SilentWrite && !SilentWrite->getBeginLoc().isMacroID() &&
           !SilentWrite->getEndLoc().isMacroID() &&
           isStatementOf(WritesButSilent->getBody(), SilentWrite)) {
         SourceLocation AfterSemi = Lexer::findLocationAfterToken(
@@ -1160,7 +1278,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
                   .str());
       }
     }
-    diag(SilentWrite->getBeginLoc(), "%0 is changed here", DiagnosticIDs::Note)
+    diag(SilentWriteLoc, "%0 is changed here", DiagnosticIDs::Note)
         << SilentState;
     diag(WritesButSilent->getLocation(),
          "%0 calls neither notify_one() nor notify_all() on %1",
@@ -1192,6 +1310,12 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
         diag(Root->getLocation(), "stop path %0 changes none of it",
              DiagnosticIDs::Note)
             << patternDecl(Root);
+    for (const auto &[M, S] : External)
+      diag(M->getLocation(),
+           "stop path %0, defined in another translation unit, changes none "
+           "of it",
+           DiagnosticIDs::Note)
+          << M;
     if (Jthread)
       diag(Jthread->getLocation(),
            "stop path '~jthread()' of %0 requests stop and joins: it "

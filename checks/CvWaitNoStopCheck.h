@@ -96,6 +96,9 @@ private:
   /// \p M is a stop path: the user-provided destructor, a non-const
   /// StopMethods member, or one that waits for nothing but a stop.
   bool isStopPath(const CXXMethodDecl *M) const;
+  /// Records, for the cross-TU pass, the effects of \p M, a stop path this
+  /// file defines that other files may declare.
+  void summarise(const CXXMethodDecl *M);
   /// The code that answers \p W's wait \p Wait in \p Fn (reached through
   /// \p Chain) when the wait is for a reply: on its way to the wait, in the
   /// iteration that reaches it, the worker notifies (or releases) what that

@@ -156,22 +156,31 @@ llvm::json::Value toJSON(const FunctionSummary &S) {
     O["starts"] = std::move(Starts);
   llvm::json::Array Channels;
   for (const FunctionSummary::ChannelParam &C : S.Channels)
-    Channels.push_back(llvm::json::Object{{"param", int64_t(C.Param)},
-                                          {"closes", C.Closes},
-                                          {"closes-or-sends", C.ClosesOrSends},
-                                          {"closes-or-receives",
-                                           C.ClosesOrReceives}});
+    Channels.push_back(
+        llvm::json::Object{{"param", int64_t(C.Param)},
+                           {"closes", C.Closes},
+                           {"closes-or-sends", C.ClosesOrSends},
+                           {"closes-or-receives", C.ClosesOrReceives}});
   if (!Channels.empty())
     O["channels"] = std::move(Channels);
   if (S.Members) {
     auto Names = [](const std::vector<std::string> &V) {
       return llvm::json::Array(V);
     };
-    O["members"] =
-        llvm::json::Object{{"closes", Names(S.Members->Closes)},
-                           {"closes-or-sends", Names(S.Members->ClosesOrSends)},
-                           {"closes-or-receives",
-                            Names(S.Members->ClosesOrReceives)}};
+    O["members"] = llvm::json::Object{
+        {"closes", Names(S.Members->Closes)},
+        {"closes-or-sends", Names(S.Members->ClosesOrSends)},
+        {"closes-or-receives", Names(S.Members->ClosesOrReceives)}};
+  }
+  if (S.Effects) {
+    llvm::json::Array Writes;
+    for (const auto &[Name, Loc] : S.Effects->Writes)
+      Writes.push_back(llvm::json::Array{Name, toJSON(Loc)});
+    O["effects"] =
+        llvm::json::Object{{"writes", std::move(Writes)},
+                           {"notifies", llvm::json::Array(S.Effects->Notifies)},
+                           {"unknown", S.Effects->Unknown},
+                           {"requests-stop", S.Effects->RequestsStop}};
   }
   return O;
 }
@@ -262,6 +271,34 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
         !Names("closes-or-receives", F.ClosesOrReceives))
       return false;
     S.Members = std::move(F);
+  }
+  if (const llvm::json::Object *E = O->getObject("effects")) {
+    FunctionSummary::StateEffects F;
+    const llvm::json::Array *Writes = E->getArray("writes");
+    const llvm::json::Array *Notifies = E->getArray("notifies");
+    auto Unknown = E->getBoolean("unknown");
+    auto RequestsStop = E->getBoolean("requests-stop");
+    if (!Writes || !Notifies || !Unknown || !RequestsStop)
+      return false;
+    for (const llvm::json::Value &W : *Writes) {
+      const llvm::json::Array *Pair = W.getAsArray();
+      if (!Pair || Pair->size() != 2)
+        return false;
+      auto Name = (*Pair)[0].getAsString();
+      Location Loc;
+      if (!Name || !fromJSON(&(*Pair)[1], Loc))
+        return false;
+      F.Writes.emplace_back(Name->str(), std::move(Loc));
+    }
+    for (const llvm::json::Value &N : *Notifies) {
+      auto Name = N.getAsString();
+      if (!Name)
+        return false;
+      F.Notifies.push_back(Name->str());
+    }
+    F.Unknown = *Unknown;
+    F.RequestsStop = *RequestsStop;
+    S.Effects = std::move(F);
   }
   return true;
 }

@@ -18,7 +18,9 @@
 //     on;
 //   - for a member function, the channel data members of its class it may
 //     release: what the channel checks ask of a class whose member
-//     functions are not all defined in the unit.
+//     functions are not all defined in the unit;
+//   - for a stop path (a member function a condition variable's waiter
+//     counts on), what it changes and notifies.
 //
 // and the functions it asked about and found no body for. A second pass
 // re-runs a unit that asked about a function some other unit summarised,
@@ -108,15 +110,29 @@ struct FunctionSummary {
     std::vector<std::string> Closes, ClosesOrSends, ClosesOrReceives;
   };
 
+  /// A stop path's effects on the state a condition variable's waiters
+  /// test (what threadleak-cv-wait-no-stop asks of a stop path): the data
+  /// members and variables with static storage it may change, by qualified
+  /// name, each with the first place it does; those it notifies (or
+  /// releases, for a semaphore); whether it calls code that cannot be read
+  /// with access to them; whether it requests a stop.
+  struct StateEffects {
+    std::vector<std::pair<std::string, Location>> Writes;
+    std::vector<std::string> Notifies;
+    bool Unknown = false;
+    bool RequestsStop = false;
+  };
+
   std::string Name;
   std::optional<Forever> Loops;
   std::vector<Start> Starts;
   /// By parameter index, each parameter once.
   std::vector<ChannelParam> Channels;
   std::optional<MemberFacts> Members;
+  std::optional<StateEffects> Effects;
 
   bool empty() const {
-    return !Loops && Starts.empty() && Channels.empty() && !Members;
+    return !Loops && Starts.empty() && Channels.empty() && !Members && !Effects;
   }
   /// The fact about parameter \p Param, if the function has one.
   const ChannelParam *channelParam(unsigned Param) const {

@@ -99,7 +99,13 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   St.Started = crosstu::Location{"/p/b.cpp", 5};
   S.Starts.push_back(St);
   S.Channels.push_back({2, false, true, false});
-  S.Members = crosstu::FunctionSummary::MemberFacts{{"jobs_"}, {"jobs_", "quit_"}, {}};
+  S.Members =
+      crosstu::FunctionSummary::MemberFacts{{"jobs_"}, {"jobs_", "quit_"}, {}};
+  crosstu::FunctionSummary::StateEffects Eff;
+  Eff.Writes.emplace_back("W::done_", crosstu::Location{"/p/s.cpp", 42});
+  Eff.Notifies.push_back("W::cv_");
+  Eff.RequestsStop = true;
+  S.Effects = Eff;
 
   crosstu::FunctionSummary Back;
   ASSERT_TRUE(crosstu::fromJSON(crosstu::toJSON(S), Back));
@@ -126,20 +132,30 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   EXPECT_EQ(Back.Members->ClosesOrSends,
             (std::vector<std::string>{"jobs_", "quit_"}));
   EXPECT_TRUE(Back.Members->ClosesOrReceives.empty());
+  ASSERT_TRUE(Back.Effects);
+  ASSERT_EQ(Back.Effects->Writes.size(), 1u);
+  EXPECT_EQ(Back.Effects->Writes[0].first, "W::done_");
+  EXPECT_EQ(Back.Effects->Writes[0].second.Offset, 42u);
+  EXPECT_EQ(Back.Effects->Notifies, std::vector<std::string>{"W::cv_"});
+  EXPECT_FALSE(Back.Effects->Unknown);
+  EXPECT_TRUE(Back.Effects->RequestsStop);
   // A member function with channel members and no fact about them is not
   // an empty summary: it says it releases none.
   crosstu::FunctionSummary None;
   None.Members.emplace();
   EXPECT_FALSE(None.empty());
 
-  for (const char *Bad :
-       {R"({})", R"({"name": "f", "loops": {"chain": [], "kind": "no-exit"}})",
-        R"({"name": "f", "starts": [{"param": -1, "interruptible": false, "noun": "thread", "detach": ["/a", 1]}]})",
-        R"({"name": "f", "starts": [{"param": 0, "interruptible": false, "noun": "thread", "detach": ["/a"]}]})",
-        R"({"name": "f", "channels": [{"param": 0, "closes": true, "closes-or-sends": true}]})",
-        R"({"name": "f", "members": {"closes": ["a"], "closes-or-sends": [1], "closes-or-receives": []}})",
-        R"({"name": "f", "members": {"closes": [], "closes-or-sends": []}})",
-        R"({"name": "f", "channels": [{"param": 0, "closes": false, "closes-or-sends": false, "closes-or-receives": false}, {"param": 0, "closes": true, "closes-or-sends": true, "closes-or-receives": true}]})"}) {
+  for (
+      const char *Bad :
+      {R"({})", R"({"name": "f", "loops": {"chain": [], "kind": "no-exit"}})",
+       R"({"name": "f", "starts": [{"param": -1, "interruptible": false, "noun": "thread", "detach": ["/a", 1]}]})",
+       R"({"name": "f", "starts": [{"param": 0, "interruptible": false, "noun": "thread", "detach": ["/a"]}]})",
+       R"({"name": "f", "channels": [{"param": 0, "closes": true, "closes-or-sends": true}]})",
+       R"({"name": "f", "members": {"closes": ["a"], "closes-or-sends": [1], "closes-or-receives": []}})",
+       R"({"name": "f", "members": {"closes": [], "closes-or-sends": []}})",
+       R"({"name": "f", "effects": {"writes": [["a"]], "notifies": [], "unknown": false, "requests-stop": false}})",
+       R"({"name": "f", "effects": {"writes": [], "notifies": [], "unknown": false}})",
+       R"({"name": "f", "channels": [{"param": 0, "closes": false, "closes-or-sends": false, "closes-or-receives": false}, {"param": 0, "closes": true, "closes-or-sends": true, "closes-or-receives": true}]})"}) {
     llvm::Expected<llvm::json::Value> V = llvm::json::parse(Bad);
     ASSERT_TRUE(bool(V));
     crosstu::FunctionSummary Out;
