@@ -33,6 +33,7 @@
 #include "CvLostWakeupCheck.h"
 #include "engine/CvPredicate.h"
 #include "engine/ForeverAnalysis.h"
+#include "engine/StateFlags.h"
 #include "engine/StmtWalk.h"
 #include "engine/Templates.h"
 #include "model/CallDepth.h"
@@ -554,6 +555,10 @@ void LostWakeupAnalysis::collectWaiters() {
     for (const ConditionWait &W : U->Waits) {
       if (W.Timed || W.StopAware || !W.CondVar)
         continue; // A timed wait wakes up on its own: a delay, not a hang.
+      // A wait in a branch that cannot run (its member is never given a
+      // value that takes it) is no waiter.
+      if (cannotRun(W.Call, Ctx))
+        continue;
       const ValueDecl *M = Locks.lockedBy(W.Lock);
       if (!M)
         continue;

@@ -37,6 +37,7 @@
 #include "engine/Lenders.h"
 #include "engine/PathNotes.h"
 #include "engine/SpawnSites.h"
+#include "engine/StateFlags.h"
 #include "engine/StmtWalk.h"
 #include "engine/StopTokenUse.h"
 #include "engine/Templates.h"
@@ -242,7 +243,9 @@ void CvWaitNoStopCheck::findWaits(
   collectCalls(Fn->getBody(), NonNull, Calls);
   for (const CallExpr *Call : Calls)
     if (std::optional<ConditionWait> Wait = CVs->asWait(Call)) {
-      if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))
+      // A wait in a branch that cannot run is no wait.
+      if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()) &&
+          !cannotRun(Call, *Ctx))
         analyse(W, *Wait, Fn, Chain);
     } else if (const ValueDecl *Sem = semaphoreOp(Call, "acquire")) {
       if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))

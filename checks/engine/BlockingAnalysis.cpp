@@ -11594,6 +11594,11 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
 
 void BlockingAnalysis::Impl::dropDeadFindings(
     std::vector<BlockingFinding> &Out) {
+  // Reported where a branch cannot run: its member is never given a value
+  // that takes it.
+  llvm::erase_if(Out, [&](const BlockingFinding &F) {
+    return F.At && cannotRun(F.At, Ctx);
+  });
   // Only in a program: its `main` is here, so a function of this file that
   // nothing calls never runs.
   if (Out.empty() || llvm::none_of(Inv.units(), [](const auto &U) {

@@ -2,8 +2,10 @@
 
 #include "engine/StateFlags.h"
 #include "engine/StmtWalk.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace clang::tidy::threadleak {
 
@@ -53,6 +55,22 @@ void flagTests(const Expr *Cond, bool Value, const ASTContext &Ctx,
         M = memberRead(R);
       if (M)
         Out.push_back({M, (Op == BO_EQ) == TestValue, *C});
+      return;
+    }
+    if (BinaryOperator::isRelationalOp(Op)) {
+      std::optional<llvm::APSInt> C = constantOf(R, Ctx);
+      const MemberExpr *M = C ? memberRead(L) : nullptr;
+      if (!M && (C = constantOf(L, Ctx))) {
+        M = memberRead(R);
+        Op = BinaryOperator::reverseComparisonOp(Op); // `0 < m`: `m > 0`
+      }
+      if (!TestValue)
+        Op = BinaryOperator::negateComparisonOp(Op); // `!(m > 0)`: `m <= 0`
+      if (M) {
+        FlagTest T{M, true, *C};
+        T.Order = Op;
+        Out.push_back(T);
+      }
       return;
     }
     if (Op != BO_Comma)
@@ -129,6 +147,162 @@ std::optional<FlagWrite> flagWrite(const Stmt *S, const ASTContext &Ctx) {
   if (!C)
     return std::nullopt;
   return FlagWrite{M, *C};
+}
+
+namespace {
+/// The constant a constructor's or the class's initialiser \p Init gives
+/// a member: `m(50)`, `m{kDefault}`, `m = 3`, std::atomic's `m(50)`.
+std::optional<llvm::APSInt> initialValue(const Expr *Init,
+                                         const ASTContext &Ctx) {
+  if (!Init)
+    return std::nullopt;
+  Init = Init->IgnoreImplicit();
+  if (const auto *ILE = llvm::dyn_cast<InitListExpr>(Init);
+      ILE && ILE->getNumInits() == 1)
+    Init = ILE->getInit(0)->IgnoreImplicit();
+  if (const auto *CE = llvm::dyn_cast<CXXConstructExpr>(Init)) {
+    if (CE->getNumArgs() != 1 ||
+        CE->getConstructor()->isCopyOrMoveConstructor())
+      return std::nullopt;
+    Init = CE->getArg(0);
+  }
+  return constantOf(Init, Ctx);
+}
+
+bool valueType(QualType T) {
+  T = T.getCanonicalType();
+  if (T->isIntegralOrEnumerationType())
+    return true;
+  // std::atomic<int>, std::atomic<bool>.
+  const auto *Spec = llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      T->getAsCXXRecordDecl());
+  return Spec && Spec->getName() == "atomic" &&
+         Spec->getTemplateArgs().size() == 1 &&
+         Spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type &&
+         Spec->getTemplateArgs()[0].getAsType()->isIntegralOrEnumerationType();
+}
+
+std::optional<llvm::SmallVector<llvm::APSInt, 4>>
+computeMemberValues(const FieldDecl *F, ASTContext &Ctx) {
+  const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+  if (!RD || F->getAccess() != AS_private || RD->hasFriends() ||
+      RD->isDependentContext() ||
+      RD->getTemplateSpecializationKind() != TSK_Undeclared ||
+      !valueType(F->getType()))
+    return std::nullopt;
+  for (const Decl *D : RD->decls())
+    if (const auto *Nested = llvm::dyn_cast<CXXRecordDecl>(D);
+        Nested && !Nested->isImplicit() && !Nested->isLambda())
+      return std::nullopt;
+  llvm::SmallVector<llvm::APSInt, 4> Values;
+  auto Add = [&](const llvm::APSInt &V) {
+    if (llvm::none_of(Values, [&](const llvm::APSInt &Old) {
+          return llvm::APSInt::isSameValue(Old, V);
+        }))
+      Values.push_back(V);
+  };
+  std::optional<llvm::APSInt> InClass;
+  if (F->hasInClassInitializer()) {
+    InClass = initialValue(F->getInClassInitializer(), Ctx);
+    if (!InClass)
+      return std::nullopt;
+    Add(*InClass);
+  }
+  llvm::SmallVector<const Stmt *, 8> Bodies;
+  bool UserCtor = false;
+  for (const Decl *D : RD->decls()) {
+    const auto *M = llvm::dyn_cast<CXXMethodDecl>(D);
+    if (const auto *T = llvm::dyn_cast<FunctionTemplateDecl>(D))
+      M = llvm::dyn_cast<CXXMethodDecl>(T->getTemplatedDecl());
+    if (!M || M->isImplicit() || M->isDeleted() || M->isDefaulted())
+      continue;
+    const FunctionDecl *Def = nullptr;
+    if (!M->hasBody(Def) || !Def || !Def->getBody())
+      return std::nullopt; // defined elsewhere: it may change the member
+    Bodies.push_back(Def->getBody());
+    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def)) {
+      UserCtor = true;
+      if (Ctor->isCopyOrMoveConstructor())
+        continue; // copies a value the member already holds (or another)
+      bool Initialised = false;
+      for (const CXXCtorInitializer *Init : Ctor->inits()) {
+        if (Init->getMember() != F)
+          continue;
+        if (Init->isInClassMemberInitializer()) {
+          Initialised = InClass.has_value();
+          continue;
+        }
+        std::optional<llvm::APSInt> V = initialValue(Init->getInit(), Ctx);
+        if (!V)
+          return std::nullopt;
+        Add(*V);
+        Initialised = true;
+      }
+      if (!Initialised && !InClass)
+        return std::nullopt;
+    }
+  }
+  if (!UserCtor && !InClass)
+    return std::nullopt;
+  // Every use in the class's code: a constant write or a read.
+  bool Unknown = false;
+  llvm::SmallPtrSet<const MemberExpr *, 8> Accounted;
+  llvm::SmallVector<const MemberExpr *, 8> Uses;
+  llvm::SmallVector<const Stmt *, 32> Work(Bodies.begin(), Bodies.end());
+  while (!Work.empty() && !Unknown) {
+    const Stmt *S = Work.pop_back_val();
+    if (!S)
+      continue;
+    if (const auto *ME = llvm::dyn_cast<MemberExpr>(S);
+        ME && ME->getMemberDecl() == F)
+      Uses.push_back(ME);
+    if (std::optional<FlagWrite> W = flagWrite(S, Ctx);
+        W && W->Member->getMemberDecl() == F) {
+      Add(W->Value);
+      Accounted.insert(W->Member);
+    }
+    if (const auto *IC = llvm::dyn_cast<ImplicitCastExpr>(S);
+        IC && IC->getCastKind() == CK_LValueToRValue)
+      if (const auto *ME =
+              llvm::dyn_cast<MemberExpr>(IC->getSubExpr()->IgnoreParens()))
+        Accounted.insert(ME);
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+      if (const CXXMethodDecl *MD = MC->getMethodDecl(); MD && MD->isConst())
+        if (const auto *ME = llvm::dyn_cast<MemberExpr>(
+                MC->getImplicitObjectArgument()->IgnoreParenImpCasts()))
+          Accounted.insert(ME);
+    if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+      Work.push_back(L->getBody());
+      continue;
+    }
+    for (const Stmt *C : S->children())
+      Work.push_back(C);
+  }
+  for (const MemberExpr *ME : Uses)
+    if (!Accounted.contains(ME))
+      return std::nullopt; // an increment, an address, a reference...
+  return Values;
+}
+} // namespace
+
+std::optional<llvm::SmallVector<llvm::APSInt, 4>>
+memberValues(const FieldDecl *F, ASTContext &Ctx) {
+  return computeMemberValues(F, Ctx);
+}
+
+bool cannotRun(const Stmt *S, ASTContext &Ctx) {
+  llvm::SmallVector<FlagTest, 4> Tests;
+  guardingFlagTests(S, Ctx, Tests);
+  for (const FlagTest &T : Tests) {
+    const auto *F = llvm::dyn_cast<FieldDecl>(T.Member->getMemberDecl());
+    std::optional<llvm::SmallVector<llvm::APSInt, 4>> Values =
+        F ? memberValues(F, Ctx) : std::nullopt;
+    if (Values && !Values->empty() &&
+        llvm::all_of(*Values,
+                     [&](const llvm::APSInt &V) { return T.failedBy(V); }))
+      return true;
+  }
+  return false;
 }
 
 } // namespace clang::tidy::threadleak

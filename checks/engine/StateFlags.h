@@ -23,13 +23,30 @@ namespace clang::tidy::threadleak {
 /// What a branch requires of a data member: equal to Value (`state ==
 /// Running`, `stopped_` being true), or not (`state != Stopped`, `count`
 /// being true: not 0). Through std::atomic's conversion or load().
+/// Or an order: the member less than Value (`interval_ > 0` being false:
+/// not greater), with the member on the left.
 struct FlagTest {
   const MemberExpr *Member = nullptr;
   bool Equal = true;
   llvm::APSInt Value;
+  /// BO_LT, BO_GT, BO_LE or BO_GE: an order (Equal unused); BO_EQ: Equal
+  /// says which.
+  BinaryOperatorKind Order = BO_EQ;
   /// \p V fails this test.
   bool failedBy(const llvm::APSInt &V) const {
-    return llvm::APSInt::isSameValue(V, Value) != Equal;
+    int C = llvm::APSInt::compareValues(V, Value);
+    switch (Order) {
+    case BO_LT:
+      return !(C < 0);
+    case BO_GT:
+      return !(C > 0);
+    case BO_LE:
+      return !(C <= 0);
+    case BO_GE:
+      return !(C >= 0);
+    default:
+      return (C == 0) != Equal;
+    }
   }
 };
 
@@ -50,6 +67,23 @@ struct FlagWrite {
   llvm::APSInt Value;
 };
 std::optional<FlagWrite> flagWrite(const Stmt *S, const ASTContext &Ctx);
+
+/// Every value the data member \p F can hold, when the translation unit
+/// shows them all: a private member of integral, enumeration or
+/// std::atomic type of a class with no friends and no nested classes whose
+/// member functions are all defined here, that every constructor gives a
+/// constant (its own initialiser, or the member's initialiser in the
+/// class), and that every other write gives a constant (`=`, store(),
+/// exchange()); no other use changes it or lets it be changed (only reads:
+/// its value, load(), a const member function). Otherwise none.
+std::optional<llvm::SmallVector<llvm::APSInt, 4>>
+memberValues(const FieldDecl *F, ASTContext &Ctx);
+
+/// \p S cannot run: it runs under a test of a data member
+/// (guardingFlagTests) that every value the member can hold fails
+/// (`if (interval_ > 0) ... else cv.wait(lk);` with `interval_` only ever
+/// given 50).
+bool cannotRun(const Stmt *S, ASTContext &Ctx);
 
 } // namespace clang::tidy::threadleak
 

@@ -1,0 +1,124 @@
+// RUN: not %threadleak --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+// RUN: %tidy --checks='-*,threadleak-blocked-forever' %s -- %stubflags | %check-all %s
+
+// A wait in a branch that cannot run is no wait: the branch tests a private
+// member that every constructor and every write give a constant the test
+// rejects (monero-gui#2158's refresh thread: `if (interval_ > 0) timed wait;
+// else wait;`, with the interval only ever 50).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+void refresh();
+
+// Silent: interval_ is only ever 50, so the wait nothing notifies never
+// runs; the timed one polls.
+class Refresher {
+public:
+  static constexpr int kInterval = 50;
+  Refresher() : interval_(kInterval) {
+    t_ = std::thread([this] { loop(); });
+  }
+  ~Refresher() { stop(); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      done_ = true;
+    }
+    t_.join();
+  }
+
+private:
+  void loop() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!done_) {
+      if (interval_ > 0)
+        cv_.wait_for(lk, std::chrono::milliseconds(interval_.load()));
+      else
+        cv_.wait(lk);
+      refresh();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<int> interval_;
+  std::thread t_;
+};
+
+// Reported: a setter gives interval_ any value, 0 included, and nothing
+// notifies the untimed wait.
+class Settable {
+public:
+  Settable() : interval_(50) {
+    t_ = std::thread([this] { loop(); });
+  }
+  ~Settable() { stop(); }
+  void setInterval(int ms) { interval_ = ms; }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      done_ = true;
+    }
+    t_.join();
+  }
+
+private:
+  void loop() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!done_) {
+      if (interval_ > 0)
+        cv_.wait_for(lk, std::chrono::milliseconds(interval_.load()));
+      else
+        cv_.wait(lk);
+        // CHECK: :[[@LINE-1]]:9: warning: a wait on 'cv_' waits forever: nothing in this translation unit notifies it, and no other code can reach 'Settable::cv_' [threadleak-blocked-forever]
+        // CHECK: :[[@LINE+5]]:27: note: 'Settable::cv_' is declared here, in a class of this file that no other translation unit can name
+      refresh();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<int> interval_;
+  std::thread t_;
+};
+
+// Reported: one constructor gives 0.
+class TwoWays {
+public:
+  TwoWays() : interval_(50) { start(); }
+  explicit TwoWays(bool manual) : interval_(manual ? 0 : 50) { start(); }
+  ~TwoWays() { stop(); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      done_ = true;
+    }
+    t_.join();
+  }
+
+private:
+  void start() {
+    t_ = std::thread([this] { loop(); });
+  }
+  void loop() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!done_) {
+      if (interval_ > 0)
+        cv_.wait_for(lk, std::chrono::milliseconds(interval_));
+      else
+        cv_.wait(lk);
+        // CHECK: :[[@LINE-1]]:9: warning: a wait on 'cv_' waits forever: nothing in this translation unit notifies it, and no other code can reach 'TwoWays::cv_' [threadleak-blocked-forever]
+        // CHECK: :[[@LINE+5]]:27: note: 'TwoWays::cv_' is declared here, in a class of this file that no other translation unit can name
+      refresh();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  int interval_;
+  std::thread t_;
+};
