@@ -172,8 +172,12 @@ bool classCodeMay(
       FD ? llvm::dyn_cast<CXXRecordDecl>(FD->getParent()) : nullptr;
   if (!RD || FD->getAccess() != AS_private || RD->hasFriends())
     return true;
-  for (const CXXMethodDecl *M : RD->methods()) {
-    if (M->isImplicit() || M->isDeleted() || M->isDefaulted())
+  for (const Decl *D : RD->decls()) {
+    // Member function templates too: their patterns.
+    const auto *M = llvm::dyn_cast<CXXMethodDecl>(D);
+    if (const auto *T = llvm::dyn_cast<FunctionTemplateDecl>(D))
+      M = llvm::dyn_cast<CXXMethodDecl>(T->getTemplatedDecl());
+    if (!M || M->isImplicit() || M->isDeleted() || M->isDefaulted())
       continue;
     const FunctionDecl *Def = definitionWithBody(M);
     if (!Def)

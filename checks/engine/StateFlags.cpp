@@ -1,6 +1,7 @@
 //===--- StateFlags.cpp - a data member tested and set as a state flag ----===//
 
 #include "engine/StateFlags.h"
+#include "engine/BodyResolver.h"
 #include "engine/StmtWalk.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
@@ -208,79 +209,83 @@ computeMemberValues(const FieldDecl *F, ASTContext &Ctx) {
       return std::nullopt;
     Add(*InClass);
   }
-  llvm::SmallVector<const Stmt *, 8> Bodies;
+  // Every constructor gives it a constant (a template constructor: we do
+  // not follow).
   bool UserCtor = false;
-  for (const Decl *D : RD->decls()) {
-    const auto *M = llvm::dyn_cast<CXXMethodDecl>(D);
-    if (const auto *T = llvm::dyn_cast<FunctionTemplateDecl>(D))
-      M = llvm::dyn_cast<CXXMethodDecl>(T->getTemplatedDecl());
-    if (!M || M->isImplicit() || M->isDeleted() || M->isDefaulted())
+  for (const Decl *D : RD->decls())
+    if (const auto *T = llvm::dyn_cast<FunctionTemplateDecl>(D);
+        T && llvm::isa<CXXConstructorDecl>(T->getTemplatedDecl()))
+      return std::nullopt;
+  for (const CXXConstructorDecl *C : RD->ctors()) {
+    if (C->isImplicit() || C->isDeleted() || C->isDefaulted())
       continue;
+    UserCtor = true;
     const FunctionDecl *Def = nullptr;
-    if (!M->hasBody(Def) || !Def || !Def->getBody())
-      return std::nullopt; // defined elsewhere: it may change the member
-    Bodies.push_back(Def->getBody());
-    if (const auto *Ctor = llvm::dyn_cast<CXXConstructorDecl>(Def)) {
-      UserCtor = true;
-      if (Ctor->isCopyOrMoveConstructor())
-        continue; // copies a value the member already holds (or another)
-      bool Initialised = false;
-      for (const CXXCtorInitializer *Init : Ctor->inits()) {
-        if (Init->getMember() != F)
-          continue;
-        if (Init->isInClassMemberInitializer()) {
-          Initialised = InClass.has_value();
-          continue;
-        }
-        std::optional<llvm::APSInt> V = initialValue(Init->getInit(), Ctx);
-        if (!V)
-          return std::nullopt;
-        Add(*V);
-        Initialised = true;
+    if (!C->hasBody(Def) || !Def)
+      return std::nullopt;
+    const auto *Ctor = llvm::cast<CXXConstructorDecl>(Def);
+    if (Ctor->isCopyOrMoveConstructor())
+      continue; // copies a value the member already holds (or another)
+    bool Initialised = false;
+    for (const CXXCtorInitializer *Init : Ctor->inits()) {
+      if (Init->getMember() != F)
+        continue;
+      if (Init->isInClassMemberInitializer()) {
+        Initialised = InClass.has_value();
+        continue;
       }
-      if (!Initialised && !InClass)
+      std::optional<llvm::APSInt> V = initialValue(Init->getInit(), Ctx);
+      if (!V)
         return std::nullopt;
+      Add(*V);
+      Initialised = true;
     }
+    if (!Initialised && !InClass)
+      return std::nullopt;
   }
   if (!UserCtor && !InClass)
     return std::nullopt;
-  // Every use in the class's code: a constant write or a read.
-  bool Unknown = false;
-  llvm::SmallPtrSet<const MemberExpr *, 8> Accounted;
-  llvm::SmallVector<const MemberExpr *, 8> Uses;
-  llvm::SmallVector<const Stmt *, 32> Work(Bodies.begin(), Bodies.end());
-  while (!Work.empty() && !Unknown) {
-    const Stmt *S = Work.pop_back_val();
-    if (!S)
-      continue;
-    if (const auto *ME = llvm::dyn_cast<MemberExpr>(S);
-        ME && ME->getMemberDecl() == F)
-      Uses.push_back(ME);
-    if (std::optional<FlagWrite> W = flagWrite(S, Ctx);
-        W && W->Member->getMemberDecl() == F) {
-      Add(W->Value);
-      Accounted.insert(W->Member);
-    }
-    if (const auto *IC = llvm::dyn_cast<ImplicitCastExpr>(S);
-        IC && IC->getCastKind() == CK_LValueToRValue)
-      if (const auto *ME =
-              llvm::dyn_cast<MemberExpr>(IC->getSubExpr()->IgnoreParens()))
-        Accounted.insert(ME);
-    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
-      if (const CXXMethodDecl *MD = MC->getMethodDecl(); MD && MD->isConst())
-        if (const auto *ME = llvm::dyn_cast<MemberExpr>(
-                MC->getImplicitObjectArgument()->IgnoreParenImpCasts()))
+  // Every use in the class's code (all of it visible: a private member, no
+  // friends): a constant write or a read.
+  bool Unknown = classCodeMay(F, [&](const Stmt *Body, const FieldDecl *) {
+    llvm::SmallPtrSet<const MemberExpr *, 8> Accounted;
+    llvm::SmallVector<const MemberExpr *, 8> Uses;
+    llvm::SmallVector<const Stmt *, 32> Work{Body};
+    while (!Work.empty()) {
+      const Stmt *S = Work.pop_back_val();
+      if (!S)
+        continue;
+      if (const auto *ME = llvm::dyn_cast<MemberExpr>(S);
+          ME && ME->getMemberDecl() == F)
+        Uses.push_back(ME);
+      if (std::optional<FlagWrite> W = flagWrite(S, Ctx);
+          W && W->Member->getMemberDecl() == F) {
+        Add(W->Value);
+        Accounted.insert(W->Member);
+      }
+      if (const auto *IC = llvm::dyn_cast<ImplicitCastExpr>(S);
+          IC && IC->getCastKind() == CK_LValueToRValue)
+        if (const auto *ME =
+                llvm::dyn_cast<MemberExpr>(IC->getSubExpr()->IgnoreParens()))
           Accounted.insert(ME);
-    if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
-      Work.push_back(L->getBody());
-      continue;
+      if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S))
+        if (const CXXMethodDecl *MD = MC->getMethodDecl(); MD && MD->isConst())
+          if (const auto *ME = llvm::dyn_cast<MemberExpr>(
+                  MC->getImplicitObjectArgument()->IgnoreParenImpCasts()))
+            Accounted.insert(ME);
+      if (const auto *L = llvm::dyn_cast<LambdaExpr>(S)) {
+        Work.push_back(L->getBody());
+        continue;
+      }
+      for (const Stmt *C : S->children())
+        Work.push_back(C);
     }
-    for (const Stmt *C : S->children())
-      Work.push_back(C);
-  }
-  for (const MemberExpr *ME : Uses)
-    if (!Accounted.contains(ME))
-      return std::nullopt; // an increment, an address, a reference...
+    // An increment, an address, a reference...
+    return llvm::any_of(
+        Uses, [&](const MemberExpr *ME) { return !Accounted.contains(ME); });
+  });
+  if (Unknown)
+    return std::nullopt;
   return Values;
 }
 } // namespace
