@@ -3134,6 +3134,14 @@ void BlockingAnalysis::Impl::joinAtDestruction(UnitInfo &I, State &S,
   }
 }
 
+/// \p Call is `pthread_join(t, &ret)`.
+static bool isPthreadJoin(const CallExpr *Call) {
+  const FunctionDecl *F = Call ? Call->getDirectCallee() : nullptr;
+  return F && F->getIdentifier() && F->getName() == "pthread_join" &&
+         Call->getNumArgs() == 2 &&
+         (F->isExternC() || F->getDeclContext()->isTranslationUnit());
+}
+
 void BlockingAnalysis::Impl::recordJoin(UnitInfo &I, const State &S,
                                         const CallExpr *Join,
                                         const ObjectKey &K,
@@ -3309,6 +3317,15 @@ void BlockingAnalysis::Impl::transferElement(UnitInfo &I, const CFGElement &E,
           recordJoin(I, S, MC, K);
         return;
       }
+  // pthread_join(t, &ret): it waits for the routine pthread_create
+  // started on t.
+  if (isPthreadJoin(Call)) {
+    ObjectKey K = I.KB->keyOf(Call->getArg(0));
+    Skel(Call->getBeginLoc(), "join " + K.str());
+    if (Record)
+      recordJoin(I, S, Call, K);
+    return;
+  }
   // Latches, semaphores and wait groups.
   if (CounterOp CO =
           Counters.classify(llvm::dyn_cast<CXXMemberCallExpr>(Call))) {
@@ -10201,6 +10218,30 @@ void BlockingAnalysis::Impl::joinedBodies(
     Async.Start = J.Async;
     Async.Callable = asyncCallable(J.Async);
     Starts.push_back(Async);
+  } else if (isPthreadJoin(J.Call)) {
+    // The pthread_create calls that store their id in the joined handle:
+    // before the join in its function, or, for a global or a data member,
+    // anywhere in the unit's code.
+    const Expr *Handle = J.Call->getArg(0);
+    const CodeUnit *Site = J.SiteUnit ? J.SiteUnit : J.Unit;
+    if (Site->Fn)
+      Starts = findPthreadCreates(Handle, Site->Fn, J.Call->getBeginLoc(), Ctx);
+    const ValueDecl *D = nullptr;
+    if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(bareExpr(Handle)))
+      D = Ref->getDecl();
+    else if (const auto *ME = llvm::dyn_cast<MemberExpr>(bareExpr(Handle)))
+      D = ME->getMemberDecl();
+    const auto *V = llvm::dyn_cast_or_null<VarDecl>(D);
+    if (Starts.empty() && D &&
+        (llvm::isa<FieldDecl>(D) || (V && V->hasGlobalStorage())))
+      for (const auto &U : Inv.units())
+        if (U->Fn && U->Fn != (Site ? Site->Fn : nullptr))
+          for (const SpawnSite &More :
+               findPthreadCreates(Handle, U->Fn, SourceLocation(), Ctx))
+            if (llvm::none_of(Starts, [&](const SpawnSite &Old) {
+                  return Old.Start == More.Start;
+                }))
+              Starts.push_back(More);
   } else {
     const Expr *Handle =
         llvm::cast<CXXMemberCallExpr>(J.Call)->getImplicitObjectArgument();
@@ -10476,10 +10517,12 @@ void BlockingAnalysis::Impl::reportJoinsFirst(
       BlockingFinding F;
       F.Kind = BlockingFinding::JoinFirst;
       F.At = J.Call;
-      F.Message = "join() waits for a thread that never finishes: " +
-                  std::string(opNoun(W->Kind)) + " '" + W->Object.str() +
-                  "' in it waits for code that runs only after this join; "
-                  "both wait forever";
+      F.Message =
+          std::string(isPthreadJoin(J.Call) ? "pthread_join()" : "join()") +
+          " waits for a thread that never finishes: " +
+          std::string(opNoun(W->Kind)) + " '" + W->Object.str() +
+          "' in it waits for code that runs only after this join; "
+          "both wait forever";
       F.Notes.push_back({StartP->Start, "the thread is started here"});
       addChainNotes(F.Notes, W->Chain, "in the thread");
       F.Notes.push_back({W->Call, "it waits here"});
@@ -10575,7 +10618,8 @@ void BlockingAnalysis::Impl::reportJoins(std::vector<BlockingFinding> &Out) {
                 : "destroying the std::jthreads of '" + Name +
                       "' joins their threads";
       } else {
-        Joiner = "join() waits for the thread";
+        Joiner = isPthreadJoin(J.Call) ? "pthread_join() waits for the thread"
+                                       : "join() waits for the thread";
       }
       F.Message = Joiner + " while holding '" + Mu + "', which the " + Who +
                   " acquires before it can finish: both wait forever";
