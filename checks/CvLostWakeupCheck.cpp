@@ -557,7 +557,7 @@ void LostWakeupAnalysis::collectWaiters() {
         continue; // A timed wait wakes up on its own: a delay, not a hang.
       // A wait in a branch that cannot run (its member is never given a
       // value that takes it) is no waiter.
-      if (cannotRun(W.Call, Ctx))
+      if (cannotRun(W.Call, U->Body, Ctx))
         continue;
       const ValueDecl *M = Locks.lockedBy(W.Lock);
       if (!M)

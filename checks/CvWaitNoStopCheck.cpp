@@ -245,7 +245,7 @@ void CvWaitNoStopCheck::findWaits(
     if (std::optional<ConditionWait> Wait = CVs->asWait(Call)) {
       // A wait in a branch that cannot run is no wait.
       if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()) &&
-          !cannotRun(Call, *Ctx))
+          !cannotRun(Call, Fn->getBody(), *Ctx))
         analyse(W, *Wait, Fn, Chain);
     } else if (const ValueDecl *Sem = semaphoreOp(Call, "acquire")) {
       if (!Reported.seen(Call->getExprLoc(), Ctx->getSourceManager()))

@@ -11638,16 +11638,7 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
 
 void BlockingAnalysis::Impl::dropDeadFindings(
     std::vector<BlockingFinding> &Out) {
-  // Reported where a branch cannot run: its member is never given a value
-  // that takes it.
-  llvm::erase_if(Out, [&](const BlockingFinding &F) {
-    return F.At && cannotRun(F.At, Ctx);
-  });
-  // Only in a program: its `main` is here, so a function of this file that
-  // nothing calls never runs.
-  if (Out.empty() || llvm::none_of(Inv.units(), [](const auto &U) {
-        return U->Fn && !U->Lambda && U->Fn->isMain();
-      }))
+  if (Out.empty())
     return;
   llvm::DenseMap<const Stmt *, const CodeUnit *> UnitOf;
   for (const BlockingFinding &F : Out)
@@ -11657,6 +11648,18 @@ void BlockingAnalysis::Impl::dropDeadFindings(
       if (auto It = UnitOf.find(S); It != UnitOf.end() && !It->second)
         It->second = U.get();
     });
+  // Reported where a branch cannot run: its member is never given a value
+  // that takes it.
+  llvm::erase_if(Out, [&](const BlockingFinding &F) {
+    const CodeUnit *U = UnitOf.lookup(F.At);
+    return U && cannotRun(F.At, U->Body, Ctx);
+  });
+  // Only in a program: its `main` is here, so a function of this file that
+  // nothing calls never runs.
+  if (Out.empty() || llvm::none_of(Inv.units(), [](const auto &U) {
+        return U->Fn && !U->Lambda && U->Fn->isMain();
+      }))
+    return;
   llvm::erase_if(Out, [&](const BlockingFinding &F) {
     std::string Why;
     const CodeUnit *U = UnitOf.lookup(F.At);

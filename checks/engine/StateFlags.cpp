@@ -295,9 +295,57 @@ memberValues(const FieldDecl *F, ASTContext &Ctx) {
   return computeMemberValues(F, Ctx);
 }
 
-bool cannotRun(const Stmt *S, ASTContext &Ctx) {
+namespace {
+/// The statements from \p Root down to \p S (both included), found by a
+/// walk of \p Root (lambda bodies too): no parent map, which would cost a
+/// walk of the whole translation unit.
+bool pathTo(const Stmt *Root, const Stmt *S,
+            llvm::SmallVectorImpl<const Stmt *> &Path) {
+  if (!Root)
+    return false;
+  Path.push_back(Root);
+  if (Root == S)
+    return true;
+  if (const auto *L = llvm::dyn_cast<LambdaExpr>(Root)) {
+    if (pathTo(L->getBody(), S, Path))
+      return true;
+  } else {
+    for (const Stmt *C : Root->children())
+      if (pathTo(C, S, Path))
+        return true;
+  }
+  Path.pop_back();
+  return false;
+}
+} // namespace
+
+bool cannotRun(const Stmt *S, const Stmt *Body, ASTContext &Ctx) {
+  llvm::SmallVector<const Stmt *, 32> Path;
+  if (!S || !pathTo(Body, S, Path))
+    return false;
+  // The tests S runs under, as guardingFlagTests reads them, up to the
+  // innermost lambda around it.
   llvm::SmallVector<FlagTest, 4> Tests;
-  guardingFlagTests(S, Ctx, Tests);
+  for (size_t I = Path.size() - 1; I > 0; --I) {
+    const Stmt *C = Path[I], *P = Path[I - 1];
+    if (llvm::isa<LambdaExpr>(P))
+      break;
+    if (const auto *If = llvm::dyn_cast<IfStmt>(P)) {
+      if (C == If->getThen())
+        flagTests(If->getCond(), true, Ctx, Tests);
+      else if (C == If->getElse())
+        flagTests(If->getCond(), false, Ctx, Tests);
+    } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(P)) {
+      for (const Stmt *Before : CS->body()) {
+        if (Before == C)
+          break;
+        const auto *If = llvm::dyn_cast<IfStmt>(Before);
+        if (If && !If->getElse() && !If->getInit() &&
+            !If->getConditionVariable() && alwaysLeaves(If->getThen()))
+          flagTests(If->getCond(), false, Ctx, Tests);
+      }
+    }
+  }
   for (const FlagTest &T : Tests) {
     const auto *F = llvm::dyn_cast<FieldDecl>(T.Member->getMemberDecl());
     std::optional<llvm::SmallVector<llvm::APSInt, 4>> Values =

@@ -79,11 +79,11 @@ std::optional<FlagWrite> flagWrite(const Stmt *S, const ASTContext &Ctx);
 std::optional<llvm::SmallVector<llvm::APSInt, 4>>
 memberValues(const FieldDecl *F, ASTContext &Ctx);
 
-/// \p S cannot run: it runs under a test of a data member
-/// (guardingFlagTests) that every value the member can hold fails
-/// (`if (interval_ > 0) ... else cv.wait(lk);` with `interval_` only ever
-/// given 50).
-bool cannotRun(const Stmt *S, ASTContext &Ctx);
+/// \p S, a statement of \p Body (a function's), cannot run: it runs under
+/// a test of a data member (as guardingFlagTests reads them) that every
+/// value the member can hold fails (`if (interval_ > 0) ... else
+/// cv.wait(lk);` with `interval_` only ever given 50).
+bool cannotRun(const Stmt *S, const Stmt *Body, ASTContext &Ctx);
 
 } // namespace clang::tidy::threadleak
 
