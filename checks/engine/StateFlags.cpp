@@ -83,6 +83,30 @@ void flagTests(const Expr *Cond, bool Value, const ASTContext &Ctx,
   });
 }
 
+namespace {
+/// The tests \p C runs under in its parent \p P: the `if` whose branch it
+/// is, the `if (...) return;` statements before it in a block.
+void testsInParent(const Stmt *P, const Stmt *C, const ASTContext &Ctx,
+                   llvm::SmallVectorImpl<FlagTest> &Out) {
+  if (const auto *If = llvm::dyn_cast<IfStmt>(P)) {
+    if (C == If->getThen())
+      flagTests(If->getCond(), true, Ctx, Out);
+    else if (C == If->getElse())
+      flagTests(If->getCond(), false, Ctx, Out);
+  } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(P)) {
+    // `if (stopping_) return;` before it.
+    for (const Stmt *Before : CS->body()) {
+      if (Before == C)
+        break;
+      const auto *If = llvm::dyn_cast<IfStmt>(Before);
+      if (If && !If->getElse() && !If->getInit() &&
+          !If->getConditionVariable() && alwaysLeaves(If->getThen()))
+        flagTests(If->getCond(), false, Ctx, Out);
+    }
+  }
+}
+} // namespace
+
 void guardingFlagTests(const Stmt *S, ASTContext &Ctx,
                        llvm::SmallVectorImpl<FlagTest> &Out) {
   DynTypedNode Child = DynTypedNode::create(*S);
@@ -97,25 +121,9 @@ void guardingFlagTests(const Stmt *S, ASTContext &Ctx,
       continue;
     }
     const Stmt *P = Parents[0].get<Stmt>();
-    const Stmt *C = Child.get<Stmt>();
     if (!P || llvm::isa<LambdaExpr>(P))
       return;
-    if (const auto *If = llvm::dyn_cast<IfStmt>(P)) {
-      if (C == If->getThen())
-        flagTests(If->getCond(), true, Ctx, Out);
-      else if (C == If->getElse())
-        flagTests(If->getCond(), false, Ctx, Out);
-    } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(P)) {
-      // `if (stopping_) return;` before it.
-      for (const Stmt *Before : CS->body()) {
-        if (Before == C)
-          break;
-        const auto *If = llvm::dyn_cast<IfStmt>(Before);
-        if (If && !If->getElse() && !If->getInit() &&
-            !If->getConditionVariable() && alwaysLeaves(If->getThen()))
-          flagTests(If->getCond(), false, Ctx, Out);
-      }
-    }
+    testsInParent(P, Child.get<Stmt>(), Ctx, Out);
     Child = Parents[0];
   }
 }
@@ -330,21 +338,7 @@ bool cannotRun(const Stmt *S, const Stmt *Body, ASTContext &Ctx) {
     const Stmt *C = Path[I], *P = Path[I - 1];
     if (llvm::isa<LambdaExpr>(P))
       break;
-    if (const auto *If = llvm::dyn_cast<IfStmt>(P)) {
-      if (C == If->getThen())
-        flagTests(If->getCond(), true, Ctx, Tests);
-      else if (C == If->getElse())
-        flagTests(If->getCond(), false, Ctx, Tests);
-    } else if (const auto *CS = llvm::dyn_cast<CompoundStmt>(P)) {
-      for (const Stmt *Before : CS->body()) {
-        if (Before == C)
-          break;
-        const auto *If = llvm::dyn_cast<IfStmt>(Before);
-        if (If && !If->getElse() && !If->getInit() &&
-            !If->getConditionVariable() && alwaysLeaves(If->getThen()))
-          flagTests(If->getCond(), false, Ctx, Tests);
-      }
-    }
+    testsInParent(P, C, Ctx, Tests);
   }
   for (const FlagTest &T : Tests) {
     const auto *F = llvm::dyn_cast<FieldDecl>(T.Member->getMemberDecl());
