@@ -555,10 +555,6 @@ void LostWakeupAnalysis::collectWaiters() {
     for (const ConditionWait &W : U->Waits) {
       if (W.Timed || W.StopAware || !W.CondVar)
         continue; // A timed wait wakes up on its own: a delay, not a hang.
-      // A wait in a branch that cannot run (its member is never given a
-      // value that takes it) is no waiter.
-      if (cannotRun(W.Call, U->Body, Ctx))
-        continue;
       const ValueDecl *M = Locks.lockedBy(W.Lock);
       if (!M)
         continue;
@@ -584,6 +580,10 @@ void LostWakeupAnalysis::collectWaiters() {
       if (Cond->ReadsStopToken)
         Wt.Keys.push_back(stopStateOf(*U));
       if (Wt.Keys.empty())
+        continue;
+      // A wait in a branch that cannot run (its member is never given a
+      // value that takes it) is no waiter. (Asked last: it walks the body.)
+      if (cannotRun(W.Call, U->Body, Ctx))
         continue;
       unsigned CI = CVIndex.try_emplace(W.CondVar, CVIndex.size()).first->second;
       unsigned MI = MutexIndex.try_emplace(M, MutexIndex.size()).first->second;

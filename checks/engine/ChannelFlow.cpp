@@ -893,11 +893,17 @@ bool ChannelFlow::repointedBefore(const FunctionDecl *Owner, const VarDecl *V,
 
 /// What a cross-TU summary says of a channel parameter, by \p Rules (not
 /// both a send and a receive: no fact records that).
+/// Of three facts recorded by release rule (close; close or send; close
+/// or receive), the one \p Rules asks for.
+template <typename T>
+static const T &byRule(ReleaseRules Rules, const T &Closes,
+                       const T &ClosesOrSends, const T &ClosesOrReceives) {
+  return Rules.Send ? ClosesOrSends : Rules.Receive ? ClosesOrReceives : Closes;
+}
+
 static bool releasedBy(const crosstu::FunctionSummary::ChannelParam &C,
                        ReleaseRules Rules) {
-  return Rules.Send      ? C.ClosesOrSends
-         : Rules.Receive ? C.ClosesOrReceives
-                         : C.Closes;
+  return byRule(Rules, C.Closes, C.ClosesOrSends, C.ClosesOrReceives);
 }
 
 bool ChannelFlow::passesTo(const Expr *Arg, const VarDecl *V,
@@ -1274,8 +1280,6 @@ static std::optional<UnreleasedPath> exitOf(const CFGBlock &B,
   return std::nullopt;
 }
 
-/// \p B ends in a call that never returns: the process (or thread) ends
-/// there, and nothing is left blocked.
 /// \p Test asks a channel whether it is closed (`ch.is_closed()`,
 /// `ch.closed()`, `ch->isClosed()`) or open (`ch.is_open()`): the channel
 /// as written, and whether the test is true when the channel is closed.
@@ -1305,6 +1309,8 @@ static std::optional<ClosedQuery> closedQuery(const Expr *Test,
   return ClosedQuery{Object, Closed, !Spec->WakesOnlyReceivers.empty()};
 }
 
+/// \p B ends in a call that never returns: the process (or thread) ends
+/// there, and nothing is left blocked.
 static bool endsInNoReturn(const CFGBlock &B) {
   for (auto It = B.rbegin(); It != B.rend(); ++It)
     if (auto S = It->getAs<CFGStmt>()) {
@@ -2208,7 +2214,7 @@ bool ChannelFlow::releasedByAnotherContext(const FunctionDecl *Owner,
 
 bool ChannelFlow::paramReleasedOnAllPaths(const FunctionDecl *Fn,
                                           unsigned Index, ReleaseRules Rules) {
-  unsigned Key = Index * 4 + (Rules.Send ? 1 : 0) + (Rules.Receive ? 2 : 0);
+  unsigned Key = Index * 4 + Rules.key();
   auto It = Summaries.find({Fn, Key});
   if (It != Summaries.end())
     return It->second;
@@ -2231,8 +2237,7 @@ bool ChannelFlow::paramReleasedOnAllPaths(const FunctionDecl *Fn,
 
 bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
                                       ReleaseRules Rules) {
-  std::pair<const FieldDecl *, unsigned> Key{
-      Field, (Rules.Send ? 1 : 0) + (Rules.Receive ? 2 : 0)};
+  std::pair<const FieldDecl *, unsigned> Key{Field, Rules.key()};
   auto [It, New] = MemberCache.try_emplace(Key, true);
   if (!New)
     return It->second;
@@ -2254,11 +2259,9 @@ bool ChannelFlow::memberMayBeReleased(const FieldDecl *Field,
           Rules.Send && Rules.Receive ? nullptr : crosstu::ask(M, Ctx);
       if (S && S->Members) {
         const crosstu::FunctionSummary::MemberFacts &F = *S->Members;
-        const std::vector<std::string> &Names = Rules.Send ? F.ClosesOrSends
-                                                : Rules.Receive
-                                                    ? F.ClosesOrReceives
-                                                    : F.Closes;
-        if (llvm::is_contained(Names, Field->getName()))
+        if (llvm::is_contained(
+                byRule(Rules, F.Closes, F.ClosesOrSends, F.ClosesOrReceives),
+                Field->getName()))
           Any = true;
         continue;
       }

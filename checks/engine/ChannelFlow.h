@@ -121,6 +121,8 @@ struct ReleaseRules {
   bool Send = false;
   /// A receive that certainly happens releases a single send.
   bool Receive = false;
+  /// The rules as a number below 4, for caches.
+  unsigned key() const { return (Send ? 1 : 0) + (Receive ? 2 : 0); }
 };
 
 /// A channel (or a context) the owner may release, and what releases it.
@@ -357,7 +359,7 @@ private:
   /// (function, parameter, rules) -> releases on all paths.
   llvm::DenseMap<std::pair<const FunctionDecl *, unsigned>, bool> Summaries;
   llvm::DenseSet<const FunctionDecl *> InProgress;
-  /// By field and release rules (Send + 2 * Receive).
+  /// By field and release rules (ReleaseRules::key()).
   llvm::DenseMap<std::pair<const FieldDecl *, unsigned>, bool> MemberCache;
   /// The lenders of a borrowed member: each binding constructor's argument
   /// for it, at every construction of the TU. False if one cannot be
