@@ -5,6 +5,7 @@
 #include "engine/ChannelCapacity.h"
 #include "engine/ChannelFlow.h"
 #include "engine/ClassHierarchy.h"
+#include "engine/CrossTU.h"
 #include "engine/CvPredicate.h"
 #include "engine/Destructors.h"
 #include "engine/ForeverAnalysis.h"
@@ -1275,6 +1276,16 @@ private:
       addObject(Ef.ReleasedBefore, K);
     addEffect(I, std::move(Ef));
   }
+  /// \p Call, made with \p S, calls a function defined in another unit
+  /// whose summary says what it acquires: those are acquisitions at the
+  /// call, and effects of \p I's summary.
+  void acquiredElsewhere(UnitInfo &I, State &S, const CallExpr *Call);
+  /// Records, for the cross-TU pass, what each function other units can
+  /// call acquires.
+  void recordAcquires(crosstu::Recording &Rec) const;
+  /// Adds to \p F, after each step at a call of ExternalAcquires, the
+  /// acquisition in the other unit.
+  void externalNotes(BlockingFinding &F) const;
   /// The mutex a lock event takes or gives back: a class that lends a
   /// member's lock (LockModel::lentMutex) stands for that member.
   ObjectKey lockKey(const UnitInfo &I, const LockEvent &Ev) const {
@@ -2322,6 +2333,12 @@ private:
   /// The condition waits whose taking back of their mutex is recorded as
   /// an acquisition (for the notes' wording).
   llvm::DenseSet<const Stmt *> RewaitSites;
+  /// Calls of functions defined in other units that acquire a mutex (by
+  /// their cross-TU summaries): the mutex in the caller's terms, and the
+  /// note at the acquisition in the other unit.
+  llvm::DenseMap<const Stmt *,
+                 llvm::SmallVector<std::pair<ObjectKey, WitnessStep>, 1>>
+      ExternalAcquires;
   llvm::DenseMap<const CallExpr *, KeyList> CallHeld;
   llvm::DenseMap<const CodeUnit *, KeyList> EntryHeld;
   llvm::DenseSet<const Stmt *> SeenOp;
@@ -3627,8 +3644,10 @@ void BlockingAnalysis::Impl::callInto(UnitInfo &I, State &S,
   // A call into the translation unit's own code (or through a function
   // object whose lambdas we know): its summary, in our terms.
   llvm::SmallVector<const CodeUnit *, 2> Targets = targetsOf(I, Call);
-  if (Targets.empty()) { // A channel or condition variable handed to code we do
-                         // not read: that
+  if (Targets.empty()) {
+    if (Record)
+      acquiredElsewhere(I, S, Call);
+    // A channel or condition variable handed to code we do not read: that
     // code may complete (or be) any operation on it.
     // A smart pointer's own members (`pw = std::make_shared<Pipe>()`)
     // change which object it owns, not the object.
@@ -3837,6 +3856,136 @@ void BlockingAnalysis::Impl::applySummary(UnitInfo &I, State &S,
     if (Mine.Key.valid())
       S.Held.push_back(std::move(Mine));
   }
+}
+
+void BlockingAnalysis::Impl::acquiredElsewhere(UnitInfo &I, State &S,
+                                               const CallExpr *Call) {
+  const FunctionDecl *Callee = Call->getDirectCallee();
+  if (!crosstu::enabled() || !Callee || Callee->hasBody() ||
+      isDestruction(Call))
+    return;
+  // A virtual call may run an override that takes something else.
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+      !MD->getParent()->hasAttr<FinalAttr>())
+    return;
+  // Asked only where an acquisition can matter: with a lock held, or in
+  // code whose summary callers here apply under theirs.
+  if (S.Held.empty() &&
+      (!I.U->Fn || I.U->Lambda || Inv.callersOf(I.U->Fn).empty()))
+    return;
+  const crosstu::FunctionSummary *Sum = crosstu::ask(Callee, Ctx);
+  if (!Sum)
+    return;
+  for (const crosstu::FunctionSummary::Acquire &A : Sum->Acquires) {
+    ObjectKey Own = crosstu::keyOf(A.Key, Callee);
+    if (!Own.valid())
+      continue;
+    Effect Ef;
+    Ef.Kind = Effect::Acquire;
+    Ef.Key = Own;
+    bool Known = true;
+    for (const auto &[Param, Value] : A.Requires) {
+      Known &= Param < Callee->getNumParams();
+      if (Known)
+        Ef.Requires.push_back({Callee->getParamDecl(Param), Value});
+    }
+    // `f(false)` where f locks only `if (lock)`: not here. One our own
+    // caller decides is left out: nothing here says it.
+    Requirements Req;
+    bool Unknown = false;
+    if (!Known || !requiredAt(Ef, Call, Callee, Req, Unknown) || Unknown ||
+        !Req.empty())
+      continue;
+    ObjectKey K = calleeKey(I, Own, Call, Callee);
+    if (!K.valid())
+      continue;
+    SourceLocation At = crosstu::locate(A.At, Ctx.getSourceManager());
+    if (At.isValid())
+      ExternalAcquires[Call].push_back(
+          {K,
+           {nullptr,
+            "'" + patternName(Callee) +
+                "', defined in another translation unit, acquires '" +
+                Own.str() + "' here",
+            At}});
+    acquire(I, S, K, A.Shared, Call, {}, {}, true, false);
+    Effect Mine;
+    Mine.Kind = Effect::Acquire;
+    Mine.Key = K;
+    Mine.Shared = A.Shared;
+    Mine.Site = Call;
+    Mine.ReleasedBefore = S.Released;
+    addEffect(I, std::move(Mine));
+  }
+}
+
+void BlockingAnalysis::Impl::recordAcquires(crosstu::Recording &Rec) const {
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const auto &UP : Inv.units()) {
+    const CodeUnit *U = UP.get();
+    auto It = Infos.find(U);
+    if (U->Lambda || !U->Fn || It == Infos.end() ||
+        It->second->Status != UnitInfo::Done)
+      continue;
+    std::string Id = crosstu::summaryIdentity(U->Fn, Ctx);
+    if (Id.empty())
+      continue;
+    // What it takes whatever its caller holds and passes: not what it
+    // takes only on a path its caller may rule out, nor after giving a
+    // lock back (its caller's, maybe).
+    std::vector<crosstu::FunctionSummary::Acquire> Out;
+    for (const Effect &Ef : It->second->Sum.Effects) {
+      if (Ef.Kind != Effect::Acquire || Ef.Conditional || Ef.Rewait ||
+          !Ef.ReleasedBefore.empty() || !Ef.Site)
+        continue;
+      std::optional<crosstu::AccessPath> P = crosstu::pathOf(Ef.Key, U->Fn);
+      std::optional<crosstu::Location> L =
+          crosstu::locationOf(Ef.Site->getBeginLoc(), SM);
+      if (!P || !L)
+        continue;
+      crosstu::FunctionSummary::Acquire A{*P, Ef.Shared, {}, *L};
+      bool Own = true;
+      for (const auto &[Param, Value] : Ef.Requires) {
+        Own &= Param->getDeclContext() == U->Fn;
+        A.Requires.emplace_back(Param->getFunctionScopeIndex(), Value);
+      }
+      // One per mutex and condition, at its first place.
+      if (Own && llvm::none_of(Out, [&](const auto &O) {
+            return O.Key.Root == A.Key.Root && O.Key.Index == A.Key.Index &&
+                   O.Key.Name == A.Key.Name && O.Key.Members == A.Key.Members &&
+                   O.Shared == A.Shared && O.Requires == A.Requires;
+          }))
+        Out.push_back(std::move(A));
+    }
+    crosstu::FunctionSummary &S = Rec.Defined[Id];
+    S.Name = U->Fn->getNameAsString();
+    S.Acquires = std::move(Out);
+  }
+}
+
+void BlockingAnalysis::Impl::externalNotes(BlockingFinding &F) const {
+  if (ExternalAcquires.empty())
+    return;
+  std::vector<WitnessStep> Out;
+  // The acquisitions at the call the step names (all, if it names none).
+  auto Add = [&](const Stmt *At, llvm::StringRef Text) {
+    auto It = At ? ExternalAcquires.find(At) : ExternalAcquires.end();
+    if (It == ExternalAcquires.end())
+      return;
+    bool Named = llvm::any_of(It->second, [&](const auto &E) {
+      return Text.contains("'" + E.first.str() + "'");
+    });
+    for (const auto &[K, Step] : It->second)
+      if (!Named || Text.contains("'" + K.str() + "'"))
+        Out.push_back(Step);
+  };
+  for (const WitnessStep &N : F.Notes) {
+    Out.push_back(N);
+    Add(N.At, N.What);
+  }
+  Add(F.At, F.Message);
+  F.Notes = std::move(Out);
 }
 
 const Summary *BlockingAnalysis::Impl::summaryOf(const CodeUnit *U,
@@ -11599,6 +11748,8 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
       Stack.pop_back();
     }
   }
+  if (crosstu::Recording *Rec = crosstu::recording())
+    recordAcquires(*Rec);
   std::vector<BlockingFinding> Out = std::move(Findings);
   reportLeaks(Out);
   reportLoopLeaks(Out);
@@ -11619,8 +11770,10 @@ std::vector<BlockingFinding> BlockingAnalysis::Impl::run() {
   std::vector<BlockingFinding> Unique;
   llvm::DenseSet<const Stmt *> Seen;
   for (BlockingFinding &F : Out)
-    if (F.At && Seen.insert(F.At).second)
+    if (F.At && Seen.insert(F.At).second) {
+      externalNotes(F);
       Unique.push_back(std::move(F));
+    }
   // An operation of a class read as a channel: say why it is one.
   for (BlockingFinding &F : Unique)
     if (const auto *Call = llvm::dyn_cast<CallExpr>(F.At))

@@ -2,7 +2,10 @@
 
 #include "engine/CrossTU.h"
 #include "engine/BodyResolver.h"
+#include "model/ChannelModel.h"
+#include "model/ConcurrencyModel.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/Mangle.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -130,6 +133,137 @@ SourceLocation locate(const Location &L, SourceManager &SM) {
   return SM.getComposedLoc(FID, L.Offset);
 }
 
+namespace {
+/// The class whose members a path goes on to from a member or root of
+/// type \p T: through references, pointers and smart pointers.
+const CXXRecordDecl *classThrough(QualType T) {
+  for (int Guard = 0; Guard < 4; ++Guard) {
+    const CXXRecordDecl *RD = recordOf(T);
+    const auto *Spec =
+        llvm::dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
+    if (!Spec || !isSmartPointer(RD) || Spec->getTemplateArgs().size() < 1 ||
+        Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+      return RD ? RD->getDefinition() : nullptr;
+    T = Spec->getTemplateArgs()[0].getAsType();
+  }
+  return nullptr;
+}
+
+/// The data member of \p RD, or of one of its bases, called \p Name.
+const FieldDecl *fieldNamed(const CXXRecordDecl *RD, llvm::StringRef Name,
+                            unsigned Depth = 0) {
+  if (!RD || !RD->hasDefinition() || Depth > 8)
+    return nullptr;
+  RD = RD->getDefinition();
+  for (const FieldDecl *F : RD->fields())
+    if (F->getIdentifier() && F->getName() == Name)
+      return F;
+  for (const CXXBaseSpecifier &B : RD->bases())
+    if (const FieldDecl *F =
+            fieldNamed(B.getType()->getAsCXXRecordDecl(), Name, Depth + 1))
+      return F;
+  return nullptr;
+}
+
+/// The variable \p Qualified (`ns::Class::mu`) names in \p Ctx's unit.
+const VarDecl *globalNamed(llvm::StringRef Qualified, ASTContext &Ctx) {
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  Qualified.split(Parts, "::");
+  const DeclContext *DC = Ctx.getTranslationUnitDecl();
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    if (Parts[I].empty())
+      return nullptr;
+    DeclContextLookupResult R =
+        DC->lookup(DeclarationName(&Ctx.Idents.get(Parts[I])));
+    const DeclContext *Next = nullptr;
+    for (const NamedDecl *D : R) {
+      if (I + 1 == Parts.size()) {
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
+          return VD;
+        continue;
+      }
+      if (const auto *NS = llvm::dyn_cast<NamespaceDecl>(D))
+        Next = NS;
+      else if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(D);
+               RD && RD->getDefinition())
+        Next = RD->getDefinition();
+    }
+    if (!Next)
+      return nullptr;
+    DC = Next;
+  }
+  return nullptr;
+}
+} // namespace
+
+std::optional<AccessPath> pathOf(const ObjectKey &K, const FunctionDecl *Fn) {
+  if (!K.exact() || !Fn)
+    return std::nullopt;
+  AccessPath P;
+  if (K.Root == ObjectKey::This) {
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Fn);
+    if (!MD || MD->isStatic() || MD->getParent()->isLambda())
+      return std::nullopt;
+    P.Root = AccessPath::This;
+  } else if (const auto *PVD = llvm::dyn_cast_or_null<ParmVarDecl>(K.RootVar)) {
+    if (PVD->getDeclContext() != Fn)
+      return std::nullopt;
+    P.Root = AccessPath::Param;
+    P.Index = PVD->getFunctionScopeIndex();
+  } else if (K.RootVar && K.RootVar->hasGlobalStorage() &&
+             !K.RootVar->isStaticLocal() && K.RootVar->isExternallyVisible() &&
+             K.RootVar->getIdentifier()) {
+    P.Root = AccessPath::Global;
+    P.Name = K.RootVar->getQualifiedNameAsString();
+  } else {
+    return std::nullopt;
+  }
+  for (const ValueDecl *M : K.Path) {
+    const auto *F = llvm::dyn_cast_or_null<FieldDecl>(M);
+    if (!F || !F->getIdentifier())
+      return std::nullopt;
+    P.Members.push_back(F->getName().str());
+  }
+  return P;
+}
+
+ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee) {
+  ObjectKey K;
+  const CXXRecordDecl *RD = nullptr;
+  switch (P.Root) {
+  case AccessPath::This: {
+    const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+    if (!MD || MD->isStatic())
+      return {};
+    K.Root = ObjectKey::This;
+    RD = MD->getParent()->getDefinition();
+    break;
+  }
+  case AccessPath::Param:
+    if (P.Index >= Callee->getNumParams())
+      return {};
+    K.Root = ObjectKey::Var;
+    K.RootVar = Callee->getParamDecl(P.Index);
+    RD = classThrough(K.RootVar->getType());
+    break;
+  case AccessPath::Global:
+    K.Root = ObjectKey::Var;
+    K.RootVar = globalNamed(P.Name, Callee->getASTContext());
+    if (!K.RootVar)
+      return {};
+    RD = classThrough(K.RootVar->getType());
+    break;
+  }
+  for (const std::string &Name : P.Members) {
+    const FieldDecl *F = fieldNamed(RD, Name);
+    if (!F)
+      return {};
+    K.Path.push_back(F);
+    RD = classThrough(F->getType());
+  }
+  return K;
+}
+
 llvm::json::Value toJSON(const FunctionSummary &S) {
   llvm::json::Object O{{"name", S.Name}};
   if (S.Loops) {
@@ -182,6 +316,25 @@ llvm::json::Value toJSON(const FunctionSummary &S) {
                            {"unknown", S.Effects->Unknown},
                            {"requests-stop", S.Effects->RequestsStop}};
   }
+  llvm::json::Array Acquires;
+  static const char *const Roots[] = {"this", "param", "global"};
+  for (const FunctionSummary::Acquire &A : S.Acquires) {
+    llvm::json::Array Requires;
+    for (const auto &[Param, Value] : A.Requires)
+      Requires.push_back(llvm::json::Array{int64_t(Param), Value});
+    llvm::json::Object AO{{"root", Roots[A.Key.Root]},
+                          {"members", llvm::json::Array(A.Key.Members)},
+                          {"shared", A.Shared},
+                          {"requires", std::move(Requires)},
+                          {"at", toJSON(A.At)}};
+    if (A.Key.Root == AccessPath::Param)
+      AO["param"] = int64_t(A.Key.Index);
+    if (A.Key.Root == AccessPath::Global)
+      AO["global"] = A.Key.Name;
+    Acquires.push_back(std::move(AO));
+  }
+  if (!Acquires.empty())
+    O["acquires"] = std::move(Acquires);
   return O;
 }
 
@@ -300,6 +453,55 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
     F.RequestsStop = *RequestsStop;
     S.Effects = std::move(F);
   }
+  if (const llvm::json::Array *Acquires = O->getArray("acquires"))
+    for (const llvm::json::Value &AV : *Acquires) {
+      const llvm::json::Object *AO = AV.getAsObject();
+      if (!AO)
+        return false;
+      FunctionSummary::Acquire A;
+      auto Root = AO->getString("root");
+      const llvm::json::Array *Members = AO->getArray("members");
+      const llvm::json::Array *Requires = AO->getArray("requires");
+      auto Shared = AO->getBoolean("shared");
+      if (!Root || !Members || !Requires || !Shared ||
+          !fromJSON(AO->get("at"), A.At))
+        return false;
+      if (*Root == "this") {
+        A.Key.Root = AccessPath::This;
+      } else if (*Root == "param") {
+        auto Param = AO->getInteger("param");
+        if (!Param || *Param < 0 || *Param > int64_t(UINT16_MAX))
+          return false;
+        A.Key.Root = AccessPath::Param;
+        A.Key.Index = unsigned(*Param);
+      } else if (*Root == "global") {
+        auto Global = AO->getString("global");
+        if (!Global || Global->empty())
+          return false;
+        A.Key.Root = AccessPath::Global;
+        A.Key.Name = Global->str();
+      } else {
+        return false;
+      }
+      for (const llvm::json::Value &N : *Members) {
+        auto Name = N.getAsString();
+        if (!Name || Name->empty())
+          return false;
+        A.Key.Members.push_back(Name->str());
+      }
+      for (const llvm::json::Value &R : *Requires) {
+        const llvm::json::Array *Pair = R.getAsArray();
+        if (!Pair || Pair->size() != 2)
+          return false;
+        auto Param = (*Pair)[0].getAsInteger();
+        auto Value = (*Pair)[1].getAsBoolean();
+        if (!Param || *Param < 0 || *Param > int64_t(UINT16_MAX) || !Value)
+          return false;
+        A.Requires.emplace_back(unsigned(*Param), *Value);
+      }
+      A.Shared = *Shared;
+      S.Acquires.push_back(std::move(A));
+    }
   return true;
 }
 

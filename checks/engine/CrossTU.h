@@ -20,7 +20,10 @@
 //     release: what the channel checks ask of a class whose member
 //     functions are not all defined in the unit;
 //   - for a stop path (a member function a condition variable's waiter
-//     counts on), what it changes and notifies.
+//     counts on), what it changes and notifies;
+//   - the mutexes it acquires, reached from its `this`, a parameter or a
+//     global (the blocking analysis's acquisitions): what
+//     threadleak-blocked-forever asks of a call made while holding a lock.
 //
 // and the functions it asked about and found no body for. A second pass
 // re-runs a unit that asked about a function some other unit summarised,
@@ -39,6 +42,7 @@
 #ifndef THREADLEAK_ENGINE_CROSSTU_H
 #define THREADLEAK_ENGINE_CROSSTU_H
 
+#include "engine/ObjectKey.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
 #include "llvm/Support/JSON.h"
@@ -55,6 +59,26 @@ struct Location {
   std::string File;
   unsigned Offset = 0;
 };
+
+/// An object named from a function's `this`, one of its parameters or a
+/// global, through data members, by name: an ObjectKey that means the same
+/// thing in every unit that sees the function's declaration.
+struct AccessPath {
+  enum RootKind { This, Param, Global } Root = This;
+  /// The parameter's index (Param).
+  unsigned Index = 0;
+  /// The global's qualified name (Global).
+  std::string Name;
+  std::vector<std::string> Members;
+};
+
+/// \p K, an exact key in the terms of \p Fn (a definition), by names;
+/// nullopt if other units cannot name it (a local, a member without a
+/// name, a global with internal linkage).
+std::optional<AccessPath> pathOf(const ObjectKey &K, const FunctionDecl *Fn);
+/// \p P in the terms of \p Callee (a declaration of this unit); an
+/// invalid key if a name is not found here.
+ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee);
 
 /// What a check may rely on about a function defined in another unit.
 struct FunctionSummary {
@@ -123,6 +147,19 @@ struct FunctionSummary {
     bool RequestsStop = false;
   };
 
+  /// A mutex the function acquires on some path (BlockingAnalysis: its own
+  /// lock events and those of the calls it makes in its unit), whatever
+  /// its caller passes, with nothing released before it there.
+  struct Acquire {
+    AccessPath Key;
+    /// Taken for reading.
+    bool Shared = false;
+    /// Only where each of these `bool` parameters has the value given.
+    std::vector<std::pair<unsigned, bool>> Requires;
+    /// Where (the lock call, or the guard).
+    Location At;
+  };
+
   std::string Name;
   std::optional<Forever> Loops;
   std::vector<Start> Starts;
@@ -130,9 +167,11 @@ struct FunctionSummary {
   std::vector<ChannelParam> Channels;
   std::optional<MemberFacts> Members;
   std::optional<StateEffects> Effects;
+  std::vector<Acquire> Acquires;
 
   bool empty() const {
-    return !Loops && Starts.empty() && Channels.empty() && !Members && !Effects;
+    return !Loops && Starts.empty() && Channels.empty() && !Members &&
+           !Effects && Acquires.empty();
   }
   /// The fact about parameter \p Param, if the function has one.
   const ChannelParam *channelParam(unsigned Param) const {

@@ -82,6 +82,60 @@ TEST_F(CrossTUTest, AskRecordsAndReads) {
   EXPECT_EQ(S->Name, "start");
 }
 
+TEST_F(CrossTUTest, AccessPathsByName) {
+  build(R"cc(
+    struct Mutex { void lock(); void unlock(); };
+    struct Base { Mutex base_mu; };
+    struct Store : Base { Mutex mu; };
+    struct Cache { Store *store; Mutex mu; void refresh(Store &s, int n); };
+    namespace ns { extern Mutex g_mu; }
+    static Mutex s_mu;
+    void Cache::refresh(Store &s, int n) {
+      store->mu.lock(); s.base_mu.lock(); ns::g_mu.lock(); s_mu.lock();
+      Mutex local; local.lock();
+    }
+  )cc");
+  if (HasFatalFailure())
+    return;
+  ASTContext &Ctx = AST->getASTContext();
+  const auto *Fn =
+      match(functionDecl(hasName("refresh"), isDefinition()).bind("f"), Ctx)[0]
+          .getNodeAs<FunctionDecl>("f");
+  tidy::threadleak::KeyBuilder KB(Fn->getBody());
+  std::vector<std::optional<crosstu::AccessPath>> Paths;
+  for (const auto &M :
+       match(cxxMemberCallExpr(callee(cxxMethodDecl(hasName("lock"))),
+                               hasAncestor(functionDecl(hasName("refresh"))))
+                 .bind("c"),
+             Ctx))
+    Paths.push_back(crosstu::pathOf(
+        KB.keyOf(
+            M.getNodeAs<CXXMemberCallExpr>("c")->getImplicitObjectArgument()),
+        Fn));
+  ASSERT_EQ(Paths.size(), 5u);
+  ASSERT_TRUE(Paths[0] && Paths[1] && Paths[2]);
+  EXPECT_EQ(Paths[0]->Root, crosstu::AccessPath::This);
+  EXPECT_EQ(Paths[0]->Members, (std::vector<std::string>{"store", "mu"}));
+  EXPECT_EQ(Paths[1]->Root, crosstu::AccessPath::Param);
+  EXPECT_EQ(Paths[1]->Index, 0u);
+  EXPECT_EQ(Paths[1]->Members, std::vector<std::string>{"base_mu"});
+  EXPECT_EQ(Paths[2]->Root, crosstu::AccessPath::Global);
+  EXPECT_EQ(Paths[2]->Name, "ns::g_mu");
+  // Other units cannot name a static global or a local.
+  EXPECT_FALSE(Paths[3]);
+  EXPECT_FALSE(Paths[4]);
+  // Back by names, in the terms of a declaration.
+  const auto *Decl = Fn->getFirstDecl();
+  EXPECT_EQ(crosstu::keyOf(*Paths[0], Decl).str(), "store->mu");
+  tidy::threadleak::ObjectKey P = crosstu::keyOf(*Paths[1], Decl);
+  EXPECT_EQ(P.RootVar, Decl->getParamDecl(0));
+  EXPECT_EQ(P.str(), "s.base_mu");
+  EXPECT_EQ(crosstu::keyOf(*Paths[2], Decl).str(), "g_mu");
+  crosstu::AccessPath Missing = *Paths[0];
+  Missing.Members.back() = "nope";
+  EXPECT_FALSE(crosstu::keyOf(Missing, Decl).valid());
+}
+
 TEST(CrossTUJSON, RoundTripAndMalformed) {
   crosstu::FunctionSummary S;
   S.Name = "Start";
@@ -106,6 +160,18 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   Eff.Notifies.push_back("W::cv_");
   Eff.RequestsStop = true;
   S.Effects = Eff;
+  crosstu::FunctionSummary::Acquire A;
+  A.Key.Root = crosstu::AccessPath::Param;
+  A.Key.Index = 1;
+  A.Key.Members = {"store_", "mu_"};
+  A.Shared = true;
+  A.Requires = {{2, false}};
+  A.At = {"/p/l.cpp", 9};
+  S.Acquires.push_back(A);
+  A = {};
+  A.Key.Root = crosstu::AccessPath::Global;
+  A.Key.Name = "ns::g_mu";
+  S.Acquires.push_back(A);
 
   crosstu::FunctionSummary Back;
   ASSERT_TRUE(crosstu::fromJSON(crosstu::toJSON(S), Back));
@@ -139,6 +205,18 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   EXPECT_EQ(Back.Effects->Notifies, std::vector<std::string>{"W::cv_"});
   EXPECT_FALSE(Back.Effects->Unknown);
   EXPECT_TRUE(Back.Effects->RequestsStop);
+  ASSERT_EQ(Back.Acquires.size(), 2u);
+  EXPECT_EQ(Back.Acquires[0].Key.Root, crosstu::AccessPath::Param);
+  EXPECT_EQ(Back.Acquires[0].Key.Index, 1u);
+  EXPECT_EQ(Back.Acquires[0].Key.Members,
+            (std::vector<std::string>{"store_", "mu_"}));
+  EXPECT_TRUE(Back.Acquires[0].Shared);
+  EXPECT_EQ(Back.Acquires[0].Requires,
+            (std::vector<std::pair<unsigned, bool>>{{2, false}}));
+  EXPECT_EQ(Back.Acquires[0].At.Offset, 9u);
+  EXPECT_EQ(Back.Acquires[1].Key.Root, crosstu::AccessPath::Global);
+  EXPECT_EQ(Back.Acquires[1].Key.Name, "ns::g_mu");
+  EXPECT_TRUE(Back.Acquires[1].Key.Members.empty());
   // A member function with channel members and no fact about them is not
   // an empty summary: it says it releases none.
   crosstu::FunctionSummary None;
@@ -155,7 +233,12 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
        R"({"name": "f", "members": {"closes": [], "closes-or-sends": []}})",
        R"({"name": "f", "effects": {"writes": [["a"]], "notifies": [], "unknown": false, "requests-stop": false}})",
        R"({"name": "f", "effects": {"writes": [], "notifies": [], "unknown": false}})",
-       R"({"name": "f", "channels": [{"param": 0, "closes": false, "closes-or-sends": false, "closes-or-receives": false}, {"param": 0, "closes": true, "closes-or-sends": true, "closes-or-receives": true}]})"}) {
+       R"({"name": "f", "channels": [{"param": 0, "closes": false, "closes-or-sends": false, "closes-or-receives": false}, {"param": 0, "closes": true, "closes-or-sends": true, "closes-or-receives": true}]})",
+       R"({"name": "f", "acquires": [{"root": "here", "members": [], "shared": false, "requires": [], "at": ["/a", 1]}]})",
+       R"({"name": "f", "acquires": [{"root": "param", "members": ["mu"], "shared": false, "requires": [], "at": ["/a", 1]}]})",
+       R"({"name": "f", "acquires": [{"root": "this", "members": [""], "shared": false, "requires": [], "at": ["/a", 1]}]})",
+       R"({"name": "f", "acquires": [{"root": "this", "members": ["mu"], "shared": false, "requires": [[0]], "at": ["/a", 1]}]})",
+       R"({"name": "f", "acquires": [{"root": "global", "members": [], "shared": false, "requires": [], "at": ["/a", 1]}]})"}) {
     llvm::Expected<llvm::json::Value> V = llvm::json::parse(Bad);
     ASSERT_TRUE(bool(V));
     crosstu::FunctionSummary Out;
