@@ -1283,6 +1283,12 @@ private:
   /// Records, for the cross-TU pass, what each function other units can
   /// call acquires.
   void recordAcquires(crosstu::Recording &Rec) const;
+  /// A held lock of \p S is a global, or \p Callee's object or a parameter
+  /// is of a class (or derives from one) whose lockable data member the
+  /// unit's code names (LockOwners, computed on first use).
+  bool mayAcquireNamed(const FunctionDecl *Callee, const State &S);
+  llvm::DenseSet<const CXXRecordDecl *> LockOwners;
+  bool LockOwnersKnown = false;
   /// Adds to \p F, after each step at a call of ExternalAcquires, the
   /// acquisition in the other unit.
   void externalNotes(BlockingFinding &F) const;
@@ -3869,10 +3875,13 @@ void BlockingAnalysis::Impl::acquiredElsewhere(UnitInfo &I, State &S,
       MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
       !MD->getParent()->hasAttr<FinalAttr>())
     return;
-  // Asked only where an acquisition can matter: with a lock held, or in
-  // code whose summary callers here apply under theirs.
-  if (S.Held.empty() &&
-      (!I.U->Fn || I.U->Lambda || Inv.callersOf(I.U->Fn).empty()))
+  // Asked only where an acquisition can make a finding here (asking is
+  // what makes the CLI analyse this unit again): with a lock held, and
+  // either a global (the callee may name it) or a callee whose object or
+  // parameters are of a class whose mutex this unit names itself (held
+  // here, the callee may take it again; taken here in some order, the
+  // callee may take it in the other).
+  if (S.Held.empty() || !mayAcquireNamed(Callee, S))
     return;
   const crosstu::FunctionSummary *Sum = crosstu::ask(Callee, Ctx);
   if (!Sum)
@@ -3918,6 +3927,50 @@ void BlockingAnalysis::Impl::acquiredElsewhere(UnitInfo &I, State &S,
     Mine.ReleasedBefore = S.Released;
     addEffect(I, std::move(Mine));
   }
+}
+
+bool BlockingAnalysis::Impl::mayAcquireNamed(const FunctionDecl *Callee,
+                                             const State &S) {
+  if (llvm::any_of(S.Held, [](const HeldLock &H) {
+        const auto *VD = llvm::dyn_cast_or_null<VarDecl>(H.Key.object());
+        return VD && VD->hasGlobalStorage();
+      }))
+    return true;
+  if (!LockOwnersKnown) {
+    LockOwnersKnown = true;
+    llvm::DenseMap<const FieldDecl *, bool> Lockable;
+    for (const auto &UP : Inv.units())
+      walkOwnCode(UP->Body, [&](const Stmt *St) {
+        const auto *ME = llvm::dyn_cast<MemberExpr>(St);
+        const auto *F =
+            ME ? llvm::dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+        if (!F)
+          return;
+        auto [It, New] = Lockable.try_emplace(F, false);
+        if (New)
+          It->second = LockModel::isLockable(F->getType());
+        if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(F->getParent());
+            RD && It->second)
+          LockOwners.insert(RD->getCanonicalDecl());
+      });
+  }
+  auto Owns = [&](const CXXRecordDecl *RD) {
+    if (!RD || !RD->hasDefinition())
+      return false;
+    if (LockOwners.contains(RD->getCanonicalDecl()))
+      return true;
+    return llvm::any_of(
+        RD->getDefinition()->bases(), [&](const CXXBaseSpecifier &B) {
+          const CXXRecordDecl *BD = B.getType()->getAsCXXRecordDecl();
+          return BD && LockOwners.contains(BD->getCanonicalDecl());
+        });
+  };
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
+      MD && !MD->isStatic() && Owns(MD->getParent()))
+    return true;
+  return llvm::any_of(Callee->parameters(), [&](const ParmVarDecl *P) {
+    return Owns(objectClass(P->getType()));
+  });
 }
 
 void BlockingAnalysis::Impl::recordAcquires(crosstu::Recording &Rec) const {
