@@ -6141,9 +6141,14 @@ bool BlockingAnalysis::Impl::gated(const OpRecord &R, const GateTarget &T,
     // operation is written in: `stop_.send(done); done.recv();`) has
     // completed Q's partner already: the blocked side's own locks do not
     // hold it back.
+    // So has one it ran before it created the lambda Q is written in
+    // (`limiter.send(true); spawn([&] { limiter.recv(); wg.done(); });`):
+    // Q's code has not started when the partner completes.
     auto RanBefore = [&](const OpRecord *P) {
       return Blocked && ((P->Unit == Blocked->Unit &&
-                          dominates(P->Unit, P->Site, siteOf(*Blocked))) ||
+                          (dominates(P->Unit, P->Site, siteOf(*Blocked)) ||
+                           (Q.Unit->Lambda &&
+                            dominates(P->Unit, P->Site, Q.Unit->Lambda)))) ||
                          (Blocked->SiteUnit && P->Unit == Blocked->SiteUnit &&
                           dominates(P->Unit, P->Site, Blocked->Call)));
     };
