@@ -1601,6 +1601,13 @@ std::optional<IndexTest> indexTest(const CFGBlock &B, const ASTContext &Ctx) {
     T.K = V.Val.getInt().getLimitedValue();
     T.OnTrue = BO->getOpcode() == BO_EQ ? Branch::Is : Branch::IsNot;
   }
+  // A Go-style select's result tested where it is made
+  // (`if (select(...) == 0)`): the caller says whether it is its select.
+  if (const auto *Sel = llvm::dyn_cast<CallExpr>(bareExpr(Call));
+      Sel && !llvm::isa<CXXMemberCallExpr>(Sel)) {
+    T.Select = Sel;
+    return T;
+  }
   // A Go-style select's result: the index itself (`if (fired == 0)`).
   if (const auto *Ref = llvm::dyn_cast<DeclRefExpr>(Call))
     if (const auto *V = llvm::dyn_cast<VarDecl>(Ref->getDecl());
