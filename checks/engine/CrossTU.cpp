@@ -22,6 +22,21 @@ llvm::json::Value toJSON(const Location &L) {
   return llvm::json::Array{L.File, int64_t(L.Offset)};
 }
 
+/// \p A, an array of strings (none empty, with \p NonEmpty), appended to
+/// \p Out; false if \p A is null or holds anything else.
+bool stringsOf(const llvm::json::Array *A, std::vector<std::string> &Out,
+               bool NonEmpty = false) {
+  if (!A)
+    return false;
+  for (const llvm::json::Value &V : *A) {
+    auto S = V.getAsString();
+    if (!S || (NonEmpty && S->empty()))
+      return false;
+    Out.push_back(S->str());
+  }
+  return true;
+}
+
 bool fromJSON(const llvm::json::Value *V, Location &L) {
   const llvm::json::Array *A = V ? V->getAsArray() : nullptr;
   if (!A || A->size() != 2)
@@ -407,21 +422,9 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
     }
   if (const llvm::json::Object *M = O->getObject("members")) {
     FunctionSummary::MemberFacts F;
-    auto Names = [&](llvm::StringRef Key, std::vector<std::string> &Out) {
-      const llvm::json::Array *A = M->getArray(Key);
-      if (!A)
-        return false;
-      for (const llvm::json::Value &N : *A) {
-        auto Name = N.getAsString();
-        if (!Name)
-          return false;
-        Out.push_back(Name->str());
-      }
-      return true;
-    };
-    if (!Names("closes", F.Closes) ||
-        !Names("closes-or-sends", F.ClosesOrSends) ||
-        !Names("closes-or-receives", F.ClosesOrReceives))
+    if (!stringsOf(M->getArray("closes"), F.Closes) ||
+        !stringsOf(M->getArray("closes-or-sends"), F.ClosesOrSends) ||
+        !stringsOf(M->getArray("closes-or-receives"), F.ClosesOrReceives))
       return false;
     S.Members = std::move(F);
   }
@@ -443,12 +446,8 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
         return false;
       F.Writes.emplace_back(Name->str(), std::move(Loc));
     }
-    for (const llvm::json::Value &N : *Notifies) {
-      auto Name = N.getAsString();
-      if (!Name)
-        return false;
-      F.Notifies.push_back(Name->str());
-    }
+    if (!stringsOf(Notifies, F.Notifies))
+      return false;
     F.Unknown = *Unknown;
     F.RequestsStop = *RequestsStop;
     S.Effects = std::move(F);
@@ -483,12 +482,8 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
       } else {
         return false;
       }
-      for (const llvm::json::Value &N : *Members) {
-        auto Name = N.getAsString();
-        if (!Name || Name->empty())
-          return false;
-        A.Key.Members.push_back(Name->str());
-      }
+      if (!stringsOf(Members, A.Key.Members, /*NonEmpty=*/true))
+        return false;
       for (const llvm::json::Value &R : *Requires) {
         const llvm::json::Array *Pair = R.getAsArray();
         if (!Pair || Pair->size() != 2)
