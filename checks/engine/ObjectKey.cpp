@@ -198,9 +198,12 @@ std::string ObjectKey::str() const {
 KeyBuilder::KeyBuilder(const Stmt *Body) {
   auto Note = [&](const Expr *E, bool Write = true) {
     E = bareExpr(E);
-    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E))
+    if (const auto *DRE = llvm::dyn_cast_or_null<DeclRefExpr>(E)) {
       if (const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl()); VD && Write)
         Written.insert(VD);
+      if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+        AssignedBindings.insert(BD);
+    }
     // `v.f = ...` changes v too (its members are read from its initialiser).
     while (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E))
       E = bareExpr(ME->getBase());
@@ -232,9 +235,16 @@ KeyBuilder::KeyBuilder(const Stmt *Body) {
       unsigned N = std::min<unsigned>(Call->getNumArgs(), FD->getNumParams());
       for (unsigned I = 0; I < N; ++I) {
         QualType PT = FD->getParamDecl(I)->getType();
-        if (PT->isReferenceType() &&
-            !PT.getNonReferenceType().isConstQualified() && isPointerLike(PT))
+        if (!PT->isReferenceType() ||
+            PT.getNonReferenceType().isConstQualified())
+          continue;
+        if (isPointerLike(PT))
           Note(Call->getArg(I));
+        // A structured binding the callee may assign, whatever its type.
+        if (const auto *DRE =
+                llvm::dyn_cast<DeclRefExpr>(bareExpr(Call->getArg(I))))
+          if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+            AssignedBindings.insert(BD);
       }
     }
   });
@@ -325,6 +335,8 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
     return K;
   }
   if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E)) {
+    if (const auto *BD = llvm::dyn_cast<BindingDecl>(DRE->getDecl()))
+      return keyOfBinding(BD);
     const auto *VD = llvm::dyn_cast<VarDecl>(DRE->getDecl());
     return VD ? keyOfVar(VD, Depth) : ObjectKey();
   }
@@ -400,6 +412,84 @@ ObjectKey KeyBuilder::keyOf(const Expr *E, unsigned Depth) const {
          (isHandle(CE->getType()) && isPointerLike(CE->getArg(0)->getType()))))
       return keyOf(CE->getArg(0), Depth + 1);
   return {};
+}
+
+ObjectKey KeyBuilder::keyOfBinding(const BindingDecl *BD) const {
+  // `auto [ch, err] = open();` where every return of open() gives, at ch's
+  // place, one handle open() makes itself (`chan<T> c; ...; return {c,
+  // err};`): ch names that object, made afresh by each call.
+  const auto *DD =
+      llvm::dyn_cast_or_null<DecompositionDecl>(BD->getDecomposedDecl());
+  if (!DD || AssignedBindings.count(BD) || !isHandle(BD->getType()))
+    return {};
+  unsigned Idx = 0;
+  for (const BindingDecl *B : DD->bindings()) {
+    if (B == BD)
+      break;
+    ++Idx;
+  }
+  const auto *Call = DD->getInit()
+                         ? llvm::dyn_cast<CallExpr>(bareExpr(DD->getInit()))
+                         : nullptr;
+  const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+  const FunctionDecl *Def = Callee ? Callee->getDefinition() : nullptr;
+  if (!Def || !Def->getBody() || Def->getReturnType()->isReferenceType() ||
+      isPointerLike(Def->getReturnType()))
+    return {};
+  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
+      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+      !MD->getParent()->hasAttr<FinalAttr>())
+    return {};
+  KeyBuilder Own(Def->getBody());
+  const VarDecl *Fresh = nullptr;
+  bool Bad = false;
+  walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+    const auto *Ret = llvm::dyn_cast<ReturnStmt>(S);
+    if (!Ret || Bad)
+      return;
+    // The element at Idx: of a braced aggregate, or of std::pair's or
+    // std::tuple's constructor (elements in binding order).
+    const Expr *V = Ret->getRetValue() ? bareExpr(Ret->getRetValue()) : nullptr;
+    const Expr *Elt = nullptr;
+    if (const auto *IL = llvm::dyn_cast_or_null<InitListExpr>(V)) {
+      if (Idx < IL->getNumInits())
+        Elt = IL->getInit(Idx);
+    } else if (const auto *CE = llvm::dyn_cast_or_null<CXXConstructExpr>(V)) {
+      const CXXRecordDecl *RD = CE->getConstructor()->getParent();
+      if (RD->isInStdNamespace() && RD->getIdentifier() &&
+          (RD->getName() == "pair" || RD->getName() == "tuple") &&
+          CE->getNumArgs() == DD->bindings().size() && Idx < CE->getNumArgs())
+        Elt = CE->getArg(Idx);
+    }
+    // A handle made on the spot (`return {chan<T>(), err};`): a new object
+    // too, that nothing else names.
+    if (const auto *Temp =
+            Elt ? llvm::dyn_cast<CXXConstructExpr>(bareExpr(Elt)) : nullptr;
+        Temp && isHandle(Temp->getType()) &&
+        !Temp->getConstructor()->isCopyOrMoveConstructor())
+      return;
+    const auto *Ref =
+        Elt ? llvm::dyn_cast<DeclRefExpr>(bareExprThroughCopies(Elt)) : nullptr;
+    const auto *L = Ref ? llvm::dyn_cast<VarDecl>(Ref->getDecl()) : nullptr;
+    // A local of its own, made by a construction that copies nothing, and
+    // never given another value.
+    const auto *Made =
+        L && L->getInit()
+            ? llvm::dyn_cast<CXXConstructExpr>(bareExpr(L->getInit()))
+            : nullptr;
+    bool New = L && L->hasLocalStorage() && !llvm::isa<ParmVarDecl>(L) &&
+               !L->isStaticLocal() && L->getDeclContext() == Def &&
+               isHandle(L->getType()) && !Own.isReassigned(L) &&
+               (!L->getInit() ||
+                (Made && !Made->getConstructor()->isCopyOrMoveConstructor()));
+    if (!New || (Fresh && Fresh != L))
+      Bad = true;
+    else
+      Fresh = L;
+  });
+  if (Bad || !Fresh)
+    return {};
+  return ObjectKey{ObjectKey::Unknown, nullptr, {Fresh}};
 }
 
 ObjectKey KeyBuilder::keyOfReturn(const CallExpr *Call, unsigned Depth) const {

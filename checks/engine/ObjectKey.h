@@ -7,7 +7,9 @@
 // container `this->m`, all elements collapsed). Pointers and smart pointers
 // are looked through: `p->mu` and `(*p).mu` are one path. A local reference
 // or a pointer that is initialised once and never assigned stands for its
-// initialiser.
+// initialiser. A structured binding of a call's result (`auto [ch, err] =
+// open();`) whose every return gives, at its place, a handle the callee
+// makes itself names that fresh object (abstract: the callee's local).
 //
 // Two granularities:
 //  - the exact key (root and path) says "the same object" within one
@@ -119,6 +121,11 @@ private:
   /// The object a call of a function defined here returns (a reference, a
   /// pointer, a future of a promise), in the caller's terms.
   ObjectKey keyOfReturn(const CallExpr *Call, unsigned Depth) const;
+  /// What a structured binding of a call's result names: the handle the
+  /// callee makes afresh and returns at that place, or nothing.
+  ObjectKey keyOfBinding(const BindingDecl *BD) const;
+  /// The structured bindings assigned, or passed by non-const reference.
+  llvm::DenseSet<const BindingDecl *> AssignedBindings;
   llvm::DenseSet<const VarDecl *> Assigned;
   /// Those of them given another value by an assignment (not only stepped
   /// by `++`/`--`).
