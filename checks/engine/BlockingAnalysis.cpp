@@ -3871,9 +3871,7 @@ void BlockingAnalysis::Impl::acquiredElsewhere(UnitInfo &I, State &S,
       isDestruction(Call))
     return;
   // A virtual call may run an override that takes something else.
-  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Callee);
-      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
-      !MD->getParent()->hasAttr<FinalAttr>())
+  if (mayRunOverride(Callee))
     return;
   // Asked only where an acquisition can make a finding here (asking is
   // what makes the CLI analyse this unit again): with a lock held, and
@@ -4005,9 +4003,8 @@ void BlockingAnalysis::Impl::recordAcquires(crosstu::Recording &Rec) const {
       }
       // One per mutex and condition, at its first place.
       if (Own && llvm::none_of(Out, [&](const auto &O) {
-            return O.Key.Root == A.Key.Root && O.Key.Index == A.Key.Index &&
-                   O.Key.Name == A.Key.Name && O.Key.Members == A.Key.Members &&
-                   O.Shared == A.Shared && O.Requires == A.Requires;
+            return O.Key == A.Key && O.Shared == A.Shared &&
+                   O.Requires == A.Requires;
           }))
         Out.push_back(std::move(A));
     }

@@ -88,8 +88,7 @@ static ResolvedBody resolve(const Expr *E, unsigned Depth) {
         if (!MD->isStatic()) {
           R.ThroughMemberPointer = true;
           // &Base::run on an object may run an override: unknown body.
-          if (MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
-              !MD->getParent()->hasAttr<FinalAttr>())
+          if (mayRunOverride(MD))
             R.Function = nullptr;
         }
       return R;

@@ -70,6 +70,11 @@ struct AccessPath {
   /// The global's qualified name (Global).
   std::string Name;
   std::vector<std::string> Members;
+
+  friend bool operator==(const AccessPath &A, const AccessPath &B) {
+    return A.Root == B.Root && A.Index == B.Index && A.Name == B.Name &&
+           A.Members == B.Members;
+  }
 };
 
 /// \p K, an exact key in the terms of \p Fn (a definition), by names;

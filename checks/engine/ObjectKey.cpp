@@ -436,9 +436,7 @@ ObjectKey KeyBuilder::keyOfBinding(const BindingDecl *BD) const {
   if (!Def || !Def->getBody() || Def->getReturnType()->isReferenceType() ||
       isPointerLike(Def->getReturnType()))
     return {};
-  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
-      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
-      !MD->getParent()->hasAttr<FinalAttr>())
+  if (mayRunOverride(Def))
     return {};
   KeyBuilder Own(Def->getBody());
   const VarDecl *Fresh = nullptr;
@@ -498,9 +496,7 @@ ObjectKey KeyBuilder::keyOfReturn(const CallExpr *Call, unsigned Depth) const {
   if (!Def || !Def->getBody() || Depth > 12)
     return {};
   // A virtual call may run another body.
-  if (const auto *MD = llvm::dyn_cast<CXXMethodDecl>(Def);
-      MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
-      !MD->getParent()->hasAttr<FinalAttr>())
+  if (mayRunOverride(Def))
     return {};
   // What is returned is the object itself: a reference or a pointer to it,
   // a smart pointer sharing it, a future sharing a promise's state. A copy

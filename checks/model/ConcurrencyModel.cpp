@@ -1,6 +1,7 @@
 //===--- ConcurrencyModel.cpp ---------------------------------------------===//
 
 #include "model/ConcurrencyModel.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
@@ -187,6 +188,12 @@ QualType firstTypeArgument(QualType T) {
       Spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
     return QualType();
   return Spec->getTemplateArgs()[0].getAsType();
+}
+
+bool mayRunOverride(const FunctionDecl *FD) {
+  const auto *MD = llvm::dyn_cast_or_null<CXXMethodDecl>(FD);
+  return MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+         !MD->getParent()->hasAttr<FinalAttr>();
 }
 
 bool isStdFactory(const FunctionDecl *FD) {

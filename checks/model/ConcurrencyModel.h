@@ -161,6 +161,10 @@ QualType firstTypeArgument(QualType T);
 /// std::make_shared, std::make_unique, std::allocate_shared.
 bool isStdFactory(const FunctionDecl *FD);
 
+/// \p FD is a virtual member function that neither it nor its class
+/// declares `final`: a call of it may run an override's body.
+bool mayRunOverride(const FunctionDecl *FD);
+
 } // namespace clang::tidy::threadleak
 
 #endif
