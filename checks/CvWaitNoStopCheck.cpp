@@ -224,23 +224,22 @@ void CvWaitNoStopCheck::check(const MatchFinder::MatchResult &Result) {
   Worker W{Start, Body, Spawned.Noun};
   llvm::SmallVector<const CallExpr *, 4> Chain;
   llvm::DenseSet<const FunctionDecl *> Seen;
-  llvm::SmallPtrSet<const ParmVarDecl *, 2> NonNull;
-  findWaits(W, Body, 0, Chain, Seen, NonNull);
+  ParamTruth Known;
+  findWaits(W, Body, 0, Chain, Seen, Known);
 }
 
 void CvWaitNoStopCheck::findWaits(
     const Worker &W, const FunctionDecl *Fn, unsigned Depth,
     llvm::SmallVectorImpl<const CallExpr *> &Chain,
-    llvm::DenseSet<const FunctionDecl *> &Seen,
-    const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull) {
+    llvm::DenseSet<const FunctionDecl *> &Seen, const ParamTruth &Known) {
   // Each function once, but once more with what a caller rules out (the
   // depth bounds that).
-  if (NonNull.empty() && !Seen.insert(Fn).second)
+  if (Known.empty() && !Seen.insert(Fn).second)
     return;
   // (`sendImpl(v, &ctx)` next to `sendImpl(v, nullptr)`: the wait under
   // `if (!ctx)` is the other caller's.)
   llvm::SmallVector<const CallExpr *, 16> Calls;
-  collectCalls(Fn->getBody(), NonNull, Calls);
+  collectCalls(Fn->getBody(), Known, Calls);
   for (const CallExpr *Call : Calls)
     if (std::optional<ConditionWait> Wait = CVs->asWait(Call)) {
       // A wait in a branch that cannot run is no wait.
@@ -256,14 +255,23 @@ void CvWaitNoStopCheck::findWaits(
   for (const CallExpr *Call : Calls) {
     const FunctionDecl *Callee =
         analysableDefinition(Call->getDirectCallee(), *Ctx);
-    if (!Callee || mayDispatchElsewhere(Call))
+    // A member function of a class with a condition variable, defined in
+    // another unit: its summary lists the waits it makes (the CLI's
+    // cross-TU pass).
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+    const CXXMethodDecl *External =
+        !Callee && MC && crosstu::enabled() ? MC->getMethodDecl() : nullptr;
+    if (External && (External->isStatic() ||
+                     !holdsConditionVariable(External->getParent())))
+      External = nullptr;
+    if ((!Callee && !External) || mayDispatchElsewhere(Call))
       continue;
     // A lock a project writes on a condition variable (Go's sync.Mutex,
     // a writer-preferring reader-writer lock): its lock() waits for the
     // holder's unlock(), not for a stop path; whether that can block
     // forever (a lock cycle, a holder that never unlocks) is
     // blocked-forever's question.
-    if (LockModel::isAcquisition(Callee))
+    if (LockModel::isAcquisition(Callee ? Callee : External))
       continue;
     // A channel operation: the channel checks own its internal wait (a
     // blocking queue's pop() waits on its own condition variable).
@@ -275,13 +283,18 @@ void CvWaitNoStopCheck::findWaits(
     // A wait group the model file declares, likewise: whether its wait
     // can block forever (a count-down missing on some path) is
     // blocked-forever's question, not a stop path's.
-    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
-        MC && Counters->declares(MC->getRecordDecl()))
+    if (MC && Counters->declares(MC->getRecordDecl()))
       continue;
-    llvm::SmallPtrSet<const ParmVarDecl *, 2> CalleeNonNull;
-    nonNullParams(Call, Callee, CalleeNonNull);
+    if (External) {
+      Chain.push_back(Call);
+      analyseExternalWaits(W, Call, External, Chain);
+      Chain.pop_back();
+      continue;
+    }
+    ParamTruth CalleeKnown;
+    knownParams(Call, Callee, CalleeKnown);
     Chain.push_back(Call);
-    findWaits(W, Callee, Depth + 1, Chain, Seen, CalleeNonNull);
+    findWaits(W, Callee, Depth + 1, Chain, Seen, CalleeKnown);
     Chain.pop_back();
   }
 }
@@ -405,6 +418,26 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
     }
     if (SM.isInSystemHeader(Callee->getLocation()))
       return; // The library changes what it is given, nothing else.
+    // A stop path defined in another unit (the CLI's cross-TU pass): what
+    // its summary says it changes and notifies, the call doing it here.
+    if (const crosstu::FunctionSummary *S = crosstu::ask(Callee, *Ctx);
+        S && S->Effects) {
+      const crosstu::FunctionSummary::StateEffects &Ext = *S->Effects;
+      E.Unknown |= Ext.Unknown;
+      if (Ext.RequestsStop && !E.RequestsStop)
+        E.RequestsStop = Call;
+      for (const std::string &Name : Ext.Notifies)
+        if (const ValueDecl *D = crosstu::stateNamed(Name, *Ctx))
+          E.Notifies.insert(D);
+      // (State this unit cannot name is not what its waits read.)
+      for (const auto &[Name, At] : Ext.Writes)
+        if (const ValueDecl *D = crosstu::stateNamed(Name, *Ctx))
+          if (E.Writes.try_emplace(D, Call).second)
+            if (SourceLocation L = crosstu::locate(At, Ctx->getSourceManager());
+                L.isValid())
+              E.WriteLocs[D] = L;
+      return;
+    }
     // Code we cannot read, given access to the state: it may write and
     // notify.
     if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
@@ -563,10 +596,11 @@ static bool leavesBetween(const FunctionDecl *Fn, const Stmt *From,
 }
 
 const FunctionDecl *
-CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
-                                const FunctionDecl *Fn,
-                                llvm::ArrayRef<const CallExpr *> Chain,
-                                llvm::ArrayRef<const ValueDecl *> Reads) {
+CvWaitNoStopCheck::replyingCode(const Worker &W, const WaitSite &Site,
+                                llvm::ArrayRef<const CallExpr *> Chain) {
+  const ConditionWait &Wait = Site.Wait;
+  const FunctionDecl *Fn = Site.Fn;
+  llvm::ArrayRef<const ValueDecl *> Reads = Site.Reads;
   const SourceManager &SM = Ctx->getSourceManager();
   // A call given a lambda hands code to run elsewhere (a thread, a pool's
   // job): what that code does is not this thread's request or answer.
@@ -589,8 +623,11 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
   // What the worker asks for on its way to the wait: the code before each
   // call of the chain, from the wait outwards, up to the innermost loop
   // around one (what a previous iteration did is not a request).
+  // (A wait of another unit: from the call of the function that makes it.)
   llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
-      Levels{{Fn, Wait.Call}};
+      Levels;
+  if (Wait.Call)
+    Levels.push_back({Fn, Wait.Call});
   for (size_t I = Chain.size(); I-- > 0;)
     Levels.push_back(
         {I == 0 ? W.Body
@@ -615,7 +652,9 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
   const auto *Owner = llvm::dyn_cast<FieldDecl>(Wait.CondVar)
                           ? llvm::dyn_cast<FieldDecl>(Wait.CondVar)->getParent()
                           : nullptr;
-  llvm::SmallPtrSet<const FunctionDecl *, 4> Own{W.Body, Fn};
+  llvm::SmallPtrSet<const FunctionDecl *, 4> Own{W.Body};
+  if (Fn)
+    Own.insert(Fn);
   for (const CallExpr *C : Chain)
     if (const FunctionDecl *D =
             analysableDefinition(C->getDirectCallee(), *Ctx))
@@ -674,10 +713,12 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const ConditionWait &Wait,
 
 /// How a cross-TU summary names \p D, state a waiter may test: a data
 /// member or a variable with static storage, by qualified name; empty for
-/// anything else (a local, a parameter).
+/// anything else (a local, a parameter, a global with internal linkage,
+/// which another unit's of that name is not).
 static std::string stateName(const ValueDecl *D) {
   if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
-    if (VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD))
+    if (VD->hasLocalStorage() || llvm::isa<ParmVarDecl>(VD) ||
+        !VD->isExternallyVisible())
       return {};
   if (!llvm::isa<FieldDecl, VarDecl>(D) || !D->getIdentifier())
     return {};
@@ -686,11 +727,27 @@ static std::string stateName(const ValueDecl *D) {
 
 void CvWaitNoStopCheck::summarise(const CXXMethodDecl *M) {
   crosstu::Recording *Rec = crosstu::recording();
-  if (!Rec || M->isStatic() || !isStopPath(M))
+  if (!Rec || M->isStatic())
+    return;
+  bool StopPath = isStopPath(M);
+  if (!StopPath && !holdsConditionVariable(M->getParent()))
     return;
   std::string Id = crosstu::summaryIdentity(M, *Ctx);
   if (Id.empty())
     return;
+  if (!StopPath) {
+    // (A stop path's own waits are never judged: see judge().)
+    std::vector<crosstu::FunctionSummary::Wait> Waits;
+    llvm::SmallVector<const CallExpr *, 4> Chain;
+    llvm::DenseSet<const FunctionDecl *> Seen;
+    summariseWaits(M, M, 0, Chain, Seen, Waits);
+    if (Waits.empty())
+      return;
+    crosstu::FunctionSummary &S = Rec->Defined[Id];
+    S.Name = M->getNameAsString();
+    S.Waits = std::move(Waits);
+    return;
+  }
   const Effects &E = effectsOf(M, nullptr);
   const SourceManager &SM = Ctx->getSourceManager();
   crosstu::FunctionSummary::StateEffects F;
@@ -724,6 +781,210 @@ void CvWaitNoStopCheck::summarise(const CXXMethodDecl *M) {
   crosstu::FunctionSummary &S = Rec->Defined[Id];
   S.Name = M->getNameAsString();
   S.Effects = std::move(F);
+}
+
+/// Whether \p At, code of \p Fn, runs may depend on what the caller
+/// passes: a condition of \p Fn written before it (or around it) reads a
+/// parameter (`if (block) cv_.wait(...)`, `if (!wait) return;`).
+static bool decidedByParameter(const FunctionDecl *Fn, const Stmt *At) {
+  if (Fn->param_empty())
+    return false;
+  const SourceManager &SM = Fn->getASTContext().getSourceManager();
+  bool Decided = false;
+  walkOwnCode(Fn->getBody(), [&](const Stmt *S) {
+    const Expr *Cond = nullptr;
+    if (const auto *If = llvm::dyn_cast<IfStmt>(S))
+      Cond = If->getCond();
+    else if (const auto *While = llvm::dyn_cast<WhileStmt>(S))
+      Cond = While->getCond();
+    else if (const auto *Do = llvm::dyn_cast<DoStmt>(S))
+      Cond = Do->getCond();
+    else if (const auto *For = llvm::dyn_cast<ForStmt>(S))
+      Cond = For->getCond();
+    else if (const auto *Switch = llvm::dyn_cast<SwitchStmt>(S))
+      Cond = Switch->getCond();
+    else if (const auto *CO = llvm::dyn_cast<AbstractConditionalOperator>(S))
+      Cond = CO->getCond();
+    else if (const auto *BO = llvm::dyn_cast<BinaryOperator>(S);
+             BO && BO->isLogicalOp())
+      Cond = BO->getLHS();
+    if (Decided || !Cond ||
+        !SM.isBeforeInTranslationUnit(Cond->getBeginLoc(), At->getEndLoc()))
+      return;
+    walkOwnCode(Cond, [&](const Stmt *N) {
+      if (const auto *DRE = llvm::dyn_cast<DeclRefExpr>(N))
+        Decided |= llvm::isa<ParmVarDecl>(DRE->getDecl()) &&
+                   DRE->getDecl()->getDeclContext() == Fn;
+    });
+  });
+  return Decided;
+}
+
+/// \p E names a data member of the object the code runs on (`cv_`,
+/// `this->cv_`, `&cv_`).
+static bool onThis(const Expr *E) {
+  E = E ? bareExpr(E) : nullptr;
+  if (const auto *UO = llvm::dyn_cast_or_null<UnaryOperator>(E);
+      UO && UO->getOpcode() == UO_AddrOf)
+    E = bareExpr(UO->getSubExpr());
+  const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(E);
+  return ME && llvm::isa<FieldDecl>(ME->getMemberDecl()) &&
+         llvm::isa<CXXThisExpr>(bareExpr(ME->getBase()));
+}
+
+bool CvWaitNoStopCheck::holdsConditionVariable(const CXXRecordDecl *RD,
+                                               unsigned Depth) const {
+  if (!RD || !RD->hasDefinition() || Depth > 8)
+    return false;
+  RD = RD->getDefinition();
+  for (const FieldDecl *F : RD->fields())
+    if (CVs->isConditionVariable(F->getType()))
+      return true;
+  for (const CXXBaseSpecifier &B : RD->bases())
+    if (holdsConditionVariable(B.getType()->getAsCXXRecordDecl(), Depth + 1))
+      return true;
+  return false;
+}
+
+void CvWaitNoStopCheck::summariseWaits(
+    const CXXMethodDecl *M, const FunctionDecl *Fn, unsigned Depth,
+    llvm::SmallVectorImpl<const CallExpr *> &Chain,
+    llvm::DenseSet<const FunctionDecl *> &Seen,
+    std::vector<crosstu::FunctionSummary::Wait> &Out) {
+  if (!Seen.insert(Fn).second || !Fn->getBody())
+    return;
+  const SourceManager &SM = Ctx->getSourceManager();
+  llvm::SmallVector<const CallExpr *, 16> Calls;
+  collectCalls(Fn->getBody(), Calls);
+  for (const CallExpr *Call : Calls) {
+    std::optional<ConditionWait> Wait = CVs->asWait(Call);
+    if (!Wait || Wait->StopAware || Wait->Timed)
+      continue;
+    // On a condition variable of the object itself, which the caller's
+    // unit names through the object it calls the function on.
+    const auto *Field = llvm::dyn_cast_or_null<FieldDecl>(Wait->CondVar);
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+    const Expr *CVExpr = MC ? MC->getImplicitObjectArgument()
+                         : Call->getNumArgs() > 0 ? Call->getArg(0)
+                                                  : nullptr;
+    if (!Field || Field->getType()->isReferenceType() ||
+        Field->getType()->isPointerType() || !onThis(CVExpr))
+      continue;
+    // On every call, whatever the caller passes.
+    if (cannotRun(Call, Fn->getBody(), *Ctx) || decidedByParameter(Fn, Call))
+      continue;
+    std::optional<WaitCondition> Cond =
+        waitCondition(*Wait, Fn, *Ctx, MaxEffectDepth);
+    if (!Cond || Cond->ReadsStopToken)
+      continue;
+    // What it waits for, by names the caller's unit can look up.
+    crosstu::FunctionSummary::Wait Ext;
+    Ext.CondVar = stateName(Field);
+    bool Nameable = !Ext.CondVar.empty();
+    for (const ValueDecl *D : Cond->Reads) {
+      std::string Name = stateName(D);
+      Nameable &= !Name.empty();
+      Ext.Reads.push_back(std::move(Name));
+    }
+    std::optional<crosstu::Location> At =
+        crosstu::locationOf(Call->getExprLoc(), SM);
+    std::optional<crosstu::Location> Anchor =
+        crosstu::locationOf(Cond->anchor(*Wait)->getBeginLoc(), SM);
+    if (!Nameable || !At || !Anchor)
+      continue;
+    Ext.At = std::move(*At);
+    Ext.Anchor = std::move(*Anchor);
+    Ext.Predicate = Cond->PredicateCode != nullptr;
+    for (const CallExpr *C : Chain) {
+      std::optional<crosstu::Location> L =
+          crosstu::locationOf(C->getBeginLoc(), SM);
+      if (!L)
+        break;
+      Ext.Chain.emplace_back(std::move(*L),
+                             C->getDirectCallee()->getNameAsString());
+    }
+    if (Ext.Chain.size() == Chain.size())
+      Out.push_back(std::move(Ext));
+  }
+  if (Depth >= Model.MaxCallDepth)
+    return;
+  // Into the member functions it calls on its own object.
+  for (const CallExpr *Call : Calls) {
+    const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call);
+    if (!MC ||
+        !llvm::isa<CXXThisExpr>(bareExpr(MC->getImplicitObjectArgument())))
+      continue;
+    const FunctionDecl *Callee =
+        analysableDefinition(MC->getDirectCallee(), *Ctx);
+    if (!Callee || mayDispatchElsewhere(Call) ||
+        LockModel::isAcquisition(Callee) || decidedByParameter(Fn, Call) ||
+        cannotRun(Call, Fn->getBody(), *Ctx))
+      continue;
+    Chain.push_back(Call);
+    summariseWaits(M, Callee, Depth + 1, Chain, Seen, Out);
+    Chain.pop_back();
+  }
+}
+
+void CvWaitNoStopCheck::askStopPaths(const CXXRecordDecl *RD) {
+  if (!RD || !RD->hasDefinition())
+    return;
+  for (const CXXMethodDecl *M : RD->getDefinition()->methods()) {
+    if (M->isDeleted() || M->isDefaulted() || !isStopPath(M))
+      continue;
+    if (const FunctionDecl *Def = analysableDefinition(M, *Ctx))
+      effectsOf(Def, nullptr);
+    else
+      crosstu::ask(M, *Ctx);
+  }
+}
+
+void CvWaitNoStopCheck::analyseExternalWaits(
+    const Worker &W, const CallExpr *Call, const CXXMethodDecl *Callee,
+    llvm::ArrayRef<const CallExpr *> Chain) {
+  const crosstu::FunctionSummary *S = crosstu::ask(Callee, *Ctx);
+  if (!S) {
+    // The first pass: the second gives a unit only the summaries it asked
+    // for, so ask now for those judging the waits will read (the stop paths
+    // of the worker's class and of the callee's, and what they call).
+    if (crosstu::recording()) {
+      askStopPaths(ownerClass(W.Body));
+      askStopPaths(Callee->getParent());
+      for (const CXXBaseSpecifier &B : Callee->getParent()->bases())
+        askStopPaths(B.getType()->getAsCXXRecordDecl());
+    }
+    return;
+  }
+  SourceManager &SM = Ctx->getSourceManager();
+  for (const crosstu::FunctionSummary::Wait &Ext : S->Waits) {
+    // Names this unit cannot resolve, places it cannot show: no finding.
+    const auto *CV = llvm::dyn_cast_or_null<FieldDecl>(
+        crosstu::stateNamed(Ext.CondVar, *Ctx));
+    if (!CV)
+      continue;
+    WaitSite Site;
+    Site.Wait.CondVar = CV;
+    Site.Predicate = Ext.Predicate;
+    Site.Loc = crosstu::locate(Ext.At, SM);
+    Site.AnchorLoc = crosstu::locate(Ext.Anchor, SM);
+    if (Site.Loc.isInvalid() || Site.AnchorLoc.isInvalid() ||
+        Reported.seen(Site.Loc, SM))
+      continue;
+    bool Resolved = true;
+    for (const std::string &Name : Ext.Reads) {
+      const ValueDecl *D = crosstu::stateNamed(Name, *Ctx);
+      Resolved &= D != nullptr;
+      if (D && !llvm::is_contained(Site.Reads, D))
+        Site.Reads.push_back(D);
+    }
+    for (const auto &[At, Name] : Ext.Chain) {
+      SourceLocation L = crosstu::locate(At, SM);
+      Resolved &= L.isValid();
+      Site.ExternalChain.emplace_back(L, Name);
+    }
+    if (Resolved)
+      judge(W, Site, Chain);
+  }
 }
 
 bool CvWaitNoStopCheck::isStopPath(const CXXMethodDecl *M) const {
@@ -954,7 +1215,7 @@ const NamedDecl *CvWaitNoStopCheck::stoppingJthread(const Worker &W,
     Owned = Fn == W.Body;
     return nullptr;
   }
-  if (Token.Use == TokenUse::Consulted && insideLoop(Fn, Wait))
+  if (Token.Use == TokenUse::Consulted && (!Fn || insideLoop(Fn, Wait)))
     return nullptr;
   // A std::stop_callback runs on request_stop() and may notify.
   bool Callback = false;
@@ -994,14 +1255,34 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   std::optional<WaitCondition> Cond = waitCondition(Wait, Fn, *Ctx, MaxEffectDepth);
   if (!Cond)
     return;
+  WaitSite Site;
+  Site.Wait = Wait;
+  Site.Fn = Fn;
+  Site.Loc = Call->getExprLoc();
+  Site.AnchorLoc = Cond->anchor(Wait)->getBeginLoc();
+  Site.Predicate = Cond->PredicateCode != nullptr;
+  Site.Reads = Cond->Reads;
+  Site.ReadsStopToken = Cond->ReadsStopToken;
+  judge(W, Site, Chain);
+}
+
+void CvWaitNoStopCheck::judge(const Worker &W, const WaitSite &Site,
+                              llvm::ArrayRef<const CallExpr *> Chain) {
+  const ConditionWait &Wait = Site.Wait;
+  const CallExpr *Call = Wait.Call;
+  const FunctionDecl *Fn = Site.Fn;
   // A std::jthread's destructor requests stop and joins: a stop path that
   // changes the stop token's state and notifies nothing.
   bool JthreadOwned = false;
   const NamedDecl *Jthread = stoppingJthread(W, Call, Fn, JthreadOwned);
-  if (JthreadOwned || (Cond->ReadsStopToken && !Jthread))
+  if (JthreadOwned || (Site.ReadsStopToken && !Jthread))
     return;
-  const Stmt *PredicateCode = Cond->PredicateCode;
-  llvm::ArrayRef<const ValueDecl *> Reads = Cond->Reads;
+  llvm::ArrayRef<const ValueDecl *> Reads = Site.Reads;
+  auto SpawnNotes = [&] {
+    emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+    for (const auto &[At, Callee] : Site.ExternalChain)
+      diag(At, "which calls '%0' here", DiagnosticIDs::Note) << Callee;
+  };
 
   // The stop paths.
   llvm::SmallVector<const FunctionDecl *, 4> Roots;
@@ -1060,12 +1341,16 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
           if (!Path.empty())
             Borrowed.push_back(Path.front());
         }
+    // (A wait of another unit is on a member of the callee's own object:
+    // what that object is, the call says.)
     const Expr *CVExpr = nullptr;
-    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Call))
+    if (const auto *MC = llvm::dyn_cast_or_null<CXXMemberCallExpr>(Call))
       CVExpr = MC->getImplicitObjectArgument();
-    else if (Call->getNumArgs() > 0)
+    else if (Call && Call->getNumArgs() > 0)
       CVExpr = Call->getArg(0);
-    memberPath(CVExpr, Path);
+    Path.clear();
+    if (CVExpr)
+      memberPath(CVExpr, Path);
     if (!Path.empty())
       Borrowed.push_back(Path.size() > 1 ? Path[1] : Path[0]);
     llvm::SmallVector<const Expr *, 4> Lenders;
@@ -1109,22 +1394,28 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     const FunctionDecl *Def = F ? analysableDefinition(F, *Ctx) : nullptr;
     return Def && llvm::is_contained(Roots, Def);
   };
+  auto IsExternalRoot = [&](const FunctionDecl *F) {
+    return llvm::any_of(External, [&](const auto &E) {
+      return F && E.first->getCanonicalDecl() == F->getCanonicalDecl();
+    });
+  };
   if (IsRoot(Fn) || llvm::any_of(Chain, [&](const CallExpr *C) {
-        return IsRoot(C->getDirectCallee());
+        return IsRoot(C->getDirectCallee()) ||
+               IsExternalRoot(C->getDirectCallee());
       }))
     return;
   // No stop path, but nothing anywhere notifies the condition variable or
   // changes what the predicate reads: the wait never ends.
   if (Roots.empty() && External.empty() && !Reads.empty() &&
-      !Cond->ReadsStopToken && neverWoken(Wait.CondVar, Reads)) {
-    Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
-    diag(Call->getExprLoc(),
+      !Site.ReadsStopToken && neverWoken(Wait.CondVar, Reads)) {
+    Reported.first(Site.Loc, Ctx->getSourceManager());
+    diag(Site.Loc,
          "wait on %0 can block forever: nothing notifies %0 or changes what "
          "%select{its predicate|its loop}1 reads")
-        << Wait.CondVar << (PredicateCode ? 0 : 1);
-    diag(Cond->anchor(Wait)->getBeginLoc(),
-         "%select{the predicate|the loop}0 reads %1", DiagnosticIDs::Note)
-        << (PredicateCode ? 0 : 1) << nameList(Reads);
+        << Wait.CondVar << (Site.Predicate ? 0 : 1);
+    diag(Site.AnchorLoc, "%select{the predicate|the loop}0 reads %1",
+         DiagnosticIDs::Note)
+        << (Site.Predicate ? 0 : 1) << nameList(Reads);
     diag(Wait.CondVar->getLocation(),
          "%0 is %select{a private member of %2, whose member functions are|"
          "local to %2, which is}1 all the code that can reach it",
@@ -1137,7 +1428,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
                                      : llvm::cast<Decl>(llvm::cast<VarDecl>(
                                                             Wait.CondVar)
                                                             ->getDeclContext()));
-    emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+    SpawnNotes();
     return;
   }
 
@@ -1168,7 +1459,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
       return;
     // It requests stop itself and notifies: the predicate's token test
     // holds when the worker wakes.
-    if (Cond->ReadsStopToken && E.RequestsStop &&
+    if (Site.ReadsStopToken && E.RequestsStop &&
         E.Notifies.contains(Wait.CondVar))
       return;
     const ValueDecl *Written = nullptr;
@@ -1184,7 +1475,9 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     if (!WritesButSilent) {
       WritesButSilent = Root;
       SilentWrite = E.Writes.lookup(Written);
-      SilentWriteLoc = SilentWrite->getBeginLoc();
+      SilentWriteLoc = E.WriteLocs.lookup(Written);
+      if (SilentWriteLoc.isInvalid())
+        SilentWriteLoc = SilentWrite->getBeginLoc();
       SilentState = Written;
     }
   }
@@ -1194,7 +1487,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
     if (E.Unknown)
       return;
     bool Notifies = !CVName.empty() && llvm::is_contained(E.Notifies, CVName);
-    if (Cond->ReadsStopToken && E.RequestsStop && Notifies)
+    if (Site.ReadsStopToken && E.RequestsStop && Notifies)
       return;
     const ValueDecl *Written = nullptr;
     const crosstu::Location *Where = nullptr;
@@ -1226,37 +1519,38 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
   // The worker waits for the reply to its own request: the code that
   // answers it wakes it whatever the stop path does; whether that code can
   // stop answering first is threadleak-blocked-forever's question.
-  if (replyingCode(W, Wait, Fn, Chain, Reads))
+  if (replyingCode(W, Site, Chain))
     return;
 
-  Reported.first(Call->getExprLoc(), Ctx->getSourceManager());
+  Reported.first(Site.Loc, Ctx->getSourceManager());
   std::string Reading = Reads.empty() ? "" : nameList(Reads);
-  if (Jthread && Cond->ReadsStopToken && !WritesButSilent) {
+  if (Jthread && Site.ReadsStopToken && !WritesButSilent) {
     // The predicate tests the token, but a stop request wakes only the
     // waits that were given the token (condition_variable_any's).
-    diag(Call->getExprLoc(),
+    diag(Site.Loc,
          "wait on %0 can block forever: ~jthread() requests stop, but a stop "
          "request does not notify %0")
         << Wait.CondVar;
-    diag(Cond->anchor(Wait)->getBeginLoc(),
+    diag(Site.AnchorLoc,
          "%select{the predicate|the loop}0 reads the stop token, and is "
          "tested again only when %1 is notified",
          DiagnosticIDs::Note)
-        << (PredicateCode ? 0 : 1) << Wait.CondVar;
+        << (Site.Predicate ? 0 : 1) << Wait.CondVar;
     diag(Jthread->getLocation(),
          "%0 is a std::jthread: its destructor requests stop and joins, and "
          "nothing on the stop path notifies %1",
          DiagnosticIDs::Note)
         << Jthread << Wait.CondVar;
-    emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+    SpawnNotes();
     return;
   }
   if (WritesButSilent) {
     { // Emitted when D goes out of scope: before the notes.
-      auto D = diag(Call->getExprLoc(),
-                    "wait on %0 can block forever: the stop path changes %1 but "
-                    "never notifies %0")
-               << Wait.CondVar << SilentState;
+      auto D =
+          diag(Site.Loc,
+               "wait on %0 can block forever: the stop path changes %1 but "
+               "never notifies %0")
+          << Wait.CondVar << SilentState;
       // The fix-it: notify right after the write, where the stop path can
       // name the condition variable and the write is a statement of its own.
       bool Nameable = false;
@@ -1288,21 +1582,20 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
          DiagnosticIDs::Note)
         << patternDecl(WritesButSilent) << Wait.CondVar;
   } else {
-    diag(Call->getExprLoc(),
+    diag(Site.Loc,
          "wait on %0 can block forever: nothing on the stop path makes %select{"
          "its predicate true|its loop's condition change}1")
-        << Wait.CondVar << (PredicateCode ? 0 : 1);
-    const Stmt *What = Cond->anchor(Wait);
+        << Wait.CondVar << (Site.Predicate ? 0 : 1);
     if (Reads.empty())
-      diag(What->getBeginLoc(),
+      diag(Site.AnchorLoc,
            "%select{the predicate|the loop}0 reads no state another thread "
            "can change",
            DiagnosticIDs::Note)
-          << (PredicateCode ? 0 : 1);
+          << (Site.Predicate ? 0 : 1);
     else
-      diag(What->getBeginLoc(), "%select{the predicate|the loop}0 reads %1",
+      diag(Site.AnchorLoc, "%select{the predicate|the loop}0 reads %1",
            DiagnosticIDs::Note)
-          << (PredicateCode ? 0 : 1) << Reading;
+          << (Site.Predicate ? 0 : 1) << Reading;
     for (const FunctionDecl *Root : Roots)
       if (Skip)
         diag(Root->getLocation(),
@@ -1326,7 +1619,7 @@ void CvWaitNoStopCheck::analyse(const Worker &W, const ConditionWait &Wait,
            DiagnosticIDs::Note)
           << Jthread;
   }
-  emitSpawnNotes(*this, W.Start, W.Noun, Chain);
+  SpawnNotes();
 }
 
 } // namespace clang::tidy::threadleak

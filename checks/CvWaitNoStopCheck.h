@@ -5,6 +5,7 @@
 
 #include "clang-tidy/ClangTidyCheck.h"
 #include "engine/ContextSpawns.h"
+#include "engine/CrossTU.h"
 #include "engine/ForeverAnalysis.h"
 #include "engine/Lenders.h"
 #include "engine/Templates.h"
@@ -59,6 +60,9 @@ public:
     bool Unknown = false;
     /// It calls request_stop(): a stop token's state changes.
     const CallExpr *RequestsStop = nullptr;
+    /// Writes a function defined in another unit makes (Writes holds the
+    /// call of it here): where, in that unit's files.
+    llvm::DenseMap<const ValueDecl *, SourceLocation> WriteLocs;
   };
 
 private:
@@ -67,15 +71,54 @@ private:
     const FunctionDecl *Body;
     llvm::StringRef Noun;
   };
-  /// \p NonNull: pointer parameters of \p Fn the call into it gives an
-  /// address (a branch their null test rules out is not followed).
+  /// \p Known: parameters of \p Fn whose truth the call into it decides
+  /// (a branch their test rules out is not followed).
   void findWaits(const Worker &W, const FunctionDecl *Fn, unsigned Depth,
                  llvm::SmallVectorImpl<const CallExpr *> &Chain,
                  llvm::DenseSet<const FunctionDecl *> &Seen,
-                 const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull);
+                 const ParamTruth &Known);
   void analyse(const Worker &W, const ConditionWait &Wait,
                const FunctionDecl *Fn,
                llvm::ArrayRef<const CallExpr *> Chain);
+  /// An untimed wait to judge against the stop paths: one of this unit,
+  /// or one a member function defined in another unit makes (from its
+  /// cross-TU summary).
+  struct WaitSite {
+    /// The call is null for a wait of another unit.
+    ConditionWait Wait;
+    /// The function the wait is in; null for a wait of another unit.
+    const FunctionDecl *Fn = nullptr;
+    /// The wait, and its predicate or the loop around it.
+    SourceLocation Loc, AnchorLoc;
+    bool Predicate = false;
+    llvm::SmallVector<const ValueDecl *, 8> Reads;
+    bool ReadsStopToken = false;
+    /// In the other unit's files: the calls from the function called here
+    /// down to the wait.
+    llvm::SmallVector<std::pair<SourceLocation, std::string>, 2> ExternalChain;
+  };
+  void judge(const Worker &W, const WaitSite &Site,
+             llvm::ArrayRef<const CallExpr *> Chain);
+  /// \p Call (the last of \p Chain) calls \p Callee, a member function
+  /// defined in another unit: judges the waits its summary lists.
+  void analyseExternalWaits(const Worker &W, const CallExpr *Call,
+                            const CXXMethodDecl *Callee,
+                            llvm::ArrayRef<const CallExpr *> Chain);
+  /// Asks (cross-TU, first pass) for the summaries of the stop paths of
+  /// \p RD defined elsewhere, and of what the others call.
+  void askStopPaths(const CXXRecordDecl *RD);
+  /// The class (or a base) has a condition variable as a data member: its
+  /// member functions may wait on it.
+  bool holdsConditionVariable(const CXXRecordDecl *RD,
+                              unsigned Depth = 0) const;
+  /// Records, for the cross-TU pass, the waits \p Fn (reached from \p M
+  /// through \p Chain, calls on `this`) makes on the condition variables of
+  /// its object whatever its caller passes.
+  void summariseWaits(const CXXMethodDecl *M, const FunctionDecl *Fn,
+                      unsigned Depth,
+                      llvm::SmallVectorImpl<const CallExpr *> &Chain,
+                      llvm::DenseSet<const FunctionDecl *> &Seen,
+                      std::vector<crosstu::FunctionSummary::Wait> &Out);
   /// A semaphore's `acquire()` in a loop of the worker (derecho#14): the
   /// stop path that changes what the loop tests must also release it.
   void analyseAcquire(const Worker &W, const CXXMemberCallExpr *Call,
@@ -97,17 +140,16 @@ private:
   /// StopMethods member, or one that waits for nothing but a stop.
   bool isStopPath(const CXXMethodDecl *M) const;
   /// Records, for the cross-TU pass, the effects of \p M, a stop path this
-  /// file defines that other files may declare.
+  /// file defines that other files may declare, or, for another member
+  /// function, the waits it makes on its object's condition variables.
   void summarise(const CXXMethodDecl *M);
-  /// The code that answers \p W's wait \p Wait in \p Fn (reached through
-  /// \p Chain) when the wait is for a reply: on its way to the wait, in the
-  /// iteration that reaches it, the worker notifies (or releases) what that
-  /// code waits for before it changes what the predicate reads (\p Reads)
-  /// and notifies the wait's condition variable. Null if none.
-  const FunctionDecl *replyingCode(const Worker &W, const ConditionWait &Wait,
-                                   const FunctionDecl *Fn,
-                                   llvm::ArrayRef<const CallExpr *> Chain,
-                                   llvm::ArrayRef<const ValueDecl *> Reads);
+  /// The code that answers \p W's wait \p Site (reached through \p Chain)
+  /// when the wait is for a reply: on its way to the wait, in the iteration
+  /// that reaches it, the worker notifies (or releases) what that code
+  /// waits for before it changes what the predicate reads and notifies the
+  /// wait's condition variable. Null if none.
+  const FunctionDecl *replyingCode(const Worker &W, const WaitSite &Site,
+                                   llvm::ArrayRef<const CallExpr *> Chain);
   /// Every function and lambda defined in the TU outside system headers,
   /// found once, when first asked.
   llvm::ArrayRef<const FunctionDecl *> definedFunctions();

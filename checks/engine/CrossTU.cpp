@@ -37,6 +37,35 @@ bool stringsOf(const llvm::json::Array *A, std::vector<std::string> &Out,
   return true;
 }
 
+using CallChain = std::vector<std::pair<Location, std::string>>;
+
+llvm::json::Array chainJSON(const CallChain &C) {
+  llvm::json::Array Out;
+  for (const auto &[Loc, Callee] : C)
+    Out.push_back(llvm::json::Array{toJSON(Loc), Callee});
+  return Out;
+}
+
+bool fromJSON(const llvm::json::Value *V, Location &L);
+
+/// \p A, an array of [location, callee] pairs, appended to \p Out; false
+/// if \p A is null or holds anything else.
+bool chainOf(const llvm::json::Array *A, CallChain &Out) {
+  if (!A)
+    return false;
+  for (const llvm::json::Value &C : *A) {
+    const llvm::json::Array *Pair = C.getAsArray();
+    if (!Pair || Pair->size() != 2)
+      return false;
+    Location Loc;
+    auto Callee = (*Pair)[1].getAsString();
+    if (!fromJSON(&(*Pair)[0], Loc) || !Callee)
+      return false;
+    Out.emplace_back(std::move(Loc), Callee->str());
+  }
+  return true;
+}
+
 bool fromJSON(const llvm::json::Value *V, Location &L) {
   const llvm::json::Array *A = V ? V->getAsArray() : nullptr;
   if (!A || A->size() != 2)
@@ -180,35 +209,6 @@ const FieldDecl *fieldNamed(const CXXRecordDecl *RD, llvm::StringRef Name,
   return nullptr;
 }
 
-/// The variable \p Qualified (`ns::Class::mu`) names in \p Ctx's unit.
-const VarDecl *globalNamed(llvm::StringRef Qualified, ASTContext &Ctx) {
-  llvm::SmallVector<llvm::StringRef, 4> Parts;
-  Qualified.split(Parts, "::");
-  const DeclContext *DC = Ctx.getTranslationUnitDecl();
-  for (size_t I = 0; I < Parts.size(); ++I) {
-    if (Parts[I].empty())
-      return nullptr;
-    DeclContextLookupResult R =
-        DC->lookup(DeclarationName(&Ctx.Idents.get(Parts[I])));
-    const DeclContext *Next = nullptr;
-    for (const NamedDecl *D : R) {
-      if (I + 1 == Parts.size()) {
-        if (const auto *VD = llvm::dyn_cast<VarDecl>(D))
-          return VD;
-        continue;
-      }
-      if (const auto *NS = llvm::dyn_cast<NamespaceDecl>(D))
-        Next = NS;
-      else if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(D);
-               RD && RD->getDefinition())
-        Next = RD->getDefinition();
-    }
-    if (!Next)
-      return nullptr;
-    DC = Next;
-  }
-  return nullptr;
-}
 } // namespace
 
 std::optional<AccessPath> pathOf(const ObjectKey &K, const FunctionDecl *Fn) {
@@ -242,6 +242,40 @@ std::optional<AccessPath> pathOf(const ObjectKey &K, const FunctionDecl *Fn) {
   return P;
 }
 
+const ValueDecl *stateNamed(llvm::StringRef Qualified, ASTContext &Ctx) {
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  Qualified.split(Parts, "::");
+  const DeclContext *DC = Ctx.getTranslationUnitDecl();
+  for (size_t I = 0; I < Parts.size(); ++I) {
+    if (Parts[I].empty())
+      return nullptr;
+    if (I + 1 == Parts.size())
+      if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(DC))
+        if (const FieldDecl *F = fieldNamed(RD, Parts[I]))
+          return F;
+    DeclContextLookupResult R =
+        DC->lookup(DeclarationName(&Ctx.Idents.get(Parts[I])));
+    const DeclContext *Next = nullptr;
+    for (const NamedDecl *D : R) {
+      if (I + 1 == Parts.size()) {
+        if (const auto *VD = llvm::dyn_cast<VarDecl>(D);
+            VD && VD->hasGlobalStorage() && VD->isExternallyVisible())
+          return VD;
+        continue;
+      }
+      if (const auto *NS = llvm::dyn_cast<NamespaceDecl>(D))
+        Next = NS;
+      else if (const auto *RD = llvm::dyn_cast<CXXRecordDecl>(D);
+               RD && RD->getDefinition())
+        Next = RD->getDefinition();
+    }
+    if (!Next)
+      return nullptr;
+    DC = Next;
+  }
+  return nullptr;
+}
+
 ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee) {
   ObjectKey K;
   const CXXRecordDecl *RD = nullptr;
@@ -263,7 +297,8 @@ ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee) {
     break;
   case AccessPath::Global:
     K.Root = ObjectKey::Var;
-    K.RootVar = globalNamed(P.Name, Callee->getASTContext());
+    K.RootVar = llvm::dyn_cast_or_null<VarDecl>(
+        stateNamed(P.Name, Callee->getASTContext()));
     if (!K.RootVar)
       return {};
     RD = classThrough(K.RootVar->getType());
@@ -282,10 +317,7 @@ ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee) {
 llvm::json::Value toJSON(const FunctionSummary &S) {
   llvm::json::Object O{{"name", S.Name}};
   if (S.Loops) {
-    llvm::json::Array Chain;
-    for (const auto &[Loc, Callee] : S.Loops->Chain)
-      Chain.push_back(llvm::json::Array{toJSON(Loc), Callee});
-    O["loops"] = llvm::json::Object{{"chain", std::move(Chain)},
+    O["loops"] = llvm::json::Object{{"chain", chainJSON(S.Loops->Chain)},
                                     {"kind", S.Loops->Kind},
                                     {"loop", toJSON(S.Loops->Loop)},
                                     {"condition", S.Loops->Condition},
@@ -350,6 +382,16 @@ llvm::json::Value toJSON(const FunctionSummary &S) {
   }
   if (!Acquires.empty())
     O["acquires"] = std::move(Acquires);
+  llvm::json::Array Waits;
+  for (const FunctionSummary::Wait &W : S.Waits)
+    Waits.push_back(llvm::json::Object{{"cv", W.CondVar},
+                                       {"reads", llvm::json::Array(W.Reads)},
+                                       {"predicate", W.Predicate},
+                                       {"at", toJSON(W.At)},
+                                       {"anchor", toJSON(W.Anchor)},
+                                       {"chain", chainJSON(W.Chain)}});
+  if (!Waits.empty())
+    O["waits"] = std::move(Waits);
   return O;
 }
 
@@ -363,22 +405,11 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
   S.Name = Name->str();
   if (const llvm::json::Object *L = O->getObject("loops")) {
     FunctionSummary::Forever F;
-    const llvm::json::Array *Chain = L->getArray("chain");
     auto Kind = L->getString("kind");
     auto Condition = L->getString("condition");
-    if (!Chain || !Kind || !Condition || !fromJSON(L->get("loop"), F.Loop) ||
-        !fromJSON(L->get("wait"), F.Wait))
+    if (!chainOf(L->getArray("chain"), F.Chain) || !Kind || !Condition ||
+        !fromJSON(L->get("loop"), F.Loop) || !fromJSON(L->get("wait"), F.Wait))
       return false;
-    for (const llvm::json::Value &C : *Chain) {
-      const llvm::json::Array *Pair = C.getAsArray();
-      if (!Pair || Pair->size() != 2)
-        return false;
-      Location Loc;
-      auto Callee = (*Pair)[1].getAsString();
-      if (!fromJSON(&(*Pair)[0], Loc) || !Callee)
-        return false;
-      F.Chain.emplace_back(std::move(Loc), Callee->str());
-    }
     F.Kind = Kind->str();
     F.Condition = Condition->str();
     S.Loops = std::move(F);
@@ -496,6 +527,24 @@ bool fromJSON(const llvm::json::Value &V, FunctionSummary &S) {
       }
       A.Shared = *Shared;
       S.Acquires.push_back(std::move(A));
+    }
+  if (const llvm::json::Array *Waits = O->getArray("waits"))
+    for (const llvm::json::Value &WV : *Waits) {
+      const llvm::json::Object *WO = WV.getAsObject();
+      if (!WO)
+        return false;
+      FunctionSummary::Wait W;
+      auto CV = WO->getString("cv");
+      auto Predicate = WO->getBoolean("predicate");
+      if (!CV || CV->empty() || !Predicate ||
+          !stringsOf(WO->getArray("reads"), W.Reads, /*NonEmpty=*/true) ||
+          !fromJSON(WO->get("at"), W.At) ||
+          !fromJSON(WO->get("anchor"), W.Anchor) ||
+          !chainOf(WO->getArray("chain"), W.Chain))
+        return false;
+      W.CondVar = CV->str();
+      W.Predicate = *Predicate;
+      S.Waits.push_back(std::move(W));
     }
   return true;
 }

@@ -23,7 +23,11 @@
 //     counts on), what it changes and notifies;
 //   - the mutexes it acquires, reached from its `this`, a parameter or a
 //     global (the blocking analysis's acquisitions): what
-//     threadleak-blocked-forever asks of a call made while holding a lock.
+//     threadleak-blocked-forever asks of a call made while holding a lock;
+//   - for a member function, the untimed waits it makes on a condition
+//     variable of its own object whatever its caller passes, with what
+//     each waits for: what threadleak-cv-wait-no-stop judges against the
+//     stop paths of the worker that calls it.
 //
 // and the functions it asked about and found no body for. A second pass
 // re-runs a unit that asked about a function some other unit summarised,
@@ -84,6 +88,11 @@ std::optional<AccessPath> pathOf(const ObjectKey &K, const FunctionDecl *Fn);
 /// \p P in the terms of \p Callee (a declaration of this unit); an
 /// invalid key if a name is not found here.
 ObjectKey keyOf(const AccessPath &P, const FunctionDecl *Callee);
+
+/// The data member (through the class's bases) or variable with static
+/// storage that \p Qualified (`ns::Queue::cv_`, `ns::g_stop`) names in
+/// \p Ctx's unit; null if it names nothing there.
+const ValueDecl *stateNamed(llvm::StringRef Qualified, ASTContext &Ctx);
 
 /// What a check may rely on about a function defined in another unit.
 struct FunctionSummary {
@@ -165,6 +174,22 @@ struct FunctionSummary {
     Location At;
   };
 
+  /// An untimed wait, not given a stop token, on a condition variable the
+  /// function's object holds (`cv_.wait(lk, pred)` in it or in a member
+  /// function it calls on `this`), on every call whatever the arguments.
+  struct Wait {
+    /// The condition variable and the state its predicate (or the loop
+    /// around it) reads, by qualified name.
+    std::string CondVar;
+    std::vector<std::string> Reads;
+    /// Waits for a predicate (else for the tests of the loop around it).
+    bool Predicate = false;
+    /// The wait, and its predicate or loop.
+    Location At, Anchor;
+    /// Calls from the function down to the wait: where, and whom they call.
+    std::vector<std::pair<Location, std::string>> Chain;
+  };
+
   std::string Name;
   std::optional<Forever> Loops;
   std::vector<Start> Starts;
@@ -173,10 +198,11 @@ struct FunctionSummary {
   std::optional<MemberFacts> Members;
   std::optional<StateEffects> Effects;
   std::vector<Acquire> Acquires;
+  std::vector<Wait> Waits;
 
   bool empty() const {
     return !Loops && Starts.empty() && Channels.empty() && !Members &&
-           !Effects && Acquires.empty();
+           !Effects && Acquires.empty() && Waits.empty();
   }
   /// The fact about parameter \p Param, if the function has one.
   const ChannelParam *channelParam(unsigned Param) const {

@@ -323,24 +323,25 @@ void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out) {
   });
 }
 
-/// The value \p Cond has when every parameter of \p NonNull is not null,
-/// if it is a null test of one of them.
-static std::optional<bool>
-nullTestValue(const Expr *Cond,
-              const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull) {
+/// The value \p Cond has, if it is a test of one of \p Known alone.
+static std::optional<bool> knownTestValue(const Expr *Cond,
+                                          const ParamTruth &Known) {
   if (!Cond)
     return std::nullopt;
   Cond = Cond->IgnoreParenImpCasts();
-  auto IsParam = [&](const Expr *E) {
+  auto ValueOf = [&](const Expr *E) -> std::optional<bool> {
     const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
     const auto *P = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
-    return P && NonNull.count(P);
+    auto It = P ? Known.find(P) : Known.end();
+    if (It == Known.end())
+      return std::nullopt;
+    return It->second;
   };
-  if (IsParam(Cond))
-    return true;
+  if (std::optional<bool> V = ValueOf(Cond))
+    return V;
   if (const auto *UO = llvm::dyn_cast<UnaryOperator>(Cond);
       UO && UO->getOpcode() == UO_LNot)
-    if (std::optional<bool> V = nullTestValue(UO->getSubExpr(), NonNull))
+    if (std::optional<bool> V = knownTestValue(UO->getSubExpr(), Known))
       return !*V;
   if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
       BO && BO->isEqualityOp()) {
@@ -348,16 +349,19 @@ nullTestValue(const Expr *Cond,
     const Expr *R = BO->getRHS()->IgnoreParenImpCasts();
     bool Null = llvm::isa<CXXNullPtrLiteralExpr, GNUNullExpr>(R) ||
                 llvm::isa<CXXNullPtrLiteralExpr, GNUNullExpr>(L);
-    if (Null && (IsParam(L) || IsParam(R)))
-      return BO->getOpcode() == BO_NE;
+    std::optional<bool> V = ValueOf(L);
+    if (!V)
+      V = ValueOf(R);
+    // `p != nullptr` is p's truth.
+    if (Null && V)
+      return BO->getOpcode() == BO_NE ? *V : !*V;
   }
   return std::nullopt;
 }
 
-void collectCalls(const Stmt *S,
-                  const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull,
+void collectCalls(const Stmt *S, const ParamTruth &Known,
                   llvm::SmallVectorImpl<const CallExpr *> &Out) {
-  if (NonNull.empty()) {
+  if (Known.empty()) {
     collectCalls(S, Out);
     return;
   }
@@ -379,7 +383,7 @@ void collectCalls(const Stmt *S,
           Then = CO->getTrueExpr();
           Else = CO->getFalseExpr();
         }
-        std::optional<bool> V = nullTestValue(Cond, NonNull);
+        std::optional<bool> V = knownTestValue(Cond, Known);
         for (const Stmt *Child : Cur->children())
           if (!V || Child == Cond || (Child != Then && Child != Else) ||
               Child == (*V ? Then : Else))
@@ -392,18 +396,22 @@ void collectCalls(const Stmt *S,
       });
 }
 
-void nonNullParams(const CallExpr *Call, const FunctionDecl *Callee,
-                   llvm::SmallPtrSetImpl<const ParmVarDecl *> &Out) {
+void knownParams(const CallExpr *Call, const FunctionDecl *Callee,
+                 ParamTruth &Out) {
   if (!Call || !Callee || llvm::isa<CXXOperatorCallExpr>(Call))
     return;
   for (unsigned I = 0; I < Call->getNumArgs() && I < Callee->getNumParams();
        ++I) {
+    const ParmVarDecl *P = Callee->getParamDecl(I);
     const Expr *A = Call->getArg(I)->IgnoreParenImpCasts();
     bool Address = llvm::isa<CXXThisExpr>(A);
     if (const auto *UO = llvm::dyn_cast<UnaryOperator>(A))
       Address |= UO->getOpcode() == UO_AddrOf;
-    if (Address && Callee->getParamDecl(I)->getType()->isPointerType())
-      Out.insert(Callee->getParamDecl(I));
+    if (Address && P->getType()->isPointerType())
+      Out[P] = true;
+    else if (const auto *B = llvm::dyn_cast<CXXBoolLiteralExpr>(A);
+             B && P->getType()->isBooleanType())
+      Out[P] = B->getValue();
   }
 }
 

@@ -194,17 +194,19 @@ private:
 /// run elsewhere).
 void collectCalls(const Stmt *S, llvm::SmallVectorImpl<const CallExpr *> &Out);
 
-/// The same, less the calls under a branch that a null test of one of
-/// \p NonNull rules out (`if (p) ... else <not taken>`, `if (!p)
-/// <not taken>`, `p == nullptr ? <not taken> : ...`).
-void collectCalls(const Stmt *S,
-                  const llvm::SmallPtrSetImpl<const ParmVarDecl *> &NonNull,
+/// Parameters whose truth a call decides: a pointer it hands an object's
+/// address (`&x`, `this`: not null), a `bool` it hands a literal.
+using ParamTruth = llvm::SmallDenseMap<const ParmVarDecl *, bool, 2>;
+
+/// The same, less the calls under a branch that a test of one of \p Known
+/// rules out (`if (p) ... else <not taken>`, `if (!block) <not taken>`,
+/// `p == nullptr ? <not taken> : ...`).
+void collectCalls(const Stmt *S, const ParamTruth &Known,
                   llvm::SmallVectorImpl<const CallExpr *> &Out);
 
-/// The pointer parameters of \p Callee that \p Call hands an object's
-/// address (`&x`, `this`): never null in that call.
-void nonNullParams(const CallExpr *Call, const FunctionDecl *Callee,
-                   llvm::SmallPtrSetImpl<const ParmVarDecl *> &Out);
+/// The parameters of \p Callee whose truth \p Call decides.
+void knownParams(const CallExpr *Call, const FunctionDecl *Callee,
+                 ParamTruth &Out);
 
 /// The calls in \p S that are the operand of a co_await (`co_await
 /// child(...)`): a coroutine called so runs as part of the caller; one

@@ -670,3 +670,66 @@ private:
 void feedWithToken(TokenChan &ch, std::stop_token ctx) {
   std::thread([&ch, ctx] { ch.send(1, ctx); }).detach();
 }
+
+// One take() for polling and blocking readers: a caller passing `false`
+// never reaches the wait under `if (block)`; one passing `true` does.
+class Polled {
+public:
+  bool take(bool block, int &out) {
+    std::unique_lock<std::mutex> lk(mu_);
+    if (block)
+      cv_.wait(lk, [this] { return ready_; });
+      // CHECK: :[[@LINE-1]]:11: warning: wait on 'cv_' can block forever: nothing on the stop path makes its predicate true [threadleak-cv-wait-no-stop]
+      // CHECK: :[[@LINE-2]]:20: note: the predicate reads 'ready_'
+      // CHECK: :[[@LINE+43]]:3: note: stop path '~BlockingReader' changes none of it
+      // CHECK: :[[@LINE+35]]:10: note: thread started here
+      // CHECK: :[[@LINE+37]]:13: note: the thread's body calls 'take' here
+    if (!ready_)
+      return false;
+    ready_ = false;
+    out = value_;
+    return true;
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+  int value_ = 0;
+};
+struct Poller {
+  void start() {
+    t_ = std::thread([this] {
+      int v;
+      while (!stop_)
+        if (p_.take(false, v))
+          sum_ += v;
+    });
+  }
+  ~Poller() {
+    stop_ = true;
+    t_.join();
+  }
+  Polled p_;
+  std::atomic<bool> stop_{false};
+  std::thread t_;
+  long sum_ = 0;
+};
+struct BlockingReader {
+  void start() {
+    t_ = std::thread([this] {
+      int v;
+      while (!stop_)
+        if (p_.take(true, v))
+          sum_ += v;
+    });
+  }
+  ~BlockingReader() {
+    stop_ = true;
+    t_.join();
+  }
+  Polled p_;
+  std::atomic<bool> stop_{false};
+  std::thread t_;
+  long sum_ = 0;
+};

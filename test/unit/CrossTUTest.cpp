@@ -136,6 +136,36 @@ TEST_F(CrossTUTest, AccessPathsByName) {
   EXPECT_FALSE(crosstu::keyOf(Missing, Decl).valid());
 }
 
+TEST_F(CrossTUTest, StateByQualifiedName) {
+  build(R"cc(
+    struct Base { bool stop_; };
+    namespace ns {
+    struct Queue : Base { int items_; static int count_; struct In { int x; } in_; };
+    extern bool g_done;
+    }
+    static bool s_local;
+  )cc");
+  if (HasFatalFailure())
+    return;
+  ASTContext &Ctx = AST->getASTContext();
+  auto Name = [&](llvm::StringRef Q) {
+    const ValueDecl *D = crosstu::stateNamed(Q, Ctx);
+    return D ? D->getQualifiedNameAsString() : std::string("<none>");
+  };
+  EXPECT_EQ(Name("ns::Queue::items_"), "ns::Queue::items_");
+  // Through a base, as a member function of the class sees it.
+  EXPECT_EQ(Name("ns::Queue::stop_"), "Base::stop_");
+  EXPECT_EQ(Name("ns::Queue::count_"), "ns::Queue::count_");
+  EXPECT_EQ(Name("ns::Queue::In::x"), "ns::Queue::In::x");
+  EXPECT_EQ(Name("ns::g_done"), "ns::g_done");
+  // A static global of this unit is not the one another unit names.
+  EXPECT_EQ(Name("s_local"), "<none>");
+  EXPECT_EQ(Name("ns::Queue::nope"), "<none>");
+  EXPECT_EQ(Name("ns::Nope::items_"), "<none>");
+  EXPECT_EQ(Name("ns::Queue::"), "<none>");
+  EXPECT_EQ(Name("(anonymous namespace)::x"), "<none>");
+}
+
 TEST(CrossTUJSON, RoundTripAndMalformed) {
   crosstu::FunctionSummary S;
   S.Name = "Start";
@@ -172,6 +202,13 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   A.Key.Root = crosstu::AccessPath::Global;
   A.Key.Name = "ns::g_mu";
   S.Acquires.push_back(A);
+  crosstu::FunctionSummary::Wait Wt;
+  Wt.CondVar = "Queue::cv_";
+  Wt.Reads = {"Queue::items_", "Queue::closed_"};
+  Wt.At = {"/p/q.cpp", 30};
+  Wt.Anchor = {"/p/q.cpp", 39};
+  Wt.Chain.emplace_back(crosstu::Location{"/p/q.cpp", 60}, "waitForItem");
+  S.Waits.push_back(Wt);
 
   crosstu::FunctionSummary Back;
   ASSERT_TRUE(crosstu::fromJSON(crosstu::toJSON(S), Back));
@@ -217,6 +254,14 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
   EXPECT_EQ(Back.Acquires[1].Key.Root, crosstu::AccessPath::Global);
   EXPECT_EQ(Back.Acquires[1].Key.Name, "ns::g_mu");
   EXPECT_TRUE(Back.Acquires[1].Key.Members.empty());
+  ASSERT_EQ(Back.Waits.size(), 1u);
+  EXPECT_EQ(Back.Waits[0].CondVar, "Queue::cv_");
+  EXPECT_EQ(Back.Waits[0].Reads, Wt.Reads);
+  EXPECT_FALSE(Back.Waits[0].Predicate);
+  EXPECT_EQ(Back.Waits[0].At.Offset, 30u);
+  EXPECT_EQ(Back.Waits[0].Anchor.Offset, 39u);
+  ASSERT_EQ(Back.Waits[0].Chain.size(), 1u);
+  EXPECT_EQ(Back.Waits[0].Chain[0].second, "waitForItem");
   // A member function with channel members and no fact about them is not
   // an empty summary: it says it releases none.
   crosstu::FunctionSummary None;
@@ -238,7 +283,11 @@ TEST(CrossTUJSON, RoundTripAndMalformed) {
        R"({"name": "f", "acquires": [{"root": "param", "members": ["mu"], "shared": false, "requires": [], "at": ["/a", 1]}]})",
        R"({"name": "f", "acquires": [{"root": "this", "members": [""], "shared": false, "requires": [], "at": ["/a", 1]}]})",
        R"({"name": "f", "acquires": [{"root": "this", "members": ["mu"], "shared": false, "requires": [[0]], "at": ["/a", 1]}]})",
-       R"({"name": "f", "acquires": [{"root": "global", "members": [], "shared": false, "requires": [], "at": ["/a", 1]}]})"}) {
+       R"({"name": "f", "acquires": [{"root": "global", "members": [], "shared": false, "requires": [], "at": ["/a", 1]}]})",
+       R"({"name": "f", "waits": [{"cv": "", "reads": [], "predicate": true, "at": ["/a", 1], "anchor": ["/a", 2], "chain": []}]})",
+       R"({"name": "f", "waits": [{"cv": "Q::cv", "reads": [""], "predicate": true, "at": ["/a", 1], "anchor": ["/a", 2], "chain": []}]})",
+       R"({"name": "f", "waits": [{"cv": "Q::cv", "reads": [], "predicate": true, "at": ["/a", 1], "chain": []}]})",
+       R"({"name": "f", "waits": [{"cv": "Q::cv", "reads": [], "predicate": true, "at": ["/a", 1], "anchor": ["/a", 2], "chain": [["/a", "g"]]}]})"}) {
     llvm::Expected<llvm::json::Value> V = llvm::json::parse(Bad);
     ASSERT_TRUE(bool(V));
     crosstu::FunctionSummary Out;
