@@ -420,7 +420,10 @@ void CvWaitNoStopCheck::collect(const Stmt *S, Effects &E, unsigned Depth,
       return; // The library changes what it is given, nothing else.
     // A stop path defined in another unit (the CLI's cross-TU pass): what
     // its summary says it changes and notifies, the call doing it here.
-    if (const crosstu::FunctionSummary *S = crosstu::ask(Callee, *Ctx);
+    // (Wanted, not asked: effects are computed for every function a
+    // reply may come from, and a summary of one is no reason to analyse
+    // the unit again.)
+    if (const crosstu::FunctionSummary *S = crosstu::want(Callee, *Ctx);
         S && S->Effects) {
       const crosstu::FunctionSummary::StateEffects &Ext = *S->Effects;
       E.Unknown |= Ext.Unknown;
@@ -926,7 +929,7 @@ void CvWaitNoStopCheck::summariseWaits(
   }
 }
 
-void CvWaitNoStopCheck::askStopPaths(const CXXRecordDecl *RD) {
+void CvWaitNoStopCheck::wantStopPaths(const CXXRecordDecl *RD) {
   if (!RD || !RD->hasDefinition())
     return;
   for (const CXXMethodDecl *M : RD->getDefinition()->methods()) {
@@ -935,7 +938,7 @@ void CvWaitNoStopCheck::askStopPaths(const CXXRecordDecl *RD) {
     if (const FunctionDecl *Def = analysableDefinition(M, *Ctx))
       effectsOf(Def, nullptr);
     else
-      crosstu::ask(M, *Ctx);
+      crosstu::want(M, *Ctx);
   }
 }
 
@@ -945,13 +948,15 @@ void CvWaitNoStopCheck::analyseExternalWaits(
   const crosstu::FunctionSummary *S = crosstu::ask(Callee, *Ctx);
   if (!S) {
     // The first pass: the second gives a unit only the summaries it asked
-    // for, so ask now for those judging the waits will read (the stop paths
-    // of the worker's class and of the callee's, and what they call).
+    // for or wants, so want now those judging the waits will read (the stop
+    // paths of the worker's class and of the callee's, and what they
+    // call): read if the callee's waits make the unit worth analysing
+    // again, not a reason to.
     if (crosstu::recording()) {
-      askStopPaths(ownerClass(W.Body));
-      askStopPaths(Callee->getParent());
+      wantStopPaths(ownerClass(W.Body));
+      wantStopPaths(Callee->getParent());
       for (const CXXBaseSpecifier &B : Callee->getParent()->bases())
-        askStopPaths(B.getType()->getAsCXXRecordDecl());
+        wantStopPaths(B.getType()->getAsCXXRecordDecl());
     }
     return;
   }

@@ -104,9 +104,9 @@ private:
   void analyseExternalWaits(const Worker &W, const CallExpr *Call,
                             const CXXMethodDecl *Callee,
                             llvm::ArrayRef<const CallExpr *> Chain);
-  /// Asks (cross-TU, first pass) for the summaries of the stop paths of
-  /// \p RD defined elsewhere, and of what the others call.
-  void askStopPaths(const CXXRecordDecl *RD);
+  /// Wants (crosstu::want(), first pass) the summaries of the stop paths
+  /// of \p RD defined elsewhere, and of what the others call.
+  void wantStopPaths(const CXXRecordDecl *RD);
   /// The class (or a base) has a condition variable as a data member: its
   /// member functions may wait on it.
   bool holdsConditionVariable(const CXXRecordDecl *RD,

@@ -126,20 +126,29 @@ std::string summaryIdentity(const FunctionDecl *FD, ASTContext &Ctx) {
   return identity(FD, Ctx);
 }
 
-const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx) {
+static const FunctionSummary *lookUp(const FunctionDecl *Callee,
+                                     ASTContext &Ctx, bool Wanted) {
   if (!enabled())
     return nullptr;
   std::string Id = identity(Callee, Ctx);
   if (Id.empty())
     return nullptr;
   if (TheRecording)
-    TheRecording->Asked.insert(Id);
+    (Wanted ? TheRecording->Wanted : TheRecording->Asked).insert(Id);
   if (TheProvider) {
     auto It = TheProvider->find(Id);
     if (It != TheProvider->end())
       return &It->second;
   }
   return nullptr;
+}
+
+const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx) {
+  return lookUp(Callee, Ctx, /*Wanted=*/false);
+}
+
+const FunctionSummary *want(const FunctionDecl *Callee, ASTContext &Ctx) {
+  return lookUp(Callee, Ctx, /*Wanted=*/true);
 }
 
 std::optional<Location> locationOf(SourceLocation Loc,

@@ -223,6 +223,9 @@ struct Recording {
   std::map<std::string, FunctionSummary> Defined;
   /// Identities of the functions it looked up and found no body for.
   std::set<std::string> Asked;
+  /// Those it would read too if it is analysed again, but that alone are
+  /// not worth it (want()).
+  std::set<std::string> Wanted;
 };
 
 /// Installed by the CLI in a worker before it analyses a unit (pass 1);
@@ -252,6 +255,12 @@ std::string summaryIdentity(const FunctionDecl *FD, ASTContext &Ctx);
 /// \p Callee has no body here: records that it was asked for (pass 1) and
 /// returns its summary, if another unit provided one (pass 2).
 const FunctionSummary *ask(const FunctionDecl *Callee, ASTContext &Ctx);
+
+/// Like ask(), but a summary of \p Callee alone does not make the CLI
+/// analyse the unit again: it is read only if something the unit asked
+/// for does (a fact that refines a finding another summary makes
+/// possible, such as what a stop path changes).
+const FunctionSummary *want(const FunctionDecl *Callee, ASTContext &Ctx);
 
 /// Where \p Loc is (its expansion), as a file of another unit will find it;
 /// nullopt if it is in no file (a built-in, a scratch buffer).

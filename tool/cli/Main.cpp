@@ -955,6 +955,7 @@ int main(int argc, const char **argv) {
       O.Dependencies = std::move(R.Dependencies);
       O.Summaries = std::move(R.Summaries);
       O.Asked = std::move(R.Asked);
+      O.Wanted = std::move(R.Wanted);
       threadleak::SourceCache Cache;
       for (const ClangTidyError &E : R.Diagnostics)
         O.Findings.push_back(threadleak::toFinding(E, Cache));
@@ -1066,6 +1067,13 @@ int main(int argc, const char **argv) {
         }
         if (Read.empty())
           continue;
+        // Analysed again anyway: with the summaries it wants too.
+        for (const std::string &Id : O.Wanted) {
+          auto T = Table.find(Id);
+          if (T != Table.end() && !O.Summaries.count(Id) &&
+              !llvm::is_contained(O.Asked, Id))
+            Read.emplace_back(Id, T->second);
+        }
         if (Cache && Keys.count(File)) {
           std::string Key = threadleak::FindingsCache::crossKey(Keys[File], Read);
           if (std::optional<threadleak::TUOutcome> Hit = Cache->lookup(Key)) {

@@ -269,6 +269,7 @@ public:
       R.Summaries[Id] = std::move(Text);
     }
     R.Asked.assign(Recorded.Asked.begin(), Recorded.Asked.end());
+    R.Wanted.assign(Recorded.Wanted.begin(), Recorded.Wanted.end());
   }
 
 private:

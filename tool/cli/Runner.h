@@ -52,7 +52,7 @@ struct TUResult {
   /// Cross-TU, first pass: the summaries of the functions the unit defines
   /// (JSON text by identity), and the functions it asked about.
   std::map<std::string, std::string> Summaries;
-  std::vector<std::string> Asked;
+  std::vector<std::string> Asked, Wanted;
 };
 
 /// How a unit takes part in the cross-TU analysis (engine/CrossTU.h).

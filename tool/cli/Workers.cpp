@@ -170,9 +170,11 @@ llvm::json::Value toJSON(const TUOutcome &O) {
   llvm::json::Object Summaries;
   for (const auto &[Id, Text] : O.Summaries)
     Summaries[Id] = Text;
-  llvm::json::Array Asked;
+  llvm::json::Array Asked, Wanted;
   for (const std::string &Id : O.Asked)
     Asked.push_back(Id);
+  for (const std::string &Id : O.Wanted)
+    Wanted.push_back(Id);
   return llvm::json::Object{{"status", int(O.Status)},
                             {"detail", O.Detail},
                             {"seconds", O.Seconds},
@@ -180,7 +182,8 @@ llvm::json::Value toJSON(const TUOutcome &O) {
                             {"findings", std::move(Findings)},
                             {"dependencies", std::move(Deps)},
                             {"summaries", std::move(Summaries)},
-                            {"asked", std::move(Asked)}};
+                            {"asked", std::move(Asked)},
+                            {"wanted", std::move(Wanted)}};
 }
 
 bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
@@ -215,7 +218,8 @@ bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
   }
   const llvm::json::Object *Summaries = Obj->getObject("summaries");
   const llvm::json::Array *Asked = Obj->getArray("asked");
-  if (!Summaries || !Asked)
+  const llvm::json::Array *Wanted = Obj->getArray("wanted");
+  if (!Summaries || !Asked || !Wanted)
     return false;
   for (const auto &[Id, Text] : *Summaries) {
     auto S = Text.getAsString();
@@ -228,6 +232,12 @@ bool fromJSON(const llvm::json::Value &V, TUOutcome &O) {
     if (!S)
       return false;
     O.Asked.push_back(S->str());
+  }
+  for (const llvm::json::Value &A : *Wanted) {
+    auto S = A.getAsString();
+    if (!S)
+      return false;
+    O.Wanted.push_back(S->str());
   }
   return true;
 }

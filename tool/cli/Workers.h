@@ -39,8 +39,9 @@ struct TUOutcome {
   /// pass only.
   std::map<std::string, std::string> Summaries;
   /// Identities of the functions the unit asked about and found no body
-  /// for; first pass only.
-  std::vector<std::string> Asked;
+  /// for, and those it would read if analysed again for the others
+  /// (crosstu::want()); first pass only.
+  std::vector<std::string> Asked, Wanted;
 
   bool failed() const { return Status != Analysed; }
 };
