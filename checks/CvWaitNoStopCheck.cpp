@@ -598,6 +598,34 @@ static bool leavesBetween(const FunctionDecl *Fn, const Stmt *From,
   return Leaves;
 }
 
+void CvWaitNoStopCheck::calledBeforeWait(
+    const Worker &W, const WaitSite &Site,
+    llvm::ArrayRef<const CallExpr *> Chain,
+    llvm::SmallPtrSetImpl<const Decl *> &Out) {
+  const SourceManager &SM = Ctx->getSourceManager();
+  // Each level of the way: the function, and its call that leads on (the
+  // wait itself in the function it is in).
+  llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
+      Levels;
+  if (Site.Wait.Call)
+    Levels.push_back({Site.Fn, Site.Wait.Call});
+  for (size_t I = Chain.size(); I-- > 0;)
+    Levels.push_back(
+        {I == 0 ? W.Body
+                : analysableDefinition(Chain[I - 1]->getDirectCallee(), *Ctx),
+         Chain[I]});
+  for (const auto &[F, At] : Levels) {
+    if (!F || !F->getBody())
+      continue;
+    walkOwnCode(F->getBody(), [&](const Stmt *S) {
+      const auto *Call = llvm::dyn_cast<CallExpr>(S);
+      if (Call && Call != At && Call->getDirectCallee() &&
+          SM.isBeforeInTranslationUnit(Call->getEndLoc(), At->getBeginLoc()))
+        Out.insert(Call->getDirectCallee()->getCanonicalDecl());
+    });
+  }
+}
+
 const FunctionDecl *
 CvWaitNoStopCheck::replyingCode(const Worker &W, const WaitSite &Site,
                                 llvm::ArrayRef<const CallExpr *> Chain) {
@@ -1392,6 +1420,33 @@ void CvWaitNoStopCheck::judge(const Worker &W, const WaitSite &Site,
   }
   if (UnreadStopPath)
     return;
+  // A stop path the worker itself calls on its way to the wait
+  // (`tasks->close(); tasks->wait();`) has made its changes before the
+  // predicate is first tested: it is not what the wait waits for.
+  // One that changes what the predicate reads: the worker sets up what
+  // it waits for itself, and the rest is up to other code.
+  llvm::SmallPtrSet<const Decl *, 8> CalledBefore;
+  calledBeforeWait(W, Site, Chain, CalledBefore);
+  for (const FunctionDecl *F : Roots)
+    if (CalledBefore.contains(F->getCanonicalDecl()) &&
+        llvm::any_of(Reads, [&](const ValueDecl *D) {
+          return effectsOf(F, Skip).Writes.count(D) != 0;
+        }))
+      return;
+  for (const auto &[M, S] : External)
+    if (CalledBefore.contains(M->getCanonicalDecl()) &&
+        llvm::any_of(S->Effects->Writes, [&](const auto &Write) {
+          return llvm::any_of(Reads, [&](const ValueDecl *D) {
+            return stateName(D) == Write.first;
+          });
+        }))
+      return;
+  llvm::erase_if(Roots, [&](const FunctionDecl *F) {
+    return CalledBefore.contains(F->getCanonicalDecl());
+  });
+  llvm::erase_if(External, [&](const auto &E) {
+    return CalledBefore.contains(E.first->getCanonicalDecl());
+  });
   // The wait is the stop path's own (`Stop()` waiting for its workers to
   // finish): the stop path cannot be what wakes it, and what does (the
   // workers' ends) is not this check's question.

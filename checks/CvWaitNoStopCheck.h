@@ -150,6 +150,12 @@ private:
   /// wait's condition variable. Null if none.
   const FunctionDecl *replyingCode(const Worker &W, const WaitSite &Site,
                                    llvm::ArrayRef<const CallExpr *> Chain);
+  /// The functions \p W calls directly before it reaches the wait \p Site
+  /// through \p Chain: at each level, the calls that end before the call
+  /// that leads on (canonical declarations).
+  void calledBeforeWait(const Worker &W, const WaitSite &Site,
+                        llvm::ArrayRef<const CallExpr *> Chain,
+                        llvm::SmallPtrSetImpl<const Decl *> &Out);
   /// Every function and lambda defined in the TU outside system headers,
   /// found once, when first asked.
   llvm::ArrayRef<const FunctionDecl *> definedFunctions();

@@ -733,3 +733,36 @@ struct BlockingReader {
   std::thread t_;
   long sum_ = 0;
 };
+
+// A stop path the worker calls itself on its way to the wait: its write is
+// made before the predicate is first tested, so no notify is missing
+// (emmett-framework/granian#901's runtime thread: `tasks->close();
+// tasks->wait();`).
+class TaskTracker {
+public:
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    closed_ = true;
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait(lk, [this] { return closed_ && running_ == 0; });
+  }
+
+private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool closed_ = false;
+  int running_ = 0;
+};
+struct Runtime {
+  void start() {
+    t_ = std::thread([this] {
+      tasks_.close();
+      tasks_.wait();
+    });
+  }
+  ~Runtime() { t_.join(); }
+  TaskTracker tasks_;
+  std::thread t_;
+};
