@@ -156,7 +156,8 @@ enum class Rule {
   OtherCV,
   TestedAfterWait,
   WakesOne,
-  Unchecked
+  Unchecked,
+  Unpredicated
 };
 
 struct Finding {
@@ -446,6 +447,11 @@ public:
 
   void collectWaiters();
   bool hasWaiters() const { return !ByCV.empty(); }
+  /// Rule g: a wait that checks nothing (no predicate, no loop, no `if`
+  /// around it) right after taking its lock, on a condition variable
+  /// another piece of code notifies once, after changing state: a notify
+  /// that comes first is lost. Needs no readable waiter.
+  void unpredicated(std::vector<Finding> &Out);
   void run(std::vector<Finding> &Out);
   const Waiter *waiterReading(const ValueDecl *CV, Key K) const;
   /// \p S stands for a stop request made elsewhere: 0 if not, 1 for a
@@ -1587,6 +1593,121 @@ void LostWakeupAnalysis::unchecked(std::vector<Finding> &Out) {
   }
 }
 
+/// The condition variable \p D stands for: a structured binding of a
+/// member (`auto &[m, cv] = *state;`) is that member.
+static const ValueDecl *conditionObject(const ValueDecl *D) {
+  if (const auto *B = llvm::dyn_cast_or_null<BindingDecl>(D))
+    if (const auto *ME = llvm::dyn_cast_or_null<MemberExpr>(
+            B->getBinding() ? bareExpr(B->getBinding()) : nullptr))
+      return ME->getMemberDecl();
+  return D;
+}
+
+/// \p S is under a loop, a branch or a `?:` of \p Body (lambdas left
+/// out): it may run more than once, or not at all.
+static bool conditionallyRun(const Stmt *Body, const Stmt *S) {
+  bool Under = false;
+  walkOwnCode(Body, [&](const Stmt *N) {
+    if (Under || N == S ||
+        !llvm::isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt, IfStmt,
+                   SwitchStmt, AbstractConditionalOperator>(N))
+      return;
+    walkOwnCode(N, [&](const Stmt *In) { Under |= In == S; });
+  });
+  return Under;
+}
+
+/// \p Lambda is written in \p Body (not in a lambda of it).
+static bool writtenIn(const Stmt *Body, const LambdaExpr *Lambda) {
+  bool Found = false;
+  walkOwnCode(Body, [&](const Stmt *S) { Found |= S == Lambda; });
+  return Found;
+}
+
+/// \p VD is declared in \p Body.
+static bool declaredIn(const Stmt *Body, const VarDecl *VD) {
+  bool Found = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      Found |= llvm::is_contained(DS->decls(), VD);
+  });
+  return Found;
+}
+
+void LostWakeupAnalysis::unpredicated(std::vector<Finding> &Out) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const auto &U : Inv.units())
+    for (const ConditionWait &W : U->Waits) {
+      if (W.Timed || W.StopAware || W.Predicate || !W.CondVar || !W.Lock ||
+          conditionallyRun(U->Body, W.Call))
+        continue;
+      const ValueDecl *CV = conditionObject(W.CondVar);
+      if (!CV || isAliasable(CV))
+        continue;
+      // The lock is a local taken right before the wait, with no call in
+      // between: nothing the waiter does under it (a request, a start of
+      // the notifying code) orders the notify after the wait.
+      const auto *LockRef =
+          llvm::dyn_cast<DeclRefExpr>(bareExpr(W.Lock)->IgnoreImplicit());
+      const auto *LockVar =
+          LockRef ? llvm::dyn_cast<VarDecl>(LockRef->getDecl()) : nullptr;
+      if (!LockVar || !LockVar->hasLocalStorage() ||
+          llvm::isa<ParmVarDecl>(LockVar) ||
+          !SM.isBeforeInTranslationUnit(LockVar->getEndLoc(),
+                                        W.Call->getBeginLoc()))
+        continue;
+      bool Between = false;
+      walkOwnCode(U->Body, [&](const Stmt *S) {
+        Between |=
+            (llvm::isa<CallExpr>(S) || llvm::isa<LambdaExpr>(S)) &&
+            S != W.Call &&
+            SM.isBeforeInTranslationUnit(LockVar->getEndLoc(),
+                                         S->getBeginLoc()) &&
+            SM.isBeforeInTranslationUnit(S->getEndLoc(), W.Call->getBeginLoc());
+      });
+      if (Between)
+        continue;
+      // The notifier: other code, not started by the waiter's own code,
+      // that notifies it once (not in a loop, which may notify again)
+      // after changing state the waiter shares.
+      for (const auto &N : Inv.units()) {
+        if (N.get() == U.get() || (N->Lambda && writtenIn(U->Body, N->Lambda)))
+          continue;
+        for (const auto &[Notify, NCV] : N->Notifies) {
+          if (conditionObject(NCV) != CV || conditionallyRun(N->Body, Notify))
+            continue;
+          const Stmt *Write = nullptr;
+          const ValueDecl *What = nullptr;
+          walkOwnCode(N->Body, [&](const Stmt *S) {
+            const Expr *Target = writeTarget(S);
+            const ValueDecl *D = Target ? writtenObject(Target) : nullptr;
+            const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
+            // Shared: a data member, a global, or a variable of the code
+            // around a lambda (captured).
+            bool Shared =
+                D &&
+                (llvm::isa<FieldDecl>(D) ||
+                 (VD && (VD->hasGlobalStorage() || !declaredIn(N->Body, VD))));
+            if (Write || !Shared || D == CV ||
+                !SM.isBeforeInTranslationUnit(S->getEndLoc(),
+                                              Notify->getBeginLoc()))
+              return;
+            Write = S;
+            What = D;
+          });
+          if (!Write)
+            continue;
+          Finding F{Rule::Unpredicated, W.Call,  What,
+                    {Notify},           nullptr, N.get(),
+                    W.CondVar};
+          F.FlagWrite = Write;
+          Out.push_back(std::move(F));
+          break;
+        }
+      }
+    }
+}
+
 void LostWakeupAnalysis::run(std::vector<Finding> &Out) {
   testedAfterWait(Out);
   wakesOne(Out);
@@ -1668,10 +1789,12 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
   std::unique_ptr<SyncInventory> Inv = Code.take(*Ctx, *CVs);
   LostWakeupAnalysis A(*Ctx, *CVs, *Locks, *Inv, MaxCallDepth);
   A.collectWaiters();
-  if (!A.hasWaiters())
-    return;
   std::vector<Finding> Findings;
-  A.run(Findings);
+  A.unpredicated(Findings);
+  if (A.hasWaiters())
+    A.run(Findings);
+  if (Findings.empty())
+    return;
 
   const SourceManager &SM = Ctx->getSourceManager();
   llvm::stable_sort(Findings, [&](const Finding &L, const Finding &R) {
@@ -1684,6 +1807,29 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
   for (const Finding &F : Findings) {
     if (!F.What || !Reported.first(F.Write->getBeginLoc(), SM))
       continue;
+    if (F.Kind == Rule::Unpredicated) {
+      std::string Name = keyName(F.What);
+      {
+        auto D = diag(llvm::cast<CallExpr>(F.Write)->getExprLoc(),
+                      "lost wake-up: the wait on %0 checks nothing; a notify "
+                      "that comes before it is lost, and %1, which "
+                      "%select{%3|a lambda}2 changes before notifying %0, is "
+                      "never tested")
+                 << F.CV << Name << (F.Unit->Lambda ? 1 : 0);
+        if (F.Unit->Lambda)
+          D << "";
+        else
+          D << patternDecl(F.Unit->Fn);
+      }
+      diag(F.FlagWrite->getBeginLoc(), "%0 is changed here",
+           DiagnosticIDs::Note)
+          << Name;
+      diag(F.NotifyPath.back()->getExprLoc(),
+           "and %0 is notified here, perhaps before the waiter waits",
+           DiagnosticIDs::Note)
+          << F.CV;
+      continue;
+    }
     const Waiter *W = F.By ? F.By : A.waiterReading(F.CV, F.What);
     if (!W)
       continue;
@@ -1862,6 +2008,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     case Rule::TestedAfterWait:
     case Rule::WakesOne:
     case Rule::Unchecked:
+    case Rule::Unpredicated:
       break;
     }
     // Notes, in the order things happen.
@@ -1896,6 +2043,7 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     case Rule::TestedAfterWait:
     case Rule::WakesOne:
     case Rule::Unchecked:
+    case Rule::Unpredicated:
       break;
     }
   }
