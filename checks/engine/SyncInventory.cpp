@@ -1,6 +1,7 @@
 //===--- SyncInventory.cpp - the translation unit's waits, notifies, calls ===//
 
 #include "engine/SyncInventory.h"
+#include "engine/BodyResolver.h"
 #include "engine/ClassHierarchy.h"
 #include "engine/Destructors.h"
 #include "engine/ForeverAnalysis.h"
@@ -271,6 +272,65 @@ bool erasesByOwner(const Stmt *Erase) {
          Arg->getName() == "shared_ptr";
 }
 
+/// A local std::shared_ptr of \p Body that \p E names (`src`,
+/// `src.get()`, `*src`), declared before \p Before; null otherwise.
+const VarDecl *heldLocal(const Expr *E, const Stmt *Body, const Stmt *Before) {
+  E = bareExpr(E);
+  if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E);
+      MC && MC->getMethodDecl() && MC->getMethodDecl()->getIdentifier() &&
+      MC->getMethodDecl()->getName() == "get")
+    E = bareExpr(MC->getImplicitObjectArgument());
+  if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(E);
+      OC && OC->getOperator() == OO_Star && OC->getNumArgs() == 1)
+    E = bareExpr(OC->getArg(0));
+  const auto *DRE = llvm::dyn_cast<DeclRefExpr>(E);
+  const auto *VD = DRE ? llvm::dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  const CXXRecordDecl *RD =
+      VD ? VD->getType().getNonReferenceType()->getAsCXXRecordDecl() : nullptr;
+  if (!VD || !VD->hasLocalStorage() || VD->getType()->isReferenceType() ||
+      !RD || !RD->getIdentifier() || RD->getName() != "shared_ptr")
+    return nullptr;
+  const SourceManager &SM = VD->getASTContext().getSourceManager();
+  bool Declared = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
+      Declared |=
+          llvm::is_contained(DS->decls(), VD) &&
+          SM.isBeforeInTranslationUnit(DS->getEndLoc(), Before->getBeginLoc());
+  });
+  return Declared ? VD : nullptr;
+}
+
+/// \p Erase runs only where the element is the object a local shared_ptr
+/// still holds (`if (it->get() == src.get()) list.erase(it);`): it drops
+/// a reference that is not the last.
+bool erasesHeldElement(const Stmt *Body, const Stmt *Erase) {
+  bool Held = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const auto *If = llvm::dyn_cast<IfStmt>(S);
+    if (Held || !If || !If->getThen())
+      return;
+    bool Inside = false;
+    walkOwnCode(If->getThen(), [&](const Stmt *In) { Inside |= In == Erase; });
+    if (!Inside)
+      return;
+    const Expr *Cond = bareExpr(If->getCond());
+    const Expr *L = nullptr, *R = nullptr;
+    if (const auto *BO = llvm::dyn_cast<BinaryOperator>(Cond);
+        BO && BO->getOpcode() == BO_EQ) {
+      L = BO->getLHS();
+      R = BO->getRHS();
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(Cond);
+               OC && OC->getOperator() == OO_EqualEqual &&
+               OC->getNumArgs() == 2) {
+      L = OC->getArg(0);
+      R = OC->getArg(1);
+    }
+    Held = L && R && (heldLocal(L, Body, If) || heldLocal(R, Body, If));
+  });
+  return Held;
+}
+
 /// The class whose member \p U is (a lambda's: the class of the code it is
 /// written in).
 const CXXRecordDecl *classOfUnit(const CodeUnit &U) {
@@ -343,6 +403,84 @@ bool firstOwnerAssignment(const Stmt *Body, const Stmt *Assign) {
   return Writes == 1 && !inLoopOf(Body, Assign, VD);
 }
 
+/// The data member \p E copies from an object that outlives the running
+/// function: `c.src_`, `p->src_`, `this->src_` with `c`, `p` parameters (or
+/// `this`), or what a const getter of such an object returns when each of
+/// its returns is a data member of its own (`return src_;`). Null
+/// otherwise.
+const FieldDecl *liveOwnerMember(const Expr *E) {
+  E = bareExprThroughCopies(E);
+  auto RootLives = [](const Expr *Obj) {
+    Obj = bareExpr(Obj);
+    while (const auto *ME = llvm::dyn_cast<MemberExpr>(Obj))
+      Obj = bareExpr(ME->getBase());
+    if (llvm::isa<CXXThisExpr>(Obj))
+      return true;
+    const auto *DRE = llvm::dyn_cast<DeclRefExpr>(Obj);
+    const auto *P = DRE ? llvm::dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+    return P &&
+           (P->getType()->isReferenceType() || P->getType()->isPointerType());
+  };
+  if (const auto *ME = llvm::dyn_cast<MemberExpr>(E)) {
+    const auto *F = llvm::dyn_cast<FieldDecl>(ME->getMemberDecl());
+    return F && RootLives(ME->getBase()) ? F : nullptr;
+  }
+  const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(E);
+  const CXXMethodDecl *M = MC ? MC->getMethodDecl() : nullptr;
+  const FunctionDecl *Def = M ? definitionWithBody(M) : nullptr;
+  if (!Def || !M->isConst() || !RootLives(MC->getImplicitObjectArgument()))
+    return nullptr;
+  const FieldDecl *Returned = nullptr;
+  bool Other = false;
+  walkOwnCode(Def->getBody(), [&](const Stmt *S) {
+    const auto *R = llvm::dyn_cast<ReturnStmt>(S);
+    if (!R)
+      return;
+    const auto *RE = R->getRetValue()
+                         ? llvm::dyn_cast<MemberExpr>(
+                               bareExprThroughCopies(R->getRetValue()))
+                         : nullptr;
+    const auto *F = RE && llvm::isa<CXXThisExpr>(bareExpr(RE->getBase()))
+                        ? llvm::dyn_cast<FieldDecl>(RE->getMemberDecl())
+                        : nullptr;
+    if (!F || (Returned && Returned != F))
+      Other = true;
+    else
+      Returned = F;
+  });
+  return Other ? nullptr : Returned;
+}
+
+/// \p VD, a local std::shared_ptr of \p Body, copies a member of an object
+/// that outlives the function (liveOwnerMember()), and nothing in \p Body
+/// changes that member: at its end it drops a reference that is not the
+/// last, and runs no destructor (CMSSW's `auto source = c.getCurrentSource();`
+/// next to the request `c` that keeps it).
+bool copiesLiveOwner(const VarDecl *VD, const Stmt *Body) {
+  const CXXRecordDecl *RD = VD->getType()->getAsCXXRecordDecl();
+  if (!RD || !RD->getIdentifier() || RD->getName() != "shared_ptr" ||
+      !VD->getInit())
+    return false;
+  const FieldDecl *F = liveOwnerMember(VD->getInit());
+  if (!F)
+    return false;
+  bool Changed = false;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    const Expr *Target = nullptr;
+    if (const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(S)) {
+      if (const CXXMethodDecl *M = MC->getMethodDecl(); M && !M->isConst())
+        Target = MC->getImplicitObjectArgument();
+    } else if (const auto *OC = llvm::dyn_cast<CXXOperatorCallExpr>(S)) {
+      if (OC->isAssignmentOp() && OC->getNumArgs() > 0)
+        Target = OC->getArg(0);
+    }
+    if (const auto *ME =
+            Target ? llvm::dyn_cast<MemberExpr>(bareExpr(Target)) : nullptr)
+      Changed |= ME->getMemberDecl() == F;
+  });
+  return !Changed;
+}
+
 } // namespace
 
 void SyncInventory::addDestructorCalls() {
@@ -404,7 +542,8 @@ void SyncInventory::addDestructorCalls() {
       if (Closure.of(D.Destroyed, D.Dynamic).empty())
         continue;
       if (!D.Dynamic &&
-          (movesElementsOut(U.Body, P.At, D.Object) || erasesByOwner(P.At)))
+          (movesElementsOut(U.Body, P.At, D.Object) || erasesByOwner(P.At) ||
+           erasesHeldElement(U.Body, P.At)))
         continue;
       if (firstOwnerAssignment(U.Body, P.At))
         continue;
@@ -425,7 +564,7 @@ void SyncInventory::addDestructorCalls() {
     auto It = Away.find(&U);
     if (It == Away.end())
       It = Away.try_emplace(&U, givenAway(U.Body)).first;
-    if (It->second.count(P.Var))
+    if (It->second.count(P.Var) || copiesLiveOwner(P.Var, U.Body))
       continue;
     // The local, named after its initialiser (a jthread started there is
     // joined here).
