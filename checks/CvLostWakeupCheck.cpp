@@ -1804,23 +1804,27 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
   // One finding per write, and per template location whatever instantiates
   // it.
   FindingOnce Reported;
+  // Arguments 2 and 3 of a message naming the notifying code: a lambda, or
+  // the function.
+  auto NamedNotifier = [](const DiagnosticBuilder &D, const Finding &F) {
+    D << (F.Unit->Lambda ? 1 : 0);
+    if (F.Unit->Lambda)
+      D << "";
+    else
+      D << patternDecl(F.Unit->Fn);
+  };
   for (const Finding &F : Findings) {
     if (!F.What || !Reported.first(F.Write->getBeginLoc(), SM))
       continue;
     if (F.Kind == Rule::Unpredicated) {
       std::string Name = keyName(F.What);
-      {
-        auto D = diag(llvm::cast<CallExpr>(F.Write)->getExprLoc(),
-                      "lost wake-up: the wait on %0 checks nothing; a notify "
-                      "that comes before it is lost, and %1, which "
-                      "%select{%3|a lambda}2 changes before notifying %0, is "
-                      "never tested")
-                 << F.CV << Name << (F.Unit->Lambda ? 1 : 0);
-        if (F.Unit->Lambda)
-          D << "";
-        else
-          D << patternDecl(F.Unit->Fn);
-      }
+      NamedNotifier(diag(llvm::cast<CallExpr>(F.Write)->getExprLoc(),
+                         "lost wake-up: the wait on %0 checks nothing; a "
+                         "notify that comes before it is lost, and %1, which "
+                         "%select{%3|a lambda}2 changes before notifying %0, "
+                         "is never tested")
+                        << F.CV << Name,
+                    F);
       diag(F.FlagWrite->getBeginLoc(), "%0 is changed here",
            DiagnosticIDs::Note)
           << Name;
@@ -1837,18 +1841,13 @@ void CvLostWakeupCheck::onEndOfTranslationUnit() {
     const Expr *Notify = F.NotifyPath.empty() ? nullptr : F.NotifyPath.back();
     SourceLocation Loc = F.Write->getBeginLoc();
     if (F.Kind == Rule::Unchecked) {
-      {
-        auto D = diag(W->Wait.Call->getExprLoc(),
-                      "lost wake-up: the wait on %0 does not check %1, which "
-                      "%select{%3|a lambda}2 changes before notifying %0; "
-                      "woken by that notify, the waiter finds nothing it "
-                      "checks changed and sleeps on")
-                 << W->Wait.CondVar << Name << (F.Unit->Lambda ? 1 : 0);
-        if (F.Unit->Lambda)
-          D << "";
-        else
-          D << patternDecl(F.Unit->Fn);
-      }
+      NamedNotifier(diag(W->Wait.Call->getExprLoc(),
+                         "lost wake-up: the wait on %0 does not check %1, "
+                         "which %select{%3|a lambda}2 changes before "
+                         "notifying %0; woken by that notify, the waiter "
+                         "finds nothing it checks changed and sleeps on")
+                        << W->Wait.CondVar << Name,
+                    F);
       diag(F.FlagWrite->getBeginLoc(), "%0 is changed here",
            DiagnosticIDs::Note)
           << Name;
