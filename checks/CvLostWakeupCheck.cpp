@@ -1608,30 +1608,12 @@ static const ValueDecl *conditionObject(const ValueDecl *D) {
 static bool conditionallyRun(const Stmt *Body, const Stmt *S) {
   bool Under = false;
   walkOwnCode(Body, [&](const Stmt *N) {
-    if (Under || N == S ||
-        !llvm::isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt, IfStmt,
-                   SwitchStmt, AbstractConditionalOperator>(N))
-      return;
-    walkOwnCode(N, [&](const Stmt *In) { Under |= In == S; });
+    if (!Under && N != S &&
+        llvm::isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt, IfStmt,
+                  SwitchStmt, AbstractConditionalOperator>(N))
+      Under = containsStmt(N, S);
   });
   return Under;
-}
-
-/// \p Lambda is written in \p Body (not in a lambda of it).
-static bool writtenIn(const Stmt *Body, const LambdaExpr *Lambda) {
-  bool Found = false;
-  walkOwnCode(Body, [&](const Stmt *S) { Found |= S == Lambda; });
-  return Found;
-}
-
-/// \p VD is declared in \p Body.
-static bool declaredIn(const Stmt *Body, const VarDecl *VD) {
-  bool Found = false;
-  walkOwnCode(Body, [&](const Stmt *S) {
-    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
-      Found |= llvm::is_contained(DS->decls(), VD);
-  });
-  return Found;
 }
 
 void LostWakeupAnalysis::unpredicated(std::vector<Finding> &Out) {
@@ -1671,7 +1653,8 @@ void LostWakeupAnalysis::unpredicated(std::vector<Finding> &Out) {
       // that notifies it once (not in a loop, which may notify again)
       // after changing state the waiter shares.
       for (const auto &N : Inv.units()) {
-        if (N.get() == U.get() || (N->Lambda && writtenIn(U->Body, N->Lambda)))
+        if (N.get() == U.get() ||
+            (N->Lambda && containsStmt(U->Body, N->Lambda)))
           continue;
         for (const auto &[Notify, NCV] : N->Notifies) {
           if (conditionObject(NCV) != CV || conditionallyRun(N->Body, Notify))
@@ -1684,10 +1667,9 @@ void LostWakeupAnalysis::unpredicated(std::vector<Finding> &Out) {
             const auto *VD = llvm::dyn_cast_or_null<VarDecl>(D);
             // Shared: a data member, a global, or a variable of the code
             // around a lambda (captured).
-            bool Shared =
-                D &&
-                (llvm::isa<FieldDecl>(D) ||
-                 (VD && (VD->hasGlobalStorage() || !declaredIn(N->Body, VD))));
+            bool Shared = D && (llvm::isa<FieldDecl>(D) ||
+                                (VD && (VD->hasGlobalStorage() ||
+                                        !declaringStmt(N->Body, VD))));
             if (Write || !Shared || D == CV ||
                 !SM.isBeforeInTranslationUnit(S->getEndLoc(),
                                               Notify->getBeginLoc()))

@@ -598,13 +598,11 @@ static bool leavesBetween(const FunctionDecl *Fn, const Stmt *From,
   return Leaves;
 }
 
-void CvWaitNoStopCheck::calledBeforeWait(
-    const Worker &W, const WaitSite &Site,
-    llvm::ArrayRef<const CallExpr *> Chain,
-    llvm::SmallPtrSetImpl<const Decl *> &Out) {
-  const SourceManager &SM = Ctx->getSourceManager();
-  // Each level of the way: the function, and its call that leads on (the
-  // wait itself in the function it is in).
+llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
+CvWaitNoStopCheck::wayToWait(const Worker &W, const WaitSite &Site,
+                             llvm::ArrayRef<const CallExpr *> Chain) {
+  // From the wait outwards (a wait of another unit: from the call of the
+  // function that makes it).
   llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
       Levels;
   if (Site.Wait.Call)
@@ -614,7 +612,15 @@ void CvWaitNoStopCheck::calledBeforeWait(
         {I == 0 ? W.Body
                 : analysableDefinition(Chain[I - 1]->getDirectCallee(), *Ctx),
          Chain[I]});
-  for (const auto &[F, At] : Levels) {
+  return Levels;
+}
+
+void CvWaitNoStopCheck::calledBeforeWait(
+    const Worker &W, const WaitSite &Site,
+    llvm::ArrayRef<const CallExpr *> Chain,
+    llvm::SmallPtrSetImpl<const Decl *> &Out) {
+  const SourceManager &SM = Ctx->getSourceManager();
+  for (const auto &[F, At] : wayToWait(W, Site, Chain)) {
     if (!F || !F->getBody())
       continue;
     walkOwnCode(F->getBody(), [&](const Stmt *S) {
@@ -654,18 +660,8 @@ CvWaitNoStopCheck::replyingCode(const Worker &W, const WaitSite &Site,
   // What the worker asks for on its way to the wait: the code before each
   // call of the chain, from the wait outwards, up to the innermost loop
   // around one (what a previous iteration did is not a request).
-  // (A wait of another unit: from the call of the function that makes it.)
-  llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
-      Levels;
-  if (Wait.Call)
-    Levels.push_back({Fn, Wait.Call});
-  for (size_t I = Chain.size(); I-- > 0;)
-    Levels.push_back(
-        {I == 0 ? W.Body
-                : analysableDefinition(Chain[I - 1]->getDirectCallee(), *Ctx),
-         Chain[I]});
   Effects Asked;
-  for (const auto &[F, At] : Levels) {
+  for (const auto &[F, At] : wayToWait(W, Site, Chain)) {
     if (!F || !F->getBody())
       break;
     const Stmt *Loop = innermostLoopAround(F->getBody(), At);

@@ -150,6 +150,13 @@ private:
   /// wait's condition variable. Null if none.
   const FunctionDecl *replyingCode(const Worker &W, const WaitSite &Site,
                                    llvm::ArrayRef<const CallExpr *> Chain);
+  /// Each level of \p W's way to the wait \p Site through \p Chain, from
+  /// the wait outwards: the function, and its call that leads on (the wait
+  /// itself in the function it is in); a function with no body here is
+  /// null.
+  llvm::SmallVector<std::pair<const FunctionDecl *, const CallExpr *>, 4>
+  wayToWait(const Worker &W, const WaitSite &Site,
+            llvm::ArrayRef<const CallExpr *> Chain);
   /// The functions \p W calls directly before it reaches the wait \p Site
   /// through \p Chain: at each level, the calls that end before the call
   /// that leads on (canonical declarations).

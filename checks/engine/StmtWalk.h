@@ -155,6 +155,18 @@ inline bool containsStmt(const Stmt *Outer, const Stmt *S) {
   return Found;
 }
 
+/// The declaration statement of \p Body (lambda bodies aside) that
+/// declares \p VD, or null.
+inline const DeclStmt *declaringStmt(const Stmt *Body, const VarDecl *VD) {
+  const DeclStmt *Found = nullptr;
+  walkOwnCode(Body, [&](const Stmt *S) {
+    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S);
+        DS && !Found && llvm::is_contained(DS->decls(), VD))
+      Found = DS;
+  });
+  return Found;
+}
+
 /// The body of the loop \p S (for, while, do, range-for), or null.
 inline const Stmt *loopBody(const Stmt *S) {
   if (const auto *F = llvm::dyn_cast_or_null<ForStmt>(S))

@@ -262,14 +262,19 @@ bool movesElementsOut(const Stmt *Body, const Stmt *Erase,
 /// \p Erase erases from a set of std::shared_ptr by a std::shared_ptr
 /// the code holds (`tunnels_.erase(expired)`): the element is not the last
 /// owner of what it points to.
+/// A shared_ptr class template's specialization (std's or another
+/// library's of that name).
+bool isSharedPtrClass(const CXXRecordDecl *RD) {
+  return RD && RD->getIdentifier() && RD->getName() == "shared_ptr";
+}
+
 bool erasesByOwner(const Stmt *Erase) {
   const auto *MC = llvm::dyn_cast<CXXMemberCallExpr>(Erase);
   if (!MC || MC->getNumArgs() != 1)
     return false;
   const CXXRecordDecl *Arg =
       MC->getArg(0)->getType().getNonReferenceType()->getAsCXXRecordDecl();
-  return Arg && Arg->isInStdNamespace() && Arg->getIdentifier() &&
-         Arg->getName() == "shared_ptr";
+  return Arg && Arg->isInStdNamespace() && isSharedPtrClass(Arg);
 }
 
 /// A local std::shared_ptr of \p Body that \p E names (`src`,
@@ -288,17 +293,14 @@ const VarDecl *heldLocal(const Expr *E, const Stmt *Body, const Stmt *Before) {
   const CXXRecordDecl *RD =
       VD ? VD->getType().getNonReferenceType()->getAsCXXRecordDecl() : nullptr;
   if (!VD || !VD->hasLocalStorage() || VD->getType()->isReferenceType() ||
-      !RD || !RD->getIdentifier() || RD->getName() != "shared_ptr")
+      !isSharedPtrClass(RD))
     return nullptr;
+  const DeclStmt *DS = declaringStmt(Body, VD);
   const SourceManager &SM = VD->getASTContext().getSourceManager();
-  bool Declared = false;
-  walkOwnCode(Body, [&](const Stmt *S) {
-    if (const auto *DS = llvm::dyn_cast<DeclStmt>(S))
-      Declared |=
-          llvm::is_contained(DS->decls(), VD) &&
-          SM.isBeforeInTranslationUnit(DS->getEndLoc(), Before->getBeginLoc());
-  });
-  return Declared ? VD : nullptr;
+  return DS && SM.isBeforeInTranslationUnit(DS->getEndLoc(),
+                                            Before->getBeginLoc())
+             ? VD
+             : nullptr;
 }
 
 /// \p Erase runs only where the element is the object a local shared_ptr
@@ -310,9 +312,7 @@ bool erasesHeldElement(const Stmt *Body, const Stmt *Erase) {
     const auto *If = llvm::dyn_cast<IfStmt>(S);
     if (Held || !If || !If->getThen())
       return;
-    bool Inside = false;
-    walkOwnCode(If->getThen(), [&](const Stmt *In) { Inside |= In == Erase; });
-    if (!Inside)
+    if (!containsStmt(If->getThen(), Erase))
       return;
     const Expr *Cond = bareExpr(If->getCond());
     const Expr *L = nullptr, *R = nullptr;
@@ -458,8 +458,7 @@ const FieldDecl *liveOwnerMember(const Expr *E) {
 /// next to the request `c` that keeps it).
 bool copiesLiveOwner(const VarDecl *VD, const Stmt *Body) {
   const CXXRecordDecl *RD = VD->getType()->getAsCXXRecordDecl();
-  if (!RD || !RD->getIdentifier() || RD->getName() != "shared_ptr" ||
-      !VD->getInit())
+  if (!isSharedPtrClass(RD) || !VD->getInit())
     return false;
   const FieldDecl *F = liveOwnerMember(VD->getInit());
   if (!F)
